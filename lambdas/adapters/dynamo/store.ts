@@ -1,0 +1,527 @@
+/**
+ * DynamoDB adapter for the tenant, knowledge, conversation, connection and
+ * stats ports, over the single table. Multi-item changes use transactions so
+ * nothing is ever half-written.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Passage } from '../../core/answer/passages';
+import { randomId } from '../../core/ids';
+import { knowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
+import { badRequest } from '../../core/errors';
+import type {
+  Clock,
+  ConnectionStore,
+  ConversationRecord,
+  ConversationStore,
+  DailyStatsStore,
+  KnowledgeStore,
+  NewMessage,
+  TenantProfile,
+  TenantStore,
+} from '../../core/ports';
+import type { MessageView } from '../../core/protocol';
+import { keys } from './keys';
+
+/** Connections and their subscriptions expire on their own if $disconnect never arrives (API Gateway's 2-hour cap). */
+const CONNECTION_TTL_SECONDS = 3 * 60 * 60;
+const STATS_EVENT_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+const messageItem = z.object({
+  seq: z.number(),
+  conversationId: z.string(),
+  role: z.enum(['customer', 'bot', 'agent', 'system']),
+  text: z.string(),
+  createdAt: z.string(),
+  clientId: z.string().optional(),
+  sources: z.array(z.object({ id: z.string(), title: z.string(), kind: z.enum(['faq', 'document']) })).optional(),
+  quickReplies: z.array(z.object({ label: z.string(), text: z.string() })).optional(),
+});
+
+const conversationItem = z.object({
+  tenantId: z.string(),
+  conversationId: z.string(),
+  visitorId: z.string(),
+  channel: z.enum(['web', 'whatsapp', 'sms', 'messenger']),
+  mode: z.enum(['bot', 'waiting_for_human', 'human', 'closed']),
+  lang: z.string(),
+  createdAt: z.string(),
+  lastMessageAt: z.string(),
+  lastMessagePreview: z.string(),
+  messageCount: z.number(),
+});
+
+const profileItem = z.object({
+  tenantId: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  timezone: z.string(),
+  languages: z.array(z.string()),
+  widgetKey: z.string(),
+  allowedOrigins: z.array(z.string()),
+  theme: z.object({
+    colour: z.string(),
+    position: z.enum(['right', 'left']),
+    greeting: z.record(z.string(), z.string()),
+    logoUrl: z.string().optional(),
+  }),
+  kbVersion: z.number(),
+});
+
+const passageItem = z.object({ id: z.string(), kind: z.enum(['faq', 'document']), title: z.string(), text: z.string(), sourceId: z.string() });
+
+function toMessageView(item: z.input<typeof messageItem> | MessageItemInput): MessageView {
+  return {
+    id: `${item.conversationId}:${item.seq}`,
+    seq: item.seq,
+    conversationId: item.conversationId,
+    role: item.role,
+    text: item.text,
+    createdAt: item.createdAt,
+    ...(item.clientId ? { clientId: item.clientId } : {}),
+    ...(item.sources ? { sources: item.sources } : {}),
+    ...(item.quickReplies ? { quickReplies: item.quickReplies } : {}),
+  };
+}
+
+interface MessageItemInput {
+  readonly seq: number;
+  readonly conversationId: string;
+  readonly role: MessageView['role'];
+  readonly text: string;
+  readonly createdAt: string;
+  readonly clientId?: string;
+  readonly sources?: MessageView['sources'];
+  readonly quickReplies?: MessageView['quickReplies'];
+}
+
+function preview(text: string): string {
+  return text.length > 140 ? `${text.slice(0, 139)}…` : text;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
+}
+
+export class DynamoStore implements TenantStore, KnowledgeStore, ConversationStore, ConnectionStore, DailyStatsStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  private epochSeconds(offset: number): number {
+    return Math.floor(this.clock.now().getTime() / 1000) + offset;
+  }
+
+  // ---- tenants -------------------------------------------------------------
+
+  async getProfile(tenantId: string): Promise<TenantProfile | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenantProfile(tenantId) }));
+    return out.Item ? profileItem.parse(out.Item) : undefined;
+  }
+
+  async putProfile(profile: TenantProfile): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.tenantProfile(profile.tenantId), ...profile } }));
+  }
+
+  // ---- knowledge -----------------------------------------------------------
+
+  private async currentVersion(tenantId: string): Promise<number> {
+    return (await this.getProfile(tenantId))?.kbVersion ?? 0;
+  }
+
+  private async queryAll(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+          ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':p': skPrefix } : { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined> {
+    const version = await this.currentVersion(tenantId);
+    if (version === 0) return undefined;
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.kbItem(tenantId, version, 'BUSINESS') }));
+    const body = z.object({ kb: z.string() }).safeParse(out.Item);
+    if (!body.success) return undefined;
+    // The whole file is kept as one item beside its passages: it is what the admin UI edits and exports.
+    return knowledgeBaseSchema.parse(JSON.parse(body.data.kb));
+  }
+
+  async listPassages(tenantId: string): Promise<{ version: number; passages: Passage[] }> {
+    const version = await this.currentVersion(tenantId);
+    if (version === 0) return { version, passages: [] };
+    const items = await this.queryAll(keys.kbPartition(tenantId, version), 'PASSAGE#');
+    return { version, passages: items.map((item) => passageItem.parse(item)) };
+  }
+
+  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly Passage[]): Promise<number> {
+    const previous = await this.currentVersion(tenantId);
+    const version = previous + 1;
+    const writes: Record<string, unknown>[] = [
+      { ...keys.kbItem(tenantId, version, 'BUSINESS'), kb: JSON.stringify(kb) },
+      ...passages.map((p) => ({ ...keys.kbItem(tenantId, version, 'PASSAGE', p.id), ...p })),
+    ];
+    // Clear anything a failed earlier import may have left in this version's partition.
+    await this.deletePartition(keys.kbPartition(tenantId, version));
+    for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantProfile(tenantId),
+          UpdateExpression: 'SET kbVersion = :v',
+          ConditionExpression: 'attribute_exists(pk) AND kbVersion = :prev',
+          ExpressionAttributeValues: { ':v': version, ':prev': previous },
+        }),
+      );
+    } catch (error) {
+      await this.deletePartition(keys.kbPartition(tenantId, version));
+      if (isConditionFailure(error)) throw new Error('the knowledge base changed during the import; try again');
+      throw error;
+    }
+    if (previous > 0) await this.deletePartition(keys.kbPartition(tenantId, previous));
+    return version;
+  }
+
+  private async deletePartition(pk: string): Promise<void> {
+    const items = await this.queryAll(pk);
+    for (let i = 0; i < items.length; i += 25) {
+      await this.batchWrite(items.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { pk: item['pk'], sk: item['sk'] } } })));
+    }
+  }
+
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('DynamoDB kept rejecting a batch write');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
+    }
+  }
+
+  // ---- conversations -------------------------------------------------------
+
+  async getConversation(tenantId: string, conversationId: string): Promise<ConversationRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.conversation(tenantId, conversationId), ConsistentRead: true }));
+    return out.Item ? conversationItem.parse(out.Item) : undefined;
+  }
+
+  async getVisitorConversation(tenantId: string, visitorId: string): Promise<string | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.visitor(tenantId, visitorId), ConsistentRead: true }));
+    return z.object({ conversationId: z.string() }).safeParse(out.Item).data?.conversationId;
+  }
+
+  async startConversation(tenantId: string, visitorId: string, lang: string): Promise<ConversationRecord> {
+    const now = this.clock.now().toISOString();
+    const record: ConversationRecord = {
+      tenantId,
+      conversationId: randomId(),
+      visitorId,
+      channel: 'web',
+      mode: 'bot',
+      lang,
+      createdAt: now,
+      lastMessageAt: now,
+      lastMessagePreview: '',
+      messageCount: 0,
+    };
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...keys.conversation(tenantId, record.conversationId),
+                ...record,
+                gsi1pk: keys.conversationsByActivity(tenantId),
+                gsi1sk: keys.activitySortKey(now, record.conversationId),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.visitor(tenantId, visitorId), tenantId, visitorId, conversationId: record.conversationId, updatedAt: now },
+            },
+          },
+        ],
+      }),
+    );
+    return record;
+  }
+
+  async appendMessage(tenantId: string, conversationId: string, message: NewMessage): Promise<{ message: MessageView; duplicate: boolean }> {
+    if (message.clientId) {
+      const existing = await this.findByClientId(tenantId, conversationId, message.clientId);
+      if (existing) return { message: existing, duplicate: true };
+    }
+    // 1. allocate the next sequence number (a gap is harmless; a reused number is impossible).
+    const allocated = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.conversation(tenantId, conversationId),
+        UpdateExpression: 'ADD seqCounter :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const seq = z.object({ seqCounter: z.number() }).parse(allocated.Attributes).seqCounter;
+    const now = this.clock.now().toISOString();
+    const item = {
+      seq,
+      conversationId,
+      role: message.role,
+      text: message.text,
+      createdAt: now,
+      ...(message.clientId ? { clientId: message.clientId } : {}),
+      ...(message.sources && message.sources.length > 0 ? { sources: message.sources } : {}),
+      ...(message.quickReplies && message.quickReplies.length > 0 ? { quickReplies: message.quickReplies } : {}),
+    };
+    // 2. the message, its client-id guard and the conversation summary, all or nothing.
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.message(tenantId, conversationId, seq), tenantId, ...item },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...(message.clientId
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: { ...keys.clientMessage(tenantId, conversationId, message.clientId), seq },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]
+              : []),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.conversation(tenantId, conversationId),
+                UpdateExpression: 'SET lastMessageAt = :now, lastMessagePreview = :preview, gsi1sk = :gsi1sk ADD messageCount :one',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: {
+                  ':now': now,
+                  ':preview': preview(message.text),
+                  ':gsi1sk': keys.activitySortKey(now, conversationId),
+                  ':one': 1,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (message.clientId && isConditionFailure(error)) {
+        const existing = await this.findByClientId(tenantId, conversationId, message.clientId);
+        if (existing) return { message: existing, duplicate: true };
+      }
+      throw error;
+    }
+    return { message: toMessageView(item), duplicate: false };
+  }
+
+  private async findByClientId(tenantId: string, conversationId: string, clientId: string): Promise<MessageView | undefined> {
+    const guard = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.clientMessage(tenantId, conversationId, clientId), ConsistentRead: true }),
+    );
+    const seq = z.object({ seq: z.number() }).safeParse(guard.Item).data?.seq;
+    if (seq === undefined) return undefined;
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.message(tenantId, conversationId, seq), ConsistentRead: true }));
+    return out.Item ? toMessageView(messageItem.parse(out.Item)) : undefined;
+  }
+
+  async listMessages(tenantId: string, conversationId: string, afterSeq: number, limit = 500): Promise<MessageView[]> {
+    const out: MessageView[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': keys.conversationPartition(tenantId, conversationId),
+            ':from': keys.message(tenantId, conversationId, afterSeq + 1).sk,
+            ':to': `${keys.messagePrefix}~`,
+          },
+          ConsistentRead: true,
+          Limit: limit - out.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map((item) => toMessageView(messageItem.parse(item))));
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+
+  async listConversations(tenantId: string, limit: number, cursor?: string): Promise<{ items: ConversationRecord[]; nextCursor?: string }> {
+    const startKey = cursor ? decodeCursor(cursor, tenantId) : undefined;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.conversationsByActivity(tenantId) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const items = (out.Items ?? []).map((item) => conversationItem.parse(item));
+    return out.LastEvaluatedKey ? { items, nextCursor: encodeCursor(out.LastEvaluatedKey, tenantId) } : { items };
+  }
+
+  // ---- connections ---------------------------------------------------------
+
+  async putConnection(tenantId: string, connectionId: string, visitorId: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.connection(tenantId, connectionId), tenantId, connectionId, visitorId, expiresAt: this.epochSeconds(CONNECTION_TTL_SECONDS) },
+      }),
+    );
+  }
+
+  async getConnection(tenantId: string, connectionId: string): Promise<{ visitorId: string; conversationId?: string } | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(tenantId, connectionId), ConsistentRead: true }));
+    const parsed = z.object({ visitorId: z.string(), conversationId: z.string().optional() }).safeParse(out.Item);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async subscribe(tenantId: string, connectionId: string, conversationId: string): Promise<void> {
+    const current = await this.getConnection(tenantId, connectionId);
+    if (!current) throw new Error('subscribe: unknown connection');
+    const expiresAt = this.epochSeconds(CONNECTION_TTL_SECONDS);
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.connection(tenantId, connectionId),
+              UpdateExpression: 'SET conversationId = :c',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':c': conversationId },
+            },
+          },
+          { Put: { TableName: this.tableName, Item: { ...keys.subscription(tenantId, conversationId, connectionId), connectionId, expiresAt } } },
+          ...(current.conversationId && current.conversationId !== conversationId
+            ? [{ Delete: { TableName: this.tableName, Key: keys.subscription(tenantId, current.conversationId, connectionId) } }]
+            : []),
+        ],
+      }),
+    );
+  }
+
+  async listSubscribers(tenantId: string, conversationId: string): Promise<string[]> {
+    const items = await this.queryAll(keys.conversationPartition(tenantId, conversationId), keys.subscriptionPrefix);
+    const now = this.epochSeconds(0);
+    return items
+      .map((item) => z.object({ connectionId: z.string(), expiresAt: z.number() }).parse(item))
+      .filter((s) => s.expiresAt > now) // TTL deletion is lazy; expired rows are ignored
+      .map((s) => s.connectionId);
+  }
+
+  async removeConnection(tenantId: string, connectionId: string): Promise<void> {
+    const current = await this.getConnection(tenantId, connectionId);
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: this.tableName, Key: keys.connection(tenantId, connectionId) } },
+          ...(current?.conversationId ? [{ Delete: { TableName: this.tableName, Key: keys.subscription(tenantId, current.conversationId, connectionId) } }] : []),
+        ],
+      }),
+    );
+  }
+
+  // ---- daily stats -----------------------------------------------------------
+
+  async increment(tenantId: string, day: string, eventId: string, counters: Readonly<Record<string, number>>): Promise<boolean> {
+    const names = Object.keys(counters).filter((k) => /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/.test(k));
+    if (names.length === 0) return false;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.statsEvent(tenantId, eventId), expiresAt: this.epochSeconds(STATS_EVENT_TTL_SECONDS) },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.dailyStats(tenantId, day),
+                UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
+                ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#c${i}`, n])),
+                ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, counters[n] ?? 0])),
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false; // replayed event: already counted
+      throw error;
+    }
+  }
+
+  async getDay(tenantId: string, day: string): Promise<Record<string, number>> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.dailyStats(tenantId, day), ConsistentRead: true }));
+    const counters: Record<string, number> = {};
+    for (const [k, v] of Object.entries(out.Item ?? {})) if (typeof v === 'number') counters[k] = v;
+    return counters;
+  }
+}
+
+const cursorSchema = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.string(), gsi1sk: z.string() });
+
+function encodeCursor(key: Record<string, unknown>, tenantId: string): string {
+  return Buffer.from(JSON.stringify({ ...cursorSchema.parse(key), t: tenantId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, tenantId: string): Record<string, string> {
+  let parsed: z.infer<typeof cursorSchema> & { t: string };
+  try {
+    parsed = cursorSchema.extend({ t: z.string() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw badRequest('cursor is not one this API returned', 'cursor');
+  }
+  if (parsed.t !== tenantId) throw badRequest('cursor is not one this API returned', 'cursor');
+  return { pk: parsed.pk, sk: parsed.sk, gsi1pk: parsed.gsi1pk, gsi1sk: parsed.gsi1sk };
+}

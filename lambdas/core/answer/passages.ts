@@ -1,0 +1,72 @@
+/**
+ * Passages: the unit of retrieval. An FAQ entry is one passage; a document is
+ * chunked on structure (headings, then paragraphs) with a one-sentence overlap,
+ * and every chunk keeps its source document id and a title naming its section.
+ */
+import type { Faq, KbDocument } from '../knowledge-base';
+import { sentences } from './text';
+
+export interface Passage {
+  /** FAQ id, or `<documentId>#<chunk number>`. */
+  readonly id: string;
+  readonly kind: 'faq' | 'document';
+  /** The FAQ question, or `<document title> › <section heading>`. */
+  readonly title: string;
+  readonly text: string;
+  /** The FAQ id or the document id this passage came from. */
+  readonly sourceId: string;
+}
+
+export function faqPassage(faq: Faq): Passage {
+  return { id: faq.id, kind: 'faq', title: faq.question, text: faq.answer, sourceId: faq.id };
+}
+
+const TARGET_WORDS = 120;
+
+/** Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap. */
+export function chunkDocument(doc: KbDocument): Passage[] {
+  const sections: { heading: string; paragraphs: string[] }[] = [];
+  let current: { heading: string; paragraphs: string[] } = { heading: '', paragraphs: [] };
+  for (const block of doc.text.replace(/\r\n/g, '\n').split(/\n\s*\n/)) {
+    const lines = block.split('\n');
+    const headingLines: string[] = [];
+    while (lines.length > 0 && /^\s*#{1,6}\s+/.test(lines[0] ?? '')) headingLines.push((lines.shift() ?? '').replace(/^\s*#{1,6}\s+/, '').trim());
+    if (headingLines.length > 0) {
+      if (current.paragraphs.length > 0) sections.push(current);
+      current = { heading: headingLines[headingLines.length - 1] ?? '', paragraphs: [] };
+    }
+    const body = lines.join('\n').trim();
+    if (body) current.paragraphs.push(body);
+  }
+  if (current.paragraphs.length > 0) sections.push(current);
+
+  const passages: Passage[] = [];
+  for (const section of sections) {
+    let buffer: string[] = [];
+    let count = 0;
+    let overlap = '';
+    const flush = (): void => {
+      if (buffer.length === 0) return;
+      const text = [overlap, ...buffer].filter(Boolean).join('\n\n');
+      passages.push({
+        id: `${doc.id}#${passages.length + 1}`,
+        kind: 'document',
+        title: section.heading ? `${doc.title} › ${section.heading}` : doc.title,
+        text,
+        sourceId: doc.id,
+      });
+      const last = sentences(buffer[buffer.length - 1] ?? '');
+      overlap = last[last.length - 1] ?? '';
+      buffer = [];
+      count = 0;
+    };
+    for (const paragraph of section.paragraphs) {
+      const n = paragraph.split(/\s+/).length;
+      if (count > 0 && count + n > TARGET_WORDS) flush();
+      buffer.push(paragraph);
+      count += n;
+    }
+    flush();
+  }
+  return passages;
+}

@@ -1,0 +1,43 @@
+/**
+ * Named domain errors. Domain code throws these; one middleware per transport
+ * (REST, WebSocket) maps them to a status code or an error frame. Anything else
+ * becomes a generic 500 / `internal` with a correlation id, never a stack trace.
+ */
+export type DomainErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'no_conversation';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** The offending input field, as a dotted path, when one is to blame. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const badRequest = (message: string, field?: string): DomainError => new DomainError('bad_request', message, field);
+export const notFound = (message: string): DomainError => new DomainError('not_found', message);
+export const forbidden = (message: string): DomainError => new DomainError('forbidden', message);
+export const unauthorized = (message: string): DomainError => new DomainError('unauthorized', message);
+export const conflict = (message: string): DomainError => new DomainError('conflict', message);
+
+export const httpStatusOf: Record<DomainErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  no_conversation: 409,
+};

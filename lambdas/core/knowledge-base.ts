@@ -1,0 +1,102 @@
+/**
+ * The knowledge-base file format: what a business is, when it is open, what it
+ * sells, who works there, and what it knows. Used for the demo seed and for
+ * import through the admin API. Documented in docs/knowledge-base-format.md.
+ */
+import { z } from 'zod';
+
+const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Madrid');
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export const businessSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2-40 characters of a-z 0-9 -'),
+  timezone,
+  phone: z.string().trim().min(3).max(40),
+  email: z.email(),
+  address: z.string().trim().min(1).max(300),
+  website: z.url(),
+  languages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1).max(10),
+});
+
+export const hoursSchema = z
+  .strictObject({ day: z.enum(weekdays), open: hhmm, close: hhmm })
+  .refine((h) => h.open < h.close, { message: 'open must be before close', path: ['close'] });
+
+export const serviceSchema = z.strictObject({
+  id: itemId,
+  name: z.string().trim().min(1).max(120),
+  durationMinutes: z.number().int().min(5).max(24 * 60),
+  priceCents: z.number().int().min(0),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+  depositCents: z.number().int().min(0),
+  description: z.string().trim().max(2000),
+});
+
+export const staffSchema = z.strictObject({
+  id: itemId,
+  name: z.string().trim().min(1).max(120),
+  role: z.string().trim().min(1).max(120),
+  serviceIds: z.array(itemId),
+});
+
+export const faqSchema = z.strictObject({
+  id: itemId,
+  question: z.string().trim().min(3).max(500),
+  answer: z.string().trim().min(1).max(4000),
+  category: z.string().trim().min(1).max(60),
+});
+
+export const documentSchema = z.strictObject({
+  id: itemId,
+  title: z.string().trim().min(1).max(200),
+  text: z.string().trim().min(1).max(200_000),
+});
+
+function uniqueIds(items: readonly { id: string }[], ctx: z.RefinementCtx, path: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.id)) ctx.addIssue({ code: 'custom', message: `duplicate id "${item.id}"`, path: [path, i, 'id'] });
+    seen.add(item.id);
+  });
+}
+
+export const knowledgeBaseSchema = z
+  .strictObject({
+    business: businessSchema,
+    hours: z.array(hoursSchema).max(21),
+    services: z.array(serviceSchema).max(200),
+    staff: z.array(staffSchema).max(200),
+    faqs: z.array(faqSchema).max(2000),
+    documents: z.array(documentSchema).max(200),
+  })
+  .superRefine((kb, ctx) => {
+    uniqueIds(kb.services, ctx, 'services');
+    uniqueIds(kb.staff, ctx, 'staff');
+    uniqueIds(kb.faqs, ctx, 'faqs');
+    uniqueIds(kb.documents, ctx, 'documents');
+    const serviceIds = new Set(kb.services.map((s) => s.id));
+    kb.staff.forEach((member, i) =>
+      member.serviceIds.forEach((sid, j) => {
+        if (!serviceIds.has(sid)) ctx.addIssue({ code: 'custom', message: `unknown service "${sid}"`, path: ['staff', i, 'serviceIds', j] });
+      }),
+    );
+  });
+
+export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
+export type Business = z.infer<typeof businessSchema>;
+export type Service = z.infer<typeof serviceSchema>;
+export type StaffMember = z.infer<typeof staffSchema>;
+export type Faq = z.infer<typeof faqSchema>;
+export type KbDocument = z.infer<typeof documentSchema>;
+export type OpeningHours = z.infer<typeof hoursSchema>;

@@ -1,0 +1,99 @@
+/**
+ * The widget ⇄ server WebSocket protocol. The zod schemas are the types; the
+ * widget imports only the types (`import type`), so zod never reaches the browser.
+ * Documented for humans in docs/asyncapi.yaml.
+ */
+import { z } from 'zod';
+
+/** Text a customer may send in one message (UTF-8 bytes). */
+export const MAX_MESSAGE_BYTES = 4096;
+/** API Gateway refuses WebSocket frames above 128 KB; we stay far below. */
+export const MAX_FRAME_BYTES = 32 * 1024;
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z a-z 0-9 _ -');
+const lang = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag like en or es-MX');
+
+export const helloFrame = z.strictObject({
+  action: z.literal('hello'),
+  /** The conversation the browser remembers; a new one starts when absent or not the visitor's. */
+  conversationId: id.optional(),
+  /** Highest message `seq` the client has; the server replays everything after it. */
+  lastSeq: z.number().int().min(0).optional(),
+  lang: lang.optional(),
+});
+
+export const sendMessageFrame = z.strictObject({
+  action: z.literal('sendMessage'),
+  /** Client-generated id; a resend with the same id is acknowledged again, never stored twice. */
+  clientId: id,
+  text: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
+  lang: lang.optional(),
+});
+
+export const newConversationFrame = z.strictObject({ action: z.literal('newConversation'), lang: lang.optional() });
+export const pingFrame = z.strictObject({ action: z.literal('ping') });
+
+export const clientFrame = z.discriminatedUnion('action', [helloFrame, sendMessageFrame, newConversationFrame, pingFrame]);
+export type ClientFrame = z.infer<typeof clientFrame>;
+export type ClientAction = ClientFrame['action'];
+export const clientActions: readonly ClientAction[] = ['hello', 'sendMessage', 'newConversation', 'ping'];
+
+export type ConversationMode = 'bot' | 'waiting_for_human' | 'human' | 'closed';
+export type MessageRole = 'customer' | 'bot' | 'agent' | 'system';
+
+export interface SourceRef {
+  /** Knowledge item id: an FAQ id, or `<documentId>#<chunk>` for a document passage. */
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'faq' | 'document';
+}
+
+export interface QuickReply {
+  readonly label: string;
+  /** Text sent as the customer's message when chosen. */
+  readonly text: string;
+}
+
+/** A stored message as the client sees it. */
+export interface MessageView {
+  readonly id: string;
+  readonly seq: number;
+  readonly conversationId: string;
+  readonly role: MessageRole;
+  readonly text: string;
+  readonly createdAt: string;
+  readonly clientId?: string;
+  readonly sources?: readonly SourceRef[];
+  readonly quickReplies?: readonly QuickReply[];
+}
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unknown_action'
+  | 'message_too_large'
+  | 'rate_limited'
+  | 'no_conversation'
+  | 'internal';
+
+/** Every frame the server sends. Frames a client must act on carry an `id` for de-duplication. */
+export type ServerFrame =
+  | {
+      readonly type: 'session';
+      readonly id: string;
+      readonly conversationId: string;
+      readonly mode: ConversationMode;
+      /** Highest seq in the conversation; the replayed `message` frames precede this frame. */
+      readonly lastSeq: number;
+      readonly lang: string;
+    }
+  | ({ readonly type: 'message' } & MessageView)
+  | { readonly type: 'ack'; readonly id: string; readonly clientId: string; readonly seq: number }
+  | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' }
+  | { readonly type: 'chunk'; readonly replyTo: string; readonly index: number; readonly text: string }
+  | { readonly type: 'state'; readonly id: string; readonly mode: ConversationMode }
+  | { readonly type: 'pong' }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly clientId?: string };

@@ -1,0 +1,82 @@
+/** Staff REST routes: who am I, conversations, knowledge base. Tenant always from the token. */
+import { z } from 'zod';
+import { answerDeps, store } from '../adapters/container';
+import { answerQuestion } from '../core/answer/concierge';
+import { notFound, unauthorized } from '../core/errors';
+import { importKnowledgeBase } from '../core/knowledge';
+import { knowledgeBaseSchema } from '../core/knowledge-base';
+import type { ConversationRecord } from '../core/ports';
+import { restApi, type RestRequest, type StaffCaller } from './lib/rest';
+
+function callerOf(request: RestRequest): StaffCaller {
+  if (!request.caller) throw unauthorized('sign in to use this route');
+  return request.caller;
+}
+
+function summary(c: ConversationRecord) {
+  return {
+    conversationId: c.conversationId,
+    channel: c.channel,
+    mode: c.mode,
+    createdAt: c.createdAt,
+    lastMessageAt: c.lastMessageAt,
+    lastMessagePreview: c.lastMessagePreview,
+    messageCount: c.messageCount,
+    customerLabel: `Visitor ${c.visitorId.slice(0, 6)}`,
+  };
+}
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(2000).optional(),
+});
+const conversationPath = z.object({ conversationId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a conversation id') });
+const testBody = z.strictObject({ question: z.string().trim().min(1).max(1000), lang: z.enum(['en', 'es']).optional() });
+
+export const handler = restApi('adminApi', {
+  getMe: async (request) => {
+    const caller = callerOf(request);
+    const profile = await store().getProfile(caller.tenantId);
+    if (!profile) throw notFound('your tenant has no profile yet');
+    return { body: { email: caller.email, tenantId: caller.tenantId, groups: caller.groups, business: { name: profile.name, slug: profile.slug } } };
+  },
+  listConversations: async (request) => {
+    const caller = callerOf(request);
+    const query = listQuery.parse(request.query);
+    const page = await store().listConversations(caller.tenantId, query.limit, query.cursor);
+    return { body: { items: page.items.map(summary), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+  },
+  getConversation: async (request) => {
+    const caller = callerOf(request);
+    const { conversationId } = conversationPath.parse(request.path);
+    const conversation = await store().getConversation(caller.tenantId, conversationId);
+    if (!conversation) throw notFound('no such conversation');
+    const messages = await store().listMessages(caller.tenantId, conversationId, 0, 1000);
+    return { body: { conversation: summary(conversation), messages } };
+  },
+  getKnowledgeBase: async (request) => {
+    const caller = callerOf(request);
+    const kb = await store().getKnowledgeBase(caller.tenantId);
+    if (!kb) throw notFound('no knowledge base has been imported yet');
+    return { body: kb };
+  },
+  importKnowledgeBase: async (request) => {
+    const caller = callerOf(request);
+    const kb = knowledgeBaseSchema.parse(request.body);
+    const imported = await importKnowledgeBase(store(), caller.tenantId, kb);
+    return { body: { imported } };
+  },
+  testQuestion: async (request) => {
+    const caller = callerOf(request);
+    const body = testBody.parse(request.body);
+    const profile = await store().getProfile(caller.tenantId);
+    if (!profile) throw notFound('your tenant has no profile yet');
+    const answer = await answerQuestion(answerDeps(), {
+      tenantId: caller.tenantId,
+      businessName: profile.name,
+      question: body.question,
+      ...(body.lang ? { langHint: body.lang } : {}),
+    });
+    return { body: { answer: { text: answer.text, answered: answer.answered, confidence: answer.confidence, sources: answer.sources } } };
+  },
+});

@@ -1,0 +1,273 @@
+/**
+ * The one declaration of what Concierge is made of: functions, REST routes,
+ * WebSocket routes, EventBridge rules, the single table and the state machines.
+ *
+ * It is plain data with no CDK or AWS SDK imports. `lib/` turns it into AWS
+ * resources; `local-cloud/` wires its gateway, bus and workflow runner from it.
+ * `test/declaration.test.ts` proves both sides see the same set.
+ */
+
+/** Who may call a REST route. */
+export type RouteAuth = 'public' | 'staff' | 'admin';
+
+export interface FunctionDecl {
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default 512 */
+  readonly memoryMb?: number;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  /** What the function touches; CDK grants exactly these. */
+  readonly grants: readonly Grant[];
+}
+
+export type Grant =
+  | 'table:read'
+  | 'table:write'
+  | 'bus:put'
+  | 'ws:post'
+  | 'workflows:start'
+  | 'workflows:callback'
+  | 'llm:invoke';
+
+export const functions = {
+  wsAuthorizer: {
+    entry: 'lambdas/handlers/ws-authorizer.ts',
+    description: 'WebSocket $connect authorizer: public widget key and allowed origin',
+    grants: ['table:read'],
+  },
+  wsConnect: {
+    entry: 'lambdas/handlers/ws-connect.ts',
+    description: 'WebSocket $connect: records the connection',
+    grants: ['table:write'],
+  },
+  wsDisconnect: {
+    entry: 'lambdas/handlers/ws-disconnect.ts',
+    description: 'WebSocket $disconnect: removes the connection and its subscription',
+    grants: ['table:write'],
+  },
+  wsMessage: {
+    entry: 'lambdas/handlers/ws-message.ts',
+    description: 'WebSocket actions: hello/resume, sendMessage, newConversation, ping',
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    grants: ['table:write', 'bus:put', 'ws:post', 'llm:invoke'],
+  },
+  staffAuthorizer: {
+    entry: 'lambdas/handlers/staff-authorizer.ts',
+    description: 'REST authorizer: verifies Cognito staff JWTs and their tenant claim',
+    grants: [],
+  },
+  publicApi: {
+    entry: 'lambdas/handlers/public-api.ts',
+    description: 'Public REST routes: health and widget configuration',
+    grants: ['table:read'],
+  },
+  adminApi: {
+    entry: 'lambdas/handlers/admin-api.ts',
+    description: 'Staff REST routes: conversations, knowledge base, tenant profile',
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    grants: ['table:write', 'llm:invoke', 'bus:put'],
+  },
+  statsProjector: {
+    entry: 'lambdas/handlers/stats-projector.ts',
+    description: 'EventBridge target: projects conversation events into daily counters',
+    grants: ['table:write'],
+  },
+  workflowTask: {
+    entry: 'lambdas/handlers/workflow-task.ts',
+    description: 'Step Functions task steps for the booking and handoff workflows',
+    grants: ['table:write', 'bus:put', 'ws:post'],
+  },
+} as const satisfies Record<string, FunctionDecl>;
+
+export type FunctionName = keyof typeof functions;
+
+export interface RestRouteDecl {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `/v1/admin/conversations/{conversationId}`. */
+  readonly path: string;
+  readonly fn: FunctionName;
+  readonly auth: RouteAuth;
+  /** OpenAPI operation id; unique. */
+  readonly operationId: string;
+  readonly summary: string;
+}
+
+export const restRoutes: readonly RestRouteDecl[] = [
+  { method: 'GET', path: '/v1/health', fn: 'publicApi', auth: 'public', operationId: 'getHealth', summary: 'Liveness of the API' },
+  {
+    method: 'GET',
+    path: '/v1/public/widget/{widgetKey}/config',
+    fn: 'publicApi',
+    auth: 'public',
+    operationId: 'getWidgetConfig',
+    summary: "The widget's look and languages for a tenant's public widget key",
+  },
+  { method: 'GET', path: '/v1/admin/me', fn: 'adminApi', auth: 'staff', operationId: 'getMe', summary: 'The signed-in staff member and tenant' },
+  {
+    method: 'GET',
+    path: '/v1/admin/conversations',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'listConversations',
+    summary: 'Conversations, most recent first',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/conversations/{conversationId}',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'getConversation',
+    summary: 'One conversation with its messages',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/knowledge',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'getKnowledgeBase',
+    summary: "The tenant's knowledge base (business, hours, services, staff, FAQs, documents)",
+  },
+  {
+    method: 'PUT',
+    path: '/v1/admin/knowledge',
+    fn: 'adminApi',
+    auth: 'admin',
+    operationId: 'importKnowledgeBase',
+    summary: 'Replace the knowledge base with a knowledge-base file',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/knowledge/test',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'testQuestion',
+    summary: 'Ask the concierge a question and see the answer and its sources',
+  },
+];
+
+export interface WsRouteDecl {
+  /** `$connect`, `$disconnect`, `$default` or an `action` value. */
+  readonly route: string;
+  readonly fn: FunctionName;
+}
+
+/** Route selection expression: `$request.body.action`. */
+export const wsRouteSelectionExpression = '$request.body.action';
+
+export const wsRoutes: readonly WsRouteDecl[] = [
+  { route: '$connect', fn: 'wsConnect' },
+  { route: '$disconnect', fn: 'wsDisconnect' },
+  { route: '$default', fn: 'wsMessage' },
+  { route: 'hello', fn: 'wsMessage' },
+  { route: 'sendMessage', fn: 'wsMessage' },
+  { route: 'newConversation', fn: 'wsMessage' },
+  { route: 'ping', fn: 'wsMessage' },
+];
+
+/** The REQUEST authorizer guarding `$connect`; its identity sources are query parameters. */
+export const wsAuthorizer = { fn: 'wsAuthorizer', identityQueryParams: ['key'] } as const satisfies {
+  fn: FunctionName;
+  identityQueryParams: readonly string[];
+};
+
+/** The REQUEST authorizer guarding staff REST routes (`Authorization: Bearer <Cognito token>`). */
+export const restAuthorizer = { fn: 'staffAuthorizer', identityHeader: 'Authorization' } as const;
+
+/** Source of every event Concierge puts on its bus. */
+export const eventSource = 'concierge';
+
+export interface EventPattern {
+  readonly source?: readonly string[];
+  readonly 'detail-type'?: readonly string[];
+  readonly detail?: Record<string, unknown>;
+}
+
+export interface RuleDecl {
+  /** Logical name; unique. */
+  readonly name: string;
+  readonly description: string;
+  readonly pattern: EventPattern;
+  readonly target: { readonly fn: FunctionName } | { readonly stateMachine: StateMachineName };
+}
+
+export const eventRules: readonly RuleDecl[] = [
+  {
+    name: 'ConversationStats',
+    description: 'Every conversation event updates the daily counters',
+    pattern: {
+      source: [eventSource],
+      'detail-type': ['conversation.started', 'message.received', 'message.answered', 'message.unanswered'],
+    },
+    target: { fn: 'statsProjector' },
+  },
+  {
+    name: 'HandoffRequested',
+    description: 'A request for a person starts the handoff workflow',
+    pattern: { source: [eventSource], 'detail-type': ['handoff.requested'] },
+    target: { stateMachine: 'handoff' },
+  },
+  {
+    name: 'BookingRequested',
+    description: 'A booking request starts the booking workflow',
+    pattern: { source: [eventSource], 'detail-type': ['booking.requested'] },
+    target: { stateMachine: 'booking' },
+  },
+];
+
+export interface TableDecl {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly ttlAttribute: string;
+  readonly globalIndexes: readonly { readonly name: string; readonly partitionKey: string; readonly sortKey: string }[];
+}
+
+export const table: TableDecl = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  globalIndexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+};
+
+export interface StateMachineDecl {
+  /** ASL file relative to the repository root. */
+  readonly file: string;
+  readonly description: string;
+  /** `${Name}` in the ASL → the ARN of this function. */
+  readonly functionSubstitutions: Readonly<Record<string, FunctionName>>;
+  /** `${Name}` in the ASL (always inside a JSON string, so the file stays valid JSON) → a value. */
+  readonly valueSubstitutions: Readonly<Record<string, string>>;
+}
+
+export const stateMachines = {
+  booking: {
+    file: 'state-machines/booking.asl.json',
+    description: 'Hold a slot, take a deposit if due, confirm, notify',
+    functionSubstitutions: { WorkflowTaskArn: 'workflowTask' },
+    valueSubstitutions: { HoldSeconds: '900' },
+  },
+  handoff: {
+    file: 'state-machines/handoff.asl.json',
+    description: 'Queue a conversation for a person, notify staff, record the outcome',
+    functionSubstitutions: { WorkflowTaskArn: 'workflowTask' },
+    valueSubstitutions: {},
+  },
+} as const satisfies Record<string, StateMachineDecl>;
+
+export type StateMachineName = keyof typeof stateMachines;
+
+/** Environment variables every function receives; CDK fills them with resource attributes, the local cloud with local endpoints. */
+export const sharedEnvironment = [
+  'TABLE_NAME',
+  'EVENT_BUS_NAME',
+  'WS_MANAGEMENT_ENDPOINT',
+  'STATE_MACHINE_ARNS',
+  'USER_POOL_ID',
+  'USER_POOL_CLIENT_ID',
+  'LLM_PROVIDER',
+  'VECTOR_STORE',
+  'POWERTOOLS_SERVICE_NAME',
+] as const;

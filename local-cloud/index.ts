@@ -1,0 +1,217 @@
+/**
+ * The local cloud: DynamoDB Local, a local Cognito, the local gateway (REST,
+ * WebSocket, @connections), the local event bus and the Step Functions runner —
+ * all wired from lib/declaration.ts — with the demo business seeded.
+ */
+import './polyfills';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { eventRules, stateMachines, type StateMachineName } from '../lib/declaration';
+import { startCognitoLocal, ensureStaffPool, type CognitoLocalHandle } from './cognito-local';
+import { startDynamoDbLocal, ensureTable, type DynamoDbLocalHandle } from './dynamodb-local';
+import { LocalEventBus } from './event-bus';
+import { LocalGateway } from './gateway';
+import { LambdaRuntime } from './lambda-runtime';
+import { LocalWorkflows } from './workflows';
+import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
+
+export const ROOT_DIR = resolve(__dirname, '..');
+const TABLE_NAME = 'concierge-local';
+const BUS_NAME = 'concierge-local';
+const REGION = 'us-east-1';
+
+export interface LocalCloudOptions {
+  /** Folder for DynamoDB Local and Cognito state; a temporary one (deleted on stop) when absent. */
+  readonly dataDir?: string;
+  /** Fixed ports for `npm start`; 0 (free ports) when absent. */
+  readonly ports?: { readonly gateway?: number; readonly demoSite?: number; readonly dynamodb?: number; readonly cognito?: number };
+  /** Silence handler logs and progress lines. @default false */
+  readonly quiet?: boolean;
+  /** Progress lines while starting. */
+  readonly onProgress?: (line: string) => void;
+  /** Multiplies Wait state durations (tests shorten waits only through this). @default 1 */
+  readonly waitScale?: number;
+}
+
+export interface LocalCloud {
+  readonly urls: { readonly demoSite: string; readonly admin: string; readonly rest: string; readonly ws: string; readonly cognito: string; readonly dynamodb: string };
+  readonly demo: DemoSeed & { readonly staffEmail: string; readonly staffPassword: string };
+  readonly env: Readonly<Record<string, string>>;
+  readonly runtime: LambdaRuntime;
+  readonly bus: LocalEventBus;
+  readonly workflows: LocalWorkflows;
+  readonly gateway: LocalGateway;
+  readonly tableName: string;
+  /** Waits until the bus and the workflows have nothing in flight. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolvePromise((server.address() as AddressInfo).port));
+  });
+}
+
+/** Serves the demo business's site, with the widget embedded by one script tag, on its own origin. */
+function demoSiteServer(dir: string, render: () => string): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(render());
+      return;
+    }
+    const file = resolve(dir, `.${path}`);
+    if (!file.startsWith(resolve(dir))) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = readFileSync(file);
+      const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : file.endsWith('.svg') ? 'image/svg+xml' : file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    }
+  });
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const progress = options.quiet ? () => undefined : (options.onProgress ?? ((line: string) => console.log(line)));
+  const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'concierge-local-'));
+  const dataDir = resolve(options.dataDir ?? tempDir ?? '.');
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+
+  try {
+    progress('• starting DynamoDB Local and the local Cognito…');
+    const [dynamo, cognito]: [DynamoDbLocalHandle, CognitoLocalHandle] = await Promise.all([
+      startDynamoDbLocal({ port: options.ports?.dynamodb ?? 0, dataDir: join(dataDir, 'dynamodb') }),
+      startCognitoLocal({ port: options.ports?.cognito ?? 0, dataDir: join(dataDir, 'cognito') }),
+    ]);
+    started.push(dynamo, cognito);
+    const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ensureTable(ddb, TABLE_NAME);
+    const pool = await ensureStaffPool(cognito.endpoint, { poolName: 'concierge-local', users: DEMO_STAFF });
+
+    const runtime = new LambdaRuntime(ROOT_DIR);
+    const workflows = new LocalWorkflows({
+      rootDir: ROOT_DIR,
+      invokeFunction: (fn, payload) => runtime.invoke(fn, payload),
+      waitScale: options.waitScale ?? 1,
+    });
+    const bus = new LocalEventBus(eventRules, {
+      toFunction: (fn, event) => runtime.invoke(fn, event),
+      toStateMachine: async (name: StateMachineName, event) => {
+        await workflows.startExecution(name, event);
+      },
+    });
+
+    const demoSiteDir = join(ROOT_DIR, 'dist', 'demo-site');
+    const holder: { seed?: DemoSeed; demoOrigin?: string } = {};
+    const gateway: LocalGateway = new LocalGateway({
+      port: options.ports?.gateway ?? 0,
+      invoke: (fn, event) => runtime.invoke(fn, event),
+      awsJson: {
+        AWSEvents: (target, body) => bus.handleAwsJson(target, body),
+        AWSStepFunctions: (target, body) => workflows.handleAwsJson(target, body),
+      },
+      statics: [
+        { path: '/widget/config.json', contentType: 'application/json', body: (): string => JSON.stringify({ wsUrl: gateway.wsUrl, apiUrl: gateway.url }) },
+        {
+          path: '/admin/config.json',
+          contentType: 'application/json',
+          body: (): string =>
+            JSON.stringify({ apiUrl: gateway.url, region: REGION, userPoolId: pool.userPoolId, userPoolClientId: pool.userPoolClientId, userPoolEndpoint: cognito.endpoint }),
+        },
+        { prefix: '/widget/', dir: join(ROOT_DIR, 'dist', 'widget') },
+        { prefix: '/admin/', dir: join(ROOT_DIR, 'dist', 'admin'), fallback: 'index.html' },
+      ],
+      log: (line) => {
+        if (!options.quiet) console.error(line);
+      },
+    });
+    await gateway.start();
+    started.push(gateway);
+
+    const env: Record<string, string> = {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TABLE_NAME,
+      EVENT_BUS_NAME: BUS_NAME,
+      WS_MANAGEMENT_ENDPOINT: gateway.url,
+      STATE_MACHINE_ARNS: JSON.stringify(
+        Object.fromEntries(Object.keys(stateMachines).map((name) => [name, `arn:aws:states:local:000000000000:stateMachine:${name}`])),
+      ),
+      USER_POOL_ID: pool.userPoolId,
+      USER_POOL_CLIENT_ID: pool.userPoolClientId,
+      COGNITO_ISSUER: pool.issuer,
+      COGNITO_JWKS_URI: pool.jwksUri,
+      LLM_PROVIDER: 'embedded',
+      VECTOR_STORE: 'embedded',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
+      AWS_ENDPOINT_URL_SFN: gateway.url,
+      POWERTOOLS_SERVICE_NAME: 'concierge',
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_LOG_LEVEL: options.quiet ? 'ERROR' : (process.env['POWERTOOLS_LOG_LEVEL'] ?? 'WARN'),
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    };
+    // The handlers run in this process, as one Lambda "container" each: they read their configuration from here.
+    Object.assign(process.env, env);
+    await runtime.warm();
+
+    const demoServer = demoSiteServer(demoSiteDir, () => {
+      const html = readFileSync(join(demoSiteDir, 'index.html'), 'utf8');
+      return html.replaceAll('%WIDGET_LOADER_URL%', `${gateway.url}/widget/loader.js`).replaceAll('%WIDGET_KEY%', holder.seed?.widgetKey ?? '');
+    });
+    const demoPort = await listen(demoServer, options.ports?.demoSite ?? 0);
+    started.push({ stop: () => new Promise<void>((r) => { demoServer.closeAllConnections(); demoServer.close(() => r()); }) });
+    const demoOrigin = `http://127.0.0.1:${demoPort}`;
+    holder.seed = await seedDemo(ROOT_DIR, [demoOrigin, `http://localhost:${demoPort}`]);
+    progress(`• demo business "${holder.seed.businessName}" ready (${holder.seed.imported ? 'knowledge base imported' : 'kept from the last run'})`);
+
+    const seed = holder.seed;
+    return {
+      urls: {
+        demoSite: `${demoOrigin}/`,
+        admin: `${gateway.url}/admin/`,
+        rest: gateway.url,
+        ws: gateway.wsUrl,
+        cognito: cognito.endpoint,
+        dynamodb: dynamo.endpoint,
+      },
+      demo: { ...seed, staffEmail: DEMO_STAFF[0]?.email ?? '', staffPassword: DEMO_STAFF[0]?.password ?? '' },
+      env,
+      runtime,
+      bus,
+      workflows,
+      gateway,
+      tableName: TABLE_NAME,
+      settle: async () => {
+        for (let i = 0; i < 5; i++) {
+          await bus.drain();
+          await workflows.drain();
+        }
+      },
+      stop: async () => {
+        await bus.drain().catch(() => undefined);
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bm25Index } from '../../lambdas/core/answer/bm25';
+import { answerQuestion } from '../../lambdas/core/answer/concierge';
+import { detectLanguage } from '../../lambdas/core/answer/language';
+import { chunkDocument } from '../../lambdas/core/answer/passages';
+import { fold, sentences, stem, terms } from '../../lambdas/core/answer/text';
+import { passagesOf } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import type { KnowledgeIndex } from '../../lambdas/core/ports';
+import { ExtractiveAnswerer } from '../../lambdas/adapters/llm/extractive';
+
+const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')));
+const index = new Bm25Index(passagesOf(kb));
+const knowledgeIndex: KnowledgeIndex = { search: async (_tenant, query, k) => index.search(query, k) };
+const deps = { index: knowledgeIndex, model: new ExtractiveAnswerer() };
+const ask = (question: string) => answerQuestion(deps, { tenantId: 'demo', businessName: kb.business.name, question });
+
+describe('text', () => {
+  it('folds case, accents and invisible characters', () => {
+    expect(fold('Café\u200b ÑANDÚ')).toBe('cafe nandu');
+  });
+  it('stems plurals and -ing forms to a shared root', () => {
+    expect(stem('appointments')).toBe(stem('appointment'));
+    expect(stem('parking')).toBe(stem('park'));
+  });
+  it('drops stop words', () => {
+    expect(terms('Do you have parking?')).toEqual([stem('parking')]);
+  });
+  it('splits sentences and list items', () => {
+    expect(sentences('One. Two! \n- three\n4. four')).toEqual(['One.', 'Two!', 'three', 'four']);
+  });
+});
+
+describe('document chunking', () => {
+  it('splits on headings, keeps the section in the title and the source id', () => {
+    const passages = chunkDocument({ id: 'guide', title: 'Guide', text: '# Intro\nHello there.\n\n## Bring\nYour ID card.\n\nAnd insurance.' });
+    expect(passages.map((p) => p.title)).toEqual(['Guide › Intro', 'Guide › Bring']);
+    expect(passages.every((p) => p.sourceId === 'guide' && p.kind === 'document')).toBe(true);
+    expect(passages[1]?.id).toBe('guide#2');
+    expect(passages[1]?.text).toContain('Your ID card.');
+  });
+  it('chunks long sections with a one-sentence overlap', () => {
+    const paragraph = (n: number) => `Paragraph ${n} starts here. ${'word '.repeat(70).trim()}. It ends with sentence ${n}.`;
+    const passages = chunkDocument({ id: 'long', title: 'Long', text: [1, 2, 3].map(paragraph).join('\n\n') });
+    expect(passages.length).toBeGreaterThan(1);
+    expect(passages[1]?.text.startsWith('It ends with sentence')).toBe(true);
+  });
+});
+
+describe('the demo knowledge base', () => {
+  it('answers "do you have parking?" from the parking FAQ, with its source', async () => {
+    const answer = await ask('do you have parking?');
+    expect(answer.answered).toBe(true);
+    expect(answer.sources[0]?.id).toBe('parking');
+    expect(answer.text.toLowerCase()).toContain('car park');
+  });
+
+  it('says it does not know, and offers a person, when nothing matches', async () => {
+    const answer = await ask('Can you fix the brakes on my bicycle?');
+    expect(answer.answered).toBe(false);
+    expect(answer.sources).toEqual([]);
+    expect(answer.text).toMatch(/not sure/);
+    expect(answer.quickReplies?.[0]?.label).toBe('Talk to a person');
+  });
+
+  it('answers from a document passage when the fact lives only there', async () => {
+    const docIds = new Set(kb.documents.map((d) => d.id));
+    const answer = await ask('What should I bring to my first appointment?');
+    expect(answer.answered).toBe(true);
+    expect(answer.sources.length).toBeGreaterThan(0);
+    expect(answer.sources.some((s) => docIds.has(s.id.split('#')[0] ?? '') || s.kind === 'faq')).toBe(true);
+  });
+
+  it('replies to small talk in the customer language', async () => {
+    expect((await ask('hola')).lang).toBe('es');
+    expect((await ask('thanks!')).kind).toBe('small_talk');
+  });
+});
+
+describe('language detection', () => {
+  it('tells Spanish from English', () => {
+    expect(detectLanguage('¿Tienen aparcamiento cerca de la clínica?')).toBe('es');
+    expect(detectLanguage('Do you have parking near the clinic?')).toBe('en');
+    expect(detectLanguage('ok', 'es-ES')).toBe('es');
+  });
+});
