@@ -13,4 +13,5 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -9,7 +9,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = process.env['POWERTOOLS_SERVICE_NAME'] ?? 'concierge';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: 'Concierge' });
+export const metrics = new Metrics({ serviceName, namespace: 'Concierge', logger });
 export const tracer = new Tracer({ serviceName });
 
 const EMAIL = /[\w.+-]+@[\w-]+\.[\w.-]+/g;

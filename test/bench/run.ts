@@ -1,0 +1,225 @@
+/**
+ * `npm run bench`: measures size and speed, prints a table and writes a flat
+ * JSON object (metric → number) to bench-results/latest.json. Metric names are
+ * documented in the README. Nothing here asserts: the figures are reported.
+ */
+import '../../local-cloud/polyfills';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import WebSocket, { WebSocketServer } from 'ws';
+import { functions } from '../../lib/declaration';
+import { startLocalCloud } from '../../local-cloud/index';
+import { buildWidget } from '../../widget/build';
+
+const ROOT = resolve(__dirname, '..', '..');
+const results: Record<string, number> = {};
+const notes: Record<string, string> = {};
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round((sorted[index] ?? Number.NaN) * 100) / 100;
+}
+
+function record(name: string, value: number, note = ''): void {
+  results[name] = value;
+  if (note) notes[name] = note;
+}
+
+/** Bundles like the CDK stack does (esbuild, node22, cjs, minified, AWS SDK v3 left to the runtime). */
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    external: ['@aws-sdk/*'],
+    logLevel: 'silent',
+  });
+}
+
+/** Module-init time of a bundle in a fresh Node process (median of runs). */
+function initMs(file: string, runs = 5): number {
+  const script = `const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+  const env = {
+    ...process.env,
+    NODE_PATH: join(ROOT, 'node_modules'),
+    TABLE_NAME: 'bench',
+    EVENT_BUS_NAME: 'bench',
+    WS_MANAGEMENT_ENDPOINT: 'https://example.execute-api.us-east-1.amazonaws.com/prod',
+    USER_POOL_ID: 'us-east-1_bench',
+    USER_POOL_CLIENT_ID: 'bench',
+    STATE_MACHINE_ARNS: '{}',
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(Number(execFileSync(process.execPath, ['-e', script], { env, cwd: ROOT }).toString()));
+  return percentile(times, 50);
+}
+
+async function handlers(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'concierge-bench-'));
+  try {
+    let maxBytes = 0;
+    let maxInit = 0;
+    let slowest = '';
+    let largest = '';
+    for (const [name, fn] of Object.entries(functions)) {
+      const out = join(dir, `${name}.js`);
+      await bundle(join(ROOT, fn.entry), out);
+      const bytes = statSync(out).size;
+      const ms = initMs(out);
+      record(`handler_${name}_bundle_bytes`, bytes);
+      record(`handler_${name}_init_ms`, ms);
+      if (bytes > maxBytes) [maxBytes, largest] = [bytes, name];
+      if (ms > maxInit) [maxInit, slowest] = [ms, name];
+    }
+    const empty = join(dir, 'empty.ts');
+    writeFileSync(empty, 'export const handler = async (): Promise<{ statusCode: number }> => ({ statusCode: 200 });\n');
+    await bundle(empty, join(dir, 'empty.js'));
+    record('handler_bundle_bytes_max', maxBytes, largest);
+    record('handler_init_ms_max', maxInit, slowest);
+    record('empty_handler_init_ms', initMs(join(dir, 'empty.js')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Rtt {
+  readonly rtts: number[];
+  readonly lost: number;
+}
+
+/** `customers` clients each sending `perCustomer` messages in turn, timing send → final reply. */
+async function chatRtt(url: string, origin: string, customers: number, perCustomer: number, isReply: (frame: unknown, clientId: string) => boolean, hello?: unknown): Promise<Rtt> {
+  const rtts: number[] = [];
+  let lost = 0;
+  await Promise.all(
+    Array.from({ length: customers }, async () => {
+      const visitor = randomBytes(16).toString('hex');
+      const ws = new WebSocket(url.replace('%VISITOR%', visitor), { headers: { Origin: origin } });
+      await new Promise<void>((res, rej) => {
+        ws.once('open', () => res());
+        ws.once('error', rej);
+      });
+      let waiting: { clientId: string; resolve: () => void } | undefined;
+      ws.on('message', (data) => {
+        const frame: unknown = JSON.parse(String(data));
+        if (waiting && isReply(frame, waiting.clientId)) waiting.resolve();
+      });
+      if (hello) {
+        const ready = new Promise<void>((res) => {
+          waiting = { clientId: '', resolve: res };
+        });
+        ws.send(JSON.stringify(hello));
+        await ready;
+      }
+      for (let i = 0; i < perCustomer; i++) {
+        const clientId = randomBytes(9).toString('base64url');
+        const started = performance.now();
+        const replied = new Promise<boolean>((res) => {
+          const timer = setTimeout(() => res(false), 30_000);
+          waiting = {
+            clientId,
+            resolve: () => {
+              clearTimeout(timer);
+              res(true);
+            },
+          };
+        });
+        ws.send(JSON.stringify({ action: 'sendMessage', clientId, text: i % 2 === 0 ? 'do you have parking?' : 'what time do you open on saturday?' }));
+        if (await replied) rtts.push(performance.now() - started);
+        else lost++;
+      }
+      ws.close();
+    }),
+  );
+  return { rtts, lost };
+}
+
+async function echoServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss.on('connection', (ws) =>
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { clientId?: string; action?: string };
+      ws.send(JSON.stringify({ type: frame.action === 'hello' ? 'session' : 'message', role: 'bot', clientId: frame.clientId ?? '' }));
+    }),
+  );
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const port = (wss.address() as AddressInfo).port;
+  return { url: `ws://127.0.0.1:${port}/?v=%VISITOR%`, close: () => new Promise((r) => wss.close(() => r())) };
+}
+
+async function websocket(): Promise<void> {
+  const customers = 10;
+  const perCustomer = 50;
+  const cloud = await startLocalCloud({ quiet: true });
+  try {
+    const origin = new URL(cloud.urls.demoSite).origin;
+    // The bot's reply follows the customer's message; the customer message echo carries the clientId.
+    const acked = new Set<string>();
+    const isBotReply = (frame: unknown, clientId: string): boolean => {
+      if (typeof frame !== 'object' || frame === null) return false;
+      const type = Reflect.get(frame, 'type');
+      if (type === 'session' && clientId === '') return true;
+      if (type === 'ack') acked.add(String(Reflect.get(frame, 'clientId')));
+      return type === 'message' && Reflect.get(frame, 'role') === 'bot' && acked.has(clientId);
+    };
+    const chat = await chatRtt(`${cloud.urls.ws}?key=${cloud.demo.widgetKey}&visitor=%VISITOR%`, origin, customers, perCustomer, isBotReply, { action: 'hello' });
+    record('ws_messages', customers * perCustomer);
+    record('ws_rtt_p50_ms', percentile(chat.rtts, 50));
+    record('ws_rtt_p99_ms', percentile(chat.rtts, 99));
+    record('messages_lost', chat.lost);
+    const rss = process.memoryUsage().rss;
+    record('local_cloud_rss_mb', Math.round(rss / 1024 / 1024));
+  } finally {
+    await cloud.stop();
+  }
+  const echo = await echoServer();
+  try {
+    const isEcho = (frame: unknown, clientId: string): boolean =>
+      typeof frame === 'object' && frame !== null && (Reflect.get(frame, 'clientId') === clientId || (clientId === '' && Reflect.get(frame, 'type') === 'session'));
+    const raw = await chatRtt(echo.url, 'http://127.0.0.1', customers, perCustomer, isEcho, { action: 'hello' });
+    record('ws_echo_p50_ms', percentile(raw.rtts, 50));
+    record('ws_echo_p99_ms', percentile(raw.rtts, 99));
+  } finally {
+    await echo.close();
+  }
+}
+
+async function widget(): Promise<void> {
+  const sizes = await buildWidget();
+  record('widget_loader_gzip_bytes', sizes.loaderGzipBytes);
+  record('widget_ui_gzip_bytes', sizes.uiGzipBytes);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const sections: Record<string, () => Promise<void>> = { widget, handlers, websocket };
+  for (const [name, run] of Object.entries(sections)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    process.stderr.write(`• ${name}…\n`);
+    await run();
+  }
+  const rows = Object.entries(results).map(([metric, value]) => ({ metric, value, note: notes[metric] ?? '' }));
+  console.table(rows);
+  const outDir = join(ROOT, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`written to bench-results/latest.json`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

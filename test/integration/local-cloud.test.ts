@@ -1,0 +1,209 @@
+/**
+ * The walking skeleton end to end through the local cloud: real DynamoDB Local,
+ * real local Cognito, the real handlers behind the local gateway and bus.
+ */
+import { randomBytes } from 'node:crypto';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { store } from '../../lambdas/adapters/container';
+import { dayIn } from '../../lambdas/handlers/stats-projector';
+import type { MessageView } from '../../lambdas/core/protocol';
+import { connect, RefusedError, wsUrl, type TestSocket } from '../support/ws-client';
+
+let cloud: LocalCloud;
+let origin: string;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ quiet: true });
+  origin = new URL(cloud.urls.demoSite).origin;
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+const visitor = (): string => randomBytes(16).toString('hex');
+const clientId = (): string => randomBytes(9).toString('base64url');
+
+async function customer(v = visitor()): Promise<TestSocket> {
+  return connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, v), origin);
+}
+
+async function signIn(email: string, password: string): Promise<string> {
+  const res = await fetch(cloud.urls.cognito, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+    body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env['USER_POOL_CLIENT_ID'], AuthParameters: { USERNAME: email, PASSWORD: password } }),
+  });
+  const body = (await res.json()) as { AuthenticationResult?: { IdToken?: string } };
+  const token = body.AuthenticationResult?.IdToken;
+  if (!token) throw new Error(`sign-in failed: ${JSON.stringify(body)}`);
+  return token;
+}
+
+describe('web chat over the WebSocket API', () => {
+  it('answers "do you have parking?" with its source, and replays the history on resume', async () => {
+    const v = visitor();
+    const first = await customer(v);
+    first.send({ action: 'hello', lang: 'en' });
+    const session = await first.next('session');
+    expect(session.mode).toBe('bot');
+    expect(session.lastSeq).toBe(0);
+
+    const id = clientId();
+    first.send({ action: 'sendMessage', clientId: id, text: 'do you have parking?' });
+    const ack = await first.next('ack');
+    expect(ack.clientId).toBe(id);
+    const answer = await first.next('message', (m) => m.role === 'bot');
+    expect(answer.text.toLowerCase()).toContain('park');
+    expect(answer.sources?.[0]).toEqual(expect.objectContaining({ id: 'parking', kind: 'faq' }));
+    await first.next('typing', (t) => !t.on);
+    await first.close();
+
+    // Reload: the same visitor resumes the same conversation and gets everything back.
+    const again = await customer(v);
+    again.send({ action: 'hello', conversationId: session.conversationId, lastSeq: 0 });
+    const resumed = await again.next('session');
+    expect(resumed.conversationId).toBe(session.conversationId);
+    const replayed = again.frames.filter((f): f is Extract<typeof f, { type: 'message' }> => f.type === 'message');
+    expect(replayed.map((m) => [m.role, m.text])).toEqual([
+      ['customer', 'do you have parking?'],
+      ['bot', answer.text],
+    ]);
+    expect(resumed.lastSeq).toBe(answer.seq);
+
+    // Resuming from the last seen seq replays nothing more.
+    again.send({ action: 'hello', conversationId: session.conversationId, lastSeq: answer.seq });
+    const upToDate = await again.next('session');
+    expect(upToDate.lastSeq).toBe(answer.seq);
+    expect(again.frames.filter((f) => f.type === 'message')).toHaveLength(2);
+    await again.close();
+  });
+
+  it('stores a resent message once and answers it once', async () => {
+    const socket = await customer();
+    socket.send({ action: 'hello' });
+    const session = await socket.next('session');
+    const id = clientId();
+    socket.send({ action: 'sendMessage', clientId: id, text: 'What are your opening hours?' });
+    await socket.next('message', (m) => m.role === 'bot');
+    socket.send({ action: 'sendMessage', clientId: id, text: 'What are your opening hours?' });
+    const secondAck = await socket.next('ack', (a) => a.clientId === id);
+    await socket.next('ack', (a) => a.clientId === id);
+    expect(secondAck.seq).toBe(1);
+    const messages: MessageView[] = await store().listMessages(cloud.demo.tenantId, session.conversationId, 0);
+    expect(messages.map((m) => m.role)).toEqual(['customer', 'bot']);
+    await socket.close();
+  });
+
+  it('refuses a wrong widget key (401), a missing key (401) and a foreign origin (403)', async () => {
+    const wrongKey = `wk_demo_${'0'.repeat(24)}`;
+    await expect(connect(wsUrl(cloud.urls.ws, wrongKey, visitor()), origin)).rejects.toEqual(new RefusedError(401));
+    await expect(connect(`${cloud.urls.ws}?visitor=${visitor()}`, origin)).rejects.toEqual(new RefusedError(401));
+    await expect(connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, visitor()), 'https://evil.example')).rejects.toEqual(new RefusedError(403));
+    await expect(connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, 'short'), origin)).rejects.toEqual(new RefusedError(403));
+  });
+
+  it('answers bad frames with clear error frames and writes nothing', async () => {
+    const socket = await customer();
+    socket.sendRaw('{"action": "sendMessage", ');
+    expect((await socket.next('error')).code).toBe('bad_request');
+    socket.send({ action: 'dance' });
+    expect((await socket.next('error')).code).toBe('unknown_action');
+    const id = clientId();
+    socket.send({ action: 'sendMessage', clientId: id, text: 'hello?' });
+    const early = await socket.next('error');
+    expect(early).toEqual(expect.objectContaining({ code: 'no_conversation', clientId: id }));
+
+    socket.send({ action: 'hello' });
+    const session = await socket.next('session');
+    socket.send({ action: 'sendMessage', clientId: clientId(), text: 'x'.repeat(4097) });
+    expect((await socket.next('error')).code).toBe('message_too_large');
+    socket.send({ action: 'sendMessage', clientId: clientId(), text: '   ' });
+    expect((await socket.next('error')).message).toMatch(/text/);
+    socket.send({ action: 'sendMessage', clientId: 'bad id!', text: 'hi' });
+    expect((await socket.next('error')).message).toMatch(/clientId/);
+    socket.send({ action: 'hello', extra: true });
+    expect((await socket.next('error')).code).toBe('bad_request');
+    socket.sendRaw(JSON.stringify({ action: 'sendMessage', clientId: clientId(), text: 'y'.repeat(40_000) }));
+    expect((await socket.next('error')).code).toBe('message_too_large');
+
+    // The connection still works, and nothing was stored by the refused frames.
+    socket.send({ action: 'ping' });
+    await socket.next('pong');
+    expect(await store().listMessages(cloud.demo.tenantId, session.conversationId, 0)).toEqual([]);
+    await socket.close();
+  });
+
+  it('counts conversations and answers in the daily stats through the event bus', async () => {
+    await cloud.settle();
+    const profile = await store().getProfile(cloud.demo.tenantId);
+    const day = dayIn(profile?.timezone ?? 'UTC', new Date());
+    const stats = await store().getDay(cloud.demo.tenantId, day);
+    expect(stats['conversations']).toBeGreaterThanOrEqual(3);
+    expect(stats['messagesReceived']).toBeGreaterThanOrEqual(2);
+    expect(stats['answered']).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('REST API', () => {
+  it('serves health and the widget configuration publicly', async () => {
+    const health = await fetch(`${cloud.urls.rest}/v1/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual(expect.objectContaining({ status: 'ok' }));
+    const config = await fetch(`${cloud.urls.rest}/v1/public/widget/${cloud.demo.widgetKey}/config`);
+    expect(config.status).toBe(200);
+    expect(await config.json()).toEqual(expect.objectContaining({ name: 'Harbour Dental Studio', languages: ['en', 'es'] }));
+    const unknown = await fetch(`${cloud.urls.rest}/v1/public/widget/wk_demo_${'1'.repeat(24)}/config`);
+    expect(unknown.status).toBe(404);
+  });
+
+  it('lets staff in with a local Cognito token, scoped to their tenant', async () => {
+    expect((await fetch(`${cloud.urls.rest}/v1/admin/me`)).status).toBe(401);
+    expect((await fetch(`${cloud.urls.rest}/v1/admin/me`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
+
+    const token = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
+    const me = await fetch(`${cloud.urls.rest}/v1/admin/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual(expect.objectContaining({ tenantId: 'demo', groups: expect.arrayContaining(['admin']) }));
+
+    const list = await fetch(`${cloud.urls.rest}/v1/admin/conversations`, { headers: { authorization: `Bearer ${token}` } });
+    const conversations = (await list.json()) as { items: { conversationId: string; lastMessagePreview: string }[] };
+    expect(conversations.items.some((c) => c.lastMessagePreview.toLowerCase().includes('park'))).toBe(true);
+
+    const test = await fetch(`${cloud.urls.rest}/v1/admin/knowledge/test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'Where can I park my car?' }),
+    });
+    expect(await test.json()).toEqual({ answer: expect.objectContaining({ answered: true, sources: [expect.objectContaining({ id: 'parking' })] }) });
+
+    const bad = await fetch(`${cloud.urls.rest}/v1/admin/knowledge/test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ question: '' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('question');
+  });
+
+  it('keeps agents off admin-only routes and rejects an invalid knowledge base without writing it', async () => {
+    const agent = await signIn('agent@harbour-dental.example', 'Harbour-Agent-2026!');
+    const denied = await fetch(`${cloud.urls.rest}/v1/admin/knowledge`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${agent}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(denied.status).toBe(403);
+
+    const admin = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
+    const before = await store().getProfile('demo');
+    const invalid = await fetch(`${cloud.urls.rest}/v1/admin/knowledge`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ business: { name: 'x' }, hours: [], services: [], staff: [], faqs: [], documents: [] }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { error: { field: string } }).error.field).toMatch(/^business\./);
+    expect((await store().getProfile('demo'))?.kbVersion).toBe(before?.kbVersion);
+  });
+});
