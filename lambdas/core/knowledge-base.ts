@@ -25,7 +25,7 @@ export const businessSchema = z.strictObject({
   phone: z.string().trim().min(3).max(40),
   email: z.email(),
   address: z.string().trim().min(1).max(300),
-  website: z.url(),
+  website: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   languages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1).max(10),
 });
 

@@ -18,6 +18,11 @@ export interface TenantProfile {
   readonly theme: { readonly colour: string; readonly position: 'right' | 'left'; readonly greeting: Readonly<Record<string, string>>; readonly logoUrl?: string };
   /** Bumped by every knowledge-base import; search indexes cache by it. */
   readonly kbVersion: number;
+  /** Message rate limits; the defaults in core/rate-limit.ts when absent. */
+  readonly limits?: {
+    readonly perConnection: { readonly ratePerSecond: number; readonly burst: number };
+    readonly perTenant: { readonly ratePerSecond: number; readonly burst: number };
+  };
 }
 
 export interface TenantStore {
@@ -50,11 +55,22 @@ export interface ComposeInput {
   readonly lang: string;
   readonly businessName: string;
   readonly passages: readonly RetrievedPassage[];
+  /** Earlier turns of the conversation, oldest first (for follow-ups such as "how much is it?"). */
+  readonly history?: readonly { readonly role: 'customer' | 'bot' | 'agent'; readonly text: string }[];
+  /** Called with each piece of text as it is produced, for streaming; the resolved text is the whole reply. */
+  readonly onDelta?: (text: string) => void;
 }
 
 /** Writes the reply from retrieved passages only. */
 export interface LanguageModel {
   compose(input: ComposeInput): Promise<{ text: string; usedPassageIds: readonly string[] }>;
+}
+
+/** Turns text into dense vectors (sentence embeddings). */
+export interface Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: readonly string[]): Promise<number[][]>;
 }
 
 export interface ConversationRecord {
@@ -127,6 +143,11 @@ export interface EventPublisher {
 
 export interface Clock {
   now(): Date;
+}
+
+/** Token buckets (GCRA): `take` spends one token, or returns false when the bucket is empty. */
+export interface RateLimiter {
+  take(tenantId: string, bucket: string, policy: { readonly ratePerSecond: number; readonly burst: number }): Promise<boolean>;
 }
 
 export interface DailyStatsStore {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 /** Text a customer may send in one message (UTF-8 bytes). */
 export const MAX_MESSAGE_BYTES = 4096;
-/** API Gateway refuses WebSocket frames above 128 KB; we stay far below. */
+/** API Gateway WebSocket frames are at most 32 KB (messages at most 128 KB); one client frame must fit in one API Gateway frame. */
 export const MAX_FRAME_BYTES = 32 * 1024;
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z a-z 0-9 _ -');

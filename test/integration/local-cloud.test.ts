@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { store } from '../../lambdas/adapters/container';
 import { dayIn } from '../../lambdas/handlers/stats-projector';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
 import type { MessageView } from '../../lambdas/core/protocol';
 import { connect, RefusedError, wsUrl, type TestSocket } from '../support/ws-client';
 
@@ -131,6 +133,31 @@ describe('web chat over the WebSocket API', () => {
     socket.send({ action: 'ping' });
     await socket.next('pong');
     expect(await store().listMessages(cloud.demo.tenantId, session.conversationId, 0)).toEqual([]);
+    await socket.close();
+  });
+
+  it('refuses messages past the rate limit with a rate_limited frame, storing nothing', async () => {
+    const kb = await store().getKnowledgeBase('demo');
+    if (!kb) throw new Error('demo knowledge base missing');
+    const widgetKey = newWidgetKey('limited');
+    await provisionTenant(store(), { tenantId: 'limited', widgetKey, allowedOrigins: [origin], kb });
+    const profile = await store().getProfile('limited');
+    if (!profile) throw new Error('profile missing');
+    await store().putProfile({ ...profile, limits: { perConnection: { ratePerSecond: 0.001, burst: 2 }, perTenant: { ratePerSecond: 100, burst: 100 } } });
+
+    const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, visitor()), origin);
+    socket.send({ action: 'hello' });
+    const session = await socket.next('session');
+    for (let i = 0; i < 2; i++) {
+      socket.send({ action: 'sendMessage', clientId: clientId(), text: 'do you have parking?' });
+      await socket.next('message', (m) => m.role === 'bot');
+    }
+    const refusedId = clientId();
+    socket.send({ action: 'sendMessage', clientId: refusedId, text: 'and on saturdays?' });
+    expect(await socket.next('error')).toEqual(expect.objectContaining({ code: 'rate_limited', clientId: refusedId }));
+    const stored = await store().listMessages('limited', session.conversationId, 0);
+    expect(stored.filter((m) => m.role === 'customer').map((m) => m.clientId)).not.toContain(refusedId);
+    expect(stored).toHaveLength(4);
     await socket.close();
   });
 

@@ -57,6 +57,9 @@ export const keys = {
   visitor: (tenantId: string, visitorId: string): Key => ({ pk: `${t(tenantId)}#V#${safe(visitorId, 'visitor id')}`, sk: 'VISITOR' }),
   connection: (tenantId: string, connectionId: string): Key => ({ pk: `${t(tenantId)}#CONN#${safe(connectionId, 'connection id')}`, sk: 'CONN' }),
 
+  /** Token buckets expire by TTL once idle. */
+  rateBucket: (tenantId: string, bucket: string): Key => ({ pk: `${t(tenantId)}#RL`, sk: safe(bucket, 'bucket') }),
+
   dailyStats: (tenantId: string, day: string): Key => ({ pk: `${t(tenantId)}#STATS`, sk: `DAY#${safe(day, 'day')}` }),
   statsEvent: (tenantId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#STATS`, sk: `EVT#${safe(eventId, 'event id')}` }),
 } as const;

@@ -25,6 +25,7 @@ import type {
   ConversationStore,
   DailyStatsStore,
   KnowledgeStore,
+  RateLimiter,
   NewMessage,
   TenantProfile,
   TenantStore,
@@ -75,6 +76,12 @@ const profileItem = z.object({
     logoUrl: z.string().optional(),
   }),
   kbVersion: z.number(),
+  limits: z
+    .object({
+      perConnection: z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().positive() }),
+      perTenant: z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().positive() }),
+    })
+    .optional(),
 });
 
 const passageItem = z.object({ id: z.string(), kind: z.enum(['faq', 'document']), title: z.string(), text: z.string(), sourceId: z.string() });
@@ -112,7 +119,7 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 }
 
-export class DynamoStore implements TenantStore, KnowledgeStore, ConversationStore, ConnectionStore, DailyStatsStore {
+export class DynamoStore implements TenantStore, KnowledgeStore, ConversationStore, ConnectionStore, DailyStatsStore, RateLimiter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -464,6 +471,50 @@ export class DynamoStore implements TenantStore, KnowledgeStore, ConversationSto
         ],
       }),
     );
+  }
+
+  // ---- rate limits -----------------------------------------------------------
+
+  /**
+   * GCRA, the token bucket as one timestamp: the theoretical arrival time (tat).
+   * A request is allowed when max(tat, now) + interval ≤ now + burst·interval,
+   * and is recorded with one conditional write — no read, no lost update.
+   */
+  async take(tenantId: string, bucket: string, policy: { ratePerSecond: number; burst: number }): Promise<boolean> {
+    const now = this.clock.now().getTime();
+    const interval = 1000 / policy.ratePerSecond;
+    const key = keys.rateBucket(tenantId, bucket);
+    const expiresAt = Math.ceil((now + policy.burst * interval) / 1000) + 60;
+    const attempt = async (update: string, condition: string, values: Record<string, number>): Promise<boolean> => {
+      try {
+        await this.db.send(
+          new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    };
+    for (let i = 0; i < 3; i++) {
+      // The bucket is idle (tat in the past): restart from now.
+      if (await attempt('SET tat = :next, expiresAt = :exp', 'attribute_not_exists(tat) OR tat < :now', { ':next': now + interval, ':now': now, ':exp': expiresAt })) return true;
+      // The bucket is in use: allowed while the backlog stays within the burst.
+      if (
+        await attempt('SET tat = tat + :interval, expiresAt = :exp', 'tat >= :now AND tat <= :limit', {
+          ':interval': interval,
+          ':now': now,
+          ':limit': now + (policy.burst - 1) * interval,
+          ':exp': expiresAt,
+        })
+      )
+        return true;
+      // Neither held: either the bucket is full (refuse) or another request moved tat between our two writes (try again).
+      const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      const tat = z.object({ tat: z.number() }).safeParse(out.Item).data?.tat;
+      if (tat !== undefined && tat > now + (policy.burst - 1) * interval) return false;
+    }
+    return false;
   }
 
   // ---- daily stats -----------------------------------------------------------
