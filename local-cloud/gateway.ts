@@ -454,6 +454,11 @@ export class LocalGateway {
 
   private async static(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { message: 'Method not allowed' });
+    const folder = this.options.statics.find((m) => 'prefix' in m && `${url.pathname}/` === m.prefix);
+    if (folder) {
+      res.writeHead(301, { location: `${url.pathname}/${url.search}` });
+      return void res.end();
+    }
     for (const mount of this.options.statics) {
       if ('path' in mount) {
         if (url.pathname === mount.path) {

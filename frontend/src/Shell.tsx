@@ -1,0 +1,126 @@
+import { useCallback, useEffect, useMemo, useRef, type MouseEvent } from 'react';
+import type { ApiClient } from './api/client';
+import { ErrorBanner } from './components/ErrorBanner';
+import { Header } from './components/Header';
+import { Loading } from './components/Loading';
+import { Nav } from './components/Nav';
+import { Screen } from './components/Screen';
+import { SessionContext, type Session } from './hooks/session';
+import { useHashRoute } from './hooks/useHashRoute';
+import { useLoader } from './hooks/useLoader';
+import { roleOf } from './lib/roles';
+import { hrefFor, type Route, type SectionName } from './lib/routes';
+import { ConversationsPage } from './pages/conversations/ConversationsPage';
+import { KnowledgePage } from './pages/knowledge/KnowledgePage';
+import { sections, sectionsFor } from './sections';
+
+/** The signed-in app: loads who the user is, then the header, nav and the current section. */
+export function Shell({ api, onSignOut }: { api: ApiClient; onSignOut: () => void }) {
+  const loadMe = useCallback((signal: AbortSignal) => api.getMe({ signal }), [api]);
+  const { data: me, error, reload } = useLoader(loadMe);
+  const route = useHashRoute();
+  const mainRef = useRef<HTMLElement>(null);
+  const role = me !== undefined ? roleOf(me.groups) : undefined;
+  const session = useMemo<Session | undefined>(
+    () => (me !== undefined && role !== undefined ? { api, me, role, isAdmin: role === 'admin' } : undefined),
+    [api, me, role],
+  );
+  const current: SectionName | undefined = route.name === 'notFound' ? undefined : route.name;
+  const section = sections.find((s) => s.name === current);
+
+  useEffect(() => {
+    if (me !== undefined) document.title = `${section?.label ?? 'Not found'} · ${me.business.name} · Concierge`;
+  }, [me, section]);
+
+  // Moving between sections puts focus on the new page's heading, for keyboard and screen-reader users.
+  const previousSection = useRef(current);
+  useEffect(() => {
+    if (previousSection.current !== current) mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
+    previousSection.current = current;
+  }, [current]);
+
+  if (me === undefined) {
+    if (error === undefined) {
+      return (
+        <Screen title="Signing you in" testId="session-loading">
+          <Loading label="Loading your account…" />
+        </Screen>
+      );
+    }
+    return (
+      <Screen title="Could not load your account" testId="session-error">
+        <ErrorBanner error={error} />
+        <div className="button-row">
+          <button type="button" className="button" onClick={reload}>
+            Try again
+          </button>
+          <button type="button" className="button button--secondary" onClick={onSignOut} data-testid="sign-out-button">
+            Sign out
+          </button>
+        </div>
+      </Screen>
+    );
+  }
+  if (session === undefined) {
+    return (
+      <Screen title="No access" testId="session-no-role">
+        <p>
+          {me.email} is signed in but is not in the <code>admin</code> or <code>agent</code> group. Ask the owner of {me.business.name} to add
+          you.
+        </p>
+        <button type="button" className="button" onClick={onSignOut} data-testid="sign-out-button">
+          Sign out
+        </button>
+      </Screen>
+    );
+  }
+
+  const skipToMain = (e: MouseEvent<HTMLAnchorElement>): void => {
+    e.preventDefault();
+    mainRef.current?.focus();
+  };
+
+  return (
+    <SessionContext.Provider value={session}>
+      <a className="skip-link" href="#main-content" onClick={skipToMain}>
+        Skip to content
+      </a>
+      <div className="app">
+        <Header me={session.me} role={session.role} onSignOut={onSignOut} />
+        <div className="app__body">
+          <Nav sections={sectionsFor(session.isAdmin)} current={current} />
+          <main id="main-content" className="app__main" ref={mainRef} tabIndex={-1}>
+            {section?.adminOnly === true && !session.isAdmin ? <Forbidden /> : <Page route={route} />}
+          </main>
+        </div>
+      </div>
+    </SessionContext.Provider>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'conversations':
+      return <ConversationsPage conversationId={route.conversationId} />;
+    case 'knowledge':
+      return <KnowledgePage />;
+    case 'notFound':
+      return (
+        <div className="empty-page" data-testid="not-found">
+          <h1 tabIndex={-1}>Page not found</h1>
+          <p>
+            There is nothing at this address. <a href={hrefFor({ name: 'conversations' })}>Go to conversations</a>.
+          </p>
+        </div>
+      );
+  }
+}
+
+function Forbidden() {
+  return (
+    <div className="empty-page" data-testid="forbidden">
+      <h1 tabIndex={-1}>Admins only</h1>
+      <p>This section is for the business's admins.</p>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * The admin REST API client. Plain TypeScript: the id token source and fetch
+ * are injected, so it is unit-tested without a browser or Amplify.
+ */
+import { ApiError, isAbortError, networkError, parseApiError, parseJsonBody } from '../lib/api-error';
+import { apiEndpoint } from '../lib/config';
+import { DecodeError, type Decoder } from '../lib/decode';
+import {
+  conversationDetailDecoder,
+  conversationPageDecoder,
+  importResultDecoder,
+  knowledgeBaseDecoder,
+  meDecoder,
+  testAnswerDecoder,
+  type AnswerLang,
+  type ConversationDetail,
+  type ConversationPage,
+  type ImportResult,
+  type KnowledgeBase,
+  type Me,
+  type TestAnswer,
+} from './types';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ApiClientOptions {
+  readonly apiUrl: string;
+  /** The Cognito id token; `forceRefresh` after the API answered 401. */
+  readonly getIdToken: (options: { forceRefresh: boolean }) => Promise<string | undefined>;
+  readonly fetch?: FetchLike;
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface ApiClient {
+  getMe(options?: RequestOptions): Promise<Me>;
+  listConversations(query?: { limit?: number; cursor?: string }, options?: RequestOptions): Promise<ConversationPage>;
+  getConversation(conversationId: string, options?: RequestOptions): Promise<ConversationDetail>;
+  getKnowledge(options?: RequestOptions): Promise<KnowledgeBase>;
+  /** Sends the file as parsed; the server validates it and names the failing field. */
+  importKnowledge(file: unknown, options?: RequestOptions): Promise<ImportResult>;
+  testQuestion(input: { question: string; lang?: AnswerLang }, options?: RequestOptions): Promise<TestAnswer>;
+}
+
+export const CONVERSATIONS_PAGE_SIZE = 50;
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+
+  async function send(method: string, path: string, body: unknown, forceRefresh: boolean, signal?: AbortSignal): Promise<Response> {
+    const token = await options.getIdToken({ forceRefresh });
+    if (!token) throw new ApiError({ status: 401, code: 'unauthenticated', message: 'You are signed out. Sign in again.' });
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      return await doFetch(apiEndpoint(options.apiUrl, path), {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (isAbortError(err)) throw err;
+      throw networkError();
+    }
+  }
+
+  async function request<T>(method: string, path: string, decoder: Decoder<T>, body?: unknown, signal?: AbortSignal): Promise<T> {
+    let response = await send(method, path, body, false, signal);
+    // An id token can expire between Amplify's check and the API's: refresh once and retry.
+    if (response.status === 401) response = await send(method, path, body, true, signal);
+    const parsed = parseJsonBody(await response.text());
+    if (!response.ok) throw parseApiError(response.status, parsed);
+    try {
+      return decoder(parsed);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        throw new ApiError({ status: response.status, code: 'bad_response', message: `Unexpected answer from the server (${err.message}).` });
+      }
+      throw err;
+    }
+  }
+
+  return {
+    getMe: (o) => request('GET', '/v1/admin/me', meDecoder, undefined, o?.signal),
+    listConversations: (query = {}, o) => {
+      const params = new URLSearchParams({ limit: String(query.limit ?? CONVERSATIONS_PAGE_SIZE) });
+      if (query.cursor !== undefined) params.set('cursor', query.cursor);
+      return request('GET', `/v1/admin/conversations?${params.toString()}`, conversationPageDecoder, undefined, o?.signal);
+    },
+    getConversation: (id, o) =>
+      request('GET', `/v1/admin/conversations/${encodeURIComponent(id)}`, conversationDetailDecoder, undefined, o?.signal),
+    getKnowledge: (o) => request('GET', '/v1/admin/knowledge', knowledgeBaseDecoder, undefined, o?.signal),
+    importKnowledge: async (file, o) => (await request('PUT', '/v1/admin/knowledge', importResultDecoder, file, o?.signal)).imported,
+    testQuestion: async (input, o) => (await request('POST', '/v1/admin/knowledge/test', testAnswerDecoder, input, o?.signal)).answer,
+  };
+}

@@ -1,0 +1,209 @@
+import { useId, useMemo, useState, type ReactNode } from 'react';
+import type { KbDocument, Faq, KnowledgeBase, OpeningHours, Service, StaffMember } from '../../api/types';
+import { firstLines, formatDuration, formatPrice, groupHours } from '../../lib/format';
+import { filterFaqs } from '../../lib/search';
+import { safeHttpUrl } from '../../lib/url';
+
+function Card({ title, count, testId, children }: { title: string; count?: number; testId: string; children: ReactNode }) {
+  const id = useId();
+  return (
+    <section className="card" aria-labelledby={id} data-testid={testId}>
+      <h2 id={id} className="card__title">
+        {title}
+        {count !== undefined && <span className="count">{count}</span>}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+function Empty({ children }: { children: ReactNode }) {
+  return <p className="muted">{children}</p>;
+}
+
+export function BusinessDetails({ business }: { business: KnowledgeBase['business'] }) {
+  const website = safeHttpUrl(business.website);
+  return (
+    <Card title="Business" testId="kb-business">
+      <dl className="details">
+        <dt>Name</dt>
+        <dd data-testid="kb-business-name">{business.name}</dd>
+        <dt>Address</dt>
+        <dd>{business.address}</dd>
+        <dt>Phone</dt>
+        <dd>{business.phone}</dd>
+        <dt>Email</dt>
+        <dd>{business.email}</dd>
+        <dt>Website</dt>
+        <dd>
+          {website !== undefined ? (
+            <a href={website} target="_blank" rel="noopener noreferrer">
+              {business.website}
+            </a>
+          ) : (
+            business.website
+          )}
+        </dd>
+        <dt>Time zone</dt>
+        <dd>{business.timezone}</dd>
+        <dt>Languages</dt>
+        <dd>{business.languages.map((l) => l.toUpperCase()).join(', ')}</dd>
+        <dt>Slug</dt>
+        <dd>
+          <code>{business.slug}</code>
+        </dd>
+      </dl>
+    </Card>
+  );
+}
+
+export function HoursTable({ hours, timezone }: { hours: readonly OpeningHours[]; timezone: string }) {
+  const days = groupHours(hours);
+  return (
+    <Card title="Opening hours" testId="kb-hours">
+      <table className="table table--compact">
+        <caption className="visually-hidden">Opening hours ({timezone})</caption>
+        <tbody>
+          {days.map((d) => (
+            <tr key={d.day}>
+              <th scope="row">{d.label}</th>
+              <td>{d.ranges.length > 0 ? d.ranges.join(', ') : <span className="muted">Closed</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted small">Times in {timezone}.</p>
+    </Card>
+  );
+}
+
+export function ServicesTable({ services }: { services: readonly Service[] }) {
+  return (
+    <Card title="Services" count={services.length} testId="kb-services">
+      {services.length === 0 ? (
+        <Empty>No services yet.</Empty>
+      ) : (
+        <div className="table-scroll" role="region" aria-label="Services" tabIndex={0}>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Service</th>
+                <th scope="col">Duration</th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Deposit
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {services.map((s) => (
+                <tr key={s.id} data-testid="service-row">
+                  <td>
+                    <span className="strong">{s.name}</span>
+                    {s.description !== '' && <span className="cell-note">{s.description}</span>}
+                  </td>
+                  <td>{formatDuration(s.durationMinutes)}</td>
+                  <td className="num" data-testid="service-price">
+                    {formatPrice(s.priceCents, s.currency)}
+                  </td>
+                  <td className="num">{s.depositCents > 0 ? formatPrice(s.depositCents, s.currency) : <span className="muted">None</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function StaffList({ staff, services }: { staff: readonly StaffMember[]; services: readonly Service[] }) {
+  const serviceNames = new Map(services.map((s) => [s.id, s.name]));
+  return (
+    <Card title="Staff" count={staff.length} testId="kb-staff">
+      {staff.length === 0 ? (
+        <Empty>No staff yet.</Empty>
+      ) : (
+        <ul className="staff-list">
+          {staff.map((m) => (
+            <li key={m.id} data-testid="staff-item">
+              <span className="strong">{m.name}</span>
+              <span className="muted"> · {m.role}</span>
+              {m.serviceIds.length > 0 && <span className="cell-note">{m.serviceIds.map((id) => serviceNames.get(id) ?? id).join(', ')}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+const FAQ_PAGE = 50;
+
+export function FaqList({ faqs }: { faqs: readonly Faq[] }) {
+  const [query, setQuery] = useState('');
+  const [showAll, setShowAll] = useState(false);
+  const inputId = useId();
+  const matches = useMemo(() => filterFaqs(faqs, query), [faqs, query]);
+  const shown = showAll ? matches : matches.slice(0, FAQ_PAGE);
+  return (
+    <Card title="FAQs" count={faqs.length} testId="kb-faqs">
+      {faqs.length === 0 ? (
+        <Empty>No FAQs yet.</Empty>
+      ) : (
+        <>
+          <div className="field">
+            <label htmlFor={inputId}>Search FAQs</label>
+            <input
+              id={inputId}
+              type="search"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              placeholder="Words in the question, answer or category"
+              data-testid="faq-search"
+            />
+          </div>
+          <p className="muted small" aria-live="polite" data-testid="faq-count">
+            {query.trim() === '' ? `${faqs.length} FAQs` : `${matches.length} of ${faqs.length} FAQs match`}
+          </p>
+          <ul className="faq-list">
+            {shown.map((f) => (
+              <li key={f.id} data-testid="faq-item">
+                <p className="faq-list__q">
+                  {f.question} <span className="tag">{f.category}</span>
+                </p>
+                <p className="faq-list__a">{f.answer}</p>
+              </li>
+            ))}
+          </ul>
+          {!showAll && matches.length > FAQ_PAGE && (
+            <button type="button" className="button button--secondary" onClick={() => setShowAll(true)}>
+              Show all {matches.length}
+            </button>
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
+export function DocumentsList({ documents }: { documents: readonly KbDocument[] }) {
+  return (
+    <Card title="Documents" count={documents.length} testId="kb-documents">
+      {documents.length === 0 ? (
+        <Empty>No documents yet.</Empty>
+      ) : (
+        <ul className="doc-list">
+          {documents.map((d) => (
+            <li key={d.id} data-testid="document-item">
+              <p className="strong">{d.title}</p>
+              <p className="doc-list__excerpt">{firstLines(d.text)}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}

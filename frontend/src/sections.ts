@@ -1,0 +1,22 @@
+/**
+ * The admin UI's sections, in nav order. A new section (inbox actions,
+ * services & hours, widget, channels, team, analytics) adds a route in
+ * lib/routes.ts, an entry here and a page in pages/, wired in Shell.tsx.
+ */
+import type { SectionName } from './lib/routes';
+
+export interface Section {
+  readonly name: SectionName;
+  readonly label: string;
+  /** Hidden from the nav and refused for agents. */
+  readonly adminOnly: boolean;
+}
+
+export const sections: readonly Section[] = [
+  { name: 'conversations', label: 'Conversations', adminOnly: false },
+  { name: 'knowledge', label: 'Knowledge', adminOnly: false },
+];
+
+export function sectionsFor(isAdmin: boolean): Section[] {
+  return sections.filter((s) => isAdmin || !s.adminOnly);
+}

@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { hrefFor, parseRoute } from '../../frontend/src/lib/routes';
+import { roleOf } from '../../frontend/src/lib/roles';
+import { sectionsFor } from '../../frontend/src/sections';
+
+describe('hash routes', () => {
+  it.each([
+    ['', { name: 'conversations' }],
+    ['#', { name: 'conversations' }],
+    ['#/', { name: 'conversations' }],
+    ['#/conversations', { name: 'conversations' }],
+    ['#/conversations/', { name: 'conversations' }],
+    ['#/conversations/c-123', { name: 'conversations', conversationId: 'c-123' }],
+    ['#/conversations/a%2Fb', { name: 'conversations', conversationId: 'a/b' }],
+    ['#/knowledge', { name: 'knowledge' }],
+    ['#/knowledge/extra', { name: 'notFound', path: 'knowledge/extra' }],
+    ['#/conversations/a/b', { name: 'notFound', path: 'conversations/a/b' }],
+    ['#/conversations/%E0%A4%A', { name: 'notFound', path: 'conversations/%E0%A4%A' }],
+    ['#/settings', { name: 'notFound', path: 'settings' }],
+  ])('%s', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+  });
+
+  it('round-trips any conversation id through the URL', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (id) => {
+        expect(parseRoute(hrefFor({ name: 'conversations', conversationId: id }))).toEqual({ name: 'conversations', conversationId: id });
+      }),
+    );
+  });
+});
+
+describe('roles and sections', () => {
+  it('treats admin as the stronger group', () => {
+    expect(roleOf(['agent', 'admin'])).toBe('admin');
+    expect(roleOf(['agent'])).toBe('agent');
+    expect(roleOf([])).toBeUndefined();
+  });
+
+  it('shows agents every section that is not admin-only', () => {
+    expect(sectionsFor(false).every((s) => !s.adminOnly)).toBe(true);
+    expect(sectionsFor(true).map((s) => s.name)).toEqual(['conversations', 'knowledge']);
+  });
+});
