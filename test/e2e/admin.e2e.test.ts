@@ -1,0 +1,92 @@
+/**
+ * The admin UI in Debian's Chromium against the local cloud: a staff member
+ * signs in through Amplify Auth against the local Cognito (the production code
+ * path), sees a customer's conversation with its sourced answer, and asks the
+ * knowledge base a test question. axe-core scans each page.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { launchChromium } from '../support/browser';
+import { connect, wsUrl } from '../support/ws-client';
+
+let cloud: LocalCloud;
+let browser: Browser;
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+beforeAll(async () => {
+  [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
+  // A customer asks about parking on the demo site's widget connection.
+  const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, randomBytes(16).toString('hex')), new URL(cloud.urls.demoSite).origin);
+  socket.send({ action: 'hello' });
+  await socket.next('session');
+  socket.send({ action: 'sendMessage', clientId: randomBytes(9).toString('base64url'), text: 'do you have parking?' });
+  await socket.next('message', (m) => m.role === 'bot');
+  await socket.close();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.stop();
+});
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(cloud.urls.admin);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('app-header').waitFor();
+}
+
+describe('admin UI', () => {
+  it('lets the owner sign in, read the conversation and test a question', async () => {
+    const page = await browser.newPage();
+    await page.goto(cloud.urls.admin);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await signIn(page, cloud.demo.staffEmail, cloud.demo.staffPassword);
+    await expect(page.getByTestId('header-business-name').textContent()).resolves.toContain('Harbour Dental Studio');
+
+    const item = page.getByTestId('conversation-item').filter({ hasText: /park/i }).first();
+    await item.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await item.click();
+    const detail = page.getByTestId('conversation-detail');
+    await detail.getByTestId('message').nth(1).waitFor();
+    const texts = await detail.getByTestId('message-text').allTextContents();
+    expect(texts[0]).toBe('do you have parking?');
+    expect(texts[1]?.toLowerCase()).toContain('park');
+    await expect(detail.getByTestId('message-sources').first().textContent()).resolves.toMatch(/park/i);
+
+    await page.getByTestId('nav-knowledge').click();
+    await page.getByTestId('kb-faqs').waitFor();
+    await page.getByTestId('kb-test-question').fill('Where can I park?');
+    await page.getByTestId('kb-test-submit').click();
+    await page.getByTestId('kb-test-answer').waitFor();
+    await expect(page.getByTestId('kb-test-answer-text').textContent()).resolves.toMatch(/park/i);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('does not offer admin-only controls to an agent', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'agent@harbour-dental.example', 'Harbour-Agent-2026!');
+    await page.getByTestId('nav-knowledge').click();
+    await page.getByTestId('kb-faqs').waitFor();
+    expect(await page.getByTestId('kb-import').count()).toBe(0);
+    await expect(page.getByTestId('header-user-role').textContent()).resolves.toMatch(/agent/i);
+    await page.close();
+  });
+});
