@@ -1,0 +1,253 @@
+import { clientFrame, type ClientFrame } from '../../lambdas/core/protocol';
+import { ChatClient, PING_INTERVAL_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
+import { initialState } from '../../widget/src/lib/store';
+import type { ConversationState } from '../../widget/src/lib/store';
+
+/** A scripted server end of the socket, plus a manual clock for scheduled work. */
+class FakeSocket implements SocketLike {
+  readonly sent: ClientFrame[] = [];
+  closed = false;
+  constructor(
+    readonly url: string,
+    readonly h: SocketHandlers,
+  ) {}
+  /** Every frame the widget sends must pass the server's own schema. */
+  send(data: string): void {
+    const raw: unknown = JSON.parse(data);
+    this.sent.push(clientFrame.parse(raw));
+  }
+  close(): void {
+    this.closed = true;
+  }
+  open(): void {
+    this.h.onOpen();
+  }
+  receive(frame: object): void {
+    this.h.onMessage(JSON.stringify(frame));
+  }
+  drop(): void {
+    this.h.onClose(1006);
+  }
+}
+
+class Clock {
+  now = 0;
+  private tasks: { at: number; fn: () => void; id: number }[] = [];
+  private nextId = 0;
+  schedule = (fn: () => void, ms: number): (() => void) => {
+    const id = this.nextId++;
+    this.tasks.push({ at: this.now + ms, fn, id });
+    return () => {
+      this.tasks = this.tasks.filter((t) => t.id !== id);
+    };
+  };
+  pending(): number[] {
+    return this.tasks.map((t) => t.at - this.now);
+  }
+  advance(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      const next = this.tasks.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.tasks = this.tasks.filter((t) => t !== next);
+      this.now = next.at;
+      next.fn();
+    }
+    this.now = until;
+  }
+}
+
+const CONV = 'conv_0001';
+const session = (conversationId = CONV, lastSeq = 0): object => ({ type: 'session', id: 'sess_0001', conversationId, mode: 'bot', lastSeq, lang: 'en' });
+
+function setup(initial?: ConversationState) {
+  const sockets: FakeSocket[] = [];
+  const clock = new Clock();
+  const persisted: ConversationState[] = [];
+  let n = 0;
+  const client = new ChatClient({
+    url: 'ws://test/?key=pk&visitor=' + 'a'.repeat(32),
+    lang: 'en',
+    createSocket: (url, h) => {
+      const s = new FakeSocket(url, h);
+      sockets.push(s);
+      return s;
+    },
+    schedule: clock.schedule,
+    newClientId: () => `client_${String(++n).padStart(4, '0')}`,
+    now: () => new Date('2025-01-01T00:00:00.000Z'),
+    random: () => 0.5,
+    ...(initial ? { initial } : {}),
+    persist: (s) => persisted.push(s),
+  });
+  const last = (): FakeSocket => {
+    const s = sockets[sockets.length - 1];
+    if (!s) throw new Error('no socket');
+    return s;
+  };
+  return { client, sockets, clock, persisted, last };
+}
+
+describe('ChatClient', () => {
+  it('says hello without a conversation the first time, then is ready on session', () => {
+    const { client, last } = setup();
+    client.connect();
+    expect(client.snapshot().status).toBe('connecting');
+    last().open();
+    expect(last().sent).toEqual([{ action: 'hello', lang: 'en' }]);
+    last().receive(session());
+    expect(client.snapshot().status).toBe('ready');
+    expect(client.snapshot().state.conversationId).toBe(CONV);
+  });
+
+  it('resumes a remembered conversation from the highest seq it holds', () => {
+    const initial = initialState({
+      conversationId: CONV,
+      messages: [{ id: 'msg_0003', seq: 3, conversationId: CONV, role: 'bot', text: 'hi', createdAt: '' }],
+    });
+    const { client, last } = setup(initial);
+    client.connect();
+    last().open();
+    expect(last().sent[0]).toEqual({ action: 'hello', conversationId: CONV, lastSeq: 3, lang: 'en' });
+  });
+
+  it('sends a message once connected and settles it on ack', () => {
+    const { client, last } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    const clientId = client.send('  do you have parking?  ');
+    expect(last().sent[1]).toEqual({ action: 'sendMessage', clientId, text: 'do you have parking?', lang: 'en' });
+    last().receive({ type: 'ack', id: 'msg_0001', clientId, seq: 1 });
+    expect(client.snapshot().state.outbox).toEqual([]);
+    expect(client.snapshot().state.messages.map((m) => m.text)).toEqual(['do you have parking?']);
+    expect(client.send('   ')).toBeUndefined();
+  });
+
+  it('queues messages typed offline and sends each once, in order, after the session', () => {
+    const { client, last } = setup();
+    const a = client.send('first');
+    const b = client.send('second');
+    client.connect();
+    last().open();
+    expect(last().sent.map((f) => f.action)).toEqual(['hello']); // not before the session
+    last().receive(session());
+    expect(last().sent.slice(1)).toEqual([
+      { action: 'sendMessage', clientId: a, text: 'first', lang: 'en' },
+      { action: 'sendMessage', clientId: b, text: 'second', lang: 'en' },
+    ]);
+    last().receive(session()); // a second session frame does not resend
+    expect(last().sent).toHaveLength(3);
+  });
+
+  it('after a drop, resends unacknowledged messages with the same clientId and resumes with lastSeq', () => {
+    const { client, last, clock, sockets } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    const acked = client.send('acked');
+    last().receive({ type: 'ack', id: 'msg_0001', clientId: acked, seq: 1 });
+    const lost = client.send('lost in flight');
+    last().drop();
+    expect(client.snapshot().status).toBe('offline');
+    expect(clock.pending()).toEqual([750]); // attempt 0: [500, 1000] with random 0.5
+    clock.advance(750);
+    expect(sockets).toHaveLength(2);
+    last().open();
+    expect(last().sent[0]).toEqual({ action: 'hello', conversationId: CONV, lastSeq: 1, lang: 'en' });
+    last().receive(session(CONV, 1));
+    expect(last().sent.slice(1)).toEqual([{ action: 'sendMessage', clientId: lost, text: 'lost in flight', lang: 'en' }]);
+  });
+
+  it('backs off exponentially while the server is unreachable, and resets after a session', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    const delays: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      last().drop();
+      delays.push(...clock.pending());
+      clock.advance(clock.pending()[0] ?? 0);
+    }
+    expect(delays).toEqual([750, 1500, 3000, 6000, 12000, 22500, 22500]);
+    last().open();
+    last().receive(session());
+    last().drop();
+    expect(clock.pending()).toEqual([750]);
+  });
+
+  it('reconnectNow skips the remaining back-off', () => {
+    const { client, last, clock, sockets } = setup();
+    client.connect();
+    last().drop();
+    expect(clock.pending()).toHaveLength(1);
+    client.reconnectNow();
+    expect(sockets).toHaveLength(2);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('pings every five minutes while connected, and stops when closed', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    clock.advance(PING_INTERVAL_MS * 2);
+    expect(last().sent.filter((f) => f.action === 'ping')).toHaveLength(2);
+    last().receive({ type: 'pong' });
+    const first = last();
+    first.drop();
+    clock.advance(PING_INTERVAL_MS);
+    expect(first.sent.filter((f) => f.action === 'ping')).toHaveLength(2);
+  });
+
+  it('starts a new conversation only when connected', () => {
+    const { client, last } = setup();
+    expect(client.newConversation()).toBe(false);
+    client.connect();
+    last().open();
+    last().receive(session());
+    last().receive({ type: 'message', id: 'msg_0001', seq: 1, conversationId: CONV, role: 'bot', text: 'old', createdAt: '' });
+    expect(client.newConversation()).toBe(true);
+    expect(last().sent[last().sent.length - 1]).toEqual({ action: 'newConversation', lang: 'en' });
+    expect(client.snapshot().state.messages).toEqual([]);
+    last().receive(session('conv_0002'));
+    expect(client.snapshot().state.conversationId).toBe('conv_0002');
+  });
+
+  it('clears a typing indicator the server forgot to switch off', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    last().receive({ type: 'typing', on: true, role: 'bot' });
+    expect(client.snapshot().state.typing).toBe('bot');
+    clock.advance(TYPING_TIMEOUT_MS);
+    expect(client.snapshot().state.typing).toBeUndefined();
+  });
+
+  it('ignores malformed frames and frames from a replaced socket', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    const old = last();
+    old.open();
+    old.receive(session());
+    old.h.onMessage('{not json');
+    old.drop();
+    clock.advance(1000);
+    old.receive({ type: 'message', id: 'msg_0009', seq: 9, conversationId: CONV, role: 'bot', text: 'ghost', createdAt: '' });
+    expect(client.snapshot().state.messages).toEqual([]);
+  });
+
+  it('persists changes and stops everything on dispose', () => {
+    const { client, last, clock, persisted } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    expect(persisted[persisted.length - 1].conversationId).toBe(CONV);
+    const s = last();
+    client.dispose();
+    expect(s.closed).toBe(true);
+    expect(client.snapshot().status).toBe('disposed');
+    clock.advance(PING_INTERVAL_MS * 3);
+    expect(s.sent.filter((f) => f.action === 'ping')).toHaveLength(0);
+  });
+});

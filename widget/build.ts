@@ -1,0 +1,110 @@
+/**
+ * Builds the embeddable widget and the demo business site:
+ *
+ *   dist/widget/loader.js   IIFE, minified, es2019: the tag businesses paste
+ *   dist/widget/ui.js       ES module imported by the loader: Preact + CSS
+ *   dist/demo-site/         Harbour Dental Studio, with `%WIDGET_LOADER_URL%`
+ *                           and `%WIDGET_KEY%` left for the server to fill
+ *
+ * `npx tsx widget/build.ts` prints gzip -9 sizes and fails past the budgets.
+ * `config.json` is not built: the host serving `dist/widget/` writes it per
+ * environment (`{ "wsUrl": "...", "apiUrl": "..." }`).
+ */
+import { build, transform, type BuildOptions as EsbuildOptions, type Plugin } from 'esbuild';
+import { cp, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+export const LOADER_BUDGET_BYTES = 5 * 1024;
+export const UI_BUDGET_BYTES = 35 * 1024;
+
+const root = path.resolve(__dirname, '..');
+const src = path.join(__dirname, 'src');
+
+export interface WidgetBuildResult {
+  readonly loaderGzipBytes: number;
+  readonly uiGzipBytes: number;
+}
+
+export interface BuildOptions {
+  /** Output root. @default `<repo>/dist` */
+  readonly outDir?: string;
+}
+
+/** `import css from './x.css'` → the file's minified text. */
+const cssAsText: Plugin = {
+  name: 'css-as-text',
+  setup(b) {
+    b.onLoad({ filter: /\.css$/ }, async (args) => {
+      const { code } = await transform(await readFile(args.path, 'utf8'), { loader: 'css', minify: true, target: ['chrome80', 'safari14', 'firefox78'] });
+      return { contents: `export default ${JSON.stringify(code.trim())};`, loader: 'js' };
+    });
+  },
+};
+
+const common: EsbuildOptions = {
+  bundle: true,
+  minify: true,
+  target: 'es2019',
+  platform: 'browser',
+  legalComments: 'none',
+  charset: 'utf8',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  // Both bundles take the zod-free protocol types only; no schema library ships.
+  plugins: [cssAsText],
+  // The loader imports ui.js by URL at run time; every browser with Shadow DOM and adoptedStyleSheets has import().
+  supported: { 'dynamic-import': true },
+  logLevel: 'warning',
+};
+
+function gzipSize(bytes: Buffer): number {
+  return gzipSync(bytes, { level: 9 }).length;
+}
+
+export async function buildWidget(options: BuildOptions = {}): Promise<WidgetBuildResult> {
+  const outDir = options.outDir ?? path.join(root, 'dist');
+  const widgetOut = path.join(outDir, 'widget');
+  const demoOut = path.join(outDir, 'demo-site');
+  // Files are overwritten in place, not deleted first: a local cloud may be serving this folder right now.
+  await mkdir(widgetOut, { recursive: true });
+
+  await Promise.all([
+    build({ ...common, entryPoints: [path.join(src, 'loader.ts')], outfile: path.join(widgetOut, 'loader.js'), format: 'iife' }),
+    build({ ...common, entryPoints: [path.join(src, 'ui.tsx')], outfile: path.join(widgetOut, 'ui.js'), format: 'esm' }),
+  ]);
+  await cp(path.join(__dirname, 'demo-site'), demoOut, { recursive: true });
+
+  const [loader, ui] = await Promise.all([readFile(path.join(widgetOut, 'loader.js')), readFile(path.join(widgetOut, 'ui.js'))]);
+  return { loaderGzipBytes: gzipSize(loader), uiGzipBytes: gzipSize(ui) };
+}
+
+function kb(n: number): string {
+  return `${(n / 1024).toFixed(2)} KB`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const r = await buildWidget();
+  const out = path.join(root, 'dist', 'widget');
+  const raw = async (f: string): Promise<number> => (await stat(path.join(out, f))).size;
+  const rows: [string, number, number, number][] = [
+    ['dist/widget/loader.js', await raw('loader.js'), r.loaderGzipBytes, LOADER_BUDGET_BYTES],
+    ['dist/widget/ui.js', await raw('ui.js'), r.uiGzipBytes, UI_BUDGET_BYTES],
+  ];
+  let over = false;
+  for (const [file, size, gz, budget] of rows) {
+    const ok = gz <= budget;
+    over ||= !ok;
+    console.log(`${file.padEnd(24)} ${kb(size).padStart(10)} raw  ${kb(gz).padStart(9)} gzip -9  (budget ${kb(budget)}) ${ok ? 'ok' : 'OVER BUDGET'}`);
+  }
+  console.log(`dist/demo-site/ copied; built in ${Date.now() - started} ms`);
+  if (over) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * The widget's connection to Concierge: one WebSocket, resumed after every
+ * drop. Framework-free and driven by injected socket, timers and randomness,
+ * so node tests can play the server.
+ *
+ * Life of a connection: open → `hello {conversationId, lastSeq, lang}` →
+ * replayed `message` frames → `session` → ready: queued messages are sent,
+ * then a `ping` every 5 minutes. On close: back off (exponential, jittered)
+ * and start again; unacknowledged messages are sent again with their
+ * original `clientId`.
+ */
+import type { ClientFrame } from '../../../lambdas/core/protocol';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import { parseServerFrame } from './frames';
+import * as outbox from './outbox';
+import { dismissNotice, initialState, lastSeq, reduce, startNewConversation, type ConversationState } from './store';
+
+export interface SocketHandlers {
+  onOpen(): void;
+  onMessage(data: unknown): void;
+  onClose(code: number): void;
+}
+
+export interface SocketLike {
+  send(data: string): void;
+  close(): void;
+}
+
+export type SocketFactory = (url: string, handlers: SocketHandlers) => SocketLike;
+
+/** Schedules `fn` after `ms`; returns a function that cancels it. */
+export type Schedule = (fn: () => void, ms: number) => () => void;
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'offline' | 'disposed';
+
+export interface Snapshot {
+  readonly state: ConversationState;
+  readonly status: ConnectionStatus;
+}
+
+export interface ChatClientOptions {
+  readonly url: string;
+  readonly lang: string;
+  readonly createSocket: SocketFactory;
+  readonly schedule: Schedule;
+  readonly newClientId: () => string;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+  readonly backoff?: BackoffOptions;
+  readonly initial?: ConversationState;
+  /** Called after every change, to remember the conversation across reloads. */
+  readonly persist?: (state: ConversationState) => void;
+}
+
+export const PING_INTERVAL_MS = 5 * 60 * 1000;
+/** A typing indicator the server forgot to switch off disappears after this long. */
+export const TYPING_TIMEOUT_MS = 30 * 1000;
+
+export class ChatClient {
+  private state: ConversationState;
+  private status: ConnectionStatus = 'idle';
+  private socket: SocketLike | undefined;
+  private attempt = 0;
+  private cancelRetry: (() => void) | undefined;
+  private cancelPing: (() => void) | undefined;
+  private cancelTyping: (() => void) | undefined;
+  private readonly listeners = new Set<(s: Snapshot) => void>();
+
+  constructor(private readonly opts: ChatClientOptions) {
+    this.state = opts.initial ?? initialState();
+  }
+
+  snapshot(): Snapshot {
+    return { state: this.state, status: this.status };
+  }
+
+  subscribe(listener: (s: Snapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Opens the connection if it is not open or opening. */
+  connect(): void {
+    if (this.status === 'disposed' || this.status === 'connecting' || this.status === 'ready') return;
+    this.cancelRetry?.();
+    this.cancelRetry = undefined;
+    this.setStatus('connecting');
+    const handlers: SocketHandlers = {
+      onOpen: () => socket === this.socket && this.onOpen(),
+      onMessage: (data) => socket === this.socket && this.onFrame(data),
+      onClose: () => socket === this.socket && this.onClose(),
+    };
+    let socket: SocketLike | undefined;
+    try {
+      socket = this.opts.createSocket(this.opts.url, handlers);
+      this.socket = socket;
+    } catch {
+      this.socket = undefined;
+      this.onClose();
+    }
+  }
+
+  /** Skips the remaining back-off (the browser came back online, the tab became visible). */
+  reconnectNow(): void {
+    if (this.status === 'offline') {
+      this.attempt = 0;
+      this.connect();
+    }
+  }
+
+  /** Sends a customer message now, or queues it until the connection is ready. Returns its clientId. */
+  send(text: string): string | undefined {
+    const trimmed = text.trim();
+    if (!trimmed || this.status === 'disposed') return undefined;
+    const clientId = this.opts.newClientId();
+    this.update({ ...this.state, outbox: outbox.enqueue(this.state.outbox, clientId, trimmed, this.now().toISOString()) });
+    this.flush();
+    return clientId;
+  }
+
+  retry(clientId: string): void {
+    this.update({ ...this.state, outbox: outbox.retry(this.state.outbox, clientId) });
+    this.flush();
+  }
+
+  discard(clientId: string): void {
+    this.update({ ...this.state, outbox: outbox.remove(this.state.outbox, clientId) });
+  }
+
+  /** Asks the server for a fresh conversation. Only possible while connected. */
+  newConversation(): boolean {
+    if (this.status !== 'ready') return false;
+    this.sendFrame({ action: 'newConversation', lang: this.opts.lang });
+    this.update(startNewConversation(this.state));
+    return true;
+  }
+
+  dismissNotice(id: number): void {
+    this.update(dismissNotice(this.state, id));
+  }
+
+  dispose(): void {
+    this.cancelRetry?.();
+    this.stopPing();
+    this.cancelTyping?.();
+    const s = this.socket;
+    this.socket = undefined;
+    s?.close();
+    this.setStatus('disposed');
+    this.listeners.clear();
+  }
+
+  private now(): Date {
+    return this.opts.now ? this.opts.now() : new Date();
+  }
+
+  private onOpen(): void {
+    const conversationId = this.state.conversationId;
+    const hello: ClientFrame = conversationId
+      ? { action: 'hello', conversationId, lastSeq: lastSeq(this.state), lang: this.opts.lang }
+      : { action: 'hello', lang: this.opts.lang };
+    this.update({ ...this.state, awaitingSession: true, held: [] });
+    this.sendFrame(hello);
+    this.startPing();
+  }
+
+  private onFrame(data: unknown): void {
+    const frame = parseServerFrame(data);
+    if (!frame) return;
+    const next = reduce(this.state, frame);
+    if (frame.type === 'typing') this.armTypingTimeout(frame.on);
+    if (frame.type === 'session') {
+      this.attempt = 0;
+      this.update(next);
+      this.setStatus('ready');
+      this.flush();
+      return;
+    }
+    this.update(next);
+  }
+
+  private onClose(): void {
+    this.socket = undefined;
+    this.stopPing();
+    if (this.status === 'disposed') return;
+    this.update({ ...this.state, outbox: outbox.requeueUnacknowledged(this.state.outbox), typing: undefined });
+    this.setStatus('offline');
+    const delay = backoffDelay(this.attempt++, this.opts.random, this.opts.backoff);
+    this.cancelRetry = this.opts.schedule(() => {
+      this.cancelRetry = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private flush(): void {
+    if (this.status !== 'ready') return;
+    const due = outbox.due(this.state.outbox);
+    if (!due.length) return;
+    for (const item of due) this.sendFrame({ action: 'sendMessage', clientId: item.clientId, text: item.text, lang: this.opts.lang });
+    this.update({ ...this.state, outbox: outbox.markSent(this.state.outbox, due.map((d) => d.clientId)) });
+  }
+
+  private sendFrame(frame: ClientFrame): void {
+    try {
+      this.socket?.send(JSON.stringify(frame));
+    } catch {
+      // The close handler requeues whatever was lost.
+    }
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const tick = (): void => {
+      this.sendFrame({ action: 'ping' });
+      this.cancelPing = this.opts.schedule(tick, PING_INTERVAL_MS);
+    };
+    this.cancelPing = this.opts.schedule(tick, PING_INTERVAL_MS);
+  }
+
+  private stopPing(): void {
+    this.cancelPing?.();
+    this.cancelPing = undefined;
+  }
+
+  private armTypingTimeout(on: boolean): void {
+    this.cancelTyping?.();
+    this.cancelTyping = on
+      ? this.opts.schedule(() => {
+          this.cancelTyping = undefined;
+          this.update({ ...this.state, typing: undefined });
+        }, TYPING_TIMEOUT_MS)
+      : undefined;
+  }
+
+  private update(next: ConversationState): void {
+    if (next === this.state) return;
+    this.state = next;
+    this.opts.persist?.(next);
+    this.emit();
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.opts.persist?.(this.state);
+    this.emit();
+  }
+
+  private emit(): void {
+    const snap = this.snapshot();
+    for (const l of [...this.listeners]) l(snap);
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The conversation as the widget holds it, and how each server frame changes
+ * it. Pure functions over immutable state: the client feeds frames in, the UI
+ * renders `timeline(state)`.
+ *
+ * Rules:
+ * - Messages are unique by `id` and by `seq`, and kept ordered by `seq`.
+ * - The `session` frame decides which conversation is current. While a session
+ *   is awaited (after `hello` or `newConversation`), messages for another
+ *   conversation are held aside and adopted only if the session names it.
+ * - `chunk` frames build a provisional reply keyed by `replyTo` (the customer
+ *   message's id); the final bot/agent `message` replaces it.
+ * - `ack` turns an outbox entry into a customer message at the acknowledged
+ *   seq. The ack's `id` identifies the frame, not necessarily the stored
+ *   message, so the server's own `message` frame for that seq (same clientId)
+ *   replaces the acknowledged copy whenever it arrives.
+ */
+import type { ConversationMode, ErrorCode, MessageView } from '../../../lambdas/core/protocol';
+import type { InboundFrame, MessageFrame } from './frames';
+import * as outboxOps from './outbox';
+import type { Outbox, OutboxItem } from './outbox';
+
+export interface Stream {
+  readonly replyTo: string;
+  /** Chunk texts by index; holes are chunks not yet received. */
+  readonly chunks: readonly (string | undefined)[];
+}
+
+export interface Notice {
+  readonly id: number;
+  readonly code: ErrorCode;
+}
+
+export interface ConversationState {
+  readonly conversationId?: string;
+  readonly mode: ConversationMode;
+  readonly messages: readonly MessageView[];
+  readonly outbox: Outbox;
+  readonly streams: readonly Stream[];
+  readonly typing?: 'bot' | 'agent';
+  readonly awaitingSession: boolean;
+  /** Messages for a conversation other than the current one, received while a session was awaited. */
+  readonly held: readonly MessageView[];
+  readonly notice?: Notice;
+  /** Counter giving each notice its own id, so dismissing an old one never hides a newer one. */
+  readonly noticeCount: number;
+}
+
+export function initialState(init: { conversationId?: string; messages?: readonly MessageView[]; outbox?: Outbox } = {}): ConversationState {
+  let messages: readonly MessageView[] = [];
+  for (const m of init.messages ?? []) if (m.conversationId === init.conversationId) messages = upsert(messages, m);
+  return {
+    ...(init.conversationId ? { conversationId: init.conversationId } : {}),
+    mode: 'bot',
+    messages,
+    outbox: init.outbox ?? [],
+    streams: [],
+    awaitingSession: false,
+    held: [],
+    noticeCount: 0,
+  };
+}
+
+/** Highest seq held for the current conversation; 0 when none. */
+export function lastSeq(state: ConversationState): number {
+  return state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
+}
+
+/**
+ * Inserts by seq. A known id is replaced in place; a known seq with another id
+ * is ignored, unless both are the same customer message (same clientId), when
+ * the newcomer — the server's stored copy — replaces the acknowledged one.
+ */
+export function upsert(messages: readonly MessageView[], m: MessageView): readonly MessageView[] {
+  const byId = messages.findIndex((x) => x.id === m.id);
+  const bySeq = byId >= 0 ? -1 : messages.findIndex((x) => x.seq === m.seq);
+  const sameCustomerMessage = bySeq >= 0 && m.clientId !== undefined && messages[bySeq].clientId === m.clientId;
+  const at = byId >= 0 ? byId : sameCustomerMessage ? bySeq : -1;
+  if (at >= 0) {
+    if (messages[at].seq !== m.seq) return messages;
+    const copy = messages.slice();
+    copy[at] = m;
+    return copy;
+  }
+  if (bySeq >= 0) return messages;
+  let i = messages.length;
+  while (i > 0 && messages[i - 1].seq > m.seq) i--;
+  return [...messages.slice(0, i), m, ...messages.slice(i)];
+}
+
+function removeStreamFor(state: ConversationState, m: MessageFrame | MessageView): readonly Stream[] {
+  if (!state.streams.length) return state.streams;
+  const explicit = 'replyTo' in m && typeof m.replyTo === 'string' ? m.replyTo : undefined;
+  if (explicit) return state.streams.filter((s) => s.replyTo !== explicit);
+  // No replyTo on the final message: it answers the oldest open stream whose question precedes it
+  // (a stream whose question we do not hold yet counts as preceding it, after those we can place).
+  const seqOf = (id: string): number => state.messages.find((x) => x.id === id)?.seq ?? m.seq - 0.5;
+  const candidates = state.streams.filter((s) => seqOf(s.replyTo) < m.seq).sort((a, b) => seqOf(a.replyTo) - seqOf(b.replyTo));
+  const answered = candidates[0];
+  return answered ? state.streams.filter((s) => s !== answered) : state.streams;
+}
+
+function applyMessage(state: ConversationState, m: MessageFrame | MessageView): ConversationState {
+  const message: MessageView = stripFrame(m);
+  const messages = upsert(state.messages, message);
+  let outbox = state.outbox;
+  if (message.role === 'customer' && message.clientId) outbox = outboxOps.remove(outbox, message.clientId);
+  const isReply = message.role === 'bot' || message.role === 'agent';
+  const streams = isReply ? removeStreamFor(state, m) : state.streams;
+  const typing = isReply && state.typing === message.role ? undefined : state.typing;
+  return { ...state, messages, outbox, streams, typing };
+}
+
+function stripFrame(m: MessageFrame | MessageView): MessageView {
+  return {
+    id: m.id,
+    seq: m.seq,
+    conversationId: m.conversationId,
+    role: m.role,
+    text: m.text,
+    createdAt: m.createdAt,
+    ...(m.clientId ? { clientId: m.clientId } : {}),
+    ...(m.sources ? { sources: m.sources } : {}),
+    ...(m.quickReplies ? { quickReplies: m.quickReplies } : {}),
+  };
+}
+
+/**
+ * Whether a stream replying to `questionId` may start: the question is a
+ * customer message not yet answered, or — when we do not hold that id yet —
+ * the conversation's latest customer message is still unanswered. Late chunks
+ * (after the answer) and chunks from a conversation we left are dropped.
+ */
+function awaitsReply(state: ConversationState, questionId: string): boolean {
+  if (state.awaitingSession) return false;
+  const isAnswer = (m: MessageView): boolean => m.role === 'bot' || m.role === 'agent';
+  const question = state.messages.find((m) => m.id === questionId);
+  if (question) return question.role === 'customer' && !state.messages.some((m) => isAnswer(m) && m.seq > question.seq);
+  const lastCustomer = [...state.messages].reverse().find((m) => m.role === 'customer');
+  const lastAnswer = [...state.messages].reverse().find(isAnswer);
+  if (lastCustomer && (lastAnswer === undefined || lastAnswer.seq < lastCustomer.seq)) return true;
+  return state.outbox.some((o) => o.status === 'sent');
+}
+
+export function reduce(state: ConversationState, frame: InboundFrame): ConversationState {
+  switch (frame.type) {
+    case 'message': {
+      if (frame.conversationId === state.conversationId) return applyMessage(state, frame);
+      if (state.awaitingSession) return { ...state, held: [...state.held, stripFrame(frame)] };
+      return state; // a stale frame from a conversation we left
+    }
+    case 'session': {
+      let next: ConversationState =
+        frame.conversationId === state.conversationId
+          ? state
+          : { ...state, conversationId: frame.conversationId, messages: [], streams: [], typing: undefined };
+      for (const m of state.held) if (m.conversationId === frame.conversationId) next = applyMessage(next, m);
+      return { ...next, mode: frame.mode, awaitingSession: false, held: [] };
+    }
+    case 'ack': {
+      const item = outboxOps.find(state.outbox, frame.clientId);
+      if (!item || !state.conversationId) return state;
+      // The server's copy may have arrived first; then only the queue entry goes.
+      if (state.messages.some((m) => m.seq === frame.seq)) return { ...state, outbox: outboxOps.remove(state.outbox, frame.clientId) };
+      const message: MessageView = {
+        id: frame.id,
+        seq: frame.seq,
+        conversationId: state.conversationId,
+        role: 'customer',
+        text: item.text,
+        createdAt: item.createdAt,
+        clientId: item.clientId,
+      };
+      return { ...state, messages: upsert(state.messages, message), outbox: outboxOps.remove(state.outbox, frame.clientId) };
+    }
+    case 'chunk': {
+      const existing = state.streams.find((s) => s.replyTo === frame.replyTo);
+      if (!existing && !awaitsReply(state, frame.replyTo)) return state;
+      const chunks = existing ? existing.chunks.slice() : [];
+      if (chunks[frame.index] !== undefined) return state;
+      chunks[frame.index] = frame.text;
+      const stream: Stream = { replyTo: frame.replyTo, chunks };
+      const streams = existing ? state.streams.map((s) => (s === existing ? stream : s)) : [...state.streams, stream];
+      return { ...state, streams };
+    }
+    case 'typing':
+      return { ...state, typing: frame.on ? frame.role : undefined };
+    case 'state':
+      return { ...state, mode: frame.mode };
+    case 'error': {
+      const noticeCount = state.noticeCount + 1;
+      const notice: Notice = { id: noticeCount, code: frame.code };
+      if (frame.clientId && outboxOps.find(state.outbox, frame.clientId)) {
+        return { ...state, outbox: outboxOps.fail(state.outbox, frame.clientId, frame.code), notice, noticeCount };
+      }
+      return { ...state, notice, noticeCount };
+    }
+    case 'pong':
+      return state;
+  }
+}
+
+/** The visitor asked for a fresh conversation: forget the current one until the server names the next. */
+export function startNewConversation(state: ConversationState): ConversationState {
+  return {
+    mode: 'bot',
+    messages: [],
+    outbox: state.outbox.filter((o) => o.status !== 'failed'),
+    streams: [],
+    awaitingSession: true,
+    held: [],
+    noticeCount: state.noticeCount,
+  };
+}
+
+export function dismissNotice(state: ConversationState, id: number): ConversationState {
+  return state.notice?.id === id ? { ...state, notice: undefined } : state;
+}
+
+export type TimelineItem =
+  | { readonly kind: 'message'; readonly key: string; readonly message: MessageView }
+  | { readonly kind: 'stream'; readonly key: string; readonly text: string }
+  | { readonly kind: 'pending'; readonly key: string; readonly item: OutboxItem };
+
+/** Stored messages by seq; each provisional reply right after its question; unsent messages last. */
+export function timeline(state: ConversationState): TimelineItem[] {
+  const out: TimelineItem[] = [];
+  const streamsByQuestion = new Map(state.streams.map((s) => [s.replyTo, s]));
+  const placed = new Set<string>();
+  const streamItem = (s: Stream): TimelineItem => ({ kind: 'stream', key: `stream:${s.replyTo}`, text: s.chunks.map((c) => c ?? '').join('') });
+  for (const m of state.messages) {
+    out.push({ kind: 'message', key: m.id, message: m });
+    const s = streamsByQuestion.get(m.id);
+    if (s) {
+      out.push(streamItem(s));
+      placed.add(s.replyTo);
+    }
+  }
+  for (const s of state.streams) if (!placed.has(s.replyTo)) out.push(streamItem(s));
+  for (const item of state.outbox) out.push({ kind: 'pending', key: `pending:${item.clientId}`, item });
+  return out;
+}

@@ -1,0 +1,107 @@
+/** @jsxImportSource preact */
+/**
+ * The chat UI, loaded by the loader on idle or first open. Exports `mount`,
+ * which renders the panel into the loader's shadow root and returns a
+ * controller. Preact and the CSS are bundled into this one file.
+ */
+import { render } from 'preact';
+import uiCss from './ui.css';
+import type { MountOptions, WidgetController } from './contract';
+import { Panel } from './ui/Panel';
+import { ChatClient, type SocketFactory } from './lib/client';
+import { socketUrl } from './lib/config';
+import { adoptStyles } from './lib/dom';
+import { newClientId } from './lib/ids';
+import { translator } from './lib/i18n';
+import { initialState } from './lib/store';
+import {
+  loadConversation,
+  loadTranscript,
+  resumeFrom,
+  safeStorage,
+  saveConversation,
+  saveTranscript,
+  visitorIdFor,
+} from './lib/storage';
+
+const browserSocket: SocketFactory = (url, handlers) => {
+  const ws = new WebSocket(url);
+  ws.onopen = () => handlers.onOpen();
+  ws.onmessage = (e: MessageEvent<unknown>) => handlers.onMessage(e.data);
+  ws.onclose = (e) => handlers.onClose(e.code);
+  return {
+    send: (data) => ws.send(data),
+    close: () => {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      ws.close(1000);
+    },
+  };
+};
+
+export function mount(options: MountOptions): WidgetController {
+  const { root, container, key, env, lang, nonce } = options;
+  adoptStyles(root, uiCss, nonce);
+
+  const local = safeStorage(() => window.localStorage);
+  const session = safeStorage(() => window.sessionStorage);
+  const visitorId = visitorIdFor(local, key);
+  const transcript = loadTranscript(session, key);
+  const pointer = resumeFrom(loadConversation(local, key), transcript);
+  const initial = initialState({
+    ...(pointer ? { conversationId: pointer.conversationId } : {}),
+    messages: transcript.messages,
+    outbox: transcript.outbox,
+  });
+
+  const client = new ChatClient({
+    url: socketUrl(env.wsUrl, key, visitorId),
+    lang,
+    createSocket: browserSocket,
+    schedule: (fn, ms) => {
+      const id = setTimeout(fn, ms);
+      return () => clearTimeout(id);
+    },
+    newClientId: () => newClientId(),
+    initial,
+    persist: (state) => {
+      const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
+      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq } : undefined);
+      saveTranscript(session, key, { ...(state.conversationId ? { conversationId: state.conversationId } : {}), messages: state.messages, outbox: state.outbox });
+    },
+  });
+
+  const t = translator(lang);
+  let open = false;
+  const draw = (): void =>
+    render(
+      <Panel
+        client={client}
+        options={options}
+        t={t}
+        open={open}
+        onClose={() => setOpen(false, true)}
+      />,
+      container,
+    );
+  const setOpen = (next: boolean, restoreFocus: boolean): void => {
+    if (next === open) return;
+    open = next;
+    if (open) client.connect();
+    draw();
+    options.onOpenChange(open);
+    if (!open && restoreFocus) options.launcher.focus();
+  };
+
+  // Come back quickly when the network does, instead of waiting out the back-off.
+  window.addEventListener('online', () => client.reconnectNow());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') client.reconnectNow();
+  });
+
+  draw();
+  return {
+    open: () => setOpen(true, false),
+    close: () => setOpen(false, true),
+    toggle: () => setOpen(!open, true),
+  };
+}
