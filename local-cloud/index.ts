@@ -109,12 +109,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invokeFunction: (fn, payload) => runtime.invoke(fn, payload),
       waitScale: options.waitScale ?? 1,
     });
-    const bus = new LocalEventBus(eventRules, {
+    const bus = new LocalEventBus(
+      eventRules,
+      {
       toFunction: (fn, event) => runtime.invoke(fn, event),
       toStateMachine: async (name: StateMachineName, event) => {
-        await workflows.startExecution(name, event);
+        workflows.startExecution(name, event);
       },
-    });
+      },
+      { eventBusName: BUS_NAME, region: REGION },
+    );
 
     const demoSiteDir = join(ROOT_DIR, 'dist', 'demo-site');
     const holder: { seed?: DemoSeed; demoOrigin?: string } = {};

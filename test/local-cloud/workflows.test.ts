@@ -1,0 +1,447 @@
+/**
+ * The local Step Functions behind the real @aws-sdk/client-sfn client (endpoint override → a tiny
+ * HTTP server forwarding to handleAwsJson), running the real state-machines/*.asl.json with fake
+ * functions, plus a callback (.waitForTaskToken) machine written to a temp dir.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DescribeExecutionCommand,
+  SFNClient,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import aslValidator from 'asl-validator';
+import { stateMachines, type FunctionName, type StateMachineDecl } from '../../lib/declaration';
+import { LocalWorkflows, StateMachineDefinitionError, localStateMachineArn, type LocalWorkflowsOptions } from '../../local-cloud/workflows';
+import { startAwsJsonServer, type AwsJsonServer } from './support/aws-json-server';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+type Payload = Record<string, unknown>;
+const asPayload = (value: unknown): Payload => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Payload) : {});
+
+/** A fake workflowTask: records every call; `behaviour` decides per step. */
+function fakeFunctions(behaviour: (step: string, payload: Payload) => unknown = (step) => ({ done: step })) {
+  const calls: { fn: FunctionName; step: string; payload: Payload }[] = [];
+  const invokeFunction = async (fn: FunctionName, raw: unknown): Promise<unknown> => {
+    const payload = asPayload(raw);
+    const step = typeof payload['step'] === 'string' ? payload['step'] : '?';
+    calls.push({ fn, step, payload });
+    return behaviour(step, payload);
+  };
+  return { calls, invokeFunction };
+}
+
+function namedError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+const servers: AwsJsonServer[] = [];
+const tempDirs: string[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function serve(workflows: LocalWorkflows): Promise<SFNClient> {
+  const server = await startAwsJsonServer(workflows, 'application/x-amz-json-1.0');
+  servers.push(server);
+  return new SFNClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+function tempMachines(files: Record<string, object>): { rootDir: string; stateMachines: Record<string, StateMachineDecl> } {
+  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'concierge-asl-'));
+  tempDirs.push(rootDir);
+  const decls: Record<string, StateMachineDecl> = {};
+  for (const [name, definition] of Object.entries(files)) {
+    fs.writeFileSync(path.join(rootDir, `${name}.asl.json`), JSON.stringify(definition, null, 2));
+    decls[name] = {
+      file: `${name}.asl.json`,
+      description: name,
+      functionSubstitutions: { WorkflowTaskArn: 'workflowTask' },
+      valueSubstitutions: {},
+    };
+  }
+  return { rootDir, stateMachines: decls };
+}
+
+const output = (text: string | undefined): Payload => asPayload(JSON.parse(text ?? 'null'));
+
+describe('polyfills', () => {
+  test('Promise.withResolvers exists once workflows are loaded', () => {
+    // Typed here because lib ES2023 does not declare it (it is ES2024).
+    const P = Promise as PromiseConstructor & {
+      withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason?: unknown) => void };
+    };
+    const { promise, resolve } = P.withResolvers<number>();
+    resolve(7);
+    return expect(promise).resolves.toBe(7);
+  });
+});
+
+describe('booking.asl.json (real file)', () => {
+  const bookingArn = localStateMachineArn('booking');
+
+  test('holds then confirms; the SDK sees SUCCEEDED with both results', async () => {
+    const fns = fakeFunctions((step) => (step === 'booking.hold' ? { holdId: 'h1' } : { bookingId: 'b1' }));
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const sfn = await serve(workflows);
+    const input = { tenantId: 't1', serviceId: 's1', start: '2026-04-01T10:00:00Z' };
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: bookingArn, input: JSON.stringify(input), name: 'booking-1' }));
+    expect(started.executionArn).toBe('arn:aws:states:local:000000000000:execution:booking:booking-1');
+    expect(started.startDate).toBeInstanceOf(Date);
+
+    await workflows.drain();
+    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.confirm']);
+    expect(fns.calls.every((c) => c.fn === 'workflowTask')).toBe(true);
+    // Value substitution (HoldSeconds) and the input reach the function.
+    expect(fns.calls[0]?.payload).toEqual({ step: 'booking.hold', holdSeconds: '900', input });
+    expect(fns.calls[1]?.payload).toEqual({ step: 'booking.confirm', input: { ...input, hold: { holdId: 'h1' } } });
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(described.stopDate).toBeInstanceOf(Date);
+    expect(output(described.output)).toEqual({ ...input, hold: { holdId: 'h1' }, confirm: { bookingId: 'b1' } });
+    expect(workflows.listExecutions()).toEqual([expect.objectContaining({ name: 'booking-1', status: 'SUCCEEDED', stateMachine: 'booking' })]);
+  });
+
+  test('a confirm that keeps failing is retried, then compensated by Release, and the execution fails', async () => {
+    const fns = fakeFunctions((step) => {
+      if (step === 'booking.confirm') throw namedError('SlotTaken', 'the slot was taken meanwhile');
+      return { ok: step };
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const sfn = await serve(workflows);
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: bookingArn, input: '{"bookingId":"b2"}' }));
+    await workflows.drain();
+
+    // 1 attempt + 3 retries (Retry MaxAttempts 3 on States.TaskFailed), then Catch → Release.
+    expect(fns.calls.map((c) => c.step)).toEqual([
+      'booking.hold',
+      'booking.confirm',
+      'booking.confirm',
+      'booking.confirm',
+      'booking.confirm',
+      'booking.release',
+    ]);
+    const release = fns.calls[5]?.payload;
+    const caught = asPayload(asPayload(release?.['input'])['error']);
+    expect(caught['Error']).toBe('SlotTaken');
+    // Lambda-style Cause: the function error as JSON.
+    expect(JSON.parse(String(caught['Cause']))).toMatchObject({ errorType: 'SlotTaken', errorMessage: 'the slot was taken meanwhile' });
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'FAILED', error: 'BookingFailed', cause: 'The slot could not be booked' });
+  });
+
+  test('a hold that keeps failing goes straight to Failed without compensation', async () => {
+    const fns = fakeFunctions(() => {
+      throw new Error('table unavailable');
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const { executionArn } = workflows.startExecution('booking', { bookingId: 'b3' });
+    const done = await workflows.waitForExecution(executionArn);
+    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.hold', 'booking.hold', 'booking.hold']);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'BookingFailed' });
+  });
+});
+
+describe('handoff.asl.json (real file)', () => {
+  test('queues the conversation once and succeeds', async () => {
+    const fns = fakeFunctions(() => ({ queued: true }));
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const sfn = await serve(workflows);
+    const event = { 'detail-type': 'handoff.requested', source: 'concierge', detail: { conversationId: 'c1' } };
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: localStateMachineArn('handoff'), input: JSON.stringify(event) }),
+    );
+    await workflows.drain();
+    expect(fns.calls.map((c) => c.step)).toEqual(['handoff.queue']);
+    expect(fns.calls[0]?.payload['input']).toEqual(event);
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(output(described.output)['queue']).toEqual({ queued: true });
+  });
+
+  test('a queue step that keeps failing ends in HandoffFailed', async () => {
+    const fns = fakeFunctions(() => {
+      throw new Error('boom');
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const { executionArn } = workflows.startExecution('handoff', { detail: {} });
+    expect(await workflows.waitForExecution(executionArn)).toMatchObject({ status: 'FAILED', error: 'HandoffFailed' });
+    expect(fns.calls).toHaveLength(4);
+  });
+});
+
+describe('.waitForTaskToken callbacks', () => {
+  const callbackMachine = {
+    Comment: 'Ask for approval and wait for the answer',
+    StartAt: 'RequestApproval',
+    States: {
+      RequestApproval: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: {
+          FunctionName: '${WorkflowTaskArn}',
+          Payload: { step: 'approval.request', 'taskToken.$': '$$.Task.Token', 'executionId.$': '$$.Execution.Id', 'input.$': '$' },
+        },
+        TimeoutSeconds: 2,
+        HeartbeatSeconds: 1,
+        ResultPath: '$.approval',
+        // States.TaskFailed is listed first on purpose: it must not catch a timeout.
+        Catch: [
+          { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'Rejected' },
+          { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Expired' },
+        ],
+        Next: 'Approved',
+      },
+      Approved: { Type: 'Pass', Result: 'approved', ResultPath: '$.outcome', End: true },
+      Rejected: { Type: 'Pass', Result: 'rejected', ResultPath: '$.outcome', End: true },
+      Expired: { Type: 'Pass', Result: 'expired', ResultPath: '$.outcome', End: true },
+    },
+  };
+
+  async function setup(options: Partial<LocalWorkflowsOptions> & { answer?: (sfn: SFNClient, payload: Payload) => Promise<void> }) {
+    const machines = tempMachines({ approval: callbackMachine });
+    let client: SFNClient | undefined;
+    const fns = fakeFunctions((_step, payload) => {
+      if (options.answer && client) {
+        const sfn = client;
+        // Like a real function handing the token to someone who answers later.
+        setTimeout(() => void options.answer?.(sfn, payload), 10);
+      }
+      return null;
+    });
+    const workflows = new LocalWorkflows({
+      rootDir: machines.rootDir,
+      stateMachines: machines.stateMachines,
+      invokeFunction: options.invokeFunction ?? fns.invokeFunction,
+      // TimeoutSeconds 2 → 200 ms, HeartbeatSeconds 1 → 100 ms.
+      callbackTimeoutScale: 0.1,
+      ...options,
+    });
+    client = await serve(workflows);
+    return { workflows, sfn: client, fns, arn: localStateMachineArn('approval') };
+  }
+
+  test('SendTaskSuccess from the invoked function resumes the execution with its output', async () => {
+    const { workflows, sfn, fns, arn } = await setup({
+      answer: async (client, payload) => {
+        await client.send(
+          new SendTaskSuccessCommand({ taskToken: String(payload['taskToken']), output: JSON.stringify({ by: 'agent-7' }) }),
+        );
+      },
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"conversationId":"c1"}' }));
+    await workflows.drain();
+
+    const payload = fns.calls[0]?.payload ?? {};
+    expect(payload['taskToken']).toMatch(/^[A-Za-z0-9_-]{128}$/);
+    expect(payload['executionId']).toBe(executionArn);
+    expect(payload['input']).toEqual({ conversationId: 'c1' });
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(output(described.output)).toEqual({ conversationId: 'c1', approval: { by: 'agent-7' }, outcome: 'approved' });
+    // The token is spent.
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: String(payload['taskToken']), output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
+  });
+
+  test('a person answering later: the pending task is listed, heartbeats keep it alive, SendTaskFailure → Catch', async () => {
+    // HeartbeatSeconds 1 → 500 ms, TimeoutSeconds 2 → 1 s.
+    const { workflows, sfn, arn } = await setup({ callbackTimeoutScale: 0.5 });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
+    for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const [pending] = workflows.listPendingTasks();
+    expect(pending).toMatchObject({ executionArn, stateName: 'RequestApproval', functionName: 'workflowTask' });
+    const taskToken = pending?.taskToken ?? '';
+
+    // 4 heartbeats 150 ms apart: 600 ms > HeartbeatSeconds (500 ms), but each one resets it.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
+    }
+    expect(workflows.describeExecution(executionArn ?? '').status).toBe('RUNNING');
+
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'Declined', cause: 'nobody available' }));
+    const done = await workflows.waitForExecution(executionArn ?? '');
+    expect(done.status).toBe('SUCCEEDED');
+    expect(output(done.output)).toEqual({ error: { Error: 'Declined', Cause: 'nobody available' }, outcome: 'rejected' });
+  });
+
+  test('no heartbeat → States.Timeout (not caught by States.TaskFailed), and the token is then refused', async () => {
+    const { workflows, sfn, arn } = await setup({});
+    const started = Date.now();
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
+    for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const taskToken = workflows.listPendingTasks()[0]?.taskToken ?? '';
+    const done = await workflows.waitForExecution(executionArn ?? '');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(output(done.output)).toMatchObject({ error: { Error: 'States.Timeout' }, outcome: 'expired' });
+    expect(workflows.listPendingTasks()).toHaveLength(0);
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  test('TimeoutSeconds bounds the whole wait even with heartbeats', async () => {
+    const { workflows, sfn, arn } = await setup({});
+    const started = Date.now();
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
+    for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const taskToken = workflows.listPendingTasks()[0]?.taskToken ?? '';
+    const beat = setInterval(() => {
+      sfn.send(new SendTaskHeartbeatCommand({ taskToken })).catch(() => undefined);
+    }, 40);
+    try {
+      const done = await workflows.waitForExecution(executionArn ?? '');
+      expect(output(done.output)).toMatchObject({ outcome: 'expired' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+    } finally {
+      clearInterval(beat);
+    }
+  });
+
+  test('the invoked function failing fails the task with its error type', async () => {
+    const { workflows, arn } = await setup({
+      invokeFunction: async () => {
+        throw namedError('NotifyFailed', 'no staff channel configured');
+      },
+    });
+    expect(arn).toContain(':stateMachine:approval');
+    const { executionArn } = workflows.startExecution('approval', {});
+    const done = await workflows.waitForExecution(executionArn);
+    expect(output(done.output)).toMatchObject({ error: { Error: 'NotifyFailed' }, outcome: 'rejected' });
+    expect(workflows.listPendingTasks()).toHaveLength(0);
+  });
+
+  test('StartExecution is idempotent by name while running with the same input', async () => {
+    const { workflows, sfn, arn } = await setup({});
+    const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'approval-c1', input: '{"a":1}' }));
+    const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'approval-c1', input: '{"a":1}' }));
+    expect(again.executionArn).toBe(first.executionArn);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'approval-c1', input: '{"a":2}' })),
+    ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await workflows.drain(); // times out after 100 ms (no heartbeat)
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'approval-c1', input: '{"a":1}' })),
+    ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+});
+
+describe('AWS-shaped errors through the SDK', () => {
+  test('unknown or malformed ARNs, tokens, names and inputs', async () => {
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: async () => null });
+    const sfn = await serve(workflows);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: localStateMachineArn('nope') })),
+    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist', $metadata: { httpStatusCode: 400 } });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: 'not-an-arn' }))).rejects.toMatchObject({ name: 'InvalidArn' });
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: localStateMachineArn('booking'), input: '{oops' })),
+    ).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: localStateMachineArn('booking'), name: 'has space' })),
+    ).rejects.toMatchObject({ name: 'InvalidName' });
+    await expect(
+      sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:local:000000000000:execution:booking:missing' })),
+    ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: 'garbage', output: '{}' }))).rejects.toMatchObject({
+      name: 'InvalidToken',
+    });
+    await expect(sfn.send(new SendTaskFailureCommand({ taskToken: 'A'.repeat(128) }))).rejects.toMatchObject({
+      name: 'TaskDoesNotExist',
+    });
+    await expect(sfn.send(new SendTaskHeartbeatCommand({ taskToken: 'A'.repeat(128) }))).rejects.toMatchObject({
+      name: 'TaskDoesNotExist',
+    });
+    const unknownOp = await workflows.handleAwsJson('AWSStepFunctions.StopExecution', {});
+    expect(unknownOp).toEqual({ status: 400, body: expect.objectContaining({ __type: 'UnknownOperationException' }) });
+    const invalidBody = await workflows.handleAwsJson('AWSStepFunctions.StartExecution', { stateMachineArn: 42 });
+    expect(invalidBody).toEqual({ status: 400, body: expect.objectContaining({ __type: 'ValidationException' }) });
+    await workflows.drain();
+  });
+});
+
+describe('Wait states and waitScale', () => {
+  test('Seconds, SecondsPath and Timestamp waits are all scaled', async () => {
+    const inTwoMinutes = new Date(Date.now() + 120_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const machines = tempMachines({
+      waits: {
+        StartAt: 'Fixed',
+        States: {
+          Fixed: { Type: 'Wait', Seconds: 100, Next: 'FromInput' },
+          FromInput: { Type: 'Wait', SecondsPath: '$.delay', Next: 'Until' },
+          Until: { Type: 'Wait', Timestamp: inTwoMinutes, OutputPath: '$.keep', End: true },
+        },
+      },
+    });
+    const workflows = new LocalWorkflows({ ...machines, invokeFunction: async () => null, waitScale: 0.001 });
+    const started = Date.now();
+    const { executionArn } = workflows.startExecution('waits', { delay: 50, keep: { x: 1 } });
+    const done = await workflows.waitForExecution(executionArn);
+    const elapsed = Date.now() - started;
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? 'null')).toEqual({ x: 1 });
+    // 100 s + 50 s + ~120 s at 1/1000 ≈ 270 ms.
+    expect(elapsed).toBeGreaterThanOrEqual(240);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+});
+
+describe('definitions', () => {
+  test('both real ASL files are valid ASL (asl-validator), as deployed and as run locally', () => {
+    for (const [name, decl] of Object.entries(stateMachines)) {
+      let text = fs.readFileSync(path.join(ROOT, decl.file), 'utf8');
+      for (const key of Object.keys(decl.functionSubstitutions)) {
+        text = text.replaceAll(`\${${key}}`, 'arn:aws:lambda:us-east-1:123456789012:function:concierge-workflowTask');
+      }
+      for (const [key, value] of Object.entries(decl.valueSubstitutions)) text = text.replaceAll(`\${${key}}`, value);
+      const deployed = aslValidator(JSON.parse(text));
+      expect({ name, valid: deployed.isValid, errors: deployed.errorsText('\n') }).toEqual({ name, valid: true, errors: expect.any(String) });
+    }
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: async () => null });
+    for (const [name, definition] of Object.entries(workflows.definitions())) {
+      const local = aslValidator(definition);
+      expect({ name, valid: local.isValid }).toEqual({ name, valid: true });
+    }
+  });
+
+  test('problems in a definition are reported when the runner is built', () => {
+    const build = (definition: object, substitutions: Partial<StateMachineDecl> = {}) => {
+      const machines = tempMachines({ bad: definition });
+      const decl = { ...machines.stateMachines['bad'], ...substitutions } as StateMachineDecl;
+      return () => new LocalWorkflows({ rootDir: machines.rootDir, stateMachines: { bad: decl }, invokeFunction: async () => null });
+    };
+    const task = (resource: string, extra: object = {}) => ({ StartAt: 'T', States: { T: { Type: 'Task', Resource: resource, End: true, ...extra } } });
+
+    expect(build(task('${Missing}'))).toThrow(/no substitution declared for \$\{Missing\}/);
+    expect(build(task('arn:aws:lambda:us-east-1:123456789012:function:notDeclared'))).toThrow(/not a declared function/);
+    expect(build(task('arn:aws:states:::sqs:sendMessage'))).toThrow(/unsupported Resource/);
+    expect(
+      build(task('arn:aws:states:::lambda:invoke.waitForTaskToken', { Parameters: { FunctionName: '${WorkflowTaskArn}', Payload: {} } })),
+    ).toThrow(/must pass \$\$\.Task\.Token/);
+    expect(build({ StartAt: 'Nowhere', States: { T: { Type: 'Pass', End: true } } })).toThrow(StateMachineDefinitionError);
+    expect(
+      () => new LocalWorkflows({ rootDir: ROOT, stateMachines: { ghost: { ...stateMachines.booking, file: 'state-machines/ghost.asl.json' } }, invokeFunction: async () => null }),
+    ).toThrow(/cannot read state-machines\/ghost\.asl\.json/);
+  });
+});
