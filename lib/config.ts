@@ -1,0 +1,130 @@
+/**
+ * Per-tenant-environment configuration. The zod schema is the type: a tenant
+ * environment is whatever parses, and nothing else reaches the stack.
+ */
+import { z } from 'zod';
+
+/** Log retention periods CloudWatch Logs accepts (days). */
+export const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const origin = z
+  .string()
+  .regex(
+    /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/,
+    'must be an origin: scheme and host, optional port, no path or trailing slash (e.g. https://www.example.com)',
+  );
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lowercase DNS name like example.com');
+
+export const tenantEnvironmentSchema = z
+  .strictObject({
+    /** Short name; the stack is `Concierge-<name>`. */
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be 2-31 characters: lowercase letters, digits and dashes, starting with a letter'),
+    /** AWS account; when absent the stack is account-agnostic and deploys to the CLI's account. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1'),
+    /** Custom domain; when set, the admin UI is served at `admin.<domain>` (Amplify-managed certificate). */
+    domain: hostname.optional(),
+    llmProvider: z.enum(['bedrock', 'openai', 'embedded']).default('bedrock'),
+    /** Bedrock model (or cross-region inference profile, e.g. `us.anthropic...`) that writes answers. */
+    bedrockModelId: z
+      .string()
+      .regex(/^[a-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(:[a-z0-9]+)?$/, 'must be a Bedrock model id like amazon.nova-lite-v1:0')
+      .default('amazon.nova-lite-v1:0'),
+    /** Bedrock embedding model used for retrieval when `llmProvider` is bedrock. */
+    embeddingModelId: z
+      .string()
+      .regex(/^[a-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?$/, 'must be a Bedrock model id like amazon.titan-embed-text-v2:0')
+      .default('amazon.titan-embed-text-v2:0'),
+    /**
+     * Secrets Manager secret name holding the OpenAI API key; required when
+     * `llmProvider` is openai. Created outside the stack so the key never enters a template.
+     */
+    openAiSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')
+      .optional(),
+    /**
+     * Where knowledge vectors live. `embedded` keeps them with the knowledge
+     * items in DynamoDB and avoids OpenSearch Serverless's standing cost
+     * (roughly $175+ a month per collection): right for small knowledge bases.
+     */
+    vectorStore: z.enum(['opensearch-serverless', 'embedded']).default('opensearch-serverless'),
+    /** OpenSearch Serverless standby replicas (high availability, double the OCUs). */
+    opensearchStandbyReplicas: z.boolean().default(true),
+    /** Origins of the businesses' sites that embed the widget (REST CORS and the WebSocket origin check). */
+    allowedWidgetOrigins: z.array(origin).default([]),
+    /** CloudWatch Logs retention for every log group of the stack. */
+    retentionDays: z
+      .number()
+      .int()
+      .refine((d) => RETENTION_DAYS.some((allowed) => allowed === d), {
+        message: `must be one of ${RETENTION_DAYS.join(', ')}`,
+      }),
+    /** When set, alarms are created and notify this address. */
+    alarmEmail: z.email('must be an email address').optional(),
+    /** `customer-managed` creates a KMS key (with rotation) for the table. */
+    tableEncryption: z.enum(['aws-managed', 'customer-managed']).default('aws-managed'),
+    /** Staff multi-factor authentication (TOTP). */
+    staffMfa: z.enum(['optional', 'required']).default('required'),
+    /** Steady-state and burst request limits for the REST and WebSocket stages. */
+    throttling: z
+      .strictObject({
+        rateLimit: z.number().int().positive(),
+        burstLimit: z.number().int().positive(),
+      })
+      .default({ rateLimit: 50, burstLimit: 100 }),
+  })
+  .refine((env) => env.llmProvider !== 'openai' || env.openAiSecretName !== undefined, {
+    message: 'is required when llmProvider is openai',
+    path: ['openAiSecretName'],
+  });
+
+/** A validated tenant environment. */
+export type TenantEnvironment = z.infer<typeof tenantEnvironmentSchema>;
+/** What a tenant environment declaration may be written as (defaults not yet applied). */
+export type TenantEnvironmentInput = z.input<typeof tenantEnvironmentSchema>;
+
+/** Thrown when the requested tenant environment is unknown or its configuration is invalid. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Picks and validates one tenant environment.
+ *
+ * @throws ConfigError naming the valid environments, or every invalid field.
+ */
+export function resolveTenantEnvironment(
+  requested: string,
+  declared: Readonly<Record<string, unknown>>,
+): TenantEnvironment {
+  const valid = Object.keys(declared).sort();
+  const input = Object.hasOwn(declared, requested) ? declared[requested] : undefined;
+  if (input === undefined) {
+    throw new ConfigError(
+      `Unknown tenant environment "${requested}". Valid environments: ${valid.join(', ')}. ` +
+        'Pick one with: npx cdk synth -c env=<name>',
+    );
+  }
+  const parsed = tenantEnvironmentSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Tenant environment "${requested}" is invalid:\n${problems.join('\n')}`);
+  }
+  if (parsed.data.name !== requested) {
+    throw new ConfigError(
+      `Tenant environment declared under "${requested}" has name "${parsed.data.name}"; the key and the name must match.`,
+    );
+  }
+  return parsed.data;
+}

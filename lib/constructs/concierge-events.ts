@@ -1,0 +1,85 @@
+import { Duration } from 'aws-cdk-lib';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import type { IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { EventPattern as DeclaredPattern, FunctionName, RuleDecl, StateMachineName } from '../declaration';
+import { acknowledgeNag } from './nag';
+
+/** Properties of {@link ConciergeEvents}. */
+export interface ConciergeEventsProps {
+  /** The rules of the declaration. */
+  readonly rules: readonly RuleDecl[];
+  /** The function behind a declared function name. */
+  readonly functionFor: (name: FunctionName) => IFunction;
+  /** The state machine behind a declared state machine name. */
+  readonly stateMachineFor: (name: StateMachineName) => IStateMachine;
+  /**
+   * How long EventBridge keeps retrying a failed delivery before the event goes to the dead-letter queue.
+   * @default Duration.hours(2)
+   */
+  readonly maxEventAge?: Duration;
+}
+
+/**
+ * The custom event bus and every declared rule. Targets are Lambda functions
+ * or Step Functions state machines (started through a role EventBridge
+ * assumes); failed deliveries land in one encrypted dead-letter queue.
+ */
+export class ConciergeEvents extends Construct {
+  readonly bus: EventBus;
+  /** Events EventBridge could not deliver to their target. */
+  readonly deadLetters: Queue;
+  private readonly byName = new Map<string, Rule>();
+
+  constructor(scope: Construct, id: string, props: ConciergeEventsProps) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus', { description: 'Concierge domain events' });
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeNag(
+      this.deadLetters,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the EventBridge rule targets; a DLQ of the DLQ would only move the problem.',
+    );
+
+    const delivery = { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: props.maxEventAge ?? Duration.hours(2) };
+    for (const decl of props.rules) {
+      if (this.byName.has(decl.name)) throw new Error(`Rule "${decl.name}" is declared twice`);
+      const target: IRuleTarget =
+        'fn' in decl.target
+          ? new LambdaFunction(props.functionFor(decl.target.fn), delivery)
+          : new SfnStateMachine(props.stateMachineFor(decl.target.stateMachine), delivery);
+      this.byName.set(
+        decl.name,
+        new Rule(this, decl.name, {
+          eventBus: this.bus,
+          description: decl.description,
+          eventPattern: toCdkPattern(decl.pattern),
+          targets: [target],
+        }),
+      );
+    }
+  }
+
+  /** The rule declared as `name`. */
+  rule(name: string): Rule {
+    const rule = this.byName.get(name);
+    if (!rule) throw new Error(`Rule "${name}" is not declared`);
+    return rule;
+  }
+}
+
+function toCdkPattern(pattern: DeclaredPattern) {
+  return {
+    source: pattern.source ? [...pattern.source] : undefined,
+    detailType: pattern['detail-type'] ? [...pattern['detail-type']] : undefined,
+    detail: pattern.detail ? { ...pattern.detail } : undefined,
+  };
+}

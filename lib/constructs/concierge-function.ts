@@ -1,0 +1,227 @@
+import { Duration, Stack, ArnFormat } from 'aws-cdk-lib';
+import type { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import { repoRoot } from '../paths';
+import { acknowledgeNag, iam5Resource } from './nag';
+
+/** Properties of a {@link ConciergeFunction}. */
+export interface ConciergeFunctionProps {
+  /** Handler module exporting `handler`, relative to `projectRoot`. */
+  readonly entry: string;
+  /** What the function does; shown in the Lambda console. */
+  readonly description: string;
+  /** `POWERTOOLS_SERVICE_NAME`: the service name in logs, metrics and traces. */
+  readonly serviceName: string;
+  /**
+   * Memory in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum run time.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Extra environment variables (resource-bound ones are added by the grant helpers).
+   * @default - only the Powertools and Node.js settings
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Folder with `package-lock.json` that `entry` is relative to.
+   * @default - the repository root
+   */
+  readonly projectRoot?: string;
+}
+
+/**
+ * The one opinionated Lambda function of Concierge: Node.js 22 on ARM64,
+ * active tracing, its own log group with retention, JSON logs, bundled by the
+ * local esbuild (no Docker), a role that may only write its own logs until a
+ * grant helper adds exactly what the function declares. Each grant helper
+ * sets the environment variable and the least privilege together.
+ */
+export class ConciergeFunction extends Construct {
+  /** The Lambda function. */
+  readonly fn: NodejsFunction;
+  /** The function's log group. */
+  readonly logs: LogGroup;
+  /** The function's execution role. */
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ConciergeFunctionProps) {
+    super(scope, id);
+    const projectRoot = props.projectRoot ?? repoRoot;
+
+    this.logs = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.serviceName}: ${props.description}`.slice(0, 1000),
+    });
+    this.logs.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(projectRoot, props.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logs,
+      loggingFormat: LoggingFormat.JSON,
+      role: this.role,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'Concierge',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // The pinned AWS SDK v3 clients are bundled, so the code runs against the versions it was tested with.
+        externalModules: [],
+      },
+    });
+
+    acknowledgeNag(
+      this,
+      'AwsSolutions-L1',
+      'Node.js 22 is the pinned LTS runtime: esbuild targets node22 and the handlers are tested on it; moving to a newer runtime is a deliberate, tested change.',
+    );
+    acknowledgeNag(
+      this,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
+    );
+  }
+
+  /** `table:read`: read items and query indexes; sets `TABLE_NAME`. */
+  grantTableRead(table: ITable): void {
+    table.grantReadData(this.fn);
+    this.fn.addEnvironment('TABLE_NAME', table.tableName);
+    this.acknowledgeIndexWildcard(table);
+  }
+
+  /** `table:write`: read and write items and query indexes; sets `TABLE_NAME`. */
+  grantTableWrite(table: ITable): void {
+    table.grantReadWriteData(this.fn);
+    this.fn.addEnvironment('TABLE_NAME', table.tableName);
+    this.acknowledgeIndexWildcard(table);
+    if (table.encryptionKey) {
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        acknowledgeNag(
+          this,
+          `AwsSolutions-IAM5[Action::${action}]`,
+          "Writing to a table encrypted with its customer-managed key needs the key's data-key and re-encrypt action families; the grant is on that one key.",
+        );
+      }
+    }
+  }
+
+  /** `bus:put`: put events on the bus; sets `EVENT_BUS_NAME`. */
+  grantPutEvents(bus: IEventBus): void {
+    bus.grantPutEventsTo(this.fn);
+    this.fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+  }
+
+  /**
+   * `ws:post`: send frames to WebSocket connections of one stage
+   * (`execute-api:ManageConnections` on `POST @connections/*`); sets `WS_MANAGEMENT_ENDPOINT`.
+   */
+  grantPostToConnections(api: WebSocketApi, stage: WebSocketStage): void {
+    const connections = Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: api.apiId,
+      resourceName: `${stage.stageName}/POST/@connections/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connections] }));
+    this.fn.addEnvironment('WS_MANAGEMENT_ENDPOINT', stage.callbackUrl);
+    acknowledgeNag(
+      this,
+      iam5Resource(this, connections),
+      'Connection ids are created at run time, so posting to connections needs @connections/*; the grant is limited to POST on this API stage.',
+    );
+  }
+
+  /** `workflows:start`: start executions of these state machines; sets `STATE_MACHINE_ARNS` ({name: arn}). */
+  grantStartWorkflows(machines: Readonly<Record<string, IStateMachine>>): void {
+    for (const machine of Object.values(machines)) machine.grantStartExecution(this.fn);
+    this.setStateMachineArns(machines);
+  }
+
+  /** `workflows:callback`: answer task tokens (SendTaskSuccess/Failure/Heartbeat); sets `STATE_MACHINE_ARNS`. */
+  grantWorkflowCallbacks(machines: Readonly<Record<string, IStateMachine>>): void {
+    for (const machine of Object.values(machines)) machine.grantTaskResponse(this.fn);
+    this.setStateMachineArns(machines);
+  }
+
+  /**
+   * `llm:invoke` with Bedrock: invoke (and stream from) exactly these model or
+   * inference-profile ARNs; sets the given environment (model ids).
+   */
+  grantInvokeModels(modelArns: readonly string[], environment: Readonly<Record<string, string>>, reason?: string): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        resources: [...modelArns],
+      }),
+    );
+    for (const [name, value] of Object.entries(environment)) this.fn.addEnvironment(name, value);
+    for (const arn of modelArns.filter((a) => a.includes('*'))) {
+      acknowledgeNag(
+        this,
+        iam5Resource(this, arn),
+        reason ?? 'A cross-region inference profile routes to the same model in any of its regions.',
+      );
+    }
+  }
+
+  /** `llm:invoke` with OpenAI: read the API key secret; sets `OPENAI_SECRET_ARN`. */
+  grantReadSecret(secret: ISecret, variable: string): void {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment(variable, secret.secretArn);
+  }
+
+  /** Sets a plain configuration variable (no permission attached). */
+  setEnvironment(name: string, value: string): void {
+    this.fn.addEnvironment(name, value);
+  }
+
+  private setStateMachineArns(machines: Readonly<Record<string, IStateMachine>>): void {
+    const arns = Object.fromEntries(Object.entries(machines).map(([name, m]) => [name, m.stateMachineArn]));
+    this.fn.addEnvironment('STATE_MACHINE_ARNS', Stack.of(this).toJsonString(arns));
+  }
+
+  private acknowledgeIndexWildcard(table: ITable): void {
+    acknowledgeNag(
+      this,
+      iam5Resource(this, `${table.tableArn}/index/*`),
+      'The single-table design queries its global secondary indexes by access pattern; index/* covers only indexes of this one table.',
+    );
+  }
+}
