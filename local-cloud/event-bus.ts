@@ -438,6 +438,11 @@ export class LocalEventBus {
     return this.dead;
   }
 
+  /** The rules this bus applies, as declared. */
+  get ruleDeclarations(): readonly RuleDecl[] {
+    return this.rules.map((r) => r.decl);
+  }
+
   /** The rules whose pattern matches `event`. */
   matchingRules(event: LocalEventBridgeEvent): readonly RuleDecl[] {
     return this.rules.filter((r) => r.matches(event)).map((r) => r.decl);

@@ -126,6 +126,16 @@ export class LocalGateway {
 
   constructor(private readonly options: GatewayOptions) {}
 
+  /** The REST routes this gateway serves: method, path, function, auth. */
+  restRouteTable(): readonly { method: string; path: string; fn: FunctionName; auth: string }[] {
+    return this.routes.map(({ route }) => ({ method: route.method, path: route.path, fn: route.fn, auth: route.auth }));
+  }
+
+  /** The WebSocket routes this gateway selects between: route key → function. */
+  wsRouteTable(): readonly { route: string; fn: FunctionName }[] {
+    return [...this.wsRouteMap.entries()].map(([route, fn]) => ({ route, fn }));
+  }
+
   get url(): string {
     const address = this.server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error('gateway not started');
