@@ -3,6 +3,8 @@
  * starts the local cloud with data kept in .local-data/, prints the URLs and a
  * staff login, and stops everything cleanly on Ctrl-C.
  */
+// Deployed Lambdas run on Node 22; the local cloud runs on Node 20 on purpose, so the SDK's notice is noise here.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
