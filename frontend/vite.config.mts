@@ -1,7 +1,7 @@
 /**
  * Builds the admin UI into dist/admin/ with relative asset paths, so the same
  * build works under Amplify Hosting and at <origin>/admin/ in the local cloud.
- * Run from the repository root: `vite build --config frontend/vite.config.ts`.
+ * Run from the repository root: `vite build --config frontend/vite.config.mts`.
  */
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
