@@ -10,7 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_DIR, startLocalCloud, type LocalCloud } from './index';
 import { JavaMissingError } from './dynamodb-local';
-import { PortInUseError } from './process-support';
+import { PortInUseError, assertPortFree } from './process-support';
 
 function newestMtime(dir: string): number {
   if (!existsSync(dir)) return 0;
@@ -42,16 +42,23 @@ async function main(): Promise<void> {
   const started = Date.now();
   ensureBuilt();
   let cloud: LocalCloud;
+  const ports = {
+    demoSite: port('DEMO_SITE_PORT', 4000),
+    gateway: port('GATEWAY_PORT', 4001),
+    dynamodb: port('DYNAMODB_PORT', 4002),
+    cognito: port('COGNITO_PORT', 4003),
+  };
   try {
-    cloud = await startLocalCloud({
-      dataDir: process.env['CONCIERGE_DATA_DIR'] ?? join(ROOT_DIR, '.local-data'),
-      ports: {
-        demoSite: port('DEMO_SITE_PORT', 4000),
-        gateway: port('GATEWAY_PORT', 4001),
-        dynamodb: port('DYNAMODB_PORT', 4002),
-        cognito: port('COGNITO_PORT', 4003),
-      },
-    });
+    // Every port is checked before anything starts, so a clash is reported with the variable that moves it.
+    for (const [name, value] of [
+      ['demo website (DEMO_SITE_PORT)', ports.demoSite],
+      ['gateway (GATEWAY_PORT)', ports.gateway],
+      ['DynamoDB Local (DYNAMODB_PORT)', ports.dynamodb],
+      ['local Cognito (COGNITO_PORT)', ports.cognito],
+    ] as const) {
+      if (value !== 0) await assertPortFree(name, value);
+    }
+    cloud = await startLocalCloud({ dataDir: process.env['CONCIERGE_DATA_DIR'] ?? join(ROOT_DIR, '.local-data'), ports });
   } catch (error) {
     if (error instanceof JavaMissingError || error instanceof PortInUseError) {
       console.error(`\n✖ ${error.message}`);

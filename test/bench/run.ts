@@ -14,6 +14,9 @@ import { build } from 'esbuild';
 import WebSocket, { WebSocketServer } from 'ws';
 import { functions } from '../../lib/declaration';
 import { startLocalCloud } from '../../local-cloud/index';
+import { store } from '../../lambdas/adapters/container';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { buildWidget } from '../../widget/build';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -32,7 +35,7 @@ function record(name: string, value: number, note = ''): void {
   if (note) notes[name] = note;
 }
 
-/** Bundles like the CDK stack does (esbuild, node22, cjs, minified, AWS SDK v3 left to the runtime). */
+/** Bundles like the CDK stack does (esbuild, node22, cjs, minified, AWS SDK v3 included). */
 async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
     entryPoints: [entry],
@@ -42,7 +45,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     target: 'node22',
     format: 'cjs',
     minify: true,
-    external: ['@aws-sdk/*'],
+    // As deployed (lib/constructs/concierge-function.ts): the AWS SDK is bundled, pinned to our versions.
     logLevel: 'silent',
   });
 }
@@ -97,13 +100,17 @@ async function handlers(): Promise<void> {
 
 interface Rtt {
   readonly rtts: number[];
+  /** No reply and no error within 30 s. */
   readonly lost: number;
+  /** An error frame instead of a reply. */
+  readonly errors: number;
 }
 
 /** `customers` clients each sending `perCustomer` messages in turn, timing send → final reply. */
 async function chatRtt(url: string, origin: string, customers: number, perCustomer: number, isReply: (frame: unknown, clientId: string) => boolean, hello?: unknown): Promise<Rtt> {
   const rtts: number[] = [];
   let lost = 0;
+  let errors = 0;
   await Promise.all(
     Array.from({ length: customers }, async () => {
       const visitor = randomBytes(16).toString('hex');
@@ -112,14 +119,16 @@ async function chatRtt(url: string, origin: string, customers: number, perCustom
         ws.once('open', () => res());
         ws.once('error', rej);
       });
-      let waiting: { clientId: string; resolve: () => void } | undefined;
+      let waiting: { clientId: string; resolve: (outcome: 'reply' | 'error') => void } | undefined;
       ws.on('message', (data) => {
         const frame: unknown = JSON.parse(String(data));
-        if (waiting && isReply(frame, waiting.clientId)) waiting.resolve();
+        if (!waiting) return;
+        if (isReply(frame, waiting.clientId)) waiting.resolve('reply');
+        else if (typeof frame === 'object' && frame !== null && Reflect.get(frame, 'type') === 'error') waiting.resolve('error');
       });
       if (hello) {
         const ready = new Promise<void>((res) => {
-          waiting = { clientId: '', resolve: res };
+          waiting = { clientId: '', resolve: () => res() };
         });
         ws.send(JSON.stringify(hello));
         await ready;
@@ -127,24 +136,26 @@ async function chatRtt(url: string, origin: string, customers: number, perCustom
       for (let i = 0; i < perCustomer; i++) {
         const clientId = randomBytes(9).toString('base64url');
         const started = performance.now();
-        const replied = new Promise<boolean>((res) => {
-          const timer = setTimeout(() => res(false), 30_000);
+        const replied = new Promise<'reply' | 'error' | 'lost'>((res) => {
+          const timer = setTimeout(() => res('lost'), 30_000);
           waiting = {
             clientId,
-            resolve: () => {
+            resolve: (outcome) => {
               clearTimeout(timer);
-              res(true);
+              res(outcome);
             },
           };
         });
         ws.send(JSON.stringify({ action: 'sendMessage', clientId, text: i % 2 === 0 ? 'do you have parking?' : 'what time do you open on saturday?' }));
-        if (await replied) rtts.push(performance.now() - started);
+        const outcome = await replied;
+        if (outcome === 'reply') rtts.push(performance.now() - started);
+        else if (outcome === 'error') errors++;
         else lost++;
       }
       ws.close();
     }),
   );
-  return { rtts, lost };
+  return { rtts, lost, errors };
 }
 
 async function echoServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -166,6 +177,15 @@ async function websocket(): Promise<void> {
   const cloud = await startLocalCloud({ quiet: true });
   try {
     const origin = new URL(cloud.urls.demoSite).origin;
+    // A tenant of its own whose rate limits a scripted load cannot hit: this measures the path, not the limiter.
+    const kb = await store().getKnowledgeBase(cloud.demo.tenantId);
+    if (!kb) throw new Error('demo knowledge base missing');
+    const widgetKey = newWidgetKey('bench');
+    await provisionTenant(store(), { tenantId: 'bench', widgetKey, allowedOrigins: [origin], kb });
+    const profile = await store().getProfile('bench');
+    if (!profile) throw new Error('bench tenant missing');
+    const unlimited = { ratePerSecond: 100_000, burst: 100_000 };
+    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perTenant: unlimited } });
     // The bot's reply follows the customer's message; the customer message echo carries the clientId.
     const acked = new Set<string>();
     const isBotReply = (frame: unknown, clientId: string): boolean => {
@@ -175,11 +195,12 @@ async function websocket(): Promise<void> {
       if (type === 'ack') acked.add(String(Reflect.get(frame, 'clientId')));
       return type === 'message' && Reflect.get(frame, 'role') === 'bot' && acked.has(clientId);
     };
-    const chat = await chatRtt(`${cloud.urls.ws}?key=${cloud.demo.widgetKey}&visitor=%VISITOR%`, origin, customers, perCustomer, isBotReply, { action: 'hello' });
+    const chat = await chatRtt(`${cloud.urls.ws}?key=${widgetKey}&visitor=%VISITOR%`, origin, customers, perCustomer, isBotReply, { action: 'hello' });
     record('ws_messages', customers * perCustomer);
     record('ws_rtt_p50_ms', percentile(chat.rtts, 50));
     record('ws_rtt_p99_ms', percentile(chat.rtts, 99));
     record('messages_lost', chat.lost);
+    record('ws_error_replies', chat.errors);
     const rss = process.memoryUsage().rss;
     record('local_cloud_rss_mb', Math.round(rss / 1024 / 1024));
   } finally {
