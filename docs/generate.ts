@@ -24,7 +24,17 @@ import {
   serviceSchema,
   staffSchema,
 } from '../lambdas/core/knowledge-base';
-import { MAX_MESSAGE_BYTES, helloFrame, newConversationFrame, pingFrame, sendMessageFrame } from '../lambdas/core/protocol';
+import {
+  MAX_MESSAGE_BYTES,
+  helloFrame,
+  newConversationFrame,
+  pingFrame,
+  sendMessageFrame,
+  staffPingFrame,
+  staffTypingFrame,
+  staffWatchFrame,
+  typingFrame,
+} from '../lambdas/core/protocol';
 
 export type JsonSchema = z.core.JSONSchema.JSONSchema;
 type SchemaMap = Record<string, JsonSchema>;
@@ -114,7 +124,7 @@ export function knowledgeBaseComponents(): SchemaMap {
   return schemas;
 }
 
-/** AsyncAPI components for the frames a widget sends. */
+/** AsyncAPI components for the frames a widget (and a staff inbox) sends. */
 export function clientFrameComponents(): SchemaMap {
   const schemas = componentsOf(
     [
@@ -122,6 +132,10 @@ export function clientFrameComponents(): SchemaMap {
       [sendMessageFrame, { id: 'SendMessageFrame', description: 'A customer message; idempotent by `clientId`.' }],
       [newConversationFrame, { id: 'NewConversationFrame', description: 'Leave the current conversation and start a new one.' }],
       [pingFrame, { id: 'PingFrame', description: 'Keep-alive; the server answers `pong`.' }],
+      [typingFrame, { id: 'CustomerTypingFrame', description: 'The customer is (or stopped) typing; relayed to staff watching while a person owns the conversation or is awaited.' }],
+      [staffWatchFrame, { id: 'StaffWatchFrame', description: 'Staff connections only: watch one conversation live (replaces the previous one); answered with `state`.' }],
+      [staffTypingFrame, { id: 'StaffTypingFrame', description: 'Staff connections only: the owner of the conversation is (or stopped) typing.' }],
+      [staffPingFrame, { id: 'StaffPingFrame', description: 'Staff connections only: keep-alive; answered with `pong`.' }],
     ],
     'draft-7',
   );

@@ -114,6 +114,7 @@ export class ConciergeStack extends Stack {
       runtimeConfig: { wsUrl: this.webSocketApi.url, apiUrl: this.restApi.url },
     });
     this.adminUi.setEnvironment('VITE_API_URL', this.restApi.url);
+    this.adminUi.setEnvironment('VITE_WS_URL', this.webSocketApi.url);
     this.adminUi.setEnvironment('VITE_USER_POOL_ID', this.staff.userPool.userPoolId);
     this.adminUi.setEnvironment('VITE_USER_POOL_CLIENT_ID', this.staff.client.userPoolClientId);
     this.adminUi.setEnvironment('VITE_REGION', this.region);

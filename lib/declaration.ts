@@ -81,6 +81,21 @@ export const functions = {
     description: 'Step Functions task steps for the booking and handoff workflows',
     grants: ['table:write', 'bus:put', 'ws:post'],
   },
+  staffApi: {
+    entry: 'lambdas/handlers/staff-api.ts',
+    description: 'Staff REST routes: live inbox, accept / take over / reply / return / close, handoff settings, follow-ups, outbox',
+    grants: ['table:write', 'bus:put', 'ws:post', 'workflows:callback'],
+  },
+  staffWs: {
+    entry: 'lambdas/handlers/staff-ws.ts',
+    description: 'WebSocket actions of staff inboxes: watch a conversation, typing, keep-alive',
+    grants: ['table:write', 'ws:post'],
+  },
+  handoffEvents: {
+    entry: 'lambdas/handlers/handoff-events.ts',
+    description: 'EventBridge target: customer messages while a person is involved (CSAT answers, callback contacts, inbox news)',
+    grants: ['table:write', 'bus:put', 'ws:post'],
+  },
 } as const satisfies Record<string, FunctionDecl>;
 
 export type FunctionName = keyof typeof functions;
@@ -179,6 +194,75 @@ export const restRoutes: readonly RestRouteDecl[] = [
     operationId: 'testQuestion',
     summary: 'Ask the concierge a question and see the answer and its sources',
   },
+  // ---- the live inbox and the human handoff (staffApi) -----------------------------------------
+  { method: 'GET', path: '/v1/admin/inbox', fn: 'staffApi', auth: 'staff', operationId: 'listInbox', summary: 'Inbox queues: waiting, mine, all' },
+  {
+    method: 'GET',
+    path: '/v1/admin/inbox/{conversationId}',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'getInboxConversation',
+    summary: 'One conversation with its full history, customer details, handoff and transitions',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/inbox/{conversationId}/accept',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'acceptHandoff',
+    summary: 'Accept a conversation waiting for a person',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/inbox/{conversationId}/takeover',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'takeOverConversation',
+    summary: 'Take a conversation over from the bot',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/inbox/{conversationId}/messages',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'sendAgentMessage',
+    summary: 'Reply to the customer in a conversation you own',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/inbox/{conversationId}/return',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'returnToBot',
+    summary: 'Return the conversation to the bot',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/inbox/{conversationId}/close',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'closeConversation',
+    summary: 'Close the conversation (the customer is asked one satisfaction question)',
+  },
+  { method: 'GET', path: '/v1/admin/handoff-settings', fn: 'staffApi', auth: 'staff', operationId: 'getHandoffSettings', summary: 'Handoff SLA and canned replies' },
+  {
+    method: 'PUT',
+    path: '/v1/admin/handoff-settings',
+    fn: 'staffApi',
+    auth: 'admin',
+    operationId: 'putHandoffSettings',
+    summary: 'Change the handoff SLA and canned replies',
+  },
+  { method: 'GET', path: '/v1/admin/follow-ups', fn: 'staffApi', auth: 'staff', operationId: 'listFollowUps', summary: 'Callbacks promised when nobody could join' },
+  {
+    method: 'POST',
+    path: '/v1/admin/follow-ups/{followUpId}/done',
+    fn: 'staffApi',
+    auth: 'staff',
+    operationId: 'completeFollowUp',
+    summary: 'Mark a follow-up task done',
+  },
+  { method: 'GET', path: '/v1/admin/outbox', fn: 'staffApi', auth: 'admin', operationId: 'listOutbox', summary: 'E-mails sent through the local outbox, newest first' },
 ];
 
 export interface WsRouteDecl {
@@ -198,9 +282,17 @@ export const wsRoutes: readonly WsRouteDecl[] = [
   { route: 'sendMessage', fn: 'wsMessage' },
   { route: 'newConversation', fn: 'wsMessage' },
   { route: 'ping', fn: 'wsMessage' },
+  { route: 'customerTyping', fn: 'wsMessage' },
+  // Staff inboxes (connected with `key=staff.<ID token>`).
+  { route: 'staffWatch', fn: 'staffWs' },
+  { route: 'staffTyping', fn: 'staffWs' },
+  { route: 'staffPing', fn: 'staffWs' },
 ];
 
-/** The REQUEST authorizer guarding `$connect`; its identity sources are query parameters. */
+/**
+ * The REQUEST authorizer guarding `$connect`; its identity sources are query parameters. `key` is a
+ * widget key, or `staff.<Cognito ID token>` for a staff inbox (API Gateway requires every identity source).
+ */
 export const wsAuthorizer = { fn: 'wsAuthorizer', identityQueryParams: ['key'] } as const satisfies {
   fn: FunctionName;
   identityQueryParams: readonly string[];
@@ -243,6 +335,12 @@ export const eventRules: readonly RuleDecl[] = [
     target: { stateMachine: 'handoff' },
   },
   {
+    name: 'HandoffCustomerMessages',
+    description: 'A customer message while a person is involved: CSAT answers, callback contacts, inbox news',
+    pattern: { source: [eventSource], 'detail-type': ['message.received'], detail: { mode: ['waiting_for_human', 'human', 'closed'] } },
+    target: { fn: 'handoffEvents' },
+  },
+  {
     name: 'BookingRequested',
     description: 'A booking request starts the booking workflow',
     pattern: { source: [eventSource], 'detail-type': ['booking.requested'] },
@@ -283,7 +381,7 @@ export const stateMachines = {
   },
   handoff: {
     file: 'state-machines/handoff.asl.json',
-    description: 'Queue a conversation for a person, notify staff, record the outcome',
+    description: 'Queue a conversation for a person, notify staff, wait for an agent (SLA), escalate or fall back, follow it to close and CSAT',
     functionSubstitutions: { WorkflowTaskArn: 'workflowTask' },
     valueSubstitutions: {},
   },

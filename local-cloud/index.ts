@@ -17,6 +17,8 @@ import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { LambdaRuntime } from './lambda-runtime';
 import { LocalWorkflows } from './workflows';
+import { answerDeps } from '../lambdas/adapters/container';
+import { answerQuestion } from '../lambdas/core/answer/concierge';
 import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
 
 export const ROOT_DIR = resolve(__dirname, '..');
@@ -35,6 +37,8 @@ export interface LocalCloudOptions {
   readonly onProgress?: (line: string) => void;
   /** Multiplies Wait state durations (tests shorten waits only through this). @default 1 */
   readonly waitScale?: number;
+  /** Multiplies TimeoutSeconds of `.waitForTaskToken` tasks (tests shorten callback timeouts only through this). @default 1 */
+  readonly callbackTimeoutScale?: number;
 }
 
 export interface LocalCloud {
@@ -46,7 +50,10 @@ export interface LocalCloud {
   readonly workflows: LocalWorkflows;
   readonly gateway: LocalGateway;
   readonly tableName: string;
-  /** Waits until the bus and the workflows have nothing in flight. */
+  /**
+   * Waits until the bus and the workflows have nothing in flight: every execution has finished or
+   * waits (for a task token, such as a handoff owned by a person, or a Wait state).
+   */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -108,7 +115,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       rootDir: ROOT_DIR,
       invokeFunction: (fn, payload) => runtime.invoke(fn, payload),
       waitScale: options.waitScale ?? 1,
+      callbackTimeoutScale: options.callbackTimeoutScale ?? 1,
     });
+    started.push({ stop: async () => workflows.stop() });
     const bus = new LocalEventBus(
       eventRules,
       {
@@ -135,7 +144,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           path: '/admin/config.json',
           contentType: 'application/json',
           body: (): string =>
-            JSON.stringify({ apiUrl: gateway.url, region: REGION, userPoolId: pool.userPoolId, userPoolClientId: pool.userPoolClientId, userPoolEndpoint: cognito.endpoint }),
+            JSON.stringify({
+              apiUrl: gateway.url,
+              wsUrl: gateway.wsUrl,
+              region: REGION,
+              userPoolId: pool.userPoolId,
+              userPoolClientId: pool.userPoolClientId,
+              userPoolEndpoint: cognito.endpoint,
+            }),
         },
         { prefix: '/widget/', dir: join(ROOT_DIR, 'dist', 'widget') },
         { prefix: '/admin/', dir: join(ROOT_DIR, 'dist', 'admin'), fallback: 'index.html' },
@@ -184,6 +200,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.push({ stop: () => new Promise<void>((r) => { demoServer.closeAllConnections(); demoServer.close(() => r()); }) });
     const demoOrigin = `http://127.0.0.1:${demoPort}`;
     holder.seed = await seedDemo(ROOT_DIR, [demoOrigin, `http://localhost:${demoPort}`]);
+    // One answer now loads what a Lambda container loads on its first message (the intent model,
+    // the embedding model, the tenant's index), so the first customer does not wait for it.
+    await answerQuestion(answerDeps(), { tenantId: holder.seed.tenantId, businessName: holder.seed.businessName, question: 'Do you have parking?' });
     progress(`• demo business "${holder.seed.businessName}" ready (${holder.seed.imported ? 'knowledge base imported' : 'kept from the last run'})`);
 
     const seed = holder.seed;
@@ -206,7 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       settle: async () => {
         for (let i = 0; i < 5; i++) {
           await bus.drain();
-          await workflows.drain();
+          await workflows.quiesce();
         }
       },
       stop: async () => {

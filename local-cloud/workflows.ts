@@ -197,7 +197,25 @@ function queryPath(expression: string, input: unknown, context: unknown): unknow
   return target;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Resolves after `ms`, or at once when `signal` aborts (the runner is stopping). */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** The rejection that settles a callback task nobody will answer any more (its execution stopped, or the runner). */
+class TaskClosedError extends Error {
+  override readonly name = 'States.Runtime';
+}
 
 // ---------------------------------------------------------------------------------------------
 // The library's States.Timeout error class (not exported), captured once.
@@ -440,6 +458,10 @@ function prepareMachine(name: string, decl: StateMachineDecl, rootDir: string, o
 
 interface ExecutionState {
   summary: ExecutionSummary;
+  /** Stops the library's run (and its Wait states). */
+  abort: () => void;
+  /** Aborted by stop(): ends scaled waits. */
+  readonly stopping: AbortController;
   /** Minted by the `$$.Task.Token` getter, taken by the next callback handler. */
   mintedToken: string | undefined;
   readonly tokens: Set<string>;
@@ -489,6 +511,9 @@ export class LocalWorkflows {
   private readonly waitScale: number;
   private readonly callbackTimeoutScale: number;
   private readonly logger: WorkflowLogger;
+  /** Task functions running now, and started so far (for quiesce()). */
+  private busy = 0;
+  private invocationCount = 0;
 
   constructor(options: LocalWorkflowsOptions) {
     this.invokeFunction = options.invokeFunction;
@@ -551,6 +576,29 @@ export class LocalWorkflows {
   }
 
   /**
+   * Resolves when no task function is running and none started for `quietMs`: every execution has
+   * finished or waits (for a task token, a Wait state or a retry interval). Unlike `drain()`, this
+   * returns while long-lived executions (a handoff waiting for its close) are parked.
+   */
+  async quiesce(quietMs = 50): Promise<void> {
+    for (;;) {
+      const before = this.invocationCount;
+      await sleep(quietMs);
+      if (this.busy === 0 && this.invocationCount === before) return;
+    }
+  }
+
+  /** Stops every execution and settles every pending task (no timer is left behind). */
+  stop(): void {
+    for (const execution of this.executions.values()) {
+      if (execution.summary.status !== 'RUNNING') continue;
+      execution.stopping.abort();
+      execution.abort();
+    }
+    for (const token of [...this.pending.keys()]) this.closeToken(token);
+  }
+
+  /**
    * Starts an execution (`input` is any JSON-serializable value, e.g. the EventBridge event).
    * Same `name` + same input while running returns the running execution (AWS idempotency);
    * otherwise a reused name fails with ExecutionAlreadyExists.
@@ -599,6 +647,8 @@ export class LocalWorkflows {
         startDate,
         input: inputText,
       },
+      abort: () => undefined,
+      stopping: new AbortController(),
       mintedToken: undefined,
       tokens: new Set(),
       done: Promise.resolve(),
@@ -625,7 +675,9 @@ export class LocalWorkflows {
 
     let result: Promise<JsonValue>;
     try {
-      result = machine.machine.run(input, runOptions).result;
+      const run = machine.machine.run(input, runOptions);
+      execution.abort = run.abort;
+      result = run.result;
     } catch (err) {
       result = Promise.reject(err);
     }
@@ -654,6 +706,8 @@ export class LocalWorkflows {
 
   private finish(execution: ExecutionState, result: Pick<ExecutionSummary, 'status' | 'output' | 'error' | 'cause'>): void {
     execution.summary = { ...execution.summary, ...result, stopDate: new Date() };
+    // A scaled Wait left running in a Parallel branch that was stopped (the other branch won) ends too.
+    execution.stopping.abort();
     // Tokens of a stopped execution can no longer be answered.
     for (const token of execution.tokens) this.closeToken(token);
     execution.tokens.clear();
@@ -680,7 +734,7 @@ export class LocalWorkflows {
           break;
         case 'scaled-wait':
           handlers[stateName] = async (input) => {
-            await sleep(this.scaledWaitMs(plan.wait, input, execution));
+            await sleep(this.scaledWaitMs(plan.wait, input, execution), execution.stopping.signal);
             return input;
           };
           break;
@@ -692,10 +746,14 @@ export class LocalWorkflows {
 
   private async invoke(fn: FunctionName, payload: unknown): Promise<JsonValue> {
     let result: unknown;
+    this.busy += 1;
+    this.invocationCount += 1;
     try {
       result = await this.invokeFunction(fn, payload);
     } catch (err) {
       throw lambdaError(err);
+    } finally {
+      this.busy -= 1;
     }
     return toJson(result);
   }
@@ -762,13 +820,19 @@ export class LocalWorkflows {
     this.armHeartbeat(pending);
 
     // Registered before invoking: the function may answer the token before it returns.
-    this.invokeFunction(fn, params['Payload'] ?? {}).then(
-      () => undefined,
-      (err: unknown) => {
-        const task = this.takePending(token);
-        task?.reject(lambdaError(err));
-      },
-    );
+    this.busy += 1;
+    this.invocationCount += 1;
+    this.invokeFunction(fn, params['Payload'] ?? {})
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          const task = this.takePending(token);
+          task?.reject(lambdaError(err));
+        },
+      )
+      .finally(() => {
+        this.busy -= 1;
+      });
     return promise;
   }
 
@@ -798,10 +862,12 @@ export class LocalWorkflows {
   private closeToken(token: string): void {
     const task = this.pending.get(token);
     if (task) {
-      // The execution is over; nobody awaits this promise any more. Drop it unsettled.
+      // The execution is over (or a Parallel branch holding it was stopped). Settle the task so the
+      // library's own task timer is cleared; nothing observes the outcome any more.
       this.pending.delete(token);
       if (task.timeoutTimer) clearTimeout(task.timeoutTimer);
       if (task.heartbeatTimer) clearTimeout(task.heartbeatTimer);
+      task.reject(new TaskClosedError('the execution holding this task token stopped'));
     }
     this.markClosed(token);
   }

@@ -42,7 +42,7 @@ function Gate({ config }: { config: AppConfig }) {
 
   return (
     <>
-      {signedIn && <Shell api={api} onSignOut={signOut} />}
+      {signedIn && <Shell api={api} onSignOut={signOut} {...(config.wsUrl !== undefined ? { wsUrl: config.wsUrl } : {})} />}
       <main className="auth-screen" hidden={signedIn} data-testid="auth-screen">
         {starting && <Loading label="Checking your session…" />}
         <Authenticator hideSignUp services={services} components={authComponents} />

@@ -11,19 +11,22 @@ import { useLoader } from './hooks/useLoader';
 import { roleOf } from './lib/roles';
 import { hrefFor, type Route, type SectionName } from './lib/routes';
 import { ConversationsPage } from './pages/conversations/ConversationsPage';
+import { InboxPage } from './pages/inbox/InboxPage';
 import { KnowledgePage } from './pages/knowledge/KnowledgePage';
+import { OutboxPage } from './pages/outbox/OutboxPage';
+import { SettingsPage } from './pages/settings/SettingsPage';
 import { sections, sectionsFor } from './sections';
 
 /** The signed-in app: loads who the user is, then the header, nav and the current section. */
-export function Shell({ api, onSignOut }: { api: ApiClient; onSignOut: () => void }) {
+export function Shell({ api, onSignOut, wsUrl }: { api: ApiClient; onSignOut: () => void; wsUrl?: string }) {
   const loadMe = useCallback((signal: AbortSignal) => api.getMe({ signal }), [api]);
   const { data: me, error, reload } = useLoader(loadMe);
   const route = useHashRoute();
   const mainRef = useRef<HTMLElement>(null);
   const role = me !== undefined ? roleOf(me.groups) : undefined;
   const session = useMemo<Session | undefined>(
-    () => (me !== undefined && role !== undefined ? { api, me, role, isAdmin: role === 'admin' } : undefined),
-    [api, me, role],
+    () => (me !== undefined && role !== undefined ? { api, me, role, isAdmin: role === 'admin', ...(wsUrl !== undefined ? { wsUrl } : {}) } : undefined),
+    [api, me, role, wsUrl],
   );
   const current: SectionName | undefined = route.name === 'notFound' ? undefined : route.name;
   const section = sections.find((s) => s.name === current);
@@ -104,6 +107,12 @@ function Page({ route }: { route: Route }) {
       return <ConversationsPage conversationId={route.conversationId} />;
     case 'knowledge':
       return <KnowledgePage />;
+    case 'inbox':
+      return <InboxPage queue={route.queue} conversationId={route.conversationId} />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'outbox':
+      return <OutboxPage />;
     case 'notFound':
       return (
         <div className="empty-page" data-testid="not-found">

@@ -13,8 +13,11 @@ export interface Section {
 }
 
 export const sections: readonly Section[] = [
+  { name: 'inbox', label: 'Inbox', adminOnly: false },
   { name: 'conversations', label: 'Conversations', adminOnly: false },
   { name: 'knowledge', label: 'Knowledge', adminOnly: false },
+  { name: 'settings', label: 'Handoff settings', adminOnly: true },
+  { name: 'outbox', label: 'Outbox', adminOnly: true },
 ];
 
 export function sectionsFor(isAdmin: boolean): Section[] {

@@ -23,11 +23,20 @@ const schema = z.object({
   COGNITO_ISSUER: z.url().optional(),
   COGNITO_JWKS_URI: z.url().optional(),
   LLM_PROVIDER: z.enum(['embedded', 'bedrock', 'openai']).default('embedded'),
+  /** Bedrock model or inference profile id; adapters/llm/bedrock.ts has the default. */
+  BEDROCK_MODEL_ID: z.string().regex(/^[A-Za-z0-9.:/_-]{1,2048}$/, 'must be a Bedrock model id, inference profile id or ARN').optional(),
+  /** Required when LLM_PROVIDER is openai. */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** adapters/llm/openai.ts has the default. */
+  OPENAI_MODEL: z.string().min(1).optional(),
+  /** An OpenAI-compatible endpoint instead of api.openai.com. */
+  OPENAI_BASE_URL: z.url().optional(),
   VECTOR_STORE: z.enum(['embedded', 'opensearch-serverless']).default('embedded'),
   /** Endpoint overrides, set only by the local cloud. */
   AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
   AWS_ENDPOINT_URL_EVENTBRIDGE: z.url().optional(),
   AWS_ENDPOINT_URL_SFN: z.url().optional(),
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

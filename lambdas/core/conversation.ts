@@ -122,18 +122,27 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
   await broadcast(deps, caller.tenantId, conversationId, { type: 'message', ...stored.message });
   const lang = detectLanguage(frame.text, frame.lang ?? conversation.lang);
   await deps.events.publish([
-    { type: 'message.received', tenantId: caller.tenantId, detail: { conversationId, seq: stored.message.seq, channel: 'web', lang } },
+    // `mode` routes the message to the handoff (rule HandoffCustomerMessages) while a person is involved.
+    { type: 'message.received', tenantId: caller.tenantId, detail: { conversationId, seq: stored.message.seq, channel: 'web', lang, mode: conversation.mode } },
   ]);
   if (conversation.mode !== 'bot') return; // a person owns the thread: the concierge stays silent
 
   await broadcast(deps, caller.tenantId, conversationId, { type: 'typing', on: true, role: 'bot' });
   try {
+    const history = await recentHistory(deps, caller.tenantId, conversationId, stored.message.seq);
+    const startedAt = performance.now();
     const answer = await answerQuestion(deps.answer, {
       tenantId: caller.tenantId,
       businessName: profile.name,
       question: frame.text,
       langHint: conversation.lang,
+      history,
+      ...(conversation.context ? { context: conversation.context } : {}),
+      kbVersion: profile.kbVersion,
     });
+    const answerMs = Math.round((performance.now() - startedAt) * 100) / 100;
+    // A person may have taken the thread while the answer was being written (core/handoff.ts): then the bot stays silent.
+    if ((await deps.conversations.getConversation(caller.tenantId, conversationId))?.mode !== 'bot') return;
     const reply = await deps.conversations.appendMessage(caller.tenantId, conversationId, {
       role: 'bot',
       text: answer.text,
@@ -141,6 +150,7 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
       ...(answer.quickReplies ? { quickReplies: answer.quickReplies } : {}),
     });
     await broadcast(deps, caller.tenantId, conversationId, { type: 'message', ...reply.message });
+    await deps.conversations.updateConversationContext?.(caller.tenantId, conversationId, answer.context);
     await deps.events.publish([
       {
         type: answer.answered ? 'message.answered' : 'message.unanswered',
@@ -153,10 +163,35 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
           sourceIds: answer.sources.map((s) => s.id),
           lang: answer.lang,
           channel: 'web',
+          // What the concierge understood and did (ids only: no customer text or contact details).
+          intent: answer.intent,
+          handoffOffered: answer.handoffOffered,
+          ...(answer.entities.service ? { serviceId: answer.entities.service } : {}),
+          ...(answer.entities.staff ? { staffId: answer.entities.staff } : {}),
+          ...(answer.entities.when ? { when: answer.entities.when } : {}),
+          answerMs,
         },
       },
+      ...(answer.handoffRequested
+        ? [
+            {
+              type: 'handoff.requested' as const,
+              tenantId: caller.tenantId,
+              detail: { conversationId, reason: answer.intent === 'human' ? 'customer asked for a person' : 'customer accepted the offer of a person' },
+            },
+          ]
+        : []),
     ]);
   } finally {
     await broadcast(deps, caller.tenantId, conversationId, { type: 'typing', on: false, role: 'bot' });
   }
+}
+
+/** The last few turns before `seq`, oldest first, for follow-ups ("how much is it?") and the language model. */
+async function recentHistory(deps: ChatDeps, tenantId: string, conversationId: string, seq: number): Promise<{ role: 'customer' | 'bot' | 'agent'; text: string }[]> {
+  const TURNS = 8;
+  const messages = await deps.conversations.listMessages(tenantId, conversationId, Math.max(0, seq - TURNS - 1), TURNS + 1);
+  return messages
+    .filter((m): m is typeof m & { role: 'customer' | 'bot' | 'agent' } => m.seq < seq && m.role !== 'system')
+    .map((m) => ({ role: m.role, text: m.text }));
 }

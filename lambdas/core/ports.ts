@@ -3,7 +3,8 @@
  * imports no AWS SDK; adapters (lambdas/adapters) implement these for AWS and
  * for the local cloud.
  */
-import type { Passage } from './answer/passages';
+import type { ConversationContext } from './answer/context';
+import type { EmbeddedPassage, Passage } from './answer/passages';
 import type { KnowledgeBase } from './knowledge-base';
 import type { ConversationMode, MessageRole, MessageView, QuickReply, ServerFrame, SourceRef } from './protocol';
 
@@ -34,20 +35,85 @@ export interface KnowledgeStore {
   /** The knowledge base of the tenant's current version. */
   getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined>;
   /** The passages (FAQ entries and document chunks) of the tenant's current version. */
-  listPassages(tenantId: string): Promise<{ version: number; passages: Passage[] }>;
+  listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }>;
   /** Writes a whole new version and then switches to it atomically; returns the new version. */
-  replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly Passage[]): Promise<number>;
+  replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number>;
+}
+
+/** One FAQ or one document changed, added or deleted: the knowledge-base file after the change and the source's passages. */
+export interface KnowledgeSourceChange {
+  readonly kind: 'faq' | 'document';
+  /** The FAQ id or document id. */
+  readonly sourceId: string;
+  /** The whole knowledge-base file after the change. */
+  readonly kb: KnowledgeBase;
+  /** The source's passages after the change; none when it is deleted. */
+  readonly passages: readonly EmbeddedPassage[];
+}
+
+/** Changes one knowledge item at a time (admin edits), in place, next to whole imports. */
+export interface KnowledgeItemStore {
+  /** The current knowledge base and its version, read consistently (for read-modify-write); undefined before the first import. */
+  readKnowledgeBase(tenantId: string): Promise<{ version: number; kb: KnowledgeBase } | undefined>;
+  /**
+   * Applies the change to the current knowledge base and bumps `kbVersion`, all
+   * visible at once; `stale` (and nothing visible changed) when the knowledge
+   * base is no longer at `expectedVersion`.
+   */
+  replaceSource(tenantId: string, expectedVersion: number, change: KnowledgeSourceChange): Promise<{ version: number } | 'stale'>;
+}
+
+/** Reads the text of a PDF file. */
+export interface PdfTextExtractor {
+  /** Plain text with paragraphs separated by blank lines; throws a bad_request DomainError for a file it cannot read. */
+  extractText(pdf: Uint8Array, options: { readonly maxChars: number }): Promise<string>;
 }
 
 export interface RetrievedPassage {
   readonly passage: Passage;
+  /**
+   * Ranking score, higher is better; results come sorted by it. Hybrid search
+   * (embeddings available): 0..1, 0.3 · BM25 / best BM25 of the query + 0.7 ·
+   * similarity. BM25 only: the raw BM25F score. Compare scores within one
+   * result list, not across questions.
+   */
   readonly score: number;
-  /** 0..1: how much of the question the passage covers. */
+  /** 0..1: how much of the question the passage covers (idf-weighted share of the question's terms it contains; a word matched through a typo counts 0.5, through two words written as one 0.8). */
   readonly coverage: number;
+  /**
+   * 0..1: semantic similarity of question and passage (cosine of their
+   * sentence embeddings, clamped at 0); absent when no embeddings were used.
+   * Unlike `score` it is comparable across questions, but its scale belongs to
+   * the embedding model. USE-lite (offline), top-1 passage, measured by
+   * test/bench/retrieval.ts: questions the knowledge base answers — median
+   * 0.78 (p10 0.65) on StackFAQ, 0.72 (p10 0.56) on demo-clinic paraphrases;
+   * out-of-scope questions (CLINC150 oos) against the demo clinic — median
+   * 0.29, p90 0.52. It separates in-scope from out-of-scope questions well,
+   * but hardly a right passage from a close wrong one (StackFAQ top-1 when
+   * wrong: median 0.73).
+   */
+  readonly similarity?: number;
 }
 
 export interface KnowledgeIndex {
   search(tenantId: string, query: string, k: number): Promise<RetrievedPassage[]>;
+}
+
+/**
+ * Writes passages to a search index that keeps its own copy (OpenSearch
+ * Serverless); the embedded index reads the knowledge store instead and needs
+ * none. Passages are scoped to the tenant: a tenant can never write, replace
+ * or remove another tenant's passages, whatever ids it names.
+ */
+export interface KnowledgeIndexWriter {
+  /** Adds passages, replacing any of the tenant's passages with the same ids. */
+  upsert(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<void>;
+  /** Removes the tenant's passages with these ids (unknown ids are ignored). */
+  remove(tenantId: string, ids: readonly string[]): Promise<void>;
+  /** Makes one FAQ's or document's passages exactly these (an admin edit; none when it was deleted). */
+  replaceSource(tenantId: string, sourceId: string, passages: readonly EmbeddedPassage[]): Promise<void>;
+  /** Makes the tenant's passages exactly these (a whole import). */
+  replaceAll(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<void>;
 }
 
 export interface ComposeInput {
@@ -55,6 +121,12 @@ export interface ComposeInput {
   readonly lang: string;
   readonly businessName: string;
   readonly passages: readonly RetrievedPassage[];
+  /**
+   * The text the passages were retrieved with, when it differs from the question (a follow-up with the
+   * conversation's topic added, or a Spanish question glossed into English). Extractive answerers pick
+   * sentences with it; generative ones answer `question`.
+   */
+  readonly searchQuery?: string;
   /** Earlier turns of the conversation, oldest first (for follow-ups such as "how much is it?"). */
   readonly history?: readonly { readonly role: 'customer' | 'bot' | 'agent'; readonly text: string }[];
   /** Called with each piece of text as it is produced, for streaming; the resolved text is the whole reply. */
@@ -70,6 +142,8 @@ export interface LanguageModel {
 export interface Embedder {
   readonly model: string;
   readonly dimensions: number;
+  /** The languages the model understands (ISO 639-1); absent: multilingual. A question in another language is searched lexically only. */
+  readonly languages?: readonly string[];
   embed(texts: readonly string[]): Promise<number[][]>;
 }
 
@@ -84,6 +158,8 @@ export interface ConversationRecord {
   readonly lastMessageAt: string;
   readonly lastMessagePreview: string;
   readonly messageCount: number;
+  /** The answering policy's state between turns (unanswered streak, topic for follow-ups, pending offer); absent before the first answer. */
+  readonly context?: ConversationContext;
 }
 
 export interface NewMessage {
@@ -107,6 +183,8 @@ export interface ConversationStore {
   appendMessage(tenantId: string, conversationId: string, message: NewMessage): Promise<{ message: MessageView; duplicate: boolean }>;
   listMessages(tenantId: string, conversationId: string, afterSeq: number, limit?: number): Promise<MessageView[]>;
   listConversations(tenantId: string, limit: number, cursor?: string): Promise<{ items: ConversationRecord[]; nextCursor?: string }>;
+  /** Replaces the conversation's policy state (`ConversationRecord.context`) with the one after the latest answer. */
+  updateConversationContext?(tenantId: string, conversationId: string, context: ConversationContext): Promise<void>;
 }
 
 export interface ConnectionStore {
@@ -129,6 +207,10 @@ export type ConciergeEventType =
   | 'message.answered'
   | 'message.unanswered'
   | 'handoff.requested'
+  /** A handoff changed mode or status (core/handoff.ts), with its reason and time: feeds analytics. */
+  | 'handoff.transition'
+  /** A customer answered the satisfaction question after a handoff. */
+  | 'handoff.csat'
   | 'booking.requested';
 
 export interface ConciergeEvent {

@@ -36,11 +36,29 @@ export const sendMessageFrame = z.strictObject({
 
 export const newConversationFrame = z.strictObject({ action: z.literal('newConversation'), lang: lang.optional() });
 export const pingFrame = z.strictObject({ action: z.literal('ping') });
+/** The customer is (or stopped) typing; relayed to staff watching the conversation while a person owns it or is awaited. */
+export const typingFrame = z.strictObject({ action: z.literal('customerTyping'), on: z.boolean() });
 
-export const clientFrame = z.discriminatedUnion('action', [helloFrame, sendMessageFrame, newConversationFrame, pingFrame]);
+export const clientFrame = z.discriminatedUnion('action', [helloFrame, sendMessageFrame, newConversationFrame, pingFrame, typingFrame]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type ClientAction = ClientFrame['action'];
-export const clientActions: readonly ClientAction[] = ['hello', 'sendMessage', 'newConversation', 'ping'];
+export const clientActions: readonly ClientAction[] = ['hello', 'sendMessage', 'newConversation', 'ping', 'customerTyping'];
+
+// ---- staff connections (admin UI inbox) ------------------------------------------------------
+// Staff connect to the same WebSocket API with `key=staff.<Cognito ID token>`; their actions are
+// routed to the staff function. Every frame is tenant-scoped by the token, never by the frame.
+
+/** Watch one conversation live (its messages, typing and state frames); replaces the previous one. */
+export const staffWatchFrame = z.strictObject({ action: z.literal('staffWatch'), conversationId: id });
+/** The agent is (or stopped) typing in a conversation they own. */
+export const staffTypingFrame = z.strictObject({ action: z.literal('staffTyping'), conversationId: id, on: z.boolean() });
+/** Keep-alive of a staff connection; answered with `pong`. */
+export const staffPingFrame = z.strictObject({ action: z.literal('staffPing') });
+
+export const staffClientFrame = z.discriminatedUnion('action', [staffWatchFrame, staffTypingFrame, staffPingFrame]);
+export type StaffClientFrame = z.infer<typeof staffClientFrame>;
+export type StaffAction = StaffClientFrame['action'];
+export const staffActions: readonly StaffAction[] = ['staffWatch', 'staffTyping', 'staffPing'];
 
 export type ConversationMode = 'bot' | 'waiting_for_human' | 'human' | 'closed';
 export type MessageRole = 'customer' | 'bot' | 'agent' | 'system';
@@ -92,8 +110,21 @@ export type ServerFrame =
     }
   | ({ readonly type: 'message' } & MessageView)
   | { readonly type: 'ack'; readonly id: string; readonly clientId: string; readonly seq: number }
-  | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' }
+  | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer' }
   | { readonly type: 'chunk'; readonly replyTo: string; readonly index: number; readonly text: string }
   | { readonly type: 'state'; readonly id: string; readonly mode: ConversationMode }
   | { readonly type: 'pong' }
-  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly clientId?: string };
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly clientId?: string }
+  | {
+      readonly type: 'inbox';
+      readonly id: string;
+      readonly event: InboxEvent;
+      readonly conversationId: string;
+      readonly mode: ConversationMode;
+      readonly at: string;
+      readonly reason?: string;
+      readonly assignee?: string;
+    };
+
+/** What happened to a conversation in the staff inbox (sent to staff connections only). */
+export type InboxEvent = 'waiting' | 'escalated' | 'callback' | 'accepted' | 'returned' | 'closed' | 'message' | 'csat';

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { answerDeps, store } from '../adapters/container';
 import { answerQuestion } from '../core/answer/concierge';
 import { notFound, unauthorized } from '../core/errors';
+import { PdfJsTextExtractor } from '../adapters/documents/pdf-text';
 import { importKnowledgeBase } from '../core/knowledge';
+import * as items from '../core/knowledge-items';
 import { knowledgeBaseSchema } from '../core/knowledge-base';
 import type { ConversationRecord } from '../core/ports';
 import { restApi, type RestRequest, type StaffCaller } from './lib/rest';
@@ -31,6 +33,10 @@ const listQuery = z.object({
   cursor: z.string().max(2000).optional(),
 });
 const conversationPath = z.object({ conversationId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a conversation id') });
+const faqPath = z.object({ faqId: items.itemIdSchema });
+const documentPath = z.object({ documentId: items.itemIdSchema });
+/** Reads PDFs in-process; pdf.js itself loads on the first PDF. */
+const pdfText = new PdfJsTextExtractor();
 const testBody = z.strictObject({ question: z.string().trim().min(1).max(1000), lang: z.enum(['en', 'es']).optional() });
 
 export const handler = restApi('adminApi', {
@@ -78,5 +84,31 @@ export const handler = restApi('adminApi', {
       ...(body.lang ? { langHint: body.lang } : {}),
     });
     return { body: { answer: { text: answer.text, answered: answer.answered, confidence: answer.confidence, sources: answer.sources } } };
+  },
+  putFaq: async (request) => {
+    const caller = callerOf(request);
+    const { faqId } = faqPath.parse(request.path);
+    const body = items.faqBodySchema.parse(request.body);
+    const result = await items.putFaq({ store: store() }, caller.tenantId, faqId, body);
+    return { status: result.created ? 201 : 200, body: { faq: result.item, created: result.created, kbVersion: result.version } };
+  },
+  deleteFaq: async (request) => {
+    const caller = callerOf(request);
+    const { faqId } = faqPath.parse(request.path);
+    const { version } = await items.deleteFaq({ store: store() }, caller.tenantId, faqId);
+    return { body: { deleted: { kind: 'faq', id: faqId }, kbVersion: version } };
+  },
+  putDocument: async (request) => {
+    const caller = callerOf(request);
+    const { documentId } = documentPath.parse(request.path);
+    const body = items.documentBodySchema.parse(request.body);
+    const result = await items.putDocument({ store: store(), pdf: pdfText }, caller.tenantId, documentId, body);
+    return { status: result.created ? 201 : 200, body: { document: result.item, created: result.created, kbVersion: result.version } };
+  },
+  deleteDocument: async (request) => {
+    const caller = callerOf(request);
+    const { documentId } = documentPath.parse(request.path);
+    const { version } = await items.deleteDocument({ store: store() }, caller.tenantId, documentId);
+    return { body: { deleted: { kind: 'document', id: documentId }, kbVersion: version } };
   },
 });

@@ -2,6 +2,10 @@
  * $connect authorizer: the public widget key must be the tenant's current key
  * and the page's Origin must be one the tenant allows. The context it returns
  * (tenantId, visitorId) reaches every later WebSocket route.
+ *
+ * Staff (the admin UI's live inbox) connect to the same API with
+ * `key=staff.<Cognito ID token>`: API Gateway needs every identity source
+ * present, so one `key` parameter carries either credential (docs/decisions.md).
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,6 +13,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { store } from '../adapters/container';
 import { VISITOR_ID_PATTERN, originAllowed, sameKey, tenantOfWidgetKey } from '../core/widget-key';
 import { logger } from './lib/powertools';
+import { STAFF_KEY_PREFIX, authorizeStaffConnection } from './lib/staff-websocket';
 
 function policy(effect: 'Allow' | 'Deny', resource: string, context?: Record<string, string>): APIGatewayAuthorizerResult {
   return {
@@ -20,6 +25,7 @@ function policy(effect: 'Allow' | 'Deny', resource: string, context?: Record<str
 
 export const handler = middy(async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const key = event.queryStringParameters?.['key'] ?? '';
+  if (key.startsWith(STAFF_KEY_PREFIX)) return authorizeStaffConnection(key, event.methodArn);
   const visitorId = event.queryStringParameters?.['visitor'] ?? '';
   const origin = event.headers?.['Origin'] ?? event.headers?.['origin'];
   const tenantId = tenantOfWidgetKey(key);

@@ -1,5 +1,6 @@
-/** WebSocket actions from the widget: hello/resume, sendMessage, newConversation, ping. */
-import { chatDeps, store } from '../adapters/container';
+/** WebSocket actions from the widget: hello/resume, sendMessage, newConversation, ping, customerTyping. */
+import { chatDeps, handoffDeps, store } from '../adapters/container';
+import { customerTyping } from '../core/handoff';
 import { hello, newConversation, sendMessage } from '../core/conversation';
 import { limitsOf, takeMessageTokens } from '../core/rate-limit';
 import { wsApi } from './lib/websocket';
@@ -15,4 +16,6 @@ export const handler = wsApi(() => chatDeps().pusher, {
   ping: async (caller) => {
     await chatDeps().pusher.push(caller.connectionId, { type: 'pong' });
   },
+  // Relayed to the staff watching the conversation, only while a person owns it or is awaited.
+  customerTyping: (caller, frame) => customerTyping(handoffDeps(), caller, frame.on),
 });

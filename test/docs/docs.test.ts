@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { restRoutes, wsRoutes, type RestRouteDecl } from '../../lib/declaration';
 import { knowledgeBaseSchema, type KnowledgeBase, type Service } from '../../lambdas/core/knowledge-base';
-import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions } from '../../lambdas/core/protocol';
+import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions, staffActions } from '../../lambdas/core/protocol';
 import { asyncApiFile, clientFrameComponents, knowledgeBaseComponents, openApiFile } from '../../docs/generate';
 
 const root = join(__dirname, '..', '..');
@@ -238,21 +238,21 @@ describe('docs/asyncapi.yaml', () => {
     return payload;
   };
 
-  it.each([...clientActions])('documents the client action %s, received by the server', (action) => {
+  it.each([...clientActions, ...staffActions])('documents the client action %s, received by the server', (action) => {
     expectFrame(action, 'action');
     expect(operationsFor('receive', action)).toHaveLength(1);
   });
 
   it('has a receive operation for every action route of the declaration, and no other action', () => {
     const actionRoutes = wsRoutes.map((r) => r.route).filter((route) => !route.startsWith('$'));
-    expect(sorted(actionRoutes)).toEqual(sorted(clientActions));
+    expect(sorted(actionRoutes)).toEqual(sorted([...clientActions, ...staffActions]));
     for (const route of actionRoutes) expect(operationsFor('receive', route)).toHaveLength(1);
     const received = Object.values(asyncApi.operations).filter((op) => op.action === 'receive');
     expect(received).toHaveLength(actionRoutes.length);
   });
 
   it('reads the server frames from protocol.ts', () => {
-    expect(sorted(serverFrames.keys())).toEqual(sorted(['session', 'message', 'ack', 'typing', 'chunk', 'state', 'pong', 'error']));
+    expect(sorted(serverFrames.keys())).toEqual(sorted(['session', 'message', 'ack', 'typing', 'chunk', 'state', 'pong', 'error', 'inbox']));
   });
 
   it.each([...serverFrames.keys()])('documents the server frame %s with exactly its fields, sent by the server', (type) => {

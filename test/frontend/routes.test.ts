@@ -16,7 +16,15 @@ describe('hash routes', () => {
     ['#/knowledge/extra', { name: 'notFound', path: 'knowledge/extra' }],
     ['#/conversations/a/b', { name: 'notFound', path: 'conversations/a/b' }],
     ['#/conversations/%E0%A4%A', { name: 'notFound', path: 'conversations/%E0%A4%A' }],
-    ['#/settings', { name: 'notFound', path: 'settings' }],
+    ['#/settings', { name: 'settings' }],
+    ['#/outbox', { name: 'outbox' }],
+    ['#/inbox', { name: 'inbox', queue: 'waiting' }],
+    ['#/inbox/mine', { name: 'inbox', queue: 'mine' }],
+    ['#/inbox/callbacks', { name: 'inbox', queue: 'callbacks' }],
+    ['#/inbox/all/c-123', { name: 'inbox', queue: 'all', conversationId: 'c-123' }],
+    ['#/inbox/nope', { name: 'notFound', path: 'inbox/nope' }],
+    ['#/inbox/all/a/b', { name: 'notFound', path: 'inbox/all/a/b' }],
+    ['#/billing', { name: 'notFound', path: 'billing' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -25,6 +33,7 @@ describe('hash routes', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), (id) => {
         expect(parseRoute(hrefFor({ name: 'conversations', conversationId: id }))).toEqual({ name: 'conversations', conversationId: id });
+        expect(parseRoute(hrefFor({ name: 'inbox', queue: 'mine', conversationId: id }))).toEqual({ name: 'inbox', queue: 'mine', conversationId: id });
       }),
     );
   });
@@ -39,6 +48,7 @@ describe('roles and sections', () => {
 
   it('shows agents every section that is not admin-only', () => {
     expect(sectionsFor(false).every((s) => !s.adminOnly)).toBe(true);
-    expect(sectionsFor(true).map((s) => s.name)).toEqual(['conversations', 'knowledge']);
+    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'settings', 'outbox']);
+    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge']);
   });
 });

@@ -160,20 +160,110 @@ describe('booking.asl.json (real file)', () => {
 });
 
 describe('handoff.asl.json (real file)', () => {
-  test('queues the conversation once and succeeds', async () => {
-    const fns = fakeFunctions(() => ({ queued: true }));
+  const event = { 'detail-type': 'handoff.requested', source: 'concierge', detail: { tenantId: 'demo', conversationId: 'c1234567' } };
+
+  test('a duplicate request (queue says done) ends at once; the queue step gets the event and the execution id', async () => {
+    const fns = fakeFunctions(() => ({ route: 'done', slaSeconds: 60 }));
     const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
     const sfn = await serve(workflows);
-    const event = { 'detail-type': 'handoff.requested', source: 'concierge', detail: { conversationId: 'c1' } };
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: localStateMachineArn('handoff'), input: JSON.stringify(event) }),
-    );
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: localStateMachineArn('handoff'), input: JSON.stringify(event) }));
     await workflows.drain();
     expect(fns.calls.map((c) => c.step)).toEqual(['handoff.queue']);
     expect(fns.calls[0]?.payload['input']).toEqual(event);
+    expect(fns.calls[0]?.payload['executionId']).toBe(executionArn);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(described.status).toBe('SUCCEEDED');
-    expect(output(described.output)['queue']).toEqual({ queued: true });
+  });
+
+  /** A fake workflowTask driving the handoff: `routes` answers the plain steps; callback steps record their tokens. */
+  function handoffFunctions(routes: Record<string, Payload>, throws: Record<string, string> = {}) {
+    const tokens: { step: string; token: string }[] = [];
+    const fns = fakeFunctions((step, payload) => {
+      const error = throws[step];
+      if (error) throw namedError(error, `${step} moved on`);
+      if (typeof payload['taskToken'] === 'string') tokens.push({ step, token: payload['taskToken'] });
+      return routes[step] ?? { ok: true };
+    });
+    return { ...fns, tokens };
+  }
+
+  async function until<T>(probe: () => T | undefined): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const value = probe();
+      if (value !== undefined) return value;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('condition not met');
+  }
+
+  test('an agent accepts within the SLA, then closes: the survey runs and the SLA timer is stopped', async () => {
+    const fns = handoffFunctions({
+      'handoff.queue': { route: 'notify', slaSeconds: 3600 },
+      'handoff.outcome': { outcome: 'closed' },
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const sfn = await serve(workflows);
+    const { executionArn } = workflows.startExecution('handoff', event);
+    const accept = await until(() => fns.tokens.find((t) => t.step === 'handoff.awaitAccept'));
+    expect(workflows.listPendingTasks().map((t) => t.stateName)).toEqual(['WaitForAgent']);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: accept.token, output: JSON.stringify({ acceptedBy: 'agent-1' }) }));
+    const outcome = await until(() => fns.tokens.find((t) => t.step === 'handoff.awaitOutcome'));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: outcome.token, output: JSON.stringify({ outcome: 'closed' }) }));
+    const done = await workflows.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(fns.calls.map((c) => c.step)).toEqual(['handoff.queue', 'handoff.notify', 'handoff.awaitAccept', 'handoff.awaitOutcome', 'handoff.outcome', 'handoff.survey']);
+    expect(workflows.listPendingTasks()).toEqual([]);
+  });
+
+  test('nobody accepts: the SLA (SecondsPath, scaled) escalates, then falls back to a callback that waits for a late accept', async () => {
+    const fns = handoffFunctions({
+      'handoff.queue': { route: 'notify', slaSeconds: 100 },
+      'handoff.escalate': { route: 'wait', slaSeconds: 100 },
+      'handoff.fallback': { route: 'callback' },
+      'handoff.outcome': { outcome: 'returned' },
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0, waitScale: 0.001 });
+    const sfn = await serve(workflows);
+    const { executionArn } = workflows.startExecution('handoff', event);
+    const late = await until(() => fns.tokens.find((t) => t.step === 'handoff.awaitAccept' && workflows.listPendingTasks().some((p) => p.taskToken === t.token && p.stateName === 'AwaitLateAccept')));
+    expect(fns.calls.map((c) => c.step)).toEqual(['handoff.queue', 'handoff.notify', 'handoff.awaitAccept', 'handoff.escalate', 'handoff.awaitAccept', 'handoff.fallback', 'handoff.awaitAccept']);
+    // The tokens of the stopped race branches no longer lead anywhere; the late accept does.
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: late.token, output: '{}' }));
+    const outcome = await until(() => fns.tokens.find((t) => t.step === 'handoff.awaitOutcome'));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: outcome.token, output: JSON.stringify({ outcome: 'returned' }) }));
+    const done = await workflows.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(fns.calls.map((c) => c.step).slice(-2)).toEqual(['handoff.awaitOutcome', 'handoff.outcome']);
+    expect(workflows.listPendingTasks()).toEqual([]);
+  });
+
+  test('outside hours the queue routes straight to the fallback; an accept that happened first skips the waits', async () => {
+    const after = handoffFunctions({ 'handoff.queue': { route: 'fallback', slaSeconds: 60, why: 'after_hours' }, 'handoff.fallback': { route: 'done' } });
+    const w1 = new LocalWorkflows({ rootDir: ROOT, invokeFunction: after.invokeFunction, retryScale: 0 });
+    expect((await w1.waitForExecution(w1.startExecution('handoff', event).executionArn)).status).toBe('SUCCEEDED');
+    expect(after.calls.map((c) => c.step)).toEqual(['handoff.queue', 'handoff.fallback']);
+    expect(after.calls[1]?.payload['input']).toMatchObject({ queue: { why: 'after_hours' } });
+
+    // The agent accepted before the accept token was stored; the closed conversation's outcome is known too.
+    const raced = handoffFunctions(
+      { 'handoff.queue': { route: 'notify', slaSeconds: 3600 }, 'handoff.outcome': { outcome: 'closed' } },
+      { 'handoff.awaitAccept': 'HandoffAccepted', 'handoff.awaitOutcome': 'HandoffOutcomeKnown' },
+    );
+    const w2 = new LocalWorkflows({ rootDir: ROOT, invokeFunction: raced.invokeFunction, retryScale: 0 });
+    const done = await w2.waitForExecution(w2.startExecution('handoff', event).executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(raced.calls.map((c) => c.step)).toEqual(['handoff.queue', 'handoff.notify', 'handoff.awaitAccept', 'handoff.awaitOutcome', 'handoff.outcome', 'handoff.survey']);
+  });
+
+  test('stop() ends parked executions and settles their tasks', async () => {
+    const fns = handoffFunctions({ 'handoff.queue': { route: 'owned', slaSeconds: 60 } });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const { executionArn } = workflows.startExecution('handoff', event);
+    await until(() => fns.tokens.find((t) => t.step === 'handoff.awaitOutcome'));
+    await workflows.quiesce();
+    workflows.stop();
+    expect(await workflows.waitForExecution(executionArn)).toMatchObject({ status: 'ABORTED' });
+    expect(workflows.listPendingTasks()).toEqual([]);
   });
 
   test('a queue step that keeps failing ends in HandoffFailed', async () => {

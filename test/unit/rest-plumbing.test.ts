@@ -38,6 +38,10 @@ describe('restApi', () => {
     getKnowledgeBase: async () => ({ body: {} }),
     importKnowledgeBase: async (r) => ({ body: r.body }),
     testQuestion: async () => ({ body: {} }),
+    putFaq: async () => ({ body: {} }),
+    deleteFaq: async () => ({ body: {} }),
+    putDocument: async () => ({ body: {} }),
+    deleteDocument: async () => ({ body: {} }),
   });
 
   it('answers 401 on a staff route without an authorizer context', async () => {

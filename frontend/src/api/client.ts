@@ -6,6 +6,21 @@ import { ApiError, isAbortError, networkError, parseApiError, parseJsonBody } fr
 import { apiEndpoint } from '../lib/config';
 import { DecodeError, type Decoder } from '../lib/decode';
 import {
+  agentMessageResultDecoder,
+  followUpListDecoder,
+  followUpResultDecoder,
+  handoffResultDecoder,
+  handoffSettingsDecoder,
+  inboxConversationDecoder,
+  inboxPageDecoder,
+  outboxListDecoder,
+  type FollowUp,
+  type Handoff,
+  type HandoffSettings,
+  type InboxConversation,
+  type InboxMessage,
+  type InboxPage,
+  type OutboxEmail,
   conversationDetailDecoder,
   conversationPageDecoder,
   importResultDecoder,
@@ -42,7 +57,21 @@ export interface ApiClient {
   /** Sends the file as parsed; the server validates it and names the failing field. */
   importKnowledge(file: unknown, options?: RequestOptions): Promise<ImportResult>;
   testQuestion(input: { question: string; lang?: AnswerLang }, options?: RequestOptions): Promise<TestAnswer>;
+  listInbox(queue: 'waiting' | 'mine' | 'all', options?: RequestOptions): Promise<InboxPage>;
+  getInboxConversation(conversationId: string, options?: RequestOptions): Promise<InboxConversation>;
+  /** accept | takeover | return | close */
+  handoffAction(conversationId: string, action: HandoffAction, options?: RequestOptions): Promise<Handoff>;
+  sendAgentMessage(conversationId: string, input: { text: string; clientId?: string }, options?: RequestOptions): Promise<InboxMessage>;
+  getHandoffSettings(options?: RequestOptions): Promise<HandoffSettings>;
+  putHandoffSettings(settings: HandoffSettings, options?: RequestOptions): Promise<HandoffSettings>;
+  listFollowUps(options?: RequestOptions): Promise<FollowUp[]>;
+  completeFollowUp(followUpId: string, options?: RequestOptions): Promise<FollowUp>;
+  listOutbox(options?: RequestOptions): Promise<OutboxEmail[]>;
+  /** The current id token, for the staff WebSocket (it cannot send headers). */
+  idToken(): Promise<string | undefined>;
 }
+
+export type HandoffAction = 'accept' | 'takeover' | 'return' | 'close';
 
 export const CONVERSATIONS_PAGE_SIZE = 50;
 
@@ -95,5 +124,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     getKnowledge: (o) => request('GET', '/v1/admin/knowledge', knowledgeBaseDecoder, undefined, o?.signal),
     importKnowledge: async (file, o) => (await request('PUT', '/v1/admin/knowledge', importResultDecoder, file, o?.signal)).imported,
     testQuestion: async (input, o) => (await request('POST', '/v1/admin/knowledge/test', testAnswerDecoder, input, o?.signal)).answer,
+    listInbox: (queue, o) => request('GET', `/v1/admin/inbox?queue=${queue}`, inboxPageDecoder, undefined, o?.signal),
+    getInboxConversation: (id, o) => request('GET', `/v1/admin/inbox/${encodeURIComponent(id)}`, inboxConversationDecoder, undefined, o?.signal),
+    handoffAction: async (id, action, o) =>
+      (await request('POST', `/v1/admin/inbox/${encodeURIComponent(id)}/${action}`, handoffResultDecoder, undefined, o?.signal)).handoff,
+    sendAgentMessage: async (id, input, o) =>
+      (await request('POST', `/v1/admin/inbox/${encodeURIComponent(id)}/messages`, agentMessageResultDecoder, input, o?.signal)).message,
+    getHandoffSettings: (o) => request('GET', '/v1/admin/handoff-settings', handoffSettingsDecoder, undefined, o?.signal),
+    putHandoffSettings: (settings, o) => request('PUT', '/v1/admin/handoff-settings', handoffSettingsDecoder, settings, o?.signal),
+    listFollowUps: async (o) => (await request('GET', '/v1/admin/follow-ups', followUpListDecoder, undefined, o?.signal)).items,
+    completeFollowUp: async (id, o) =>
+      (await request('POST', `/v1/admin/follow-ups/${encodeURIComponent(id)}/done`, followUpResultDecoder, undefined, o?.signal)).followUp,
+    listOutbox: async (o) => (await request('GET', '/v1/admin/outbox?limit=100', outboxListDecoder, undefined, o?.signal)).items,
+    idToken: () => options.getIdToken({ forceRefresh: false }),
   };
 }

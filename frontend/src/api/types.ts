@@ -88,6 +88,136 @@ export const testAnswerDecoder = object({
   answer: object({ text: string, answered: boolean, confidence: number, sources: array(sourceRefDecoder) }),
 });
 
+export const handoffStatuses = ['waiting', 'escalated', 'callback', 'accepted', 'returned', 'closed'] as const;
+export const staffRefDecoder = object({ sub: string, email: string });
+
+export const inboxItemDecoder = object({
+  conversationId: string,
+  mode: oneOf(...conversationModes),
+  status: optional(oneOf(...handoffStatuses)),
+  reason: optional(string),
+  requestedAt: optional(string),
+  assignee: optional(staffRefDecoder),
+  contact: optional(string),
+  lang: string,
+  channel: oneOf(...channels),
+  customerLabel: string,
+  lastMessageAt: string,
+  lastMessagePreview: string,
+  messageCount: number,
+});
+
+export const inboxPageDecoder = object({
+  queue: oneOf('waiting', 'mine', 'all'),
+  items: array(inboxItemDecoder),
+  counts: object({ waiting: number, mine: number, all: number }),
+});
+
+export const handoffDecoder = object({
+  conversationId: string,
+  status: oneOf(...handoffStatuses),
+  reason: string,
+  requestedAt: string,
+  slaSeconds: number,
+  assignee: optional(staffRefDecoder),
+  acceptedAt: optional(string),
+  endedAt: optional(string),
+});
+
+export const handoffResultDecoder = object({ handoff: handoffDecoder });
+
+export const transitionDecoder = object({
+  fromMode: oneOf(...conversationModes),
+  toMode: oneOf(...conversationModes),
+  fromStatus: optional(oneOf(...handoffStatuses)),
+  toStatus: oneOf(...handoffStatuses),
+  reason: string,
+  at: string,
+  by: optional(string),
+});
+
+export const inboxMessageDecoder = object({
+  id: string,
+  seq: number,
+  role: oneOf(...messageRoles),
+  text: string,
+  createdAt: string,
+  sources: optional(array(sourceRefDecoder)),
+  quickReplies: optional(array(object({ label: string, text: string }))),
+});
+
+export const inboxConversationDecoder = object({
+  conversation: object({
+    conversationId: string,
+    mode: oneOf(...conversationModes),
+    channel: oneOf(...channels),
+    lang: string,
+    createdAt: string,
+    lastMessageAt: string,
+    messageCount: number,
+  }),
+  customer: object({ label: string, lang: string, channel: oneOf(...channels), firstSeenAt: string, contact: optional(string) }),
+  handoff: optional(
+    object({
+      status: oneOf(...handoffStatuses),
+      reason: string,
+      requestedAt: string,
+      slaSeconds: number,
+      assignee: optional(staffRefDecoder),
+      acceptedAt: optional(string),
+      endedAt: optional(string),
+      contact: optional(string),
+      followUpId: optional(string),
+      csat: optional(object({ askedAt: string, score: optional(number), answeredAt: optional(string) })),
+    }),
+  ),
+  transitions: array(transitionDecoder),
+  messages: array(inboxMessageDecoder),
+});
+
+export const agentMessageResultDecoder = object({ message: inboxMessageDecoder });
+
+export const cannedReplyDecoder = object({ id: string, title: string, text: string });
+export const handoffSettingsDecoder = object({ slaSeconds: number, cannedReplies: array(cannedReplyDecoder) });
+
+export const followUpDecoder = object({
+  id: string,
+  conversationId: string,
+  status: oneOf('open', 'done'),
+  reason: string,
+  lang: string,
+  createdAt: string,
+  contact: optional(string),
+  doneAt: optional(string),
+  doneBy: optional(string),
+});
+export const followUpListDecoder = object({ items: array(followUpDecoder) });
+export const followUpResultDecoder = object({ followUp: followUpDecoder });
+
+export const outboxEmailDecoder = object({
+  id: string,
+  createdAt: string,
+  to: array(string),
+  subject: string,
+  text: string,
+  kind: oneOf('handoff.waiting', 'handoff.escalated', 'handoff.callback'),
+  conversationId: optional(string),
+});
+export const outboxListDecoder = object({ items: array(outboxEmailDecoder) });
+
+export type HandoffStatus = (typeof handoffStatuses)[number];
+export type StaffRef = Infer<typeof staffRefDecoder>;
+export type InboxItem = Infer<typeof inboxItemDecoder>;
+export type InboxPage = Infer<typeof inboxPageDecoder>;
+export type Handoff = Infer<typeof handoffDecoder>;
+export type Transition = Infer<typeof transitionDecoder>;
+export type InboxMessage = Infer<typeof inboxMessageDecoder>;
+export type InboxConversation = Infer<typeof inboxConversationDecoder>;
+export type CannedReply = Infer<typeof cannedReplyDecoder>;
+export type HandoffSettings = Infer<typeof handoffSettingsDecoder>;
+export type FollowUp = Infer<typeof followUpDecoder>;
+export type OutboxEmail = Infer<typeof outboxEmailDecoder>;
+
 export type Channel = (typeof channels)[number];
 export type ConversationMode = (typeof conversationModes)[number];
 export type MessageRole = (typeof messageRoles)[number];

@@ -1,4 +1,4 @@
-import { hrefFor, type SectionName } from '../lib/routes';
+import { sectionHref, type SectionName } from '../lib/routes';
 import type { Section } from '../sections';
 
 export function Nav({ sections, current }: { sections: readonly Section[]; current: SectionName | undefined }) {
@@ -8,7 +8,7 @@ export function Nav({ sections, current }: { sections: readonly Section[]; curre
         {sections.map((s) => (
           <li key={s.name}>
             <a
-              href={hrefFor({ name: s.name })}
+              href={sectionHref(s.name)}
               aria-current={s.name === current ? 'page' : undefined}
               data-testid={`nav-${s.name}`}
             >

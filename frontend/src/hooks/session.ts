@@ -8,6 +8,8 @@ export interface Session {
   readonly me: Me;
   readonly role: StaffRole;
   readonly isAdmin: boolean;
+  /** The WebSocket API for the live inbox, when configured. */
+  readonly wsUrl?: string;
 }
 
 export const SessionContext = createContext<Session | undefined>(undefined);

@@ -13,6 +13,8 @@ export interface AppConfig {
   readonly userPoolClientId: string;
   /** Set only for a local Cognito (cognito-local); AWS uses Amplify's default endpoint. */
   readonly userPoolEndpoint?: string;
+  /** The WebSocket API (ws:// or wss://) for the live inbox; without it the inbox refreshes by polling. */
+  readonly wsUrl?: string;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: AppConfig } | { readonly ok: false; readonly problems: readonly string[] };
@@ -23,6 +25,15 @@ function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isWsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'ws:' || url.protocol === 'wss:';
   } catch {
     return false;
   }
@@ -64,12 +75,26 @@ export function parseConfig(value: unknown): ConfigResult {
     else userPoolEndpoint = rawEndpoint.trim();
   }
 
+  let wsUrl: string | undefined;
+  const rawWs = value.wsUrl;
+  if (rawWs !== undefined && rawWs !== null && rawWs !== '') {
+    if (typeof rawWs !== 'string' || !isWsUrl(rawWs.trim())) problems.push('"wsUrl", when set, must be a ws(s) URL');
+    else wsUrl = rawWs.trim();
+  }
+
   if (problems.length > 0 || apiUrl === undefined || region === undefined || userPoolId === undefined || userPoolClientId === undefined) {
     return { ok: false, problems };
   }
   return {
     ok: true,
-    config: { apiUrl, region, userPoolId, userPoolClientId, ...(userPoolEndpoint !== undefined ? { userPoolEndpoint } : {}) },
+    config: {
+      apiUrl,
+      region,
+      userPoolId,
+      userPoolClientId,
+      ...(userPoolEndpoint !== undefined ? { userPoolEndpoint } : {}),
+      ...(wsUrl !== undefined ? { wsUrl } : {}),
+    },
   };
 }
 

@@ -1,10 +1,17 @@
 /**
- * Hash routing: `#/conversations`, `#/conversations/<id>`, `#/knowledge`.
+ * Hash routing: `#/conversations`, `#/conversations/<id>`, `#/knowledge`,
+ * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`.
  * A new section adds a variant here, an entry in sections.ts and a page.
  */
+export type InboxQueueName = 'waiting' | 'mine' | 'all' | 'callbacks';
+export const inboxQueues: readonly InboxQueueName[] = ['waiting', 'mine', 'all', 'callbacks'];
+
 export type Route =
   | { readonly name: 'conversations'; readonly conversationId?: string }
   | { readonly name: 'knowledge' }
+  | { readonly name: 'inbox'; readonly queue: InboxQueueName; readonly conversationId?: string }
+  | { readonly name: 'settings' }
+  | { readonly name: 'outbox' }
   | { readonly name: 'notFound'; readonly path: string };
 
 export type SectionName = Exclude<Route['name'], 'notFound'>;
@@ -29,6 +36,16 @@ export function parseRoute(hash: string): Route {
     return id ? { name: 'conversations', conversationId: id } : { name: 'notFound', path };
   }
   if (section === 'knowledge' && rest.length === 0) return { name: 'knowledge' };
+  if (section === 'settings' && rest.length === 0) return { name: 'settings' };
+  if (section === 'outbox' && rest.length === 0) return { name: 'outbox' };
+  if (section === 'inbox') {
+    if (rest.length === 0) return { name: 'inbox', queue: 'waiting' };
+    const queue = inboxQueues.find((q) => q === rest[0]);
+    if (!queue || rest.length > 2) return { name: 'notFound', path };
+    if (rest.length === 1) return { name: 'inbox', queue };
+    const id = rest[1] !== undefined ? safeDecode(rest[1]) : undefined;
+    return id ? { name: 'inbox', queue, conversationId: id } : { name: 'notFound', path };
+  }
   return { name: 'notFound', path };
 }
 
@@ -38,7 +55,27 @@ export function hrefFor(route: Route): string {
       return route.conversationId !== undefined ? `#/conversations/${encodeURIComponent(route.conversationId)}` : '#/conversations';
     case 'knowledge':
       return '#/knowledge';
+    case 'inbox':
+      return route.conversationId !== undefined ? `#/inbox/${route.queue}/${encodeURIComponent(route.conversationId)}` : `#/inbox/${route.queue}`;
+    case 'settings':
+      return '#/settings';
+    case 'outbox':
+      return '#/outbox';
     case 'notFound':
       return `#/${route.path}`;
+  }
+}
+
+/** The landing address of a section (the inbox opens on its waiting queue). */
+export function sectionHref(name: SectionName): string {
+  switch (name) {
+    case 'inbox':
+      return hrefFor({ name: 'inbox', queue: 'waiting' });
+    case 'conversations':
+      return hrefFor({ name: 'conversations' });
+    case 'knowledge':
+    case 'settings':
+    case 'outbox':
+      return hrefFor({ name });
   }
 }

@@ -5,6 +5,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const memo = new Map<string, unknown>();
@@ -27,4 +28,8 @@ export function eventBridgeClient(endpoint?: string): EventBridgeClient {
 
 export function managementClient(endpoint: string): ApiGatewayManagementApiClient {
   return once(`apigw:${endpoint}`, () => new ApiGatewayManagementApiClient({ endpoint }));
+}
+
+export function sfnClient(endpoint?: string): SFNClient {
+  return once(`sfn:${endpoint ?? ''}`, () => new SFNClient(endpoint ? { endpoint } : {}));
 }

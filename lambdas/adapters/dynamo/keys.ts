@@ -34,6 +34,23 @@ export const keys = {
     sk: id ? `${kind}#${safeOrChunk(id)}` : kind,
   }),
 
+  /**
+   * Which partition holds the current knowledge base. `kbVersion` on the profile changes with every knowledge
+   * change (indexes cache by it); the partition changes only with a whole import. Absent: the partition is `kbVersion`.
+   */
+  kbHead: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'KBHEAD' }),
+  /** A document's live chunk generation (admin edits): its chunks of any other generation are invisible. */
+  kbDocumentHead: (tenantId: string, partition: number, documentId: string): Key => keys.kbItem(tenantId, partition, 'DOC', safe(documentId, 'document id')),
+  kbDocumentHeadPrefix: 'DOC#',
+  /** Chunk n of one generation of a document, written by an admin edit; the passage id stays `<documentId>#<n>`. */
+  kbChunk: (tenantId: string, partition: number, documentId: string, generation: string, n: number): Key => ({
+    pk: keys.kbPartition(tenantId, partition),
+    sk: `${keys.kbChunkPrefix(documentId)}${safe(generation, 'generation')}#${n}`,
+  }),
+  /** Begins the sort key of every chunk of the document, of any generation (and of whole imports: `PASSAGE#<documentId>#<n>`). */
+  kbChunkPrefix: (documentId: string): string => `PASSAGE#${safe(documentId, 'document id')}#`,
+  kbPassagePrefix: 'PASSAGE#',
+
   conversationPartition: (tenantId: string, conversationId: string): string => `${t(tenantId)}#C#${safe(conversationId, 'conversation id')}`,
   conversation: (tenantId: string, conversationId: string): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: 'META' }),
   message: (tenantId: string, conversationId: string, seq: number): Key => ({
@@ -62,6 +79,35 @@ export const keys = {
 
   dailyStats: (tenantId: string, day: string): Key => ({ pk: `${t(tenantId)}#STATS`, sk: `DAY#${safe(day, 'day')}` }),
   statsEvent: (tenantId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#STATS`, sk: `EVT#${safe(eventId, 'event id')}` }),
+
+  // ---- human handoff and the staff inbox (adapters/dynamo/handoff-store.ts) -------------------
+  /** The conversation's current handoff, beside its messages. */
+  handoff: (tenantId: string, conversationId: string): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: 'HANDOFF' }),
+  /** The workflow's task token the next staff action answers. */
+  handoffToken: (tenantId: string, conversationId: string): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: 'HANDOFF#TOKEN' }),
+  /** Append-only: every change of mode or handoff status, by time. */
+  handoffTransition: (tenantId: string, conversationId: string, at: string, id: string): Key => ({
+    pk: keys.conversationPartition(tenantId, conversationId),
+    sk: `${keys.handoffTransitionPrefix}${safe(at, 'time')}#${safe(id, 'transition id')}`,
+  }),
+  handoffTransitionPrefix: 'TRANSITION#',
+  /** Active handoffs of a tenant (waiting, escalated, callback, accepted): the staff inbox. */
+  inboxPartition: (tenantId: string): string => `${t(tenantId)}#INBOX`,
+  inboxEntry: (tenantId: string, conversationId: string): Key => ({ pk: keys.inboxPartition(tenantId), sk: `C#${safe(conversationId, 'conversation id')}` }),
+  /** Staff connected to the live inbox (TTL), and every staff member seen. */
+  staffPartition: (tenantId: string): string => `${t(tenantId)}#STAFF`,
+  staffConnection: (tenantId: string, connectionId: string): Key => ({ pk: keys.staffPartition(tenantId), sk: `${keys.staffConnectionPrefix}${safe(connectionId, 'connection id')}` }),
+  staffConnectionPrefix: 'CONN#',
+  staffMember: (tenantId: string, sub: string): Key => ({ pk: keys.staffPartition(tenantId), sk: `${keys.staffMemberPrefix}${safe(sub, 'staff id')}` }),
+  staffMemberPrefix: 'MEMBER#',
+  /** E-mails sent without a provider (the local outbox), newest last. */
+  outboxPartition: (tenantId: string): string => `${t(tenantId)}#OUTBOX`,
+  outboxEmail: (tenantId: string, at: string, id: string): Key => ({ pk: keys.outboxPartition(tenantId), sk: `${safe(at, 'time')}#${safe(id, 'e-mail id')}` }),
+  /** Follow-up tasks (callbacks promised when nobody could join). */
+  followUpPartition: (tenantId: string): string => `${t(tenantId)}#FOLLOWUP`,
+  followUp: (tenantId: string, id: string): Key => ({ pk: keys.followUpPartition(tenantId), sk: safe(id, 'follow-up id') }),
+  /** Handoff settings (SLA, canned replies), next to the profile. */
+  handoffSettings: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'SETTINGS#HANDOFF' }),
 } as const;
 
 /** Document chunk ids contain `#` (`doc#3`); within a sort key that is harmless, so only emptiness is refused. */

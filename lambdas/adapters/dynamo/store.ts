@@ -6,24 +6,30 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactGetCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { Passage } from '../../core/answer/passages';
+import { conversationContextSchema, type ConversationContext } from '../../core/answer/context';
+import type { EmbeddedPassage } from '../../core/answer/passages';
 import { randomId } from '../../core/ids';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
-import { badRequest } from '../../core/errors';
+import { badRequest, DomainError } from '../../core/errors';
 import type {
   Clock,
   ConnectionStore,
   ConversationRecord,
   ConversationStore,
   DailyStatsStore,
+  KnowledgeItemStore,
+  KnowledgeSourceChange,
   KnowledgeStore,
   RateLimiter,
   NewMessage,
@@ -59,6 +65,8 @@ const conversationItem = z.object({
   lastMessageAt: z.string(),
   lastMessagePreview: z.string(),
   messageCount: z.number(),
+  // The answering policy's state; an unreadable one is dropped rather than failing the conversation.
+  context: conversationContextSchema.optional().catch(undefined),
 });
 
 const profileItem = z.object({
@@ -85,6 +93,46 @@ const profileItem = z.object({
 });
 
 const passageItem = z.object({ id: z.string(), kind: z.enum(['faq', 'document']), title: z.string(), text: z.string(), sourceId: z.string() });
+
+/**
+ * A passage's embedding is stored beside it, compactly: `vec` is a binary
+ * attribute of float32 little-endian values (2 KB for 512 dimensions), `vecModel`
+ * the model id. The embedded index loads them without re-embedding.
+ */
+const passageVectorItem = z.object({ vec: z.instanceof(Uint8Array), vecModel: z.string() });
+
+function passageAttributes(p: EmbeddedPassage): Record<string, unknown> {
+  const attributes: Record<string, unknown> = { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId };
+  if (p.embedding) {
+    const bytes = new Uint8Array(p.embedding.vector.length * 4);
+    const view = new DataView(bytes.buffer);
+    p.embedding.vector.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    attributes['vec'] = bytes;
+    attributes['vecModel'] = p.embedding.model;
+  }
+  return attributes;
+}
+
+function passageOf(item: Record<string, unknown>): EmbeddedPassage {
+  const passage = passageItem.parse(item);
+  const stored = passageVectorItem.safeParse(item);
+  if (!stored.success || stored.data.vec.byteLength % 4 !== 0) return passage;
+  const { vec, vecModel } = stored.data;
+  const view = new DataView(vec.buffer, vec.byteOffset, vec.byteLength);
+  const vector = new Float32Array(vec.byteLength / 4);
+  for (let i = 0; i < vector.length; i++) vector[i] = view.getFloat32(i * 4, true);
+  return { ...passage, embedding: { model: vecModel, vector } };
+}
+
+/** Chunks written by an admin edit carry their generation; chunks of whole imports have none. */
+const GENERATION = 'generation';
+const generationOf = (item: Record<string, unknown>): string | undefined => z.object({ [GENERATION]: z.string() }).safeParse(item).data?.[GENERATION];
+const documentHeadItem = z.object({ documentId: z.string(), generation: z.string() });
+const itemKey = z.object({ pk: z.string(), sk: z.string() });
+/** DynamoDB's TransactWriteItems limit. */
+const MAX_TRANSACT_ITEMS = 100;
+/** The knowledge-base file is one item; DynamoDB items hold at most 400 KB, keys and attribute names included. */
+const MAX_KB_FILE_BYTES = 390_000;
 
 function toMessageView(item: z.input<typeof messageItem> | MessageItemInput): MessageView {
   return {
@@ -119,7 +167,7 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 }
 
-export class DynamoStore implements TenantStore, KnowledgeStore, ConversationStore, ConnectionStore, DailyStatsStore, RateLimiter {
+export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemStore, ConversationStore, ConnectionStore, DailyStatsStore, RateLimiter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -142,12 +190,29 @@ export class DynamoStore implements TenantStore, KnowledgeStore, ConversationSto
   }
 
   // ---- knowledge -----------------------------------------------------------
+  //
+  // A knowledge base lives in one partition (`T#<tenant>#KB#<n>`): the knowledge-base file as one item, its
+  // passages, and (after admin edits) a head item per edited document naming the document's live chunk
+  // generation. A whole import writes a new partition and switches to it; an admin edit changes one source in
+  // the current partition. Either way `kbVersion` on the profile is bumped in the step that makes the change
+  // visible, and `KBHEAD` names the partition (see keys.kbHead).
 
-  private async currentVersion(tenantId: string): Promise<number> {
-    return (await this.getProfile(tenantId))?.kbVersion ?? 0;
+  /** The knowledge base's version and partition, read together and strongly consistent. */
+  private async currentKb(tenantId: string): Promise<{ version: number; partition: number; hasHead: boolean }> {
+    const out = await this.db.send(
+      new TransactGetCommand({
+        TransactItems: [
+          { Get: { TableName: this.tableName, Key: keys.tenantProfile(tenantId), ProjectionExpression: 'kbVersion' } },
+          { Get: { TableName: this.tableName, Key: keys.kbHead(tenantId) } },
+        ],
+      }),
+    );
+    const version = z.object({ kbVersion: z.number() }).safeParse(out.Responses?.[0]?.Item).data?.kbVersion ?? 0;
+    const head = z.object({ partition: z.number() }).safeParse(out.Responses?.[1]?.Item).data;
+    return { version, partition: head?.partition ?? version, hasHead: head !== undefined };
   }
 
-  private async queryAll(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
+  private async queryAll(pk: string, skPrefix?: string, consistent = false): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -157,6 +222,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, ConversationSto
           KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
           ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':p': skPrefix } : { ':pk': pk },
           ExclusiveStartKey: start,
+          ...(consistent ? { ConsistentRead: true } : {}),
         }),
       );
       items.push(...(out.Items ?? []));
@@ -166,40 +232,64 @@ export class DynamoStore implements TenantStore, KnowledgeStore, ConversationSto
   }
 
   async getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined> {
-    const version = await this.currentVersion(tenantId);
+    return (await this.readKnowledgeBase(tenantId))?.kb;
+  }
+
+  async readKnowledgeBase(tenantId: string): Promise<{ version: number; kb: KnowledgeBase } | undefined> {
+    const { version, partition } = await this.currentKb(tenantId);
     if (version === 0) return undefined;
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.kbItem(tenantId, version, 'BUSINESS') }));
+    // Consistent: an edit reads, changes and writes back this item under a condition on `version`.
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.kbItem(tenantId, partition, 'BUSINESS'), ConsistentRead: true }));
     const body = z.object({ kb: z.string() }).safeParse(out.Item);
     if (!body.success) return undefined;
     // The whole file is kept as one item beside its passages: it is what the admin UI edits and exports.
-    return knowledgeBaseSchema.parse(JSON.parse(body.data.kb));
+    return { version, kb: knowledgeBaseSchema.parse(JSON.parse(body.data.kb)) };
   }
 
-  async listPassages(tenantId: string): Promise<{ version: number; passages: Passage[] }> {
-    const version = await this.currentVersion(tenantId);
+  async listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }> {
+    const { version, partition } = await this.currentKb(tenantId);
     if (version === 0) return { version, passages: [] };
-    const items = await this.queryAll(keys.kbPartition(tenantId, version), 'PASSAGE#');
-    return { version, passages: items.map((item) => passageItem.parse(item)) };
+    const pk = keys.kbPartition(tenantId, partition);
+    // Heads before passages, both consistent: a document switched meanwhile is then seen whole (its new chunks
+    // are all written before its head moves) or, for a moment, not at all; never as a mix of generations.
+    const heads = await this.queryAll(pk, keys.kbDocumentHeadPrefix, true);
+    const items = await this.queryAll(pk, keys.kbPassagePrefix, true);
+    const live = new Map(heads.map((item) => documentHeadItem.parse(item)).map((h) => [h.documentId, h.generation]));
+    const passages = items
+      .map((item) => ({ passage: passageOf(item), generation: generationOf(item) }))
+      // A document chunk is live when it is of its document's live generation (none for whole imports).
+      .filter(({ passage, generation }) => passage.kind !== 'document' || generation === live.get(passage.sourceId))
+      .map(({ passage }) => passage);
+    return { version, passages };
   }
 
-  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly Passage[]): Promise<number> {
-    const previous = await this.currentVersion(tenantId);
-    const version = previous + 1;
+  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
+    const current = await this.currentKb(tenantId);
+    const previous = current.version;
+    // Above both, so the new partition can never be the live one.
+    const version = Math.max(current.version, current.partition) + 1;
     const writes: Record<string, unknown>[] = [
       { ...keys.kbItem(tenantId, version, 'BUSINESS'), kb: JSON.stringify(kb) },
-      ...passages.map((p) => ({ ...keys.kbItem(tenantId, version, 'PASSAGE', p.id), ...p })),
+      ...passages.map((p) => ({ ...keys.kbItem(tenantId, version, 'PASSAGE', p.id), ...passageAttributes(p) })),
     ];
     // Clear anything a failed earlier import may have left in this version's partition.
     await this.deletePartition(keys.kbPartition(tenantId, version));
     for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.tenantProfile(tenantId),
-          UpdateExpression: 'SET kbVersion = :v',
-          ConditionExpression: 'attribute_exists(pk) AND kbVersion = :prev',
-          ExpressionAttributeValues: { ':v': version, ':prev': previous },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.tenantProfile(tenantId),
+                UpdateExpression: 'SET kbVersion = :v',
+                ConditionExpression: 'attribute_exists(pk) AND kbVersion = :prev',
+                ExpressionAttributeValues: { ':v': version, ':prev': previous },
+              },
+            },
+            { Put: { TableName: this.tableName, Item: { ...keys.kbHead(tenantId), partition: version } } },
+          ],
         }),
       );
     } catch (error) {
@@ -207,8 +297,112 @@ export class DynamoStore implements TenantStore, KnowledgeStore, ConversationSto
       if (isConditionFailure(error)) throw new Error('the knowledge base changed during the import; try again');
       throw error;
     }
-    if (previous > 0) await this.deletePartition(keys.kbPartition(tenantId, previous));
+    if (current.partition > 0) await this.deletePartition(keys.kbPartition(tenantId, current.partition));
     return version;
+  }
+
+  /**
+   * One FAQ or document changed in place, in the current partition, with `kbVersion` bumped:
+   * - up to 100 items (the TransactWriteItems limit): the new passages, the removal of the old ones, the
+   *   knowledge-base file and the version, in one transaction;
+   * - a larger document: its chunks are written first under a new generation (invisible: the document's head
+   *   still names the old one), then one transaction switches the head, the file and the version, then the
+   *   old chunks are deleted (already invisible). A failed switch deletes the new chunks again.
+   */
+  async replaceSource(tenantId: string, expectedVersion: number, change: KnowledgeSourceChange): Promise<{ version: number } | 'stale'> {
+    const file = JSON.stringify(change.kb);
+    if (Buffer.byteLength(file, 'utf8') > MAX_KB_FILE_BYTES) {
+      throw new DomainError('payload_too_large', `the knowledge-base file would be larger than ${MAX_KB_FILE_BYTES / 1000} KB; shorten or split documents`);
+    }
+    const { version, partition, hasHead } = await this.currentKb(tenantId);
+    if (version === 0 || version !== expectedVersion) return 'stale';
+    const next = version + 1;
+    const table = this.tableName;
+    const commit: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      { Put: { TableName: table, Item: { ...keys.kbItem(tenantId, partition, 'BUSINESS'), kb: file } } },
+      {
+        Update: {
+          TableName: table,
+          Key: keys.tenantProfile(tenantId),
+          UpdateExpression: 'SET kbVersion = :next',
+          ConditionExpression: 'attribute_exists(pk) AND kbVersion = :expected',
+          ExpressionAttributeValues: { ':next': next, ':expected': expectedVersion },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: table,
+          Key: keys.kbHead(tenantId),
+          ...(hasHead
+            ? { ConditionExpression: '#partition = :partition', ExpressionAttributeNames: { '#partition': 'partition' }, ExpressionAttributeValues: { ':partition': partition } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      },
+    ];
+
+    if (change.kind === 'faq') {
+      const key = keys.kbItem(tenantId, partition, 'PASSAGE', change.sourceId);
+      const passage = change.passages[0];
+      commit.push(passage ? { Put: { TableName: table, Item: { ...key, ...passageAttributes(passage) } } } : { Delete: { TableName: table, Key: key } });
+      return (await this.transact(commit)) ? { version: next } : 'stale';
+    }
+
+    const documentId = change.sourceId;
+    const generation = randomId();
+    const headKey = keys.kbDocumentHead(tenantId, partition, documentId);
+    const old = (await this.queryAll(keys.kbPartition(tenantId, partition), keys.kbChunkPrefix(documentId), true)).map((item) => itemKey.parse(item));
+    const chunks = change.passages.map((p, i) => ({ ...keys.kbChunk(tenantId, partition, documentId, generation, i + 1), ...passageAttributes(p), [GENERATION]: generation }));
+    // A deleted document keeps a head naming a generation no chunk has until its chunks are gone.
+    commit.push({ Put: { TableName: table, Item: { ...headKey, documentId, generation } } });
+
+    if (commit.length + chunks.length + old.length <= MAX_TRANSACT_ITEMS) {
+      commit.push(...chunks.map((Item) => ({ Put: { TableName: table, Item } })), ...old.map((Key) => ({ Delete: { TableName: table, Key } })));
+      if (!(await this.transact(commit))) return 'stale';
+    } else {
+      for (let i = 0; i < chunks.length; i += 25) await this.batchWrite(chunks.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+      let switched = false;
+      try {
+        switched = await this.transact(commit);
+      } finally {
+        if (!switched) await this.deleteKeys(chunks.map((c) => ({ pk: c.pk, sk: c.sk })));
+      }
+      if (!switched) return 'stale';
+      await this.deleteKeys(old);
+    }
+    if (chunks.length === 0) {
+      // Deleted: the head is no longer needed (unless a newer edit of the same document replaced it meanwhile).
+      await this.db
+        .send(
+          new DeleteCommand({
+            TableName: table,
+            Key: headKey,
+            ConditionExpression: 'generation = :g',
+            ExpressionAttributeValues: { ':g': generation },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    }
+    return { version: next };
+  }
+
+  /** Runs a transaction; false when a condition failed or it conflicted with another (nothing was written). */
+  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<boolean> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      const raced = (code: string | undefined): boolean => code === 'ConditionalCheckFailed' || code === 'TransactionConflict';
+      if (error instanceof TransactionCanceledException && (error.CancellationReasons ?? [{ Code: 'ConditionalCheckFailed' }]).some((r) => raced(r.Code))) return false;
+      throw error;
+    }
+  }
+
+  private async deleteKeys(keyList: readonly { pk: string; sk: string }[]): Promise<void> {
+    for (let i = 0; i < keyList.length; i += 25) {
+      await this.batchWrite(keyList.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key: { pk: Key.pk, sk: Key.sk } } })));
+    }
   }
 
   private async deletePartition(pk: string): Promise<void> {
@@ -357,6 +551,19 @@ export class DynamoStore implements TenantStore, KnowledgeStore, ConversationSto
       throw error;
     }
     return { message: toMessageView(item), duplicate: false };
+  }
+
+  async updateConversationContext(tenantId: string, conversationId: string, context: ConversationContext): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.conversation(tenantId, conversationId),
+        UpdateExpression: 'SET #context = :context',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#context': 'context' },
+        ExpressionAttributeValues: { ':context': conversationContextSchema.parse(context) },
+      }),
+    );
   }
 
   private async findByClientId(tenantId: string, conversationId: string, clientId: string): Promise<MessageView | undefined> {

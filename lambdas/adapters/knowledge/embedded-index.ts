@@ -1,44 +1,195 @@
 /**
- * The embedded knowledge index: the tenant's passages are loaded from the
- * knowledge store and indexed in memory, cached per tenant and knowledge-base
- * version. It serves the local cloud and small tenants that choose
- * `vectorStore: embedded` to avoid OpenSearch Serverless's standing cost.
+ * The embedded knowledge index: the tenant's passages (and their stored
+ * embeddings) are loaded from the knowledge store and indexed in memory —
+ * BM25F postings plus a Float32Array matrix of unit vectors — and cached per
+ * tenant and knowledge-base version. A question is embedded once and searched
+ * with the hybrid ranking of core/answer/hybrid.ts. It serves the local cloud
+ * and small tenants that choose `vectorStore: embedded` to avoid OpenSearch
+ * Serverless's standing cost.
+ *
+ * Passages stored without an embedding of the embedder's model (imported before
+ * embeddings were stored, or by another model) are embedded in the background
+ * (BM25 alone answers meanwhile); a new version reuses the vectors of the
+ * passages that did not change, so an admin edit costs the edited passages
+ * only. If embedding fails, search carries on with BM25 alone and `onDegraded`
+ * is told once.
  */
-import { Bm25Index } from '../../core/answer/bm25';
-import type { KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
+import { DenseMatrix, embedPassages, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
+import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
+import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
+import { useLiteEmbedder } from '../embeddings/use-lite';
+
+export interface EmbeddedKnowledgeIndexOptions {
+  /**
+   * The sentence embedder of the semantic half; `null` for BM25 alone.
+   * @default the process-wide USE-lite embedder (offline, English)
+   */
+  readonly embedder?: Embedder | null;
+  /** @default DEFAULT_FUSION */
+  readonly fusion?: FusionOptions;
+  /** Tenants whose index is kept in memory, least recently used evicted first. @default 32 */
+  readonly maxTenants?: number;
+  /** Told (once per process) when embeddings failed and search fell back to BM25 alone. */
+  readonly onDegraded?: (error: unknown) => void;
+  /**
+   * Passages stored without a vector: embed them in the `background` (answering with BM25 alone meanwhile) or
+   * while the question waits (`blocking`).
+   * @default 'background'
+   */
+  readonly embedMissing?: 'background' | 'blocking';
+}
 
 interface CachedIndex {
   readonly version: number;
-  readonly index: Bm25Index;
+  readonly index: HybridIndex;
+  /** Vectors this index made itself (passages stored without one), by passage content: reused by the next version. */
+  readonly made: ReadonlyMap<string, Float32Array>;
 }
+
+const contentKey = (p: EmbeddedPassage): string => JSON.stringify([p.id, p.title, p.text]);
+
+interface VectorPlan {
+  readonly embedder: Embedder | null;
+  readonly passages: readonly EmbeddedPassage[];
+  /** Vectors this index made (carried over, then completed). */
+  readonly made: Map<string, Float32Array>;
+  readonly missing: readonly EmbeddedPassage[];
+  readonly stored: (p: EmbeddedPassage) => Float32Array | undefined;
+}
+
+/** Questions repeat (quick replies, FAQs): their embeddings are kept, least recently used evicted first. */
+const QUERY_CACHE_SIZE = 512;
 
 export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
   private readonly cache = new Map<string, CachedIndex>();
   private readonly loading = new Map<string, Promise<CachedIndex>>();
+  private readonly background = new Map<string, Promise<void>>();
+  private readonly queryVectors = new Map<string, Float32Array>();
+  private readonly embedder: Embedder | null;
+  private degraded = false;
 
-  constructor(private readonly store: KnowledgeStore & TenantStore) {}
+  constructor(
+    private readonly store: KnowledgeStore & TenantStore,
+    private readonly options: EmbeddedKnowledgeIndexOptions = {},
+  ) {
+    this.embedder = options.embedder === undefined ? useLiteEmbedder() : options.embedder;
+  }
 
   async search(tenantId: string, query: string, k: number): Promise<RetrievedPassage[]> {
     const index = await this.indexFor(tenantId);
-    return index.search(query, k);
+    if (index.size === 0 || k <= 0) return [];
+    const vector = index.dimensions === undefined ? undefined : await this.queryVector(query);
+    return index.search(query, vector, k);
   }
 
-  private async indexFor(tenantId: string): Promise<Bm25Index> {
+  /** The question's embedding, or undefined (BM25 alone) when there is no embedder or it failed. */
+  private async queryVector(query: string): Promise<Float32Array | undefined> {
+    if (!this.embedder || !embedsLanguageOf(this.embedder, query)) return undefined;
+    const cached = this.queryVectors.get(query);
+    if (cached) {
+      this.queryVectors.delete(query);
+      this.queryVectors.set(query, cached);
+      return cached;
+    }
+    try {
+      const [vector] = await this.embedder.embed([query]);
+      if (!vector) return undefined;
+      const v = Float32Array.from(vector);
+      this.queryVectors.set(query, v);
+      if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value ?? '');
+      return v;
+    } catch (error) {
+      this.degrade(error);
+      return undefined;
+    }
+  }
+
+  private async indexFor(tenantId: string): Promise<HybridIndex> {
     const version = (await this.store.getProfile(tenantId))?.kbVersion ?? 0;
     const cached = this.cache.get(tenantId);
-    if (cached && cached.version === version) return cached.index;
+    if (cached && cached.version === version) {
+      this.cache.delete(tenantId);
+      this.cache.set(tenantId, cached);
+      return cached.index;
+    }
     let pending = this.loading.get(tenantId);
     if (!pending) {
-      pending = this.store
-        .listPassages(tenantId)
-        .then(({ version: loaded, passages }) => {
-          const entry = { version: loaded, index: new Bm25Index(passages) };
-          this.cache.set(tenantId, entry);
-          return entry;
-        })
-        .finally(() => this.loading.delete(tenantId));
+      pending = this.load(tenantId).finally(() => this.loading.delete(tenantId));
       this.loading.set(tenantId, pending);
     }
     return (await pending).index;
+  }
+
+  /** Resolves when the tenant's index has finished embedding the passages it had to embed itself (tests, warm-up). */
+  async settled(tenantId: string): Promise<void> {
+    await this.loading.get(tenantId);
+    await this.background.get(tenantId);
+  }
+
+  private async load(tenantId: string): Promise<CachedIndex> {
+    const { version, passages } = await this.store.listPassages(tenantId);
+    const plain = passages.map(plainPassage);
+    const plan = this.plan(passages, this.cache.get(tenantId)?.made);
+    if (plan.missing.length === 0 || this.options.embedMissing === 'blocking') {
+      return this.put(tenantId, version, plain, await this.complete(plan), plan.made);
+    }
+    // BM25 now; hybrid as soon as the missing passages are embedded (never hold an answer on a whole knowledge base).
+    const entry = this.put(tenantId, version, plain, undefined, plan.made);
+    const job = this.complete(plan).then((vectors) => {
+      if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors, plan.made);
+    });
+    this.background.set(tenantId, job);
+    void job.finally(() => {
+      if (this.background.get(tenantId) === job) this.background.delete(tenantId);
+    });
+    return entry;
+  }
+
+  private put(tenantId: string, version: number, passages: readonly Passage[], vectors: DenseMatrix | undefined, made: ReadonlyMap<string, Float32Array>): CachedIndex {
+    const entry: CachedIndex = { version, index: new HybridIndex(passages, vectors, { fusion: this.options.fusion }), made };
+    this.cache.delete(tenantId);
+    this.cache.set(tenantId, entry);
+    while (this.cache.size > (this.options.maxTenants ?? 32)) this.cache.delete(this.cache.keys().next().value ?? '');
+    return entry;
+  }
+
+  /**
+   * Where each passage's vector comes from: stored with it (of the embedder's model), made by this index for
+   * an earlier version of the unchanged passage, or still missing.
+   */
+  private plan(passages: readonly EmbeddedPassage[], earlier: ReadonlyMap<string, Float32Array> = new Map()): VectorPlan {
+    const embedder = this.embedder;
+    const made = new Map<string, Float32Array>();
+    if (!embedder || passages.length === 0) return { embedder: null, passages, made, missing: [], stored: () => undefined };
+    const model = passageEmbeddingModel(embedder);
+    const stored = (p: EmbeddedPassage): Float32Array | undefined =>
+      p.embedding && p.embedding.model === model && p.embedding.vector.length === embedder.dimensions ? p.embedding.vector : undefined;
+    for (const p of passages) {
+      const again = stored(p) ? undefined : earlier.get(contentKey(p));
+      if (again) made.set(contentKey(p), again);
+    }
+    return { embedder, passages, made, missing: passages.filter((p) => !stored(p) && !made.has(contentKey(p))), stored };
+  }
+
+  /** Embeds what the plan misses (adding it to `made`) and builds the matrix; undefined means BM25 alone. */
+  private async complete(plan: VectorPlan): Promise<DenseMatrix | undefined> {
+    const { embedder } = plan;
+    if (!embedder) return undefined;
+    try {
+      for (const p of await embedPassages(embedder, plan.missing)) if (p.embedding) plan.made.set(contentKey(p), p.embedding.vector);
+      return new DenseMatrix(
+        plan.passages.map((p) => plan.stored(p) ?? plan.made.get(contentKey(p)) ?? []),
+        embedder.dimensions,
+      );
+    } catch (error) {
+      this.degrade(error);
+      return undefined;
+    }
+  }
+
+  private degrade(error: unknown): void {
+    if (this.degraded) return;
+    this.degraded = true;
+    (this.options.onDegraded ?? ((e: unknown) => console.warn('embedded knowledge index: embeddings unavailable, searching with BM25 alone', e)))(error);
   }
 }

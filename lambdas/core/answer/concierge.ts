@@ -1,12 +1,33 @@
 /**
- * The concierge's answering policy: small talk gets a short reply; a question
- * is answered only from retrieved passages, with their sources; below the
- * confidence bar the concierge says it does not know and offers a person.
+ * The concierge's answering policy (NLU → policy → retrieve → answer → guard):
+ * - greeting / thanks / goodbye get a short reply;
+ * - a question (or anything the classifier is unsure of) is answered only from
+ *   retrieved passages, with their sources; below the confidence bar the
+ *   concierge says so and offers a person, and after two unanswered questions
+ *   in a row it offers the handoff outright;
+ * - follow-ups ("how much is it?") borrow the topic of the conversation;
+ * - `human` asks for a person (the caller publishes `handoff.requested`), and a
+ *   "yes" to an offered handoff does the same;
+ * - booking intents get the services, prices and how to book until the
+ *   booking flow exists — never availability, never a made-up price;
+ * - everything leaves through the output guard (plain text, no secrets).
+ * Customer text is only ever data here: it is never concatenated into
+ * instructions, so "ignore previous instructions" is just an unanswerable question.
  */
+import type { Service } from '../knowledge-base';
+import type { ConversationContext } from './context';
+import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
+import { glossQuery, translateQuery } from '../nlu/glossary';
+import { understand, type Intent, type Understanding, type WhenEntity } from '../nlu/index';
 import type { KnowledgeIndex, LanguageModel, RetrievedPassage } from '../ports';
 import type { QuickReply, SourceRef } from '../protocol';
+import { leaksSecrets, plainText } from './guard';
 import { detectLanguage, strings, type ReplyLanguage } from './language';
-import { words } from './text';
+import { terms, words } from './text';
+
+export type AnswerKind = 'small_talk' | 'answer' | 'unknown' | 'handoff' | 'booking' | 'complaint';
+
+export { conversationContextSchema, type ConversationContext } from './context';
 
 export interface Answer {
   readonly text: string;
@@ -16,63 +37,317 @@ export interface Answer {
   readonly sources: readonly SourceRef[];
   readonly quickReplies?: readonly QuickReply[];
   readonly lang: ReplyLanguage;
-  readonly kind: 'small_talk' | 'answer' | 'unknown';
+  readonly kind: AnswerKind;
+  /** What the customer wanted, as the NLU understood it. */
+  readonly intent: Intent;
+  /** True when the reply offers a person (or hands over to one). */
+  readonly handoffOffered: boolean;
+  /** True when the customer asked for a person: the caller publishes `handoff.requested`. */
+  readonly handoffRequested: boolean;
+  /** Entities found (ids and times only: no contact details, so this is safe to log and publish). */
+  readonly entities: { readonly service?: string; readonly staff?: string; readonly when?: WhenEntity };
+  /** The conversation state after this turn, for the caller to store. */
+  readonly context: ConversationContext;
 }
 
 export interface AnswerDeps {
   readonly index: KnowledgeIndex;
   readonly model: LanguageModel;
+  /** Services, staff, hours and FAQ questions; without it intents come from the base model and there are no catalogue entities. */
+  readonly catalogue?: CatalogueSource;
+  readonly now?: () => Date;
+}
+
+export interface AnswerInput {
+  readonly tenantId: string;
+  readonly businessName: string;
+  readonly question: string;
+  readonly langHint?: string;
+  /** Earlier turns, oldest first (passed on to the language model for follow-ups). */
+  readonly history?: readonly { readonly role: 'customer' | 'bot' | 'agent'; readonly text: string }[];
+  readonly context?: ConversationContext;
+  /** The tenant's current kbVersion, so cached models are reused without a read. */
+  readonly kbVersion?: number;
 }
 
 /** Below this share of the question's information found in the best passage, we do not answer. */
 export const MIN_COVERAGE = 0.5;
+/**
+ * With embeddings, the passage must also be this similar to the question. 0.45 is the median
+ * similarity of the best *wrong* passage on StackFAQ with USE-lite (the right one's is 0.62): public
+ * evidence, not a figure tuned on our own eval set. Safety first: a lexical match on "how much" is
+ * not an answer to "how much is an implant?".
+ */
+export const MIN_SIMILARITY = 0.45;
+/** A passage as similar as a typical right one (StackFAQ's median for USE-lite) may cover less of the wording. */
+export const STRONG_SIMILARITY = 0.62;
+export const MIN_COVERAGE_WHEN_SIMILAR = 0.4;
 
-const SMALL_TALK: readonly { kind: 'greeting' | 'thanks' | 'goodbye'; re: RegExp }[] = [
-  { kind: 'greeting', re: /^(hi|hello|hey|hiya|good (morning|afternoon|evening)|hola|buenos dias|buenas( tardes| noches)?)$/ },
-  { kind: 'thanks', re: /^((many )?thanks( a lot| so much)?|thank you( so much| very much)?|cheers|ty|gracias|muchas gracias|mil gracias)$/ },
-  { kind: 'goodbye', re: /^(bye|goodbye|see you|see ya|adios|hasta luego|chao|ciao)$/ },
-];
-
-function smallTalk(text: string): 'greeting' | 'thanks' | 'goodbye' | undefined {
-  const normalised = words(text).join(' ');
-  return SMALL_TALK.find((s) => s.re.test(normalised))?.kind;
+/**
+ * The answering bar: enough of the question covered and, when the search used embeddings, semantically
+ * close enough. A passage without a similarity in a list where others have one was found lexically
+ * only (outside the semantic candidates): it counts as dissimilar, not as "no embeddings".
+ */
+export function confident(hit: RetrievedPassage | undefined, list: readonly RetrievedPassage[] = hit ? [hit] : []): hit is RetrievedPassage {
+  if (hit === undefined) return false;
+  const semantic = hit.similarity !== undefined || list.some((h) => h.similarity !== undefined);
+  if (!semantic) return hit.coverage >= MIN_COVERAGE;
+  const similarity = hit.similarity ?? 0;
+  return (hit.coverage >= MIN_COVERAGE && similarity >= MIN_SIMILARITY) || (hit.coverage >= MIN_COVERAGE_WHEN_SIMILAR && similarity >= STRONG_SIMILARITY);
 }
+/** Unanswered questions in a row after which the handoff is offered outright. */
+export const UNANSWERED_BEFORE_HANDOFF = 2;
 
 function confidenceOf(top: RetrievedPassage, second: RetrievedPassage | undefined): number {
   const margin = second ? Math.min(1, (top.score - second.score) / Math.max(top.score, 1e-9)) : 1;
   return Math.round(Math.min(1, top.coverage * (0.75 + 0.25 * margin)) * 1000) / 1000;
 }
 
-export async function answerQuestion(
-  deps: AnswerDeps,
-  input: { tenantId: string; businessName: string; question: string; langHint?: string },
-): Promise<Answer> {
-  const lang = detectLanguage(input.question, input.langHint);
+/** "how much is it?", "and for children?", "¿y cuánto cuesta?": the message points back at the conversation's topic. */
+function pointsBack(text: string): boolean {
+  const ws = words(text);
+  if (ws.length === 0 || ws.length > 9) return false;
+  return /^(?:and|also|what about|how about|y|e|tambien|que tal)\b/.test(ws.join(' ')) || ws.some((w) => ['it', 'that', 'this', 'they', 'them', 'those', 'one', 'eso', 'esto', 'ese', 'esa', 'lo'].includes(w));
+}
+
+function money(cents: number, currency: string, locale: string): string {
+  const formatted = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: cents % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 }).format(cents / 100);
+  return formatted.replace(/[\u00a0\u202f]/g, ' '); // "80 €" with a plain space: SMS and search-friendly
+}
+
+function describeWhen(when: WhenEntity, lang: ReplyLanguage): string | undefined {
   const s = strings(lang);
-  const talk = smallTalk(input.question);
-  if (talk) {
-    const text = talk === 'greeting' ? s.greeting(input.businessName) : talk === 'thanks' ? s.thanks : s.goodbye;
-    return { text, answered: true, confidence: 1, sources: [], lang, kind: 'small_talk' };
+  const day = when.date
+    ? new Intl.DateTimeFormat(s.locale, { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${when.date}T12:00:00Z`))
+    : undefined;
+  const time = when.start ? (when.end ? s.between(when.start, when.end) : when.approximate ? s.around(when.start) : s.at(when.start)) : undefined;
+  const parts = [day, time].filter(Boolean);
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+function serviceLine(service: Service, lang: ReplyLanguage): string {
+  const s = strings(lang);
+  return s.serviceLine(
+    service.name,
+    money(service.priceCents, service.currency, s.locale),
+    service.durationMinutes,
+    service.depositCents > 0 ? money(service.depositCents, service.currency, s.locale) : undefined,
+  );
+}
+
+interface Retrieved {
+  readonly hits: RetrievedPassage[];
+  readonly query: string;
+}
+
+async function retrieve(deps: AnswerDeps, tenantId: string, text: string, lang: ReplyLanguage): Promise<Retrieved> {
+  // A Spanish question may meet an English knowledge base: its word-by-word English rendering is
+  // searched first, then its English keywords, then the question as written; the first confident
+  // result wins (most Spanish questions need one or two searches).
+  const queries = lang === 'es' ? [...new Set([translateQuery(text), glossQuery(text), text].filter((q) => q.trim().length > 0))] : [text];
+  const tried: Retrieved[] = [];
+  for (const query of queries) {
+    const hits = await deps.index.search(tenantId, query, 5);
+    if (confident(hits[0], hits)) return { hits, query };
+    tried.push({ hits, query });
+  }
+  // None confident: the one that came closest, for the "did you mean" suggestions.
+  return tried.reduce<Retrieved>((a, b) => ((b.hits[0]?.coverage ?? 0) > (a.hits[0]?.coverage ?? 0) ? b : a), { hits: [], query: text });
+}
+
+/**
+ * "Did you mean…?": FAQ questions close to an unanswered question, offered as quick replies (never
+ * as an answer) so the customer can pick one; only when they are in the customer's language.
+ */
+function suggestions(hits: readonly RetrievedPassage[], intent: Intent, lang: ReplyLanguage): QuickReply[] {
+  if (intent === 'out_of_scope') return [];
+  return hits
+    .filter((h) => h.passage.kind === 'faq' && h.coverage >= 0.3 && (h.similarity === undefined || h.similarity >= 0.35))
+    .filter((h) => detectLanguage(h.passage.title, 'en') === lang)
+    .slice(0, 2)
+    .map((h) => ({ label: plainText(h.passage.title).slice(0, 80), text: plainText(h.passage.title) }));
+}
+
+function offerPerson(lang: ReplyLanguage): QuickReply[] {
+  const s = strings(lang);
+  return [{ label: s.talkToPerson, text: s.talkToPersonText }];
+}
+
+export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): Promise<Answer> {
+  // Markup in a customer message is noise to understanding and search ("<script>…</script> what are your hours").
+  const input: AnswerInput = { ...rawInput, question: plainText(rawInput.question) || rawInput.question };
+  const now = deps.now?.() ?? new Date();
+  const context = input.context ?? {};
+  const catalogue: TenantCatalogue | undefined = deps.catalogue ? await deps.catalogue.catalogue(input.tenantId, input.kbVersion) : undefined;
+  const u: Understanding = understand({
+    tenantId: input.tenantId,
+    text: input.question,
+    ...((context.lang ?? input.langHint) ? { langHint: context.lang ?? input.langHint } : {}),
+    ...(catalogue ? { catalogue } : {}),
+    now,
+  });
+  const lang = u.lang;
+  const s = strings(lang);
+  const business = plainText(input.businessName);
+  const entities = { ...(u.service ? { service: u.service.id } : {}), ...(u.staff ? { staff: u.staff.id } : {}), ...(u.when ? { when: u.when } : {}) };
+  const base = { lang, intent: u.intent, entities, handoffRequested: false };
+  const streak = context.unansweredStreak ?? 0;
+  const keep = (patch: Partial<ConversationContext>): ConversationContext => {
+    const next: ConversationContext = { ...context, lang, ...(u.service ? { lastServiceId: u.service.id } : {}), ...patch };
+    if (patch.pendingOffer === undefined) {
+      const { pendingOffer: _dropped, ...rest } = next;
+      return rest;
+    }
+    return next;
+  };
+  const reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }): Answer => guard({ ...base, ...a }, s.dontKnow(business));
+
+  const handoff = (): Answer =>
+    reply({ text: s.handoffRequested(business), answered: true, confidence: 1, sources: [], kind: 'handoff', handoffOffered: true, handoffRequested: true, context: keep({ unansweredStreak: 0 }) });
+
+  switch (u.intent) {
+    case 'greeting':
+      return reply({ text: s.greeting(business), answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
+    case 'thanks':
+      return reply({ text: s.thanks, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
+    case 'goodbye':
+      return reply({ text: s.goodbye, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
+    case 'human':
+      return handoff();
+    case 'affirm':
+      if (context.pendingOffer === 'handoff') return handoff();
+      return reply({ text: s.affirmNoOffer, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
+    case 'deny':
+      return reply({ text: s.denyOffer, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
+    case 'complaint':
+      return reply({
+        text: s.complaint(business),
+        answered: true,
+        confidence: 1,
+        sources: [],
+        quickReplies: [{ label: s.yes, text: s.talkToPersonText }, { label: s.no, text: s.no }],
+        kind: 'complaint',
+        handoffOffered: true,
+        context: keep({ pendingOffer: 'handoff' }),
+      });
+    case 'book':
+    case 'reschedule':
+    case 'cancel':
+    case 'my_bookings':
+      return bookingFallback(deps, input, u, catalogue, reply, keep);
+    case 'question':
+    case 'out_of_scope':
+      break;
   }
 
-  const hits = await deps.index.search(input.tenantId, input.question, 5);
-  const top = hits[0];
-  if (!top || top.coverage < MIN_COVERAGE) {
-    return {
-      text: s.dontKnow(input.businessName),
-      answered: false,
-      confidence: top ? confidenceOf(top, hits[1]) : 0,
-      sources: [],
-      quickReplies: [{ label: s.talkToPerson, text: s.talkToPersonText }],
-      lang,
-      kind: 'unknown',
-    };
+  // A question: retrieve, with the conversation's topic when it is a follow-up. A message that points
+  // back ("how much is it?") is searched with the topic only: alone it is too vague to answer safely.
+  // A very short one ("parking?") is searched as it is first, then with the topic.
+  const lastService = catalogue?.services.find((sv) => sv.id === context.lastServiceId);
+  const topic = u.service ? undefined : (lastService?.name ?? context.lastTopic);
+  const backRef = topic !== undefined && pointsBack(input.question);
+  const followUp = backRef || (topic !== undefined && terms(input.question).length <= 1);
+  let found = await retrieve(deps, input.tenantId, backRef ? `${input.question} ${topic}` : input.question, lang);
+  if (!backRef && followUp && !confident(found.hits[0], found.hits)) {
+    const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang);
+    if (confident(withTopic.hits[0], withTopic.hits)) found = withTopic;
   }
-  const usable = hits.filter((h) => h.coverage >= MIN_COVERAGE && h.score >= top.score * 0.6).slice(0, 3);
-  const composed = await deps.model.compose({ question: input.question, lang, businessName: input.businessName, passages: usable });
+  const top = found.hits[0];
+  const unanswered = (): Answer => {
+    const nextStreak = streak + 1;
+    const text = nextStreak >= UNANSWERED_BEFORE_HANDOFF ? s.stillUnanswered(business) : u.intent === 'out_of_scope' ? s.outOfScope(business) : s.dontKnow(business);
+    return reply({
+      text,
+      answered: false,
+      confidence: top ? confidenceOf(top, found.hits[1]) : 0,
+      sources: [],
+      quickReplies:
+        nextStreak >= UNANSWERED_BEFORE_HANDOFF
+          ? [{ label: s.yes, text: s.talkToPersonText }, { label: s.no, text: s.no }]
+          : [...offerPerson(lang), ...suggestions(found.hits, u.intent, lang)],
+      kind: 'unknown',
+      handoffOffered: true,
+      context: keep({ unansweredStreak: nextStreak, pendingOffer: 'handoff' }),
+    });
+  };
+  if (!confident(top, found.hits)) return unanswered();
+  const usable = found.hits.filter((h) => confident(h, found.hits) && h.score >= top.score * 0.6).slice(0, 3);
+  const composed = await deps.model.compose({
+    question: input.question,
+    lang,
+    businessName: business,
+    passages: usable,
+    ...(found.query !== input.question ? { searchQuery: found.query } : {}),
+    ...(input.history ? { history: input.history } : {}),
+  });
   const used = new Set(composed.usedPassageIds);
-  const sources: SourceRef[] = usable
-    .filter((h) => used.has(h.passage.id))
-    .map((h) => ({ id: h.passage.id, title: h.passage.title, kind: h.passage.kind }));
-  return { text: composed.text, answered: true, confidence: confidenceOf(top, hits[1]), sources, lang, kind: 'answer' };
+  const sources: SourceRef[] = usable.filter((h) => used.has(h.passage.id)).map((h) => ({ id: h.passage.id, title: h.passage.title, kind: h.passage.kind }));
+  // A language model that found no answer in the passages cites none: that is an unanswered question.
+  if (sources.length === 0) return unanswered();
+  return reply({
+    text: composed.text,
+    answered: true,
+    confidence: confidenceOf(top, found.hits[1]),
+    sources,
+    kind: 'answer',
+    handoffOffered: false,
+    context: keep({ unansweredStreak: 0, lastTopic: found.query.slice(0, 300), ...(!u.service && lastService && followUp ? { lastServiceId: lastService.id } : {}) }),
+  });
+}
+
+type Reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }) => Answer;
+
+/** Until the booking flow exists: what the service costs, what was asked for, and how to book — never availability. */
+async function bookingFallback(
+  deps: AnswerDeps,
+  input: AnswerInput,
+  u: Understanding,
+  catalogue: TenantCatalogue | undefined,
+  reply: Reply,
+  keep: (patch: Partial<ConversationContext>) => ConversationContext,
+): Promise<Answer> {
+  const lang = u.lang;
+  const s = strings(lang);
+  const lines: string[] = [];
+  let sources: SourceRef[] = [];
+  const phone = catalogue?.business.phone;
+  const email = catalogue?.business.email;
+  if (u.intent === 'book') {
+    lines.push(s.bookingIntro);
+    const service = catalogue?.services.find((sv) => sv.id === u.service?.id);
+    if (service) lines.push(serviceLine(service, lang));
+    else if (catalogue && catalogue.services.length > 0) {
+      lines.push(s.servicesList, ...catalogue.services.slice(0, 8).map((sv) => `- ${serviceLine(sv, lang)}`));
+    }
+    const member = catalogue?.staff.find((m) => m.id === u.staff?.id);
+    if (member) lines.push(s.withStaff(member.name));
+    const when = u.when ? describeWhen(u.when, lang) : undefined;
+    if (when) lines.push(s.noted(when));
+    if (phone && email) lines.push(s.howToBook(phone, email));
+  } else {
+    lines.push(u.intent === 'my_bookings' ? s.myBookingsIntro : s.changeIntro);
+    // The tenant's own policy on changes and cancellations, when its knowledge base has one.
+    if (u.intent !== 'my_bookings') {
+      const policyQuery = u.intent === 'cancel' ? 'cancel appointment cancellation policy notice' : 'change move appointment time notice';
+      const hits = await deps.index.search(input.tenantId, policyQuery, 3);
+      const top = hits[0];
+      if (top && top.coverage >= MIN_COVERAGE) {
+        // The query is ours (policy words), so lexical coverage alone is the right bar here.
+        const composed = await deps.model.compose({ question: policyQuery, lang, businessName: input.businessName, passages: [top] });
+        lines.push(composed.text);
+        sources = [{ id: top.passage.id, title: top.passage.title, kind: top.passage.kind }].filter((src) => composed.usedPassageIds.includes(src.id));
+      }
+    }
+    if (phone && email) lines.push(u.intent === 'my_bookings' ? s.howToCheck(phone, email) : s.howToChange(phone, email));
+  }
+  return reply({ text: lines.join('\n'), answered: true, confidence: 1, sources, kind: 'booking', handoffOffered: false, context: keep({ unansweredStreak: 0 }) });
+}
+
+/** Every reply passes here: plain text only, and nothing that must not leave the system. */
+function guard(answer: Answer, fallback: string): Answer {
+  const text = plainText(answer.text);
+  if (leaksSecrets(text)) {
+    return { ...answer, text: plainText(fallback), answered: false, sources: [], kind: 'unknown', handoffOffered: true, quickReplies: offerPerson(answer.lang) };
+  }
+  return { ...answer, text };
 }

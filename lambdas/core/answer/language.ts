@@ -1,52 +1,90 @@
 /**
- * Language detection between the languages we write replies in (en, es), and
- * the system strings the concierge says in each.
+ * What the concierge says in its own words, in each reply language (en, es):
+ * greetings, "I don't know", handoff and booking notices. Language detection
+ * lives in ../nlu/language.ts and is re-exported here for existing callers.
  */
-import { words } from './text';
+import { detectLanguage, type ReplyLanguage } from '../nlu/language';
 
-const SPANISH_MARKERS = new Set(
-  'el la los las que de del por para con una uno es estan esta hay tienen tiene hola gracias cuanto cuanta cuesta donde cuando como puedo quiero quisiera necesito horario aparcamiento aparcar cita precio precios abierto abren cierran usted ustedes vosotros buenos buenas dias tardes noches adios si claro muchas'.split(' '),
-);
-const ENGLISH_MARKERS = new Set(
-  'the is are do does you your what when where how can have has hello hi thanks thank please my i an open close price much book appointment parking yes no'.split(' '),
-);
+export { detectLanguage, type ReplyLanguage };
 
-export type ReplyLanguage = 'en' | 'es';
+const EN = {
+  locale: 'en-IE',
+  dontKnow: (business: string) => `I'm not sure about that, and I'd rather not guess. Would you like me to connect you with someone from ${business}?`,
+  outOfScope: (business: string) =>
+    `I'm not sure I can help with that: I can only answer questions about ${business}, such as our services, prices, opening hours and appointments. If you need something else from us, I can connect you with a person.`,
+  stillUnanswered: (business: string) =>
+    `I'm sorry, I haven't been able to answer your last questions. Shall I ask someone from ${business} to help you? They'll reply here.`,
+  talkToPerson: 'Talk to a person',
+  talkToPersonText: "I'd like to talk to a person",
+  yes: 'Yes, please',
+  no: 'No, thanks',
+  greeting: (business: string) => `Hello! I'm the ${business} concierge. Ask me about our services, prices, opening hours or anything else.`,
+  thanks: "You're welcome! Is there anything else I can help with?",
+  goodbye: 'Thanks for getting in touch. Have a lovely day!',
+  affirmNoOffer: 'Great. What else can I help you with?',
+  denyOffer: 'No problem. Is there anything else I can help with?',
+  handoffRequested: (business: string) =>
+    `I've asked a member of the ${business} team to take over this conversation. They'll get back to you here as soon as they can, so feel free to leave any details in the meantime.`,
+  complaint: (business: string) =>
+    `I'm really sorry to hear that. I'd like a person from ${business} to look into it properly. Shall I pass this conversation to a member of the team?`,
+  kbInOtherLanguage: '',
+  bookingIntro: "I can't book appointments in this chat yet, but here's what you need to know.",
+  changeIntro: "I can't change or cancel bookings in this chat yet.",
+  myBookingsIntro: "I can't look up bookings in this chat yet.",
+  servicesList: 'Our services:',
+  serviceLine: (name: string, price: string, minutes: number, deposit?: string) =>
+    `${name}: ${price}, about ${minutes} minutes${deposit ? ` (a ${deposit} deposit secures the booking)` : ''}.`,
+  withStaff: (name: string) => `You asked for ${name}; the team will do their best to arrange it.`,
+  noted: (when: string) => `You'd like ${when}: I can't check availability here, so the team will confirm what's free.`,
+  howToBook: (phone: string, email: string) => `To book, call us on ${phone} or email ${email}.`,
+  howToChange: (phone: string, email: string) => `Please call us on ${phone} or email ${email} and the team will sort it out for you.`,
+  howToCheck: (phone: string, email: string) => `Call us on ${phone} or email ${email} and the team will confirm your appointment.`,
+  between: (a: string, b: string) => `between ${a} and ${b}`,
+  at: (t: string) => `at ${t}`,
+  around: (t: string) => `around ${t}`,
+};
 
-/** Picks en or es from the text; falls back to the hint (browser / tenant language) when the text says too little. */
-export function detectLanguage(text: string, hint?: string): ReplyLanguage {
-  const ws = words(text);
-  let es = /[ñ¿¡áéíóú]/i.test(text) ? 2 : 0;
-  let en = 0;
-  for (const w of ws) {
-    if (SPANISH_MARKERS.has(w)) es += 1;
-    if (ENGLISH_MARKERS.has(w)) en += 1;
-  }
-  if (es > en) return 'es';
-  if (en > es) return 'en';
-  return hint?.startsWith('es') ? 'es' : 'en';
-}
+type Strings = typeof EN;
 
-const STRINGS = {
-  en: {
-    dontKnow: (business: string) =>
-      `I'm not sure about that, and I'd rather not guess. Would you like me to connect you with someone from ${business}?`,
-    talkToPerson: 'Talk to a person',
-    talkToPersonText: "I'd like to talk to a person",
-    greeting: (business: string) => `Hello! I'm the ${business} concierge. Ask me about our services, prices, opening hours or anything else.`,
-    thanks: "You're welcome! Is there anything else I can help with?",
-    goodbye: 'Thanks for getting in touch. Have a lovely day!',
-  },
-  es: {
-    dontKnow: (business: string) => `No estoy seguro de eso y prefiero no adivinar. ¿Quiere que le ponga en contacto con alguien de ${business}?`,
-    talkToPerson: 'Hablar con una persona',
-    talkToPersonText: 'Quiero hablar con una persona',
-    greeting: (business: string) => `¡Hola! Soy el asistente de ${business}. Pregúnteme por nuestros servicios, precios, horarios o lo que necesite.`,
-    thanks: '¡De nada! ¿Puedo ayudarle con algo más?',
-    goodbye: 'Gracias por escribirnos. ¡Que tenga un buen día!',
-  },
-} as const;
+const ES: Strings = {
+  locale: 'es-ES',
+  dontKnow: (business) => `No estoy seguro de eso y prefiero no adivinar. ¿Quiere que le ponga en contacto con alguien de ${business}?`,
+  outOfScope: (business) =>
+    `No estoy seguro de poder ayudarle con eso: solo puedo responder preguntas sobre ${business}, como nuestros servicios, precios, horarios y citas. Si necesita otra cosa de nosotros, puedo ponerle en contacto con una persona.`,
+  stillUnanswered: (business) =>
+    `Lo siento, no he podido responder a sus últimas preguntas. ¿Quiere que le pida a alguien de ${business} que le ayude? Le contestarán aquí.`,
+  talkToPerson: 'Hablar con una persona',
+  talkToPersonText: 'Quiero hablar con una persona',
+  yes: 'Sí, por favor',
+  no: 'No, gracias',
+  greeting: (business) => `¡Hola! Soy el asistente de ${business}. Pregúnteme por nuestros servicios, precios, horarios o lo que necesite.`,
+  thanks: '¡De nada! ¿Puedo ayudarle con algo más?',
+  goodbye: 'Gracias por escribirnos. ¡Que tenga un buen día!',
+  affirmNoOffer: 'Perfecto. ¿En qué más puedo ayudarle?',
+  denyOffer: 'De acuerdo. ¿Puedo ayudarle con algo más?',
+  handoffRequested: (business) =>
+    `He pedido a una persona del equipo de ${business} que continúe esta conversación. Le responderán aquí en cuanto puedan; mientras tanto, puede dejarnos los detalles que quiera.`,
+  complaint: (business) =>
+    `Siento mucho lo ocurrido. Me gustaría que una persona de ${business} lo revise como es debido. ¿Quiere que pase esta conversación a alguien del equipo?`,
+  kbInOtherLanguage: 'Nuestra información está en inglés; esto es lo que dice:',
+  bookingIntro: 'Todavía no puedo reservar citas en este chat, pero esto es lo que necesita saber.',
+  changeIntro: 'Todavía no puedo cambiar ni cancelar citas en este chat.',
+  myBookingsIntro: 'Todavía no puedo consultar reservas en este chat.',
+  servicesList: 'Nuestros servicios:',
+  serviceLine: (name, price, minutes, deposit) =>
+    `${name}: ${price}, unos ${minutes} minutos${deposit ? ` (se reserva con una señal de ${deposit})` : ''}.`,
+  withStaff: (name) => `Ha pedido que le atienda ${name}; el equipo hará lo posible por organizarlo.`,
+  noted: (when) => `Le vendría bien ${when}: desde aquí no puedo ver la disponibilidad, así que el equipo le confirmará qué hay libre.`,
+  howToBook: (phone, email) => `Para reservar, llámenos al ${phone} o escríbanos a ${email}.`,
+  howToChange: (phone, email) => `Llámenos al ${phone} o escríbanos a ${email} y el equipo se lo gestionará.`,
+  howToCheck: (phone, email) => `Llámenos al ${phone} o escríbanos a ${email} y el equipo le confirmará su cita.`,
+  between: (a, b) => `entre las ${a} y las ${b}`,
+  at: (t) => `a las ${t}`,
+  around: (t) => `sobre las ${t}`,
+};
 
-export function strings(lang: ReplyLanguage): (typeof STRINGS)[ReplyLanguage] {
+const STRINGS: Record<ReplyLanguage, Strings> = { en: EN, es: ES };
+
+export function strings(lang: ReplyLanguage): Strings {
   return STRINGS[lang];
 }

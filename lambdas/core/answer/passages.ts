@@ -17,6 +17,27 @@ export interface Passage {
   readonly sourceId: string;
 }
 
+/** A passage's sentence embedding: unit length, made by the named model (vectors of different models never mix). */
+export interface PassageEmbedding {
+  readonly model: string;
+  readonly vector: Float32Array;
+}
+
+/** A passage with its embedding when one was made: stored beside the passage and written to vector indexes. */
+export interface EmbeddedPassage extends Passage {
+  readonly embedding?: PassageEmbedding;
+}
+
+/** The text a passage is embedded from: its title (question or section) and its body. */
+export function embeddingText(passage: Pick<Passage, 'title' | 'text'>): string {
+  return `${passage.title}\n${passage.text}`;
+}
+
+/** The passage without its embedding (what answers, sources and logs carry). */
+export function plainPassage(p: Passage): Passage {
+  return { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId };
+}
+
 export function faqPassage(faq: Faq): Passage {
   return { id: faq.id, kind: 'faq', title: faq.question, text: faq.answer, sourceId: faq.id };
 }

@@ -115,5 +115,7 @@ function dispatch(handlers: ActionHandlers, caller: ChatCaller, frame: ClientFra
       return handlers.newConversation(caller, frame);
     case 'ping':
       return handlers.ping(caller, frame);
+    case 'customerTyping':
+      return handlers.customerTyping(caller, frame);
   }
 }

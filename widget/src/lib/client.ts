@@ -139,6 +139,19 @@ export class ChatClient {
     this.update(dismissNotice(this.state, id));
   }
 
+  private typingOn = false;
+  private typingSentAt = 0;
+
+  /** Tells the person who owns (or is about to own) the conversation that the visitor is typing; throttled. */
+  typing(on: boolean): void {
+    if (this.status !== 'ready' || (this.state.mode !== 'human' && this.state.mode !== 'waiting_for_human')) return;
+    const now = this.now().getTime();
+    if (on === this.typingOn && (!on || now - this.typingSentAt < 3000)) return;
+    this.typingOn = on;
+    this.typingSentAt = now;
+    this.sendFrame({ action: 'customerTyping', on });
+  }
+
   dispose(): void {
     this.cancelRetry?.();
     this.stopPing();

@@ -31,6 +31,13 @@ export interface Notice {
   readonly code: ErrorCode;
 }
 
+/** A person joined or left the conversation (from `state` frames), shown after the messages it followed. */
+export interface HandoffNotice {
+  readonly id: string;
+  readonly kind: 'joined' | 'left';
+  readonly afterSeq: number;
+}
+
 export interface ConversationState {
   readonly conversationId?: string;
   readonly mode: ConversationMode;
@@ -44,6 +51,8 @@ export interface ConversationState {
   readonly notice?: Notice;
   /** Counter giving each notice its own id, so dismissing an old one never hides a newer one. */
   readonly noticeCount: number;
+  /** "A person joined / left" notices of this conversation, oldest first. */
+  readonly handoffNotices?: readonly HandoffNotice[];
 }
 
 export function initialState(init: { conversationId?: string; messages?: readonly MessageView[]; outbox?: Outbox } = {}): ConversationState {
@@ -153,7 +162,7 @@ export function reduce(state: ConversationState, frame: InboundFrame): Conversat
       let next: ConversationState =
         frame.conversationId === state.conversationId
           ? state
-          : { ...state, conversationId: frame.conversationId, messages: [], streams: [], typing: undefined };
+          : { ...state, conversationId: frame.conversationId, messages: [], streams: [], typing: undefined, handoffNotices: [] };
       for (const m of state.held) if (m.conversationId === frame.conversationId) next = applyMessage(next, m);
       return { ...next, mode: frame.mode, awaitingSession: false, held: [] };
     }
@@ -184,9 +193,22 @@ export function reduce(state: ConversationState, frame: InboundFrame): Conversat
       return { ...state, streams };
     }
     case 'typing':
+      // The visitor's own typing (relayed to staff) never shows here.
+      if (frame.role === 'customer') return state;
       return { ...state, typing: frame.on ? frame.role : undefined };
-    case 'state':
-      return { ...state, mode: frame.mode };
+    case 'state': {
+      const joined = frame.mode === 'human' && state.mode !== 'human';
+      const left = state.mode === 'human' && frame.mode === 'bot';
+      const known = (state.handoffNotices ?? []).some((n) => n.id === frame.id);
+      const notices =
+        (joined || left) && !known
+          ? [...(state.handoffNotices ?? []), { id: frame.id, kind: joined ? ('joined' as const) : ('left' as const), afterSeq: lastSeq(state) }].slice(-10)
+          : state.handoffNotices;
+      // A change of owner ends whatever typing indicator was showing.
+      return { ...state, mode: frame.mode, typing: frame.mode === state.mode ? state.typing : undefined, ...(notices ? { handoffNotices: notices } : {}) };
+    }
+    case 'inbox':
+      return state; // staff-only frame
     case 'error': {
       const noticeCount = state.noticeCount + 1;
       const notice: Notice = { id: noticeCount, code: frame.code };
@@ -219,6 +241,7 @@ export function dismissNotice(state: ConversationState, id: number): Conversatio
 
 export type TimelineItem =
   | { readonly kind: 'message'; readonly key: string; readonly message: MessageView }
+  | { readonly kind: 'handoff'; readonly key: string; readonly notice: HandoffNotice }
   | { readonly kind: 'stream'; readonly key: string; readonly text: string }
   | { readonly kind: 'pending'; readonly key: string; readonly item: OutboxItem };
 
@@ -228,7 +251,15 @@ export function timeline(state: ConversationState): TimelineItem[] {
   const streamsByQuestion = new Map(state.streams.map((s) => [s.replyTo, s]));
   const placed = new Set<string>();
   const streamItem = (s: Stream): TimelineItem => ({ kind: 'stream', key: `stream:${s.replyTo}`, text: s.chunks.map((c) => c ?? '').join('') });
+  const notices = [...(state.handoffNotices ?? [])];
+  const noticesUpTo = (seq: number): void => {
+    while (notices.length && (notices[0]?.afterSeq ?? 0) < seq) {
+      const n = notices.shift();
+      if (n) out.push({ kind: 'handoff', key: `handoff:${n.id}`, notice: n });
+    }
+  };
   for (const m of state.messages) {
+    noticesUpTo(m.seq);
     out.push({ kind: 'message', key: m.id, message: m });
     const s = streamsByQuestion.get(m.id);
     if (s) {
@@ -236,6 +267,7 @@ export function timeline(state: ConversationState): TimelineItem[] {
       placed.add(s.replyTo);
     }
   }
+  noticesUpTo(Number.POSITIVE_INFINITY);
   for (const s of state.streams) if (!placed.has(s.replyTo)) out.push(streamItem(s));
   for (const item of state.outbox) out.push({ kind: 'pending', key: `pending:${item.clientId}`, item });
   return out;

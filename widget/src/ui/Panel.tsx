@@ -132,6 +132,7 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
   const onSubmit = (e: JSX.TargetedEvent<HTMLFormElement, Event>): void => {
     e.preventDefault();
     submit(draft);
+    client.typing(false);
     setDraft('');
     if (inputRef.current) inputRef.current.style.height = '';
     inputRef.current?.focus();
@@ -147,6 +148,7 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
   const onInput = (e: JSX.TargetedEvent<HTMLTextAreaElement, Event>): void => {
     const el = e.currentTarget;
     setDraft(el.value);
+    client.typing(el.value.trim() !== '');
     el.style.height = 'auto';
     el.style.height = `${Math.min(el.scrollHeight, 120)}px`;
   };
@@ -179,6 +181,13 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
     lastMessage && isReply(lastMessage) && !state.outbox.length && !state.streams.length ? lastMessage.quickReplies ?? [] : [];
 
   const renderItem = (item: TimelineItem): JSX.Element => {
+    if (item.kind === 'handoff') {
+      return (
+        <li key={item.key} class={`msg msg--system msg--handoff msg--${item.notice.kind}`} data-handoff={item.notice.kind}>
+          <div class="bubble">{item.notice.kind === 'joined' ? t('agentJoined', { name }) : t('agentLeft')}</div>
+        </li>
+      );
+    }
     if (item.kind === 'stream') {
       return (
         <li key={item.key} class="msg msg--bot msg--streaming">

@@ -1,0 +1,393 @@
+/**
+ * DynamoDB adapter for the handoff ports: the handoff record and its task
+ * token (in the conversation's partition), the transitions, the inbox, the
+ * staff directory, follow-up tasks, handoff settings and the local e-mail
+ * outbox. A change of mode is one transaction with the record, the transition
+ * and the inbox entry, conditioned on what the use case read.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  handoffSettingsSchema,
+  handoffStatuses,
+  openStatuses,
+  type EmailSender,
+  type FollowUpStore,
+  type FollowUpTask,
+  type HandoffChange,
+  type HandoffRecord,
+  type HandoffSettings,
+  type HandoffSettingsStore,
+  type HandoffStatus,
+  type HandoffStore,
+  type HandoffTransition,
+  type InboxEntry,
+  type OutboxReader,
+  type OutgoingEmail,
+  type StaffConnection,
+  type StaffDirectory,
+  type StaffMemberRecord,
+  type StoredEmail,
+  type TaskTokenKind,
+} from '../../core/handoff-ports';
+import { randomId } from '../../core/ids';
+import type { Clock } from '../../core/ports';
+import { keys } from './keys';
+
+const STAFF_CONNECTION_TTL_SECONDS = 3 * 60 * 60;
+const OUTBOX_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+const mode = z.enum(['bot', 'waiting_for_human', 'human', 'closed']);
+const status = z.enum(handoffStatuses);
+const staffRef = z.object({ sub: z.string(), email: z.string() });
+const groups = z.array(z.enum(['admin', 'agent']));
+
+const recordItem = z.object({
+  tenantId: z.string(),
+  conversationId: z.string(),
+  status,
+  reason: z.string(),
+  requestedAt: z.string(),
+  lang: z.string(),
+  slaSeconds: z.number().int(),
+  executionId: z.string().optional(),
+  assignee: staffRef.optional(),
+  acceptedAt: z.string().optional(),
+  escalatedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  contact: z.string().optional(),
+  followUpId: z.string().optional(),
+  csat: z.object({ askedAt: z.string(), score: z.number().int().optional(), answeredAt: z.string().optional() }).optional(),
+  rev: z.number().int(),
+});
+
+const transitionItem = z.object({
+  conversationId: z.string(),
+  fromMode: mode,
+  toMode: mode,
+  fromStatus: status.optional(),
+  toStatus: status,
+  reason: z.string(),
+  at: z.string(),
+  by: z.string().optional(),
+});
+
+const inboxItem = z.object({
+  conversationId: z.string(),
+  status,
+  mode,
+  reason: z.string(),
+  requestedAt: z.string(),
+  updatedAt: z.string(),
+  lang: z.string(),
+  assignee: staffRef.optional(),
+  contact: z.string().optional(),
+});
+
+const tokenItem = z.object({ kind: z.enum(['accept', 'outcome']), taskToken: z.string() });
+const staffConnectionItem = z.object({ connectionId: z.string(), sub: z.string(), email: z.string(), groups, expiresAt: z.number() });
+const staffMemberItem = z.object({ sub: z.string(), email: z.string(), groups, lastSeenAt: z.string() });
+const followUpItem = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  status: z.enum(['open', 'done']),
+  reason: z.string(),
+  lang: z.string(),
+  createdAt: z.string(),
+  contact: z.string().optional(),
+  doneAt: z.string().optional(),
+  doneBy: z.string().optional(),
+});
+const emailItem = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  tenantId: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  text: z.string(),
+  kind: z.enum(['handoff.waiting', 'handoff.escalated', 'handoff.callback']),
+  conversationId: z.string().optional(),
+});
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
+}
+
+/** Only the record's own fields (no keys), so what is written is exactly what is read back. */
+function recordFields(r: HandoffRecord): HandoffRecord {
+  return recordItem.parse(r);
+}
+
+export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowUpStore, HandoffSettingsStore, EmailSender, OutboxReader {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  private epochSeconds(offset: number): number {
+    return Math.floor(this.clock.now().getTime() / 1000) + offset;
+  }
+
+  private async query(pk: string, prefix?: string, options: { newestFirst?: boolean; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+          ExpressionAttributeValues: prefix ? { ':pk': pk, ':p': prefix } : { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+          ...(options.limit ? { Limit: options.limit - items.length } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && (options.limit === undefined || items.length < options.limit));
+    return items;
+  }
+
+  // ---- handoff -------------------------------------------------------------------------------
+
+  async getHandoff(tenantId: string, conversationId: string): Promise<HandoffRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.handoff(tenantId, conversationId), ConsistentRead: true }));
+    return out.Item ? recordItem.parse(out.Item) : undefined;
+  }
+
+  private recordPut(previous: HandoffRecord | undefined, next: HandoffRecord) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.handoff(next.tenantId, next.conversationId), ...recordFields(next) },
+        ...(previous
+          ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': previous.rev } }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      },
+    };
+  }
+
+  async applyChange(change: HandoffChange): Promise<boolean> {
+    const { next } = change;
+    const { tenantId, conversationId } = next;
+    const at = this.clock.now().toISOString();
+    const transition: HandoffTransition = {
+      conversationId,
+      fromMode: change.fromMode,
+      toMode: change.toMode,
+      ...(change.previous && change.previous.status !== next.status ? { fromStatus: change.previous.status } : {}),
+      toStatus: next.status,
+      reason: change.reason,
+      at,
+      ...(change.by ? { by: change.by } : {}),
+    };
+    const modeValues = Object.fromEntries(change.fromModes.map((m, i) => [`:m${i}`, m]));
+    const active = next.status === 'accepted' || openStatuses.includes(next.status);
+    const inbox: InboxEntry = {
+      conversationId,
+      status: next.status,
+      mode: change.toMode,
+      reason: next.reason,
+      requestedAt: next.requestedAt,
+      updatedAt: at,
+      lang: next.lang,
+      ...(next.assignee ? { assignee: next.assignee } : {}),
+      ...(next.contact ? { contact: next.contact } : {}),
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.conversation(tenantId, conversationId),
+                UpdateExpression: 'SET #mode = :to',
+                ConditionExpression: `attribute_exists(pk) AND #mode IN (${Object.keys(modeValues).join(', ')})`,
+                ExpressionAttributeNames: { '#mode': 'mode' },
+                ExpressionAttributeValues: { ':to': change.toMode, ...modeValues },
+              },
+            },
+            this.recordPut(change.previous, next),
+            { Put: { TableName: this.tableName, Item: { ...keys.handoffTransition(tenantId, conversationId, at, randomId()), ...transition } } },
+            active
+              ? { Put: { TableName: this.tableName, Item: { ...keys.inboxEntry(tenantId, conversationId), ...inbox } } }
+              : { Delete: { TableName: this.tableName, Key: keys.inboxEntry(tenantId, conversationId) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async saveHandoff(previous: HandoffRecord, next: HandoffRecord): Promise<boolean> {
+    const active = next.status === 'accepted' || openStatuses.includes(next.status);
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.recordPut(previous, next),
+            // The inbox shows the contact a customer left; keep the entry in step when it is there.
+            ...(active
+              ? [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      Key: keys.inboxEntry(next.tenantId, next.conversationId),
+                      UpdateExpression: next.contact ? 'SET updatedAt = :at, contact = :contact' : 'SET updatedAt = :at',
+                      ConditionExpression: 'attribute_exists(pk)',
+                      ExpressionAttributeValues: { ':at': this.clock.now().toISOString(), ...(next.contact ? { ':contact': next.contact } : {}) },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async putTaskToken(tenantId: string, conversationId: string, kind: TaskTokenKind, token: string, statuses: readonly HandoffStatus[]): Promise<boolean> {
+    const values = Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.handoff(tenantId, conversationId),
+                ConditionExpression: `#status IN (${Object.keys(values).join(', ')})`,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: values,
+              },
+            },
+            { Put: { TableName: this.tableName, Item: { ...keys.handoffToken(tenantId, conversationId), kind, taskToken: token, setAt: this.clock.now().toISOString() } } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getTaskToken(tenantId: string, conversationId: string): Promise<{ kind: TaskTokenKind; token: string } | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.handoffToken(tenantId, conversationId), ConsistentRead: true }));
+    const item = tokenItem.safeParse(out.Item);
+    return item.success ? { kind: item.data.kind, token: item.data.taskToken } : undefined;
+  }
+
+  async listTransitions(tenantId: string, conversationId: string): Promise<HandoffTransition[]> {
+    const items = await this.query(keys.conversationPartition(tenantId, conversationId), keys.handoffTransitionPrefix);
+    return items.map((item) => transitionItem.parse(item));
+  }
+
+  async listInbox(tenantId: string): Promise<InboxEntry[]> {
+    return (await this.query(keys.inboxPartition(tenantId))).map((item) => inboxItem.parse(item));
+  }
+
+  // ---- staff ---------------------------------------------------------------------------------
+
+  async putStaffConnection(tenantId: string, connection: StaffConnection): Promise<void> {
+    const now = this.clock.now().toISOString();
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.staffConnection(tenantId, connection.connectionId), ...connection, groups: [...connection.groups], expiresAt: this.epochSeconds(STAFF_CONNECTION_TTL_SECONDS) },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.staffMember(tenantId, connection.sub), sub: connection.sub, email: connection.email, groups: [...connection.groups], lastSeenAt: now },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async removeStaffConnection(tenantId: string, connectionId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.staffConnection(tenantId, connectionId) }));
+  }
+
+  async getStaffConnection(tenantId: string, connectionId: string): Promise<StaffConnection | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.staffConnection(tenantId, connectionId), ConsistentRead: true }));
+    const item = staffConnectionItem.safeParse(out.Item);
+    if (!item.success || item.data.expiresAt <= this.epochSeconds(0)) return undefined;
+    const { expiresAt: _expires, ...connection } = item.data;
+    return connection;
+  }
+
+  async listStaffConnections(tenantId: string): Promise<StaffConnection[]> {
+    const now = this.epochSeconds(0);
+    return (await this.query(keys.staffPartition(tenantId), keys.staffConnectionPrefix))
+      .map((item) => staffConnectionItem.parse(item))
+      .filter((c) => c.expiresAt > now) // TTL deletion is lazy
+      .map(({ expiresAt: _expires, ...c }) => c);
+  }
+
+  async listStaffMembers(tenantId: string): Promise<StaffMemberRecord[]> {
+    return (await this.query(keys.staffPartition(tenantId), keys.staffMemberPrefix)).map((item) => staffMemberItem.parse(item));
+  }
+
+  // ---- follow-ups ----------------------------------------------------------------------------
+
+  async putFollowUp(tenantId: string, task: FollowUpTask): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.followUp(tenantId, task.id), ...followUpItem.parse(task) } }));
+  }
+
+  async getFollowUp(tenantId: string, id: string): Promise<FollowUpTask | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.followUp(tenantId, id), ConsistentRead: true }));
+    return out.Item ? followUpItem.parse(out.Item) : undefined;
+  }
+
+  async listFollowUps(tenantId: string): Promise<FollowUpTask[]> {
+    return (await this.query(keys.followUpPartition(tenantId))).map((item) => followUpItem.parse(item)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+
+  async getHandoffSettings(tenantId: string): Promise<HandoffSettings | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.handoffSettings(tenantId), ConsistentRead: true }));
+    const parsed = z.object({ settings: handoffSettingsSchema }).safeParse(out.Item);
+    return parsed.success ? parsed.data.settings : undefined;
+  }
+
+  async putHandoffSettings(tenantId: string, settings: HandoffSettings): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.handoffSettings(tenantId), settings: handoffSettingsSchema.parse(settings) } }));
+  }
+
+  // ---- the local outbox (EmailSender without a provider) --------------------------------------
+
+  async send(email: OutgoingEmail): Promise<void> {
+    const createdAt = this.clock.now().toISOString();
+    const id = randomId();
+    const stored: StoredEmail = { ...email, id, createdAt };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.outboxEmail(email.tenantId, createdAt, id), ...emailItem.parse(stored), expiresAt: this.epochSeconds(OUTBOX_TTL_SECONDS) },
+      }),
+    );
+  }
+
+  async listOutbox(tenantId: string, limit: number): Promise<StoredEmail[]> {
+    return (await this.query(keys.outboxPartition(tenantId), undefined, { newestFirst: true, limit })).map((item) => emailItem.parse(item));
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Picks the LanguageModel adapter from configuration (`LLM_PROVIDER`); used by
+ * the composition root. Configuration problems fail here, at start-up; the
+ * hosted adapters' modules (and their SDKs) load on the first answer, so a
+ * function that never answers does not pay for them at cold start.
+ */
+import type { Config } from '../config';
+import type { ComposeInput, LanguageModel } from '../../core/ports';
+import { ExtractiveAnswerer } from './extractive';
+
+type LlmConfig = Partial<
+  Pick<Config, 'LLM_PROVIDER' | 'BEDROCK_MODEL_ID' | 'OPENAI_API_KEY' | 'OPENAI_MODEL' | 'OPENAI_BASE_URL' | 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME'>
+>;
+
+/** A LanguageModel built on first use. */
+function lazily(make: () => Promise<LanguageModel>): LanguageModel {
+  let model: Promise<LanguageModel> | undefined;
+  return {
+    compose: async (input: ComposeInput) => {
+      model ??= make().catch((error: unknown) => {
+        model = undefined;
+        throw error;
+      });
+      return (await model).compose(input);
+    },
+  };
+}
+
+export function languageModelFromConfig(config: LlmConfig): LanguageModel {
+  const provider = config.LLM_PROVIDER ?? 'embedded';
+  switch (provider) {
+    case 'embedded':
+      return new ExtractiveAnswerer();
+    case 'bedrock': {
+      const endpoint = config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
+      const modelId = config.BEDROCK_MODEL_ID;
+      return lazily(async () => {
+        const { BedrockLanguageModel, bedrockRuntimeClient } = await import('./bedrock');
+        return new BedrockLanguageModel(bedrockRuntimeClient(endpoint ? { endpoint } : {}), modelId ? { modelId } : {});
+      });
+    }
+    case 'openai': {
+      const apiKey = config.OPENAI_API_KEY;
+      if (!apiKey) throw new Error('configuration error: OPENAI_API_KEY is not set (LLM_PROVIDER is openai)');
+      const { OPENAI_MODEL: model, OPENAI_BASE_URL: baseURL } = config;
+      return lazily(async () => {
+        const { OpenAiLanguageModel } = await import('./openai');
+        return new OpenAiLanguageModel({ apiKey, ...(model ? { model } : {}), ...(baseURL ? { baseURL } : {}) });
+      });
+    }
+  }
+}

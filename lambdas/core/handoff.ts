@@ -1,0 +1,754 @@
+/**
+ * Human handoff: who owns a conversation (the bot, nobody yet, a person) as one
+ * explicit state machine. The workflow (state-machines/handoff.asl.json) calls
+ * the `step*` use cases; staff call the others through the REST API and the
+ * staff WebSocket. Every change of mode or handoff status goes through
+ * `applyChange`, which checks the state it read (optimistic locking), records
+ * the transition with its reason and time, and updates the inbox entry; only
+ * then are the customer, the staff and the analytics bus told.
+ *
+ * The bot stays silent while the mode is not `bot` (see conversation.ts), so
+ * owning the mode is owning the thread.
+ */
+import { isOpen, nextOpening } from './business-hours';
+import { broadcast } from './conversation';
+import { DomainError, conflict, forbidden, notFound } from './errors';
+import {
+  openStatuses,
+  type CannedReply,
+  type EmailSender,
+  type FollowUpStore,
+  type HandoffRecord,
+  type HandoffSettings,
+  type HandoffSettingsStore,
+  type HandoffStatus,
+  type HandoffStore,
+  type OutgoingEmail,
+  type StaffDirectory,
+  type StaffRef,
+  type TaskCallbacks,
+} from './handoff-ports';
+import { contactIn, csatScoreIn, handoffText } from './handoff-text';
+import { randomId } from './ids';
+import type { Clock, ConnectionPusher, ConnectionStore, ConversationRecord, ConversationStore, EventPublisher, KnowledgeStore, TenantStore } from './ports';
+import type { ConversationMode, InboxEvent, MessageView, ServerFrame } from './protocol';
+
+export interface HandoffDeps {
+  readonly tenants: TenantStore;
+  readonly conversations: ConversationStore;
+  readonly connections: ConnectionStore;
+  readonly pusher: ConnectionPusher;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly knowledge: Pick<KnowledgeStore, 'getKnowledgeBase'>;
+  readonly handoffs: HandoffStore;
+  readonly staff: StaffDirectory;
+  readonly settings: HandoffSettingsStore;
+  readonly followUps: FollowUpStore;
+  readonly email: EmailSender;
+  readonly callbacks: TaskCallbacks;
+}
+
+/** A signed-in staff member, from the verified token (never from a request body). */
+export interface StaffActor {
+  readonly tenantId: string;
+  readonly sub: string;
+  readonly email: string;
+  readonly groups: readonly ('admin' | 'agent')[];
+}
+
+export const DEFAULT_SLA_SECONDS = 120;
+
+export const defaultCannedReplies: readonly CannedReply[] = [
+  { id: 'greeting', title: 'Hello', text: "Hi, I'm from the team and I've read your conversation. How can I help?" },
+  { id: 'checking', title: 'One moment', text: 'Let me check that for you. It will take a minute or two.' },
+  { id: 'booking', title: 'Booking', text: 'I can book that for you. Which day and time suit you best?' },
+  { id: 'anything-else', title: 'Anything else?', text: 'Is there anything else I can help you with today?' },
+];
+
+/** Thrown by the accept wait when a person already owns the conversation (or it ended): the workflow moves on. */
+export class HandoffAccepted extends Error {
+  override name = 'HandoffAccepted';
+}
+/** Thrown by the outcome wait when the conversation was already returned or closed. */
+export class HandoffOutcomeKnown extends Error {
+  override name = 'HandoffOutcomeKnown';
+}
+
+const MAX_ATTEMPTS = 5;
+
+// ---- reading -----------------------------------------------------------------------------------
+
+export async function settingsOf(deps: Pick<HandoffDeps, 'settings'>, tenantId: string): Promise<HandoffSettings> {
+  return (await deps.settings.getHandoffSettings(tenantId)) ?? { slaSeconds: DEFAULT_SLA_SECONDS, cannedReplies: [...defaultCannedReplies] };
+}
+
+async function conversationOf(deps: HandoffDeps, tenantId: string, conversationId: string): Promise<ConversationRecord> {
+  const conversation = await deps.conversations.getConversation(tenantId, conversationId);
+  if (!conversation) throw notFound('no such conversation');
+  return conversation;
+}
+
+/** Is a person reachable now: opening hours (in the business's zone) and agents connected to the live inbox. */
+async function availability(deps: HandoffDeps, tenantId: string): Promise<{ open: boolean; agentsOnline: number; reopening?: ReturnType<typeof nextOpening> }> {
+  const [profile, kb, online] = await Promise.all([
+    deps.tenants.getProfile(tenantId),
+    deps.knowledge.getKnowledgeBase(tenantId),
+    deps.staff.listStaffConnections(tenantId),
+  ]);
+  const now = deps.clock.now();
+  const timezone = kb?.business.timezone ?? profile?.timezone ?? 'UTC';
+  const hours = kb?.hours ?? [];
+  const open = isOpen(hours, timezone, now);
+  const agentsOnline = new Set(online.filter((c) => c.groups.includes('agent')).map((c) => c.sub)).size;
+  const reopening = open ? undefined : nextOpening(hours, timezone, now);
+  return { open, agentsOnline, ...(reopening ? { reopening } : {}) };
+}
+
+// ---- telling people ------------------------------------------------------------------------------
+
+/** Pushes a frame to every staff connection of the tenant; forgets connections that are gone. */
+export async function notifyStaff(deps: Pick<HandoffDeps, 'staff' | 'pusher' | 'connections'>, tenantId: string, frame: ServerFrame): Promise<void> {
+  const online = await deps.staff.listStaffConnections(tenantId);
+  await Promise.all(
+    online.map(async (c) => {
+      const delivered = await deps.pusher.push(c.connectionId, frame).catch(() => false);
+      if (!delivered) {
+        await deps.staff.removeStaffConnection(tenantId, c.connectionId);
+        await deps.connections.removeConnection(tenantId, c.connectionId);
+      }
+    }),
+  );
+}
+
+function inboxFrame(deps: Pick<HandoffDeps, 'clock'>, event: InboxEvent, conversationId: string, mode: ConversationMode, extra: { reason?: string; assignee?: string } = {}): ServerFrame {
+  const at = deps.clock.now().toISOString();
+  return { type: 'inbox', id: `inbox:${conversationId}:${event}:${at}:${randomId().slice(0, 6)}`, event, conversationId, mode, at, ...extra };
+}
+
+async function tellCustomer(deps: HandoffDeps, tenantId: string, conversationId: string, text: string, quickReplies?: MessageView['quickReplies']): Promise<MessageView> {
+  const stored = await deps.conversations.appendMessage(tenantId, conversationId, { role: 'system', text, ...(quickReplies ? { quickReplies } : {}) });
+  await broadcast(deps, tenantId, conversationId, { type: 'message', ...stored.message });
+  return stored.message;
+}
+
+async function emailStaff(deps: HandoffDeps, email: Omit<OutgoingEmail, 'to'>, who: 'online' | 'everyone'): Promise<number> {
+  const to =
+    who === 'online'
+      ? (await deps.staff.listStaffConnections(email.tenantId)).filter((c) => c.groups.includes('agent')).map((c) => c.email)
+      : (await deps.staff.listStaffMembers(email.tenantId)).map((m) => m.email);
+  const unique = [...new Set(to)].sort();
+  if (unique.length === 0) return 0;
+  await deps.email.send({ ...email, to: unique });
+  return unique.length;
+}
+
+// ---- changing state ------------------------------------------------------------------------------
+
+interface Plan {
+  readonly next: HandoffRecord;
+  readonly fromModes: readonly ConversationMode[];
+  readonly toMode: ConversationMode;
+  readonly reason: string;
+  readonly by?: string;
+}
+
+type Decision<R> = { readonly plan: Plan; readonly result: R } | { readonly done: R };
+
+/**
+ * Reads the conversation and its handoff, lets `decide` plan a change (or answer without one), and
+ * applies it; a concurrent change makes it read and decide again.
+ */
+async function change<R>(
+  deps: HandoffDeps,
+  tenantId: string,
+  conversationId: string,
+  decide: (conversation: ConversationRecord, record: HandoffRecord | undefined) => Promise<Decision<R>> | Decision<R>,
+): Promise<{ result: R; changed?: { from: ConversationRecord; previous: HandoffRecord | undefined; plan: Plan } }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const conversation = await conversationOf(deps, tenantId, conversationId);
+    const record = await deps.handoffs.getHandoff(tenantId, conversationId);
+    const decision = await decide(conversation, record);
+    if ('done' in decision) return { result: decision.done };
+    const { plan } = decision;
+    const applied = await deps.handoffs.applyChange({
+      previous: record,
+      next: plan.next,
+      fromModes: plan.fromModes,
+      fromMode: conversation.mode,
+      toMode: plan.toMode,
+      reason: plan.reason,
+      ...(plan.by ? { by: plan.by } : {}),
+    });
+    if (applied) {
+      await afterChange(deps, conversation, record, plan);
+      return { result: decision.result, changed: { from: conversation, previous: record, plan } };
+    }
+  }
+  throw conflict('the conversation kept changing; try again');
+}
+
+/** Tells everyone about a change that was applied: the customer's widget, staff inboxes, the analytics bus. */
+async function afterChange(deps: HandoffDeps, from: ConversationRecord, previous: HandoffRecord | undefined, plan: Plan): Promise<void> {
+  const { tenantId, conversationId } = from;
+  const at = deps.clock.now().toISOString();
+  if (from.mode !== plan.toMode) {
+    await broadcast(deps, tenantId, conversationId, { type: 'state', id: `state:${conversationId}:${plan.toMode}:${at}`, mode: plan.toMode });
+    // Whoever was typing is not any more: indicators never stick across a change of owner.
+    await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: from.mode === 'human' ? 'agent' : 'bot' });
+  }
+  const event = inboxEventOf(plan.next.status);
+  await notifyStaff(
+    deps,
+    tenantId,
+    inboxFrame(deps, event, conversationId, plan.toMode, { reason: plan.reason, ...(plan.next.assignee ? { assignee: plan.next.assignee.email } : {}) }),
+  );
+  await deps.events.publish([
+    {
+      type: 'handoff.transition',
+      tenantId,
+      detail: {
+        conversationId,
+        fromMode: from.mode,
+        toMode: plan.toMode,
+        ...(previous && previous.rev > 0 && previous.status !== plan.next.status ? { fromStatus: previous.status } : {}),
+        toStatus: plan.next.status,
+        reason: plan.reason,
+        at,
+        ...(plan.by ? { by: plan.by } : {}),
+      },
+    },
+  ]);
+}
+
+function inboxEventOf(status: HandoffStatus): InboxEvent {
+  switch (status) {
+    case 'waiting':
+      return 'waiting';
+    case 'escalated':
+      return 'escalated';
+    case 'callback':
+      return 'callback';
+    case 'accepted':
+      return 'accepted';
+    case 'returned':
+      return 'returned';
+    case 'closed':
+      return 'closed';
+  }
+}
+
+const bump = (record: HandoffRecord | undefined, patch: Partial<HandoffRecord> & Pick<HandoffRecord, 'status'>): HandoffRecord => {
+  if (!record) throw new Error('bump: no record');
+  return { ...record, ...patch, rev: record.rev + 1 };
+};
+
+// ---- workflow steps ------------------------------------------------------------------------------
+
+export type QueueRoute = 'notify' | 'fallback' | 'owned' | 'done';
+
+export interface QueueResult {
+  readonly route: QueueRoute;
+  readonly slaSeconds: number;
+  readonly why?: 'after_hours' | 'nobody_available';
+}
+
+/**
+ * The first step: the conversation goes from `bot` to `waiting_for_human` (or, after a staff takeover,
+ * this execution claims the handoff to follow it to the end). Duplicate requests end here.
+ */
+export async function stepQueue(
+  deps: HandoffDeps,
+  input: { tenantId: string; conversationId: string; reason: string; executionId: string },
+): Promise<QueueResult> {
+  const { tenantId, conversationId, executionId } = input;
+  const { slaSeconds } = await settingsOf(deps, tenantId);
+  const reachable = await availability(deps, tenantId);
+  const route = (): Pick<QueueResult, 'route' | 'why'> =>
+    !reachable.open ? { route: 'fallback', why: 'after_hours' } : reachable.agentsOnline === 0 ? { route: 'fallback', why: 'nobody_available' } : { route: 'notify' };
+
+  // A staff takeover started this execution: claim the handoff and follow it to its outcome (survey on close).
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const conversation = await deps.conversations.getConversation(tenantId, conversationId);
+    const record = await deps.handoffs.getHandoff(tenantId, conversationId);
+    if (!conversation || conversation.mode !== 'human' || record?.status !== 'accepted' || record.executionId !== undefined) break;
+    if (await deps.handoffs.saveHandoff(record, { ...record, executionId, rev: record.rev + 1 })) return { route: 'owned', slaSeconds: record.slaSeconds };
+  }
+
+  const { result, changed } = await change<QueueResult>(deps, tenantId, conversationId, (conversation, record) => {
+    if (record?.executionId === executionId) {
+      // A retry of this step after it already applied its change.
+      if (openStatuses.includes(record.status)) return { done: { ...route(), slaSeconds: record.slaSeconds } };
+      return { done: { route: record.status === 'accepted' ? 'owned' : 'done', slaSeconds: record.slaSeconds } };
+    }
+    // Already waiting, owned or closed: a duplicate request ends here.
+    if (conversation.mode !== 'bot') return { done: { route: 'done', slaSeconds } };
+    const now = deps.clock.now().toISOString();
+    const next: HandoffRecord = {
+      tenantId,
+      conversationId,
+      status: 'waiting',
+      reason: input.reason,
+      requestedAt: now,
+      lang: conversation.lang,
+      slaSeconds,
+      executionId,
+      rev: (record?.rev ?? 0) + 1,
+    };
+    return { plan: { next, fromModes: ['bot'], toMode: 'waiting_for_human', reason: input.reason }, result: { ...route(), slaSeconds } };
+  });
+  if (changed && result.route === 'notify') await tellCustomer(deps, tenantId, conversationId, handoffText.queued(changed.plan.next.lang, slaSeconds));
+  return result;
+}
+
+/** Tells the agents who are online (their inboxes already show it live) by e-mail. */
+export async function stepNotify(deps: HandoffDeps, input: { tenantId: string; conversationId: string }): Promise<{ notified: number }> {
+  const record = await deps.handoffs.getHandoff(input.tenantId, input.conversationId);
+  if (!record || record.status !== 'waiting') return { notified: 0 };
+  const profile = await deps.tenants.getProfile(input.tenantId);
+  const notified = await emailStaff(
+    deps,
+    {
+      tenantId: input.tenantId,
+      kind: 'handoff.waiting',
+      conversationId: input.conversationId,
+      subject: `A customer is waiting for a person (${profile?.name ?? input.tenantId})`,
+      text: `A customer is waiting for someone from the team.\nReason: ${record.reason}\nOpen the Inbox in Concierge to accept the conversation (waiting queue).`,
+    },
+    'online',
+  );
+  return { notified };
+}
+
+/** Registers the token an agent's accept answers; an already accepted (or ended) handoff moves the workflow on. */
+export async function stepAwaitAccept(deps: HandoffDeps, input: { tenantId: string; conversationId: string; taskToken: string }): Promise<{ waiting: true }> {
+  const stored = await deps.handoffs.putTaskToken(input.tenantId, input.conversationId, 'accept', input.taskToken, openStatuses);
+  if (!stored) throw new HandoffAccepted('the handoff is no longer waiting for an agent');
+  return { waiting: true };
+}
+
+export type EscalateRoute = 'wait' | 'fallback' | 'accepted' | 'done';
+
+/** Nobody accepted within the SLA: tell every agent; wait once more if someone can still join, else fall back. */
+export async function stepEscalate(
+  deps: HandoffDeps,
+  input: { tenantId: string; conversationId: string },
+): Promise<{ route: EscalateRoute; slaSeconds: number; why?: 'after_hours' | 'nobody_available' }> {
+  const { tenantId, conversationId } = input;
+  const { result } = await change<{ route: EscalateRoute; slaSeconds: number; escalate: boolean }>(deps, tenantId, conversationId, (conversation, record) => {
+    if (!record) return { done: { route: 'done', slaSeconds: DEFAULT_SLA_SECONDS, escalate: false } };
+    if (record.status === 'accepted') return { done: { route: 'accepted', slaSeconds: record.slaSeconds, escalate: false } };
+    if (record.status === 'escalated') return { done: { route: 'wait', slaSeconds: record.slaSeconds, escalate: false } };
+    if (record.status !== 'waiting' || conversation.mode !== 'waiting_for_human') return { done: { route: 'done', slaSeconds: record.slaSeconds, escalate: false } };
+    return {
+      plan: {
+        next: bump(record, { status: 'escalated', escalatedAt: deps.clock.now().toISOString() }),
+        fromModes: ['waiting_for_human'],
+        toMode: 'waiting_for_human',
+        reason: `no agent accepted within ${record.slaSeconds} s`,
+      },
+      result: { route: 'wait', slaSeconds: record.slaSeconds, escalate: true },
+    };
+  });
+  if (result.route !== 'wait') return { route: result.route, slaSeconds: result.slaSeconds };
+  if (result.escalate) {
+    const profile = await deps.tenants.getProfile(tenantId);
+    await emailStaff(
+      deps,
+      {
+        tenantId,
+        kind: 'handoff.escalated',
+        conversationId,
+        subject: `Still waiting: a customer needs a person (${profile?.name ?? tenantId})`,
+        text: `Nobody accepted this conversation within ${result.slaSeconds} seconds, so every agent is being told.\nOpen the Inbox in Concierge to accept it.`,
+      },
+      'everyone',
+    );
+  }
+  const reachable = await availability(deps, tenantId);
+  if (!reachable.open) return { route: 'fallback', slaSeconds: result.slaSeconds, why: 'after_hours' };
+  if (reachable.agentsOnline === 0) return { route: 'fallback', slaSeconds: result.slaSeconds, why: 'nobody_available' };
+  return { route: 'wait', slaSeconds: result.slaSeconds };
+}
+
+/** Nobody can join: ask the customer for a contact, promise a callback and create a follow-up task. */
+export async function stepFallback(
+  deps: HandoffDeps,
+  input: { tenantId: string; conversationId: string; why?: 'after_hours' | 'nobody_available' },
+): Promise<{ route: 'callback' | 'accepted' | 'done'; followUpId?: string }> {
+  const { tenantId, conversationId } = input;
+  const reachable = await availability(deps, tenantId);
+  const why = input.why ?? (reachable.open ? 'nobody_available' : 'after_hours');
+  const { result, changed } = await change<{ route: 'callback' | 'accepted' | 'done'; followUpId?: string }>(deps, tenantId, conversationId, (conversation, record) => {
+    if (!record) return { done: { route: 'done' } };
+    if (record.status === 'accepted') return { done: { route: 'accepted' } };
+    if (record.status === 'callback') return { done: { route: 'callback', ...(record.followUpId ? { followUpId: record.followUpId } : {}) } };
+    if ((record.status !== 'waiting' && record.status !== 'escalated') || conversation.mode !== 'waiting_for_human') return { done: { route: 'done' } };
+    const followUpId = randomId();
+    return {
+      plan: {
+        next: bump(record, { status: 'callback', followUpId }),
+        fromModes: ['waiting_for_human'],
+        toMode: 'waiting_for_human',
+        reason: why === 'after_hours' ? 'outside business hours: callback offered' : 'nobody available: callback offered',
+      },
+      result: { route: 'callback', followUpId },
+    };
+  });
+  if (changed && result.followUpId) {
+    const record = changed.plan.next;
+    await deps.followUps.putFollowUp(tenantId, {
+      id: result.followUpId,
+      conversationId,
+      status: 'open',
+      reason: record.reason,
+      lang: record.lang,
+      createdAt: deps.clock.now().toISOString(),
+    });
+    await tellCustomer(deps, tenantId, conversationId, handoffText.callback(record.lang, why, reachable.reopening));
+    const profile = await deps.tenants.getProfile(tenantId);
+    await emailStaff(
+      deps,
+      {
+        tenantId,
+        kind: 'handoff.callback',
+        conversationId,
+        subject: `Callback requested (${profile?.name ?? tenantId})`,
+        text: `Nobody could join a conversation (${why === 'after_hours' ? 'outside business hours' : 'nobody available'}). The customer was asked for a phone number or e-mail address; a follow-up task was created.\nReason: ${record.reason}`,
+      },
+      'everyone',
+    );
+  }
+  return result;
+}
+
+/** Registers the token that a return to the bot or a close answers. */
+export async function stepAwaitOutcome(deps: HandoffDeps, input: { tenantId: string; conversationId: string; taskToken: string }): Promise<{ waiting: true }> {
+  const stored = await deps.handoffs.putTaskToken(input.tenantId, input.conversationId, 'outcome', input.taskToken, ['accepted']);
+  if (!stored) throw new HandoffOutcomeKnown('the conversation was already returned or closed');
+  return { waiting: true };
+}
+
+export async function stepOutcome(deps: HandoffDeps, input: { tenantId: string; conversationId: string }): Promise<{ outcome: HandoffStatus | 'none' }> {
+  const record = await deps.handoffs.getHandoff(input.tenantId, input.conversationId);
+  return { outcome: record?.status ?? 'none' };
+}
+
+/** The one-question CSAT survey, once per handoff, when a person owned the conversation and closed it. */
+export async function sendSurvey(deps: HandoffDeps, input: { tenantId: string; conversationId: string }): Promise<{ asked: boolean }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const record = await deps.handoffs.getHandoff(input.tenantId, input.conversationId);
+    if (!record || record.status !== 'closed' || !record.assignee || record.csat) return { asked: false };
+    const next: HandoffRecord = { ...record, csat: { askedAt: deps.clock.now().toISOString() }, rev: record.rev + 1 };
+    if (await deps.handoffs.saveHandoff(record, next)) {
+      await tellCustomer(deps, input.tenantId, input.conversationId, handoffText.csatQuestion(record.lang), handoffText.csatOptions());
+      return { asked: true };
+    }
+  }
+  return { asked: false };
+}
+
+// ---- staff actions ---------------------------------------------------------------------------------
+
+const staffRef = (actor: StaffActor): StaffRef => ({ sub: actor.sub, email: actor.email });
+
+async function answerToken(deps: HandoffDeps, tenantId: string, conversationId: string, kinds: readonly ('accept' | 'outcome')[], output: Record<string, unknown>): Promise<boolean> {
+  const token = await deps.handoffs.getTaskToken(tenantId, conversationId);
+  if (!token || !kinds.includes(token.kind)) return false;
+  return deps.callbacks.succeed(token.token, output);
+}
+
+/** An agent accepts a waiting conversation: it becomes theirs and the bot stays silent. */
+export async function acceptHandoff(deps: HandoffDeps, actor: StaffActor, conversationId: string): Promise<HandoffRecord> {
+  const { result, changed } = await change<HandoffRecord>(deps, actor.tenantId, conversationId, (conversation, record) => {
+    if (conversation.mode === 'human' && record?.assignee?.sub === actor.sub) return { done: record };
+    if (conversation.mode === 'human') throw conflict(`${record?.assignee?.email ?? 'someone else'} is already handling this conversation`);
+    if (conversation.mode !== 'waiting_for_human' || !record || !openStatuses.includes(record.status)) {
+      throw conflict('this conversation is not waiting for a person; take it over instead');
+    }
+    const next = bump(record, { status: 'accepted', assignee: staffRef(actor), acceptedAt: deps.clock.now().toISOString() });
+    return { plan: { next, fromModes: ['waiting_for_human'], toMode: 'human', reason: 'accepted by an agent', by: actor.email }, result: next };
+  });
+  if (changed) await answerToken(deps, actor.tenantId, conversationId, ['accept'], { acceptedBy: actor.sub });
+  return result;
+}
+
+/** A staff member takes a conversation from the bot (or accepts it when it is waiting). */
+export async function takeOver(deps: HandoffDeps, actor: StaffActor, conversationId: string): Promise<HandoffRecord> {
+  const conversation = await conversationOf(deps, actor.tenantId, conversationId);
+  if (conversation.mode === 'waiting_for_human' || conversation.mode === 'human') return acceptHandoff(deps, actor, conversationId);
+  const { slaSeconds } = await settingsOf(deps, actor.tenantId);
+  const { result, changed } = await change<HandoffRecord>(deps, actor.tenantId, conversationId, (current, record) => {
+    if (current.mode === 'closed') throw conflict('this conversation is closed');
+    if (current.mode !== 'bot') throw conflict('this conversation changed meanwhile; reload it');
+    const now = deps.clock.now().toISOString();
+    const next: HandoffRecord = {
+      tenantId: actor.tenantId,
+      conversationId,
+      status: 'accepted',
+      reason: 'taken over by staff',
+      requestedAt: now,
+      lang: current.lang,
+      slaSeconds,
+      assignee: staffRef(actor),
+      acceptedAt: now,
+      rev: (record?.rev ?? 0) + 1,
+    };
+    return { plan: { next, fromModes: ['bot'], toMode: 'human', reason: 'taken over by staff', by: actor.email }, result: next };
+  });
+  // The workflow follows a takeover too, so a close ends with the survey like any handoff.
+  if (changed) await deps.events.publish([{ type: 'handoff.requested', tenantId: actor.tenantId, detail: { conversationId, reason: 'taken over by staff' } }]);
+  return result;
+}
+
+function mustOwn(actor: StaffActor, record: HandoffRecord | undefined, conversation: ConversationRecord): HandoffRecord {
+  if (conversation.mode !== 'human' || !record || record.status !== 'accepted') throw conflict('a person does not own this conversation; accept or take it over first');
+  if (record.assignee?.sub !== actor.sub) throw forbidden(`${record.assignee?.email ?? 'another agent'} owns this conversation`);
+  return record;
+}
+
+/** The owner replies to the customer. A resend with the same clientId is stored once. */
+export async function agentReply(deps: HandoffDeps, actor: StaffActor, conversationId: string, input: { text: string; clientId?: string }): Promise<MessageView> {
+  const conversation = await conversationOf(deps, actor.tenantId, conversationId);
+  mustOwn(actor, await deps.handoffs.getHandoff(actor.tenantId, conversationId), conversation);
+  const stored = await deps.conversations.appendMessage(actor.tenantId, conversationId, { role: 'agent', text: input.text, ...(input.clientId ? { clientId: input.clientId } : {}) });
+  if (!stored.duplicate) {
+    await broadcast(deps, actor.tenantId, conversationId, { type: 'typing', on: false, role: 'agent' });
+    await broadcast(deps, actor.tenantId, conversationId, { type: 'message', ...stored.message });
+  }
+  return stored.message;
+}
+
+function mayEnd(actor: StaffActor, record: HandoffRecord | undefined, conversation: ConversationRecord): void {
+  if (conversation.mode === 'human' && record?.assignee && record.assignee.sub !== actor.sub && !actor.groups.includes('admin')) {
+    throw forbidden(`${record.assignee.email} owns this conversation`);
+  }
+}
+
+/** The thread goes back to the bot. */
+export async function returnToBot(deps: HandoffDeps, actor: StaffActor, conversationId: string): Promise<HandoffRecord> {
+  const { result, changed } = await change<HandoffRecord>(deps, actor.tenantId, conversationId, (conversation, record) => {
+    if (conversation.mode === 'bot') throw conflict('the assistant already answers this conversation');
+    if (conversation.mode === 'closed' || !record) throw conflict('this conversation is closed');
+    mayEnd(actor, record, conversation);
+    const next = bump(record, { status: 'returned', endedAt: deps.clock.now().toISOString() });
+    return { plan: { next, fromModes: ['human', 'waiting_for_human'], toMode: 'bot', reason: 'returned to the assistant', by: actor.email }, result: next };
+  });
+  if (changed) await answerToken(deps, actor.tenantId, conversationId, ['accept', 'outcome'], { outcome: 'returned' });
+  return result;
+}
+
+/** The conversation ends; when a person owned it, the customer gets the satisfaction question. */
+export async function closeConversation(deps: HandoffDeps, actor: StaffActor, conversationId: string): Promise<HandoffRecord> {
+  const { slaSeconds } = await settingsOf(deps, actor.tenantId);
+  const { result, changed } = await change<HandoffRecord>(deps, actor.tenantId, conversationId, (conversation, record) => {
+    if (conversation.mode === 'closed') throw conflict('this conversation is already closed');
+    mayEnd(actor, record, conversation);
+    const now = deps.clock.now().toISOString();
+    const next: HandoffRecord = record
+      ? bump(record, { status: 'closed', endedAt: now })
+      : { tenantId: actor.tenantId, conversationId, status: 'closed', reason: 'closed by staff', requestedAt: now, lang: conversation.lang, slaSeconds, endedAt: now, rev: 1 };
+    return { plan: { next, fromModes: ['bot', 'human', 'waiting_for_human'], toMode: 'closed', reason: 'closed by staff', by: actor.email }, result: next };
+  });
+  if (changed) {
+    const answered = await answerToken(deps, actor.tenantId, conversationId, ['accept', 'outcome'], { outcome: 'closed' });
+    // The workflow sends the survey; with no workflow waiting on this handoff, send it here (it is sent once either way).
+    if (!answered) await sendSurvey(deps, { tenantId: actor.tenantId, conversationId });
+  }
+  return result;
+}
+
+// ---- live signals ----------------------------------------------------------------------------------
+
+/** Subscribes a staff connection to one conversation (replacing the previous one) and tells it the mode. */
+export async function watchConversation(deps: HandoffDeps, actor: StaffActor & { connectionId: string }, conversationId: string): Promise<void> {
+  const conversation = await deps.conversations.getConversation(actor.tenantId, conversationId);
+  if (!conversation) throw new DomainError('no_conversation', 'no such conversation');
+  await deps.connections.subscribe(actor.tenantId, actor.connectionId, conversationId);
+  await deps.pusher.push(actor.connectionId, { type: 'state', id: `watch:${conversationId}:${conversation.mode}`, mode: conversation.mode });
+}
+
+/** The owner's typing indicator, to everyone else watching the conversation (the customer included). */
+export async function agentTyping(deps: HandoffDeps, actor: StaffActor & { connectionId: string }, conversationId: string, on: boolean): Promise<void> {
+  const conversation = await deps.conversations.getConversation(actor.tenantId, conversationId);
+  if (!conversation) throw new DomainError('no_conversation', 'no such conversation');
+  if (conversation.mode !== 'human') return;
+  const record = await deps.handoffs.getHandoff(actor.tenantId, conversationId);
+  if (record?.assignee?.sub !== actor.sub) return;
+  const subscribers = await deps.connections.listSubscribers(actor.tenantId, conversationId);
+  await Promise.all(subscribers.filter((c) => c !== actor.connectionId).map((c) => deps.pusher.push(c, { type: 'typing', on, role: 'agent' }).catch(() => false)));
+}
+
+/** The customer's typing indicator, to the staff watching the conversation while a person owns it or is awaited. */
+export async function customerTyping(deps: HandoffDeps, caller: { tenantId: string; connectionId: string }, on: boolean): Promise<void> {
+  const connection = await deps.connections.getConnection(caller.tenantId, caller.connectionId);
+  if (!connection?.conversationId) return;
+  const conversation = await deps.conversations.getConversation(caller.tenantId, connection.conversationId);
+  if (!conversation || (conversation.mode !== 'human' && conversation.mode !== 'waiting_for_human')) return;
+  const [subscribers, staff] = await Promise.all([deps.connections.listSubscribers(caller.tenantId, conversation.conversationId), deps.staff.listStaffConnections(caller.tenantId)]);
+  const staffIds = new Set(staff.map((s) => s.connectionId));
+  await Promise.all(subscribers.filter((c) => staffIds.has(c)).map((c) => deps.pusher.push(c, { type: 'typing', on, role: 'customer' }).catch(() => false)));
+}
+
+// ---- customer messages while a person is involved ----------------------------------------------------
+
+/**
+ * A customer message in a conversation that is not the bot's (EventBridge `message.received`): a CSAT
+ * answer after a close, a contact left for a callback, or just news for the staff inbox.
+ */
+export async function onCustomerMessage(deps: HandoffDeps, input: { tenantId: string; conversationId: string; seq: number }): Promise<{ handled: 'csat' | 'contact' | 'asked_contact' | 'notified' | 'ignored' }> {
+  const { tenantId, conversationId } = input;
+  const conversation = await deps.conversations.getConversation(tenantId, conversationId);
+  if (!conversation || conversation.mode === 'bot') return { handled: 'ignored' };
+  const [message] = await deps.conversations.listMessages(tenantId, conversationId, input.seq - 1, 1);
+  if (!message || message.seq !== input.seq || message.role !== 'customer') return { handled: 'ignored' };
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const record = await deps.handoffs.getHandoff(tenantId, conversationId);
+    if (!record) break;
+    if (conversation.mode === 'closed' && record.csat && record.csat.score === undefined) {
+      const score = csatScoreIn(message.text);
+      if (score === undefined) break;
+      const next: HandoffRecord = { ...record, csat: { ...record.csat, score, answeredAt: deps.clock.now().toISOString() }, rev: record.rev + 1 };
+      if (!(await deps.handoffs.saveHandoff(record, next))) continue;
+      await tellCustomer(deps, tenantId, conversationId, handoffText.csatThanks(record.lang));
+      await deps.events.publish([{ type: 'handoff.csat', tenantId, detail: { conversationId, score, ...(record.assignee ? { agent: record.assignee.sub } : {}) } }]);
+      await notifyStaff(deps, tenantId, inboxFrame(deps, 'csat', conversationId, conversation.mode));
+      return { handled: 'csat' };
+    }
+    if (conversation.mode === 'waiting_for_human' && record.status === 'callback' && !record.contact) {
+      const contact = contactIn(message.text);
+      if (!contact) {
+        await tellCustomer(deps, tenantId, conversationId, handoffText.contactAgain(record.lang));
+        return { handled: 'asked_contact' };
+      }
+      const next: HandoffRecord = { ...record, contact, rev: record.rev + 1 };
+      if (!(await deps.handoffs.saveHandoff(record, next))) continue;
+      if (record.followUpId) {
+        const task = await deps.followUps.getFollowUp(tenantId, record.followUpId);
+        if (task) await deps.followUps.putFollowUp(tenantId, { ...task, contact });
+      }
+      await tellCustomer(deps, tenantId, conversationId, handoffText.contactReceived(record.lang, contact));
+      await notifyStaff(deps, tenantId, inboxFrame(deps, 'callback', conversationId, conversation.mode, { reason: 'contact left for a callback' }));
+      return { handled: 'contact' };
+    }
+    break;
+  }
+  if (conversation.mode === 'closed') return { handled: 'ignored' };
+  await notifyStaff(deps, tenantId, inboxFrame(deps, 'message', conversationId, conversation.mode));
+  return { handled: 'notified' };
+}
+
+// ---- the inbox ---------------------------------------------------------------------------------------
+
+export type InboxQueue = 'waiting' | 'mine' | 'all';
+
+export interface InboxItem {
+  readonly conversationId: string;
+  readonly mode: ConversationMode;
+  readonly status?: HandoffStatus;
+  readonly reason?: string;
+  readonly requestedAt?: string;
+  readonly assignee?: StaffRef;
+  readonly contact?: string;
+  readonly lang: string;
+  readonly channel: ConversationRecord['channel'];
+  readonly customerLabel: string;
+  readonly lastMessageAt: string;
+  readonly lastMessagePreview: string;
+  readonly messageCount: number;
+}
+
+export const customerLabelOf = (c: Pick<ConversationRecord, 'visitorId'>): string => `Visitor ${c.visitorId.slice(0, 6)}`;
+
+function itemOf(c: ConversationRecord, entry?: { status: HandoffStatus; reason: string; requestedAt: string; assignee?: StaffRef; contact?: string }): InboxItem {
+  return {
+    conversationId: c.conversationId,
+    mode: c.mode,
+    lang: c.lang,
+    channel: c.channel,
+    customerLabel: customerLabelOf(c),
+    lastMessageAt: c.lastMessageAt,
+    lastMessagePreview: c.lastMessagePreview,
+    messageCount: c.messageCount,
+    ...(entry
+      ? { status: entry.status, reason: entry.reason, requestedAt: entry.requestedAt, ...(entry.assignee ? { assignee: entry.assignee } : {}), ...(entry.contact ? { contact: entry.contact } : {}) }
+      : {}),
+  };
+}
+
+/** waiting: handoffs nobody owns yet (oldest first); mine: the caller's; all: every active handoff, then recent conversations. */
+export async function listInbox(deps: HandoffDeps, actor: StaffActor, queue: InboxQueue): Promise<{ items: InboxItem[]; counts: Record<InboxQueue, number> }> {
+  const entries = await deps.handoffs.listInbox(actor.tenantId);
+  const active = (
+    await Promise.all(
+      entries.map(async (e) => {
+        const c = await deps.conversations.getConversation(actor.tenantId, e.conversationId);
+        return c ? itemOf(c, e) : undefined;
+      }),
+    )
+  ).filter((i): i is InboxItem => i !== undefined);
+  const waiting = active.filter((i) => i.status !== undefined && openStatuses.includes(i.status)).sort((a, b) => (a.requestedAt ?? '').localeCompare(b.requestedAt ?? ''));
+  const mine = active.filter((i) => i.status === 'accepted' && i.assignee?.sub === actor.sub).sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt));
+  const counts = { waiting: waiting.length, mine: mine.length, all: active.length };
+  if (queue === 'waiting') return { items: waiting, counts };
+  if (queue === 'mine') return { items: mine, counts };
+  const recent = await deps.conversations.listConversations(actor.tenantId, 50);
+  const seen = new Set(active.map((i) => i.conversationId));
+  const rest = recent.items.filter((c) => !seen.has(c.conversationId)).map((c) => itemOf(c));
+  const byActivity = [...active].sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt));
+  return { items: [...byActivity, ...rest], counts: { ...counts, all: byActivity.length + rest.length } };
+}
+
+/** One conversation for the inbox: full history, customer details, the handoff and its transitions. */
+export async function inboxConversation(deps: HandoffDeps, actor: StaffActor, conversationId: string) {
+  const conversation = await conversationOf(deps, actor.tenantId, conversationId);
+  const [messages, record, transitions] = await Promise.all([
+    deps.conversations.listMessages(actor.tenantId, conversationId, 0, 1000),
+    deps.handoffs.getHandoff(actor.tenantId, conversationId),
+    deps.handoffs.listTransitions(actor.tenantId, conversationId),
+  ]);
+  return {
+    conversation: {
+      conversationId,
+      mode: conversation.mode,
+      channel: conversation.channel,
+      lang: conversation.lang,
+      createdAt: conversation.createdAt,
+      lastMessageAt: conversation.lastMessageAt,
+      messageCount: conversation.messageCount,
+    },
+    customer: {
+      label: customerLabelOf(conversation),
+      lang: conversation.lang,
+      channel: conversation.channel,
+      firstSeenAt: conversation.createdAt,
+      ...(record?.contact ? { contact: record.contact } : {}),
+    },
+    handoff: record
+      ? {
+          status: record.status,
+          reason: record.reason,
+          requestedAt: record.requestedAt,
+          slaSeconds: record.slaSeconds,
+          ...(record.assignee ? { assignee: record.assignee } : {}),
+          ...(record.acceptedAt ? { acceptedAt: record.acceptedAt } : {}),
+          ...(record.endedAt ? { endedAt: record.endedAt } : {}),
+          ...(record.contact ? { contact: record.contact } : {}),
+          ...(record.followUpId ? { followUpId: record.followUpId } : {}),
+          ...(record.csat ? { csat: record.csat } : {}),
+        }
+      : null,
+    transitions,
+    messages,
+  };
+}
+
+export async function completeFollowUp(deps: HandoffDeps, actor: StaffActor, followUpId: string) {
+  const task = await deps.followUps.getFollowUp(actor.tenantId, followUpId);
+  if (!task) throw notFound('no such follow-up task');
+  if (task.status === 'done') return task;
+  const done = { ...task, status: 'done' as const, doneAt: deps.clock.now().toISOString(), doneBy: actor.email };
+  await deps.followUps.putFollowUp(actor.tenantId, done);
+  return done;
+}

@@ -1,0 +1,211 @@
+/**
+ * Knowledge-base items one at a time: create, replace or delete one FAQ or one
+ * document (text, Markdown or PDF) through the admin API. Each use case
+ * changes only that item: the knowledge-base file and that item's passages,
+ * in the current version, with `kbVersion` bumped in the same atomic step
+ * (see KnowledgeItemStore). A concurrent change makes the store answer
+ * `stale`; the change is then recomputed from the new state, a few times.
+ */
+import { z } from 'zod';
+import { chunkDocument, faqPassage, type EmbeddedPassage } from './answer/passages';
+import { conflict, DomainError, notFound } from './errors';
+import { documentSchema, faqSchema, knowledgeBaseSchema, type Faq, type KbDocument, type KnowledgeBase } from './knowledge-base';
+import type { KnowledgeIndexWriter, KnowledgeItemStore, PdfTextExtractor } from './ports';
+
+export interface KnowledgeItemDeps {
+  readonly store: KnowledgeItemStore;
+  /** Reads uploaded PDFs (documents only). */
+  readonly pdf?: PdfTextExtractor;
+  /** A search index keeping its own copy of the passages (OpenSearch Serverless); the embedded index needs none. */
+  readonly index?: KnowledgeIndexWriter;
+}
+
+/** Largest PDF accepted, decoded. */
+export const MAX_PDF_BYTES = 5 * 1024 * 1024;
+/** Longest document text, as in the knowledge-base file format. */
+export const MAX_DOCUMENT_CHARS = 200_000;
+
+const ATTEMPTS = 3;
+
+/** `{faqId}` / `{documentId}`: the knowledge-base file's item id format. */
+export const itemIdSchema = faqSchema.shape.id;
+
+/** PUT /v1/admin/knowledge/faqs/{faqId}: an FAQ without its id (the id is the path's). */
+export const faqBodySchema = faqSchema.omit({ id: true });
+export type FaqBody = z.infer<typeof faqBodySchema>;
+
+/** PUT /v1/admin/knowledge/documents/{documentId}: text or Markdown in `text`, or a PDF file in `pdfBase64`. */
+export const documentBodySchema = z
+  .strictObject({
+    title: documentSchema.shape.title,
+    format: z.enum(['text', 'markdown', 'pdf']),
+    text: z.string().optional(),
+    // Checked for size and alphabet by `decodePdf` (a 413 for an oversized file rather than a 400).
+    pdfBase64: z.string().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.format === 'pdf') {
+      if (body.pdfBase64 === undefined) ctx.addIssue({ code: 'custom', path: ['pdfBase64'], message: 'is required when format is pdf' });
+      if (body.text !== undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'must be absent when format is pdf (the text is read from the PDF)' });
+    } else {
+      if (body.text === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: `is required when format is ${body.format}` });
+      if (body.pdfBase64 !== undefined) ctx.addIssue({ code: 'custom', path: ['pdfBase64'], message: 'is only for format pdf' });
+    }
+  });
+export type DocumentBody = z.infer<typeof documentBodySchema>;
+
+export type KnowledgeSource = { readonly kind: 'faq'; readonly faq: Faq } | { readonly kind: 'document'; readonly document: KbDocument };
+
+/**
+ * The passages of one FAQ or document: the one place incremental edits get
+ * passages from, so whatever is stored with a passage is added here once.
+ *
+ * TODO(retrieval): embed the passages here (`EmbeddedPassage.embedding`; this
+ * function is async for that), as whole imports do for `passagesOf`
+ * (core/knowledge.ts). The store writes whatever the passages carry.
+ */
+export async function passagesForSource(source: KnowledgeSource): Promise<EmbeddedPassage[]> {
+  return source.kind === 'faq' ? [faqPassage(source.faq)] : chunkDocument(source.document);
+}
+
+/** Decodes a base64 PDF, refusing an oversized one before decoding it. */
+export function decodePdf(pdfBase64: string): Uint8Array {
+  const compact = pdfBase64.replace(/\s+/g, '');
+  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+  const bytes = Math.floor((compact.length * 3) / 4) - padding;
+  if (bytes > MAX_PDF_BYTES) {
+    throw new DomainError('payload_too_large', `the PDF is ${(bytes / 1024 / 1024).toFixed(1)} MB; the largest accepted is ${MAX_PDF_BYTES / 1024 / 1024} MB`, 'pdfBase64');
+  }
+  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
+    throw new DomainError('bad_request', 'pdfBase64: must be a base64-encoded PDF file', 'pdfBase64');
+  }
+  return Buffer.from(compact, 'base64');
+}
+
+/** Validates the knowledge base an edit would produce (its limits, e.g. at most 2000 FAQs). */
+function checked(kb: KnowledgeBase): KnowledgeBase {
+  const result = knowledgeBaseSchema.safeParse(kb);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw conflict(`the knowledge base would not be valid after this change: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
+}
+
+function sameFaq(a: Faq, b: Faq): boolean {
+  return a.question === b.question && a.answer === b.answer && a.category === b.category;
+}
+
+/**
+ * Reads the current knowledge base, computes the new one with `apply`, and
+ * writes it; recomputes on a concurrent change.
+ */
+async function edit(
+  deps: KnowledgeItemDeps,
+  tenantId: string,
+  kind: 'faq' | 'document',
+  sourceId: string,
+  passages: readonly EmbeddedPassage[],
+  apply: (kb: KnowledgeBase) => KnowledgeBase | 'unchanged',
+): Promise<{ version: number; changed: boolean }> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const current = await deps.store.readKnowledgeBase(tenantId);
+    if (!current) throw conflict('there is no knowledge base yet: import one first (PUT /v1/admin/knowledge)');
+    const next = apply(current.kb);
+    if (next === 'unchanged') return { version: current.version, changed: false };
+    const written = await deps.store.replaceSource(tenantId, current.version, { kind, sourceId, kb: checked(next), passages });
+    if (written !== 'stale') {
+      // The store is the source of truth; an index with its own copy follows it (and is rebuilt by the next import if this fails).
+      await deps.index?.replaceSource(tenantId, sourceId, passages);
+      return { version: written.version, changed: true };
+    }
+  }
+  throw conflict('the knowledge base kept changing while this edit was saved; try again');
+}
+
+function upsert<T extends { id: string }>(items: readonly T[], item: T): T[] {
+  return items.some((x) => x.id === item.id) ? items.map((x) => (x.id === item.id ? item : x)) : [...items, item];
+}
+
+export interface PutResult<T> {
+  readonly item: T;
+  readonly created: boolean;
+  readonly version: number;
+}
+
+/** Creates or replaces one FAQ. */
+export async function putFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string, body: FaqBody): Promise<PutResult<Faq>> {
+  const faq: Faq = { id: faqId, ...body };
+  const passages = await passagesForSource({ kind: 'faq', faq });
+  let created = false;
+  const { version } = await edit(deps, tenantId, 'faq', faqId, passages, (kb) => {
+    const existing = kb.faqs.find((f) => f.id === faqId);
+    created = existing === undefined;
+    if (existing && sameFaq(existing, faq)) return 'unchanged';
+    return { ...kb, faqs: upsert(kb.faqs, faq) };
+  });
+  return { item: faq, created, version };
+}
+
+export async function deleteFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string): Promise<{ version: number }> {
+  return edit(deps, tenantId, 'faq', faqId, [], (kb) => {
+    if (!kb.faqs.some((f) => f.id === faqId)) throw notFound(`there is no FAQ "${faqId}"`);
+    return { ...kb, faqs: kb.faqs.filter((f) => f.id !== faqId) };
+  });
+}
+
+export interface DocumentSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly format: DocumentBody['format'];
+  /** Characters of text stored (for a PDF, of the text read from it). */
+  readonly characters: number;
+  /** Passages the document was split into. */
+  readonly chunks: number;
+}
+
+/** The document's text: as given, or read from the PDF. */
+async function documentText(pdf: PdfTextExtractor | undefined, body: DocumentBody): Promise<string> {
+  if (body.format !== 'pdf') {
+    const text = (body.text ?? '').replace(/\r\n?/g, '\n').trim();
+    if (text.length === 0) throw new DomainError('bad_request', 'text: must not be empty', 'text');
+    if (text.length > MAX_DOCUMENT_CHARS) throw new DomainError('payload_too_large', `text: at most ${MAX_DOCUMENT_CHARS} characters`, 'text');
+    return text;
+  }
+  const bytes = decodePdf(body.pdfBase64 ?? '');
+  if (!pdf) throw new Error('putDocument: no PDF text extractor was given');
+  const text = (await pdf.extractText(bytes, { maxChars: MAX_DOCUMENT_CHARS })).trim();
+  if (text.length === 0) {
+    throw new DomainError('bad_request', 'pdfBase64: the PDF has no text to read (a scanned PDF needs OCR first)', 'pdfBase64');
+  }
+  if (text.length > MAX_DOCUMENT_CHARS) throw new DomainError('payload_too_large', `pdfBase64: the PDF holds more than ${MAX_DOCUMENT_CHARS} characters of text`, 'pdfBase64');
+  return text;
+}
+
+/** Creates or replaces one document: its text (given, or read from a PDF) is chunked into passages. */
+export async function putDocument(
+  deps: KnowledgeItemDeps,
+  tenantId: string,
+  documentId: string,
+  body: DocumentBody,
+): Promise<PutResult<DocumentSummary>> {
+  const document: KbDocument = documentSchema.parse({ id: documentId, title: body.title, text: await documentText(deps.pdf, body) });
+  const passages = await passagesForSource({ kind: 'document', document });
+  let created = false;
+  const { version } = await edit(deps, tenantId, 'document', documentId, passages, (kb) => {
+    const existing = kb.documents.find((d) => d.id === documentId);
+    created = existing === undefined;
+    if (existing && existing.title === document.title && existing.text === document.text) return 'unchanged';
+    return { ...kb, documents: upsert(kb.documents, document) };
+  });
+  return {
+    item: { id: documentId, title: document.title, format: body.format, characters: document.text.length, chunks: passages.length },
+    created,
+    version,
+  };
+}
+
+export async function deleteDocument(deps: KnowledgeItemDeps, tenantId: string, documentId: string): Promise<{ version: number }> {
+  return edit(deps, tenantId, 'document', documentId, [], (kb) => {
+    if (!kb.documents.some((d) => d.id === documentId)) throw notFound(`there is no document "${documentId}"`);
+    return { ...kb, documents: kb.documents.filter((d) => d.id !== documentId) };
+  });
+}

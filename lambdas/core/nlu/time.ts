@@ -1,0 +1,337 @@
+/**
+ * Dates and times in customer messages, in the tenant's time zone (English and
+ * Spanish). chrono-node finds the date ("next Tuesday", "el 1 de abril",
+ * "mañana"); a thin normalising layer in front of it handles what chrono alone
+ * gets wrong for bookings: "half past four", "las cuatro y media", "around
+ * noon", a bare "the 1st", "at 1" / "2 o'clock" (read in business hours, so
+ * pm), parts of the day, and ranges ("after 6", "between 2 and 4", "entre las
+ * 2 y las 4"). Time-zone arithmetic uses Intl only, so it is DST-correct
+ * without a time-zone library.
+ */
+import * as chrono from 'chrono-node';
+import type { ReplyLanguage } from './language';
+
+export interface WhenEntity {
+  /** The date in the tenant's time zone, YYYY-MM-DD, when the message names one. */
+  readonly date?: string;
+  /** Start of the time (or time range), HH:MM in the tenant's time zone. */
+  readonly start?: string;
+  /** End of a time range, HH:MM. */
+  readonly end?: string;
+  /** The start as an instant (only when both date and start are known). */
+  readonly startUtc?: string;
+  readonly endUtc?: string;
+  /** "around noon", "sobre las 5". */
+  readonly approximate: boolean;
+}
+
+export interface WhenOptions {
+  readonly lang: ReplyLanguage;
+  /** IANA time zone of the business, e.g. Europe/Dublin. */
+  readonly timezone: string;
+  readonly now: Date;
+  /** Opening hours, to read a bare "at 4" as am or pm. */
+  readonly hours?: readonly { readonly open: string; readonly close: string }[];
+}
+
+// ---- time-zone arithmetic (Intl only) ---------------------------------------------------------
+
+interface WallClock {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly weekday: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timezone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    });
+    formatters.set(timezone, f);
+  }
+  return f;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** The wall clock in `timezone` at `instant`. */
+export function wallClock(instant: Date, timezone: string): WallClock {
+  const parts = Object.fromEntries(formatter(timezone).formatToParts(instant).map((p) => [p.type, p.value]));
+  return {
+    year: Number(parts['year']),
+    month: Number(parts['month']),
+    day: Number(parts['day']),
+    hour: Number(parts['hour']) % 24,
+    minute: Number(parts['minute']),
+    weekday: WEEKDAYS.indexOf(parts['weekday'] ?? 'Sun'),
+  };
+}
+
+/** Minutes east of UTC in `timezone` at `instant` (Europe/Dublin: 0 in winter, 60 in summer). */
+export function offsetMinutes(instant: Date, timezone: string): number {
+  const w = wallClock(instant, timezone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 60000) * 60000) / 60000);
+}
+
+/**
+ * The instant at which the wall clock in `timezone` shows the given local time.
+ * A time skipped by a spring-forward gap resolves to the same wall time after it
+ * (02:30 → 03:30); a repeated autumn time resolves to its first occurrence.
+ */
+export function zonedToUtc(date: string, time: string, timezone: string): Date {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const [hh, mm] = time.split(':').map(Number) as [number, number];
+  const naive = Date.UTC(y, m - 1, d, hh, mm);
+  // The offsets in force half a day either side cover any transition on that day.
+  const before = naive - offsetMinutes(new Date(naive - 12 * 3600_000), timezone) * 60000;
+  const after = naive - offsetMinutes(new Date(naive + 12 * 3600_000), timezone) * 60000;
+  const shows = (t: number): boolean => {
+    const w = wallClock(new Date(t), timezone);
+    return w.hour === hh && w.minute === mm && w.day === d;
+  };
+  const valid = [before, after].filter(shows);
+  // A repeated time: its first occurrence. A skipped time: read with the offset before the gap (moves forward by the gap).
+  return new Date(valid.length > 0 ? Math.min(...valid) : before);
+}
+
+// ---- normalisation ------------------------------------------------------------------------------
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+const hhmm = (minutes: number): string => `${pad(Math.floor(minutes / 60) % 24)}:${pad(minutes % 60)}`;
+const toMinutes = (t: string): number => {
+  const [h, m] = t.split(':').map(Number) as [number, number];
+  return h * 60 + m;
+};
+
+const EN_NUMBERS: Record<string, number> = {
+  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+};
+const ES_NUMBERS: Record<string, number> = {
+  una: 1, uno: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5, seis: 6, siete: 7, ocho: 8, nueve: 9, diez: 10, once: 11, doce: 12,
+};
+
+/** Lower-cases and rewrites spelled-out clock times as digits ("half past four" → "4:30"). */
+export function normaliseTimes(input: string): string {
+  let s = ` ${input.toLowerCase().replace(/[’`]/g, "'")} `;
+  const en = Object.keys(EN_NUMBERS).join('|');
+  const es = Object.keys(ES_NUMBERS).join('|');
+  const enN = (w: string): number => EN_NUMBERS[w] ?? Number(w);
+  const esN = (w: string): number => ES_NUMBERS[w] ?? Number(w);
+  s = s
+    .replace(/\b(?:around|about|at|by)?\s*(?:mid-?day|noon|lunchtime)\b/g, (m) => `${/around|about/.test(m) ? ' around' : ''} at 12:00 `)
+    .replace(/\b(?:al|a|sobre el|hacia el)?\s*medio\s?d[ií]a\b/g, (m) => `${/sobre|hacia/.test(m) ? ' sobre' : ''} a las 12:00 `)
+    .replace(new RegExp(`\\bhalf past (\\d{1,2}|${en})\\b`, 'g'), (_m, h: string) => `${enN(h)}:30`)
+    .replace(new RegExp(`\\bquarter past (\\d{1,2}|${en})\\b`, 'g'), (_m, h: string) => `${enN(h)}:15`)
+    .replace(new RegExp(`\\bquarter to (\\d{1,2}|${en})\\b`, 'g'), (_m, h: string) => `${((enN(h) + 10) % 12) + 1}:45`)
+    .replace(new RegExp(`\\b(\\d{1,2}|${en}) o'? ?clock\\b`, 'g'), (_m, h: string) => `${enN(h)}:00`)
+    .replace(new RegExp(`\\b(\\d{1,2}|${en}) (thirty|fifteen|forty-?five)\\b`, 'g'), (_m, h: string, mm: string) =>
+      `${enN(h)}:${mm === 'thirty' ? '30' : mm === 'fifteen' ? '15' : '45'}`,
+    )
+    .replace(new RegExp(`\\b(at|around|about|after|before|from|until|till|to|and|between|by) (${en})\\b`, 'g'), (_m, p: string, h: string) => `${p} ${enN(h)}`)
+    .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) y media\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}:30`)
+    .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) y cuarto\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}:15`)
+    .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) menos cuarto\\b`, 'g'), (_m, a: string, h: string) => `${a} ${((esN(h) + 10) % 12) + 1}:45`)
+    .replace(new RegExp(`\\b(las|la) (${es})\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}`)
+    .replace(/\b(\d{1,2})\s*(?:h|hs|horas)\b/g, '$1:00');
+  return s;
+}
+
+// ---- time expressions -------------------------------------------------------------------------
+
+interface TimePart {
+  /** "this afternoon", "tonight", "esta tarde": the day is today. */
+  today?: boolean;
+  start?: number;
+  end?: number;
+  approximate: boolean;
+  /** Spans of the normalised text used up by the time, blanked before chrono reads the date. */
+  spans: [number, number][];
+}
+
+/** A clock time as written: hour, minutes, and am/pm when given. */
+const CLOCK = String.raw`(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?`;
+
+function businessWindow(hours: WhenOptions['hours']): { open: number; close: number } {
+  if (!hours || hours.length === 0) return { open: 8 * 60, close: 20 * 60 };
+  return { open: Math.min(...hours.map((h) => toMinutes(h.open))), close: Math.max(...hours.map((h) => toMinutes(h.close))) };
+}
+
+/** Reads a clock time in minutes after midnight; a bare 1–7 is pm, and a bare hour prefers business hours. */
+function clock(h: string, m: string | undefined, meridiem: string | undefined, window: { open: number; close: number }, impliedPm = false): number | undefined {
+  let hour = Number(h);
+  const minute = m ? Number(m) : 0;
+  if (hour > 23 || minute > 59) return undefined;
+  const mer = meridiem?.replace(/\./g, '');
+  if (mer === 'pm' && hour < 12) hour += 12;
+  else if (mer === 'am' && hour === 12) hour = 0;
+  else if (!mer && hour >= 1 && hour <= 12) {
+    const am = hour * 60 + minute;
+    const pm = (hour === 12 ? 12 : hour + 12) * 60 + minute;
+    const inAm = am >= window.open && am < window.close;
+    const inPm = pm >= window.open && pm <= window.close;
+    if (impliedPm || (inPm && !inAm) || (!inAm && !inPm && hour <= 7)) hour = hour === 12 ? 12 : hour + 12;
+  }
+  return hour * 60 + minute;
+}
+
+function findTime(s: string, options: WhenOptions): TimePart {
+  const window = businessWindow(options.hours);
+  const part: TimePart = { approximate: false, spans: [] };
+  const use = (m: RegExpExecArray): void => {
+    part.spans.push([m.index, m.index + m[0].length]);
+  };
+  // Ranges first: "between 2 and 4", "from 2 to 4pm", "entre las 2 y las 4", "de 2 a 4", "2-4pm".
+  const range = new RegExp(
+    String.raw`\b(?:between|from|entre(?: las?)?|de(?: las?)?|desde(?: las?)?)\s+${CLOCK}\s*(?:and|to|till|until|-|y(?: las?)?|a(?: las?)?|hasta(?: las?)?)\s+${CLOCK}`,
+    'g',
+  ).exec(s) ?? new RegExp(String.raw`\b${CLOCK}\s*-\s*${CLOCK}`, 'g').exec(s);
+  if (range) {
+    const endMer = range[6];
+    const pmHint = endMer?.startsWith('p') && !range[3];
+    const start = clock(range[1] ?? '', range[2], range[3] ?? (pmHint && Number(range[1]) < Number(range[4]) ? 'pm' : undefined), window);
+    const end = clock(range[4] ?? '', range[5], endMer, window, start !== undefined && start >= 12 * 60 && Number(range[4]) < 12);
+    if (start !== undefined && end !== undefined) {
+      use(range);
+      return { ...part, start, end };
+    }
+  }
+  const after = new RegExp(String.raw`\b(?:after|from|any ?time after|no earlier than|despu[eé]s de(?: las?)?|a partir de(?: las?)?|desde(?: las?)?)\s+${CLOCK}`, 'g').exec(s);
+  if (after) {
+    const start = clock(after[1] ?? '', after[2], after[3], window);
+    if (start !== undefined) {
+      use(after);
+      return { ...part, start, end: window.close };
+    }
+  }
+  const before = new RegExp(String.raw`\b(?:before|by|no later than|antes de(?: las?)?)\s+${CLOCK}`, 'g').exec(s);
+  if (before) {
+    const end = clock(before[1] ?? '', before[2], before[3], window);
+    if (end !== undefined) {
+      use(before);
+      return { ...part, start: window.open, end };
+    }
+  }
+  const approx = /\b(?:around|about|roughly|approximately|sobre|hacia|a eso de)\b/;
+  const at = new RegExp(String.raw`\b(?:at|around|about|a|sobre|hacia|a eso de)\s+(?:las?\s+)?${CLOCK}(?!\s*(?:€|eur|euros|min|minutes|minutos|people|personas|de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)))`, 'g');
+  const withMeridiem = new RegExp(String.raw`\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?m\.?|p\.?m\.?)`, 'g');
+  const colon = /\b(\d{1,2}):(\d{2})\b/g;
+  const m = withMeridiem.exec(s) ?? at.exec(s) ?? colon.exec(s);
+  if (m) {
+    const start = clock(m[1] ?? '', m[2], m[3], window);
+    if (start !== undefined) {
+      use(m);
+      const around = s.slice(Math.max(0, m.index - 12), m.index + m[0].length + 4);
+      return { ...part, start, approximate: approx.test(around) || /\dish\b|\d\s?ish\b/.test(around) };
+    }
+  }
+  // Parts of the day.
+  const parts: readonly [RegExp, number, number | 'close'][] = [
+    [/\b(?:first thing|early morning|a primera hora)\b/, window.open, 10 * 60],
+    [/\b(?:in the morning|morning|por la ma[nñ]ana|de ma[nñ]ana)\b/, window.open, 12 * 60],
+    [/\b(?:lunch ?time|at lunch|a la hora de comer|hora de comer)\b/, 12 * 60, 14 * 60],
+    [/\b(?:in the afternoon|afternoon|por la tarde|a la tarde|de tarde|esta tarde)\b/, 12 * 60, 17 * 60],
+    [/\b(?:in the evening|evening|tonight|after work|por la noche|esta noche|al salir del trabajo)\b/, 17 * 60, 'close'],
+  ];
+  for (const [re, start, end] of parts) {
+    const hit = re.exec(s);
+    if (hit) {
+      part.spans.push([hit.index, hit.index + hit[0].length]);
+      const today = /\b(?:this|esta)\s+$/.test(s.slice(Math.max(0, hit.index - 5), hit.index)) || /^(?:tonight|esta )/.test(hit[0]);
+      return { ...part, start, end: end === 'close' ? Math.max(window.close, 17 * 60 + 60) : end, today };
+    }
+  }
+  return part;
+}
+
+// ---- dates --------------------------------------------------------------------------------------
+
+const MONTHS = /(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)/;
+
+function isoDate(y: number, m: number, d: number): string {
+  return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d + days));
+  return isoDate(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
+}
+
+/** "the 1st", "on the 3rd", "el día 5": the next such day of the month, today included. */
+function bareDayOfMonth(s: string, today: WallClock): string | undefined {
+  const m =
+    new RegExp(String.raw`\b(?:on )?the (\d{1,2})(?:st|nd|rd|th)\b(?!\s*(?:of\s+)?${MONTHS.source})`).exec(s) ??
+    new RegExp(String.raw`\b(\d{1,2})(?:st|nd|rd|th)\b(?!\s*(?:of\s+)?${MONTHS.source})`).exec(s) ??
+    new RegExp(String.raw`\bel (?:d[ií]a )?(\d{1,2})\b(?!\s*(?:de\s+)?${MONTHS.source})(?!\s*:)`).exec(s);
+  if (!m) return undefined;
+  const day = Number(m[1]);
+  if (day < 1 || day > 31) return undefined;
+  let year = today.year;
+  let month = today.month;
+  if (day < today.day) {
+    month += 1;
+    if (month > 12) [month, year] = [1, year + 1];
+  }
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCDate() !== day) return undefined;
+  return isoDate(year, month, day);
+}
+
+function chronoDate(s: string, options: WhenOptions, today: WallClock): string | undefined {
+  const reference = { instant: options.now, timezone: offsetMinutes(options.now, options.timezone) };
+  const parsers = options.lang === 'es' ? [chrono.es.casual, chrono.en.casual] : [chrono.en.casual, chrono.es.casual];
+  for (const parser of parsers) {
+    for (const r of parser.parse(s, reference, { forwardDate: true })) {
+      const c = r.start;
+      const dated = c.isCertain('day') || c.isCertain('weekday') || c.isCertain('month') || /\b(?:week|semana)\b/.test(r.text);
+      // "I waited an hour", "hace 10 minutos": durations, not dates.
+      const duration =
+        /^(?:in |within |en |dentro de )?(?:an?|one|half an|una?|media|\d+)\s+(?:hours?|minutes?|mins?|horas?|minutos?)(?:\s+ago)?$/.test(r.text.trim()) ||
+        /\b(?:ago|hace)\b/.test(r.text);
+      if (!dated || duration) continue;
+      const y = c.get('year');
+      const mo = c.get('month');
+      const d = c.get('day');
+      if (y === null || mo === null || d === null) continue;
+      const date = isoDate(y, mo, d);
+      // chrono reads "friday" on a Friday as today; a customer asking on Friday for "friday" usually means today too.
+      return date < isoDate(today.year, today.month, today.day) ? addDays(date, 7) : date;
+    }
+  }
+  return undefined;
+}
+
+/** The date and time (or time range) a customer names, in the tenant's time zone; undefined when none. */
+export function parseWhen(text: string, options: WhenOptions): WhenEntity | undefined {
+  let s = normaliseTimes(text);
+  const time = findTime(s, options);
+  for (const [a, b] of time.spans) s = s.slice(0, a) + ' '.repeat(b - a) + s.slice(b);
+  const today = wallClock(options.now, options.timezone);
+  const date =
+    chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined);
+  if (!date && time.start === undefined) return undefined;
+  const start = time.start !== undefined ? hhmm(time.start) : undefined;
+  const end = time.end !== undefined ? hhmm(time.end) : undefined;
+  return {
+    ...(date ? { date } : {}),
+    ...(start ? { start } : {}),
+    ...(end ? { end } : {}),
+    ...(date && start ? { startUtc: zonedToUtc(date, start, options.timezone).toISOString() } : {}),
+    ...(date && end ? { endUtc: zonedToUtc(date, end, options.timezone).toISOString() } : {}),
+    approximate: time.approximate,
+  };
+}

@@ -1,0 +1,12 @@
+/** WebSocket actions from a staff inbox: watch a conversation live, typing indicator, keep-alive. Tenant from the token. */
+import { handoffDeps } from '../adapters/container';
+import { agentTyping, watchConversation } from '../core/handoff';
+import { staffWsApi } from './lib/staff-websocket';
+
+export const handler = staffWsApi(() => handoffDeps().pusher, {
+  staffWatch: (caller, frame) => watchConversation(handoffDeps(), caller, frame.conversationId),
+  staffTyping: (caller, frame) => agentTyping(handoffDeps(), caller, frame.conversationId, frame.on),
+  staffPing: async (caller) => {
+    await handoffDeps().pusher.push(caller.connectionId, { type: 'pong' });
+  },
+});

@@ -1,0 +1,221 @@
+/**
+ * The human handoff in Debian's Chromium against the local cloud, both sides in the same test:
+ * a customer in the widget on the demo business's site asks for a person; an agent signed in to the
+ * admin UI sees it arrive live in the inbox, accepts and replies (typing shows both ways); the
+ * customer sees "a person joined" and the reply, and the bot says nothing meanwhile; the agent
+ * closes and the customer gets the satisfaction question, answers it, and the agent sees the score.
+ * axe-core scans every admin page on the way (no serious or critical violations).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { handoffStore, store } from '../../lambdas/adapters/container';
+import { importKnowledgeBase } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { buildWidget } from '../../widget/build';
+import { launchChromium } from '../support/browser';
+
+const WIDGET = '[data-concierge-widget]';
+const STEP_MS = 30_000;
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AGENT = { email: 'agent@harbour-dental.example', password: 'Harbour-Agent-2026!' };
+
+let cloud: LocalCloud | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  await buildWidget();
+  [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
+  // The demo business is open around the clock here, so the handoff does not depend on when the test runs
+  // (outside opening hours it falls back to a callback: test/integration/handoff.test.ts).
+  const kb: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
+  const allWeek = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({ day, open: '00:00', close: '23:59' }));
+  await importKnowledgeBase(store(), cloud.demo.tenantId, { ...kb, hours: allWeek });
+  await handoffStore().putHandoffSettings(cloud.demo.tenantId, {
+    slaSeconds: 600,
+    cannedReplies: [{ id: 'hello', title: 'Hello', text: 'Hi, this is Sam from the front desk.' }],
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.stop();
+}, 60_000);
+
+function started(): { cloud: LocalCloud; browser: Browser } {
+  if (!cloud || !browser) throw new Error('local cloud or browser did not start');
+  return { cloud, browser };
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  const { cloud } = started();
+  await page.goto(cloud.urls.admin);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('app-header').waitFor({ timeout: STEP_MS });
+}
+
+async function context(): Promise<BrowserContext> {
+  const { browser } = started();
+  return browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+}
+
+describe('human handoff, customer and agent in the same test', () => {
+  it(
+    'a customer asks for a person; the agent sees it live, accepts and replies; the bot stays silent; closing asks the CSAT question',
+    async () => {
+      const { cloud } = started();
+      const agentContext = await context();
+      const customerContext = await context();
+      try {
+        // The agent is in the inbox, live.
+        const agent = await agentContext.newPage();
+        agent.on('pageerror', (err) => console.error('admin page error:', err.message));
+        await signIn(agent, AGENT.email, AGENT.password);
+        await agent.getByTestId('nav-inbox').click();
+        await agent.getByTestId('inbox-page').waitFor();
+        await agent.locator('[data-testid="inbox-live"][data-status="live"]').waitFor({ timeout: STEP_MS });
+        await agent.getByTestId('inbox-empty').waitFor({ timeout: STEP_MS });
+        expect(await seriousViolations(agent)).toEqual([]);
+
+        // The customer asks for a person in the widget.
+        const customer = await customerContext.newPage();
+        customer.on('pageerror', (err) => console.error('demo site error:', err.message));
+        await customer.goto(cloud.urls.demoSite);
+        const w = customer.locator(WIDGET);
+        await w.locator('button.cw-launcher').click();
+        const input = w.getByRole('textbox', { name: 'Type your message' });
+        await input.waitFor({ state: 'visible', timeout: STEP_MS });
+        await input.fill('I want to speak to a human');
+        await input.press('Enter');
+        await w.locator('li.msg--system[data-seq]').filter({ hasText: /asked the team/i }).waitFor({ timeout: STEP_MS });
+        const botReplies = await w.locator('li.msg--bot[data-seq]').count();
+
+        // It arrives in the agent's waiting queue without a reload.
+        const item = agent.getByTestId('inbox-item').first();
+        await item.waitFor({ timeout: 15_000 });
+        expect(await item.getAttribute('data-mode')).toBe('waiting_for_human');
+        expect(await agent.getByTestId('inbox-announcement').textContent()).toMatch(/waiting for a person/i);
+        await item.click();
+        const detail = agent.getByTestId('inbox-conversation');
+        await detail.waitFor();
+        await detail.getByTestId('inbox-message').filter({ hasText: 'I want to speak to a human' }).waitFor({ timeout: STEP_MS });
+        await detail.getByTestId('inbox-accept').click();
+        await agent.locator('[data-testid="inbox-conversation"][data-mode="human"]').waitFor({ timeout: STEP_MS });
+        await detail.getByTestId('inbox-composer').waitFor();
+        expect(await seriousViolations(agent)).toEqual([]);
+
+        // The customer is told a person joined.
+        await w.locator('li[data-handoff="joined"]').waitFor({ timeout: STEP_MS });
+        await expect(w.locator('.status').textContent()).resolves.toMatch(/chatting with a person/i);
+
+        // Typing both ways.
+        await input.fill('I need to move my appointment');
+        await agent.locator('[data-testid="inbox-customer-typing"][data-on="true"]').waitFor({ timeout: STEP_MS });
+        await input.press('Enter');
+        await detail.getByTestId('inbox-message').filter({ hasText: 'I need to move my appointment' }).waitFor({ timeout: STEP_MS });
+        await detail.getByTestId('inbox-canned').selectOption('hello');
+        await expect(detail.getByTestId('inbox-reply-input').inputValue()).resolves.toBe('Hi, this is Sam from the front desk.');
+        await detail.getByTestId('inbox-reply-input').pressSequentially(' Which day suits you?', { delay: 5 });
+        await w.locator('li.msg--typing').waitFor({ timeout: STEP_MS });
+        await detail.getByTestId('inbox-reply-send').click();
+
+        // The customer sees the reply; the bot has said nothing since the handoff.
+        const reply = w.locator('li.msg--agent[data-seq]').filter({ hasText: 'Which day suits you?' });
+        await reply.waitFor({ timeout: STEP_MS });
+        await expect(reply.textContent()).resolves.toContain('Hi, this is Sam from the front desk.');
+        await input.fill('Thursday morning please');
+        await input.press('Enter');
+        await detail.getByTestId('inbox-message').filter({ hasText: 'Thursday morning please' }).waitFor({ timeout: STEP_MS });
+        await customer.waitForTimeout(500);
+        expect(await w.locator('li.msg--bot[data-seq]').count()).toBe(botReplies);
+
+        // The agent closes; the customer gets the CSAT question in their language, with 1–5.
+        await detail.getByTestId('inbox-close').click();
+        await agent.locator('[data-testid="inbox-conversation"][data-mode="closed"]').waitFor({ timeout: STEP_MS });
+        const question = w.locator('li.msg--system[data-seq]').filter({ hasText: /how satisfied/i });
+        await question.waitFor({ timeout: STEP_MS });
+        const chips = w.locator('.quick-replies .chip');
+        await expect(chips.allTextContents()).resolves.toEqual(['1', '2', '3', '4', '5']);
+        await expect(w.locator('.closed').textContent()).resolves.toMatch(/ended/i);
+        await chips.filter({ hasText: '5' }).click();
+        await w.locator('li.msg--system[data-seq]').filter({ hasText: /thank you for your feedback/i }).waitFor({ timeout: STEP_MS });
+        expect(await w.locator('li.msg--bot[data-seq]').count()).toBe(botReplies);
+
+        // The agent sees the score on the conversation.
+        await agent.getByTestId('inbox-csat').filter({ hasText: '5 / 5' }).waitFor({ timeout: STEP_MS });
+      } finally {
+        await customerContext.close();
+        await agentContext.close();
+      }
+    },
+    180_000,
+  );
+
+  it(
+    'has no serious or critical axe violations on any admin page, and keeps settings from agents',
+    async () => {
+      const ownerContext = await context();
+      const agentContext = await context();
+      try {
+        const { cloud } = started();
+        const owner = await ownerContext.newPage();
+        await signIn(owner, cloud.demo.staffEmail, cloud.demo.staffPassword);
+        const pages: [string, string][] = [
+          ['nav-conversations', 'conversations-page'],
+          ['nav-knowledge', 'kb-faqs'],
+          ['nav-inbox', 'inbox-page'],
+          ['nav-settings', 'settings-sla'],
+          ['nav-outbox', 'outbox-page'],
+        ];
+        for (const [nav, ready] of pages) {
+          await owner.getByTestId(nav).click();
+          await owner.getByTestId(ready).first().waitFor({ timeout: STEP_MS });
+          await owner.waitForLoadState('networkidle');
+          expect({ page: nav, violations: await seriousViolations(owner) }).toEqual({ page: nav, violations: [] });
+        }
+        await owner.getByTestId('nav-inbox').click();
+        await owner.getByTestId('inbox-queue-all').click();
+        await owner.getByTestId('inbox-item').first().click();
+        await owner.getByTestId('inbox-conversation').waitFor();
+        await owner.getByTestId('inbox-transitions').waitFor();
+        expect(await seriousViolations(owner)).toEqual([]);
+        await owner.getByTestId('inbox-queue-callbacks').click();
+        await owner.getByTestId('inbox-page').waitFor();
+        expect(await seriousViolations(owner)).toEqual([]);
+        // The outbox kept the e-mail to the agent who was online when the customer asked.
+        await owner.getByTestId('nav-outbox').click();
+        await owner.getByTestId('outbox-item').first().waitFor({ timeout: STEP_MS });
+        await expect(owner.getByTestId('outbox-item').first().textContent()).resolves.toContain(AGENT.email);
+        // Admins change the SLA.
+        await owner.getByTestId('nav-settings').click();
+        await owner.getByTestId('settings-sla').fill('300');
+        await owner.getByTestId('settings-save').click();
+        await owner.getByTestId('settings-saved').filter({ hasText: 'Saved.' }).waitFor();
+
+        const agent = await agentContext.newPage();
+        await signIn(agent, AGENT.email, AGENT.password);
+        expect(await agent.getByTestId('nav-settings').count()).toBe(0);
+        expect(await agent.getByTestId('nav-outbox').count()).toBe(0);
+        await agent.goto(`${cloud.urls.admin}#/settings`);
+        await agent.getByTestId('forbidden').waitFor();
+      } finally {
+        await ownerContext.close();
+        await agentContext.close();
+      }
+    },
+    180_000,
+  );
+});

@@ -1,0 +1,131 @@
+/** The live inbox's plain modules: frame parsing, the reconnecting staff socket, actions, merging, typing throttle. */
+import { handoffStatuses as serverStatuses } from '../../lambdas/core/handoff-ports';
+import { handoffStatuses } from '../../frontend/src/api/types';
+import { actionsFor, mergeMessage, typingThrottle } from '../../frontend/src/lib/inbox';
+import { StaffSocket, parseStaffFrame, staffSocketUrl, type LiveStatus, type SocketEvents, type StaffFrame } from '../../frontend/src/lib/staff-socket';
+
+describe('staff frames', () => {
+  it('keeps well-formed frames and drops anything else', () => {
+    expect(parseStaffFrame(JSON.stringify({ type: 'inbox', id: 'i1', event: 'waiting', conversationId: 'c1', mode: 'waiting_for_human', at: 't', reason: 'r', extra: 1 }))).toEqual({
+      type: 'inbox',
+      id: 'i1',
+      event: 'waiting',
+      conversationId: 'c1',
+      mode: 'waiting_for_human',
+      at: 't',
+      reason: 'r',
+    });
+    expect(parseStaffFrame({ type: 'typing', on: true, role: 'customer' })).toEqual({ type: 'typing', on: true, role: 'customer' });
+    expect(parseStaffFrame({ type: 'inbox', id: 'i1', event: 'hacked', conversationId: 'c1', mode: 'human', at: 't' })).toBeUndefined();
+    expect(parseStaffFrame({ type: 'message', id: 'm', seq: '1', conversationId: 'c', role: 'agent', text: 'x' })).toBeUndefined();
+    expect(parseStaffFrame('{not json')).toBeUndefined();
+    expect(parseStaffFrame({ type: 'session' })).toBeUndefined();
+  });
+
+  it('puts the token in the key parameter, URL-encoded', () => {
+    expect(staffSocketUrl('wss://x.example/live', 'a.b+c')).toBe('wss://x.example/live?key=staff.a.b%2Bc');
+  });
+});
+
+describe('StaffSocket', () => {
+  function harness() {
+    const sockets: { url: string; events: SocketEvents; sent: string[]; closed: boolean }[] = [];
+    const timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
+    const frames: StaffFrame[] = [];
+    const statuses: LiveStatus[] = [];
+    let token = 'tok-1';
+    const socket = new StaffSocket({
+      wsUrl: 'ws://127.0.0.1:1/ws',
+      getToken: async () => token,
+      createSocket: (url, events) => {
+        const s = { url, events, sent: [] as string[], closed: false };
+        sockets.push(s);
+        return { send: (d) => s.sent.push(d), close: () => void (s.closed = true) };
+      },
+      schedule: (fn, ms) => {
+        const t = { fn, ms, cancelled: false };
+        timers.push(t);
+        return () => void (t.cancelled = true);
+      },
+      onFrame: (f) => frames.push(f),
+      onStatus: (s) => statuses.push(s),
+    });
+    return { socket, sockets, timers, frames, statuses, setToken: (t: string) => void (token = t) };
+  }
+  const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  it('connects with the token, re-watches after a reconnect with a fresh token, and pings', async () => {
+    const h = harness();
+    h.socket.start();
+    await flush();
+    expect(h.sockets[0]?.url).toContain('key=staff.tok-1');
+    h.socket.watch('conv-1'); // not open yet: sent on open
+    h.sockets[0]?.events.onOpen();
+    expect(h.sockets[0]?.sent.map((d) => JSON.parse(d))).toEqual([{ action: 'staffWatch', conversationId: 'conv-1' }]);
+    h.sockets[0]?.events.onMessage(JSON.stringify({ type: 'pong' }));
+    expect(h.frames).toEqual([{ type: 'pong' }]);
+    h.socket.typing('conv-1', true);
+    expect(JSON.parse(h.sockets[0]?.sent[1] ?? '{}')).toEqual({ action: 'staffTyping', conversationId: 'conv-1', on: true });
+
+    h.setToken('tok-2');
+    h.sockets[0]?.events.onClose();
+    expect(h.statuses).toEqual(['connecting', 'live', 'offline']);
+    const retry = h.timers.filter((t) => !t.cancelled).at(-1);
+    expect(retry?.ms).toBe(1000);
+    retry?.fn();
+    await flush();
+    expect(h.sockets[1]?.url).toContain('key=staff.tok-2');
+    h.sockets[1]?.events.onOpen();
+    expect(JSON.parse(h.sockets[1]?.sent[0] ?? '{}')).toEqual({ action: 'staffWatch', conversationId: 'conv-1' });
+    // Frames from the old socket are ignored.
+    h.sockets[0]?.events.onMessage(JSON.stringify({ type: 'pong' }));
+    expect(h.frames).toHaveLength(1);
+    const ping = h.timers.filter((t) => !t.cancelled && t.ms === 5 * 60 * 1000).at(-1);
+    ping?.fn();
+    expect(h.sockets[1]?.sent.map((d) => JSON.parse(d)).at(-1)).toEqual({ action: 'staffPing' });
+    h.socket.stop();
+    expect(h.sockets[1]?.closed).toBe(true);
+  });
+});
+
+describe('inbox helpers', () => {
+  const view = (mode: 'bot' | 'waiting_for_human' | 'human' | 'closed', owner?: string) => ({
+    conversation: { conversationId: 'c', mode, channel: 'web' as const, lang: 'en', createdAt: '', lastMessageAt: '', messageCount: 1 },
+    handoff: owner ? { status: 'accepted' as const, reason: 'r', requestedAt: '', slaSeconds: 60, assignee: { sub: 's', email: owner } } : undefined,
+  });
+
+  it('offers what the staff member may do', () => {
+    const agent = { email: 'a@x', isAdmin: false };
+    expect(actionsFor(view('waiting_for_human'), agent)).toEqual({ accept: true, takeOver: false, reply: false, returnToBot: true, close: true });
+    expect(actionsFor(view('bot'), agent)).toEqual({ accept: false, takeOver: true, reply: false, returnToBot: false, close: true });
+    expect(actionsFor(view('human', 'a@x'), agent)).toEqual({ accept: false, takeOver: false, reply: true, returnToBot: true, close: true });
+    expect(actionsFor(view('human', 'b@x'), agent)).toEqual({ accept: false, takeOver: false, reply: false, returnToBot: false, close: false });
+    expect(actionsFor(view('human', 'b@x'), { email: 'o@x', isAdmin: true }).close).toBe(true);
+    expect(actionsFor(view('closed'), agent)).toEqual({ accept: false, takeOver: false, reply: false, returnToBot: false, close: false });
+  });
+
+  it('merges live messages once, in seq order', () => {
+    const m = (seq: number) => ({ id: `c:${seq}`, seq, role: 'customer' as const, text: String(seq), createdAt: '' });
+    const merged = mergeMessage([m(1), m(3)], m(2));
+    expect(merged.map((x) => x.seq)).toEqual([1, 2, 3]);
+    expect(mergeMessage(merged, m(2))).toHaveLength(3);
+  });
+
+  it('throttles typing signals', () => {
+    const sent: boolean[] = [];
+    let now = 0;
+    const typing = typingThrottle((on) => sent.push(on), 3000, () => now);
+    typing(false);
+    typing(true);
+    typing(true);
+    now = 3500;
+    typing(true);
+    typing(false);
+    typing(false);
+    expect(sent).toEqual([true, true, false]);
+  });
+
+  it('knows the same handoff statuses as the server', () => {
+    expect([...handoffStatuses]).toEqual([...serverStatuses]);
+  });
+});

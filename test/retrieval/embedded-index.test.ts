@@ -1,0 +1,176 @@
+/**
+ * The offline retrieval stack for real: the USE-lite embedder (weights from
+ * npm, loaded once for this file), the embedded hybrid index over an in-memory
+ * knowledge store, the KnowledgeIndex contract, and quality on the demo clinic.
+ */
+import { Socket } from 'node:net';
+import { embedPassages } from '../../lambdas/core/answer/hybrid';
+import type { EmbeddedPassage, Passage } from '../../lambdas/core/answer/passages';
+import { glossQuery } from '../../lambdas/core/nlu/glossary';
+import type { Embedder } from '../../lambdas/core/ports';
+import { USE_LITE_MODEL, useLiteEmbedder } from '../../lambdas/adapters/embeddings/use-lite';
+import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
+import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
+import { demoPassages, knowledgeIndexContract } from './knowledge-index.contract';
+
+const use = useLiteEmbedder();
+/** Passages embedded where they are written (as EmbeddingKnowledgeStore does), each text once for the whole file. */
+const embedded = new Map<string, EmbeddedPassage>();
+const key = (p: Passage): string => JSON.stringify([p.id, p.title, p.text]);
+async function withVectors(passages: readonly Passage[]): Promise<EmbeddedPassage[]> {
+  for (const p of await embedPassages(use, passages.filter((q) => !embedded.has(key(q))))) embedded.set(key(p), p);
+  return passages.map((p) => embedded.get(key(p)) ?? p);
+}
+
+/** Counts calls and texts going through an embedder. */
+class CountingEmbedder implements Embedder {
+  calls = 0;
+  texts = 0;
+  constructor(private readonly inner: Embedder) {}
+  get model(): string {
+    return this.inner.model;
+  }
+  get dimensions(): number {
+    return this.inner.dimensions;
+  }
+  get languages(): readonly string[] | undefined {
+    return this.inner.languages;
+  }
+  async embed(texts: readonly string[]): Promise<number[][]> {
+    this.calls++;
+    this.texts += texts.length;
+    return this.inner.embed(texts);
+  }
+}
+
+const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
+
+describe('USE-lite embedder', () => {
+  it('loads from the npm package without touching the network', async () => {
+    const connect = jest.spyOn(Socket.prototype, 'connect').mockImplementation(() => {
+      throw new Error('no network in this test');
+    });
+    const fetchSpy = jest.spyOn(globalThis, 'fetch').mockRejectedValue(new Error('no network in this test'));
+    try {
+      await use.warm();
+      expect(connect).not.toHaveBeenCalled();
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+      fetchSpy.mockRestore();
+    }
+  });
+
+  it('embeds into 512 unit-length dimensions, paraphrases closer than unrelated sentences', async () => {
+    const [parking, carPark, brakes, empty] = await use.embed(['Do you have parking?', 'Is there a car park where I can leave my car?', 'How do I fix my bicycle brakes?', '']);
+    for (const v of [parking, carPark, brakes, empty]) expect(v).toHaveLength(512);
+    expect(Math.sqrt(dot(parking ?? [], parking ?? []))).toBeCloseTo(1, 4);
+    expect(dot(parking ?? [], carPark ?? [])).toBeGreaterThan(dot(parking ?? [], brakes ?? []) + 0.1);
+    expect(use.model).toBe(USE_LITE_MODEL);
+    expect(use.languages).toEqual(['en']);
+  });
+});
+
+describe('embedded index', () => {
+  const store = new MemoryKnowledgeStore();
+  const index = new EmbeddedKnowledgeIndex(store, { embedder: use });
+  knowledgeIndexContract('embedded (USE-lite, in-memory store)', () => ({
+    index,
+    upsert: async (tenantId, passages) => {
+      await store.upsert(tenantId, await withVectors(passages));
+    },
+    remove: async (tenantId, ids) => {
+      await store.remove(tenantId, ids);
+    },
+  }));
+});
+
+describe('embedded index on the demo clinic', () => {
+  const store = new MemoryKnowledgeStore();
+  const counting = new CountingEmbedder(use);
+  const index = new EmbeddedKnowledgeIndex(store, { embedder: counting });
+  beforeAll(async () => {
+    await store.upsert('clinic', await withVectors(demoPassages));
+  });
+
+  it('uses the stored passage vectors (only the question is embedded) and caches the index per version', async () => {
+    const before = { calls: counting.calls, lists: store.listCalls };
+    const hits = await index.search('clinic', 'Is there somewhere to leave my car?', 3);
+    expect(hits[0]?.passage.id).toBe('parking');
+    expect(hits[0]?.similarity).toBeGreaterThan(0.5);
+    expect(counting.calls - before.calls).toBe(1);
+    await index.search('clinic', 'Is there somewhere to leave my car?', 3);
+    expect(counting.calls - before.calls).toBe(1); // the question's vector is remembered
+    expect(store.listCalls - before.lists).toBe(1);
+  });
+
+  it('ranks paraphrases better than BM25 alone', async () => {
+    const cases: [string, string][] = [
+      ['Is there somewhere to leave my car?', 'parking'],
+      ['Can I take the train to get to you?', 'public-transport'],
+      ['How can I make an appointment?', 'how-to-book'],
+      ['Can I pay by card?', 'payment-methods'],
+      ['Do you treat kids?', 'children'],
+      ['Can I get my teeth whiter?', 'whitening'],
+      ['I am scared of dentists', 'nervous-patients'],
+      ['Is there wifi in the waiting room?', 'wifi'],
+    ];
+    const lexical = new EmbeddedKnowledgeIndex(store, { embedder: null });
+    let hybridRight = 0;
+    let lexicalRight = 0;
+    for (const [q, want] of cases) {
+      if ((await index.search('clinic', q, 1))[0]?.passage.id === want) hybridRight++;
+      if ((await lexical.search('clinic', q, 1))[0]?.passage.id === want) lexicalRight++;
+    }
+    expect(hybridRight).toBeGreaterThanOrEqual(7);
+    expect(hybridRight).toBeGreaterThan(lexicalRight);
+  });
+
+  it('searches a Spanish question lexically (the encoder is English-only), and its NLU gloss finds the FAQ', async () => {
+    const raw = await index.search('clinic', '¿Tienen aparcamiento?', 3);
+    expect(raw.every((h) => h.similarity === undefined)).toBe(true);
+    const glossed = await index.search('clinic', glossQuery('¿Tienen aparcamiento?'), 3);
+    expect(glossed[0]?.passage.id).toBe('parking');
+    expect(glossed[0]?.coverage).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('keeps coverage lexical: an unrelated question covers little even when something is semantically near', async () => {
+    const hits = await index.search('clinic', 'Can you fix the brakes on my bicycle?', 5);
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0]?.coverage ?? 0).toBeLessThan(0.5);
+  });
+
+  it('embeds passages stored without a vector (or with another model’s) once per version', async () => {
+    const fresh = new MemoryKnowledgeStore();
+    const plain: Passage[] = demoPassages.slice(0, 10);
+    await fresh.upsert('late', [...plain.slice(0, 5), ...plain.slice(5).map((p) => ({ ...p, embedding: { model: 'another-model', vector: new Float32Array(512) } }))]);
+    const embedder = new CountingEmbedder(use);
+    const late = new EmbeddedKnowledgeIndex(fresh, { embedder });
+    // The first answer does not wait for the passages: BM25 alone, while they are embedded in the background.
+    expect((await late.search('late', 'do you have parking?', 3)).every((h) => h.similarity === undefined)).toBe(true);
+    await late.settled('late');
+    expect((await late.search('late', 'opening hours', 3))[0]?.similarity).toBeGreaterThan(0);
+    // Two texts per passage (title; title and body), one per question embedded (the second).
+    expect(embedder.texts).toBe(2 * 10 + 1);
+    // A new version (one passage edited) embeds only the edited passage again.
+    const first = plain[0];
+    if (first) await fresh.upsert('late', [{ ...first, text: `${first.text} Edited.` }]);
+    await late.search('late', 'parking', 3);
+    await late.settled('late');
+    expect(embedder.texts).toBe(2 * 10 + 1 + 2);
+
+    const blocking = new EmbeddedKnowledgeIndex(fresh, { embedder, embedMissing: 'blocking' });
+    expect((await blocking.search('late', 'do you have parking?', 3))[0]?.similarity).toBeGreaterThan(0);
+  });
+
+  it('falls back to BM25 alone when the embedder fails, and says so once', async () => {
+    const failing: Embedder = { model: use.model, dimensions: 512, embed: () => Promise.reject(new Error('model missing')) };
+    const degraded = jest.fn();
+    const fallback = new EmbeddedKnowledgeIndex(store, { embedder: failing, onDegraded: degraded });
+    const hits = await fallback.search('clinic', 'do you have parking?', 3);
+    await fallback.search('clinic', 'opening hours', 3);
+    expect(hits[0]?.passage.id).toBe('parking');
+    expect(hits[0]?.similarity).toBeUndefined();
+    expect(degraded).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Passage vectors in DynamoDB (Amazon's DynamoDB Local): the import path
+ * (EmbeddingKnowledgeStore over DynamoStore) stores each passage's embedding
+ * beside it as a compact float32 binary attribute, admin edits too, and the
+ * embedded index loads them without embedding a single passage again.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
+import { keys } from '../../lambdas/adapters/dynamo/keys';
+import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
+import { EmbeddingKnowledgeStore } from '../../lambdas/adapters/knowledge/embedding-store';
+import { embedPassages, passageEmbeddingModel } from '../../lambdas/core/answer/hybrid';
+import { passagesOf, provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import type { Embedder } from '../../lambdas/core/ports';
+import { hashedEmbedding } from '../support/fake-bedrock-embeddings';
+
+const TABLE = 'store-vectors-test';
+const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')));
+
+/** A fast deterministic embedder (hashed bag of words) that counts the texts it embeds. */
+class HashEmbedder implements Embedder {
+  readonly model = 'hash-64';
+  readonly dimensions = 64;
+  texts = 0;
+  async embed(texts: readonly string[]): Promise<number[][]> {
+    this.texts += texts.length;
+    return texts.map((t) => hashedEmbedding(t, this.dimensions));
+  }
+}
+
+let ddb: DynamoDbLocalHandle;
+let db: DynamoDBDocumentClient;
+let store: DynamoStore;
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal({ port: 0 });
+  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(client, TABLE);
+  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  store = new DynamoStore(db, TABLE, { now: () => new Date() });
+});
+
+afterAll(async () => {
+  db?.destroy();
+  await ddb?.stop();
+});
+
+describe('passage vectors in DynamoDB', () => {
+  it('are stored by the import as float32 bytes beside each passage and read back bit for bit', async () => {
+    const embedder = new HashEmbedder();
+    const writing = new EmbeddingKnowledgeStore(store, embedder);
+    await provisionTenant(writing, { tenantId: 'vectors', widgetKey: `wk_vectors_${'a'.repeat(24)}`, allowedOrigins: ['https://clinic.example'], kb });
+    const expected = await embedPassages(new HashEmbedder(), passagesOf(kb));
+
+    const { passages } = await store.listPassages('vectors');
+    expect(passages).toHaveLength(expected.length);
+    for (const p of passages) {
+      const want = expected.find((e) => e.id === p.id);
+      expect(p.embedding?.model).toBe(passageEmbeddingModel(embedder));
+      expect(Array.from(p.embedding?.vector ?? [])).toEqual(Array.from(want?.embedding?.vector ?? [1]));
+    }
+
+    const profile = await store.getProfile('vectors');
+    const items = await db.send(
+      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.kbPartition('vectors', profile?.kbVersion ?? 0) } }),
+    );
+    const parking = items.Items?.find((i) => i['id'] === 'parking');
+    expect(z.instanceof(Uint8Array).parse(parking?.['vec']).byteLength).toBe(64 * 4);
+    expect(parking?.['vecModel']).toBe('hash-64#title+body');
+    expect(Object.keys(parking ?? {}).sort()).toEqual(['id', 'kind', 'pk', 'sk', 'sourceId', 'text', 'title', 'vec', 'vecModel']);
+  });
+
+  it('are replaced with an admin edit of one FAQ', async () => {
+    const embedder = new HashEmbedder();
+    const writing = new EmbeddingKnowledgeStore(store, embedder);
+    const current = await writing.readKnowledgeBase('vectors');
+    const edited = { id: 'parking', kind: 'faq' as const, title: 'Do you have parking?', text: 'Park at the Pavilion, level 2.', sourceId: 'parking' };
+    expect(await writing.replaceSource('vectors', current?.version ?? 0, { kind: 'faq', sourceId: 'parking', kb, passages: [edited] })).not.toBe('stale');
+    const stored = (await store.listPassages('vectors')).passages.find((p) => p.id === 'parking');
+    const [want] = await embedPassages(new HashEmbedder(), [edited]);
+    expect(stored?.text).toBe(edited.text);
+    expect(Array.from(stored?.embedding?.vector ?? [])).toEqual(Array.from(want?.embedding?.vector ?? [1]));
+    expect(embedder.texts).toBe(2);
+  });
+
+  it('let the embedded index load without embedding any passage', async () => {
+    const embedder = new HashEmbedder();
+    const index = new EmbeddedKnowledgeIndex(store, { embedder });
+    const hits = await index.search('vectors', 'do you have parking?', 3);
+    expect(hits[0]?.passage.id).toBe('parking');
+    expect(hits[0]?.similarity).toBeGreaterThan(0);
+    expect(embedder.texts).toBe(1); // the question only
+  });
+});

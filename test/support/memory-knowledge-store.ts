@@ -1,0 +1,92 @@
+/**
+ * An in-memory KnowledgeStore & TenantStore for retrieval tests and the
+ * retrieval benchmark: passages (with their embeddings) per tenant, and a
+ * profile whose kbVersion is bumped by every change, as the DynamoDB store does.
+ */
+import type { EmbeddedPassage } from '../../lambdas/core/answer/passages';
+import type { KnowledgeBase } from '../../lambdas/core/knowledge-base';
+import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, TenantProfile, TenantStore } from '../../lambdas/core/ports';
+
+export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
+  private readonly profiles = new Map<string, TenantProfile>();
+  private readonly passages = new Map<string, Map<string, EmbeddedPassage>>();
+  private readonly kbs = new Map<string, KnowledgeBase>();
+  /** Calls of listPassages, to check caching. */
+  listCalls = 0;
+
+  async getProfile(tenantId: string): Promise<TenantProfile | undefined> {
+    return this.profiles.get(tenantId);
+  }
+
+  async putProfile(profile: TenantProfile): Promise<void> {
+    this.profiles.set(profile.tenantId, profile);
+  }
+
+  async getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined> {
+    return this.kbs.get(tenantId);
+  }
+
+  async listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }> {
+    this.listCalls++;
+    return { version: this.version(tenantId), passages: [...(this.passages.get(tenantId)?.values() ?? [])] };
+  }
+
+  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
+    this.kbs.set(tenantId, kb);
+    this.passages.set(tenantId, new Map(passages.map((p) => [p.id, p])));
+    return this.bump(tenantId);
+  }
+
+  async readKnowledgeBase(tenantId: string): Promise<{ version: number; kb: KnowledgeBase } | undefined> {
+    const kb = this.kbs.get(tenantId);
+    return kb ? { version: this.version(tenantId), kb } : undefined;
+  }
+
+  async replaceSource(tenantId: string, expectedVersion: number, change: KnowledgeSourceChange): Promise<{ version: number } | 'stale'> {
+    if (this.version(tenantId) !== expectedVersion) return 'stale';
+    const map = this.passages.get(tenantId) ?? new Map<string, EmbeddedPassage>();
+    for (const [id, p] of map) if (p.sourceId === change.sourceId) map.delete(id);
+    for (const p of change.passages) map.set(p.id, p);
+    this.passages.set(tenantId, map);
+    this.kbs.set(tenantId, change.kb);
+    return { version: this.bump(tenantId) };
+  }
+
+  /** Adds or replaces passages by id (what an admin edit does), bumping the version. */
+  async upsert(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number> {
+    const map = this.passages.get(tenantId) ?? new Map<string, EmbeddedPassage>();
+    for (const p of passages) map.set(p.id, p);
+    this.passages.set(tenantId, map);
+    return this.bump(tenantId);
+  }
+
+  async remove(tenantId: string, ids: readonly string[]): Promise<number> {
+    const map = this.passages.get(tenantId);
+    for (const id of ids) map?.delete(id);
+    return this.bump(tenantId);
+  }
+
+  private version(tenantId: string): number {
+    return this.profiles.get(tenantId)?.kbVersion ?? 0;
+  }
+
+  private bump(tenantId: string): number {
+    const version = this.version(tenantId) + 1;
+    this.profiles.set(tenantId, { ...(this.profiles.get(tenantId) ?? blankProfile(tenantId)), kbVersion: version });
+    return version;
+  }
+}
+
+function blankProfile(tenantId: string): TenantProfile {
+  return {
+    tenantId,
+    name: tenantId,
+    slug: tenantId,
+    timezone: 'UTC',
+    languages: ['en'],
+    widgetKey: `wk_${tenantId}`,
+    allowedOrigins: [],
+    theme: { colour: '#000000', position: 'right', greeting: {} },
+    kbVersion: 0,
+  };
+}

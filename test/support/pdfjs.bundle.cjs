@@ -1,0 +1,2 @@
+// bundle: pdfjs-dist/legacy/build/pdf.mjs
+// Replaced by the CommonJS bundle of that module (test/support/esbuild-bundle-transform.js).
