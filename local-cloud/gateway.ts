@@ -123,6 +123,7 @@ export class LocalGateway {
   private readonly wsRouteMap = new Map(wsRoutes.map((r) => [r.route, r.fn] as const));
   readonly connections = new Map<string, LiveConnection>();
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly disconnecting = new Set<Promise<unknown>>();
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -176,6 +177,9 @@ export class LocalGateway {
   async stop(): Promise<void> {
     clearInterval(this.idleTimer);
     for (const [, c] of this.connections) c.socket.terminate();
+    // $disconnect handlers still running need the table, which stops after the gateway.
+    await new Promise((r) => setImmediate(r));
+    await Promise.allSettled([...this.disconnecting]);
     await new Promise<void>((r) => this.wss.close(() => r()));
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
@@ -388,7 +392,7 @@ export class LocalGateway {
         this.connections.delete(connectionId);
         const disconnectFn = this.wsRouteMap.get('$disconnect');
         if (disconnectFn) {
-          this.options
+          const pending = this.options
             .invoke(disconnectFn, {
               headers,
               isBase64Encoded: false,
@@ -398,7 +402,9 @@ export class LocalGateway {
                 identity: { sourceIp },
               }),
             })
-            .catch((error: unknown) => this.options.log(`$disconnect failed: ${error instanceof Error ? error.message : String(error)}`));
+            .catch((error: unknown) => this.options.log(`$disconnect failed: ${error instanceof Error ? error.message : String(error)}`))
+            .finally(() => this.disconnecting.delete(pending));
+          this.disconnecting.add(pending);
         }
       });
       ws.on('error', () => ws.terminate());

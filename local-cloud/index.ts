@@ -17,7 +17,7 @@ import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { LambdaRuntime } from './lambda-runtime';
 import { LocalWorkflows } from './workflows';
-import { answerDeps } from '../lambdas/adapters/container';
+import { answerDeps, store } from '../lambdas/adapters/container';
 import { answerQuestion } from '../lambdas/core/answer/concierge';
 import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
 
@@ -87,6 +87,29 @@ function demoSiteServer(dir: string, render: () => string): Server {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     }
   });
+}
+
+/**
+ * DynamoDB Local compiles each request shape on first use (seconds on a busy machine): one pass
+ * over the message path's requests, on a tenant of its own, keeps that off the first customer.
+ */
+async function warmTable(): Promise<void> {
+  const s = store();
+  const tenantId = 'warmup';
+  const visitorId = 'warmup-visitor-0000';
+  const connectionId = 'warmup-connection';
+  await s.take(tenantId, 'warm', { ratePerSecond: 1000, burst: 1000 });
+  await s.take(tenantId, 'warm', { ratePerSecond: 1000, burst: 1000 });
+  await s.putConnection(tenantId, connectionId, visitorId);
+  const conversation = await s.startConversation(tenantId, visitorId, 'en');
+  await s.subscribe(tenantId, connectionId, conversation.conversationId);
+  await s.appendMessage(tenantId, conversation.conversationId, { role: 'customer', text: 'warm-up', clientId: 'warmup-client-1' });
+  await s.appendMessage(tenantId, conversation.conversationId, { role: 'customer', text: 'warm-up', clientId: 'warmup-client-1' });
+  await s.listMessages(tenantId, conversation.conversationId, 0);
+  await s.listSubscribers(tenantId, conversation.conversationId);
+  await s.listConversations(tenantId, 10);
+  await s.increment(tenantId, '2000-01-01', 'warmup-event', { warm: 1 });
+  await s.removeConnection(tenantId, connectionId);
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -203,6 +226,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // One answer now loads what a Lambda container loads on its first message (the intent model,
     // the embedding model, the tenant's index), so the first customer does not wait for it.
     await answerQuestion(answerDeps(), { tenantId: holder.seed.tenantId, businessName: holder.seed.businessName, question: 'Do you have parking?' });
+    await warmTable();
     progress(`• demo business "${holder.seed.businessName}" ready (${holder.seed.imported ? 'knowledge base imported' : 'kept from the last run'})`);
 
     const seed = holder.seed;

@@ -35,7 +35,7 @@ export function connect(url: string, origin: string): Promise<TestSocket> {
         frames,
         send: (frame) => ws.send(JSON.stringify(frame)),
         sendRaw: (data) => ws.send(data),
-        next: (type, where, timeoutMs = 15_000) =>
+        next: (type, where, timeoutMs = 60_000) =>
           new Promise((res, rej) => {
             // The first frame of that type (matching `where`) that no earlier `next` returned.
             const check = (): boolean => {
