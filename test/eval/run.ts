@@ -379,9 +379,18 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         await ask(k.text);
         times.push(performance.now() - started);
       }
+      // Again, with every question's embedding cached: the pipeline without the query-embedding cost.
+      const warm: number[] = [];
+      for (const k of cases) {
+        const started = performance.now();
+        await ask(k.text);
+        warm.push(performance.now() - started);
+      }
       padded['padded_chunks'] = padCounts.faqs + padCounts.chunks;
       padded['answer_pipeline_padded_p50_ms'] = percentile(times, 50);
       padded['answer_pipeline_padded_p99_ms'] = percentile(times, 99);
+      padded['answer_pipeline_padded_cached_embedding_p50_ms'] = percentile(warm, 50);
+      padded['answer_pipeline_padded_cached_embedding_p99_ms'] = percentile(warm, 99);
     }
     // One customer first, not measured: the tenant's index (and its passage embeddings) is built on its first question.
     await runCase(cloud, widgetKey, events, { id: 'warm-up', text: 'hello, what are your opening hours?', expect: {} }, 180_000);
@@ -398,6 +407,9 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     results.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     const scored = score(cases, results, { now, timezone: kb.business.timezone, hours: kb.hours });
     Object.assign(metrics, scored.metrics, padded);
+    // Let the last $disconnect handlers finish before their DynamoDB goes away.
+    await new Promise((r) => setTimeout(r, 500));
+    await cloud.settle();
     return { metrics, failures: scored.failures, results };
   } finally {
     await cloud.stop();

@@ -102,6 +102,18 @@ describe('OpenSearch knowledge index', () => {
     }
   });
 
+  it('searches lexically when the question cannot be embedded', async () => {
+    const client = openSearchClient({ endpoint: search.endpoint, region: 'us-east-1', getCredentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
+    const degraded = jest.fn();
+    const lexical = new OpenSearchKnowledgeIndex({ client, indexName: INDEX, embedder, onDegraded: degraded });
+    await lexical.replaceAll('down', demoPassages);
+    bedrock.script({ kind: 'error', status: 403, errorType: 'AccessDeniedException' });
+    const hits = await lexical.search('down', 'do you have parking?', 3);
+    expect(hits[0]?.passage.id).toBe('parking');
+    expect(hits[0]?.similarity).toBeUndefined();
+    expect(degraded).toHaveBeenCalledTimes(1);
+  });
+
   it('returns [] before the index exists', async () => {
     const client = openSearchClient({ endpoint: search.endpoint, region: 'us-east-1', getCredentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
     const fresh = new OpenSearchKnowledgeIndex({ client, indexName: 'never-created', embedder });

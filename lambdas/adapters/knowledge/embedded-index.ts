@@ -9,10 +9,10 @@
  *
  * Passages stored without an embedding of the embedder's model (imported before
  * embeddings were stored, or by another model) are embedded in the background
- * (BM25 alone answers meanwhile); a new version reuses the vectors of the
- * passages that did not change, so an admin edit costs the edited passages
- * only. If embedding fails, search carries on with BM25 alone and `onDegraded`
- * is told once.
+ * (BM25 alone answers meanwhile), a few at a time; vectors made this way are
+ * remembered by content, so a new version (an admin edit) costs the edited
+ * passages only. If embedding fails, search carries on with BM25 alone and
+ * `onDegraded` is told once.
  */
 import { DenseMatrix, embedPassages, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
@@ -42,20 +42,26 @@ export interface EmbeddedKnowledgeIndexOptions {
 interface CachedIndex {
   readonly version: number;
   readonly index: HybridIndex;
-  /** Vectors this index made itself (passages stored without one), by passage content: reused by the next version. */
-  readonly made: ReadonlyMap<string, Float32Array>;
 }
-
-const contentKey = (p: EmbeddedPassage): string => JSON.stringify([p.id, p.title, p.text]);
 
 interface VectorPlan {
   readonly embedder: Embedder | null;
   readonly passages: readonly EmbeddedPassage[];
-  /** Vectors this index made (carried over, then completed). */
-  readonly made: Map<string, Float32Array>;
+  /** Vectors known now (stored with the passage, or made earlier in this process), by content key. */
+  readonly known: Map<string, Float32Array>;
   readonly missing: readonly EmbeddedPassage[];
-  readonly stored: (p: EmbeddedPassage) => Float32Array | undefined;
+  readonly key: (p: EmbeddedPassage) => string;
 }
+
+/** Vectors this process made for passages stored without one, by model and content (any tenant, any version). */
+const MADE_VECTORS_MAX = 10_000;
+
+/**
+ * Background embedding runs on the thread that answers: one passage (~50–100 ms of model time) per step, then
+ * a pause, so a question arriving meanwhile waits for one step at most.
+ */
+const BACKGROUND_BATCH = 1;
+const BACKGROUND_PAUSE_MS = 20;
 
 /** Questions repeat (quick replies, FAQs): their embeddings are kept, least recently used evicted first. */
 const QUERY_CACHE_SIZE = 512;
@@ -65,6 +71,7 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
   private readonly loading = new Map<string, Promise<CachedIndex>>();
   private readonly background = new Map<string, Promise<void>>();
   private readonly queryVectors = new Map<string, Float32Array>();
+  private readonly made = new Map<string, Float32Array>();
   private readonly embedder: Embedder | null;
   private degraded = false;
 
@@ -129,14 +136,14 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
   private async load(tenantId: string): Promise<CachedIndex> {
     const { version, passages } = await this.store.listPassages(tenantId);
     const plain = passages.map(plainPassage);
-    const plan = this.plan(passages, this.cache.get(tenantId)?.made);
+    const plan = this.plan(passages);
     if (plan.missing.length === 0 || this.options.embedMissing === 'blocking') {
-      return this.put(tenantId, version, plain, await this.complete(plan), plan.made);
+      return this.put(tenantId, version, plain, await this.complete(plan));
     }
     // BM25 now; hybrid as soon as the missing passages are embedded (never hold an answer on a whole knowledge base).
-    const entry = this.put(tenantId, version, plain, undefined, plan.made);
-    const job = this.complete(plan).then((vectors) => {
-      if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors, plan.made);
+    const entry = this.put(tenantId, version, plain, undefined);
+    const job = this.complete(plan, BACKGROUND_BATCH).then((vectors) => {
+      if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors);
     });
     this.background.set(tenantId, job);
     void job.finally(() => {
@@ -145,8 +152,8 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     return entry;
   }
 
-  private put(tenantId: string, version: number, passages: readonly Passage[], vectors: DenseMatrix | undefined, made: ReadonlyMap<string, Float32Array>): CachedIndex {
-    const entry: CachedIndex = { version, index: new HybridIndex(passages, vectors, { fusion: this.options.fusion }), made };
+  private put(tenantId: string, version: number, passages: readonly Passage[], vectors: DenseMatrix | undefined): CachedIndex {
+    const entry: CachedIndex = { version, index: new HybridIndex(passages, vectors, { fusion: this.options.fusion }) };
     this.cache.delete(tenantId);
     this.cache.set(tenantId, entry);
     while (this.cache.size > (this.options.maxTenants ?? 32)) this.cache.delete(this.cache.keys().next().value ?? '');
@@ -154,31 +161,44 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
   }
 
   /**
-   * Where each passage's vector comes from: stored with it (of the embedder's model), made by this index for
-   * an earlier version of the unchanged passage, or still missing.
+   * Where each passage's vector comes from: stored with it (of the embedder's model), made by this process
+   * for the same text (an unchanged passage of an earlier version, the same text at another tenant), or still
+   * missing.
    */
-  private plan(passages: readonly EmbeddedPassage[], earlier: ReadonlyMap<string, Float32Array> = new Map()): VectorPlan {
+  private plan(passages: readonly EmbeddedPassage[]): VectorPlan {
     const embedder = this.embedder;
-    const made = new Map<string, Float32Array>();
-    if (!embedder || passages.length === 0) return { embedder: null, passages, made, missing: [], stored: () => undefined };
-    const model = passageEmbeddingModel(embedder);
-    const stored = (p: EmbeddedPassage): Float32Array | undefined =>
-      p.embedding && p.embedding.model === model && p.embedding.vector.length === embedder.dimensions ? p.embedding.vector : undefined;
+    const known = new Map<string, Float32Array>();
+    const model = embedder ? passageEmbeddingModel(embedder) : '';
+    const key = (p: EmbeddedPassage): string => JSON.stringify([model, p.title, p.text]);
+    if (!embedder || passages.length === 0) return { embedder: null, passages, known, missing: [], key };
+    const missing: EmbeddedPassage[] = [];
     for (const p of passages) {
-      const again = stored(p) ? undefined : earlier.get(contentKey(p));
-      if (again) made.set(contentKey(p), again);
+      const vector = p.embedding && p.embedding.model === model && p.embedding.vector.length === embedder.dimensions ? p.embedding.vector : this.made.get(key(p));
+      if (vector) known.set(key(p), vector);
+      else missing.push(p);
     }
-    return { embedder, passages, made, missing: passages.filter((p) => !stored(p) && !made.has(contentKey(p))), stored };
+    return { embedder, passages, known, missing, key };
   }
 
-  /** Embeds what the plan misses (adding it to `made`) and builds the matrix; undefined means BM25 alone. */
-  private async complete(plan: VectorPlan): Promise<DenseMatrix | undefined> {
+  /**
+   * Embeds what the plan misses and builds the matrix; undefined means BM25 alone. With `batch`, a few
+   * passages at a time, letting other work run in between (the model computes on this thread).
+   */
+  private async complete(plan: VectorPlan, batch = Infinity): Promise<DenseMatrix | undefined> {
     const { embedder } = plan;
     if (!embedder) return undefined;
     try {
-      for (const p of await embedPassages(embedder, plan.missing)) if (p.embedding) plan.made.set(contentKey(p), p.embedding.vector);
+      for (let i = 0; i < plan.missing.length; i += batch) {
+        if (i > 0) await new Promise<void>((resolve) => setTimeout(resolve, BACKGROUND_PAUSE_MS));
+        for (const p of await embedPassages(embedder, plan.missing.slice(i, i + batch))) {
+          if (!p.embedding) continue;
+          plan.known.set(plan.key(p), p.embedding.vector);
+          this.made.set(plan.key(p), p.embedding.vector);
+          if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
+        }
+      }
       return new DenseMatrix(
-        plan.passages.map((p) => plan.stored(p) ?? plan.made.get(contentKey(p)) ?? []),
+        plan.passages.map((p) => plan.known.get(plan.key(p)) ?? []),
         embedder.dimensions,
       );
     } catch (error) {

@@ -66,6 +66,8 @@ export interface OpenSearchKnowledgeIndexOptions {
   readonly fusion?: FusionOptions;
   /** Documents per `_bulk` request. @default 200 */
   readonly bulkSize?: number;
+  /** Told when a question could not be embedded and was searched lexically only. @default console.warn */
+  readonly onDegraded?: (error: unknown) => void;
 }
 
 /** What each document holds; `terms` are the passage's index terms as core/answer/bm25 makes them. */
@@ -117,6 +119,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
   private readonly embedder: Embedder;
   private readonly fusion: FusionOptions;
   private readonly bulkSize: number;
+  private readonly onDegraded: (error: unknown) => void;
   private ready: Promise<void> | undefined;
 
   constructor(options: OpenSearchKnowledgeIndexOptions) {
@@ -125,6 +128,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
     this.embedder = options.embedder;
     this.fusion = options.fusion ?? DEFAULT_FUSION;
     this.bulkSize = options.bulkSize ?? 200;
+    this.onDegraded = options.onDegraded ?? ((e: unknown) => console.warn('OpenSearch knowledge index: question not embedded, searching lexically', e));
   }
 
   // ---- search ---------------------------------------------------------------------------------------
@@ -132,8 +136,15 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
   async search(tenantId: string, query: string, k: number): Promise<RetrievedPassage[]> {
     if (k <= 0 || words(query).length === 0) return [];
     const depth = Math.max(this.fusion.candidates, k);
+    // Without the question's embedding (Bedrock throttled or down), the search is lexical rather than failed.
     const embedded: Promise<Float32Array | undefined> = embedsLanguageOf(this.embedder, query)
-      ? this.embedder.embed([query]).then(([v]) => (v ? unitVector(v) : undefined))
+      ? this.embedder.embed([query]).then(
+          ([v]) => (v ? unitVector(v) : undefined),
+          (error: unknown) => {
+            this.onDegraded(error);
+            return undefined;
+          },
+        )
       : Promise.resolve(undefined);
     try {
       const [vector, knn, lexical, stats] = await Promise.all([
