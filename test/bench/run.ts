@@ -18,6 +18,8 @@ import { store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { buildWidget } from '../../widget/build';
+import { clinc150Bench } from '../eval/clinc150';
+import { retrievalBench } from './retrieval';
 
 const ROOT = resolve(__dirname, '..', '..');
 const results: Record<string, number> = {};
@@ -230,7 +232,17 @@ async function widget(): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const sections: Record<string, () => Promise<void>> = { widget, handlers, websocket };
+  const sections: Record<string, () => Promise<void>> = {
+    widget,
+    handlers,
+    websocket,
+    retrieval: async () => {
+      for (const [k, v] of Object.entries(await retrievalBench())) record(k, v);
+    },
+    intents: async () => {
+      for (const [k, v] of Object.entries(await clinc150Bench())) record(k, v);
+    },
+  };
   for (const [name, run] of Object.entries(sections)) {
     if (only.length > 0 && !only.includes(name)) continue;
     process.stderr.write(`• ${name}…\n`);
