@@ -5,8 +5,8 @@
  * outbox. A change of mode is one transaction with the record, the transition
  * and the inbox entry, conditioned on what the use case read.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, queryPartition } from './query';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
   handoffSettingsSchema,
@@ -110,9 +110,6 @@ const emailItem = z.object({
   conversationId: z.string().optional(),
 });
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
-}
 
 /** Only the record's own fields (no keys), so what is written is exactly what is read back. */
 function recordFields(r: HandoffRecord): HandoffRecord {
@@ -130,25 +127,8 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
     return Math.floor(this.clock.now().getTime() / 1000) + offset;
   }
 
-  private async query(pk: string, prefix?: string, options: { newestFirst?: boolean; limit?: number } = {}): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
-          ExpressionAttributeValues: prefix ? { ':pk': pk, ':p': prefix } : { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-          ...(options.newestFirst ? { ScanIndexForward: false } : {}),
-          ...(options.limit ? { Limit: options.limit - items.length } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start && (options.limit === undefined || items.length < options.limit));
-    return items;
+  private query(pk: string, prefix?: string, options: { newestFirst?: boolean; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    return queryPartition(this.db, this.tableName, pk, { ...options, ...(prefix ? { prefix } : {}), consistent: true });
   }
 
   // ---- handoff -------------------------------------------------------------------------------

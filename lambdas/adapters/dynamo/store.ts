@@ -3,7 +3,8 @@
  * stats ports, over the single table. Multi-item changes use transactions so
  * nothing is ever half-written.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure, queryPartition } from './query';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -163,9 +164,6 @@ function preview(text: string): string {
   return text.length > 140 ? `${text.slice(0, 139)}…` : text;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
-}
 
 export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemStore, ConversationStore, ConnectionStore, DailyStatsStore, RateLimiter {
   constructor(
@@ -212,23 +210,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     return { version, partition: head?.partition ?? version, hasHead: head !== undefined };
   }
 
-  private async queryAll(pk: string, skPrefix?: string, consistent = false): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
-          ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':p': skPrefix } : { ':pk': pk },
-          ExclusiveStartKey: start,
-          ...(consistent ? { ConsistentRead: true } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryAll(pk: string, skPrefix?: string, consistent = false): Promise<Record<string, unknown>[]> {
+    return queryPartition(this.db, this.tableName, pk, { ...(skPrefix ? { prefix: skPrefix } : {}), consistent });
   }
 
   async getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined> {

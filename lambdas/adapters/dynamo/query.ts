@@ -1,0 +1,41 @@
+/**
+ * Small DynamoDB helpers shared by the table's adapters.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** A conditional write (or a transaction with one) that did not hold. */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
+}
+
+export interface PartitionQuery {
+  /** Only sort keys that begin with this. */
+  readonly prefix?: string;
+  readonly consistent?: boolean;
+  readonly newestFirst?: boolean;
+  /** Stop after this many items; all of the partition when absent. */
+  readonly limit?: number;
+}
+
+/** Every item of one partition (or of a sort-key prefix in it), following pages. */
+export async function queryPartition(db: DynamoDBDocumentClient, tableName: string, pk: string, options: PartitionQuery = {}): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: options.prefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+        ExpressionAttributeValues: options.prefix ? { ':pk': pk, ':p': options.prefix } : { ':pk': pk },
+        ExclusiveStartKey: start,
+        ...(options.consistent ? { ConsistentRead: true } : {}),
+        ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+        ...(options.limit ? { Limit: options.limit - items.length } : {}),
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start && (options.limit === undefined || items.length < options.limit));
+  return items;
+}
