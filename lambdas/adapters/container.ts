@@ -17,7 +17,22 @@ import { StepFunctionsCallbacks } from './aws/task-callbacks';
 import { EmbeddedKnowledgeIndex } from './knowledge/embedded-index';
 import { languageModelFromConfig } from './llm/language-model';
 
-export const systemClock: Clock = { now: () => new Date() };
+/**
+ * The clock every use case reads. `CONCIERGE_CLOCK_START` (an ISO instant, local cloud and eval only) shifts it so
+ * the first reading is that instant and time then runs on: `npm run eval -- --now <ISO>` replays dialogues on a fixed day.
+ */
+let clockOffsetMs: number | undefined;
+export const systemClock: Clock = {
+  now: () => {
+    if (clockOffsetMs === undefined) {
+      const start = process.env['CONCIERGE_CLOCK_START'];
+      const parsed = start ? Date.parse(start) : Number.NaN;
+      if (start && Number.isNaN(parsed)) throw new Error(`CONCIERGE_CLOCK_START is not an ISO instant: ${start}`);
+      clockOffsetMs = Number.isNaN(parsed) ? 0 : parsed - Date.now();
+    }
+    return new Date(Date.now() + clockOffsetMs);
+  },
+};
 
 let storeInstance: DynamoStore | undefined;
 export function store(): DynamoStore {
@@ -32,7 +47,12 @@ let answerInstance: AnswerDeps | undefined;
 export function answerDeps(): AnswerDeps {
   if (!answerInstance) {
     // Bedrock / OpenAI and OpenSearch adapters plug in here (LLM_PROVIDER, VECTOR_STORE); the embedded ones are the offline default.
-    answerInstance = { index: new EmbeddedKnowledgeIndex(store()), model: languageModelFromConfig(loadConfig([])), catalogue: new CachedCatalogue(store()) };
+    answerInstance = {
+      index: new EmbeddedKnowledgeIndex(store()),
+      model: languageModelFromConfig(loadConfig([])),
+      catalogue: new CachedCatalogue(store()),
+      now: () => systemClock.now(),
+    };
   }
   return answerInstance;
 }
