@@ -37,3 +37,46 @@ describe('single-table keys', () => {
     expect(() => keys.visitor('demo', '')).toThrow(/invalid visitor id/);
   });
 });
+
+describe('booking keys', () => {
+  const start = '2026-12-03T14:00:00.000Z';
+
+  it('begins every booking partition key with the tenant', () => {
+    const all = [
+      keys.booking('demo', 'b1').pk,
+      keys.bookingPaymentToken('demo', 'b1').pk,
+      keys.bookingsByStart('demo'),
+      keys.customerBooking('demo', 'phone:+34600000000', start, 'b1').pk,
+      keys.cell('demo', 'niamh', start).pk,
+      keys.bookingSettings('demo').pk,
+    ];
+    for (const pk of all) expect(pk.startsWith('T#demo#') || pk === 'T#demo').toBe(true);
+  });
+
+  it('partitions cell locks per staff member per UTC day and sorts them by start', () => {
+    expect(keys.cell('demo', 'niamh', start)).toEqual({ pk: 'T#demo#CELLS#niamh#2026-12-03', sk: start });
+    expect(keys.cell('demo', 'niamh', '2026-12-03T23:45:00.000Z').pk).toBe('T#demo#CELLS#niamh#2026-12-03');
+    expect(keys.cell('demo', 'niamh', '2026-12-04T00:00:00.000Z').pk).toBe('T#demo#CELLS#niamh#2026-12-04');
+    const sks = ['2026-12-03T14:15:00.000Z', '2026-12-03T09:00:00.000Z', start].map((s) => keys.cell('demo', 'niamh', s).sk).sort();
+    expect(sks).toEqual(['2026-12-03T09:00:00.000Z', start, '2026-12-03T14:15:00.000Z']);
+  });
+
+  it('sorts the calendar index and a customer\'s bookings by start, then id', () => {
+    expect(keys.bookingStartSortKey(start, 'b1')).toBe(`${start}#b1`);
+    expect(keys.customerBooking('demo', 'email:ana+x@example.com', start, 'b1')).toEqual({ pk: 'T#demo#CUSTOMER#email:ana+x@example.com', sk: `BOOKING#${start}#b1` });
+    expect(keys.booking('demo', 'b1')).toEqual({ pk: 'T#demo#BOOKING#b1', sk: 'META' });
+    expect(keys.bookingPaymentToken('demo', 'b1')).toEqual({ pk: 'T#demo#BOOKING#b1', sk: 'PAYMENT#TOKEN' });
+    expect(keys.bookingSettings('demo')).toEqual({ pk: 'T#demo', sk: 'SETTINGS#BOOKING' });
+  });
+
+  it('refuses booking key parts that could forge or mis-sort another key', () => {
+    expect(() => keys.booking('demo', 'b1#META')).toThrow(/invalid booking id/);
+    expect(() => keys.customerPartition('demo', 'phone:+34#x')).toThrow(/invalid customer key/);
+    expect(() => keys.customerPartition('demo', 'ana@example.com')).toThrow(/invalid customer key/);
+    expect(() => keys.customerPartition('demo', 'email:a b@example.com')).toThrow(/invalid customer key/);
+    expect(() => keys.cell('demo', 'niamh#x', start)).toThrow(/invalid staff id/);
+    expect(() => keys.cell('demo', 'niamh', '2026-12-03T14:00:00Z')).toThrow(/invalid instant/);
+    expect(() => keys.cell('demo', 'niamh', '2026-12-03T14:00:00.000+01:00')).toThrow(/invalid instant/);
+    expect(() => keys.cellPartition('demo', 'niamh', '2026-12-3')).toThrow(/invalid day/);
+  });
+});

@@ -108,10 +108,60 @@ export const keys = {
   followUp: (tenantId: string, id: string): Key => ({ pk: keys.followUpPartition(tenantId), sk: safe(id, 'follow-up id') }),
   /** Handoff settings (SLA, canned replies), next to the profile. */
   handoffSettings: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'SETTINGS#HANDOFF' }),
+
+  // ---- payments (adapters/payments/local.ts, handlers/stripe-webhook.ts) -----------------------
+  /** The local cloud's checkouts (the page that plays Stripe Checkout) and refunds. */
+  paymentPartition: (tenantId: string): string => `${t(tenantId)}#PAY`,
+  localCheckout: (tenantId: string, checkoutId: string): Key => ({ pk: keys.paymentPartition(tenantId), sk: `CHECKOUT#${safe(checkoutId, 'checkout id')}` }),
+  /** One refund per booking (refunds are idempotent per booking). */
+  localRefund: (tenantId: string, bookingId: string): Key => ({ pk: keys.paymentPartition(tenantId), sk: `REFUND#${safe(bookingId, 'booking id')}` }),
+  /**
+   * The static partition of the Stripe webhook's Powertools idempotency records (one per Stripe event id,
+   * sort key `stripe-event#<hash of the event id>`, TTL `expiresAt`).
+   */
+  stripeEventPartition: (tenantId: string): string => `${t(tenantId)}#STRIPE-EVENT`,
+
+  // ---- bookings (adapters/dynamo/booking-store.ts) ---------------------------------------------
+  /** A booking, its workflow's payment task token beside it. */
+  bookingPartition: (tenantId: string, bookingId: string): string => `${t(tenantId)}#BOOKING#${safe(bookingId, 'booking id')}`,
+  booking: (tenantId: string, bookingId: string): Key => ({ pk: keys.bookingPartition(tenantId, bookingId), sk: 'META' }),
+  bookingPaymentToken: (tenantId: string, bookingId: string): Key => ({ pk: keys.bookingPartition(tenantId, bookingId), sk: 'PAYMENT#TOKEN' }),
+  /** GSI1: a tenant's bookings by start (the calendar); sort key `<start ISO>#<bookingId>`. */
+  bookingsByStart: (tenantId: string): string => `${t(tenantId)}#BOOKINGS`,
+  bookingStartSortKey: (start: string, bookingId: string): string => `${isoInstant(start)}#${safe(bookingId, 'booking id')}`,
+  /** A customer's bookings (`phone:+34…` / `email:…`), each a full copy of the booking kept in step with it. */
+  customerPartition: (tenantId: string, customerKey: string): string => `${t(tenantId)}#CUSTOMER#${customerKeyPart(customerKey)}`,
+  customerBooking: (tenantId: string, customerKey: string, start: string, bookingId: string): Key => ({
+    pk: keys.customerPartition(tenantId, customerKey),
+    sk: `${keys.customerBookingPrefix}${keys.bookingStartSortKey(start, bookingId)}`,
+  }),
+  customerBookingPrefix: 'BOOKING#',
+  /** Slot locks: one partition per staff member per UTC day, one item per CELL_MINUTES cell, sorted by start. */
+  cellPartition: (tenantId: string, staffId: string, day: string): string => `${t(tenantId)}#CELLS#${safe(staffId, 'staff id')}#${isoDay(day)}`,
+  cell: (tenantId: string, staffId: string, start: string): Key => ({ pk: keys.cellPartition(tenantId, staffId, isoInstant(start).slice(0, 10)), sk: isoInstant(start) }),
+  /** Booking settings (slot step, notice, holds, cancellation policy, exceptions), next to the profile. */
+  bookingSettings: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'SETTINGS#BOOKING' }),
 } as const;
 
 /** Document chunk ids contain `#` (`doc#3`); within a sort key that is harmless, so only emptiness is refused. */
 function safeOrChunk(id: string): string {
   if (id.length === 0) throw new Error('empty item id in key');
   return id;
+}
+
+/** A UTC instant exactly as `Date.prototype.toISOString` writes it, so keys sort by time. */
+function isoInstant(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) || Number.isNaN(Date.parse(value))) throw new Error(`invalid instant in key: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function isoDay(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new Error(`invalid day in key: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Customer keys hold ':' '@' '+' '.'; never '#' or white space, and at most 200 characters. */
+function customerKeyPart(value: string): string {
+  if (!/^(phone|email):[^#\s]{1,194}$/.test(value)) throw new Error(`invalid customer key in key: ${JSON.stringify(value)}`);
+  return value;
 }

@@ -1,0 +1,366 @@
+/**
+ * The booking use cases: find free slots, book one (hold it at once, then let the workflow take the deposit and
+ * confirm), cancel, reschedule, and a customer's upcoming bookings. Every channel (the concierge's booking dialog,
+ * the staff API) goes through these; they talk to ports only.
+ *
+ * Booking is first come, first served at the store: `bookSlot` holds the slot's cells in one conditional
+ * transaction before anything else happens, so of many customers racing for one slot exactly one holds it and the
+ * others are refused at once, with the nearest free alternatives. Events carry ids only (never names, phones or
+ * e-mail addresses); the bus adds the tenant id.
+ */
+import { z } from 'zod';
+import { badRequest, notFound } from '../errors';
+import { randomId } from '../ids';
+import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
+import { wallClock } from '../nlu/time';
+import type { Clock, EventPublisher } from '../ports';
+import { bookingCells, checkSlot, freeSlots, searchRange, type AvailabilityInput, type FreeSlots, type SlotProblem, type SlotRequest } from './availability';
+import {
+  activeStatuses,
+  defaultBookingSettings,
+  type Booking,
+  type BookingCustomer,
+  type BookingSettings,
+  type BookingStore,
+  type Calendar,
+  type Payments,
+  type Slot,
+} from './ports';
+
+/** The ports the booking use cases need. */
+export interface BookingDeps {
+  readonly bookings: BookingStore;
+  readonly catalogue: CatalogueSource;
+  readonly payments: Payments;
+  readonly calendar: Calendar;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  /** New booking ids; `randomId` when absent. */
+  readonly newId?: () => string;
+}
+
+/** How many alternatives a refused booking offers. */
+const ALTERNATIVES = 3;
+
+const instant = z.iso.datetime({ offset: false, precision: 3, error: 'must be a UTC ISO instant such as 2026-12-03T14:00:00.000Z' });
+const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ -');
+
+/** A slot as a client sends it back (validated at every edge). */
+export const slotSchema = z.strictObject({ serviceId: itemId, staffId: itemId, start: instant, end: instant }) satisfies z.ZodType<Slot>;
+
+/** Who books: a name and at least one way to reach them (which also finds their bookings later). */
+export const bookingCustomerSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, 'must not be empty').max(120),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9][0-9 ().-]{5,24}$/, 'must be a phone number such as +353 1 555 0142')
+      .optional(),
+    email: z.email('must be an e-mail address').max(254).optional(),
+  })
+  .refine((c) => c.phone !== undefined || c.email !== undefined, { message: 'give a phone number or an e-mail address', path: ['phone'] }) satisfies z.ZodType<BookingCustomer>;
+
+/**
+ * The key that finds a customer's bookings from any channel: `phone:+<digits>` when there is a phone number
+ * (a leading 00 counts as +; spaces, dots, dashes and brackets are dropped), else `email:<lower case address>`.
+ * undefined when neither is usable.
+ */
+export function customerKeyOf(contact: { readonly phone?: string | undefined; readonly email?: string | undefined }): string | undefined {
+  const phone = contact.phone?.trim().replace(/[\s().-]/g, '').replace(/^00/, '+');
+  if (phone && /^\+?\d{6,20}$/.test(phone)) return `phone:${phone.startsWith('+') ? phone : `+${phone}`}`;
+  const email = contact.email?.trim().toLowerCase();
+  if (email && /^[^\s#@]{1,64}@[^\s#@]{1,190}$/.test(email)) return `email:${email}`;
+  return undefined;
+}
+
+/** The tenant's booking settings, or the defaults when the owner never saved any. */
+export async function bookingSettingsOf(deps: Pick<BookingDeps, 'bookings'>, tenantId: string): Promise<BookingSettings> {
+  return (await deps.bookings.getBookingSettings(tenantId)) ?? defaultBookingSettings;
+}
+
+async function catalogueOf(deps: Pick<BookingDeps, 'catalogue'>, tenantId: string): Promise<TenantCatalogue> {
+  const catalogue = await deps.catalogue.catalogue(tenantId);
+  if (!catalogue) throw notFound('this business has no services to book yet');
+  return catalogue;
+}
+
+/** Everything availability needs but the busy cells. */
+async function availabilityOf(deps: Pick<BookingDeps, 'bookings' | 'catalogue' | 'clock'>, tenantId: string): Promise<Omit<AvailabilityInput, 'busy'>> {
+  const [catalogue, settings] = await Promise.all([catalogueOf(deps, tenantId), bookingSettingsOf(deps, tenantId)]);
+  return { timezone: catalogue.business.timezone, hours: catalogue.hours, services: catalogue.services, staff: catalogue.staff, settings, now: deps.clock.now() };
+}
+
+/** Everyone whose cells matter to a request: who does the service, and the staff member asked for. */
+function staffFor(input: Omit<AvailabilityInput, 'busy'>, request: SlotRequest): string[] {
+  const able = input.staff.filter((m) => m.serviceIds.includes(request.serviceId)).map((m) => m.id);
+  return [...new Set([...able, ...(request.staffId !== undefined && input.staff.some((m) => m.id === request.staffId) ? [request.staffId] : [])])];
+}
+
+async function search(deps: Pick<BookingDeps, 'bookings'>, tenantId: string, input: Omit<AvailabilityInput, 'busy'>, request: SlotRequest): Promise<FreeSlots> {
+  const range = searchRange(input, request);
+  const busy = await deps.bookings.busyCells(tenantId, staffFor(input, request), range.from, range.to, input.now);
+  return freeSlots({ ...input, busy }, request);
+}
+
+/**
+ * Up to `request.limit` free slots; when none match, why (`problem`) and the nearest others (`alternatives`).
+ * Throws not_found when the tenant has no catalogue.
+ */
+export async function findSlots(deps: BookingDeps, tenantId: string, request: SlotRequest): Promise<{ slots: Slot[]; problem?: SlotProblem; alternatives: Slot[] }> {
+  return search(deps, tenantId, await availabilityOf(deps, tenantId), request);
+}
+
+/** The nearest free slots to one that was just taken: that day first, the same staff member if possible. */
+async function alternativesTo(deps: BookingDeps, tenantId: string, input: Omit<AvailabilityInput, 'busy'>, slot: Slot): Promise<Slot[]> {
+  const w = wallClock(new Date(slot.start), input.timezone);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const date = `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+  const fresh = { ...input, now: deps.clock.now() };
+  for (const staffId of [slot.staffId, undefined]) {
+    const found = await search(deps, tenantId, fresh, { serviceId: slot.serviceId, ...(staffId ? { staffId } : {}), date, limit: ALTERNATIVES });
+    const offered = (found.slots.length > 0 ? found.slots : found.alternatives).filter((s) => s.start !== slot.start || s.staffId !== slot.staffId);
+    if (offered.length > 0) return offered;
+  }
+  return [];
+}
+
+export interface BookSlotInput {
+  readonly tenantId: string;
+  readonly slot: Slot;
+  readonly customer: BookingCustomer;
+  readonly conversationId?: string;
+  readonly channel: Booking['channel'];
+  readonly lang: string;
+  readonly source: Booking['source'];
+  /** The staff member booking it (Cognito sub). */
+  readonly by?: string;
+}
+
+export type BookSlotResult =
+  | { readonly ok: true; readonly booking: Booking }
+  | { readonly ok: false; readonly reason: 'taken'; readonly alternatives: Slot[] }
+  | { readonly ok: false; readonly reason: 'invalid'; readonly problem: SlotProblem };
+
+/**
+ * Books a slot: re-checks it (service, staff, hours, notice, horizon), holds its cells for `holdMinutes` (status
+ * `held`; the payment is `pending` when the service takes a deposit) and publishes `booking.requested`, which starts
+ * the booking workflow (deposit, confirmation, calendar, reminder). `taken`: someone else holds that time; the
+ * nearest free slots come with the refusal. A malformed slot or customer throws (a 400 with the field named).
+ */
+export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise<BookSlotResult> {
+  const slot = slotSchema.parse(input.slot);
+  const customer = bookingCustomerSchema.parse(input.customer);
+  const customerKey = customerKeyOf(customer);
+  if (!customerKey) throw badRequest('give a phone number or an e-mail address', 'customer.phone');
+  const availability = await availabilityOf(deps, input.tenantId);
+  const problem = checkSlot({ ...availability, busy: [] }, slot);
+  if (problem) return { ok: false, reason: 'invalid', problem };
+  const service = availability.services.find((s) => s.id === slot.serviceId);
+  if (!service) return { ok: false, reason: 'invalid', problem: 'unknown_service' };
+
+  const now = availability.now;
+  const booking: Booking = {
+    tenantId: input.tenantId,
+    bookingId: deps.newId?.() ?? randomId(),
+    serviceId: slot.serviceId,
+    staffId: slot.staffId,
+    start: slot.start,
+    end: slot.end,
+    customer,
+    customerKey,
+    status: 'held',
+    priceCents: service.priceCents,
+    depositCents: service.depositCents,
+    currency: service.currency,
+    payment: { status: service.depositCents > 0 ? 'pending' : 'none' },
+    cells: bookingCells(slot, availability.settings),
+    holdExpiresAt: new Date(now.getTime() + availability.settings.holdMinutes * 60_000).toISOString(),
+    ...(input.conversationId !== undefined ? { conversationId: input.conversationId } : {}),
+    channel: input.channel,
+    lang: input.lang,
+    source: input.source,
+    ...(input.by !== undefined ? { by: input.by } : {}),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    rev: 1,
+  };
+  const held = await deps.bookings.hold(booking);
+  if (!held.ok) return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
+  try {
+    await deps.events.publish([{ type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: booking.bookingId } }]);
+  } catch (error) {
+    // Without its workflow nobody would confirm the hold: give the time back now rather than when the hold expires.
+    await deps.bookings.updateBooking(held.booking, { ...held.booking, status: 'failed', statusReason: 'The booking workflow could not be started', updatedAt: deps.clock.now().toISOString(), rev: held.booking.rev + 1 });
+    throw error;
+  }
+  return { ok: true, booking: held.booking };
+}
+
+/** Hours left before the start; a customer may change or cancel only with at least `cancellationNoticeHours` left. */
+function tooLate(booking: Booking, settings: BookingSettings, now: Date): boolean {
+  return Date.parse(booking.start) - now.getTime() < settings.cancellationNoticeHours * 3_600_000;
+}
+
+/** Optimistic read-modify-write attempts before a booking that keeps changing is reported. */
+const MAX_ATTEMPTS = 5;
+
+export interface CancelInput {
+  readonly tenantId: string;
+  readonly bookingId: string;
+  readonly actor: 'customer' | 'staff';
+  /** The staff member cancelling (Cognito sub). */
+  readonly by?: string;
+  /** Why, in staff words; shown as the booking's status reason. */
+  readonly reason?: string;
+}
+
+export type CancelResult = { readonly ok: true; readonly booking: Booking; readonly refunded: boolean } | { readonly ok: false; readonly reason: 'not_found' | 'not_active' | 'too_late' };
+
+/**
+ * Cancels an active booking, releasing its time. Customers must cancel at least `cancellationNoticeHours` before
+ * the start (`too_late` otherwise); staff may always. A paid deposit is refunded through Payments when staff
+ * cancel (the business called it off) or when the policy `refundDepositOnCancel` says so. The calendar event is
+ * deleted (a calendar failure does not undo the cancellation) and `booking.cancelled` is published.
+ */
+export async function cancelBooking(deps: BookingDeps, input: CancelInput): Promise<CancelResult> {
+  const settings = await bookingSettingsOf(deps, input.tenantId);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
+    if (!booking) return { ok: false, reason: 'not_found' };
+    if (!activeStatuses.includes(booking.status)) return { ok: false, reason: 'not_active' };
+    const now = deps.clock.now();
+    if (input.actor === 'customer' && tooLate(booking, settings, now)) return { ok: false, reason: 'too_late' };
+    const { holdExpiresAt: _released, ...rest } = booking;
+    const cancelled: Booking = {
+      ...rest,
+      status: 'cancelled',
+      statusReason: input.reason ?? (input.actor === 'customer' ? 'Cancelled by the customer' : 'Cancelled by staff'),
+      ...(input.by !== undefined ? { by: input.by } : {}),
+      updatedAt: now.toISOString(),
+      rev: booking.rev + 1,
+    };
+    if (!(await deps.bookings.updateBooking(booking, cancelled))) continue;
+
+    const refund = cancelled.payment.status === 'paid' && cancelled.payment.paymentId !== undefined && (input.actor === 'staff' || settings.refundDepositOnCancel);
+    const final = refund ? await recordRefund(deps, cancelled) : cancelled;
+    const calendarDeleted = await deleteCalendarEvent(deps, final);
+    await deps.events.publish([
+      { type: 'booking.cancelled', tenantId: input.tenantId, detail: { bookingId: final.bookingId, actor: input.actor, refunded: refund, calendarDeleted } },
+    ]);
+    return { ok: true, booking: final, refunded: refund };
+  }
+  throw new Error(`booking ${input.bookingId} kept changing; try again`);
+}
+
+/** Refunds the deposit (idempotent per booking at the provider) and records it on the booking. */
+async function recordRefund(deps: BookingDeps, booking: Booking): Promise<Booking> {
+  const paymentId = booking.payment.paymentId ?? '';
+  await deps.payments.refund({ tenantId: booking.tenantId, bookingId: booking.bookingId, paymentId, amountCents: booking.depositCents });
+  let current = booking;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const at = deps.clock.now().toISOString();
+    const next: Booking = { ...current, payment: { ...current.payment, status: 'refunded', refundedAt: at }, updatedAt: at, rev: current.rev + 1 };
+    if (await deps.bookings.updateBooking(current, next)) return next;
+    const fresh = await deps.bookings.getBooking(booking.tenantId, booking.bookingId);
+    if (!fresh || fresh.payment.status === 'refunded') return fresh ?? next;
+    current = fresh;
+  }
+  throw new Error(`booking ${booking.bookingId} kept changing while its refund was recorded`);
+}
+
+/** Deletes the booking's event in the external calendar; false when that failed (the booking stays as it is). */
+async function deleteCalendarEvent(deps: BookingDeps, booking: Booking): Promise<boolean> {
+  if (booking.calendarEventId === undefined) return false;
+  try {
+    await deps.calendar.deleteEvent({ tenantId: booking.tenantId, bookingId: booking.bookingId, eventId: booking.calendarEventId });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RescheduleInput {
+  readonly tenantId: string;
+  readonly bookingId: string;
+  readonly slot: Slot;
+  readonly actor: 'customer' | 'staff';
+  readonly by?: string;
+}
+
+export type RescheduleResult =
+  | { readonly ok: true; readonly booking: Booking }
+  | { readonly ok: false; readonly reason: 'not_found' | 'not_active' | 'too_late' | 'taken' | 'invalid'; readonly alternatives?: Slot[]; readonly problem?: SlotProblem };
+
+/**
+ * Moves an active booking to another slot, atomically: a new booking (a new id, `rescheduledFrom` the old one)
+ * takes the new time and the old one is cancelled, its time released, in one store transaction; the old booking's
+ * own time counts as free for the new one. The new booking keeps the payment; it is `confirmed` at once when the
+ * old one was (no window where the customer has only a hold), else `held` for `holdMinutes`. Customers must
+ * respect `cancellationNoticeHours`; staff may always. Publishes `booking.changed` and `booking.requested` (the new
+ * booking's workflow sends the confirmation, writes the calendar and schedules the reminder); the old calendar
+ * event is deleted.
+ */
+export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInput): Promise<RescheduleResult> {
+  const slot = slotSchema.parse(input.slot);
+  const availability = await availabilityOf(deps, input.tenantId);
+  const { settings } = availability;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const previous = await deps.bookings.getBooking(input.tenantId, input.bookingId);
+    if (!previous) return { ok: false, reason: 'not_found' };
+    if (!activeStatuses.includes(previous.status)) return { ok: false, reason: 'not_active' };
+    const now = deps.clock.now();
+    if (input.actor === 'customer' && tooLate(previous, settings, now)) return { ok: false, reason: 'too_late' };
+    const problem = checkSlot({ ...availability, now, busy: [] }, slot);
+    if (problem) return { ok: false, reason: 'invalid', problem };
+    const service = availability.services.find((s) => s.id === slot.serviceId);
+    if (!service) return { ok: false, reason: 'invalid', problem: 'unknown_service' };
+
+    const confirmed = previous.status === 'confirmed';
+    const {
+      holdExpiresAt: _hold,
+      executionId: _execution,
+      calendarEventId: _event,
+      statusReason: _reason,
+      by: _by,
+      ...kept
+    } = previous;
+    const next: Booking = {
+      ...kept,
+      bookingId: deps.newId?.() ?? randomId(),
+      serviceId: slot.serviceId,
+      staffId: slot.staffId,
+      start: slot.start,
+      end: slot.end,
+      priceCents: service.priceCents,
+      status: confirmed ? 'confirmed' : 'held',
+      cells: bookingCells(slot, settings),
+      ...(confirmed ? {} : { holdExpiresAt: new Date(now.getTime() + settings.holdMinutes * 60_000).toISOString() }),
+      ...(input.by !== undefined ? { by: input.by } : {}),
+      rescheduledFrom: previous.bookingId,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      rev: 1,
+    };
+    const replaced = await deps.bookings.replaceBooking(previous, next);
+    if (!replaced.ok && replaced.reason === 'changed') continue;
+    if (!replaced.ok) return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
+
+    const oldEvent = await deleteCalendarEvent(deps, previous);
+    await deps.events.publish([
+      { type: 'booking.changed', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId, previousBookingId: previous.bookingId, actor: input.actor, calendarDeleted: oldEvent } },
+      { type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId } },
+    ]);
+    return { ok: true, booking: replaced.booking };
+  }
+  throw new Error(`booking ${input.bookingId} kept changing; try again`);
+}
+
+/** A customer's active bookings that have not started yet, soonest first (a hold that ran out unconfirmed is none). */
+export async function upcomingBookings(deps: BookingDeps, tenantId: string, customerKey: string): Promise<Booking[]> {
+  const now = deps.clock.now();
+  const iso = now.toISOString();
+  const live = (b: Booking): boolean => b.status === 'confirmed' || (activeStatuses.includes(b.status) && Date.parse(b.holdExpiresAt ?? '') > now.getTime());
+  const all = await deps.bookings.listCustomerBookings(tenantId, customerKey);
+  return all.filter((b) => live(b) && b.start >= iso).sort((a, b) => a.start.localeCompare(b.start));
+}

@@ -1,0 +1,361 @@
+/**
+ * The booking use cases (core/booking/service.ts) over the real DynamoDB adapters on Amazon's DynamoDB Local:
+ * the catalogue is a CachedCatalogue over the DynamoStore with the demo clinic's knowledge base
+ * (local-cloud/seed/demo-kb.json, Europe/Dublin), bookings live in the DynamoBookingStore. Only what stands for
+ * the outside world is faked: Payments (Stripe), Calendar (Google) and the event bus record what they are asked.
+ *
+ * The race: 50 customers book 5 slots of one dentist at once → exactly 5 holds, 45 clean refusals with
+ * alternatives, never two owners of one cell; and a hold left to expire frees its slot again.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import { DynamoBookingStore } from '../../lambdas/adapters/dynamo/booking-store';
+import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
+import { keys } from '../../lambdas/adapters/dynamo/keys';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
+import { CachedCatalogue } from '../../lambdas/core/nlu/catalogue';
+import type { ConciergeEvent, EventPublisher } from '../../lambdas/core/ports';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
+import { defaultBookingSettings, type Booking, type Calendar, type CalendarEvent, type Payments, type Slot } from '../../lambdas/core/booking/ports';
+import {
+  bookSlot,
+  bookingSettingsOf,
+  cancelBooking,
+  customerKeyOf,
+  findSlots,
+  rescheduleBooking,
+  upcomingBookings,
+  type BookingDeps,
+} from '../../lambdas/core/booking/service';
+
+const TABLE = 'booking-service-test';
+/** Monday 30 November 2026, 08:00 in Dublin (UTC+0 in winter). */
+const START_MS = Date.parse('2026-11-30T08:00:00.000Z');
+let nowMs = START_MS;
+const clock = { now: () => new Date(nowMs) };
+const minutes = (n: number): number => n * 60_000;
+
+let ddb: DynamoDbLocalHandle;
+let db: DynamoDBDocumentClient;
+let store: DynamoStore;
+let bookings: DynamoBookingStore;
+let catalogue: CachedCatalogue;
+
+/** Stands for Stripe: records refunds. */
+class RecordingPayments implements Payments {
+  readonly provider = 'stripe';
+  readonly refunds: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }[] = [];
+  createCheckout(): Promise<{ checkoutId: string; url: string }> {
+    return Promise.reject(new Error('the service never creates checkouts (the workflow does)'));
+  }
+  async refund(input: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }): Promise<{ refundId: string }> {
+    this.refunds.push(input);
+    return { refundId: `re_${input.bookingId}` };
+  }
+}
+
+/** Stands for Google Calendar: records deletions. */
+class RecordingCalendar implements Calendar {
+  readonly provider = 'google';
+  readonly deleted: string[] = [];
+  async upsertEvent(event: CalendarEvent): Promise<{ eventId: string }> {
+    return { eventId: `evt-${event.bookingId}` };
+  }
+  async deleteEvent(input: { tenantId: string; bookingId: string; eventId: string }): Promise<void> {
+    this.deleted.push(input.eventId);
+  }
+}
+
+/** Stands for EventBridge: records events; can be made to fail. */
+class RecordingEvents implements EventPublisher {
+  readonly events: ConciergeEvent[] = [];
+  failing = false;
+  async publish(events: readonly ConciergeEvent[]): Promise<void> {
+    if (this.failing) throw new Error('EventBridge is down');
+    this.events.push(...events);
+  }
+}
+
+interface World {
+  readonly deps: BookingDeps;
+  readonly payments: RecordingPayments;
+  readonly calendar: RecordingCalendar;
+  readonly events: RecordingEvents;
+}
+
+function world(): World {
+  const payments = new RecordingPayments();
+  const calendar = new RecordingCalendar();
+  const events = new RecordingEvents();
+  return { deps: { bookings, catalogue, payments, calendar, events, clock }, payments, calendar, events };
+}
+
+const demoKb = (): KnowledgeBase => knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
+
+let tenantCounter = 0;
+async function newTenant(): Promise<string> {
+  const tenantId = `clinic-${++tenantCounter}`;
+  const kb = demoKb();
+  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+  return tenantId;
+}
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal({ port: 0 });
+  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(client, TABLE);
+  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  store = new DynamoStore(db, TABLE, clock);
+  bookings = new DynamoBookingStore(db, TABLE, clock);
+  catalogue = new CachedCatalogue(store, () => nowMs);
+}, 120_000);
+
+afterAll(async () => {
+  db?.destroy();
+  await ddb?.stop();
+});
+
+afterEach(() => {
+  nowMs = START_MS;
+});
+
+/** A slot of the demo clinic; Dublin is on UTC in winter, so local and UTC times agree. */
+function slot(serviceId: string, staffId: string, start: string, durationMinutes: number): Slot {
+  return { serviceId, staffId, start, end: new Date(Date.parse(start) + minutes(durationMinutes)).toISOString() };
+}
+const emergency = (start: string): Slot => slot('emergency', 'niamh-gallagher', start, 30);
+const whitening = (start: string): Slot => slot('teeth-whitening', 'niamh-gallagher', start, 90);
+const ana = { name: 'Ana García', phone: '+34 600 000 001', email: 'Ana@Example.com' };
+
+async function book(w: World, tenantId: string, s: Slot, customer: { name: string; phone?: string; email?: string } = ana): Promise<Booking> {
+  const result = await bookSlot(w.deps, { tenantId, slot: s, customer, channel: 'web', lang: 'en', source: 'concierge', conversationId: 'conv-1' });
+  if (!result.ok) throw new Error(`not booked: ${JSON.stringify(result)}`);
+  return result.booking;
+}
+
+/** What the workflow would do: confirm, optionally with a paid deposit and a calendar event. */
+async function confirm(b: Booking, extra: Partial<Booking> = {}): Promise<Booking> {
+  const { holdExpiresAt: _hold, ...rest } = b;
+  const confirmed: Booking = { ...rest, status: 'confirmed', ...extra, rev: b.rev + 1, updatedAt: clock.now().toISOString() };
+  expect(await bookings.updateBooking(b, confirmed)).toBe(true);
+  return confirmed;
+}
+
+describe('customerKeyOf and settings', () => {
+  it('finds a customer by phone (normalised) first, else by lower-case e-mail', () => {
+    expect(customerKeyOf({ phone: '+34 600-000 (001)', email: 'x@example.com' })).toBe('phone:+34600000001');
+    expect(customerKeyOf({ phone: '0034 600 000 001' })).toBe('phone:+34600000001');
+    expect(customerKeyOf({ email: ' Ana@Example.COM ' })).toBe('email:ana@example.com');
+    expect(customerKeyOf({ phone: '12', email: 'no-at-sign' })).toBeUndefined();
+    expect(customerKeyOf({ email: 'a#b@example.com' })).toBeUndefined();
+  });
+
+  it('reads stored settings, or the defaults', async () => {
+    const t = await newTenant();
+    expect(await bookingSettingsOf({ bookings }, t)).toEqual(defaultBookingSettings);
+    await bookings.putBookingSettings(t, { ...defaultBookingSettings, holdMinutes: 20 });
+    expect((await bookingSettingsOf({ bookings }, t)).holdMinutes).toBe(20);
+  });
+});
+
+describe('findSlots and bookSlot', () => {
+  it('holds a free slot, publishes booking.requested with ids only, and no longer offers that time', async () => {
+    const t = await newTenant();
+    const w = world();
+    const day = { serviceId: 'emergency', staffId: 'niamh-gallagher', date: '2026-12-01', after: '09:00', before: '10:00', limit: 10 };
+    expect((await findSlots(w.deps, t, day)).slots.map((s) => s.start)).toEqual(['2026-12-01T09:00:00.000Z', '2026-12-01T09:30:00.000Z']);
+
+    const b = await book(w, t, emergency('2026-12-01T09:00:00.000Z'));
+    expect(b).toMatchObject({
+      status: 'held',
+      customerKey: 'phone:+34600000001',
+      holdExpiresAt: new Date(nowMs + minutes(defaultBookingSettings.holdMinutes)).toISOString(),
+      priceCents: 9500,
+      depositCents: 0,
+      currency: 'EUR',
+      payment: { status: 'none' },
+      cells: [
+        { staffId: 'niamh-gallagher', start: '2026-12-01T09:00:00.000Z' },
+        { staffId: 'niamh-gallagher', start: '2026-12-01T09:15:00.000Z' },
+      ],
+      conversationId: 'conv-1',
+      rev: 1,
+    });
+    expect(await bookings.getBooking(t, b.bookingId)).toEqual(b);
+    expect(w.events.events).toEqual([{ type: 'booking.requested', tenantId: t, detail: { bookingId: b.bookingId } }]);
+    expect((await findSlots(w.deps, t, day)).slots.map((s) => s.start)).toEqual(['2026-12-01T09:30:00.000Z']);
+  });
+
+  it('takes the price and deposit from the service: a deposit leaves the payment pending', async () => {
+    const t = await newTenant();
+    const b = await book(world(), t, whitening('2026-12-02T10:00:00.000Z'));
+    expect(b).toMatchObject({ priceCents: 35000, depositCents: 5000, payment: { status: 'pending' } });
+    expect(b.cells).toHaveLength(6);
+  });
+
+  it('refuses an invalid slot with the reason, and a customer nobody could reach', async () => {
+    const t = await newTenant();
+    const w = world();
+    const ask = (s: Slot) => bookSlot(w.deps, { tenantId: t, slot: s, customer: ana, channel: 'web', lang: 'en', source: 'concierge' });
+    expect(await ask(emergency('2026-11-30T08:30:00.000Z'))).toEqual({ ok: false, reason: 'invalid', problem: 'past' }); // within the 60-minute notice
+    expect(await ask(emergency('2026-12-06T10:00:00.000Z'))).toEqual({ ok: false, reason: 'invalid', problem: 'closed' }); // a Sunday
+    expect(await ask(slot('emergency', 'marta-ruiz', '2026-12-01T10:00:00.000Z', 30))).toEqual({ ok: false, reason: 'invalid', problem: 'staff_does_not_do_service' });
+    expect(await ask(slot('root-canal', 'niamh-gallagher', '2026-12-01T10:00:00.000Z', 30))).toEqual({ ok: false, reason: 'invalid', problem: 'unknown_service' });
+    await expect(bookSlot(w.deps, { tenantId: t, slot: emergency('2026-12-01T10:00:00.000Z'), customer: { name: 'Bo' }, channel: 'web', lang: 'en', source: 'concierge' })).rejects.toThrow(
+      /phone number or an e-mail address/,
+    );
+    await expect(ask({ ...emergency('2026-12-01T10:00:00.000Z'), start: 'tomorrow' })).rejects.toThrow(/UTC ISO instant/);
+    expect(w.events.events).toEqual([]);
+    expect(await bookings.listBookings(t, '2026-11-30T00:00:00.000Z', '2026-12-31T00:00:00.000Z')).toEqual([]);
+  });
+
+  it('gives the time back when the workflow cannot be started', async () => {
+    const t = await newTenant();
+    const w = world();
+    w.events.failing = true;
+    await expect(bookSlot(w.deps, { tenantId: t, slot: emergency('2026-12-01T11:00:00.000Z'), customer: ana, channel: 'web', lang: 'en', source: 'concierge' })).rejects.toThrow(/EventBridge is down/);
+    const [failed] = await bookings.listBookings(t, '2026-12-01T00:00:00.000Z', '2026-12-02T00:00:00.000Z');
+    expect(failed?.status).toBe('failed');
+    expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-01T00:00:00.000Z', '2026-12-02T00:00:00.000Z', clock.now())).toEqual([]);
+  });
+});
+
+describe('the race: 50 customers, 5 slots', () => {
+  it('holds exactly 5, refuses 45 at once with alternatives, never gives a cell two owners; an expired hold frees its slot', async () => {
+    const t = await newTenant();
+    const w = world();
+    const starts = ['09:00', '10:00', '11:00', '12:00', '13:00'].map((hm) => `2026-12-01T${hm}:00.000Z`);
+    const customers = Array.from({ length: 50 }, (_, i) => ({ name: `Customer ${i}`, phone: `+353 87 100 ${String(1000 + i)}` }));
+    const results = await Promise.all(
+      customers.map((customer, i) =>
+        bookSlot(w.deps, { tenantId: t, slot: emergency(starts[i % 5] ?? ''), customer, channel: 'whatsapp', lang: 'en', source: 'concierge' }),
+      ),
+    );
+
+    const won = results.flatMap((r) => (r.ok ? [r.booking] : []));
+    const refused = results.flatMap((r, i) => (!r.ok && r.reason === 'taken' ? [{ alternatives: r.alternatives, wanted: starts[i % 5] }] : []));
+    expect(won).toHaveLength(5);
+    expect(refused).toHaveLength(45);
+    expect(won.map((b) => b.start).sort()).toEqual(starts);
+    for (const r of refused) {
+      expect(r.alternatives.length).toBeGreaterThan(0);
+      expect(r.alternatives.map((a) => a.start)).not.toContain(r.wanted);
+    }
+    // One owner per cell, and it is the winner of that slot.
+    for (const b of won) {
+      for (const cell of b.cells) {
+        const item = (await db.send(new GetCommand({ TableName: TABLE, Key: keys.cell(t, cell.staffId, cell.start), ConsistentRead: true }))).Item;
+        expect(item?.['bookingId']).toBe(b.bookingId);
+      }
+    }
+    expect((await bookings.listBookings(t, '2026-12-01T00:00:00.000Z', '2026-12-02T00:00:00.000Z')).map((b) => b.bookingId).sort()).toEqual(won.map((b) => b.bookingId).sort());
+    expect(w.events.events.filter((e) => e.type === 'booking.requested')).toHaveLength(5);
+
+    // Nobody confirms: once the holds expire, their times are free again for busyCells, findSlots and a new hold.
+    const request = { serviceId: 'emergency', staffId: 'niamh-gallagher', date: '2026-12-01', after: '09:00', before: '09:30', limit: 5 };
+    expect((await findSlots(w.deps, t, request)).slots).toEqual([]);
+    nowMs += minutes(defaultBookingSettings.holdMinutes);
+    expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-01T00:00:00.000Z', '2026-12-02T00:00:00.000Z', clock.now())).toEqual([]);
+    expect((await findSlots(w.deps, t, request)).slots.map((s) => s.start)).toEqual(['2026-12-01T09:00:00.000Z']);
+    const late = await book(w, t, emergency('2026-12-01T09:00:00.000Z'), { name: 'Late', email: 'late@example.com' });
+    const item = (await db.send(new GetCommand({ TableName: TABLE, Key: keys.cell(t, 'niamh-gallagher', '2026-12-01T09:00:00.000Z'), ConsistentRead: true }))).Item;
+    expect(item?.['bookingId']).toBe(late.bookingId);
+  });
+});
+
+describe('cancelBooking', () => {
+  it('refunds a paid deposit, deletes the calendar event, releases the time and publishes booking.cancelled', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    const confirmed = await confirm(held, { payment: { status: 'paid', provider: 'stripe', paymentId: 'pi_1', paidAt: clock.now().toISOString() }, calendarEventId: 'gcal-1' });
+    const result = await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'customer' });
+    expect(result).toMatchObject({ ok: true, refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_1' } } });
+    expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: held.bookingId, paymentId: 'pi_1', amountCents: 5000 }]);
+    expect(w.calendar.deleted).toEqual(['gcal-1']);
+    expect(w.events.events.at(-1)).toEqual({ type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true } });
+    expect((await bookings.getBooking(t, held.bookingId))?.rev).toBe(confirmed.rev + 2);
+    expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff' })).toEqual({ ok: false, reason: 'not_active' });
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: 'nope', actor: 'staff' })).toEqual({ ok: false, reason: 'not_found' });
+  });
+
+  it('holds customers to the notice period (staff may always) and to the refund policy', async () => {
+    const t = await newTenant();
+    const w = world();
+    await bookings.putBookingSettings(t, { ...defaultBookingSettings, refundDepositOnCancel: false });
+    const soon = await confirm(await book(w, t, whitening('2026-12-01T09:00:00.000Z')), { payment: { status: 'paid', paymentId: 'pi_2' } }); // in 25 h
+    nowMs += minutes(2 * 60); // 23 h before the start
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: soon.bookingId, actor: 'customer' })).toEqual({ ok: false, reason: 'too_late' });
+    expect((await bookings.getBooking(t, soon.bookingId))?.status).toBe('confirmed');
+    const byStaff = await cancelBooking(w.deps, { tenantId: t, bookingId: soon.bookingId, actor: 'staff', by: 'staff-sub', reason: 'Dentist ill' });
+    expect(byStaff).toMatchObject({ ok: true, refunded: true, booking: { statusReason: 'Dentist ill', by: 'staff-sub' } });
+
+    const later = await confirm(await book(w, t, whitening('2026-12-04T09:00:00.000Z')), { payment: { status: 'paid', paymentId: 'pi_3' } });
+    const byCustomer = await cancelBooking(w.deps, { tenantId: t, bookingId: later.bookingId, actor: 'customer' });
+    expect(byCustomer).toMatchObject({ ok: true, refunded: false, booking: { payment: { status: 'paid' } } });
+    expect(w.payments.refunds.map((r) => r.paymentId)).toEqual(['pi_2']);
+  });
+});
+
+describe('rescheduleBooking', () => {
+  it('moves a confirmed booking atomically, keeping its payment, and publishes booking.changed and booking.requested', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    const confirmed = await confirm(held, { payment: { status: 'paid', paymentId: 'pi_9' }, calendarEventId: 'gcal-9' });
+    const result = await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T11:00:00.000Z'), actor: 'customer' });
+    if (!result.ok) throw new Error(JSON.stringify(result));
+    const moved = result.booking;
+    expect(moved).toMatchObject({ status: 'confirmed', start: '2026-12-03T11:00:00.000Z', rescheduledFrom: held.bookingId, payment: { status: 'paid', paymentId: 'pi_9' }, customerKey: held.customerKey, rev: 1 });
+    expect(moved.bookingId).not.toBe(held.bookingId);
+    expect(moved.calendarEventId).toBeUndefined();
+    expect(await bookings.getBooking(t, held.bookingId)).toMatchObject({ status: 'cancelled', rev: confirmed.rev + 1 });
+    const busy = await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now());
+    expect(busy.map((c) => c.start.slice(11, 16))).toEqual(['11:00', '11:15', '11:30', '11:45', '12:00', '12:15']);
+    expect(w.calendar.deleted).toEqual(['gcal-9']);
+    expect(w.events.events.slice(-2)).toEqual([
+      { type: 'booking.changed', tenantId: t, detail: { bookingId: moved.bookingId, previousBookingId: held.bookingId, actor: 'customer', calendarDeleted: true } },
+      { type: 'booking.requested', tenantId: t, detail: { bookingId: moved.bookingId } },
+    ]);
+    expect((await upcomingBookings(w.deps, t, held.customerKey)).map((b) => b.bookingId)).toEqual([moved.bookingId]);
+  });
+
+  it('changes nothing when the new time is taken (offering others), too late or invalid', async () => {
+    const t = await newTenant();
+    const w = world();
+    const mine = await book(w, t, emergency('2026-12-03T10:00:00.000Z'));
+    const theirs = await book(w, t, emergency('2026-12-03T11:00:00.000Z'), { name: 'Bo', email: 'bo@example.com' });
+    const taken = await rescheduleBooking(w.deps, { tenantId: t, bookingId: mine.bookingId, slot: emergency(theirs.start), actor: 'customer' });
+    expect(taken).toMatchObject({ ok: false, reason: 'taken' });
+    expect(!taken.ok && taken.alternatives?.length).toBeGreaterThan(0);
+    expect(await bookings.getBooking(t, mine.bookingId)).toEqual(mine);
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: mine.bookingId, slot: emergency('2026-12-06T10:00:00.000Z'), actor: 'staff' })).toEqual({ ok: false, reason: 'invalid', problem: 'closed' });
+    nowMs = Date.parse('2026-12-03T08:00:00.000Z');
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: theirs.bookingId, slot: emergency('2026-12-03T15:00:00.000Z'), actor: 'customer' })).toEqual({ ok: false, reason: 'too_late' });
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: 'nope', slot: emergency('2026-12-04T15:00:00.000Z'), actor: 'staff' })).toEqual({ ok: false, reason: 'not_found' });
+    expect(w.events.events.filter((e) => e.type === 'booking.changed')).toEqual([]);
+  });
+});
+
+describe('upcomingBookings', () => {
+  it('lists a customer\'s active bookings from now on, soonest first, from any channel', async () => {
+    const t = await newTenant();
+    const w = world();
+    const second = await book(w, t, emergency('2026-12-04T10:00:00.000Z'), { name: 'Ana', phone: '+34600000001' });
+    const first = await book(w, t, emergency('2026-12-02T10:00:00.000Z'), { name: 'Ana', phone: '0034 600 000 001', email: 'ana@example.com' });
+    const cancelled = await book(w, t, emergency('2026-12-03T10:00:00.000Z'), { name: 'Ana', phone: '+34 600 000 001' });
+    await book(w, t, emergency('2026-12-02T11:00:00.000Z'), { name: 'Bo', email: 'bo@example.com' });
+    expect((await cancelBooking(w.deps, { tenantId: t, bookingId: cancelled.bookingId, actor: 'customer' })).ok).toBe(true);
+    const key = customerKeyOf({ phone: '+34 600 000 001' }) ?? '';
+    expect((await upcomingBookings(w.deps, t, key)).map((b) => b.bookingId)).toEqual([first.bookingId, second.bookingId]);
+    // Later: the first has started, and an unconfirmed hold that ran out is no booking.
+    await confirm(second);
+    nowMs = Date.parse('2026-12-03T00:00:00.000Z');
+    expect((await upcomingBookings(w.deps, t, key)).map((b) => b.bookingId)).toEqual([second.bookingId]);
+  });
+});
