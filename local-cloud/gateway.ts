@@ -29,9 +29,17 @@ export interface GatewayOptions {
   readonly awsJson: Readonly<Record<string, (target: string, body: unknown) => Promise<AwsJsonResult>>>;
   /** URL prefix → folder of static files, or a function producing a dynamic body. */
   readonly statics: readonly StaticMount[];
+  /** URL prefix → a page answering any method itself (the local checkout page). */
+  readonly pages?: readonly PageMount[];
   readonly log: (line: string) => void;
   /** @default LIMITS.wsIdleMs */
   readonly wsIdleMs?: number;
+}
+
+/** A dynamic page under a path prefix, answering its own methods (forms post to it). */
+export interface PageMount {
+  readonly prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
 }
 
 export type StaticMount =
@@ -194,6 +202,8 @@ export class LocalGateway {
     if (method === 'POST' && typeof target === 'string') return this.awsJson(req, res, target);
     if (url.pathname.startsWith('/@connections/')) return this.management(req, res, decodeURIComponent(url.pathname.slice('/@connections/'.length)));
     if (url.pathname.startsWith('/v1/') || url.pathname === '/v1') return this.rest(req, res, url, method);
+    const page = this.options.pages?.find((p) => url.pathname.startsWith(p.prefix));
+    if (page) return page.handle(req, res, url);
     return this.static(req, res, url);
   }
 

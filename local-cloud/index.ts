@@ -4,6 +4,7 @@
  * all wired from lib/declaration.ts — with the demo business seeded.
  */
 import './polyfills';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,10 @@ import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { LambdaRuntime } from './lambda-runtime';
 import { LocalWorkflows } from './workflows';
-import { answerDeps, store } from '../lambdas/adapters/container';
+import { answerDeps, store, systemClock } from '../lambdas/adapters/container';
+import { documentClient } from '../lambdas/adapters/aws/clients';
+import { LocalCheckoutStore } from '../lambdas/adapters/payments/local';
+import { checkoutPage, CHECKOUT_PREFIX } from './checkout';
 import { answerQuestion } from '../lambdas/core/answer/concierge';
 import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
 
@@ -154,6 +158,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const demoSiteDir = join(ROOT_DIR, 'dist', 'demo-site');
     const holder: { seed?: DemoSeed; demoOrigin?: string } = {};
+    // Stripe signs webhooks with the endpoint's secret; locally one is made per start (or taken from the
+    // environment, e.g. `stripe listen`'s) and shared by the webhook function and the checkout page. Never printed.
+    const webhookSecret = process.env['STRIPE_WEBHOOK_SECRET'] || `whsec_local${randomBytes(24).toString('hex')}`;
+    let checkouts: LocalCheckoutStore | undefined;
     const gateway: LocalGateway = new LocalGateway({
       port: options.ports?.gateway ?? 0,
       invoke: (fn, event) => runtime.invoke(fn, event),
@@ -178,6 +186,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
         { prefix: '/widget/', dir: join(ROOT_DIR, 'dist', 'widget') },
         { prefix: '/admin/', dir: join(ROOT_DIR, 'dist', 'admin'), fallback: 'index.html' },
+      ],
+      pages: [
+        checkoutPage({
+          checkouts: () => (checkouts ??= new LocalCheckoutStore(documentClient(dynamo.endpoint), TABLE_NAME, systemClock)),
+          webhookUrl: (tenantId) => `${gateway.url}/v1/webhooks/stripe/${tenantId}`,
+          webhookSecret,
+          clock: systemClock,
+          log: (line) => {
+            if (!options.quiet) console.error(line);
+          },
+        }),
       ],
       log: (line) => {
         if (!options.quiet) console.error(line);
@@ -210,6 +229,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       POWERTOOLS_LOG_LEVEL: options.quiet ? 'ERROR' : (process.env['POWERTOOLS_LOG_LEVEL'] ?? 'WARN'),
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // Deposits: the checkout page below plays Stripe unless STRIPE_SECRET_KEY is set (then Stripe test mode).
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      LOCAL_CHECKOUT_URL: `${gateway.url}${CHECKOUT_PREFIX.replace(/\/$/, '')}`,
     };
     // The handlers run in this process, as one Lambda "container" each: they read their configuration from here.
     Object.assign(process.env, env);

@@ -1,0 +1,306 @@
+/**
+ * The Stripe webhook end to end on the local twins: the local gateway (the declared public route, raw body),
+ * the real handler module run by the local Lambda runtime, Powertools idempotency records in DynamoDB Local,
+ * and the real EventBridge client putting events on the local bus. Signatures are made by the stripe SDK's own
+ * helper. The local checkout page is driven with fetch: Pay goes through the same webhook route.
+ *
+ * Published events are observed where they land: the local bus's PutEvents.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import Stripe from 'stripe';
+import { eventRules } from '../../lib/declaration';
+import { LocalCheckoutStore, LocalPayments } from '../../lambdas/adapters/payments/local';
+import { checkoutPage, CHECKOUT_PREFIX } from '../../local-cloud/checkout';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
+import { LocalGateway } from '../../local-cloud/gateway';
+import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+
+const TABLE = 'stripe-webhook-test';
+const BUS = 'stripe-webhook-bus';
+const SECRET = `whsec_test${randomBytes(16).toString('hex')}`;
+const TENANT = 'harbour-dental';
+const clock = { now: () => new Date() };
+
+let ddb: DynamoDbLocalHandle;
+let doc: DynamoDBDocumentClient;
+let bus: LocalEventBus;
+let gateway: LocalGateway;
+let runtime: LambdaRuntime;
+let payments: LocalPayments;
+const published: PutEventsEntry[] = [];
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal({ port: 0 });
+  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(client, TABLE);
+  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // Whatever rule matches payment events, its target is not under test here.
+  bus = new LocalEventBus(eventRules, { toFunction: async () => ({}), toStateMachine: async () => undefined }, { eventBusName: BUS });
+  const putEvents = bus.putEvents.bind(bus);
+  bus.putEvents = (entries) => {
+    published.push(...entries);
+    return putEvents(entries);
+  };
+  runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
+  const checkouts = new LocalCheckoutStore(doc, TABLE, clock);
+  gateway = new LocalGateway({
+    port: 0,
+    invoke: (fn, event) => (fn === 'stripeWebhook' ? runtime.invoke(fn, event) : Promise.reject(new Error(`${fn} is not under test`))),
+    awsJson: { AWSEvents: (target, body) => bus.handleAwsJson(target, body) },
+    statics: [],
+    pages: [checkoutPage({ checkouts: () => checkouts, webhookUrl: (t) => `${gateway.url}/v1/webhooks/stripe/${t}`, webhookSecret: SECRET, clock, log: () => undefined })],
+    log: () => undefined,
+  });
+  await gateway.start();
+  // The handler reads its configuration when the runtime first loads it, as a cold start would.
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    EVENT_BUS_NAME: BUS,
+    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
+    STRIPE_WEBHOOK_SECRET: SECRET,
+  });
+  payments = new LocalPayments(checkouts, `${gateway.url}${CHECKOUT_PREFIX}`, clock);
+}, 120_000);
+
+afterAll(async () => {
+  await bus?.drain();
+  await gateway?.stop();
+  await ddb?.stop();
+});
+
+beforeEach(() => {
+  published.length = 0;
+});
+
+const paymentEvents = (): { type: string | undefined; detail: unknown }[] =>
+  published.filter((e) => e.DetailType?.startsWith('payment.')).map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail ?? '{}') as unknown }));
+
+const eventId = (): string => `evt_${randomBytes(12).toString('hex')}`;
+
+function completed(id: string, tenantId = TENANT, bookingId = 'bk_1'): string {
+  // Pretty-printed, as Stripe sends it: the signature covers these exact bytes.
+  return JSON.stringify(
+    {
+      id,
+      object: 'event',
+      api_version: Stripe.API_VERSION,
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type: 'checkout.session.completed',
+      data: {
+        object: {
+          id: 'cs_test_1',
+          object: 'checkout.session',
+          amount_total: 2500,
+          currency: 'eur',
+          payment_intent: 'pi_3Live',
+          payment_status: 'paid',
+          status: 'complete',
+          metadata: { tenantId, bookingId },
+        },
+      },
+    },
+    null,
+    2,
+  );
+}
+
+const sign = (payload: string, options: { secret?: string; timestamp?: number } = {}): string =>
+  Stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET, ...(options.timestamp ? { timestamp: options.timestamp } : {}) });
+
+async function deliver(payload: string, signature: string | undefined, tenantId = TENANT): Promise<{ status: number; body: { error?: { code: string; field?: string; message: string }; received?: boolean; event?: string; ignored?: string } }> {
+  const response = await fetch(`${gateway.url}/v1/webhooks/stripe/${tenantId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(signature === undefined ? {} : { 'Stripe-Signature': signature }) },
+    body: payload,
+  });
+  const body = (await response.json()) as Awaited<ReturnType<typeof deliver>>['body'];
+  await bus.drain();
+  return { status: response.status, body };
+}
+
+describe('POST /v1/webhooks/stripe/{tenantId}', () => {
+  it('turns a verified checkout.session.completed into one payment.succeeded on the bus, and keeps its event id under the tenant', async () => {
+    const id = eventId();
+    const payload = completed(id);
+    const out = await deliver(payload, sign(payload));
+    expect(out).toEqual({ status: 200, body: { received: true, event: 'payment.succeeded' } });
+    expect(paymentEvents()).toEqual([{ type: 'payment.succeeded', detail: { tenantId: TENANT, bookingId: 'bk_1', paymentId: 'pi_3Live', amountCents: 2500, eventId: id } }]);
+    expect(published[0]?.Source).toBe('concierge');
+
+    const records = await doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `T#${TENANT}#STRIPE-EVENT` } }));
+    expect(records.Items).toHaveLength(1);
+    expect(records.Items?.[0]).toMatchObject({ sk: expect.stringMatching(/^stripe-event#[A-Za-z0-9+/]{22}==$/), status: 'COMPLETED', expiresAt: expect.any(Number) });
+  });
+
+  it('publishes a replayed event (same id, signed again) only once', async () => {
+    const id = eventId();
+    const payload = completed(id, TENANT, 'bk_replay');
+    expect((await deliver(payload, sign(payload))).status).toBe(200);
+    const replay = await deliver(payload, sign(payload));
+    expect(replay).toEqual({ status: 200, body: { received: true, event: 'payment.succeeded' } });
+    const again = await Promise.all([deliver(payload, sign(payload)), deliver(payload, sign(payload))]);
+    expect(again.map((r) => r.status)).toEqual([200, 200]);
+    expect(paymentEvents().filter((e) => JSON.stringify(e.detail).includes('bk_replay'))).toHaveLength(1);
+  });
+
+  it('answers 500 when the bus refuses the event, and publishes on the redelivery Stripe then makes', async () => {
+    const id = eventId();
+    const payload = completed(id, TENANT, 'bk_retry');
+    const putEvents = bus.putEvents;
+    bus.putEvents = (entries) => ({ FailedEntryCount: entries.length, Entries: entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'down' })) });
+    try {
+      const failed = await deliver(payload, sign(payload));
+      expect(failed.status).toBe(500);
+      expect(failed.body.error?.code).toBe('internal');
+    } finally {
+      bus.putEvents = putEvents;
+    }
+    expect(await deliver(payload, sign(payload))).toEqual({ status: 200, body: { received: true, event: 'payment.succeeded' } });
+    expect(paymentEvents()).toEqual([{ type: 'payment.succeeded', detail: expect.objectContaining({ bookingId: 'bk_retry', eventId: id }) }]);
+  });
+
+  it.each([
+    ['missing', (): string | undefined => undefined, /missing/],
+    ['forged', (): string | undefined => `t=${Math.floor(Date.now() / 1000)},v1=${'ab'.repeat(32)}`, /does not match/],
+    ['signed with another secret', (p: string): string | undefined => sign(p, { secret: 'whsec_someoneelse' }), /does not match/],
+    ['stale (6 minutes old)', (p: string): string | undefined => sign(p, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }), /too old/],
+    ['not a signature header', (): string | undefined => 'hello', /does not match/],
+  ])('refuses a %s signature with a 400 and publishes nothing', async (_name, signature, reason) => {
+    const payload = completed(eventId());
+    const out = await deliver(payload, signature(payload));
+    expect(out.status).toBe(400);
+    expect(out.body.error).toMatchObject({ code: 'bad_request', field: 'Stripe-Signature', message: expect.stringMatching(reason) });
+    expect(paymentEvents()).toEqual([]);
+  });
+
+  it('refuses a signed body that is not JSON, or whose event belongs to another tenant', async () => {
+    const broken = '{"id": "evt_1", "type": "checkout.session.completed", ';
+    const notJson = await deliver(broken, sign(broken));
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error?.message).toMatch(/not a JSON Stripe event/);
+
+    const other = completed(eventId(), 'other-clinic');
+    const mismatch = await deliver(other, sign(other));
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.error?.field).toBe('data.object.metadata.tenantId');
+
+    const badTenant = await deliver(other, sign(other), 'Not_A_Tenant');
+    expect(badTenant.status).toBe(400);
+    expect(paymentEvents()).toEqual([]);
+  });
+
+  it('acknowledges other event types without publishing, and reports expired checkouts as failed payments', async () => {
+    const other = JSON.stringify({ id: eventId(), object: 'event', type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } });
+    expect(await deliver(other, sign(other))).toEqual({ status: 200, body: { received: true, ignored: 'customer.created' } });
+    expect(paymentEvents()).toEqual([]);
+
+    const id = eventId();
+    const failed = JSON.stringify({
+      id,
+      object: 'event',
+      type: 'checkout.session.expired',
+      data: { object: { id: 'cs_expired1', object: 'checkout.session', payment_status: 'unpaid', payment_intent: null, amount_total: 2500, metadata: { tenantId: TENANT, bookingId: 'bk_f' } } },
+    });
+    expect((await deliver(failed, sign(failed))).body.event).toBe('payment.failed');
+    expect(paymentEvents()).toEqual([{ type: 'payment.failed', detail: { tenantId: TENANT, bookingId: 'bk_f', amountCents: 2500, eventId: id } }]);
+  });
+
+  it('verifies the exact bytes when API Gateway hands the body over base64-encoded', async () => {
+    const id = eventId();
+    const payload = completed(id, TENANT, 'bk_b64').replace('"cs_test_1"', '"cs_test_ñ"');
+    const event = {
+      resource: '/v1/webhooks/stripe/{tenantId}',
+      path: `/v1/webhooks/stripe/${TENANT}`,
+      httpMethod: 'POST',
+      headers: { 'stripe-signature': sign(payload) },
+      pathParameters: { tenantId: TENANT },
+      requestContext: { requestId: 'r1' },
+      body: Buffer.from(payload, 'utf8').toString('base64'),
+      isBase64Encoded: true,
+    };
+    await expect(runtime.invoke('stripeWebhook', event)).resolves.toMatchObject({ statusCode: 200 });
+    await expect(runtime.invoke('stripeWebhook', { ...event, body: Buffer.from(`${payload} `, 'utf8').toString('base64') })).resolves.toMatchObject({ statusCode: 400 });
+    await bus.drain();
+    expect(paymentEvents().map((e) => e.detail)).toEqual([expect.objectContaining({ bookingId: 'bk_b64', eventId: id })]);
+  });
+});
+
+describe('the local checkout page', () => {
+  const request = (bookingId: string, minutes = 30) => ({
+    tenantId: TENANT,
+    bookingId,
+    amountCents: 2500,
+    currency: 'EUR',
+    description: 'Deposit — Cleaning <script>alert(1)</script> with Dr Byrne',
+    expiresAt: new Date(Date.now() + minutes * 60_000).toISOString(),
+    lang: 'en',
+  });
+
+  it('shows the deposit, escaped, with Pay and Cancel; Pay publishes payment.succeeded through the real webhook route, once', async () => {
+    const { checkoutId, url } = await payments.createCheckout(request('bk_page'));
+    expect(url).toBe(`${gateway.url}/checkout/${checkoutId}`);
+
+    const shown = await fetch(url);
+    const html = await shown.text();
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('€25.00');
+    expect(html).toContain('Cleaning &lt;script&gt;alert(1)&lt;/script&gt; with Dr Byrne');
+    expect(html).not.toContain('<script>');
+    expect(html).toMatch(/<form method="post" action="\/checkout\/[^"]+\/pay"><button class="pay" type="submit">Pay<\/button>/);
+    expect(html).toMatch(/<button class="cancel" type="submit">Cancel<\/button>/);
+
+    const paid = await fetch(`${url}/pay`, { method: 'POST' });
+    expect(paid.status).toBe(200);
+    expect(await paid.text()).toContain('Paid — you can return to the chat.');
+    await bus.drain();
+    const events = paymentEvents();
+    expect(events).toEqual([
+      {
+        type: 'payment.succeeded',
+        detail: { tenantId: TENANT, bookingId: 'bk_page', paymentId: expect.stringMatching(/^pi_local_/), amountCents: 2500, eventId: expect.stringMatching(/^evt_local_/) },
+      },
+    ]);
+    expect(runtime.invocations.some((i) => i.fn === 'stripeWebhook' && !i.error)).toBe(true);
+
+    const again = await fetch(`${url}/pay`, { method: 'POST' });
+    expect(await again.text()).toContain('already paid');
+    expect(await (await fetch(url)).text()).toContain('already paid');
+    await bus.drain();
+    expect(paymentEvents()).toHaveLength(1);
+  });
+
+  it('Cancel releases the booking with payment.failed; an expired or unknown link says so', async () => {
+    const { url } = await payments.createCheckout(request('bk_cancel'));
+    const cancelled = await fetch(`${url}/cancel`, { method: 'POST' });
+    expect(await cancelled.text()).toContain('Payment cancelled');
+    await bus.drain();
+    expect(paymentEvents()).toEqual([{ type: 'payment.failed', detail: expect.objectContaining({ tenantId: TENANT, bookingId: 'bk_cancel', amountCents: 2500 }) }]);
+    expect((await fetch(`${url}/pay`, { method: 'POST' })).status).toBe(410);
+
+    const late = await payments.createCheckout(request('bk_late', -1));
+    const expired = await fetch(late.url);
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).toContain('This payment link has expired.');
+    expect((await fetch(`${late.url}/pay`, { method: 'POST' })).status).toBe(410);
+
+    expect((await fetch(`${gateway.url}/checkout/${TENANT}.AAAAAAAAAAAAAAAAAAAAAAAA`)).status).toBe(404);
+    expect((await fetch(`${gateway.url}/checkout/not-a-checkout`)).status).toBe(404);
+    await bus.drain();
+    expect(paymentEvents()).toHaveLength(1);
+  });
+
+  it('refunds once per booking', async () => {
+    const first = await payments.refund({ tenantId: TENANT, bookingId: 'bk_refund', paymentId: 'pi_local_x', amountCents: 2500 });
+    const second = await payments.refund({ tenantId: TENANT, bookingId: 'bk_refund', paymentId: 'pi_local_x', amountCents: 2500 });
+    expect(first.refundId).toMatch(/^re_local_/);
+    expect(second).toEqual(first);
+  });
+});
