@@ -2,6 +2,7 @@ import { CfnOutput, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { sesIdentityOf } from './config';
 import type { TenantEnvironment } from './config';
 import * as declaration from './declaration';
 import { AdminUiHosting } from './constructs/admin-ui-hosting';
@@ -159,6 +160,7 @@ export class ConciergeStack extends Stack {
       stateMachines: this.workflows.all(),
       languageModel,
       vectorCollection: this.vectors,
+      ...(config.sesSender ? { email: { ...config.sesSender, identity: sesIdentityOf(config.sesSender) } } : {}),
     };
     for (const [name, fn] of this.functions.all()) {
       const grants: readonly declaration.Grant[] = declaration.functions[name].grants;

@@ -20,6 +20,20 @@ const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lowercase DNS name like example.com');
 
+/** Whether a verified SES identity (a domain or an address) lets `from` send: the address itself, its domain, or a parent domain. */
+export function sesIdentityCovers(identity: string, from: string): boolean {
+  const id = identity.toLowerCase();
+  const address = from.toLowerCase();
+  if (id.includes('@')) return id === address;
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  return domain === id || domain.endsWith(`.${id}`);
+}
+
+/** The SES identity `from` is sent under: the configured one, or the domain of `from`. */
+export function sesIdentityOf(sender: { readonly from: string; readonly identity?: string }): string {
+  return sender.identity ?? sender.from.slice(sender.from.lastIndexOf('@') + 1).toLowerCase();
+}
+
 export const tenantEnvironmentSchema = z
   .strictObject({
     /** Short name; the stack is `Concierge-<name>`. */
@@ -72,6 +86,32 @@ export const tenantEnvironmentSchema = z
       }),
     /** When set, alarms are created and notify this address. */
     alarmEmail: z.email('must be an email address').optional(),
+    /**
+     * When set, e-mail (staff notifications, booking confirmations and reminders) goes out through Amazon SES
+     * from `from`, and the functions that send it may call `ses:SendEmail` on this identity only; otherwise
+     * e-mail is kept in the table's outbox and shown in the admin UI. The identity is verified in SES, in
+     * this region, outside the stack (verification needs DNS records or a mailbox).
+     */
+    sesSender: z
+      .strictObject({
+        /** The From address. */
+        from: z.email('must be an email address'),
+        /**
+         * The verified SES identity that covers `from`: its domain (or a parent domain), or the address itself.
+         * @default the domain of `from`
+         */
+        identity: z.union([hostname, z.email('must be a domain or an email address')]).optional(),
+        /** An SES configuration set (bounce and complaint events, dedicated IPs). */
+        configurationSet: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name')
+          .optional(),
+      })
+      .refine((s) => s.identity === undefined || sesIdentityCovers(s.identity, s.from), {
+        message: 'must be the domain of from (or a parent domain), or from itself',
+        path: ['identity'],
+      })
+      .optional(),
     /** `customer-managed` creates a KMS key (with rotation) for the table. */
     tableEncryption: z.enum(['aws-managed', 'customer-managed']).default('aws-managed'),
     /** Staff multi-factor authentication (TOTP). */

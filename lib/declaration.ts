@@ -29,7 +29,9 @@ export type Grant =
   | 'ws:post'
   | 'workflows:start'
   | 'workflows:callback'
-  | 'llm:invoke';
+  | 'llm:invoke'
+  /** Send e-mail: SES on the configured sender identity when the environment names one, else the table's outbox (table:write). */
+  | 'email:send';
 
 export const functions = {
   wsAuthorizer: {
@@ -79,7 +81,7 @@ export const functions = {
   workflowTask: {
     entry: 'lambdas/handlers/workflow-task.ts',
     description: 'Step Functions task steps for the booking and handoff workflows',
-    grants: ['table:write', 'bus:put', 'ws:post'],
+    grants: ['table:write', 'bus:put', 'ws:post', 'email:send'],
   },
   staffApi: {
     entry: 'lambdas/handlers/staff-api.ts',
@@ -95,6 +97,22 @@ export const functions = {
     entry: 'lambdas/handlers/handoff-events.ts',
     description: 'EventBridge target: customer messages while a person is involved (CSAT answers, callback contacts, inbox news)',
     grants: ['table:write', 'bus:put', 'ws:post'],
+  },
+  bookingEvents: {
+    entry: 'lambdas/handlers/booking-events.ts',
+    description: 'EventBridge target: deposit payments answer the booking workflow (late payments are refunded)',
+    grants: ['table:write', 'bus:put', 'ws:post', 'workflows:callback', 'email:send'],
+  },
+  stripeWebhook: {
+    entry: 'lambdas/handlers/stripe-webhook.ts',
+    description: 'Public REST route: verified Stripe webhooks become payment.succeeded / payment.failed events (once per Stripe event)',
+    grants: ['table:write', 'bus:put'],
+  },
+  bookingsApi: {
+    entry: 'lambdas/handlers/bookings-api.ts',
+    description: 'Staff REST routes of bookings: calendar, manual bookings, cancel and reschedule, free slots, booking settings',
+    timeoutSeconds: 29,
+    grants: ['table:write', 'bus:put'],
   },
 } as const satisfies Record<string, FunctionDecl>;
 
@@ -263,6 +281,66 @@ export const restRoutes: readonly RestRouteDecl[] = [
     summary: 'Mark a follow-up task done',
   },
   { method: 'GET', path: '/v1/admin/outbox', fn: 'staffApi', auth: 'admin', operationId: 'listOutbox', summary: 'E-mails sent through the local outbox, newest first' },
+  // ---- bookings for staff and owners (bookingsApi) ------------------------------------------------
+  {
+    method: 'GET',
+    path: '/v1/admin/bookings',
+    fn: 'bookingsApi',
+    auth: 'staff',
+    operationId: 'listBookings',
+    summary: 'Bookings in a date range, by start (the calendar)',
+  },
+  { method: 'POST', path: '/v1/admin/bookings', fn: 'bookingsApi', auth: 'staff', operationId: 'createBooking', summary: 'Book a slot for a customer (manual booking)' },
+  { method: 'GET', path: '/v1/admin/bookings/{bookingId}', fn: 'bookingsApi', auth: 'staff', operationId: 'getBooking', summary: 'One booking' },
+  {
+    method: 'POST',
+    path: '/v1/admin/bookings/{bookingId}/cancel',
+    fn: 'bookingsApi',
+    auth: 'staff',
+    operationId: 'cancelBooking',
+    summary: "Cancel a booking on the customer's behalf",
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/bookings/{bookingId}/reschedule',
+    fn: 'bookingsApi',
+    auth: 'staff',
+    operationId: 'rescheduleBooking',
+    summary: 'Move a booking to another time (or staff member)',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/availability',
+    fn: 'bookingsApi',
+    auth: 'staff',
+    operationId: 'getAvailability',
+    summary: 'Free slots of a service (for the booking form)',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/booking-settings',
+    fn: 'bookingsApi',
+    auth: 'staff',
+    operationId: 'getBookingSettings',
+    summary: 'Booking policy, buffers and exceptions (holidays, time off)',
+  },
+  {
+    method: 'PUT',
+    path: '/v1/admin/booking-settings',
+    fn: 'bookingsApi',
+    auth: 'admin',
+    operationId: 'putBookingSettings',
+    summary: 'Change the booking policy, buffers and exceptions',
+  },
+  // ---- payments: Stripe's webhook (the body is read raw: its signature covers the exact bytes) ----
+  {
+    method: 'POST',
+    path: '/v1/webhooks/stripe/{tenantId}',
+    fn: 'stripeWebhook',
+    auth: 'public',
+    operationId: 'receiveStripeWebhook',
+    summary: 'Stripe webhook deliveries for a tenant (signed with Stripe-Signature)',
+  },
 ];
 
 export interface WsRouteDecl {
@@ -346,6 +424,12 @@ export const eventRules: readonly RuleDecl[] = [
     pattern: { source: [eventSource], 'detail-type': ['booking.requested'] },
     target: { stateMachine: 'booking' },
   },
+  {
+    name: 'BookingPayments',
+    description: 'A verified deposit payment (or its failure) answers the booking workflow waiting for it',
+    pattern: { source: [eventSource], 'detail-type': ['payment.succeeded', 'payment.failed'] },
+    target: { fn: 'bookingEvents' },
+  },
 ];
 
 export interface TableDecl {
@@ -375,9 +459,9 @@ export interface StateMachineDecl {
 export const stateMachines = {
   booking: {
     file: 'state-machines/booking.asl.json',
-    description: 'Hold a slot, take a deposit if due, confirm, notify',
+    description: 'Hold a slot, take a deposit if due (payment timeout), confirm, add to the calendar, notify, remind; compensate on failure',
     functionSubstitutions: { WorkflowTaskArn: 'workflowTask' },
-    valueSubstitutions: { HoldSeconds: '900' },
+    valueSubstitutions: {},
   },
   handoff: {
     file: 'state-machines/handoff.asl.json',

@@ -207,6 +207,25 @@ export class ConciergeFunction extends Construct {
     this.fn.addEnvironment(variable, secret.secretArn);
   }
 
+  /**
+   * `email:send` with SES: `ses:SendEmail` on the sender's verified identity (and its configuration set, which
+   * SES v2 also authorizes), only with that From address; sets `EMAIL_PROVIDER`, `EMAIL_FROM`, `SES_CONFIGURATION_SET`.
+   */
+  grantSendEmail(sender: { readonly from: string; readonly identity: string; readonly configurationSet?: string }): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [arn('identity', sender.identity), ...(sender.configurationSet ? [arn('configuration-set', sender.configurationSet)] : [])],
+        conditions: { StringEquals: { 'ses:FromAddress': sender.from } },
+      }),
+    );
+    this.fn.addEnvironment('EMAIL_PROVIDER', 'ses');
+    this.fn.addEnvironment('EMAIL_FROM', sender.from);
+    if (sender.configurationSet) this.fn.addEnvironment('SES_CONFIGURATION_SET', sender.configurationSet);
+  }
+
   /** Sets a plain configuration variable (no permission attached). */
   setEnvironment(name: string, value: string): void {
     this.fn.addEnvironment(name, value);

@@ -14,6 +14,14 @@ export type LanguageModelAccess =
   | { readonly provider: 'openai'; readonly apiKeySecret: ISecret }
   | { readonly provider: 'embedded' };
 
+/** How `email:send` is satisfied: SES from a verified identity, or (absent) the table's outbox. */
+export interface SesSenderAccess {
+  readonly from: string;
+  /** The verified identity covering `from` (a domain or the address). */
+  readonly identity: string;
+  readonly configurationSet?: string;
+}
+
 /** Everything a declared grant can point at. */
 export interface GrantTargets {
   readonly table: ITable;
@@ -23,6 +31,8 @@ export interface GrantTargets {
   readonly languageModel: LanguageModelAccess;
   /** The OpenSearch Serverless collection, when the vector store is OpenSearch. */
   readonly vectorCollection?: VectorSearchCollection;
+  /** The SES sender, when the environment names one. */
+  readonly email?: SesSenderAccess;
 }
 
 /**
@@ -31,6 +41,8 @@ export interface GrantTargets {
  *
  * `llm:invoke` means "answer from the knowledge base": the answering model,
  * the embedding model and, with OpenSearch Serverless, the vector collection.
+ * `email:send` means SES on the environment's sender identity, or nothing
+ * beyond the table when e-mail stays in the outbox.
  */
 export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTargets): void {
   switch (grant) {
@@ -52,6 +64,10 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
         targets.vectorCollection.grantReadWrite(fn.role);
         fn.setEnvironment('OPENSEARCH_ENDPOINT', targets.vectorCollection.endpoint);
       }
+      return;
+    case 'email:send':
+      // Without an SES sender, e-mail goes to the outbox in the table, which table:write already covers.
+      if (targets.email) fn.grantSendEmail(targets.email);
       return;
     default:
       return unknownGrant(grant);
