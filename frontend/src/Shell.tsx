@@ -14,6 +14,8 @@ import { ConversationsPage } from './pages/conversations/ConversationsPage';
 import { InboxPage } from './pages/inbox/InboxPage';
 import { KnowledgePage } from './pages/knowledge/KnowledgePage';
 import { OutboxPage } from './pages/outbox/OutboxPage';
+import { CalendarPage } from './pages/bookings/CalendarPage';
+import { ServicesPage } from './pages/services/ServicesPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { sections, sectionsFor } from './sections';
 
@@ -113,6 +115,10 @@ function Page({ route }: { route: Route }) {
       return <SettingsPage />;
     case 'outbox':
       return <OutboxPage />;
+    case 'calendar':
+      return <CalendarPage />;
+    case 'services':
+      return <ServicesPage />;
     case 'notFound':
       return (
         <div className="empty-page" data-testid="not-found">

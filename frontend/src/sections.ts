@@ -16,6 +16,8 @@ export const sections: readonly Section[] = [
   { name: 'inbox', label: 'Inbox', adminOnly: false },
   { name: 'conversations', label: 'Conversations', adminOnly: false },
   { name: 'knowledge', label: 'Knowledge', adminOnly: false },
+  { name: 'calendar', label: 'Calendar', adminOnly: false },
+  { name: 'services', label: 'Services & hours', adminOnly: true },
   { name: 'settings', label: 'Handoff settings', adminOnly: true },
   { name: 'outbox', label: 'Outbox', adminOnly: true },
 ];

@@ -18,6 +18,9 @@ describe('hash routes', () => {
     ['#/conversations/%E0%A4%A', { name: 'notFound', path: 'conversations/%E0%A4%A' }],
     ['#/settings', { name: 'settings' }],
     ['#/outbox', { name: 'outbox' }],
+    ['#/calendar', { name: 'calendar' }],
+    ['#/services', { name: 'services' }],
+    ['#/calendar/x', { name: 'notFound', path: 'calendar/x' }],
     ['#/inbox', { name: 'inbox', queue: 'waiting' }],
     ['#/inbox/mine', { name: 'inbox', queue: 'mine' }],
     ['#/inbox/callbacks', { name: 'inbox', queue: 'callbacks' }],
@@ -48,7 +51,7 @@ describe('roles and sections', () => {
 
   it('shows agents every section that is not admin-only', () => {
     expect(sectionsFor(false).every((s) => !s.adminOnly)).toBe(true);
-    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'settings', 'outbox']);
-    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge']);
+    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'services', 'settings', 'outbox']);
+    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar']);
   });
 });

@@ -69,6 +69,8 @@ export interface ApiClient {
   listOutbox(options?: RequestOptions): Promise<OutboxEmail[]>;
   /** The current id token, for the staff WebSocket (it cannot send headers). */
   idToken(): Promise<string | undefined>;
+  /** Any other route, decoded: feature modules (api/bookings.ts) build their calls on it. */
+  call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, decoder: Decoder<T>, body?: unknown, options?: RequestOptions): Promise<T>;
 }
 
 export type HandoffAction = 'accept' | 'takeover' | 'return' | 'close';
@@ -137,5 +139,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       (await request('POST', `/v1/admin/follow-ups/${encodeURIComponent(id)}/done`, followUpResultDecoder, undefined, o?.signal)).followUp,
     listOutbox: async (o) => (await request('GET', '/v1/admin/outbox?limit=100', outboxListDecoder, undefined, o?.signal)).items,
     idToken: () => options.getIdToken({ forceRefresh: false }),
+    call: (method, path, decoder, body, o) => request(method, path, decoder, body, o?.signal),
   };
 }

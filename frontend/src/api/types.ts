@@ -200,8 +200,19 @@ export const outboxEmailDecoder = object({
   to: array(string),
   subject: string,
   text: string,
-  kind: oneOf('handoff.waiting', 'handoff.escalated', 'handoff.callback'),
+  kind: oneOf(
+    'handoff.waiting',
+    'handoff.escalated',
+    'handoff.callback',
+    'booking.confirmed',
+    'booking.reminder',
+    'booking.failed',
+    'booking.calendar_failed',
+    'booking.late_payment',
+    'booking.cancelled',
+  ),
   conversationId: optional(string),
+  bookingId: optional(string),
 });
 export const outboxListDecoder = object({ items: array(outboxEmailDecoder) });
 

@@ -10,14 +10,17 @@ export class ApiError extends Error {
   readonly code: string;
   readonly field?: string;
   readonly correlationId?: string;
+  /** The whole parsed error body, for replies that carry more than the error (a refused booking's `alternatives`). */
+  readonly body?: unknown;
 
-  constructor(init: { status: number; code: string; message: string; field?: string; correlationId?: string }) {
+  constructor(init: { status: number; code: string; message: string; field?: string; correlationId?: string; body?: unknown }) {
     super(init.message);
     this.name = 'ApiError';
     this.status = init.status;
     this.code = init.code;
     if (init.field !== undefined) this.field = init.field;
     if (init.correlationId !== undefined) this.correlationId = init.correlationId;
+    if (init.body !== undefined) this.body = init.body;
   }
 }
 
@@ -55,6 +58,7 @@ export function parseApiError(status: number, body: unknown): ApiError {
       message,
       ...(field !== undefined ? { field } : {}),
       ...(correlationId !== undefined ? { correlationId } : {}),
+      body,
     });
   }
   return new ApiError({ status, code: `http_${status}`, message: messageForStatus(status) });

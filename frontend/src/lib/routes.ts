@@ -1,6 +1,6 @@
 /**
  * Hash routing: `#/conversations`, `#/conversations/<id>`, `#/knowledge`,
- * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`.
+ * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`, `#/calendar`, `#/services`.
  * A new section adds a variant here, an entry in sections.ts and a page.
  */
 export type InboxQueueName = 'waiting' | 'mine' | 'all' | 'callbacks';
@@ -12,6 +12,8 @@ export type Route =
   | { readonly name: 'inbox'; readonly queue: InboxQueueName; readonly conversationId?: string }
   | { readonly name: 'settings' }
   | { readonly name: 'outbox' }
+  | { readonly name: 'calendar' }
+  | { readonly name: 'services' }
   | { readonly name: 'notFound'; readonly path: string };
 
 export type SectionName = Exclude<Route['name'], 'notFound'>;
@@ -38,6 +40,8 @@ export function parseRoute(hash: string): Route {
   if (section === 'knowledge' && rest.length === 0) return { name: 'knowledge' };
   if (section === 'settings' && rest.length === 0) return { name: 'settings' };
   if (section === 'outbox' && rest.length === 0) return { name: 'outbox' };
+  if (section === 'calendar' && rest.length === 0) return { name: 'calendar' };
+  if (section === 'services' && rest.length === 0) return { name: 'services' };
   if (section === 'inbox') {
     if (rest.length === 0) return { name: 'inbox', queue: 'waiting' };
     const queue = inboxQueues.find((q) => q === rest[0]);
@@ -61,6 +65,10 @@ export function hrefFor(route: Route): string {
       return '#/settings';
     case 'outbox':
       return '#/outbox';
+    case 'calendar':
+      return '#/calendar';
+    case 'services':
+      return '#/services';
     case 'notFound':
       return `#/${route.path}`;
   }
@@ -76,6 +84,8 @@ export function sectionHref(name: SectionName): string {
     case 'knowledge':
     case 'settings':
     case 'outbox':
+    case 'calendar':
+    case 'services':
       return hrefFor({ name });
   }
 }

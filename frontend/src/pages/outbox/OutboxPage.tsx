@@ -6,7 +6,17 @@ import { useLoader } from '../../hooks/useLoader';
 import { formatDateTime } from '../../lib/format';
 import { hrefFor } from '../../lib/routes';
 
-const kindLabels = { 'handoff.waiting': 'Customer waiting', 'handoff.escalated': 'Escalation', 'handoff.callback': 'Callback requested' } as const;
+const kindLabels = {
+  'handoff.waiting': 'Customer waiting',
+  'handoff.escalated': 'Escalation',
+  'handoff.callback': 'Callback requested',
+  'booking.confirmed': 'Booking confirmed',
+  'booking.reminder': 'Booking reminder',
+  'booking.failed': 'Booking failed',
+  'booking.calendar_failed': 'Calendar not updated',
+  'booking.late_payment': 'Late payment refunded',
+  'booking.cancelled': 'Booking cancelled',
+} as const;
 
 /** Admins only: the e-mails Concierge "sent" without an e-mail provider (always, in the local cloud). */
 export function OutboxPage() {

@@ -1,0 +1,269 @@
+/**
+ * Staff REST routes of bookings: the calendar (bookings in a range, one
+ * booking), manual bookings, cancel and reschedule on a customer's behalf,
+ * free slots for the booking form, and the booking settings (exceptions,
+ * buffers, notice, reminders, hold and payment times). The tenant always comes
+ * from the verified token; roles come from the route's `auth` in the
+ * declaration (agents may book and cancel, only admins change the settings).
+ * The use cases live in core/booking/service.ts; this module parses, calls one
+ * of them and shapes the reply.
+ */
+import { z } from 'zod';
+import { bookingDeps } from '../adapters/container';
+import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
+import { bookingSettingsSchema, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
+import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, rescheduleBooking, type BookingDeps } from '../core/booking/service';
+import type { SlotProblem } from '../core/booking/availability';
+import type { TenantCatalogue } from '../core/nlu/catalogue';
+import { zonedToUtc } from '../core/nlu/time';
+import { errorBody, restApi, type RestRequest, type StaffCaller } from './lib/rest';
+
+function callerOf(request: RestRequest): StaffCaller {
+  if (!request.caller) throw unauthorized('sign in to use this route');
+  return request.caller;
+}
+
+/** The longest range the calendar may ask for at once. */
+export const MAX_RANGE_DAYS = 62;
+const DAY_MS = 24 * 3600_000;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, such as 2026-03-02T09:30:00Z' });
+/** A day (midnight in the business's time zone) or an instant. */
+const dateOrInstant = z.union([isoDate, instant], { error: 'must be a date YYYY-MM-DD or an ISO 8601 date-time' });
+const bookingId = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'must be 6-64 characters of A-Z a-z 0-9 _ -');
+const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
+
+const rangeQuery = z.object({ from: dateOrInstant.optional(), to: dateOrInstant.optional() });
+const bookingPath = z.object({ bookingId });
+const availabilityQuery = z.object({
+  serviceId: itemId.optional(),
+  staffId: itemId.optional(),
+  date: isoDate.optional(),
+  after: hhmm.optional(),
+  before: hhmm.optional(),
+  limit: z.coerce.number().int().min(1).max(96).default(48),
+});
+const newBookingBody = z.strictObject({
+  serviceId: itemId,
+  staffId: itemId,
+  start: instant,
+  customer: bookingCustomerSchema,
+  lang: z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code').default('en'),
+});
+const cancelBody = z.strictObject({ reason: z.string().trim().max(200).default('') });
+const rescheduleBody = z.strictObject({ start: instant, staffId: itemId.optional() });
+const settingsBody = bookingSettingsSchema.superRefine((s, ctx) => {
+  const seen = new Set<string>();
+  s.exceptions.forEach((e, i) => {
+    if (seen.has(e.id)) ctx.addIssue({ code: 'custom', path: ['exceptions', i, 'id'], message: `duplicate id ${e.id}` });
+    seen.add(e.id);
+  });
+});
+
+/** What the API says about a booking: never its lock cells, workflow execution or checkout internals. */
+export function bookingView(b: Booking) {
+  return {
+    bookingId: b.bookingId,
+    serviceId: b.serviceId,
+    staffId: b.staffId,
+    start: b.start,
+    end: b.end,
+    customer: b.customer,
+    status: b.status,
+    ...(b.statusReason !== undefined ? { statusReason: b.statusReason } : {}),
+    priceCents: b.priceCents,
+    depositCents: b.depositCents,
+    currency: b.currency,
+    payment: {
+      status: b.payment.status,
+      ...(b.payment.provider !== undefined ? { provider: b.payment.provider } : {}),
+      ...(b.payment.paymentId !== undefined ? { paymentId: b.payment.paymentId } : {}),
+      ...(b.payment.paidAt !== undefined ? { paidAt: b.payment.paidAt } : {}),
+      ...(b.payment.refundedAt !== undefined ? { refundedAt: b.payment.refundedAt } : {}),
+    },
+    ...(b.holdExpiresAt !== undefined ? { holdExpiresAt: b.holdExpiresAt } : {}),
+    ...(b.conversationId !== undefined ? { conversationId: b.conversationId } : {}),
+    channel: b.channel,
+    lang: b.lang,
+    source: b.source,
+    ...(b.by !== undefined ? { by: b.by } : {}),
+    ...(b.rescheduledFrom !== undefined ? { rescheduledFrom: b.rescheduledFrom } : {}),
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
+  };
+}
+
+const problemMessages: Readonly<Record<SlotProblem, string>> = {
+  unknown_service: 'there is no such service',
+  unknown_staff: 'there is no such staff member',
+  staff_does_not_do_service: 'that staff member does not do this service',
+  past: 'that time is in the past or too soon (minimum notice)',
+  closed: 'the business or the staff member is closed then',
+  beyond_horizon: 'that day is further ahead than bookings are taken',
+  fully_booked: 'that time is not free',
+};
+const problemField: Readonly<Record<SlotProblem, string>> = {
+  unknown_service: 'serviceId',
+  unknown_staff: 'staffId',
+  staff_does_not_do_service: 'staffId',
+  past: 'start',
+  closed: 'start',
+  beyond_horizon: 'start',
+  fully_booked: 'start',
+};
+
+/** 400 naming why the slot cannot be booked (`problem`, one of SlotProblem). */
+const invalidSlot = (problem: SlotProblem) => ({ status: 400, body: { ...errorBody('bad_request', problemMessages[problem], problemField[problem]), problem } });
+/** 409 with the nearest free slots instead. */
+const takenSlot = (alternatives: readonly Slot[]) => ({
+  status: 409,
+  body: { ...errorBody('conflict', 'that time was just taken; choose another', 'start'), alternatives },
+});
+
+async function catalogueOf(deps: BookingDeps, tenantId: string): Promise<TenantCatalogue | undefined> {
+  return deps.catalogue.catalogue(tenantId);
+}
+
+/** The slot a service takes from `start`: ends after its duration (an unknown service is left for the use case to refuse). */
+function slotFor(catalogue: TenantCatalogue | undefined, serviceId: string, staffId: string, start: string): Slot {
+  const startIso = new Date(start).toISOString();
+  const minutes = catalogue?.services.find((s) => s.id === serviceId)?.durationMinutes ?? 0;
+  return { serviceId, staffId, start: startIso, end: new Date(Date.parse(startIso) + minutes * 60_000).toISOString() };
+}
+
+/** A date is midnight at the business's time zone; an instant is itself. */
+function toInstant(value: string, timezone: string): Date {
+  return value.length === 10 ? zonedToUtc(value, '00:00', timezone) : new Date(value);
+}
+
+function todayIn(timezone: string, now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+export const handler = restApi('bookingsApi', {
+  listBookings: async (request) => {
+    const { tenantId } = callerOf(request);
+    const query = rangeQuery.parse(request.query);
+    const deps = bookingDeps();
+    const timezone = (await catalogueOf(deps, tenantId))?.business.timezone ?? 'UTC';
+    const today = todayIn(timezone, deps.clock.now());
+    const fromValue = query.from ?? (query.to !== undefined && query.to.length === 10 ? addDays(query.to, -7) : today);
+    const from = toInstant(fromValue, timezone);
+    const to = query.to !== undefined ? toInstant(query.to, timezone) : fromValue.length === 10 ? toInstant(addDays(fromValue, 7), timezone) : new Date(from.getTime() + 7 * DAY_MS);
+    if (to.getTime() <= from.getTime()) throw badRequest('to: must be after from', 'to');
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS + 2 * 3600_000) throw badRequest(`to: the range may span at most ${MAX_RANGE_DAYS} days`, 'to');
+    const items = await deps.bookings.listBookings(tenantId, from.toISOString(), to.toISOString());
+    return { body: { from: from.toISOString(), to: to.toISOString(), timezone, items: items.map(bookingView) } };
+  },
+  getBooking: async (request) => {
+    const { tenantId } = callerOf(request);
+    const path = bookingPath.parse(request.path);
+    const booking = await bookingDeps().bookings.getBooking(tenantId, path.bookingId);
+    if (!booking) throw notFound('no such booking');
+    return { body: { booking: bookingView(booking) } };
+  },
+  createBooking: async (request) => {
+    const caller = callerOf(request);
+    const body = newBookingBody.parse(request.body);
+    const deps = bookingDeps();
+    const slot = slotFor(await catalogueOf(deps, caller.tenantId), body.serviceId, body.staffId, body.start);
+    const result = await bookSlot(deps, {
+      tenantId: caller.tenantId,
+      slot,
+      customer: body.customer,
+      channel: 'staff',
+      lang: body.lang,
+      source: 'staff',
+      by: caller.sub,
+    });
+    if (result.ok) return { status: 201, body: { booking: bookingView(result.booking) } };
+    return result.reason === 'taken' ? takenSlot(result.alternatives) : invalidSlot(result.problem);
+  },
+  cancelBooking: async (request) => {
+    const caller = callerOf(request);
+    const path = bookingPath.parse(request.path);
+    const body = cancelBody.parse(request.body ?? {});
+    const result = await cancelBooking(bookingDeps(), {
+      tenantId: caller.tenantId,
+      bookingId: path.bookingId,
+      actor: 'staff',
+      by: caller.sub,
+      ...(body.reason !== '' ? { reason: body.reason } : {}),
+    });
+    if (result.ok) return { body: { booking: bookingView(result.booking), refunded: result.refunded } };
+    if (result.reason === 'not_found') throw notFound('no such booking');
+    throw conflict(result.reason === 'not_active' ? 'the booking is no longer active' : 'it is too late to cancel this booking');
+  },
+  rescheduleBooking: async (request) => {
+    const caller = callerOf(request);
+    const path = bookingPath.parse(request.path);
+    const body = rescheduleBody.parse(request.body);
+    const deps = bookingDeps();
+    const current = await deps.bookings.getBooking(caller.tenantId, path.bookingId);
+    if (!current) throw notFound('no such booking');
+    const slot = slotFor(await catalogueOf(deps, caller.tenantId), current.serviceId, body.staffId ?? current.staffId, body.start);
+    const result = await rescheduleBooking(deps, { tenantId: caller.tenantId, bookingId: path.bookingId, slot, actor: 'staff', by: caller.sub });
+    if (result.ok) return { body: { booking: bookingView(result.booking) } };
+    switch (result.reason) {
+      case 'not_found':
+        throw notFound('no such booking');
+      case 'not_active':
+        throw conflict('the booking is no longer active');
+      case 'too_late':
+        throw conflict('it is too late to change this booking');
+      case 'taken':
+        return takenSlot(result.alternatives ?? []);
+      case 'invalid':
+        return invalidSlot(result.problem ?? 'fully_booked');
+    }
+  },
+  getAvailability: async (request) => {
+    const { tenantId } = callerOf(request);
+    const query = availabilityQuery.parse(request.query);
+    const deps = bookingDeps();
+    const window = {
+      ...(query.staffId !== undefined ? { staffId: query.staffId } : {}),
+      ...(query.date !== undefined ? { date: query.date } : {}),
+      ...(query.after !== undefined ? { after: query.after } : {}),
+      ...(query.before !== undefined ? { before: query.before } : {}),
+      limit: query.limit,
+    };
+    if (query.serviceId !== undefined) {
+      const found = await findSlots(deps, tenantId, { serviceId: query.serviceId, ...window });
+      return { body: { slots: found.slots, alternatives: found.alternatives, ...(found.problem !== undefined ? { problem: found.problem } : {}) } };
+    }
+    // Without a service: the free slots of every service (what is still free that day).
+    const services = (await catalogueOf(deps, tenantId))?.services ?? [];
+    const found = await Promise.all(services.map((s) => findSlots(deps, tenantId, { serviceId: s.id, ...window })));
+    const byStart = (a: Slot, b: Slot): number => a.start.localeCompare(b.start) || a.serviceId.localeCompare(b.serviceId);
+    return { body: { slots: found.flatMap((f) => f.slots).sort(byStart), alternatives: [] } };
+  },
+  getBookingSettings: async (request) => {
+    const { tenantId } = callerOf(request);
+    return { body: await bookingSettingsOf(bookingDeps(), tenantId) };
+  },
+  putBookingSettings: async (request) => {
+    const { tenantId } = callerOf(request);
+    const settings: BookingSettings = settingsBody.parse(request.body);
+    const deps = bookingDeps();
+    const catalogue = await catalogueOf(deps, tenantId);
+    if (catalogue) {
+      const staffIds = new Set(catalogue.staff.map((s) => s.id));
+      const serviceIds = new Set(catalogue.services.map((s) => s.id));
+      settings.exceptions.forEach((e, i) => {
+        if (e.staffId !== undefined && !staffIds.has(e.staffId)) throw badRequest(`exceptions.${i}.staffId: unknown staff member "${e.staffId}"`, `exceptions.${i}.staffId`);
+      });
+      for (const id of Object.keys(settings.bufferMinutes)) {
+        if (!serviceIds.has(id)) throw badRequest(`bufferMinutes.${id}: unknown service "${id}"`, `bufferMinutes.${id}`);
+      }
+    }
+    await deps.bookings.putBookingSettings(tenantId, settings);
+    return { body: settings };
+  },
+});

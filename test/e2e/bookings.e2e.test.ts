@@ -1,0 +1,141 @@
+/**
+ * The bookings pages of the admin UI in Debian's Chromium against the local cloud (build the UI first:
+ * `npm run build:frontend`). The owner adds a holiday on "Services & hours" and saves it; on "Calendar" makes a
+ * manual booking through the form (free times from the availability route), finds it in the week view and cancels
+ * it after the confirmation step. axe-core scans both pages; an agent does not get the admin-only page.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { z } from 'zod';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { launchChromium } from '../support/browser';
+import { api, signIn as tokenFor } from '../support/staff';
+
+let cloud: LocalCloud;
+let browser: Browser;
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const TZ = 'Europe/Dublin';
+
+/** A Tuesday-Friday at least `minDays` ahead in the business's time zone, YYYY-MM-DD. */
+function futureWeekday(minDays: number): string {
+  for (let i = minDays; ; i++) {
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + i * 86_400_000));
+    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+    if (weekday >= 2 && weekday <= 5) return day;
+  }
+}
+
+beforeAll(async () => {
+  [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.settle();
+  await cloud?.stop();
+});
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(cloud.urls.admin);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('app-header').waitFor();
+}
+
+describe('bookings in the admin UI', () => {
+  it('lets the owner add a holiday, book a customer through the form, see it in the week and cancel it', async () => {
+    const holiday = futureWeekday(20);
+    const day = futureWeekday(3);
+    const page = await browser.newPage();
+    await signIn(page, cloud.demo.staffEmail, cloud.demo.staffPassword);
+
+    // Services & hours: add a holiday exception and save.
+    await page.getByTestId('nav-services').click();
+    await page.getByTestId('exception-form').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByTestId('exception-from').fill(holiday);
+    await page.getByTestId('exception-reason').fill('Staff training <b>day</b>');
+    await page.getByTestId('exception-add').click();
+    await page.getByTestId('exception-row').filter({ hasText: holiday }).waitFor();
+    await page.getByTestId('services-save').click();
+    await page.getByTestId('services-saved').filter({ hasText: 'Saved.' }).waitFor();
+    const settings = await api(cloud, 'GET', '/v1/admin/booking-settings', await tokenFor(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword));
+    expect(settings.body).toMatchObject({ exceptions: [{ from: holiday, to: holiday, reason: 'Staff training <b>day</b>' }] });
+    // Text is escaped, never markup.
+    expect(await page.getByTestId('exception-row').filter({ hasText: 'Staff training <b>day</b>' }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Calendar: a manual booking through the form.
+    await page.getByTestId('nav-calendar').click();
+    await page.getByTestId('calendar-week').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByTestId('calendar-new-booking').click();
+    const form = page.getByTestId('new-booking');
+    await form.waitFor();
+    await form.getByTestId('nb-service').selectOption('checkup-clean');
+    await form.getByTestId('nb-staff').selectOption('marta-ruiz');
+    await form.getByTestId('nb-date').fill(day);
+    await form.getByTestId('nb-find').click();
+    const option = form.getByTestId('slot-option').filter({ hasText: '10:00 with Marta Ruiz' });
+    await option.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await option.getByRole('radio').check();
+    await form.getByTestId('nb-name').fill('Róisín Test');
+    await form.getByTestId('nb-phone').fill('+353 87 555 0199');
+    await form.getByTestId('nb-submit').click();
+    await form.waitFor({ state: 'detached' });
+
+    // The week view of that day shows it.
+    const dayColumn = page.getByTestId('calendar-week').locator(`[data-day="${day}"]`);
+    const item = dayColumn.getByTestId('calendar-booking').filter({ hasText: 'Róisín Test' });
+    await item.waitFor();
+    await expect(item.textContent()).resolves.toMatch(/10:00–10:45.*Check-up & clean.*Marta Ruiz/);
+    expect(await item.getByTestId('booking-status').getAttribute('data-status')).toMatch(/^(held|confirmed)$/);
+
+    // Details → cancel, with the confirmation step and the refund notice.
+    await item.click();
+    const details = page.getByTestId('booking-details');
+    await details.waitFor();
+    await details.getByTestId('booking-cancel').click();
+    await expect(details.getByTestId('booking-refund-notice').textContent()).resolves.toContain('No deposit has been paid');
+    expect(await seriousViolations(page)).toEqual([]);
+    await details.getByTestId('booking-cancel-reason').fill('Customer phoned');
+    await details.getByTestId('booking-cancel-confirm').click();
+    await details.getByTestId('booking-status').and(page.locator('[data-status="cancelled"]')).waitFor();
+    await expect(page.getByTestId('calendar-notice').textContent()).resolves.toContain('Booking cancelled');
+    await page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+    await item.getByTestId('booking-status').and(page.locator('[data-status="cancelled"]')).waitFor();
+
+    // The time is free again.
+    const token = await tokenFor(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+    const free = await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&staffId=marta-ruiz&date=${day}`, token);
+    const starts = z.object({ slots: z.array(z.object({ start: z.string() })) }).parse(free.body).slots.map((s) => s.start);
+    const local = starts.map((s) => new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(s)));
+    expect(local).toContain('10:00');
+    await page.close();
+  });
+
+  it('does not offer "Services & hours" to an agent, who can still open the calendar', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'agent@harbour-dental.example', 'Harbour-Agent-2026!');
+    expect(await page.getByTestId('nav-services').count()).toBe(0);
+    await page.getByTestId('nav-calendar').click();
+    await page.getByTestId('calendar-week').waitFor();
+    expect(await page.getByTestId('calendar-new-booking').count()).toBe(1);
+    await page.goto(`${cloud.urls.admin}#/services`);
+    await page.getByTestId('forbidden').waitFor();
+    await page.close();
+  });
+});

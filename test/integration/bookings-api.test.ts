@@ -1,0 +1,259 @@
+/**
+ * Bookings through the staff REST API, end to end in the local cloud: local Cognito tokens, the local gateway,
+ * the real bookings handler and use cases, DynamoDB Local, the booking workflow started from the bus.
+ * Validation names the field; the tenant comes from the token only; agents book and cancel but cannot change
+ * the settings; a slot is booked once (the second try gets 409 with alternatives) and is free again once cancelled.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { store } from '../../lambdas/adapters/container';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
+import { zonedToUtc } from '../../lambdas/core/nlu/time';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { api, ensureStaff, signIn } from '../support/staff';
+
+let cloud: LocalCloud;
+const tokens = { admin: '', agent: '', otherAdmin: '' };
+const B = 'bookings-b';
+const B_ADMIN = { email: 'owner@bookings-b.example', password: 'Bookings-B-Owner-2026!' };
+const TZ = 'Europe/Dublin';
+
+const slot = z.object({ serviceId: z.string(), staffId: z.string(), start: z.string(), end: z.string() });
+const booking = z.object({
+  bookingId: z.string(),
+  serviceId: z.string(),
+  staffId: z.string(),
+  start: z.string(),
+  end: z.string(),
+  status: z.string(),
+  source: z.string(),
+  channel: z.string(),
+  customer: z.object({ name: z.string() }),
+  rescheduledFrom: z.string().optional(),
+});
+const bookingResult = z.object({ booking });
+const errorReply = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
+const availability = z.object({ slots: z.array(slot), alternatives: z.array(slot), problem: z.string().optional() });
+const list = z.object({ from: z.string(), to: z.string(), timezone: z.string(), items: z.array(booking) });
+
+/** A weekday (Tue-Fri) at least `minDays` ahead in Dublin, as YYYY-MM-DD. */
+function futureWeekday(minDays: number): string {
+  for (let i = minDays; ; i++) {
+    const d = new Date(Date.now() + i * 86_400_000);
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+    if (weekday >= 2 && weekday <= 5) return day;
+  }
+}
+
+function sundayAfter(day: string): string {
+  for (let i = 1; ; i++) {
+    const d = new Date(Date.parse(`${day}T12:00:00Z`) + i * 86_400_000);
+    if (d.getUTCDay() === 0) return d.toISOString().slice(0, 10);
+  }
+}
+
+const nextDay = (d: string): string => new Date(Date.parse(`${d}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+const at = (day: string, time: string): string => zonedToUtc(day, time, TZ).toISOString();
+const day = futureWeekday(3);
+const otherDay = futureWeekday(10);
+const customer = { name: 'Aoife Byrne', phone: '+353 87 555 0101' };
+
+async function freeStarts(date: string, staffId: string): Promise<string[]> {
+  const res = await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&staffId=${staffId}&date=${date}`, tokens.admin);
+  expect(res.status).toBe(200);
+  return availability.parse(res.body).slots.map((s) => s.start);
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ quiet: true });
+  const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
+  await provisionTenant(store(), {
+    tenantId: B,
+    widgetKey: newWidgetKey(B),
+    allowedOrigins: [new URL(cloud.urls.demoSite).origin],
+    kb: { ...demo, business: { ...demo.business, name: 'Other Clinic', slug: 'other-clinic-b' } },
+  });
+  await ensureStaff(cloud, [{ email: B_ADMIN.email, password: B_ADMIN.password, tenantId: B, groups: ['admin'] }]);
+  tokens.admin = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+  tokens.agent = await signIn(cloud, 'agent@harbour-dental.example', 'Harbour-Agent-2026!');
+  tokens.otherAdmin = await signIn(cloud, B_ADMIN.email, B_ADMIN.password);
+}, 240_000);
+
+afterAll(async () => {
+  await cloud?.settle();
+  await cloud?.stop();
+});
+
+describe('validation', () => {
+  it.each([
+    ['GET', '/v1/admin/bookings?from=yesterday', undefined, 'from'],
+    ['GET', `/v1/admin/bookings?from=${day}&to=${day}`, undefined, 'to'],
+    ['GET', '/v1/admin/bookings?from=2026-01-01&to=2026-04-01', undefined, 'to'],
+    ['GET', '/v1/admin/availability?serviceId=checkup-clean&date=tomorrow', undefined, 'date'],
+    ['GET', '/v1/admin/availability?serviceId=Not%20An%20Id', undefined, 'serviceId'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: 'next tuesday', customer }, 'start'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer: { name: 'No Contact' } }, 'customer.phone'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, extra: 1 }, undefined],
+    ['POST', '/v1/admin/bookings/abc-123456/reschedule', {}, 'start'],
+    ['POST', '/v1/admin/bookings/abc-123456/cancel', { reason: 'x'.repeat(201) }, 'reason'],
+    ['PUT', '/v1/admin/booking-settings', { slotStepMinutes: 20 }, 'slotStepMinutes'],
+  ])('%s %s → 400 naming the field', async (method, path, body, field) => {
+    const res = await api(cloud, method, path, tokens.admin, body);
+    expect(res.status).toBe(400);
+    const error = errorReply.parse(res.body).error;
+    expect(error.code).toBe('bad_request');
+    if (field !== undefined) expect(error.field).toBe(field);
+  });
+
+  it('refuses settings with duplicate exception ids or an unknown staff member, naming the field', async () => {
+    const settings = z.record(z.string(), z.unknown()).parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.admin)).body);
+    const ex = { id: 'x', from: day, to: day, reason: '' };
+    const dup = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, { ...settings, exceptions: [ex, ex] });
+    expect(dup.status).toBe(400);
+    expect(errorReply.parse(dup.body).error.field).toBe('exceptions.1.id');
+    const unknown = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, { ...settings, exceptions: [{ ...ex, staffId: 'nobody' }] });
+    expect(unknown.status).toBe(400);
+    expect(errorReply.parse(unknown.body).error.field).toBe('exceptions.0.staffId');
+  });
+
+  it('refuses a slot the business is closed for with 400 and the problem', async () => {
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', tokens.admin, {
+      serviceId: 'checkup-clean',
+      staffId: 'marta-ruiz',
+      start: at(sundayAfter(day), '11:00'),
+      customer,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'bad_request', field: 'start' }, problem: 'closed' });
+  });
+});
+
+describe('roles', () => {
+  it('lets an agent read the settings but not change them (403)', async () => {
+    const read = await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.agent);
+    expect(read.status).toBe(200);
+    const res = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.agent, read.body);
+    expect(res.status).toBe(403);
+    expect(errorReply.parse(res.body).error.code).toBe('forbidden');
+  });
+});
+
+describe('manual bookings', () => {
+  let bookingId = '';
+  const start = at(day, '10:00');
+
+  it('books a free slot (201), recorded as a staff booking', async () => {
+    expect(await freeStarts(day, 'marta-ruiz')).toContain(start);
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, customer, lang: 'en' });
+    expect(res.status).toBe(201);
+    const created = bookingResult.parse(res.body).booking;
+    expect(created).toMatchObject({ serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, source: 'staff', channel: 'staff', customer: { name: 'Aoife Byrne' } });
+    expect(Date.parse(created.end) - Date.parse(created.start)).toBe(45 * 60_000);
+    expect(['held', 'confirmed']).toContain(created.status);
+    expect(res.text).not.toContain('cells');
+    bookingId = created.bookingId;
+  });
+
+  it('refuses the same slot again with 409 and free alternatives', async () => {
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', tokens.admin, {
+      serviceId: 'checkup-clean',
+      staffId: 'marta-ruiz',
+      start,
+      customer: { name: 'Second Customer', email: 'second@example.com' },
+    });
+    expect(res.status).toBe(409);
+    const body = z.object({ error: z.object({ code: z.literal('conflict') }), alternatives: z.array(slot) }).parse(res.body);
+    expect(body.alternatives.length).toBeGreaterThan(0);
+    expect(body.alternatives.some((a) => a.staffId === 'marta-ruiz' && a.start === start)).toBe(false);
+  });
+
+  it('shows it in the calendar range and by id, and the slot is no longer free', async () => {
+    const range = await api(cloud, 'GET', `/v1/admin/bookings?from=${day}&to=${nextDay(day)}`, tokens.agent);
+    expect(range.status).toBe(200);
+    const parsed = list.parse(range.body);
+    expect(parsed.timezone).toBe(TZ);
+    expect(parsed.from).toBe(at(day, '00:00'));
+    expect(parsed.items.map((b) => b.bookingId)).toContain(bookingId);
+    const one = await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, tokens.agent);
+    expect(one.status).toBe(200);
+    expect(bookingResult.parse(one.body).booking.bookingId).toBe(bookingId);
+    expect(await freeStarts(day, 'marta-ruiz')).not.toContain(start);
+  });
+
+  it("never shows or changes it for another tenant's admin (404, empty calendar)", async () => {
+    expect((await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, tokens.otherAdmin)).status).toBe(404);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.otherAdmin, {})).status).toBe(404);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/reschedule`, tokens.otherAdmin, { start: at(day, '11:00') })).status).toBe(404);
+    const theirs = await api(cloud, 'GET', `/v1/admin/bookings?from=${day}`, tokens.otherAdmin);
+    expect(theirs.status).toBe(200);
+    expect(list.parse(theirs.body).items).toEqual([]);
+    // Tenant B has the same services and staff: the time is free there.
+    const free = await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&staffId=marta-ruiz&date=${day}`, tokens.otherAdmin);
+    expect(availability.parse(free.body).slots.map((s) => s.start)).toContain(start);
+    const still = await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, tokens.admin);
+    expect(bookingResult.parse(still.body).booking.status).not.toBe('cancelled');
+  });
+
+  it('cancels it (an agent may) and the slot is free again', async () => {
+    await cloud.settle();
+    const res = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.agent, { reason: 'Customer phoned to cancel' });
+    expect(res.status).toBe(200);
+    const body = z.object({ booking, refunded: z.boolean() }).parse(res.body);
+    expect(body.booking.status).toBe('cancelled');
+    expect(body.refunded).toBe(false);
+    expect(await freeStarts(day, 'marta-ruiz')).toContain(start);
+    const again = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.agent, {});
+    expect(again.status).toBe(409);
+  });
+
+  it('reschedules a booking: the new time is taken, the old one freed', async () => {
+    const first = at(otherDay, '14:00');
+    const moved = at(otherDay, '15:30');
+    const created = await api(cloud, 'POST', '/v1/admin/bookings', tokens.admin, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: first, customer });
+    expect(created.status).toBe(201);
+    const original = bookingResult.parse(created.body).booking;
+    await cloud.settle();
+    const res = await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.admin, { start: moved });
+    expect(res.status).toBe(200);
+    const next = bookingResult.parse(res.body).booking;
+    expect(next).toMatchObject({ start: moved, staffId: 'marta-ruiz', rescheduledFrom: original.bookingId });
+    const old = bookingResult.parse((await api(cloud, 'GET', `/v1/admin/bookings/${original.bookingId}`, tokens.admin)).body).booking;
+    expect(old.status).toBe('cancelled');
+    const free = await freeStarts(otherDay, 'marta-ruiz');
+    expect(free).toContain(first);
+    expect(free).not.toContain(moved);
+    await cloud.settle();
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${next.bookingId}/cancel`, tokens.admin, {})).status).toBe(200);
+  });
+});
+
+describe('booking settings', () => {
+  it('stores an exception that closes the day for availability and booking, and lists every service without serviceId', async () => {
+    const before = z.record(z.string(), z.unknown()).parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.admin)).body);
+    const holiday = { id: 'test-holiday', from: otherDay, to: otherDay, reason: 'Staff training' };
+    const put = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, { ...before, exceptions: [holiday], bufferMinutes: { 'checkup-clean': 15 } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ exceptions: [holiday], bufferMinutes: { 'checkup-clean': 15 } });
+    const read = await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.agent);
+    expect(read.body).toMatchObject({ exceptions: [holiday] });
+
+    const closed = availability.parse((await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&date=${otherDay}`, tokens.admin)).body);
+    expect(closed.slots).toEqual([]);
+    expect(closed.problem).toBe('closed');
+    const refused = await api(cloud, 'POST', '/v1/admin/bookings', tokens.admin, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(otherDay, '10:00'), customer });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ problem: 'closed' });
+
+    const everything = availability.parse((await api(cloud, 'GET', `/v1/admin/availability?date=${day}`, tokens.admin)).body);
+    const services = new Set(everything.slots.map((s) => s.serviceId));
+    expect(services.has('checkup-clean') && services.has('teeth-whitening')).toBe(true);
+
+    const restored = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, before);
+    expect(restored.status).toBe(200);
+    expect(availability.parse((await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&date=${otherDay}`, tokens.admin)).body).slots.length).toBeGreaterThan(0);
+  });
+});
