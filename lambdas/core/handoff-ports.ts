@@ -139,14 +139,30 @@ export interface TaskCallbacks {
   succeed(token: string, output: Readonly<Record<string, unknown>>): Promise<boolean>;
 }
 
+/** What an e-mail is about, for the outbox view (handoff notices, booking notices to staff and customers). */
+export const emailKinds = [
+  'handoff.waiting',
+  'handoff.escalated',
+  'handoff.callback',
+  'booking.confirmed',
+  'booking.reminder',
+  'booking.failed',
+  'booking.calendar_failed',
+  'booking.late_payment',
+  'booking.cancelled',
+] as const;
+export type EmailKind = (typeof emailKinds)[number];
+
 export interface OutgoingEmail {
   readonly tenantId: string;
   readonly to: readonly string[];
   readonly subject: string;
   readonly text: string;
   /** What the e-mail is about, for the outbox view. */
-  readonly kind: 'handoff.waiting' | 'handoff.escalated' | 'handoff.callback';
+  readonly kind: EmailKind;
   readonly conversationId?: string;
+  /** The booking it is about (booking kinds). */
+  readonly bookingId?: string;
 }
 
 export interface StoredEmail extends OutgoingEmail {

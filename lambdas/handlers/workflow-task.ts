@@ -1,13 +1,15 @@
 /**
  * Task steps of the booking and handoff state machines. Each step is named in
  * the ASL (`Parameters.step` / `Payload.step`); an unknown step fails the task
- * so the state machine's Catch runs its compensation. The handoff steps are
- * thin: they parse their input and call one use case of core/handoff.ts.
+ * so the state machine's Catch runs its compensation. The steps are thin: they
+ * parse their input and call one use case of core/handoff.ts or
+ * core/booking/workflow.ts.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
-import { handoffDeps } from '../adapters/container';
+import { bookingWorkflowDeps, handoffDeps } from '../adapters/container';
+import * as bookingWorkflow from '../core/booking/workflow';
 import {
   sendSurvey,
   stepAwaitAccept,
@@ -32,6 +34,64 @@ const handoffInput = z.object({
   escalate: z.object({ why: z.enum(['after_hours', 'nobody_available']).optional() }).loose().optional(),
 });
 
+/** A caught error as Step Functions records it: `Error` (the Lambda errorType) and `Cause` (a Lambda's error as JSON). */
+const caughtError = z.object({ Error: z.string().max(256), Cause: z.string().max(32_768).optional() }).loose();
+
+/** The EventBridge event that started the booking workflow (`booking.requested`), plus what earlier states added. */
+const bookingInput = z.object({
+  detail: z.object({
+    tenantId: z.string().refine(isTenantId, 'must be a tenant id'),
+    bookingId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a booking id'),
+  }),
+  error: caughtError.optional(),
+  calendarError: caughtError.optional(),
+  notify: z.object({ start: z.iso.datetime() }).loose().optional(),
+});
+
+/** The message of a Lambda error's Cause (`{"errorMessage": …}`), else the Cause itself. */
+function causeText(cause: string | undefined): string | undefined {
+  if (cause === undefined) return undefined;
+  try {
+    const parsed = z.object({ errorMessage: z.string() }).safeParse(JSON.parse(cause));
+    return parsed.success ? parsed.data.errorMessage : cause.slice(0, 500);
+  } catch {
+    return cause.slice(0, 500);
+  }
+}
+
+async function bookingStep(task: z.infer<typeof taskSchema>): Promise<Record<string, unknown>> {
+  const input = bookingInput.parse(task.input);
+  const ref = { tenantId: input.detail.tenantId, bookingId: input.detail.bookingId };
+  logger.appendKeys({ tenantId: ref.tenantId, bookingId: ref.bookingId, step: task.step });
+  const deps = bookingWorkflowDeps();
+  switch (task.step) {
+    case 'booking.hold':
+      return bookingWorkflow.stepHold(deps, { ...ref, executionId: required(task.executionId, 'executionId') });
+    case 'booking.checkout':
+      return bookingWorkflow.stepCheckout(deps, ref);
+    case 'booking.awaitPayment':
+      return bookingWorkflow.stepAwaitPayment(deps, { ...ref, taskToken: required(task.taskToken, 'taskToken') });
+    case 'booking.confirm':
+      return bookingWorkflow.stepConfirm(deps, ref);
+    case 'booking.calendar':
+      return bookingWorkflow.stepCalendar(deps, ref);
+    case 'booking.calendarFailed': {
+      const why = causeText(input.calendarError?.Cause) ?? input.calendarError?.Error;
+      return bookingWorkflow.stepCalendarFailed(deps, { ...ref, ...(why ? { error: why } : {}) });
+    }
+    case 'booking.notify':
+      return bookingWorkflow.stepNotify(deps, ref);
+    case 'booking.remind':
+      return bookingWorkflow.stepRemind(deps, { ...ref, start: required(input.notify?.start, 'notify.start') });
+    case 'booking.compensate': {
+      const cause = causeText(input.error?.Cause);
+      return bookingWorkflow.stepCompensate(deps, { ...ref, ...(input.error ? { error: input.error.Error } : {}), ...(cause ? { cause } : {}) });
+    }
+    default:
+      throw new UnknownStepError(`no task step named "${task.step}"`);
+  }
+}
+
 const taskSchema = z.object({
   step: z.string(),
   input: z.unknown(),
@@ -52,10 +112,8 @@ function required<T>(value: T | undefined, what: string): T {
 
 export const handler = middy(async (raw: unknown): Promise<Record<string, unknown>> => {
   const task = taskSchema.parse(raw);
-  if (!task.step.startsWith('handoff.')) {
-    // The booking steps arrive with the bookings capability; until then the workflow fails into its compensation path.
-    throw new UnknownStepError(`no task step named "${task.step}"`);
-  }
+  if (task.step.startsWith('booking.')) return bookingStep(task);
+  if (!task.step.startsWith('handoff.')) throw new UnknownStepError(`no task step named "${task.step}"`);
   const input = handoffInput.parse(task.input);
   const { tenantId, conversationId } = input.detail;
   const ids = { tenantId, conversationId };

@@ -94,68 +94,89 @@ describe('polyfills', () => {
 
 describe('booking.asl.json (real file)', () => {
   const bookingArn = localStateMachineArn('booking');
+  const event = { 'detail-type': 'booking.requested', source: 'concierge', detail: { tenantId: 't1', bookingId: 'b1' } };
+  const notified = { remind: false, remindAt: '2026-04-01T09:00:00Z', start: '2026-04-02T09:00:00.000Z' };
 
-  test('holds then confirms; the SDK sees SUCCEEDED with both results', async () => {
-    const fns = fakeFunctions((step) => (step === 'booking.hold' ? { holdId: 'h1' } : { bookingId: 'b1' }));
+  test('no deposit: holds, confirms, adds to the calendar and notifies; the SDK sees SUCCEEDED with every result', async () => {
+    const fns = fakeFunctions((step) => (step === 'booking.hold' ? { route: 'confirm' } : step === 'booking.notify' ? notified : { ok: step }));
     const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
     const sfn = await serve(workflows);
-    const input = { tenantId: 't1', serviceId: 's1', start: '2026-04-01T10:00:00Z' };
-    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: bookingArn, input: JSON.stringify(input), name: 'booking-1' }));
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: bookingArn, input: JSON.stringify(event), name: 'booking-1' }));
     expect(started.executionArn).toBe('arn:aws:states:local:000000000000:execution:booking:booking-1');
     expect(started.startDate).toBeInstanceOf(Date);
 
     await workflows.drain();
-    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.confirm']);
+    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.confirm', 'booking.calendar', 'booking.notify']);
     expect(fns.calls.every((c) => c.fn === 'workflowTask')).toBe(true);
-    // Value substitution (HoldSeconds) and the input reach the function.
-    expect(fns.calls[0]?.payload).toEqual({ step: 'booking.hold', holdSeconds: '900', input });
-    expect(fns.calls[1]?.payload).toEqual({ step: 'booking.confirm', input: { ...input, hold: { holdId: 'h1' } } });
+    // The hold step learns its execution; later steps see what earlier ones returned.
+    expect(fns.calls[0]?.payload).toEqual({ step: 'booking.hold', executionId: started.executionArn, input: event });
+    expect(fns.calls[1]?.payload).toEqual({ step: 'booking.confirm', input: { ...event, hold: { route: 'confirm' } } });
 
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
     expect(described.status).toBe('SUCCEEDED');
     expect(described.stopDate).toBeInstanceOf(Date);
-    expect(output(described.output)).toEqual({ ...input, hold: { holdId: 'h1' }, confirm: { bookingId: 'b1' } });
+    expect(output(described.output)).toEqual({
+      ...event,
+      hold: { route: 'confirm' },
+      confirm: { ok: 'booking.confirm' },
+      calendar: { ok: 'booking.calendar' },
+      notify: notified,
+    });
     expect(workflows.listExecutions()).toEqual([expect.objectContaining({ name: 'booking-1', status: 'SUCCEEDED', stateMachine: 'booking' })]);
   });
 
-  test('a confirm that keeps failing is retried, then compensated by Release, and the execution fails', async () => {
+  test('a confirm that keeps failing is retried, then compensated, and the execution fails', async () => {
     const fns = fakeFunctions((step) => {
-      if (step === 'booking.confirm') throw namedError('SlotTaken', 'the slot was taken meanwhile');
-      return { ok: step };
+      if (step === 'booking.hold') return { route: 'confirm' };
+      if (step === 'booking.confirm') throw namedError('Error', 'table unavailable');
+      return { outcome: 'failed', refunded: false };
     });
     const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
     const sfn = await serve(workflows);
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: bookingArn, input: '{"bookingId":"b2"}' }));
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: bookingArn, input: JSON.stringify(event) }));
     await workflows.drain();
 
-    // 1 attempt + 3 retries (Retry MaxAttempts 3 on States.TaskFailed), then Catch → Release.
+    // 1 attempt + 3 retries (Retry MaxAttempts 3 on States.TaskFailed), then Catch → Compensate.
+    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.confirm', 'booking.confirm', 'booking.confirm', 'booking.confirm', 'booking.compensate']);
+    const caught = asPayload(asPayload(fns.calls[5]?.payload['input'])['error']);
+    expect(caught['Error']).toBe('Error');
+    // Lambda-style Cause: the function error as JSON.
+    expect(JSON.parse(String(caught['Cause']))).toMatchObject({ errorType: 'Error', errorMessage: 'table unavailable' });
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'FAILED', error: 'BookingFailed' });
+  });
+
+  test('domain errors (the slot was taken) are not retried: straight to Compensate', async () => {
+    const fns = fakeFunctions((step) => {
+      if (step === 'booking.hold') throw namedError('SlotTaken', 'someone else holds that time now');
+      return { outcome: 'failed', refunded: false };
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const { executionArn } = workflows.startExecution('booking', event);
+    const done = await workflows.waitForExecution(executionArn);
+    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.compensate']);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'BookingFailed' });
+  });
+
+  test('a calendar that keeps failing does not undo the booking: recorded, then notified, and the execution succeeds', async () => {
+    const fns = fakeFunctions((step) => {
+      if (step === 'booking.hold') return { route: 'confirm' };
+      if (step === 'booking.calendar') throw namedError('CalendarRetryableError', 'google calendar: 503');
+      return step === 'booking.notify' ? notified : { ok: step };
+    });
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
+    const { executionArn } = workflows.startExecution('booking', event);
+    const done = await workflows.waitForExecution(executionArn);
     expect(fns.calls.map((c) => c.step)).toEqual([
       'booking.hold',
       'booking.confirm',
-      'booking.confirm',
-      'booking.confirm',
-      'booking.confirm',
-      'booking.release',
+      ...Array.from({ length: 5 }, () => 'booking.calendar'),
+      'booking.calendarFailed',
+      'booking.notify',
     ]);
-    const release = fns.calls[5]?.payload;
-    const caught = asPayload(asPayload(release?.['input'])['error']);
-    expect(caught['Error']).toBe('SlotTaken');
-    // Lambda-style Cause: the function error as JSON.
-    expect(JSON.parse(String(caught['Cause']))).toMatchObject({ errorType: 'SlotTaken', errorMessage: 'the slot was taken meanwhile' });
-
-    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    expect(described).toMatchObject({ status: 'FAILED', error: 'BookingFailed', cause: 'The slot could not be booked' });
-  });
-
-  test('a hold that keeps failing goes straight to Failed without compensation', async () => {
-    const fns = fakeFunctions(() => {
-      throw new Error('table unavailable');
-    });
-    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });
-    const { executionArn } = workflows.startExecution('booking', { bookingId: 'b3' });
-    const done = await workflows.waitForExecution(executionArn);
-    expect(fns.calls.map((c) => c.step)).toEqual(['booking.hold', 'booking.hold', 'booking.hold', 'booking.hold']);
-    expect(done).toMatchObject({ status: 'FAILED', error: 'BookingFailed' });
+    expect(asPayload(asPayload(fns.calls[7]?.payload['input'])['calendarError'])['Error']).toBe('CalendarRetryableError');
+    expect(done.status).toBe('SUCCEEDED');
   });
 });
 
@@ -504,7 +525,7 @@ describe('definitions', () => {
       for (const key of Object.keys(decl.functionSubstitutions)) {
         text = text.replaceAll(`\${${key}}`, 'arn:aws:lambda:us-east-1:123456789012:function:concierge-workflowTask');
       }
-      for (const [key, value] of Object.entries(decl.valueSubstitutions)) text = text.replaceAll(`\${${key}}`, value);
+      for (const [key, value] of Object.entries<string>(decl.valueSubstitutions)) text = text.replaceAll(`\${${key}}`, value);
       const deployed = aslValidator(JSON.parse(text));
       expect({ name, valid: deployed.isValid, errors: deployed.errorsText('\n') }).toEqual({ name, valid: true, errors: expect.any(String) });
     }

@@ -9,6 +9,7 @@ import { isConditionFailure, queryPartition } from './query';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
+  emailKinds,
   handoffSettingsSchema,
   handoffStatuses,
   openStatuses,
@@ -106,8 +107,9 @@ const emailItem = z.object({
   to: z.array(z.string()),
   subject: z.string(),
   text: z.string(),
-  kind: z.enum(['handoff.waiting', 'handoff.escalated', 'handoff.callback']),
+  kind: z.enum(emailKinds),
   conversationId: z.string().optional(),
+  bookingId: z.string().optional(),
 });
 
 

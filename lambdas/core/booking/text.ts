@@ -1,0 +1,131 @@
+/**
+ * What the booking workflow tells customers (and staff), in the customer's language
+ * (English and Spanish; anything else falls back to English). Plain text: every channel
+ * renders it as text, and links stay bare so SMS and WhatsApp make them clickable.
+ */
+import type { QuickReply } from '../protocol';
+
+type Lang = 'en' | 'es';
+const langOf = (lang: string): Lang => (lang.slice(0, 2) === 'es' ? 'es' : 'en');
+const locales: Record<Lang, string> = { en: 'en-IE', es: 'es-ES' };
+
+/** "€50.00" / "50,00 €". */
+export function money(lang: string, cents: number, currency: string): string {
+  return new Intl.NumberFormat(locales[langOf(lang)], { style: 'currency', currency }).format(cents / 100);
+}
+
+/** "Thursday 4 December at 14:00" / "el jueves 4 de diciembre a las 14:00", on the business's wall clock. */
+export function when(lang: string, instant: string, timezone: string): string {
+  const l = langOf(lang);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat(locales[l], { timeZone: timezone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  const time = `${parts['hour'] ?? '00'}:${parts['minute'] ?? '00'}`;
+  return l === 'es'
+    ? `el ${parts['weekday'] ?? ''} ${parts['day'] ?? ''} de ${parts['month'] ?? ''} a las ${time}`
+    : `${parts['weekday'] ?? ''} ${parts['day'] ?? ''} ${parts['month'] ?? ''} at ${time}`;
+}
+
+/** What a message needs to say about one booking, already resolved from the catalogue. */
+export interface BookingFacts {
+  readonly lang: string;
+  readonly service: string;
+  readonly staff: string;
+  /** Local date and time, from `when`. */
+  readonly when: string;
+  readonly priceCents: number;
+  readonly depositCents: number;
+  readonly currency: string;
+}
+
+const withWhom = (l: Lang, f: BookingFacts): string => (l === 'es' ? `${f.service} con ${f.staff}` : `${f.service} with ${f.staff}`);
+/** "1 minute" / "30 minutes" / "24 hours" / "1 minuto" / "2 horas": whole hours from two hours up. */
+function minutesText(l: Lang, n: number): string {
+  if (n >= 120 || (n >= 60 && n % 60 === 0)) {
+    const hours = Math.round(n / 60);
+    return l === 'es' ? `${hours} ${hours === 1 ? 'hora' : 'horas'}` : `${hours} ${hours === 1 ? 'hour' : 'hours'}`;
+  }
+  return l === 'es' ? `${n} ${n === 1 ? 'minuto' : 'minutos'}` : `${n} ${n === 1 ? 'minute' : 'minutes'}`;
+}
+
+export const bookingText = {
+  /** The deposit link, with the amount and how long the time is kept. */
+  checkout(f: BookingFacts, url: string, minutes: number): string {
+    const l = langOf(f.lang);
+    const deposit = money(l, f.depositCents, f.currency);
+    return l === 'es'
+      ? `Para confirmar tu cita de ${withWhom(l, f)} ${f.when}, paga la señal de ${deposit} aquí: ${url}\nTe guardo la hora durante ${minutesText(l, minutes)}; en cuanto se reciba el pago te confirmo la cita.`
+      : `To confirm your ${withWhom(l, f)} on ${f.when}, please pay the ${deposit} deposit here: ${url}\nI'll keep the time for you for ${minutesText(l, minutes)}, and confirm the booking as soon as the payment arrives.`;
+  },
+
+  /** The confirmation: what, who, when, the price, the deposit paid and the cancellation policy. */
+  confirmed(f: BookingFacts, policy: { readonly cancellationNoticeHours: number; readonly refundDepositOnCancel: boolean }): string {
+    const l = langOf(f.lang);
+    const price = money(l, f.priceCents, f.currency);
+    const deposit = f.depositCents > 0 ? money(l, f.depositCents, f.currency) : undefined;
+    if (l === 'es') {
+      const paid = deposit ? ` Hemos recibido tu señal de ${deposit}, que se descuenta del precio.` : '';
+      const notice = policy.cancellationNoticeHours > 0 ? `con al menos ${policy.cancellationNoticeHours} horas de antelación` : 'cuando quieras';
+      const refund = deposit ? (policy.refundDepositOnCancel ? ' y te devolvemos la señal' : '; la señal no es reembolsable') : '';
+      return `¡Cita confirmada! ${withWhom(l, f)}, ${f.when}. Precio: ${price}.${paid}\nSi necesitas cancelarla o cambiarla, avísanos aquí ${notice}${refund}.`;
+    }
+    const paid = deposit ? ` We've received your ${deposit} deposit, which comes off the price.` : '';
+    const notice = policy.cancellationNoticeHours > 0 ? `at least ${policy.cancellationNoticeHours} hours before` : 'any time before';
+    const refund = deposit ? (policy.refundDepositOnCancel ? ' and we refund the deposit' : '; the deposit is not refundable') : '';
+    return `Your booking is confirmed: ${withWhom(l, f)} on ${f.when}. Price: ${price}.${paid}\nIf you need to cancel or change it, just tell me here ${notice}${refund}.`;
+  },
+
+  reminder(f: BookingFacts): string {
+    const l = langOf(f.lang);
+    return l === 'es'
+      ? `Recordatorio: tienes cita de ${withWhom(l, f)} ${f.when}. Si no puedes venir, avísanos aquí para cambiarla o cancelarla.`
+      : `Reminder: you have a ${withWhom(l, f)} on ${f.when}. If you can't make it, tell me here and I'll change or cancel it.`;
+  },
+
+  /** The deposit was not paid in time: the time is released; no person is involved. */
+  expired(f: BookingFacts, minutes: number): string {
+    const l = langOf(f.lang);
+    return l === 'es'
+      ? `No hemos recibido la señal en ${minutesText(l, minutes)}, así que he liberado la hora de ${withWhom(l, f)} ${f.when}. Si aún quieres venir, dime otro día y hora, o pide hablar con una persona.`
+      : `The deposit wasn't paid within ${minutesText(l, minutes)}, so I've released the ${withWhom(l, f)} on ${f.when}. If you'd still like to come in, tell me another day and time, or ask for a person.`;
+  },
+
+  /** Something went wrong: honest, with the refund if there was one, and a person is asked to help. */
+  failed(f: BookingFacts, why: 'slot_lost' | 'declined' | 'error', refundedCents: number): string {
+    const l = langOf(f.lang);
+    const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
+    if (l === 'es') {
+      const reason =
+        why === 'slot_lost' ? 'esa hora ya no está libre' : why === 'declined' ? 'el pago no se ha completado' : 'ha fallado algo por nuestra parte';
+      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
+      return `Lo siento, no he podido completar tu cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} He pedido a alguien del equipo que te ayude a encontrar otra hora; también puedes decirme otro día y hora.`;
+    }
+    const reason = why === 'slot_lost' ? 'that time is no longer free' : why === 'declined' ? "the payment didn't go through" : 'something went wrong on our side';
+    const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
+    return `Sorry, I couldn't complete your ${withWhom(l, f)} on ${f.when}: ${reason}.${back} I've asked someone from the team to help you find another time; you can also tell me another day and time.`;
+  },
+
+  /** A deposit paid after the booking had ended: refunded in full. */
+  latePaymentRefunded(f: BookingFacts, refundedCents: number): string {
+    const l = langOf(f.lang);
+    const amount = money(l, refundedCents, f.currency);
+    return l === 'es'
+      ? `Hemos recibido tu pago de ${amount} cuando la reserva de ${withWhom(l, f)} ${f.when} ya había caducado, así que te lo hemos devuelto íntegro. Si aún quieres la cita, dime qué día y hora te vienen bien.`
+      : `Your ${amount} payment arrived after the hold on the ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. If you'd still like to come in, tell me a day and time that suit you.`;
+  },
+
+  /** Quick replies after a release: other times, or a person. */
+  nextSteps(lang: string): QuickReply[] {
+    return langOf(lang) === 'es'
+      ? [
+          { label: 'Otras horas', text: 'Quiero reservar otra hora' },
+          { label: 'Hablar con una persona', text: 'Quiero hablar con una persona' },
+        ]
+      : [
+          { label: 'Other times', text: 'I want to book another time' },
+          { label: 'Talk to a person', text: 'I want to speak to a person' },
+        ];
+  },
+};

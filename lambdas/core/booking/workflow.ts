@@ -1,0 +1,587 @@
+/**
+ * The task steps of the booking workflow (state-machines/booking.asl.json), and what a verified
+ * payment outcome does to a booking waiting for its deposit (`onPaymentOutcome`, EventBridge).
+ *
+ * The conversation already holds the slot (service.ts `bookSlot`); the workflow takes it from
+ * there: re-assert the hold → take the deposit if one is due (checkout link, then wait for the
+ * payment's task token, racing the tenant's payment timeout) → confirm (cells permanent) → the
+ * external calendar (a failure there never undoes a confirmed booking) → tell the customer and the
+ * staff → wait until the reminder → remind. Every failure path ends in `stepCompensate`: the hold
+ * is released, a paid deposit refunded, the customer told honestly; unless the deposit was simply
+ * not paid in time, the conversation is handed to a person.
+ *
+ * Every step can run twice (Step Functions retries, EventBridge replays): booking changes are
+ * optimistic (`rev`), customer messages carry a clientId per booking and kind so a retry stores and
+ * shows them once, and events are published only by the attempt whose change or message was new.
+ */
+import { broadcast } from '../conversation';
+import type { EmailSender, OutgoingEmail, StaffDirectory, TaskCallbacks } from '../handoff-ports';
+import type { Service, StaffMember } from '../knowledge-base';
+import type { CatalogueSource } from '../nlu/catalogue';
+import type { Clock, ConnectionPusher, ConnectionStore, ConversationStore, EventPublisher } from '../ports';
+import type { QuickReply } from '../protocol';
+import {
+  activeStatuses,
+  type Booking,
+  type BookingStatus,
+  type BookingStore,
+  type Calendar,
+  type PaymentOutcome,
+  type Payments,
+} from './ports';
+import { bookingSettingsOf } from './service';
+import { bookingText, when, type BookingFacts } from './text';
+
+/** The ports the workflow steps use. */
+export interface BookingWorkflowDeps {
+  readonly bookings: BookingStore;
+  readonly catalogue: CatalogueSource;
+  readonly payments: Payments;
+  readonly calendar: Calendar;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly conversations: ConversationStore;
+  readonly connections: ConnectionStore;
+  readonly pusher: ConnectionPusher;
+  /** Staff notices (and customer e-mails when the customer gave an address). */
+  readonly email: EmailSender;
+  readonly staff: Pick<StaffDirectory, 'listStaffMembers'>;
+}
+
+/** What the payment events need besides: answering the workflow's payment task token. */
+export interface BookingEventsDeps extends BookingWorkflowDeps {
+  readonly callbacks: TaskCallbacks;
+}
+
+/** Which booking a step works on (from the `booking.requested` event the execution started with). */
+export interface BookingRef {
+  readonly tenantId: string;
+  readonly bookingId: string;
+}
+
+// ---- named errors (their names are matched by the ASL's Retry and Catch) ------------------------------
+
+/** The booking does not exist or is no longer in a state this step can work on. Never retried. */
+export class BookingGone extends Error {
+  override name = 'BookingGone';
+}
+/** Someone else holds the slot's time now (the hold expired before it could be re-asserted or confirmed). Never retried. */
+export class SlotTaken extends Error {
+  override name = 'SlotTaken';
+}
+/** Confirm found a deposit due and not paid. Never retried. */
+export class PaymentMissing extends Error {
+  override name = 'PaymentMissing';
+}
+/** Thrown by the payment wait when the deposit was already paid: the workflow moves on to Confirm. */
+export class BookingPaid extends Error {
+  override name = 'BookingPaid';
+}
+
+const MAX_ATTEMPTS = 5;
+/** A hold outlives the payment wait by this much, so the slot is still ours while the timeout is handled. */
+const HOLD_GRACE_MS = 5 * 60_000;
+/** A reminder less than this far ahead is not worth a Wait. */
+const REMINDER_MIN_LEAD_MS = 60_000;
+
+const deadStatuses: readonly BookingStatus[] = ['cancelled', 'failed', 'expired'];
+
+// ---- reading -------------------------------------------------------------------------------------------
+
+async function bookingOf(deps: Pick<BookingWorkflowDeps, 'bookings'>, ref: BookingRef): Promise<Booking> {
+  const booking = await deps.bookings.getBooking(ref.tenantId, ref.bookingId);
+  if (!booking) throw new BookingGone(`no booking ${ref.bookingId}`);
+  return booking;
+}
+
+interface Described {
+  readonly facts: BookingFacts;
+  readonly timezone: string;
+  readonly businessName: string;
+  readonly businessEmail?: string;
+  readonly service?: Service;
+  readonly staff?: StaffMember;
+}
+
+/** The booking in words: service and staff names from the catalogue, the local time in the business's zone. */
+async function describe(deps: Pick<BookingWorkflowDeps, 'catalogue'>, booking: Booking): Promise<Described> {
+  const catalogue = await deps.catalogue.catalogue(booking.tenantId);
+  const service = catalogue?.services.find((s) => s.id === booking.serviceId);
+  const staff = catalogue?.staff.find((s) => s.id === booking.staffId);
+  const timezone = catalogue?.business.timezone ?? 'UTC';
+  return {
+    facts: {
+      lang: booking.lang,
+      service: service?.name ?? booking.serviceId,
+      staff: staff?.name ?? booking.staffId,
+      when: when(booking.lang, booking.start, timezone),
+      priceCents: booking.priceCents,
+      depositCents: booking.depositCents,
+      currency: booking.currency,
+    },
+    timezone,
+    businessName: catalogue?.business.name ?? booking.tenantId,
+    ...(catalogue ? { businessEmail: catalogue.business.email } : {}),
+    ...(service ? { service } : {}),
+    ...(staff ? { staff } : {}),
+  };
+}
+
+const depositDue = (b: Booking): boolean => b.depositCents > 0 && b.payment.status !== 'paid';
+
+// ---- changing a booking --------------------------------------------------------------------------------
+
+type Decision<R> = { readonly next: Booking; readonly result: R } | { readonly done: R };
+
+/**
+ * Reads the booking, lets `decide` plan a change (or answer without one) and saves it at the
+ * revision read; a concurrent change makes it read and decide again.
+ */
+async function change<R>(
+  deps: Pick<BookingWorkflowDeps, 'bookings' | 'clock'>,
+  ref: BookingRef,
+  decide: (booking: Booking) => Promise<Decision<R>> | Decision<R>,
+  onStuck: (booking: Booking) => Error = () => new Error('the booking kept changing; try again'),
+): Promise<{ result: R; changed?: { previous: Booking; next: Booking } }> {
+  let last: Booking | undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const booking = await bookingOf(deps, ref);
+    const decision = await decide(booking);
+    if ('done' in decision) return { result: decision.done };
+    const next: Booking = { ...decision.next, updatedAt: deps.clock.now().toISOString(), rev: booking.rev + 1 };
+    if (await deps.bookings.updateBooking(booking, next)) return { result: decision.result, changed: { previous: booking, next } };
+    last = booking;
+  }
+  throw last ? onStuck(last) : new Error('the booking kept changing; try again');
+}
+
+/** The booking without its hold expiry (confirmed and ended bookings have none). */
+function withoutHold(b: Booking): Booking {
+  const { holdExpiresAt: _ignored, ...rest } = b;
+  return rest;
+}
+
+// ---- telling people ------------------------------------------------------------------------------------
+
+/**
+ * Appends a bot message to the booking's conversation and pushes it to whoever watches it. The clientId
+ * (one per booking and kind) makes a retry store and show it once; false when it was already there.
+ */
+async function tellCustomer(
+  deps: Pick<BookingWorkflowDeps, 'conversations' | 'connections' | 'pusher'>,
+  booking: Booking,
+  kind: string,
+  text: string,
+  quickReplies?: readonly QuickReply[],
+): Promise<boolean> {
+  if (!booking.conversationId) return false;
+  const stored = await deps.conversations.appendMessage(booking.tenantId, booking.conversationId, {
+    role: 'bot',
+    text,
+    clientId: `booking-${kind}-${booking.bookingId}`,
+    ...(quickReplies ? { quickReplies } : {}),
+  });
+  if (stored.duplicate) return false;
+  await broadcast(deps, booking.tenantId, booking.conversationId, { type: 'message', ...stored.message });
+  return true;
+}
+
+/** E-mails the business address and every admin seen so far. */
+async function emailStaff(deps: Pick<BookingWorkflowDeps, 'email' | 'staff'>, d: Described, email: Omit<OutgoingEmail, 'to'>): Promise<void> {
+  const admins = (await deps.staff.listStaffMembers(email.tenantId)).filter((m) => m.groups.includes('admin')).map((m) => m.email);
+  const to = [...new Set([...(d.businessEmail ? [d.businessEmail] : []), ...admins])].sort();
+  if (to.length > 0) await deps.email.send({ ...email, to });
+}
+
+async function emailCustomer(deps: Pick<BookingWorkflowDeps, 'email'>, booking: Booking, email: Omit<OutgoingEmail, 'to' | 'tenantId' | 'bookingId'>): Promise<void> {
+  if (booking.customer.email) await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to: [booking.customer.email] });
+}
+
+const staffSummary = (b: Booking, d: Described): string =>
+  [
+    `Service: ${d.facts.service}`,
+    `With: ${d.facts.staff}`,
+    `When: ${when('en', b.start, d.timezone)} (${d.timezone})`,
+    `Customer: ${b.customer.name}${b.customer.phone ? `, ${b.customer.phone}` : ''}${b.customer.email ? `, ${b.customer.email}` : ''}`,
+    `Booking: ${b.bookingId} (${b.channel})`,
+  ].join('\n');
+
+const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
+/** RFC 3339 without fractional seconds, as Wait's TimestampPath wants it. */
+const waitTimestamp = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+// ---- workflow steps ------------------------------------------------------------------------------------
+
+export type HoldRoute = 'deposit' | 'confirm' | 'calendar' | 'done';
+
+/**
+ * HoldSlot: the conversation already holds the slot; this claims the booking for this execution and
+ * re-asserts the hold when it expired meanwhile. A confirmed booking (a reschedule keeps its payment)
+ * goes straight to the calendar; an ended booking, or one another execution drives, ends here.
+ */
+export async function stepHold(deps: BookingWorkflowDeps, input: BookingRef & { executionId: string }): Promise<{ route: HoldRoute }> {
+  const settings = await bookingSettingsOf(deps, input.tenantId);
+  const current = await bookingOf(deps, input);
+  if (current.executionId !== undefined && current.executionId !== input.executionId) return { route: 'done' };
+  if (deadStatuses.includes(current.status)) return { route: 'done' };
+
+  const now = deps.clock.now();
+  if (current.status !== 'confirmed' && (current.holdExpiresAt === undefined || Date.parse(current.holdExpiresAt) <= now.getTime())) {
+    const held = await deps.bookings.hold({ ...current, holdExpiresAt: new Date(now.getTime() + settings.holdMinutes * 60_000).toISOString() });
+    if (!held.ok) throw new SlotTaken('the hold expired and someone else holds that time now');
+  }
+  const { result } = await change<{ route: HoldRoute }>(deps, input, (b) => {
+    const route: HoldRoute = deadStatuses.includes(b.status) ? 'done' : b.status === 'confirmed' ? 'calendar' : depositDue(b) ? 'deposit' : 'confirm';
+    if (b.executionId === input.executionId || route === 'done') return { done: { route } };
+    if (b.executionId !== undefined) return { done: { route: 'done' } };
+    return { next: { ...b, executionId: input.executionId }, result: { route } };
+  });
+  return result;
+}
+
+/**
+ * CreateCheckout: a checkout for the deposit (the booking id in its metadata), stored on the booking,
+ * the hold extended to the payment timeout, and the link sent to the customer with the amount.
+ */
+export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ timeoutSeconds: number; expiresAt: string }> {
+  const settings = await bookingSettingsOf(deps, input.tenantId);
+  const booking = await bookingOf(deps, input);
+  if (booking.status !== 'held' && booking.status !== 'awaiting_payment') throw new BookingGone(`the booking is ${booking.status}`);
+  if (booking.payment.status === 'paid') throw new BookingPaid('the deposit is already paid');
+  const d = await describe(deps, booking);
+  const now = deps.clock.now().getTime();
+  const timeoutMs = settings.paymentTimeoutMinutes * 60_000;
+
+  // A retry after the checkout was stored reuses it (and its expiry).
+  const reused =
+    booking.status === 'awaiting_payment' && booking.payment.checkoutId && booking.payment.checkoutUrl && booking.holdExpiresAt
+      ? { checkout: { checkoutId: booking.payment.checkoutId, url: booking.payment.checkoutUrl }, expiresAt: new Date(Date.parse(booking.holdExpiresAt) - HOLD_GRACE_MS).toISOString() }
+      : undefined;
+  const expiresAt = reused?.expiresAt ?? new Date(now + timeoutMs).toISOString();
+  const checkout =
+    reused?.checkout ??
+    (await deps.payments.createCheckout({
+      tenantId: booking.tenantId,
+      bookingId: booking.bookingId,
+      amountCents: booking.depositCents,
+      currency: booking.currency,
+      description: `${booking.lang.startsWith('es') ? 'Señal' : 'Deposit'} — ${d.facts.service}, ${d.facts.staff}, ${d.facts.when}`,
+      ...(booking.customer.email ? { customerEmail: booking.customer.email } : {}),
+      expiresAt,
+      lang: booking.lang,
+    }));
+  const { changed } = await change(
+    deps,
+    input,
+    (b) => {
+      if (b.status !== 'held' && b.status !== 'awaiting_payment') throw new BookingGone(`the booking is ${b.status}`);
+      if (b.status === 'awaiting_payment' && b.payment.checkoutId === checkout.checkoutId) return { done: undefined };
+      return {
+        next: {
+          ...b,
+          status: 'awaiting_payment',
+          holdExpiresAt: new Date(Date.parse(expiresAt) + HOLD_GRACE_MS).toISOString(),
+          payment: { ...b.payment, status: 'pending', provider: deps.payments.provider, checkoutId: checkout.checkoutId, checkoutUrl: checkout.url },
+        },
+        result: undefined,
+      };
+    },
+    () => new SlotTaken('the hold could not be extended for the payment: someone else holds that time now'),
+  );
+  const minutes = Math.max(1, Math.round((Date.parse(expiresAt) - now) / 60_000));
+  await tellCustomer(deps, changed?.next ?? booking, 'checkout', bookingText.checkout(d.facts, checkout.url, minutes));
+  return { timeoutSeconds: seconds(Date.parse(expiresAt) - now), expiresAt };
+}
+
+/**
+ * WaitForPayment (`.waitForTaskToken`): stores the token the payment event answers. A deposit already
+ * paid meanwhile moves the workflow on (BookingPaid); a booking no longer waiting ends it (BookingGone).
+ */
+export async function stepAwaitPayment(deps: BookingWorkflowDeps, input: BookingRef & { taskToken: string }): Promise<{ waiting: true }> {
+  await deps.bookings.putPaymentToken(input.tenantId, input.bookingId, input.taskToken);
+  // Read after the token is stored: a payment recorded before it is seen here, one recorded after it finds the token.
+  const booking = await bookingOf(deps, input);
+  if (booking.payment.status === 'paid') throw new BookingPaid('the deposit is already paid');
+  if (booking.status !== 'awaiting_payment' && booking.status !== 'held') throw new BookingGone(`the booking is ${booking.status}`);
+  return { waiting: true };
+}
+
+/** Confirm: the booking becomes `confirmed` and its cells permanent. Idempotent. */
+export async function stepConfirm(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ status: 'confirmed' }> {
+  await change(
+    deps,
+    input,
+    (b) => {
+      if (b.status === 'confirmed') return { done: undefined };
+      if (b.status !== 'held' && b.status !== 'awaiting_payment') throw new BookingGone(`the booking is ${b.status}`);
+      if (depositDue(b)) throw new PaymentMissing('the deposit is due and not paid');
+      return { next: { ...withoutHold(b), status: 'confirmed' }, result: undefined };
+    },
+    // The same revision refused every time: its cells are no longer ours to make permanent.
+    () => new SlotTaken('the held time could not be confirmed: someone else holds it now'),
+  );
+  return { status: 'confirmed' };
+}
+
+/** AddToCalendar: the event in the business's calendar (replaced, not duplicated, on a retry or a reschedule). */
+export async function stepCalendar(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ provider: Calendar['provider']; eventId: string }> {
+  const booking = await bookingOf(deps, input);
+  if (booking.status !== 'confirmed') throw new BookingGone(`the booking is ${booking.status}`);
+  const d = await describe(deps, booking);
+  const { eventId } = await deps.calendar.upsertEvent({
+    tenantId: booking.tenantId,
+    bookingId: booking.bookingId,
+    staffId: booking.staffId,
+    title: `${d.facts.service} — ${booking.customer.name}`,
+    description: staffSummary(booking, d),
+    start: booking.start,
+    end: booking.end,
+    timezone: d.timezone,
+    ...(booking.customer.email ? { attendeeEmail: booking.customer.email } : {}),
+    attendeeName: booking.customer.name,
+  });
+  await change(deps, input, (b) => (b.calendarEventId === eventId || b.status !== 'confirmed' ? { done: undefined } : { next: { ...b, calendarEventId: eventId }, result: undefined }));
+  return { provider: deps.calendar.provider, eventId };
+}
+
+/** After the calendar failed every retry: the booking stays confirmed; the staff are told to add it by hand. */
+export async function stepCalendarFailed(deps: BookingWorkflowDeps, input: BookingRef & { error?: string }): Promise<{ recorded: true }> {
+  const booking = await bookingOf(deps, input);
+  const d = await describe(deps, booking);
+  await emailStaff(deps, d, {
+    tenantId: booking.tenantId,
+    kind: 'booking.calendar_failed',
+    bookingId: booking.bookingId,
+    ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
+    subject: `Add a booking to the calendar by hand (${d.businessName})`,
+    text: `This booking is confirmed, but the ${deps.calendar.provider} calendar could not be updated${input.error ? ` (${input.error})` : ''}. Please add it by hand.\n${staffSummary(booking, d)}`,
+  });
+  return { recorded: true };
+}
+
+/**
+ * Notify: the confirmation to the customer (service, staff, local time, price, deposit, policy), the
+ * staff notice, `booking.confirmed`; and when the reminder is due (start − reminderHoursBefore).
+ */
+export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ remind: boolean; remindAt: string; start: string }> {
+  const settings = await bookingSettingsOf(deps, input.tenantId);
+  const booking = await bookingOf(deps, input);
+  if (booking.status !== 'confirmed') throw new BookingGone(`the booking is ${booking.status}`);
+  const d = await describe(deps, booking);
+  const text = bookingText.confirmed(d.facts, settings);
+  const first = booking.conversationId ? await tellCustomer(deps, booking, 'confirmed', text) : true;
+  if (first) {
+    if (!booking.conversationId) await emailCustomer(deps, booking, { kind: 'booking.confirmed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+    await emailStaff(deps, d, {
+      tenantId: booking.tenantId,
+      kind: 'booking.confirmed',
+      bookingId: booking.bookingId,
+      ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
+      subject: `New booking: ${d.facts.service}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
+      text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}`,
+    });
+    await deps.events.publish([
+      {
+        type: 'booking.confirmed',
+        tenantId: booking.tenantId,
+        detail: {
+          bookingId: booking.bookingId,
+          serviceId: booking.serviceId,
+          staffId: booking.staffId,
+          start: booking.start,
+          end: booking.end,
+          channel: booking.channel,
+          source: booking.source,
+          priceCents: booking.priceCents,
+          depositCents: booking.payment.status === 'paid' ? booking.depositCents : 0,
+          currency: booking.currency,
+          ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
+          ...(booking.rescheduledFrom ? { rescheduledFrom: booking.rescheduledFrom } : {}),
+        },
+      },
+    ]);
+  }
+  const now = deps.clock.now().getTime();
+  const remindAtMs = Date.parse(booking.start) - settings.reminderHoursBefore * 3_600_000;
+  const remind = settings.reminderHoursBefore > 0 && remindAtMs - now >= REMINDER_MIN_LEAD_MS;
+  return { remind, remindAt: waitTimestamp(remind ? remindAtMs : now), start: booking.start };
+}
+
+/** Remind: only when the booking is still confirmed at the start the Wait was computed for. */
+export async function stepRemind(deps: BookingWorkflowDeps, input: BookingRef & { start: string }): Promise<{ reminded: boolean }> {
+  const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
+  if (!booking || booking.status !== 'confirmed' || booking.start !== input.start) return { reminded: false };
+  const d = await describe(deps, booking);
+  const text = bookingText.reminder(d.facts);
+  const first = booking.conversationId ? await tellCustomer(deps, booking, 'reminder', text) : true;
+  if (!first) return { reminded: false };
+  await emailCustomer(deps, booking, { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+  await deps.events.publish([{ type: 'booking.reminded', tenantId: booking.tenantId, detail: { bookingId: booking.bookingId, start: booking.start } }]);
+  return { reminded: true };
+}
+
+/** Why the workflow reached Compensate, from the caught error's name. */
+export type FailureKind = 'timeout' | 'declined' | 'slot_lost' | 'gone' | 'error';
+
+export function failureKindOf(errorName: string | undefined): FailureKind {
+  switch (errorName) {
+    case 'Booking.PaymentTimeout':
+      return 'timeout';
+    case 'Booking.PaymentDeclined':
+      return 'declined';
+    case 'SlotTaken':
+      return 'slot_lost';
+    case 'BookingGone':
+      return 'gone';
+    default:
+      return 'error';
+  }
+}
+
+const staffReason: Record<FailureKind, string> = {
+  timeout: 'deposit not paid in time',
+  declined: 'deposit payment declined',
+  slot_lost: 'the held time was taken',
+  gone: 'the booking changed while it was being processed',
+  error: 'a booking step failed',
+};
+
+export type CompensateOutcome = 'expired' | 'failed' | 'kept' | 'ended';
+
+/**
+ * Compensate: releases the hold (expired after an unpaid timeout, failed otherwise), refunds a paid
+ * deposit, tells the customer honestly in their language, publishes `booking.failed`, and — unless the
+ * deposit was simply not paid in time — hands the conversation to a person (`handoff.requested`).
+ * A confirmed booking is never undone here (a late step failed): the staff are told instead.
+ */
+export async function stepCompensate(deps: BookingWorkflowDeps, input: BookingRef & { error?: string; cause?: string }): Promise<{ outcome: CompensateOutcome; refunded: boolean }> {
+  const kind = failureKindOf(input.error);
+  const settings = await bookingSettingsOf(deps, input.tenantId);
+  const found = await deps.bookings.getBooking(input.tenantId, input.bookingId);
+  if (!found) {
+    await deps.events.publish([{ type: 'booking.failed', tenantId: input.tenantId, detail: { bookingId: input.bookingId, status: 'failed', reason: 'the booking no longer exists' } }]);
+    return { outcome: 'failed', refunded: false };
+  }
+  if (found.status === 'cancelled') return { outcome: 'ended', refunded: false };
+  if (found.status === 'confirmed') {
+    const d = await describe(deps, found);
+    await emailStaff(deps, d, {
+      tenantId: found.tenantId,
+      kind: 'booking.failed',
+      bookingId: found.bookingId,
+      ...(found.conversationId ? { conversationId: found.conversationId } : {}),
+      subject: `Check a confirmed booking (${d.businessName})`,
+      text: `This booking is confirmed, but a later step failed (${input.error ?? 'unknown error'}): the customer may not have been told or reminded.\n${staffSummary(found, d)}`,
+    });
+    return { outcome: 'kept', refunded: false };
+  }
+
+  const status: BookingStatus = kind === 'timeout' ? 'expired' : 'failed';
+  const minutes = settings.paymentTimeoutMinutes;
+  const reason = kind === 'timeout' ? `deposit not paid within ${minutes} minute${minutes === 1 ? '' : 's'}` : staffReason[kind];
+  let refundedCents = 0;
+  const { changed } = await change(deps, input, async (b) => {
+    if (!activeStatuses.includes(b.status) || b.status === 'confirmed') return { done: undefined };
+    let payment = b.payment;
+    if (payment.status === 'paid' && payment.paymentId) {
+      // Idempotent per booking: a retry of this step refunds once.
+      await deps.payments.refund({ tenantId: b.tenantId, bookingId: b.bookingId, paymentId: payment.paymentId, amountCents: b.depositCents });
+      refundedCents = b.depositCents;
+      payment = { ...payment, status: 'refunded', refundedAt: deps.clock.now().toISOString() };
+    } else if (payment.status === 'pending') {
+      payment = { ...payment, status: 'failed' };
+    }
+    return { next: { ...withoutHold(b), status, statusReason: reason, payment }, result: undefined };
+  });
+  const ended = changed?.next ?? (await bookingOf(deps, input));
+  if (ended.status === 'confirmed') return { outcome: 'kept', refunded: false };
+  const outcome: CompensateOutcome = ended.status === 'expired' ? 'expired' : 'failed';
+  if (!changed) return { outcome, refunded: false };
+
+  const d = await describe(deps, ended);
+  const why = kind === 'declined' ? 'declined' : kind === 'slot_lost' ? 'slot_lost' : 'error';
+  const handoff = outcome === 'failed';
+  const text = outcome === 'expired' ? bookingText.expired(d.facts, settings.paymentTimeoutMinutes) : bookingText.failed(d.facts, why, refundedCents);
+  await tellCustomer(deps, ended, 'ended', text, outcome === 'expired' ? bookingText.nextSteps(ended.lang) : undefined);
+  if (!ended.conversationId) await emailCustomer(deps, ended, { kind: 'booking.failed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+  if (handoff) {
+    await emailStaff(deps, d, {
+      tenantId: ended.tenantId,
+      kind: 'booking.failed',
+      bookingId: ended.bookingId,
+      ...(ended.conversationId ? { conversationId: ended.conversationId } : {}),
+      subject: `A booking failed: ${d.facts.service}, ${when('en', ended.start, d.timezone)} (${d.businessName})`,
+      text: `Reason: ${reason}${input.error ? ` (${input.error}${input.cause ? `: ${input.cause}` : ''})` : ''}.${refundedCents > 0 ? ` The deposit (${refundedCents / 100} ${ended.currency}) was refunded.` : ''}\n${staffSummary(ended, d)}`,
+    });
+  }
+  await deps.events.publish([
+    { type: 'booking.failed', tenantId: ended.tenantId, detail: { bookingId: ended.bookingId, status: ended.status, reason, refunded: refundedCents > 0 } },
+    ...(handoff && ended.conversationId
+      ? [{ type: 'handoff.requested' as const, tenantId: ended.tenantId, detail: { conversationId: ended.conversationId, reason: 'booking failed' } }]
+      : []),
+  ]);
+  return { outcome, refunded: refundedCents > 0 };
+}
+
+// ---- payment outcomes (EventBridge `payment.succeeded` / `payment.failed`) --------------------------------
+
+export type PaymentHandling = 'answered' | 'recorded' | 'refunded' | 'ignored';
+
+/**
+ * A verified payment outcome. Succeeded: the payment is recorded on the booking (durably, before the
+ * workflow is told) and the workflow's payment token answered; a payment for a booking that already
+ * ended is refunded and the customer told. Failed: the workflow is told (it compensates). A replay
+ * after the token was answered changes nothing and sends nothing.
+ */
+export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: PaymentOutcome): Promise<{ handled: PaymentHandling }> {
+  const ref = { tenantId: outcome.tenantId, bookingId: outcome.bookingId };
+  const existing = await deps.bookings.getBooking(ref.tenantId, ref.bookingId);
+  if (!existing) return { handled: 'ignored' };
+  const answer = async (output: Record<string, unknown>): Promise<boolean> => {
+    const token = await deps.bookings.getPaymentToken(ref.tenantId, ref.bookingId);
+    return token ? deps.callbacks.succeed(token, output) : false;
+  };
+
+  if (outcome.status === 'failed') {
+    if (existing.status !== 'awaiting_payment' || existing.payment.status === 'paid') return { handled: 'ignored' };
+    return { handled: (await answer({ paid: false, eventId: outcome.eventId })) ? 'answered' : 'ignored' };
+  }
+
+  const paymentId = outcome.paymentId ?? outcome.eventId;
+  type Step = 'record' | 'answer' | 'refund' | 'ignore';
+  const { result, changed } = await change<Step>(deps, ref, (b) => {
+    if (b.payment.status === 'paid') return { done: 'answer' };
+    if (b.payment.status === 'refunded') return { done: 'ignore' };
+    if (b.status === 'held' || b.status === 'awaiting_payment') {
+      return { next: { ...b, payment: { ...b.payment, status: 'paid', paymentId, paidAt: deps.clock.now().toISOString() } }, result: 'record' };
+    }
+    if (deadStatuses.includes(b.status)) return { done: 'refund' };
+    return { done: 'ignore' };
+  });
+  if (result === 'ignore') return { handled: 'ignored' };
+  if (result === 'record' || result === 'answer') {
+    const answered = await answer({ paid: true, paymentId });
+    return { handled: answered ? 'answered' : changed ? 'recorded' : 'ignored' };
+  }
+
+  // The booking ended before the money arrived: give it back, once.
+  const amountCents = outcome.amountCents ?? existing.depositCents;
+  await deps.payments.refund({ tenantId: ref.tenantId, bookingId: ref.bookingId, paymentId, amountCents });
+  const { changed: refunded } = await change(deps, ref, (b) =>
+    b.payment.status === 'refunded' ? { done: undefined } : { next: { ...b, payment: { ...b.payment, status: 'refunded', paymentId, refundedAt: deps.clock.now().toISOString() } }, result: undefined },
+  );
+  if (!refunded) return { handled: 'ignored' };
+  const d = await describe(deps, refunded.next);
+  const text = bookingText.latePaymentRefunded(d.facts, amountCents);
+  await tellCustomer(deps, refunded.next, 'late-payment', text);
+  if (!refunded.next.conversationId) await emailCustomer(deps, refunded.next, { kind: 'booking.late_payment', subject: `${d.businessName}: refund`, text });
+  await emailStaff(deps, d, {
+    tenantId: ref.tenantId,
+    kind: 'booking.late_payment',
+    bookingId: ref.bookingId,
+    ...(refunded.next.conversationId ? { conversationId: refunded.next.conversationId } : {}),
+    subject: `A late deposit was refunded (${d.businessName})`,
+    text: `A deposit of ${amountCents / 100} ${refunded.next.currency} arrived after the booking had ${refunded.next.status === 'expired' ? 'expired' : 'ended'}; it was refunded in full (payment ${paymentId}).\n${staffSummary(refunded.next, d)}`,
+  });
+  return { handled: 'refunded' };
+}
