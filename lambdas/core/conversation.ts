@@ -139,6 +139,8 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
       history,
       ...(conversation.context ? { context: conversation.context } : {}),
       kbVersion: profile.kbVersion,
+      conversationId,
+      channel: conversation.channel,
     });
     const answerMs = Math.round((performance.now() - startedAt) * 100) / 100;
     // A person may have taken the thread while the answer was being written (core/handoff.ts): then the bot stays silent.
@@ -177,7 +179,10 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
             {
               type: 'handoff.requested' as const,
               tenantId: caller.tenantId,
-              detail: { conversationId, reason: answer.intent === 'human' ? 'customer asked for a person' : 'customer accepted the offer of a person' },
+              detail: {
+                conversationId,
+                reason: answer.handoffReason ?? (answer.intent === 'human' ? 'customer asked for a person' : 'customer accepted the offer of a person'),
+              },
             },
           ]
         : []),

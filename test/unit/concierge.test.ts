@@ -50,13 +50,15 @@ describe('questions', () => {
     expect(a.text).toContain('car park');
   });
 
-  it('says it does not know and offers a person when nothing covers the question, and offers the handoff after two in a row', async () => {
+  it('says it does not know and offers a person when nothing covers the question, and hands over after two in a row', async () => {
     const [first, second] = await conversation('Do you sell scuba diving equipment?', 'Do you do hair extensions?');
-    expect(first).toEqual(expect.objectContaining({ answered: false, handoffOffered: true, sources: [] }));
+    expect(first).toEqual(expect.objectContaining({ answered: false, handoffOffered: true, handoffRequested: false, sources: [] }));
     expect(first?.quickReplies?.[0]?.label).toBe('Talk to a person');
     expect(first?.context.unansweredStreak).toBe(1);
-    expect(second?.text).toMatch(/haven't been able to answer/);
-    expect(second?.context).toEqual(expect.objectContaining({ unansweredStreak: 2, pendingOffer: 'handoff' }));
+    expect(second).toEqual(expect.objectContaining({ answered: false, handoffRequested: true, handoffReason: 'could not answer twice', kind: 'handoff', sources: [] }));
+    expect(second?.text).toMatch(/haven't been able to answer your last questions, so I've asked someone/);
+    expect(second?.context.unansweredStreak).toBe(0);
+    expect(second?.context.pendingOffer).toBeUndefined();
   });
 
   it('hands over when the customer says yes to the offer, and not otherwise', async () => {
@@ -106,7 +108,7 @@ describe('people and complaints', () => {
   });
 });
 
-describe('booking intents before the booking flow exists', () => {
+describe('booking intents without the booking capability (no booking deps)', () => {
   it('gives the service, its price and how to book, and never claims availability', async () => {
     const a = await ask('I want to book teeth whitening with Dr Gallagher next Tuesday at half past four');
     expect(a).toEqual(expect.objectContaining({ intent: 'book', kind: 'booking' }));
@@ -233,6 +235,13 @@ describe('sendMessage wiring', () => {
     const { chat, events } = fakeChat();
     await sendMessage(chat, caller, { action: 'sendMessage', clientId: 'client-0002', text: 'I want to talk to a person' });
     expect(events).toContainEqual({ type: 'handoff.requested', tenantId: 'demo', detail: { conversationId: 'conv-0001', reason: 'customer asked for a person' } });
+  });
+
+  it('publishes handoff.requested when the concierge could not answer twice in a row', async () => {
+    const { chat, events } = fakeChat({ unansweredStreak: 1, pendingOffer: 'handoff', lang: 'en' });
+    await sendMessage(chat, caller, { action: 'sendMessage', clientId: 'client-0004', text: 'Do you do hair extensions?' });
+    expect(events.find((e) => e.type === 'message.unanswered')?.detail).toEqual(expect.objectContaining({ handoffOffered: true }));
+    expect(events).toContainEqual({ type: 'handoff.requested', tenantId: 'demo', detail: { conversationId: 'conv-0001', reason: 'could not answer twice' } });
   });
 
   it('uses the stored context: "yes" after an offered handoff hands over', async () => {

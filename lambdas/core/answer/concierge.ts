@@ -4,18 +4,26 @@
  * - a question (or anything the classifier is unsure of) is answered only from
  *   retrieved passages, with their sources; below the confidence bar the
  *   concierge says so and offers a person, and after two unanswered questions
- *   in a row it offers the handoff outright;
+ *   in a row it hands over to a person outright;
  * - follow-ups ("how much is it?") borrow the topic of the conversation;
  * - `human` asks for a person (the caller publishes `handoff.requested`), and a
  *   "yes" to an offered handoff does the same;
- * - booking intents get the services, prices and how to book until the
- *   booking flow exists — never availability, never a made-up price;
+ * - booking intents (book, reschedule, cancel, "when is my appointment?") and
+ *   the turns of a booking in progress go to the booking dialog
+ *   (core/booking/dialog.ts) when booking deps are given; a question in the
+ *   middle of a booking is answered here and followed by "shall we continue?",
+ *   the draft kept. Without booking deps: the services, prices and how to book
+ *   — never availability, never a made-up price;
  * - everything leaves through the output guard (plain text, no secrets).
  * Customer text is only ever data here: it is never concatenated into
  * instructions, so "ignore previous instructions" is just an unanswerable question.
  */
+import { bookingTurn, type DialogOutcome } from '../booking/dialog';
+import { dialogText, formatMoney } from '../booking/dialog-text';
+import type { Booking } from '../booking/ports';
+import type { BookingDeps } from '../booking/service';
 import type { Service } from '../knowledge-base';
-import type { ConversationContext } from './context';
+import type { BookingDraft, ConversationContext, KnownContact } from './context';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { glossQuery, translateQuery } from '../nlu/glossary';
 import { understand, type Intent, type Understanding, type WhenEntity } from '../nlu/index';
@@ -44,6 +52,8 @@ export interface Answer {
   readonly handoffOffered: boolean;
   /** True when the customer asked for a person: the caller publishes `handoff.requested`. */
   readonly handoffRequested: boolean;
+  /** Why the conversation is handed over (with `handoffRequested`), in staff words. */
+  readonly handoffReason?: string;
   /** Entities found (ids and times only: no contact details, so this is safe to log and publish). */
   readonly entities: { readonly service?: string; readonly staff?: string; readonly when?: WhenEntity };
   /** The conversation state after this turn, for the caller to store. */
@@ -56,6 +66,8 @@ export interface AnswerDeps {
   /** Services, staff, hours and FAQ questions; without it intents come from the base model and there are no catalogue entities. */
   readonly catalogue?: CatalogueSource;
   readonly now?: () => Date;
+  /** The booking capability; without it booking intents get the services, prices and how to book. */
+  readonly booking?: BookingDeps;
 }
 
 export interface AnswerInput {
@@ -68,6 +80,10 @@ export interface AnswerInput {
   readonly context?: ConversationContext;
   /** The tenant's current kbVersion, so cached models are reused without a read. */
   readonly kbVersion?: number;
+  /** The conversation, recorded on bookings made in it. */
+  readonly conversationId?: string;
+  /** The channel the customer writes on (default web). */
+  readonly channel?: Booking['channel'];
 }
 
 /** Below this share of the question's information found in the best passage, we do not answer. */
@@ -95,7 +111,7 @@ export function confident(hit: RetrievedPassage | undefined, list: readonly Retr
   const similarity = hit.similarity ?? 0;
   return (hit.coverage >= MIN_COVERAGE && similarity >= MIN_SIMILARITY) || (hit.coverage >= MIN_COVERAGE_WHEN_SIMILAR && similarity >= STRONG_SIMILARITY);
 }
-/** Unanswered questions in a row after which the handoff is offered outright. */
+/** Unanswered questions in a row after which the conversation is handed over to a person outright. */
 export const UNANSWERED_BEFORE_HANDOFF = 2;
 
 function confidenceOf(top: RetrievedPassage, second: RetrievedPassage | undefined): number {
@@ -110,10 +126,7 @@ function pointsBack(text: string): boolean {
   return /^(?:and|also|what about|how about|y|e|tambien|que tal)\b/.test(ws.join(' ')) || ws.some((w) => ['it', 'that', 'this', 'they', 'them', 'those', 'one', 'eso', 'esto', 'ese', 'esa', 'lo'].includes(w));
 }
 
-function money(cents: number, currency: string, locale: string): string {
-  const formatted = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: cents % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 }).format(cents / 100);
-  return formatted.replace(/[\u00a0\u202f]/g, ' '); // "80 €" with a plain space: SMS and search-friendly
-}
+const money = formatMoney;
 
 function describeWhen(when: WhenEntity, lang: ReplyLanguage): string | undefined {
   const s = strings(lang);
@@ -177,21 +190,46 @@ export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): P
   // Markup in a customer message is noise to understanding and search ("<script>…</script> what are your hours").
   const input: AnswerInput = { ...rawInput, question: plainText(rawInput.question) || rawInput.question };
   const now = deps.now?.() ?? new Date();
-  const context = input.context ?? {};
+  const stored = input.context ?? {};
   const catalogue: TenantCatalogue | undefined = deps.catalogue ? await deps.catalogue.catalogue(input.tenantId, input.kbVersion) : undefined;
   const u: Understanding = understand({
     tenantId: input.tenantId,
     text: input.question,
-    ...((context.lang ?? input.langHint) ? { langHint: context.lang ?? input.langHint } : {}),
+    ...((stored.lang ?? input.langHint) ? { langHint: stored.lang ?? input.langHint } : {}),
     ...(catalogue ? { catalogue } : {}),
     now,
   });
+  if (!deps.booking || !catalogue) return policy(deps, input, u, catalogue, stored);
+  const outcome = await bookingTurn(deps.booking, {
+    tenantId: input.tenantId,
+    text: input.question,
+    understanding: u,
+    catalogue,
+    context: stored,
+    channel: input.channel ?? 'web',
+    ...(input.conversationId ? { conversationId: input.conversationId } : {}),
+  });
+  const context = withBooking(stored, outcome.booking, outcome.contact);
+  if (outcome.handled) return dialogAnswer(input, u, context, outcome);
+  const answer = await policy(deps, input, u, catalogue, context);
+  return answer.context.booking ? offerToContinue(answer, answer.context.booking) : answer;
+}
+
+/** The context with the booking draft and the known contact as the dialog left them (absent ones removed). */
+function withBooking(context: ConversationContext, booking: BookingDraft | undefined, contact: KnownContact | undefined): ConversationContext {
+  const { booking: _b, contact: _c, ...rest } = context;
+  return { ...rest, ...(booking ? { booking } : {}), ...(contact ? { contact } : {}) };
+}
+
+type Reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }) => Answer;
+
+/** The reply helpers of one turn: `keep` carries the context forward (dropping a pending offer unless renewed). */
+function helpers(input: AnswerInput, u: Understanding, context: ConversationContext): { reply: Reply; keep: (patch: Partial<ConversationContext>) => ConversationContext } {
   const lang = u.lang;
   const s = strings(lang);
   const business = plainText(input.businessName);
   const entities = { ...(u.service ? { service: u.service.id } : {}), ...(u.staff ? { staff: u.staff.id } : {}), ...(u.when ? { when: u.when } : {}) };
   const base = { lang, intent: u.intent, entities, handoffRequested: false };
-  const streak = context.unansweredStreak ?? 0;
   const keep = (patch: Partial<ConversationContext>): ConversationContext => {
     const next: ConversationContext = { ...context, lang, ...(u.service ? { lastServiceId: u.service.id } : {}), ...patch };
     if (patch.pendingOffer === undefined) {
@@ -200,10 +238,60 @@ export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): P
     }
     return next;
   };
-  const reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }): Answer => guard({ ...base, ...a }, s.dontKnow(business));
+  const reply: Reply = (a) => guard({ ...base, ...a }, s.dontKnow(business));
+  return { reply, keep };
+}
 
-  const handoff = (): Answer =>
-    reply({ text: s.handoffRequested(business), answered: true, confidence: 1, sources: [], kind: 'handoff', handoffOffered: true, handoffRequested: true, context: keep({ unansweredStreak: 0 }) });
+/** A turn the booking dialog answered. */
+function dialogAnswer(input: AnswerInput, u: Understanding, context: ConversationContext, outcome: Extract<DialogOutcome, { handled: true }>): Answer {
+  const { reply, keep } = helpers(input, u, context);
+  return reply({
+    text: outcome.text,
+    answered: true,
+    confidence: 1,
+    sources: [],
+    ...(outcome.quickReplies.length > 0 ? { quickReplies: outcome.quickReplies } : {}),
+    kind: 'booking',
+    handoffOffered: outcome.offersPerson === true,
+    context: keep({ unansweredStreak: 0, ...(outcome.offersPerson ? { pendingOffer: 'handoff' as const } : {}) }),
+  });
+}
+
+/** An answer given in the middle of a booking: followed by "shall we continue?", the draft kept (paused). */
+function offerToContinue(answer: Answer, draft: BookingDraft): Answer {
+  if (!answer.answered || answer.handoffRequested || answer.context.pendingOffer !== undefined) return answer;
+  const t = dialogText(answer.lang);
+  return {
+    ...answer,
+    text: `${answer.text}\n\n${t.continueBooking}`,
+    quickReplies: [
+      { label: t.continueYes, text: t.continueYes },
+      { label: t.continueNo, text: t.continueNo },
+    ],
+    context: { ...answer.context, booking: { ...draft, paused: true } },
+  };
+}
+
+/** The answering policy for everything but the booking dialog's turns. */
+async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, catalogue: TenantCatalogue | undefined, context: ConversationContext): Promise<Answer> {
+  const lang = u.lang;
+  const s = strings(lang);
+  const business = plainText(input.businessName);
+  const streak = context.unansweredStreak ?? 0;
+  const { reply, keep } = helpers(input, u, context);
+
+  const handoff = (reason: string): Answer =>
+    reply({
+      text: s.handoffRequested(business),
+      answered: true,
+      confidence: 1,
+      sources: [],
+      kind: 'handoff',
+      handoffOffered: true,
+      handoffRequested: true,
+      handoffReason: reason,
+      context: keep({ unansweredStreak: 0 }),
+    });
 
   switch (u.intent) {
     case 'greeting':
@@ -213,9 +301,9 @@ export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): P
     case 'goodbye':
       return reply({ text: s.goodbye, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
     case 'human':
-      return handoff();
+      return handoff('customer asked for a person');
     case 'affirm':
-      if (context.pendingOffer === 'handoff') return handoff();
+      if (context.pendingOffer === 'handoff') return handoff('customer accepted the offer of a person');
       return reply({ text: s.affirmNoOffer, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
     case 'deny':
       return reply({ text: s.denyOffer, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: false, context: keep({}) });
@@ -255,16 +343,27 @@ export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): P
   const top = found.hits[0];
   const unanswered = (): Answer => {
     const nextStreak = streak + 1;
-    const text = nextStreak >= UNANSWERED_BEFORE_HANDOFF ? s.stillUnanswered(business) : u.intent === 'out_of_scope' ? s.outOfScope(business) : s.dontKnow(business);
+    const confidence = top ? confidenceOf(top, found.hits[1]) : 0;
+    // The second unanswered question in a row: a person takes over (the caller publishes handoff.requested).
+    if (nextStreak >= UNANSWERED_BEFORE_HANDOFF) {
+      return reply({
+        text: s.stillUnanswered(business),
+        answered: false,
+        confidence,
+        sources: [],
+        kind: 'handoff',
+        handoffOffered: true,
+        handoffRequested: true,
+        handoffReason: 'could not answer twice',
+        context: keep({ unansweredStreak: 0 }),
+      });
+    }
     return reply({
-      text,
+      text: u.intent === 'out_of_scope' ? s.outOfScope(business) : s.dontKnow(business),
       answered: false,
-      confidence: top ? confidenceOf(top, found.hits[1]) : 0,
+      confidence,
       sources: [],
-      quickReplies:
-        nextStreak >= UNANSWERED_BEFORE_HANDOFF
-          ? [{ label: s.yes, text: s.talkToPersonText }, { label: s.no, text: s.no }]
-          : [...offerPerson(lang), ...suggestions(found.hits, u.intent, lang)],
+      quickReplies: [...offerPerson(lang), ...suggestions(found.hits, u.intent, lang)],
       kind: 'unknown',
       handoffOffered: true,
       context: keep({ unansweredStreak: nextStreak, pendingOffer: 'handoff' }),
@@ -295,9 +394,7 @@ export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): P
   });
 }
 
-type Reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }) => Answer;
-
-/** Until the booking flow exists: what the service costs, what was asked for, and how to book — never availability. */
+/** Without the booking capability: what the service costs, what was asked for, and how to book — never availability. */
 async function bookingFallback(
   deps: AnswerDeps,
   input: AnswerInput,

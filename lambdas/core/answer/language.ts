@@ -13,7 +13,7 @@ const EN = {
   outOfScope: (business: string) =>
     `I'm not sure I can help with that: I can only answer questions about ${business}, such as our services, prices, opening hours and appointments. If you need something else from us, I can connect you with a person.`,
   stillUnanswered: (business: string) =>
-    `I'm sorry, I haven't been able to answer your last questions. Shall I ask someone from ${business} to help you? They'll reply here.`,
+    `I'm sorry, I haven't been able to answer your last questions, so I've asked someone from ${business} to help you. They'll reply here as soon as they can.`,
   talkToPerson: 'Talk to a person',
   talkToPersonText: "I'd like to talk to a person",
   yes: 'Yes, please',
@@ -52,7 +52,7 @@ const ES: Strings = {
   outOfScope: (business) =>
     `No estoy seguro de poder ayudarle con eso: solo puedo responder preguntas sobre ${business}, como nuestros servicios, precios, horarios y citas. Si necesita otra cosa de nosotros, puedo ponerle en contacto con una persona.`,
   stillUnanswered: (business) =>
-    `Lo siento, no he podido responder a sus últimas preguntas. ¿Quiere que le pida a alguien de ${business} que le ayude? Le contestarán aquí.`,
+    `Lo siento, no he podido responder a sus últimas preguntas, así que he pedido a alguien de ${business} que le ayude. Le contestarán aquí en cuanto puedan.`,
   talkToPerson: 'Hablar con una persona',
   talkToPersonText: 'Quiero hablar con una persona',
   yes: 'Sí, por favor',

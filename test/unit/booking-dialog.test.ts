@@ -1,0 +1,495 @@
+/**
+ * The booking dialog (core/booking/dialog.ts) as a state machine, turn by turn through answerQuestion, with a
+ * real BookingDeps: the booking use cases (core/booking/service.ts) over the DynamoDB adapters on Amazon's
+ * DynamoDB Local, the catalogue of the demo clinic (local-cloud/seed/demo-kb.json, Europe/Dublin). Only what
+ * stands for the outside world is faked: Payments (Stripe), Calendar and the event bus record what they get.
+ *
+ * The clock: Friday 27 March 2026, 10:00 in Dublin (GMT); Irish summer time starts on Sunday, 29 March, so
+ * "next Thursday" (2 April) is at UTC+1: 14:00 local is 13:00Z — the replies must show local times.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import { DynamoBookingStore } from '../../lambdas/adapters/dynamo/booking-store';
+import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
+import { ExtractiveAnswerer } from '../../lambdas/adapters/llm/extractive';
+import { Bm25Index } from '../../lambdas/core/answer/bm25';
+import { answerQuestion, type Answer, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
+import { conversationContextSchema } from '../../lambdas/core/answer/context';
+import { contactIn, slotValue } from '../../lambdas/core/booking/dialog';
+import type { Booking, Calendar, CalendarEvent, Payments, Slot } from '../../lambdas/core/booking/ports';
+import { bookSlot, customerKeyOf, type BookingDeps } from '../../lambdas/core/booking/service';
+import { passagesOf, provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
+import { CachedCatalogue } from '../../lambdas/core/nlu/catalogue';
+import { wallClock } from '../../lambdas/core/nlu/time';
+import type { ConciergeEvent, EventPublisher, KnowledgeIndex } from '../../lambdas/core/ports';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
+
+const TABLE = 'booking-dialog-test';
+/** Friday 27 March 2026, 10:00 in Dublin. */
+const NOW = Date.parse('2026-03-27T10:00:00.000Z');
+let nowMs = NOW;
+const clock = { now: () => new Date(nowMs) };
+
+let ddb: DynamoDbLocalHandle;
+let db: DynamoDBDocumentClient;
+let store: DynamoStore;
+let bookings: DynamoBookingStore;
+let catalogue: CachedCatalogue;
+
+const kb: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
+const bm25 = new Bm25Index(passagesOf(kb));
+const index: KnowledgeIndex = { search: async (_tenant, query, k) => bm25.search(query, k) };
+
+/** Stands for Stripe: records refunds. */
+class RecordingPayments implements Payments {
+  readonly provider = 'stripe';
+  readonly refunds: string[] = [];
+  createCheckout(): Promise<{ checkoutId: string; url: string }> {
+    return Promise.reject(new Error('the dialog never creates checkouts (the workflow does)'));
+  }
+  async refund(input: { bookingId: string }): Promise<{ refundId: string }> {
+    this.refunds.push(input.bookingId);
+    return { refundId: `re_${input.bookingId}` };
+  }
+}
+
+/** Stands for the business's calendar. */
+class RecordingCalendar implements Calendar {
+  readonly provider = 'google';
+  readonly deleted: string[] = [];
+  async upsertEvent(event: CalendarEvent): Promise<{ eventId: string }> {
+    return { eventId: `evt-${event.bookingId}` };
+  }
+  async deleteEvent(input: { eventId: string }): Promise<void> {
+    this.deleted.push(input.eventId);
+  }
+}
+
+/** Stands for EventBridge. */
+class RecordingEvents implements EventPublisher {
+  readonly events: ConciergeEvent[] = [];
+  async publish(events: readonly ConciergeEvent[]): Promise<void> {
+    this.events.push(...events);
+  }
+}
+
+interface World {
+  readonly tenantId: string;
+  readonly booking: BookingDeps;
+  readonly answer: AnswerDeps;
+  readonly events: RecordingEvents;
+  readonly payments: RecordingPayments;
+}
+
+let tenantCounter = 0;
+async function world(): Promise<World> {
+  const tenantId = `dialog-${++tenantCounter}`;
+  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+  const events = new RecordingEvents();
+  const payments = new RecordingPayments();
+  const booking: BookingDeps = { bookings, catalogue, payments, calendar: new RecordingCalendar(), events, clock };
+  return { tenantId, booking, answer: { index, model: new ExtractiveAnswerer(), catalogue, now: () => clock.now(), booking }, events, payments };
+}
+
+/** One customer's conversation: each turn carries the context of the last, stored and read back as the store does. */
+function conversation(w: World, conversationId = 'conv-dialog-1') {
+  let context: ConversationContext = {};
+  const answers: Answer[] = [];
+  return {
+    answers,
+    get context(): ConversationContext {
+      return context;
+    },
+    async say(question: string): Promise<Answer> {
+      const a = await answerQuestion(w.answer, { tenantId: w.tenantId, businessName: kb.business.name, question, context, conversationId, channel: 'web' });
+      // What the conversation store keeps must parse back (bounded sizes, no stray fields).
+      context = conversationContextSchema.parse(JSON.parse(JSON.stringify(a.context)));
+      answers.push(a);
+      return a;
+    },
+  };
+}
+
+const local = (iso: string): { date: string; time: string } => {
+  const c = wallClock(new Date(iso), 'Europe/Dublin');
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return { date: `${c.year}-${pad(c.month)}-${pad(c.day)}`, time: `${pad(c.hour)}:${pad(c.minute)}` };
+};
+const offered = (a: Answer): readonly Slot[] => a.context.booking?.offered ?? [];
+const customerBookings = (w: World, phone: string): Promise<Booking[]> => bookings.listCustomerBookings(w.tenantId, customerKeyOf({ phone }) ?? '');
+
+async function bookDirectly(w: World, slot: Slot, customer: { name: string; phone: string }): Promise<Booking> {
+  const result = await bookSlot(w.booking, { tenantId: w.tenantId, slot, customer, channel: 'web', lang: 'en', source: 'concierge' });
+  if (!result.ok) throw new Error(`not booked: ${JSON.stringify(result)}`);
+  return result.booking;
+}
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal({ port: 0 });
+  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(client, TABLE);
+  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  store = new DynamoStore(db, TABLE, clock);
+  bookings = new DynamoBookingStore(db, TABLE, clock);
+  catalogue = new CachedCatalogue(store, () => nowMs);
+}, 120_000);
+
+afterAll(async () => {
+  db?.destroy();
+  await ddb?.stop();
+});
+
+afterEach(() => {
+  nowMs = NOW;
+});
+
+describe('booking in one go', () => {
+  it('offers real free slots in local time, takes name and phone from one message, states the terms and books', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say("Can I get a cleaning next Thursday after 2? I'm Ana, 600 123 456");
+    expect(first).toEqual(expect.objectContaining({ kind: 'booking', intent: 'book', answered: true, handoffRequested: false }));
+    expect(first.text).toContain('Check-up & clean: €80, 45 minutes');
+    const slots = offered(first);
+    expect(slots.length).toBeGreaterThan(0);
+    expect(slots.length).toBeLessThanOrEqual(3);
+    for (const slot of slots) {
+      expect(local(slot.start).date).toBe('2026-04-02');
+      expect(local(slot.start).time >= '14:00').toBe(true);
+      expect(slot.serviceId).toBe('checkup-clean');
+    }
+    // Quick replies: human labels in Dublin time (summer time: UTC+1), machine-readable values.
+    // A click sends the label itself: the history, the inbox and SMS show words, not ids.
+    expect(first.quickReplies?.map((q) => q.text)).toEqual(first.quickReplies?.map((q) => q.label));
+    expect(first.quickReplies).toHaveLength(slots.length);
+    expect(slots.map((s) => slotValue(s))).toHaveLength(slots.length);
+    const firstSlot = slots[0] as Slot;
+    expect(first.quickReplies?.[0]?.label).toContain(`Thu, 2 Apr, ${local(firstSlot.start).time}`);
+    expect(first.text).toContain(`1. Thu, 2 Apr, ${local(firstSlot.start).time}`);
+    expect(first.context.contact).toEqual({ name: 'Ana', phone: '600123456' });
+    for (const q of first.quickReplies ?? []) {
+      expect(q.label.length).toBeLessThanOrEqual(80);
+      expect(q.text.length).toBeLessThanOrEqual(500);
+    }
+
+    // Clicking the quick reply: contact already known, so straight to the terms.
+    const confirm = await c.say(first.quickReplies?.[0]?.text ?? '');
+    expect(confirm.context.booking).toEqual(expect.objectContaining({ step: 'confirm', chosen: firstSlot }));
+    expect(confirm.context.contact).toEqual({ name: 'Ana', phone: '600123456' });
+    expect(confirm.text).toMatch(/Check-up & clean with (Dr Niamh Gallagher|Marta Ruiz), Thu, 2 Apr, \d\d:\d\d \(45 minutes\), €80\./);
+    expect(confirm.text).toContain('up to 24 hours before');
+    expect(confirm.text).toContain('Shall I book it?');
+    expect(confirm.text).not.toContain('deposit');
+    expect(confirm.quickReplies?.map((q) => q.label)).toEqual(['Yes, book it', 'No']);
+    expect(await customerBookings(w, '600123456')).toEqual([]);
+
+    const done = await c.say('yes');
+    expect(done.text).toMatch(/^Done! I've booked Check-up & clean/);
+    expect(done.text).toContain("You'll get a confirmation shortly.");
+    expect(done.context.booking).toBeUndefined();
+    const [booking] = await customerBookings(w, '600123456');
+    expect(booking).toEqual(
+      expect.objectContaining({ serviceId: 'checkup-clean', start: firstSlot.start, status: 'held', conversationId: 'conv-dialog-1', channel: 'web', lang: 'en', source: 'concierge' }),
+    );
+    expect(booking?.customer).toEqual({ name: 'Ana', phone: '600123456' });
+    expect(w.events.events).toContainEqual(expect.objectContaining({ type: 'booking.requested', tenantId: w.tenantId, detail: expect.objectContaining({ bookingId: booking?.bookingId }) }));
+  });
+});
+
+describe('slot filling over several turns', () => {
+  it('asks for the service with quick replies, then the time, the slot ("the second"), the name and the phone', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const ask = await c.say("I'd like to make an appointment");
+    expect(ask.text).toMatch(/^Which service would you like to book\?/);
+    expect(ask.text).toContain('+353 1 555 0142');
+    expect(ask.quickReplies?.map((q) => q.label)).toEqual(kb.services.map((s) => s.name));
+    expect(ask.context.booking).toEqual(expect.objectContaining({ mode: 'book', step: 'service' }));
+
+    const slots = await c.say('a check-up and clean');
+    expect(slots.context.booking?.serviceId).toBe('checkup-clean');
+    expect(offered(slots).length).toBe(3);
+
+    const thursday = await c.say('Thursday at 3');
+    expect(offered(thursday).map((s) => local(s.start))).toContainEqual({ date: '2026-04-02', time: '15:00' });
+
+    const second = offered(thursday)[1] as Slot;
+    const name = await c.say('the second');
+    expect(name.context.booking).toEqual(expect.objectContaining({ step: 'contact', chosen: second }));
+    expect(name.text).toMatch(/name and phone number/);
+
+    const phone = await c.say('My name is Brian Kelly');
+    expect(phone.text).toContain('Thanks, Brian Kelly. What phone number or e-mail');
+    const confirm = await c.say('085 555 1212');
+    expect(confirm.context.booking?.step).toBe('confirm');
+    await c.say('yes please');
+    const [booking] = await customerBookings(w, '0855551212');
+    expect(booking).toEqual(expect.objectContaining({ start: second.start, customer: { name: 'Brian Kelly', phone: '0855551212' } }));
+  });
+
+  it('reads "the 3pm one" and a bare number as picks among the offered slots', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say('Book a check-up next Thursday at 3pm');
+    const times = offered(first).map((s) => local(s.start).time);
+    expect(times[0]).toBe('15:00');
+    const pick = await c.say('the 3pm one');
+    expect(local(pick.context.booking?.chosen?.start ?? '').time).toBe('15:00');
+
+    const c2 = conversation(w, 'conv-dialog-2');
+    const again = await c2.say('Book a check-up next Thursday after 2');
+    const byNumber = await c2.say('2');
+    expect(byNumber.context.booking?.chosen).toEqual(offered(again)[1]);
+  });
+});
+
+describe('changing one’s mind', () => {
+  it('updates the draft with a new day, a new dentist and a new service, and re-offers each time', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday at 3pm');
+    const friday = await c.say('actually make it next Friday');
+    expect(offered(friday).length).toBeGreaterThan(0);
+    for (const s of offered(friday)) expect(local(s.start).date).toBe('2026-04-03');
+    const niamh = await c.say('with Dr Gallagher instead');
+    expect(niamh.context.booking?.staffId).toBe('niamh-gallagher');
+    for (const s of offered(niamh)) expect(s.staffId).toBe('niamh-gallagher');
+    const whitening = await c.say('no, a whitening');
+    expect(whitening.context.booking).toEqual(expect.objectContaining({ serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', date: '2026-04-03', step: 'pick' }));
+    expect(whitening.text).toContain('Teeth whitening: €350, 90 minutes');
+    for (const s of offered(whitening)) expect(s.serviceId).toBe('teeth-whitening');
+  });
+});
+
+describe('a question in the middle of a booking', () => {
+  it('answers it from the knowledge base, asks whether to continue, and carries on with the draft', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say('Can I get a cleaning next Thursday after 2?');
+    const faq = await c.say('do you have parking?');
+    expect(faq.kind).toBe('answer');
+    expect(faq.sources[0]?.id).toBe('parking');
+    expect(faq.text).toMatch(/Shall we continue with your booking\?$/);
+    expect(faq.context.booking).toEqual(expect.objectContaining({ paused: true, serviceId: 'checkup-clean', date: '2026-04-02' }));
+    const back = await c.say('yes');
+    expect(back.kind).toBe('booking');
+    expect(back.context.booking?.paused).toBeUndefined();
+    expect(offered(back)).toEqual(offered(first));
+  });
+});
+
+describe('abandoning', () => {
+  it.each(['never mind', 'stop', 'cancel', 'olvídalo'])('"%s" drops the draft', async (text) => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday at 3pm');
+    const a = await c.say(text);
+    expect(a.context.booking).toBeUndefined();
+    expect(a.kind).toBe('booking');
+    expect(a.text).toMatch(/left the booking|dejo la reserva/);
+  });
+});
+
+describe('a slot taken meanwhile', () => {
+  it('says so and offers the alternatives as quick replies; nothing is booked for this customer', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say("Book a check-up next Thursday at 3pm, I'm Cara, cara@example.com");
+    const wanted = offered(first)[0] as Slot;
+    await c.say('1');
+    // Someone else books the very slot while this customer reads the terms.
+    await bookDirectly(w, wanted, { name: 'Someone Else', phone: '+353 87 000 0000' });
+    const taken = await c.say('yes');
+    expect(taken.text).toMatch(/^Sorry, that time was just taken/);
+    expect(taken.context.booking).toEqual(expect.objectContaining({ step: 'pick' }));
+    expect(taken.context.booking?.chosen).toBeUndefined();
+    const alternatives = offered(taken);
+    expect(alternatives.length).toBeGreaterThan(0);
+    expect(alternatives).not.toContainEqual(wanted);
+    expect(taken.quickReplies?.map((q) => q.text)).toEqual(taken.quickReplies?.map((q) => q.label));
+    expect(taken.quickReplies).toHaveLength(alternatives.length);
+    expect(await bookings.listCustomerBookings(w.tenantId, 'email:cara@example.com')).toEqual([]);
+  });
+});
+
+describe('a deposit', () => {
+  it('states the deposit before booking and says the payment link is coming after', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say('I would like teeth whitening next Friday at 2pm. Grace Ryan, grace@example.com');
+    expect(first.text).toContain('A €50 deposit secures the booking.');
+    const confirm = await c.say('the first one');
+    expect(confirm.text).toContain("A €50 deposit is due to secure it: I'll send you a payment link.");
+    const done = await c.say('yes');
+    expect(done.text).toContain('A payment link for the €50 deposit is on its way');
+    expect(done.text).toContain('within 30 minutes');
+    const [booking] = await bookings.listCustomerBookings(w.tenantId, 'email:grace@example.com');
+    expect(booking).toEqual(expect.objectContaining({ serviceId: 'teeth-whitening', depositCents: 5000 }));
+  });
+});
+
+describe('"when is my appointment?"', () => {
+  it('asks for the phone or e-mail first and shows only the bookings made with it', async () => {
+    const w = await world();
+    const slot: Slot = { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: '2026-04-02T09:00:00.000Z', end: '2026-04-02T09:45:00.000Z' };
+    await bookDirectly(w, slot, { name: 'Dana Lee', phone: '+353 86 123 4567' });
+    const c = conversation(w);
+    const ask = await c.say('When is my appointment?');
+    expect(ask.text).toMatch(/What phone number or e-mail did you book with\?/);
+    expect(ask.text).not.toContain('2 Apr');
+    const wrong = await c.say('+353 86 999 9999');
+    expect(wrong.text).toMatch(/can't find any upcoming appointments/);
+    expect(wrong.text).not.toContain('2 Apr');
+    const c2 = conversation(w, 'conv-dialog-2');
+    await c2.say('When is my appointment?');
+    const right = await c2.say('it is +353 86 123 4567');
+    expect(right.text).toContain('Your upcoming appointment:');
+    expect(right.text).toContain('Check-up & clean, Thu, 2 Apr, 10:00 with Marta Ruiz');
+  });
+
+  it('uses the contact given earlier in the conversation', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say("Book a check-up next Thursday at 3pm, I'm Eve, 087 444 5555");
+    await c.say('1');
+    await c.say('yes');
+    const mine = await c.say('when is my next appointment?');
+    expect(mine.text).toMatch(/Your upcoming appointment:\n- Check-up & clean, Thu, 2 Apr, 15:00/);
+  });
+});
+
+describe('reschedule and cancel', () => {
+  const marta = (start: string): Slot => ({ serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, end: new Date(Date.parse(start) + 45 * 60_000).toISOString() });
+
+  it('moves a booking: contact, new slots, confirmation, the old one cancelled', async () => {
+    const w = await world();
+    const old = await bookDirectly(w, marta('2026-04-02T09:00:00.000Z'), { name: 'Kate Shaw', phone: '086 765 4321' });
+    const c = conversation(w);
+    const ask = await c.say('can I move my appointment to next Friday at 11am?');
+    expect(ask.context.booking).toEqual(expect.objectContaining({ mode: 'reschedule', step: 'contact', date: '2026-04-03' }));
+    const slots = await c.say('086 765 4321');
+    expect(slots.text).toContain('When would you like to move Check-up & clean, Thu, 2 Apr, 10:00 to?');
+    expect(offered(slots).map((s) => local(s.start))).toContainEqual({ date: '2026-04-03', time: '11:00' });
+    const confirm = await c.say('11am');
+    expect(confirm.text).toContain('Move your appointment from Thu, 2 Apr, 10:00 to Fri, 3 Apr, 11:00?');
+    const done = await c.say('yes');
+    expect(done.text).toMatch(/^Done! Your appointment is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 11:00/);
+    expect((await bookings.getBooking(w.tenantId, old.bookingId))?.status).toBe('cancelled');
+    const active = (await customerBookings(w, '086 765 4321')).filter((b) => b.status !== 'cancelled');
+    expect(active).toEqual([expect.objectContaining({ rescheduledFrom: old.bookingId, staffId: 'marta-ruiz', start: '2026-04-03T10:00:00.000Z' })]);
+  });
+
+  it('cancels in time after the customer picks which booking, and keeps it on "no"', async () => {
+    const w = await world();
+    const a = await bookDirectly(w, marta('2026-04-02T09:00:00.000Z'), { name: 'James Power', phone: '085 987 6543' });
+    const b = await bookDirectly(w, marta('2026-04-06T09:00:00.000Z'), { name: 'James Power', phone: '085 987 6543' });
+    const c = conversation(w);
+    await c.say('I need to cancel my appointment, my number is 085 987 6543');
+    const which = c.answers[0] as Answer;
+    expect(which.text).toMatch(/^Which appointment would you like to cancel\?/);
+    expect(which.quickReplies?.map((q) => q.text)).toEqual(which.quickReplies?.map((q) => q.label));
+    expect(which.quickReplies).toHaveLength(2);
+    // Clicking the second booking's chip sends its label.
+    const confirm = await c.say(which.quickReplies?.[1]?.text ?? '');
+    expect(confirm.text).toMatch(/^Cancel Check-up & clean, Mon, 6 Apr, 10:00\?/);
+    const keep = await c.say('no');
+    expect(keep.text).toMatch(/haven't changed anything/);
+    expect((await bookings.getBooking(w.tenantId, b.bookingId))?.status).toBe('held');
+
+    await c.say('cancel my appointment please');
+    await c.say('the second');
+    const done = await c.say('yes');
+    expect(done.text).toContain('Your appointment (Check-up & clean, Mon, 6 Apr, 10:00) is cancelled.');
+    expect((await bookings.getBooking(w.tenantId, b.bookingId))?.status).toBe('cancelled');
+    expect((await bookings.getBooking(w.tenantId, a.bookingId))?.status).toBe('held');
+    expect(w.events.events.map((e) => e.type)).toContain('booking.cancelled');
+  });
+
+  it('too late for the policy: explains it, offers a person, and "yes" hands over', async () => {
+    const w = await world();
+    const soon = await bookDirectly(w, marta('2026-03-27T15:00:00.000Z'), { name: 'Liam Daly', phone: '087 000 1111' });
+    const c = conversation(w);
+    const late = await c.say('please cancel my appointment, 087 000 1111');
+    expect(late.text).toContain('up to 24 hours before');
+    expect(late.text).toMatch(/Shall I ask a member of the team to help\?/);
+    expect(late).toEqual(expect.objectContaining({ handoffOffered: true, handoffRequested: false }));
+    expect(late.context.pendingOffer).toBe('handoff');
+    expect((await bookings.getBooking(w.tenantId, soon.bookingId))?.status).toBe('held');
+    const yes = await c.say('yes please');
+    expect(yes).toEqual(expect.objectContaining({ handoffRequested: true, kind: 'handoff' }));
+  });
+});
+
+describe('impossible requests, answered honestly with alternatives', () => {
+  it('a closed day', async () => {
+    const w = await world();
+    const a = await conversation(w).say('Can I come in for a check-up on Sunday?');
+    expect(a.text).toContain("We're closed on Sunday, 29 March.");
+    expect(a.text).toContain('The nearest free times:');
+    expect(offered(a).length).toBeGreaterThan(0);
+    expect(a.quickReplies?.length).toBe(offered(a).length);
+  });
+
+  it('a dentist who does not do the service: the alternatives are with one who does', async () => {
+    const w = await world();
+    const a = await conversation(w).say('Can Marta Ruiz do my teeth whitening next Friday?');
+    expect(a.text).toContain("Marta Ruiz doesn't do Teeth whitening.");
+    expect(a.text).toContain('Dr Niamh Gallagher');
+    expect(offered(a).length).toBeGreaterThan(0);
+    for (const s of offered(a)) expect(s.staffId).toBe('niamh-gallagher');
+    expect(a.context.booking?.staffId).toBeUndefined();
+  });
+
+  it('a time in the past', async () => {
+    const w = await world();
+    const a = await conversation(w).say('Can I book a check-up for yesterday at 3pm?');
+    expect(a.text).toContain('That time has already passed.');
+    expect(offered(a).every((s) => Date.parse(s.start) > NOW)).toBe(true);
+  });
+
+  it('beyond the booking horizon', async () => {
+    const w = await world();
+    const a = await conversation(w).say('Can I book a check-up on 30 September?');
+    expect(a.text).toContain('We take bookings up to 60 days ahead.');
+  });
+});
+
+describe('in Spanish', () => {
+  it('books "una limpieza el jueves que viene después de las 2" end to end, in Spanish and Dublin time', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say('¿Puedo pedir una limpieza el jueves que viene después de las 2?');
+    expect(first.lang).toBe('es');
+    expect(first.text).toContain('Check-up & clean: 80 €, 45 minutos.');
+    expect(first.text).toContain('Estas horas están libres:');
+    expect(first.quickReplies?.[0]?.label).toMatch(/^jue, 2 abr, 1[4-8]:\d\d/);
+    const contact = await c.say('la primera');
+    expect(contact.text).toMatch(/A nombre de quién/);
+    const confirm = await c.say('Soy Lucía Fernández, 600 123 456');
+    expect(confirm.lang).toBe('es');
+    expect(confirm.text).toContain('Para confirmar: Check-up & clean con');
+    expect(confirm.text).toContain('hasta 24 horas antes');
+    expect(confirm.text).toContain('¿La reservo?');
+    const done = await c.say('sí');
+    expect(done.text).toMatch(/^¡Hecho! He reservado/);
+    const [booking] = await customerBookings(w, '600123456');
+    expect(booking).toEqual(expect.objectContaining({ lang: 'es', customer: { name: 'Lucía Fernández', phone: '600123456' }, start: offered(first)[0]?.start }));
+  });
+});
+
+describe('contact details in a message', () => {
+  it('reads names with and without cues, and never takes ordinary words for a name', () => {
+    const contact = (text: string, expecting = false) => contactIn(text, { ...(text.match(/\d/) ? { phone: text.replace(/[^\d+]/g, '') } : {}) }, expecting);
+    expect(contactIn("I'm Ana, 600 123 456", { phone: '600123456' }, false)).toEqual({ name: 'Ana', phone: '600123456' });
+    expect(contact('Hugh Nolan 086 111 2222')).toEqual({ name: 'Hugh Nolan', phone: '0861112222' });
+    expect(contactIn('Ana López', {}, true)).toEqual({ name: 'Ana López' });
+    expect(contactIn('Ana López', {}, false)).toEqual({});
+    expect(contactIn("I'm looking for a cleaning", {}, false)).toEqual({});
+    expect(contactIn('yes', {}, true)).toEqual({});
+    expect(contactIn('My name is Brian Kelly', {}, false)).toEqual({ name: 'Brian Kelly' });
+  });
+});
