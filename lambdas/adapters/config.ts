@@ -32,11 +32,45 @@ const schema = z.object({
   /** An OpenAI-compatible endpoint instead of api.openai.com. */
   OPENAI_BASE_URL: z.url().optional(),
   VECTOR_STORE: z.enum(['embedded', 'opensearch-serverless']).default('embedded'),
+  /** Deposits through Stripe Checkout when set (adapters/payments); the local checkout page otherwise. */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_… / rk_…)').optional(),
+  /** The webhook endpoint's signing secret (`whsec_…`); the local cloud makes one per start. */
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, 'must be a webhook signing secret (whsec_…)').optional(),
+  /** Tests only: a fake Stripe API (`http://127.0.0.1:PORT`) instead of api.stripe.com. */
+  STRIPE_API_BASE: z.url().optional(),
+  /** Where Stripe Checkout sends the customer back (`?checkout=paid|cancelled` is added); required with STRIPE_SECRET_KEY. */
+  CHECKOUT_RETURN_URL: z.url().optional(),
+  /** The local cloud's checkout page (`<url>/<checkoutId>`), used when STRIPE_SECRET_KEY is not set. */
+  LOCAL_CHECKOUT_URL: z.url().optional(),
+  /** The business's external calendar (adapters/calendar); `builtin`: bookings are the calendar. */
+  CALENDAR_PROVIDER: z.enum(['builtin', 'google', 'microsoft', 'calendly']).default('builtin'),
+  /** Google Calendar: the calendar id (an address, or `primary`) and an OAuth access token allowed to write it. */
+  GOOGLE_CALENDAR_ID: z.string().min(1).max(1024).optional(),
+  GOOGLE_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** Tests only: a fake Calendar API v3 base (`http://127.0.0.1:PORT/calendar/v3`). */
+  GOOGLE_CALENDAR_API_BASE: z.url().optional(),
+  /** Microsoft Graph (Outlook): an access token with Calendars.ReadWrite, and the mailbox (UPN or id; absent: `/me`). */
+  MS_GRAPH_TOKEN: z.string().min(1).optional(),
+  MS_CALENDAR_USER: z.string().min(1).max(320).optional(),
+  /** Tests only: a fake Graph base (`http://127.0.0.1:PORT/v1.0`). */
+  MS_GRAPH_API_BASE: z.url().optional(),
+  /** Calendly: a personal access / OAuth token and the event type bookings become invitees of. */
+  CALENDLY_TOKEN: z.string().min(1).optional(),
+  CALENDLY_EVENT_TYPE_URI: z.url().optional(),
+  /** Tests only: a fake Calendly API base. */
+  CALENDLY_API_BASE: z.url().optional(),
+  /** `ses`: e-mail through Amazon SES from EMAIL_FROM; `outbox` (default): kept in the table and shown in the admin UI. */
+  EMAIL_PROVIDER: z.enum(['outbox', 'ses']).default('outbox'),
+  /** The sender address (an SES-verified identity, or an address of a verified domain); required with EMAIL_PROVIDER=ses. */
+  EMAIL_FROM: z.email('must be an e-mail address').optional(),
+  /** An SES configuration set (event publishing, dedicated IPs). */
+  SES_CONFIGURATION_SET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name').optional(),
   /** Endpoint overrides, set only by the local cloud. */
   AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
   AWS_ENDPOINT_URL_EVENTBRIDGE: z.url().optional(),
   AWS_ENDPOINT_URL_SFN: z.url().optional(),
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
+  AWS_ENDPOINT_URL_SESV2: z.url().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

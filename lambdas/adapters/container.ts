@@ -16,6 +16,12 @@ import { DynamoStore } from './dynamo/store';
 import { StepFunctionsCallbacks } from './aws/task-callbacks';
 import { EmbeddedKnowledgeIndex } from './knowledge/embedded-index';
 import { languageModelFromConfig } from './llm/language-model';
+import type { BookingDeps } from '../core/booking/service';
+import type { BookingEventsDeps } from '../core/booking/workflow';
+import { DynamoBookingStore } from './dynamo/booking-store';
+import { paymentsFromConfig } from './payments/index';
+import { calendarFromConfig } from './calendar/index';
+import { emailFromConfig } from './email/index';
 
 /**
  * The clock every use case reads. `CONCIERGE_CLOCK_START` (an ISO instant, local cloud and eval only) shifts it so
@@ -69,7 +75,8 @@ export function chatDeps(): ChatDeps {
       pusher: new ApiGatewayPusher(managementClient(config.WS_MANAGEMENT_ENDPOINT)),
       events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
       clock: systemClock,
-      answer: answerDeps(),
+      // The booking dialog books in conversation (core/booking/dialog.ts); answerDeps() alone answers without it.
+      answer: { ...answerDeps(), booking: bookingDeps() },
     };
   }
   return chatInstance;
@@ -87,8 +94,8 @@ export function handoffStore(): DynamoHandoffStore {
 
 let handoffInstance: HandoffDeps | undefined;
 /**
- * The handoff's ports. E-mail goes to the outbox in the table (shown in the admin UI) in every
- * environment until an SES adapter is added (@aws-sdk/client-sesv2 is not a dependency yet).
+ * The handoff's ports. E-mail goes out through SES when EMAIL_PROVIDER is ses (adapters/email), and to the
+ * outbox in the table (shown in the admin UI) otherwise.
  * Task callbacks need STATE_MACHINE_ARNS only to prove the grant; the token names its execution.
  */
 export function handoffDeps(): HandoffDeps {
@@ -108,9 +115,68 @@ export function handoffDeps(): HandoffDeps {
       staff: h,
       settings: h,
       followUps: h,
-      email: h,
+      email: emailFromConfig(config, h),
       callbacks: new StepFunctionsCallbacks(sfnClient(config.AWS_ENDPOINT_URL_SFN)),
     };
   }
   return handoffInstance;
+}
+
+// ---- bookings --------------------------------------------------------------------------------------
+
+let bookingStoreInstance: DynamoBookingStore | undefined;
+/** Bookings, their slot locks, payment task tokens and booking settings. */
+export function bookingStore(): DynamoBookingStore {
+  if (!bookingStoreInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    bookingStoreInstance = new DynamoBookingStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock);
+  }
+  return bookingStoreInstance;
+}
+
+let bookingInstance: BookingDeps | undefined;
+/** The booking use cases' ports (core/booking/service.ts): find, book, cancel, reschedule. */
+export function bookingDeps(): BookingDeps {
+  if (!bookingInstance) {
+    const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
+    bookingInstance = {
+      bookings: bookingStore(),
+      catalogue: answerDeps().catalogue ?? new CachedCatalogue(store()),
+      payments: paymentsFromConfig(config, { clock: systemClock }),
+      calendar: calendarFromConfig(config),
+      events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
+      clock: systemClock,
+    };
+  }
+  return bookingInstance;
+}
+
+let bookingWorkflowInstance: BookingEventsDeps | undefined;
+/**
+ * The booking workflow's ports (core/booking/workflow.ts): the booking ports plus the conversation (customer
+ * messages), e-mail (the outbox unless EMAIL_PROVIDER is ses) and task callbacks (for handlers/booking-events.ts;
+ * the workflow's own task function never answers a token).
+ */
+export function bookingWorkflowDeps(): BookingEventsDeps {
+  if (!bookingWorkflowInstance) {
+    const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'WS_MANAGEMENT_ENDPOINT']);
+    const s = store();
+    const h = handoffStore();
+    const booking = bookingDeps();
+    bookingWorkflowInstance = {
+      bookings: booking.bookings,
+      catalogue: booking.catalogue,
+      payments: booking.payments,
+      calendar: booking.calendar,
+      events: booking.events,
+      clock: systemClock,
+      conversations: s,
+      connections: s,
+      pusher: new ApiGatewayPusher(managementClient(config.WS_MANAGEMENT_ENDPOINT)),
+      email: emailFromConfig(config, h),
+      staff: h,
+      callbacks: new StepFunctionsCallbacks(sfnClient(config.AWS_ENDPOINT_URL_SFN)),
+    };
+  }
+  return bookingWorkflowInstance;
 }

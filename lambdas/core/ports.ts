@@ -211,7 +211,20 @@ export type ConciergeEventType =
   | 'handoff.transition'
   /** A customer answered the satisfaction question after a handoff. */
   | 'handoff.csat'
-  | 'booking.requested';
+  /** A booking was held; starts state-machines/booking.asl.json (detail: bookingId). */
+  | 'booking.requested'
+  /** The booking workflow confirmed a booking (detail: bookingId, serviceId, staffId, start, end, depositCents…). */
+  | 'booking.confirmed'
+  | 'booking.cancelled'
+  /** A reschedule: detail bookingId (the new one) and rescheduledFrom. */
+  | 'booking.changed'
+  /** The workflow gave up on a booking (detail: bookingId, reason, status failed | expired). */
+  | 'booking.failed'
+  /** The reminder before the start was sent. */
+  | 'booking.reminded'
+  /** A deposit was paid, from the verified payment webhook (detail: bookingId, paymentId, amountCents, eventId). */
+  | 'payment.succeeded'
+  | 'payment.failed';
 
 export interface ConciergeEvent {
   readonly type: ConciergeEventType;

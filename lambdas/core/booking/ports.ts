@@ -226,6 +226,8 @@ export interface CalendarEvent {
   readonly end: string;
   readonly timezone: string;
   readonly attendeeEmail?: string;
+  /** The customer's name, shown with the attendee (Calendly requires one for its invitee). */
+  readonly attendeeName?: string;
 }
 
 /** The business's external calendar (Google, Outlook through Microsoft Graph, Calendly); `builtin` keeps bookings only here. */
