@@ -19,6 +19,7 @@ import { provisionTenant } from '../../lambdas/core/knowledge';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { buildWidget } from '../../widget/build';
 import { clinc150Bench } from '../eval/clinc150';
+import { bookingRaceBench } from './booking';
 import { retrievalBench } from './retrieval';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -241,6 +242,9 @@ async function main(): Promise<void> {
     },
     intents: async () => {
       for (const [k, v] of Object.entries(await clinc150Bench())) record(k, v);
+    },
+    booking: async () => {
+      for (const [k, v] of Object.entries(await bookingRaceBench())) record(k, v);
     },
   };
   for (const [name, run] of Object.entries(sections)) {

@@ -1,5 +1,6 @@
 /**
  * `npm run eval -- --kb <kb.json> --cases <cases.jsonl> [--out <file.jsonl>] [--pad <chunks>] [--json <file>]`
+ * `npm run eval -- --kb <kb.json> --dialogues <dialogues.jsonl> [--now <ISO>] [--out <file.jsonl>]` (multi-turn: test/eval/dialogues.ts)
  *
  * Starts the local cloud (and stops it after), provisions a fresh tenant with
  * the knowledge base and a new widget key, and sends every case as a customer
@@ -35,6 +36,7 @@ import type { ServerFrame } from '../../lambdas/core/protocol';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { connect, wsUrl } from '../support/ws-client';
+import { readDialogues, runDialogues } from './dialogues';
 
 // ---- inputs ---------------------------------------------------------------------------------------
 
@@ -421,11 +423,37 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** The clock of replayed dialogues when `--now` is not given: a Monday morning in Dublin. */
+export const DEFAULT_DIALOGUE_NOW = '2026-12-07T09:00:00Z';
+
+async function mainDialogues(kbPath: string, dialoguesPath: string): Promise<void> {
+  const now = arg('now') ?? DEFAULT_DIALOGUE_NOW;
+  if (Number.isNaN(Date.parse(now))) throw new Error(`--now must be an ISO instant, got ${now}`);
+  process.env['CONCIERGE_CLOCK_START'] = now;
+  const dialogues = readDialogues(dialoguesPath);
+  const cloud = await startLocalCloud({ quiet: true });
+  try {
+    const report = await runDialogues(cloud, { kbPath, dialogues, now: new Date(now), log: (line) => console.error(line) });
+    const out = arg('out');
+    if (out) writeFileSync(out, report.results.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    console.table(Object.entries(report.metrics).map(([metric, value]) => ({ metric, value })));
+    console.log(JSON.stringify(report.metrics));
+    await cloud.settle();
+  } finally {
+    await cloud.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const kbPath = arg('kb');
   const casesPath = arg('cases');
+  const dialoguesPath = arg('dialogues');
+  if (kbPath && dialoguesPath) return mainDialogues(kbPath, dialoguesPath);
   if (!kbPath || !casesPath) {
-    console.error('usage: npm run eval -- --kb <kb.json> --cases <cases.jsonl> [--out <file.jsonl>] [--pad <chunks>] [--concurrency <n>] [--failures]');
+    console.error(
+      'usage: npm run eval -- --kb <kb.json> --cases <cases.jsonl> [--out <file.jsonl>] [--pad <chunks>] [--concurrency <n>] [--failures]\n' +
+        '       npm run eval -- --kb <kb.json> --dialogues <dialogues.jsonl> [--now <ISO>] [--out <file.jsonl>]',
+    );
     process.exit(2);
   }
   const pad = arg('pad');
