@@ -190,6 +190,20 @@ describe('findSlots and bookSlot', () => {
     expect((await findSlots(w.deps, t, day)).slots.map((s) => s.start)).toEqual(['2026-12-01T09:30:00.000Z']);
   });
 
+  it('answers a double-clicked confirmation with the same booking: one hold, one workflow, one payment', async () => {
+    const t = await newTenant();
+    const w = world();
+    const slot = whitening('2026-12-03T10:00:00.000Z');
+    const twice = await Promise.all([1, 2].map(() => bookSlot(w.deps, { tenantId: t, slot, customer: ana, channel: 'web', lang: 'en', source: 'concierge', conversationId: 'conv-1' })));
+    const ids = twice.map((r) => (r.ok ? r.booking.bookingId : `refused:${r.reason}`));
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).not.toMatch(/^refused/);
+    expect(w.events.events.filter((e) => e.type === 'booking.requested')).toHaveLength(1);
+    // Someone else asking for the same time is still refused.
+    const other = await bookSlot(w.deps, { tenantId: t, slot, customer: { name: 'Other', phone: '+34600000999' }, channel: 'web', lang: 'en', source: 'concierge' });
+    expect(other).toMatchObject({ ok: false, reason: 'taken' });
+  });
+
   it('takes the price and deposit from the service: a deposit leaves the payment pending', async () => {
     const t = await newTenant();
     const b = await book(world(), t, whitening('2026-12-02T10:00:00.000Z'));

@@ -186,7 +186,15 @@ export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise
     rev: 1,
   };
   const held = await deps.bookings.hold(booking);
-  if (!held.ok) return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
+  if (!held.ok) {
+    // A double-clicked "yes" (two messages, two invocations) or a staff form sent twice: the same customer already
+    // holds exactly this slot, so this is the same booking, not a lost race.
+    const mine = (await deps.bookings.listCustomerBookings(input.tenantId, customerKey)).find(
+      (b) => activeStatuses.includes(b.status) && b.serviceId === slot.serviceId && b.staffId === slot.staffId && Date.parse(b.start) === Date.parse(slot.start),
+    );
+    if (mine) return { ok: true, booking: mine };
+    return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
+  }
   try {
     await deps.events.publish([{ type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: booking.bookingId } }]);
   } catch (error) {
