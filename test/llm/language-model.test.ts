@@ -57,4 +57,33 @@ describe('languageModelFromConfig', () => {
       await fake.close();
     }
   });
+
+  it('answers from the passages with the offline answerer when the hosted model keeps failing, and says so to the caller', async () => {
+    const fake = await startFakeBedrock();
+    try {
+      fake.script(...Array.from({ length: 6 }, () => ({ kind: 'error' as const, status: 503, errorType: 'ServiceUnavailableException' })));
+      const failures: unknown[] = [];
+      const model = languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'bedrock', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.endpoint }), (e) => failures.push(e));
+      const offline = await new ExtractiveAnswerer().compose(composeInput());
+      await expect(model.compose(composeInput())).resolves.toEqual(offline);
+      expect(offline.usedPassageIds).toEqual([parking.id]);
+      expect(failures).toHaveLength(1);
+      expect(fake.requests.length).toBeGreaterThan(1); // the adapter retried before giving up
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('does not answer twice when the stream broke after text reached the customer', async () => {
+    const fake = await startFakeBedrock();
+    try {
+      fake.script({ kind: 'stream-exception', deltas: ['Behind '], exceptionType: 'ModelStreamErrorException' });
+      const model = languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'bedrock', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.endpoint }));
+      const seen: string[] = [];
+      await expect(model.compose({ ...composeInput(), onDelta: (t) => seen.push(t) })).rejects.toThrow();
+      expect(seen.join('').trim()).toBe('Behind');
+    } finally {
+      await fake.close();
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import type { Config } from '../config';
 import type { ComposeInput, LanguageModel } from '../../core/ports';
 import { ExtractiveAnswerer } from './extractive';
+import { LanguageModelError } from './retry';
 
 type LlmConfig = Partial<
   Pick<Config, 'LLM_PROVIDER' | 'BEDROCK_MODEL_ID' | 'OPENAI_API_KEY' | 'OPENAI_MODEL' | 'OPENAI_BASE_URL' | 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME'>
@@ -26,7 +27,38 @@ function lazily(make: () => Promise<LanguageModel>): LanguageModel {
   };
 }
 
-export function languageModelFromConfig(config: LlmConfig): LanguageModel {
+/**
+ * A hosted model that still fails after its own retries (throttled, unavailable, timed out, refused) must not
+ * leave the customer without an answer: the offline extractive answerer writes it from the same retrieved
+ * passages, so the reply stays grounded and cited. A stream that broke after text reached the customer
+ * (`interrupted`) is not answered twice: that error goes to the caller.
+ */
+export function withExtractiveFallback(primary: LanguageModel, fallback: LanguageModel = new ExtractiveAnswerer(), onFallback?: (error: unknown) => void): LanguageModel {
+  return {
+    compose: async (input: ComposeInput) => {
+      let streamed = false;
+      const onDelta = input.onDelta;
+      const tracked: ComposeInput = onDelta
+        ? {
+            ...input,
+            onDelta: (text: string) => {
+              streamed = true;
+              onDelta(text);
+            },
+          }
+        : input;
+      try {
+        return await primary.compose(tracked);
+      } catch (error) {
+        if (streamed || (error instanceof LanguageModelError && error.failure === 'interrupted')) throw error;
+        onFallback?.(error);
+        return fallback.compose(input);
+      }
+    },
+  };
+}
+
+export function languageModelFromConfig(config: LlmConfig, onFallback?: (error: unknown) => void): LanguageModel {
   const provider = config.LLM_PROVIDER ?? 'embedded';
   switch (provider) {
     case 'embedded':
@@ -34,19 +66,27 @@ export function languageModelFromConfig(config: LlmConfig): LanguageModel {
     case 'bedrock': {
       const endpoint = config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
       const modelId = config.BEDROCK_MODEL_ID;
-      return lazily(async () => {
-        const { BedrockLanguageModel, bedrockRuntimeClient } = await import('./bedrock');
-        return new BedrockLanguageModel(bedrockRuntimeClient(endpoint ? { endpoint } : {}), modelId ? { modelId } : {});
-      });
+      return withExtractiveFallback(
+        lazily(async () => {
+          const { BedrockLanguageModel, bedrockRuntimeClient } = await import('./bedrock');
+          return new BedrockLanguageModel(bedrockRuntimeClient(endpoint ? { endpoint } : {}), modelId ? { modelId } : {});
+        }),
+        undefined,
+        onFallback,
+      );
     }
     case 'openai': {
       const apiKey = config.OPENAI_API_KEY;
       if (!apiKey) throw new Error('configuration error: OPENAI_API_KEY is not set (LLM_PROVIDER is openai)');
       const { OPENAI_MODEL: model, OPENAI_BASE_URL: baseURL } = config;
-      return lazily(async () => {
-        const { OpenAiLanguageModel } = await import('./openai');
-        return new OpenAiLanguageModel({ apiKey, ...(model ? { model } : {}), ...(baseURL ? { baseURL } : {}) });
-      });
+      return withExtractiveFallback(
+        lazily(async () => {
+          const { OpenAiLanguageModel } = await import('./openai');
+          return new OpenAiLanguageModel({ apiKey, ...(model ? { model } : {}), ...(baseURL ? { baseURL } : {}) });
+        }),
+        undefined,
+        onFallback,
+      );
     }
   }
 }
