@@ -29,6 +29,11 @@ describe('text', () => {
   });
   it('splits sentences and list items', () => {
     expect(sentences('One. Two! \n- three\n4. four')).toEqual(['One.', 'Two!', 'three', 'four']);
+    expect(sentences('Write to hello@harbourdental.example today. A clean is €80.50, see harbourdental.example/prices. Open 08.30-18.00?')).toEqual([
+      'Write to hello@harbourdental.example today.',
+      'A clean is €80.50, see harbourdental.example/prices.',
+      'Open 08.30-18.00?',
+    ]);
   });
 });
 

@@ -69,7 +69,8 @@ export function sentences(text: string): string[] {
   return text
     .split(/\n+/)
     .map((line) => line.replace(/^\s*(?:[-*•]|\d+\.)\s+/, ''))
-    .flatMap((line) => line.match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g) ?? [])
+    // A stop ends a sentence only before a space or the end: e-mails, prices (€80.50), URLs and times stay whole.
+    .flatMap((line) => line.match(/(?:[^.!?]|[.!?]+(?!\s|$))+(?:[.!?]+(?=\s|$)|$)/g) ?? [])
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
