@@ -38,6 +38,7 @@ import type {
   TenantStore,
 } from '../../core/ports';
 import type { MessageView } from '../../core/protocol';
+import type { WidgetSettings } from '../../core/widget-settings';
 import { keys } from './keys';
 
 /** Connections and their subscriptions expire on their own if $disconnect never arrives (API Gateway's 2-hour cap). */
@@ -185,6 +186,40 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
 
   async putProfile(profile: TenantProfile): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.tenantProfile(profile.tenantId), ...profile } }));
+  }
+
+  // ---- widget settings (core/widget-settings.ts) ----------------------------
+
+  /** The profile, strongly consistent: the widget settings are read, changed and written back under a condition. */
+  async getProfileConsistent(tenantId: string): Promise<TenantProfile | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenantProfile(tenantId), ConsistentRead: true }));
+    return out.Item ? profileItem.parse(out.Item) : undefined;
+  }
+
+  /** Sets theme, languages and allowed origins (nothing else) while they still equal `expected`; false when they changed. */
+  async replaceWidgetSettings(tenantId: string, expected: WidgetSettings, next: WidgetSettings): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantProfile(tenantId),
+          UpdateExpression: 'SET theme = :theme, languages = :languages, allowedOrigins = :origins',
+          ConditionExpression: 'attribute_exists(pk) AND theme = :oldTheme AND languages = :oldLanguages AND allowedOrigins = :oldOrigins',
+          ExpressionAttributeValues: {
+            ':theme': next.theme,
+            ':languages': next.languages,
+            ':origins': next.allowedOrigins,
+            ':oldTheme': expected.theme,
+            ':oldLanguages': expected.languages,
+            ':oldOrigins': expected.allowedOrigins,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   // ---- knowledge -----------------------------------------------------------
@@ -417,13 +452,13 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     return z.object({ conversationId: z.string() }).safeParse(out.Item).data?.conversationId;
   }
 
-  async startConversation(tenantId: string, visitorId: string, lang: string): Promise<ConversationRecord> {
+  async startConversation(tenantId: string, visitorId: string, lang: string, channel: ConversationRecord['channel'] = 'web'): Promise<ConversationRecord> {
     const now = this.clock.now().toISOString();
     const record: ConversationRecord = {
       tenantId,
       conversationId: randomId(),
       visitorId,
-      channel: 'web',
+      channel,
       mode: 'bot',
       lang,
       createdAt: now,
