@@ -1,9 +1,12 @@
 /**
- * Web chat use cases: start or resume a conversation, take a customer message
- * and answer it. Transport-free: frames go out through the ConnectionPusher
- * port, events through the EventPublisher port.
+ * Conversation use cases. Web chat: start or resume a conversation (hello, newConversation) and send a
+ * message. On every channel: `receiveCustomerMessage` (store, publish, answer) and `deliverToCustomer`
+ * (WebSocket subscribers, and `message.send` for WhatsApp / SMS / Messenger senders). Transport-free:
+ * frames go out through the ConnectionPusher port, events through the EventPublisher port.
  */
 import { answerQuestion, type AnswerDeps } from './answer/concierge';
+import type { KnownContact } from './answer/context';
+import { linkConversation, type IdentityStore } from './channels/identity';
 import { detectLanguage } from './answer/language';
 import { DomainError } from './errors';
 import type {
@@ -16,7 +19,7 @@ import type {
   TenantProfile,
   TenantStore,
 } from './ports';
-import type { ServerFrame } from './protocol';
+import type { MessageView, ServerFrame } from './protocol';
 import type { z } from 'zod';
 import type { helloFrame, newConversationFrame, sendMessageFrame } from './protocol';
 
@@ -28,6 +31,8 @@ export interface ChatDeps {
   readonly events: EventPublisher;
   readonly clock: Clock;
   readonly answer: AnswerDeps;
+  /** Links the conversation to a customer once they give a phone or e-mail (one customer across channels); absent: no links. */
+  readonly identities?: IdentityStore;
 }
 
 /** Who is on the other end of a WebSocket connection, as the $connect authorizer established. */
@@ -110,31 +115,67 @@ export async function newConversation(deps: ChatDeps, caller: ChatCaller, frame:
 export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.infer<typeof sendMessageFrame>): Promise<void> {
   const connection = await deps.connections.getConnection(caller.tenantId, caller.connectionId);
   if (!connection?.conversationId) throw new DomainError('no_conversation', 'send a hello frame before sending messages');
-  const conversationId = connection.conversationId;
-  const conversation = await deps.conversations.getConversation(caller.tenantId, conversationId);
+  const conversation = await deps.conversations.getConversation(caller.tenantId, connection.conversationId);
   if (!conversation) throw new DomainError('no_conversation', 'the conversation no longer exists; send hello again');
-  const profile = await profileOf(deps, caller.tenantId);
+  await receiveCustomerMessage(deps, {
+    tenantId: caller.tenantId,
+    conversation,
+    text: frame.text,
+    clientId: frame.clientId,
+    channel: 'web',
+    ...(frame.lang ? { lang: frame.lang } : {}),
+    // The sender's widget learns the message's seq first (its resends are acknowledged the same way).
+    onStored: async (message) => {
+      await deps.pusher.push(caller.connectionId, { type: 'ack', id: `ack:${frame.clientId}`, clientId: frame.clientId, seq: message.seq });
+    },
+  });
+}
 
-  const stored = await deps.conversations.appendMessage(caller.tenantId, conversationId, { role: 'customer', text: frame.text, clientId: frame.clientId });
-  await deps.pusher.push(caller.connectionId, { type: 'ack', id: `ack:${frame.clientId}`, clientId: frame.clientId, seq: stored.message.seq });
-  if (stored.duplicate) return; // a resend: acknowledged again, answered once
+/** What a customer message is, wherever it came from (the widget, or a channel webhook through the bus). */
+export interface CustomerMessageInput {
+  readonly tenantId: string;
+  readonly conversation: ConversationRecord;
+  readonly text: string;
+  /** The widget's message id, or the provider's message id on other channels: a replay is stored and answered once. */
+  readonly clientId: string;
+  readonly channel: ConversationRecord['channel'];
+  /** The language the customer's client asked for (the widget's page language). */
+  readonly lang?: string;
+  /** Called once the message is stored (also for a duplicate), before anything else happens. */
+  readonly onStored?: (message: MessageView, duplicate: boolean) => Promise<void>;
+}
 
-  await broadcast(deps, caller.tenantId, conversationId, { type: 'message', ...stored.message });
-  const lang = detectLanguage(frame.text, frame.lang ?? conversation.lang);
+/**
+ * The one pipeline of a customer message on any channel: store it (once per clientId), show it to whoever
+ * watches, publish `message.received` (stats count it once; the handoff rule picks it up while a person is
+ * involved), stay silent when a person owns the thread, else answer through the concierge (the booking
+ * dialog included) and deliver the reply on the conversation's channel.
+ */
+export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMessageInput): Promise<{ message: MessageView; duplicate: boolean; answered?: MessageView }> {
+  const { tenantId, conversation, channel } = input;
+  const conversationId = conversation.conversationId;
+  const profile = await profileOf(deps, tenantId);
+
+  const stored = await deps.conversations.appendMessage(tenantId, conversationId, { role: 'customer', text: input.text, clientId: input.clientId });
+  await input.onStored?.(stored.message, stored.duplicate);
+  if (stored.duplicate) return stored; // a resend: acknowledged again, answered once
+
+  await broadcast(deps, tenantId, conversationId, { type: 'message', ...stored.message });
+  const lang = detectLanguage(input.text, input.lang ?? conversation.lang);
   await deps.events.publish([
     // `mode` routes the message to the handoff (rule HandoffCustomerMessages) while a person is involved.
-    { type: 'message.received', tenantId: caller.tenantId, detail: { conversationId, seq: stored.message.seq, channel: 'web', lang, mode: conversation.mode } },
+    { type: 'message.received', tenantId, detail: { conversationId, seq: stored.message.seq, channel, lang, mode: conversation.mode } },
   ]);
-  if (conversation.mode !== 'bot') return; // a person owns the thread: the concierge stays silent
+  if (conversation.mode !== 'bot') return stored; // a person owns the thread: the concierge stays silent
 
-  await broadcast(deps, caller.tenantId, conversationId, { type: 'typing', on: true, role: 'bot' });
+  await broadcast(deps, tenantId, conversationId, { type: 'typing', on: true, role: 'bot' });
   try {
-    const history = await recentHistory(deps, caller.tenantId, conversationId, stored.message.seq);
+    const history = await recentHistory(deps, tenantId, conversationId, stored.message.seq);
     const startedAt = performance.now();
     const answer = await answerQuestion(deps.answer, {
-      tenantId: caller.tenantId,
+      tenantId,
       businessName: profile.name,
-      question: frame.text,
+      question: input.text,
       langHint: conversation.lang,
       history,
       ...(conversation.context ? { context: conversation.context } : {}),
@@ -144,19 +185,20 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
     });
     const answerMs = Math.round((performance.now() - startedAt) * 100) / 100;
     // A person may have taken the thread while the answer was being written (core/handoff.ts): then the bot stays silent.
-    if ((await deps.conversations.getConversation(caller.tenantId, conversationId))?.mode !== 'bot') return;
-    const reply = await deps.conversations.appendMessage(caller.tenantId, conversationId, {
+    if ((await deps.conversations.getConversation(tenantId, conversationId))?.mode !== 'bot') return stored;
+    const reply = await deps.conversations.appendMessage(tenantId, conversationId, {
       role: 'bot',
       text: answer.text,
       sources: answer.sources,
       ...(answer.quickReplies ? { quickReplies: answer.quickReplies } : {}),
     });
-    await broadcast(deps, caller.tenantId, conversationId, { type: 'message', ...reply.message });
-    await deps.conversations.updateConversationContext?.(caller.tenantId, conversationId, answer.context);
+    await deliverToCustomer(deps, conversation, reply.message, 'reply');
+    await deps.conversations.updateConversationContext?.(tenantId, conversationId, answer.context);
+    await linkContact(deps, conversation, answer.context.contact);
     await deps.events.publish([
       {
         type: answer.answered ? 'message.answered' : 'message.unanswered',
-        tenantId: caller.tenantId,
+        tenantId,
         detail: {
           conversationId,
           seq: reply.message.seq,
@@ -164,7 +206,7 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
           confidence: answer.confidence,
           sourceIds: answer.sources.map((s) => s.id),
           lang: answer.lang,
-          channel: 'web',
+          channel,
           // What the concierge understood and did (ids only: no customer text or contact details).
           intent: answer.intent,
           handoffOffered: answer.handoffOffered,
@@ -178,7 +220,7 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
         ? [
             {
               type: 'handoff.requested' as const,
-              tenantId: caller.tenantId,
+              tenantId,
               detail: {
                 conversationId,
                 reason: answer.handoffReason ?? (answer.intent === 'human' ? 'customer asked for a person' : 'customer accepted the offer of a person'),
@@ -187,9 +229,39 @@ export async function sendMessage(deps: ChatDeps, caller: ChatCaller, frame: z.i
           ]
         : []),
     ]);
+    return { ...stored, answered: reply.message };
   } finally {
-    await broadcast(deps, caller.tenantId, conversationId, { type: 'typing', on: false, role: 'bot' });
+    await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: 'bot' });
   }
+}
+
+/** A phone or e-mail the customer gave for the first time (or changed) joins this conversation to that customer. */
+async function linkContact(deps: ChatDeps, conversation: ConversationRecord, contact: KnownContact | undefined): Promise<void> {
+  if (!deps.identities || !contact || (!contact.phone && !contact.email)) return;
+  const before = conversation.context?.contact;
+  if (before?.phone === contact.phone && before?.email === contact.email) return;
+  await linkConversation({ identities: deps.identities }, conversation, contact);
+}
+
+/** What a message to a customer is, for the channel senders (templates outside the WhatsApp window, SMS policy). */
+export type DeliveryKind = 'reply' | 'agent' | 'system' | 'booking' | 'reminder' | 'csat' | 'followup';
+
+/**
+ * The one way a stored message reaches the customer: pushed to every WebSocket watching the conversation
+ * (the web customer, staff inboxes) and, on WhatsApp, SMS and Messenger, published as `message.send` for
+ * the channel senders. The kind defaults from the role (bot → reply, agent → agent, system → system).
+ */
+export async function deliverToCustomer(
+  deps: Pick<ChatDeps, 'connections' | 'pusher' | 'events'>,
+  conversation: Pick<ConversationRecord, 'tenantId' | 'conversationId' | 'channel'>,
+  message: MessageView,
+  kind?: DeliveryKind,
+): Promise<void> {
+  const { tenantId, conversationId, channel } = conversation;
+  await broadcast(deps, tenantId, conversationId, { type: 'message', ...message });
+  if (channel === 'web' || message.role === 'customer') return;
+  const resolved: DeliveryKind = kind ?? (message.role === 'agent' ? 'agent' : message.role === 'system' ? 'system' : 'reply');
+  await deps.events.publish([{ type: 'message.send', tenantId, detail: { conversationId, seq: message.seq, channel, kind: resolved } }]);
 }
 
 /** The last few turns before `seq`, oldest first, for follow-ups ("how much is it?") and the language model. */

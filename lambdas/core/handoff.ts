@@ -11,7 +11,8 @@
  * owning the mode is owning the thread.
  */
 import { isOpen, nextOpening } from './business-hours';
-import { broadcast } from './conversation';
+import { identityLabel } from './channels/identity';
+import { broadcast, deliverToCustomer, type DeliveryKind } from './conversation';
 import { DomainError, conflict, forbidden, notFound } from './errors';
 import {
   openStatuses,
@@ -126,9 +127,17 @@ function inboxFrame(deps: Pick<HandoffDeps, 'clock'>, event: InboxEvent, convers
   return { type: 'inbox', id: `inbox:${conversationId}:${event}:${at}:${randomId().slice(0, 6)}`, event, conversationId, mode, at, ...extra };
 }
 
-async function tellCustomer(deps: HandoffDeps, tenantId: string, conversationId: string, text: string, quickReplies?: MessageView['quickReplies']): Promise<MessageView> {
+async function tellCustomer(
+  deps: HandoffDeps,
+  tenantId: string,
+  conversationId: string,
+  text: string,
+  quickReplies?: MessageView['quickReplies'],
+  kind: DeliveryKind = 'system',
+): Promise<MessageView> {
+  const conversation = await conversationOf(deps, tenantId, conversationId);
   const stored = await deps.conversations.appendMessage(tenantId, conversationId, { role: 'system', text, ...(quickReplies ? { quickReplies } : {}) });
-  await broadcast(deps, tenantId, conversationId, { type: 'message', ...stored.message });
+  await deliverToCustomer(deps, conversation, stored.message, kind);
   return stored.message;
 }
 
@@ -441,7 +450,7 @@ export async function sendSurvey(deps: HandoffDeps, input: { tenantId: string; c
     if (!record || record.status !== 'closed' || !record.assignee || record.csat) return { asked: false };
     const next: HandoffRecord = { ...record, csat: { askedAt: deps.clock.now().toISOString() }, rev: record.rev + 1 };
     if (await deps.handoffs.saveHandoff(record, next)) {
-      await tellCustomer(deps, input.tenantId, input.conversationId, handoffText.csatQuestion(record.lang), handoffText.csatOptions());
+      await tellCustomer(deps, input.tenantId, input.conversationId, handoffText.csatQuestion(record.lang), handoffText.csatOptions(), 'csat');
       return { asked: true };
     }
   }
@@ -514,7 +523,7 @@ export async function agentReply(deps: HandoffDeps, actor: StaffActor, conversat
   const stored = await deps.conversations.appendMessage(actor.tenantId, conversationId, { role: 'agent', text: input.text, ...(input.clientId ? { clientId: input.clientId } : {}) });
   if (!stored.duplicate) {
     await broadcast(deps, actor.tenantId, conversationId, { type: 'typing', on: false, role: 'agent' });
-    await broadcast(deps, actor.tenantId, conversationId, { type: 'message', ...stored.message });
+    await deliverToCustomer(deps, conversation, stored.message, 'agent');
   }
   return stored.message;
 }
@@ -659,7 +668,8 @@ export interface InboxItem {
   readonly messageCount: number;
 }
 
-export const customerLabelOf = (c: Pick<ConversationRecord, 'visitorId'>): string => `Visitor ${c.visitorId.slice(0, 6)}`;
+/** "Visitor 3fa9c1" on the web; "WhatsApp +34600111222", "SMS …", "Messenger …" on the other channels. */
+export const customerLabelOf = (c: Pick<ConversationRecord, 'visitorId'>): string => identityLabel(c.visitorId) ?? `Visitor ${c.visitorId.slice(0, 6)}`;
 
 function itemOf(c: ConversationRecord, entry?: { status: HandoffStatus; reason: string; requestedAt: string; assignee?: StaffRef; contact?: string }): InboxItem {
   return {

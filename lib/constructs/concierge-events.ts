@@ -33,6 +33,8 @@ export class ConciergeEvents extends Construct {
   readonly bus: EventBus;
   /** Events EventBridge could not deliver to their target. */
   readonly deadLetters: Queue;
+  /** The own dead-letter queues of rules declared with a `delivery` policy, by rule name. */
+  readonly ruleDeadLetters: Readonly<Record<string, Queue>>;
   private readonly byName = new Map<string, Rule>();
 
   constructor(scope: Construct, id: string, props: ConciergeEventsProps) {
@@ -49,9 +51,19 @@ export class ConciergeEvents extends Construct {
       'This queue is itself the dead-letter queue of the EventBridge rule targets; a DLQ of the DLQ would only move the problem.',
     );
 
-    const delivery = { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: props.maxEventAge ?? Duration.hours(2) };
+    const shared = { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: props.maxEventAge ?? Duration.hours(2) };
+    const ruleDeadLetters: Record<string, Queue> = {};
     for (const decl of props.rules) {
       if (this.byName.has(decl.name)) throw new Error(`Rule "${decl.name}" is declared twice`);
+      // A rule with its own delivery policy (the channel sender: a message is stale after an hour) gets its own
+      // encrypted dead-letter queue, so what it could not deliver is seen apart from the other targets.
+      let delivery = shared;
+      if (decl.delivery) {
+        const queue = new Queue(this, `${decl.name}DeadLetters`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+        acknowledgeNag(queue, 'AwsSolutions-SQS3', `This queue is itself the dead-letter queue of the ${decl.name} rule's target; a DLQ of the DLQ would only move the problem.`);
+        ruleDeadLetters[decl.name] = queue;
+        delivery = { deadLetterQueue: queue, retryAttempts: decl.delivery.retryAttempts, maxEventAge: Duration.seconds(decl.delivery.maxEventAgeSeconds) };
+      }
       const target: IRuleTarget =
         'fn' in decl.target
           ? new LambdaFunction(props.functionFor(decl.target.fn), delivery)
@@ -66,6 +78,7 @@ export class ConciergeEvents extends Construct {
         }),
       );
     }
+    this.ruleDeadLetters = ruleDeadLetters;
   }
 
   /** The rule declared as `name`. */

@@ -73,6 +73,8 @@ export interface ConciergeRestApiProps {
 export class ConciergeRestApi extends Construct {
   readonly api: RestApi;
   readonly authorizer: RequestAuthorizer;
+  /** The stage's name as plain text (the stage's own `stageName` is a reference to it). */
+  readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: ConciergeRestApiProps) {
     super(scope, id);
@@ -81,13 +83,14 @@ export class ConciergeRestApi extends Construct {
     const allowOrigins = [...new Set(props.allowedOrigins)];
     if (allowOrigins.length === 0) throw new Error('ConciergeRestApi needs at least one allowed origin');
 
+    this.stageName = props.stageName ?? 'live';
     this.api = new RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'Concierge REST API: public widget routes and staff admin routes',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: false,
       deployOptions: {
-        stageName: props.stageName ?? 'live',
+        stageName: this.stageName,
         tracingEnabled: true,
         metricsEnabled: true,
         loggingLevel: MethodLoggingLevel.ERROR,

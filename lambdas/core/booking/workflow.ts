@@ -14,7 +14,7 @@
  * optimistic (`rev`), customer messages carry a clientId per booking and kind so a retry stores and
  * shows them once, and events are published only by the attempt whose change or message was new.
  */
-import { broadcast } from '../conversation';
+import { deliverToCustomer } from '../conversation';
 import type { EmailSender, OutgoingEmail, StaffDirectory, TaskCallbacks } from '../handoff-ports';
 import type { Service, StaffMember } from '../knowledge-base';
 import type { CatalogueSource } from '../nlu/catalogue';
@@ -168,13 +168,14 @@ function withoutHold(b: Booking): Booking {
  * (one per booking and kind) makes a retry store and show it once; false when it was already there.
  */
 async function tellCustomer(
-  deps: Pick<BookingWorkflowDeps, 'conversations' | 'connections' | 'pusher'>,
+  deps: Pick<BookingWorkflowDeps, 'conversations' | 'connections' | 'pusher' | 'events'>,
   booking: Booking,
   kind: string,
   text: string,
   quickReplies?: readonly QuickReply[],
 ): Promise<boolean> {
   if (!booking.conversationId) return false;
+  const conversation = await deps.conversations.getConversation(booking.tenantId, booking.conversationId);
   const stored = await deps.conversations.appendMessage(booking.tenantId, booking.conversationId, {
     role: 'bot',
     text,
@@ -182,7 +183,9 @@ async function tellCustomer(
     ...(quickReplies ? { quickReplies } : {}),
   });
   if (stored.duplicate) return false;
-  await broadcast(deps, booking.tenantId, booking.conversationId, { type: 'message', ...stored.message });
+  // On WhatsApp / SMS / Messenger the channel senders deliver it too (a reminder may need a template there).
+  const where = conversation ?? { tenantId: booking.tenantId, conversationId: booking.conversationId, channel: 'web' as const };
+  await deliverToCustomer(deps, where, stored.message, kind === 'reminder' ? 'reminder' : 'booking');
   return true;
 }
 

@@ -10,6 +10,7 @@ import { channelLabels, formatDateTime, formatMessageTime, roleLabels } from '..
 import { actionsFor, mergeMessage, statusLabels, typingThrottle } from '../../lib/inbox';
 import { hrefFor, type InboxQueueName } from '../../lib/routes';
 import type { FrameListener } from './InboxPage';
+import { DeliveryBadge } from './DeliveryBadge';
 
 const actionLabels: Readonly<Record<HandoffAction, string>> = { accept: 'Accept', takeover: 'Take over', return: 'Return to bot', close: 'Close' };
 
@@ -178,6 +179,7 @@ export function InboxConversationPane({
             First seen <time dateTime={customer.firstSeenAt}>{formatDateTime(customer.firstSeenAt)}</time>
           </span>
         </p>
+        <DeliveryBadge conversationId={c.conversationId} refreshKey={refreshKey} />
         {handoff !== undefined && (
           <dl className="details details--inline" data-testid="inbox-handoff">
             <dt>Reason</dt>

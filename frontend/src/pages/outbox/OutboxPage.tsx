@@ -1,10 +1,11 @@
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
 import { formatDateTime } from '../../lib/format';
 import { hrefFor } from '../../lib/routes';
+import { ChannelOutbox } from './ChannelOutbox';
 
 const kindLabels = {
   'handoff.waiting': 'Customer waiting',
@@ -16,6 +17,7 @@ const kindLabels = {
   'booking.calendar_failed': 'Calendar not updated',
   'booking.late_payment': 'Late payment refunded',
   'booking.cancelled': 'Booking cancelled',
+  'team.invite': 'Team invitation',
 } as const;
 
 /** Admins only: the e-mails Concierge "sent" without an e-mail provider (always, in the local cloud). */
@@ -23,11 +25,20 @@ export function OutboxPage() {
   const { api } = useSession();
   const load = useCallback((signal: AbortSignal) => api.listOutbox({ signal }), [api]);
   const { data, error, reload } = useLoader(load);
+  const [channelRefresh, setChannelRefresh] = useState(0);
   return (
     <div className="outbox" data-testid="outbox-page">
       <div className="page-title-row">
         <h1 tabIndex={-1}>Outbox</h1>
-        <button type="button" className="button button--secondary" onClick={reload} data-testid="outbox-refresh">
+        <button
+          type="button"
+          className="button button--secondary"
+          onClick={() => {
+            reload();
+            setChannelRefresh((n) => n + 1);
+          }}
+          data-testid="outbox-refresh"
+        >
           Refresh
         </button>
       </div>
@@ -53,6 +64,7 @@ export function OutboxPage() {
           ))}
         </ul>
       )}
+      <ChannelOutbox refreshKey={channelRefresh} />
     </div>
   );
 }

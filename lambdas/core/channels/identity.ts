@@ -1,0 +1,121 @@
+/**
+ * One customer across channels. A customer is keyed by their normalised phone or e-mail
+ * (`customerKeyOf` in core/booking/service.ts, the key their bookings live under) and links the
+ * channel identities they wrote from: `web:<visitorId>`, `whatsapp:+34…`, `sms:+34…`, `messenger:<PSID>`.
+ *
+ * A WhatsApp or SMS sender's number is verified by the carrier, so those identities belong to the
+ * customer with that phone from the first message. A web visitor or a Messenger user joins a customer
+ * once they give a phone or an e-mail in the conversation (the booking dialog's known contact).
+ */
+import { customerKeyOf } from '../booking/service';
+import type { ConversationRecord, ConversationStore } from '../ports';
+
+/** The messaging channels that reach Concierge through provider webhooks. */
+export type MessagingChannel = 'whatsapp' | 'sms' | 'messenger';
+export const messagingChannels: readonly MessagingChannel[] = ['whatsapp', 'sms', 'messenger'];
+
+/** A conversation of a customer, as listed for the staff inbox. */
+export interface CustomerConversationRef {
+  readonly conversationId: string;
+  readonly channel: ConversationRecord['channel'];
+  readonly identity: string;
+  readonly createdAt: string;
+}
+
+/** Links between channel identities, customers and their conversations. */
+export interface IdentityStore {
+  /** The customer key the identity is linked to, if any. */
+  getIdentityCustomer(tenantId: string, identity: string): Promise<string | undefined>;
+  /** Links the identity to the customer (replacing an earlier link); idempotent. */
+  linkIdentity(tenantId: string, identity: string, customerKey: string): Promise<void>;
+  /** Records that the conversation is the customer's; idempotent. */
+  addCustomerConversation(tenantId: string, customerKey: string, ref: CustomerConversationRef): Promise<void>;
+  /** The customer's conversations, newest first. */
+  listCustomerConversations(tenantId: string, customerKey: string, limit: number): Promise<CustomerConversationRef[]>;
+  /** The customer's identities. */
+  listCustomerIdentities(tenantId: string, customerKey: string): Promise<string[]>;
+}
+
+export interface IdentityDeps {
+  readonly identities: IdentityStore;
+  readonly conversations: Pick<ConversationStore, 'getConversation'>;
+}
+
+/** The identity of a sender on a channel: `whatsapp:+34600111222`, `messenger:<PSID>`. */
+export const identityOf = (channel: MessagingChannel, from: string): string => `${channel}:${from}`;
+
+/** The identity behind a conversation: channel conversations store it as their visitor id; web ones a widget visitor id. */
+export const conversationIdentity = (c: Pick<ConversationRecord, 'channel' | 'visitorId'>): string => (c.channel === 'web' ? `web:${c.visitorId}` : c.visitorId);
+
+/** The verified phone of a phone-channel identity (`whatsapp:+34…` / `sms:+34…`); undefined otherwise. */
+export function verifiedPhoneOf(identity: string): string | undefined {
+  const match = /^(?:whatsapp|sms):(\+[1-9]\d{6,14})$/.exec(identity);
+  return match?.[1];
+}
+
+/** A short, human label for the inbox: "WhatsApp +34 …1222", "SMS +34 …1222", "Messenger user", or undefined for the web. */
+export function identityLabel(identity: string): string | undefined {
+  const phone = verifiedPhoneOf(identity);
+  if (identity.startsWith('whatsapp:') && phone) return `WhatsApp ${phone}`;
+  if (identity.startsWith('sms:') && phone) return `SMS ${phone}`;
+  if (identity.startsWith('messenger:')) return `Messenger ${identity.slice('messenger:'.length, 'messenger:'.length + 6)}`;
+  return undefined;
+}
+
+/**
+ * Records the conversation under its customer: the verified phone of a phone channel, else the contact the
+ * customer gave (phone, then e-mail), else the customer the identity was linked to before. Returns the key.
+ */
+export async function linkConversation(
+  deps: Pick<IdentityDeps, 'identities'>,
+  conversation: Pick<ConversationRecord, 'tenantId' | 'conversationId' | 'channel' | 'visitorId' | 'createdAt'>,
+  contact: { readonly phone?: string | undefined; readonly email?: string | undefined } = {},
+): Promise<string | undefined> {
+  const identity = conversationIdentity(conversation);
+  const verified = verifiedPhoneOf(identity);
+  const given = customerKeyOf({ phone: contact.phone }) ?? customerKeyOf({ email: contact.email });
+  const customerKey = (verified ? customerKeyOf({ phone: verified }) : undefined) ?? given ?? (await deps.identities.getIdentityCustomer(conversation.tenantId, identity));
+  if (!customerKey) return undefined;
+  await deps.identities.linkIdentity(conversation.tenantId, identity, customerKey);
+  await deps.identities.addCustomerConversation(conversation.tenantId, customerKey, {
+    conversationId: conversation.conversationId,
+    channel: conversation.channel,
+    identity,
+    createdAt: conversation.createdAt,
+  });
+  // A phone given on a phone channel that differs from the sender's number is another way to reach the same person.
+  if (verified && given && given !== customerKey) {
+    await deps.identities.addCustomerConversation(conversation.tenantId, given, {
+      conversationId: conversation.conversationId,
+      channel: conversation.channel,
+      identity,
+      createdAt: conversation.createdAt,
+    });
+  }
+  return customerKey;
+}
+
+/** The customer behind a conversation, their identities, and their conversations on every channel (newest first). */
+export async function listCustomerConversations(
+  deps: IdentityDeps,
+  tenantId: string,
+  conversationId: string,
+  limit = 20,
+): Promise<{ customerKey?: string; identities: string[]; conversations: (CustomerConversationRef & Pick<ConversationRecord, 'mode' | 'lastMessageAt' | 'lastMessagePreview'>)[] }> {
+  const conversation = await deps.conversations.getConversation(tenantId, conversationId);
+  if (!conversation) return { identities: [], conversations: [] };
+  const identity = conversationIdentity(conversation);
+  const verified = verifiedPhoneOf(identity);
+  const customerKey = (verified ? customerKeyOf({ phone: verified }) : undefined) ?? (await deps.identities.getIdentityCustomer(tenantId, identity));
+  if (!customerKey) return { identities: [identity], conversations: [] };
+  const [refs, identities] = await Promise.all([
+    deps.identities.listCustomerConversations(tenantId, customerKey, limit),
+    deps.identities.listCustomerIdentities(tenantId, customerKey),
+  ]);
+  const records = await Promise.all(refs.map((r) => deps.conversations.getConversation(tenantId, r.conversationId)));
+  const conversations = refs.flatMap((ref, i) => {
+    const record = records[i];
+    return record ? [{ ...ref, mode: record.mode, lastMessageAt: record.lastMessageAt, lastMessagePreview: record.lastMessagePreview }] : [];
+  });
+  return { customerKey, identities: [...new Set([identity, ...identities])].sort(), conversations };
+}

@@ -1,0 +1,244 @@
+/**
+ * Inbound messages from WhatsApp and SMS (Twilio) and Messenger (Meta).
+ *
+ * The webhook handlers verify the provider's signature, parse the payload with the schemas here and publish
+ * one channel-agnostic `channel.message.received` event per message ({@link InboundMessage}). The bus
+ * delivers it to handlers/channel-message.ts, which calls {@link receiveChannelMessage}: find or start the
+ * identity's open conversation and run the same pipeline as a web message (core/conversation.ts).
+ * Nothing here logs or returns message text or phone numbers.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { detectLanguage } from '../answer/language';
+import { broadcast, deliverToCustomer, receiveCustomerMessage, type ChatDeps } from '../conversation';
+import { DomainError } from '../errors';
+import { isTenantId } from '../ids';
+import type { ConversationRecord } from '../ports';
+import type { MessageView } from '../protocol';
+import { handleSmsKeyword, isOptedOut, optOutCommand, type OptOutStore } from './policy';
+import { identityOf, linkConversation, verifiedPhoneOf, type IdentityStore } from './identity';
+
+export const E164 = /^\+[1-9]\d{6,14}$/;
+/** Longest text kept from one inbound message (Twilio: 1,600 characters; Messenger: 2,000). */
+export const MAX_INBOUND_TEXT = 4000;
+const MAX_MEDIA = 10;
+
+export const inboundMediaSchema = z.strictObject({
+  url: z.url().max(2048),
+  contentType: z.string().regex(/^[a-z]+\/[A-Za-z0-9.+*-]+$/, 'must be a media type such as image/jpeg').max(128),
+});
+
+/** One message a customer sent on a provider channel: the detail of `channel.message.received`. */
+export const inboundMessageSchema = z.strictObject({
+  tenantId: z.string().refine(isTenantId, 'not a tenant id'),
+  channel: z.enum(['whatsapp', 'sms', 'messenger']),
+  /** E.164 phone on WhatsApp and SMS; the page-scoped id (PSID) on Messenger. */
+  from: z.string().min(1).max(64).regex(/^[A-Za-z0-9+_-]+$/, 'must be a phone number or a sender id'),
+  text: z.string().max(MAX_INBOUND_TEXT),
+  media: z.array(inboundMediaSchema).max(MAX_MEDIA),
+  /** Twilio's MessageSid, Meta's mid: a provider retry carries the same one. */
+  providerMessageId: z.string().min(1).max(256),
+});
+export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+
+// ---- Twilio (SMS and WhatsApp) ------------------------------------------------------------------------
+
+const twilioAddress = z
+  .string()
+  .trim()
+  .regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be an E.164 number, optionally prefixed whatsapp:');
+
+/** The form fields of Twilio's incoming-message webhook that we read (Twilio sends more; they are ignored). */
+export const twilioInboundSchema = z
+  .object({
+    MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message SID (SM… / MM…)'),
+    AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC…)'),
+    From: twilioAddress,
+    To: twilioAddress,
+    Body: z.string().max(MAX_INBOUND_TEXT).default(''),
+    NumMedia: z.coerce.number().int().min(0).max(MAX_MEDIA).default(0),
+  })
+  .loose();
+
+/** A Twilio inbound webhook's form fields as one inbound message (the media fields `MediaUrlN` / `MediaContentTypeN`). */
+export function inboundFromTwilio(tenantId: string, params: Readonly<Record<string, string>>): InboundMessage {
+  const form = twilioInboundSchema.parse(params);
+  const whatsapp = form.From.startsWith('whatsapp:');
+  const media = Array.from({ length: form.NumMedia }, (_, i) => ({ url: params[`MediaUrl${i}`] ?? '', contentType: params[`MediaContentType${i}`] ?? '' }));
+  return inboundMessageSchema.parse({
+    tenantId,
+    channel: whatsapp ? 'whatsapp' : 'sms',
+    from: form.From.replace(/^whatsapp:/, ''),
+    text: form.Body,
+    media,
+    providerMessageId: form.MessageSid,
+  });
+}
+
+// ---- Meta (Messenger) ---------------------------------------------------------------------------------
+
+const metaAttachment = z
+  .object({
+    type: z.enum(['image', 'audio', 'video', 'file', 'template', 'fallback', 'location', 'sticker', 'reel', 'ig_reel', 'share']).catch('file'),
+    payload: z.object({ url: z.url().max(2048).optional() }).loose().nullish(),
+  })
+  .loose();
+
+const metaMessaging = z
+  .object({
+    sender: z.object({ id: z.string().regex(/^\d{1,32}$/, 'must be a page-scoped id') }),
+    recipient: z.object({ id: z.string().regex(/^\d{1,32}$/, 'must be a page id') }),
+    timestamp: z.number().int().optional(),
+    message: z
+      .object({
+        mid: z.string().min(1).max(256),
+        text: z.string().max(MAX_INBOUND_TEXT).optional(),
+        is_echo: z.boolean().optional(),
+        quick_reply: z.object({ payload: z.string().max(1000) }).optional(),
+        attachments: z.array(metaAttachment).max(MAX_MEDIA).optional(),
+      })
+      .loose()
+      .optional(),
+    postback: z.object({ mid: z.string().min(1).max(256).optional(), title: z.string().max(MAX_INBOUND_TEXT), payload: z.string().max(1000).optional() }).loose().optional(),
+  })
+  .loose();
+
+/** Meta's Messenger webhook body (`object: page`); delivery, read and echo notifications are ignored. */
+export const metaWebhookSchema = z
+  .object({
+    object: z.literal('page', 'must be "page" (Messenger)'),
+    entry: z
+      .array(z.object({ id: z.string(), time: z.number().int().optional(), messaging: z.array(metaMessaging).max(100).default([]) }).loose())
+      .max(100),
+  })
+  .loose();
+
+const mediaTypeOf = (type: string): string => (type === 'file' ? 'application/octet-stream' : ['image', 'audio', 'video'].includes(type) ? `${type}/*` : 'application/octet-stream');
+
+/** The customer messages in a Messenger webhook delivery (a delivery may batch several). */
+export function inboundFromMeta(tenantId: string, body: unknown): InboundMessage[] {
+  const parsed = metaWebhookSchema.parse(body);
+  const out: InboundMessage[] = [];
+  for (const entry of parsed.entry) {
+    for (const m of entry.messaging) {
+      if (m.message && !m.message.is_echo) {
+        const media = (m.message.attachments ?? []).flatMap((a) => (a.payload?.url ? [{ url: a.payload.url, contentType: mediaTypeOf(a.type) }] : []));
+        out.push(
+          inboundMessageSchema.parse({ tenantId, channel: 'messenger', from: m.sender.id, text: m.message.text ?? '', media, providerMessageId: m.message.mid }),
+        );
+      } else if (m.postback) {
+        // A tapped button: its title is what the customer "said"; postbacks without a mid are keyed by sender and time.
+        const id = m.postback.mid ?? `postback-${m.sender.id}-${m.timestamp ?? entry.time ?? 0}`;
+        out.push(inboundMessageSchema.parse({ tenantId, channel: 'messenger', from: m.sender.id, text: m.postback.title, media: [], providerMessageId: id }));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Meta's `X-Hub-Signature-256`: `sha256=` + hex HMAC-SHA256 of the raw body with the app secret, compared in
+ * constant time (lengths checked first: `timingSafeEqual` throws on a length mismatch).
+ */
+export function validMetaSignature(appSecret: string, rawBody: Buffer, header: string | undefined): boolean {
+  if (!header || !/^sha256=[0-9a-fA-F]{64}$/.test(header)) return false;
+  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
+  const given = Buffer.from(header.slice('sha256='.length), 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Meta's subscription check: the verify token compared in constant time. */
+export function validVerifyToken(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// ---- into the conversation ------------------------------------------------------------------------------
+
+export interface ChannelDeps extends ChatDeps {
+  readonly identities: IdentityStore;
+  /** SMS opt-outs (STOP / START), shared with the senders (core/channels/policy.ts). */
+  readonly optOuts: OptOutStore;
+}
+
+/** The text stored for an inbound message: its words, and a line per attachment (media URLs are not kept in the text). */
+export function storedTextOf(message: Pick<InboundMessage, 'text' | 'media'>): string {
+  const lines = [message.text.trim(), ...message.media.map((m) => `[attachment: ${m.contentType}]`)].filter((l) => l.length > 0);
+  return lines.join('\n');
+}
+
+/** The clientId of an inbound message: the provider's id, so a provider retry is acknowledged and never answered twice. */
+export const clientIdOf = (message: Pick<InboundMessage, 'channel' | 'providerMessageId'>): string =>
+  `${message.channel}-${message.providerMessageId.replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
+
+/**
+ * The identity's open conversation, or a new one (after the last was closed, or for a first message). A new
+ * conversation on a phone channel knows the customer's phone (the booking dialog does not ask for it) and
+ * is recorded under that customer.
+ */
+export async function conversationFor(deps: ChannelDeps, message: InboundMessage): Promise<{ conversation: ConversationRecord; started: boolean }> {
+  const identity = identityOf(message.channel, message.from);
+  const currentId = await deps.conversations.getVisitorConversation(message.tenantId, identity);
+  const current = currentId ? await deps.conversations.getConversation(message.tenantId, currentId) : undefined;
+  if (current && current.mode !== 'closed') return { conversation: current, started: false };
+
+  const profile = await deps.tenants.getProfile(message.tenantId);
+  if (!profile) throw new DomainError('forbidden', 'unknown tenant');
+  const detected = detectLanguage(message.text, profile.languages[0] ?? 'en');
+  const lang = profile.languages.includes(detected) ? detected : (profile.languages[0] ?? 'en');
+  const started = await deps.conversations.startConversation(message.tenantId, identity, lang, message.channel);
+  const phone = verifiedPhoneOf(identity);
+  const conversation: ConversationRecord = phone ? { ...started, context: { contact: { phone } } } : started;
+  if (phone) await deps.conversations.updateConversationContext?.(message.tenantId, conversation.conversationId, { contact: { phone } });
+  await deps.events.publish([{ type: 'conversation.started', tenantId: message.tenantId, detail: { conversationId: conversation.conversationId, channel: message.channel, lang } }]);
+  await linkConversation(deps, conversation, phone ? { phone } : {});
+  return { conversation, started: true };
+}
+
+/** What became of an inbound message. */
+export type ChannelOutcome =
+  | { readonly outcome: 'empty' }
+  | { readonly outcome: 'duplicate'; readonly conversationId: string; readonly seq: number }
+  | { readonly outcome: 'stored'; readonly conversationId: string; readonly seq: number; readonly reply?: MessageView };
+
+/**
+ * An SMS keyword (STOP / HELP, and START / YES from a number that opted out — a "yes" from anyone else answers
+ * the concierge's question): kept in the conversation and answered by the policy's text, never by the concierge.
+ */
+async function smsKeyword(deps: ChannelDeps, message: InboundMessage, conversation: ConversationRecord, text: string): Promise<ChannelOutcome | undefined> {
+  const command = optOutCommand(text);
+  if (!command || (command === 'start' && !(await isOptedOut(deps.optOuts, message.tenantId, message.from)))) return undefined;
+  const clientId = clientIdOf(message);
+  const stored = await deps.conversations.appendMessage(message.tenantId, conversation.conversationId, { role: 'customer', text, clientId });
+  if (stored.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId, seq: stored.message.seq };
+  await broadcast(deps, message.tenantId, conversation.conversationId, { type: 'message', ...stored.message });
+  const [profile, catalogue] = await Promise.all([deps.tenants.getProfile(message.tenantId), deps.answer.catalogue?.catalogue(message.tenantId)]);
+  const phone = catalogue?.business.phone;
+  const result = await handleSmsKeyword(deps, {
+    tenantId: message.tenantId,
+    from: message.from,
+    text,
+    businessName: profile?.name ?? message.tenantId,
+    ...(phone ? { businessPhone: phone } : {}),
+  });
+  if (!result?.reply) return { outcome: 'stored', conversationId: conversation.conversationId, seq: stored.message.seq };
+  const reply = await deps.conversations.appendMessage(message.tenantId, conversation.conversationId, { role: 'system', text: result.reply, clientId: `${clientId}-keyword` });
+  if (!reply.duplicate) await deliverToCustomer(deps, conversation, reply.message, 'system');
+  return { outcome: 'stored', conversationId: conversation.conversationId, seq: stored.message.seq, reply: reply.message };
+}
+
+/** One inbound message into its conversation: stored once, answered (or left to the person who owns the thread). */
+export async function receiveChannelMessage(deps: ChannelDeps, message: InboundMessage): Promise<ChannelOutcome> {
+  const text = storedTextOf(message);
+  if (text.length === 0) return { outcome: 'empty' };
+  const { conversation } = await conversationFor(deps, message);
+  if (message.channel === 'sms') {
+    const keyword = await smsKeyword(deps, message, conversation, text);
+    if (keyword) return keyword;
+  }
+  const result = await receiveCustomerMessage(deps, { tenantId: message.tenantId, conversation, text, clientId: clientIdOf(message), channel: message.channel });
+  if (result.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId, seq: result.message.seq };
+  return { outcome: 'stored', conversationId: conversation.conversationId, seq: result.message.seq, ...(result.answered ? { reply: result.answered } : {}) };
+}

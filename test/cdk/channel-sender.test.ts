@@ -1,0 +1,104 @@
+/**
+ * The channel sender's delivery in CDK: the ChannelSend rule targets the sender function with the declared retry
+ * policy (attempts, maximum event age) and its OWN encrypted dead-letter queue (TLS enforced), an alarm watches
+ * that queue's depth when the environment has alarms, the sender knows the public API URL for Twilio's status
+ * callbacks without a dependency cycle, and cdk-nag stays clean.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { eventRules } from '../../lib/declaration';
+import { functionLogicalId, synthesize, type Synthesized } from './support/synth';
+
+const rule = eventRules.find((r) => r.name === 'ChannelSend');
+
+let prod: Synthesized;
+let template: Template;
+beforeAll(() => {
+  prod = synthesize('production-example');
+  template = prod.template;
+});
+
+function queueIdOfChannelDlq(): string {
+  const queues = template.findResources('AWS::SQS::Queue');
+  const id = Object.keys(queues).find((k) => k.includes('ChannelSendDeadLetters'));
+  if (!id) throw new Error(`no ChannelSend dead-letter queue among ${Object.keys(queues).join(', ')}`);
+  return id;
+}
+
+describe('ChannelSend rule', () => {
+  it('is declared with a bounded retry policy', () => {
+    expect(rule?.target).toEqual({ fn: 'channelSender' });
+    expect(rule?.pattern['detail-type']).toEqual(['message.send']);
+    expect(rule?.delivery).toEqual({ retryAttempts: 4, maxEventAgeSeconds: 3600 });
+  });
+
+  it('targets the sender with that retry policy and its own dead-letter queue', () => {
+    const dlq = queueIdOfChannelDlq();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['concierge'], 'detail-type': ['message.send'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionLogicalId(prod.stack, 'channelSender'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+        }),
+      ],
+    });
+  });
+
+  it('keeps the other rules on the shared dead-letter queue', () => {
+    const dlq = queueIdOfChannelDlq();
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    const others = rules.filter((r) => JSON.stringify(r).includes('"detail-type":["message.send"]') === false);
+    expect(others.length).toBeGreaterThan(0);
+    for (const r of others) expect(JSON.stringify(r)).not.toContain(dlq);
+  });
+
+  it('dead-letter queue is encrypted, refuses plain HTTP and lets EventBridge send to it', () => {
+    const dlq = queueIdOfChannelDlq();
+    const queue = template.findResources('AWS::SQS::Queue')[dlq];
+    expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' }),
+        ]),
+      },
+    });
+  });
+
+  it('raises an alarm as soon as a message lands in it', () => {
+    const dlq = queueIdOfChannelDlq();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: Match.anyValue(),
+    });
+  });
+});
+
+describe('channel functions', () => {
+  it('give the sender the REST API default endpoint (by API id and stage name) for Twilio status callbacks', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(prod.stack, 'channelSender')];
+    const url = JSON.stringify(fn?.Properties?.Environment?.Variables?.PUBLIC_API_URL);
+    expect(url).toContain('.execute-api.');
+    expect(url).toContain('/live');
+    expect(url).toMatch(/"Ref":"Rest/);
+  });
+
+  it('expose the status callback route publicly, without the staff authorizer', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'NONE',
+      Integration: Match.objectLike({ Uri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ 'Fn::GetAtt': [functionLogicalId(prod.stack, 'twilioStatus'), 'Arn'] }])]) }) }),
+    });
+  });
+
+  it('leave cdk-nag with nothing unacknowledged', () => {
+    expect(prod.nag.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});

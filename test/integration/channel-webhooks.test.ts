@@ -1,0 +1,315 @@
+/**
+ * The Twilio and Meta inbound webhooks on the local twins: the local gateway (the declared public routes, raw
+ * bodies), the real handler modules run by the local Lambda runtime, Powertools idempotency records in DynamoDB
+ * Local, and the real EventBridge client putting events on the local bus. Signatures are made the providers'
+ * way: Twilio's with the twilio SDK's own `getExpectedTwilioSignature`, Meta's as HMAC-SHA256 of the body.
+ *
+ * Published events are observed where they land: the local bus's PutEvents.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import twilio from 'twilio';
+import { eventRules } from '../../lib/declaration';
+import { integrationSecretsFromConfig } from '../../lambdas/adapters/integrations/index';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
+import { LocalGateway } from '../../local-cloud/gateway';
+import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+import { messengerBody, twilioForm } from '../../local-cloud/channel-simulator';
+
+const TABLE = 'channel-webhooks-test';
+const BUS = 'channel-webhooks-bus';
+const TENANT = 'harbour-dental';
+const TWILIO_TOKEN = randomBytes(16).toString('hex');
+const META_SECRET = randomBytes(16).toString('hex');
+const VERIFY_TOKEN = `verify-${randomBytes(8).toString('hex')}`;
+const LOCAL_SECRETS_KEY = randomBytes(32).toString('base64');
+
+let ddb: DynamoDbLocalHandle;
+let doc: DynamoDBDocumentClient;
+let bus: LocalEventBus;
+let gateway: LocalGateway;
+let runtime: LambdaRuntime;
+const published: PutEventsEntry[] = [];
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal({ port: 0 });
+  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(client, TABLE);
+  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // The conversation handler behind the rule is not under test here (test/integration/channel-conversation.test.ts).
+  bus = new LocalEventBus(eventRules, { toFunction: async () => ({}), toStateMachine: async () => undefined }, { eventBusName: BUS });
+  const putEvents = bus.putEvents.bind(bus);
+  bus.putEvents = (entries) => {
+    published.push(...entries);
+    return putEvents(entries);
+  };
+  runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
+  gateway = new LocalGateway({
+    port: 0,
+    invoke: (fn, event) => (fn === 'twilioWebhook' || fn === 'metaWebhook' ? runtime.invoke(fn, event) : Promise.reject(new Error(`${fn} is not under test`))),
+    awsJson: { AWSEvents: (target, body) => bus.handleAwsJson(target, body) },
+    statics: [],
+    log: () => undefined,
+  });
+  await gateway.start();
+  // The handlers read their configuration when the runtime first loads them, as a cold start would.
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    EVENT_BUS_NAME: BUS,
+    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    META_APP_SECRET: META_SECRET,
+    META_VERIFY_TOKEN: VERIFY_TOKEN,
+    LOCAL_SECRETS_KEY,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await bus?.drain();
+  await gateway?.stop();
+  await ddb?.stop();
+});
+
+beforeEach(() => {
+  published.length = 0;
+});
+
+const inbound = (): { type: string | undefined; detail: Record<string, unknown> }[] =>
+  published.filter((e) => e.DetailType === 'channel.message.received').map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown> }));
+
+interface Reply {
+  readonly status: number;
+  readonly type: string;
+  readonly text: string;
+}
+
+async function reply(response: Response): Promise<Reply> {
+  return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
+}
+
+// ---- Twilio --------------------------------------------------------------------------------------------
+
+const twilioUrl = (tenantId = TENANT): string => `${gateway.url}/v1/webhooks/twilio/${tenantId}`;
+
+async function postTwilio(form: Record<string, string>, signature: string | undefined, tenantId = TENANT): Promise<Reply> {
+  const response = await fetch(twilioUrl(tenantId), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature === undefined ? {} : { 'X-Twilio-Signature': signature }) },
+    body: new URLSearchParams(form).toString(),
+  });
+  return reply(response);
+}
+
+const signTwilio = (form: Record<string, string>, token = TWILIO_TOKEN, url = twilioUrl()): string => twilio.getExpectedTwilioSignature(token, url, form);
+
+describe('Twilio webhook (SMS and WhatsApp)', () => {
+  it('turns a signed SMS into one channel.message.received event and answers with empty TwiML', async () => {
+    const form = twilioForm('sms', '+34600111222', 'Do you have parking?');
+    const out = await postTwilio(form, signTwilio(form));
+    expect(out).toEqual({ status: 200, type: 'text/xml; charset=utf-8', text: '<?xml version="1.0" encoding="UTF-8"?><Response/>' });
+    expect(inbound()).toEqual([
+      {
+        type: 'channel.message.received',
+        detail: { tenantId: TENANT, channel: 'sms', from: '+34600111222', text: 'Do you have parking?', media: [], providerMessageId: form['MessageSid'] },
+      },
+    ]);
+  });
+
+  it('reads a WhatsApp sender (whatsapp:+…) and its media', async () => {
+    const form: Record<string, string> = {
+      ...twilioForm('whatsapp', '+447700900123', 'Here is a photo'),
+      NumMedia: '1',
+      MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+      MediaContentType0: 'image/jpeg',
+    };
+    expect((await postTwilio(form, signTwilio(form))).status).toBe(200);
+    expect(inbound().map((e) => e.detail)).toEqual([
+      {
+        tenantId: TENANT,
+        channel: 'whatsapp',
+        from: '+447700900123',
+        text: 'Here is a photo',
+        media: [{ url: form['MediaUrl0'], contentType: 'image/jpeg' }],
+        providerMessageId: form['MessageSid'],
+      },
+    ]);
+  });
+
+  it('refuses a missing, forged or tampered signature with 403 before reading the form, and publishes nothing', async () => {
+    const form = twilioForm('sms', '+34600111222', 'hello');
+    const missing = await postTwilio(form, undefined);
+    const forged = await postTwilio(form, signTwilio(form, randomBytes(16).toString('hex')));
+    const tampered = await postTwilio({ ...form, Body: 'hello, changed' }, signTwilio(form));
+    const otherTenant = await postTwilio(form, signTwilio(form), 'other-clinic');
+    for (const out of [missing, forged, tampered, otherTenant]) {
+      expect(out.status).toBe(403);
+      expect(JSON.parse(out.text)).toMatchObject({ error: { code: 'forbidden' } });
+    }
+    expect(JSON.parse(missing.text).error.message).toMatch(/missing X-Twilio-Signature/);
+    expect(JSON.parse(forged.text).error.message).toMatch(/invalid X-Twilio-Signature/);
+    // Nothing of the customer's text or number is echoed back.
+    expect([missing, forged, tampered].some((o) => o.text.includes('+34600111222'))).toBe(false);
+    expect(inbound()).toEqual([]);
+  });
+
+  it('publishes a replayed delivery (Twilio retrying) once', async () => {
+    const form = twilioForm('whatsapp', '+34600333444', 'What are your opening hours?');
+    const signature = signTwilio(form);
+    const first = await postTwilio(form, signature);
+    const again = await postTwilio(form, signature);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.text).toContain('<Response/>');
+    expect(inbound()).toHaveLength(1);
+  });
+
+  it('answers a signed but malformed form with 400 naming the field, and publishes nothing', async () => {
+    const badFrom = { ...twilioForm('sms', '+34600111222', 'hi'), From: 'not-a-number' };
+    const noSid = Object.fromEntries(Object.entries(twilioForm('sms', '+34600111222', 'hi')).filter(([k]) => k !== 'MessageSid'));
+    const a = await postTwilio(badFrom, signTwilio(badFrom));
+    const b = await postTwilio(noSid, signTwilio(noSid));
+    expect(a.status).toBe(400);
+    expect(JSON.parse(a.text)).toMatchObject({ error: { code: 'bad_request', field: 'From' } });
+    expect(a.text).not.toContain('not-a-number');
+    expect(b.status).toBe(400);
+    expect(JSON.parse(b.text)).toMatchObject({ error: { code: 'bad_request', field: 'MessageSid' } });
+    expect(inbound()).toEqual([]);
+  });
+
+  it('verifies against the public URL API Gateway was called at (scheme, host, stage, query)', async () => {
+    const form = twilioForm('sms', '+34600555666', 'Is there parking?');
+    const publicUrl = `https://abc123.execute-api.eu-west-1.amazonaws.com/live/v1/webhooks/twilio/${TENANT}?source=sms`;
+    const event = (signature: string) => ({
+      resource: '/v1/webhooks/twilio/{tenantId}',
+      path: `/v1/webhooks/twilio/${TENANT}`,
+      httpMethod: 'POST',
+      headers: {
+        Host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+        'X-Forwarded-Proto': 'https',
+        'X-Forwarded-Port': '443',
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': signature,
+      },
+      multiValueHeaders: {},
+      queryStringParameters: { source: 'sms' },
+      multiValueQueryStringParameters: { source: ['sms'] },
+      pathParameters: { tenantId: TENANT },
+      stageVariables: null,
+      requestContext: { stage: 'live', path: `/live/v1/webhooks/twilio/${TENANT}`, domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', requestId: 'r1' },
+      // API Gateway base64-encodes bodies of binary media types; the handler reads both.
+      body: Buffer.from(new URLSearchParams(form).toString()).toString('base64'),
+      isBase64Encoded: true,
+    });
+    const ok = (await runtime.invoke('twilioWebhook', event(twilio.getExpectedTwilioSignature(TWILIO_TOKEN, publicUrl, form)))) as { statusCode: number };
+    expect(ok.statusCode).toBe(200);
+    const withoutStage = publicUrl.replace('/live', '');
+    const refused = (await runtime.invoke('twilioWebhook', event(twilio.getExpectedTwilioSignature(TWILIO_TOKEN, withoutStage, form)))) as { statusCode: number };
+    expect(refused.statusCode).toBe(403);
+    expect(inbound()).toHaveLength(1);
+  });
+
+  it("uses the tenant's own auth token when it has Twilio credentials, not the environment's", async () => {
+    const tenantId = 'own-twilio-clinic';
+    const own = randomBytes(16).toString('hex');
+    const secrets = integrationSecretsFromConfig({ TABLE_NAME: TABLE, LOCAL_SECRETS_KEY }, { doc, clock: { now: () => new Date() } });
+    await secrets.put(tenantId, 'twilio', { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: own }, 'admin-sub');
+    const form = twilioForm('sms', '+34600777888', 'hello');
+    const url = twilioUrl(tenantId);
+    expect((await postTwilio(form, signTwilio(form, TWILIO_TOKEN, url), tenantId)).status).toBe(403);
+    expect((await postTwilio(form, signTwilio(form, own, url), tenantId)).status).toBe(200);
+    expect(inbound().map((e) => e.detail['tenantId'])).toEqual([tenantId]);
+  });
+});
+
+// ---- Meta (Messenger) ------------------------------------------------------------------------------------
+
+const metaUrl = (tenantId = TENANT): string => `${gateway.url}/v1/webhooks/meta/${tenantId}`;
+const signMeta = (body: string, secret = META_SECRET): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+async function postMeta(body: string, signature: string | undefined): Promise<Reply> {
+  const response = await fetch(metaUrl(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'X-Hub-Signature-256': signature }) },
+    body,
+  });
+  return reply(response);
+}
+
+describe('Meta webhook (Messenger)', () => {
+  it('answers the subscription check with the challenge only for the right verify token', async () => {
+    const check = (query: Record<string, string>) => fetch(`${metaUrl()}?${new URLSearchParams(query).toString()}`).then(reply);
+    const ok = await check({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '1158201444' });
+    expect(ok).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: '1158201444' });
+    const wrong = await check({ 'hub.mode': 'subscribe', 'hub.verify_token': `${VERIFY_TOKEN}x`, 'hub.challenge': '1158201444' });
+    const noMode = await check({ 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '1158201444' });
+    const scripted = await check({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '<script>alert(1)</script>' });
+    for (const out of [wrong, noMode, scripted]) {
+      expect(out.status).toBe(403);
+      expect(out.text).not.toContain('1158201444');
+      expect(out.text).not.toContain('<script>');
+    }
+  });
+
+  it('turns each customer message of a signed delivery into one event (echoes and read receipts ignored)', async () => {
+    const body = JSON.parse(messengerBody('2000000000000001', 'Do you open on Saturdays?', new Date())) as {
+      entry: { messaging: Record<string, unknown>[] }[];
+    };
+    const first = body.entry[0];
+    if (!first) throw new Error('no entry');
+    first.messaging.push(
+      { sender: { id: '100000000000001' }, recipient: { id: '2000000000000001' }, timestamp: 1, message: { mid: 'm_echo', text: 'our own reply', is_echo: true } },
+      { sender: { id: '2000000000000001' }, recipient: { id: '100000000000001' }, timestamp: 2, read: { watermark: 1 } },
+      { sender: { id: '2000000000000001' }, recipient: { id: '100000000000001' }, timestamp: 3, message: { mid: 'm_photo', attachments: [{ type: 'image', payload: { url: 'https://scontent.example/photo.jpg' } }] } },
+    );
+    const raw = JSON.stringify(body);
+    const out = await postMeta(raw, signMeta(raw));
+    expect(out).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: 'EVENT_RECEIVED' });
+    expect(inbound().map((e) => e.detail)).toEqual([
+      { tenantId: TENANT, channel: 'messenger', from: '2000000000000001', text: 'Do you open on Saturdays?', media: [], providerMessageId: expect.stringMatching(/^m_/) },
+      { tenantId: TENANT, channel: 'messenger', from: '2000000000000001', text: '', media: [{ url: 'https://scontent.example/photo.jpg', contentType: 'image/*' }], providerMessageId: 'm_photo' },
+    ]);
+  });
+
+  it('refuses a missing, forged, truncated or re-serialised signature with 403 and publishes nothing', async () => {
+    const raw = messengerBody('2000000000000002', 'hello', new Date());
+    const outs = [
+      await postMeta(raw, undefined),
+      await postMeta(raw, signMeta(raw, randomBytes(16).toString('hex'))),
+      await postMeta(raw, signMeta(raw).slice(0, 20)),
+      await postMeta(raw, 'sha1=abc'),
+      // The signature covers the exact bytes: the same JSON pretty-printed is another body.
+      await postMeta(JSON.stringify(JSON.parse(raw), null, 2), signMeta(raw)),
+    ];
+    for (const out of outs) {
+      expect(out.status).toBe(403);
+      expect(JSON.parse(out.text)).toMatchObject({ error: { code: 'forbidden' } });
+    }
+    expect(inbound()).toEqual([]);
+  });
+
+  it('publishes a replayed delivery once', async () => {
+    const raw = messengerBody('2000000000000003', 'Can I book a cleaning?', new Date());
+    expect((await postMeta(raw, signMeta(raw))).status).toBe(200);
+    expect((await postMeta(raw, signMeta(raw))).status).toBe(200);
+    expect(inbound()).toHaveLength(1);
+  });
+
+  it('answers a signed but malformed body with 400 and the reason', async () => {
+    const notJson = '{"object": "page", ';
+    const instagram = JSON.stringify({ object: 'instagram', entry: [] });
+    const badSender = JSON.stringify({ object: 'page', entry: [{ id: '1', messaging: [{ sender: { id: 'x<y' }, recipient: { id: '1' }, message: { mid: 'm1', text: 'hi' } }] }] });
+    const a = await postMeta(notJson, signMeta(notJson));
+    const b = await postMeta(instagram, signMeta(instagram));
+    const c = await postMeta(badSender, signMeta(badSender));
+    expect(a.status).toBe(400);
+    expect(JSON.parse(a.text).error.message).toMatch(/not valid JSON/);
+    expect(b.status).toBe(400);
+    expect(JSON.parse(b.text)).toMatchObject({ error: { code: 'bad_request', field: 'object' } });
+    expect(c.status).toBe(400);
+    expect(JSON.parse(c.text)).toMatchObject({ error: { field: 'entry.0.messaging.0.sender.id' } });
+    expect(inbound()).toEqual([]);
+  });
+});
