@@ -6,6 +6,8 @@
  * payment event becomes `payment.succeeded` / `payment.failed` on the bus (the booking workflow waits for
  * it) and the reply goes straight back: Stripe only needs a 2xx. Each Stripe event id is published once:
  * Powertools idempotency keeps a record per event id in the table, under the tenant (docs/decisions.md).
+ * The signing secret is the tenant's own (its stored Stripe integration's `webhookSecret`) when it has one,
+ * else the environment's `STRIPE_WEBHOOK_SECRET`.
  */
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,6 +21,7 @@ import { restRoutes, table } from '../../lib/declaration';
 import { eventBridgeClient } from '../adapters/aws/clients';
 import { EventBridgePublisher } from '../adapters/aws/event-publisher';
 import { loadConfig } from '../adapters/config';
+import { integrationSecrets } from '../adapters/container';
 import { keys } from '../adapters/dynamo/keys';
 import { constructStripeEvent, paymentOutcomeOf } from '../adapters/payments/stripe';
 import type { PaymentOutcome } from '../core/booking/ports';
@@ -94,8 +97,9 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     const tenantId = event.pathParameters?.['tenantId'] ?? '';
     if (!isTenantId(tenantId)) throw badRequest('tenantId: not a tenant id', 'tenantId');
     logger.appendKeys({ tenantId });
-    const secret = config.STRIPE_WEBHOOK_SECRET;
-    if (!secret) throw new Error('configuration error: STRIPE_WEBHOOK_SECRET is not set');
+    // A tenant with its own Stripe account signs with its own endpoint's secret; the others with the environment's.
+    const secret = (await integrationSecrets().get(tenantId, 'stripe'))?.webhookSecret ?? config.STRIPE_WEBHOOK_SECRET;
+    if (!secret) throw new Error('configuration error: STRIPE_WEBHOOK_SECRET is not set and the tenant has no Stripe webhook secret');
 
     const stripeEvent = constructStripeEvent(rawBodyOf(event), headerOf(event, 'Stripe-Signature'), secret);
     const meaning = paymentOutcomeOf(stripeEvent, tenantId);

@@ -3,7 +3,8 @@
  * the composition root. A provider chosen without its credentials fails here,
  * at start-up, naming the missing variables (never their values).
  */
-import type { Calendar } from '../../core/booking/ports';
+import type { Calendar, CalendarEvent } from '../../core/booking/ports';
+import type { IntegrationSecrets } from '../../core/integrations';
 import type { Config } from '../config';
 import { BuiltinCalendar } from './builtin';
 import { CalendlyCalendar } from './calendly';
@@ -34,6 +35,72 @@ type CalendarConfig = Partial<
 export interface CalendarSources {
   readonly googleToken?: BearerTokenProvider;
   readonly microsoftToken?: BearerTokenProvider;
+  /** Tenants' own calendar credentials (google / microsoft / calendly); a tenant without any uses the environment's calendar. */
+  readonly secrets?: Pick<IntegrationSecrets, 'get'>;
+}
+
+type ApiBases = Pick<CalendarConfig, 'GOOGLE_CALENDAR_API_BASE' | 'MS_GRAPH_API_BASE' | 'CALENDLY_API_BASE'>;
+
+/** The tenant's own calendar, when it stored credentials: the environment's provider first, then google, microsoft, calendly. */
+async function tenantCalendar(secrets: Pick<IntegrationSecrets, 'get'>, tenantId: string, preferred: string, bases: ApiBases): Promise<Calendar | undefined> {
+  const order = (['google', 'microsoft', 'calendly'] as const).slice().sort((a, b) => Number(b === preferred) - Number(a === preferred));
+  for (const provider of order) {
+    switch (provider) {
+      case 'google': {
+        const c = await secrets.get(tenantId, 'google');
+        if (c) return new GoogleCalendar({ calendarId: c.calendarId, token: async () => c.accessToken, ...(bases.GOOGLE_CALENDAR_API_BASE ? { apiBase: bases.GOOGLE_CALENDAR_API_BASE } : {}) });
+        break;
+      }
+      case 'microsoft': {
+        const c = await secrets.get(tenantId, 'microsoft');
+        if (c) return new MicrosoftCalendar({ token: async () => c.accessToken, user: c.user, ...(bases.MS_GRAPH_API_BASE ? { apiBase: bases.MS_GRAPH_API_BASE } : {}) });
+        break;
+      }
+      case 'calendly': {
+        const c = await secrets.get(tenantId, 'calendly');
+        if (c) return new CalendlyCalendar({ token: async () => c.token, eventTypeUri: c.eventTypeUri, ...(bases.CALENDLY_API_BASE ? { apiBase: bases.CALENDLY_API_BASE } : {}) });
+        break;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A Calendar per `tenantId`: the tenant's own calendar credentials (read through IntegrationSecrets, which caches
+ * them for 60 s; the adapters are light and built per call), else the environment's calendar. `provider` names
+ * the calendar that served the latest upsert — Lambda runs one request per container at a time.
+ */
+export class TenantCalendar implements Calendar {
+  private lastProvider: Calendar['provider'];
+
+  constructor(
+    private readonly secrets: Pick<IntegrationSecrets, 'get'>,
+    private readonly fallback: Calendar,
+    private readonly bases: ApiBases,
+  ) {
+    this.lastProvider = fallback.provider;
+  }
+
+  get provider(): Calendar['provider'] {
+    return this.lastProvider;
+  }
+
+  /** The calendar serving this tenant now. */
+  async forTenant(tenantId: string): Promise<Calendar> {
+    return (await tenantCalendar(this.secrets, tenantId, this.fallback.provider, this.bases)) ?? this.fallback;
+  }
+
+  async upsertEvent(event: CalendarEvent): Promise<{ eventId: string }> {
+    const calendar = await this.forTenant(event.tenantId);
+    const out = await calendar.upsertEvent(event);
+    this.lastProvider = calendar.provider;
+    return out;
+  }
+
+  async deleteEvent(input: { tenantId: string; bookingId: string; eventId: string }): Promise<void> {
+    return (await this.forTenant(input.tenantId)).deleteEvent(input);
+  }
 }
 
 function staticToken(token: string | undefined): BearerTokenProvider | undefined {
@@ -46,8 +113,21 @@ function missingFor(provider: string, values: Readonly<Record<string, unknown>>)
   return new Error(`configuration error: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (CALENDAR_PROVIDER is ${provider})`);
 }
 
-/** The Calendar of this environment; throws at start-up when the chosen provider lacks its credentials. */
+/**
+ * The Calendar of this environment — per tenant when `sources.secrets` is given (TenantCalendar); throws at
+ * start-up when the chosen provider lacks its credentials.
+ */
 export function calendarFromConfig(config: CalendarConfig, sources: CalendarSources = {}): Calendar {
+  const environment = environmentCalendar(config, sources);
+  if (!sources.secrets) return environment;
+  return new TenantCalendar(sources.secrets, environment, {
+    ...(config.GOOGLE_CALENDAR_API_BASE ? { GOOGLE_CALENDAR_API_BASE: config.GOOGLE_CALENDAR_API_BASE } : {}),
+    ...(config.MS_GRAPH_API_BASE ? { MS_GRAPH_API_BASE: config.MS_GRAPH_API_BASE } : {}),
+    ...(config.CALENDLY_API_BASE ? { CALENDLY_API_BASE: config.CALENDLY_API_BASE } : {}),
+  });
+}
+
+function environmentCalendar(config: CalendarConfig, sources: CalendarSources): Calendar {
   const provider = config.CALENDAR_PROVIDER ?? 'builtin';
   switch (provider) {
     case 'builtin':
