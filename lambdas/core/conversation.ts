@@ -7,7 +7,9 @@
 import { answerQuestion, type AnswerDeps } from './answer/concierge';
 import type { KnownContact } from './answer/context';
 import { linkConversation, type IdentityStore } from './channels/identity';
+import { leaksSecrets } from './answer/guard';
 import { detectLanguage } from './answer/language';
+import { StreamBatcher } from './stream-batcher';
 import { DomainError } from './errors';
 import type {
   Clock,
@@ -146,6 +148,34 @@ export interface CustomerMessageInput {
 }
 
 /**
+ * The streamed preview of an answer a language model is writing: deltas batched into ~100 ms `chunk` frames
+ * (API Gateway bills per frame) for whoever watches the conversation. Chunks are a preview, never stored; the
+ * guarded, stored answer follows as a `message` frame and replaces them. Should the text streamed so far
+ * look like a leak (core/answer/guard.ts), the preview stops there; the final answer is guarded as always.
+ */
+function previewStream(deps: ChatDeps, tenantId: string, conversationId: string, replyTo: string): { push: (delta: string) => void; finish: () => Promise<void> } {
+  let seen = '';
+  let stopped = false;
+  const batcher = new StreamBatcher(async (chunk) => {
+    await broadcast(deps, tenantId, conversationId, { type: 'chunk', replyTo, index: chunk.index, text: chunk.text });
+  });
+  return {
+    push: (delta: string) => {
+      if (stopped) return;
+      seen += delta;
+      if (leaksSecrets(seen)) {
+        stopped = true;
+        return;
+      }
+      batcher.push(delta);
+    },
+    finish: async () => {
+      await batcher.finish();
+    },
+  };
+}
+
+/**
  * The one pipeline of a customer message on any channel: store it (once per clientId), show it to whoever
  * watches, publish `message.received` (stats count it once; the handoff rule picks it up while a person is
  * involved), stay silent when a person owns the thread, else answer through the concierge (the booking
@@ -172,7 +202,9 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
   try {
     const history = await recentHistory(deps, tenantId, conversationId, stored.message.seq);
     const startedAt = performance.now();
+    const stream = previewStream(deps, tenantId, conversationId, stored.message.id);
     const answer = await answerQuestion(deps.answer, {
+      onDelta: stream.push,
       tenantId,
       businessName: profile.name,
       question: input.text,
@@ -183,6 +215,7 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
       conversationId,
       channel: conversation.channel,
     });
+    await stream.finish();
     const answerMs = Math.round((performance.now() - startedAt) * 100) / 100;
     // A person may have taken the thread while the answer was being written (core/handoff.ts): then the bot stays silent.
     if ((await deps.conversations.getConversation(tenantId, conversationId))?.mode !== 'bot') return stored;

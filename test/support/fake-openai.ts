@@ -8,8 +8,8 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 
 export type OpenAiScript =
-  /** A streamed answer made of these content deltas (each its own chunk). */
-  | { readonly kind: 'stream'; readonly deltas: readonly string[] }
+  /** A streamed answer made of these content deltas (each its own chunk), `delayMs` apart (default 0), as a model writes. */
+  | { readonly kind: 'stream'; readonly deltas: readonly string[]; readonly delayMs?: number }
   /** An HTTP error before any stream (429 rate limit, 500 server error, 401 bad key…). */
   | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly code?: string; readonly message?: string }
   /** Sends `deltas`, then an `error` event inside the stream, then closes. */
@@ -44,7 +44,7 @@ function chunk(id: string, model: string, delta: Record<string, string>, finish:
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 
-function answer(res: ServerResponse, step: OpenAiScript, model: string): void {
+async function answer(res: ServerResponse, step: OpenAiScript, model: string): Promise<void> {
   if (step.kind === 'hang') return;
   if (step.kind === 'error') {
     res.writeHead(step.status, { 'content-type': 'application/json', 'x-request-id': `req_${crypto.randomUUID()}` });
@@ -54,7 +54,11 @@ function answer(res: ServerResponse, step: OpenAiScript, model: string): void {
   const id = `chatcmpl-${crypto.randomUUID()}`;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${crypto.randomUUID()}` });
   res.write(chunk(id, model, { role: 'assistant', content: '' }, null));
-  for (const content of step.deltas) res.write(chunk(id, model, { content }, null));
+  const delayMs = step.kind === 'stream' ? (step.delayMs ?? 0) : 0;
+  for (const content of step.deltas) {
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    res.write(chunk(id, model, { content }, null));
+  }
   if (step.kind === 'stream-error') {
     res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`);
     return;
@@ -79,7 +83,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       const body: unknown = raw ? JSON.parse(raw) : undefined;
       requests.push({ path, headers: req.headers, body });
       const model = typeof body === 'object' && body !== null && 'model' in body ? String(body.model) : 'unknown';
-      answer(res, queue.shift() ?? { kind: 'stream', deltas: ['OK'] }, model);
+      void answer(res, queue.shift() ?? { kind: 'stream', deltas: ['OK'] }, model).catch(() => res.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -80,6 +80,8 @@ export interface AnswerInput {
   readonly context?: ConversationContext;
   /** The tenant's current kbVersion, so cached models are reused without a read. */
   readonly kbVersion?: number;
+  /** Called with each piece of the answer as a language model writes it (a preview for streaming; the returned answer is what counts). */
+  readonly onDelta?: (text: string) => void;
   /** The conversation, recorded on bookings made in it. */
   readonly conversationId?: string;
   /** The channel the customer writes on (default web). */
@@ -378,6 +380,7 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
     passages: usable,
     ...(found.query !== input.question ? { searchQuery: found.query } : {}),
     ...(input.history ? { history: input.history } : {}),
+    ...(input.onDelta ? { onDelta: input.onDelta } : {}),
   });
   const used = new Set(composed.usedPassageIds);
   const sources: SourceRef[] = usable.filter((h) => used.has(h.passage.id)).map((h) => ({ id: h.passage.id, title: h.passage.title, kind: h.passage.kind }));

@@ -1,0 +1,84 @@
+/**
+ * Streamed answers over the widget WebSocket, through the real local cloud with a hosted model (the OpenAI
+ * adapter pointed at a local fake that speaks its streaming wire format, deltas 60 ms apart): the customer sees
+ * `chunk` frames — batched (~100 ms, not one frame per token), in order, keyed by the question's message id —
+ * and then the stored, guarded `message` frame that replaces them. Chunks are never stored.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+
+let fake: FakeOpenAi;
+import { store } from '../../lambdas/adapters/container';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import type { ServerFrame } from '../../lambdas/core/protocol';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { connect, wsUrl } from '../support/ws-client';
+
+let cloud: LocalCloud;
+let origin: string;
+const tenantId = 'streaming-clinic';
+const widgetKey = newWidgetKey(tenantId);
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  // The handlers read their configuration when the composition root first builds the answer path.
+  process.env['LLM_PROVIDER'] = 'openai';
+  process.env['OPENAI_API_KEY'] = 'sk-test-streaming';
+  process.env['OPENAI_BASE_URL'] = fake.baseURL;
+  cloud = await startLocalCloud({ quiet: true });
+  origin = new URL(cloud.urls.demoSite).origin;
+  const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
+  await provisionTenant(store(), { tenantId, widgetKey, allowedOrigins: [origin], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+}, 240_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+  await fake?.close();
+});
+
+type Chunk = Extract<ServerFrame, { type: 'chunk' }>;
+
+describe('streaming answers', () => {
+  it('sends batched chunk frames in order, then the stored answer that replaces them', async () => {
+    const words = 'There are six free patient spaces in the small car park behind our building [1]. '.split(/(?<= )/);
+    fake.script({ kind: 'stream', deltas: words, delayMs: 60 });
+    const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, randomBytes(16).toString('hex')), origin);
+    try {
+      socket.send({ action: 'hello', lang: 'en' });
+      const session = await socket.next('session');
+      const clientId = randomBytes(9).toString('base64url');
+      socket.send({ action: 'sendMessage', clientId, text: 'do you have parking?' });
+      const question = await socket.next('message', (m) => m.role === 'customer' && m.clientId === clientId, 60_000);
+      const answer = await socket.next('message', (m) => m.role === 'bot' && m.seq > question.seq, 60_000);
+
+      const chunks = socket.frames.filter((f): f is Chunk => f.type === 'chunk');
+      // Batched: more than one frame (it streamed) but fewer than the deltas (not one frame per token).
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(chunks.length).toBeLessThan(words.length);
+      expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
+      expect(new Set(chunks.map((c) => c.replyTo))).toEqual(new Set([question.id]));
+      // Every chunk arrived before the stored answer.
+      const answerAt = socket.frames.indexOf(answer);
+      expect(socket.frames.findIndex((f) => f.type === 'chunk')).toBeLessThan(answerAt);
+      expect(socket.frames.findLastIndex((f) => f.type === 'chunk')).toBeLessThan(answerAt);
+
+      const streamed = chunks.map((c) => c.text).join('');
+      expect(streamed.replace(/\s+/g, ' ').trim()).toContain('six free patient spaces in the small car park');
+      expect(answer.text).toContain('six free patient spaces in the small car park');
+      expect(answer.sources?.length).toBeGreaterThan(0);
+
+      // The preview is not stored: the history holds the question and the answer only.
+      const history = await store().listMessages(tenantId, session.conversationId, 0);
+      expect(history.map((m) => [m.role, m.text])).toEqual([
+        ['customer', 'do you have parking?'],
+        ['bot', answer.text],
+      ]);
+    } finally {
+      await socket.close();
+    }
+  });
+});
