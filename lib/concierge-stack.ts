@@ -1,5 +1,6 @@
-import { CfnOutput, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { sesIdentityOf } from './config';
@@ -49,6 +50,8 @@ export class ConciergeStack extends Stack {
   readonly widget: WidgetHosting;
   readonly adminUi: AdminUiHosting;
   readonly vectors?: VectorSearchCollection;
+  /** The KMS key of tenants' integration credentials. */
+  readonly integrationsKey: Key;
 
   constructor(scope: Construct, id: string, props: ConciergeStackProps) {
     super(scope, id, props);
@@ -58,6 +61,12 @@ export class ConciergeStack extends Stack {
 
     this.staff = new StaffUserPool(this, 'Staff', { mfa: config.staffMfa });
     this.table = new ConciergeTable(this, 'Data', { declaration: declaration.table, encryption: config.tableEncryption });
+    // Tenants' integration credentials (Stripe, Twilio, Meta, calendars): envelope-encrypted under this key.
+    this.integrationsKey = new Key(this, 'IntegrationSecretsKey', {
+      description: "Encrypts tenants' integration credentials (data keys bound to tenant and provider)",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     this.functions = new ConciergeFunctions(this, 'Functions', {
       declarations: declaration.functions,
@@ -131,6 +140,16 @@ export class ConciergeStack extends Stack {
       this.functions.get(fnName).setEnvironment('CORS_ALLOWED_ORIGINS', this.toJsonString(corsOrigins));
     }
     this.functions.get(declaration.wsAuthorizer.fn).setEnvironment('WIDGET_ALLOWED_ORIGINS', this.toJsonString(widgetOrigins));
+    // The widget CDN serves the loader businesses paste (shown in the admin UI's embed snippet) and the static
+    // page Stripe Checkout sends a customer back to after a deposit.
+    const widgetBase = `https://${this.widget.distribution.distributionDomainName}/widget`;
+    this.functions.get('widgetSettingsApi').setEnvironment('WIDGET_LOADER_URL', `${widgetBase}/loader.js`);
+    for (const [, f] of this.functions.all()) f.setEnvironment('CHECKOUT_RETURN_URL', `${widgetBase}/checkout-return.html`);
+    // Twilio's StatusCallback URLs point under the REST API's default endpoint; built from the API id (not `api.url`,
+    // whose stage would make the function depend on the deployment that depends on it).
+    this.functions
+      .get('channelSender')
+      .setEnvironment('PUBLIC_API_URL', `https://${this.restApi.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${this.restApi.stageName}`);
 
     if (config.alarmEmail) {
       new OperationalAlarms(this, 'Alarms', {
@@ -138,7 +157,11 @@ export class ConciergeStack extends Stack {
         functions: Object.fromEntries(this.functions.all().map(([name, f]) => [name, f.fn])),
         stateMachines: this.workflows.all(),
         restApi: this.restApi.api,
-        deadLetterQueues: { EventDeliveries: this.events.deadLetters },
+        deadLetterQueues: {
+          EventDeliveries: this.events.deadLetters,
+          // Rules with their own dead-letter queue (ChannelSend: messages for customers that could not be sent).
+          ...Object.fromEntries(Object.entries(this.events.ruleDeadLetters).map(([rule, queue]) => [`${rule}Deliveries`, queue])),
+        },
       });
     }
 
@@ -160,6 +183,8 @@ export class ConciergeStack extends Stack {
       stateMachines: this.workflows.all(),
       languageModel,
       vectorCollection: this.vectors,
+      userPool: this.staff.userPool,
+      integrationsKey: this.integrationsKey,
       ...(config.sesSender ? { email: { ...config.sesSender, identity: sesIdentityOf(config.sesSender) } } : {}),
     };
     for (const [name, fn] of this.functions.all()) {

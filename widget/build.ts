@@ -3,6 +3,7 @@
  *
  *   dist/widget/loader.js   IIFE, minified, es2019: the tag businesses paste
  *   dist/widget/ui.js       ES module imported by the loader: Preact + CSS
+ *   dist/widget/checkout-return.html  where Stripe Checkout sends the customer back
  *   dist/demo-site/         Harbour Dental Studio, with `%WIDGET_LOADER_URL%`
  *                           and `%WIDGET_KEY%` left for the server to fill
  *
@@ -74,6 +75,8 @@ export async function buildWidget(options: BuildOptions = {}): Promise<WidgetBui
     build({ ...common, entryPoints: [path.join(src, 'ui.tsx')], outfile: path.join(widgetOut, 'ui.js'), format: 'esm' }),
   ]);
   await cp(path.join(__dirname, 'demo-site'), demoOut, { recursive: true });
+  // Where Stripe Checkout sends a customer back (CHECKOUT_RETURN_URL in AWS): static, no script, served by the widget CDN.
+  await cp(path.join(__dirname, 'checkout-return.html'), path.join(widgetOut, 'checkout-return.html'));
 
   const [loader, ui] = await Promise.all([readFile(path.join(widgetOut, 'loader.js')), readFile(path.join(widgetOut, 'ui.js'))]);
   return { loaderGzipBytes: gzipSize(loader), uiGzipBytes: gzipSize(ui) };

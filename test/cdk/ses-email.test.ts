@@ -35,8 +35,8 @@ function environmentOf(s: Synthesized, name: declaration.FunctionName): Record<s
   return typeof variables === 'object' && variables !== null ? { ...variables } : {};
 }
 
-it('the workflow tasks and the booking events function are the ones that send e-mail', () => {
-  expect(senders.sort()).toEqual(['bookingEvents', 'workflowTask']);
+it('the workflow tasks, the booking events function and the team API (local invitations) are the ones that send e-mail', () => {
+  expect(senders.sort()).toEqual(['bookingEvents', 'teamApi', 'workflowTask']);
 });
 
 describe('with an SES sender', () => {
