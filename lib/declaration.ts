@@ -31,7 +31,13 @@ export type Grant =
   | 'workflows:callback'
   | 'llm:invoke'
   /** Send e-mail: SES on the configured sender identity when the environment names one, else the table's outbox (table:write). */
-  | 'email:send';
+  | 'email:send'
+  /** Manage staff accounts of the user pool: invite, list the staff groups, change groups, disable (core/team.ts). */
+  | 'staff:manage'
+  /** Read tenants' integration credentials (core/integrations.ts): KMS Decrypt under the integrations key, only with a {tenantId, provider} context. */
+  | 'secrets:decrypt'
+  /** Store tenants' integration credentials: KMS GenerateDataKey under the integrations key, only with a {tenantId, provider} context. */
+  | 'secrets:encrypt';
 
 export const functions = {
   wsAuthorizer: {
@@ -54,7 +60,7 @@ export const functions = {
     description: 'WebSocket actions: hello/resume, sendMessage, newConversation, ping',
     timeoutSeconds: 29,
     memoryMb: 1024,
-    grants: ['table:write', 'bus:put', 'ws:post', 'llm:invoke'],
+    grants: ['table:write', 'bus:put', 'ws:post', 'llm:invoke', 'secrets:decrypt'],
   },
   staffAuthorizer: {
     entry: 'lambdas/handlers/staff-authorizer.ts',
@@ -81,7 +87,7 @@ export const functions = {
   workflowTask: {
     entry: 'lambdas/handlers/workflow-task.ts',
     description: 'Step Functions task steps for the booking and handoff workflows',
-    grants: ['table:write', 'bus:put', 'ws:post', 'email:send'],
+    grants: ['table:write', 'bus:put', 'ws:post', 'email:send', 'secrets:decrypt'],
   },
   staffApi: {
     entry: 'lambdas/handlers/staff-api.ts',
@@ -101,18 +107,71 @@ export const functions = {
   bookingEvents: {
     entry: 'lambdas/handlers/booking-events.ts',
     description: 'EventBridge target: deposit payments answer the booking workflow (late payments are refunded)',
-    grants: ['table:write', 'bus:put', 'ws:post', 'workflows:callback', 'email:send'],
+    grants: ['table:write', 'bus:put', 'ws:post', 'workflows:callback', 'email:send', 'secrets:decrypt'],
   },
   stripeWebhook: {
     entry: 'lambdas/handlers/stripe-webhook.ts',
     description: 'Public REST route: verified Stripe webhooks become payment.succeeded / payment.failed events (once per Stripe event)',
-    grants: ['table:write', 'bus:put'],
+    grants: ['table:write', 'bus:put', 'secrets:decrypt'],
+  },
+  // ---- channels inbound: WhatsApp / SMS (Twilio) and Messenger (Meta) webhooks, and the conversation on them ----
+  twilioWebhook: {
+    entry: 'lambdas/handlers/twilio-webhook.ts',
+    description: "Public REST route: Twilio's signed incoming SMS / WhatsApp messages become channel.message.received events (once per MessageSid)",
+    grants: ['table:write', 'bus:put', 'secrets:decrypt'],
+  },
+  metaWebhook: {
+    entry: 'lambdas/handlers/meta-webhook.ts',
+    description: "Public REST routes: Meta's Messenger subscription check and signed messages, as channel.message.received events (once per mid)",
+    grants: ['table:write', 'bus:put', 'secrets:decrypt'],
+  },
+  channelMessage: {
+    entry: 'lambdas/handlers/channel-message.ts',
+    description: 'EventBridge target: an inbound WhatsApp / SMS / Messenger message joins its conversation and is answered like a web message',
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    grants: ['table:write', 'bus:put', 'ws:post', 'llm:invoke', 'secrets:decrypt'],
   },
   bookingsApi: {
     entry: 'lambdas/handlers/bookings-api.ts',
     description: 'Staff REST routes of bookings: calendar, manual bookings, cancel and reschedule, free slots, booking settings',
     timeoutSeconds: 29,
-    grants: ['table:write', 'bus:put'],
+    grants: ['table:write', 'bus:put', 'secrets:decrypt'],
+  },
+  widgetSettingsApi: {
+    entry: 'lambdas/handlers/widget-settings-api.ts',
+    description: "Staff REST routes of the widget's settings: colours, position, greetings, languages, logo, allowed origins",
+    grants: ['table:write'],
+  },
+  teamApi: {
+    entry: 'lambdas/handlers/team-api.ts',
+    description: 'Staff REST routes of the team: list the staff, invite, change a role, disable an account',
+    // table:write + email:send: invitations we deliver ourselves (STAFF_INVITE_DELIVERY=email) go through the outbox or SES.
+    grants: ['staff:manage', 'table:write', 'email:send'],
+  },
+  // ---- channels outbound: senders, delivery statuses, the channel outbox ------------------------------
+  channelSender: {
+    entry: 'lambdas/handlers/channel-sender.ts',
+    description: 'EventBridge target: delivers message.send to WhatsApp / SMS (Twilio), Messenger (Meta) or the channel outbox, once per segment',
+    // Provider calls retry with backoff inside the invocation (bounded), so it gets more than the default 10 s.
+    timeoutSeconds: 30,
+    grants: ['table:write', 'ws:post', 'secrets:decrypt'],
+  },
+  twilioStatus: {
+    entry: 'lambdas/handlers/twilio-status.ts',
+    description: "Public REST route: Twilio's signed delivery-status callbacks update the message's delivery record",
+    grants: ['table:write', 'secrets:decrypt'],
+  },
+  channelOutboxApi: {
+    entry: 'lambdas/handlers/channel-outbox-api.ts',
+    description: 'Staff REST routes of channel delivery: the channel outbox, failed deliveries, a conversation\'s delivery state',
+    grants: ['table:read'],
+  },
+  // ---- integrations: tenants' credentials for Stripe, Twilio, Meta and calendars (write-only) ----------
+  integrationsApi: {
+    entry: 'lambdas/handlers/integrations-api.ts',
+    description: "Admin REST routes of the tenant's integrations: list, set or replace, remove credentials (never returned)",
+    grants: ['table:write', 'secrets:encrypt'],
   },
 } as const satisfies Record<string, FunctionDecl>;
 
@@ -332,6 +391,50 @@ export const restRoutes: readonly RestRouteDecl[] = [
     operationId: 'putBookingSettings',
     summary: 'Change the booking policy, buffers and exceptions',
   },
+  // ---- the team: staff accounts (teamApi) -------------------------------------------------------------
+  { method: 'GET', path: '/v1/admin/team', fn: 'teamApi', auth: 'staff', operationId: 'listTeam', summary: 'The staff of the business: admins and agents' },
+  { method: 'POST', path: '/v1/admin/team', fn: 'teamApi', auth: 'admin', operationId: 'inviteStaff', summary: 'Invite a person to the team as an admin or an agent' },
+  {
+    method: 'PUT',
+    path: '/v1/admin/team/{userId}/role',
+    fn: 'teamApi',
+    auth: 'admin',
+    operationId: 'changeStaffRole',
+    summary: "Change a team member's role",
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/team/{userId}/disable',
+    fn: 'teamApi',
+    auth: 'admin',
+    operationId: 'disableStaff',
+    summary: "Disable a team member's account",
+  },
+  // ---- integrations: per-tenant credentials, write-only (integrationsApi) ---------------------------------
+  {
+    method: 'GET',
+    path: '/v1/admin/integrations',
+    fn: 'integrationsApi',
+    auth: 'admin',
+    operationId: 'listIntegrations',
+    summary: 'Which integrations are configured, when and by whom, with non-secret hints (never a secret)',
+  },
+  {
+    method: 'PUT',
+    path: '/v1/admin/integrations/{provider}',
+    fn: 'integrationsApi',
+    auth: 'admin',
+    operationId: 'putIntegration',
+    summary: "Set or replace one provider's credentials (stored encrypted, never returned)",
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/admin/integrations/{provider}',
+    fn: 'integrationsApi',
+    auth: 'admin',
+    operationId: 'deleteIntegration',
+    summary: "Remove one provider's credentials",
+  },
   // ---- payments: Stripe's webhook (the body is read raw: its signature covers the exact bytes) ----
   {
     method: 'POST',
@@ -340,6 +443,66 @@ export const restRoutes: readonly RestRouteDecl[] = [
     auth: 'public',
     operationId: 'receiveStripeWebhook',
     summary: 'Stripe webhook deliveries for a tenant (signed with Stripe-Signature)',
+  },
+  // ---- channels inbound: Twilio (form body, X-Twilio-Signature) and Meta (JSON, X-Hub-Signature-256), read raw ----
+  {
+    method: 'POST',
+    path: '/v1/webhooks/twilio/{tenantId}',
+    fn: 'twilioWebhook',
+    auth: 'public',
+    operationId: 'receiveTwilioMessage',
+    summary: 'Incoming SMS and WhatsApp messages from Twilio for a tenant (signed with X-Twilio-Signature)',
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/meta/{tenantId}',
+    fn: 'metaWebhook',
+    auth: 'public',
+    operationId: 'verifyMetaWebhook',
+    summary: "Meta's webhook subscription check (hub.mode, hub.verify_token, hub.challenge)",
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/meta/{tenantId}',
+    fn: 'metaWebhook',
+    auth: 'public',
+    operationId: 'receiveMetaMessage',
+    summary: 'Incoming Messenger messages from Meta for a tenant (signed with X-Hub-Signature-256)',
+  },
+  // ---- channels outbound: Twilio delivery statuses (raw form body, X-Twilio-Signature) and the channel outbox ----
+  {
+    method: 'POST',
+    path: '/v1/webhooks/twilio/{tenantId}/status',
+    fn: 'twilioStatus',
+    auth: 'public',
+    operationId: 'receiveTwilioStatus',
+    summary: 'Twilio delivery-status callbacks of messages sent to customers (signed with X-Twilio-Signature)',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/channel-outbox',
+    fn: 'channelOutboxApi',
+    auth: 'admin',
+    operationId: 'listChannelOutbox',
+    summary: 'WhatsApp / SMS / Messenger messages kept in the channel outbox, and failed or parked deliveries, newest first',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/conversations/{conversationId}/delivery',
+    fn: 'channelOutboxApi',
+    auth: 'staff',
+    operationId: 'getConversationDelivery',
+    summary: "A channel conversation's 24-hour window and the delivery status of its messages",
+  },
+  // ---- the widget's look and allowed origins (widgetSettingsApi) ---------------------------------
+  { method: 'GET', path: '/v1/admin/widget', fn: 'widgetSettingsApi', auth: 'staff', operationId: 'getWidgetSettings', summary: "The widget's settings, key and embed snippet" },
+  {
+    method: 'PUT',
+    path: '/v1/admin/widget',
+    fn: 'widgetSettingsApi',
+    auth: 'admin',
+    operationId: 'putWidgetSettings',
+    summary: "Change the widget's colour, position, greetings, languages, logo and allowed origins",
   },
 ];
 
@@ -394,6 +557,11 @@ export interface RuleDecl {
   readonly description: string;
   readonly pattern: EventPattern;
   readonly target: { readonly fn: FunctionName } | { readonly stateMachine: StateMachineName };
+  /**
+   * The target's retry policy and its own dead-letter queue (CDK: an encrypted SQS queue with a depth alarm).
+   * @default the shared dead-letter queue, 8 retries within 2 hours
+   */
+  readonly delivery?: { readonly retryAttempts: number; readonly maxEventAgeSeconds: number };
 }
 
 export const eventRules: readonly RuleDecl[] = [
@@ -429,6 +597,20 @@ export const eventRules: readonly RuleDecl[] = [
     description: 'A verified deposit payment (or its failure) answers the booking workflow waiting for it',
     pattern: { source: [eventSource], 'detail-type': ['payment.succeeded', 'payment.failed'] },
     target: { fn: 'bookingEvents' },
+  },
+  {
+    name: 'ChannelMessages',
+    description: 'An inbound WhatsApp / SMS / Messenger message joins its conversation (it then counts as message.received)',
+    pattern: { source: [eventSource], 'detail-type': ['channel.message.received'] },
+    target: { fn: 'channelMessage' },
+  },
+  {
+    name: 'ChannelSend',
+    description: 'A message for a customer on WhatsApp, SMS or Messenger goes to its sender',
+    pattern: { source: [eventSource], 'detail-type': ['message.send'] },
+    target: { fn: 'channelSender' },
+    // A reply is worth little after an hour; what still fails lands in the sender's own dead-letter queue.
+    delivery: { retryAttempts: 4, maxEventAgeSeconds: 3600 },
   },
 ];
 

@@ -5,7 +5,7 @@
  */
 import './polyfills';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,10 +18,11 @@ import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { LambdaRuntime } from './lambda-runtime';
 import { LocalWorkflows } from './workflows';
-import { answerDeps, store, systemClock } from '../lambdas/adapters/container';
+import { answerDeps, channelStore, store, systemClock, webhookSecrets } from '../lambdas/adapters/container';
 import { documentClient } from '../lambdas/adapters/aws/clients';
 import { LocalCheckoutStore } from '../lambdas/adapters/payments/local';
 import { checkoutPage, CHECKOUT_PREFIX } from './checkout';
+import { channelSimulatorPage } from './channel-simulator';
 import { answerQuestion } from '../lambdas/core/answer/concierge';
 import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
 
@@ -116,6 +117,24 @@ async function warmTable(): Promise<void> {
   await s.removeConnection(tenantId, connectionId);
 }
 
+/**
+ * The local key of tenants' integration credentials (32 random bytes, base64), made on the first start and kept
+ * in the data folder (owner-only), so stored credentials survive a restart. Never printed.
+ */
+function localSecretsKey(dataDir: string): string {
+  const file = join(dataDir, 'integration-secrets.key');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (Buffer.from(existing, 'base64').length === 32) return existing;
+  } catch {
+    // first start: made below
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const progress = options.quiet ? () => undefined : (options.onProgress ?? ((line: string) => console.log(line)));
   const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'concierge-local-'));
@@ -161,6 +180,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Stripe signs webhooks with the endpoint's secret; locally one is made per start (or taken from the
     // environment, e.g. `stripe listen`'s) and shared by the webhook function and the checkout page. Never printed.
     const webhookSecret = process.env['STRIPE_WEBHOOK_SECRET'] || `whsec_local${randomBytes(24).toString('hex')}`;
+    // Twilio and Meta sign their webhooks with the account's auth token / the app's secret; locally the environment's
+    // defaults are made per start (or taken from the environment) and shared by the webhook functions and the
+    // channel simulator. Never printed.
+    const channelSecrets = {
+      TWILIO_AUTH_TOKEN: process.env['TWILIO_AUTH_TOKEN'] || randomBytes(16).toString('hex'),
+      META_APP_SECRET: process.env['META_APP_SECRET'] || randomBytes(16).toString('hex'),
+      META_VERIFY_TOKEN: process.env['META_VERIFY_TOKEN'] || `local-${randomBytes(12).toString('hex')}`,
+    };
     let checkouts: LocalCheckoutStore | undefined;
     const gateway: LocalGateway = new LocalGateway({
       port: options.ports?.gateway ?? 0,
@@ -197,6 +224,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             if (!options.quiet) console.error(line);
           },
         }),
+        // Channels inbound: a customer on WhatsApp / SMS / Messenger, through the real webhook routes (local only).
+        channelSimulatorPage({
+          gatewayUrl: () => gateway.url,
+          defaultTenantId: () => holder.seed?.tenantId,
+          secrets: webhookSecrets,
+          conversations: () => store(),
+          outbox: () => channelStore(),
+          log: (line) => {
+            if (!options.quiet) console.error(line);
+          },
+        }),
       ],
       log: (line) => {
         if (!options.quiet) console.error(line);
@@ -219,11 +257,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       USER_POOL_CLIENT_ID: pool.userPoolClientId,
       COGNITO_ISSUER: pool.issuer,
       COGNITO_JWKS_URI: pool.jwksUri,
-      LLM_PROVIDER: 'embedded',
+      // The embedded answerer by default; `LLM_PROVIDER=openai OPENAI_API_KEY=… npm start` (or bedrock) writes answers with a hosted model.
+      LLM_PROVIDER: process.env['LLM_PROVIDER'] ?? 'embedded',
       VECTOR_STORE: 'embedded',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
       AWS_ENDPOINT_URL_SFN: gateway.url,
+      // The team (core/team.ts): staff accounts in the local Cognito; invitations with a temporary password land in the outbox.
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+      STAFF_INVITE_DELIVERY: 'email',
+      ADMIN_UI_URL: `${gateway.url}/admin/`,
       POWERTOOLS_SERVICE_NAME: 'concierge',
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_LOG_LEVEL: options.quiet ? 'ERROR' : (process.env['POWERTOOLS_LOG_LEVEL'] ?? 'WARN'),
@@ -232,6 +275,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // Deposits: the checkout page below plays Stripe unless STRIPE_SECRET_KEY is set (then Stripe test mode).
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       LOCAL_CHECKOUT_URL: `${gateway.url}${CHECKOUT_PREFIX.replace(/\/$/, '')}`,
+      ...channelSecrets,
+      // Tenants' integration credentials (Stripe, Twilio, Meta, calendars): AES-256-GCM under a key in the data folder, not KMS.
+      LOCAL_SECRETS_KEY: localSecretsKey(dataDir),
+      // The embed snippet on the admin Widget page points at the widget this gateway serves.
+      WIDGET_LOADER_URL: `${gateway.url}/widget/loader.js`,
+      // Where Stripe Checkout would send a customer back, when a tenant stores its own Stripe test keys locally.
+      CHECKOUT_RETURN_URL: `${gateway.url}/widget/checkout-return.html`,
+      // Channel senders: no Twilio / Meta credentials here, so WhatsApp / SMS / Messenger replies land in the channel outbox;
+      // Twilio status callbacks (tenants with their own credentials) would be addressed to this gateway.
+      PUBLIC_API_URL: gateway.url,
     };
     // The handlers run in this process, as one Lambda "container" each: they read their configuration from here.
     Object.assign(process.env, env);

@@ -16,6 +16,9 @@ import { KnowledgePage } from './pages/knowledge/KnowledgePage';
 import { OutboxPage } from './pages/outbox/OutboxPage';
 import { CalendarPage } from './pages/bookings/CalendarPage';
 import { ServicesPage } from './pages/services/ServicesPage';
+import { TeamPage } from './pages/team/TeamPage';
+import { WidgetPage } from './pages/widget/WidgetPage';
+import { IntegrationsPage } from './pages/integrations/IntegrationsPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { sections, sectionsFor } from './sections';
 
@@ -119,6 +122,12 @@ function Page({ route }: { route: Route }) {
       return <CalendarPage />;
     case 'services':
       return <ServicesPage />;
+    case 'team':
+      return <TeamPage />;
+    case 'widget':
+      return <WidgetPage />;
+    case 'integrations':
+      return <IntegrationsPage />;
     case 'notFound':
       return (
         <div className="empty-page" data-testid="not-found">

@@ -18,6 +18,12 @@ export const sections: readonly Section[] = [
   { name: 'knowledge', label: 'Knowledge', adminOnly: false },
   { name: 'calendar', label: 'Calendar', adminOnly: false },
   { name: 'services', label: 'Services & hours', adminOnly: true },
+  // Everyone sees the team; only admins get its controls (and the server enforces it).
+  { name: 'team', label: 'Team', adminOnly: false },
+  // Everyone sees the widget's settings and embed snippet; only admins can change them (the server enforces it).
+  { name: 'widget', label: 'Widget', adminOnly: false },
+  // Credentials are write-only and admin-only (the server refuses agents too).
+  { name: 'integrations', label: 'Channels & integrations', adminOnly: true },
   { name: 'settings', label: 'Handoff settings', adminOnly: true },
   { name: 'outbox', label: 'Outbox', adminOnly: true },
 ];

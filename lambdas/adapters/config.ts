@@ -65,12 +65,51 @@ const schema = z.object({
   EMAIL_FROM: z.email('must be an e-mail address').optional(),
   /** An SES configuration set (event publishing, dedicated IPs). */
   SES_CONFIGURATION_SET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name').optional(),
+  /**
+   * Team invitations (core/team.ts): `cognito` (default) lets Cognito e-mail its invitation with a temporary
+   * password; `email`: we choose the temporary password and send it through the EmailSender (the local cloud: its outbox).
+   */
+  STAFF_INVITE_DELIVERY: z.enum(['cognito', 'email']).default('cognito'),
+  /** The admin UI's address, for links in e-mails we send (team invitations). */
+  ADMIN_UI_URL: z.url().optional(),
+  /** The widget's `loader.js` (`https://<widget host>/widget/loader.js`), for the embed snippet on the admin Widget page. */
+  WIDGET_LOADER_URL: z.url().optional(),
+  // ---- channels outbound (adapters/channels): the environment's defaults when a tenant has no credentials of its own ----
+  /** Twilio account SID (AC…); with TWILIO_AUTH_TOKEN, WhatsApp / SMS go out through Twilio, else to the channel outbox. */
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC…)').optional(),
+  /** The environment's Twilio auth token: signs inbound webhooks and status callbacks (verified with it), authenticates sends. */
+  TWILIO_AUTH_TOKEN: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be a Twilio auth token (32 hex characters)').optional(),
+  /** E.164 senders of the environment's Twilio account. */
+  TWILIO_SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +353861234567').optional(),
+  TWILIO_WHATSAPP_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +353861234567').optional(),
+  /** Tests only: a fake Twilio API (`http://127.0.0.1:PORT`). */
+  TWILIO_API_BASE: z.url().optional(),
+  /** A Facebook Page access token for Messenger replies; else they go to the channel outbox. */
+  META_PAGE_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** Tests only: a fake Graph API (`http://127.0.0.1:PORT`). */
+  META_GRAPH_API_BASE: z.url().optional(),
+  // ---- channels inbound (handlers/twilio-webhook.ts, handlers/meta-webhook.ts): defaults when a tenant has no credentials ----
+  /** The Meta app's secret: verifies `X-Hub-Signature-256` of Messenger webhooks (the local cloud makes one per start). */
+  META_APP_SECRET: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be the app secret (32 hex characters)').optional(),
+  /** The verify token Meta echoes in the webhook subscription check (8-128 printable characters). */
+  META_VERIFY_TOKEN: z.string().regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 printable characters').optional(),
+  /** The REST API's public base URL (`https://…/live`): Twilio's StatusCallback points under it. */
+  PUBLIC_API_URL: z.url().optional(),
   /** Endpoint overrides, set only by the local cloud. */
+  AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: z.url().optional(),
   AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
   AWS_ENDPOINT_URL_EVENTBRIDGE: z.url().optional(),
   AWS_ENDPOINT_URL_SFN: z.url().optional(),
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
   AWS_ENDPOINT_URL_SESV2: z.url().optional(),
+  AWS_ENDPOINT_URL_KMS: z.url().optional(),
+  /** Per-tenant integration credentials (adapters/integrations): the KMS key of their envelope encryption (id, ARN or alias). */
+  INTEGRATIONS_KMS_KEY_ID: z.string().regex(/^[A-Za-z0-9:/_-]{1,2048}$/, 'must be a KMS key id, key ARN or alias').optional(),
+  /** The local cloud's key for integration credentials instead of KMS: 32 bytes, base64 or 64 hex characters. */
+  LOCAL_SECRETS_KEY: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as base64 or 64 hex characters')
+    .optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -22,6 +22,16 @@ import { DynamoBookingStore } from './dynamo/booking-store';
 import { paymentsFromConfig } from './payments/index';
 import { calendarFromConfig } from './calendar/index';
 import { emailFromConfig } from './email/index';
+import type { OutboundDeps } from '../core/channels/outbound';
+import { notifyStaff } from '../core/handoff';
+import { randomId } from '../core/ids';
+import { DynamoChannelStore } from './channels/delivery-store';
+import { identityDirectory, ResolvingTransports, statusCallbackUrlFor, type ChannelCredentials } from './channels/index';
+import { OutboxSender } from './channels/outbox-sender';
+import { integrationSecretsFromConfig, type DynamoIntegrationSecrets } from './integrations/index';
+import type { TeamDeps } from '../core/team';
+import type { ChannelDeps } from '../core/channels/inbound';
+import { DynamoIdentityStore } from './dynamo/channel-store';
 
 /**
  * The clock every use case reads. `CONCIERGE_CLOCK_START` (an ISO instant, local cloud and eval only) shifts it so
@@ -55,7 +65,10 @@ export function answerDeps(): AnswerDeps {
     // Bedrock / OpenAI and OpenSearch adapters plug in here (LLM_PROVIDER, VECTOR_STORE); the embedded ones are the offline default.
     answerInstance = {
       index: new EmbeddedKnowledgeIndex(store()),
-      model: languageModelFromConfig(loadConfig([])),
+      model: languageModelFromConfig(loadConfig([]), (error) =>
+        // The customer still gets a grounded answer (offline answerer); operators see why in the logs.
+        console.warn(JSON.stringify({ level: 'WARN', message: 'language model failed; answered with the offline answerer', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),
+      ),
       catalogue: new CachedCatalogue(store()),
       now: () => systemClock.now(),
     };
@@ -77,6 +90,8 @@ export function chatDeps(): ChatDeps {
       clock: systemClock,
       // The booking dialog books in conversation (core/booking/dialog.ts); answerDeps() alone answers without it.
       answer: { ...answerDeps(), booking: bookingDeps() },
+      // A contact given in a conversation links it to that customer's others (core/channels/identity.ts).
+      identities: identityStore(),
     };
   }
   return chatInstance;
@@ -142,8 +157,9 @@ export function bookingDeps(): BookingDeps {
     bookingInstance = {
       bookings: bookingStore(),
       catalogue: answerDeps().catalogue ?? new CachedCatalogue(store()),
-      payments: paymentsFromConfig(config, { clock: systemClock }),
-      calendar: calendarFromConfig(config),
+      // Per-tenant credentials (integrationSecrets) first, else the environment's.
+      payments: paymentsFromConfig(config, { clock: systemClock, secrets: integrationSecrets() }),
+      calendar: calendarFromConfig(config, { secrets: integrationSecrets() }),
       events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
       clock: systemClock,
     };
@@ -180,3 +196,132 @@ export function bookingWorkflowDeps(): BookingEventsDeps {
   }
   return bookingWorkflowInstance;
 }
+
+// ---- team (core/team.ts) -----------------------------------------------------------------------------
+
+let teamInstance: Promise<TeamDeps> | undefined;
+/**
+ * The team's ports: staff accounts in the Cognito user pool (cognito-local through its endpoint override), and
+ * how invitations travel — Cognito's own e-mail (STAFF_INVITE_DELIVERY=cognito, the default), or our EmailSender
+ * with a temporary password we choose (`email`: the local cloud's outbox, or SES), linking to ADMIN_UI_URL.
+ * The Cognito client loads on first use, so functions without team routes do not pay for it at cold start.
+ */
+export function teamDeps(): Promise<TeamDeps> {
+  teamInstance ??= (async (): Promise<TeamDeps> => {
+    const config = loadConfig(['USER_POOL_ID']);
+    const { CognitoStaffAccounts, cognitoClient } = await import('./auth/cognito-accounts');
+    const accounts = new CognitoStaffAccounts(cognitoClient(config.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER), config.USER_POOL_ID);
+    if ((config.STAFF_INVITE_DELIVERY ?? 'cognito') !== 'email') return { accounts, invitations: { kind: 'provider' } };
+    const withTable = loadConfig(['USER_POOL_ID', 'TABLE_NAME', 'ADMIN_UI_URL']);
+    const signInUrl = withTable.ADMIN_UI_URL;
+    if (!signInUrl) throw new Error('configuration error: ADMIN_UI_URL is not set (STAFF_INVITE_DELIVERY is email)');
+    return { accounts, invitations: { kind: 'email', email: emailFromConfig(withTable, handoffStore()), signInUrl } };
+  })().catch((error: unknown) => {
+    teamInstance = undefined;
+    throw error;
+  });
+  return teamInstance;
+}
+
+// ---- integrations (core/integrations.ts) -------------------------------------------------------------
+
+let integrationSecretsInstance: DynamoIntegrationSecrets | undefined;
+/**
+ * Tenants' credentials for Stripe, Twilio, Meta and calendars, encrypted in the table: KMS envelope encryption
+ * when INTEGRATIONS_KMS_KEY_ID is set (the `secrets:*` grants), the local key (LOCAL_SECRETS_KEY) in the local
+ * cloud. Decrypted values are cached for 60 s in this container.
+ */
+export function integrationSecrets(): DynamoIntegrationSecrets {
+  if (!integrationSecretsInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    integrationSecretsInstance = integrationSecretsFromConfig(config, { doc: documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), clock: systemClock });
+  }
+  return integrationSecretsInstance;
+}
+
+// ---- channels outbound (core/channels/outbound.ts) ----------------------------------------------------
+
+let channelStoreInstance: DynamoChannelStore | undefined;
+/** Delivery records, failed deliveries, the channel outbox and SMS opt-outs. */
+export function channelStore(): DynamoChannelStore {
+  if (!channelStoreInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    channelStoreInstance = new DynamoChannelStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock);
+  }
+  return channelStoreInstance;
+}
+
+/** A tenant's own Twilio / Meta credentials (integrationSecrets), read by the senders and the status route. */
+export function channelCredentials(): ChannelCredentials {
+  return { twilio: (tenantId) => integrationSecrets().get(tenantId, 'twilio'), meta: (tenantId) => integrationSecrets().get(tenantId, 'meta') };
+}
+
+let outboundInstance: OutboundDeps | undefined;
+/**
+ * The channel senders' ports: per tenant and channel, the tenant's credentials, else the environment's
+ * (TWILIO_* / META_PAGE_ACCESS_TOKEN), else the channel outbox; staff are told of parked messages over the staff
+ * inbox WebSocket; Twilio posts delivery statuses under PUBLIC_API_URL when it is set.
+ */
+export function outboundDeps(): OutboundDeps {
+  if (!outboundInstance) {
+    const config = loadConfig(['TABLE_NAME', 'WS_MANAGEMENT_ENDPOINT']);
+    const s = store();
+    const channels = channelStore();
+    const staffNotices = { staff: handoffStore(), connections: s, pusher: new ApiGatewayPusher(managementClient(config.WS_MANAGEMENT_ENDPOINT)) };
+    outboundInstance = {
+      conversations: s,
+      tenants: s,
+      deliveries: channels,
+      optOuts: channels,
+      transports: new ResolvingTransports({ env: config, credentials: channelCredentials(), outbox: new OutboxSender(channels, systemClock, randomId) }),
+      directory: identityDirectory,
+      clock: systemClock,
+      notices: {
+        messageParked: (tenantId, { conversationId, mode }, reason) =>
+          notifyStaff(staffNotices, tenantId, {
+            type: 'inbox',
+            id: `inbox:${conversationId}:parked:${randomId().slice(0, 8)}`,
+            event: 'message',
+            conversationId,
+            mode,
+            at: systemClock.now().toISOString(),
+            reason,
+          }),
+      },
+      statusCallbackUrl: statusCallbackUrlFor(config.PUBLIC_API_URL),
+      ids: randomId,
+    };
+  }
+  return outboundInstance;
+}
+
+// ---- channels inbound (core/channels/inbound.ts) ----------------------------------------------------------
+
+let identityStoreInstance: DynamoIdentityStore | undefined;
+/** Channel identities, the customers they belong to and those customers' conversations. */
+export function identityStore(): DynamoIdentityStore {
+  if (!identityStoreInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    identityStoreInstance = new DynamoIdentityStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock);
+  }
+  return identityStoreInstance;
+}
+
+let channelInstance: ChannelDeps | undefined;
+/** An inbound WhatsApp / SMS / Messenger message's ports: the web chat's, plus identities and SMS opt-outs. */
+export function channelDeps(): ChannelDeps {
+  channelInstance ??= { ...chatDeps(), identities: identityStore(), optOuts: channelStore() };
+  return channelInstance;
+}
+
+/**
+ * The secrets that verify a tenant's inbound webhooks: the tenant's own Twilio / Meta credentials
+ * (integrationSecrets), else the environment's (TWILIO_AUTH_TOKEN, META_APP_SECRET, META_VERIFY_TOKEN).
+ */
+export const webhookSecrets = {
+  twilioAuthToken: async (tenantId: string): Promise<string | undefined> =>
+    (await integrationSecrets().get(tenantId, 'twilio'))?.authToken ?? loadConfig([]).TWILIO_AUTH_TOKEN,
+  metaAppSecret: async (tenantId: string): Promise<string | undefined> => (await integrationSecrets().get(tenantId, 'meta'))?.appSecret ?? loadConfig([]).META_APP_SECRET,
+  metaVerifyToken: async (tenantId: string): Promise<string | undefined> =>
+    (await integrationSecrets().get(tenantId, 'meta'))?.verifyToken ?? loadConfig([]).META_VERIFY_TOKEN,
+} as const;

@@ -150,6 +150,8 @@ export const emailKinds = [
   'booking.calendar_failed',
   'booking.late_payment',
   'booking.cancelled',
+  // team (core/team.ts): an invitation with a temporary password, when we deliver invitations ourselves
+  'team.invite',
 ] as const;
 export type EmailKind = (typeof emailKinds)[number];
 

@@ -174,8 +174,11 @@ export interface ConversationStore {
   getConversation(tenantId: string, conversationId: string): Promise<ConversationRecord | undefined>;
   /** The visitor's current conversation id, if any. */
   getVisitorConversation(tenantId: string, visitorId: string): Promise<string | undefined>;
-  /** Creates a conversation and makes it the visitor's current one, atomically. */
-  startConversation(tenantId: string, visitorId: string, lang: string): Promise<ConversationRecord>;
+  /**
+   * Creates a conversation and makes it the visitor's current one, atomically. On WhatsApp, SMS and Messenger
+   * the "visitor" is the channel identity (`whatsapp:+34…`, core/channels/identity.ts). @default channel 'web'
+   */
+  startConversation(tenantId: string, visitorId: string, lang: string, channel?: ConversationRecord['channel']): Promise<ConversationRecord>;
   /**
    * Appends a message. With a clientId already stored, nothing is written and
    * the stored message is returned with `duplicate: true`.
@@ -224,7 +227,12 @@ export type ConciergeEventType =
   | 'booking.reminded'
   /** A deposit was paid, from the verified payment webhook (detail: bookingId, paymentId, amountCents, eventId). */
   | 'payment.succeeded'
-  | 'payment.failed';
+  | 'payment.failed'
+  // ---- channels (core/channels/inbound.ts, core/conversation.ts deliverToCustomer) ----
+  /** A verified inbound WhatsApp / SMS / Messenger message, before it joins a conversation (detail: InboundMessage). */
+  | 'channel.message.received'
+  /** A message for a customer on WhatsApp / SMS / Messenger: the channel senders deliver it (detail: conversationId, seq, channel, kind). */
+  | 'message.send';
 
 export interface ConciergeEvent {
   readonly type: ConciergeEventType;

@@ -1,7 +1,9 @@
 import { Duration, Stack, ArnFormat } from 'aws-cdk-lib';
 import type { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -224,6 +226,48 @@ export class ConciergeFunction extends Construct {
     this.fn.addEnvironment('EMAIL_PROVIDER', 'ses');
     this.fn.addEnvironment('EMAIL_FROM', sender.from);
     if (sender.configurationSet) this.fn.addEnvironment('SES_CONFIGURATION_SET', sender.configurationSet);
+  }
+
+  /**
+   * `staff:manage`: the Cognito admin actions of the team (core/team.ts) on exactly this user pool —
+   * create (and, when adding the role fails, delete) an account, read it and its groups, list the staff
+   * groups, add to and remove from a group, disable. `USER_POOL_ID` is already in every function's environment.
+   */
+  grantManageStaff(userPool: IUserPool): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminDeleteUser',
+          'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminListGroupsForUser',
+          'cognito-idp:ListUsersInGroup',
+          'cognito-idp:AdminAddUserToGroup',
+          'cognito-idp:AdminRemoveUserFromGroup',
+          'cognito-idp:AdminDisableUser',
+        ],
+        resources: [userPool.userPoolArn],
+      }),
+    );
+  }
+
+  /**
+   * `secrets:decrypt` / `secrets:encrypt`: KMS `Decrypt` (read) or `GenerateDataKey` (write) of tenants'
+   * integration credentials on exactly this key, and only with an encryption context naming exactly a tenant
+   * and a provider (adapters/integrations/kms-cipher.ts); sets `INTEGRATIONS_KMS_KEY_ID`.
+   */
+  grantIntegrationSecrets(key: IKey, use: 'decrypt' | 'encrypt'): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [use === 'decrypt' ? 'kms:Decrypt' : 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'provider'] },
+          Null: { 'kms:EncryptionContext:tenantId': 'false', 'kms:EncryptionContext:provider': 'false' },
+        },
+      }),
+    );
+    this.fn.addEnvironment('INTEGRATIONS_KMS_KEY_ID', key.keyArn);
   }
 
   /** Sets a plain configuration variable (no permission attached). */

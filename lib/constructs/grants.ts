@@ -1,7 +1,9 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Grant } from '../declaration';
@@ -33,6 +35,10 @@ export interface GrantTargets {
   readonly vectorCollection?: VectorSearchCollection;
   /** The SES sender, when the environment names one. */
   readonly email?: SesSenderAccess;
+  /** The staff user pool (`staff:manage`). */
+  readonly userPool: IUserPool;
+  /** The KMS key of tenants' integration credentials (`secrets:decrypt`, `secrets:encrypt`). */
+  readonly integrationsKey: IKey;
 }
 
 /**
@@ -69,6 +75,12 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
       // Without an SES sender, e-mail goes to the outbox in the table, which table:write already covers.
       if (targets.email) fn.grantSendEmail(targets.email);
       return;
+    case 'staff:manage':
+      return fn.grantManageStaff(targets.userPool);
+    case 'secrets:decrypt':
+      return fn.grantIntegrationSecrets(targets.integrationsKey, 'decrypt');
+    case 'secrets:encrypt':
+      return fn.grantIntegrationSecrets(targets.integrationsKey, 'encrypt');
     default:
       return unknownGrant(grant);
   }

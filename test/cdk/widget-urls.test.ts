@@ -3,6 +3,7 @@
  * page Stripe Checkout sends a customer back to (without it a tenant's own Stripe key could not take deposits).
  */
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { FunctionName } from '../../lib/declaration';
 import { functionLogicalId, synthesize, type Synthesized } from './support/synth';
 
 let demo: Synthesized;
@@ -12,7 +13,7 @@ beforeAll(() => {
   template = demo.template;
 });
 
-function environmentOf(fn: string): Record<string, unknown> {
+function environmentOf(fn: FunctionName): Record<string, unknown> {
   const resource = template.toJSON()['Resources'][functionLogicalId(demo.stack, fn)];
   return resource?.Properties?.Environment?.Variables ?? {};
 }
@@ -27,7 +28,7 @@ describe('widget CDN URLs', () => {
   });
 
   it('gives every function that may create a checkout the return page on the widget distribution', () => {
-    for (const fn of ['workflowTask', 'wsMessage', 'bookingsApi', 'channelMessage']) {
+    for (const fn of ['workflowTask', 'wsMessage', 'bookingsApi', 'channelMessage'] as const) {
       const url = cdnUrl(environmentOf(fn)['CHECKOUT_RETURN_URL']);
       expect({ fn, url }).toEqual({ fn, url: expect.stringContaining('/widget/checkout-return.html') });
     }

@@ -20,6 +20,12 @@ describe('hash routes', () => {
     ['#/outbox', { name: 'outbox' }],
     ['#/calendar', { name: 'calendar' }],
     ['#/services', { name: 'services' }],
+    ['#/team', { name: 'team' }],
+    ['#/team/x', { name: 'notFound', path: 'team/x' }],
+    ['#/widget', { name: 'widget' }],
+    ['#/widget/x', { name: 'notFound', path: 'widget/x' }],
+    ['#/integrations', { name: 'integrations' }],
+    ['#/integrations/stripe', { name: 'notFound', path: 'integrations/stripe' }],
     ['#/calendar/x', { name: 'notFound', path: 'calendar/x' }],
     ['#/inbox', { name: 'inbox', queue: 'waiting' }],
     ['#/inbox/mine', { name: 'inbox', queue: 'mine' }],
@@ -51,7 +57,7 @@ describe('roles and sections', () => {
 
   it('shows agents every section that is not admin-only', () => {
     expect(sectionsFor(false).every((s) => !s.adminOnly)).toBe(true);
-    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'services', 'settings', 'outbox']);
-    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar']);
+    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'services', 'team', 'widget', 'integrations', 'settings', 'outbox']);
+    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'team', 'widget']);
   });
 });

@@ -210,6 +210,7 @@ export const outboxEmailDecoder = object({
     'booking.calendar_failed',
     'booking.late_payment',
     'booking.cancelled',
+    'team.invite',
   ),
   conversationId: optional(string),
   bookingId: optional(string),

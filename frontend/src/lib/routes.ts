@@ -1,6 +1,6 @@
 /**
  * Hash routing: `#/conversations`, `#/conversations/<id>`, `#/knowledge`,
- * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`, `#/calendar`, `#/services`.
+ * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`, `#/calendar`, `#/services`, `#/team`, `#/widget`, `#/integrations`.
  * A new section adds a variant here, an entry in sections.ts and a page.
  */
 export type InboxQueueName = 'waiting' | 'mine' | 'all' | 'callbacks';
@@ -14,6 +14,9 @@ export type Route =
   | { readonly name: 'outbox' }
   | { readonly name: 'calendar' }
   | { readonly name: 'services' }
+  | { readonly name: 'team' }
+  | { readonly name: 'widget' }
+  | { readonly name: 'integrations' }
   | { readonly name: 'notFound'; readonly path: string };
 
 export type SectionName = Exclude<Route['name'], 'notFound'>;
@@ -42,6 +45,9 @@ export function parseRoute(hash: string): Route {
   if (section === 'outbox' && rest.length === 0) return { name: 'outbox' };
   if (section === 'calendar' && rest.length === 0) return { name: 'calendar' };
   if (section === 'services' && rest.length === 0) return { name: 'services' };
+  if (section === 'team' && rest.length === 0) return { name: 'team' };
+  if (section === 'widget' && rest.length === 0) return { name: 'widget' };
+  if (section === 'integrations' && rest.length === 0) return { name: 'integrations' };
   if (section === 'inbox') {
     if (rest.length === 0) return { name: 'inbox', queue: 'waiting' };
     const queue = inboxQueues.find((q) => q === rest[0]);
@@ -69,6 +75,12 @@ export function hrefFor(route: Route): string {
       return '#/calendar';
     case 'services':
       return '#/services';
+    case 'team':
+      return '#/team';
+    case 'widget':
+      return '#/widget';
+    case 'integrations':
+      return '#/integrations';
     case 'notFound':
       return `#/${route.path}`;
   }
@@ -86,6 +98,9 @@ export function sectionHref(name: SectionName): string {
     case 'outbox':
     case 'calendar':
     case 'services':
+    case 'team':
+    case 'widget':
+    case 'integrations':
       return hrefFor({ name });
   }
 }

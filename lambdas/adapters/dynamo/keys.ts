@@ -141,6 +141,52 @@ export const keys = {
   cell: (tenantId: string, staffId: string, start: string): Key => ({ pk: keys.cellPartition(tenantId, staffId, isoInstant(start).slice(0, 10)), sk: isoInstant(start) }),
   /** Booking settings (slot step, notice, holds, cancellation policy, exceptions), next to the profile. */
   bookingSettings: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'SETTINGS#BOOKING' }),
+
+  // ---- channels (adapters/dynamo/channel-store.ts, handlers/twilio-webhook.ts, handlers/meta-webhook.ts) ----
+  /** Which customer a channel identity (`web:<visitorId>`, `whatsapp:+34…`, `sms:+34…`, `messenger:<PSID>`) belongs to. */
+  channelIdentity: (tenantId: string, identity: string): Key => ({ pk: `${t(tenantId)}#IDENTITY#${safe(identity, 'identity')}`, sk: 'CUSTOMER' }),
+  /** A customer's identities, in the customer's partition (beside their bookings). */
+  customerIdentity: (tenantId: string, customerKey: string, identity: string): Key => ({
+    pk: keys.customerPartition(tenantId, customerKey),
+    sk: `${keys.customerIdentityPrefix}${safe(identity, 'identity')}`,
+  }),
+  customerIdentityPrefix: 'IDENTITY#',
+  /** A customer's conversations on every channel, by start: `CONV#<createdAt>#<conversationId>`. */
+  customerConversation: (tenantId: string, customerKey: string, createdAt: string, conversationId: string): Key => ({
+    pk: keys.customerPartition(tenantId, customerKey),
+    sk: `${keys.customerConversationPrefix}${isoInstant(createdAt)}#${safe(conversationId, 'conversation id')}`,
+  }),
+  customerConversationPrefix: 'CONV#',
+  /**
+   * The static partition of the channel webhooks' Powertools idempotency records (one per provider message id,
+   * sort key `channel-message#<hash>`, TTL `expiresAt`).
+   */
+  channelEventPartition: (tenantId: string): string => `${t(tenantId)}#CHANNEL-EVENT`,
+
+  // ---- integrations (adapters/integrations/secret-store.ts) ----------------------------------
+  /** A tenant's stored integrations (encrypted credentials and non-secret hints), one item per provider. */
+  integrationPartition: (tenantId: string): string => `${t(tenantId)}#INTEGRATIONS`,
+  integration: (tenantId: string, provider: string): Key => ({ pk: keys.integrationPartition(tenantId), sk: `PROVIDER#${safe(provider, 'provider')}` }),
+  integrationPrefix: 'PROVIDER#',
+
+  // ---- channel outbox and delivery (adapters/channels/delivery-store.ts) -------------------------
+  /** One outbound segment of a message on WhatsApp / SMS / Messenger, beside the message: `DELIVERY#<seq>#<segment>`. */
+  channelDelivery: (tenantId: string, conversationId: string, seq: number, segment: number): Key => ({
+    pk: keys.conversationPartition(tenantId, conversationId),
+    sk: `${keys.channelDeliveryPrefix}${pad(seq)}#${String(segment).padStart(3, '0')}`,
+  }),
+  channelDeliveryPrefix: 'DELIVERY#',
+  /** Messages "sent" without provider credentials (the local channel outbox), by time. */
+  channelOutboxPartition: (tenantId: string): string => `${t(tenantId)}#CHANNEL-OUTBOX`,
+  channelOutboxMessage: (tenantId: string, at: string, id: string): Key => ({ pk: keys.channelOutboxPartition(tenantId), sk: `${safe(at, 'time')}#${safe(id, 'message id')}` }),
+  /** Deliveries that failed for good or were parked (window closed), by time: the admin UI's "Failed deliveries". */
+  channelFailurePartition: (tenantId: string): string => `${t(tenantId)}#CHANNEL-FAILED`,
+  channelFailure: (tenantId: string, at: string, conversationId: string, seq: number, segment: number): Key => ({
+    pk: keys.channelFailurePartition(tenantId),
+    sk: `${safe(at, 'time')}#${safe(conversationId, 'conversation id')}#${pad(seq)}#${segment}`,
+  }),
+  /** SMS opt-outs (STOP / START) per phone number. */
+  smsOptOut: (tenantId: string, phone: string): Key => ({ pk: `${t(tenantId)}#SMS-OPTOUT`, sk: safe(phone, 'phone') }),
 } as const;
 
 /** Document chunk ids contain `#` (`doc#3`); within a sort key that is harmless, so only emptiness is refused. */
