@@ -74,6 +74,7 @@ Concierge local cloud is up (${seconds} s)
   Admin UI                        ${cloud.urls.admin}
     staff login                   ${cloud.demo.staffEmail} / ${cloud.demo.staffPassword}
   REST API                        ${cloud.urls.rest}/v1/health
+  Channel simulator (WhatsApp, SMS, Messenger)  ${cloud.urls.rest}/simulator
   WebSocket API                   ${cloud.urls.ws}
   Local Cognito                   ${cloud.urls.cognito}
   DynamoDB Local                  ${cloud.urls.dynamodb}
