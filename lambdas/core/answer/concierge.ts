@@ -26,6 +26,7 @@ import type { Service } from '../knowledge-base';
 import type { BookingDraft, ConversationContext, KnownContact } from './context';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { glossQuery, translateQuery } from '../nlu/glossary';
+import { stronglyFrustrated } from '../nlu/frustration';
 import { understand, type Intent, type Understanding, type WhenEntity } from '../nlu/index';
 import type { KnowledgeIndex, LanguageModel, RetrievedPassage } from '../ports';
 import type { QuickReply, SourceRef } from '../protocol';
@@ -294,6 +295,11 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
       handoffReason: reason,
       context: keep({ unansweredStreak: 0 }),
     });
+
+  // Strong frustration hands over at once (a plain complaint is offered a person below).
+  if ((u.intent === 'complaint' || u.intent === 'question' || u.intent === 'out_of_scope' || u.intent === 'deny') && stronglyFrustrated(input.question)) {
+    return handoff('strong frustration');
+  }
 
   switch (u.intent) {
     case 'greeting':
