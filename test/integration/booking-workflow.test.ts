@@ -154,6 +154,16 @@ function published(type: string, match: Record<string, string>): Record<string, 
     .filter((d) => Object.entries(match).every(([k, v]) => d[k] === v));
 }
 
+/** The matching events once at least one has been published (the workflow publishes right after it writes). */
+async function publishedSoon(type: string, match: Record<string, string>, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const found = published(type, match);
+    if (found.length > 0 || Date.now() > until) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function bookingNow(b: Pick<Booking, 'tenantId' | 'bookingId'>): Promise<Booking> {
   const found = await bookingStore().getBooking(b.tenantId, b.bookingId);
   if (!found) throw new Error(`booking ${b.bookingId} is gone`);
@@ -230,13 +240,13 @@ describe('booking without a deposit', () => {
     expect(notice?.to).toContain(demo.business.email);
     expect(notice?.text).toContain('Aoife Byrne');
     expect(notice?.text).toContain('Check-up & clean');
-    expect(published('booking.confirmed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ tenantId, start, staffId: 'marta-ruiz', conversationId })]);
+    expect(await publishedSoon('booking.confirmed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ tenantId, start, staffId: 'marta-ruiz', conversationId })]);
 
     const reminder = await socket.next('message', (m) => m.role === 'bot' && m.text.startsWith('Reminder'), 30_000);
     expect(reminder.text).toContain(`at ${local}`);
     const done = await finished(booking.bookingId);
     expect(done.status).toBe('SUCCEEDED');
-    expect(published('booking.reminded', { bookingId: booking.bookingId })).toHaveLength(1);
+    expect(await publishedSoon('booking.reminded', { bookingId: booking.bookingId })).toHaveLength(1);
     // The customer gave an e-mail address: the reminder goes there too.
     expect((await handoffStore().listOutbox(tenantId, 50)).filter((e) => e.kind === 'booking.reminder' && e.bookingId === booking.bookingId).map((e) => e.to)).toEqual([['aoife@example.com']]);
     await socket.close();
@@ -258,7 +268,7 @@ describe('booking without a deposit', () => {
     expect(second?.status).toBe('SUCCEEDED');
     expect(await bookingNow(booking)).toEqual(before);
     expect((await botMessages(tenantId, conversationId)).filter((t) => t.includes('confirmed'))).toHaveLength(1);
-    expect(published('booking.confirmed', { bookingId: booking.bookingId })).toHaveLength(1);
+    expect(await publishedSoon('booking.confirmed', { bookingId: booking.bookingId })).toHaveLength(1);
   });
 });
 
@@ -316,7 +326,7 @@ describe('booking with a deposit', () => {
     await cloud.settle();
     expect(await bookingNow(booking)).toEqual(confirmed);
     expect(await botMessages(tenantId, conversationId)).toEqual(messages);
-    expect(published('booking.confirmed', { bookingId: booking.bookingId })).toHaveLength(1);
+    expect(await publishedSoon('booking.confirmed', { bookingId: booking.bookingId })).toHaveLength(1);
     expect(cloud.workflows.listExecutions().filter((e) => e.input.includes(booking.bookingId))).toHaveLength(1);
     expect(cloud.runtime.invocations.filter((i) => i.fn === 'bookingEvents' && i.error)).toEqual([]);
   });
@@ -340,7 +350,7 @@ describe('booking with a deposit', () => {
     const told = texts.find((t) => t.startsWith('No hemos recibido la señal'));
     expect(told).toContain('en 1 minuto,');
     expect(told).toContain('Clear aligner (Invisalign) consultation con Dr Niamh Gallagher');
-    expect(published('booking.failed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ status: 'expired' })]);
+    expect(await publishedSoon('booking.failed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ status: 'expired' })]);
     expect(published('handoff.requested', { conversationId })).toEqual([]);
 
     // The customer pays anyway, after the time was released: refunded in full, and told.
@@ -379,7 +389,7 @@ describe('a declined deposit', () => {
     expect(await bookingNow(booking)).toMatchObject({ status: 'failed', statusReason: 'deposit payment declined', payment: { status: 'failed' } });
     expect(await busy(tenantId, booking.cells)).toEqual([]);
     expect((await botMessages(tenantId, conversationId)).find((t) => t.startsWith('Sorry'))).toContain("the payment didn't go through");
-    expect(published('handoff.requested', { conversationId })).toEqual([expect.objectContaining({ reason: 'booking failed' })]);
+    expect(await publishedSoon('handoff.requested', { conversationId })).toEqual([expect.objectContaining({ reason: 'booking failed' })]);
   });
 });
 
@@ -407,8 +417,8 @@ describe('booking failures', () => {
     const told = (await botMessages(tenantId, conversationId)).find((t) => t.startsWith('Sorry'));
     expect(told).toContain('that time is no longer free');
     expect(told).toContain("I've asked someone from the team");
-    expect(published('booking.failed', { bookingId: a.bookingId })).toEqual([expect.objectContaining({ status: 'failed' })]);
-    expect(published('handoff.requested', { conversationId })).toEqual([expect.objectContaining({ tenantId, reason: 'booking failed' })]);
+    expect(await publishedSoon('booking.failed', { bookingId: a.bookingId })).toEqual([expect.objectContaining({ status: 'failed' })]);
+    expect(await publishedSoon('handoff.requested', { conversationId })).toEqual([expect.objectContaining({ tenantId, reason: 'booking failed' })]);
     // The handoff workflow takes the conversation.
     await eventually(async () => (cloud.workflows.listExecutions().some((e) => e.stateMachine === 'handoff' && e.input.includes(conversationId)) ? true : undefined), 'the handoff to start');
     expect((await handoffStore().listOutbox(tenantId, 50)).some((e) => e.kind === 'booking.failed' && e.bookingId === a.bookingId)).toBe(true);
@@ -422,7 +432,7 @@ describe('booking failures', () => {
 
     const done = await finished(booking.bookingId);
     expect(done).toMatchObject({ status: 'FAILED', error: 'BookingFailed' });
-    expect(published('booking.failed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ reason: 'the booking no longer exists' })]);
+    expect(await publishedSoon('booking.failed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ reason: 'the booking no longer exists' })]);
     // Only the hold step and the compensation ran: a vanished booking is not retried.
     const steps = cloud.runtime.invocations.filter((i) => i.fn === 'workflowTask' && i.error?.includes(booking.bookingId));
     expect(steps).toHaveLength(1);
