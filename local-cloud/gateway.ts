@@ -109,6 +109,8 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*', ...headers });
   res.end(JSON.stringify(body));
+  // With `connection: close` the request body may be half read: make sure the socket goes, not the next request.
+  if (headers['connection'] === 'close') res.once('finish', () => res.req?.destroy());
 }
 
 /** API Gateway–style connection ids: 16 base64 characters. */
@@ -239,9 +241,14 @@ export class LocalGateway {
       const m = c.regex.exec(url.pathname);
       if (!m) continue;
       const pathParameters: Record<string, string> = {};
-      c.params.forEach((p, i) => {
-        pathParameters[p] = decodeURIComponent(m[i + 1] ?? '');
-      });
+      try {
+        c.params.forEach((p, i) => {
+          pathParameters[p] = decodeURIComponent(m[i + 1] ?? '');
+        });
+      } catch {
+        // API Gateway refuses a malformed percent-encoding in the path before any function runs.
+        return sendJson(res, 400, { error: { code: 'bad_request', message: 'the path has a malformed percent-encoding' } });
+      }
       matched = { route: c.route, pathParameters };
       break;
     }
@@ -250,7 +257,8 @@ export class LocalGateway {
       return sendJson(res, known ? 405 : 404, { error: { code: known ? 'method_not_allowed' : 'not_found', message: `no route ${method} ${url.pathname}` } });
     }
     const raw = await readBody(req, LIMITS.restBodyBytes);
-    if (!raw) return sendJson(res, 413, { message: 'Request Too Long' });
+    // The rest of an oversized body is never read: close the connection rather than leave it for the next request.
+    if (!raw) return sendJson(res, 413, { message: 'Request Too Long' }, { connection: 'close' });
     const headers = headersOf(req);
     const query = Object.fromEntries(url.searchParams.entries());
     const requestContext: Record<string, unknown> = {
@@ -456,7 +464,7 @@ export class LocalGateway {
     switch (req.method) {
       case 'POST': {
         const data = await readBody(req, LIMITS.wsFrameBytes);
-        if (!data) return sendJson(res, 413, { message: 'Message too long' }, { 'x-amzn-errortype': 'PayloadTooLargeException' });
+        if (!data) return sendJson(res, 413, { message: 'Message too long' }, { 'x-amzn-errortype': 'PayloadTooLargeException', connection: 'close' });
         await new Promise<void>((resolvePromise, reject) => live.socket.send(data.toString('utf8'), (err) => (err ? reject(err) : resolvePromise())));
         res.writeHead(200);
         return void res.end();

@@ -263,7 +263,7 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
         </div>
         <div class="titles">
           <h2 id="cw-title">{name}</h2>
-          <p class={`status status--${status}`}>
+          <p class={`status status--${status}`} role="status" aria-live="polite">
             <span class="dot" aria-hidden="true" />
             {statusText}
           </p>
