@@ -6,7 +6,7 @@
 import '../../local-cloud/polyfills';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -256,7 +256,16 @@ async function main(): Promise<void> {
   console.table(rows);
   const outDir = join(ROOT, 'bench-results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // Merge: sections run separately (`npm run bench booking`, `npm run cost`, the fuzz run) keep each other's figures.
+  const latest = join(outDir, 'latest.json');
+  let previous: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(latest, 'utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) previous = parsed as Record<string, unknown>;
+  } catch {
+    // first run, or an unreadable file: start afresh
+  }
+  writeFileSync(latest, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
   console.log(`written to bench-results/latest.json`);
 }
 
