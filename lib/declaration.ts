@@ -217,6 +217,14 @@ export const restRoutes: readonly RestRouteDecl[] = [
   },
   {
     method: 'GET',
+    path: '/v1/admin/conversations/{conversationId}/related',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'listRelatedConversations',
+    summary: "The same customer's other conversations on every channel, newest first",
+  },
+  {
+    method: 'GET',
     path: '/v1/admin/knowledge',
     fn: 'adminApi',
     auth: 'staff',

@@ -143,6 +143,12 @@ export interface CustomerMessageInput {
   readonly channel: ConversationRecord['channel'];
   /** The language the customer's client asked for (the widget's page language). */
   readonly lang?: string;
+  /**
+   * What the customer meant, when it differs from what they typed: a numbered option ("2") on SMS / WhatsApp
+   * resolved to the option's text (core/channels/format.ts resolveNumberedReply). The typed text is stored; the
+   * concierge (and the booking dialog) answers this one. @default text
+   */
+  readonly meant?: string;
   /** Called once the message is stored (also for a duplicate), before anything else happens. */
   readonly onStored?: (message: MessageView, duplicate: boolean) => Promise<void>;
 }
@@ -191,7 +197,8 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
   if (stored.duplicate) return stored; // a resend: acknowledged again, answered once
 
   await broadcast(deps, tenantId, conversationId, { type: 'message', ...stored.message });
-  const lang = detectLanguage(input.text, input.lang ?? conversation.lang);
+  const question = input.meant ?? input.text;
+  const lang = detectLanguage(question, input.lang ?? conversation.lang);
   await deps.events.publish([
     // `mode` routes the message to the handoff (rule HandoffCustomerMessages) while a person is involved.
     { type: 'message.received', tenantId, detail: { conversationId, seq: stored.message.seq, channel, lang, mode: conversation.mode } },
@@ -207,7 +214,7 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
       onDelta: stream.push,
       tenantId,
       businessName: profile.name,
-      question: input.text,
+      question,
       langHint: conversation.lang,
       history,
       ...(conversation.context ? { context: conversation.context } : {}),

@@ -1,6 +1,7 @@
 /** Staff REST routes: who am I, conversations, knowledge base. Tenant always from the token. */
 import { z } from 'zod';
-import { answerDeps, store } from '../adapters/container';
+import { answerDeps, identityStore, store } from '../adapters/container';
+import { listCustomerConversations } from '../core/channels/identity';
 import { answerQuestion } from '../core/answer/concierge';
 import { notFound, unauthorized } from '../core/errors';
 import { PdfJsTextExtractor } from '../adapters/documents/pdf-text';
@@ -51,6 +52,18 @@ export const handler = restApi('adminApi', {
     const query = listQuery.parse(request.query);
     const page = await store().listConversations(caller.tenantId, query.limit, query.cursor);
     return { body: { items: page.items.map(summary), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+  },
+  listRelatedConversations: async (request) => {
+    const caller = callerOf(request);
+    const { conversationId } = conversationPath.parse(request.path);
+    // Another tenant's conversation id is unknown here: the tenant is the token's.
+    if (!(await store().getConversation(caller.tenantId, conversationId))) throw notFound('no such conversation');
+    const customer = await listCustomerConversations({ identities: identityStore(), conversations: store() }, caller.tenantId, conversationId, 21);
+    const items = customer.conversations
+      .filter((c) => c.conversationId !== conversationId)
+      .slice(0, 20)
+      .map((c) => ({ conversationId: c.conversationId, channel: c.channel, mode: c.mode, createdAt: c.createdAt, lastMessageAt: c.lastMessageAt, preview: c.lastMessagePreview }));
+    return { body: { items } };
   },
   getConversation: async (request) => {
     const caller = callerOf(request);

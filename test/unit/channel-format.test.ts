@@ -187,3 +187,26 @@ describe('resolveNumberedReply', () => {
     expect(resolveNumberedReply('4', four, 'sms')).toBe('How much is it?');
   });
 });
+
+describe('numbered options the text already lists, and self-numbered scales', () => {
+  const slots = [qr('Thu, 10 Dec, 14:00 · Dr Gallagher'), qr('Thu, 10 Dec, 15:30 · Dr Gallagher')];
+
+  it('writes only "Reply 1 or 2." when the text numbers the same options in order', () => {
+    const text = 'These times are free:\n1. Thu, 10 Dec, 14:00 with Dr Gallagher\n2. Thu, 10 Dec, 15:30 with Dr Gallagher\nWhich one suits you?';
+    const [segment] = formatForChannel('whatsapp', { text, quickReplies: slots });
+    expect(segment?.text).toBe(`${text}\n\nReply 1 or 2.`);
+  });
+
+  it('still lists the options when the text numbers something else', () => {
+    const text = 'To whiten:\n1. Book a check-up\n2. Then a whitening session';
+    const [segment] = formatForChannel('sms', { text, quickReplies: slots });
+    expect(segment?.text).toContain('\n1. Thu, 10 Dec, 14:00 · Dr Gallagher\n2. Thu, 10 Dec, 15:30 · Dr Gallagher\nReply 1 or 2.');
+  });
+
+  it('does not list a 1–5 scale again, nor cut it to three on WhatsApp, and resolves all five', () => {
+    const scale = ['1', '2', '3', '4', '5'].map((n) => qr(n, n));
+    const [segment] = formatForChannel('whatsapp', { text: 'How satisfied are you? Choose from 1 to 5.', quickReplies: scale });
+    expect(segment?.text).toBe('How satisfied are you? Choose from 1 to 5.');
+    expect(resolveNumberedReply('5', scale, 'whatsapp')).toBe('5');
+  });
+});

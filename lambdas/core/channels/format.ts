@@ -212,8 +212,12 @@ function orList(numbers: readonly number[]): string {
   return `${numbers.slice(0, -1).join(', ')} or ${numbers[numbers.length - 1]}`;
 }
 
-/** "1. Book\n2. Prices\nReply 1 or 2." */
+/**
+ * "1. Book\n2. Prices\nReply 1 or 2." Options that already are their own numbers (the CSAT scale 1–5, whose
+ * question names the range) are not listed again, nor cut to the channel's maximum.
+ */
 export function numberedOptions(quickReplies: readonly QuickReply[], max: number): string {
+  if (quickReplies.length > 0 && quickReplies.every((q, i) => q.label.trim() === String(i + 1))) return '';
   const shown = quickReplies.slice(0, max);
   if (shown.length === 0) return '';
   const lines = shown.map((q, i) => `${i + 1}. ${q.label.trim()}`);
@@ -239,6 +243,23 @@ export function buttonsOf(quickReplies: readonly QuickReply[] | undefined): Butt
 
 // ---- the whole message ---------------------------------------------------------------------------
 
+/**
+ * The options' tail: the numbered list, or only "Reply 1, 2 or 3." when the text already numbers them in the same
+ * order (the booking dialog lists its slots "1. Thu, 10 Dec, 14:00 with …"): a list shown twice reads as a bug.
+ */
+function optionsFor(body: string, quickReplies: readonly QuickReply[], max: number): string {
+  const listed = numberedOptions(quickReplies, max);
+  if (!listed) return '';
+  const shown = quickReplies.slice(0, max);
+  const lines = body.split('\n').map((l) => l.trim().toLowerCase());
+  // The i-th line numbered i+1 begins with the option's label (up to its " · " detail).
+  const numberedInText = shown.every((q, i) => {
+    const head = (q.label.split(' · ')[0] ?? '').trim().toLowerCase();
+    return head.length > 0 && lines.some((l) => l.startsWith(`${i + 1}. ${head}`));
+  });
+  return numberedInText ? `Reply ${orList(shown.map((_q, i) => i + 1))}.` : listed;
+}
+
 /** The segments a message is sent as on a channel (at least one, unless the message is empty). */
 export function formatForChannel(channel: OutboundChannel, content: OutboundContent): Segment[] {
   const limits = channelLimits[channel];
@@ -246,7 +267,7 @@ export function formatForChannel(channel: OutboundChannel, content: OutboundCont
   const body =
     channel === 'whatsapp' ? toWhatsAppMarkdown(content.text) : channel === 'sms' ? foldToGsm(stripMarkdown(content.text)) : stripMarkdown(content.text);
   const sources = sourceLines(content.sources);
-  const options = channel === 'messenger' ? '' : numberedOptions(content.quickReplies ?? [], limits.maxOptions);
+  const options = channel === 'messenger' ? '' : optionsFor(body, content.quickReplies ?? [], limits.maxOptions);
   const tail = [channel === 'whatsapp' && sources ? `_${sources.replace(/\n/g, '_\n_')}_` : sources, options].filter(Boolean).join('\n\n');
   const normalised = body.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
   const foldedTail = channel === 'sms' ? foldToGsm(tail) : tail;
@@ -268,7 +289,9 @@ export function formatForChannel(channel: OutboundChannel, content: OutboundCont
  * is. Call it on inbound WhatsApp / SMS / Messenger text before answering.
  */
 export function resolveNumberedReply(text: string, lastBotQuickReplies: readonly QuickReply[] | undefined, channel: OutboundChannel = 'sms'): string {
-  const shown = (lastBotQuickReplies ?? []).slice(0, optionsShown(channel));
+  const all = lastBotQuickReplies ?? [];
+  const selfNumbered = all.length > 0 && all.every((q, i) => q.label.trim() === String(i + 1));
+  const shown = selfNumbered ? all : all.slice(0, optionsShown(channel));
   if (shown.length === 0) return text;
   const trimmed = text.trim();
   const numbered = /^(?:#|no\.?\s*|n[ºo°]\s*|option\s+|opci[oó]n\s+)?(\d{1,2})\s*[.)]?$/i.exec(trimmed);

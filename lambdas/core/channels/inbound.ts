@@ -14,7 +14,9 @@ import { broadcast, deliverToCustomer, receiveCustomerMessage, type ChatDeps } f
 import { DomainError } from '../errors';
 import { isTenantId } from '../ids';
 import type { ConversationRecord } from '../ports';
-import type { MessageView } from '../protocol';
+import type { MessageView, QuickReply } from '../protocol';
+import { csatScoreIn, handoffText } from '../handoff-text';
+import { resolveNumberedReply } from './format';
 import { handleSmsKeyword, isOptedOut, optOutCommand, type OptOutStore } from './policy';
 import { identityOf, linkConversation, verifiedPhoneOf, type IdentityStore } from './identity';
 
@@ -173,8 +175,33 @@ export function storedTextOf(message: Pick<InboundMessage, 'text' | 'media'>): s
 export const clientIdOf = (message: Pick<InboundMessage, 'channel' | 'providerMessageId'>): string =>
   `${message.channel}-${message.providerMessageId.replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
 
+/** The newest message the business sent in a conversation (bot, agent or system), if any among the last few. */
+async function lastBusinessMessage(deps: Pick<ChatDeps, 'conversations'>, conversation: ConversationRecord): Promise<MessageView | undefined> {
+  const WINDOW = 6;
+  const recent = await deps.conversations.listMessages(conversation.tenantId, conversation.conversationId, Math.max(0, conversation.messageCount - WINDOW), WINDOW + 1);
+  return recent.filter((m) => m.role !== 'customer').at(-1);
+}
+
 /**
- * The identity's open conversation, or a new one (after the last was closed, or for a first message). A new
+ * The quick replies a customer may be answering by number: those of the business's last message (a bot's
+ * numbered slots, the CSAT scale). An agent's message after it has none, so a "2" then is just "2".
+ */
+export async function lastQuickReplies(deps: Pick<ChatDeps, 'conversations'>, conversation: ConversationRecord): Promise<readonly QuickReply[] | undefined> {
+  return (await lastBusinessMessage(deps, conversation))?.quickReplies;
+}
+
+/** A closed conversation whose last word is the CSAT question: a score typed back belongs to it, not to a new conversation. */
+async function awaitsCsatAnswer(deps: Pick<ChatDeps, 'conversations'>, conversation: ConversationRecord, text: string): Promise<boolean> {
+  if (conversation.mode !== 'closed' || csatScoreIn(text) === undefined) return false;
+  const last = await lastBusinessMessage(deps, conversation);
+  const scale = handoffText.csatOptions().map((q) => q.text);
+  return last?.role === 'system' && JSON.stringify(last.quickReplies?.map((q) => q.text)) === JSON.stringify(scale);
+}
+
+/**
+ * The identity's open conversation, or a new one (after the last was closed, or for a first message). A score
+ * answering the CSAT question of the just-closed conversation goes to that conversation (the handoff records
+ * it, as it does for the widget). A new
  * conversation on a phone channel knows the customer's phone (the booking dialog does not ask for it) and
  * is recorded under that customer.
  */
@@ -183,6 +210,7 @@ export async function conversationFor(deps: ChannelDeps, message: InboundMessage
   const currentId = await deps.conversations.getVisitorConversation(message.tenantId, identity);
   const current = currentId ? await deps.conversations.getConversation(message.tenantId, currentId) : undefined;
   if (current && current.mode !== 'closed') return { conversation: current, started: false };
+  if (current && (await awaitsCsatAnswer(deps, current, message.text))) return { conversation: current, started: false };
 
   const profile = await deps.tenants.getProfile(message.tenantId);
   if (!profile) throw new DomainError('forbidden', 'unknown tenant');
@@ -238,7 +266,16 @@ export async function receiveChannelMessage(deps: ChannelDeps, message: InboundM
     const keyword = await smsKeyword(deps, message, conversation, text);
     if (keyword) return keyword;
   }
-  const result = await receiveCustomerMessage(deps, { tenantId: message.tenantId, conversation, text, clientId: clientIdOf(message), channel: message.channel });
+  // A numbered option typed back ("2") means the option's text: stored as typed, answered as meant (docs/decisions.md).
+  const meant = message.channel === 'messenger' ? text : resolveNumberedReply(text, await lastQuickReplies(deps, conversation), message.channel);
+  const result = await receiveCustomerMessage(deps, {
+    tenantId: message.tenantId,
+    conversation,
+    text,
+    clientId: clientIdOf(message),
+    channel: message.channel,
+    ...(meant !== text ? { meant } : {}),
+  });
   if (result.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId, seq: result.message.seq };
   return { outcome: 'stored', conversationId: conversation.conversationId, seq: result.message.seq, ...(result.answered ? { reply: result.answered } : {}) };
 }
