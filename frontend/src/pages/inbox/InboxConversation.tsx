@@ -11,6 +11,7 @@ import { actionsFor, mergeMessage, statusLabels, typingThrottle } from '../../li
 import { hrefFor, type InboxQueueName } from '../../lib/routes';
 import type { FrameListener } from './InboxPage';
 import { DeliveryBadge } from './DeliveryBadge';
+import { RelatedConversationsList } from './RelatedConversations';
 
 const actionLabels: Readonly<Record<HandoffAction, string>> = { accept: 'Accept', takeover: 'Take over', return: 'Return to bot', close: 'Close' };
 
@@ -180,6 +181,7 @@ export function InboxConversationPane({
           </span>
         </p>
         <DeliveryBadge conversationId={c.conversationId} refreshKey={refreshKey} />
+        <RelatedConversationsList conversationId={c.conversationId} refreshKey={refreshKey} />
         {handoff !== undefined && (
           <dl className="details details--inline" data-testid="inbox-handoff">
             <dt>Reason</dt>
