@@ -4,16 +4,15 @@
  * path), sees a customer's conversation with its sourced answer, and asks the
  * knowledge base a test question. axe-core scans each page.
  */
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { launchChromium } from '../support/browser';
+import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 import { connect, wsUrl } from '../support/ws-client';
 
 let cloud: LocalCloud;
 let browser: Browser;
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
   [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
@@ -31,23 +30,8 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
-}
 
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(cloud.urls.admin);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('app-header').waitFor();
-}
+const signIn = (page: Page, email: string, password: string): Promise<void> => signInToAdmin(page, cloud.urls.admin, email, password);
 
 describe('admin UI', () => {
   it('lets the owner sign in, read the conversation and test a question', async () => {

@@ -4,16 +4,15 @@
  * manual booking through the form (free times from the availability route), finds it in the week view and cancels
  * it after the confirmation step. axe-core scans both pages; an agent does not get the admin-only page.
  */
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { launchChromium } from '../support/browser';
+import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 import { api, signIn as tokenFor } from '../support/staff';
 
 let cloud: LocalCloud;
 let browser: Browser;
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const TZ = 'Europe/Dublin';
 
 /** A Tuesday-Friday at least `minDays` ahead in the business's time zone, YYYY-MM-DD. */
@@ -35,23 +34,8 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
-}
 
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(cloud.urls.admin);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('app-header').waitFor();
-}
+const signIn = (page: Page, email: string, password: string): Promise<void> => signInToAdmin(page, cloud.urls.admin, email, password);
 
 describe('bookings in the admin UI', () => {
   it('lets the owner add a holiday, book a customer through the form, see it in the week and cancel it', async () => {

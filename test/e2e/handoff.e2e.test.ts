@@ -15,10 +15,10 @@ import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/know
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { buildWidget } from '../../widget/build';
 import { launchChromium } from '../support/browser';
+import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 
 const WIDGET = '[data-concierge-widget]';
 const STEP_MS = 30_000;
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const AGENT = { email: 'agent@harbour-dental.example', password: 'Harbour-Agent-2026!' };
 
 let cloud: LocalCloud | undefined;
@@ -48,23 +48,9 @@ function started(): { cloud: LocalCloud; browser: Browser } {
   return { cloud, browser };
 }
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
-}
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
-  const { cloud } = started();
-  await page.goto(cloud.urls.admin);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('app-header').waitFor({ timeout: STEP_MS });
+  await signInToAdmin(page, started().cloud.urls.admin, email, password, STEP_MS);
 }
 
 async function context(): Promise<BrowserContext> {

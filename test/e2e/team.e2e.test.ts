@@ -6,14 +6,13 @@
  * scans both views.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { launchChromium } from '../support/browser';
+import { seriousViolations, fillSignIn as fillSignInForm } from '../support/admin-e2e';
 
 let cloud: LocalCloud;
 let browser: Browser;
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const invitee = `new-agent-${randomBytes(4).toString('hex')}@harbour-dental.example`;
 
 beforeAll(async () => {
@@ -25,22 +24,8 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', count: v.nodes.length }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.count})`);
-}
 
-async function fillSignIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(cloud.urls.admin);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const fillSignIn = (page: Page, email: string, password: string): Promise<void> => fillSignInForm(page, cloud.urls.admin, email, password);
 
 describe('the Team page', () => {
   let temporaryPassword = '';
