@@ -124,7 +124,7 @@ describe('ChatClient', () => {
     expect(client.send('   ')).toBeUndefined();
   });
 
-  it('queues messages typed offline and sends each once, in order, after the session', () => {
+  it('queues messages typed offline and sends each once, in order, one at a time after the session', () => {
     const { client, last } = setup();
     const a = client.send('first');
     const b = client.send('second');
@@ -132,12 +132,15 @@ describe('ChatClient', () => {
     last().open();
     expect(last().sent.map((f) => f.action)).toEqual(['hello']); // not before the session
     last().receive(session());
+    // One in flight: the second waits for the first's ack, so the server stores them in the order typed.
+    expect(last().sent.slice(1)).toEqual([{ action: 'sendMessage', clientId: a, text: 'first', lang: 'en' }]);
+    last().receive(session()); // a second session frame does not resend
+    expect(last().sent).toHaveLength(2);
+    last().receive({ type: 'ack', id: 'msg_0001', clientId: a ?? '', seq: 1 });
     expect(last().sent.slice(1)).toEqual([
       { action: 'sendMessage', clientId: a, text: 'first', lang: 'en' },
       { action: 'sendMessage', clientId: b, text: 'second', lang: 'en' },
     ]);
-    last().receive(session()); // a second session frame does not resend
-    expect(last().sent).toHaveLength(3);
   });
 
   it('after a drop, resends unacknowledged messages with the same clientId and resumes with lastSeq', () => {

@@ -3,11 +3,15 @@ import { due, enqueue, fail, markSent, parseOutboxItem, remove, requeueUnacknowl
 const T = '2025-01-01T00:00:00.000Z';
 
 describe('offline queue', () => {
-  it('queues in order and ignores a duplicate clientId', () => {
+  it('queues in order, ignores a duplicate clientId, and sends one at a time (the next once the first is acknowledged)', () => {
     let o = enqueue([], 'client_a001', 'one', T);
     o = enqueue(o, 'client_b001', 'two', T);
     o = enqueue(o, 'client_a001', 'one again', T);
-    expect(due(o).map((x) => x.text)).toEqual(['one', 'two']);
+    expect(due(o).map((x) => x.text)).toEqual(['one']);
+    o = markSent(o, ['client_a001']);
+    expect(due(o)).toEqual([]);
+    o = remove(o, 'client_a001');
+    expect(due(o).map((x) => x.text)).toEqual(['two']);
   });
 
   it('sent messages are not due again until the connection drops, then keep their clientId', () => {
@@ -15,7 +19,8 @@ describe('offline queue', () => {
     o = markSent(o, ['client_a001', 'client_b001']);
     expect(due(o)).toEqual([]);
     o = requeueUnacknowledged(o);
-    expect(due(o).map((x) => x.clientId)).toEqual(['client_a001', 'client_b001']);
+    expect(due(o).map((x) => x.clientId)).toEqual(['client_a001']);
+    expect(o.map((x) => x.clientId)).toEqual(['client_a001', 'client_b001']);
   });
 
   it('acknowledged messages leave the queue', () => {

@@ -190,6 +190,8 @@ export class ChatClient {
       return;
     }
     this.update(next);
+    // An acknowledged (or refused) message frees the way for the next queued one.
+    if (frame.type === 'ack' || frame.type === 'error') this.flush();
   }
 
   private onClose(): void {

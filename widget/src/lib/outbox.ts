@@ -23,9 +23,15 @@ export function enqueue(outbox: Outbox, clientId: string, text: string, createdA
   return [...outbox, { clientId, text, createdAt, status: 'queued' }];
 }
 
-/** Messages to send now, oldest first. */
+/**
+ * The message to send now: the oldest queued one, and only while none is in flight (sent, not yet acknowledged).
+ * One at a time, so the server stores a burst typed offline in the order it was typed — two frames sent at once
+ * may be handled by two concurrent invocations and stored the other way round.
+ */
 export function due(outbox: Outbox): OutboxItem[] {
-  return outbox.filter((o) => o.status === 'queued');
+  if (outbox.some((o) => o.status === 'sent')) return [];
+  const next = outbox.find((o) => o.status === 'queued');
+  return next ? [next] : [];
 }
 
 export function markSent(outbox: Outbox, clientIds: readonly string[]): Outbox {
