@@ -200,7 +200,7 @@ describe('numbered options the text already lists, and self-numbered scales', ()
   it('still lists the options when the text numbers something else', () => {
     const text = 'To whiten:\n1. Book a check-up\n2. Then a whitening session';
     const [segment] = formatForChannel('sms', { text, quickReplies: slots });
-    expect(segment?.text).toContain('\n1. Thu, 10 Dec, 14:00 · Dr Gallagher\n2. Thu, 10 Dec, 15:30 · Dr Gallagher\nReply 1 or 2.');
+    expect(segment?.text).toContain('\n1. Thu, 10 Dec, 14:00 - Dr Gallagher\n2. Thu, 10 Dec, 15:30 - Dr Gallagher\nReply 1 or 2.');
   });
 
   it('does not list a 1–5 scale again, nor cut it to three on WhatsApp, and resolves all five', () => {
