@@ -42,6 +42,7 @@ describe('restApi', () => {
     deleteFaq: async () => ({ body: {} }),
     putDocument: async () => ({ body: {} }),
     deleteDocument: async () => ({ body: {} }),
+    listRelatedConversations: async () => ({ body: { items: [] } }),
   });
 
   it('answers 401 on a staff route without an authorizer context', async () => {
