@@ -8,15 +8,14 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
-import { eventRules } from '../../lib/declaration';
 import { integrationSecretsFromConfig } from '../../lambdas/adapters/integrations/index';
-import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import type { DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
 import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
 import { LocalGateway } from '../../local-cloud/gateway';
 import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+import { startTableAndBus } from '../support/table-and-bus';
 import { messengerBody, twilioForm } from '../../local-cloud/channel-simulator';
 
 const TABLE = 'channel-webhooks-test';
@@ -35,17 +34,8 @@ let runtime: LambdaRuntime;
 const published: PutEventsEntry[] = [];
 
 beforeAll(async () => {
-  ddb = await startDynamoDbLocal({ port: 0 });
-  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(client, TABLE);
-  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  // The conversation handler behind the rule is not under test here (test/integration/channel-conversation.test.ts).
-  bus = new LocalEventBus(eventRules, { toFunction: async () => ({}), toStateMachine: async () => undefined }, { eventBusName: BUS });
-  const putEvents = bus.putEvents.bind(bus);
-  bus.putEvents = (entries) => {
-    published.push(...entries);
-    return putEvents(entries);
-  };
+  // Rule targets are inert: The conversation handler behind the rule is not under test here (test/integration/channel-conversation.test.ts).
+  ({ ddb, doc, bus } = await startTableAndBus(TABLE, BUS, published));
   runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
   gateway = new LocalGateway({
     port: 0,

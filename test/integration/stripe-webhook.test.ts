@@ -8,16 +8,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
-import { eventRules } from '../../lib/declaration';
 import { LocalCheckoutStore, LocalPayments } from '../../lambdas/adapters/payments/local';
 import { checkoutPage, CHECKOUT_PREFIX } from '../../local-cloud/checkout';
-import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
+import type { DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
 import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
 import { LocalGateway } from '../../local-cloud/gateway';
 import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+import { startTableAndBus } from '../support/table-and-bus';
 
 const TABLE = 'stripe-webhook-test';
 const BUS = 'stripe-webhook-bus';
@@ -34,17 +33,8 @@ let payments: LocalPayments;
 const published: PutEventsEntry[] = [];
 
 beforeAll(async () => {
-  ddb = await startDynamoDbLocal({ port: 0 });
-  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(client, TABLE);
-  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  // Whatever rule matches payment events, its target is not under test here.
-  bus = new LocalEventBus(eventRules, { toFunction: async () => ({}), toStateMachine: async () => undefined }, { eventBusName: BUS });
-  const putEvents = bus.putEvents.bind(bus);
-  bus.putEvents = (entries) => {
-    published.push(...entries);
-    return putEvents(entries);
-  };
+  // Rule targets are inert: Whatever rule matches payment events, its target is not under test here.
+  ({ ddb, doc, bus } = await startTableAndBus(TABLE, BUS, published));
   runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
   const checkouts = new LocalCheckoutStore(doc, TABLE, clock);
   gateway = new LocalGateway({
