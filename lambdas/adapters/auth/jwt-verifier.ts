@@ -75,12 +75,23 @@ export function parseStaffClaims(payload: unknown): StaffClaims {
   };
 }
 
-/** Fetches the JWKS with plain `fetch` (aws-jwt-verify's SimpleFetcher accepts https: only). */
+/**
+ * Fetches the JWKS with plain `fetch` (aws-jwt-verify's SimpleFetcher accepts https: only). The local Cognito
+ * shares a busy machine with everything else, so a slow first answer is tried again (3 attempts) rather than
+ * turned into a 401 for a valid token.
+ */
 class PlainFetchFetcher implements Fetcher {
   async fetch(uri: string): Promise<ArrayBuffer> {
-    const res = await fetch(uri, { signal: AbortSignal.timeout(3_000) });
-    if (!res.ok) throw new Error(`JWKS fetch ${uri} answered ${res.status}`);
-    return res.arrayBuffer();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(uri, { signal: AbortSignal.timeout(3_000) });
+        if (!res.ok) throw new Error(`JWKS fetch ${uri} answered ${res.status}`);
+        return await res.arrayBuffer();
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 }
 
