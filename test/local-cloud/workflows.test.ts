@@ -351,6 +351,9 @@ describe('.waitForTaskToken callbacks', () => {
 
   test('SendTaskSuccess from the invoked function resumes the execution with its output', async () => {
     const { workflows, sfn, fns, arn } = await setup({
+      // This test is about the answer, not the clock: a loaded CI machine can take longer than
+      // 100 ms for the HTTP round trip, so the heartbeat here is the ASL's full 1 s (×5).
+      callbackTimeoutScale: 5,
       answer: async (client, payload) => {
         await client.send(
           new SendTaskSuccessCommand({ taskToken: String(payload['taskToken']), output: JSON.stringify({ by: 'agent-7' }) }),
@@ -375,17 +378,18 @@ describe('.waitForTaskToken callbacks', () => {
   });
 
   test('a person answering later: the pending task is listed, heartbeats keep it alive, SendTaskFailure → Catch', async () => {
-    // HeartbeatSeconds 1 → 500 ms, TimeoutSeconds 2 → 1 s.
-    const { workflows, sfn, arn } = await setup({ callbackTimeoutScale: 0.5 });
+    // HeartbeatSeconds 1 → 2 s, TimeoutSeconds 2 → 4 s: wide margins, so a loaded machine's slow
+    // heartbeat call does not turn into a timeout.
+    const { workflows, sfn, arn } = await setup({ callbackTimeoutScale: 2 });
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
     for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     const [pending] = workflows.listPendingTasks();
     expect(pending).toMatchObject({ executionArn, stateName: 'RequestApproval', functionName: 'workflowTask' });
     const taskToken = pending?.taskToken ?? '';
 
-    // 4 heartbeats 150 ms apart: 600 ms > HeartbeatSeconds (500 ms), but each one resets it.
-    for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 150));
+    // 3 heartbeats 800 ms apart: 2.4 s > HeartbeatSeconds (2 s), but each one resets it.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 800));
       await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
     }
     expect(workflows.describeExecution(executionArn ?? '').status).toBe('RUNNING');
