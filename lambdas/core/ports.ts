@@ -232,7 +232,18 @@ export type ConciergeEventType =
   /** A verified inbound WhatsApp / SMS / Messenger message, before it joins a conversation (detail: InboundMessage). */
   | 'channel.message.received'
   /** A message for a customer on WhatsApp / SMS / Messenger: the channel senders deliver it (detail: conversationId, seq, channel, kind). */
-  | 'message.send';
+  | 'message.send'
+  // ---- insights and trust (issue 8) ----
+  /** The customer said whether a bot answer helped (widget thumbs; detail: conversationId, seq, helpful, channel). */
+  | 'message.feedback'
+  /** Staff marked a confirmed booking as a no-show (detail: bookingId, serviceId, staffId, start, by). */
+  | 'booking.noshow'
+  /** A customer record was created: the first phone or e-mail linked to a channel identity (detail: customerKey, identity, conversationId?). */
+  | 'customer.created'
+  /** A customer's data was erased (detail: customerRef — a hash, never the phone or e-mail — and counts per store). */
+  | 'customer.erased'
+  /** The tenant's retention period changed (detail: retentionDays | null, by): existing conversations are re-stamped or deleted. */
+  | 'privacy.retention.changed';
 
 export interface ConciergeEvent {
   readonly type: ConciergeEventType;
