@@ -107,6 +107,8 @@ interface Rtt {
   readonly lost: number;
   /** An error frame instead of a reply. */
   readonly errors: number;
+  /** Error frames by their `code`. */
+  readonly errorCodes: Readonly<Record<string, number>>;
 }
 
 /** `customers` clients each sending `perCustomer` messages in turn, timing send → final reply. */
@@ -114,6 +116,7 @@ async function chatRtt(url: string, origin: string, customers: number, perCustom
   const rtts: number[] = [];
   let lost = 0;
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
   await Promise.all(
     Array.from({ length: customers }, async () => {
       const visitor = randomBytes(16).toString('hex');
@@ -127,7 +130,11 @@ async function chatRtt(url: string, origin: string, customers: number, perCustom
         const frame: unknown = JSON.parse(String(data));
         if (!waiting) return;
         if (isReply(frame, waiting.clientId)) waiting.resolve('reply');
-        else if (typeof frame === 'object' && frame !== null && Reflect.get(frame, 'type') === 'error') waiting.resolve('error');
+        else if (typeof frame === 'object' && frame !== null && Reflect.get(frame, 'type') === 'error') {
+          const code = String(Reflect.get(frame, 'code'));
+          errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+          waiting.resolve('error');
+        }
       });
       if (hello) {
         const ready = new Promise<void>((res) => {
@@ -158,7 +165,7 @@ async function chatRtt(url: string, origin: string, customers: number, perCustom
       ws.close();
     }),
   );
-  return { rtts, lost, errors };
+  return { rtts, lost, errors, errorCodes };
 }
 
 async function echoServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -199,12 +206,22 @@ async function websocket(): Promise<void> {
       if (type === 'ack') acked.add(String(Reflect.get(frame, 'clientId')));
       return type === 'message' && Reflect.get(frame, 'role') === 'bot' && acked.has(clientId);
     };
-    const chat = await chatRtt(`${cloud.urls.ws}?key=${widgetKey}&visitor=%VISITOR%`, origin, customers, perCustomer, isBotReply, { action: 'hello' });
+    const url = `${cloud.urls.ws}?key=${widgetKey}&visitor=%VISITOR%`;
+    // One customer alone first: the path's own latency, without queueing behind 199 others.
+    const alone = await chatRtt(url, origin, 1, perCustomer, isBotReply, { action: 'hello' });
+    record('ws_rtt_single_customer_p50_ms', percentile(alone.rtts, 50), 'one customer, nothing else running');
+    const startedAt = performance.now();
+    const chat = await chatRtt(url, origin, customers, perCustomer, isBotReply, { action: 'hello' });
+    const seconds = (performance.now() - startedAt) / 1000;
     record('ws_messages', customers * perCustomer);
+    // Every handler of the local cloud shares one Node process (2 cores here); in AWS each Lambda
+    // invocation has its own. Under load the round trip is mostly the queue: messages / throughput.
+    record('ws_answers_per_second', Math.round((chat.rtts.length / seconds) * 10) / 10, 'local cloud: all handlers in one process');
     record('ws_rtt_p50_ms', percentile(chat.rtts, 50));
     record('ws_rtt_p99_ms', percentile(chat.rtts, 99));
     record('messages_lost', chat.lost);
     record('ws_error_replies', chat.errors);
+    if (chat.errors > 0) console.log(`error frames by code: ${JSON.stringify(chat.errorCodes)}`);
     const rss = process.memoryUsage().rss;
     record('local_cloud_rss_mb', Math.round(rss / 1024 / 1024));
   } finally {
