@@ -21,6 +21,7 @@ import { buildWidget } from '../../widget/build';
 import { clinc150Bench } from '../eval/clinc150';
 import { bookingRaceBench } from './booking';
 import { retrievalBench } from './retrieval';
+import { soakBench } from './soak';
 
 const ROOT = resolve(__dirname, '..', '..');
 const results: Record<string, number> = {};
@@ -262,6 +263,9 @@ async function main(): Promise<void> {
     },
     booking: async () => {
       for (const [k, v] of Object.entries(await bookingRaceBench())) record(k, v);
+    },
+    soak: async () => {
+      for (const [k, v] of Object.entries(await soakBench())) record(k, v);
     },
   };
   for (const [name, run] of Object.entries(sections)) {
