@@ -34,6 +34,8 @@ import {
   staffTypingFrame,
   staffWatchFrame,
   typingFrame,
+  feedbackFrame,
+  markReadFrame,
 } from '../lambdas/core/protocol';
 
 export type JsonSchema = z.core.JSONSchema.JSONSchema;
@@ -133,6 +135,8 @@ export function clientFrameComponents(): SchemaMap {
       [newConversationFrame, { id: 'NewConversationFrame', description: 'Leave the current conversation and start a new one.' }],
       [pingFrame, { id: 'PingFrame', description: 'Keep-alive; the server answers `pong`.' }],
       [typingFrame, { id: 'CustomerTypingFrame', description: 'The customer is (or stopped) typing; relayed to staff watching while a person owns the conversation or is awaited.' }],
+      [feedbackFrame, { id: 'FeedbackFrame', description: 'The customer\u2019s thumbs on an answer of the assistant (a bot message `seq` of this connection\u2019s conversation); the latest value per message counts.' }],
+      [markReadFrame, { id: 'MarkReadFrame', description: 'Read receipt: the highest message `seq` of this connection\u2019s conversation the widget has shown the customer; an advance is sent to the staff watching as `receipt`.' }],
       [staffWatchFrame, { id: 'StaffWatchFrame', description: 'Staff connections only: watch one conversation live (replaces the previous one); answered with `state`.' }],
       [staffTypingFrame, { id: 'StaffTypingFrame', description: 'Staff connections only: the owner of the conversation is (or stopped) typing.' }],
       [staffPingFrame, { id: 'StaffPingFrame', description: 'Staff connections only: keep-alive; answered with `pong`.' }],

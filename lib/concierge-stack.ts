@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -17,6 +17,7 @@ import { ConciergeWorkflows } from './constructs/concierge-workflows';
 import { applyGrant } from './constructs/grants';
 import type { LanguageModelAccess } from './constructs/grants';
 import { OperationalAlarms } from './constructs/operational-alarms';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { StaffUserPool } from './constructs/staff-user-pool';
 import { VectorSearchCollection } from './constructs/vector-search-collection';
 import { WidgetHosting } from './constructs/widget-hosting';
@@ -52,6 +53,8 @@ export class ConciergeStack extends Stack {
   readonly vectors?: VectorSearchCollection;
   /** The KMS key of tenants' integration credentials. */
   readonly integrationsKey: Key;
+  /** The CloudWatch dashboard of this tenant environment. */
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: ConciergeStackProps) {
     super(scope, id, props);
@@ -151,17 +154,29 @@ export class ConciergeStack extends Stack {
       .get('channelSender')
       .setEnvironment('PUBLIC_API_URL', `https://${this.restApi.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${this.restApi.stageName}`);
 
+    const observed = {
+      functions: Object.fromEntries(this.functions.all().map(([name, f]) => [name, f.fn])),
+      stateMachines: this.workflows.all(),
+      restApi: this.restApi.api,
+      deadLetterQueues: {
+        EventDeliveries: this.events.deadLetters,
+        // Rules with their own dead-letter queue (ChannelSend: messages for customers that could not be sent).
+        ...Object.fromEntries(Object.entries(this.events.ruleDeadLetters).map(([rule, queue]) => [`${rule}Deliveries`, queue])),
+      },
+    };
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      ...observed,
+      environment: config.name,
+      webSocketApi: this.webSocketApi.api,
+      table: this.table.table,
+    });
     if (config.alarmEmail) {
       new OperationalAlarms(this, 'Alarms', {
+        ...observed,
         email: config.alarmEmail,
-        functions: Object.fromEntries(this.functions.all().map(([name, f]) => [name, f.fn])),
-        stateMachines: this.workflows.all(),
-        restApi: this.restApi.api,
-        deadLetterQueues: {
-          EventDeliveries: this.events.deadLetters,
-          // Rules with their own dead-letter queue (ChannelSend: messages for customers that could not be sent).
-          ...Object.fromEntries(Object.entries(this.events.ruleDeadLetters).map(([rule, queue]) => [`${rule}Deliveries`, queue])),
-        },
+        webSocketApi: this.webSocketApi.api,
+        table: this.table.table,
+        restLatencyP99Threshold: Duration.millis(config.restLatencyP99AlarmMs),
       });
     }
 

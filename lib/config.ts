@@ -86,6 +86,8 @@ export const tenantEnvironmentSchema = z
       }),
     /** When set, alarms are created and notify this address. */
     alarmEmail: z.email('must be an email address').optional(),
+    /** The REST API p99 latency (milliseconds) above which an alarm is raised, held for 15 minutes. */
+    restLatencyP99AlarmMs: z.number().int().min(100, 'must be at least 100 ms').max(29_000, 'must be at most 29000 ms (the API Gateway timeout)').default(3000),
     /**
      * When set, e-mail (staff notifications, booking confirmations and reminders) goes out through Amazon SES
      * from `from`, and the functions that send it may call `ses:SendEmail` on this identity only; otherwise

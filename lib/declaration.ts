@@ -37,7 +37,9 @@ export type Grant =
   /** Read tenants' integration credentials (core/integrations.ts): KMS Decrypt under the integrations key, only with a {tenantId, provider} context. */
   | 'secrets:decrypt'
   /** Store tenants' integration credentials: KMS GenerateDataKey under the integrations key, only with a {tenantId, provider} context. */
-  | 'secrets:encrypt';
+  | 'secrets:encrypt'
+  /** Append audit log entries only: PutItem on the tenants' audit partitions (`T#*#AUDIT`), nothing else of the table. */
+  | 'audit:append';
 
 export const functions = {
   wsAuthorizer: {
@@ -57,15 +59,16 @@ export const functions = {
   },
   wsMessage: {
     entry: 'lambdas/handlers/ws-message.ts',
-    description: 'WebSocket actions: hello/resume, sendMessage, newConversation, ping',
+    description: 'WebSocket actions: hello/resume, sendMessage, newConversation, ping, customerTyping, feedback',
     timeoutSeconds: 29,
     memoryMb: 1024,
     grants: ['table:write', 'bus:put', 'ws:post', 'llm:invoke', 'secrets:decrypt'],
   },
   staffAuthorizer: {
     entry: 'lambdas/handlers/staff-authorizer.ts',
-    description: 'REST authorizer: verifies Cognito staff JWTs and their tenant claim',
-    grants: [],
+    description: 'REST authorizer: verifies Cognito staff JWTs and their tenant claim; records each sign-in in the audit log',
+    // audit:append: one `login` entry per sign-in (core/audit.ts loginEntry); nothing else of the table.
+    grants: ['audit:append'],
   },
   publicApi: {
     entry: 'lambdas/handlers/public-api.ts',
@@ -81,7 +84,7 @@ export const functions = {
   },
   statsProjector: {
     entry: 'lambdas/handlers/stats-projector.ts',
-    description: 'EventBridge target: projects conversation events into daily counters',
+    description: 'EventBridge target: projects conversation, handoff, booking and payment events into analytics (day counters, conversation facts, knowledge gaps)',
     grants: ['table:write'],
   },
   workflowTask: {
@@ -172,6 +175,50 @@ export const functions = {
     entry: 'lambdas/handlers/integrations-api.ts',
     description: "Admin REST routes of the tenant's integrations: list, set or replace, remove credentials (never returned)",
     grants: ['table:write', 'secrets:encrypt'],
+  },
+  // ---- audit log: read-only API (every REST change is recorded by handlers/lib/rest.ts) ----------------
+  auditApi: {
+    entry: 'lambdas/handlers/audit-api.ts',
+    description: 'Admin REST route of the audit log: who changed what and when, newest first, filtered (read only)',
+    grants: ['table:read'],
+  },
+  // ---- outbound webhooks and CRM sync (core/webhooks, adapters/crm) ------------------------------------
+  webhooksApi: {
+    entry: 'lambdas/handlers/webhooks-api.ts',
+    description: 'Admin REST routes of outbound webhooks: subscriptions (secret shown once), test pings, failed deliveries and redelivery',
+    // A test ping or a redelivery waits for the receiver (10 s at most); encrypt: new secrets, decrypt: signing.
+    timeoutSeconds: 29,
+    grants: ['table:write', 'secrets:encrypt', 'secrets:decrypt'],
+  },
+  webhookDispatcher: {
+    entry: 'lambdas/handlers/webhook-dispatcher.ts',
+    description: 'EventBridge target: signed POSTs to the tenant\'s webhook subscriptions and the HubSpot contact upsert, once per event and target',
+    // Up to 3 tries of 10 s per target, with backoff, inside the invocation.
+    timeoutSeconds: 120,
+    grants: ['table:write', 'secrets:decrypt'],
+  },
+  // ---- analytics (core/analytics, docs/metrics.md) -----------------------------------------------------
+  analyticsApi: {
+    entry: 'lambdas/handlers/analytics-api.ts',
+    description: 'Staff REST routes of analytics: the report over a date range (JSON or CSV), knowledge gaps and resolving them',
+    // A year's report reads up to a year of conversation facts.
+    timeoutSeconds: 29,
+    grants: ['table:write'],
+  },
+  // ---- privacy: retention, subject-access export, erasure (core/privacy) --------------------------------
+  privacyApi: {
+    entry: 'lambdas/handlers/privacy-api.ts',
+    description: "Admin REST routes of privacy: the retention period, a customer's data (counts, JSON export, erasure)",
+    // An export or an erasure reads every store of one customer; bus:put: privacy.retention.changed, customer.erased.
+    timeoutSeconds: 29,
+    grants: ['table:write', 'bus:put'],
+  },
+  retentionSweeper: {
+    entry: 'lambdas/handlers/retention-sweeper.ts',
+    description: 'EventBridge target: deletes conversations older than the tenant\'s retention period and re-stamps the rest',
+    // A full sweep re-stamps every live conversation of the tenant.
+    timeoutSeconds: 300,
+    grants: ['table:write'],
   },
 } as const satisfies Record<string, FunctionDecl>;
 
@@ -512,6 +559,111 @@ export const restRoutes: readonly RestRouteDecl[] = [
     operationId: 'putWidgetSettings',
     summary: "Change the widget's colour, position, greetings, languages, logo and allowed origins",
   },
+  // ---- the audit log (auditApi): read only, there is no route that changes or removes an entry ----------
+  {
+    method: 'GET',
+    path: '/v1/admin/audit',
+    fn: 'auditApi',
+    auth: 'admin',
+    operationId: 'listAuditEntries',
+    summary: 'The audit log, newest first: filter by actor, action and time; page with the cursor',
+  },
+  // ---- outbound webhooks (webhooksApi): subscriptions, test pings, the dead-letter view ------------------
+  { method: 'GET', path: '/v1/admin/webhooks', fn: 'webhooksApi', auth: 'admin', operationId: 'listWebhooks', summary: "The tenant's webhook subscriptions (never their secrets)" },
+  {
+    method: 'POST',
+    path: '/v1/admin/webhooks',
+    fn: 'webhooksApi',
+    auth: 'admin',
+    operationId: 'createWebhook',
+    summary: 'Subscribe an https URL to events; the answer shows the signing secret, once',
+  },
+  { method: 'DELETE', path: '/v1/admin/webhooks/{webhookId}', fn: 'webhooksApi', auth: 'admin', operationId: 'deleteWebhook', summary: 'Delete a webhook subscription' },
+  {
+    method: 'POST',
+    path: '/v1/admin/webhooks/{webhookId}/test',
+    fn: 'webhooksApi',
+    auth: 'admin',
+    operationId: 'testWebhook',
+    summary: 'Send a signed ping to a subscription now and see its answer',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/webhooks/deliveries',
+    fn: 'webhooksApi',
+    auth: 'admin',
+    operationId: 'listWebhookDeliveries',
+    summary: 'Webhook and CRM deliveries by status, newest first (failed: the dead-letter view)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/webhooks/deliveries/{deliveryId}/redeliver',
+    fn: 'webhooksApi',
+    auth: 'admin',
+    operationId: 'redeliverWebhook',
+    summary: 'Send a failed delivery again now',
+  },
+  // ---- analytics (analyticsApi; docs/metrics.md) ----------------------------------------------------------
+  { method: 'GET', path: '/v1/admin/analytics', fn: 'analyticsApi', auth: 'staff', operationId: 'getAnalytics', summary: 'Analytics of a date range: counters per day, totals, rates, top questions' },
+  {
+    method: 'GET',
+    path: '/v1/admin/analytics/export',
+    fn: 'analyticsApi',
+    auth: 'staff',
+    operationId: 'exportAnalytics',
+    summary: 'The same analytics as CSV: one row per day, one column per counter',
+  },
+  { method: 'GET', path: '/v1/admin/analytics/gaps', fn: 'analyticsApi', auth: 'staff', operationId: 'listKnowledgeGaps', summary: 'Questions the concierge could not answer, most asked first' },
+  {
+    method: 'POST',
+    path: '/v1/admin/analytics/gaps/{gapId}/resolve',
+    fn: 'analyticsApi',
+    auth: 'admin',
+    operationId: 'resolveKnowledgeGap',
+    summary: 'Close a knowledge gap: the FAQ that now answers it, or a dismissal',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/bookings/{bookingId}/no-show',
+    fn: 'bookingsApi',
+    auth: 'staff',
+    operationId: 'markBookingNoShow',
+    summary: 'Mark a confirmed booking whose start has passed as a no-show',
+  },
+  // ---- privacy (privacyApi): retention and data requests about one customer ----------------------------
+  { method: 'GET', path: '/v1/admin/privacy', fn: 'privacyApi', auth: 'staff', operationId: 'getPrivacySettings', summary: 'The retention period of conversations' },
+  {
+    method: 'PUT',
+    path: '/v1/admin/privacy',
+    fn: 'privacyApi',
+    auth: 'admin',
+    operationId: 'putPrivacySettings',
+    summary: 'Change the retention period (7..3650 days, or null to keep conversations)',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/customers/{customerKey}',
+    fn: 'privacyApi',
+    auth: 'admin',
+    operationId: 'getCustomer',
+    summary: 'What is held about a customer (phone:+…, email:… or a channel identity), as counts per store',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/customers/{customerKey}/export',
+    fn: 'privacyApi',
+    auth: 'admin',
+    operationId: 'exportCustomer',
+    summary: "Subject-access export: everything about the customer as a JSON download (recorded in the audit log)",
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/admin/customers/{customerKey}',
+    fn: 'privacyApi',
+    auth: 'admin',
+    operationId: 'eraseCustomer',
+    summary: "Erase the customer's data in every store (bookings anonymised); the body repeats the customer to confirm",
+  },
 ];
 
 export interface WsRouteDecl {
@@ -532,6 +684,8 @@ export const wsRoutes: readonly WsRouteDecl[] = [
   { route: 'newConversation', fn: 'wsMessage' },
   { route: 'ping', fn: 'wsMessage' },
   { route: 'customerTyping', fn: 'wsMessage' },
+  { route: 'feedback', fn: 'wsMessage' },
+  { route: 'markRead', fn: 'wsMessage' },
   // Staff inboxes (connected with `key=staff.<ID token>`).
   { route: 'staffWatch', fn: 'staffWs' },
   { route: 'staffTyping', fn: 'staffWs' },
@@ -575,10 +729,24 @@ export interface RuleDecl {
 export const eventRules: readonly RuleDecl[] = [
   {
     name: 'ConversationStats',
-    description: 'Every conversation event updates the daily counters',
+    description: 'Conversation, handoff, booking and payment events update the analytics (docs/metrics.md)',
     pattern: {
       source: [eventSource],
-      'detail-type': ['conversation.started', 'message.received', 'message.answered', 'message.unanswered'],
+      // The same list as core/analytics/projector.ts `projectedEvents` (test/unit/analytics-report.test.ts).
+      'detail-type': [
+        'conversation.started',
+        'message.received',
+        'message.answered',
+        'message.unanswered',
+        'message.feedback',
+        'handoff.requested',
+        'handoff.transition',
+        'handoff.csat',
+        'booking.confirmed',
+        'booking.cancelled',
+        'booking.noshow',
+        'payment.succeeded',
+      ],
     },
     target: { fn: 'statsProjector' },
   },
@@ -619,6 +787,26 @@ export const eventRules: readonly RuleDecl[] = [
     target: { fn: 'channelSender' },
     // A reply is worth little after an hour; what still fails lands in the sender's own dead-letter queue.
     delivery: { retryAttempts: 4, maxEventAgeSeconds: 3600 },
+  },
+  {
+    name: 'OutboundWebhooks',
+    description: "Customer, conversation, handoff, booking and payment events go to the tenant's webhook subscriptions and CRM",
+    // handoff.transition: the dispatcher keeps only those into `closed` (conversation.closed).
+    // The same list as core/webhooks/events.ts `webhookSourceEvents` (test/unit/webhook-signature.test.ts).
+    pattern: {
+      source: [eventSource],
+      'detail-type': ['customer.created', 'handoff.transition', 'handoff.requested', 'booking.confirmed', 'booking.changed', 'booking.cancelled', 'payment.succeeded'],
+    },
+    target: { fn: 'webhookDispatcher' },
+    // Receivers' failures are recorded by the dispatcher (the dead-letter view); the bus retries only its own
+    // failures, for a day, then the rule's own dead-letter queue keeps the event.
+    delivery: { retryAttempts: 8, maxEventAgeSeconds: 86_400 },
+  },
+  {
+    name: 'RetentionSweep',
+    description: "A changed retention period re-stamps and sweeps the tenant's conversations; a new conversation sweeps what has become too old",
+    pattern: { source: [eventSource], 'detail-type': ['privacy.retention.changed', 'conversation.started'] },
+    target: { fn: 'retentionSweeper' },
   },
 ];
 

@@ -285,6 +285,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // Channel senders: no Twilio / Meta credentials here, so WhatsApp / SMS / Messenger replies land in the channel outbox;
       // Twilio status callbacks (tenants with their own credentials) would be addressed to this gateway.
       PUBLIC_API_URL: gateway.url,
+      // Outbound webhooks may go to a receiver on this machine (http://127.0.0.1 / localhost); AWS allows https to public addresses only.
+      WEBHOOK_URL_POLICY: 'local',
+      ...(process.env['HUBSPOT_API_BASE'] ? { HUBSPOT_API_BASE: process.env['HUBSPOT_API_BASE'] } : {}),
     };
     // The handlers run in this process, as one Lambda "container" each: they read their configuration from here.
     Object.assign(process.env, env);

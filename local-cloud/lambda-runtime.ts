@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { functions, type FunctionName } from '../lib/declaration';
+import { isolatedInvocation } from '../lambdas/handlers/lib/correlation';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -64,7 +65,8 @@ export class LambdaRuntime {
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
-        handler(event, context),
+        // Each invocation in a scope of its own: its correlation id never leaks into the next (handlers/lib/correlation.ts).
+        isolatedInvocation(() => handler(event, context)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);
         }),

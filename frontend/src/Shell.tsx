@@ -19,7 +19,11 @@ import { ServicesPage } from './pages/services/ServicesPage';
 import { TeamPage } from './pages/team/TeamPage';
 import { WidgetPage } from './pages/widget/WidgetPage';
 import { IntegrationsPage } from './pages/integrations/IntegrationsPage';
+import { WebhooksPage } from './pages/webhooks/WebhooksPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
+import { AnalyticsPage } from './pages/analytics/AnalyticsPage';
+import { AuditPage } from './pages/audit/AuditPage';
+import { CustomersPage } from './pages/customers/CustomersPage';
 import { sections, sectionsFor } from './sections';
 
 /** The signed-in app: loads who the user is, then the header, nav and the current section. */
@@ -128,6 +132,14 @@ function Page({ route }: { route: Route }) {
       return <WidgetPage />;
     case 'integrations':
       return <IntegrationsPage />;
+    case 'webhooks':
+      return <WebhooksPage />;
+    case 'analytics':
+      return <AnalyticsPage />;
+    case 'audit':
+      return <AuditPage />;
+    case 'customers':
+      return <CustomersPage />;
     case 'notFound':
       return (
         <div className="empty-page" data-testid="not-found">

@@ -110,6 +110,11 @@ const schema = z.object({
     .string()
     .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as base64 or 64 hex characters')
     .optional(),
+  // ---- outbound webhooks and CRM sync (core/webhooks, adapters/crm) ----
+  /** `local` (the local cloud only): webhook URLs may be `http://127.0.0.1` / `http://localhost`. Default `public`: https to public addresses only. */
+  WEBHOOK_URL_POLICY: z.enum(['public', 'local']).default('public'),
+  /** Tests only: a fake HubSpot API (`http://127.0.0.1:PORT`) instead of https://api.hubapi.com. */
+  HUBSPOT_API_BASE: z.url().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -32,6 +32,18 @@ import { integrationSecretsFromConfig, type DynamoIntegrationSecrets } from './i
 import type { TeamDeps } from '../core/team';
 import type { ChannelDeps } from '../core/channels/inbound';
 import { DynamoIdentityStore } from './dynamo/channel-store';
+import { DynamoPrivacyStore } from './dynamo/privacy-store';
+import type { SubjectAccessDeps } from '../core/privacy/subject-access';
+import type { RetentionDeps } from '../core/privacy/retention';
+import type { ConversationSamples } from '../core/privacy/ports';
+import { DynamoAnalyticsStore } from './dynamo/analytics-store';
+import type { AnalyticsDeps } from '../core/analytics/service';
+import type { WebhookDeps } from '../core/webhooks/service';
+import { DynamoWebhookStore } from './dynamo/webhook-store';
+import { HttpWebhookTransport } from './crm/http';
+import { HubSpotContacts } from './crm/hubspot';
+import { secretCipherFromConfig } from './integrations/index';
+import { DynamoAuditLog } from './dynamo/audit-store';
 
 /**
  * The clock every use case reads. `CONCIERGE_CLOCK_START` (an ISO instant, local cloud and eval only) shifts it so
@@ -54,7 +66,8 @@ let storeInstance: DynamoStore | undefined;
 export function store(): DynamoStore {
   if (!storeInstance) {
     const config = loadConfig(['TABLE_NAME']);
-    storeInstance = new DynamoStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock);
+    // With the privacy store's (cached) retention period: conversation items carry their expiry (core/privacy).
+    storeInstance = new DynamoStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock, privacyStore());
   }
   return storeInstance;
 }
@@ -325,3 +338,123 @@ export const webhookSecrets = {
   metaVerifyToken: async (tenantId: string): Promise<string | undefined> =>
     (await integrationSecrets().get(tenantId, 'meta'))?.verifyToken ?? loadConfig([]).META_VERIFY_TOKEN,
 } as const;
+
+// ---- audit log (core/audit.ts) ----------------------------------------------------------------------
+
+let auditLogInstance: DynamoAuditLog | undefined;
+/** The append-only audit log in the table (every REST change is recorded through it by handlers/lib/rest.ts). */
+export function auditLog(): DynamoAuditLog {
+  if (!auditLogInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    auditLogInstance = new DynamoAuditLog(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME);
+  }
+  return auditLogInstance;
+}
+
+// ---- outbound webhooks and CRM sync (core/webhooks) -------------------------------------------------------
+
+let webhookStoreInstance: DynamoWebhookStore | undefined;
+/** Webhook subscriptions (signing secrets sealed like integration credentials) and their deliveries. */
+export function webhookStore(): DynamoWebhookStore {
+  if (!webhookStoreInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    webhookStoreInstance = new DynamoWebhookStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, secretCipherFromConfig(config), systemClock);
+  }
+  return webhookStoreInstance;
+}
+
+let webhookInstance: WebhookDeps | undefined;
+/**
+ * The outbound webhooks' ports: subscribers' URLs under WEBHOOK_URL_POLICY (`local`, set by the local cloud only,
+ * also allows http://127.0.0.1 and localhost), and HubSpot for tenants that stored a `hubspot` integration
+ * (HUBSPOT_API_BASE in tests). Payloads read bookings and the catalogue for names.
+ */
+export function webhookDeps(): WebhookDeps {
+  if (!webhookInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    const urlPolicy = { allowLoopback: config.WEBHOOK_URL_POLICY === 'local' };
+    const token = async (tenantId: string): Promise<string | undefined> => (await integrationSecrets().get(tenantId, 'hubspot'))?.accessToken;
+    const hubspot = new HubSpotContacts(token, config.HUBSPOT_API_BASE);
+    webhookInstance = {
+      webhooks: webhookStore(),
+      transport: new HttpWebhookTransport(urlPolicy),
+      clock: systemClock,
+      urlPolicy,
+      crm: async (tenantId) => ((await token(tenantId)) ? hubspot : undefined),
+      payloads: { bookings: bookingStore(), catalogue: new CachedCatalogue(store()) },
+    };
+  }
+  return webhookInstance;
+}
+
+// ---- analytics (core/analytics, docs/metrics.md) -----------------------------------------------------
+
+let analyticsStoreInstance: DynamoAnalyticsStore | undefined;
+/** Day counters, conversation facts, knowledge gaps and message feedback (adapters/dynamo/analytics-store.ts). */
+export function analyticsStore(): DynamoAnalyticsStore {
+  if (!analyticsStoreInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    analyticsStoreInstance = new DynamoAnalyticsStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock);
+  }
+  return analyticsStoreInstance;
+}
+
+let analyticsInstance: AnalyticsDeps | undefined;
+/** The analytics report's and knowledge gaps' ports. */
+export function analyticsDeps(): AnalyticsDeps {
+  analyticsInstance ??= { analytics: analyticsStore(), gaps: analyticsStore(), tenants: store(), knowledge: store(), clock: systemClock };
+  return analyticsInstance;
+}
+
+// ---- privacy: retention, subject-access export, erasure (core/privacy) ------------------------------------
+
+let privacyStoreInstance: DynamoPrivacyStore | undefined;
+/** Privacy settings (retention period, cached a minute for the write path), customers' data, the retention walk. */
+export function privacyStore(): DynamoPrivacyStore {
+  if (!privacyStoreInstance) {
+    const config = loadConfig(['TABLE_NAME']);
+    privacyStoreInstance = new DynamoPrivacyStore(documentClient(config.AWS_ENDPOINT_URL_DYNAMODB), config.TABLE_NAME, systemClock);
+  }
+  return privacyStoreInstance;
+}
+
+let subjectAccessInstance: SubjectAccessDeps | undefined;
+/** Export and erasure of one customer's data; `customer.erased` on the bus. */
+export function subjectAccessDeps(): SubjectAccessDeps {
+  if (!subjectAccessInstance) {
+    const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
+    subjectAccessInstance = {
+      data: privacyStore(),
+      events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
+      clock: systemClock,
+      samples: analyticsSamples(),
+    };
+  }
+  return subjectAccessInstance;
+}
+
+/** Analytics' knowledge gaps as the privacy use cases see them: the samples of some conversations, and forgetting them. */
+function analyticsSamples(): ConversationSamples {
+  return {
+    listConversationSamples: async (tenantId, conversationIds) => {
+      const ids = new Set(conversationIds);
+      return (await analyticsStore().listGaps(tenantId))
+        .filter((g) => g.conversationIds.some((id) => ids.has(id)) || ids.has(g.questionFrom))
+        .map((g) => ({
+          gapId: g.gapId,
+          // The wording only when it came from this customer; otherwise it is another customer's question.
+          ...(ids.has(g.questionFrom) ? { question: g.question } : {}),
+          lang: g.lang,
+          status: g.status,
+          conversationIds: g.conversationIds.filter((id) => ids.has(id)),
+        }));
+    },
+    forgetConversations: (tenantId, conversationIds) => analyticsStore().forgetConversations(tenantId, conversationIds),
+  };
+}
+
+/** The retention sweeper's ports. */
+export function retentionDeps(): RetentionDeps {
+  const p = privacyStore();
+  return { settings: p, store: p, clock: systemClock, samples: analyticsSamples() };
+}

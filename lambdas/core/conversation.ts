@@ -88,6 +88,9 @@ async function attach(deps: ChatDeps, caller: ChatCaller, conversation: Conversa
     mode: conversation.mode,
     lastSeq,
     lang: conversation.lang,
+    // Read receipts so far (core/receipts.ts): a reconnecting widget shows "Seen" without waiting for a new one.
+    ...(conversation.customerReadSeq !== undefined ? { customerReadSeq: conversation.customerReadSeq } : {}),
+    ...(conversation.staffReadSeq !== undefined ? { staffReadSeq: conversation.staffReadSeq } : {}),
   });
 }
 
@@ -280,7 +283,7 @@ async function linkContact(deps: ChatDeps, conversation: ConversationRecord, con
   if (!deps.identities || !contact || (!contact.phone && !contact.email)) return;
   const before = conversation.context?.contact;
   if (before?.phone === contact.phone && before?.email === contact.email) return;
-  await linkConversation({ identities: deps.identities }, conversation, contact);
+  await linkConversation({ identities: deps.identities, events: deps.events }, conversation, contact);
 }
 
 /** What a message to a customer is, for the channel senders (templates outside the WhatsApp window, SMS policy). */

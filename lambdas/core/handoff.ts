@@ -31,6 +31,7 @@ import {
 } from './handoff-ports';
 import { contactIn, csatScoreIn, handoffText } from './handoff-text';
 import { randomId } from './ids';
+import { staffRead } from './receipts';
 import type { Clock, ConnectionPusher, ConnectionStore, ConversationRecord, ConversationStore, EventPublisher, KnowledgeStore, TenantStore } from './ports';
 import type { ConversationMode, InboxEvent, MessageView, ServerFrame } from './protocol';
 
@@ -524,6 +525,8 @@ export async function agentReply(deps: HandoffDeps, actor: StaffActor, conversat
   if (!stored.duplicate) {
     await broadcast(deps, actor.tenantId, conversationId, { type: 'typing', on: false, role: 'agent' });
     await deliverToCustomer(deps, conversation, stored.message, 'agent');
+    // Replying is reading: the customer's widget shows "Seen" under what they wrote.
+    await staffRead(deps, actor.tenantId, conversationId);
   }
   return stored.message;
 }
@@ -569,12 +572,16 @@ export async function closeConversation(deps: HandoffDeps, actor: StaffActor, co
 
 // ---- live signals ----------------------------------------------------------------------------------
 
-/** Subscribes a staff connection to one conversation (replacing the previous one) and tells it the mode. */
+/**
+ * Subscribes a staff connection to one conversation (replacing the previous one) and tells it the mode. Watching
+ * is reading: while a person is involved, the customer gets a `receipt` (core/receipts.ts).
+ */
 export async function watchConversation(deps: HandoffDeps, actor: StaffActor & { connectionId: string }, conversationId: string): Promise<void> {
   const conversation = await deps.conversations.getConversation(actor.tenantId, conversationId);
   if (!conversation) throw new DomainError('no_conversation', 'no such conversation');
   await deps.connections.subscribe(actor.tenantId, actor.connectionId, conversationId);
   await deps.pusher.push(actor.connectionId, { type: 'state', id: `watch:${conversationId}:${conversation.mode}`, mode: conversation.mode });
+  await staffRead(deps, actor.tenantId, conversationId, actor.connectionId);
 }
 
 /** The owner's typing indicator, to everyone else watching the conversation (the customer included). */
@@ -727,6 +734,9 @@ export async function inboxConversation(deps: HandoffDeps, actor: StaffActor, co
       createdAt: conversation.createdAt,
       lastMessageAt: conversation.lastMessageAt,
       messageCount: conversation.messageCount,
+      // Read receipts (core/receipts.ts); live updates arrive as `receipt` frames.
+      ...(conversation.customerReadSeq !== undefined ? { customerReadSeq: conversation.customerReadSeq } : {}),
+      ...(conversation.staffReadSeq !== undefined ? { staffReadSeq: conversation.staffReadSeq } : {}),
     },
     customer: {
       label: customerLabelOf(conversation),

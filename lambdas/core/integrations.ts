@@ -41,6 +41,8 @@ export const integrationSchemas = {
   google: z.strictObject({ calendarId: z.string().trim().min(1).max(1024), accessToken: secret('an OAuth access token') }),
   microsoft: z.strictObject({ user: z.string().trim().min(1).max(320), accessToken: secret('an OAuth access token') }),
   calendly: z.strictObject({ token: secret('a personal access token'), eventTypeUri: z.url() }),
+  /** HubSpot CRM (adapters/crm/hubspot.ts): a private app's access token with the contacts read / write scopes. */
+  hubspot: z.strictObject({ accessToken: secret('a HubSpot private app access token (pat-…)', /^pat-[a-z0-9]{2,8}-[A-Za-z0-9-]{16,200}$/) }),
 } as const;
 
 export type IntegrationProvider = keyof typeof integrationSchemas;

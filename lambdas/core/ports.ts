@@ -6,7 +6,7 @@
 import type { ConversationContext } from './answer/context';
 import type { EmbeddedPassage, Passage } from './answer/passages';
 import type { KnowledgeBase } from './knowledge-base';
-import type { ConversationMode, MessageRole, MessageView, QuickReply, ServerFrame, SourceRef } from './protocol';
+import type { ConversationMode, MessageRole, MessageView, QuickReply, ReceiptBy, ServerFrame, SourceRef } from './protocol';
 
 export interface TenantProfile {
   readonly tenantId: string;
@@ -160,6 +160,11 @@ export interface ConversationRecord {
   readonly messageCount: number;
   /** The answering policy's state between turns (unanswered streak, topic for follow-ups, pending offer); absent before the first answer. */
   readonly context?: ConversationContext;
+  /** The highest message seq allocated in the conversation; absent before the first message. */
+  readonly lastSeq?: number;
+  /** Read receipts (core/receipts.ts): the highest seq the customer has seen, and the highest customer message seq staff read. */
+  readonly customerReadSeq?: number;
+  readonly staffReadSeq?: number;
 }
 
 export interface NewMessage {
@@ -188,6 +193,11 @@ export interface ConversationStore {
   listConversations(tenantId: string, limit: number, cursor?: string): Promise<{ items: ConversationRecord[]; nextCursor?: string }>;
   /** Replaces the conversation's policy state (`ConversationRecord.context`) with the one after the latest answer. */
   updateConversationContext?(tenantId: string, conversationId: string, context: ConversationContext): Promise<void>;
+  /**
+   * Raises `customerReadSeq` (by customer) or `staffReadSeq` (by staff) to `seq`, only when it is absent or
+   * lower and `seq` is not beyond the conversation's last seq; returns whether it advanced.
+   */
+  markRead?(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean>;
 }
 
 export interface ConnectionStore {

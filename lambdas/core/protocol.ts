@@ -39,10 +39,23 @@ export const pingFrame = z.strictObject({ action: z.literal('ping') });
 /** The customer is (or stopped) typing; relayed to staff watching the conversation while a person owns it or is awaited. */
 export const typingFrame = z.strictObject({ action: z.literal('customerTyping'), on: z.boolean() });
 
-export const clientFrame = z.discriminatedUnion('action', [helloFrame, sendMessageFrame, newConversationFrame, pingFrame, typingFrame]);
+/**
+ * The customer's thumbs on an answer of the assistant (`seq` of a bot message in the conversation this connection
+ * is in). The latest value per message counts; repeating it changes nothing (docs/metrics.md).
+ */
+export const feedbackFrame = z.strictObject({ action: z.literal('feedback'), conversationId: id, seq: z.number().int().min(1), helpful: z.boolean() });
+
+/**
+ * Read receipt: the highest message `seq` of the conversation this connection is in that the widget has shown
+ * the customer (panel open, page visible). Kept monotonically; an advance is broadcast as `receipt` (by
+ * `customer`) to whoever watches the conversation, a repeat or a lower seq changes nothing.
+ */
+export const markReadFrame = z.strictObject({ action: z.literal('markRead'), conversationId: id, seq: z.number().int().min(1) });
+
+export const clientFrame = z.discriminatedUnion('action', [helloFrame, sendMessageFrame, newConversationFrame, pingFrame, typingFrame, feedbackFrame, markReadFrame]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type ClientAction = ClientFrame['action'];
-export const clientActions: readonly ClientAction[] = ['hello', 'sendMessage', 'newConversation', 'ping', 'customerTyping'];
+export const clientActions: readonly ClientAction[] = ['hello', 'sendMessage', 'newConversation', 'ping', 'customerTyping', 'feedback', 'markRead'];
 
 // ---- staff connections (admin UI inbox) ------------------------------------------------------
 // Staff connect to the same WebSocket API with `key=staff.<Cognito ID token>`; their actions are
@@ -107,6 +120,10 @@ export type ServerFrame =
       /** Highest seq in the conversation; the replayed `message` frames precede this frame. */
       readonly lastSeq: number;
       readonly lang: string;
+      /** Highest seq the customer has seen (their `markRead`); absent before the first. */
+      readonly customerReadSeq?: number;
+      /** Highest customer message seq a person from the business has read; absent before the first. */
+      readonly staffReadSeq?: number;
     }
   | ({ readonly type: 'message' } & MessageView)
   | { readonly type: 'ack'; readonly id: string; readonly clientId: string; readonly seq: number }
@@ -114,6 +131,7 @@ export type ServerFrame =
   | { readonly type: 'chunk'; readonly replyTo: string; readonly index: number; readonly text: string }
   | { readonly type: 'state'; readonly id: string; readonly mode: ConversationMode }
   | { readonly type: 'pong' }
+  | ReceiptFrame
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly clientId?: string }
   | {
       readonly type: 'inbox';
@@ -125,6 +143,23 @@ export type ServerFrame =
       readonly reason?: string;
       readonly assignee?: string;
     };
+
+/** Who read: the customer (their widget's `markRead`) or a person from the business (watching or replying). */
+export type ReceiptBy = 'customer' | 'staff';
+
+/**
+ * Messages up to `seq` were read. Only `read` is sent: `ack` already says a customer message reached the
+ * business (stored and shown live in the inbox), docs/decisions.md. De-duplicate by `id`.
+ */
+export interface ReceiptFrame {
+  readonly type: 'receipt';
+  /** `receipt:<conversationId>:<by>:read:<seq>` */
+  readonly id: string;
+  readonly conversationId: string;
+  readonly seq: number;
+  readonly status: 'read';
+  readonly by: ReceiptBy;
+}
 
 /** What happened to a conversation in the staff inbox (sent to staff connections only). */
 export type InboxEvent = 'waiting' | 'escalated' | 'callback' | 'accepted' | 'returned' | 'closed' | 'message' | 'csat';

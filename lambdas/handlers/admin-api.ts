@@ -10,6 +10,7 @@ import * as items from '../core/knowledge-items';
 import { knowledgeBaseSchema } from '../core/knowledge-base';
 import type { ConversationRecord } from '../core/ports';
 import { restApi, type RestRequest, type StaffCaller } from './lib/rest';
+import { auditFields } from '../core/audit';
 
 function callerOf(request: RestRequest): StaffCaller {
   if (!request.caller) throw unauthorized('sign in to use this route');
@@ -83,7 +84,7 @@ export const handler = restApi('adminApi', {
     const caller = callerOf(request);
     const kb = knowledgeBaseSchema.parse(request.body);
     const imported = await importKnowledgeBase(store(), caller.tenantId, kb);
-    return { body: { imported } };
+    return { body: { imported }, audit: { after: { faqs: kb.faqs.length, documents: kb.documents.length, services: kb.services.length, staff: kb.staff.length } } };
   },
   testQuestion: async (request) => {
     const caller = callerOf(request);
@@ -96,27 +97,31 @@ export const handler = restApi('adminApi', {
       question: body.question,
       ...(body.lang ? { langHint: body.lang } : {}),
     });
-    return { body: { answer: { text: answer.text, answered: answer.answered, confidence: answer.confidence, sources: answer.sources } } };
+    return { body: { answer: { text: answer.text, answered: answer.answered, confidence: answer.confidence, sources: answer.sources } }, audit: false };
   },
   putFaq: async (request) => {
     const caller = callerOf(request);
     const { faqId } = faqPath.parse(request.path);
     const body = items.faqBodySchema.parse(request.body);
+    const before = (await store().getKnowledgeBase(caller.tenantId))?.faqs.find((f) => f.id === faqId);
     const result = await items.putFaq({ store: store() }, caller.tenantId, faqId, body);
-    return { status: result.created ? 201 : 200, body: { faq: result.item, created: result.created, kbVersion: result.version } };
+    const audit = { before: auditFields(before, ['question', 'category']), after: auditFields(result.item, ['question', 'category']) };
+    return { status: result.created ? 201 : 200, body: { faq: result.item, created: result.created, kbVersion: result.version }, audit };
   },
   deleteFaq: async (request) => {
     const caller = callerOf(request);
     const { faqId } = faqPath.parse(request.path);
+    const before = (await store().getKnowledgeBase(caller.tenantId))?.faqs.find((f) => f.id === faqId);
     const { version } = await items.deleteFaq({ store: store() }, caller.tenantId, faqId);
-    return { body: { deleted: { kind: 'faq', id: faqId }, kbVersion: version } };
+    return { body: { deleted: { kind: 'faq', id: faqId }, kbVersion: version }, audit: { before: auditFields(before, ['question', 'category']) } };
   },
   putDocument: async (request) => {
     const caller = callerOf(request);
     const { documentId } = documentPath.parse(request.path);
     const body = items.documentBodySchema.parse(request.body);
     const result = await items.putDocument({ store: store(), pdf: pdfText }, caller.tenantId, documentId, body);
-    return { status: result.created ? 201 : 200, body: { document: result.item, created: result.created, kbVersion: result.version } };
+    const audit = { after: auditFields(result.item, ['title', 'format', 'characters', 'chunks']) };
+    return { status: result.created ? 201 : 200, body: { document: result.item, created: result.created, kbVersion: result.version }, audit };
   },
   deleteDocument: async (request) => {
     const caller = callerOf(request);

@@ -6,12 +6,14 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { z } from 'zod';
 import { bookingWorkflowDeps } from '../adapters/container';
 import type { PaymentOutcome } from '../core/booking/ports';
 import { onPaymentOutcome } from '../core/booking/workflow';
 import { isTenantId } from '../core/ids';
-import { logger } from './lib/powertools';
+import { correlation } from './lib/correlation';
+import { logger, tracer } from './lib/powertools';
 
 const eventSchema = z.object({
   'detail-type': z.enum(['payment.succeeded', 'payment.failed']),
@@ -43,4 +45,7 @@ export const handler = middy(async (raw: unknown): Promise<{ handled: string }> 
   const result = await onPaymentOutcome(bookingWorkflowDeps(), outcome);
   logger.info('payment outcome handled', { status: outcome.status, eventId: outcome.eventId, handled: result.handled });
   return result;
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer));

@@ -12,10 +12,11 @@ import { z } from 'zod';
 import { bookingDeps } from '../adapters/container';
 import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
 import { bookingSettingsSchema, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
-import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, rescheduleBooking, type BookingDeps } from '../core/booking/service';
+import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, markNoShow, rescheduleBooking, type BookingDeps } from '../core/booking/service';
 import type { SlotProblem } from '../core/booking/availability';
 import type { TenantCatalogue } from '../core/nlu/catalogue';
 import { zonedToUtc } from '../core/nlu/time';
+import { auditFields } from '../core/audit';
 import { errorBody, restApi, type RestRequest, type StaffCaller } from './lib/rest';
 
 function callerOf(request: RestRequest): StaffCaller {
@@ -189,6 +190,7 @@ export const handler = restApi('bookingsApi', {
     const caller = callerOf(request);
     const path = bookingPath.parse(request.path);
     const body = cancelBody.parse(request.body ?? {});
+    const before = await bookingDeps().bookings.getBooking(caller.tenantId, path.bookingId);
     const result = await cancelBooking(bookingDeps(), {
       tenantId: caller.tenantId,
       bookingId: path.bookingId,
@@ -196,7 +198,10 @@ export const handler = restApi('bookingsApi', {
       by: caller.sub,
       ...(body.reason !== '' ? { reason: body.reason } : {}),
     });
-    if (result.ok) return { body: { booking: bookingView(result.booking), refunded: result.refunded } };
+    if (result.ok) {
+      const audit = { before: auditFields(before, ['start', 'status']), after: { ...auditFields(result.booking, ['start', 'status']), refunded: result.refunded } };
+      return { body: { booking: bookingView(result.booking), refunded: result.refunded }, audit };
+    }
     if (result.reason === 'not_found') throw notFound('no such booking');
     throw conflict(result.reason === 'not_active' ? 'the booking is no longer active' : 'it is too late to cancel this booking');
   },
@@ -209,7 +214,8 @@ export const handler = restApi('bookingsApi', {
     if (!current) throw notFound('no such booking');
     const slot = slotFor(await catalogueOf(deps, caller.tenantId), current.serviceId, body.staffId ?? current.staffId, body.start);
     const result = await rescheduleBooking(deps, { tenantId: caller.tenantId, bookingId: path.bookingId, slot, actor: 'staff', by: caller.sub });
-    if (result.ok) return { body: { booking: bookingView(result.booking) } };
+    const audit = (b: Booking) => ({ before: auditFields(current, ['start', 'staffId', 'status']), after: auditFields(b, ['start', 'staffId', 'status']) });
+    if (result.ok) return { body: { booking: bookingView(result.booking) }, audit: audit(result.booking) };
     switch (result.reason) {
       case 'not_found':
         throw notFound('no such booking');
@@ -222,6 +228,14 @@ export const handler = restApi('bookingsApi', {
       case 'invalid':
         return invalidSlot(result.problem ?? 'fully_booked');
     }
+  },
+  markBookingNoShow: async (request) => {
+    const caller = callerOf(request);
+    const path = bookingPath.parse(request.path);
+    const result = await markNoShow(bookingDeps(), { tenantId: caller.tenantId, bookingId: path.bookingId, by: caller.sub });
+    if (result.ok) return { body: { booking: bookingView(result.booking) } };
+    if (result.reason === 'not_found') throw notFound('no such booking');
+    throw conflict(result.reason === 'not_confirmed' ? 'only a confirmed booking can be a no-show' : 'the booking has not started yet');
   },
   getAvailability: async (request) => {
     const { tenantId } = callerOf(request);
@@ -263,7 +277,10 @@ export const handler = restApi('bookingsApi', {
         if (!serviceIds.has(id)) throw badRequest(`bufferMinutes.${id}: unknown service "${id}"`, `bufferMinutes.${id}`);
       }
     }
+    const before = await bookingSettingsOf(deps, tenantId);
     await deps.bookings.putBookingSettings(tenantId, settings);
-    return { body: settings };
+    // Exceptions (holidays, time off) are counted, not copied: their reasons may name people.
+    const summary = ({ exceptions, ...policy }: BookingSettings) => ({ ...policy, exceptions: exceptions.length });
+    return { body: settings, audit: { before: summary(before), after: summary(settings) } };
   },
 });

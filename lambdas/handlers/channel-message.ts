@@ -7,10 +7,12 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { z } from 'zod';
 import { channelDeps } from '../adapters/container';
 import { inboundMessageSchema, receiveChannelMessage } from '../core/channels/inbound';
-import { logger } from './lib/powertools';
+import { correlation } from './lib/correlation';
+import { logger, tracer } from './lib/powertools';
 
 const eventSchema = z.object({
   'detail-type': z.literal('channel.message.received'),
@@ -28,4 +30,7 @@ export const handler = middy(async (raw: unknown): Promise<{ outcome: string; co
   const result = await receiveChannelMessage(channelDeps(), message);
   logger.info('channel message', { channel: message.channel, providerMessageId: message.providerMessageId, outcome: result.outcome });
   return { outcome: result.outcome, ...('conversationId' in result ? { conversationId: result.conversationId } : {}) };
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer));

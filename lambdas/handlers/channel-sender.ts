@@ -7,13 +7,16 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { z } from 'zod';
 import { outboundDeps } from '../adapters/container';
 import { outboundChannels } from '../core/channels/format';
 import { DeliveryError, sendChannelMessage, type SendOutcome } from '../core/channels/outbound';
 import { sendKinds } from '../core/channels/policy';
 import { isTenantId } from '../core/ids';
-import { logger, metrics } from './lib/powertools';
+import { recordChannelDeliveryFailed } from './lib/business-metrics';
+import { correlation } from './lib/correlation';
+import { logger, metrics, tracer } from './lib/powertools';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 
@@ -42,6 +45,7 @@ export const handler = middy(async (raw: unknown): Promise<SendOutcome> => {
     const result = await sendChannelMessage(outboundDeps(), detail);
     logger.info('channel delivery', { ...result });
     metrics.addMetric(`channel_${result.outcome}`, 'Count', 1);
+    if (result.outcome === 'failed') recordChannelDeliveryFailed(detail.tenantId, detail.channel);
     return result;
   } catch (error) {
     if (error instanceof DeliveryError) {
@@ -51,5 +55,7 @@ export const handler = middy(async (raw: unknown): Promise<SendOutcome> => {
     throw error;
   }
 })
+  .use(correlation(logger))
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

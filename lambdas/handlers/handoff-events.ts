@@ -5,11 +5,13 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { z } from 'zod';
 import { handoffDeps } from '../adapters/container';
 import { onCustomerMessage } from '../core/handoff';
 import { isTenantId } from '../core/ids';
-import { logger } from './lib/powertools';
+import { correlation } from './lib/correlation';
+import { logger, tracer } from './lib/powertools';
 
 const eventSchema = z.object({
   'detail-type': z.literal('message.received'),
@@ -29,4 +31,7 @@ export const handler = middy(async (raw: unknown): Promise<{ handled: string }> 
   const { tenantId, conversationId, seq } = parsed.data.detail;
   logger.appendKeys({ tenantId });
   return onCustomerMessage(handoffDeps(), { tenantId, conversationId, seq });
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer));

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { integrationSecrets } from '../adapters/container';
 import { badRequest, notFound, unauthorized } from '../core/errors';
 import { integrationProviders, integrationSchemas, type IntegrationProvider, type IntegrationSummary } from '../core/integrations';
+import { integrationSummary } from '../core/audit';
 import { restApi, type RestRequest, type StaffCaller } from './lib/rest';
 import { logger } from './lib/powertools';
 
@@ -57,7 +58,8 @@ export const handler = restApi('integrationsApi', {
     const credentials = credentialsFrom(provider, request.body);
     const summary = await integrationSecrets().put(caller.tenantId, provider, credentials, caller.sub);
     logger.info('integration credentials stored', { tenantId: caller.tenantId, provider, by: caller.sub });
-    return { body: { integration: view(summary) } };
+    // Never a credential: the provider and the names of the fields set.
+    return { body: { integration: view(summary) }, audit: { after: integrationSummary(provider, request.body) } };
   },
   deleteIntegration: async (request) => {
     const caller = callerOf(request);

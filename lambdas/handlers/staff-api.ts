@@ -23,6 +23,7 @@ import {
 import { handoffSettingsSchema, type HandoffRecord } from '../core/handoff-ports';
 import { MAX_MESSAGE_BYTES } from '../core/protocol';
 import { restApi, type RestRequest } from './lib/rest';
+import { auditFields } from '../core/audit';
 
 function actorOf(request: RestRequest): StaffActor {
   if (!request.caller) throw unauthorized('sign in to use this route');
@@ -79,7 +80,9 @@ export const handler = restApi('staffApi', {
   },
   takeOverConversation: async (request) => {
     const { conversationId } = conversationPath.parse(request.path);
-    return { body: { handoff: handoffView(await takeOver(handoffDeps(), actorOf(request), conversationId)) } };
+    const before = await handoffDeps().conversations.getConversation(actorOf(request).tenantId, conversationId);
+    const handoff = handoffView(await takeOver(handoffDeps(), actorOf(request), conversationId));
+    return { body: { handoff }, audit: { before: auditFields(before, ['mode']), after: { mode: 'human', status: handoff.status } } };
   },
   sendAgentMessage: async (request) => {
     const { conversationId } = conversationPath.parse(request.path);
@@ -101,8 +104,10 @@ export const handler = restApi('staffApi', {
   putHandoffSettings: async (request) => {
     const actor = actorOf(request);
     const settings = settingsBody.parse(request.body);
+    const before = await settingsOf(handoffDeps(), actor.tenantId);
     await handoffStore().putHandoffSettings(actor.tenantId, settings);
-    return { body: settings };
+    const summary = (s: typeof settings) => ({ slaSeconds: s.slaSeconds, cannedReplies: s.cannedReplies.map((r) => r.title) });
+    return { body: settings, audit: { before: summary(before), after: summary(settings) } };
   },
   listFollowUps: async (request) => {
     return { body: { items: await handoffStore().listFollowUps(actorOf(request).tenantId) } };

@@ -1,33 +1,26 @@
 /**
- * EventBridge target: projects conversation events into per-tenant daily
- * counters (in the tenant's time zone). Each event id counts once, so a
- * redelivered event changes nothing.
+ * EventBridge target: projects conversation, handoff, booking and payment events into per-tenant analytics
+ * (core/analytics/projector.ts, docs/metrics.md): day counters in the tenant's time zone, per-conversation facts
+ * and knowledge gaps. Each event id counts once, so a redelivered or replayed event changes nothing.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
-import { store } from '../adapters/container';
+import { analyticsStore, store } from '../adapters/container';
+import { projectEvent } from '../core/analytics/projector';
 import { isTenantId } from '../core/ids';
+import { recordBusinessMetric } from './lib/business-metrics';
+import { correlation } from './lib/correlation';
 import { logger } from './lib/powertools';
+
+export { dayIn } from '../core/analytics/projector';
 
 const eventSchema = z.object({
   id: z.string().min(1).max(128),
   'detail-type': z.string(),
   time: z.string(),
-  detail: z.object({ tenantId: z.string().refine(isTenantId), channel: z.string().optional() }).passthrough(),
+  detail: z.object({ tenantId: z.string().refine(isTenantId) }).passthrough(),
 });
-
-const COUNTERS: Readonly<Record<string, string>> = {
-  'conversation.started': 'conversations',
-  'message.received': 'messagesReceived',
-  'message.answered': 'answered',
-  'message.unanswered': 'unanswered',
-};
-
-/** The calendar day of an instant in a time zone, as YYYY-MM-DD. */
-export function dayIn(timeZone: string, instant: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
 
 export const handler = middy(async (raw: unknown): Promise<{ counted: boolean }> => {
   const parsed = eventSchema.safeParse(raw);
@@ -36,13 +29,13 @@ export const handler = middy(async (raw: unknown): Promise<{ counted: boolean }>
     return { counted: false };
   }
   const event = parsed.data;
-  const counter = COUNTERS[event['detail-type']];
-  if (!counter) return { counted: false };
-  const tenantId = event.detail.tenantId;
-  const profile = await store().getProfile(tenantId);
-  const day = dayIn(profile?.timezone ?? 'UTC', new Date(event.time));
-  const channel = event.detail.channel?.replace(/[^a-z]/g, '');
-  const counters: Record<string, number> = { [counter]: 1, ...(channel ? { [`${counter}_${channel}`]: 1 } : {}) };
-  const counted = await store().increment(tenantId, day, event.id, counters);
-  return { counted };
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+  const outcome = await projectEvent(
+    { analytics: analyticsStore(), conversations: store(), tenants: store() },
+    { id: event.id, type: event['detail-type'], time: event.time, tenantId: event.detail.tenantId, detail: event.detail },
+  );
+  if (outcome === 'applied') recordBusinessMetric(event);
+  if (outcome === 'ignored') logger.debug('nothing to count in this event', { type: event['detail-type'], eventId: event.id });
+  return { counted: outcome === 'applied' };
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }));

@@ -51,7 +51,9 @@ export const handler = restApi('teamApi', {
     const { userId } = userPath.parse(request.path);
     const { role } = roleBody.parse(request.body ?? {});
     const deps = await teamDeps();
-    return guardLastAdmin(async () => ({ body: { member: await changeRole(deps, actor, userId, role) } }));
+    const previous = await deps.accounts.get(userId);
+    const before = previous?.tenantId === actor.tenantId ? { role: previous.role } : undefined;
+    return guardLastAdmin(async () => ({ body: { member: await changeRole(deps, actor, userId, role) }, audit: { before, after: { role } } }));
   },
   disableStaff: async (request) => {
     const actor = actorOf(request);

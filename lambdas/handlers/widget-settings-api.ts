@@ -9,6 +9,10 @@ import { loadConfig } from '../adapters/config';
 import { unauthorized } from '../core/errors';
 import { getWidgetSettings, putWidgetSettings, widgetSettingsBodySchema } from '../core/widget-settings';
 import { restApi, type RestRequest, type StaffCaller } from './lib/rest';
+import { auditFields } from '../core/audit';
+
+/** The fields of the widget's settings the audit log keeps (the key never changes here). */
+const audited = ['colour', 'position', 'greeting', 'languages', 'logoUrl', 'allowedOrigins'] as const;
 
 /** Read once per container; absent when the environment does not name the widget's host. */
 const loaderUrl = loadConfig([]).WIDGET_LOADER_URL;
@@ -23,6 +27,8 @@ export const handler = restApi('widgetSettingsApi', {
   putWidgetSettings: async (request) => {
     const caller = callerOf(request);
     const body = widgetSettingsBodySchema.parse(request.body);
-    return { body: await putWidgetSettings(store(), caller.tenantId, body, loaderUrl) };
+    const before = await getWidgetSettings(store(), caller.tenantId);
+    const after = await putWidgetSettings(store(), caller.tenantId, body, loaderUrl);
+    return { body: after, audit: { before: auditFields(before, audited), after: auditFields(after, audited) } };
   },
 });

@@ -7,6 +7,7 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { z } from 'zod';
 import { bookingWorkflowDeps, handoffDeps } from '../adapters/container';
 import * as bookingWorkflow from '../core/booking/workflow';
@@ -21,7 +22,8 @@ import {
   stepQueue,
 } from '../core/handoff';
 import { isTenantId } from '../core/ids';
-import { logger } from './lib/powertools';
+import { correlation } from './lib/correlation';
+import { logger, tracer } from './lib/powertools';
 
 /** The EventBridge event that started the handoff (`handoff.requested`), as the execution's input. */
 const handoffInput = z.object({
@@ -141,4 +143,7 @@ export const handler = middy(async (raw: unknown): Promise<Record<string, unknow
     default:
       throw new UnknownStepError(`no task step named "${task.step}"`);
   }
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer));

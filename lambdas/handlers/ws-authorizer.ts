@@ -12,6 +12,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { store } from '../adapters/container';
 import { VISITOR_ID_PATTERN, originAllowed, sameKey, tenantOfWidgetKey } from '../core/widget-key';
+import { correlation } from './lib/correlation';
 import { logger } from './lib/powertools';
 import { STAFF_KEY_PREFIX, authorizeStaffConnection } from './lib/staff-websocket';
 
@@ -45,4 +46,6 @@ export const handler = middy(async (event: APIGatewayRequestAuthorizerEvent): Pr
     return policy('Deny', event.methodArn);
   }
   return policy('Allow', event.methodArn, { tenantId, visitorId });
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,10 +1,12 @@
 /** WebSocket $connect: the authorizer has checked key and origin (or the staff token); record the connection. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { handoffStore, store } from '../adapters/container';
 import { callerOf } from './lib/websocket';
-import { logger } from './lib/powertools';
+import { correlation } from './lib/correlation';
+import { logger, tracer } from './lib/powertools';
 import { staffCallerOf } from './lib/staff-websocket';
 
 export const handler = middy(async (event: APIGatewayProxyWebsocketEventV2): Promise<{ statusCode: number }> => {
@@ -20,4 +22,7 @@ export const handler = middy(async (event: APIGatewayProxyWebsocketEventV2): Pro
   await store().putConnection(caller.tenantId, caller.connectionId, caller.visitorId);
   logger.info('connected', { tenantId: caller.tenantId });
   return { statusCode: 200 };
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+})
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer));

@@ -1,6 +1,8 @@
-/** WebSocket actions from the widget: hello/resume, sendMessage, newConversation, ping, customerTyping. */
-import { chatDeps, handoffDeps, store } from '../adapters/container';
+/** WebSocket actions from the widget: hello/resume, sendMessage, newConversation, ping, customerTyping, feedback, markRead. */
+import { analyticsStore, chatDeps, handoffDeps, store } from '../adapters/container';
+import { giveFeedback } from '../core/analytics/service';
 import { customerTyping } from '../core/handoff';
+import { customerRead } from '../core/receipts';
 import { hello, newConversation, sendMessage } from '../core/conversation';
 import { limitsOf, takeMessageTokens } from '../core/rate-limit';
 import { wsApi } from './lib/websocket';
@@ -18,4 +20,13 @@ export const handler = wsApi(() => chatDeps().pusher, {
   },
   // Relayed to the staff watching the conversation, only while a person owns it or is awaited.
   customerTyping: (caller, frame) => customerTyping(handoffDeps(), caller, frame.on),
+  // The customer's thumbs on an answer (docs/metrics.md, confirmed resolutions): published once per change.
+  feedback: async (caller, frame) => {
+    const chat = chatDeps();
+    await giveFeedback({ analytics: analyticsStore(), conversations: chat.conversations, connections: chat.connections, events: chat.events, clock: chat.clock }, caller, frame);
+  },
+  // Read receipt: an advance is pushed to the staff watching the conversation; a repeat is silent.
+  markRead: async (caller, frame) => {
+    await customerRead(chatDeps(), caller, frame);
+  },
 });

@@ -4,7 +4,7 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,6 +14,18 @@ import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { repoRoot } from '../paths';
 import { acknowledgeNag, iam5Resource } from './nag';
+
+/**
+ * `dynamodb:LeadingKeys` of every tenant's audit log partition (lambdas/adapters/dynamo/keys.ts `auditPartition`:
+ * `T#<tenantId>#AUDIT`). Tenant ids never contain `#` (core/ids.ts), so this matches audit partitions only.
+ */
+export const AUDIT_LEADING_KEYS = 'T#*#AUDIT';
+
+/**
+ * What no function may do to an audit entry: change it or remove it (BatchWriteItem too: it can delete, and no
+ * code batch-writes audit entries; transactions are authorized per item as UpdateItem / DeleteItem).
+ */
+export const AUDIT_DENIED_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
 /** Properties of a {@link ConciergeFunction}. */
 export interface ConciergeFunctionProps {
@@ -128,9 +140,21 @@ export class ConciergeFunction extends Construct {
     this.acknowledgeIndexWildcard(table);
   }
 
-  /** `table:write`: read and write items and query indexes; sets `TABLE_NAME`. */
+  /**
+   * `table:write`: read and write items and query indexes; sets `TABLE_NAME`. Audit entries stay append-only:
+   * an explicit Deny of updates and deletes on the audit partitions overrides the grant.
+   */
   grantTableWrite(table: ITable): void {
     table.grantReadWriteData(this.fn);
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'AuditLogIsAppendOnly',
+        effect: Effect.DENY,
+        actions: [...AUDIT_DENIED_ACTIONS],
+        resources: [table.tableArn],
+        conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [AUDIT_LEADING_KEYS] } },
+      }),
+    );
     this.fn.addEnvironment('TABLE_NAME', table.tableName);
     this.acknowledgeIndexWildcard(table);
     if (table.encryptionKey) {
@@ -142,6 +166,34 @@ export class ConciergeFunction extends Construct {
         );
       }
     }
+  }
+
+  /**
+   * `audit:append`: PutItem on the audit partitions only (`ForAllValues:StringLike` on `dynamodb:LeadingKeys`,
+   * with the key required to be present); sets `TABLE_NAME`. The entry's own condition (no overwrite) is the code's.
+   */
+  grantAuditAppend(table: ITable): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [AUDIT_LEADING_KEYS] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
+    if (table.encryptionKey) {
+      table.encryptionKey.grantEncryptDecrypt(this.fn);
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        acknowledgeNag(
+          this,
+          `AwsSolutions-IAM5[Action::${action}]`,
+          "Writing to a table encrypted with its customer-managed key needs the key's data-key and re-encrypt action families; the grant is on that one key.",
+        );
+      }
+    }
+    this.fn.addEnvironment('TABLE_NAME', table.tableName);
   }
 
   /** `bus:put`: put events on the bus; sets `EVENT_BUS_NAME`. */

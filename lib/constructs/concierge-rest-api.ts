@@ -149,7 +149,9 @@ export class ConciergeRestApi extends Construct {
 
       const method = resource.addMethod(
         route.method,
-        new LambdaIntegration(props.functionFor(route.fn), { proxy: true, allowTestInvoke: false }),
+        // One invoke permission per function for this API (not one per method): with 100+ routes,
+        // per-method permissions alone would push a tenant stack past CloudFormation's 500 resources.
+        new LambdaIntegration(props.functionFor(route.fn), { proxy: true, scopePermissionToMethod: false }),
         {
           operationName: route.operationId,
           requestValidator: validator,

@@ -81,6 +81,8 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
       return fn.grantIntegrationSecrets(targets.integrationsKey, 'decrypt');
     case 'secrets:encrypt':
       return fn.grantIntegrationSecrets(targets.integrationsKey, 'encrypt');
+    case 'audit:append':
+      return fn.grantAuditAppend(targets.table);
     default:
       return unknownGrant(grant);
   }

@@ -97,7 +97,7 @@ describe('functions', () => {
     const has = (g: declaration.Grant) => grants.includes(g);
     const [, props] = resources('AWS::Lambda::Function').find(([id]) => id === functionLogicalId(demo.stack, name)) ?? [];
     const env = isRecord(props) && isRecord(props.Environment) && isRecord(props.Environment.Variables) ? props.Environment.Variables : {};
-    expect('TABLE_NAME' in env).toBe(has('table:read') || has('table:write'));
+    expect('TABLE_NAME' in env).toBe(has('table:read') || has('table:write') || has('audit:append'));
     expect('EVENT_BUS_NAME' in env).toBe(has('bus:put'));
     expect('WS_MANAGEMENT_ENDPOINT' in env).toBe(has('ws:post'));
     expect('STATE_MACHINE_ARNS' in env).toBe(has('workflows:start') || has('workflows:callback'));
@@ -116,7 +116,7 @@ describe('functions', () => {
       const doc = own.join('\n');
       expect(doc.includes('execute-api:ManageConnections')).toBe(grants.includes('ws:post'));
       expect(doc.includes('bedrock:InvokeModel')).toBe(grants.includes('llm:invoke'));
-      expect(doc.includes('dynamodb:PutItem')).toBe(grants.includes('table:write'));
+      expect(doc.includes('dynamodb:PutItem')).toBe(grants.includes('table:write') || grants.includes('audit:append'));
       expect(doc.includes('dynamodb:Query')).toBe(grants.includes('table:write') || grants.includes('table:read'));
       expect(doc.includes('events:PutEvents')).toBe(grants.includes('bus:put'));
     }

@@ -39,7 +39,8 @@ it('creates the key with rotation, kept on stack deletion', () => {
 });
 
 it('lets the integrations API write and the credential readers read', () => {
-  expect(declaring('secrets:encrypt')).toEqual(['integrationsApi']);
+  // webhooksApi seals the signing secrets of outbound webhook subscriptions under the same key (context provider `webhook:<id>`).
+  expect(declaring('secrets:encrypt')).toEqual(['integrationsApi', 'webhooksApi']);
   expect(declaring('secrets:decrypt')).toEqual(expect.arrayContaining(['stripeWebhook', 'workflowTask', 'bookingEvents', 'bookingsApi', 'wsMessage']));
 });
 

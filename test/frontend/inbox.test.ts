@@ -16,6 +16,15 @@ describe('staff frames', () => {
       reason: 'r',
     });
     expect(parseStaffFrame({ type: 'typing', on: true, role: 'customer' })).toEqual({ type: 'typing', on: true, role: 'customer' });
+    expect(parseStaffFrame({ type: 'receipt', id: 'receipt:c1:customer:read:4', conversationId: 'c1', seq: 4, status: 'read', by: 'customer' })).toEqual({
+      type: 'receipt',
+      id: 'receipt:c1:customer:read:4',
+      conversationId: 'c1',
+      seq: 4,
+      by: 'customer',
+    });
+    expect(parseStaffFrame({ type: 'receipt', id: 'r', conversationId: 'c1', seq: 4, status: 'delivered', by: 'customer' })).toBeUndefined();
+    expect(parseStaffFrame({ type: 'receipt', id: 'r', conversationId: 'c1', seq: 4, status: 'read', by: 'bot' })).toBeUndefined();
     expect(parseStaffFrame({ type: 'inbox', id: 'i1', event: 'hacked', conversationId: 'c1', mode: 'human', at: 't' })).toBeUndefined();
     expect(parseStaffFrame({ type: 'message', id: 'm', seq: '1', conversationId: 'c', role: 'agent', text: 'x' })).toBeUndefined();
     expect(parseStaffFrame('{not json')).toBeUndefined();

@@ -26,6 +26,14 @@ describe('hash routes', () => {
     ['#/widget/x', { name: 'notFound', path: 'widget/x' }],
     ['#/integrations', { name: 'integrations' }],
     ['#/integrations/stripe', { name: 'notFound', path: 'integrations/stripe' }],
+    ['#/webhooks', { name: 'webhooks' }],
+    ['#/webhooks/x', { name: 'notFound', path: 'webhooks/x' }],
+    ['#/analytics', { name: 'analytics' }],
+    ['#/analytics/x', { name: 'notFound', path: 'analytics/x' }],
+    ['#/audit', { name: 'audit' }],
+    ['#/audit/x', { name: 'notFound', path: 'audit/x' }],
+    ['#/customers', { name: 'customers' }],
+    ['#/customers/x', { name: 'notFound', path: 'customers/x' }],
     ['#/calendar/x', { name: 'notFound', path: 'calendar/x' }],
     ['#/inbox', { name: 'inbox', queue: 'waiting' }],
     ['#/inbox/mine', { name: 'inbox', queue: 'mine' }],
@@ -57,7 +65,7 @@ describe('roles and sections', () => {
 
   it('shows agents every section that is not admin-only', () => {
     expect(sectionsFor(false).every((s) => !s.adminOnly)).toBe(true);
-    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'services', 'team', 'widget', 'integrations', 'settings', 'outbox']);
-    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'team', 'widget']);
+    expect(sectionsFor(true).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'analytics', 'services', 'team', 'widget', 'integrations', 'webhooks', 'settings', 'outbox', 'audit', 'customers']);
+    expect(sectionsFor(false).map((s) => s.name)).toEqual(['inbox', 'conversations', 'knowledge', 'calendar', 'analytics', 'team', 'widget']);
   });
 });

@@ -348,7 +348,7 @@ export interface FuzzOptions {
   /** Only these REST routes. @default every route of lib/declaration.ts */
   readonly routes?: readonly RestRouteDecl[];
   readonly seed?: number;
-  /** Inputs per REST route. @default 24 × FUZZ_SCALE */
+  /** Inputs per REST route. @default 16 × FUZZ_SCALE (100+ routes: about 1,700 inputs in a jest run) */
   readonly restRunsPerRoute?: number;
   /** Inputs over the WebSocket. @default 320 × FUZZ_SCALE */
   readonly wsRuns?: number;
@@ -361,7 +361,7 @@ export interface FuzzOptions {
 export async function fuzzRest(cloud: FuzzTarget, adminToken: string, tally: FuzzTally, options: FuzzOptions = {}): Promise<void> {
   const keys = documentedKeys();
   const seed = options.seed ?? FUZZ_SEED;
-  const numRuns = Math.max(1, Math.round(options.restRunsPerRoute ?? 24 * FUZZ_SCALE));
+  const numRuns = Math.max(1, Math.round(options.restRunsPerRoute ?? 16 * FUZZ_SCALE));
   for (const route of options.routes ?? restRoutes) {
     const i = restRoutes.indexOf(route);
     const target = `${route.method} ${route.path}`;
@@ -477,6 +477,10 @@ function wsInputs(keys: readonly string[]): fc.Arbitrary<WsInput> {
     fc.record({ action: fc.constant('sendMessage'), clientId: clientIdArb, text: fc.oneof({ weight: 4, arbitrary: tricky }, { weight: 1, arbitrary: hugeText(WS_SIZES.filter((s) => s < MAX_FRAME_BYTES)) }, { weight: 1, arbitrary: anyValue }), lang: fc.option(langArb, { nil: undefined }) }, { requiredKeys: ['action', 'clientId', 'text'] }),
     fc.record({ action: fc.constant('newConversation'), lang: fc.option(langArb, { nil: undefined }) }, { requiredKeys: ['action'] }),
     fc.record({ action: fc.constant('customerTyping'), on: fc.oneof(fc.boolean(), anyValue) }, { requiredKeys: ['action'] }),
+    // Every action gets a shape of its own, so each is tried whatever the seed.
+    fc.record({ action: fc.constant('ping'), extra: anyValue }, { requiredKeys: ['action'] }),
+    fc.record({ action: fc.constant('feedback'), conversationId: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), tricky, anyValue), seq: fc.oneof(fc.nat(), fc.integer(), tricky), helpful: fc.oneof(fc.boolean(), anyValue) }, { requiredKeys: ['action'] }),
+    fc.record({ action: fc.constant('markRead'), conversationId: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), tricky, anyValue), seq: fc.oneof(fc.nat(), fc.integer(), tricky) }, { requiredKeys: ['action'] }),
     fc.record({ action: fc.constantFrom('staffWatch', 'staffTyping', 'staffPing'), conversationId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), on: fc.boolean() }, { requiredKeys: ['action'] }),
     fc.record({ action: fc.oneof(fc.constantFrom(...actions), tricky, anyValue), extra: anyValue }, { requiredKeys: ['action'] }),
   );
@@ -520,6 +524,9 @@ function expectationOf(input: WsInput): { readonly close?: number; readonly repl
       return { reply: ['pong'] };
     case 'customerTyping':
       return {}; // relayed to staff only; nothing comes back
+    case 'feedback':
+    case 'markRead':
+      return { reply: ['error'] }; // a random conversation id is never the connection's own
   }
 }
 

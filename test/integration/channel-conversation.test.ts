@@ -76,7 +76,8 @@ describe('a conversation on WhatsApp', () => {
     expect(messages.map((m) => m.role)).toEqual(['customer', 'bot']);
     expect(messages[0]?.text).toBe('Do you have parking?');
     expect(messages[1]?.text).toMatch(/park/i);
-    expect(sends(conversationId)).toEqual([{ tenantId, conversationId, seq: messages[1]?.seq, channel: 'whatsapp', kind: 'reply' }]);
+    // correlationId: the id of the invocation that published it (lambdas/handlers/lib/correlation.ts).
+    expect(sends(conversationId)).toEqual([{ tenantId, conversationId, seq: messages[1]?.seq, channel: 'whatsapp', kind: 'reply', correlationId: expect.any(String) }]);
   });
 
   it('answers a redelivered event and a replayed webhook once, and counts the message once', async () => {
@@ -131,7 +132,7 @@ describe('a conversation on WhatsApp', () => {
     expect(reply.status).toBe(201);
     await cloud.settle();
     const agentMessage = (await conversationOf(`whatsapp:${from}`)).messages.find((m) => m.role === 'agent');
-    expect(sends(conversationId)).toContainEqual({ tenantId, conversationId, seq: agentMessage?.seq, channel: 'whatsapp', kind: 'agent' });
+    expect(sends(conversationId)).toContainEqual({ tenantId, conversationId, seq: agentMessage?.seq, channel: 'whatsapp', kind: 'agent', correlationId: expect.any(String) });
     expect(sends(conversationId).filter((s) => s['kind'] === 'reply')).toHaveLength(1); // the answer to "hello" only
   });
 });

@@ -71,7 +71,7 @@ describe('the admin routes', () => {
 
     const list = await call('GET', '/v1/admin/integrations', admin);
     expect(list.status).toBe(200);
-    expect(list.body).toEqual({ items: [integration], providers: ['stripe', 'twilio', 'meta', 'google', 'microsoft', 'calendly'] });
+    expect(list.body).toEqual({ items: [integration], providers: ['stripe', 'twilio', 'meta', 'google', 'microsoft', 'calendly', 'hubspot'] });
 
     // At rest: only the envelope, bound to the tenant and provider.
     const doc = documentClient(cloud.urls.dynamodb);

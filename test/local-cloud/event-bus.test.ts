@@ -65,7 +65,9 @@ describe('LocalEventBus through @aws-sdk/client-eventbridge', () => {
   });
 
   async function setup(targets: EventTargets, options: ConstructorParameters<typeof LocalEventBus>[2] = {}) {
-    const bus = new LocalEventBus(eventRules, targets, { eventBusName: 'concierge-local', logger: recordingLogger(), ...options });
+    // The bus's behaviour, on the declared rules these tests are about (rules added later do not change the counts).
+    const rules = eventRules.filter((r) => ['ConversationStats', 'HandoffRequested', 'BookingRequested', 'HandoffCustomerMessages'].includes(r.name));
+    const bus = new LocalEventBus(rules, targets, { eventBusName: 'concierge-local', logger: recordingLogger(), ...options });
     server = await startAwsJsonServer(bus, 'application/x-amz-json-1.1');
     const client = new EventBridgeClient({
       endpoint: server.endpoint,
@@ -96,7 +98,7 @@ describe('LocalEventBus through @aws-sdk/client-eventbridge', () => {
 
     await bus.drain();
     const byTarget = targets.deliveries.map((d) => `${d.kind}:${d.target}:${d.event['detail-type']}`).sort();
-    expect(byTarget).toEqual(['fn:statsProjector:message.received', 'sm:booking:booking.requested', 'sm:handoff:handoff.requested']);
+    expect(byTarget).toEqual(['fn:statsProjector:handoff.requested', 'fn:statsProjector:message.received', 'sm:booking:booking.requested', 'sm:handoff:handoff.requested']);
 
     const stats = targets.deliveries.find((d) => d.target === 'statsProjector')?.event;
     expect(stats).toEqual({
@@ -202,7 +204,7 @@ describe('LocalEventBus through @aws-sdk/client-eventbridge', () => {
     const { bus, client } = await setup(targets, { logger, maxAttempts: 2, retryBaseDelayMs: 5 });
     const out = await client.send(new PutEventsCommand({ Entries: [entry('handoff.requested', { conversationId: 'c9' })] }));
     await bus.drain();
-    expect(targets.attempts).toBe(2);
+    expect(targets.attempts).toBe(3); // two for the workflow, one for the stats projector (analytics)
     expect(bus.deadLetters).toHaveLength(1);
     expect(bus.deadLetters[0]).toMatchObject({
       rule: 'HandoffRequested',

@@ -1,6 +1,6 @@
 import { clientFrame, type ClientFrame } from '../../lambdas/core/protocol';
-import { ChatClient, PING_INTERVAL_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
-import { initialState } from '../../widget/src/lib/store';
+import { ChatClient, MARK_READ_DELAY_MS, PING_INTERVAL_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
+import { initialState, staffSeenSeq } from '../../widget/src/lib/store';
 import type { ConversationState } from '../../widget/src/lib/store';
 
 /** A scripted server end of the socket, plus a manual clock for scheduled work. */
@@ -240,6 +240,27 @@ describe('ChatClient', () => {
     expect(client.snapshot().state.messages).toEqual([]);
   });
 
+  it('sends "did this help?" once per answer, only while connected, and forgets it with the conversation', () => {
+    const { client, last, persisted } = setup();
+    expect(client.feedback(2, true)).toBe(false); // not connected
+    client.connect();
+    last().open();
+    last().receive(session());
+    expect(client.feedback(2, true)).toBe(true);
+    expect(client.feedback(2, false)).toBe(false); // the first answer stays
+    expect(client.feedback(4, false)).toBe(true);
+    expect(last().sent.filter((f) => f.action === 'feedback')).toEqual([
+      { action: 'feedback', conversationId: CONV, seq: 2, helpful: true },
+      { action: 'feedback', conversationId: CONV, seq: 4, helpful: false },
+    ]);
+    expect(client.snapshot().state.feedback).toEqual({ '2': true, '4': false });
+    expect(persisted[persisted.length - 1].feedback).toEqual({ '2': true, '4': false });
+    expect(client.newConversation()).toBe(true);
+    last().receive(session('conv_0002'));
+    expect(client.snapshot().state.feedback ?? {}).toEqual({});
+    expect(client.feedback(2, false)).toBe(true);
+  });
+
   it('persists changes and stops everything on dispose', () => {
     const { client, last, clock, persisted } = setup();
     client.connect();
@@ -252,5 +273,109 @@ describe('ChatClient', () => {
     expect(client.snapshot().status).toBe('disposed');
     clock.advance(PING_INTERVAL_MS * 3);
     expect(s.sent.filter((f) => f.action === 'ping')).toHaveLength(0);
+  });
+});
+
+describe('ChatClient read receipts', () => {
+  const msg = (seq: number, role: 'customer' | 'bot' | 'agent' = 'bot', conversationId = CONV): object => ({
+    type: 'message',
+    id: `m_${conversationId}_${seq}`,
+    seq,
+    conversationId,
+    role,
+    text: `message ${seq}`,
+    createdAt: '2025-01-01T00:00:00.000Z',
+  });
+  const reads = (s: FakeSocket): ClientFrame[] => s.sent.filter((f) => f.action === 'markRead');
+
+  it('reports the highest seq shown, batched, only while viewing and only when it grew', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    last().open();
+    last().receive(msg(1));
+    last().receive(msg(2));
+    last().receive(session(CONV, 2));
+    clock.advance(MARK_READ_DELAY_MS * 2);
+    expect(reads(last())).toEqual([]); // the panel is closed (or the page hidden): nothing is read
+
+    client.setViewing(true);
+    last().receive(msg(3, 'customer'));
+    clock.advance(MARK_READ_DELAY_MS - 1);
+    expect(reads(last())).toEqual([]); // batched
+    last().receive(msg(4));
+    clock.advance(1);
+    expect(reads(last())).toEqual([{ action: 'markRead', conversationId: CONV, seq: 4 }]);
+
+    clock.advance(MARK_READ_DELAY_MS * 4);
+    client.setViewing(false);
+    client.setViewing(true);
+    clock.advance(MARK_READ_DELAY_MS * 4);
+    expect(reads(last())).toHaveLength(1); // the seq did not grow
+
+    client.setViewing(false);
+    last().receive(msg(5));
+    clock.advance(MARK_READ_DELAY_MS * 4);
+    expect(reads(last())).toHaveLength(1); // hidden again
+    client.setViewing(true);
+    clock.advance(MARK_READ_DELAY_MS);
+    expect(reads(last()).at(-1)).toEqual({ action: 'markRead', conversationId: CONV, seq: 5 });
+  });
+
+  it('does not report again what the session says the server holds, and starts over in a new conversation', () => {
+    const { client, last, clock } = setup();
+    client.setViewing(true);
+    client.connect();
+    last().open();
+    last().receive(msg(1));
+    last().receive(msg(2));
+    last().receive({ ...session(CONV, 2), customerReadSeq: 2 });
+    clock.advance(MARK_READ_DELAY_MS * 2);
+    expect(reads(last())).toEqual([]);
+
+    // Offline: nothing is sent; after the reconnect, the growth is reported once.
+    last().drop();
+    clock.advance(60_000);
+    last().open();
+    last().receive(msg(3));
+    last().receive({ ...session(CONV, 3), customerReadSeq: 2 });
+    clock.advance(MARK_READ_DELAY_MS);
+    expect(reads(last())).toEqual([{ action: 'markRead', conversationId: CONV, seq: 3 }]);
+
+    expect(client.newConversation()).toBe(true);
+    last().receive(msg(1, 'bot', 'conv_0002'));
+    last().receive(session('conv_0002', 1));
+    clock.advance(MARK_READ_DELAY_MS);
+    expect(reads(last()).at(-1)).toEqual({ action: 'markRead', conversationId: 'conv_0002', seq: 1 });
+  });
+
+  it('shows "Seen" under the last customer message once a person has read it, never for the customer\'s own receipt', () => {
+    const { client, last } = setup();
+    client.connect();
+    last().open();
+    last().receive(msg(1, 'customer'));
+    last().receive(msg(2, 'bot'));
+    last().receive(msg(3, 'customer'));
+    last().receive(session(CONV, 3));
+    const seen = (): number | undefined => staffSeenSeq(client.snapshot().state);
+    last().receive({ type: 'receipt', id: `receipt:${CONV}:customer:read:3`, conversationId: CONV, seq: 3, status: 'read', by: 'customer' });
+    expect(seen()).toBeUndefined();
+    last().receive({ type: 'receipt', id: `receipt:${CONV}:staff:read:1`, conversationId: CONV, seq: 1, status: 'read', by: 'staff' });
+    expect(seen()).toBeUndefined(); // the last customer message (3) is not covered yet
+    last().receive({ type: 'receipt', id: 'receipt:other:staff:read:9', conversationId: 'conv_other', seq: 9, status: 'read', by: 'staff' });
+    expect(seen()).toBeUndefined(); // another conversation's receipt
+    last().receive({ type: 'receipt', id: `receipt:${CONV}:staff:read:3`, conversationId: CONV, seq: 3, status: 'read', by: 'staff' });
+    expect(seen()).toBe(3);
+    last().receive({ type: 'receipt', id: `receipt:${CONV}:staff:read:2`, conversationId: CONV, seq: 2, status: 'read', by: 'staff' });
+    expect(seen()).toBe(3); // never goes back
+    last().receive(msg(4, 'customer'));
+    expect(seen()).toBeUndefined(); // a newer message is not read yet
+
+    // A reconnect learns the position from the session frame.
+    last().drop();
+    const fresh = setup(client.snapshot().state);
+    fresh.client.connect();
+    fresh.last().open();
+    fresh.last().receive({ ...session(CONV, 4), mode: 'human', staffReadSeq: 4 });
+    expect(staffSeenSeq(fresh.client.snapshot().state)).toBe(4);
   });
 });

@@ -3,12 +3,14 @@ import {
   CONFIG_CACHE_MS,
   loadCachedConfig,
   loadConversation,
+  loadFeedback,
   loadTranscript,
   memoryStorage,
   resumeFrom,
   safeStorage,
   saveCachedConfig,
   saveConversation,
+  saveFeedback,
   saveTranscript,
   storageKeys,
   TRANSCRIPT_LIMIT,
@@ -138,5 +140,31 @@ describe('tenant config cache', () => {
     expect(loadCachedConfig(s, 'pk', 1001 + CONFIG_CACHE_MS)).toBeUndefined();
     expect(loadCachedConfig(s, 'pk', 999)).toBeUndefined();
     expect(loadCachedConfig(s, 'other', 1000)).toBeUndefined();
+  });
+});
+
+describe('feedback', () => {
+  it('remembers the answers of the current conversation only', () => {
+    const store = memoryStorage();
+    expect(loadFeedback(store, 'pk', 'conv_0001')).toEqual({});
+    saveFeedback(store, 'pk', 'conv_0001', { '2': true, '6': false });
+    expect(storageKeys.feedback('pk')).toBe('concierge:pk:feedback');
+    expect(loadFeedback(store, 'pk', 'conv_0001')).toEqual({ '2': true, '6': false });
+    expect(loadFeedback(store, 'pk', 'conv_0002')).toEqual({});
+    expect(loadFeedback(store, 'other', 'conv_0001')).toEqual({});
+    // A conversation without answers leaves the last ones alone; answers in a new one replace them.
+    saveFeedback(store, 'pk', 'conv_0002', {});
+    expect(loadFeedback(store, 'pk', 'conv_0001')).toEqual({ '2': true, '6': false });
+    saveFeedback(store, 'pk', 'conv_0002', { '3': true });
+    expect(loadFeedback(store, 'pk', 'conv_0001')).toEqual({});
+    expect(loadFeedback(store, 'pk', 'conv_0002')).toEqual({ '3': true });
+  });
+
+  it('drops tampered entries', () => {
+    const store = memoryStorage();
+    store.setItem(storageKeys.feedback('pk'), JSON.stringify({ conversationId: 'conv_0001', votes: { '2': true, x: true, '0': false, '5': 'yes', '7': false } }));
+    expect(loadFeedback(store, 'pk', 'conv_0001')).toEqual({ '2': true, '7': false });
+    store.setItem(storageKeys.feedback('pk'), '{not json');
+    expect(loadFeedback(store, 'pk', 'conv_0001')).toEqual({});
   });
 });

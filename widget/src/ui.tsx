@@ -16,10 +16,12 @@ import { translator } from './lib/i18n';
 import { initialState } from './lib/store';
 import {
   loadConversation,
+  loadFeedback,
   loadTranscript,
   resumeFrom,
   safeStorage,
   saveConversation,
+  saveFeedback,
   saveTranscript,
   visitorIdFor,
 } from './lib/storage';
@@ -51,6 +53,7 @@ export function mount(options: MountOptions): WidgetController {
     ...(pointer ? { conversationId: pointer.conversationId } : {}),
     messages: transcript.messages,
     outbox: transcript.outbox,
+    feedback: loadFeedback(local, key, pointer?.conversationId),
   });
 
   const client = new ChatClient({
@@ -66,6 +69,7 @@ export function mount(options: MountOptions): WidgetController {
     persist: (state) => {
       const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
       saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq } : undefined);
+      saveFeedback(local, key, state.conversationId, state.feedback);
       saveTranscript(session, key, { ...(state.conversationId ? { conversationId: state.conversationId } : {}), messages: state.messages, outbox: state.outbox });
     },
   });
@@ -83,10 +87,13 @@ export function mount(options: MountOptions): WidgetController {
       />,
       container,
     );
+  // Read receipts are sent only while the visitor can see the conversation.
+  const viewing = (): void => client.setViewing(open && document.visibilityState === 'visible');
   const setOpen = (next: boolean, restoreFocus: boolean): void => {
     if (next === open) return;
     open = next;
     if (open) client.connect();
+    viewing();
     draw();
     options.onOpenChange(open);
     if (!open && restoreFocus) options.launcher.focus();
@@ -96,6 +103,7 @@ export function mount(options: MountOptions): WidgetController {
   window.addEventListener('online', () => client.reconnectNow());
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') client.reconnectNow();
+    viewing();
   });
 
   draw();

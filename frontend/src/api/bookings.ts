@@ -10,7 +10,7 @@ import { ApiError } from '../lib/api-error';
 import { DecodeError, array, boolean, isRecord, number, object, oneOf, optional, string, type Decoder, type Infer } from '../lib/decode';
 import type { ApiClient, RequestOptions } from './client';
 
-export const bookingStatuses = ['held', 'awaiting_payment', 'confirmed', 'cancelled', 'failed', 'expired'] as const;
+export const bookingStatuses = ['held', 'awaiting_payment', 'confirmed', 'cancelled', 'failed', 'expired', 'no_show'] as const;
 export const activeBookingStatuses: readonly BookingStatus[] = ['held', 'awaiting_payment', 'confirmed'];
 export const slotProblems = ['unknown_service', 'unknown_staff', 'staff_does_not_do_service', 'past', 'closed', 'beyond_horizon', 'fully_booked'] as const;
 

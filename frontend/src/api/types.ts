@@ -155,6 +155,8 @@ export const inboxConversationDecoder = object({
     createdAt: string,
     lastMessageAt: string,
     messageCount: number,
+    customerReadSeq: optional(number),
+    staffReadSeq: optional(number),
   }),
   customer: object({ label: string, lang: string, channel: oneOf(...channels), firstSeenAt: string, contact: optional(string) }),
   handoff: optional(

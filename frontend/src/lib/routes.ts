@@ -1,6 +1,6 @@
 /**
  * Hash routing: `#/conversations`, `#/conversations/<id>`, `#/knowledge`,
- * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`, `#/calendar`, `#/services`, `#/team`, `#/widget`, `#/integrations`.
+ * `#/inbox[/<queue>[/<id>]]`, `#/settings`, `#/outbox`, `#/calendar`, `#/services`, `#/team`, `#/widget`, `#/integrations`, `#/analytics`, `#/webhooks`, `#/audit`, `#/customers`.
  * A new section adds a variant here, an entry in sections.ts and a page.
  */
 export type InboxQueueName = 'waiting' | 'mine' | 'all' | 'callbacks';
@@ -17,6 +17,10 @@ export type Route =
   | { readonly name: 'team' }
   | { readonly name: 'widget' }
   | { readonly name: 'integrations' }
+  | { readonly name: 'webhooks' }
+  | { readonly name: 'analytics' }
+  | { readonly name: 'audit' }
+  | { readonly name: 'customers' }
   | { readonly name: 'notFound'; readonly path: string };
 
 export type SectionName = Exclude<Route['name'], 'notFound'>;
@@ -48,6 +52,10 @@ export function parseRoute(hash: string): Route {
   if (section === 'team' && rest.length === 0) return { name: 'team' };
   if (section === 'widget' && rest.length === 0) return { name: 'widget' };
   if (section === 'integrations' && rest.length === 0) return { name: 'integrations' };
+  if (section === 'webhooks' && rest.length === 0) return { name: 'webhooks' };
+  if (section === 'analytics' && rest.length === 0) return { name: 'analytics' };
+  if (section === 'audit' && rest.length === 0) return { name: 'audit' };
+  if (section === 'customers' && rest.length === 0) return { name: 'customers' };
   if (section === 'inbox') {
     if (rest.length === 0) return { name: 'inbox', queue: 'waiting' };
     const queue = inboxQueues.find((q) => q === rest[0]);
@@ -81,6 +89,14 @@ export function hrefFor(route: Route): string {
       return '#/widget';
     case 'integrations':
       return '#/integrations';
+    case 'webhooks':
+      return '#/webhooks';
+    case 'analytics':
+      return '#/analytics';
+    case 'audit':
+      return '#/audit';
+    case 'customers':
+      return '#/customers';
     case 'notFound':
       return `#/${route.path}`;
   }
@@ -101,6 +117,10 @@ export function sectionHref(name: SectionName): string {
     case 'team':
     case 'widget':
     case 'integrations':
+    case 'webhooks':
+    case 'analytics':
+    case 'audit':
+    case 'customers':
       return hrefFor({ name });
   }
 }

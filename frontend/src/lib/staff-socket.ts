@@ -23,6 +23,8 @@ export type StaffFrame =
     }
   | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer' }
   | { readonly type: 'state'; readonly id: string; readonly mode: Mode }
+  /** Read receipt: the customer's widget showed messages up to `seq` (by customer), or a person read them (by staff). */
+  | { readonly type: 'receipt'; readonly id: string; readonly conversationId: string; readonly seq: number; readonly by: 'customer' | 'staff' }
   | { readonly type: 'error'; readonly code: string; readonly message: string }
   | { readonly type: 'pong' };
 
@@ -74,6 +76,12 @@ export function parseStaffFrame(data: unknown): StaffFrame | undefined {
     case 'state': {
       const mode = pick(modes, v['mode']);
       return mode && str(v['id']) ? { type: 'state', id: v['id'], mode } : undefined;
+    }
+    case 'receipt': {
+      const by = pick(['customer', 'staff'] as const, v['by']);
+      const seq = v['seq'];
+      if (!by || v['status'] !== 'read' || typeof seq !== 'number' || !str(v['id']) || !str(v['conversationId'])) return undefined;
+      return { type: 'receipt', id: v['id'], conversationId: v['conversationId'], seq, by };
     }
     case 'error':
       return { type: 'error', code: str(v['code']) ? v['code'] : 'internal', message: str(v['message']) ? v['message'] : '' };

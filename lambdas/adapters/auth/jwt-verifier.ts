@@ -30,6 +30,8 @@ export interface StaffClaims {
   readonly tenantId: string;
   /** The staff groups among `cognito:groups`; other groups are ignored. */
   readonly groups: readonly StaffRole[];
+  /** When the user signed in (`auth_time`, seconds since the epoch): the same for every token of one sign-in. */
+  readonly authTime?: number;
 }
 
 export interface StaffTokenVerifierConfig {
@@ -59,6 +61,7 @@ const claimsSchema = z.object({
   email: z.string().min(3),
   'custom:tenantId': z.string().min(1, 'must not be empty'),
   'cognito:groups': z.array(z.string()).optional(),
+  auth_time: z.number().int().positive().optional(),
 });
 
 export function parseStaffClaims(payload: unknown): StaffClaims {
@@ -72,6 +75,7 @@ export function parseStaffClaims(payload: unknown): StaffClaims {
     email: claims.email,
     tenantId: claims['custom:tenantId'],
     groups: [...new Set((claims['cognito:groups'] ?? []).filter(isStaffRole))],
+    ...(claims.auth_time !== undefined ? { authTime: claims.auth_time } : {}),
   };
 }
 

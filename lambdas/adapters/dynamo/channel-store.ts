@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { CustomerConversationRef, IdentityStore } from '../../core/channels/identity';
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
-import { queryPartition } from './query';
+import { isConditionFailure, queryPartition } from './query';
 
 const refItem = z.object({
   conversationId: z.string(),
@@ -52,6 +52,22 @@ export class DynamoIdentityStore implements IdentityStore {
       limit,
     });
     return items.map((item) => refItem.parse(item));
+  }
+
+  async createCustomer(tenantId: string, customerKey: string, first: { readonly identity: string; readonly conversationId: string }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.customerRecord(tenantId, customerKey), entity: 'Customer', tenantId, customerKey, firstIdentity: first.identity, firstConversationId: first.conversationId, createdAt: this.clock.now().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async listCustomerIdentities(tenantId: string, customerKey: string): Promise<string[]> {

@@ -187,6 +187,49 @@ export const keys = {
   }),
   /** SMS opt-outs (STOP / START) per phone number. */
   smsOptOut: (tenantId: string, phone: string): Key => ({ pk: `${t(tenantId)}#SMS-OPTOUT`, sk: safe(phone, 'phone') }),
+
+  // ---- privacy (adapters/dynamo/privacy-store.ts) -----------------------------------
+  /** The tenant's privacy settings (retention period), next to the profile. */
+  privacySettings: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'SETTINGS#PRIVACY' }),
+
+  // ---- audit log (adapters/dynamo/audit-store.ts) — append-only ---------------------------------
+  /**
+   * A tenant's audit log, by time: `<at ISO>#<auditId>`. IAM denies UpdateItem / DeleteItem / BatchWriteItem on
+   * partitions matching `T#*#AUDIT` (AUDIT_LEADING_KEYS in lib/constructs/concierge-function.ts; test/cdk/audit.test.ts).
+   */
+  auditPartition: (tenantId: string): string => `${t(tenantId)}#AUDIT`,
+  auditEntry: (tenantId: string, at: string, auditId: string): Key => ({
+    pk: keys.auditPartition(tenantId),
+    sk: `${isoInstant(at)}#${safe(auditId, 'audit id')}`,
+  }),
+
+  // ---- outbound webhooks and CRM sync (adapters/dynamo/webhook-store.ts) ------------
+  /** A tenant's webhook subscriptions (signing secret encrypted) and their deliveries. */
+  webhookPartition: (tenantId: string): string => `${t(tenantId)}#WEBHOOK`,
+  webhookSubscription: (tenantId: string, webhookId: string): Key => ({ pk: keys.webhookPartition(tenantId), sk: `${keys.webhookSubscriptionPrefix}${safe(webhookId, 'webhook id')}` }),
+  webhookSubscriptionPrefix: 'SUB#',
+  /** One delivery per (event id, target): its id is a hash of both, so a replayed event finds its record. */
+  webhookDelivery: (tenantId: string, deliveryId: string): Key => ({ pk: keys.webhookPartition(tenantId), sk: `DELIVERY#${safe(deliveryId, 'delivery id')}` }),
+  /** GSI1: a tenant's deliveries of one status, by last change (`failed`: the dead-letter view). */
+  webhookDeliveriesByStatus: (tenantId: string, status: string): string => `${t(tenantId)}#WEBHOOK-DELIVERIES#${safe(status, 'status')}`,
+  webhookDeliverySortKey: (updatedAt: string, deliveryId: string): string => `${isoInstant(updatedAt)}#${safe(deliveryId, 'delivery id')}`,
+  /** The customer record's marker: written once, conditionally — its first write emits `customer.created`. */
+  customerRecord: (tenantId: string, customerKey: string): Key => ({ pk: keys.customerPartition(tenantId, customerKey), sk: 'CUSTOMER' }),
+
+  // ---- analytics (adapters/dynamo/analytics-store.ts; docs/metrics.md) --------------
+  // Day counters and event markers are `dailyStats` / `statsEvent` above, in the same `T#t#STATS` partition.
+  /** One conversation's analytics facts, by its start: `CONV#<createdAt ISO>#<conversationId>` (a range is one Query). */
+  analyticsConversation: (tenantId: string, startedAt: string, conversationId: string): Key => ({
+    pk: `${t(tenantId)}#STATS`,
+    sk: `${keys.analyticsConversationPrefix}${isoInstant(startedAt)}#${safe(conversationId, 'conversation id')}`,
+  }),
+  analyticsConversationPrefix: 'CONV#',
+  /** Knowledge gaps (unanswered questions grouped by normalised text; TTL 180 days after the last asking). */
+  gapPartition: (tenantId: string): string => `${t(tenantId)}#GAPS`,
+  gap: (tenantId: string, gapId: string): Key => ({ pk: keys.gapPartition(tenantId), sk: `GAP#${safe(gapId, 'gap id')}` }),
+  gapPrefix: 'GAP#',
+  /** The customer's latest thumbs on a bot message, beside the message (erased with the conversation). */
+  messageFeedback: (tenantId: string, conversationId: string, seq: number): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: `FEEDBACK#${pad(seq)}` }),
 } as const;
 
 /** Document chunk ids contain `#` (`doc#3`); within a sort key that is harmless, so only emptiness is refused. */

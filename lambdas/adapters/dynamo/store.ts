@@ -37,8 +37,9 @@ import type {
   TenantProfile,
   TenantStore,
 } from '../../core/ports';
-import type { MessageView } from '../../core/protocol';
+import type { MessageView, ReceiptBy } from '../../core/protocol';
 import type { WidgetSettings } from '../../core/widget-settings';
+import { expiryOf, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
 
 /** Connections and their subscriptions expire on their own if $disconnect never arrives (API Gateway's 2-hour cap). */
@@ -69,7 +70,12 @@ const conversationItem = z.object({
   messageCount: z.number(),
   // The answering policy's state; an unreadable one is dropped rather than failing the conversation.
   context: conversationContextSchema.optional().catch(undefined),
-});
+  // Read receipts (core/receipts.ts), raised only by markRead's conditional update.
+  customerReadSeq: z.number().int().optional(),
+  staffReadSeq: z.number().int().optional(),
+  // The message seq allocator (appendMessage), exposed as lastSeq.
+  seqCounter: z.number().int().optional(),
+}).transform(({ seqCounter, ...rest }) => ({ ...rest, ...(seqCounter !== undefined ? { lastSeq: seqCounter } : {}) }));
 
 const profileItem = z.object({
   tenantId: z.string(),
@@ -171,7 +177,28 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly clock: Clock,
+    /**
+     * Privacy retention (core/privacy): when given, conversation items are written with
+     * `expiresAt` (the table's TTL attribute) = write time + the tenant's retention period, and expired
+     * conversations and messages are hidden from reads (TTL deletes within days, not at once).
+     */
+    private readonly retention?: RetentionLookup,
   ) {}
+
+  // ---- retention (core/privacy/retention.ts) --------------------------------------------------
+
+  /** `{ expiresAt }` for a conversation item written now, or nothing when the tenant keeps conversations. */
+  private async retentionStamp(tenantId: string, now: string): Promise<{ expiresAt?: number }> {
+    const days = this.retention ? await this.retention.retentionDays(tenantId) : null;
+    const expiresAt = expiryOf(now, days);
+    return expiresAt === undefined ? {} : { expiresAt };
+  }
+
+  /** An item whose `expiresAt` has passed: TTL will delete it; reads treat it as gone already. */
+  private expired(item: Record<string, unknown> | undefined): boolean {
+    const expiresAt = item?.['expiresAt'];
+    return typeof expiresAt === 'number' && expiresAt <= this.epochSeconds(0);
+  }
 
   private epochSeconds(offset: number): number {
     return Math.floor(this.clock.now().getTime() / 1000) + offset;
@@ -444,7 +471,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
 
   async getConversation(tenantId: string, conversationId: string): Promise<ConversationRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.conversation(tenantId, conversationId), ConsistentRead: true }));
-    return out.Item ? conversationItem.parse(out.Item) : undefined;
+    // Retention: an expired conversation is gone, even before TTL deletes it.
+    return out.Item && !this.expired(out.Item) ? conversationItem.parse(out.Item) : undefined;
   }
 
   async getVisitorConversation(tenantId: string, visitorId: string): Promise<string | undefined> {
@@ -466,6 +494,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       lastMessagePreview: '',
       messageCount: 0,
     };
+    const stamp = await this.retentionStamp(tenantId, now);
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -477,6 +506,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
                 ...record,
                 gsi1pk: keys.conversationsByActivity(tenantId),
                 gsi1sk: keys.activitySortKey(now, record.conversationId),
+                ...stamp,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
@@ -484,7 +514,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...keys.visitor(tenantId, visitorId), tenantId, visitorId, conversationId: record.conversationId, updatedAt: now },
+              Item: { ...keys.visitor(tenantId, visitorId), tenantId, visitorId, conversationId: record.conversationId, updatedAt: now, ...stamp },
             },
           },
         ],
@@ -521,6 +551,9 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       ...(message.sources && message.sources.length > 0 ? { sources: message.sources } : {}),
       ...(message.quickReplies && message.quickReplies.length > 0 ? { quickReplies: message.quickReplies } : {}),
     };
+    // Retention: the message and its guard expire from now; the conversation's head is re-stamped from now too,
+    // so a live conversation outlives its old messages (null: kept, and any earlier stamp removed).
+    const stamp = await this.retentionStamp(tenantId, now);
     // 2. the message, its client-id guard and the conversation summary, all or nothing.
     try {
       await this.db.send(
@@ -529,7 +562,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.message(tenantId, conversationId, seq), tenantId, ...item },
+                Item: { ...keys.message(tenantId, conversationId, seq), tenantId, ...item, ...stamp },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -538,7 +571,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
                   {
                     Put: {
                       TableName: this.tableName,
-                      Item: { ...keys.clientMessage(tenantId, conversationId, message.clientId), seq },
+                      Item: { ...keys.clientMessage(tenantId, conversationId, message.clientId), seq, ...stamp },
                       ConditionExpression: 'attribute_not_exists(pk)',
                     },
                   },
@@ -548,13 +581,14 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
               Update: {
                 TableName: this.tableName,
                 Key: keys.conversation(tenantId, conversationId),
-                UpdateExpression: 'SET lastMessageAt = :now, lastMessagePreview = :preview, gsi1sk = :gsi1sk ADD messageCount :one',
+                UpdateExpression: `SET lastMessageAt = :now, lastMessagePreview = :preview, gsi1sk = :gsi1sk${stamp.expiresAt ? ', expiresAt = :exp' : ''} ADD messageCount :one${stamp.expiresAt ? '' : ' REMOVE expiresAt'}`,
                 ConditionExpression: 'attribute_exists(pk)',
                 ExpressionAttributeValues: {
                   ':now': now,
                   ':preview': preview(message.text),
                   ':gsi1sk': keys.activitySortKey(now, conversationId),
                   ':one': 1,
+                  ...(stamp.expiresAt ? { ':exp': stamp.expiresAt } : {}),
                 },
               },
             },
@@ -582,6 +616,26 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
         ExpressionAttributeValues: { ':context': conversationContextSchema.parse(context) },
       }),
     );
+  }
+
+  async markRead(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.conversation(tenantId, conversationId),
+          UpdateExpression: 'SET #read = :seq',
+          // Monotonic: only forward, never past the last allocated seq, never on a deleted conversation.
+          ConditionExpression: 'attribute_exists(pk) AND seqCounter >= :seq AND (attribute_not_exists(#read) OR #read < :seq)',
+          ExpressionAttributeNames: { '#read': by === 'customer' ? 'customerReadSeq' : 'staffReadSeq' },
+          ExpressionAttributeValues: { ':seq': seq },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   private async findByClientId(tenantId: string, conversationId: string, clientId: string): Promise<MessageView | undefined> {
@@ -612,7 +666,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
           ExclusiveStartKey: start,
         }),
       );
-      out.push(...(page.Items ?? []).map((item) => toMessageView(messageItem.parse(item))));
+      // Retention: expired messages are hidden until TTL deletes them.
+      out.push(...(page.Items ?? []).filter((item) => !this.expired(item)).map((item) => toMessageView(messageItem.parse(item))));
       start = page.LastEvaluatedKey;
     } while (start && out.length < limit);
     return out;
@@ -631,7 +686,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
         ExclusiveStartKey: startKey,
       }),
     );
-    const items = (out.Items ?? []).map((item) => conversationItem.parse(item));
+    // Retention: expired conversations are hidden until TTL (or the sweeper) deletes them.
+    const items = (out.Items ?? []).filter((item) => !this.expired(item)).map((item) => conversationItem.parse(item));
     return out.LastEvaluatedKey ? { items, nextCursor: encodeCursor(out.LastEvaluatedKey, tenantId) } : { items };
   }
 

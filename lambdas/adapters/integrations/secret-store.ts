@@ -71,6 +71,11 @@ export function hintsOf(provider: IntegrationProvider, credentials: unknown): Re
       return { user: integrationSchemas.microsoft.parse(credentials).user };
     case 'calendly':
       return { eventTypeUri: integrationSchemas.calendly.parse(credentials).eventTypeUri };
+    case 'hubspot': {
+      // The token's region (`pat-na1-…`) and its last four characters; never the token.
+      const c = integrationSchemas.hubspot.parse(credentials);
+      return { region: c.accessToken.split('-')[1] ?? '', tokenLast4: last4(c.accessToken) };
+    }
   }
 }
 
@@ -82,6 +87,7 @@ const parsers: { readonly [P in IntegrationProvider]: (value: unknown) => z.ZodS
   google: (v) => integrationSchemas.google.safeParse(v),
   microsoft: (v) => integrationSchemas.microsoft.safeParse(v),
   calendly: (v) => integrationSchemas.calendly.safeParse(v),
+  hubspot: (v) => integrationSchemas.hubspot.safeParse(v),
 };
 
 /** Parses credentials with the provider's schema, typed for that provider. */

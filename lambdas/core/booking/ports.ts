@@ -94,11 +94,11 @@ export interface SlotCell {
   readonly start: string;
 }
 
-export const bookingStatuses = ['held', 'awaiting_payment', 'confirmed', 'cancelled', 'failed', 'expired'] as const;
+export const bookingStatuses = ['held', 'awaiting_payment', 'confirmed', 'cancelled', 'failed', 'expired', 'no_show'] as const;
 /**
  * `held`: cells locked until `holdExpiresAt`; `awaiting_payment`: held while a deposit is due (the hold is
  * extended to the payment timeout); `confirmed`: cells locked for good; `cancelled` / `failed` / `expired`:
- * cells released.
+ * cells released; `no_show`: a confirmed booking whose customer did not come (marked by staff after the start).
  */
 export type BookingStatus = (typeof bookingStatuses)[number];
 export const activeStatuses: readonly BookingStatus[] = ['held', 'awaiting_payment', 'confirmed'];

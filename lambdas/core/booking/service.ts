@@ -261,6 +261,34 @@ export async function cancelBooking(deps: BookingDeps, input: CancelInput): Prom
   throw new Error(`booking ${input.bookingId} kept changing; try again`);
 }
 
+export type NoShowResult = { readonly ok: true; readonly booking: Booking } | { readonly ok: false; readonly reason: 'not_found' | 'not_confirmed' | 'not_started' };
+
+/**
+ * Staff mark a confirmed booking whose start has passed as a no-show (`no_show`, its time released) and
+ * `booking.noshow` is published (docs/metrics.md). Anything else — not confirmed, or not started yet — is refused;
+ * the deposit is kept (no refund).
+ */
+export async function markNoShow(deps: BookingDeps, input: { readonly tenantId: string; readonly bookingId: string; readonly by: string }): Promise<NoShowResult> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
+    if (!booking) return { ok: false, reason: 'not_found' };
+    if (booking.status !== 'confirmed') return { ok: false, reason: 'not_confirmed' };
+    const now = deps.clock.now();
+    if (Date.parse(booking.start) > now.getTime()) return { ok: false, reason: 'not_started' };
+    const marked: Booking = { ...booking, status: 'no_show', statusReason: 'The customer did not come', by: input.by, updatedAt: now.toISOString(), rev: booking.rev + 1 };
+    if (!(await deps.bookings.updateBooking(booking, marked))) continue;
+    await deps.events.publish([
+      {
+        type: 'booking.noshow',
+        tenantId: input.tenantId,
+        detail: { bookingId: marked.bookingId, serviceId: marked.serviceId, staffId: marked.staffId, start: marked.start, by: input.by },
+      },
+    ]);
+    return { ok: true, booking: marked };
+  }
+  throw new Error(`booking ${input.bookingId} kept changing; try again`);
+}
+
 /** Refunds the deposit (idempotent per booking at the provider) and records it on the booking. */
 async function recordRefund(deps: BookingDeps, booking: Booking): Promise<Booking> {
   const paymentId = booking.payment.paymentId ?? '';

@@ -84,7 +84,7 @@ const HOLD_GRACE_MS = 5 * 60_000;
 /** A reminder less than this far ahead is not worth a Wait. */
 const REMINDER_MIN_LEAD_MS = 60_000;
 
-const deadStatuses: readonly BookingStatus[] = ['cancelled', 'failed', 'expired'];
+const deadStatuses: readonly BookingStatus[] = ['cancelled', 'failed', 'expired', 'no_show'];
 
 // ---- reading -------------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@
  * once they give a phone or an e-mail in the conversation (the booking dialog's known contact).
  */
 import { customerKeyOf } from '../booking/service';
-import type { ConversationRecord, ConversationStore } from '../ports';
+import type { ConversationRecord, ConversationStore, EventPublisher } from '../ports';
 
 /** The messaging channels that reach Concierge through provider webhooks. */
 export type MessagingChannel = 'whatsapp' | 'sms' | 'messenger';
@@ -34,6 +34,11 @@ export interface IdentityStore {
   listCustomerConversations(tenantId: string, customerKey: string, limit: number): Promise<CustomerConversationRef[]>;
   /** The customer's identities. */
   listCustomerIdentities(tenantId: string, customerKey: string): Promise<string[]>;
+  /**
+   * Records that the customer exists (a conditional write): true only the first time for this customer key, so
+   * `customer.created` is published once per customer however many conversations and retries link them.
+   */
+  createCustomer?(tenantId: string, customerKey: string, first: { readonly identity: string; readonly conversationId: string }): Promise<boolean>;
 }
 
 export interface IdentityDeps {
@@ -67,9 +72,9 @@ export function identityLabel(identity: string): string | undefined {
  * customer gave (phone, then e-mail), else the customer the identity was linked to before. Returns the key.
  */
 export async function linkConversation(
-  deps: Pick<IdentityDeps, 'identities'>,
+  deps: Pick<IdentityDeps, 'identities'> & { readonly events?: EventPublisher },
   conversation: Pick<ConversationRecord, 'tenantId' | 'conversationId' | 'channel' | 'visitorId' | 'createdAt'>,
-  contact: { readonly phone?: string | undefined; readonly email?: string | undefined } = {},
+  contact: { readonly phone?: string | undefined; readonly email?: string | undefined; readonly name?: string | undefined } = {},
 ): Promise<string | undefined> {
   const identity = conversationIdentity(conversation);
   const verified = verifiedPhoneOf(identity);
@@ -77,6 +82,7 @@ export async function linkConversation(
   const customerKey = (verified ? customerKeyOf({ phone: verified }) : undefined) ?? given ?? (await deps.identities.getIdentityCustomer(conversation.tenantId, identity));
   if (!customerKey) return undefined;
   await deps.identities.linkIdentity(conversation.tenantId, identity, customerKey);
+  await announceCustomer(deps, conversation, identity, customerKey, contact.name);
   await deps.identities.addCustomerConversation(conversation.tenantId, customerKey, {
     conversationId: conversation.conversationId,
     channel: conversation.channel,
@@ -93,6 +99,29 @@ export async function linkConversation(
     });
   }
   return customerKey;
+}
+
+/**
+ * Publishes `customer.created` when this link made the customer (the store's conditional write says so). A crash
+ * between the write and the publish loses the event: at most once, like every first-write signal here.
+ */
+async function announceCustomer(
+  deps: Pick<IdentityDeps, 'identities'> & { readonly events?: EventPublisher },
+  conversation: Pick<ConversationRecord, 'tenantId' | 'conversationId' | 'channel'>,
+  identity: string,
+  customerKey: string,
+  name: string | undefined,
+): Promise<void> {
+  if (!deps.events || !deps.identities.createCustomer) return;
+  const created = await deps.identities.createCustomer(conversation.tenantId, customerKey, { identity, conversationId: conversation.conversationId });
+  if (!created) return;
+  await deps.events.publish([
+    {
+      type: 'customer.created',
+      tenantId: conversation.tenantId,
+      detail: { customerKey, identity, channel: conversation.channel, conversationId: conversation.conversationId, ...(name?.trim() ? { name: name.trim() } : {}) },
+    },
+  ]);
 }
 
 /** The customer behind a conversation, their identities, and their conversations on every channel (newest first). */

@@ -13,7 +13,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { z } from 'zod';
 import { restRoutes, type FunctionName, type RestRouteDecl } from '../../../lib/declaration';
 import { DomainError, httpStatusOf, forbidden, unauthorized } from '../../core/errors';
-import { isTenantId } from '../../core/ids';
+import { isTenantId, randomId } from '../../core/ids';
+import { auditEntry, bodySummary, staffActor, targetOf, type AuditLog, type AuditNote } from '../../core/audit';
+import { auditLog, systemClock } from '../../adapters/container';
+import { correlation, currentCorrelationId } from './correlation';
 import { logger, metrics, tracer } from './powertools';
 
 export interface StaffCaller {
@@ -45,6 +48,14 @@ export interface RestResult {
   readonly status?: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A body sent as it is instead of `body` as JSON (a CSV export); give its `content-type` in `headers`. */
+  readonly raw?: string;
+  /**
+   * The audit log entry of this request (core/audit.ts): every successful non-GET staff or admin route is
+   * recorded; this names its action, target and before/after better than the request body's field names can.
+   * A GET is recorded only when it returns this (a data export); `false` records nothing (a POST that changes nothing).
+   */
+  readonly audit?: AuditNote | false;
 }
 
 export type RouteHandler = (request: RestRequest) => Promise<RestResult>;
@@ -102,11 +113,61 @@ function stringRecord(value: Record<string, string | undefined> | null | undefin
   return out;
 }
 
+export interface RestApiOptions {
+  /** Where changes are recorded. @default the table's audit log (container.auditLog) */
+  readonly audit?: () => AuditLog;
+}
+
+/**
+ * Appends the audit entry of a successful change (docs/decisions.md, "Audit log writes"). The change is already
+ * made; if the entry cannot be written (after the SDK's own retries) the caller gets a 500 saying so rather than a
+ * silent success, and the whole entry goes to the error log with an `auditWriteFailed` metric, so nothing is lost.
+ */
+async function recordChange(
+  log: AuditLog,
+  event: APIGatewayProxyEvent,
+  context: Context,
+  route: RestRouteDecl,
+  caller: StaffCaller,
+  note: AuditNote | undefined,
+  body: unknown,
+): Promise<APIGatewayProxyResult | undefined> {
+  const before = note?.before;
+  const after = note?.after ?? (note?.before === undefined ? bodySummary(body) : undefined);
+  const correlationId = currentCorrelationId() ?? context.awsRequestId;
+  const entry = auditEntry({
+    auditId: randomId(),
+    tenantId: caller.tenantId,
+    at: systemClock.now(),
+    actor: staffActor(caller),
+    action: note?.action ?? route.operationId,
+    target: note?.target ?? targetOf(route.path, stringRecord(event.pathParameters)),
+    ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
+    requestId: event.requestContext.requestId,
+    correlationId,
+    ...(event.requestContext.identity?.sourceIp ? { sourceIp: event.requestContext.identity.sourceIp } : {}),
+    ...(event.requestContext.identity?.userAgent ? { userAgent: event.requestContext.identity.userAgent } : {}),
+  });
+  try {
+    await log.append(entry);
+    return undefined;
+  } catch (error) {
+    metrics.addMetric('auditWriteFailed', 'Count', 1);
+    logger.error('audit entry not written: the change was made', { auditEntry: entry, error: error instanceof Error ? error : String(error) });
+    return json(
+      500,
+      errorBody('audit_unavailable', 'The change was saved but could not be recorded in the audit log. Do not repeat it; tell your administrator.', undefined, correlationId),
+    );
+  }
+}
+
 /**
  * Builds the Lambda handler for one REST function from its routes in the
  * declaration and a handler per operation id.
  */
-export function restApi(fn: FunctionName, handlers: Readonly<Record<string, RouteHandler>>) {
+export function restApi(fn: FunctionName, handlers: Readonly<Record<string, RouteHandler>>, options: RestApiOptions = {}) {
+  const audit = options.audit ?? auditLog;
   const routes = restRoutes.filter((r) => r.fn === fn);
   const declared = new Set(routes.map((r) => r.operationId));
   const missing = routes.filter((r) => !handlers[r.operationId]).map((r) => r.operationId);
@@ -137,13 +198,19 @@ export function restApi(fn: FunctionName, handlers: Readonly<Record<string, Rout
         headers: stringRecord(event.headers),
       });
       if (!result) throw new Error(`no handler for ${route.operationId}`);
+      if (caller && route.auth !== 'public' && result.audit !== false && (result.status ?? 200) < 400 && (route.method !== 'GET' || result.audit)) {
+        const unrecorded = await recordChange(audit(), event, context, route, caller, result.audit, parseBody(event));
+        if (unrecorded) return unrecorded;
+      }
+      if (result.raw !== undefined) return { statusCode: result.status ?? 200, headers: { ...BASE_HEADERS, ...result.headers }, body: result.raw };
       return json(result.status ?? 200, result.body, result.headers);
     } catch (error) {
-      return errorResponse(error, context.awsRequestId);
+      return errorResponse(error, currentCorrelationId() ?? context.awsRequestId);
     }
   };
 
   return middy(base)
+    .use(correlation(logger))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(captureLambdaHandler(tracer));

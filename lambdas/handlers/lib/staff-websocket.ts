@@ -6,6 +6,7 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createStaffTokenVerifier, type StaffTokenVerifier } from '../../adapters/auth/jwt-verifier';
@@ -15,7 +16,8 @@ import type { StaffActor } from '../../core/handoff';
 import { isTenantId } from '../../core/ids';
 import type { ConnectionPusher } from '../../core/ports';
 import { MAX_FRAME_BYTES, staffActions, staffClientFrame, type ErrorCode, type StaffClientFrame } from '../../core/protocol';
-import { logger } from './powertools';
+import { correlation } from './correlation';
+import { logger, tracer } from './powertools';
 
 /** The prefix of the `key` query parameter that carries a staff ID token instead of a widget key. */
 export const STAFF_KEY_PREFIX = 'staff.';
@@ -130,5 +132,5 @@ export function staffWsApi(pusher: () => ConnectionPusher, handlers: StaffHandle
       return { statusCode: 500 };
     }
   };
-  return middy(base).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(base).use(correlation(logger)).use(injectLambdaContext(logger, { resetKeys: true })).use(captureLambdaHandler(tracer));
 }

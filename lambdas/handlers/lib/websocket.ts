@@ -15,6 +15,7 @@ import { isTenantId } from '../../core/ids';
 import type { ConnectionPusher } from '../../core/ports';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions, clientFrame, type ClientFrame, type ErrorCode } from '../../core/protocol';
 import { VISITOR_ID_PATTERN } from '../../core/widget-key';
+import { correlation, currentCorrelationId } from './correlation';
 import { logger, metrics, tracer } from './powertools';
 
 /** What the $connect authorizer returns as context. */
@@ -95,11 +96,12 @@ export function wsApi(pusher: () => ConnectionPusher, handlers: ActionHandlers) 
         return { statusCode: 400 };
       }
       logger.error('unhandled error', { error: error instanceof Error ? error : String(error) });
-      await sendError('internal', `Something went wrong on our side (ref ${context.awsRequestId}). Please try again.`, clientId).catch(() => undefined);
+      await sendError('internal', `Something went wrong on our side (ref ${currentCorrelationId() ?? context.awsRequestId}). Please try again.`, clientId).catch(() => undefined);
       return { statusCode: 500 };
     }
   };
   return middy(base)
+    .use(correlation(logger))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(captureLambdaHandler(tracer));
@@ -117,5 +119,9 @@ function dispatch(handlers: ActionHandlers, caller: ChatCaller, frame: ClientFra
       return handlers.ping(caller, frame);
     case 'customerTyping':
       return handlers.customerTyping(caller, frame);
+    case 'feedback':
+      return handlers.feedback(caller, frame);
+    case 'markRead':
+      return handlers.markRead(caller, frame);
   }
 }

@@ -13,7 +13,7 @@ import type { ClientFrame } from '../../../lambdas/core/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { parseServerFrame } from './frames';
 import * as outbox from './outbox';
-import { dismissNotice, initialState, lastSeq, reduce, startNewConversation, type ConversationState } from './store';
+import { dismissNotice, initialState, lastSeq, recordFeedback, reduce, startNewConversation, type ConversationState } from './store';
 
 export interface SocketHandlers {
   onOpen(): void;
@@ -55,6 +55,8 @@ export interface ChatClientOptions {
 export const PING_INTERVAL_MS = 5 * 60 * 1000;
 /** A typing indicator the server forgot to switch off disappears after this long. */
 export const TYPING_TIMEOUT_MS = 30 * 1000;
+/** `markRead` waits this long, so messages shown together are reported in one frame. */
+export const MARK_READ_DELAY_MS = 500;
 
 export class ChatClient {
   private state: ConversationState;
@@ -64,6 +66,11 @@ export class ChatClient {
   private cancelRetry: (() => void) | undefined;
   private cancelPing: (() => void) | undefined;
   private cancelTyping: (() => void) | undefined;
+  private cancelRead: (() => void) | undefined;
+  /** Whether the visitor can see the conversation: the panel is open and the page visible. */
+  private viewing = false;
+  /** The highest seq reported (or known to the server) as read, per conversation. */
+  private read: { readonly conversationId: string; readonly seq: number } | undefined;
   private readonly listeners = new Set<(s: Snapshot) => void>();
 
   constructor(private readonly opts: ChatClientOptions) {
@@ -135,8 +142,54 @@ export class ChatClient {
     return true;
   }
 
+  /**
+   * Tells the server whether the bot answer at `seq` helped. Sent once per answer (the first choice
+   * stays) and only while connected; returns whether it was sent.
+   */
+  feedback(seq: number, helpful: boolean): boolean {
+    const conversationId = this.state.conversationId;
+    if (this.status !== 'ready' || !conversationId || this.state.feedback?.[String(seq)] !== undefined) return false;
+    this.sendFrame({ action: 'feedback', conversationId, seq, helpful });
+    this.update(recordFeedback(this.state, seq, helpful));
+    return true;
+  }
+
   dismissNotice(id: number): void {
     this.update(dismissNotice(this.state, id));
+  }
+
+  /**
+   * Whether the visitor sees the conversation now (panel open and page visible). While they do, the highest
+   * seq shown is reported with `markRead` (batched over MARK_READ_DELAY_MS, only when it grew).
+   */
+  setViewing(on: boolean): void {
+    this.viewing = on;
+    if (on) this.scheduleRead();
+    else {
+      this.cancelRead?.();
+      this.cancelRead = undefined;
+    }
+  }
+
+  /** The seq to report as read now, if any. */
+  private unreportedSeq(): number | undefined {
+    const { conversationId, awaitingSession } = this.state;
+    if (!this.viewing || this.status !== 'ready' || !conversationId || awaitingSession) return undefined;
+    const seq = lastSeq(this.state);
+    const reported = this.read?.conversationId === conversationId ? this.read.seq : 0;
+    return seq > reported ? seq : undefined;
+  }
+
+  private scheduleRead(): void {
+    if (this.cancelRead || this.unreportedSeq() === undefined) return;
+    this.cancelRead = this.opts.schedule(() => {
+      this.cancelRead = undefined;
+      const seq = this.unreportedSeq();
+      const conversationId = this.state.conversationId;
+      if (seq === undefined || !conversationId) return;
+      this.read = { conversationId, seq };
+      this.sendFrame({ action: 'markRead', conversationId, seq });
+    }, MARK_READ_DELAY_MS);
   }
 
   private typingOn = false;
@@ -156,6 +209,7 @@ export class ChatClient {
     this.cancelRetry?.();
     this.stopPing();
     this.cancelTyping?.();
+    this.cancelRead?.();
     const s = this.socket;
     this.socket = undefined;
     s?.close();
@@ -184,6 +238,9 @@ export class ChatClient {
     if (frame.type === 'typing') this.armTypingTimeout(frame.on);
     if (frame.type === 'session') {
       this.attempt = 0;
+      // What the server already holds is not reported again after a reconnect.
+      const known = frame.customerReadSeq ?? 0;
+      if (this.read?.conversationId !== frame.conversationId || this.read.seq < known) this.read = { conversationId: frame.conversationId, seq: known };
       this.update(next);
       this.setStatus('ready');
       this.flush();
@@ -262,6 +319,7 @@ export class ChatClient {
   }
 
   private emit(): void {
+    this.scheduleRead();
     const snap = this.snapshot();
     for (const l of [...this.listeners]) l(snap);
   }

@@ -81,7 +81,22 @@ export function parseServerFrame(raw: unknown): InboundFrame | undefined {
     case 'session': {
       const mode = oneOf(modes, v.mode);
       if (!nonEmpty(v.id) || !nonEmpty(v.conversationId) || !mode || !seqNo(v.lastSeq)) return undefined;
-      return { type: 'session', id: v.id, conversationId: v.conversationId, mode, lastSeq: v.lastSeq, lang: str(v.lang) ? v.lang : '' };
+      return {
+        type: 'session',
+        id: v.id,
+        conversationId: v.conversationId,
+        mode,
+        lastSeq: v.lastSeq,
+        lang: str(v.lang) ? v.lang : '',
+        ...(seqNo(v.customerReadSeq) ? { customerReadSeq: v.customerReadSeq } : {}),
+        ...(seqNo(v.staffReadSeq) ? { staffReadSeq: v.staffReadSeq } : {}),
+      };
+    }
+    case 'receipt': {
+      const by = v.by === 'staff' ? 'staff' : v.by === 'customer' ? 'customer' : undefined;
+      // Only `read` is sent today; another status is a frame from a newer server, ignored.
+      if (!nonEmpty(v.id) || !nonEmpty(v.conversationId) || !seqNo(v.seq) || v.status !== 'read' || !by) return undefined;
+      return { type: 'receipt', id: v.id, conversationId: v.conversationId, seq: v.seq, status: 'read', by };
     }
     case 'message': {
       const m = parseMessageView(v);

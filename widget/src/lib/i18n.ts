@@ -55,6 +55,11 @@ const enPanel = {
   errorRateLimited: 'You are sending messages quickly. Please wait a moment.',
   errorNoConversation: 'This conversation is no longer available. Start a new one.',
   errorGeneric: 'Something went wrong. Please try again.',
+  feedbackLabel: 'Was this answer helpful?',
+  helpful: 'Helpful',
+  notHelpful: 'Not helpful',
+  feedbackThanks: 'Thanks for your feedback',
+  seen: 'Seen',
 } as const;
 
 export type StringKey = keyof typeof enLauncher | keyof typeof enPanel;
@@ -95,6 +100,11 @@ const esPanel: { readonly [K in keyof typeof enPanel]: string } = {
   errorRateLimited: 'Estás enviando mensajes muy rápido. Espera un momento.',
   errorNoConversation: 'Esta conversación ya no está disponible. Empieza una nueva.',
   errorGeneric: 'Algo salió mal. Inténtalo de nuevo.',
+  feedbackLabel: '¿Te ayudó esta respuesta?',
+  helpful: 'Me ayudó',
+  notHelpful: 'No me ayudó',
+  feedbackThanks: 'Gracias por tu opinión',
+  seen: 'Visto',
 };
 
 /** Every string in `lang`. Built on demand so bundles that only need the launcher's strings drop the rest. */

@@ -5,6 +5,7 @@
  * |----------------------------------|----------------|----------------------------------------------|
  * | `concierge:<key>:visitor`        | localStorage   | the visitor id (32 hex)                      |
  * | `concierge:<key>:conversation`   | localStorage   | `{conversationId, lastSeq}`                  |
+ * | `concierge:<key>:feedback`       | localStorage   | `{conversationId, votes: {seq: helpful}}`    |
  * | `concierge:<key>:transcript`     | sessionStorage | messages held + unsent outbox, this tab only |
  * | `concierge:<key>:config`         | sessionStorage | the tenant's widget config, with its age     |
  *
@@ -15,6 +16,7 @@ import type { MessageView } from '../../../lambdas/core/protocol';
 import { isVisitorId, newVisitorId, type RandomBytes, browserRandomBytes } from './ids';
 import { parseMessageView } from './frames';
 import { parseOutboxItem, type OutboxItem } from './outbox';
+import type { Feedback } from './store';
 
 export interface KeyValueStore {
   getItem(key: string): string | null;
@@ -25,6 +27,7 @@ export interface KeyValueStore {
 export const storageKeys = {
   visitor: (key: string): string => `concierge:${key}:visitor`,
   conversation: (key: string): string => `concierge:${key}:conversation`,
+  feedback: (key: string): string => `concierge:${key}:feedback`,
   transcript: (key: string): string => `concierge:${key}:transcript`,
   config: (key: string): string => `concierge:${key}:config`,
 };
@@ -166,4 +169,23 @@ export function loadCachedConfig(store: KeyValueStore, key: string, now: number)
 
 export function saveCachedConfig(store: KeyValueStore, key: string, config: unknown, now: number): void {
   store.setItem(storageKeys.config(key), JSON.stringify({ savedAt: now, config }));
+}
+
+/** At most this many answers are remembered (those of the current conversation). */
+export const FEEDBACK_LIMIT = 200;
+
+/** The visitor's "did this help?" answers for `conversationId` (empty for another conversation or a damaged entry). */
+export function loadFeedback(store: KeyValueStore, key: string, conversationId: string | undefined): Feedback {
+  const v = readJson(store, storageKeys.feedback(key));
+  if (!conversationId || !isRecord(v) || v.conversationId !== conversationId || !isRecord(v.votes)) return {};
+  const out: Record<string, boolean> = {};
+  for (const [seq, helpful] of Object.entries(v.votes).slice(0, FEEDBACK_LIMIT)) if (/^[1-9]\d{0,8}$/.test(seq) && typeof helpful === 'boolean') out[seq] = helpful;
+  return out;
+}
+
+export function saveFeedback(store: KeyValueStore, key: string, conversationId: string | undefined, feedback: Feedback | undefined): void {
+  const votes = Object.entries(feedback ?? {}).slice(-FEEDBACK_LIMIT);
+  if (!conversationId || !votes.length) return;
+  const raw = JSON.stringify({ conversationId, votes: Object.fromEntries(votes) });
+  if (store.getItem(storageKeys.feedback(key)) !== raw) store.setItem(storageKeys.feedback(key), raw);
 }

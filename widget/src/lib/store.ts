@@ -53,9 +53,16 @@ export interface ConversationState {
   readonly noticeCount: number;
   /** "A person joined / left" notices of this conversation, oldest first. */
   readonly handoffNotices?: readonly HandoffNotice[];
+  /** The visitor's "did this help?" answers in this conversation, by the bot message's seq. */
+  readonly feedback?: Feedback;
+  /** Highest customer message seq a person from the business has read (`receipt` by staff, or `session`). */
+  readonly staffReadSeq?: number;
 }
 
-export function initialState(init: { conversationId?: string; messages?: readonly MessageView[]; outbox?: Outbox } = {}): ConversationState {
+/** "Helpful" (true) or "not helpful" (false), by the seq of the bot answer it is about. */
+export type Feedback = Readonly<Record<string, boolean>>;
+
+export function initialState(init: { conversationId?: string; messages?: readonly MessageView[]; outbox?: Outbox; feedback?: Feedback } = {}): ConversationState {
   let messages: readonly MessageView[] = [];
   for (const m of init.messages ?? []) if (m.conversationId === init.conversationId) messages = upsert(messages, m);
   return {
@@ -67,7 +74,25 @@ export function initialState(init: { conversationId?: string; messages?: readonl
     awaitingSession: false,
     held: [],
     noticeCount: 0,
+    ...(init.conversationId && init.feedback ? { feedback: init.feedback } : {}),
   };
+}
+
+/** Whether a message gets "did this help?" buttons: a bot answer from the knowledge base (it cites sources), not a booking step or a notice. */
+export function wantsFeedback(m: MessageView): boolean {
+  return m.role === 'bot' && (m.sources?.length ?? 0) > 0 && !(m.quickReplies?.length ?? 0);
+}
+
+/** Records the visitor's answer about the bot message at `seq`; the first answer stays. */
+export function recordFeedback(state: ConversationState, seq: number, helpful: boolean): ConversationState {
+  if (state.feedback?.[String(seq)] !== undefined) return state;
+  return { ...state, feedback: { ...state.feedback, [String(seq)]: helpful } };
+}
+
+/** The seq of the visitor's last message when a person from the business has read it, else undefined. */
+export function staffSeenSeq(state: ConversationState): number | undefined {
+  const last = [...state.messages].reverse().find((m) => m.role === 'customer');
+  return last && last.seq <= (state.staffReadSeq ?? 0) ? last.seq : undefined;
 }
 
 /** Highest seq held for the current conversation; 0 when none. */
@@ -162,10 +187,15 @@ export function reduce(state: ConversationState, frame: InboundFrame): Conversat
       let next: ConversationState =
         frame.conversationId === state.conversationId
           ? state
-          : { ...state, conversationId: frame.conversationId, messages: [], streams: [], typing: undefined, handoffNotices: [] };
+          : { ...state, conversationId: frame.conversationId, messages: [], streams: [], typing: undefined, handoffNotices: [], feedback: {} };
       for (const m of state.held) if (m.conversationId === frame.conversationId) next = applyMessage(next, m);
-      return { ...next, mode: frame.mode, awaitingSession: false, held: [] };
+      const staffReadSeq = Math.max(frame.conversationId === state.conversationId ? (state.staffReadSeq ?? 0) : 0, frame.staffReadSeq ?? 0);
+      return { ...next, mode: frame.mode, awaitingSession: false, held: [], staffReadSeq: staffReadSeq || undefined };
     }
+    case 'receipt':
+      // The visitor's own reading is for the staff; a person reading is shown ("Seen").
+      if (frame.by !== 'staff' || frame.conversationId !== state.conversationId || frame.seq <= (state.staffReadSeq ?? 0)) return state;
+      return { ...state, staffReadSeq: frame.seq };
     case 'ack': {
       const item = outboxOps.find(state.outbox, frame.clientId);
       if (!item || !state.conversationId) return state;

@@ -12,7 +12,7 @@ import type { ChatClient, Snapshot } from '../lib/client';
 import { greetingFor } from '../lib/config';
 import type { StringKey, Translate } from '../lib/i18n';
 import type { Notice } from '../lib/store';
-import { timeline, type TimelineItem } from '../lib/store';
+import { staffSeenSeq, timeline, wantsFeedback, type TimelineItem } from '../lib/store';
 import { linkify } from '../lib/text';
 import { CloseIcon, NewIcon, SendIcon, SourceIcon } from './icons';
 
@@ -39,6 +39,34 @@ function useSnapshot(client: ChatClient): Snapshot {
   const [snap, setSnap] = useState(client.snapshot());
   useEffect(() => client.subscribe(setSnap), [client]);
   return snap;
+}
+
+/** "Did this help?" under a bot answer: two buttons that send the answer once, then say thanks. */
+function FeedbackButtons({ choice, ready, t, onChoose }: { choice: boolean | undefined; ready: boolean; t: Translate; onChoose: (helpful: boolean) => void }): JSX.Element {
+  const chosen = choice !== undefined;
+  const button = (helpful: boolean, icon: string): JSX.Element => (
+    <button
+      type="button"
+      class={`fb-btn${choice === helpful ? ' fb-btn--on' : ''}`}
+      aria-label={t(helpful ? 'helpful' : 'notHelpful')}
+      title={t(helpful ? 'helpful' : 'notHelpful')}
+      aria-pressed={choice === helpful}
+      aria-disabled={chosen}
+      disabled={!chosen && !ready}
+      onClick={() => !chosen && onChoose(helpful)}
+    >
+      <span aria-hidden="true">{icon}</span>
+    </button>
+  );
+  return (
+    <div class="feedback" role="group" aria-label={t('feedbackLabel')}>
+      {button(true, '👍')}
+      {button(false, '👎')}
+      <span class="fb-thanks" role="status">
+        {chosen ? t('feedbackThanks') : ''}
+      </span>
+    </div>
+  );
 }
 
 function RichText({ text, links }: { text: string; links: boolean }): JSX.Element {
@@ -71,6 +99,7 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
   const seenSeq = useRef(0);
 
   const items = timeline(state);
+  const seen = staffSeenSeq(state);
   const lastMessage = state.messages[state.messages.length - 1];
   const lastSeq = lastMessage?.seq ?? 0;
   const streamLength = items.reduce((n, i) => n + (i.kind === 'stream' ? i.text.length : 0), 0);
@@ -241,6 +270,10 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
               </li>
             ))}
           </ul>
+        ) : null}
+        {m.seq === seen ? <div class="meta seen">{t('seen')}</div> : null}
+        {wantsFeedback(m) ? (
+          <FeedbackButtons choice={state.feedback?.[String(m.seq)]} ready={status === 'ready'} t={t} onChoose={(helpful) => client.feedback(m.seq, helpful)} />
         ) : null}
       </li>
     );

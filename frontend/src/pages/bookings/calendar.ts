@@ -82,6 +82,7 @@ export const statusLabels: Readonly<Record<BookingStatus, string>> = {
   cancelled: 'Cancelled',
   failed: 'Failed',
   expired: 'Expired',
+  no_show: 'No-show',
 };
 
 export const problemLabels: Readonly<Record<string, string>> = {

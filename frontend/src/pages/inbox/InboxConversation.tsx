@@ -81,6 +81,8 @@ export function InboxConversationPane({
           window.clearTimeout(typingTimer.current);
           // An indicator nobody switches off disappears on its own.
           if (frame.on) typingTimer.current = window.setTimeout(() => setCustomerTyping(false), 10_000);
+        } else if (frame.type === 'receipt' && frame.by === 'customer' && frame.conversationId === conversationId) {
+          setView((v) => (v === undefined || frame.seq <= (v.conversation.customerReadSeq ?? 0) ? v : { ...v, conversation: { ...v.conversation, customerReadSeq: frame.seq } }));
         } else if (frame.type === 'state') {
           setView((v) => (v === undefined || v.conversation.mode === frame.mode ? v : { ...v, conversation: { ...v.conversation, mode: frame.mode } }));
         }
@@ -157,6 +159,8 @@ export function InboxConversationPane({
   const { conversation: c, customer, handoff } = view;
   const actions = actionsFor(view, { email: me.email, isAdmin });
   const messages = [...view.messages].sort((a, b) => a.seq - b.seq);
+  // Read receipt: "Seen by customer" under the last business message (agent or bot) the widget has shown them.
+  const seenSeq = messages.filter((m) => (m.role === 'agent' || m.role === 'bot') && m.seq <= (c.customerReadSeq ?? 0)).at(-1)?.seq;
   const now = new Date();
   return (
     <section className="conv-detail" aria-labelledby="inbox-conversation-title" data-testid="inbox-conversation" data-conversation-id={c.conversationId} data-mode={c.mode}>
@@ -224,6 +228,11 @@ export function InboxConversationPane({
               </time>
             </p>
             <p className="message__text">{m.text}</p>
+            {m.seq === seenSeq && (
+              <p className="message__meta" data-testid="inbox-seen">
+                Seen by customer
+              </p>
+            )}
           </li>
         ))}
       </ol>

@@ -7,7 +7,7 @@ import type { IntegrationProvider as ServerProvider } from '../../../../lambdas/
 import type { ApiClient, RequestOptions } from '../../api/client';
 import { DecodeError, array, isRecord, object, oneOf, string, type Decoder, type Infer } from '../../lib/decode';
 
-export const providers = ['stripe', 'twilio', 'meta', 'google', 'microsoft', 'calendly'] as const;
+export const providers = ['stripe', 'twilio', 'meta', 'google', 'microsoft', 'calendly', 'hubspot'] as const;
 export type Provider = (typeof providers)[number];
 /** Compile-time check: the UI knows exactly the server's providers. */
 const sameProviders: readonly ServerProvider[] = providers;

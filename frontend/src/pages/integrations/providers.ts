@@ -88,6 +88,20 @@ export const providerSpecs: readonly ProviderSpec[] = [
       { name: 'eventTypeUri', label: 'Event type URI', secret: false, required: true, type: 'url', hint: 'https://api.calendly.com/event_types/…' },
     ],
   },
+  {
+    provider: 'hubspot',
+    title: 'HubSpot CRM',
+    purpose: 'New customers and new bookings create or update the contact in HubSpot (by e-mail, else by phone).',
+    fields: [
+      {
+        name: 'accessToken',
+        label: 'Private app access token',
+        secret: true,
+        required: true,
+        hint: 'pat-…, from a private app with the crm.objects.contacts.read and .write scopes',
+      },
+    ],
+  },
 ];
 
 /** "configured · test · …1234" for Stripe; the hints in order for the others. */

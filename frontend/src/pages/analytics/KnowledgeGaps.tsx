@@ -1,0 +1,207 @@
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { Loading } from '../../components/Loading';
+import { useSession } from '../../hooks/session';
+import { useLoader } from '../../hooks/useLoader';
+import { describeError, type ErrorView } from '../../lib/api-error';
+import { formatDateTime } from '../../lib/format';
+import { hrefFor } from '../../lib/routes';
+import { faqIdFor, formatCount } from './analytics';
+import type { AnalyticsApi, KnowledgeGap } from './analytics-api';
+
+/** The category an FAQ added from an unanswered question starts with (the admin may change it). */
+export const DEFAULT_FAQ_CATEGORY = 'Customer questions';
+
+/**
+ * "Unanswered questions": what customers asked that the knowledge base could not answer. Admins turn one
+ * into an FAQ in place (the question prefilled, they write the answer) or dismiss it; agents see the list.
+ */
+export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
+  const { api, isAdmin } = useSession();
+  const load = useCallback((signal: AbortSignal) => analytics.gaps({ signal }), [analytics]);
+  const { data, error, reload } = useLoader(load);
+  const [done, setDone] = useState<ReadonlySet<string>>(new Set());
+  const [notice, setNotice] = useState('');
+  const [actionError, setActionError] = useState<ErrorView>();
+  const [busy, setBusy] = useState<string>();
+  const [adding, setAdding] = useState<string>();
+  const items = (data ?? []).filter((g) => !done.has(g.gapId));
+
+  const run = async (gap: KnowledgeGap, action: () => Promise<string>): Promise<void> => {
+    setBusy(gap.gapId);
+    setActionError(undefined);
+    setNotice('');
+    try {
+      const message = await action();
+      setDone((d) => new Set([...d, gap.gapId]));
+      setAdding(undefined);
+      setNotice(message);
+    } catch (err) {
+      setActionError(describeError(err));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const addFaq = (gap: KnowledgeGap, input: { question: string; answer: string; category: string }): Promise<void> =>
+    run(gap, async () => {
+      // An FAQ with the same id would be replaced: the id avoids every one the knowledge base has.
+      const kb = await api.getKnowledge();
+      const faqId = faqIdFor(input.question, gap.gapId, kb.faqs.map((f) => f.id));
+      await analytics.putFaq(faqId, input);
+      await analytics.resolveGap(gap.gapId, { faqId });
+      return `Added the FAQ “${input.question}”. The concierge answers it from now on.`;
+    });
+
+  const dismiss = (gap: KnowledgeGap): Promise<void> =>
+    run(gap, async () => {
+      await analytics.resolveGap(gap.gapId, { dismiss: true });
+      return `Dismissed “${gap.question}”.`;
+    });
+
+  return (
+    <section className="card analytics__section" aria-labelledby="analytics-gaps-title" data-testid="analytics-gaps">
+      <div className="analytics__gaps-head">
+        <h2 id="analytics-gaps-title" className="card__title">
+          Unanswered questions
+          {data !== undefined && <span className="count">{items.length}</span>}
+        </h2>
+        <button type="button" className="button button--quiet" onClick={reload} data-testid="analytics-gaps-refresh">
+          Refresh
+        </button>
+      </div>
+      <p className="muted small">
+        Questions the concierge could not answer from the knowledge base, most asked first.{' '}
+        {isAdmin ? 'Add an FAQ to answer one from now on, or dismiss it.' : 'Admins can turn them into FAQs.'}
+      </p>
+      <p role="status" className="muted" data-testid="analytics-gaps-notice">
+        {notice}
+      </p>
+      {actionError !== undefined && <ErrorBanner error={actionError} title="That did not work" testId="analytics-gaps-action-error" />}
+      {error !== undefined && <ErrorBanner error={error} title="Could not load the unanswered questions" testId="analytics-gaps-error" />}
+      {data === undefined ? (
+        error === undefined && <Loading label="Loading unanswered questions…" />
+      ) : items.length === 0 ? (
+        <div className="empty-state" data-testid="analytics-gaps-empty">
+          No unanswered questions. The knowledge base covers what customers asked.
+        </div>
+      ) : (
+        <ul className="analytics__gaps">
+          {items.map((gap) => (
+            <GapRow
+              key={gap.gapId}
+              gap={gap}
+              isAdmin={isAdmin}
+              busy={busy !== undefined}
+              adding={adding === gap.gapId}
+              onAdd={() => setAdding(gap.gapId)}
+              onCancel={() => setAdding(undefined)}
+              onSave={(input) => addFaq(gap, input)}
+              onDismiss={() => dismiss(gap)}
+            />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function GapRow({
+  gap,
+  isAdmin,
+  busy,
+  adding,
+  onAdd,
+  onCancel,
+  onSave,
+  onDismiss,
+}: {
+  gap: KnowledgeGap;
+  isAdmin: boolean;
+  busy: boolean;
+  adding: boolean;
+  onAdd: () => void;
+  onCancel: () => void;
+  onSave: (input: { question: string; answer: string; category: string }) => Promise<void>;
+  onDismiss: () => Promise<void>;
+}) {
+  const firstConversation = gap.conversationIds[0];
+  return (
+    <li className="analytics__gap" data-testid="analytics-gap" data-gap={gap.gapId}>
+      <div className="analytics__gap-main">
+        <p className="analytics__gap-question" lang={gap.lang} data-testid="analytics-gap-question">
+          {gap.question}
+        </p>
+        <p className="muted small">
+          Asked {formatCount(gap.count)} {gap.count === 1 ? 'time' : 'times'}, last <time dateTime={gap.lastAskedAt}>{formatDateTime(gap.lastAskedAt)}</time>
+          {firstConversation !== undefined && (
+            <>
+              {' · '}
+              <a href={hrefFor({ name: 'conversations', conversationId: firstConversation })}>See a conversation</a>
+            </>
+          )}
+        </p>
+      </div>
+      {isAdmin && !adding && (
+        <div className="button-row analytics__gap-actions">
+          <button type="button" className="button" disabled={busy} onClick={onAdd} data-testid="analytics-gap-add" aria-label={`Add FAQ for “${gap.question}”`}>
+            Add FAQ
+          </button>
+          <button type="button" className="button button--secondary" disabled={busy} onClick={() => void onDismiss()} data-testid="analytics-gap-dismiss" aria-label={`Dismiss “${gap.question}”`}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {isAdmin && adding && <FaqForm question={gap.question} busy={busy} onCancel={onCancel} onSave={onSave} />}
+    </li>
+  );
+}
+
+function FaqForm({
+  question: initialQuestion,
+  busy,
+  onCancel,
+  onSave,
+}: {
+  question: string;
+  busy: boolean;
+  onCancel: () => void;
+  onSave: (input: { question: string; answer: string; category: string }) => Promise<void>;
+}) {
+  const id = useId();
+  const [question, setQuestion] = useState(initialQuestion);
+  const [answer, setAnswer] = useState('');
+  const [category, setCategory] = useState(DEFAULT_FAQ_CATEGORY);
+  const answerRef = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => answerRef.current?.focus(), []);
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    void onSave({ question: question.trim(), answer: answer.trim(), category: category.trim() });
+  };
+
+  return (
+    <form className="analytics__faq-form" onSubmit={submit} aria-label="New FAQ" data-testid="analytics-faq-form">
+      <div className="field">
+        <label htmlFor={`${id}-q`}>Question</label>
+        <input id={`${id}-q`} required minLength={3} maxLength={500} value={question} onChange={(e) => setQuestion(e.target.value)} data-testid="analytics-faq-question" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-a`}>Answer</label>
+        <textarea id={`${id}-a`} ref={answerRef} required maxLength={4000} rows={3} value={answer} onChange={(e) => setAnswer(e.target.value)} data-testid="analytics-faq-answer" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-c`}>Category</label>
+        <input id={`${id}-c`} required maxLength={60} value={category} onChange={(e) => setCategory(e.target.value)} data-testid="analytics-faq-category" />
+      </div>
+      <div className="button-row">
+        <button type="submit" className="button" disabled={busy || answer.trim() === '' || question.trim().length < 3} data-testid="analytics-faq-save">
+          Save FAQ
+        </button>
+        <button type="button" className="button button--quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,448 @@
+/**
+ * DynamoDB adapter of the privacy ports (core/privacy): the tenant's privacy settings (with a short cache for
+ * the write path's retention lookup), finding and erasing everything about one customer, and the retention
+ * sweeper's walk over the tenant's conversations by activity (GSI1 `T#t#CONVS`, never a table scan).
+ *
+ * Every read is inside the tenant's own partitions (every key begins with `T#<tenantId>`), so another tenant's
+ * data can never be found, whatever the customer key. Shared partitions of the tenant (e-mail and channel
+ * outboxes, failed deliveries, follow-ups, the inbox, checkouts) are read whole and only items naming the
+ * customer's conversations, bookings, phone or e-mail are taken; they are small and expire by TTL.
+ */
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { customerKeyOf } from '../../core/booking/service';
+import { conversationIdentity, verifiedPhoneOf } from '../../core/channels/identity';
+import { badRequest } from '../../core/errors';
+import type { Clock } from '../../core/ports';
+import { contactOf } from '../../core/privacy/customer';
+import type { ConversationActivity, CustomerData, CustomerDataStore, CustomerStoreName, ErasureCounts, FoundItem, RetentionStore } from '../../core/privacy/ports';
+import { expiryOf, privacySettingsSchema, type PrivacySettings, type PrivacySettingsStore, type RetentionLookup } from '../../core/privacy/settings';
+import { keys } from './keys';
+import { isConditionFailure, queryPartition } from './query';
+
+/** How long the write path trusts a tenant's retention period in one container. */
+const RETENTION_CACHE_MS = 60_000;
+/** Attributes that are keys, not data: never exported. */
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
+
+type FoundStores = Record<Exclude<CustomerStoreName, 'knowledgeGaps'>, FoundItem[]>;
+type Item = Record<string, unknown>;
+
+const settingsItem = z.object({ settings: privacySettingsSchema });
+const itemKey = z.object({ pk: z.string(), sk: z.string() });
+const activityItem = z.object({
+  conversationId: z.string(),
+  visitorId: z.string(),
+  channel: z.enum(['web', 'whatsapp', 'sms', 'messenger']),
+  createdAt: z.string(),
+  lastMessageAt: z.string(),
+});
+const cursorSchema = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.string(), gsi1sk: z.string(), t: z.string() });
+const bookingRef = z.object({ bookingId: z.string(), customerKey: z.string(), start: z.string() });
+
+const str = (item: Item, name: string): string | undefined => (typeof item[name] === 'string' ? item[name] : undefined);
+
+function emptyStores(): FoundStores {
+  return {
+    identities: [],
+    customerRecords: [],
+    visitors: [],
+    conversations: [],
+    messages: [],
+    handoffs: [],
+    transitions: [],
+    deliveries: [],
+    conversationInternals: [],
+    bookings: [],
+    payments: [],
+    emails: [],
+    channelOutbox: [],
+    channelFailures: [],
+    webhookDeliveries: [],
+    followUps: [],
+    inbox: [],
+    optOuts: [],
+  };
+}
+
+function found(item: Item): FoundItem {
+  const ref = itemKey.parse(item);
+  const data: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) data[k] = v;
+  return { ref: { pk: ref.pk, sk: ref.sk }, data };
+}
+
+/** The store a conversation partition's item belongs to, by its sort key. */
+function conversationStoreOf(sk: string): 'conversations' | 'messages' | 'handoffs' | 'transitions' | 'deliveries' | 'conversationInternals' {
+  if (sk === 'META') return 'conversations';
+  if (sk.startsWith(keys.messagePrefix)) return 'messages';
+  if (sk === 'HANDOFF') return 'handoffs';
+  if (sk.startsWith(keys.handoffTransitionPrefix)) return 'transitions';
+  if (sk.startsWith(keys.channelDeliveryPrefix)) return 'deliveries';
+  return 'conversationInternals';
+}
+
+/** The visitor-record id of an identity: web visitors by their visitor id, channel identities as themselves. */
+const visitorIdOf = (identity: string): string => (identity.startsWith('web:') ? identity.slice('web:'.length) : identity);
+
+export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup, CustomerDataStore, RetentionStore {
+  private readonly cache = new Map<string, { readonly days: number | null; readonly at: number }>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- settings --------------------------------------------------------------------------------
+
+  async getPrivacySettings(tenantId: string): Promise<PrivacySettings | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.privacySettings(tenantId), ConsistentRead: true }));
+    return out.Item ? settingsItem.parse(out.Item).settings : undefined;
+  }
+
+  async putPrivacySettings(tenantId: string, settings: PrivacySettings): Promise<void> {
+    const parsed = privacySettingsSchema.parse(settings);
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.privacySettings(tenantId), settings: parsed, updatedAt: this.clock.now().toISOString() } }));
+    this.cache.set(tenantId, { days: parsed.retentionDays, at: Date.now() });
+  }
+
+  /** Cached for a minute per container: a change reaches other containers' writes within that (the sweeper re-stamps anyway). */
+  async retentionDays(tenantId: string): Promise<number | null> {
+    const hit = this.cache.get(tenantId);
+    if (hit && Date.now() - hit.at < RETENTION_CACHE_MS) return hit.days;
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.privacySettings(tenantId) }));
+    const days = settingsItem.safeParse(out.Item).data?.settings.retentionDays ?? null;
+    this.cache.set(tenantId, { days, at: Date.now() });
+    return days;
+  }
+
+  // ---- finding a customer ----------------------------------------------------------------------
+
+  private query(pk: string, prefix?: string): Promise<Item[]> {
+    return queryPartition(this.db, this.tableName, pk, { ...(prefix ? { prefix } : {}), consistent: true });
+  }
+
+  private async get(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  async customerOfIdentity(tenantId: string, identity: string): Promise<string | undefined> {
+    const phone = verifiedPhoneOf(identity);
+    if (phone) return customerKeyOf({ phone });
+    return z.object({ customerKey: z.string() }).safeParse(await this.get(keys.channelIdentity(tenantId, identity))).data?.customerKey;
+  }
+
+  async findCustomerData(tenantId: string, customerKey: string): Promise<CustomerData> {
+    let partition: string;
+    try {
+      partition = keys.customerPartition(tenantId, customerKey);
+    } catch {
+      throw badRequest('is not a customer key', 'customerKey');
+    }
+    const stores = emptyStores();
+    const own = await this.query(partition);
+    stores.customerRecords.push(...own.map(found));
+    const { phone, email } = contactOf(customerKey);
+
+    // Identities: those the customer's partition names and, for a phone, its WhatsApp / SMS identities. An
+    // identity is theirs while its link points at them (a relinked web or Messenger identity is someone else's
+    // now); a WhatsApp / SMS identity is always the customer of its verified number.
+    const listed = new Set<string>(own.filter((i) => String(i['sk']).startsWith(keys.customerIdentityPrefix)).flatMap((i) => str(i, 'identity') ?? []));
+    const named = new Set(listed);
+    if (phone) for (const channel of ['whatsapp', 'sms']) named.add(`${channel}:${phone}`);
+    const conversationIds = new Set<string>(own.filter((i) => String(i['sk']).startsWith(keys.customerConversationPrefix)).flatMap((i) => str(i, 'conversationId') ?? []));
+    const identities: string[] = [];
+    for (const identity of [...named].sort()) {
+      const link = await this.get(keys.channelIdentity(tenantId, identity));
+      const linkedTo = link ? str(link, 'customerKey') : undefined;
+      const verified = verifiedPhoneOf(identity);
+      const mine = linkedTo === customerKey || (verified ? customerKeyOf({ phone: verified }) === customerKey : !link);
+      if (!mine) continue;
+      if (link) stores.identities.push(found(link));
+      // Its current conversation (a web visitor's may predate the contact they gave).
+      const visitor = await this.get(keys.visitor(tenantId, visitorIdOf(identity)));
+      if (visitor) {
+        stores.visitors.push(found(visitor));
+        const current = str(visitor, 'conversationId');
+        if (current) conversationIds.add(current);
+      }
+      if (link || visitor || listed.has(identity)) identities.push(identity);
+    }
+    for (const conversationId of [...conversationIds].sort()) {
+      for (const item of await this.query(keys.conversationPartition(tenantId, conversationId))) stores[conversationStoreOf(String(item['sk']))].push(found(item));
+    }
+    // Analytics' facts of each conversation (by its start): pseudonymous, but they name the conversation.
+    for (const meta of stores.conversations) {
+      const id = str(meta.data, 'conversationId');
+      const createdAt = str(meta.data, 'createdAt');
+      if (!id || !createdAt) continue;
+      const facts = await this.get(keys.analyticsConversation(tenantId, createdAt, id)).catch(() => undefined);
+      if (facts) stores.conversationInternals.push(found(facts));
+    }
+    // A ref whose conversation is gone (retention) names nothing more.
+    const live = new Set(stores.conversations.map((c) => String(c.data['conversationId'])));
+    const conversations = [...conversationIds].filter((id) => live.has(id)).sort();
+
+    const bookingIds = [...new Set(own.filter((i) => String(i['sk']).startsWith(keys.customerBookingPrefix)).flatMap((i) => str(i, 'bookingId') ?? []))].sort();
+    for (const bookingId of bookingIds) {
+      const booking = await this.get(keys.booking(tenantId, bookingId));
+      if (booking) stores.bookings.push(found(booking));
+    }
+
+    const convs = new Set(conversationIds);
+    const bookings = new Set(bookingIds);
+    const addresses = new Set<string>([...identities, ...identities.map((i) => i.slice(i.indexOf(':') + 1)), ...(phone ? [phone] : [])]);
+    const namesConversation = (item: Item): boolean => convs.has(str(item, 'conversationId') ?? '');
+    const [payments, emails, channelOutbox, channelFailures, followUps, inbox, webhook] = await Promise.all([
+      this.query(keys.paymentPartition(tenantId)),
+      this.query(keys.outboxPartition(tenantId)),
+      this.query(keys.channelOutboxPartition(tenantId)),
+      this.query(keys.channelFailurePartition(tenantId)),
+      this.query(keys.followUpPartition(tenantId)),
+      this.query(keys.inboxPartition(tenantId)),
+      this.query(keys.webhookPartition(tenantId)),
+    ]);
+    // A webhook delivery keeps its payload (JSON text) until delivered: it names the customer by key, phone,
+    // e-mail, conversation or booking id.
+    const needles = [customerKey, ...addresses, ...(email ? [email] : []), ...conversationIds, ...bookingIds].filter((n) => n.length > 3);
+    stores.webhookDeliveries.push(
+      ...webhook
+        .filter((i) => String(i['sk']).startsWith('DELIVERY#'))
+        .filter((i) => {
+          const payload = str(i, 'payload') ?? '';
+          return payload !== '' && needles.some((n) => payload.includes(n));
+        })
+        .map(found),
+    );
+    stores.payments.push(...payments.filter((i) => bookings.has(str(i, 'bookingId') ?? '')).map(found));
+    stores.emails.push(
+      ...emails
+        .filter((i) => {
+          const to = Array.isArray(i['to']) ? i['to'].filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase()) : [];
+          return namesConversation(i) || bookings.has(str(i, 'bookingId') ?? '') || (email !== undefined && to.includes(email));
+        })
+        .map(found),
+    );
+    stores.channelOutbox.push(...channelOutbox.filter((i) => namesConversation(i) || addresses.has(str(i, 'to') ?? '')).map(found));
+    stores.channelFailures.push(...channelFailures.filter(namesConversation).map(found));
+    stores.followUps.push(
+      ...followUps
+        .filter((i) => {
+          const contact = str(i, 'contact');
+          const key = contact ? (customerKeyOf({ phone: contact }) ?? customerKeyOf({ email: contact })) : undefined;
+          return namesConversation(i) || key === customerKey;
+        })
+        .map(found),
+    );
+    stores.inbox.push(...inbox.filter(namesConversation).map(found));
+    if (phone) {
+      const optOut = await this.get(keys.smsOptOut(tenantId, phone));
+      if (optOut) stores.optOuts.push(found(optOut));
+    }
+    return { customerKey, identities, conversationIds: conversations, bookingIds, found: stores };
+  }
+
+  // ---- erasing a customer ----------------------------------------------------------------------
+
+  async eraseCustomerData(_tenantId: string, data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<Omit<ErasureCounts, 'knowledgeGaps'>> {
+    const counts = Object.fromEntries(Object.entries(data.found).map(([store, items]) => [store, items.length])) as Record<keyof CustomerData['found'], number>;
+    const deletions: { pk: string; sk: string }[] = [];
+    for (const [store, items] of Object.entries(data.found)) {
+      if (store === 'bookings') continue;
+      for (const item of items) {
+        // Refunds are amounts against a booking (the business's books), and guard against refunding twice: kept.
+        if (store === 'payments' && item.ref.sk.startsWith('REFUND#')) continue;
+        deletions.push(item.ref);
+      }
+    }
+    counts.payments = data.found.payments.filter((p) => !p.ref.sk.startsWith('REFUND#')).length;
+    await this.deleteKeys(deletions);
+    const now = this.clock.now().toISOString();
+    for (const booking of data.found.bookings) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: booking.ref,
+            // rev moves on, so a booking change read before the erasure cannot write the customer back.
+            UpdateExpression: 'SET customer = :anon, customerKey = :key, erasedAt = :now REMOVE conversationId ADD rev :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':anon': { name: anonymous.name }, ':key': anonymous.customerKey, ':now': now, ':one': 1 },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return counts;
+  }
+
+  private async deleteKeys(list: readonly { pk: string; sk: string }[]): Promise<void> {
+    const unique = [...new Map(list.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+    for (let i = 0; i < unique.length; i += 25) {
+      let pending: Item[] = unique.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key: { pk: Key.pk, sk: Key.sk } } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('DynamoDB kept rejecting a batch delete');
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Item[];
+      }
+    }
+  }
+
+  // ---- retention -------------------------------------------------------------------------------
+
+  async listConversationsByActivity(
+    tenantId: string,
+    range: { readonly before?: string; readonly from?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: ConversationActivity[]; cursor?: string }> {
+    const condition = range.before ? 'gsi1pk = :pk AND gsi1sk < :at' : range.from ? 'gsi1pk = :pk AND gsi1sk >= :at' : 'gsi1pk = :pk';
+    const at = range.before ?? range.from;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: { ':pk': keys.conversationsByActivity(tenantId), ...(at ? { ':at': at } : {}) },
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, tenantId) } : {}),
+      }),
+    );
+    const items = (out.Items ?? []).flatMap((item) => {
+      const parsed = activityItem.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    });
+    const last = out.LastEvaluatedKey;
+    return last ? { items, cursor: Buffer.from(JSON.stringify({ ...cursorSchema.omit({ t: true }).parse(last), t: tenantId })).toString('base64url') } : { items };
+  }
+
+  async deleteConversation(tenantId: string, conversation: ConversationActivity): Promise<void> {
+    const { conversationId } = conversation;
+    const items = await this.query(keys.conversationPartition(tenantId, conversationId));
+    await this.deleteKeys([...items.map((i) => itemKey.parse(i)), keys.inboxEntry(tenantId, conversationId)]);
+    // The visitor's record, only while it still points at this conversation.
+    await this.db
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.visitor(tenantId, conversation.visitorId),
+          ConditionExpression: 'conversationId = :c',
+          ExpressionAttributeValues: { ':c': conversationId },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+    const identity = conversationIdentity(conversation);
+    const customerKey = await this.customerOfIdentity(tenantId, identity).catch(() => undefined);
+    if (customerKey) {
+      try {
+        await this.deleteKeys([keys.customerConversation(tenantId, customerKey, conversation.createdAt, conversationId)]);
+      } catch {
+        // A malformed old ref key names nothing we could have written.
+      }
+    }
+  }
+
+  async stampConversation(tenantId: string, conversationId: string, retentionDays: number | null): Promise<number> {
+    const items = await this.query(keys.conversationPartition(tenantId, conversationId));
+    const meta = items.find((i) => i['sk'] === 'META');
+    const lastActivity = meta ? str(meta, 'lastMessageAt') : undefined;
+    let stamped = 0;
+    for (const item of items) {
+      const sk = String(item['sk']);
+      // Live subscriptions keep their own (hours-long) expiry.
+      if (sk.startsWith(keys.subscriptionPrefix)) continue;
+      // A message expires from its own time; everything else with the conversation's last activity.
+      const base = sk.startsWith(keys.messagePrefix) ? str(item, 'createdAt') : lastActivity;
+      const expiresAt = base ? expiryOf(base, retentionDays) : undefined;
+      if (expiresAt === undefined && item['expiresAt'] === undefined) continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: itemKey.parse(item),
+            UpdateExpression: expiresAt === undefined ? 'REMOVE expiresAt' : 'SET expiresAt = :e',
+            ConditionExpression: 'attribute_exists(pk)',
+            ...(expiresAt === undefined ? {} : { ExpressionAttributeValues: { ':e': expiresAt } }),
+          }),
+        );
+        stamped++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return stamped;
+  }
+
+  async deleteItemsNaming(tenantId: string, conversationIds: readonly string[]): Promise<number> {
+    const ids = new Set(conversationIds);
+    const partitions = [keys.followUpPartition(tenantId), keys.outboxPartition(tenantId), keys.channelOutboxPartition(tenantId), keys.channelFailurePartition(tenantId)];
+    const doomed = (await Promise.all(partitions.map((pk) => this.query(pk)))).flat().filter((i) => ids.has(str(i, 'conversationId') ?? ''));
+    // Webhook deliveries still holding a payload that names one of these conversations.
+    const deliveries = (await this.query(keys.webhookPartition(tenantId))).filter(
+      (i) => String(i['sk']).startsWith('DELIVERY#') && [...ids].some((id) => (str(i, 'payload') ?? '').includes(id)),
+    );
+    doomed.push(...deliveries);
+    await this.deleteKeys(doomed.map((i) => itemKey.parse(i)));
+    return doomed.length;
+  }
+
+  async expireBookingCopies(tenantId: string, before: string): Promise<number> {
+    let removed = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+          FilterExpression: 'attribute_not_exists(customerCopyExpired)',
+          ExpressionAttributeValues: { ':pk': keys.bookingsByStart(tenantId), ':before': before },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const ref = bookingRef.safeParse(item);
+        if (!ref.success) continue;
+        try {
+          await this.deleteKeys([keys.customerBooking(tenantId, ref.data.customerKey, ref.data.start, ref.data.bookingId)]);
+        } catch {
+          // An unreadable key names no copy.
+        }
+        await this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: keys.booking(tenantId, ref.data.bookingId),
+              UpdateExpression: 'SET customerCopyExpired = :t',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':t': true },
+            }),
+          )
+          .catch((error: unknown) => {
+            if (!isConditionFailure(error)) throw error;
+          });
+        removed++;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return removed;
+  }
+}
+
+function decodeCursor(cursor: string, tenantId: string): Record<string, string> {
+  let parsed: z.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw badRequest('cursor is not one this store returned', 'cursor');
+  }
+  if (parsed.t !== tenantId) throw badRequest('cursor is not one this store returned', 'cursor');
+  return { pk: parsed.pk, sk: parsed.sk, gsi1pk: parsed.gsi1pk, gsi1sk: parsed.gsi1sk };
+}

@@ -1,0 +1,110 @@
+/**
+ * Ports of the privacy use cases (subject-access export, erasure, retention). The adapters find a customer's
+ * items in every store; the core decides what an export shows, what erasure deletes or anonymises, and what
+ * retention removes.
+ */
+
+/** The stores a customer's data is found in; an export and an erasure report a count per store. */
+export const customerStores = [
+  /** Channel identity → customer links (`T#t#IDENTITY#…`). */
+  'identities',
+  /** The customer's own partition: their identities, conversation refs and booking copies. */
+  'customerRecords',
+  /** Web visitors' (and channel identities') current-conversation records. */
+  'visitors',
+  'conversations',
+  'messages',
+  'handoffs',
+  'transitions',
+  'deliveries',
+  /** Client-id guards, live subscriptions, workflow task tokens: erased, not exported. */
+  'conversationInternals',
+  /** Bookings are business records: anonymised, never deleted. */
+  'bookings',
+  /** Local checkouts (deleted: they hold the e-mail) and refunds (kept: amounts only). */
+  'payments',
+  'emails',
+  'channelOutbox',
+  'channelFailures',
+  /** Outbound webhook / CRM deliveries whose kept payload names the customer (failed ones keep it 30 days). */
+  'webhookDeliveries',
+  'followUps',
+  'inbox',
+  'optOuts',
+  /** Knowledge-gap samples of the customer's conversations (analytics). */
+  'knowledgeGaps',
+] as const;
+export type CustomerStoreName = (typeof customerStores)[number];
+
+/** One stored item: an opaque reference the adapter can delete or update by, and its attributes (keys removed). */
+export interface FoundItem {
+  readonly ref: { readonly pk: string; readonly sk: string };
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Everything stored about one customer of one tenant. */
+export interface CustomerData {
+  readonly customerKey: string;
+  /** Channel identities linked to the customer (`web:…`, `whatsapp:+34…`). */
+  readonly identities: readonly string[];
+  readonly conversationIds: readonly string[];
+  readonly bookingIds: readonly string[];
+  readonly found: Readonly<Record<Exclude<CustomerStoreName, 'knowledgeGaps'>, readonly FoundItem[]>>;
+}
+
+/** Counts per store of what an erasure deleted (bookings: anonymised). */
+export type ErasureCounts = Readonly<Record<CustomerStoreName, number>>;
+
+/** The name an erased customer's bookings keep. */
+export const ERASED_CUSTOMER_NAME = 'Erased customer';
+
+export interface CustomerDataStore {
+  /** The customer key a channel identity (`web:…`, `messenger:…`) is linked to. */
+  customerOfIdentity(tenantId: string, identity: string): Promise<string | undefined>;
+  /** Every item about the customer in the tenant's partitions (never another tenant's). */
+  findCustomerData(tenantId: string, customerKey: string): Promise<CustomerData>;
+  /**
+   * Deletes every found item except bookings (anonymised: the customer becomes `anonymous`, their contact,
+   * conversation and notes removed) and refunds (amounts only). Idempotent. Returns counts per store.
+   */
+  eraseCustomerData(tenantId: string, data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<Omit<ErasureCounts, 'knowledgeGaps'>>;
+}
+
+/** Analytics' knowledge-gap samples (masked question text + conversation id), when analytics keeps them. */
+export interface ConversationSamples {
+  /** The samples taken from these conversations (for an export). */
+  listConversationSamples?(tenantId: string, conversationIds: readonly string[]): Promise<readonly Readonly<Record<string, unknown>>[]>;
+  /** Forgets the samples of these conversations; returns how many were removed when known. */
+  forgetConversations(tenantId: string, conversationIds: readonly string[]): Promise<number | void>;
+}
+
+/** A conversation as the activity index lists it. */
+export interface ConversationActivity {
+  readonly conversationId: string;
+  readonly visitorId: string;
+  readonly channel: 'web' | 'whatsapp' | 'sms' | 'messenger';
+  readonly createdAt: string;
+  readonly lastMessageAt: string;
+}
+
+/** What the retention sweeper needs from the table. */
+export interface RetentionStore {
+  /**
+   * One page of the tenant's conversations by last activity, oldest first: those active before `before`, or
+   * from `from` on (neither: all). Paged with `cursor`, never by re-querying (the index is eventually consistent).
+   */
+  listConversationsByActivity(
+    tenantId: string,
+    range: { readonly before?: string; readonly from?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<{ readonly items: readonly ConversationActivity[]; readonly cursor?: string }>;
+  /** Deletes the conversation's partition, its inbox entry, its visitor record (while it points at it) and its customer ref. */
+  deleteConversation(tenantId: string, conversation: ConversationActivity): Promise<void>;
+  /** Sets `expiresAt` on the conversation's items (each from its own time; none when `retentionDays` is null). Returns items stamped. */
+  stampConversation(tenantId: string, conversationId: string, retentionDays: number | null): Promise<number>;
+  /** Deletes follow-ups, e-mails, channel-outbox messages and failed deliveries naming these conversations. */
+  deleteItemsNaming(tenantId: string, conversationIds: readonly string[]): Promise<number>;
+  /** Deletes the customer copies of bookings that started before `before` (the bookings themselves stay). */
+  expireBookingCopies(tenantId: string, before: string): Promise<number>;
+}
