@@ -21,5 +21,8 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+  // One DynamoDB Local for the run; each local cloud gets a table of its own on it.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

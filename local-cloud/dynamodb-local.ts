@@ -49,6 +49,12 @@ export interface DynamoDbLocalOptions {
   javaCommand?: string;
 }
 
+/**
+ * Set by the test suite's global setup (test/support/global-setup.ts): one DynamoDB Local shared by every local
+ * cloud of the run, each with a table of its own, instead of a JVM per test file.
+ */
+export const SHARED_DYNAMODB_ENV = 'CONCIERGE_TEST_DYNAMODB_ENDPOINT';
+
 export interface DynamoDbLocalHandle {
   /** `http://127.0.0.1:<port>` — pass as `endpoint` to DynamoDBClient. */
   readonly endpoint: string;

@@ -10,10 +10,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { eventRules, stateMachines, type StateMachineName } from '../lib/declaration';
 import { startCognitoLocal, ensureStaffPool, type CognitoLocalHandle } from './cognito-local';
-import { startDynamoDbLocal, ensureTable, type DynamoDbLocalHandle } from './dynamodb-local';
+import { startDynamoDbLocal, ensureTable, SHARED_DYNAMODB_ENV, type DynamoDbLocalHandle } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { LambdaRuntime } from './lambda-runtime';
@@ -27,7 +27,8 @@ import { answerQuestion } from '../lambdas/core/answer/concierge';
 import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
 
 export const ROOT_DIR = resolve(__dirname, '..');
-const TABLE_NAME = 'concierge-local';
+const DEFAULT_TABLE_NAME = 'concierge-local';
+
 const BUS_NAME = 'concierge-local';
 const REGION = 'us-east-1';
 
@@ -135,6 +136,19 @@ function localSecretsKey(dataDir: string): string {
   return key;
 }
 
+/** A table of its own on a shared DynamoDB Local; stopping drops the table, never the shared process. */
+function sharedTable(endpoint: string, tableName: string): DynamoDbLocalHandle {
+  return {
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    stop: async () => {
+      const client = new DynamoDBClient({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+      client.destroy();
+    },
+  };
+}
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const progress = options.quiet ? () => undefined : (options.onProgress ?? ((line: string) => console.log(line)));
   const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'concierge-local-'));
@@ -147,8 +161,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   try {
     progress('• starting DynamoDB Local and the local Cognito…');
+    // A shared DynamoDB Local (tests only) serves clouds whose data need not outlive them: a table each.
+    const sharedEndpoint = options.dataDir === undefined && options.ports?.dynamodb === undefined ? process.env[SHARED_DYNAMODB_ENV] : undefined;
+    const TABLE_NAME = sharedEndpoint ? `concierge-test-${randomBytes(6).toString('hex')}` : DEFAULT_TABLE_NAME;
     const [dynamo, cognito]: [DynamoDbLocalHandle, CognitoLocalHandle] = await Promise.all([
-      startDynamoDbLocal({ port: options.ports?.dynamodb ?? 0, dataDir: join(dataDir, 'dynamodb') }),
+      sharedEndpoint
+        ? Promise.resolve(sharedTable(sharedEndpoint, TABLE_NAME))
+        : startDynamoDbLocal({ port: options.ports?.dynamodb ?? 0, dataDir: join(dataDir, 'dynamodb') }),
       startCognitoLocal({ port: options.ports?.cognito ?? 0, dataDir: join(dataDir, 'cognito') }),
     ]);
     started.push(dynamo, cognito);
