@@ -134,7 +134,13 @@ export async function runDialogue(cloud: LocalCloud, tenantId: string, widgetKey
       const clientId = randomBytes(9).toString('base64url');
       socket.send({ action: 'sendMessage', clientId, text: turn.user, ...(dialogue.lang ? { lang: dialogue.lang } : {}) });
       const ack = await socket.next('ack', (a) => a.clientId === clientId, 60_000);
-      await socket.next('message', (m) => m.role !== 'customer' && m.seq > ack.seq, 60_000);
+      const reply = await socket.next('message', (m) => m.role !== 'customer' && m.seq > ack.seq, 60_000);
+      // The turn's events (handoff.requested…) are published after the reply goes out, then the bot's typing
+      // indicator is switched off: wait (briefly) for that frame after the reply, so a handoff is never read early.
+      const replyAt = socket.frames.indexOf(reply);
+      for (let i = 0; i < 100 && !socket.frames.slice(replyAt + 1).some((f) => f.type === 'typing' && !f.on && f.role === 'bot'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await settleBooking(tenantId, session.conversationId, now, paid);
     }
     const messages = await store().listMessages(tenantId, session.conversationId, 0, 500);

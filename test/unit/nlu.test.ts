@@ -221,3 +221,12 @@ describe('understand()', () => {
     );
   });
 });
+
+describe('phone numbers inside words', () => {
+  it('takes no phone from digits inside a word or id, and still finds a real one', async () => {
+    const { extractContact } = await import('../../lambdas/core/nlu/entities');
+    expect(extractContact('Is there parking by privacy3f59680344e1?').phone).toBeUndefined();
+    expect(extractContact('order ab12345678cd please').phone).toBeUndefined();
+    expect(extractContact('call me on +34 612 345 678 tomorrow').phone).toBe('+34612345678');
+  });
+});

@@ -128,7 +128,8 @@ export function matchStaff(text: string, staff: readonly CatalogueStaff[]): Enti
 
 const EMAIL = /[^\s@<>()[\\\],;:"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** 7+ digits, optionally international, with spaces, dots, dashes or brackets between groups. */
-const PHONE = /(?:\+|00)?\d[\d\s().-]{5,}\d/g;
+// Not inside a word: a hex id or a code like "ab12345678cd" is not a phone number.
+const PHONE = /(?<![\w+])(?:\+|00)?\d[\d\s().-]{5,}\d(?!\w)/g;
 const NAME_CUES = [
   /\bmy name is\s+([\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+){0,2})/iu,
   /\b(?:this is|i am|i'm|it's)\s+([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+){0,2})/u,
