@@ -726,27 +726,29 @@ export interface RuleDecl {
   readonly delivery?: { readonly retryAttempts: number; readonly maxEventAgeSeconds: number };
 }
 
+/** The events the analytics projector reads (lambdas/core/analytics/projector.ts), routed by ConversationStats. */
+export const analyticsEvents = [
+  'conversation.started',
+  'message.received',
+  'message.answered',
+  'message.unanswered',
+  'message.feedback',
+  'handoff.requested',
+  'handoff.transition',
+  'handoff.csat',
+  'booking.confirmed',
+  'booking.cancelled',
+  'booking.noshow',
+  'payment.succeeded',
+] as const;
+
 export const eventRules: readonly RuleDecl[] = [
   {
     name: 'ConversationStats',
     description: 'Conversation, handoff, booking and payment events update the analytics (docs/metrics.md)',
     pattern: {
       source: [eventSource],
-      // The same list as core/analytics/projector.ts `projectedEvents` (test/unit/analytics-report.test.ts).
-      'detail-type': [
-        'conversation.started',
-        'message.received',
-        'message.answered',
-        'message.unanswered',
-        'message.feedback',
-        'handoff.requested',
-        'handoff.transition',
-        'handoff.csat',
-        'booking.confirmed',
-        'booking.cancelled',
-        'booking.noshow',
-        'payment.succeeded',
-      ],
+      'detail-type': analyticsEvents,
     },
     target: { fn: 'statsProjector' },
   },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { analyticsReportSchema, knowledgeGapListSchema } from '../../lambdas/core/analytics/contract';
+import { emptyDay } from '../../lambdas/core/analytics/report';
 import { createApiClient, type FetchLike } from '../../frontend/src/api/client';
 import { ApiError } from '../../frontend/src/lib/api-error';
 import {
@@ -151,30 +152,7 @@ describe('faqIdFor', () => {
   });
 });
 
-const zeros = {
-  conversations: 0,
-  conversationsByChannel: {},
-  messages: 0,
-  messagesByChannel: {},
-  answered: 0,
-  unanswered: 0,
-  resolvedConfirmed: 0,
-  resolvedAssumed: 0,
-  handoffs: 0,
-  handoffReasons: {},
-  firstResponseMsSum: 0,
-  firstResponseCount: 0,
-  responseMsSum: 0,
-  responseCount: 0,
-  humanAcceptMsSum: 0,
-  humanAcceptCount: 0,
-  csatSum: 0,
-  csatCount: 0,
-  bookingsMade: 0,
-  bookingsCancelled: 0,
-  bookingsNoShow: 0,
-  depositsCents: 0,
-};
+const zeros = emptyDay();
 
 const report = analyticsReportSchema.parse({
   from: '2026-03-01',

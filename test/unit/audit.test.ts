@@ -2,6 +2,7 @@
  * The audit log's core rules, offline: what an entry may hold (redaction, size caps), targets, login entries,
  * the query string; and the REST plumbing that records every change (with an in-memory log, and one that fails).
  */
+import { apiGatewayEvent } from '../support/api-gateway-event';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import {
@@ -151,23 +152,8 @@ describe('auditQueryOf', () => {
 const context = { awsRequestId: 'req-1', functionName: 'adminApi', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 const admin = { sub: 'u1', email: 'owner@example.com', tenantId: 'demo', groups: 'admin,agent' };
 
-function event(method: string, resource: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: method,
-    resource,
-    path: resource,
-    body: null,
-    headers: {},
-    multiValueHeaders: {},
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: { authorizer: admin, requestId: 'api-1', identity: { sourceIp: '203.0.113.9', userAgent: 'jest' } } as unknown as APIGatewayProxyEvent['requestContext'],
-    ...extra,
-  };
-}
+const event = (method: string, resource: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent =>
+  apiGatewayEvent(method, resource, { authorizer: admin, requestId: 'api-1', identity: { sourceIp: '203.0.113.9', userAgent: 'jest' } }, extra);
 
 class MemoryLog implements AuditLog {
   readonly entries: AuditEntry[] = [];

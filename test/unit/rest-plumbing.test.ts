@@ -1,26 +1,12 @@
+import { apiGatewayEvent } from '../support/api-gateway-event';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { restApi } from '../../lambdas/handlers/lib/rest';
 import { badRequest } from '../../lambdas/core/errors';
 
 const context = { awsRequestId: 'req-1', functionName: 'publicApi', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 
-function event(method: string, resource: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: method,
-    resource,
-    path: resource,
-    body: null,
-    headers: {},
-    multiValueHeaders: {},
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: { authorizer: null } as unknown as APIGatewayProxyEvent['requestContext'],
-    ...extra,
-  };
-}
+const event = (method: string, resource: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent =>
+  apiGatewayEvent(method, resource, { authorizer: null }, extra);
 
 describe('restApi', () => {
   it('refuses to build when a declared route has no handler', () => {

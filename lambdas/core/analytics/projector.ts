@@ -4,27 +4,15 @@
  * sample — applied once per event id by the AnalyticsStore. Never reads more than one message (the question an
  * unanswered reply answered); never scans conversations.
  */
+import { analyticsEvents } from '../../../lib/declaration';
 import { z } from 'zod';
 import type { ConciergeEventType, ConversationStore, TenantStore } from '../ports';
 import { mergeFacts, type FactChange } from './facts';
 import { addSample, gapIdOf, maskQuestion } from './gaps';
 import type { AnalyticsStore } from './ports';
 
-/** The events the projector reads (lib/declaration.ts rule ConversationStats). */
-export const projectedEvents = [
-  'conversation.started',
-  'message.received',
-  'message.answered',
-  'message.unanswered',
-  'message.feedback',
-  'handoff.requested',
-  'handoff.transition',
-  'handoff.csat',
-  'booking.confirmed',
-  'booking.cancelled',
-  'booking.noshow',
-  'payment.succeeded',
-] as const satisfies readonly ConciergeEventType[];
+/** The events the projector reads: the declaration's list, which its ConversationStats rule routes here. */
+export const projectedEvents = analyticsEvents satisfies readonly ConciergeEventType[];
 export type ProjectedEvent = (typeof projectedEvents)[number];
 
 /** An event as the bus delivers it, reduced to what the projector needs. */
