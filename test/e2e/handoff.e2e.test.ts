@@ -122,6 +122,15 @@ describe('human handoff, customer and agent in the same test', () => {
         const reply = w.locator('li.msg--agent[data-seq]').filter({ hasText: 'Which day suits you?' });
         await reply.waitFor({ timeout: STEP_MS });
         await expect(reply.textContent()).resolves.toContain('Hi, this is Sam from the front desk.');
+
+        // Read receipts both ways: the agent answered the customer's message, so the widget marks it "Seen";
+        // the open widget reports the agent's reply read, and the inbox shows "Seen by customer" under it.
+        const moveMessage = w.locator('li.msg--customer[data-seq]').filter({ hasText: 'I need to move my appointment' });
+        await moveMessage.locator('.meta.seen').filter({ hasText: 'Seen' }).waitFor({ timeout: STEP_MS });
+        expect(await w.locator('.meta.seen').count()).toBe(1);
+        const agentReply = detail.locator('[data-testid="inbox-message"][data-role="agent"]').filter({ hasText: 'Which day suits you?' });
+        await agentReply.getByTestId('inbox-seen').waitFor({ timeout: STEP_MS });
+        expect(await detail.getByTestId('inbox-seen').count()).toBe(1);
         await input.fill('Thursday morning please');
         await input.press('Enter');
         await detail.getByTestId('inbox-message').filter({ hasText: 'Thursday morning please' }).waitFor({ timeout: STEP_MS });

@@ -181,22 +181,39 @@ async function storedMessages(conversationId: string): Promise<MessageView[]> {
  * Routes the page's WebSockets to `wsBase` through a switch: connected to the real server (from the page, so
  * the Origin is the page's) while on; while cut, open sockets are closed on both sides and new ones refused.
  */
-async function webSocketSwitch(page: Page, wsBase: string): Promise<{ cut(): Promise<void>; restore(): void; passed(): number }> {
+async function webSocketSwitch(page: Page, wsBase: string): Promise<{ cut(): Promise<void>; restore(): void; passed(): number; frames(): string[] }> {
   let off = false;
   let passed = 0;
   const open: WebSocketRoute[] = [];
+  const started = Date.now();
+  // Every frame through the switch, both ways, to explain a failure.
+  const frames: string[] = [];
+  const record = (socket: number, arrow: string, message: string | Buffer): void => {
+    frames.push(`${String(Date.now() - started).padStart(6)} ms #${socket} ${arrow} ${String(message).slice(0, 160)}`);
+  };
   await page.routeWebSocket(
     (url) => url.href.startsWith(wsBase),
     (ws) => {
       if (off) {
+        frames.push(`${String(Date.now() - started).padStart(6)} ms refused while offline`);
         void ws.close({ code: 1001, reason: 'offline' }).catch(() => undefined);
         return;
       }
-      passed++;
-      open.push(ws, ws.connectToServer());
+      const socket = ++passed;
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        record(socket, '→', m);
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        record(socket, '←', m);
+        ws.send(m);
+      });
+      open.push(ws, server);
     },
   );
   return {
+    frames: () => frames.slice(),
     cut: async () => {
       off = true;
       await Promise.all(open.splice(0).map((r) => r.close({ code: 1001, reason: 'offline' }).catch(() => undefined)));
@@ -295,14 +312,21 @@ describe('offline queue', () => {
     async () => {
       const { cloud, fake } = started();
       const { context, page } = await newVisitor();
+      // Chromium's offline emulation leaves open WebSockets alone, so the widget's socket runs through a
+      // switch: passed to the real server while online; cut (both sides) and refused while offline.
+      const network = await webSocketSwitch(page, cloud.urls.ws);
       try {
-        // Chromium's offline emulation leaves open WebSockets alone, so the widget's socket runs through a
-        // switch: passed to the real server while online; cut (both sides) and refused while offline.
-        const network = await webSocketSwitch(page, cloud.urls.ws);
         await page.goto(cloud.urls.demoSite);
         await openWidget(page);
         const w = widget(page);
+        // Three cited answers, so each question gets a bot reply (an uncited one is unanswered, and two of those
+        // in a row hand the conversation to a person, whose fallback notice is not a bot reply).
         fake.reset();
+        fake.script(
+          { kind: 'stream', deltas: ['Yes, there are six free patient spaces ', 'in the car park behind our building [1].'] },
+          { kind: 'stream', deltas: ['Yes, the patient spaces in the car park ', 'behind our building are free [1].'] },
+          { kind: 'stream', deltas: ['Yes. If the car park is full, the Harbour Square ', 'public car park is a 3-minute walk away [1].'] },
+        );
         await ask(page, 'do you have parking?');
         await w.replies.first().waitFor({ timeout: STEP_MS });
         const conversationId = await rememberedConversation(page);
@@ -341,6 +365,10 @@ describe('offline queue', () => {
         expect(seqOf(first)).toBeLessThan(seqOf(second));
         expect(botsAfter(seqOf(first))).toBeGreaterThanOrEqual(2);
         expect(botsAfter(seqOf(second))).toBeGreaterThanOrEqual(1);
+      } catch (error) {
+        // What went through the widget's sockets, for whoever reads the failure.
+        console.log(`widget socket frames:\n${network.frames().join('\n')}`);
+        throw error;
       } finally {
         await context.setOffline(false).catch(() => undefined);
         await context.close();
