@@ -208,6 +208,49 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
   ]);
   if (conversation.mode !== 'bot') return stored; // a person owns the thread: the concierge stays silent
 
+  // One answer at a time per conversation: a message sent while the previous one is being answered waits for that
+  // answer, then is answered from the state it left (its context, its mode, its reply in the history).
+  return withTurn(deps, tenantId, conversationId, stored.message.id, async () => {
+    const current = (await deps.conversations.getConversation(tenantId, conversationId)) ?? conversation;
+    if (current.mode !== 'bot') return stored; // the answer before this one handed the thread to a person
+    return answerInTurn(deps, input, profile, { ...conversation, mode: current.mode, ...(current.context ? { context: current.context } : {}) }, stored, question);
+  });
+}
+
+/** How long one answer may hold a conversation's turn: an invocation that dies frees it after this. */
+const TURN_LEASE_MS = 30_000;
+/** How long a message waits for the answer before its own; then it is answered anyway. */
+const TURN_WAIT_MS = 20_000;
+
+/** Runs `work` holding the conversation's answering turn (ConversationStore.takeTurn); waits with backoff and jitter for it. */
+async function withTurn<T>(deps: ChatDeps, tenantId: string, conversationId: string, owner: string, work: () => Promise<T>): Promise<T> {
+  const { takeTurn, releaseTurn } = deps.conversations;
+  if (!takeTurn || !releaseTurn) return work();
+  const deadline = performance.now() + TURN_WAIT_MS;
+  let held = false;
+  for (let attempt = 0; !held; attempt++) {
+    held = await takeTurn.call(deps.conversations, tenantId, conversationId, owner, TURN_LEASE_MS);
+    if (held || performance.now() >= deadline) break;
+    const delay = Math.min(1_000, 50 * 2 ** attempt);
+    await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+  }
+  try {
+    return await work();
+  } finally {
+    if (held) await releaseTurn.call(deps.conversations, tenantId, conversationId, owner).catch(() => undefined);
+  }
+}
+
+async function answerInTurn(
+  deps: ChatDeps,
+  input: CustomerMessageInput,
+  profile: TenantProfile,
+  conversation: ConversationRecord,
+  stored: { message: MessageView; duplicate: boolean },
+  question: string,
+): Promise<{ message: MessageView; duplicate: boolean; answered?: MessageView }> {
+  const { tenantId, channel } = input;
+  const conversationId = conversation.conversationId;
   await broadcast(deps, tenantId, conversationId, { type: 'typing', on: true, role: 'bot' });
   try {
     const history = await recentHistory(deps, tenantId, conversationId, stored.message.seq);
@@ -310,8 +353,11 @@ export async function deliverToCustomer(
 /** The last few turns before `seq`, oldest first, for follow-ups ("how much is it?") and the language model. */
 async function recentHistory(deps: ChatDeps, tenantId: string, conversationId: string, seq: number): Promise<{ role: 'customer' | 'bot' | 'agent'; text: string }[]> {
   const TURNS = 8;
-  const messages = await deps.conversations.listMessages(tenantId, conversationId, Math.max(0, seq - TURNS - 1), TURNS + 1);
+  // Earlier messages, and the replies stored after this question while it waited its turn (they answered earlier
+  // questions); later customer messages are questions still to come.
+  const messages = await deps.conversations.listMessages(tenantId, conversationId, Math.max(0, seq - TURNS - 1), TURNS + 16);
   return messages
-    .filter((m): m is typeof m & { role: 'customer' | 'bot' | 'agent' } => m.seq < seq && m.role !== 'system')
+    .filter((m): m is typeof m & { role: 'customer' | 'bot' | 'agent' } => m.role !== 'system' && (m.seq < seq || (m.seq > seq && m.role !== 'customer')))
+    .slice(-TURNS)
     .map((m) => ({ role: m.role, text: m.text }));
 }

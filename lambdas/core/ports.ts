@@ -198,6 +198,13 @@ export interface ConversationStore {
    * lower and `seq` is not beyond the conversation's last seq; returns whether it advanced.
    */
   markRead?(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean>;
+  /**
+   * The conversation's answering turn (core/conversation.ts): takes it for `owner` for `leaseMs` when nobody holds
+   * it, or its holder's lease has run out (an invocation that died). Returns whether `owner` now holds it.
+   */
+  takeTurn?(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives the turn back, if `owner` still holds it. */
+  releaseTurn?(tenantId: string, conversationId: string, owner: string): Promise<void>;
 }
 
 export interface ConnectionStore {

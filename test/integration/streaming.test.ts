@@ -81,4 +81,33 @@ describe('streaming answers', () => {
       await socket.close();
     }
   });
+
+  it('answers two quick messages one at a time, in order, the second with the first answer in its history', async () => {
+    fake.reset();
+    const slow = 'There are six free patient spaces in the small car park behind our building [1]. '.split(/(?<= )/);
+    fake.script({ kind: 'stream', deltas: slow, delayMs: 60 }, { kind: 'stream', deltas: ['Yes, the patient spaces behind our building are free [1].'] });
+    const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, randomBytes(16).toString('hex')), origin);
+    try {
+      socket.send({ action: 'hello', lang: 'en' });
+      await socket.next('session');
+      const firstId = randomBytes(9).toString('base64url');
+      socket.send({ action: 'sendMessage', clientId: firstId, text: 'do you have parking?' });
+      await socket.next('ack', (a) => a.clientId === firstId, 60_000);
+      // The second question arrives while the first answer is still being written.
+      const secondId = randomBytes(9).toString('base64url');
+      socket.send({ action: 'sendMessage', clientId: secondId, text: 'is the parking free for patients?' });
+      const second = await socket.next('ack', (a) => a.clientId === secondId, 60_000);
+      const firstAnswer = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('six free patient spaces'), 60_000);
+      const secondAnswer = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('are free'), 60_000);
+
+      // In order: the first question's answer is stored first, though the second question came before it.
+      expect(second.seq).toBeLessThan(firstAnswer.seq);
+      expect(firstAnswer.seq).toBeLessThan(secondAnswer.seq);
+      // The model was asked the second question after the first answer was stored, and was shown that answer.
+      expect(fake.requests).toHaveLength(2);
+      expect(JSON.stringify(fake.requests[1]?.body)).toContain('six free patient spaces in the small car park');
+    } finally {
+      await socket.close();
+    }
+  }, 120_000);
 });

@@ -618,6 +618,42 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     );
   }
 
+  async takeTurn(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.clock.now().getTime();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.conversation(tenantId, conversationId),
+          UpdateExpression: 'SET turnOwner = :owner, turnUntil = :until',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(turnOwner) OR turnOwner = :owner OR turnUntil < :now)',
+          ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseMs, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseTurn(tenantId: string, conversationId: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.conversation(tenantId, conversationId),
+          UpdateExpression: 'REMOVE turnOwner, turnUntil',
+          ConditionExpression: 'turnOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      // Someone else holds it now (our lease ran out), or the conversation is gone: nothing of ours to give back.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async markRead(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean> {
     try {
       await this.db.send(
