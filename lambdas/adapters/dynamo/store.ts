@@ -798,10 +798,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
    * and is recorded with one conditional write — no read, no lost update.
    */
   async take(tenantId: string, bucket: string, policy: { ratePerSecond: number; burst: number }): Promise<boolean> {
-    const now = this.clock.now().getTime();
     const interval = 1000 / policy.ratePerSecond;
     const key = keys.rateBucket(tenantId, bucket);
-    const expiresAt = Math.ceil((now + policy.burst * interval) / 1000) + 60;
     const attempt = async (update: string, condition: string, values: Record<string, number>): Promise<boolean> => {
       try {
         await this.db.send(
@@ -813,7 +811,11 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
         throw error;
       }
     };
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
+      // The clock is read afresh each round: under load a request can wait long enough for others, with later
+      // clocks, to move tat past a stale `now` + burst — that is not a full bucket.
+      const now = this.clock.now().getTime();
+      const expiresAt = Math.ceil((now + policy.burst * interval) / 1000) + 60;
       // The bucket is idle (tat in the past): restart from now.
       if (await attempt('SET tat = :next, expiresAt = :exp', 'attribute_not_exists(tat) OR tat < :now', { ':next': now + interval, ':now': now, ':exp': expiresAt })) return true;
       // The bucket is in use: allowed while the backlog stays within the burst.
@@ -826,10 +828,10 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
         })
       )
         return true;
-      // Neither held: either the bucket is full (refuse) or another request moved tat between our two writes (try again).
+      // Neither held: either the bucket is full (refuse) or another request moved tat between our writes (try again).
       const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       const tat = z.object({ tat: z.number() }).safeParse(out.Item).data?.tat;
-      if (tat !== undefined && tat > now + (policy.burst - 1) * interval) return false;
+      if (tat !== undefined && tat > this.clock.now().getTime() + (policy.burst - 1) * interval) return false;
     }
     return false;
   }
