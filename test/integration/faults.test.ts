@@ -1,0 +1,381 @@
+/**
+ * Faults on the customer's message path, injected deterministically (issue 9). The real widget handler
+ * (handlers/ws-message.ts) runs against DynamoDB Local through the composition root's own document client —
+ * faults go into that client's middleware stack, inside the SDK's retry loop — and a local fake of the API
+ * Gateway management API and EventBridge (node:http on 127.0.0.1) that records every frame and event, and
+ * answers 410 Gone for a connection that went away, so the real GoneException mapping (adapters/aws/ws-pusher.ts)
+ * is exercised. No local cloud: no workflow or rule is crossed here.
+ *
+ * What each test proves fails if the protection is removed:
+ * - throttling absorbed: the client's retries (maxAttempts 5, adapters/aws/clients.ts);
+ * - DynamoDB failing past them: the error frame, and the all-or-nothing message write (store.ts appendMessage);
+ * - a timeout, before the table saw the write or after (response lost): retried, stored and answered once
+ *   (the transaction's idempotency token, reused by the SDK's retry);
+ * - a connection gone mid-reply: the stored history, the forgotten subscription, the replay on `hello`.
+ *
+ * EventBridge delivering `message.received` twice is covered by test/integration/channel-conversation.test.ts
+ * ("answers a redelivered event and a replayed webhook once").
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { documentClient } from '../../lambdas/adapters/aws/clients';
+import { store } from '../../lambdas/adapters/container';
+import { keys } from '../../lambdas/adapters/dynamo/keys';
+import { handler } from '../../lambdas/handlers/ws-message';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { newWidgetKey } from '../../lambdas/core/widget-key';
+import { SHARED_DYNAMODB_ENV, ensureTable } from '../../local-cloud/dynamodb-local';
+
+const tenantId = 'faults-clinic';
+const TABLE = `faults-${randomBytes(4).toString('hex')}`;
+
+// ---- the fake API Gateway management API + EventBridge -------------------------------------------------
+
+const frameSchema = z.looseObject({ type: z.string(), clientId: z.string().optional(), seq: z.number().optional(), role: z.string().optional(), code: z.string().optional() });
+type Frame = z.infer<typeof frameSchema>;
+const putEventsSchema = z.object({ Entries: z.array(z.object({ DetailType: z.string(), Detail: z.string() })) });
+
+interface FakeAws {
+  readonly url: string;
+  /** Frames delivered, per connection id. */
+  readonly frames: Map<string, Frame[]>;
+  /** PostToConnection calls answered 410, per connection id. */
+  readonly goneAnswers: Map<string, number>;
+  /** Connections the fake treats as gone: every post answered 410 GoneException, as API Gateway does. */
+  readonly gone: Set<string>;
+  /** Called after each delivered frame (to make a connection go away at a chosen point). */
+  onFrame: (connectionId: string, frame: Frame) => void;
+  readonly events: { readonly type: string; readonly detail: Record<string, unknown> }[];
+  readonly close: () => Promise<void>;
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function startFakeAws(): Promise<FakeAws> {
+  const fake: Omit<FakeAws, 'url' | 'close'> = { frames: new Map(), goneAnswers: new Map(), gone: new Set(), onFrame: () => undefined, events: [] };
+  const server: Server = createServer((req, res) => {
+    void body(req).then((text) => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      if (req.method === 'POST' && path.startsWith('/@connections/')) {
+        const connectionId = decodeURIComponent(path.slice('/@connections/'.length));
+        if (fake.gone.has(connectionId)) {
+          fake.goneAnswers.set(connectionId, (fake.goneAnswers.get(connectionId) ?? 0) + 1);
+          res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
+          res.end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
+          return;
+        }
+        const frame = frameSchema.parse(JSON.parse(text));
+        fake.frames.set(connectionId, [...(fake.frames.get(connectionId) ?? []), frame]);
+        fake.onFrame(connectionId, frame);
+        res.writeHead(200);
+        res.end();
+        return;
+      }
+      if (req.method === 'POST' && req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
+        const { Entries } = putEventsSchema.parse(JSON.parse(text));
+        for (const e of Entries) fake.events.push({ type: e.DetailType, detail: z.record(z.string(), z.unknown()).parse(JSON.parse(e.Detail)) });
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: randomUUID() })) }));
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = z.object({ port: z.number() }).parse(server.address());
+  return Object.assign(fake, {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+// ---- fault injection in the composition root's DynamoDB client -------------------------------------------
+
+type FaultKind = 'throttle' | 'timeout' | 'lost-response';
+interface Fault {
+  /** The DynamoDB operation (X-Amz-Target suffix), e.g. `TransactWriteItems`. */
+  readonly operation: string;
+  readonly kind: FaultKind;
+  /** How many more calls fail. */
+  remaining: number;
+  /** How many calls failed so far. */
+  injected: number;
+}
+let faults: Fault[] = [];
+
+function arm(operation: string, kind: FaultKind, times: number): Fault {
+  const fault: Fault = { operation, kind, remaining: times, injected: 0 };
+  faults.push(fault);
+  return fault;
+}
+
+/**
+ * At the `deserialize` step — inside the retry middleware (`finalizeRequest`), so each attempt meets the
+ * fault: throttling and timeouts before the request is sent, or a lost response after DynamoDB applied it.
+ */
+function installFaults(endpoint: string): void {
+  documentClient(endpoint).middlewareStack.add(
+    (next) => async (args) => {
+      const request: unknown = args.request;
+      const headers = z.object({ headers: z.record(z.string(), z.string()) }).safeParse(request);
+      const target = headers.success ? (headers.data.headers['x-amz-target'] ?? headers.data.headers['X-Amz-Target'] ?? '') : '';
+      const fault = faults.find((f) => f.remaining > 0 && target.endsWith(`.${f.operation}`));
+      if (!fault) return next(args);
+      fault.remaining -= 1;
+      fault.injected += 1;
+      if (fault.kind === 'throttle') {
+        throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: { httpStatusCode: 400 } });
+      }
+      if (fault.kind === 'lost-response') await next(args);
+      throw Object.assign(new Error('socket timed out before a response arrived'), { name: 'TimeoutError' });
+    },
+    { step: 'deserialize', name: 'faultInjection', override: true },
+  );
+}
+
+// ---- the handler, as API Gateway invokes it ----------------------------------------------------------------
+
+const context = (): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'wsMessage',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:wsMessage',
+  memoryLimitInMB: '256',
+  awsRequestId: randomUUID(),
+  logGroupName: '/aws/lambda/wsMessage',
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+interface Visitor {
+  readonly visitorId: string;
+  readonly connectionId: string;
+}
+
+async function frame(who: Visitor, payload: Record<string, unknown>): Promise<number> {
+  const event = {
+    body: JSON.stringify(payload),
+    isBase64Encoded: false,
+    requestContext: {
+      routeKey: '$default',
+      eventType: 'MESSAGE',
+      connectionId: who.connectionId,
+      messageId: randomBytes(8).toString('base64'),
+      extendedRequestId: randomUUID(),
+      requestTime: new Date().toUTCString(),
+      messageDirection: 'IN',
+      stage: 'local',
+      connectedAt: Date.now(),
+      requestTimeEpoch: Date.now(),
+      requestId: randomUUID(),
+      domainName: '127.0.0.1',
+      apiId: 'local',
+      authorizer: { principalId: who.visitorId, tenantId, visitorId: who.visitorId },
+    },
+  } satisfies Omit<APIGatewayProxyWebsocketEventV2, 'requestContext'> & { requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer: object } };
+  const out = z.object({ statusCode: z.number() }).parse(await handler(event, context()));
+  return out.statusCode;
+}
+
+let aws: FakeAws;
+const framesOf = (who: Visitor): Frame[] => aws.frames.get(who.connectionId) ?? [];
+
+/** A widget connection ($connect already authorized) that said hello: its conversation id. */
+async function visitor(): Promise<Visitor & { readonly conversationId: string }> {
+  const who = { visitorId: randomBytes(16).toString('hex'), connectionId: `c${randomBytes(8).toString('hex')}` };
+  await store().putConnection(tenantId, who.connectionId, who.visitorId);
+  expect(await frame(who, { action: 'hello', lang: 'en' })).toBe(200);
+  const session = z.object({ conversationId: z.string() }).parse(framesOf(who).find((f) => f.type === 'session'));
+  return { ...who, conversationId: session.conversationId };
+}
+
+/** The conversation's partition as stored: messages, client-id guards, subscriptions, and the head's count. */
+async function partition(conversationId: string) {
+  const out = await documentClient(process.env['AWS_ENDPOINT_URL_DYNAMODB']).send(
+    new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.conversationPartition(tenantId, conversationId) }, ConsistentRead: true }),
+  );
+  const items = (out.Items ?? []).map((i) => z.looseObject({ sk: z.string() }).parse(i));
+  const messages = items.filter((i) => i.sk.startsWith(keys.messagePrefix)).map((i) => z.looseObject({ seq: z.number(), role: z.string(), clientId: z.string().optional() }).parse(i));
+  const guards = items.filter((i) => i.sk.startsWith('CLIENT#')).map((i) => z.looseObject({ seq: z.number() }).parse(i));
+  const head = z.looseObject({ messageCount: z.number() }).parse(items.find((i) => i.sk === 'META'));
+  return { messages, guards, messageCount: head.messageCount };
+}
+
+/** Nothing half-written: every guard points at a stored customer message with its clientId and back; the count matches. */
+function expectConsistent(p: Awaited<ReturnType<typeof partition>>): void {
+  expect(p.messageCount).toBe(p.messages.length);
+  const guarded = p.messages.filter((m) => m.clientId !== undefined);
+  expect(p.guards.map((g) => g.seq).sort()).toEqual(guarded.map((m) => m.seq).sort());
+}
+
+const receivedFor = (conversationId: string) => aws.events.filter((e) => e.type === 'message.received' && e.detail['conversationId'] === conversationId);
+
+beforeAll(async () => {
+  aws = await startFakeAws();
+  const endpoint = process.env[SHARED_DYNAMODB_ENV];
+  if (!endpoint) throw new Error(`${SHARED_DYNAMODB_ENV} is not set: run through jest (test/support/global-setup.ts)`);
+  await ensureTable(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), TABLE);
+  // The composition root reads its configuration when it first builds a port (after this).
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    EVENT_BUS_NAME: 'faults-bus',
+    WS_MANAGEMENT_ENDPOINT: aws.url,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+    LLM_PROVIDER: 'embedded',
+    VECTOR_STORE: 'embedded',
+    LOCAL_SECRETS_KEY: randomBytes(32).toString('base64'),
+  });
+  installFaults(endpoint);
+  const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
+  await provisionTenant(store(), { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['http://127.0.0.1'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+}, 120_000);
+
+afterEach(() => {
+  faults = [];
+  aws.onFrame = () => undefined;
+});
+
+afterAll(async () => {
+  await aws?.close();
+});
+
+const clientId = (): string => randomBytes(9).toString('base64url');
+
+describe('DynamoDB throttling and outages on the message write', () => {
+  it('is absorbed by the client’s retries: the message is stored once, acknowledged and answered', async () => {
+    const who = await visitor();
+    const id = clientId();
+    const fault = arm('TransactWriteItems', 'throttle', 2);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' })).toBe(200);
+    expect(fault.injected).toBe(2);
+
+    const frames = framesOf(who);
+    const ack = frames.find((f) => f.type === 'ack' && f.clientId === id);
+    expect(ack).toBeDefined();
+    expect(frames.filter((f) => f.type === 'message' && f.role === 'customer')).toHaveLength(1);
+    expect(frames.filter((f) => f.type === 'message' && f.role === 'bot')).toHaveLength(1);
+    expect(frames.some((f) => f.type === 'error')).toBe(false);
+
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => m.role)).toEqual(['customer', 'bot']);
+    expect(stored.messages[0]).toMatchObject({ clientId: id, seq: ack?.seq });
+    expectConsistent(stored);
+    expect(receivedFor(who.conversationId)).toHaveLength(1);
+  });
+
+  // Exhausted with timeouts, not throttles: the SDK's throttling backoff (full jitter, base 1 s: up to 1+2+4+8 s)
+  // would cost the suite ~7.5 s on average; what happens once the retries are spent does not depend on the error.
+  it('that outlasts the retries tells the customer, writes nothing half-way, and a resend is stored once', async () => {
+    const who = await visitor();
+    const id = clientId();
+    const fault = arm('TransactWriteItems', 'timeout', Number.POSITIVE_INFINITY);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' })).toBe(500);
+    // Every attempt the SDK makes (maxAttempts 5) failed; then the handler gave up.
+    expect(fault.injected).toBe(5);
+    fault.remaining = 0;
+
+    // Told something true: an `internal` error naming the message, no ack, no echo, no answer.
+    const told = framesOf(who).filter((f) => f.type !== 'session');
+    expect(told).toEqual([expect.objectContaining({ type: 'error', code: 'internal', clientId: id })]);
+    const after = await partition(who.conversationId);
+    expect(after.messages).toEqual([]);
+    expect(after.guards).toEqual([]);
+    expectConsistent(after);
+    expect(receivedFor(who.conversationId)).toEqual([]);
+
+    // The widget resends with the same clientId once DynamoDB has capacity again: stored once, answered once.
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' })).toBe(200);
+    await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' }); // and a second resend: only acknowledged
+    const acks = framesOf(who).filter((f) => f.type === 'ack' && f.clientId === id);
+    expect(acks).toHaveLength(2);
+    expect(new Set(acks.map((a) => a.seq)).size).toBe(1);
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => [m.role, m.clientId])).toEqual([
+      ['customer', id],
+      ['bot', undefined],
+    ]);
+    expectConsistent(stored);
+    expect(receivedFor(who.conversationId)).toHaveLength(1);
+  });
+});
+
+describe('DynamoDB timeouts on the message write', () => {
+  it('before DynamoDB saw the write: retried, stored and answered once', async () => {
+    const who = await visitor();
+    const id = clientId();
+    const fault = arm('TransactWriteItems', 'timeout', 1);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' })).toBe(200);
+    expect(fault.injected).toBe(1);
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => m.role)).toEqual(['customer', 'bot']);
+    expectConsistent(stored);
+    expect(framesOf(who).filter((f) => f.type === 'message' && f.role === 'bot')).toHaveLength(1);
+  });
+
+  it('after DynamoDB applied it (the response lost): the retry is not mistaken for a resend — stored once and still answered', async () => {
+    const who = await visitor();
+    const id = clientId();
+    const fault = arm('TransactWriteItems', 'lost-response', 1);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' })).toBe(200);
+    expect(fault.injected).toBe(1);
+    const frames = framesOf(who);
+    expect(frames.filter((f) => f.type === 'ack' && f.clientId === id)).toHaveLength(1);
+    expect(frames.filter((f) => f.type === 'message' && f.role === 'customer')).toHaveLength(1);
+    expect(frames.filter((f) => f.type === 'message' && f.role === 'bot')).toHaveLength(1);
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => m.role)).toEqual(['customer', 'bot']);
+    expectConsistent(stored);
+    expect(receivedFor(who.conversationId)).toHaveLength(1);
+  });
+});
+
+describe('a WebSocket connection gone mid-reply', () => {
+  it('keeps the history, forgets the connection, and replays exactly the missed reply on the next hello', async () => {
+    const who = await visitor();
+    const id = clientId();
+    // The customer's connection drops right after their message is acknowledged: API Gateway answers 410.
+    aws.onFrame = (connectionId, f) => {
+      if (connectionId === who.connectionId && f.type === 'ack') aws.gone.add(who.connectionId);
+    };
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'hello' })).toBe(200);
+    expect(framesOf(who).filter((f) => f.type !== 'session').map((f) => f.type)).toEqual(['ack']);
+    expect(aws.goneAnswers.get(who.connectionId)).toBeGreaterThan(0);
+    const ackSeq = z.number().parse(framesOf(who).find((f) => f.type === 'ack')?.seq);
+
+    // The reply was written all the same; the gone connection is no longer a subscriber.
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => m.role)).toEqual(['customer', 'bot']);
+    expectConsistent(stored);
+    expect(await store().getConnection(tenantId, who.connectionId)).toBeUndefined();
+    expect(await store().listSubscribers(tenantId, who.conversationId)).not.toContain(who.connectionId);
+
+    // The widget reconnects and resumes from the last seq it saw: it gets the reply it missed, once.
+    const again = { visitorId: who.visitorId, connectionId: `c${randomBytes(8).toString('hex')}` };
+    await store().putConnection(tenantId, again.connectionId, again.visitorId);
+    expect(await frame(again, { action: 'hello', lang: 'en', conversationId: who.conversationId, lastSeq: ackSeq })).toBe(200);
+    const replayed = framesOf(again);
+    const reply = stored.messages[1];
+    expect(replayed.map((f) => [f.type, f.role, f.seq])).toEqual([
+      ['message', 'bot', reply?.seq],
+      ['session', undefined, undefined],
+    ]);
+    expect(replayed[1]).toMatchObject({ conversationId: who.conversationId, lastSeq: reply?.seq });
+    expect(await store().listSubscribers(tenantId, who.conversationId)).toEqual([again.connectionId]);
+  });
+});
