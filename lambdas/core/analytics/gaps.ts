@@ -63,9 +63,11 @@ export function gapIdOf(maskedQuestion: string): string {
 
 /**
  * The gap after one more asking. A resolved or dismissed gap asked again opens anew: the FAQ did not answer it
- * (or it matters after all), so it counts from 1 with this asking as its first.
+ * (or it matters after all), so it counts from 1 with this asking as its first. An asking from before the gap
+ * was closed, delivered late (the bus does not keep order), was answered by that closing: the gap stays as it is.
  */
 export function addSample(current: GapRecord | undefined, gapId: string, sample: GapSample): GapRecord {
+  if (current && current.status !== 'open' && current.closedAt !== undefined && sample.at < current.closedAt) return current;
   if (!current || current.status !== 'open') {
     return {
       gapId,
