@@ -21,7 +21,9 @@ import { buildWidget } from '../../widget/build';
 import { clinc150Bench } from '../eval/clinc150';
 import { bookingRaceBench } from './booking';
 import { retrievalBench } from './retrieval';
+import { scalingBench, scalingNotes } from './scaling';
 import { soakBench } from './soak';
+import { securityBench } from './security';
 
 const ROOT = resolve(__dirname, '..', '..');
 const results: Record<string, number> = {};
@@ -266,6 +268,12 @@ async function main(): Promise<void> {
     },
     soak: async () => {
       for (const [k, v] of Object.entries(await soakBench())) record(k, v);
+    },
+    security: async () => {
+      for (const [k, v] of Object.entries(await securityBench())) record(k, v, k === 'injection_unescaped_markup' ? 'stored reply + SMS/WhatsApp/Messenger renders; widget/admin use text nodes (test/e2e/widget.e2e.test.ts)' : '');
+    },
+    scaling: async () => {
+      for (const [k, v] of Object.entries(await scalingBench())) record(k, v, scalingNotes[k]);
     },
   };
   for (const [name, run] of Object.entries(sections)) {
