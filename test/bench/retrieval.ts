@@ -37,6 +37,7 @@ import { glossQuery } from '../../lambdas/core/nlu/glossary';
 import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
 import { useLiteEmbedder } from '../../lambdas/adapters/embeddings/use-lite';
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
+import { percentile, rng, round } from './stats';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DATA = process.env.CONCIERGE_SHARED_DATA ?? resolve(ROOT, '..', 'shared', 'data');
@@ -95,29 +96,6 @@ function recall(rankings: readonly (readonly Passage[])[], expected: readonly st
   });
   const n = rankings.length || 1;
   return { r1: round(r1 / n, 4), r5: round(r5 / n, 4), mrr: round(mrr / n, 4) };
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN, 2);
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `size` chunks: the real passages first, then mixes of two real ones (text and vector). */

@@ -24,17 +24,11 @@ import { retrievalBench } from './retrieval';
 import { scalingBench, scalingNotes } from './scaling';
 import { soakBench } from './soak';
 import { securityBench } from './security';
+import { percentile } from './stats';
 
 const ROOT = resolve(__dirname, '..', '..');
 const results: Record<string, number> = {};
 const notes: Record<string, string> = {};
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round((sorted[index] ?? Number.NaN) * 100) / 100;
-}
 
 function record(name: string, value: number, note = ''): void {
   results[name] = value;

@@ -37,34 +37,12 @@ import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud } from '../../local-cloud/index';
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
 import { loadStackFaq } from './retrieval';
+import { percentile, rng, round } from './stats';
 
 const ROOT = resolve(__dirname, '..', '..');
 
 /** Notes for the metrics of the last run (printed beside the figures by run.ts). */
 export const scalingNotes: Record<string, string> = {};
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN, 2);
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];

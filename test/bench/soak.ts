@@ -12,6 +12,7 @@ import { store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud } from '../../local-cloud/index';
+import { percentile } from './stats';
 
 /** What one customer says, in order. A request for a person ends the script (the bot then stays quiet). */
 const SCRIPTS: readonly (readonly string[])[] = [
@@ -85,12 +86,6 @@ class Session {
   close(): void {
     this.ws.close();
   }
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN) * 100) / 100;
 }
 
 async function runCustomer(url: string, origin: string, script: readonly string[], dropAt: number | undefined): Promise<CustomerResult> {
