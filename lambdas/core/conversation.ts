@@ -219,8 +219,11 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
 
 /** How long one answer may hold a conversation's turn: an invocation that dies frees it after this. */
 const TURN_LEASE_MS = 30_000;
-/** How long a message waits for the answer before its own; then it is answered anyway. */
-const TURN_WAIT_MS = 20_000;
+/**
+ * How long a message waits for the answer before its own; then it is answered anyway. Short: the wait and the
+ * answer share one invocation (29 s), and a hosted model's retries may need most of it (adapters/llm/retry.ts).
+ */
+const TURN_WAIT_MS = 8_000;
 
 /** Runs `work` holding the conversation's answering turn (ConversationStore.takeTurn); waits with backoff and jitter for it. */
 async function withTurn<T>(deps: ChatDeps, tenantId: string, conversationId: string, owner: string, work: () => Promise<T>): Promise<T> {
