@@ -210,10 +210,10 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
 
   // One answer at a time per conversation: a message sent while the previous one is being answered waits for that
   // answer, then is answered from the state it left (its context, its mode, its reply in the history).
-  return withTurn(deps, tenantId, conversationId, stored.message.id, async () => {
-    const current = (await deps.conversations.getConversation(tenantId, conversationId)) ?? conversation;
+  return withTurn(deps, tenantId, conversationId, stored.message.id, async (fresh) => {
+    const current = fresh ?? conversation;
     if (current.mode !== 'bot') return stored; // the answer before this one handed the thread to a person
-    return answerInTurn(deps, input, profile, { ...conversation, mode: current.mode, ...(current.context ? { context: current.context } : {}) }, stored, question);
+    return answerInTurn(deps, input, profile, current, stored, question);
   });
 }
 
@@ -225,20 +225,30 @@ const TURN_LEASE_MS = 30_000;
  */
 const TURN_WAIT_MS = 8_000;
 
-/** Runs `work` holding the conversation's answering turn (ConversationStore.takeTurn); waits with backoff and jitter for it. */
-async function withTurn<T>(deps: ChatDeps, tenantId: string, conversationId: string, owner: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` holding the conversation's answering turn (ConversationStore.takeTurn), waiting for it with backoff and
+ * jitter; `work` gets the conversation as it stands once the turn is taken (or the wait is over).
+ */
+async function withTurn<T>(
+  deps: ChatDeps,
+  tenantId: string,
+  conversationId: string,
+  owner: string,
+  work: (current: ConversationRecord | undefined) => Promise<T>,
+): Promise<T> {
   const { takeTurn, releaseTurn } = deps.conversations;
-  if (!takeTurn || !releaseTurn) return work();
+  if (!takeTurn || !releaseTurn) return work(await deps.conversations.getConversation(tenantId, conversationId));
   const deadline = performance.now() + TURN_WAIT_MS;
-  let held = false;
-  for (let attempt = 0; !held; attempt++) {
+  let held: ConversationRecord | undefined;
+  for (let attempt = 0; !held && performance.now() < deadline; attempt++) {
+    if (attempt > 0) {
+      const delay = Math.min(1_000, 50 * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+    }
     held = await takeTurn.call(deps.conversations, tenantId, conversationId, owner, TURN_LEASE_MS);
-    if (held || performance.now() >= deadline) break;
-    const delay = Math.min(1_000, 50 * 2 ** attempt);
-    await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
   }
   try {
-    return await work();
+    return await work(held ?? (await deps.conversations.getConversation(tenantId, conversationId)));
   } finally {
     if (held) await releaseTurn.call(deps.conversations, tenantId, conversationId, owner).catch(() => undefined);
   }

@@ -200,9 +200,10 @@ export interface ConversationStore {
   markRead?(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean>;
   /**
    * The conversation's answering turn (core/conversation.ts): takes it for `owner` for `leaseMs` when nobody holds
-   * it, or its holder's lease has run out (an invocation that died). Returns whether `owner` now holds it.
+   * it, or its holder's lease has run out (an invocation that died). Returns the conversation as it stands when
+   * `owner` now holds the turn (the same write reads it), undefined when someone else does.
    */
-  takeTurn?(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<boolean>;
+  takeTurn?(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<ConversationRecord | undefined>;
   /** Gives the turn back, if `owner` still holds it. */
   releaseTurn?(tenantId: string, conversationId: string, owner: string): Promise<void>;
 }

@@ -618,21 +618,22 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     );
   }
 
-  async takeTurn(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<boolean> {
+  async takeTurn(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<ConversationRecord | undefined> {
     const now = this.clock.now().getTime();
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.conversation(tenantId, conversationId),
           UpdateExpression: 'SET turnOwner = :owner, turnUntil = :until',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(turnOwner) OR turnOwner = :owner OR turnUntil < :now)',
           ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseMs, ':now': now },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return conversationItem.parse(out.Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
