@@ -98,10 +98,10 @@ function recall(rankings: readonly (readonly Passage[])[], expected: readonly st
   return { r1: round(r1 / n, 4), r5: round(r5 / n, 4), mrr: round(mrr / n, 4) };
 }
 
-/** `size` chunks: the real passages first, then mixes of two real ones (text and vector). */
-function synthesise(pool: readonly EmbeddedPassage[], size: number): EmbeddedPassage[] {
+/** `size` chunks: the real passages first, then mixes of two real ones (text halves, normalised vector sum). */
+export function synthesise(pool: readonly EmbeddedPassage[], size: number, seed = size): EmbeddedPassage[] {
   const out = pool.slice(0, size).map((p, i) => ({ ...p, id: `c${i}` }));
-  const random = rng(size);
+  const random = rng(seed);
   while (out.length < size) {
     const a = pool[Math.floor(random() * pool.length)];
     const b = pool[Math.floor(random() * pool.length)];

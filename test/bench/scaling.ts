@@ -28,7 +28,7 @@ import WebSocket from 'ws';
 import { store } from '../../lambdas/adapters/container';
 import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
 import { useLiteEmbedder } from '../../lambdas/adapters/embeddings/use-lite';
-import { DenseMatrix, embedPassages, HybridIndex, unitVector } from '../../lambdas/core/answer/hybrid';
+import { DenseMatrix, embedPassages, HybridIndex } from '../../lambdas/core/answer/hybrid';
 import type { EmbeddedPassage } from '../../lambdas/core/answer/passages';
 import { sentences } from '../../lambdas/core/answer/text';
 import { passagesOf, provisionTenant } from '../../lambdas/core/knowledge';
@@ -36,7 +36,7 @@ import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud } from '../../local-cloud/index';
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
-import { loadStackFaq } from './retrieval';
+import { loadStackFaq, synthesise } from './retrieval';
 import { percentile, rng, round } from './stats';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -68,24 +68,6 @@ function chunkTexts(pool: readonly { title: string; text: string }[], count: num
   });
 }
 
-/** The real chunks, then mixes of two of them (text halves, normalised vector sum) up to `size`. */
-function grow(real: readonly EmbeddedPassage[], size: number, seed: number): EmbeddedPassage[] {
-  const out = real.slice(0, size);
-  const random = rng(seed);
-  while (out.length < size) {
-    const a = pick(random, real);
-    const b = pick(random, real);
-    if (!a.embedding || !b.embedding) continue;
-    const sa = sentences(a.text);
-    const sb = sentences(b.text);
-    const text = [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.floor(sb.length / 2))].join(' ');
-    const sum = a.embedding.vector.map((v, i) => v + (b.embedding?.vector[i] ?? 0));
-    const id = `c${out.length}`;
-    out.push({ id, kind: 'document', title: a.title, text, sourceId: `s${out.length}`, embedding: { model: a.embedding.model, vector: unitVector(sum) } });
-  }
-  return out;
-}
-
 async function retrievalSeries(results: Record<string, number>, note: (metric: string, text: string) => void, log: (line: string) => void): Promise<void> {
   const embedder = useLiteEmbedder();
   await embedder.warm();
@@ -109,7 +91,7 @@ async function retrievalSeries(results: Record<string, number>, note: (metric: s
 
   for (const [s, size] of SIZES.entries()) {
     const label = LABEL[size] ?? String(size);
-    const corpus = grow(real, size, size);
+    const corpus = synthesise(real, size);
     const knowledge = new MemoryKnowledgeStore();
     await knowledge.replaceKnowledgeBase('scale', kb, corpus);
     const index = new EmbeddedKnowledgeIndex(knowledge, { embedder });
