@@ -815,7 +815,11 @@ export class LocalWorkflows {
     this.pending.set(token, pending);
     execution.tokens.add(token);
     if (plan.timeoutSeconds !== undefined) {
-      pending.timeoutTimer = setTimeout(() => void this.timeOut(token), plan.timeoutSeconds * 1000 * scale);
+      const seconds = plan.timeoutSeconds;
+      pending.timeoutTimer = setTimeout(
+        () => void this.timeOut(token, `The task ran longer than its TimeoutSeconds (${seconds} s)`),
+        seconds * 1000 * scale,
+      );
     }
     this.armHeartbeat(pending);
 
@@ -839,12 +843,19 @@ export class LocalWorkflows {
   private armHeartbeat(task: PendingTask): void {
     if (task.heartbeatMs === undefined) return;
     if (task.heartbeatTimer) clearTimeout(task.heartbeatTimer);
-    task.heartbeatTimer = setTimeout(() => void this.timeOut(task.summary.taskToken), task.heartbeatMs);
+    const seconds = Math.round(task.heartbeatMs / this.callbackTimeoutScale) / 1000;
+    task.heartbeatTimer = setTimeout(
+      () => void this.timeOut(task.summary.taskToken, `No heartbeat within the task's HeartbeatSeconds (${seconds} s)`),
+      task.heartbeatMs,
+    );
   }
 
-  private async timeOut(token: string): Promise<void> {
+  /** Fails a callback task with States.Timeout; `cause` says which limit ran out, as in AWS. */
+  private async timeOut(token: string, cause: string): Promise<void> {
     const makeError = await statesTimeoutError();
-    this.takePending(token)?.reject(makeError());
+    const error = makeError();
+    error.message = cause;
+    this.takePending(token)?.reject(error);
   }
 
   /** Removes a pending task (clearing its timers) and marks its token closed. */

@@ -65,12 +65,6 @@ describe('intent classifier', () => {
   ] as const)('%s → %s', (text, intent) => {
     expect(classifier.predict(text).intent).toBe(intent);
   });
-
-  it('trains in well under the 5 s budget', () => {
-    const started = performance.now();
-    IntentClassifier.train(kb.faqs.map((f) => f.question));
-    expect(performance.now() - started).toBeLessThan(5000);
-  });
 });
 
 describe('language', () => {
