@@ -298,6 +298,14 @@ describe('handoff.asl.json (real file)', () => {
   });
 });
 
+/** Waits (up to 10 s, for a loaded machine) until the workflow has handed out a task token. */
+async function untilPending(workflows: LocalWorkflows): Promise<void> {
+  for (let waited = 0; workflows.listPendingTasks().length === 0; waited += 5) {
+    if (waited > 10_000) throw new Error('no task token was handed out within 10 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('.waitForTaskToken callbacks', () => {
   const callbackMachine = {
     Comment: 'Ask for approval and wait for the answer',
@@ -382,7 +390,7 @@ describe('.waitForTaskToken callbacks', () => {
     // heartbeat call does not turn into a timeout.
     const { workflows, sfn, arn } = await setup({ callbackTimeoutScale: 2 });
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
-    for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilPending(workflows);
     const [pending] = workflows.listPendingTasks();
     expect(pending).toMatchObject({ executionArn, stateName: 'RequestApproval', functionName: 'workflowTask' });
     const taskToken = pending?.taskToken ?? '';
@@ -401,13 +409,14 @@ describe('.waitForTaskToken callbacks', () => {
   });
 
   test('no heartbeat → States.Timeout (not caught by States.TaskFailed), and the token is then refused', async () => {
-    const { workflows, sfn, arn } = await setup({});
+    // HeartbeatSeconds 1 → 500 ms: long enough for the pending task to be seen on a loaded machine.
+    const { workflows, sfn, arn } = await setup({ callbackTimeoutScale: 0.5 });
     const started = Date.now();
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
-    for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilPending(workflows);
     const taskToken = workflows.listPendingTasks()[0]?.taskToken ?? '';
     const done = await workflows.waitForExecution(executionArn ?? '');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
     expect(output(done.output)).toMatchObject({
       error: { Error: 'States.Timeout', Cause: expect.stringContaining('HeartbeatSeconds (1 s)') },
       outcome: 'expired',
@@ -425,7 +434,7 @@ describe('.waitForTaskToken callbacks', () => {
     const { workflows, sfn, arn } = await setup({ callbackTimeoutScale: 0.5 });
     const started = Date.now();
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
-    for (let i = 0; i < 50 && workflows.listPendingTasks().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilPending(workflows);
     const taskToken = workflows.listPendingTasks()[0]?.taskToken ?? '';
     const beat = setInterval(() => {
       sfn.send(new SendTaskHeartbeatCommand({ taskToken })).catch(() => undefined);
