@@ -91,9 +91,11 @@ describe('human handoff, customer and agent in the same test', () => {
 
         // It arrives in the agent's waiting queue without a reload.
         const item = agent.getByTestId('inbox-item').first();
-        await item.waitFor({ timeout: 15_000 });
+        await item.waitFor({ timeout: STEP_MS });
         expect(await item.getAttribute('data-mode')).toBe('waiting_for_human');
-        expect(await agent.getByTestId('inbox-announcement').textContent()).toMatch(/waiting for a person/i);
+        // The announcement comes with the live "waiting" frame; the list may already show the item from a reload
+        // another frame triggered, so wait for it rather than read it at once.
+        await agent.getByTestId('inbox-announcement').filter({ hasText: /waiting for a person/i }).waitFor({ timeout: STEP_MS });
         await item.click();
         const detail = agent.getByTestId('inbox-conversation');
         await detail.waitFor();
@@ -143,6 +145,7 @@ describe('human handoff, customer and agent in the same test', () => {
         const question = w.locator('li.msg--system[data-seq]').filter({ hasText: /how satisfied/i });
         await question.waitFor({ timeout: STEP_MS });
         const chips = w.locator('.quick-replies .chip');
+        await chips.nth(4).waitFor({ timeout: STEP_MS });
         await expect(chips.allTextContents()).resolves.toEqual(['1', '2', '3', '4', '5']);
         await expect(w.locator('.closed').textContent()).resolves.toMatch(/ended/i);
         await chips.filter({ hasText: '5' }).click();
@@ -189,6 +192,8 @@ describe('human handoff, customer and agent in the same test', () => {
         expect(await seriousViolations(owner)).toEqual([]);
         await owner.getByTestId('inbox-queue-callbacks').click();
         await owner.getByTestId('inbox-page').waitFor();
+        // Scan the callbacks list itself, not its loading state.
+        await owner.getByTestId('followups-empty').or(owner.getByTestId('followup-list')).waitFor({ timeout: STEP_MS });
         expect(await seriousViolations(owner)).toEqual([]);
         // The outbox kept the e-mail to the agent who was online when the customer asked.
         await owner.getByTestId('nav-outbox').click();

@@ -11,6 +11,7 @@ import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 
 let cloud: LocalCloud;
 let browser: Browser;
+const STEP_MS = 60_000;
 
 beforeAll(async () => {
   [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
@@ -22,19 +23,40 @@ afterAll(async () => {
 });
 
 
-const signIn = (page: Page, email: string, password: string): Promise<void> => signInToAdmin(page, cloud.urls.admin, email, password);
+/** Signs in; a first load of the admin app on a loaded machine can take longer than playwright's 30 s default. */
+const signIn = (page: Page, email: string, password: string): Promise<void> => {
+  page.setDefaultTimeout(STEP_MS);
+  return signInToAdmin(page, cloud.urls.admin, email, password, STEP_MS);
+};
 
-/** Every response body the page receives from the API, as text. */
-function recordResponses(page: Page): string[] {
+/**
+ * Every response body the page receives from the API, as text. A body is read asynchronously after its
+ * response event, so `all()` first waits for every read started so far (the UI can show a response's data
+ * before the test process has its body).
+ */
+function recordResponses(page: Page): { all(): Promise<string[]> } {
   const bodies: string[] = [];
+  const reads: Promise<void>[] = [];
   page.on('response', (response) => {
     if (!response.url().startsWith(cloud.urls.rest)) return;
-    void response
-      .text()
-      .then((text) => bodies.push(text))
-      .catch(() => undefined);
+    reads.push(
+      response
+        .text()
+        .then((text) => void bodies.push(text))
+        .catch(() => undefined),
+    );
   });
-  return bodies;
+  return {
+    all: async () => {
+      let settled = 0;
+      while (settled < reads.length) {
+        const upTo = reads.length;
+        await Promise.all(reads.slice(settled, upTo));
+        settled = upTo;
+      }
+      return bodies.slice();
+    },
+  };
 }
 
 describe('Channels & integrations', () => {
@@ -42,7 +64,7 @@ describe('Channels & integrations', () => {
     const secretKey = `sk_test_51${randomBytes(10).toString('hex')}1234`;
     const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
     const page = await browser.newPage();
-    const bodies = recordResponses(page);
+    const responses = recordResponses(page);
     await signIn(page, cloud.demo.staffEmail, cloud.demo.staffPassword);
 
     await page.getByTestId('nav-integrations').click();
@@ -78,6 +100,7 @@ describe('Channels & integrations', () => {
     const html = await page.content();
     expect(html).not.toContain(secretKey);
     expect(html).not.toContain(webhookSecret);
+    const bodies = await responses.all();
     expect(bodies.some((b) => b.includes('"provider":"stripe"'))).toBe(true);
     for (const body of bodies) {
       expect(body).not.toContain(secretKey);
@@ -97,7 +120,7 @@ describe('Channels & integrations', () => {
     await page.getByTestId('integration-stripe-confirm-remove').click();
     await page.getByTestId('integration-stripe-status').filter({ hasText: /^not configured$/ }).waitFor();
     await page.close();
-  });
+  }, 180_000);
 
   it('is not offered to agents', async () => {
     const page = await browser.newPage();
@@ -107,5 +130,5 @@ describe('Channels & integrations', () => {
     await page.getByTestId('forbidden').waitFor();
     expect(await page.getByTestId('integrations-page').count()).toBe(0);
     await page.close();
-  });
+  }, 180_000);
 });

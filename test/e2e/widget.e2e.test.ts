@@ -73,6 +73,19 @@ async function text(l: Locator): Promise<string> {
   return (await l.textContent({ timeout: STEP_MS })) ?? '';
 }
 
+/**
+ * Waits until the widget's focused element has this id or class name, then asserts it. Focus moves in a
+ * render effect, which may run a little after the element shows on a busy machine.
+ */
+async function expectFocus(page: Page, attribute: 'id' | 'className', value: string): Promise<void> {
+  const focused = (): Promise<string | null> =>
+    page.evaluate(({ sel, attribute }) => document.querySelector(sel)?.shadowRoot?.activeElement?.[attribute] ?? null, { sel: WIDGET, attribute });
+  await page
+    .waitForFunction(({ sel, attribute, value }) => document.querySelector(sel)?.shadowRoot?.activeElement?.[attribute] === value, { sel: WIDGET, attribute, value }, { timeout: STEP_MS })
+    .catch(() => undefined);
+  expect(await focused()).toBe(value);
+}
+
 describe('widget on the demo business site', () => {
   it(
     'answers a parking question with a source, and shows the same conversation after a reload',
@@ -84,7 +97,7 @@ describe('widget on the demo business site', () => {
         expect(await page.locator('script').count()).toBe(1);
         await openWidget(page);
         // Focus moves into the panel on open.
-        expect(await page.evaluate((sel) => document.querySelector(sel)?.shadowRoot?.activeElement?.id ?? null, WIDGET)).toBe('cw-input');
+        await expectFocus(page, 'id', 'cw-input');
 
         await ask(page, 'do you have parking?');
         const w = widget(page);
@@ -99,7 +112,7 @@ describe('widget on the demo business site', () => {
         // Escape closes the panel and gives focus back to the launcher.
         await w.input.press('Escape');
         await w.dialog.waitFor({ state: 'hidden' });
-        expect(await page.evaluate((sel) => document.querySelector(sel)?.shadowRoot?.activeElement?.className ?? null, WIDGET)).toBe('cw-launcher');
+        await expectFocus(page, 'className', 'cw-launcher');
 
         await page.reload();
         await openWidget(page);

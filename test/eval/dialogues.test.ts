@@ -18,9 +18,12 @@ let cloud: LocalCloud;
 let report: DialogueReport;
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ quiet: true, waitScale: 0.001, callbackTimeoutScale: 1 });
+  // Real Wait durations, as `npm run eval` plays them. Scaled down (0.001) the deposit's payment window was
+  // 30 min → 1.8 s, raced by the payment through the checkout page and its webhook: lost on a loaded machine,
+  // the booking expired instead of being confirmed. No dialogue waits for a timer to fire.
+  cloud = await startLocalCloud({ quiet: true, waitScale: 1, callbackTimeoutScale: 1 });
   report = await runDialogues(cloud, { kbPath: join(ROOT, 'local-cloud', 'seed', 'demo-kb.json'), dialogues, now: new Date(DEFAULT_DIALOGUE_NOW) });
-}, 600_000);
+}, 900_000);
 
 afterAll(async () => {
   await cloud?.settle();

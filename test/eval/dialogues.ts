@@ -136,9 +136,9 @@ export async function runDialogue(cloud: LocalCloud, tenantId: string, widgetKey
       const ack = await socket.next('ack', (a) => a.clientId === clientId, 60_000);
       const reply = await socket.next('message', (m) => m.role !== 'customer' && m.seq > ack.seq, 60_000);
       // The turn's events (handoff.requested…) are published after the reply goes out, then the bot's typing
-      // indicator is switched off: wait (briefly) for that frame after the reply, so a handoff is never read early.
+      // indicator is switched off: wait for that frame after the reply (15 s on a loaded machine), so a handoff is never read early.
       const replyAt = socket.frames.indexOf(reply);
-      for (let i = 0; i < 100 && !socket.frames.slice(replyAt + 1).some((f) => f.type === 'typing' && !f.on && f.role === 'bot'); i++) {
+      for (let i = 0; i < 300 && !socket.frames.slice(replyAt + 1).some((f) => f.type === 'typing' && !f.on && f.role === 'bot'); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
       await settleBooking(tenantId, session.conversationId, now, paid);

@@ -292,7 +292,7 @@ async function runCase(cloud: LocalCloud, widgetKey: string, events: Map<string,
     const conversationEvents = (): BusEvent[] => events.get(session.conversationId) ?? [];
     const answered = await waitFor(
       () => conversationEvents().find((e) => (e.type === 'message.answered' || e.type === 'message.unanswered') && e.detail['seq'] === frame.seq),
-      5000,
+      15_000,
     );
     const detail = answeredDetail.safeParse(answered?.detail ?? {});
     const d = detail.success ? detail.data : undefined;

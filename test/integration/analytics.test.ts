@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { analyticsStore, bookingStore, store } from '../../lambdas/adapters/container';
+import { defaultBookingSettings } from '../../lambdas/core/booking/ports';
 import { analyticsReportSchema, knowledgeGapListSchema, type AnalyticsReport } from '../../lambdas/core/analytics/contract';
 import { dayIn } from '../../lambdas/core/analytics/projector';
 import { addDays } from '../../lambdas/core/analytics/report';
@@ -55,6 +56,8 @@ beforeAll(async () => {
     return invoke(fn, event);
   };
   await Promise.all([tenant(TENANT), tenant(OTHER)]);
+  // A day to pay the deposit (the default 30 minutes is 36 s at this wait scale, too close on a loaded machine).
+  await bookingStore().putBookingSettings(TENANT, { ...defaultBookingSettings, paymentTimeoutMinutes: 24 * 60 });
   await ensureStaff(cloud, [
     { email: `owner@${TENANT}.example`, password: PASSWORD, tenantId: TENANT, groups: ['admin', 'agent'] },
     { email: `owner@${OTHER}.example`, password: PASSWORD, tenantId: OTHER, groups: ['admin', 'agent'] },
@@ -80,7 +83,7 @@ async function customer(): Promise<{ socket: TestSocket; conversationId: string 
 async function ask(socket: TestSocket, text: string): Promise<Message> {
   socket.send({ action: 'sendMessage', clientId: clientId(), text });
   const ack = await socket.next('ack');
-  return socket.next('message', (m) => m.role === 'bot' && m.seq > ack.seq, 20_000);
+  return socket.next('message', (m) => m.role === 'bot' && m.seq > ack.seq, 60_000);
 }
 
 async function whatsapp(from: string, text: string): Promise<void> {
@@ -133,13 +136,13 @@ describe('analytics of a scripted day', () => {
     // D: a person, accepted, closed, CSAT 5.
     const d = await customer();
     await ask(d.socket, 'I want to speak to a human');
-    await d.socket.next('state', (s) => s.mode === 'waiting_for_human', 20_000);
-    await eventually(async () => ((await api(cloud, 'POST', `/v1/admin/inbox/${d.conversationId}/accept`, owner)).status === 200 ? true : undefined), 'the agent to accept');
-    await d.socket.next('state', (s) => s.mode === 'human', 20_000);
+    await d.socket.next('state', (s) => s.mode === 'waiting_for_human', 60_000);
+    await eventually(async () => ((await api(cloud, 'POST', `/v1/admin/inbox/${d.conversationId}/accept`, owner)).status === 200 ? true : undefined), 'the agent to accept', 60_000);
+    await d.socket.next('state', (s) => s.mode === 'human', 60_000);
     expect((await api(cloud, 'POST', `/v1/admin/inbox/${d.conversationId}/close`, owner)).status).toBe(200);
-    await d.socket.next('message', (m) => m.role === 'system' && (m.quickReplies?.length ?? 0) === 5, 20_000);
+    await d.socket.next('message', (m) => m.role === 'system' && (m.quickReplies?.length ?? 0) === 5, 60_000);
     d.socket.send({ action: 'sendMessage', clientId: clientId(), text: '5' });
-    await d.socket.next('message', (m) => m.role === 'system' && /thank you/i.test(m.text), 20_000);
+    await d.socket.next('message', (m) => m.role === 'system' && /thank you/i.test(m.text), 60_000);
 
     // E: WhatsApp, answered from the same FAQ.
     await whatsapp(`+346${String(randomBytes(4).readUInt32BE() % 1e8).padStart(8, '0')}`, 'Do you have parking?');
@@ -154,9 +157,9 @@ describe('analytics of a scripted day', () => {
     );
     const { bookingId } = created.booking;
     // The API never shows checkout internals: the link is read where the workflow stored it.
-    const checkoutUrl = await eventually(async () => (await bookingStore().getBooking(TENANT, bookingId))?.payment.checkoutUrl, 'the checkout link');
+    const checkoutUrl = await eventually(async () => (await bookingStore().getBooking(TENANT, bookingId))?.payment.checkoutUrl, 'the checkout link', 60_000);
     expect((await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' })).status).toBeLessThan(400);
-    await eventually(async () => (bookingBody.parse((await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, owner)).body).booking.status === 'confirmed' ? true : undefined), 'the booking confirmed');
+    await eventually(async () => (bookingBody.parse((await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, owner)).body).booking.status === 'confirmed' ? true : undefined), 'the booking confirmed', 60_000);
     expect((await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/no-show`, owner)).status).toBe(409);
     const current = await bookingStore().getBooking(TENANT, bookingId);
     if (!current) throw new Error('booking gone');
@@ -206,7 +209,7 @@ describe('analytics of a scripted day', () => {
     expect(projected.length).toBeGreaterThan(20);
     for (const event of projected.splice(0)) await cloud.runtime.invoke('statsProjector', event);
     expect(await report(owner)).toEqual(before);
-  }, 60_000);
+  }, 120_000);
 
   it("shows nothing of it in another tenant's report, and exports the same numbers as CSV", async () => {
     const other = await report(otherOwner);

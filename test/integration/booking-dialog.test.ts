@@ -61,7 +61,7 @@ async function customer(tenantId: string, lang: 'en' | 'es' = 'en'): Promise<{ s
   return { socket, conversationId: session.conversationId, say };
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -168,7 +168,7 @@ describe('booking in conversation over the widget WebSocket', () => {
       await say('Do you sell scuba diving equipment?');
       const second = await say('Do you do hair extensions?');
       expect(second.text).toMatch(/so I've asked someone from Harbour Dental Studio to help you/);
-      await socket.next('state', (f) => f.mode === 'waiting_for_human', 30_000);
+      await socket.next('state', (f) => f.mode === 'waiting_for_human', 60_000);
       const conversation = await store().getConversation('dialog-handoff', conversationId);
       expect(conversation?.mode).toBe('waiting_for_human');
     } finally {

@@ -32,6 +32,11 @@ import type { PutEventsEntry } from '../../local-cloud/event-bus';
 import { eventually } from '../support/staff';
 import { connect, wsUrl, type TestSocket } from '../support/ws-client';
 
+/** Cap of each wait for the workflow to get somewhere: generous, a loaded CI machine runs it many times slower. */
+const STEP_MS = 90_000;
+// Several such waits per test, after a cold start of the handlers.
+jest.setTimeout(300_000);
+
 /** Every Wait runs 200 times faster: a 1-minute payment timeout takes 0.3 s, a reminder 5 minutes ahead 1.5 s. */
 const WAIT_SCALE = 0.005;
 const ROOT = join(__dirname, '..', '..');
@@ -155,7 +160,7 @@ function published(type: string, match: Record<string, string>): Record<string, 
 }
 
 /** The matching events once at least one has been published (the workflow publishes right after it writes). */
-async function publishedSoon(type: string, match: Record<string, string>, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+async function publishedSoon(type: string, match: Record<string, string>, timeoutMs = STEP_MS): Promise<Record<string, unknown>[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const found = published(type, match);
@@ -172,7 +177,7 @@ async function bookingNow(b: Pick<Booking, 'tenantId' | 'bookingId'>): Promise<B
 
 const executionOf = (bookingId: string) => cloud.workflows.listExecutions().find((e) => e.stateMachine === 'booking' && e.input.includes(bookingId));
 
-async function finished(bookingId: string, timeoutMs = 60_000) {
+async function finished(bookingId: string, timeoutMs = STEP_MS) {
   return eventually(async () => {
     const e = executionOf(bookingId);
     return e && e.status !== 'RUNNING' ? e : undefined;
@@ -218,7 +223,7 @@ describe('booking without a deposit', () => {
     const start = boundaryAfter(24 * 3_600_000 + 5 * 60_000);
     const booking = await holdAndRequest({ tenantId, serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, lang: 'en', conversationId });
 
-    const confirmed = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('confirmed'), 30_000);
+    const confirmed = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('confirmed'), STEP_MS);
     const local = new Intl.DateTimeFormat('en-IE', { timeZone: 'Europe/Dublin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(start));
     expect(confirmed.text).toContain('Check-up & clean with Marta Ruiz');
     expect(confirmed.text).toContain(`at ${local}`); // the business's wall clock, not UTC
@@ -235,14 +240,14 @@ describe('booking without a deposit', () => {
     expect(lock.Item).toMatchObject({ bookingId: booking.bookingId, state: 'confirmed' });
     expect(lock.Item?.['expiresAt']).toBeUndefined();
 
-    const outbox = await handoffStore().listOutbox(tenantId, 50);
-    const notice = outbox.find((e) => e.kind === 'booking.confirmed' && e.bookingId === booking.bookingId);
+    // The staff e-mail is sent after the confirmation reaches the customer (same step): wait for it.
+    const notice = await eventually(async () => (await handoffStore().listOutbox(tenantId, 50)).find((e) => e.kind === 'booking.confirmed' && e.bookingId === booking.bookingId), 'the staff notice in the outbox', STEP_MS);
     expect(notice?.to).toContain(demo.business.email);
     expect(notice?.text).toContain('Aoife Byrne');
     expect(notice?.text).toContain('Check-up & clean');
     expect(await publishedSoon('booking.confirmed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ tenantId, start, staffId: 'marta-ruiz', conversationId })]);
 
-    const reminder = await socket.next('message', (m) => m.role === 'bot' && m.text.startsWith('Reminder'), 30_000);
+    const reminder = await socket.next('message', (m) => m.role === 'bot' && m.text.startsWith('Reminder'), STEP_MS);
     expect(reminder.text).toContain(`at ${local}`);
     const done = await finished(booking.bookingId);
     expect(done.status).toBe('SUCCEEDED');
@@ -264,7 +269,7 @@ describe('booking without a deposit', () => {
     const second = await eventually(async () => {
       const runs = cloud.workflows.listExecutions().filter((e) => e.stateMachine === 'booking' && e.input.includes(booking.bookingId));
       return runs.length === 2 && runs.every((r) => r.status !== 'RUNNING') ? runs[1] : undefined;
-    }, 'the replayed execution to end');
+    }, 'the replayed execution to end', STEP_MS);
     expect(second?.status).toBe('SUCCEEDED');
     expect(await bookingNow(booking)).toEqual(before);
     expect((await botMessages(tenantId, conversationId)).filter((t) => t.includes('confirmed'))).toHaveLength(1);
@@ -294,7 +299,7 @@ describe('booking with a deposit', () => {
     if (!booked.ok) throw new Error(`not booked: ${booked.reason}`);
     const { booking } = booked;
 
-    const link = await eventually(async () => (await botMessages(tenantId, conversationId)).find((t) => t.includes('deposit here')), 'the checkout link');
+    const link = await eventually(async () => (await botMessages(tenantId, conversationId)).find((t) => t.includes('deposit here')), 'the checkout link', STEP_MS);
     const awaiting = await bookingNow(booking);
     expect(awaiting.status).toBe('awaiting_payment');
     expect(awaiting.payment).toMatchObject({ status: 'pending', provider: 'local', checkoutId: expect.any(String), checkoutUrl: expect.stringMatching(/^http/) });
@@ -306,6 +311,7 @@ describe('booking with a deposit', () => {
     await eventually(
       async () => (cloud.workflows.listPendingTasks().some((t) => t.stateName === 'AwaitPayment' && t.executionArn === executionOf(booking.bookingId)?.executionArn) ? true : undefined),
       'the workflow to wait for the payment',
+      STEP_MS,
     );
 
     const payment = { tenantId, bookingId: booking.bookingId, paymentId: 'pi_test_paid_1', amountCents: 5000, eventId: 'evt_paid_1' };
@@ -334,8 +340,10 @@ describe('booking with a deposit', () => {
   it('a deposit never paid expires the hold: cells released, the customer told in Spanish, no handoff; a late payment is refunded', async () => {
     const tenantId = 'bkw-expire';
     const conversationId = await conversation(tenantId, 'es');
-    const booking = await holdAndRequest({ tenantId, serviceId: 'aligner-consultation', staffId: 'niamh-gallagher', start: boundaryAfter(2 * 24 * 3_600_000), lang: 'es', conversationId });
+    const booking = await holdAndRequest({ tenantId, serviceId: 'aligner-consultation', staffId: 'niamh-gallagher', start: boundaryAfter(2 * 24 * 3_600_000), lang: 'es', conversationId, publish: false });
+    // The hold locks the cells (checked before the workflow starts: its 0.3 s payment timeout could release them first).
     expect(await busy(tenantId, booking.cells)).toEqual(booking.cells);
+    publish('booking.requested', { tenantId, bookingId: booking.bookingId });
 
     // Payment timeout 1 minute: 0.3 s at this scale.
     const done = await finished(booking.bookingId);
@@ -358,11 +366,11 @@ describe('booking with a deposit', () => {
     const refunded = await eventually(async () => {
       const b = await bookingNow(booking);
       return b.payment.status === 'refunded' ? b : undefined;
-    }, 'the late payment to be refunded');
+    }, 'the late payment to be refunded', STEP_MS);
     expect(refunded).toMatchObject({ status: 'expired', payment: { status: 'refunded', paymentId: 'pi_test_late_1', refundedAt: expect.any(String) } });
     const refund = await documentClient(cloud.urls.dynamodb).send(new GetCommand({ TableName: cloud.tableName, Key: keys.localRefund(tenantId, booking.bookingId), ConsistentRead: true }));
     expect(refund.Item).toMatchObject({ paymentId: 'pi_test_late_1', amountCents: 2500 });
-    await eventually(async () => ((await botMessages(tenantId, conversationId)).some((t) => t.includes('te lo hemos devuelto íntegro')) ? true : undefined), 'the customer to be told');
+    await eventually(async () => ((await botMessages(tenantId, conversationId)).some((t) => t.includes('te lo hemos devuelto íntegro')) ? true : undefined), 'the customer to be told', STEP_MS);
     // A replay refunds nothing more and says nothing more.
     publish('payment.succeeded', { tenantId, bookingId: booking.bookingId, paymentId: 'pi_test_late_1', amountCents: 2500, eventId: 'evt_late_1' });
     await cloud.settle();
@@ -381,6 +389,7 @@ describe('a declined deposit', () => {
     await eventually(
       async () => (cloud.workflows.listPendingTasks().some((t) => t.stateName === 'AwaitPayment' && t.executionArn === executionOf(booking.bookingId)?.executionArn) ? true : undefined),
       'the workflow to wait for the payment',
+      STEP_MS,
     );
     publish('payment.failed', { tenantId, bookingId: booking.bookingId, eventId: 'evt_declined_1' });
 
@@ -420,7 +429,7 @@ describe('booking failures', () => {
     expect(await publishedSoon('booking.failed', { bookingId: a.bookingId })).toEqual([expect.objectContaining({ status: 'failed' })]);
     expect(await publishedSoon('handoff.requested', { conversationId })).toEqual([expect.objectContaining({ tenantId, reason: 'booking failed' })]);
     // The handoff workflow takes the conversation.
-    await eventually(async () => (cloud.workflows.listExecutions().some((e) => e.stateMachine === 'handoff' && e.input.includes(conversationId)) ? true : undefined), 'the handoff to start');
+    await eventually(async () => (cloud.workflows.listExecutions().some((e) => e.stateMachine === 'handoff' && e.input.includes(conversationId)) ? true : undefined), 'the handoff to start', STEP_MS);
     expect((await handoffStore().listOutbox(tenantId, 50)).some((e) => e.kind === 'booking.failed' && e.bookingId === a.bookingId)).toBe(true);
   });
 

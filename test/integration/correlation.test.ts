@@ -64,7 +64,7 @@ it('follows a widget message from the WebSocket handler through the bus, an even
     socket.send({ action: 'hello', lang: 'en' });
     const { conversationId } = await socket.next('session');
     socket.send({ action: 'sendMessage', clientId: randomBytes(9).toString('base64url'), text: 'I want to speak to a human' });
-    await socket.next('state', (s) => s.mode === 'waiting_for_human', 30_000);
+    await socket.next('state', (s) => s.mode === 'waiting_for_human', 60_000);
     await cloud.settle();
 
     // The WebSocket handler published both events of the message under its request's id.

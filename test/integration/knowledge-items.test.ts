@@ -28,7 +28,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
   admin = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
   agent = await signIn('agent@harbour-dental.example', 'Harbour-Agent-2026!');
-});
+}, 240_000);
 
 afterAll(async () => {
   await cloud?.stop();

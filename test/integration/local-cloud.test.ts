@@ -17,7 +17,7 @@ let origin: string;
 beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
   origin = new URL(cloud.urls.demoSite).origin;
-});
+}, 240_000);
 
 afterAll(async () => {
   await cloud?.stop();

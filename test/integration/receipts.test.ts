@@ -54,8 +54,8 @@ describe('read receipts', () => {
     const conversationId = session.conversationId;
     // Small talk: answered without retrieval, so the test does not wait on a cold search index.
     socket.send({ action: 'sendMessage', clientId: clientId(), text: 'hello' });
-    const question = await socket.next('message', (m) => m.role === 'customer', 30_000);
-    const answer = await socket.next('message', (m) => m.role === 'bot', 30_000);
+    const question = await socket.next('message', (m) => m.role === 'customer', 60_000);
+    const answer = await socket.next('message', (m) => m.role === 'bot', 60_000);
 
     // A person takes over and opens the conversation: the customer learns their message was read.
     const agent = await signIn(cloud, agentEmail, PASSWORD);
@@ -85,13 +85,15 @@ describe('read receipts', () => {
 
     // While the person owns the thread: the customer writes, the agent replies — replying is reading.
     socket.send({ action: 'sendMessage', clientId: clientId(), text: 'are you still there?' });
-    const second = await socket.next('message', (m) => m.role === 'customer' && m.seq > answer.seq, 30_000);
+    const second = await socket.next('message', (m) => m.role === 'customer' && m.seq > answer.seq, 60_000);
     const reply = await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/messages`, agent, { text: 'Yes, I am here.', clientId: clientId() });
     expect(reply.status).toBe(201);
-    const agentMessage = await socket.next('message', (m) => m.role === 'agent', 30_000);
+    const agentMessage = await socket.next('message', (m) => m.role === 'agent', 60_000);
     await socket.next('receipt', (r) => r.by === 'staff' && r.seq === second.seq);
     socket.send({ action: 'markRead', conversationId, seq: agentMessage.seq });
     await inbox.next('receipt', (r) => r.by === 'customer' && r.seq === agentMessage.seq);
+    // The reply's receipt goes to every watcher: wait until the inbox has it too before counting.
+    await inbox.next('receipt', (r) => r.by === 'staff' && r.seq === second.seq);
 
     // Exactly one receipt per advance, in order (the silent repeats sent nothing); never echoed to the reader's own
     // socket (a REST reply has none: every watcher hears of it).

@@ -1,6 +1,6 @@
 /**
  * Streamed answers over the widget WebSocket, through the real local cloud with a hosted model (the OpenAI
- * adapter pointed at a local fake that speaks its streaming wire format, deltas 60 ms apart): the customer sees
+ * adapter pointed at a local fake that speaks its streaming wire format, deltas a few tens of ms apart): the customer sees
  * `chunk` frames — batched (~100 ms, not one frame per token), in order, keyed by the question's message id —
  * and then the stored, guarded `message` frame that replaces them. Chunks are never stored.
  */
@@ -42,18 +42,24 @@ afterAll(async () => {
 
 type Chunk = Extract<ServerFrame, { type: 'chunk' }>;
 
+/** Cap of each wait for a frame: generous, a loaded CI machine answers many times slower. */
+const STEP_MS = 120_000;
+jest.setTimeout(300_000);
+
 describe('streaming answers', () => {
   it('sends batched chunk frames in order, then the stored answer that replaces them', async () => {
     const words = 'There are six free patient spaces in the small car park behind our building [1]. '.split(/(?<= )/);
-    fake.script({ kind: 'stream', deltas: words, delayMs: 60 });
+    // Deltas 30 ms apart against ~100 ms windows: several deltas per frame even when timers run late on a
+    // loaded machine, and the stream (15 × 30 ms, self-paced) still spans several windows.
+    fake.script({ kind: 'stream', deltas: words, delayMs: 30 });
     const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, randomBytes(16).toString('hex')), origin);
     try {
       socket.send({ action: 'hello', lang: 'en' });
       const session = await socket.next('session');
       const clientId = randomBytes(9).toString('base64url');
       socket.send({ action: 'sendMessage', clientId, text: 'do you have parking?' });
-      const question = await socket.next('message', (m) => m.role === 'customer' && m.clientId === clientId, 60_000);
-      const answer = await socket.next('message', (m) => m.role === 'bot' && m.seq > question.seq, 60_000);
+      const question = await socket.next('message', (m) => m.role === 'customer' && m.clientId === clientId, STEP_MS);
+      const answer = await socket.next('message', (m) => m.role === 'bot' && m.seq > question.seq, STEP_MS);
 
       const chunks = socket.frames.filter((f): f is Chunk => f.type === 'chunk');
       // Batched: more than one frame (it streamed) but fewer than the deltas (not one frame per token).
@@ -85,20 +91,23 @@ describe('streaming answers', () => {
   it('answers two quick messages one at a time, in order, the second with the first answer in its history', async () => {
     fake.reset();
     const slow = 'There are six free patient spaces in the small car park behind our building [1]. '.split(/(?<= )/);
-    fake.script({ kind: 'stream', deltas: slow, delayMs: 60 }, { kind: 'stream', deltas: ['Yes, the patient spaces behind our building are free [1].'] });
+    // The first answer streams for 15 × 100 ms = 1.5 s: the second question is sent once it has started streaming, so it
+    // arrives while the first answer is still being written, and well within the turn wait (8 s) of the product.
+    fake.script({ kind: 'stream', deltas: slow, delayMs: 100 }, { kind: 'stream', deltas: ['Yes, the patient spaces behind our building are free [1].'] });
     const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, randomBytes(16).toString('hex')), origin);
     try {
       socket.send({ action: 'hello', lang: 'en' });
       await socket.next('session');
       const firstId = randomBytes(9).toString('base64url');
       socket.send({ action: 'sendMessage', clientId: firstId, text: 'do you have parking?' });
-      await socket.next('ack', (a) => a.clientId === firstId, 60_000);
+      await socket.next('ack', (a) => a.clientId === firstId, STEP_MS);
+      await socket.next('chunk', undefined, STEP_MS);
       // The second question arrives while the first answer is still being written.
       const secondId = randomBytes(9).toString('base64url');
       socket.send({ action: 'sendMessage', clientId: secondId, text: 'is the parking free for patients?' });
-      const second = await socket.next('ack', (a) => a.clientId === secondId, 60_000);
-      const firstAnswer = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('six free patient spaces'), 60_000);
-      const secondAnswer = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('are free'), 60_000);
+      const second = await socket.next('ack', (a) => a.clientId === secondId, STEP_MS);
+      const firstAnswer = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('six free patient spaces'), STEP_MS);
+      const secondAnswer = await socket.next('message', (m) => m.role === 'bot' && m.text.includes('are free'), STEP_MS);
 
       // In order: the first question's answer is stored first, though the second question came before it.
       expect(second.seq).toBeLessThan(firstAnswer.seq);
@@ -109,5 +118,5 @@ describe('streaming answers', () => {
     } finally {
       await socket.close();
     }
-  }, 120_000);
+  });
 });

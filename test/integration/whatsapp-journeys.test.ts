@@ -53,7 +53,8 @@ beforeAll(async () => {
   // The demo's own hours: Monday 09:00 (the fixed clock) is open, and "after 2" means the afternoon.
   await provisionTenant(store(), { tenantId: TENANT, widgetKey: newWidgetKey(TENANT), allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: TENANT } } });
   await bookingStore().putBookingSettings(TENANT, { ...defaultBookingSettings, minNoticeMinutes: 0, reminderHoursBefore: 0 });
-  await handoffStore().putHandoffSettings(TENANT, { slaSeconds: 3600, cannedReplies: [] });
+  // A day (29 min at this scale): journey B's accept never races the SLA timer, however slow the machine.
+  await handoffStore().putHandoffSettings(TENANT, { slaSeconds: 86_400, cannedReplies: [] });
   await ensureStaff(cloud, [{ email: AGENT, password: PASSWORD, tenantId: TENANT, groups: ['agent'] }]);
 }, 240_000);
 
@@ -178,6 +179,8 @@ describe('WhatsApp journeys through the bus and the real ASL', () => {
     expect(relayed.text).toBe('Hi, this is Maria at the front desk. How can I help?');
 
     // The bot stays silent while a person owns the thread.
+    // Everything already on its way to the phone (the accept, the relay) lands first, so "nothing new" below is exact.
+    await cloud.settle();
     const botBefore = (await store().listMessages(TENANT, conversationId, 0, 200)).filter((m) => m.role === 'bot').length;
     const seen2 = (await inbox(from)).length;
     await whatsapp(from, 'Do you have parking?');
@@ -195,6 +198,7 @@ describe('WhatsApp journeys through the bus and the real ASL', () => {
     const csat = await received(from, seen2, (m) => m.kind === 'csat');
     expect(csat.text).toMatch(/how satisfied/i);
     expect(csat.text).not.toMatch(/Reply 1, 2 or 3/); // the scale is named in the question, not cut to three options
+    await cloud.settle(); // the close's own messages have landed: the next one is the answer to "5"
     const seen3 = (await inbox(from)).length;
     await whatsapp(from, '5');
     const thanks = await received(from, seen3);

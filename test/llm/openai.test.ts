@@ -27,7 +27,8 @@ function model(retry: { attemptTimeoutMs?: number; maxAttempts?: number } = {}):
     apiKey: 'sk-test-fake',
     baseURL: fake.baseURL,
     model: 'gpt-4o-mini',
-    retry: { baseDelayMs: 1, maxDelayMs: 5, attemptTimeoutMs: 5000, ...retry },
+    // A generous deadline: a first request on a loaded machine must not time out and be retried (the request counts).
+    retry: { baseDelayMs: 1, maxDelayMs: 5, attemptTimeoutMs: 20_000, ...retry },
   });
 }
 

@@ -187,7 +187,7 @@ describe('LocalEventBus through @aws-sdk/client-eventbridge', () => {
   test('a failing target is retried with backoff and then succeeds', async () => {
     const targets = recordingTargets({ fn: 2 });
     const logger = recordingLogger();
-    const { bus, client } = await setup(targets, { logger, maxAttempts: 3, retryBaseDelayMs: 20 });
+    const { bus, client } = await setup(targets, { logger, maxAttempts: 3, retryBaseDelayMs: 50 });
     const started = Date.now();
     await client.send(new PutEventsCommand({ Entries: [entry('conversation.started')] }));
     await bus.drain();
@@ -195,7 +195,10 @@ describe('LocalEventBus through @aws-sdk/client-eventbridge', () => {
     expect(targets.deliveries).toHaveLength(1);
     expect(bus.deadLetters).toHaveLength(0);
     expect(logger.warnings).toHaveLength(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(20 + 40);
+    // Backoff 50 ms then 100 ms (doubling): at least 150 ms in all. Timers never fire early (a load only makes
+    // them later), but Date.now() and the timers' clock may round apart by a millisecond: 140 leaves a margin
+    // while still failing without the doubling (50 + 50 = 100).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
   test('after the last attempt the event is dead-lettered and logged', async () => {

@@ -20,8 +20,9 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 
 /** Fills and submits the admin UI's sign-in form (without waiting for the app: a new password may be asked first). */
 export async function fillSignIn(page: Page, adminUrl: string, email: string, password: string): Promise<void> {
-  await page.goto(adminUrl);
-  await page.getByLabel('Email').fill(email);
+  // 60 s, not Playwright's 30 s: on a loaded CI machine the first load of the admin app can take longer.
+  await page.goto(adminUrl, { timeout: 60_000 });
+  await page.getByLabel('Email').fill(email, { timeout: 60_000 });
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
@@ -29,5 +30,5 @@ export async function fillSignIn(page: Page, adminUrl: string, email: string, pa
 /** Signs in and waits until the app's header shows. */
 export async function signInToAdmin(page: Page, adminUrl: string, email: string, password: string, timeoutMs?: number): Promise<void> {
   await fillSignIn(page, adminUrl, email, password);
-  await page.getByTestId('app-header').waitFor(timeoutMs === undefined ? undefined : { timeout: timeoutMs });
+  await page.getByTestId('app-header').waitFor({ timeout: timeoutMs ?? 60_000 });
 }
