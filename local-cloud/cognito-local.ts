@@ -146,19 +146,27 @@ export async function startCognitoLocal(opts: CognitoLocalOptions): Promise<Cogn
 const errorBody = z.object({ __type: z.string().optional(), message: z.string().optional() }).loose();
 
 async function call<T extends z.ZodType>(endpoint: string, operation: string, body: object, schema: T): Promise<z.output<T>> {
-  let res: Response;
-  try {
-    res = await fetch(`${endpoint.replace(/\/+$/, '')}/`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.1',
-        'X-Amz-Target': `AWSCognitoIdentityProviderService.${operation}`,
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    throw new CognitoLocalError(operation, 0, 'NetworkError', `${endpoint} is not reachable (${(err as Error).message})`);
+  let res: Response | undefined;
+  // A kept-alive socket the server has just closed fails the request before it is sent ("fetch failed"): try
+  // again on a fresh one, a few times, on a loaded machine. A timeout is not retried (the call may have run).
+  for (let attempt = 1; res === undefined; attempt++) {
+    try {
+      res = await fetch(`${endpoint.replace(/\/+$/, '')}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': `AWSCognitoIdentityProviderService.${operation}`,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      if (timedOut || attempt >= 3) {
+        throw new CognitoLocalError(operation, 0, 'NetworkError', `${endpoint} is not reachable (${(err as Error).message})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
   const text = await res.text();
   let json: unknown;

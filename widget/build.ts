@@ -12,7 +12,8 @@
  * environment (`{ "wsUrl": "...", "apiUrl": "..." }`).
  */
 import { build, transform, type BuildOptions as EsbuildOptions, type Plugin } from 'esbuild';
-import { cp, mkdir, readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -63,23 +64,50 @@ function gzipSize(bytes: Buffer): number {
   return gzipSync(bytes, { level: 9 }).length;
 }
 
+/**
+ * Writes `bytes` to `file` unless it already holds them, through a temporary file renamed over it: a local cloud
+ * serving the folder (another test worker's, say) sees the old file or the new one, never half of one.
+ */
+async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  const current = await readFile(file).catch(() => undefined);
+  if (current && Buffer.compare(current, bytes) === 0) return;
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, file);
+}
+
+/** Copies a folder's files (recursively) with {@link writeAtomically}. */
+async function copyAtomically(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) await copyAtomically(source, target);
+    else await writeAtomically(target, await readFile(source));
+  }
+}
+
 export async function buildWidget(options: BuildOptions = {}): Promise<WidgetBuildResult> {
   const outDir = options.outDir ?? path.join(root, 'dist');
   const widgetOut = path.join(outDir, 'widget');
   const demoOut = path.join(outDir, 'demo-site');
-  // Files are overwritten in place, not deleted first: a local cloud may be serving this folder right now.
+  // Nothing is deleted or written in place: a local cloud may be serving this folder right now.
   await mkdir(widgetOut, { recursive: true });
 
-  await Promise.all([
-    build({ ...common, entryPoints: [path.join(src, 'loader.ts')], outfile: path.join(widgetOut, 'loader.js'), format: 'iife' }),
-    build({ ...common, entryPoints: [path.join(src, 'ui.tsx')], outfile: path.join(widgetOut, 'ui.js'), format: 'esm' }),
-  ]);
-  await cp(path.join(__dirname, 'demo-site'), demoOut, { recursive: true });
+  const bundle = async (entry: string, format: 'iife' | 'esm'): Promise<Uint8Array> => {
+    const out = await build({ ...common, entryPoints: [path.join(src, entry)], format, write: false, outfile: 'bundle.js' });
+    const file = out.outputFiles[0];
+    if (!file) throw new Error(`esbuild produced nothing for ${entry}`);
+    return file.contents;
+  };
+  const [loader, ui] = await Promise.all([bundle('loader.ts', 'iife'), bundle('ui.tsx', 'esm')]);
+  await writeAtomically(path.join(widgetOut, 'loader.js'), loader);
+  await writeAtomically(path.join(widgetOut, 'ui.js'), ui);
+  await copyAtomically(path.join(__dirname, 'demo-site'), demoOut);
   // Where Stripe Checkout sends a customer back (CHECKOUT_RETURN_URL in AWS): static, no script, served by the widget CDN.
-  await cp(path.join(__dirname, 'checkout-return.html'), path.join(widgetOut, 'checkout-return.html'));
+  await writeAtomically(path.join(widgetOut, 'checkout-return.html'), await readFile(path.join(__dirname, 'checkout-return.html')));
 
-  const [loader, ui] = await Promise.all([readFile(path.join(widgetOut, 'loader.js')), readFile(path.join(widgetOut, 'ui.js'))]);
-  return { loaderGzipBytes: gzipSize(loader), uiGzipBytes: gzipSize(ui) };
+  return { loaderGzipBytes: gzipSize(Buffer.from(loader)), uiGzipBytes: gzipSize(Buffer.from(ui)) };
 }
 
 function kb(n: number): string {
