@@ -16,7 +16,8 @@ import { logger, tracer } from './lib/powertools';
 
 const eventSchema = z.object({
   'detail-type': z.literal('channel.message.received'),
-  detail: inboundMessageSchema,
+  // The publisher stamps the webhook's correlation id on the detail (lib/correlation.ts withCorrelationId).
+  detail: inboundMessageSchema.extend({ correlationId: z.string().optional() }),
 });
 
 export const handler = middy(async (raw: unknown): Promise<{ outcome: string; conversationId?: string }> => {
@@ -25,7 +26,7 @@ export const handler = middy(async (raw: unknown): Promise<{ outcome: string; co
     logger.warn('ignored a malformed event', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     return { outcome: 'ignored' };
   }
-  const message = parsed.data.detail;
+  const { correlationId: _correlationId, ...message } = parsed.data.detail;
   logger.appendKeys({ tenantId: message.tenantId });
   const result = await receiveChannelMessage(channelDeps(), message);
   logger.info('channel message', { channel: message.channel, providerMessageId: message.providerMessageId, outcome: result.outcome });

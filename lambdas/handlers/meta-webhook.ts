@@ -20,6 +20,7 @@ import { isTenantId } from '../core/ids';
 import { headerOf, NO_STORE, publishOnce, rawBodyOf, withHeaders } from './lib/channel-webhook';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
+import { correlation, currentCorrelationId } from './lib/correlation';
 
 const routes = restRoutes.filter((r) => r.fn === 'metaWebhook');
 if (routes.length !== 2) throw new Error('metaWebhook: expected its GET and POST routes in lib/declaration.ts');
@@ -75,10 +76,14 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     logger.appendKeys({ tenantId });
     return route.method === 'GET' ? await verify(tenantId, event) : await receiveMessages(tenantId, event, context);
   } catch (error) {
-    const response = errorResponse(error, context.awsRequestId);
+    const response = errorResponse(error, currentCorrelationId() ?? context.awsRequestId);
     if (response.statusCode < 500) logger.warn('refused a Meta webhook request', { method: event.httpMethod, status: response.statusCode, reason: response.body });
     return withHeaders(response);
   }
 }
 
-export const handler = middy(receive).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+export const handler = middy(receive)
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

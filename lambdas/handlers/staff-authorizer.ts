@@ -17,6 +17,7 @@ import { loadConfig } from '../adapters/config';
 import { DynamoAuditLog } from '../adapters/dynamo/audit-store';
 import { loginEntry } from '../core/audit';
 import { logger } from './lib/powertools';
+import { correlation } from './lib/correlation';
 
 const config = loadConfig(['USER_POOL_ID', 'USER_POOL_CLIENT_ID', 'TABLE_NAME']);
 const verifier = createStaffTokenVerifier({
@@ -78,4 +79,5 @@ export const handler = middy(async (event: APIGatewayRequestAuthorizerEvent): Pr
     logger.info('token refused', { reason: error instanceof Error ? error.message : String(error) });
     throw new Error('Unauthorized');
   }
-}).use(injectLambdaContext(logger, { resetKeys: true }));
+}).use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }));

@@ -29,6 +29,7 @@ import { badRequest, conflict } from '../core/errors';
 import { isTenantId } from '../core/ids';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
+import { correlation, currentCorrelationId } from './lib/correlation';
 
 const route = restRoutes.find((r) => r.fn === 'stripeWebhook');
 if (!route) throw new Error('stripeWebhook: no route in lib/declaration.ts');
@@ -119,10 +120,14 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
       throw error;
     }
   } catch (error) {
-    const response = errorResponse(error, context.awsRequestId);
+    const response = errorResponse(error, currentCorrelationId() ?? context.awsRequestId);
     if (response.statusCode === 400) logger.warn('refused a Stripe webhook delivery', { reason: response.body });
     return { ...response, headers: { ...response.headers, ...HEADERS } };
   }
 }
 
-export const handler = middy(receive).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+export const handler = middy(receive)
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

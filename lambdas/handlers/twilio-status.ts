@@ -23,6 +23,7 @@ import { isTenantId } from '../core/ids';
 import { formParamsOf, headerOf, publicUrlOf, rawBodyOf } from './lib/public-url';
 import { errorResponse } from './lib/rest';
 import { logger } from './lib/powertools';
+import { correlation, currentCorrelationId } from './lib/correlation';
 
 const route = restRoutes.find((r) => r.fn === 'twilioStatus');
 if (!route) throw new Error('twilioStatus: no route in lib/declaration.ts');
@@ -85,10 +86,12 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     logger.info('delivery status', { conversationId: where.data.c, seq: where.data.s, segment: where.data.g, status, errorCode: form.ErrorCode, result });
     return TWIML;
   } catch (error) {
-    const response = errorResponse(error, context.awsRequestId);
+    const response = errorResponse(error, currentCorrelationId() ?? context.awsRequestId);
     if (response.statusCode < 500) logger.warn('refused a Twilio status callback', { status: response.statusCode, reason: response.body });
     return response;
   }
 }
 
-export const handler = middy(receive).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(receive)
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }));

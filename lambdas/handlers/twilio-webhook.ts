@@ -22,6 +22,7 @@ import { headerOf, NO_STORE, publishOnce, rawBodyOf, withHeaders } from './lib/c
 import { publicUrlOf } from './lib/public-url';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
+import { correlation, currentCorrelationId } from './lib/correlation';
 
 const route = restRoutes.find((r) => r.operationId === 'receiveTwilioMessage');
 if (!route) throw new Error('twilioWebhook: no route in lib/declaration.ts');
@@ -62,11 +63,15 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     if (published) metrics.addMetric('channelMessagesReceived', 'Count', 1);
     return twiml();
   } catch (error) {
-    const response = errorResponse(error, context.awsRequestId);
+    const response = errorResponse(error, currentCorrelationId() ?? context.awsRequestId);
     // The reason only (it names a field or the signature): never the message text or the sender's number.
     if (response.statusCode < 500) logger.warn('refused a Twilio webhook delivery', { status: response.statusCode, reason: response.body });
     return withHeaders(response);
   }
 }
 
-export const handler = middy(receive).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+export const handler = middy(receive)
+  .use(correlation(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

@@ -14,6 +14,7 @@ import { isTenantId } from '../core/ids';
 import { webhookSourceEvents } from '../core/webhooks/events';
 import { dispatchEvent, type DispatchResult } from '../core/webhooks/service';
 import { logger, metrics } from './lib/powertools';
+import { correlation } from './lib/correlation';
 
 /** The EventBridge envelope of a source event. */
 export const webhookSourceEvent = z.object({
@@ -38,5 +39,6 @@ export const handler = middy(async (raw: unknown): Promise<DispatchResult | { sk
   metrics.addMetric('webhooks_failed', 'Count', result.failed);
   return result;
 })
+  .use(correlation(logger))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -68,8 +68,15 @@ beforeEach(() => {
   published.length = 0;
 });
 
+/** The inbound messages published, each detail without the correlation id every one of them carries (test/integration/webhook-correlation.test.ts). */
 const inbound = (): { type: string | undefined; detail: Record<string, unknown> }[] =>
-  published.filter((e) => e.DetailType === 'channel.message.received').map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown> }));
+  published
+    .filter((e) => e.DetailType === 'channel.message.received')
+    .map((e) => {
+      const { correlationId, ...detail } = JSON.parse(e.Detail ?? '{}') as Record<string, unknown>;
+      expect(correlationId).toEqual(expect.any(String));
+      return { type: e.DetailType, detail };
+    });
 
 interface Reply {
   readonly status: number;

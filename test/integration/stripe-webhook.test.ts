@@ -67,8 +67,15 @@ beforeEach(() => {
   published.length = 0;
 });
 
+/** The payment events published, each detail without the correlation id every one of them carries (test/integration/webhook-correlation.test.ts). */
 const paymentEvents = (): { type: string | undefined; detail: unknown }[] =>
-  published.filter((e) => e.DetailType?.startsWith('payment.')).map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail ?? '{}') as unknown }));
+  published
+    .filter((e) => e.DetailType?.startsWith('payment.'))
+    .map((e) => {
+      const { correlationId, ...detail } = JSON.parse(e.Detail ?? '{}') as Record<string, unknown>;
+      expect(correlationId).toEqual(expect.any(String));
+      return { type: e.DetailType, detail };
+    });
 
 const eventId = (): string => `evt_${randomBytes(12).toString('hex')}`;
 
