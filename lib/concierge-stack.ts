@@ -91,6 +91,7 @@ export class ConciergeStack extends Stack {
     });
     this.events = new ConciergeEvents(this, 'Events', {
       rules: declaration.eventRules,
+      schedules: declaration.schedules,
       functionFor,
       stateMachineFor: (name) => this.workflows.get(name),
     });

@@ -216,9 +216,10 @@ export const functions = {
   retentionSweeper: {
     entry: 'lambdas/handlers/retention-sweeper.ts',
     description: 'EventBridge target: deletes conversations older than the tenant\'s retention period and re-stamps the rest',
-    // A full sweep re-stamps every live conversation of the tenant.
+    // A full sweep re-stamps every live conversation of the tenant. bus:put: the daily schedule fans out one
+    // privacy.retention.due per tenant with a period (DailyRetentionSweep).
     timeoutSeconds: 300,
-    grants: ['table:write'],
+    grants: ['table:write', 'bus:put'],
   },
 } as const satisfies Record<string, FunctionDecl>;
 
@@ -806,11 +807,64 @@ export const eventRules: readonly RuleDecl[] = [
   },
   {
     name: 'RetentionSweep',
-    description: "A changed retention period re-stamps and sweeps the tenant's conversations; a new conversation sweeps what has become too old",
-    pattern: { source: [eventSource], 'detail-type': ['privacy.retention.changed', 'conversation.started'] },
+    description: "A changed retention period re-stamps and sweeps the tenant's conversations; the daily schedule's per-tenant event sweeps what has become too old",
+    pattern: { source: [eventSource], 'detail-type': ['privacy.retention.changed', 'privacy.retention.due'] },
     target: { fn: 'retentionSweeper' },
   },
 ];
+
+/**
+ * A rule on a schedule (the account's default bus: EventBridge runs schedules only there). The target receives
+ * EventBridge's scheduled event: `source: 'aws.events'`, `detail-type: 'Scheduled Event'`, `detail: {}`, the rule's ARN
+ * in `resources`. The local cloud runs the same list (local-cloud/scheduler.ts).
+ */
+export interface ScheduleDecl {
+  /** Logical name; unique among rules and schedules. */
+  readonly name: string;
+  readonly description: string;
+  /** EventBridge syntax, the subset {@link parseScheduleExpression} accepts. */
+  readonly expression: string;
+  readonly target: { readonly fn: FunctionName };
+  /** As {@link RuleDecl.delivery}. @default the shared dead-letter queue, 8 retries within 2 hours */
+  readonly delivery?: RuleDecl['delivery'];
+}
+
+export const schedules: readonly ScheduleDecl[] = [
+  {
+    name: 'DailyRetentionSweep',
+    description: 'Once a day: one privacy.retention.due per tenant with a retention period, so idle tenants are swept too',
+    expression: 'rate(1 day)',
+    target: { fn: 'retentionSweeper' },
+  },
+];
+
+/** A schedule expression understood: a fixed rate, or a daily time of day (UTC). */
+export type ParsedSchedule = { readonly kind: 'rate'; readonly everyMs: number } | { readonly kind: 'daily'; readonly hour: number; readonly minute: number };
+
+const RATE_UNIT_MS: Readonly<Record<string, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/**
+ * Parses the subset of EventBridge schedule expressions Concierge declares: `rate(<n> minute|minutes|hour|hours|day|days)`
+ * (singular exactly when n is 1, as EventBridge requires) and `cron(<minute> <hour> * * ? *)` (every day at that UTC time).
+ * Throws, naming the expression, on anything else.
+ */
+export function parseScheduleExpression(expression: string): ParsedSchedule {
+  const rate = /^rate\(([1-9]\d{0,5}) (minute|hour|day)(s?)\)$/.exec(expression);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2] ?? '';
+    const unitMs = RATE_UNIT_MS[unit] ?? 0;
+    if ((n === 1) !== (rate[3] === '')) throw new Error(`Schedule expression ${JSON.stringify(expression)}: write "1 ${unit}" or "<n> ${unit}s"`);
+    return { kind: 'rate', everyMs: n * unitMs };
+  }
+  const cron = /^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$/.exec(expression);
+  if (cron) {
+    const minute = Number(cron[1]);
+    const hour = Number(cron[2]);
+    if (minute <= 59 && hour <= 23) return { kind: 'daily', hour, minute };
+  }
+  throw new Error(`Schedule expression ${JSON.stringify(expression)} is not supported: use rate(<n> minutes|hours|days) or cron(<minute> <hour> * * ? *)`);
+}
 
 export interface TableDecl {
   readonly partitionKey: string;

@@ -11,11 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { eventRules, stateMachines, type StateMachineName } from '../lib/declaration';
+import { eventRules, schedules, stateMachines, type StateMachineName } from '../lib/declaration';
 import { startCognitoLocal, ensureStaffPool, type CognitoLocalHandle } from './cognito-local';
 import { startDynamoDbLocal, ensureTable, SHARED_DYNAMODB_ENV, type DynamoDbLocalHandle } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
+import { LocalScheduler } from './scheduler';
 import { LambdaRuntime } from './lambda-runtime';
 import { LocalWorkflows } from './workflows';
 import { answerDeps, channelStore, store, systemClock, webhookSecrets } from '../lambdas/adapters/container';
@@ -61,6 +62,11 @@ export interface LocalCloud {
    * waits (for a task token, such as a handoff owned by a person, or a Wait state).
    */
   settle(): Promise<void>;
+  /**
+   * Fires a declared schedule now (lib/declaration.ts `schedules`, e.g. `DailyRetentionSweep`) with the event AWS
+   * sends; resolves with what its target returned once it finished. What it put on the bus: `settle()`.
+   */
+  runSchedule(name: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -327,6 +333,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     progress(`• demo business "${holder.seed.businessName}" ready (${holder.seed.imported ? 'knowledge base imported' : 'kept from the last run'})`);
 
     const seed = holder.seed;
+    // The declared schedules (the daily retention sweep), armed once everything above is ready.
+    const scheduler = new LocalScheduler(schedules, (fn, event) => runtime.invoke(fn, event), {
+      region: REGION,
+      onError: (name, error) => {
+        if (!options.quiet) console.error(`[scheduler] ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    });
+    scheduler.start();
+    started.push({ stop: async () => scheduler.stop() });
     return {
       urls: {
         demoSite: `${demoOrigin}/`,
@@ -343,6 +358,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       workflows,
       gateway,
       tableName: TABLE_NAME,
+      runSchedule: (name) => scheduler.run(name),
       settle: async () => {
         for (let i = 0; i < 5; i++) {
           await bus.drain();

@@ -34,7 +34,7 @@ import type { ChannelDeps } from '../core/channels/inbound';
 import { DynamoIdentityStore } from './dynamo/channel-store';
 import { DynamoPrivacyStore } from './dynamo/privacy-store';
 import type { SubjectAccessDeps } from '../core/privacy/subject-access';
-import type { RetentionDeps } from '../core/privacy/retention';
+import type { RetentionDeps, RetentionScheduleDeps } from '../core/privacy/retention';
 import type { ConversationSamples } from '../core/privacy/ports';
 import { DynamoAnalyticsStore } from './dynamo/analytics-store';
 import type { AnalyticsDeps } from '../core/analytics/service';
@@ -457,4 +457,14 @@ function analyticsSamples(): ConversationSamples {
 export function retentionDeps(): RetentionDeps {
   const p = privacyStore();
   return { settings: p, store: p, clock: systemClock, samples: analyticsSamples() };
+}
+
+let retentionScheduleInstance: RetentionScheduleDeps | undefined;
+/** The daily retention schedule's ports: the tenants with a period, and the bus for `privacy.retention.due`. */
+export function retentionScheduleDeps(): RetentionScheduleDeps {
+  if (!retentionScheduleInstance) {
+    const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
+    retentionScheduleInstance = { tenants: privacyStore(), events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME) };
+  }
+  return retentionScheduleInstance;
 }

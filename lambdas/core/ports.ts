@@ -261,7 +261,9 @@ export type ConciergeEventType =
   /** A customer's data was erased (detail: customerRef — a hash, never the phone or e-mail — and counts per store). */
   | 'customer.erased'
   /** The tenant's retention period changed (detail: retentionDays | null, by): existing conversations are re-stamped or deleted. */
-  | 'privacy.retention.changed';
+  | 'privacy.retention.changed'
+  /** The daily schedule: sweep what has become too old for this tenant (detail: tenantId only; core/privacy/retention.ts). */
+  | 'privacy.retention.due';
 
 export interface ConciergeEvent {
   readonly type: ConciergeEventType;

@@ -1,18 +1,24 @@
 import { Duration } from 'aws-cdk-lib';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import type { IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { EventPattern as DeclaredPattern, FunctionName, RuleDecl, StateMachineName } from '../declaration';
+import { parseScheduleExpression } from '../declaration';
+import type { EventPattern as DeclaredPattern, FunctionName, RuleDecl, ScheduleDecl, StateMachineName } from '../declaration';
 import { acknowledgeNag } from './nag';
 
 /** Properties of {@link ConciergeEvents}. */
 export interface ConciergeEventsProps {
   /** The rules of the declaration. */
   readonly rules: readonly RuleDecl[];
+  /**
+   * The scheduled rules of the declaration (on the account's default bus, where EventBridge runs schedules).
+   * @default none
+   */
+  readonly schedules?: readonly ScheduleDecl[];
   /** The function behind a declared function name. */
   readonly functionFor: (name: FunctionName) => IFunction;
   /** The state machine behind a declared state machine name. */
@@ -25,17 +31,20 @@ export interface ConciergeEventsProps {
 }
 
 /**
- * The custom event bus and every declared rule. Targets are Lambda functions
+ * The custom event bus and every declared rule and schedule. Targets are Lambda functions
  * or Step Functions state machines (started through a role EventBridge
- * assumes); failed deliveries land in one encrypted dead-letter queue.
+ * assumes); failed deliveries land in one encrypted dead-letter queue
+ * (or the rule's own, when it declares a delivery policy).
  */
 export class ConciergeEvents extends Construct {
   readonly bus: EventBus;
   /** Events EventBridge could not deliver to their target. */
   readonly deadLetters: Queue;
-  /** The own dead-letter queues of rules declared with a `delivery` policy, by rule name. */
+  /** The own dead-letter queues of rules (and schedules) declared with a `delivery` policy, by rule name. */
   readonly ruleDeadLetters: Readonly<Record<string, Queue>>;
   private readonly byName = new Map<string, Rule>();
+  private readonly ownDeadLetters: Record<string, Queue> = {};
+  private readonly sharedDelivery: { readonly deadLetterQueue: Queue; readonly retryAttempts: number; readonly maxEventAge: Duration };
 
   constructor(scope: Construct, id: string, props: ConciergeEventsProps) {
     super(scope, id);
@@ -51,19 +60,10 @@ export class ConciergeEvents extends Construct {
       'This queue is itself the dead-letter queue of the EventBridge rule targets; a DLQ of the DLQ would only move the problem.',
     );
 
-    const shared = { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: props.maxEventAge ?? Duration.hours(2) };
-    const ruleDeadLetters: Record<string, Queue> = {};
+    this.sharedDelivery = { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: props.maxEventAge ?? Duration.hours(2) };
     for (const decl of props.rules) {
-      if (this.byName.has(decl.name)) throw new Error(`Rule "${decl.name}" is declared twice`);
-      // A rule with its own delivery policy (the channel sender: a message is stale after an hour) gets its own
-      // encrypted dead-letter queue, so what it could not deliver is seen apart from the other targets.
-      let delivery = shared;
-      if (decl.delivery) {
-        const queue = new Queue(this, `${decl.name}DeadLetters`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-        acknowledgeNag(queue, 'AwsSolutions-SQS3', `This queue is itself the dead-letter queue of the ${decl.name} rule's target; a DLQ of the DLQ would only move the problem.`);
-        ruleDeadLetters[decl.name] = queue;
-        delivery = { deadLetterQueue: queue, retryAttempts: decl.delivery.retryAttempts, maxEventAge: Duration.seconds(decl.delivery.maxEventAgeSeconds) };
-      }
+      this.claim(decl.name);
+      const delivery = this.deliveryOf(decl);
       const target: IRuleTarget =
         'fn' in decl.target
           ? new LambdaFunction(props.functionFor(decl.target.fn), delivery)
@@ -78,7 +78,37 @@ export class ConciergeEvents extends Construct {
         }),
       );
     }
-    this.ruleDeadLetters = ruleDeadLetters;
+    for (const decl of props.schedules ?? []) {
+      this.claim(decl.name);
+      // Fails synthesis on an expression the local scheduler could not run either.
+      parseScheduleExpression(decl.expression);
+      this.byName.set(
+        decl.name,
+        new Rule(this, decl.name, {
+          description: decl.description,
+          schedule: Schedule.expression(decl.expression),
+          targets: [new LambdaFunction(props.functionFor(decl.target.fn), this.deliveryOf(decl))],
+        }),
+      );
+    }
+    this.ruleDeadLetters = this.ownDeadLetters;
+  }
+
+  private claim(name: string): void {
+    if (this.byName.has(name)) throw new Error(`Rule "${name}" is declared twice`);
+  }
+
+  /**
+   * The target's retry policy and dead-letter queue. A rule with its own delivery policy (the channel sender: a
+   * message is stale after an hour) gets its own encrypted dead-letter queue, so what it could not deliver is seen
+   * apart from the other targets.
+   */
+  private deliveryOf(decl: Pick<RuleDecl, 'name' | 'delivery'>): { readonly deadLetterQueue: Queue; readonly retryAttempts: number; readonly maxEventAge: Duration } {
+    if (!decl.delivery) return this.sharedDelivery;
+    const queue = new Queue(this, `${decl.name}DeadLetters`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledgeNag(queue, 'AwsSolutions-SQS3', `This queue is itself the dead-letter queue of the ${decl.name} rule's target; a DLQ of the DLQ would only move the problem.`);
+    this.ownDeadLetters[decl.name] = queue;
+    return { deadLetterQueue: queue, retryAttempts: decl.delivery.retryAttempts, maxEventAge: Duration.seconds(decl.delivery.maxEventAgeSeconds) };
   }
 
   /** The rule declared as `name`. */

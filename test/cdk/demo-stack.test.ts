@@ -291,7 +291,7 @@ describe('EventBridge', () => {
   });
 
   it('has no rule that is not declared', () => {
-    template.resourceCountIs('AWS::Events::Rule', declaration.eventRules.length);
+    template.resourceCountIs('AWS::Events::Rule', declaration.eventRules.length + declaration.schedules.length);
   });
 });
 

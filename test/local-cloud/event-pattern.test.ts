@@ -239,7 +239,8 @@ describe('event pattern matching (EventBridge user guide examples)', () => {
     const route = (detailType: string, source = 'concierge'): string[] =>
       compiled.filter((r) => r.matches({ ...ec2Event, source, 'detail-type': detailType, detail: {} })).map((r) => r.name);
     expect(route('message.received')).toEqual(['ConversationStats']);
-    expect(route('conversation.started')).toEqual(['ConversationStats', 'RetentionSweep']);
+    expect(route('conversation.started')).toEqual(['ConversationStats']);
+    expect(route('privacy.retention.due')).toEqual(['RetentionSweep']);
     expect(route('handoff.requested')).toEqual(['ConversationStats', 'HandoffRequested', 'OutboundWebhooks']);
     expect(route('booking.requested')).toEqual(['BookingRequested']);
     expect(route('booking.requested', 'someone.else')).toEqual([]);

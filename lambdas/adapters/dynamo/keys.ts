@@ -230,6 +230,16 @@ export const keys = {
   gapPrefix: 'GAP#',
   /** The customer's latest thumbs on a bot message, beside the message (erased with the conversation). */
   messageFeedback: (tenantId: string, conversationId: string, seq: number): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: `FEEDBACK#${pad(seq)}` }),
+
+  // ---- retention schedule (adapters/dynamo/privacy-store.ts; docs/decisions.md 71) ------------------------
+  /**
+   * GSI1, sparse: the tenants with a retention period. The privacy settings item carries `gsi1pk` = this and
+   * `gsi1sk` = the tenant id while its period is a number (the same PutItem drops both for null). The one
+   * partition key not beginning with `T#<tenantId>`: it names no tenant's data, only tenant ids, and only the
+   * retention sweeper reads it.
+   */
+  tenantsWithRetention: 'RETENTION',
+  tenantWithRetentionSortKey: (tenantId: string): string => t(tenantId).slice(2),
 } as const;
 
 /** Document chunk ids contain `#` (`doc#3`); within a sort key that is harmless, so only emptiness is refused. */

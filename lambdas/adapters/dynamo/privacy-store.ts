@@ -14,8 +14,9 @@ import { customerKeyOf } from '../../core/booking/service';
 import { conversationIdentity, verifiedPhoneOf } from '../../core/channels/identity';
 import { badRequest } from '../../core/errors';
 import type { Clock } from '../../core/ports';
+import { isTenantId } from '../../core/ids';
 import { contactOf } from '../../core/privacy/customer';
-import type { ConversationActivity, CustomerData, CustomerDataStore, CustomerStoreName, ErasureCounts, FoundItem, RetentionStore } from '../../core/privacy/ports';
+import type { ConversationActivity, CustomerData, CustomerDataStore, CustomerStoreName, ErasureCounts, FoundItem, RetentionStore, RetentionTenants } from '../../core/privacy/ports';
 import { expiryOf, privacySettingsSchema, type PrivacySettings, type PrivacySettingsStore, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
 import { isConditionFailure, queryPartition } from './query';
@@ -85,7 +86,7 @@ function conversationStoreOf(sk: string): 'conversations' | 'messages' | 'handof
 /** The visitor-record id of an identity: web visitors by their visitor id, channel identities as themselves. */
 const visitorIdOf = (identity: string): string => (identity.startsWith('web:') ? identity.slice('web:'.length) : identity);
 
-export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup, CustomerDataStore, RetentionStore {
+export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup, CustomerDataStore, RetentionStore, RetentionTenants {
   private readonly cache = new Map<string, { readonly days: number | null; readonly at: number }>();
 
   constructor(
@@ -103,7 +104,9 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
 
   async putPrivacySettings(tenantId: string, settings: PrivacySettings): Promise<void> {
     const parsed = privacySettingsSchema.parse(settings);
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.privacySettings(tenantId), settings: parsed, updatedAt: this.clock.now().toISOString() } }));
+    // A period lists the tenant in the sparse index the daily schedule reads; null leaves it out (the same PutItem).
+    const listed = parsed.retentionDays === null ? {} : { gsi1pk: keys.tenantsWithRetention, gsi1sk: keys.tenantWithRetentionSortKey(tenantId) };
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.privacySettings(tenantId), ...listed, settings: parsed, updatedAt: this.clock.now().toISOString() } }));
     this.cache.set(tenantId, { days: parsed.retentionDays, at: Date.now() });
   }
 
@@ -294,6 +297,26 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
 
   // ---- retention -------------------------------------------------------------------------------
 
+  async listTenantsWithRetention(limit: number, cursor?: string): Promise<{ tenantIds: string[]; cursor?: string }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.tenantsWithRetention },
+        ProjectionExpression: 'gsi1sk',
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: decodeTenantCursor(cursor) } : {}),
+      }),
+    );
+    const tenantIds = (out.Items ?? []).flatMap((item) => {
+      const id = str(item, 'gsi1sk');
+      return id !== undefined && isTenantId(id) ? [id] : [];
+    });
+    const last = out.LastEvaluatedKey;
+    return last ? { tenantIds, cursor: Buffer.from(JSON.stringify(tenantCursorSchema.parse(last))).toString('base64url') } : { tenantIds };
+  }
+
   async listConversationsByActivity(
     tenantId: string,
     range: { readonly before?: string; readonly from?: string },
@@ -433,6 +456,17 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       start = out.LastEvaluatedKey;
     } while (start);
     return removed;
+  }
+}
+
+/** The last key of a page of the tenants-with-retention index: the settings item's keys and its index keys. */
+const tenantCursorSchema = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.literal(keys.tenantsWithRetention), gsi1sk: z.string() });
+
+function decodeTenantCursor(cursor: string): Record<string, string> {
+  try {
+    return tenantCursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw badRequest('cursor is not one this store returned', 'cursor');
   }
 }
 

@@ -108,3 +108,12 @@ export interface RetentionStore {
   /** Deletes the customer copies of bookings that started before `before` (the bookings themselves stay). */
   expireBookingCopies(tenantId: string, before: string): Promise<number>;
 }
+
+/** The tenants the daily retention schedule visits: those whose period is a number (never a scan). */
+export interface RetentionTenants {
+  /**
+   * One page of the ids of tenants with a retention period, in id order, paged with `cursor`. The listing may lag
+   * a change of period by a moment (an index): a tenant just set back to null costs one sweep that finds nothing.
+   */
+  listTenantsWithRetention(limit: number, cursor?: string): Promise<{ readonly tenantIds: readonly string[]; readonly cursor?: string }>;
+}

@@ -5,10 +5,12 @@
  * - `full` (the period changed): deletes every conversation whose last activity is older than the period, with
  *   everything in its partition and what names it, and re-stamps the others (or un-stamps them: null keeps);
  * - `expired` (run often, cheaply): deletes only what has become too old since.
+ * Once a day {@link scheduleRetentionSweeps} asks for an `expired` sweep of every tenant with a period
+ * (`privacy.retention.due`, one event each), so a tenant whose customers stopped writing is swept too.
  * Bookings are business records and stay; their copies in customers' partitions follow the period.
  */
-import type { Clock } from '../ports';
-import type { ConversationSamples, RetentionStore } from './ports';
+import type { Clock, ConciergeEvent, EventPublisher } from '../ports';
+import type { ConversationSamples, RetentionStore, RetentionTenants } from './ports';
 import type { PrivacySettingsStore } from './settings';
 
 export interface RetentionDeps {
@@ -64,4 +66,26 @@ export async function sweepRetention(deps: RetentionDeps, tenantId: string, mode
     } while (cursor);
   }
   return { retentionDays, deleted, stamped, bookingCopies };
+}
+
+export interface RetentionScheduleDeps {
+  readonly tenants: RetentionTenants;
+  readonly events: EventPublisher;
+}
+
+/**
+ * The daily schedule: one `privacy.retention.due` per tenant with a retention period, a page of tenants at a time,
+ * so each tenant's sweep runs in an invocation of its own (thousands of tenants would not fit in one). Returns how
+ * many tenants were asked to sweep.
+ */
+export async function scheduleRetentionSweeps(deps: RetentionScheduleDeps): Promise<{ readonly tenants: number }> {
+  let tenants = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.tenants.listTenantsWithRetention(PAGE, cursor);
+    if (page.tenantIds.length > 0) await deps.events.publish(page.tenantIds.map((tenantId): ConciergeEvent => ({ type: 'privacy.retention.due', tenantId, detail: {} })));
+    tenants += page.tenantIds.length;
+    cursor = page.cursor;
+  } while (cursor);
+  return { tenants };
 }
