@@ -7,15 +7,13 @@
  * Published events are observed where they land: the local bus's PutEvents.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { integrationSecretsFromConfig } from '../../lambdas/adapters/integrations/index';
-import type { DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
-import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
-import { LocalGateway } from '../../local-cloud/gateway';
-import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
-import { startTableAndBus } from '../support/table-and-bus';
+import type { PutEventsEntry } from '../../local-cloud/event-bus';
+import type { LocalGateway } from '../../local-cloud/gateway';
+import type { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
 import { messengerBody, twilioForm } from '../../local-cloud/channel-simulator';
 
 const TABLE = 'channel-webhooks-test';
@@ -26,42 +24,26 @@ const META_SECRET = randomBytes(16).toString('hex');
 const VERIFY_TOKEN = `verify-${randomBytes(8).toString('hex')}`;
 const LOCAL_SECRETS_KEY = randomBytes(32).toString('base64');
 
-let ddb: DynamoDbLocalHandle;
+let handlers: WebhookHandlers;
 let doc: DynamoDBDocumentClient;
-let bus: LocalEventBus;
 let gateway: LocalGateway;
 let runtime: LambdaRuntime;
 const published: PutEventsEntry[] = [];
 
 beforeAll(async () => {
   // Rule targets are inert: The conversation handler behind the rule is not under test here (test/integration/channel-conversation.test.ts).
-  ({ ddb, doc, bus } = await startTableAndBus(TABLE, BUS, published));
-  runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
-  gateway = new LocalGateway({
-    port: 0,
-    invoke: (fn, event) => (fn === 'twilioWebhook' || fn === 'metaWebhook' ? runtime.invoke(fn, event) : Promise.reject(new Error(`${fn} is not under test`))),
-    awsJson: { AWSEvents: (target, body) => bus.handleAwsJson(target, body) },
-    statics: [],
-    log: () => undefined,
+  handlers = await startWebhookHandlers({
+    table: TABLE,
+    busName: BUS,
+    functions: ['twilioWebhook', 'metaWebhook'],
+    env: { TWILIO_AUTH_TOKEN: TWILIO_TOKEN, META_APP_SECRET: META_SECRET, META_VERIFY_TOKEN: VERIFY_TOKEN, LOCAL_SECRETS_KEY },
+    published,
   });
-  await gateway.start();
-  // The handlers read their configuration when the runtime first loads them, as a cold start would.
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    EVENT_BUS_NAME: BUS,
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
-    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-    META_APP_SECRET: META_SECRET,
-    META_VERIFY_TOKEN: VERIFY_TOKEN,
-    LOCAL_SECRETS_KEY,
-  });
+  ({ doc, gateway, runtime } = handlers);
 }, 120_000);
 
 afterAll(async () => {
-  await bus?.drain();
-  await gateway?.stop();
-  await ddb?.stop();
+  await handlers?.stop();
 });
 
 beforeEach(() => {

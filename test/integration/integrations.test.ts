@@ -22,6 +22,7 @@ import { logger } from '../../lambdas/handlers/lib/powertools';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, signIn, type ApiResult } from '../support/staff';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from '../support/fake-calendars';
+import { checkoutCompletedEvent } from '../support/stripe-events';
 
 let cloud: LocalCloud;
 let admin = '';
@@ -154,35 +155,8 @@ describe('the admin routes', () => {
 
 // ---- the Stripe webhook with the tenant's own signing secret ----------------------------------------------
 
-function completedEvent(tenantId: string): string {
-  return JSON.stringify(
-    {
-      id: `evt_${hex(12)}`,
-      object: 'event',
-      api_version: Stripe.API_VERSION,
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      type: 'checkout.session.completed',
-      data: {
-        object: {
-          id: `cs_test_${hex(6)}`,
-          object: 'checkout.session',
-          amount_total: 2500,
-          currency: 'eur',
-          payment_intent: `pi_${hex(8)}`,
-          payment_status: 'paid',
-          status: 'complete',
-          metadata: { tenantId, bookingId: `bk_${hex(6)}` },
-        },
-      },
-    },
-    null,
-    2,
-  );
-}
-
 async function deliver(tenantId: string, secret: string): Promise<{ status: number; body: unknown }> {
-  const payload = completedEvent(tenantId);
+  const payload = checkoutCompletedEvent({ tenantId });
   const res = await fetch(`${cloud.urls.rest}/v1/webhooks/stripe/${tenantId}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'Stripe-Signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }) },

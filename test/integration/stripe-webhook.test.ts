@@ -7,16 +7,15 @@
  * Published events are observed where they land: the local bus's PutEvents.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
 import { LocalCheckoutStore, LocalPayments } from '../../lambdas/adapters/payments/local';
 import { checkoutPage, CHECKOUT_PREFIX } from '../../local-cloud/checkout';
-import type { DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
-import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
-import { LocalGateway } from '../../local-cloud/gateway';
-import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
-import { startTableAndBus } from '../support/table-and-bus';
+import type { LocalEventBus, PutEventsEntry } from '../../local-cloud/event-bus';
+import type { LocalGateway } from '../../local-cloud/gateway';
+import type { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+import { checkoutCompletedEvent } from '../support/stripe-events';
+import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
 
 const TABLE = 'stripe-webhook-test';
 const BUS = 'stripe-webhook-bus';
@@ -24,7 +23,7 @@ const SECRET = `whsec_test${randomBytes(16).toString('hex')}`;
 const TENANT = 'harbour-dental';
 const clock = { now: () => new Date() };
 
-let ddb: DynamoDbLocalHandle;
+let handlers: WebhookHandlers;
 let doc: DynamoDBDocumentClient;
 let bus: LocalEventBus;
 let gateway: LocalGateway;
@@ -34,33 +33,25 @@ const published: PutEventsEntry[] = [];
 
 beforeAll(async () => {
   // Rule targets are inert: Whatever rule matches payment events, its target is not under test here.
-  ({ ddb, doc, bus } = await startTableAndBus(TABLE, BUS, published));
-  runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
-  const checkouts = new LocalCheckoutStore(doc, TABLE, clock);
-  gateway = new LocalGateway({
-    port: 0,
-    invoke: (fn, event) => (fn === 'stripeWebhook' ? runtime.invoke(fn, event) : Promise.reject(new Error(`${fn} is not under test`))),
-    awsJson: { AWSEvents: (target, body) => bus.handleAwsJson(target, body) },
-    statics: [],
-    pages: [checkoutPage({ checkouts: () => checkouts, webhookUrl: (t) => `${gateway.url}/v1/webhooks/stripe/${t}`, webhookSecret: SECRET, clock, log: () => undefined })],
-    log: () => undefined,
+  // Read by the page only when a customer opens a checkout, by then made from the handlers' table.
+  let checkouts!: LocalCheckoutStore;
+  handlers = await startWebhookHandlers({
+    table: TABLE,
+    busName: BUS,
+    functions: ['stripeWebhook'],
+    env: { STRIPE_WEBHOOK_SECRET: SECRET },
+    published,
+    pages: (url) => [
+      checkoutPage({ checkouts: () => checkouts, webhookUrl: (t) => `${url()}/v1/webhooks/stripe/${t}`, webhookSecret: SECRET, clock, log: () => undefined }),
+    ],
   });
-  await gateway.start();
-  // The handler reads its configuration when the runtime first loads it, as a cold start would.
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    EVENT_BUS_NAME: BUS,
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
-    STRIPE_WEBHOOK_SECRET: SECRET,
-  });
+  ({ doc, bus, gateway, runtime } = handlers);
+  checkouts = new LocalCheckoutStore(doc, TABLE, clock);
   payments = new LocalPayments(checkouts, `${gateway.url}${CHECKOUT_PREFIX}`, clock);
 }, 120_000);
 
 afterAll(async () => {
-  await bus?.drain();
-  await gateway?.stop();
-  await ddb?.stop();
+  await handlers?.stop();
 });
 
 beforeEach(() => {
@@ -79,33 +70,9 @@ const paymentEvents = (): { type: string | undefined; detail: unknown }[] =>
 
 const eventId = (): string => `evt_${randomBytes(12).toString('hex')}`;
 
-function completed(id: string, tenantId = TENANT, bookingId = 'bk_1'): string {
-  // Pretty-printed, as Stripe sends it: the signature covers these exact bytes.
-  return JSON.stringify(
-    {
-      id,
-      object: 'event',
-      api_version: Stripe.API_VERSION,
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      type: 'checkout.session.completed',
-      data: {
-        object: {
-          id: 'cs_test_1',
-          object: 'checkout.session',
-          amount_total: 2500,
-          currency: 'eur',
-          payment_intent: 'pi_3Live',
-          payment_status: 'paid',
-          status: 'complete',
-          metadata: { tenantId, bookingId },
-        },
-      },
-    },
-    null,
-    2,
-  );
-}
+/** The same session and payment every time (the tests tell deliveries apart by event and booking id). */
+const completed = (id: string, tenantId = TENANT, bookingId = 'bk_1'): string =>
+  checkoutCompletedEvent({ id, tenantId, bookingId, sessionId: 'cs_test_1', paymentIntent: 'pi_3Live' });
 
 const sign = (payload: string, options: { secret?: string; timestamp?: number } = {}): string =>
   Stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET, ...(options.timestamp ? { timestamp: options.timestamp } : {}) });

@@ -7,15 +7,13 @@
  * bus; signatures made the providers' way (twilio SDK, Stripe SDK, HMAC for Meta).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import Stripe from 'stripe';
 import twilio from 'twilio';
-import type { DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
 import { messengerBody, twilioForm } from '../../local-cloud/channel-simulator';
 import type { LocalEventBus, PutEventsEntry } from '../../local-cloud/event-bus';
-import { LocalGateway } from '../../local-cloud/gateway';
-import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
-import { startTableAndBus } from '../support/table-and-bus';
+import type { LocalGateway } from '../../local-cloud/gateway';
+import { checkoutCompletedEvent } from '../support/stripe-events';
+import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
 
 const TABLE = 'webhook-correlation-test';
 const BUS = 'webhook-correlation-bus';
@@ -23,42 +21,31 @@ const TENANT = 'harbour-dental';
 const TWILIO_TOKEN = randomBytes(16).toString('hex');
 const META_SECRET = randomBytes(16).toString('hex');
 const STRIPE_SECRET = `whsec_test${randomBytes(16).toString('hex')}`;
-const UNDER_TEST = new Set(['twilioWebhook', 'metaWebhook', 'stripeWebhook']);
 
-let ddb: DynamoDbLocalHandle;
+let handlers: WebhookHandlers;
 let bus: LocalEventBus;
 let gateway: LocalGateway;
 const published: PutEventsEntry[] = [];
 
 beforeAll(async () => {
-  ({ ddb, bus } = await startTableAndBus(TABLE, BUS, published));
-  const runtime = new LambdaRuntime(resolve(__dirname, '..', '..'));
-  gateway = new LocalGateway({
-    port: 0,
-    invoke: (fn, event) => (UNDER_TEST.has(fn) ? runtime.invoke(fn, event) : Promise.reject(new Error(`${fn} is not under test`))),
-    awsJson: { AWSEvents: (target, body) => bus.handleAwsJson(target, body) },
-    statics: [],
-    log: () => undefined,
+  handlers = await startWebhookHandlers({
+    table: TABLE,
+    busName: BUS,
+    functions: ['twilioWebhook', 'metaWebhook', 'stripeWebhook'],
+    env: {
+      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+      META_APP_SECRET: META_SECRET,
+      META_VERIFY_TOKEN: `verify-${randomBytes(8).toString('hex')}`,
+      STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
+      LOCAL_SECRETS_KEY: randomBytes(32).toString('base64'),
+    },
+    published,
   });
-  await gateway.start();
-  // The handlers read their configuration when the runtime first loads them, as a cold start would.
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    EVENT_BUS_NAME: BUS,
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
-    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-    META_APP_SECRET: META_SECRET,
-    META_VERIFY_TOKEN: `verify-${randomBytes(8).toString('hex')}`,
-    STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
-    LOCAL_SECRETS_KEY: randomBytes(32).toString('base64'),
-  });
+  ({ bus, gateway } = handlers);
 }, 120_000);
 
 afterAll(async () => {
-  await bus?.drain();
-  await gateway?.stop();
-  await ddb?.stop();
+  await handlers?.stop();
 });
 
 beforeEach(() => {
@@ -95,26 +82,7 @@ async function postMeta(text: string, correlationId?: string): Promise<number> {
 }
 
 async function postStripe(bookingId: string, correlationId?: string): Promise<{ status: number; body: { error?: { correlationId?: string } } }> {
-  const payload = JSON.stringify({
-    id: `evt_${randomBytes(12).toString('hex')}`,
-    object: 'event',
-    api_version: Stripe.API_VERSION,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    type: 'checkout.session.completed',
-    data: {
-      object: {
-        id: `cs_test_${bookingId}`,
-        object: 'checkout.session',
-        amount_total: 2500,
-        currency: 'eur',
-        payment_intent: `pi_${bookingId}`,
-        payment_status: 'paid',
-        status: 'complete',
-        metadata: { tenantId: TENANT, bookingId },
-      },
-    },
-  });
+  const payload = checkoutCompletedEvent({ tenantId: TENANT, bookingId });
   const response = await fetch(`${gateway.url}/v1/webhooks/stripe/${TENANT}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json; charset=utf-8', 'Stripe-Signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET }), ...header(correlationId) },
