@@ -142,6 +142,23 @@ function localSecretsKey(dataDir: string): string {
   return key;
 }
 
+/**
+ * The DynamoDB endpoint and table this process's handlers are bound to: their clients and caches are module
+ * state, as in a Lambda container, and a later cloud on another endpoint or table would find them pointing at
+ * the first one. A restart on the same data folder and ports is the same environment and is fine.
+ */
+let boundTo: { readonly endpoint: string; readonly table: string } | undefined;
+
+function bindProcess(endpoint: string, table: string): void {
+  if (boundTo && (boundTo.endpoint !== endpoint || boundTo.table !== table)) {
+    throw new Error(
+      `One local cloud per process: this process already ran one on ${boundTo.endpoint} (table ${boundTo.table}), and the ` +
+        "handlers' clients and caches stay bound to it. Start the next one in a new process, or restart this one with the same dataDir and ports.",
+    );
+  }
+  boundTo = { endpoint, table };
+}
+
 /** A table of its own on a shared DynamoDB Local; stopping drops the table, never the shared process. */
 function sharedTable(endpoint: string, tableName: string): DynamoDbLocalHandle {
   return {
@@ -177,6 +194,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       startCognitoLocal({ port: options.ports?.cognito ?? 0, dataDir: join(dataDir, 'cognito') }),
     ]);
     started.push(dynamo, cognito);
+    bindProcess(dynamo.endpoint, TABLE_NAME);
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await ensureTable(ddb, TABLE_NAME);
     const pool = await ensureStaffPool(cognito.endpoint, { poolName: 'concierge-local', users: DEMO_STAFF });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import WebSocket, { WebSocketServer } from 'ws';
+import { z } from 'zod';
 import { functions } from '../../lib/declaration';
 import { startLocalCloud } from '../../local-cloud/index';
 import { store } from '../../lambdas/adapters/container';
@@ -247,6 +248,26 @@ async function widget(): Promise<void> {
   record('widget_ui_gzip_bytes', sizes.uiGzipBytes, 'peers: Intercom 300-600 KB, Crisp ~232 KB, Botpress 234 KB + React, chatscope 39 KB + React, Chatwoot ~170 KiB');
 }
 
+/** Sections that start a local cloud. */
+const CLOUD_SECTIONS: ReadonlySet<string> = new Set(['websocket', 'booking', 'soak', 'security', 'scaling']);
+/** Set for a child process: where it writes its figures instead of printing them. */
+const CHILD_OUT_ENV = 'CONCIERGE_BENCH_CHILD_OUT';
+
+const childFigures = z.object({ results: z.record(z.string(), z.number()), notes: z.record(z.string(), z.string()) });
+
+/** Runs one section in a fresh process (same Node flags, so the TypeScript loader too) and records its figures here. */
+function runInChild(section: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'concierge-bench-child-'));
+  const out = join(dir, 'figures.json');
+  try {
+    execFileSync(process.execPath, [...process.execArgv, __filename, section], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, [CHILD_OUT_ENV]: out } });
+    const figures = childFigures.parse(JSON.parse(readFileSync(out, 'utf8')));
+    for (const [metric, value] of Object.entries(figures.results)) record(metric, value, figures.notes[metric] ?? '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const sections: Record<string, () => Promise<void>> = {
@@ -281,10 +302,20 @@ async function main(): Promise<void> {
       for (const [k, v] of Object.entries(await scalingBench())) record(k, v, scalingNotes[k]);
     },
   };
-  for (const [name, run] of Object.entries(sections)) {
-    if (only.length > 0 && !only.includes(name)) continue;
-    process.stderr.write(`• ${name}…\n`);
-    await run();
+  const chosen = Object.entries(sections).filter(([name]) => only.length === 0 || only.includes(name));
+  // One local cloud per process, as one Lambda container serves one environment: the handlers' clients and
+  // caches are module state bound to the first cloud's endpoints. With several cloud sections, each runs in a
+  // child process of its own and hands its figures back here.
+  const inChild = chosen.filter(([name]) => CLOUD_SECTIONS.has(name)).length > 1;
+  for (const [name, run] of chosen) {
+    if (!process.env[CHILD_OUT_ENV]) process.stderr.write(`• ${name}…\n`);
+    if (inChild && CLOUD_SECTIONS.has(name)) runInChild(name);
+    else await run();
+  }
+  const childOut = process.env[CHILD_OUT_ENV];
+  if (childOut) {
+    writeFileSync(childOut, JSON.stringify({ results, notes }));
+    return;
   }
   const rows = Object.entries(results).map(([metric, value]) => ({ metric, value, note: notes[metric] ?? '' }));
   console.table(rows);

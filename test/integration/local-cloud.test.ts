@@ -3,6 +3,8 @@
  * real local Cognito, the real handlers behind the local gateway and bus.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { store } from '../../lambdas/adapters/container';
 import { dayIn } from '../../lambdas/handlers/stats-projector';
@@ -233,4 +235,20 @@ describe('REST API', () => {
     expect(((await invalid.json()) as { error: { field: string } }).error.field).toMatch(/^business\./);
     expect((await store().getProfile('demo'))?.kbVersion).toBe(before?.kbVersion);
   });
+});
+
+describe('one local cloud per process', () => {
+  it('refuses a second cloud on another DynamoDB endpoint in this process, with a reason, and leaves the first one serving', async () => {
+    // Its own DynamoDB Local on another port (not the shared one): the handlers' module state still points at the first.
+    const other = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    await expect(startLocalCloud({ quiet: true, ports: { dynamodb: other } })).rejects.toThrow(/One local cloud per process: this process already ran one on .*table concierge-test-/);
+    const health = await fetch(`${cloud.urls.rest}/v1/health`);
+    expect(health.status).toBe(200);
+  }, 120_000);
 });
