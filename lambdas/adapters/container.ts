@@ -62,6 +62,16 @@ export const systemClock: Clock = {
   },
 };
 
+let busPublisherInstance: EventBridgePublisher | undefined;
+/** The one publisher of this process's events onto the environment's bus. */
+function busPublisher(): EventBridgePublisher {
+  if (!busPublisherInstance) {
+    const config = loadConfig(['EVENT_BUS_NAME']);
+    busPublisherInstance = new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME);
+  }
+  return busPublisherInstance;
+}
+
 let storeInstance: DynamoStore | undefined;
 export function store(): DynamoStore {
   if (!storeInstance) {
@@ -99,7 +109,7 @@ export function chatDeps(): ChatDeps {
       conversations: s,
       connections: s,
       pusher: new ApiGatewayPusher(managementClient(config.WS_MANAGEMENT_ENDPOINT)),
-      events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
+      events: busPublisher(),
       clock: systemClock,
       // The booking dialog books in conversation (core/booking/dialog.ts); answerDeps() alone answers without it.
       answer: { ...answerDeps(), booking: bookingDeps() },
@@ -137,7 +147,7 @@ export function handoffDeps(): HandoffDeps {
       connections: s,
       knowledge: s,
       pusher: new ApiGatewayPusher(managementClient(config.WS_MANAGEMENT_ENDPOINT)),
-      events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
+      events: busPublisher(),
       clock: systemClock,
       handoffs: h,
       staff: h,
@@ -173,7 +183,7 @@ export function bookingDeps(): BookingDeps {
       // Per-tenant credentials (integrationSecrets) first, else the environment's.
       payments: paymentsFromConfig(config, { clock: systemClock, secrets: integrationSecrets() }),
       calendar: calendarFromConfig(config, { secrets: integrationSecrets() }),
-      events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
+      events: busPublisher(),
       clock: systemClock,
     };
   }
@@ -422,10 +432,9 @@ let subjectAccessInstance: SubjectAccessDeps | undefined;
 /** Export and erasure of one customer's data; `customer.erased` on the bus. */
 export function subjectAccessDeps(): SubjectAccessDeps {
   if (!subjectAccessInstance) {
-    const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
     subjectAccessInstance = {
       data: privacyStore(),
-      events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME),
+      events: busPublisher(),
       clock: systemClock,
       samples: analyticsSamples(),
     };
@@ -463,8 +472,7 @@ let retentionScheduleInstance: RetentionScheduleDeps | undefined;
 /** The daily retention schedule's ports: the tenants with a period, and the bus for `privacy.retention.due`. */
 export function retentionScheduleDeps(): RetentionScheduleDeps {
   if (!retentionScheduleInstance) {
-    const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
-    retentionScheduleInstance = { tenants: privacyStore(), events: new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME) };
+    retentionScheduleInstance = { tenants: privacyStore(), events: busPublisher() };
   }
   return retentionScheduleInstance;
 }

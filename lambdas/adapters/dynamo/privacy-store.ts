@@ -19,7 +19,7 @@ import { contactOf } from '../../core/privacy/customer';
 import type { ConversationActivity, CustomerData, CustomerDataStore, CustomerStoreName, ErasureCounts, FoundItem, RetentionStore, RetentionTenants } from '../../core/privacy/ports';
 import { expiryOf, privacySettingsSchema, type PrivacySettings, type PrivacySettingsStore, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
-import { isConditionFailure, queryPartition } from './query';
+import { isConditionFailure, queryPartition, readCursor, writeCursor } from './query';
 
 /** How long the write path trusts a tenant's retention period in one container. */
 const RETENTION_CACHE_MS = 60_000;
@@ -306,7 +306,7 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
         ExpressionAttributeValues: { ':pk': keys.tenantsWithRetention },
         ProjectionExpression: 'gsi1sk',
         Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: decodeTenantCursor(cursor) } : {}),
+        ...(cursor ? { ExclusiveStartKey: readCursor(tenantCursorSchema, cursor) } : {}),
       }),
     );
     const tenantIds = (out.Items ?? []).flatMap((item) => {
@@ -314,7 +314,7 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       return id !== undefined && isTenantId(id) ? [id] : [];
     });
     const last = out.LastEvaluatedKey;
-    return last ? { tenantIds, cursor: Buffer.from(JSON.stringify(tenantCursorSchema.parse(last))).toString('base64url') } : { tenantIds };
+    return last ? { tenantIds, cursor: writeCursor(tenantCursorSchema.parse(last)) } : { tenantIds };
   }
 
   async listConversationsByActivity(
@@ -341,7 +341,7 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       return parsed.success ? [parsed.data] : [];
     });
     const last = out.LastEvaluatedKey;
-    return last ? { items, cursor: Buffer.from(JSON.stringify({ ...cursorSchema.omit({ t: true }).parse(last), t: tenantId })).toString('base64url') } : { items };
+    return last ? { items, cursor: writeCursor({ ...cursorSchema.omit({ t: true }).parse(last), t: tenantId }) } : { items };
   }
 
   async deleteConversation(tenantId: string, conversation: ConversationActivity): Promise<void> {
@@ -462,21 +462,8 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
 /** The last key of a page of the tenants-with-retention index: the settings item's keys and its index keys. */
 const tenantCursorSchema = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.literal(keys.tenantsWithRetention), gsi1sk: z.string() });
 
-function decodeTenantCursor(cursor: string): Record<string, string> {
-  try {
-    return tenantCursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw badRequest('cursor is not one this store returned', 'cursor');
-  }
-}
-
 function decodeCursor(cursor: string, tenantId: string): Record<string, string> {
-  let parsed: z.infer<typeof cursorSchema>;
-  try {
-    parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw badRequest('cursor is not one this store returned', 'cursor');
-  }
+  const parsed = readCursor(cursorSchema, cursor);
   if (parsed.t !== tenantId) throw badRequest('cursor is not one this store returned', 'cursor');
   return { pk: parsed.pk, sk: parsed.sk, gsi1pk: parsed.gsi1pk, gsi1sk: parsed.gsi1sk };
 }

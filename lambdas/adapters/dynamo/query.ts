@@ -3,6 +3,8 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import { badRequest } from '../../core/errors';
 
 /** A conditional write (or a transaction with one) that did not hold. */
 export function isConditionFailure(error: unknown): boolean {
@@ -38,4 +40,18 @@ export async function queryPartition(db: DynamoDBDocumentClient, tableName: stri
     start = out.LastEvaluatedKey;
   } while (start && (options.limit === undefined || items.length < options.limit));
   return items;
+}
+
+/** An opaque page cursor: the JSON of what the store needs to go on, base64url. */
+export function writeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Reads a cursor written by {@link writeCursor} with `schema`; anything else is a 400 naming the field. */
+export function readCursor<T>(schema: z.ZodType<T>, cursor: string): T {
+  try {
+    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw badRequest('cursor is not one this store returned', 'cursor');
+  }
 }
