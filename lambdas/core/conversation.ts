@@ -20,6 +20,7 @@ import type {
   EventPublisher,
   TenantProfile,
   TenantStore,
+  TurnTicket,
 } from './ports';
 import type { MessageView, ServerFrame } from './protocol';
 import type { z } from 'zod';
@@ -210,7 +211,7 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
 
   // One answer at a time per conversation: a message sent while the previous one is being answered waits for that
   // answer, then is answered from the state it left (its context, its mode, its reply in the history).
-  return withTurn(deps, tenantId, conversationId, stored.message.id, async (fresh) => {
+  return withTurn(deps, tenantId, conversationId, stored.message, async (fresh) => {
     const current = fresh ?? conversation;
     if (current.mode !== 'bot') return stored; // the answer before this one handed the thread to a person
     return answerInTurn(deps, input, profile, current, stored, question);
@@ -224,33 +225,40 @@ const TURN_LEASE_MS = 30_000;
  * answer share one invocation (29 s), and a hosted model's retries may need most of it (adapters/llm/retry.ts).
  */
 const TURN_WAIT_MS = 8_000;
+/** The longest pause between two looks at the turn: the next in line takes it soon after it is given back. */
+const TURN_POLL_MAX_MS = 400;
 
 /**
- * Runs `work` holding the conversation's answering turn (ConversationStore.takeTurn), waiting for it with backoff and
- * jitter; `work` gets the conversation as it stands once the turn is taken (or the wait is over).
+ * Runs `work` holding the conversation's answering turn, first come first served by message seq: the message joins
+ * the conversation's line (ConversationStore.joinTurnLine), then waits with backoff and jitter until nobody holds the
+ * turn and no earlier message waits; `work` gets the conversation as it stands once the turn is taken (or the wait is
+ * over: then it answers anyway).
  */
 async function withTurn<T>(
   deps: ChatDeps,
   tenantId: string,
   conversationId: string,
-  owner: string,
+  message: Pick<MessageView, 'id' | 'seq'>,
   work: (current: ConversationRecord | undefined) => Promise<T>,
 ): Promise<T> {
-  const { takeTurn, releaseTurn } = deps.conversations;
-  if (!takeTurn || !releaseTurn) return work(await deps.conversations.getConversation(tenantId, conversationId));
+  const { joinTurnLine, takeTurn, releaseTurn } = deps.conversations;
+  if (!joinTurnLine || !takeTurn || !releaseTurn) return work(await deps.conversations.getConversation(tenantId, conversationId));
+  const started = deps.clock.now().getTime();
+  const ticket: TurnTicket = { owner: message.id, seq: message.seq, expiresAt: started + TURN_WAIT_MS + TURN_LEASE_MS };
   const deadline = performance.now() + TURN_WAIT_MS;
   let held: ConversationRecord | undefined;
-  for (let attempt = 0; !held && performance.now() < deadline; attempt++) {
-    if (attempt > 0) {
-      const delay = Math.min(1_000, 50 * 2 ** (attempt - 1));
-      await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
-    }
-    held = await takeTurn.call(deps.conversations, tenantId, conversationId, owner, TURN_LEASE_MS);
-  }
   try {
+    await joinTurnLine.call(deps.conversations, tenantId, conversationId, ticket);
+    for (let attempt = 0; !held && performance.now() < deadline; attempt++) {
+      if (attempt > 0) {
+        const delay = Math.min(TURN_POLL_MAX_MS, 40 * 2 ** (attempt - 1));
+        await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+      }
+      held = await takeTurn.call(deps.conversations, tenantId, conversationId, ticket, { leaseMs: TURN_LEASE_MS, deferToEarlier: true });
+    }
     return await work(held ?? (await deps.conversations.getConversation(tenantId, conversationId)));
   } finally {
-    if (held) await releaseTurn.call(deps.conversations, tenantId, conversationId, owner).catch(() => undefined);
+    await releaseTurn.call(deps.conversations, tenantId, conversationId, ticket).catch(() => undefined);
   }
 }
 

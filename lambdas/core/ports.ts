@@ -199,13 +199,26 @@ export interface ConversationStore {
    */
   markRead?(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean>;
   /**
-   * The conversation's answering turn (core/conversation.ts): takes it for `owner` for `leaseMs` when nobody holds
-   * it, or its holder's lease has run out (an invocation that died). Returns the conversation as it stands when
-   * `owner` now holds the turn (the same write reads it), undefined when someone else does.
+   * The conversation's answering turn (core/conversation.ts). A message joins the line first (`joinTurnLine`), then
+   * `takeTurn` takes the turn for its owner for `leaseMs` when nobody holds it (or its holder's lease has run out: an
+   * invocation that died) and no message of a lower seq still waits in the line (unless `deferToEarlier` is false:
+   * the wait is over). Returns the conversation as it stands when the ticket's owner now holds the turn (the same
+   * write reads it), undefined otherwise.
    */
-  takeTurn?(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<ConversationRecord | undefined>;
-  /** Gives the turn back, if `owner` still holds it. */
-  releaseTurn?(tenantId: string, conversationId: string, owner: string): Promise<void>;
+  joinTurnLine?(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void>;
+  takeTurn?(tenantId: string, conversationId: string, ticket: TurnTicket, options: { readonly leaseMs: number; readonly deferToEarlier: boolean }): Promise<ConversationRecord | undefined>;
+  /** Leaves the line, and gives the turn back if the ticket's owner still holds it. */
+  releaseTurn?(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void>;
+}
+
+/** A message's place in its conversation's line for the answering turn: lower seqs go first. */
+export interface TurnTicket {
+  /** Who would hold the turn (the message id). */
+  readonly owner: string;
+  /** The message's seq in the conversation. */
+  readonly seq: number;
+  /** Epoch ms after which the ticket is stale (its invocation is over): later messages stop deferring to it. */
+  readonly expiresAt: number;
 }
 
 export interface ConnectionStore {

@@ -119,4 +119,45 @@ describe('streaming answers', () => {
       await socket.close();
     }
   });
+
+  it('answers a burst of messages in the order they were sent, whatever order their invocations retry in', async () => {
+    fake.reset();
+    const slow = 'There are six free patient spaces in the small car park behind our building [1]. '.split(/(?<= )/);
+    const burst = ['is the parking free for patients?', 'do you have parking for patients?', 'do you have parking spaces?', 'do you have free parking?'];
+    fake.script(
+      { kind: 'stream', deltas: slow, delayMs: 100 },
+      ...burst.map((_, i) => ({ kind: 'stream' as const, deltas: [`Answer ${i + 2}: the patient spaces behind our building are free [1].`] })),
+    );
+    const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, randomBytes(16).toString('hex')), origin);
+    try {
+      socket.send({ action: 'hello', lang: 'en' });
+      await socket.next('session');
+      const firstId = randomBytes(9).toString('base64url');
+      socket.send({ action: 'sendMessage', clientId: firstId, text: 'do you have parking?' });
+      await socket.next('ack', (a) => a.clientId === firstId, STEP_MS);
+      await socket.next('chunk', undefined, STEP_MS);
+      // Four more while the first answer is still being written: all of them wait for the turn at once.
+      const sent: number[] = [];
+      for (const text of burst) {
+        const clientId = randomBytes(9).toString('base64url');
+        socket.send({ action: 'sendMessage', clientId, text });
+        sent.push((await socket.next('ack', (a) => a.clientId === clientId, STEP_MS)).seq);
+      }
+      const replies = (): string[] => socket.frames.filter((f): f is Extract<ServerFrame, { type: 'message' }> => f.type === 'message' && f.role === 'bot').map((m) => m.text);
+      for (const deadline = Date.now() + STEP_MS; replies().length < burst.length + 1 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      // One answer per question, in the order the questions were sent.
+      expect(replies().slice(1)).toEqual(burst.map((_, i) => expect.stringMatching(new RegExp(`^Answer ${i + 2}:`))));
+
+      // The model was asked the questions in the order they were sent, each after the answer before it.
+      expect(sent).toEqual([...sent].sort((a, b) => a - b));
+      expect(fake.requests).toHaveLength(burst.length + 1);
+      const asked = fake.requests.slice(1).map((r) => JSON.stringify(r.body));
+      burst.forEach((question, i) => {
+        expect(asked[i]).toContain(question);
+        expect(asked[i]).not.toContain(burst[i + 1] ?? '\u0000');
+      });
+    } finally {
+      await socket.close();
+    }
+  });
 });

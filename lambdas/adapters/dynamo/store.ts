@@ -36,6 +36,7 @@ import type {
   NewMessage,
   TenantProfile,
   TenantStore,
+  TurnTicket,
 } from '../../core/ports';
 import type { MessageView, ReceiptBy } from '../../core/protocol';
 import type { WidgetSettings } from '../../core/widget-settings';
@@ -76,6 +77,27 @@ const conversationItem = z.object({
   // The message seq allocator (appendMessage), exposed as lastSeq.
   seqCounter: z.number().int().optional(),
 }).transform(({ seqCounter, ...rest }) => ({ ...rest, ...(seqCounter !== undefined ? { lastSeq: seqCounter } : {}) }));
+
+/** The answering turn's state on the conversation item (ConversationStore.takeTurn). */
+const turnState = z.object({
+  turnOwner: z.string().optional(),
+  turnUntil: z.number().optional(),
+  // "<seq>:<expiresAt>" per message waiting for (or holding) the turn; a string set, so each leaves with DELETE.
+  turnLine: z.set(z.string()).optional(),
+});
+
+function turnLineEntry(ticket: TurnTicket): string {
+  return `${ticket.seq}:${ticket.expiresAt}`;
+}
+
+/** Whether a message of a lower seq than the ticket's waits in the line and is not stale. */
+function earlierInLine(line: ReadonlySet<string> | undefined, ticket: TurnTicket, now: number): boolean {
+  for (const entry of line ?? []) {
+    const [seq, expiresAt] = entry.split(':').map(Number);
+    if (seq !== undefined && expiresAt !== undefined && seq < ticket.seq && expiresAt > now) return true;
+  }
+  return false;
+}
 
 const profileItem = z.object({
   tenantId: z.string(),
@@ -618,8 +640,43 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     );
   }
 
-  async takeTurn(tenantId: string, conversationId: string, owner: string, leaseMs: number): Promise<ConversationRecord | undefined> {
+  async joinTurnLine(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.conversation(tenantId, conversationId),
+        UpdateExpression: 'ADD turnLine :entry',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':entry': new Set([turnLineEntry(ticket)]) },
+      }),
+    ).catch((error: unknown) => {
+      // The conversation is gone (erased, expired): there is no turn to wait for.
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  async takeTurn(
+    tenantId: string,
+    conversationId: string,
+    ticket: TurnTicket,
+    options: { readonly leaseMs: number; readonly deferToEarlier: boolean },
+  ): Promise<ConversationRecord | undefined> {
     const now = this.clock.now().getTime();
+    if (options.deferToEarlier) {
+      // One strongly consistent read: is anyone holding the turn, or is an earlier message still in line?
+      const out = await this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.conversation(tenantId, conversationId),
+          ConsistentRead: true,
+          ProjectionExpression: 'turnOwner, turnUntil, turnLine',
+        }),
+      );
+      const state = turnState.safeParse(out.Item ?? {}).data;
+      if (!state) return undefined;
+      const held = state.turnOwner !== undefined && state.turnOwner !== ticket.owner && (state.turnUntil ?? 0) >= now;
+      if (held || earlierInLine(state.turnLine, ticket, now)) return undefined;
+    }
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -627,7 +684,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
           Key: keys.conversation(tenantId, conversationId),
           UpdateExpression: 'SET turnOwner = :owner, turnUntil = :until',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(turnOwner) OR turnOwner = :owner OR turnUntil < :now)',
-          ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseMs, ':now': now },
+          ExpressionAttributeValues: { ':owner': ticket.owner, ':until': now + options.leaseMs, ':now': now },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -638,19 +695,30 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     }
   }
 
-  async releaseTurn(tenantId: string, conversationId: string, owner: string): Promise<void> {
+  async releaseTurn(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void> {
+    const key = keys.conversation(tenantId, conversationId);
+    const entry = new Set([turnLineEntry(ticket)]);
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.conversation(tenantId, conversationId),
-          UpdateExpression: 'REMOVE turnOwner, turnUntil',
+          Key: key,
+          UpdateExpression: 'REMOVE turnOwner, turnUntil DELETE turnLine :entry',
           ConditionExpression: 'turnOwner = :owner',
-          ExpressionAttributeValues: { ':owner': owner },
+          ExpressionAttributeValues: { ':owner': ticket.owner, ':entry': entry },
         }),
       );
+      return;
     } catch (error) {
-      // Someone else holds it now (our lease ran out), or the conversation is gone: nothing of ours to give back.
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Not ours to give back (never taken, or our lease ran out and someone else holds it): leave the line only.
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'DELETE turnLine :entry', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':entry': entry } }),
+      );
+    } catch (error) {
+      // The conversation is gone: so is its line.
       if (!isConditionFailure(error)) throw error;
     }
   }
