@@ -229,9 +229,9 @@ const TURN_WAIT_MS = 8_000;
 const TURN_POLL_MAX_MS = 400;
 
 /**
- * Runs `work` holding the conversation's answering turn, first come first served by message seq: the message joins
- * the conversation's line (ConversationStore.joinTurnLine), then waits with backoff and jitter until nobody holds the
- * turn and no earlier message waits; `work` gets the conversation as it stands once the turn is taken (or the wait is
+ * Runs `work` holding the conversation's answering turn, first come first served by message seq: the message tries
+ * for the turn (joining the conversation's line as it does), then waits with backoff and jitter until nobody holds it
+ * and no earlier message waits; `work` gets the conversation as it stands once the turn is taken (or the wait is
  * over: then it answers anyway).
  */
 async function withTurn<T>(
@@ -247,18 +247,21 @@ async function withTurn<T>(
   const ticket: TurnTicket = { owner: message.id, seq: message.seq, expiresAt: started + TURN_WAIT_MS + TURN_LEASE_MS };
   const deadline = performance.now() + TURN_WAIT_MS;
   let held: ConversationRecord | undefined;
+  let inLine = false;
   try {
-    await joinTurnLine.call(deps.conversations, tenantId, conversationId, ticket);
     for (let attempt = 0; !held && performance.now() < deadline; attempt++) {
       if (attempt > 0) {
         const delay = Math.min(TURN_POLL_MAX_MS, 40 * 2 ** (attempt - 1));
         await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
       }
-      held = await takeTurn.call(deps.conversations, tenantId, conversationId, ticket, { leaseMs: TURN_LEASE_MS, deferToEarlier: true });
+      const tried = await takeTurn.call(deps.conversations, tenantId, conversationId, ticket, { leaseMs: TURN_LEASE_MS, deferToEarlier: true });
+      if (tried.taken) held = tried.taken;
+      else if (!tried.inLine && !inLine) await joinTurnLine.call(deps.conversations, tenantId, conversationId, ticket);
+      inLine = true;
     }
     return await work(held ?? (await deps.conversations.getConversation(tenantId, conversationId)));
   } finally {
-    await releaseTurn.call(deps.conversations, tenantId, conversationId, ticket).catch(() => undefined);
+    await releaseTurn.call(deps.conversations, tenantId, conversationId, ticket, held !== undefined).catch(() => undefined);
   }
 }
 

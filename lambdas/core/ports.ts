@@ -199,17 +199,21 @@ export interface ConversationStore {
    */
   markRead?(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean>;
   /**
-   * The conversation's answering turn (core/conversation.ts). A message joins the line first (`joinTurnLine`), then
-   * `takeTurn` takes the turn for its owner for `leaseMs` when nobody holds it (or its holder's lease has run out: an
-   * invocation that died) and no message of a lower seq still waits in the line (unless `deferToEarlier` is false:
-   * the wait is over). Returns the conversation as it stands when the ticket's owner now holds the turn (the same
-   * write reads it), undefined otherwise.
+   * The conversation's answering turn (core/conversation.ts), first come first served by message seq. `takeTurn`
+   * takes it for the ticket's owner for `leaseMs` when nobody holds it (or its holder's lease has run out: an
+   * invocation that died), putting the ticket in the conversation's line in the same write; with `deferToEarlier`,
+   * a ticket that finds a lower seq still waiting in the line gives the turn straight back. Returns the conversation
+   * as it stands when the turn is taken; otherwise whether this attempt put the ticket in the line (if not, the
+   * caller joins it with `joinTurnLine`, once, so that later messages wait for it).
    */
+  takeTurn?(tenantId: string, conversationId: string, ticket: TurnTicket, options: { readonly leaseMs: number; readonly deferToEarlier: boolean }): Promise<TurnAttempt>;
   joinTurnLine?(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void>;
-  takeTurn?(tenantId: string, conversationId: string, ticket: TurnTicket, options: { readonly leaseMs: number; readonly deferToEarlier: boolean }): Promise<ConversationRecord | undefined>;
-  /** Leaves the line, and gives the turn back if the ticket's owner still holds it. */
-  releaseTurn?(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void>;
+  /** Leaves the line, and gives the turn back if the ticket's owner `held` it and still does. */
+  releaseTurn?(tenantId: string, conversationId: string, ticket: TurnTicket, held: boolean): Promise<void>;
 }
+
+/** One try for the answering turn: taken (with the conversation as it stands), or not, and then whether in line. */
+export type TurnAttempt = { readonly taken: ConversationRecord } | { readonly taken?: undefined; readonly inLine: boolean };
 
 /** A message's place in its conversation's line for the answering turn: lower seqs go first. */
 export interface TurnTicket {

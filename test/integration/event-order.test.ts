@@ -12,26 +12,22 @@
  * the conversation's current mode, never the event's).
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { analyticsStore, channelStore, store } from '../../lambdas/adapters/container';
 import type { ConversationFacts } from '../../lambdas/core/analytics/facts';
 import { projectEvent, type BusEvent } from '../../lambdas/core/analytics/projector';
 import { buildReport } from '../../lambdas/core/analytics/report';
 import { resolveGap } from '../../lambdas/core/analytics/service';
 import type { DeliveryStatus } from '../../lambdas/core/channels/outbound';
-import { SHARED_DYNAMODB_ENV, ensureTable } from '../../local-cloud/dynamodb-local';
+import { sharedTable } from '../support/shared-table';
 
-const TABLE = `event-order-${randomBytes(4).toString('hex')}`;
 const T0 = Date.now() - 3600_000;
 const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
 /** EventBridge envelope times are whole seconds. */
 const envelopeAt = (seconds: number): string => at(seconds).replace(/\.\d{3}Z$/, 'Z');
 
 beforeAll(async () => {
-  const endpoint = process.env[SHARED_DYNAMODB_ENV];
-  if (!endpoint) throw new Error(`${SHARED_DYNAMODB_ENV} is not set: run through jest (test/support/global-setup.ts)`);
-  await ensureTable(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), TABLE);
-  Object.assign(process.env, { TABLE_NAME: TABLE, AWS_ENDPOINT_URL_DYNAMODB: endpoint, LOCAL_SECRETS_KEY: randomBytes(32).toString('base64') });
+  const { endpoint, table } = await sharedTable('event-order');
+  Object.assign(process.env, { TABLE_NAME: table, AWS_ENDPOINT_URL_DYNAMODB: endpoint, LOCAL_SECRETS_KEY: randomBytes(32).toString('base64') });
 }, 60_000);
 
 const deps = () => ({ analytics: analyticsStore(), conversations: store(), tenants: store() });

@@ -20,7 +20,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
-import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -31,10 +31,9 @@ import { handler } from '../../lambdas/handlers/ws-message';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
-import { SHARED_DYNAMODB_ENV, ensureTable } from '../../local-cloud/dynamodb-local';
+import { sharedTable } from '../support/shared-table';
 
 const tenantId = 'faults-clinic';
-const TABLE = `faults-${randomBytes(4).toString('hex')}`;
 
 // ---- the fake API Gateway management API + EventBridge -------------------------------------------------
 
@@ -207,7 +206,7 @@ async function visitor(): Promise<Visitor & { readonly conversationId: string }>
 /** The conversation's partition as stored: messages, client-id guards, subscriptions, and the head's count. */
 async function partition(conversationId: string) {
   const out = await documentClient(process.env['AWS_ENDPOINT_URL_DYNAMODB']).send(
-    new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.conversationPartition(tenantId, conversationId) }, ConsistentRead: true }),
+    new QueryCommand({ TableName: process.env['TABLE_NAME'], KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.conversationPartition(tenantId, conversationId) }, ConsistentRead: true }),
   );
   const items = (out.Items ?? []).map((i) => z.looseObject({ sk: z.string() }).parse(i));
   const messages = items.filter((i) => i.sk.startsWith(keys.messagePrefix)).map((i) => z.looseObject({ seq: z.number(), role: z.string(), clientId: z.string().optional() }).parse(i));
@@ -227,12 +226,10 @@ const receivedFor = (conversationId: string) => aws.events.filter((e) => e.type 
 
 beforeAll(async () => {
   aws = await startFakeAws();
-  const endpoint = process.env[SHARED_DYNAMODB_ENV];
-  if (!endpoint) throw new Error(`${SHARED_DYNAMODB_ENV} is not set: run through jest (test/support/global-setup.ts)`);
-  await ensureTable(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), TABLE);
+  const { endpoint, table } = await sharedTable('faults');
   // The composition root reads its configuration when it first builds a port (after this).
   Object.assign(process.env, {
-    TABLE_NAME: TABLE,
+    TABLE_NAME: table,
     EVENT_BUS_NAME: 'faults-bus',
     WS_MANAGEMENT_ENDPOINT: aws.url,
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,

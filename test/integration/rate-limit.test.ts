@@ -4,16 +4,11 @@
  * concurrent callers, and does not refuse a caller whose clock reading went stale while it waited for others
  * (under load, a request that read the clock seconds ago must not mistake the others' progress for a full bucket).
  */
-import { randomBytes } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
 import type { Clock } from '../../lambdas/core/ports';
-import { SHARED_DYNAMODB_ENV, ensureTable } from '../../local-cloud/dynamodb-local';
+import { sharedTable, type SharedTable } from '../support/shared-table';
 
-const TABLE = `rate-limit-${randomBytes(4).toString('hex')}`;
-let client: DynamoDBClient;
-let db: DynamoDBDocumentClient;
+let t: SharedTable;
 
 /** A clock that answers `readings` in turn, then repeats the last one. */
 function scriptedClock(...readings: number[]): Clock {
@@ -22,15 +17,11 @@ function scriptedClock(...readings: number[]): Clock {
 }
 
 beforeAll(async () => {
-  const endpoint = process.env[SHARED_DYNAMODB_ENV];
-  if (!endpoint) throw new Error(`${SHARED_DYNAMODB_ENV} is not set: run through jest (test/support/global-setup.ts)`);
-  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(client, TABLE);
-  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  t = await sharedTable('rate-limit');
 }, 60_000);
 
 afterAll(async () => {
-  await client?.send(new DeleteTableCommand({ TableName: TABLE })).catch(() => undefined);
+  await t?.drop();
 });
 
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -38,7 +29,7 @@ const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 describe('message rate limits (GCRA in DynamoDB)', () => {
   it('admits the burst, refuses the next, and admits again once a token has been earned', async () => {
     let now = T0;
-    const store = new DynamoStore(db, TABLE, { now: () => new Date(now) });
+    const store = new DynamoStore(t.db, t.table, { now: () => new Date(now) });
     const policy = { ratePerSecond: 1, burst: 3 };
     const taken = [];
     for (let i = 0; i < 4; i++) taken.push(await store.take('rl-a', 'conn:one', policy));
@@ -51,7 +42,7 @@ describe('message rate limits (GCRA in DynamoDB)', () => {
   });
 
   it('never admits more than the burst to concurrent callers', async () => {
-    const store = new DynamoStore(db, TABLE, { now: () => new Date(T0) });
+    const store = new DynamoStore(t.db, t.table, { now: () => new Date(T0) });
     const policy = { ratePerSecond: 0.001, burst: 20 };
     const results = await Promise.all(Array.from({ length: 50 }, () => store.take('rl-b', 'tenant', policy)));
     expect(results.filter(Boolean)).toHaveLength(20);
@@ -60,11 +51,11 @@ describe('message rate limits (GCRA in DynamoDB)', () => {
   it('does not refuse a caller whose clock reading went stale while others moved the bucket on', async () => {
     const policy = { ratePerSecond: 1_000, burst: 10 };
     // Another request, reading the clock at T0 + 5 s, found the bucket idle and took a token.
-    const other = new DynamoStore(db, TABLE, { now: () => new Date(T0 + 5_000) });
+    const other = new DynamoStore(t.db, t.table, { now: () => new Date(T0 + 5_000) });
     expect(await other.take('rl-c', 'tenant', policy)).toBe(true);
     // This one read the clock at T0 and only reached the table now, at T0 + 5 s: the bucket holds one token's
     // backlog of ten, so it is admitted.
-    const late = new DynamoStore(db, TABLE, scriptedClock(T0, T0 + 5_000));
+    const late = new DynamoStore(t.db, t.table, scriptedClock(T0, T0 + 5_000));
     expect(await late.take('rl-c', 'tenant', policy)).toBe(true);
   });
 });

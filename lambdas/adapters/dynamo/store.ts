@@ -36,6 +36,7 @@ import type {
   NewMessage,
   TenantProfile,
   TenantStore,
+  TurnAttempt,
   TurnTicket,
 } from '../../core/ports';
 import type { MessageView, ReceiptBy } from '../../core/protocol';
@@ -660,59 +661,74 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     conversationId: string,
     ticket: TurnTicket,
     options: { readonly leaseMs: number; readonly deferToEarlier: boolean },
-  ): Promise<ConversationRecord | undefined> {
+  ): Promise<TurnAttempt> {
     const now = this.clock.now().getTime();
-    if (options.deferToEarlier) {
-      // One strongly consistent read: is anyone holding the turn, or is an earlier message still in line?
-      const out = await this.db.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: keys.conversation(tenantId, conversationId),
-          ConsistentRead: true,
-          ProjectionExpression: 'turnOwner, turnUntil, turnLine',
-        }),
-      );
-      const state = turnState.safeParse(out.Item ?? {}).data;
-      if (!state) return undefined;
-      const held = state.turnOwner !== undefined && state.turnOwner !== ticket.owner && (state.turnUntil ?? 0) >= now;
-      if (held || earlierInLine(state.turnLine, ticket, now)) return undefined;
-    }
+    const key = keys.conversation(tenantId, conversationId);
+    let taken: ConversationRecord & { readonly turnLine?: ReadonlySet<string> };
     try {
+      // Taking the turn puts the ticket in the line in the same write: uncontended, one write takes and one gives back.
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.conversation(tenantId, conversationId),
-          UpdateExpression: 'SET turnOwner = :owner, turnUntil = :until',
+          Key: key,
+          UpdateExpression: 'SET turnOwner = :owner, turnUntil = :until ADD turnLine :entry',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(turnOwner) OR turnOwner = :owner OR turnUntil < :now)',
-          ExpressionAttributeValues: { ':owner': ticket.owner, ':until': now + options.leaseMs, ':now': now },
+          ExpressionAttributeValues: { ':owner': ticket.owner, ':until': now + options.leaseMs, ':now': now, ':entry': new Set([turnLineEntry(ticket)]) },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return conversationItem.parse(out.Attributes);
+      taken = { ...conversationItem.parse(out.Attributes), ...turnState.pick({ turnLine: true }).parse(out.Attributes ?? {}) };
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionFailure(error)) return { inLine: false };
       throw error;
     }
-  }
-
-  async releaseTurn(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void> {
-    const key = keys.conversation(tenantId, conversationId);
-    const entry = new Set([turnLineEntry(ticket)]);
+    const { turnLine, ...conversation } = taken;
+    const stale = [...(turnLine ?? [])].filter((entry) => (Number(entry.split(':')[1]) || 0) <= now);
+    if (stale.length > 0) {
+      // Tickets of invocations that died waiting never leave by themselves: the holder clears them.
+      await this.db
+        .send(new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'DELETE turnLine :stale', ExpressionAttributeValues: { ':stale': new Set(stale) } }))
+        .catch(() => undefined); // best effort: a stale ticket is ignored anyway
+    }
+    if (!options.deferToEarlier || !earlierInLine(turnLine, ticket, now)) return { taken: conversation };
+    // An earlier message waits for the turn too: it goes first; this one gives the turn back and stays in line.
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'REMOVE turnOwner, turnUntil DELETE turnLine :entry',
+          UpdateExpression: 'REMOVE turnOwner, turnUntil',
           ConditionExpression: 'turnOwner = :owner',
-          ExpressionAttributeValues: { ':owner': ticket.owner, ':entry': entry },
+          ExpressionAttributeValues: { ':owner': ticket.owner },
         }),
       );
-      return;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      // Still ours (the write failed): better to answer now, out of turn, than to sit on a turn nobody can take.
+      if (!isConditionFailure(error)) return { taken: conversation };
     }
-    // Not ours to give back (never taken, or our lease ran out and someone else holds it): leave the line only.
+    return { inLine: true };
+  }
+
+  async releaseTurn(tenantId: string, conversationId: string, ticket: TurnTicket, held: boolean): Promise<void> {
+    const key = keys.conversation(tenantId, conversationId);
+    const entry = new Set([turnLineEntry(ticket)]);
+    if (held) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'REMOVE turnOwner, turnUntil DELETE turnLine :entry',
+            ConditionExpression: 'turnOwner = :owner',
+            ExpressionAttributeValues: { ':owner': ticket.owner, ':entry': entry },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    // Not (or no longer) ours to give back: our lease ran out and someone else holds it, or we never held it. Leave the line.
     try {
       await this.db.send(
         new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'DELETE turnLine :entry', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':entry': entry } }),
