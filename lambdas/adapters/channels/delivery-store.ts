@@ -21,7 +21,7 @@ import { sendKinds } from '../../core/channels/policy';
 import { outboundChannels } from '../../core/channels/format';
 import type { Clock } from '../../core/ports';
 import { keys } from '../dynamo/keys';
-import { isConditionFailure, queryPartition } from '../dynamo/query';
+import { conditionalWrite, isConditionFailure, queryPartition } from '../dynamo/query';
 
 const OUTBOX_TTL_SECONDS = 30 * 24 * 60 * 60;
 const FAILURE_TTL_SECONDS = 90 * 24 * 60 * 60;
@@ -85,19 +85,13 @@ export class DynamoChannelStore implements DeliveryStore, OptOutStore {
   // ---- deliveries ----------------------------------------------------------------------------
 
   async claim(record: DeliveryRecord): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...this.key(record), ...deliveryItem.parse(record), statusRank: statusRank[record.status] },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...this.key(record), ...deliveryItem.parse(record), statusRank: statusRank[record.status] },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ));
   }
 
   async release(ref: DeliveryRef, attemptId: string): Promise<void> {

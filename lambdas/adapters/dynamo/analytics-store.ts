@@ -18,7 +18,7 @@ import { forgetInGap, GAP_TTL_DAYS, gapRecordSchema, type GapRecord } from '../.
 import type { AnalyticsStore, KnowledgeGapStore, ProjectionWrite } from '../../core/analytics/ports';
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
-import { isConditionFailure, queryPartition } from './query';
+import { conditionalWrite, isConditionFailure, queryPartition } from './query';
 
 /** How long an applied event id is remembered (EventBridge retries for at most 24 h; replays come within days). */
 const EVENT_MARKER_TTL_SECONDS = 30 * 24 * 3600;
@@ -158,20 +158,14 @@ export class DynamoAnalyticsStore implements AnalyticsStore, KnowledgeGapStore {
   }
 
   async recordFeedback(tenantId: string, conversationId: string, seq: number, helpful: boolean, at: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.messageFeedback(tenantId, conversationId, seq), helpful, at },
-          ConditionExpression: 'attribute_not_exists(pk) OR helpful <> :helpful',
-          ExpressionAttributeValues: { ':helpful': helpful },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.messageFeedback(tenantId, conversationId, seq), helpful, at },
+        ConditionExpression: 'attribute_not_exists(pk) OR helpful <> :helpful',
+        ExpressionAttributeValues: { ':helpful': helpful },
+      }),
+    ));
   }
 
   // ---- KnowledgeGapStore -----------------------------------------------------------------------
@@ -193,15 +187,9 @@ export class DynamoAnalyticsStore implements AnalyticsStore, KnowledgeGapStore {
   }
 
   async saveGap(tenantId: string, previous: GapRecord, next: GapRecord): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...next, ...keys.gap(tenantId, next.gapId), expiresAt: this.gapExpiry(next) }, ...this.revCondition(previous.rev) }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...next, ...keys.gap(tenantId, next.gapId), expiresAt: this.gapExpiry(next) }, ...this.revCondition(previous.rev) }),
+    ));
   }
 
   async forgetConversations(tenantId: string, conversationIds: readonly string[]): Promise<number> {

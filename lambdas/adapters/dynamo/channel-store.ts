@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { CustomerConversationRef, IdentityStore } from '../../core/channels/identity';
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
-import { isConditionFailure, queryPartition } from './query';
+import { conditionalWrite, queryPartition } from './query';
 
 const refItem = z.object({
   conversationId: z.string(),
@@ -55,19 +55,13 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async createCustomer(tenantId: string, customerKey: string, first: { readonly identity: string; readonly conversationId: string }): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.customerRecord(tenantId, customerKey), entity: 'Customer', tenantId, customerKey, firstIdentity: first.identity, firstConversationId: first.conversationId, createdAt: this.clock.now().toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.customerRecord(tenantId, customerKey), entity: 'Customer', tenantId, customerKey, firstIdentity: first.identity, firstConversationId: first.conversationId, createdAt: this.clock.now().toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ));
   }
 
   async listCustomerIdentities(tenantId: string, customerKey: string): Promise<string[]> {

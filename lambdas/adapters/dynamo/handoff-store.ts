@@ -5,7 +5,7 @@
  * outbox. A change of mode is one transaction with the record, the transition
  * and the inbox entry, conditioned on what the use case read.
  */
-import { isConditionFailure, queryPartition } from './query';
+import { conditionalWrite, queryPartition } from './query';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
@@ -179,90 +179,72 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
       ...(next.assignee ? { assignee: next.assignee } : {}),
       ...(next.contact ? { contact: next.contact } : {}),
     };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.conversation(tenantId, conversationId),
-                UpdateExpression: 'SET #mode = :to',
-                ConditionExpression: `attribute_exists(pk) AND #mode IN (${Object.keys(modeValues).join(', ')})`,
-                ExpressionAttributeNames: { '#mode': 'mode' },
-                ExpressionAttributeValues: { ':to': change.toMode, ...modeValues },
-              },
+    return conditionalWrite(this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.conversation(tenantId, conversationId),
+              UpdateExpression: 'SET #mode = :to',
+              ConditionExpression: `attribute_exists(pk) AND #mode IN (${Object.keys(modeValues).join(', ')})`,
+              ExpressionAttributeNames: { '#mode': 'mode' },
+              ExpressionAttributeValues: { ':to': change.toMode, ...modeValues },
             },
-            this.recordPut(change.previous, next),
-            { Put: { TableName: this.tableName, Item: { ...keys.handoffTransition(tenantId, conversationId, at, randomId()), ...transition } } },
-            active
-              ? { Put: { TableName: this.tableName, Item: { ...keys.inboxEntry(tenantId, conversationId), ...inbox } } }
-              : { Delete: { TableName: this.tableName, Key: keys.inboxEntry(tenantId, conversationId) } },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+          },
+          this.recordPut(change.previous, next),
+          { Put: { TableName: this.tableName, Item: { ...keys.handoffTransition(tenantId, conversationId, at, randomId()), ...transition } } },
+          active
+            ? { Put: { TableName: this.tableName, Item: { ...keys.inboxEntry(tenantId, conversationId), ...inbox } } }
+            : { Delete: { TableName: this.tableName, Key: keys.inboxEntry(tenantId, conversationId) } },
+        ],
+      }),
+    ));
   }
 
   async saveHandoff(previous: HandoffRecord, next: HandoffRecord): Promise<boolean> {
     const active = next.status === 'accepted' || openStatuses.includes(next.status);
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.recordPut(previous, next),
-            // The inbox shows the contact a customer left; keep the entry in step when it is there.
-            ...(active
-              ? [
-                  {
-                    Update: {
-                      TableName: this.tableName,
-                      Key: keys.inboxEntry(next.tenantId, next.conversationId),
-                      UpdateExpression: next.contact ? 'SET updatedAt = :at, contact = :contact' : 'SET updatedAt = :at',
-                      ConditionExpression: 'attribute_exists(pk)',
-                      ExpressionAttributeValues: { ':at': this.clock.now().toISOString(), ...(next.contact ? { ':contact': next.contact } : {}) },
-                    },
+    return conditionalWrite(this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          this.recordPut(previous, next),
+          // The inbox shows the contact a customer left; keep the entry in step when it is there.
+          ...(active
+            ? [
+                {
+                  Update: {
+                    TableName: this.tableName,
+                    Key: keys.inboxEntry(next.tenantId, next.conversationId),
+                    UpdateExpression: next.contact ? 'SET updatedAt = :at, contact = :contact' : 'SET updatedAt = :at',
+                    ConditionExpression: 'attribute_exists(pk)',
+                    ExpressionAttributeValues: { ':at': this.clock.now().toISOString(), ...(next.contact ? { ':contact': next.contact } : {}) },
                   },
-                ]
-              : []),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+                },
+              ]
+            : []),
+        ],
+      }),
+    ));
   }
 
   async putTaskToken(tenantId: string, conversationId: string, kind: TaskTokenKind, token: string, statuses: readonly HandoffStatus[]): Promise<boolean> {
     const values = Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: keys.handoff(tenantId, conversationId),
-                ConditionExpression: `#status IN (${Object.keys(values).join(', ')})`,
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: values,
-              },
+    return conditionalWrite(this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: keys.handoff(tenantId, conversationId),
+              ConditionExpression: `#status IN (${Object.keys(values).join(', ')})`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
             },
-            { Put: { TableName: this.tableName, Item: { ...keys.handoffToken(tenantId, conversationId), kind, taskToken: token, setAt: this.clock.now().toISOString() } } },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+          },
+          { Put: { TableName: this.tableName, Item: { ...keys.handoffToken(tenantId, conversationId), kind, taskToken: token, setAt: this.clock.now().toISOString() } } },
+        ],
+      }),
+    ));
   }
 
   async getTaskToken(tenantId: string, conversationId: string): Promise<{ kind: TaskTokenKind; token: string } | undefined> {

@@ -11,6 +11,17 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 }
 
+/** Runs a conditional write: true when it was made, false when its condition did not hold; other errors are thrown. */
+export async function conditionalWrite(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export interface PartitionQuery {
   /** Only sort keys that begin with this. */
   readonly prefix?: string;

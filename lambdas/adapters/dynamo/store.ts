@@ -4,7 +4,7 @@
  * nothing is ever half-written.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { isConditionFailure, queryPartition } from './query';
+import { conditionalWrite, isConditionFailure, queryPartition } from './query';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -79,25 +79,21 @@ const conversationItem = z.object({
   seqCounter: z.number().int().optional(),
 }).transform(({ seqCounter, ...rest }) => ({ ...rest, ...(seqCounter !== undefined ? { lastSeq: seqCounter } : {}) }));
 
-/** The answering turn's state on the conversation item (ConversationStore.takeTurn). */
-const turnState = z.object({
-  turnOwner: z.string().optional(),
-  turnUntil: z.number().optional(),
-  // "<seq>:<expiresAt>" per message waiting for (or holding) the turn; a string set, so each leaves with DELETE.
-  turnLine: z.set(z.string()).optional(),
-});
+/**
+ * The answering turn's line on the conversation item (ConversationStore.takeTurn): a string set of "<seq>:<expiresAt>"
+ * tickets, one per message waiting for (or holding) the turn, so each leaves with a DELETE of its own.
+ */
+const turnLineItem = z.object({ turnLine: z.set(z.string()).optional() });
 
-function turnLineEntry(ticket: TurnTicket): string {
+function turnLineEntry(ticket: Pick<TurnTicket, 'seq' | 'expiresAt'>): string {
   return `${ticket.seq}:${ticket.expiresAt}`;
 }
 
-/** Whether a message of a lower seq than the ticket's waits in the line and is not stale. */
-function earlierInLine(line: ReadonlySet<string> | undefined, ticket: TurnTicket, now: number): boolean {
-  for (const entry of line ?? []) {
-    const [seq, expiresAt] = entry.split(':').map(Number);
-    if (seq !== undefined && expiresAt !== undefined && seq < ticket.seq && expiresAt > now) return true;
-  }
-  return false;
+function turnLineTickets(item: unknown): { readonly entry: string; readonly seq: number; readonly expiresAt: number }[] {
+  return [...(turnLineItem.parse(item ?? {}).turnLine ?? [])].map((entry) => {
+    const [seq = 0, expiresAt = 0] = entry.split(':').map((n) => Number(n) || 0);
+    return { entry, seq, expiresAt };
+  });
 }
 
 const profileItem = z.object({
@@ -248,28 +244,22 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
 
   /** Sets theme, languages and allowed origins (nothing else) while they still equal `expected`; false when they changed. */
   async replaceWidgetSettings(tenantId: string, expected: WidgetSettings, next: WidgetSettings): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.tenantProfile(tenantId),
-          UpdateExpression: 'SET theme = :theme, languages = :languages, allowedOrigins = :origins',
-          ConditionExpression: 'attribute_exists(pk) AND theme = :oldTheme AND languages = :oldLanguages AND allowedOrigins = :oldOrigins',
-          ExpressionAttributeValues: {
-            ':theme': next.theme,
-            ':languages': next.languages,
-            ':origins': next.allowedOrigins,
-            ':oldTheme': expected.theme,
-            ':oldLanguages': expected.languages,
-            ':oldOrigins': expected.allowedOrigins,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.tenantProfile(tenantId),
+        UpdateExpression: 'SET theme = :theme, languages = :languages, allowedOrigins = :origins',
+        ConditionExpression: 'attribute_exists(pk) AND theme = :oldTheme AND languages = :oldLanguages AND allowedOrigins = :oldOrigins',
+        ExpressionAttributeValues: {
+          ':theme': next.theme,
+          ':languages': next.languages,
+          ':origins': next.allowedOrigins,
+          ':oldTheme': expected.theme,
+          ':oldLanguages': expected.languages,
+          ':oldOrigins': expected.allowedOrigins,
+        },
+      }),
+    ));
   }
 
   // ---- knowledge -----------------------------------------------------------
@@ -642,18 +632,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   }
 
   async joinTurnLine(tenantId: string, conversationId: string, ticket: TurnTicket): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.conversation(tenantId, conversationId),
-        UpdateExpression: 'ADD turnLine :entry',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':entry': new Set([turnLineEntry(ticket)]) },
-      }),
-    ).catch((error: unknown) => {
-      // The conversation is gone (erased, expired): there is no turn to wait for.
-      if (!isConditionFailure(error)) throw error;
-    });
+    // A conversation that is gone (erased, expired) has no turn to wait for: the write is skipped.
+    await conditionalWrite(this.db.send(this.turnLineUpdate(tenantId, conversationId, 'ADD', [turnLineEntry(ticket)])));
   }
 
   async takeTurn(
@@ -664,7 +644,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   ): Promise<TurnAttempt> {
     const now = this.clock.now().getTime();
     const key = keys.conversation(tenantId, conversationId);
-    let taken: ConversationRecord & { readonly turnLine?: ReadonlySet<string> };
+    let attributes: Record<string, unknown> | undefined;
     try {
       // Taking the turn puts the ticket in the line in the same write: uncontended, one write takes and one gives back.
       const out = await this.db.send(
@@ -677,86 +657,84 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
           ReturnValues: 'ALL_NEW',
         }),
       );
-      taken = { ...conversationItem.parse(out.Attributes), ...turnState.pick({ turnLine: true }).parse(out.Attributes ?? {}) };
+      attributes = out.Attributes;
     } catch (error) {
       if (isConditionFailure(error)) return { inLine: false };
       throw error;
     }
-    const { turnLine, ...conversation } = taken;
-    const stale = [...(turnLine ?? [])].filter((entry) => (Number(entry.split(':')[1]) || 0) <= now);
+    const conversation = conversationItem.parse(attributes);
+    const line = turnLineTickets(attributes);
+    const stale = line.filter((t) => t.expiresAt <= now).map((t) => t.entry);
     if (stale.length > 0) {
-      // Tickets of invocations that died waiting never leave by themselves: the holder clears them.
-      await this.db
-        .send(new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'DELETE turnLine :stale', ExpressionAttributeValues: { ':stale': new Set(stale) } }))
-        .catch(() => undefined); // best effort: a stale ticket is ignored anyway
+      // Tickets of invocations that died waiting never leave by themselves: the holder clears them (best effort:
+      // a stale ticket is ignored anyway).
+      await this.db.send(this.turnLineUpdate(tenantId, conversationId, 'DELETE', stale)).catch(() => undefined);
     }
-    if (!options.deferToEarlier || !earlierInLine(turnLine, ticket, now)) return { taken: conversation };
+    const earlier = options.deferToEarlier && line.some((t) => t.seq < ticket.seq && t.expiresAt > now);
+    if (!earlier) return { taken: conversation };
     // An earlier message waits for the turn too: it goes first; this one gives the turn back and stays in line.
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'REMOVE turnOwner, turnUntil',
-          ConditionExpression: 'turnOwner = :owner',
-          ExpressionAttributeValues: { ':owner': ticket.owner },
-        }),
+      await conditionalWrite(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'REMOVE turnOwner, turnUntil',
+            ConditionExpression: 'turnOwner = :owner',
+            ExpressionAttributeValues: { ':owner': ticket.owner },
+          }),
+        ),
       );
-    } catch (error) {
+    } catch {
       // Still ours (the write failed): better to answer now, out of turn, than to sit on a turn nobody can take.
-      if (!isConditionFailure(error)) return { taken: conversation };
+      return { taken: conversation };
     }
     return { inLine: true };
   }
 
   async releaseTurn(tenantId: string, conversationId: string, ticket: TurnTicket, held: boolean): Promise<void> {
-    const key = keys.conversation(tenantId, conversationId);
-    const entry = new Set([turnLineEntry(ticket)]);
-    if (held) {
-      try {
-        await this.db.send(
+    const entry = turnLineEntry(ticket);
+    const given =
+      held &&
+      (await conditionalWrite(
+        this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: key,
+            Key: keys.conversation(tenantId, conversationId),
             UpdateExpression: 'REMOVE turnOwner, turnUntil DELETE turnLine :entry',
             ConditionExpression: 'turnOwner = :owner',
-            ExpressionAttributeValues: { ':owner': ticket.owner, ':entry': entry },
+            ExpressionAttributeValues: { ':owner': ticket.owner, ':entry': new Set([entry]) },
           }),
-        );
-        return;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-    }
-    // Not (or no longer) ours to give back: our lease ran out and someone else holds it, or we never held it. Leave the line.
-    try {
-      await this.db.send(
-        new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'DELETE turnLine :entry', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':entry': entry } }),
-      );
-    } catch (error) {
-      // The conversation is gone: so is its line.
-      if (!isConditionFailure(error)) throw error;
-    }
+        ),
+      ));
+    // Not (or no longer) ours to give back: our lease ran out and someone else holds it, or we never held it. Leave
+    // the line (a conversation that is gone took its line with it).
+    if (!given) await conditionalWrite(this.db.send(this.turnLineUpdate(tenantId, conversationId, 'DELETE', [entry])));
+  }
+
+  /** Adds tickets to, or deletes them from, the line of a conversation that exists. */
+  private turnLineUpdate(tenantId: string, conversationId: string, action: 'ADD' | 'DELETE', entries: readonly string[]): UpdateCommand {
+    return new UpdateCommand({
+      TableName: this.tableName,
+      Key: keys.conversation(tenantId, conversationId),
+      UpdateExpression: `${action} turnLine :entries`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':entries': new Set(entries) },
+    });
   }
 
   async markRead(tenantId: string, conversationId: string, by: ReceiptBy, seq: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.conversation(tenantId, conversationId),
-          UpdateExpression: 'SET #read = :seq',
-          // Monotonic: only forward, never past the last allocated seq, never on a deleted conversation.
-          ConditionExpression: 'attribute_exists(pk) AND seqCounter >= :seq AND (attribute_not_exists(#read) OR #read < :seq)',
-          ExpressionAttributeNames: { '#read': by === 'customer' ? 'customerReadSeq' : 'staffReadSeq' },
-          ExpressionAttributeValues: { ':seq': seq },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.conversation(tenantId, conversationId),
+        UpdateExpression: 'SET #read = :seq',
+        // Monotonic: only forward, never past the last allocated seq, never on a deleted conversation.
+        ConditionExpression: 'attribute_exists(pk) AND seqCounter >= :seq AND (attribute_not_exists(#read) OR #read < :seq)',
+        ExpressionAttributeNames: { '#read': by === 'customer' ? 'customerReadSeq' : 'staffReadSeq' },
+        ExpressionAttributeValues: { ':seq': seq },
+      }),
+    ));
   }
 
   private async findByClientId(tenantId: string, conversationId: string, clientId: string): Promise<MessageView | undefined> {
@@ -885,17 +863,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   async take(tenantId: string, bucket: string, policy: { ratePerSecond: number; burst: number }): Promise<boolean> {
     const interval = 1000 / policy.ratePerSecond;
     const key = keys.rateBucket(tenantId, bucket);
-    const attempt = async (update: string, condition: string, values: Record<string, number>): Promise<boolean> => {
-      try {
-        await this.db.send(
-          new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    };
+    const attempt = (update: string, condition: string, values: Record<string, number>): Promise<boolean> =>
+      conditionalWrite(this.db.send(new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values })));
     for (let i = 0; i < 5; i++) {
       // The clock is read afresh each round: under load a request can wait long enough for others, with later
       // clocks, to move tat past a stale `now` + burst — that is not a full bucket.
@@ -926,34 +895,29 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   async increment(tenantId: string, day: string, eventId: string, counters: Readonly<Record<string, number>>): Promise<boolean> {
     const names = Object.keys(counters).filter((k) => /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/.test(k));
     if (names.length === 0) return false;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.statsEvent(tenantId, eventId), expiresAt: this.epochSeconds(STATS_EVENT_TTL_SECONDS) },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+    // False for a replayed event: already counted.
+    return conditionalWrite(this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.statsEvent(tenantId, eventId), expiresAt: this.epochSeconds(STATS_EVENT_TTL_SECONDS) },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.dailyStats(tenantId, day),
-                UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
-                ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#c${i}`, n])),
-                ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, counters[n] ?? 0])),
-              },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.dailyStats(tenantId, day),
+              UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
+              ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#c${i}`, n])),
+              ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, counters[n] ?? 0])),
             },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false; // replayed event: already counted
-      throw error;
-    }
+          },
+        ],
+      }),
+    ));
   }
 
   async getDay(tenantId: string, day: string): Promise<Record<string, number>> {
