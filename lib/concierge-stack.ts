@@ -143,7 +143,7 @@ export class ConciergeStack extends Stack {
     for (const fnName of new Set(declaration.restRoutes.map((r) => r.fn))) {
       this.functions.get(fnName).setEnvironment('CORS_ALLOWED_ORIGINS', this.toJsonString(corsOrigins));
     }
-    this.functions.get(declaration.wsAuthorizer.fn).setEnvironment('WIDGET_ALLOWED_ORIGINS', this.toJsonString(widgetOrigins));
+    // The WebSocket origin check needs no list here: each tenant's allowed origins are its widget settings (ws-authorizer.ts).
     // The widget CDN serves the loader businesses paste (shown in the admin UI's embed snippet) and the static
     // page Stripe Checkout sends a customer back to after a deposit.
     const widgetBase = `https://${this.widget.distribution.distributionDomainName}/widget`;

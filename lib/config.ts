@@ -75,7 +75,10 @@ export const tenantEnvironmentSchema = z
     vectorStore: z.enum(['opensearch-serverless', 'embedded']).default('opensearch-serverless'),
     /** OpenSearch Serverless standby replicas (high availability, double the OCUs). */
     opensearchStandbyReplicas: z.boolean().default(true),
-    /** Origins of the businesses' sites that embed the widget (REST CORS and the WebSocket origin check). */
+    /**
+     * Origins of the businesses' sites that embed the widget, for REST CORS (the widget reads its settings over
+     * REST). The WebSocket origin check is per tenant: the origins in each tenant's widget settings.
+     */
     allowedWidgetOrigins: z.array(origin).default([]),
     /** CloudWatch Logs retention for every log group of the stack. */
     retentionDays: z

@@ -302,7 +302,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       COGNITO_JWKS_URI: pool.jwksUri,
       // The embedded answerer by default; `LLM_PROVIDER=openai OPENAI_API_KEY=… npm start` (or bedrock) writes answers with a hosted model.
       LLM_PROVIDER: process.env['LLM_PROVIDER'] ?? 'embedded',
-      VECTOR_STORE: 'embedded',
+      // The knowledge search: the embedded index by default; `VECTOR_STORE=opensearch-serverless` with OPENSEARCH_ENDPOINT and
+      // AWS_ENDPOINT_URL_BEDROCK_RUNTIME (test/integration/aws-knowledge.test.ts: local fakes) runs the AWS path instead.
+      VECTOR_STORE: process.env['VECTOR_STORE'] ?? 'embedded',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
       AWS_ENDPOINT_URL_SFN: gateway.url,

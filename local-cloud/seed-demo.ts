@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { store } from '../lambdas/adapters/container';
+import { knowledgeStore, store } from '../lambdas/adapters/container';
 import { provisionTenant } from '../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../lambdas/core/widget-key';
@@ -35,6 +35,6 @@ export async function seedDemo(rootDir: string, allowedOrigins: readonly string[
   }
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(rootDir, 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   const widgetKey = existing?.widgetKey ?? newWidgetKey(DEMO_TENANT_ID);
-  await provisionTenant(s, { tenantId: DEMO_TENANT_ID, widgetKey, allowedOrigins, kb });
+  await provisionTenant(knowledgeStore(), { tenantId: DEMO_TENANT_ID, widgetKey, allowedOrigins, kb });
   return { tenantId: DEMO_TENANT_ID, widgetKey, businessName: kb.business.name, imported: true };
 }

@@ -19,19 +19,44 @@ const schema = z.object({
       return z.NEVER;
     }
   }),
+  /**
+   * JSON array of the origins that may call the REST API from a browser (the widget's and the admin UI's): a
+   * response carries `Access-Control-Allow-Origin` only for a request from one of them. Absent (local cloud): `*`.
+   */
+  CORS_ALLOWED_ORIGINS: z.string().transform((s, ctx) => {
+    try {
+      return z.array(z.url()).parse(JSON.parse(s)).map((o) => o.replace(/\/$/, '').toLowerCase());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of origins' });
+      return z.NEVER;
+    }
+  }),
   /** Local Cognito only: its issuer and key set URL (AWS uses the pool's standard ones). */
   COGNITO_ISSUER: z.url().optional(),
   COGNITO_JWKS_URI: z.url().optional(),
   LLM_PROVIDER: z.enum(['embedded', 'bedrock', 'openai']).default('embedded'),
   /** Bedrock model or inference profile id; adapters/llm/bedrock.ts has the default. */
   BEDROCK_MODEL_ID: z.string().regex(/^[A-Za-z0-9.:/_-]{1,2048}$/, 'must be a Bedrock model id, inference profile id or ARN').optional(),
-  /** Required when LLM_PROVIDER is openai. */
+  /** The OpenAI API key itself (local cloud); in AWS the stack gives OPENAI_SECRET_ARN instead. One of them is required when LLM_PROVIDER is openai. */
   OPENAI_API_KEY: z.string().min(1).optional(),
+  /** A Secrets Manager secret holding the OpenAI API key (the whole secret string, or JSON with `apiKey`), read on the first answer. */
+  OPENAI_SECRET_ARN: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN').optional(),
   /** adapters/llm/openai.ts has the default. */
   OPENAI_MODEL: z.string().min(1).optional(),
   /** An OpenAI-compatible endpoint instead of api.openai.com. */
   OPENAI_BASE_URL: z.url().optional(),
   VECTOR_STORE: z.enum(['embedded', 'opensearch-serverless']).default('embedded'),
+  /** The OpenSearch Serverless collection endpoint (`https://<id>.<region>.aoss.amazonaws.com`); required with VECTOR_STORE=opensearch-serverless. */
+  OPENSEARCH_ENDPOINT: z.url().optional(),
+  /** The index in that collection holding every tenant's passages (the adapter creates it on the first write). */
+  OPENSEARCH_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,254}$/, 'must be a lower-case OpenSearch index name')
+    .default('concierge-passages'),
+  /** The Bedrock embedding model of the OpenSearch index (Titan Text Embeddings v2 by default). */
+  EMBEDDING_MODEL_ID: z.string().regex(/^[A-Za-z0-9.:/_-]{1,2048}$/, 'must be a Bedrock model id').optional(),
+  /** The region of the collection and of Bedrock; Lambda sets it. */
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region').optional(),
   /** Deposits through Stripe Checkout when set (adapters/payments); the local checkout page otherwise. */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_… / rk_…)').optional(),
   /** The webhook endpoint's signing secret (`whsec_…`); the local cloud makes one per start. */
@@ -103,6 +128,7 @@ const schema = z.object({
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: z.url().optional(),
   AWS_ENDPOINT_URL_SESV2: z.url().optional(),
   AWS_ENDPOINT_URL_KMS: z.url().optional(),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
   /** Per-tenant integration credentials (adapters/integrations): the KMS key of their envelope encryption (id, ARN or alias). */
   INTEGRATIONS_KMS_KEY_ID: z.string().regex(/^[A-Za-z0-9:/_-]{1,2048}$/, 'must be a KMS key id, key ARN or alias').optional(),
   /** The local cloud's key for integration credentials instead of KMS: 32 bytes, base64 or 64 hex characters. */

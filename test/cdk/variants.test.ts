@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildApp } from '../../lib/app';
 import { synthesize } from './support/synth';
+import { environmentProblems } from './support/function-env';
 import type { Synthesized } from './support/synth';
 
 let openai: Synthesized;
@@ -25,6 +26,10 @@ describe('llmProvider openai', () => {
     openai.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LLM_PROVIDER: 'openai', OPENAI_SECRET_ARN: Match.anyValue() }) },
     });
+  });
+
+  it('gives the functions the secret in a form their configuration reads (OPENAI_SECRET_ARN)', () => {
+    expect(environmentProblems(openai.template)).toEqual([]);
   });
 
   it('still passes cdk-nag', () => {

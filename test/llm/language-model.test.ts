@@ -4,7 +4,38 @@ import { ExtractiveAnswerer } from '../../lambdas/adapters/llm/extractive';
 import { languageModelFromConfig } from '../../lambdas/adapters/llm/language-model';
 import { startFakeBedrock } from '../support/fake-bedrock';
 import { startFakeOpenAi } from '../support/fake-openai';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { composeInput, parking } from './fixtures';
+
+/** A local stand-in for Secrets Manager's GetSecretValue (AWS JSON 1.1), answering with one secret string. */
+async function startFakeSecretsManager(secretString: string): Promise<{ endpoint: string; requests: { headers: IncomingHttpHeaders; body: unknown }[]; close(): Promise<void> }> {
+  const requests: { headers: IncomingHttpHeaders; body: unknown }[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const body: unknown = JSON.parse(raw || '{}');
+      requests.push({ headers: req.headers, body });
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: 'InvalidRequestException', message: 'unsupported' }));
+        return;
+      }
+      const secretId = (body as { SecretId?: string }).SecretId ?? '';
+      res.end(JSON.stringify({ ARN: secretId, Name: 'openai-key', SecretString: secretString, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1764000000 }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:concierge/openai';
 
 describe('languageModelFromConfig', () => {
   it('is the embedded extractive answerer by default', () => {
@@ -12,8 +43,9 @@ describe('languageModelFromConfig', () => {
     expect(languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'embedded' }))).toBeInstanceOf(ExtractiveAnswerer);
   });
 
-  it('refuses openai without OPENAI_API_KEY, and an unknown provider, at start-up', () => {
-    expect(() => languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'openai' }))).toThrow(/OPENAI_API_KEY is not set/);
+  it('refuses openai without OPENAI_API_KEY or OPENAI_SECRET_ARN, and an unknown provider, at start-up', () => {
+    expect(() => languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'openai' }))).toThrow(/OPENAI_API_KEY or OPENAI_SECRET_ARN must be set/);
+    expect(() => loadConfig([], { OPENAI_SECRET_ARN: 'openai-key' })).toThrow(/OPENAI_SECRET_ARN: must be a Secrets Manager secret ARN/);
     expect(() => loadConfig([], { LLM_PROVIDER: 'gemini' })).toThrow(/LLM_PROVIDER/);
     expect(() => loadConfig([], { BEDROCK_MODEL_ID: 'not a model id' })).toThrow(/BEDROCK_MODEL_ID/);
   });
@@ -40,6 +72,46 @@ describe('languageModelFromConfig', () => {
       expect(fake.requests.map((r) => r.modelId)).toEqual(['amazon.nova-lite-v1:0']);
     } finally {
       await fake.close();
+    }
+  });
+
+  it.each([
+    ['the key itself', 'sk-from-secret'],
+    ['JSON with apiKey', JSON.stringify({ apiKey: 'sk-from-secret' })],
+  ])('reads the OpenAI key from Secrets Manager once, as the stack configures it (OPENAI_SECRET_ARN: %s)', async (_shape, secretString) => {
+    const [openai, secrets] = await Promise.all([startFakeOpenAi(), startFakeSecretsManager(secretString)]);
+    try {
+      openai.script({ kind: 'stream', deltas: ['Behind the building [1].'] }, { kind: 'stream', deltas: ['Behind the building [1].'] });
+      const model = languageModelFromConfig(
+        loadConfig([], { LLM_PROVIDER: 'openai', OPENAI_SECRET_ARN: SECRET_ARN, OPENAI_BASE_URL: openai.baseURL, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint }),
+      );
+      await expect(model.compose(composeInput())).resolves.toEqual({ text: 'Behind the building.', usedPassageIds: [parking.id] });
+      await model.compose(composeInput());
+      expect(secrets.requests).toHaveLength(1);
+      expect(secrets.requests[0]?.body).toEqual({ SecretId: SECRET_ARN });
+      expect(String(secrets.requests[0]?.headers['authorization'])).toMatch(/^AWS4-HMAC-SHA256 .*\/secretsmanager\/aws4_request/);
+      expect(openai.requests.map((r) => r.headers['authorization'])).toEqual(['Bearer sk-from-secret', 'Bearer sk-from-secret']);
+    } finally {
+      await Promise.all([openai.close(), secrets.close()]);
+    }
+  });
+
+  it('answers with the offline answerer when the secret holds no key, and tries the secret again on the next answer', async () => {
+    const [openai, secrets] = await Promise.all([startFakeOpenAi(), startFakeSecretsManager(JSON.stringify({ key: 'misnamed' }))]);
+    try {
+      const fallbacks: unknown[] = [];
+      const model = languageModelFromConfig(
+        loadConfig([], { LLM_PROVIDER: 'openai', OPENAI_SECRET_ARN: SECRET_ARN, OPENAI_BASE_URL: openai.baseURL, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint }),
+        (error) => fallbacks.push(error),
+      );
+      const offline = await new ExtractiveAnswerer().compose(composeInput());
+      await expect(model.compose(composeInput())).resolves.toEqual(offline);
+      await expect(model.compose(composeInput())).resolves.toEqual(offline);
+      expect(String(fallbacks[0])).toMatch(/the OpenAI secret holds no key/);
+      expect(secrets.requests).toHaveLength(2);
+      expect(openai.requests).toHaveLength(0);
+    } finally {
+      await Promise.all([openai.close(), secrets.close()]);
     }
   });
 

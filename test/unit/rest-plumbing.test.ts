@@ -73,3 +73,51 @@ describe('restApi', () => {
     expect(JSON.parse(res.body).error.correlationId).toBe('req-1');
   });
 });
+
+describe('CORS from CORS_ALLOWED_ORIGINS (as the stack sets it)', () => {
+  const build = (origins: string | undefined) => {
+    const before = process.env['CORS_ALLOWED_ORIGINS'];
+    if (origins === undefined) delete process.env['CORS_ALLOWED_ORIGINS'];
+    else process.env['CORS_ALLOWED_ORIGINS'] = origins;
+    try {
+      return restApi('publicApi', { getHealth: async () => ({ body: { ok: true } }), getWidgetConfig: async () => ({ body: {} }) });
+    } finally {
+      if (before === undefined) delete process.env['CORS_ALLOWED_ORIGINS'];
+      else process.env['CORS_ALLOWED_ORIGINS'] = before;
+    }
+  };
+  const health = (origin?: string, method = 'GET') => event(method, '/v1/health', origin ? { headers: { Origin: origin } } : {});
+
+  it('echoes an allowed origin (any case, with Vary: Origin), on answers, errors and preflights', async () => {
+    const handler = build(JSON.stringify(['https://d111.cloudfront.net', 'https://admin.harbour-dental.example/']));
+    const ok = await handler(health('https://Admin.Harbour-Dental.example'), context);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers).toMatchObject({ 'access-control-allow-origin': 'https://admin.harbour-dental.example', vary: 'Origin' });
+    const missing = await handler(event('GET', '/v1/nothing', { headers: { origin: 'https://d111.cloudfront.net' } }), context);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers?.['access-control-allow-origin']).toBe('https://d111.cloudfront.net');
+    const preflight = await handler(health('https://d111.cloudfront.net', 'OPTIONS'), context);
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers?.['access-control-allow-origin']).toBe('https://d111.cloudfront.net');
+  });
+
+  it('gives any other origin, or none, no Access-Control-Allow-Origin at all', async () => {
+    const handler = build(JSON.stringify(['https://d111.cloudfront.net']));
+    for (const origin of ['https://evil.example', 'null', undefined]) {
+      const res = await handler(health(origin), context);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+      expect(res.headers?.['vary']).toBe('Origin');
+    }
+  });
+
+  it('allows any origin when the list is not configured (the local cloud)', async () => {
+    const res = await build(undefined)(health('http://127.0.0.1:5173'), context);
+    expect(res.headers?.['access-control-allow-origin']).toBe('*');
+  });
+
+  it('refuses to start with a malformed list, naming the variable', () => {
+    expect(() => build('https://not-json.example')).toThrow(/CORS_ALLOWED_ORIGINS: must be a JSON array of origins/);
+    expect(() => build('["not a url"]')).toThrow(/CORS_ALLOWED_ORIGINS/);
+  });
+});

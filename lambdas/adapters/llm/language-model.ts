@@ -10,8 +10,34 @@ import { ExtractiveAnswerer } from './extractive';
 import { LanguageModelError } from './retry';
 
 type LlmConfig = Partial<
-  Pick<Config, 'LLM_PROVIDER' | 'BEDROCK_MODEL_ID' | 'OPENAI_API_KEY' | 'OPENAI_MODEL' | 'OPENAI_BASE_URL' | 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME'>
+  Pick<
+    Config,
+    'LLM_PROVIDER' | 'BEDROCK_MODEL_ID' | 'OPENAI_API_KEY' | 'OPENAI_SECRET_ARN' | 'OPENAI_MODEL' | 'OPENAI_BASE_URL' | 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME' | 'AWS_ENDPOINT_URL_SECRETS_MANAGER'
+  >
 >;
+
+/**
+ * The OpenAI key: given as is (local cloud), or read once from Secrets Manager (AWS: the stack grants the function
+ * that secret and sets OPENAI_SECRET_ARN, so the key never enters a template or an environment variable). The
+ * secret is the key itself, or JSON with an `apiKey` field.
+ */
+export async function openAiKey(config: LlmConfig): Promise<string> {
+  if (config.OPENAI_API_KEY) return config.OPENAI_API_KEY;
+  const secretId = config.OPENAI_SECRET_ARN;
+  if (!secretId) throw new Error('configuration error: OPENAI_API_KEY or OPENAI_SECRET_ARN must be set (LLM_PROVIDER is openai)');
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const endpoint = config.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  const client = new SecretsManagerClient({ maxAttempts: 3, ...(endpoint ? { endpoint } : {}) });
+  const secret = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString?.trim() ?? '';
+  let key = secret;
+  if (secret.startsWith('{')) {
+    const parsed: unknown = JSON.parse(secret);
+    const field = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['apiKey'] : undefined;
+    key = typeof field === 'string' ? field.trim() : '';
+  }
+  if (!key) throw new Error('configuration error: the OpenAI secret holds no key (expected the key itself or JSON with "apiKey")');
+  return key;
+}
 
 /** A LanguageModel built on first use. */
 function lazily(make: () => Promise<LanguageModel>): LanguageModel {
@@ -76,12 +102,13 @@ export function languageModelFromConfig(config: LlmConfig, onFallback?: (error: 
       );
     }
     case 'openai': {
-      const apiKey = config.OPENAI_API_KEY;
-      if (!apiKey) throw new Error('configuration error: OPENAI_API_KEY is not set (LLM_PROVIDER is openai)');
+      if (!config.OPENAI_API_KEY && !config.OPENAI_SECRET_ARN) {
+        throw new Error('configuration error: OPENAI_API_KEY or OPENAI_SECRET_ARN must be set (LLM_PROVIDER is openai)');
+      }
       const { OPENAI_MODEL: model, OPENAI_BASE_URL: baseURL } = config;
       return withExtractiveFallback(
         lazily(async () => {
-          const { OpenAiLanguageModel } = await import('./openai');
+          const [{ OpenAiLanguageModel }, apiKey] = await Promise.all([import('./openai'), openAiKey(config)]);
           return new OpenAiLanguageModel({ apiKey, ...(model ? { model } : {}), ...(baseURL ? { baseURL } : {}) });
         }),
         undefined,

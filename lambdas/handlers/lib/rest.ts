@@ -16,6 +16,7 @@ import { DomainError, httpStatusOf, forbidden, unauthorized } from '../../core/e
 import { isTenantId, randomId } from '../../core/ids';
 import { auditEntry, bodySummary, staffActor, targetOf, type AuditLog, type AuditNote } from '../../core/audit';
 import { auditLog, systemClock } from '../../adapters/container';
+import { loadConfig } from '../../adapters/config';
 import { correlation, currentCorrelationId } from './correlation';
 import { logger, metrics, tracer } from './powertools';
 
@@ -163,6 +164,20 @@ async function recordChange(
 }
 
 /**
+ * CORS on every response: with CORS_ALLOWED_ORIGINS (the stack sets the widget's and the admin UI's origins), the
+ * request's Origin is echoed only when it is one of them (and `Vary: Origin` keeps caches apart); without it (the
+ * local cloud), any origin. API Gateway answers preflights for the same list (lib/constructs/concierge-rest-api.ts).
+ */
+export function withCors(response: APIGatewayProxyResult, requestHeaders: APIGatewayProxyEvent['headers'], allowed: readonly string[] | undefined): APIGatewayProxyResult {
+  if (!allowed) return response;
+  const headers: Record<string, string | number | boolean> = { ...response.headers, vary: 'Origin' };
+  delete headers['access-control-allow-origin'];
+  const origin = Object.entries(requestHeaders ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1]?.replace(/\/$/, '').toLowerCase();
+  if (origin && allowed.includes(origin)) headers['access-control-allow-origin'] = origin;
+  return { ...response, headers };
+}
+
+/**
  * Builds the Lambda handler for one REST function from its routes in the
  * declaration and a handler per operation id.
  */
@@ -177,7 +192,8 @@ export function restApi(fn: FunctionName, handlers: Readonly<Record<string, Rout
   }
   const byKey = new Map<string, RestRouteDecl>(routes.map((r) => [`${r.method} ${r.path}`, r]));
 
-  const base = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+  const allowedOrigins = loadConfig([]).CORS_ALLOWED_ORIGINS;
+  const respond = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     metrics.addMetric('restRequests', 'Count', 1);
     try {
       if (event.httpMethod === 'OPTIONS') return { statusCode: 204, headers: { ...BASE_HEADERS, 'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE' }, body: '' };
@@ -208,6 +224,8 @@ export function restApi(fn: FunctionName, handlers: Readonly<Record<string, Rout
       return errorResponse(error, currentCorrelationId() ?? context.awsRequestId);
     }
   };
+
+  const base = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => withCors(await respond(event, context), event.headers, allowedOrigins);
 
   return middy(base)
     .use(correlation(logger))

@@ -1,0 +1,45 @@
+/**
+ * The AWS knowledge path (VECTOR_STORE=opensearch-serverless), assembled for the composition root:
+ * Titan Text Embeddings v2 on Bedrock embeds every passage once, where it is written; the passages go to the
+ * table (the source of truth, `EmbeddingKnowledgeStore`) and then to the collection's index, which answers
+ * the searches. The container loads this module on first use, so functions that never search or write
+ * knowledge do not pay for the OpenSearch client at cold start.
+ */
+import type { Config } from '../config';
+import type { KnowledgeIndex, KnowledgeItemStore, KnowledgeStore, TenantStore } from '../../core/ports';
+import { TitanEmbedder } from '../embeddings/titan';
+import { EmbeddingKnowledgeStore } from './embedding-store';
+import { openSearchClient, OpenSearchKnowledgeIndex } from './opensearch-index';
+
+type OpenSearchConfig = Partial<
+  Pick<Config, 'OPENSEARCH_ENDPOINT' | 'OPENSEARCH_INDEX' | 'EMBEDDING_MODEL_ID' | 'AWS_REGION' | 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME'>
+>;
+
+export interface OpenSearchKnowledge {
+  readonly index: KnowledgeIndex;
+  readonly store: KnowledgeStore & TenantStore & KnowledgeItemStore;
+}
+
+export const DEFAULT_OPENSEARCH_INDEX = 'concierge-passages';
+
+export function openSearchKnowledge(config: OpenSearchConfig, table: KnowledgeStore & TenantStore & KnowledgeItemStore): OpenSearchKnowledge {
+  const endpoint = config.OPENSEARCH_ENDPOINT;
+  if (!endpoint) throw new Error('configuration error: OPENSEARCH_ENDPOINT is not set (VECTOR_STORE is opensearch-serverless)');
+  const region = config.AWS_REGION ?? 'us-east-1';
+  const bedrockEndpoint = config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
+  const embedder = new TitanEmbedder({
+    region,
+    ...(config.EMBEDDING_MODEL_ID ? { modelId: config.EMBEDDING_MODEL_ID } : {}),
+    ...(bedrockEndpoint ? { endpoint: bedrockEndpoint } : {}),
+  });
+  const index = new OpenSearchKnowledgeIndex({
+    client: openSearchClient({ endpoint, region }),
+    indexName: config.OPENSEARCH_INDEX ?? DEFAULT_OPENSEARCH_INDEX,
+    embedder,
+    onDegraded: (error) =>
+      console.warn(
+        JSON.stringify({ level: 'WARN', message: 'question not embedded; searched lexically only', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }),
+      ),
+  });
+  return { index, store: new EmbeddingKnowledgeStore(table, embedder, index) };
+}
