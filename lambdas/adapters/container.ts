@@ -17,6 +17,7 @@ import { StepFunctionsCallbacks } from './aws/task-callbacks';
 import { EmbeddedKnowledgeIndex } from './knowledge/embedded-index';
 import { EmbeddingKnowledgeStore } from './knowledge/embedding-store';
 import { useLiteEmbedder } from './embeddings/use-lite';
+import { DiskCachedEmbedder } from './embeddings/disk-cache';
 import { languageModelFromConfig } from './llm/language-model';
 import type { BookingDeps } from '../core/booking/service';
 import type { BookingEventsDeps } from '../core/booking/workflow';
@@ -132,7 +133,7 @@ function knowledge(): Knowledge {
       // loads them instead of embedding the whole knowledge base again (it embeds only what lacks one).
       knowledgeInstance = {
         index: new EmbeddedKnowledgeIndex(store()),
-        store: new EmbeddingKnowledgeStore(store(), useLiteEmbedder(), undefined, {
+        store: new EmbeddingKnowledgeStore(store(), config.EMBEDDING_CACHE_DIR ? new DiskCachedEmbedder(useLiteEmbedder(), config.EMBEDDING_CACHE_DIR) : useLiteEmbedder(), undefined, {
           onEmbeddingFailed: (error) =>
             console.warn(JSON.stringify({ level: 'WARN', message: 'passages stored without vectors; the index embeds them when it loads', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),
         }),

@@ -6,7 +6,7 @@
  * the race tests in test/integration assert the same invariants at a smaller scale.
  */
 import { randomBytes } from 'node:crypto';
-import { bookingDeps, bookingStore, store } from '../../lambdas/adapters/container';
+import { bookingDeps, bookingStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { activeStatuses, type Slot } from '../../lambdas/core/booking/ports';
 import { bookSlot, findSlots } from '../../lambdas/core/booking/service';
 import { provisionTenant } from '../../lambdas/core/knowledge';
@@ -21,7 +21,7 @@ export async function bookingRaceBench(options: { attempts?: number; slots?: num
     const kb = await store().getKnowledgeBase(cloud.demo.tenantId);
     if (!kb) throw new Error('demo knowledge base missing');
     const tenantId = `race-${randomBytes(3).toString('hex')}`;
-    await provisionTenant(store(), { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: [], kb });
+    await provisionTenant(knowledgeStore(), { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: [], kb });
     const deps = bookingDeps();
     // Ten free check-up slots a week ahead, with whoever is free.
     const date = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);

@@ -15,7 +15,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { functions } from '../../lib/declaration';
 import { startLocalCloud } from '../../local-cloud/index';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { IntentClassifier } from '../../lambdas/core/nlu/intents';
@@ -192,7 +192,7 @@ async function websocket(): Promise<void> {
     const kb = await store().getKnowledgeBase(cloud.demo.tenantId);
     if (!kb) throw new Error('demo knowledge base missing');
     const widgetKey = newWidgetKey('bench');
-    await provisionTenant(store(), { tenantId: 'bench', widgetKey, allowedOrigins: [origin], kb });
+    await provisionTenant(knowledgeStore(), { tenantId: 'bench', widgetKey, allowedOrigins: [origin], kb });
     const profile = await store().getProfile('bench');
     if (!profile) throw new Error('bench tenant missing');
     const unlimited = { ratePerSecond: 100_000, burst: 100_000 };

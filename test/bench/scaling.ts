@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
 import { useLiteEmbedder } from '../../lambdas/adapters/embeddings/use-lite';
 import { DenseMatrix, embedPassages, HybridIndex } from '../../lambdas/core/answer/hybrid';
@@ -225,7 +225,7 @@ async function roundTripSeries(results: Record<string, number>, note: (metric: s
       Array.from({ length: Math.max(...counts) }, (_, i) => async () => {
         const id = `scale-${String(i).padStart(3, '0')}`;
         const key = newWidgetKey(id);
-        await provisionTenant(store(), { tenantId: id, widgetKey: key, allowedOrigins: [origin], kb });
+        await provisionTenant(knowledgeStore(), { tenantId: id, widgetKey: key, allowedOrigins: [origin], kb });
         const profile = await store().getProfile(id);
         if (!profile) throw new Error(`${id} missing`);
         await store().putProfile({ ...profile, limits: { perConnection: unlimited, perTenant: unlimited } });

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud } from '../../local-cloud/index';
@@ -197,7 +197,7 @@ export async function soakBench(options: { customers?: number; dropShare?: numbe
     if (!kb) throw new Error('demo knowledge base missing');
     const tenantId = `soak-${randomBytes(3).toString('hex')}`;
     const widgetKey = newWidgetKey(tenantId);
-    await provisionTenant(store(), { tenantId, widgetKey, allowedOrigins: [origin], kb });
+    await provisionTenant(knowledgeStore(), { tenantId, widgetKey, allowedOrigins: [origin], kb });
     const profile = await store().getProfile(tenantId);
     if (!profile) throw new Error('soak tenant missing');
     // Limits a scripted load cannot hit: this measures the path, not the limiter.

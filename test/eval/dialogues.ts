@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { bookingStore, store } from '../../lambdas/adapters/container';
+import { bookingStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import type { Booking } from '../../lambdas/core/booking/ports';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
@@ -209,7 +209,7 @@ export async function runDialogues(cloud: LocalCloud, options: { kbPath: string;
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(options.kbPath, 'utf8')));
   const tenantId = `dlg-${randomBytes(4).toString('hex')}`;
   const widgetKey = newWidgetKey(tenantId);
-  await provisionTenant(store(), { tenantId, widgetKey, allowedOrigins: [ORIGIN], kb });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey, allowedOrigins: [ORIGIN], kb });
   const handoffs = new Set<string>();
   const original = cloud.bus.putEvents.bind(cloud.bus);
   cloud.bus.putEvents = (entries) => {

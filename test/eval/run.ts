@@ -23,7 +23,7 @@ import '../../local-cloud/polyfills';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { answerDeps, store } from '../../lambdas/adapters/container';
+import { answerDeps, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { answerQuestion } from '../../lambdas/core/answer/concierge';
 import { leaksSecrets } from '../../lambdas/core/answer/guard';
 import { provisionTenant } from '../../lambdas/core/knowledge';
@@ -361,7 +361,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     const events = watchBus(cloud);
     const tenantId = `eval-${randomBytes(4).toString('hex')}`;
     const widgetKey = newWidgetKey(tenantId);
-    const counts = await provisionTenant(store(), { tenantId, widgetKey, allowedOrigins: [ORIGIN], kb });
+    const counts = await provisionTenant(knowledgeStore(), { tenantId, widgetKey, allowedOrigins: [ORIGIN], kb });
     log(`• tenant ${tenantId}: ${counts.faqs} FAQs, ${counts.chunks} document chunks; ${cases.length} cases`);
     const metrics: Record<string, number> = {};
     // First the in-process timing on a tenant padded to `pad` chunks, while no query embedding is cached yet.
@@ -370,7 +370,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     if (pad > 0) {
       const padTenant = `${tenantId}-pad`;
       const paddedKb = paddedKnowledgeBase(kb, pad, counts.faqs + counts.chunks);
-      const padCounts = await provisionTenant(store(), { tenantId: padTenant, widgetKey: newWidgetKey(padTenant), allowedOrigins: [ORIGIN], kb: paddedKb });
+      const padCounts = await provisionTenant(knowledgeStore(), { tenantId: padTenant, widgetKey: newWidgetKey(padTenant), allowedOrigins: [ORIGIN], kb: paddedKb });
       const profile = await store().getProfile(padTenant);
       const deps = answerDeps();
       const ask = (question: string) => answerQuestion(deps, { tenantId: padTenant, businessName: kb.business.name, question, ...(profile ? { kbVersion: profile.kbVersion } : {}) });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { clientActions } from '../../lambdas/core/protocol';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   const origin = new URL(cloud.urls.demoSite).origin;
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   const widgetKey = newWidgetKey(WS_TENANT);
-  await provisionTenant(store(), { tenantId: WS_TENANT, widgetKey, allowedOrigins: [origin], kb });
+  await provisionTenant(knowledgeStore(), { tenantId: WS_TENANT, widgetKey, allowedOrigins: [origin], kb });
   const adminToken = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
   tally = await runFuzz(cloud, { adminToken, widgetKey, origin });
   const perTarget = [...tally.perTarget.entries()].map(([t, n]) => `${String(n).padStart(4)}  ${t}`).join('\n');

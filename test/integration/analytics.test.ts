@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { analyticsStore, bookingStore, store } from '../../lambdas/adapters/container';
+import { analyticsStore, bookingStore, knowledgeStore } from '../../lambdas/adapters/container';
 import { defaultBookingSettings } from '../../lambdas/core/booking/ports';
 import { analyticsReportSchema, knowledgeGapListSchema, type AnalyticsReport } from '../../lambdas/core/analytics/contract';
 import { dayIn } from '../../lambdas/core/analytics/projector';
@@ -44,7 +44,7 @@ const projected: unknown[] = [];
 async function tenant(tenantId: string): Promise<void> {
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   widgetKeys[tenantId] = newWidgetKey(tenantId);
-  await provisionTenant(store(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: tenantId }, hours: allWeek } });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: tenantId }, hours: allWeek } });
 }
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { auditLog, store } from '../../lambdas/adapters/container';
+import { auditLog, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { loginEntry } from '../../lambdas/core/audit';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
@@ -50,7 +50,7 @@ const claimsOf = (token: string): { sub: string; auth_time: number } =>
 beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
-  await provisionTenant(store(), {
+  await provisionTenant(knowledgeStore(), {
     tenantId: B,
     widgetKey: newWidgetKey(B),
     allowedOrigins: [new URL(cloud.urls.demoSite).origin],

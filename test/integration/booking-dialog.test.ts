@@ -16,7 +16,7 @@ process.env['CONCIERGE_CLOCK_START'] = '2026-12-07T09:00:00Z';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bookingStore, store } from '../../lambdas/adapters/container';
+import { bookingStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import type { Booking } from '../../lambdas/core/booking/ports';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
@@ -35,7 +35,7 @@ type Message = Extract<ServerFrame, { type: 'message' }>;
 async function tenant(tenantId: string): Promise<void> {
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   widgetKeys[tenantId] = newWidgetKey(tenantId);
-  await provisionTenant(store(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: tenantId } } });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: tenantId } } });
 }
 
 beforeAll(async () => {

@@ -20,7 +20,7 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import aslValidator from 'asl-validator';
 import { stateMachines } from '../../lib/declaration';
 import { documentClient } from '../../lambdas/adapters/aws/clients';
-import { bookingDeps, bookingStore, handoffStore, store } from '../../lambdas/adapters/container';
+import { bookingDeps, bookingStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { cellsFor, defaultBookingSettings, type Booking, type BookingSettings, type SlotCell } from '../../lambdas/core/booking/ports';
 import { bookSlot, findSlots } from '../../lambdas/core/booking/service';
@@ -54,7 +54,7 @@ const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(jo
 async function tenant(tenantId: string, settings: Partial<BookingSettings>): Promise<void> {
   const kb: KnowledgeBase = { ...demo, business: { ...demo.business, slug: tenantId }, hours: allWeek };
   widgetKeys[tenantId] = newWidgetKey(tenantId);
-  await provisionTenant(store(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb });
   await bookingStore().putBookingSettings(tenantId, { ...defaultBookingSettings, minNoticeMinutes: 0, ...settings });
 }
 

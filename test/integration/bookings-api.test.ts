@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
@@ -71,7 +71,7 @@ async function freeStarts(date: string, staffId: string): Promise<string[]> {
 beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
-  await provisionTenant(store(), {
+  await provisionTenant(knowledgeStore(), {
     tenantId: B,
     widgetKey: newWidgetKey(B),
     allowedOrigins: [new URL(cloud.urls.demoSite).origin],

@@ -25,7 +25,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient } from '../../lambdas/adapters/aws/clients';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { handler } from '../../lambdas/handlers/ws-message';
 import { provisionTenant } from '../../lambdas/core/knowledge';
@@ -240,7 +240,7 @@ beforeAll(async () => {
   });
   installFaults(endpoint);
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
-  await provisionTenant(store(), { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['http://127.0.0.1'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['http://127.0.0.1'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
 }, 120_000);
 
 afterEach(() => {

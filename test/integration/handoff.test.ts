@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { handoffStore, store } from '../../lambdas/adapters/container';
+import { handoffStore, knowledgeStore } from '../../lambdas/adapters/container';
 import { localTime } from '../../lambdas/core/business-hours';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase, type OpeningHours } from '../../lambdas/core/knowledge-base';
@@ -53,7 +53,7 @@ async function tenant(tenantId: string, hours: OpeningHours[], slaSeconds: numbe
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   const kb: KnowledgeBase = { ...demo, business: { ...demo.business, slug: tenantId }, hours };
   widgetKeys[tenantId] = newWidgetKey(tenantId);
-  await provisionTenant(store(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey: widgetKeys[tenantId] ?? '', allowedOrigins: [origin], kb });
   await handoffStore().putHandoffSettings(tenantId, { slaSeconds, cannedReplies: [] });
 }
 

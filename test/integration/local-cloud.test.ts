@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { dayIn } from '../../lambdas/handlers/stats-projector';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
@@ -142,7 +142,7 @@ describe('web chat over the WebSocket API', () => {
     const kb = await store().getKnowledgeBase('demo');
     if (!kb) throw new Error('demo knowledge base missing');
     const widgetKey = newWidgetKey('limited');
-    await provisionTenant(store(), { tenantId: 'limited', widgetKey, allowedOrigins: [origin], kb });
+    await provisionTenant(knowledgeStore(), { tenantId: 'limited', widgetKey, allowedOrigins: [origin], kb });
     const profile = await store().getProfile('limited');
     if (!profile) throw new Error('profile missing');
     await store().putProfile({ ...profile, limits: { perConnection: { ratePerSecond: 0.001, burst: 2 }, perTenant: { ratePerSecond: 100, burst: 100 } } });

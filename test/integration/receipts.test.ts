@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import type { ReceiptFrame } from '../../lambdas/core/protocol';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
   origin = new URL(cloud.urls.demoSite).origin;
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
-  await provisionTenant(store(), { tenantId, widgetKey, allowedOrigins: [origin], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey, allowedOrigins: [origin], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
   await ensureStaff(cloud, [{ email: agentEmail, password: PASSWORD, tenantId, groups: ['agent'] }]);
 }, 240_000);
 

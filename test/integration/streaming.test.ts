@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 
 let fake: FakeOpenAi;
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import type { ServerFrame } from '../../lambdas/core/protocol';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
   origin = new URL(cloud.urls.demoSite).origin;
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
-  await provisionTenant(store(), { tenantId, widgetKey, allowedOrigins: [origin], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+  await provisionTenant(knowledgeStore(), { tenantId, widgetKey, allowedOrigins: [origin], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
 }, 240_000);
 
 afterAll(async () => {

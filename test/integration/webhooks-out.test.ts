@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
@@ -118,7 +118,7 @@ beforeAll(async () => {
   process.env['HUBSPOT_API_BASE'] = hubspot.url;
   cloud = await startLocalCloud({ quiet: true });
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
-  await provisionTenant(store(), { tenantId: B, widgetKey: newWidgetKey(B), allowedOrigins: [], kb: { ...demo, business: { ...demo.business, name: 'Other Clinic', slug: B } } });
+  await provisionTenant(knowledgeStore(), { tenantId: B, widgetKey: newWidgetKey(B), allowedOrigins: [], kb: { ...demo, business: { ...demo.business, name: 'Other Clinic', slug: B } } });
   await ensureStaff(cloud, [{ email: B_ADMIN.email, password: B_ADMIN.password, tenantId: B, groups: ['admin'] }]);
   tokens.adminA = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
   tokens.adminB = await signIn(cloud, B_ADMIN.email, B_ADMIN.password);

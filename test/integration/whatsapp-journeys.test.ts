@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { bookingStore, channelStore, handoffStore, store } from '../../lambdas/adapters/container';
+import { bookingStore, channelStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import type { ChannelOutboxMessage } from '../../lambdas/adapters/channels/delivery-store';
 import { defaultBookingSettings } from '../../lambdas/core/booking/ports';
 import { provisionTenant } from '../../lambdas/core/knowledge';
@@ -51,7 +51,7 @@ beforeAll(async () => {
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   const origin = new URL(cloud.urls.demoSite).origin;
   // The demo's own hours: Monday 09:00 (the fixed clock) is open, and "after 2" means the afternoon.
-  await provisionTenant(store(), { tenantId: TENANT, widgetKey: newWidgetKey(TENANT), allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: TENANT } } });
+  await provisionTenant(knowledgeStore(), { tenantId: TENANT, widgetKey: newWidgetKey(TENANT), allowedOrigins: [origin], kb: { ...demo, business: { ...demo.business, slug: TENANT } } });
   await bookingStore().putBookingSettings(TENANT, { ...defaultBookingSettings, minNoticeMinutes: 0, reminderHoursBefore: 0 });
   // A day (29 min at this scale): journey B's accept never races the SLA timer, however slow the machine.
   await handoffStore().putHandoffSettings(TENANT, { slaSeconds: 86_400, cannedReplies: [] });

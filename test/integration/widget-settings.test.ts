@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { store } from '../../lambdas/adapters/container';
+import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
@@ -73,7 +73,7 @@ beforeAll(async () => {
   demoOrigin = new URL(cloud.urls.demoSite).origin;
   const demo: KnowledgeBase = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'local-cloud', 'seed', 'demo-kb.json'), 'utf8')));
   widgetKeyB = newWidgetKey(B);
-  await provisionTenant(store(), {
+  await provisionTenant(knowledgeStore(), {
     tenantId: B,
     widgetKey: widgetKeyB,
     allowedOrigins: ['https://other-clinic.example'],

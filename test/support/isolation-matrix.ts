@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handoffStore, store } from '../../lambdas/adapters/container';
+import { handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import type { ServerFrame } from '../../lambdas/core/protocol';
@@ -70,7 +70,7 @@ export async function prepareIsolation(cloud: LocalCloud): Promise<IsolationFixt
     staff: [],
   };
   const widgetKeyB = newWidgetKey(TENANT_B);
-  await provisionTenant(store(), { tenantId: TENANT_B, widgetKey: widgetKeyB, allowedOrigins: [B_ORIGIN], kb: kbB });
+  await provisionTenant(knowledgeStore(), { tenantId: TENANT_B, widgetKey: widgetKeyB, allowedOrigins: [B_ORIGIN], kb: kbB });
   await ensureStaff(cloud, [{ email: B_ADMIN.email, password: B_ADMIN.password, tenantId: TENANT_B, groups: ['admin', 'agent'] }]);
 
   const marker = `matrix-marker-${randomBytes(6).toString('hex')}`;
