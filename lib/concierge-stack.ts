@@ -10,6 +10,7 @@ import { AdminUiHosting } from './constructs/admin-ui-hosting';
 import { ApiGatewayLoggingRole } from './constructs/api-gateway-logging-role';
 import { ConciergeEvents } from './constructs/concierge-events';
 import { ConciergeFunctions } from './constructs/concierge-functions';
+import { EMBEDDED_MODEL_PACKAGES, OPENSEARCH_PACKAGES } from './constructs/concierge-function';
 import { ConciergeRestApi } from './constructs/concierge-rest-api';
 import { ConciergeTable } from './constructs/concierge-table';
 import { ConciergeWebSocketApi } from './constructs/concierge-websocket-api';
@@ -81,6 +82,8 @@ export class ConciergeStack extends Stack {
         LLM_PROVIDER: config.llmProvider,
         VECTOR_STORE: config.vectorStore,
       },
+      // The functions that search or write knowledge: USE-lite's packages (embedded vector store) or the OpenSearch client.
+      installedModulesFor: (_name, decl) => (decl.grants.includes('llm:invoke') ? (config.vectorStore === 'embedded' ? EMBEDDED_MODEL_PACKAGES : OPENSEARCH_PACKAGES) : []),
     });
     const functionFor = (name: declaration.FunctionName) => this.functions.get(name).fn;
 

@@ -106,16 +106,16 @@ function knowledge(): Knowledge {
     const config = loadConfig([]);
     if (config.VECTOR_STORE === 'opensearch-serverless') {
       if (!config.OPENSEARCH_ENDPOINT) throw new Error('configuration error: OPENSEARCH_ENDPOINT is not set (VECTOR_STORE is opensearch-serverless)');
-      // Loaded on first use (the OpenSearch client costs ~150 ms of module init); a failed load is retried.
+      // Loaded on first use: the OpenSearch client costs ~150 ms of module init (more in a bundle). A `require`, not
+      // `import()`: esbuild hoists a dynamically imported ES module into the bundle's start, but wraps a required one
+      // to run when first required.
       const table = store();
-      let loading: Promise<Knowledge> | undefined;
-      const aws = (): Promise<Knowledge> =>
-        (loading ??= import('./knowledge/opensearch-knowledge')
-          .then((m) => m.openSearchKnowledge(config, table))
-          .catch((error: unknown) => {
-            loading = undefined;
-            throw error;
-          }));
+      let built: Knowledge | undefined;
+      const aws = async (): Promise<Knowledge> => {
+        const { openSearchKnowledge } = require('./knowledge/opensearch-knowledge') as typeof import('./knowledge/opensearch-knowledge');
+        built ??= openSearchKnowledge(config, table);
+        return built;
+      };
       knowledgeInstance = {
         index: { search: async (tenantId, query, k) => (await aws()).index.search(tenantId, query, k) },
         store: {

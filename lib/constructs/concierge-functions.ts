@@ -15,6 +15,11 @@ export interface ConciergeFunctionsProps {
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Packages a function gets installed beside its bundle instead of inlined (ConciergeFunctionProps.installedModules).
+   * @default - none for every function
+   */
+  readonly installedModulesFor?: (name: FunctionName, decl: FunctionDecl) => readonly string[];
 }
 
 /**
@@ -37,6 +42,7 @@ export class ConciergeFunctions extends Construct {
           timeout: Duration.seconds(decl.timeoutSeconds ?? 10),
           logRetention: props.logRetention,
           environment: props.environment,
+          installedModules: props.installedModulesFor?.(name, decl) ?? [],
         }),
       );
     }

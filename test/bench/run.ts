@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import WebSocket, { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { functions } from '../../lib/declaration';
+import { UNBUNDLED_PACKAGES } from '../../lib/constructs/concierge-function';
 import { startLocalCloud } from '../../local-cloud/index';
 import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
@@ -41,6 +42,8 @@ function record(name: string, value: number, note = ''): void {
 /** Bundles like the CDK stack does (esbuild, node22, cjs, minified, AWS SDK v3 included). */
 async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
+    // As the stack: these are copied beside the bundles that use them, never inlined (concierge-function.ts).
+    external: [...UNBUNDLED_PACKAGES],
     entryPoints: [entry],
     outfile,
     bundle: true,
