@@ -13,6 +13,7 @@ import { store } from '../../lambdas/adapters/container';
 import { DEFAULT_OPENSEARCH_INDEX } from '../../lambdas/adapters/knowledge/opensearch-knowledge';
 import { startFakeBedrockEmbeddings, type FakeBedrockEmbeddings } from '../support/fake-bedrock-embeddings';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fake-opensearch';
+import { api, signIn } from '../support/staff';
 
 const INDEX = DEFAULT_OPENSEARCH_INDEX;
 const MODEL = 'amazon.titan-embed-text-v2:0';
@@ -21,25 +22,9 @@ let search: FakeOpenSearch;
 let bedrock: FakeBedrockEmbeddings;
 let admin: string;
 
-const signInReply = z.object({ AuthenticationResult: z.object({ IdToken: z.string() }) });
-
-async function signIn(email: string, password: string): Promise<string> {
-  const res = await fetch(cloud.urls.cognito, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-    body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env['USER_POOL_CLIENT_ID'], AuthParameters: { USERNAME: email, PASSWORD: password } }),
-  });
-  return signInReply.parse(await res.json()).AuthenticationResult.IdToken;
-}
-
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${cloud.urls.rest}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: z.record(z.string(), z.unknown()).parse(text ? JSON.parse(text) : {}) };
+  const reply = await api(cloud, method, path, admin, body);
+  return { status: reply.status, body: z.record(z.string(), z.unknown()).parse(reply.body ?? {}) };
 }
 
 const testAnswer = z.object({
@@ -72,7 +57,7 @@ beforeAll(async () => {
   process.env['EMBEDDING_MODEL_ID'] = MODEL;
   process.env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] = bedrock.endpoint;
   cloud = await startLocalCloud({ quiet: true });
-  admin = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
+  admin = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
 }, 240_000);
 
 afterAll(async () => {
