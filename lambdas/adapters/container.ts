@@ -100,6 +100,9 @@ interface Knowledge {
   readonly store: KnowledgeStore & TenantStore & KnowledgeItemStore;
 }
 
+/** How long one knowledge write may spend embedding with USE-lite (see EmbeddingKnowledgeStoreOptions.embedBudgetMs). */
+const EMBED_BUDGET_MS = 12_000;
+
 let knowledgeInstance: Knowledge | undefined;
 function knowledge(): Knowledge {
   if (!knowledgeInstance) {
@@ -134,6 +137,8 @@ function knowledge(): Knowledge {
       knowledgeInstance = {
         index: new EmbeddedKnowledgeIndex(store()),
         store: new EmbeddingKnowledgeStore(store(), config.EMBEDDING_CACHE_DIR ? new DiskCachedEmbedder(useLiteEmbedder(), config.EMBEDDING_CACHE_DIR) : useLiteEmbedder(), undefined, {
+          // Inside adminApi's 29 s timeout with room to write: what is left is embedded by the index when it loads.
+          embedBudgetMs: EMBED_BUDGET_MS,
           onEmbeddingFailed: (error) =>
             console.warn(JSON.stringify({ level: 'WARN', message: 'passages stored without vectors; the index embeds them when it loads', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),
         }),

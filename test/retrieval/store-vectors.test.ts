@@ -89,6 +89,30 @@ describe('passage vectors in DynamoDB', () => {
     expect(embedder.texts).toBe(2);
   });
 
+  it('are made within a time budget: the rest are stored without vectors and the embedded index makes them when it loads', async () => {
+    // A clock that moves 10 ms per embedding call, and a 25 ms budget: three batches of 10 passages.
+    let clock = 0;
+    const embedder = new HashEmbedder();
+    const slow: Embedder = { model: embedder.model, dimensions: embedder.dimensions, embed: async (texts) => ((clock += 10), embedder.embed(texts)) };
+    const writing = new EmbeddingKnowledgeStore(store, slow, undefined, { embedBudgetMs: 25, batchSize: 10, now: () => clock });
+    await provisionTenant(writing, { tenantId: 'budget', widgetKey: `wk_budget_${'b'.repeat(24)}`, allowedOrigins: ['https://clinic.example'], kb });
+    const { passages } = await store.listPassages('budget');
+    const withVectors = passages.filter((p) => p.embedding);
+    expect(passages.length).toBeGreaterThan(40);
+    expect(withVectors).toHaveLength(30);
+    expect(embedder.texts).toBe(60);
+    // Every passage is there, and search finds one that was stored without a vector, with its vector made at load.
+    expect(passages.map((p) => p.id).sort()).toEqual(passagesOf(kb).map((p) => p.id).sort());
+    const late = passages.find((p) => !p.embedding && p.kind === 'faq');
+    expect(late).toBeDefined();
+    const reader = new HashEmbedder();
+    const index = new EmbeddedKnowledgeIndex(store, { embedder: reader, embedMissing: 'blocking' });
+    const hits = await index.search('budget', late?.title ?? '', 1);
+    expect(hits[0]?.passage.id).toBe(late?.id);
+    expect(hits[0]?.similarity).toBeGreaterThan(0.5);
+    expect(reader.texts).toBe(2 * (passages.length - 30) + 1);
+  });
+
   it('let the embedded index load without embedding any passage', async () => {
     const embedder = new HashEmbedder();
     const index = new EmbeddedKnowledgeIndex(store, { embedder });

@@ -28,6 +28,19 @@ import type {
 export interface EmbeddingKnowledgeStoreOptions {
   /** Told when passages could not be embedded and were stored without vectors (embedded index only). */
   readonly onEmbeddingFailed?: (error: unknown) => void;
+  /**
+   * Without an index of its own (the embedded index), how long one write may spend embedding: passages are
+   * embedded a batch at a time until this is spent, and the rest are stored without vectors, which the embedded
+   * index makes when it loads them. A large import through the admin API (a 1,000-chunk knowledge base is ~2,000
+   * USE-lite embeddings) then still ends well inside the function's timeout. A vector index gets every vector,
+   * whatever it takes.
+   * @default no limit
+   */
+  readonly embedBudgetMs?: number;
+  /** Passages per embedding call while a budget applies. @default 32 */
+  readonly batchSize?: number;
+  /** Milliseconds now, for the budget. @default performance.now */
+  readonly now?: () => number;
 }
 
 export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
@@ -77,7 +90,18 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
     const model = passageEmbeddingModel(this.embedder);
     const missing = passages.filter((p) => p.embedding?.model !== model);
     try {
-      const made = new Map((await embedPassages(this.embedder, missing)).map((p) => [p.id, p]));
+      const budget = this.index ? undefined : this.options.embedBudgetMs;
+      const made = new Map<string, EmbeddedPassage>();
+      if (budget === undefined) {
+        for (const p of await embedPassages(this.embedder, missing)) made.set(p.id, p);
+      } else {
+        const now = this.options.now ?? (() => performance.now());
+        const batch = Math.max(1, this.options.batchSize ?? 32);
+        const started = now();
+        for (let i = 0; i < missing.length && now() - started < budget; i += batch) {
+          for (const p of await embedPassages(this.embedder, missing.slice(i, i + batch))) made.set(p.id, p);
+        }
+      }
       return passages.map((p) => made.get(p.id) ?? p);
     } catch (error) {
       // A vector index cannot do without vectors; the embedded index can embed at load time.
