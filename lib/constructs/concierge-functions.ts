@@ -16,7 +16,7 @@ export interface ConciergeFunctionsProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * Packages a function gets installed beside its bundle instead of inlined (ConciergeFunctionProps.installedModules).
+   * Packages a function gets copied beside its bundle instead of inlined (ConciergeFunctionProps.installedModules).
    * @default - none for every function
    */
   readonly installedModulesFor?: (name: FunctionName, decl: FunctionDecl) => readonly string[];

@@ -4,36 +4,8 @@ import { ExtractiveAnswerer } from '../../lambdas/adapters/llm/extractive';
 import { languageModelFromConfig } from '../../lambdas/adapters/llm/language-model';
 import { startFakeBedrock } from '../support/fake-bedrock';
 import { startFakeOpenAi } from '../support/fake-openai';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { composeInput, parking } from './fixtures';
-
-/** A local stand-in for Secrets Manager's GetSecretValue (AWS JSON 1.1), answering with one secret string. */
-async function startFakeSecretsManager(secretString: string): Promise<{ endpoint: string; requests: { headers: IncomingHttpHeaders; body: unknown }[]; close(): Promise<void> }> {
-  const requests: { headers: IncomingHttpHeaders; body: unknown }[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const body: unknown = JSON.parse(raw || '{}');
-      requests.push({ headers: req.headers, body });
-      res.setHeader('content-type', 'application/x-amz-json-1.1');
-      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ __type: 'InvalidRequestException', message: 'unsupported' }));
-        return;
-      }
-      const secretId = (body as { SecretId?: string }).SecretId ?? '';
-      res.end(JSON.stringify({ ARN: secretId, Name: 'openai-key', SecretString: secretString, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1764000000 }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:concierge/openai';
 

@@ -90,17 +90,14 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
     const model = passageEmbeddingModel(this.embedder);
     const missing = passages.filter((p) => p.embedding?.model !== model);
     try {
-      const budget = this.index ? undefined : this.options.embedBudgetMs;
+      // Without a budget: every passage, in one call.
+      const budget = this.index ? Infinity : (this.options.embedBudgetMs ?? Infinity);
+      const batch = Number.isFinite(budget) ? Math.max(1, this.options.batchSize ?? 32) : Math.max(1, missing.length);
+      const now = this.options.now ?? (() => performance.now());
+      const started = now();
       const made = new Map<string, EmbeddedPassage>();
-      if (budget === undefined) {
-        for (const p of await embedPassages(this.embedder, missing)) made.set(p.id, p);
-      } else {
-        const now = this.options.now ?? (() => performance.now());
-        const batch = Math.max(1, this.options.batchSize ?? 32);
-        const started = now();
-        for (let i = 0; i < missing.length && now() - started < budget; i += batch) {
-          for (const p of await embedPassages(this.embedder, missing.slice(i, i + batch))) made.set(p.id, p);
-        }
+      for (let i = 0; i < missing.length && now() - started < budget; i += batch) {
+        for (const p of await embedPassages(this.embedder, missing.slice(i, i + batch))) made.set(p.id, p);
       }
       return passages.map((p) => made.get(p.id) ?? p);
     } catch (error) {

@@ -10,6 +10,7 @@ import type { KnowledgeIndex, KnowledgeItemStore, KnowledgeStore, TenantStore } 
 import { TitanEmbedder } from '../embeddings/titan';
 import { EmbeddingKnowledgeStore } from './embedding-store';
 import { openSearchClient, OpenSearchKnowledgeIndex } from './opensearch-index';
+import { warnDegraded } from '../warn';
 
 type OpenSearchConfig = Partial<
   Pick<Config, 'OPENSEARCH_ENDPOINT' | 'OPENSEARCH_INDEX' | 'EMBEDDING_MODEL_ID' | 'AWS_REGION' | 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME'>
@@ -36,10 +37,7 @@ export function openSearchKnowledge(config: OpenSearchConfig, table: KnowledgeSt
     client: openSearchClient({ endpoint, region }),
     indexName: config.OPENSEARCH_INDEX ?? DEFAULT_OPENSEARCH_INDEX,
     embedder,
-    onDegraded: (error) =>
-      console.warn(
-        JSON.stringify({ level: 'WARN', message: 'question not embedded; searched lexically only', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }),
-      ),
+    onDegraded: warnDegraded('question not embedded; searched lexically only'),
   });
   return { index, store: new EmbeddingKnowledgeStore(table, embedder, index) };
 }

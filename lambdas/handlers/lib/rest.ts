@@ -63,7 +63,6 @@ export type RouteHandler = (request: RestRequest) => Promise<RestResult>;
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
-  'access-control-allow-origin': '*',
   'access-control-allow-headers': 'authorization,content-type',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
@@ -164,14 +163,14 @@ async function recordChange(
 }
 
 /**
- * CORS on every response: with CORS_ALLOWED_ORIGINS (the stack sets the widget's and the admin UI's origins), the
- * request's Origin is echoed only when it is one of them (and `Vary: Origin` keeps caches apart); without it (the
- * local cloud), any origin. API Gateway answers preflights for the same list (lib/constructs/concierge-rest-api.ts).
+ * The one place a REST answer gets `Access-Control-Allow-Origin`: with CORS_ALLOWED_ORIGINS (the stack sets the
+ * widget's and the admin UI's origins), the request's Origin only when it is one of them (and `Vary: Origin` keeps
+ * caches apart); without it (the local cloud), any origin. API Gateway answers preflights for the same list
+ * (lib/constructs/concierge-rest-api.ts). Webhook answers (errorResponse) get none: their callers are servers.
  */
 export function withCors(response: APIGatewayProxyResult, requestHeaders: APIGatewayProxyEvent['headers'], allowed: readonly string[] | undefined): APIGatewayProxyResult {
-  if (!allowed) return response;
+  if (!allowed) return { ...response, headers: { ...response.headers, 'access-control-allow-origin': '*' } };
   const headers: Record<string, string | number | boolean> = { ...response.headers, vary: 'Origin' };
-  delete headers['access-control-allow-origin'];
   const origin = Object.entries(requestHeaders ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1]?.replace(/\/$/, '').toLowerCase();
   if (origin && allowed.includes(origin)) headers['access-control-allow-origin'] = origin;
   return { ...response, headers };
