@@ -398,7 +398,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         }
       },
       stop: async () => {
-        await bus.drain().catch(() => undefined);
+        // What the last requests set going finishes first (for up to 10 s): a handler still running publishes
+        // events, whose targets must not meet a table or a process that is already gone.
+        const giveUp = Date.now() + 10_000;
+        for (let round = 0; round < 3 && Date.now() < giveUp; round++) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([runtime.idle(), new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, giveUp - Date.now()))))]);
+          clearTimeout(timer);
+          await bus.drain().catch(() => undefined);
+        }
         await stopAll();
       },
     };

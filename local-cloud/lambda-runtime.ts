@@ -43,7 +43,24 @@ export class LambdaRuntime {
     await Promise.all((Object.keys(functions) as FunctionName[]).map((fn) => this.load(fn)));
   }
 
-  async invoke(fn: FunctionName, event: unknown): Promise<unknown> {
+  private readonly running = new Set<Promise<unknown>>();
+
+  /** Resolves once no invocation is running (those started meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  invoke(fn: FunctionName, event: unknown): Promise<unknown> {
+    const invocation = this.run(fn, event);
+    this.running.add(invocation);
+    void invocation.then(
+      () => this.running.delete(invocation),
+      () => this.running.delete(invocation),
+    );
+    return invocation;
+  }
+
+  private async run(fn: FunctionName, event: unknown): Promise<unknown> {
     const handler = await this.load(fn);
     const timeoutMs = ('timeoutSeconds' in functions[fn] ? Number(Reflect.get(functions[fn], 'timeoutSeconds')) : 10) * 1000;
     const started = Date.now();
