@@ -135,6 +135,14 @@ export interface ComposeInput {
 
 /** Writes the reply from retrieved passages only. */
 export interface LanguageModel {
+  /**
+   * Whether the model itself judges if the passages answer the question (a hosted LLM, told to cite nothing
+   * when they do not). The answering policy then also gives it passages below the extractive answering bar,
+   * down to the candidate bar (answer/concierge.ts): a paraphrase the search ranks right but cannot vouch for
+   * is answered when the model finds the answer in it. An extractive answerer cannot tell, so it only ever
+   * sees passages above the answering bar.
+   */
+  readonly judgesRelevance?: boolean;
   compose(input: ComposeInput): Promise<{ text: string; usedPassageIds: readonly string[] }>;
 }
 

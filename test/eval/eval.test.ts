@@ -60,4 +60,12 @@ describe('demo-business eval (offline embedded default)', () => {
     expect(metric('handoff_recall')).toBeGreaterThanOrEqual(0.9);
     expect(metric('handoff_precision')).toBeGreaterThanOrEqual(0.9);
   });
+
+  it('gives a model that judges relevance the right passage far more often than the extractive bar lets through', () => {
+    // Measured 0.94 against 0.54: the candidate bar (answer/concierge.ts) is what Bedrock and OpenAI answer from.
+    expect(metric('llm_passage_recall')).toBeGreaterThanOrEqual(0.9);
+    expect(metric('llm_passage_recall')).toBeGreaterThan(metric('extractive_passage_recall') + 0.25);
+    // The right passage reaching the extractive answerer is what bounds its recall@1.
+    expect(metric('source_recall_at_1')).toBeLessThanOrEqual(metric('extractive_passage_recall') + 0.05);
+  });
 });

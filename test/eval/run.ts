@@ -24,8 +24,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { answerDeps, knowledgeStore, store } from '../../lambdas/adapters/container';
-import { answerQuestion } from '../../lambdas/core/answer/concierge';
-import { leaksSecrets } from '../../lambdas/core/answer/guard';
+import { answerQuestion, retrieve, usablePassages } from '../../lambdas/core/answer/concierge';
+import { leaksSecrets, plainText } from '../../lambdas/core/answer/guard';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { intentSchema } from '../../lambdas/core/nlu/intents';
@@ -339,6 +339,43 @@ export function paddedKnowledgeBase(kb: KnowledgeBase, targetChunks: number, cur
   return { ...kb, documents };
 }
 
+/**
+ * What a hosted model that judges relevance would be given (LanguageModel.judgesRelevance): the share of the
+ * single-message cases with expected sources whose right passage is among the passages the policy hands the
+ * model, for the extractive answerer (the answering bar) and for a judging model (the candidate bar). The first
+ * bounds source recall offline; the second bounds it with Bedrock or OpenAI, which must also decline the
+ * unanswerable questions that clear the candidate bar (`llm_unanswerable_candidates`).
+ */
+async function passageRecall(tenantId: string, cases: readonly EvalCase[], results: readonly CaseResult[]): Promise<Record<string, number>> {
+  const deps = answerDeps();
+  const langOf = new Map(results.map((r) => [r.id, r.lang] as const));
+  let n = 0;
+  let extractive = 0;
+  let judging = 0;
+  let unanswerable = 0;
+  let reached = 0;
+  for (const k of cases) {
+    if (k.before || (!k.expect.sources && !k.expect.noFabrication)) continue;
+    const lang = langOf.get(k.id) === 'es' ? 'es' : 'en';
+    const found = await retrieve(deps, tenantId, plainText(k.text) || k.text, lang);
+    const given = (judges: boolean): string[] => usablePassages(found.hits, judges).map((h) => h.passage.id);
+    if (k.expect.noFabrication) {
+      unanswerable++;
+      if (given(true).length > 0) reached++;
+      continue;
+    }
+    n++;
+    const right = (ids: string[]): boolean => ids.some((id) => k.expect.sources?.some((x) => sourceMatches(id, x)));
+    if (right(given(false))) extractive++;
+    if (right(given(true))) judging++;
+  }
+  return {
+    extractive_passage_recall: ratio(extractive, n),
+    llm_passage_recall: ratio(judging, n),
+    llm_unanswerable_candidates: ratio(reached, unanswerable),
+  };
+}
+
 export interface EvalOptions {
   readonly kbPath: string;
   readonly casesPath: string;
@@ -408,7 +445,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     const order = new Map(cases.map((k, i) => [k.id, i] as const));
     results.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     const scored = score(cases, results, { now, timezone: kb.business.timezone, hours: kb.hours });
-    Object.assign(metrics, scored.metrics, padded);
+    Object.assign(metrics, scored.metrics, padded, await passageRecall(tenantId, cases, results));
     // Let the last $disconnect handlers finish before their DynamoDB goes away.
     await new Promise((r) => setTimeout(r, 500));
     await cloud.settle();

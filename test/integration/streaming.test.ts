@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 
 let fake: FakeOpenAi;
-import { knowledgeStore, store } from '../../lambdas/adapters/container';
+import { answerDeps, knowledgeStore, store } from '../../lambdas/adapters/container';
+import { confident } from '../../lambdas/core/answer/concierge';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import type { ServerFrame } from '../../lambdas/core/protocol';
@@ -160,5 +161,48 @@ describe('streaming answers', () => {
     } finally {
       await socket.close();
     }
+  });
+});
+
+/** One question from a fresh customer; resolves with the concierge's stored reply. */
+async function askOnce(text: string): Promise<Extract<ServerFrame, { type: 'message' }>> {
+  const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, randomBytes(16).toString('hex')), origin);
+  try {
+    socket.send({ action: 'hello', lang: 'en' });
+    await socket.next('session');
+    const clientId = randomBytes(9).toString('base64url');
+    socket.send({ action: 'sendMessage', clientId, text });
+    const question = await socket.next('message', (m) => m.role === 'customer' && m.clientId === clientId, STEP_MS);
+    return await socket.next('message', (m) => m.role === 'bot' && m.seq > question.seq, STEP_MS);
+  } finally {
+    await socket.close();
+  }
+}
+
+describe('a hosted model judges whether the passages answer', () => {
+  it('is given a paraphrase the offline answerer would not vouch for, and answers it with its source', async () => {
+    fake.reset();
+    fake.script({ kind: 'stream', deltas: ['Yes: there are six free patient spaces ', 'in the car park behind our building [1].'] });
+    const question = 'is there somewhere to leave the car when I come in?';
+    // Below the extractive answering bar (the wording shares only "car" with the parking FAQ)…
+    const hits = await answerDeps().index.search(tenantId, question, 5);
+    expect(hits[0]?.passage.id).toBe('parking');
+    expect(confident(hits[0], hits)).toBe(false);
+    // …but a candidate for a model that judges relevance: it is asked, with the parking passage.
+    const answer = await askOnce(question);
+    expect(fake.requests).toHaveLength(1);
+    expect(JSON.stringify(fake.requests[0]?.body)).toContain('Do you have parking?');
+    expect(answer.text).toBe('Yes: there are six free patient spaces in the car park behind our building.');
+    expect(answer.sources?.map((src) => src.id)).toEqual(['parking']);
+  });
+
+  it('says it does not know, and offers a person, when the model finds no answer in the candidates', async () => {
+    fake.reset();
+    fake.script({ kind: 'stream', deltas: ["I'm sorry, I don't have information about that. ", 'I can put you in touch with our team.'] });
+    const answer = await askOnce('do you offer laughing gas?');
+    expect(fake.requests).toHaveLength(1);
+    expect(answer.sources ?? []).toEqual([]);
+    expect(answer.text).toMatch(/^I'm not sure about that, and I'd rather not guess/);
+    expect(answer.quickReplies?.[0]?.label).toBe('Talk to a person');
   });
 });

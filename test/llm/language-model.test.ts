@@ -5,7 +5,7 @@ import { languageModelFromConfig } from '../../lambdas/adapters/llm/language-mod
 import { startFakeBedrock } from '../support/fake-bedrock';
 import { startFakeOpenAi } from '../support/fake-openai';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { composeInput, parking } from './fixtures';
+import { composeInput, parking, prices } from './fixtures';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:concierge/openai';
 
@@ -84,6 +84,30 @@ describe('languageModelFromConfig', () => {
       expect(openai.requests).toHaveLength(0);
     } finally {
       await Promise.all([openai.close(), secrets.close()]);
+    }
+  });
+
+  it('judges relevance with a hosted model; its offline fallback answers only from passages above the extractive bar', async () => {
+    expect(languageModelFromConfig(loadConfig([], {})).judgesRelevance).toBeFalsy();
+    const fake = await startFakeOpenAi();
+    try {
+      const fallbacks: unknown[] = [];
+      const model = languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL }), (error) => fallbacks.push(error));
+      expect(model.judgesRelevance).toBe(true);
+      const refused = { kind: 'error', status: 400, type: 'invalid_request_error' } as const;
+      // A candidate only the hosted model could judge: the fallback cites nothing, so the question counts as unanswered.
+      const candidateOnly = composeInput({ passages: [{ passage: parking, score: 0.68, coverage: 0.17, similarity: 0.61 }] });
+      fake.script(refused);
+      await expect(model.compose(candidateOnly)).resolves.toEqual({ text: '', usedPassageIds: [] });
+      // Beside a passage above the bar, the fallback answers from that one alone.
+      const mixed = composeInput({ passages: [{ passage: prices, score: 0.8, coverage: 0.9, similarity: 0.7 }, { passage: parking, score: 0.7, coverage: 0.17, similarity: 0.5 }] });
+      fake.script(refused);
+      const answered = await model.compose(mixed);
+      expect(answered.usedPassageIds).toEqual([prices.id]);
+      expect(answered.text).toBe('Parking is free for patients for up to two hours.');
+      expect(fallbacks).toHaveLength(2);
+    } finally {
+      await fake.close();
     }
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bm25Index } from '../../lambdas/core/answer/bm25';
-import { answerQuestion, confident, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
+import { answerQuestion, candidate, confident, usablePassages, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
 import { leaksSecrets, plainText } from '../../lambdas/core/answer/guard';
 import { sendMessage, type ChatDeps } from '../../lambdas/core/conversation';
 import { passagesOf } from '../../lambdas/core/knowledge';
@@ -284,5 +284,41 @@ describe('the answering bar', () => {
   it('treats a lexical-only hit among semantic ones as dissimilar', () => {
     const lexicalOnly = hit(0.9);
     expect(confident(lexicalOnly, [lexicalOnly, hit(0.2, 0.5)])).toBe(false);
+  });
+
+  it('lets a model that judges relevance see candidates below it, never passages below the candidate bar', () => {
+    const paraphrase = hit(0.17, 0.61);
+    const wordy = hit(0.35, 0.2);
+    const far = hit(0.2, 0.3);
+    expect(confident(paraphrase)).toBe(false);
+    expect([candidate(paraphrase), candidate(wordy), candidate(far), candidate(undefined)]).toEqual([true, true, false, false]);
+    expect(usablePassages([paraphrase, far], false)).toEqual([]);
+    expect(usablePassages([paraphrase, far], true)).toEqual([paraphrase]);
+    expect(usablePassages([far, paraphrase], true)).toEqual([]);
+  });
+});
+
+describe('a language model that judges relevance', () => {
+  const parkingFaq = passagesOf(kb).find((p) => p.id === 'parking');
+  if (!parkingFaq) throw new Error('the demo knowledge base has no parking FAQ');
+  // As the hybrid search ranks a paraphrase: first, similar, but sharing little wording with the FAQ.
+  const belowBar: KnowledgeIndex = { search: async () => [{ passage: parkingFaq, score: 0.68, coverage: 0.17, similarity: 0.61 }] };
+
+  it('is given a candidate the extractive answerer would not answer from, and answers with its source', async () => {
+    const seen: string[][] = [];
+    const judging: AnswerDeps = {
+      ...deps,
+      index: belowBar,
+      model: { judgesRelevance: true, compose: async (input) => (seen.push(input.passages.map((h) => h.passage.id)), { text: 'Yes, behind the building.', usedPassageIds: ['parking'] }) },
+    };
+    const a = await ask('is there somewhere to leave the car when I come in?', undefined, judging);
+    expect(seen).toEqual([['parking']]);
+    expect(a).toEqual(expect.objectContaining({ answered: true, kind: 'answer', text: 'Yes, behind the building.' }));
+    expect(a.sources.map((src) => src.id)).toEqual(['parking']);
+  });
+
+  it('is not how the extractive answerer works: below its bar, it says it does not know', async () => {
+    const a = await ask('is there somewhere to leave the car when I come in?', undefined, { ...deps, index: belowBar });
+    expect(a).toEqual(expect.objectContaining({ answered: false, kind: 'unknown', handoffOffered: true, sources: [] }));
   });
 });

@@ -5,6 +5,7 @@
  * function that never answers does not pay for them at cold start.
  */
 import type { Config } from '../config';
+import { usablePassages } from '../../core/answer/concierge';
 import type { ComposeInput, LanguageModel } from '../../core/ports';
 import { ExtractiveAnswerer } from './extractive';
 import { LanguageModelError } from './retry';
@@ -55,12 +56,15 @@ function lazily(make: () => Promise<LanguageModel>): LanguageModel {
 
 /**
  * A hosted model that still fails after its own retries (throttled, unavailable, timed out, refused) must not
- * leave the customer without an answer: the offline extractive answerer writes it from the same retrieved
- * passages, so the reply stays grounded and cited. A stream that broke after text reached the customer
- * (`interrupted`) is not answered twice: that error goes to the caller.
+ * leave the customer without an answer: the offline extractive answerer writes it from the retrieved passages
+ * that clear the extractive answering bar, so the reply stays grounded and cited. The hosted model judges
+ * relevance and may have been given candidates below that bar; the extractive answerer cannot, so without such a
+ * passage the fallback cites nothing and the question counts as unanswered. A stream that broke after text
+ * reached the customer (`interrupted`) is not answered twice: that error goes to the caller.
  */
 export function withExtractiveFallback(primary: LanguageModel, fallback: LanguageModel = new ExtractiveAnswerer(), onFallback?: (error: unknown) => void): LanguageModel {
   return {
+    judgesRelevance: true,
     compose: async (input: ComposeInput) => {
       let streamed = false;
       const onDelta = input.onDelta;
@@ -78,7 +82,9 @@ export function withExtractiveFallback(primary: LanguageModel, fallback: Languag
       } catch (error) {
         if (streamed || (error instanceof LanguageModelError && error.failure === 'interrupted')) throw error;
         onFallback?.(error);
-        return fallback.compose(input);
+        const passages = usablePassages(input.passages, fallback.judgesRelevance === true);
+        if (passages.length === 0) return { text: '', usedPassageIds: [] };
+        return fallback.compose({ ...input, passages });
       }
     },
   };

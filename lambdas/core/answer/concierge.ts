@@ -114,6 +114,36 @@ export function confident(hit: RetrievedPassage | undefined, list: readonly Retr
   const similarity = hit.similarity ?? 0;
   return (hit.coverage >= MIN_COVERAGE && similarity >= MIN_SIMILARITY) || (hit.coverage >= MIN_COVERAGE_WHEN_SIMILAR && similarity >= STRONG_SIMILARITY);
 }
+
+/**
+ * The candidate bar, for a language model that judges relevance itself (LanguageModel.judgesRelevance): a passage
+ * at least this similar to the question, or covering at least MIN_CANDIDATE_COVERAGE of its wording, goes to the
+ * model, which answers from it or says it does not know. These are the "did you mean" suggestions' two bars
+ * (a suggestion needs both; a candidate either).
+ * `npm run eval` reports what this changes on its cases as `llm_passage_recall` (the right passage is among those
+ * a judging model is given) against `extractive_passage_recall`.
+ */
+export const MIN_CANDIDATE_SIMILARITY = 0.35;
+export const MIN_CANDIDATE_COVERAGE = 0.3;
+
+/** The candidate bar (see MIN_CANDIDATE_SIMILARITY); every passage above the answering bar clears it too. */
+export function candidate(hit: RetrievedPassage | undefined, list: readonly RetrievedPassage[] = hit ? [hit] : []): hit is RetrievedPassage {
+  if (hit === undefined) return false;
+  const aboveAnsweringBar: boolean = confident(hit, list);
+  return aboveAnsweringBar || (hit.similarity ?? 0) >= MIN_CANDIDATE_SIMILARITY || hit.coverage >= MIN_CANDIDATE_COVERAGE;
+}
+
+/**
+ * The passages the language model is given: those above the bar (the answering bar, or the candidate bar for a
+ * model that judges relevance) and within 60% of the best score, at most three; none when the best is below it.
+ */
+export function usablePassages(hits: readonly RetrievedPassage[], judgesRelevance: boolean): RetrievedPassage[] {
+  const bar = judgesRelevance ? candidate : confident;
+  const top = hits[0];
+  if (!bar(top, hits)) return [];
+  return hits.filter((h) => bar(h, hits) && h.score >= top.score * 0.6).slice(0, 3);
+}
+
 /** Unanswered questions in a row after which the conversation is handed over to a person outright. */
 export const UNANSWERED_BEFORE_HANDOFF = 2;
 
@@ -151,12 +181,12 @@ function serviceLine(service: Service, lang: ReplyLanguage): string {
   );
 }
 
-interface Retrieved {
+export interface Retrieved {
   readonly hits: RetrievedPassage[];
   readonly query: string;
 }
 
-async function retrieve(deps: AnswerDeps, tenantId: string, text: string, lang: ReplyLanguage): Promise<Retrieved> {
+export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string, text: string, lang: ReplyLanguage): Promise<Retrieved> {
   // A Spanish question may meet an English knowledge base: its word-by-word English rendering is
   // searched first, then its English keywords, then the question as written; the first confident
   // result wins (most Spanish questions need one or two searches).
@@ -377,8 +407,10 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
       context: keep({ unansweredStreak: nextStreak, pendingOffer: 'handoff' }),
     });
   };
-  if (!confident(top, found.hits)) return unanswered();
-  const usable = found.hits.filter((h) => confident(h, found.hits) && h.score >= top.score * 0.6).slice(0, 3);
+  // The extractive answerer answers only above the answering bar; a model that judges relevance itself also sees
+  // candidates below it, and decides (citing nothing when they do not answer).
+  const usable = usablePassages(found.hits, deps.model.judgesRelevance === true);
+  if (!top || usable.length === 0) return unanswered();
   const composed = await deps.model.compose({
     question: input.question,
     lang,
@@ -440,7 +472,7 @@ async function bookingFallback(
       if (top && top.coverage >= MIN_COVERAGE) {
         // The query is ours (policy words), so lexical coverage alone is the right bar here.
         const composed = await deps.model.compose({ question: policyQuery, lang, businessName: input.businessName, passages: [top] });
-        lines.push(composed.text);
+        if (composed.text) lines.push(composed.text);
         sources = [{ id: top.passage.id, title: top.passage.title, kind: top.passage.kind }].filter((src) => composed.usedPassageIds.includes(src.id));
       }
     }
