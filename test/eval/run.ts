@@ -85,6 +85,8 @@ export interface CaseResult {
   readonly latencyMs: number;
   /** Not in the --out line format; kept for the metrics. */
   readonly answered: boolean;
+  /** The reply's quick replies (texts), for the "did you mean" metric. */
+  readonly quickReplies?: readonly string[];
   readonly answerMs?: number;
   readonly service?: string;
   readonly staff?: string;
@@ -307,6 +309,7 @@ async function runCase(cloud: LocalCloud, widgetKey: string, events: Map<string,
       lang: d?.lang ?? '',
       latencyMs: Math.round(ms * 100) / 100,
       answered: answered?.type === 'message.answered',
+      ...(frame.quickReplies?.length ? { quickReplies: frame.quickReplies.map((q) => q.text) } : {}),
       ...(d?.answerMs !== undefined ? { answerMs: d.answerMs } : {}),
       ...(d?.serviceId ? { service: d.serviceId } : {}),
       ...(d?.staffId ? { staff: d.staffId } : {}),
@@ -346,9 +349,13 @@ export function paddedKnowledgeBase(kb: KnowledgeBase, targetChunks: number, cur
  * bounds source recall offline; the second bounds it with Bedrock or OpenAI, which must also decline the
  * unanswerable questions that clear the candidate bar (`llm_unanswerable_candidates`).
  */
-async function passageRecall(tenantId: string, cases: readonly EvalCase[], results: readonly CaseResult[]): Promise<Record<string, number>> {
+async function passageRecall(tenantId: string, kb: KnowledgeBase, cases: readonly EvalCase[], results: readonly CaseResult[]): Promise<Record<string, number>> {
   const deps = answerDeps();
   const langOf = new Map(results.map((r) => [r.id, r.lang] as const));
+  const resultOf = new Map(results.map((r) => [r.id, r] as const));
+  const faqQuestion = new Map(kb.faqs.map((f) => [f.id, plainText(f.question)] as const));
+  let missed = 0;
+  let suggested = 0;
   let n = 0;
   let extractive = 0;
   let judging = 0;
@@ -365,11 +372,19 @@ async function passageRecall(tenantId: string, cases: readonly EvalCase[], resul
       continue;
     }
     n++;
-    const right = (ids: string[]): boolean => ids.some((id) => k.expect.sources?.some((x) => sourceMatches(id, x)));
+    const right = (ids: readonly string[]): boolean => ids.some((id) => k.expect.sources?.some((x) => sourceMatches(id, x)));
     if (right(given(false))) extractive++;
     if (right(given(true))) judging++;
+    const r = resultOf.get(k.id);
+    if (r && !right(r.sources.slice(0, 1))) {
+      missed++;
+      const wanted = (k.expect.sources ?? []).flatMap((id) => faqQuestion.get(id) ?? []);
+      if ((r.quickReplies ?? []).some((q) => wanted.includes(q))) suggested++;
+    }
   }
   return {
+    // Of the answerable questions not answered from the right source, the share offered the right FAQ as a "did you mean" quick reply.
+    suggestion_recall: ratio(suggested, missed),
     extractive_passage_recall: ratio(extractive, n),
     llm_passage_recall: ratio(judging, n),
     llm_unanswerable_candidates: ratio(reached, unanswerable),
@@ -445,7 +460,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     const order = new Map(cases.map((k, i) => [k.id, i] as const));
     results.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     const scored = score(cases, results, { now, timezone: kb.business.timezone, hours: kb.hours });
-    Object.assign(metrics, scored.metrics, padded, await passageRecall(tenantId, cases, results));
+    Object.assign(metrics, scored.metrics, padded, await passageRecall(tenantId, kb, cases, results));
     // Let the last $disconnect handlers finish before their DynamoDB goes away.
     await new Promise((r) => setTimeout(r, 500));
     await cloud.settle();

@@ -317,8 +317,16 @@ describe('a language model that judges relevance', () => {
     expect(a.sources.map((src) => src.id)).toEqual(['parking']);
   });
 
-  it('is not how the extractive answerer works: below its bar, it says it does not know', async () => {
+  it('is not how the extractive answerer works: below its bar, it says it does not know and offers the candidate as "did you mean"', async () => {
     const a = await ask('is there somewhere to leave the car when I come in?', undefined, { ...deps, index: belowBar });
     expect(a).toEqual(expect.objectContaining({ answered: false, kind: 'unknown', handoffOffered: true, sources: [] }));
+    expect(a.quickReplies).toEqual([
+      { label: 'Talk to a person', text: expect.any(String) },
+      { label: 'Do you have parking?', text: 'Do you have parking?' },
+    ]);
+    // Tapping the suggestion sends the FAQ's own question, which the search answers.
+    const tapped = await ask(a.quickReplies?.[1]?.text ?? '');
+    expect(tapped).toEqual(expect.objectContaining({ answered: true, kind: 'answer' }));
+    expect(tapped.sources[0]?.id).toBe('parking');
   });
 });

@@ -118,8 +118,8 @@ export function confident(hit: RetrievedPassage | undefined, list: readonly Retr
 /**
  * The candidate bar, for a language model that judges relevance itself (LanguageModel.judgesRelevance): a passage
  * at least this similar to the question, or covering at least MIN_CANDIDATE_COVERAGE of its wording, goes to the
- * model, which answers from it or says it does not know. These are the "did you mean" suggestions' two bars
- * (a suggestion needs both; a candidate either).
+ * model, which answers from it or says it does not know. The same bar picks the "did you mean" suggestions
+ * of an unanswered question (FAQs only).
  * `npm run eval` reports what this changes on its cases as `llm_passage_recall` (the right passage is among those
  * a judging model is given) against `extractive_passage_recall`.
  */
@@ -202,13 +202,13 @@ export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string
 }
 
 /**
- * "Did you mean…?": FAQ questions close to an unanswered question, offered as quick replies (never
- * as an answer) so the customer can pick one; only when they are in the customer's language.
+ * "Did you mean…?": FAQ questions above the candidate bar for an unanswered question, offered as quick
+ * replies (never as an answer) so the customer can pick one; only when they are in the customer's language.
  */
 function suggestions(hits: readonly RetrievedPassage[], intent: Intent, lang: ReplyLanguage): QuickReply[] {
   if (intent === 'out_of_scope') return [];
   return hits
-    .filter((h) => h.passage.kind === 'faq' && h.coverage >= 0.3 && (h.similarity === undefined || h.similarity >= 0.35))
+    .filter((h) => h.passage.kind === 'faq' && candidate(h, hits))
     .filter((h) => detectLanguage(h.passage.title, 'en') === lang)
     .slice(0, 2)
     .map((h) => ({ label: plainText(h.passage.title).slice(0, 80), text: plainText(h.passage.title) }));
