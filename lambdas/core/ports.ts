@@ -38,6 +38,12 @@ export interface KnowledgeStore {
   listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }>;
   /** Writes a whole new version and then switches to it atomically; returns the new version. */
   replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number>;
+  /**
+   * Keeps vectors an index made for passages stored without one, beside those passages, while the knowledge base
+   * is still at `version` and each passage still has the same title and text; returns how many were kept.
+   * Optional: a store without it leaves every new index to embed them again.
+   */
+  storePassageVectors?(tenantId: string, version: number, passages: readonly EmbeddedPassage[]): Promise<number>;
 }
 
 /** One FAQ or one document changed, added or deleted: the knowledge-base file after the change and the source's passages. */

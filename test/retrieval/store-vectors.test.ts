@@ -111,6 +111,34 @@ describe('passage vectors in DynamoDB', () => {
     expect(hits[0]?.passage.id).toBe(late?.id);
     expect(hits[0]?.similarity).toBeGreaterThan(0.5);
     expect(reader.texts).toBe(2 * (passages.length - 30) + 1);
+
+    // The vectors the index made are kept beside their passages: the next container embeds the question only.
+    await index.settled('budget');
+    const after = await store.listPassages('budget');
+    expect(after.passages.filter((p) => !p.embedding)).toEqual([]);
+    expect(after.passages.find((p) => p.id === late?.id)?.embedding?.model).toBe(passageEmbeddingModel(reader));
+    const nextContainer = new HashEmbedder();
+    await new EmbeddedKnowledgeIndex(store, { embedder: nextContainer }).search('budget', late?.title ?? '', 1);
+    expect(nextContainer.texts).toBe(1);
+  });
+
+  it('made at load are kept only for the same version, and only onto a passage with the same text', async () => {
+    const embedder = new HashEmbedder();
+    const writing = new EmbeddingKnowledgeStore(store, embedder, undefined, { embedBudgetMs: 0 });
+    await provisionTenant(writing, { tenantId: 'keep', widgetKey: `wk_keep_${'c'.repeat(24)}`, allowedOrigins: ['https://clinic.example'], kb });
+    const { version, passages } = await store.listPassages('keep');
+    expect(passages.every((p) => p.embedding === undefined)).toBe(true);
+    const made = await embedPassages(embedder, passages.filter((p) => p.id === 'parking' || p.id === 'opening-hours'));
+    const [parking, hours] = [made.find((p) => p.id === 'parking'), made.find((p) => p.id === 'opening-hours')];
+    if (!parking || !hours) throw new Error('the demo knowledge base lacks parking or opening hours');
+    expect(await store.storePassageVectors('keep', version + 1, [parking])).toBe(0);
+    expect(await store.storePassageVectors('keep', version, [{ ...parking, text: 'Edited meanwhile.' }])).toBe(0);
+    expect(await store.storePassageVectors('keep', version, [parking, hours])).toBe(2);
+    const stored = (await store.listPassages('keep')).passages.filter((p) => p.embedding);
+    expect(stored.map((p) => p.id).sort()).toEqual([hours.id, parking.id].sort());
+    expect(Array.from(stored.find((p) => p.id === parking.id)?.embedding?.vector ?? [])).toEqual(Array.from(parking.embedding?.vector ?? [1]));
+    // A passage that already has a vector keeps it.
+    expect(await store.storePassageVectors('keep', version, [parking])).toBe(0);
   });
 
   it('let the embedded index load without embedding any passage', async () => {

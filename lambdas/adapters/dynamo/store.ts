@@ -360,6 +360,51 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   }
 
   /**
+   * Vectors the embedded index made for passages a write stored without one (a large import runs out of its
+   * embedding budget), kept beside them so the next container loads them instead of embedding them again.
+   * Only while the knowledge base is at `version`, and only onto an item with the same title and text (an edit
+   * in between brought its own vector, or none); several containers writing the same vectors is harmless.
+   */
+  async storePassageVectors(tenantId: string, version: number, passages: readonly EmbeddedPassage[]): Promise<number> {
+    const withVectors = passages.filter((p) => p.embedding !== undefined);
+    if (withVectors.length === 0) return 0;
+    const current = await this.currentKb(tenantId);
+    if (current.version !== version) return 0;
+    // A document's chunks of an older generation may share an id with live ones: both get the vector if the text matches.
+    const keysById = new Map<string, { pk: string; sk: string }[]>();
+    for (const item of await this.queryAll(keys.kbPartition(tenantId, current.partition), keys.kbPassagePrefix)) {
+      const id = passageItem.safeParse(item).data?.id;
+      const key = itemKey.safeParse(item).data;
+      if (id === undefined || !key || passageVectorItem.safeParse(item).success) continue;
+      keysById.set(id, [...(keysById.get(id) ?? []), { pk: key.pk, sk: key.sk }]);
+    }
+    const updates = withVectors.flatMap((p) => (keysById.get(p.id) ?? []).map((key) => ({ key, p })));
+    let stored = 0;
+    const worker = async (): Promise<void> => {
+      for (let next = updates.shift(); next; next = updates.shift()) {
+        const { vec, vecModel } = passageAttributes(next.p);
+        try {
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: next.key,
+              UpdateExpression: 'SET vec = :vec, vecModel = :model',
+              ConditionExpression: 'attribute_exists(pk) AND #title = :title AND #text = :text',
+              ExpressionAttributeNames: { '#title': 'title', '#text': 'text' },
+              ExpressionAttributeValues: { ':vec': vec, ':model': vecModel, ':title': next.p.title, ':text': next.p.text },
+            }),
+          );
+          stored++;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    return stored;
+  }
+
+  /**
    * One FAQ or document changed in place, in the current partition, with `kbVersion` bumped:
    * - up to 100 items (the TransactWriteItems limit): the new passages, the removal of the old ones, the
    *   knowledge-base file and the version, in one transaction;

@@ -11,13 +11,16 @@
  * embeddings were stored, or by another model) are embedded in the background
  * (BM25 alone answers meanwhile), a few at a time; vectors made this way are
  * remembered by content, so a new version (an admin edit) costs the edited
- * passages only. If embedding fails, search carries on with BM25 alone and
- * `onDegraded` is told once.
+ * passages only. Once made, they are kept beside their passages in the store
+ * (`storePassageVectors`), so the next container loads them instead of
+ * embedding them again. If embedding fails, search carries on with BM25 alone
+ * and `onDegraded` is told once.
  */
 import { DenseMatrix, embedPassages, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
 import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
 import { useLiteEmbedder } from '../embeddings/use-lite';
+import { warnDegraded } from '../warn';
 
 export interface EmbeddedKnowledgeIndexOptions {
   /**
@@ -37,6 +40,8 @@ export interface EmbeddedKnowledgeIndexOptions {
    * @default 'background'
    */
   readonly embedMissing?: 'background' | 'blocking';
+  /** Told when vectors made at load could not be kept in the store. @default a JSON warning line */
+  readonly onKeepFailed?: (error: unknown) => void;
 }
 
 interface CachedIndex {
@@ -137,19 +142,44 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     const { version, passages } = await this.store.listPassages(tenantId);
     const plain = passages.map(plainPassage);
     const plan = this.plan(passages);
-    if (plan.missing.length === 0 || this.options.embedMissing === 'blocking') {
-      return this.put(tenantId, version, plain, await this.complete(plan));
+    if (plan.missing.length === 0) return this.put(tenantId, version, plain, await this.complete(plan));
+    if (this.options.embedMissing === 'blocking') {
+      const entry = this.put(tenantId, version, plain, await this.complete(plan));
+      this.inBackground(tenantId, this.keep(tenantId, version, plan));
+      return entry;
     }
     // BM25 now; hybrid as soon as the missing passages are embedded (never hold an answer on a whole knowledge base).
     const entry = this.put(tenantId, version, plain, undefined);
-    const job = this.complete(plan, BACKGROUND_BATCH).then((vectors) => {
+    const job = this.complete(plan, BACKGROUND_BATCH).then(async (vectors) => {
       if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors);
+      if (vectors) await this.keep(tenantId, version, plan);
     });
+    this.inBackground(tenantId, job);
+    return entry;
+  }
+
+  private inBackground(tenantId: string, job: Promise<void>): void {
     this.background.set(tenantId, job);
     void job.finally(() => {
       if (this.background.get(tenantId) === job) this.background.delete(tenantId);
     });
-    return entry;
+  }
+
+  /** Keeps the vectors this index made for the plan's missing passages in the store (a failure only costs the next container the embedding). */
+  private async keep(tenantId: string, version: number, plan: VectorPlan): Promise<void> {
+    const { embedder } = plan;
+    if (!embedder || !this.store.storePassageVectors) return;
+    const model = passageEmbeddingModel(embedder);
+    const made = plan.missing.flatMap((p): EmbeddedPassage[] => {
+      const vector = plan.known.get(plan.key(p));
+      return vector ? [{ ...plainPassage(p), embedding: { model, vector } }] : [];
+    });
+    if (made.length === 0) return;
+    try {
+      await this.store.storePassageVectors(tenantId, version, made);
+    } catch (error) {
+      (this.options.onKeepFailed ?? warnDegraded('embedded knowledge index: vectors made at load could not be kept; the next container embeds them again'))(error);
+    }
   }
 
   private put(tenantId: string, version: number, passages: readonly Passage[], vectors: DenseMatrix | undefined): CachedIndex {
