@@ -402,9 +402,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // events, whose targets must not meet a table or a process that is already gone.
         const giveUp = Date.now() + 10_000;
         for (let round = 0; round < 3 && Date.now() < giveUp; round++) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([runtime.idle(), new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, giveUp - Date.now()))))]);
-          clearTimeout(timer);
+          await runtime.idle(giveUp - Date.now());
           await bus.drain().catch(() => undefined);
         }
         await stopAll();

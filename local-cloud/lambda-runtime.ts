@@ -45,9 +45,15 @@ export class LambdaRuntime {
 
   private readonly running = new Set<Promise<unknown>>();
 
-  /** Resolves once no invocation is running (those started meanwhile included). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  /** Resolves once no invocation is running (those started meanwhile included), or after `timeoutMs` at the latest. */
+  async idle(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const drained = (async () => {
+      while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    })();
+    await Promise.race([drained, givenUp]);
+    clearTimeout(timer);
   }
 
   invoke(fn: FunctionName, event: unknown): Promise<unknown> {

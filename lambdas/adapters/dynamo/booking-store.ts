@@ -41,6 +41,7 @@ import {
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
 import { queryPartition } from './query';
+import { mapConcurrently } from '../concurrency';
 
 /** A booking's cells plus its own two items must fit one TransactWriteItems call (100 items), with room to spare. */
 export const MAX_BOOKING_CELLS = 90;
@@ -352,19 +353,14 @@ export class DynamoBookingStore implements BookingStore {
     }
     const nowSeconds = now.getTime() / 1000;
     const busy: SlotCell[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < partitions.length) {
-        const pk = partitions[next++] ?? '';
-        for (const item of await this.queryRange(pk, lower, upper)) {
-          const cell = cellItem.parse(item);
-          if (cell.start >= upper) continue; // BETWEEN includes the upper bound; the range excludes it
-          if (cell.state === 'held' && cell.expiresAt !== undefined && cell.expiresAt <= nowSeconds) continue; // expired hold (TTL deletion is lazy)
-          busy.push({ staffId: cell.staffId, start: cell.start });
-        }
+    for (const items of await mapConcurrently(partitions, QUERY_CONCURRENCY, (pk) => this.queryRange(pk, lower, upper))) {
+      for (const item of items) {
+        const cell = cellItem.parse(item);
+        if (cell.start >= upper) continue; // BETWEEN includes the upper bound; the range excludes it
+        if (cell.state === 'held' && cell.expiresAt !== undefined && cell.expiresAt <= nowSeconds) continue; // expired hold (TTL deletion is lazy)
+        busy.push({ staffId: cell.staffId, start: cell.start });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(QUERY_CONCURRENCY, partitions.length) }, worker));
+    }
     return busy.sort((a, b) => a.staffId.localeCompare(b.staffId) || a.start.localeCompare(b.start));
   }
 

@@ -43,6 +43,7 @@ import type { MessageView, ReceiptBy } from '../../core/protocol';
 import type { WidgetSettings } from '../../core/widget-settings';
 import { expiryOf, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
+import { mapConcurrently } from '../concurrency';
 
 /** Connections and their subscriptions expire on their own if $disconnect never arrives (API Gateway's 2-hour cap). */
 const CONNECTION_TTL_SECONDS = 3 * 60 * 60;
@@ -379,29 +380,26 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       keysById.set(id, [...(keysById.get(id) ?? []), { pk: key.pk, sk: key.sk }]);
     }
     const updates = withVectors.flatMap((p) => (keysById.get(p.id) ?? []).map((key) => ({ key, p })));
-    let stored = 0;
-    const worker = async (): Promise<void> => {
-      for (let next = updates.shift(); next; next = updates.shift()) {
-        const { vec, vecModel } = passageAttributes(next.p);
-        try {
-          await this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: next.key,
-              UpdateExpression: 'SET vec = :vec, vecModel = :model',
-              ConditionExpression: 'attribute_exists(pk) AND #title = :title AND #text = :text',
-              ExpressionAttributeNames: { '#title': 'title', '#text': 'text' },
-              ExpressionAttributeValues: { ':vec': vec, ':model': vecModel, ':title': next.p.title, ':text': next.p.text },
-            }),
-          );
-          stored++;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+    const kept = await mapConcurrently(updates, 8, async ({ key, p }) => {
+      const { vec, vecModel } = passageAttributes(p);
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET vec = :vec, vecModel = :model',
+            ConditionExpression: 'attribute_exists(pk) AND #title = :title AND #text = :text',
+            ExpressionAttributeNames: { '#title': 'title', '#text': 'text' },
+            ExpressionAttributeValues: { ':vec': vec, ':model': vecModel, ':title': p.title, ':text': p.text },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
       }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
-    return stored;
+    });
+    return kept.filter(Boolean).length;
   }
 
   /**

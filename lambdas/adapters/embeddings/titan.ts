@@ -8,6 +8,7 @@
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 import type { Embedder } from '../../core/ports';
+import { mapConcurrently } from '../concurrency';
 
 export const TITAN_EMBED_TEXT_V2 = 'amazon.titan-embed-text-v2:0';
 
@@ -62,17 +63,8 @@ export class TitanEmbedder implements Embedder {
       });
   }
 
-  async embed(texts: readonly string[]): Promise<number[][]> {
-    const out = new Array<number[]>(texts.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < texts.length) {
-        const i = next++;
-        out[i] = await this.embedOne(texts[i] ?? '');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, texts.length) }, worker));
-    return out;
+  embed(texts: readonly string[]): Promise<number[][]> {
+    return mapConcurrently(texts, this.concurrency, (text) => this.embedOne(text));
   }
 
   private async embedOne(text: string): Promise<number[]> {
