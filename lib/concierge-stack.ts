@@ -83,7 +83,8 @@ export class ConciergeStack extends Stack {
         VECTOR_STORE: config.vectorStore,
       },
       // The functions that search or write knowledge: USE-lite's packages (embedded vector store) or the OpenSearch client.
-      installedModulesFor: (_name, decl) => (decl.grants.includes('llm:invoke') ? (config.vectorStore === 'embedded' ? EMBEDDED_MODEL_PACKAGES : OPENSEARCH_PACKAGES) : []),
+      installedModulesFor: (_name, decl) =>
+        decl.grants.some((g) => g === 'llm:invoke' || g === 'knowledge:index') ? (config.vectorStore === 'embedded' ? EMBEDDED_MODEL_PACKAGES : OPENSEARCH_PACKAGES) : [],
     });
     const functionFor = (name: declaration.FunctionName) => this.functions.get(name).fn;
 

@@ -30,6 +30,8 @@ export type Grant =
   | 'workflows:start'
   | 'workflows:callback'
   | 'llm:invoke'
+  /** Embed knowledge passages and write the search index: the embedding model and, with OpenSearch Serverless, the vector collection (not the answering model). */
+  | 'knowledge:index'
   /** Send e-mail: SES on the configured sender identity when the environment names one, else the table's outbox (table:write). */
   | 'email:send'
   /** Manage staff accounts of the user pool: invite, list the staff groups, change groups, disable (core/team.ts). */
@@ -221,6 +223,15 @@ export const functions = {
     timeoutSeconds: 300,
     grants: ['table:write', 'bus:put'],
   },
+  knowledgeIndexer: {
+    entry: 'lambdas/handlers/knowledge-indexer.ts',
+    description: "EventBridge target: embeds the passages an import or edit stored without vectors, keeps them in the table, and writes the search collection's copy",
+    // A 10,000-chunk import is ~20,000 embeddings: minutes, not seconds. Vectors are kept a batch at a time, so a
+    // retry after a timeout starts where this one stopped. 2 GB: USE-lite embeds on the CPU.
+    timeoutSeconds: 900,
+    memoryMb: 2048,
+    grants: ['table:write', 'knowledge:index'],
+  },
 } as const satisfies Record<string, FunctionDecl>;
 
 export type FunctionName = keyof typeof functions;
@@ -278,6 +289,14 @@ export const restRoutes: readonly RestRouteDecl[] = [
     auth: 'staff',
     operationId: 'getKnowledgeBase',
     summary: "The tenant's knowledge base (business, hours, services, staff, FAQs, documents)",
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/knowledge/status',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'getKnowledgeStatus',
+    summary: 'How far indexing of the current knowledge base has got (passages with vectors)',
   },
   {
     method: 'PUT',
@@ -804,6 +823,12 @@ export const eventRules: readonly RuleDecl[] = [
     // Receivers' failures are recorded by the dispatcher (the dead-letter view); the bus retries only its own
     // failures, for a day, then the rule's own dead-letter queue keeps the event.
     delivery: { retryAttempts: 8, maxEventAgeSeconds: 86_400 },
+  },
+  {
+    name: 'KnowledgeIndexing',
+    description: 'An import or an edit of the knowledge base: the knowledge indexer embeds what the write left and updates the search collection',
+    pattern: { source: [eventSource], 'detail-type': ['knowledge.changed'] },
+    target: { fn: 'knowledgeIndexer' },
   },
   {
     name: 'RetentionSweep',

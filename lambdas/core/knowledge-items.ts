@@ -10,14 +10,12 @@ import { z } from 'zod';
 import { chunkDocument, faqPassage, type EmbeddedPassage } from './answer/passages';
 import { conflict, DomainError, notFound } from './errors';
 import { documentSchema, faqSchema, knowledgeBaseSchema, type Faq, type KbDocument, type KnowledgeBase } from './knowledge-base';
-import type { KnowledgeIndexWriter, KnowledgeItemStore, PdfTextExtractor } from './ports';
+import type { KnowledgeItemStore, PdfTextExtractor } from './ports';
 
 export interface KnowledgeItemDeps {
   readonly store: KnowledgeItemStore;
   /** Reads uploaded PDFs (documents only). */
   readonly pdf?: PdfTextExtractor;
-  /** A search index keeping its own copy of the passages (OpenSearch Serverless); the embedded index needs none. */
-  readonly index?: KnowledgeIndexWriter;
 }
 
 /** Largest PDF accepted, decoded. */
@@ -59,10 +57,8 @@ export type KnowledgeSource = { readonly kind: 'faq'; readonly faq: Faq } | { re
 /**
  * The passages of one FAQ or document: the one place incremental edits get
  * passages from, so whatever is stored with a passage is added here once.
- *
- * TODO(retrieval): embed the passages here (`EmbeddedPassage.embedding`; this
- * function is async for that), as whole imports do for `passagesOf`
- * (core/knowledge.ts). The store writes whatever the passages carry.
+ * They are embedded where they are written (adapters/knowledge/embedding-store.ts)
+ * and by the knowledge indexer (core/knowledge-indexing.ts), as whole imports are.
  */
 export async function passagesForSource(source: KnowledgeSource): Promise<EmbeddedPassage[]> {
   return source.kind === 'faq' ? [faqPassage(source.faq)] : chunkDocument(source.document);
@@ -112,11 +108,8 @@ async function edit(
     const next = apply(current.kb);
     if (next === 'unchanged') return { version: current.version, changed: false };
     const written = await deps.store.replaceSource(tenantId, current.version, { kind, sourceId, kb: checked(next), passages });
-    if (written !== 'stale') {
-      // The store is the source of truth; an index with its own copy follows it (and is rebuilt by the next import if this fails).
-      await deps.index?.replaceSource(tenantId, sourceId, passages);
-      return { version: written.version, changed: true };
-    }
+    // The store is the source of truth; a search index with its own copy follows it (core/knowledge-indexing.ts).
+    if (written !== 'stale') return { version: written.version, changed: true };
   }
   throw conflict('the knowledge base kept changing while this edit was saved; try again');
 }

@@ -39,11 +39,11 @@ export interface KnowledgeStore {
   /** Writes a whole new version and then switches to it atomically; returns the new version. */
   replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number>;
   /**
-   * Keeps vectors an index made for passages stored without one, beside those passages, while the knowledge base
-   * is still at `version` and each passage still has the same title and text; returns how many were kept.
-   * Optional: a store without it leaves every new index to embed them again.
+   * Keeps vectors made for passages stored without one (by the knowledge indexer or an index), beside those of the
+   * current knowledge base that still have the same id, title and text and no vector of that model; returns how
+   * many were kept. Optional: a store without it leaves every new index to embed them again.
    */
-  storePassageVectors?(tenantId: string, version: number, passages: readonly EmbeddedPassage[]): Promise<number>;
+  storePassageVectors?(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number>;
 }
 
 /** One FAQ or one document changed, added or deleted: the knowledge-base file after the change and the source's passages. */
@@ -294,7 +294,9 @@ export type ConciergeEventType =
   /** The tenant's retention period changed (detail: retentionDays | null, by): existing conversations are re-stamped or deleted. */
   | 'privacy.retention.changed'
   /** The daily schedule: sweep what has become too old for this tenant (detail: tenantId only; core/privacy/retention.ts). */
-  | 'privacy.retention.due';
+  | 'privacy.retention.due'
+  /** The knowledge base was imported or one FAQ or document changed (detail: version, sourceId?): the indexer completes it (core/knowledge-indexing.ts). */
+  | 'knowledge.changed';
 
 export interface ConciergeEvent {
   readonly type: ConciergeEventType;

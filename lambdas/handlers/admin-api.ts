@@ -6,6 +6,7 @@ import { answerQuestion } from '../core/answer/concierge';
 import { notFound, unauthorized } from '../core/errors';
 import { PdfJsTextExtractor } from '../adapters/documents/pdf-text';
 import { importKnowledgeBase } from '../core/knowledge';
+import { indexingStatus } from '../core/knowledge-indexing';
 import * as items from '../core/knowledge-items';
 import { knowledgeBaseSchema } from '../core/knowledge-base';
 import type { ConversationRecord } from '../core/ports';
@@ -79,6 +80,10 @@ export const handler = restApi('adminApi', {
     const kb = await store().getKnowledgeBase(caller.tenantId);
     if (!kb) throw notFound('no knowledge base has been imported yet');
     return { body: kb };
+  },
+  getKnowledgeStatus: async (request) => {
+    const caller = callerOf(request);
+    return { body: await indexingStatus(store(), caller.tenantId) };
   },
   importKnowledgeBase: async (request) => {
     const caller = callerOf(request);

@@ -47,6 +47,7 @@ export interface GrantTargets {
  *
  * `llm:invoke` means "answer from the knowledge base": the answering model,
  * the embedding model and, with OpenSearch Serverless, the vector collection.
+ * `knowledge:index` is the same without the answering model (the knowledge indexer).
  * `email:send` means SES on the environment's sender identity, or nothing
  * beyond the table when e-mail stays in the outbox.
  */
@@ -66,11 +67,12 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
       return fn.grantWorkflowCallbacks(targets.stateMachines);
     case 'llm:invoke':
       grantLanguageModel(fn, targets.languageModel);
-      if (targets.vectorCollection) {
-        targets.vectorCollection.grantReadWrite(fn.role);
-        fn.setEnvironment('OPENSEARCH_ENDPOINT', targets.vectorCollection.endpoint);
+      return grantVectorCollection(fn, targets.vectorCollection);
+    case 'knowledge:index':
+      if (targets.languageModel.provider === 'bedrock') {
+        fn.grantInvokeModels(bedrockModelArns(fn, targets.languageModel.embeddingModelId), { EMBEDDING_MODEL_ID: targets.languageModel.embeddingModelId });
       }
-      return;
+      return grantVectorCollection(fn, targets.vectorCollection);
     case 'email:send':
       // Without an SES sender, e-mail goes to the outbox in the table, which table:write already covers.
       if (targets.email) fn.grantSendEmail(targets.email);
@@ -86,6 +88,12 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
     default:
       return unknownGrant(grant);
   }
+}
+
+function grantVectorCollection(fn: ConciergeFunction, collection: VectorSearchCollection | undefined): void {
+  if (!collection) return;
+  collection.grantReadWrite(fn.role);
+  fn.setEnvironment('OPENSEARCH_ENDPOINT', collection.endpoint);
 }
 
 function grantLanguageModel(fn: ConciergeFunction, access: LanguageModelAccess): void {

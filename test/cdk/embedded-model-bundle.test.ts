@@ -63,7 +63,7 @@ describe('the stack', () => {
     const embedded = synthesize('demo', { overrides: { vectorStore: 'embedded' } });
     const opensearch = synthesize('demo', { overrides: { vectorStore: 'opensearch-serverless' } });
     for (const [name, decl] of Object.entries(declaration.functions) as [declaration.FunctionName, declaration.FunctionDecl][]) {
-      const embeds = decl.grants.some((g: declaration.Grant) => g === 'llm:invoke');
+      const embeds = decl.grants.some((g: declaration.Grant) => g === 'llm:invoke' || g === 'knowledge:index');
       expect([name, embedded.stack.functions.get(name).installedModules]).toEqual([name, embeds ? EMBEDDED_MODEL_PACKAGES : []]);
       expect([name, opensearch.stack.functions.get(name).installedModules]).toEqual([name, embeds ? OPENSEARCH_PACKAGES : []]);
     }

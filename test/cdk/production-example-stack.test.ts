@@ -17,8 +17,9 @@ beforeAll(() => {
   template = prod.template;
 });
 
+/** The functions that search or write the knowledge collection. */
 const llmFunctions = Object.entries(declaration.functions)
-  .filter(([, decl]) => decl.grants.some((g: declaration.Grant) => g === 'llm:invoke'))
+  .filter(([, decl]) => decl.grants.some((g: declaration.Grant) => g === 'llm:invoke' || g === 'knowledge:index'))
   .map(([name]) => name)
   .filter((n): n is declaration.FunctionName => n in declaration.functions);
 
@@ -46,7 +47,7 @@ describe('OpenSearch Serverless', () => {
     template.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'network' });
   });
 
-  it('lets exactly the llm:invoke functions use the collection', () => {
+  it('lets exactly the llm:invoke and knowledge:index functions use the collection', () => {
     const [policy] = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'));
     const text = JSON.stringify(policy);
     for (const name of Object.keys(declaration.functions).filter((n): n is declaration.FunctionName => n in declaration.functions)) {

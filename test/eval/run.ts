@@ -428,9 +428,11 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       const deps = answerDeps();
       const ask = (question: string) => answerQuestion(deps, { tenantId: padTenant, businessName: kb.business.name, question, ...(profile ? { kbVersion: profile.kbVersion } : {}) });
       await ask('warm up');
-      // A large import leaves passages without vectors (the write's embedding budget), which the index embeds in the
-      // background while answering lexically: time the steady state, once it has them all.
+      // A large import leaves passages without vectors (the write's embedding budget), which the knowledge indexer
+      // and the index (until it has them) embed in the background while answering lexically: time the steady state,
+      // once both are done.
       if (deps.index instanceof EmbeddedKnowledgeIndex) await deps.index.settled(padTenant);
+      await cloud.settle();
       const times: number[] = [];
       for (const k of cases) {
         const started = performance.now();

@@ -47,6 +47,14 @@ describe('createApiClient', () => {
     expect(calls[0]?.init?.body).toBeUndefined();
   });
 
+  it('reads the knowledge indexing status, refusing a state it does not know', async () => {
+    const status = { version: 12, passages: 1040, withVectors: 430, state: 'indexing' };
+    const { api, calls } = setup([json(status), json({ ...status, state: 'stuck' })]);
+    await expect(api.getKnowledgeStatus()).resolves.toEqual(status);
+    expect(calls[0]?.url).toBe('https://api.example.com/prod/v1/admin/knowledge/status');
+    await expect(api.getKnowledgeStatus()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
   it('pages conversations with limit and cursor, and escapes conversation ids', async () => {
     const { api, calls } = setup([json({ items: [] }), json({ items: [], nextCursor: 'n2' }), json({ conversation: undefined, messages: [] })]);
     await api.listConversations();

@@ -4,8 +4,9 @@
  * handlers, DynamoDB Local and local Cognito, with a local fake OpenSearch Serverless collection
  * (test/support/fake-opensearch.ts) and a local fake Bedrock speaking Titan Text Embeddings v2
  * (test/support/fake-bedrock-embeddings.ts) at the HTTP boundary. The demo seed, an admin import and an FAQ
- * edit embed their passages once through Bedrock and write them to the table and to the collection's index;
- * the concierge searches the collection, filtered to the asking tenant.
+ * edit embed their passages once through Bedrock and write them to the table; `knowledge.changed` has the
+ * knowledge indexer (its own function, on the local bus) write them to the collection's index; the concierge
+ * searches the collection, filtered to the asking tenant.
  */
 import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
@@ -106,6 +107,7 @@ describe('VECTOR_STORE=opensearch-serverless in the local cloud', () => {
       category: 'Location & transport',
     });
     expect(edited.status).toBe(200);
+    await cloud.settle();
     // One passage embedded (its title, and title with body), one document replaced; the others untouched.
     expect(bedrock.requests.length - embedsBefore).toBe(2);
     const after = indexed(cloud.demo.tenantId);
@@ -128,6 +130,7 @@ describe('VECTOR_STORE=opensearch-serverless in the local cloud', () => {
     });
     expect(imported.body['error']).toBeUndefined();
     expect(imported.status).toBe(200);
+    await cloud.settle();
     const docs = indexed(cloud.demo.tenantId);
     expect(docs.has('umbrellas')).toBe(true);
     expect(docs.has('wifi')).toBe(false);

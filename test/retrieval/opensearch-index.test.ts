@@ -16,6 +16,7 @@ import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fake-opense
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
 import { demoPassages, knowledgeIndexContract } from './knowledge-index.contract';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { indexKnowledge, type KnowledgeChange } from '../../lambdas/core/knowledge-indexing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -121,36 +122,51 @@ describe('OpenSearch knowledge index', () => {
   });
 });
 
-describe('embedding knowledge store (the import path)', () => {
+describe('the import path: embedding knowledge store, then the knowledge indexer', () => {
   const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')));
 
-  it('embeds passages once, stores the vectors with them and writes them to the index', async () => {
+  it('embeds passages once, stores the vectors with them, reports the change, and the indexer writes them to the index', async () => {
     const store = new MemoryKnowledgeStore();
-    const writing = new EmbeddingKnowledgeStore(store, embedder, index);
+    const changes: KnowledgeChange[] = [];
+    const writing = new EmbeddingKnowledgeStore(store, embedder, { onChanged: async (c) => void changes.push(c) });
     const before = bedrock.requests.length;
-    await writing.replaceKnowledgeBase('imported', kb, demoPassages);
-    // Two texts per passage (title; title and body), nothing more for the index write.
+    const version = await writing.replaceKnowledgeBase('imported', kb, demoPassages);
+    // Two texts per passage (title; title and body), nothing more for the indexer.
     expect(bedrock.requests.length - before).toBe(2 * demoPassages.length);
     const { passages } = await store.listPassages('imported');
     expect(passages.every((p) => p.embedding?.vector.length === 256)).toBe(true);
+    expect(changes).toEqual([{ tenantId: 'imported', version }]);
+    expect(await index.search('imported', 'do you have parking?', 1)).toEqual([]);
+    const searched = bedrock.requests.length;
+    const indexed = await indexKnowledge({ store, embedder, index }, { tenantId: 'imported', version });
+    expect(indexed).toEqual({ version, passages: demoPassages.length, embedded: 0, kept: 0, indexed: demoPassages.length });
+    expect(bedrock.requests.length).toBe(searched);
     expect((await index.search('imported', 'do you have parking?', 1))[0]?.passage.id).toBe('parking');
 
-    const current = await writing.readKnowledgeBase('imported');
     const edited: Passage = { id: 'parking', kind: 'faq', title: 'Do you have parking?', text: 'Park at the Pavilion, level 2.', sourceId: 'parking' };
-    const result = await writing.replaceSource('imported', current?.version ?? 0, { kind: 'faq', sourceId: 'parking', kb, passages: [edited] });
-    expect(result).not.toBe('stale');
+    const result = await writing.replaceSource('imported', version, { kind: 'faq', sourceId: 'parking', kb, passages: [edited] });
+    if (result === 'stale') throw new Error('the edit found the knowledge base changed');
+    expect(changes.at(-1)).toEqual({ tenantId: 'imported', version: result.version, sourceId: 'parking' });
+    await indexKnowledge({ store, embedder, index }, { tenantId: 'imported', version: result.version, sourceId: 'parking' });
     expect((await index.search('imported', 'do you have parking?', 1))[0]?.passage.text).toBe('Park at the Pavilion, level 2.');
     expect((await store.listPassages('imported')).passages.find((p) => p.id === 'parking')?.embedding?.vector.length).toBe(256);
   });
 
-  it('stores passages without vectors when embedding fails and there is no vector index (the embedded index embeds them later)', async () => {
+  it('stores passages without vectors when embedding fails; the indexer embeds them, keeps them and writes the index', async () => {
     const store = new MemoryKnowledgeStore();
     const failed = jest.fn();
     const broken = new TitanEmbedder({ endpoint: bedrock.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, dimensions: 256 });
     jest.spyOn(broken, 'embed').mockRejectedValue(new Error('Bedrock is down'));
-    await new EmbeddingKnowledgeStore(store, broken, undefined, { onEmbeddingFailed: failed }).replaceKnowledgeBase('plain', kb, demoPassages);
+    const version = await new EmbeddingKnowledgeStore(store, broken, { onEmbeddingFailed: failed }).replaceKnowledgeBase('plain', kb, demoPassages);
     expect(failed).toHaveBeenCalledTimes(1);
     expect((await store.listPassages('plain')).passages.some((p) => p.embedding)).toBe(false);
-    await expect(new EmbeddingKnowledgeStore(store, broken, index).replaceKnowledgeBase('plain', kb, demoPassages)).rejects.toThrow('Bedrock is down');
+    // Still down when the indexer runs: it throws (EventBridge retries the event) and writes nothing.
+    await expect(indexKnowledge({ store, embedder: broken, index }, { tenantId: 'plain', version })).rejects.toThrow('Bedrock is down');
+    expect(await index.search('plain', 'do you have parking?', 1)).toEqual([]);
+    // Back: everything is embedded a batch at a time, kept in the store and indexed.
+    const result = await indexKnowledge({ store, embedder, index, batchSize: 16 }, { tenantId: 'plain', version });
+    expect(result).toEqual({ version, passages: demoPassages.length, embedded: demoPassages.length, kept: demoPassages.length, indexed: demoPassages.length });
+    expect((await store.listPassages('plain')).passages.every((p) => p.embedding?.vector.length === 256)).toBe(true);
+    expect((await index.search('plain', 'do you have parking?', 1))[0]?.passage.id).toBe('parking');
   });
 });

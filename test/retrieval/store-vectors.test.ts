@@ -17,6 +17,7 @@ import { EmbeddingKnowledgeStore } from '../../lambdas/adapters/knowledge/embedd
 import { embedPassages, passageEmbeddingModel } from '../../lambdas/core/answer/hybrid';
 import { passagesOf, provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { putFaq } from '../../lambdas/core/knowledge-items';
 import type { Embedder } from '../../lambdas/core/ports';
 import { hashedEmbedding } from '../support/fake-bedrock-embeddings';
 
@@ -94,7 +95,7 @@ describe('passage vectors in DynamoDB', () => {
     let clock = 0;
     const embedder = new HashEmbedder();
     const slow: Embedder = { model: embedder.model, dimensions: embedder.dimensions, embed: async (texts) => ((clock += 10), embedder.embed(texts)) };
-    const writing = new EmbeddingKnowledgeStore(store, slow, undefined, { embedBudgetMs: 25, batchSize: 10, now: () => clock });
+    const writing = new EmbeddingKnowledgeStore(store, slow, { embedBudgetMs: 25, batchSize: 10, now: () => clock });
     await provisionTenant(writing, { tenantId: 'budget', widgetKey: `wk_budget_${'b'.repeat(24)}`, allowedOrigins: ['https://clinic.example'], kb });
     const { passages } = await store.listPassages('budget');
     const withVectors = passages.filter((p) => p.embedding);
@@ -122,23 +123,27 @@ describe('passage vectors in DynamoDB', () => {
     expect(nextContainer.texts).toBe(1);
   });
 
-  it('made at load are kept only for the same version, and only onto a passage with the same text', async () => {
+  it('made later are kept only onto a current passage with the same text and no vector of that model', async () => {
     const embedder = new HashEmbedder();
-    const writing = new EmbeddingKnowledgeStore(store, embedder, undefined, { embedBudgetMs: 0 });
+    const writing = new EmbeddingKnowledgeStore(store, embedder, { embedBudgetMs: 0 });
     await provisionTenant(writing, { tenantId: 'keep', widgetKey: `wk_keep_${'c'.repeat(24)}`, allowedOrigins: ['https://clinic.example'], kb });
-    const { version, passages } = await store.listPassages('keep');
+    const { passages } = await store.listPassages('keep');
     expect(passages.every((p) => p.embedding === undefined)).toBe(true);
-    const made = await embedPassages(embedder, passages.filter((p) => p.id === 'parking' || p.id === 'opening-hours'));
-    const [parking, hours] = [made.find((p) => p.id === 'parking'), made.find((p) => p.id === 'opening-hours')];
-    if (!parking || !hours) throw new Error('the demo knowledge base lacks parking or opening hours');
-    expect(await store.storePassageVectors('keep', version + 1, [parking])).toBe(0);
-    expect(await store.storePassageVectors('keep', version, [{ ...parking, text: 'Edited meanwhile.' }])).toBe(0);
-    expect(await store.storePassageVectors('keep', version, [parking, hours])).toBe(2);
+    const made = await embedPassages(embedder, passages.filter((p) => p.id === 'parking' || p.id === 'opening-hours' || p.id === 'payment-methods'));
+    const [parking, hours, payment] = ['parking', 'opening-hours', 'payment-methods'].map((id) => made.find((p) => p.id === id));
+    if (!parking || !hours || !payment) throw new Error('the demo knowledge base lacks parking, opening hours or payment methods');
+    expect(await store.storePassageVectors('keep', [{ ...parking, text: 'Edited meanwhile.' }])).toBe(0);
+    expect(await store.storePassageVectors('keep', [parking, hours])).toBe(2);
     const stored = (await store.listPassages('keep')).passages.filter((p) => p.embedding);
     expect(stored.map((p) => p.id).sort()).toEqual([hours.id, parking.id].sort());
     expect(Array.from(stored.find((p) => p.id === parking.id)?.embedding?.vector ?? [])).toEqual(Array.from(parking.embedding?.vector ?? [1]));
-    // A passage that already has a vector keeps it.
-    expect(await store.storePassageVectors('keep', version, [parking])).toBe(0);
+    // A passage that already has a vector of that model keeps it.
+    expect(await store.storePassageVectors('keep', [parking])).toBe(0);
+    // An edit of another item in between (a new version) does not stop a vector made for text that is still there.
+    const other = kb.faqs.find((f) => ![parking.id, hours.id, payment.id].includes(f.id));
+    if (!other) throw new Error('the demo knowledge base has too few FAQs');
+    await putFaq({ store: writing }, 'keep', other.id, { question: other.question, answer: `${other.answer} (Edited.)`, category: other.category });
+    expect(await store.storePassageVectors('keep', [payment])).toBe(1);
   });
 
   it('let the embedded index load without embedding any passage', async () => {

@@ -52,6 +52,19 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
     return { version: this.bump(tenantId) };
   }
 
+  /** As DynamoStore's: onto passages with the same id, title and text and no vector of that model. */
+  async storePassageVectors(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number> {
+    const map = this.passages.get(tenantId);
+    let kept = 0;
+    for (const p of passages) {
+      const stored = map?.get(p.id);
+      if (!map || !p.embedding || !stored || stored.title !== p.title || stored.text !== p.text || stored.embedding?.model === p.embedding.model) continue;
+      map.set(p.id, { ...stored, embedding: p.embedding });
+      kept++;
+    }
+    return kept;
+  }
+
   /** Adds or replaces passages by id (what an admin edit does), bumping the version. */
   async upsert(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number> {
     const map = this.passages.get(tenantId) ?? new Map<string, EmbeddedPassage>();

@@ -178,6 +178,7 @@ describe('restApi records changes', () => {
       listConversations: ok,
       getConversation: async () => ({ body: {}, audit: { action: 'conversation.export' } }),
       getKnowledgeBase: ok,
+      getKnowledgeStatus: ok,
       importKnowledgeBase: async () => ({ status: 400, body: {} }),
       testQuestion: async () => ({ body: {}, audit: false }),
       putFaq: async (r) => ({ status: 201, body: {}, audit: { before: { question: 'Old?' }, after: { question: `New for ${r.path['faqId']}?` } } }),

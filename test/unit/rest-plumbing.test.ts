@@ -22,6 +22,7 @@ describe('restApi', () => {
       throw new Error('database exploded at /secret/path');
     },
     getKnowledgeBase: async () => ({ body: {} }),
+    getKnowledgeStatus: async () => ({ body: {} }),
     importKnowledgeBase: async (r) => ({ body: r.body }),
     testQuestion: async () => ({ body: {} }),
     putFaq: async () => ({ body: {} }),

@@ -25,6 +25,7 @@ import {
   conversationPageDecoder,
   importResultDecoder,
   knowledgeBaseDecoder,
+  knowledgeStatusDecoder,
   meDecoder,
   testAnswerDecoder,
   type AnswerLang,
@@ -32,6 +33,7 @@ import {
   type ConversationPage,
   type ImportResult,
   type KnowledgeBase,
+  type KnowledgeStatus,
   type Me,
   type TestAnswer,
 } from './types';
@@ -54,6 +56,8 @@ export interface ApiClient {
   listConversations(query?: { limit?: number; cursor?: string }, options?: RequestOptions): Promise<ConversationPage>;
   getConversation(conversationId: string, options?: RequestOptions): Promise<ConversationDetail>;
   getKnowledge(options?: RequestOptions): Promise<KnowledgeBase>;
+  /** How many of the knowledge base's passages the indexer has embedded (search by meaning). */
+  getKnowledgeStatus(options?: RequestOptions): Promise<KnowledgeStatus>;
   /** Sends the file as parsed; the server validates it and names the failing field. */
   importKnowledge(file: unknown, options?: RequestOptions): Promise<ImportResult>;
   testQuestion(input: { question: string; lang?: AnswerLang }, options?: RequestOptions): Promise<TestAnswer>;
@@ -124,6 +128,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     getConversation: (id, o) =>
       request('GET', `/v1/admin/conversations/${encodeURIComponent(id)}`, conversationDetailDecoder, undefined, o?.signal),
     getKnowledge: (o) => request('GET', '/v1/admin/knowledge', knowledgeBaseDecoder, undefined, o?.signal),
+    getKnowledgeStatus: (o) => request('GET', '/v1/admin/knowledge/status', knowledgeStatusDecoder, undefined, o?.signal),
     importKnowledge: async (file, o) => (await request('PUT', '/v1/admin/knowledge', importResultDecoder, file, o?.signal)).imported,
     testQuestion: async (input, o) => (await request('POST', '/v1/admin/knowledge/test', testAnswerDecoder, input, o?.signal)).answer,
     listInbox: (queue, o) => request('GET', `/v1/admin/inbox?queue=${queue}`, inboxPageDecoder, undefined, o?.signal),

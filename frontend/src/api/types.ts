@@ -84,6 +84,9 @@ export const importResultDecoder = object({
   imported: object({ faqs: number, documents: number, chunks: number, services: number, staff: number }),
 });
 
+/** GET /v1/admin/knowledge/status: passages of the current knowledge base, and how many the indexer has embedded. */
+export const knowledgeStatusDecoder = object({ version: number, passages: number, withVectors: number, state: oneOf('ready', 'indexing') });
+
 export const testAnswerDecoder = object({
   answer: object({ text: string, answered: boolean, confidence: number, sources: array(sourceRefDecoder) }),
 });
@@ -251,6 +254,7 @@ export type KbDocument = KnowledgeBase['documents'][number];
 export type OpeningHours = KnowledgeBase['hours'][number];
 export type ImportResult = Infer<typeof importResultDecoder>['imported'];
 export type TestAnswer = Infer<typeof testAnswerDecoder>['answer'];
+export type KnowledgeStatus = Infer<typeof knowledgeStatusDecoder>;
 export type AnswerLang = 'en' | 'es';
 
 // Compile-time guard: the decoder above and the server's schema describe the same file.

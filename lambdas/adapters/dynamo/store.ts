@@ -361,22 +361,25 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   }
 
   /**
-   * Vectors the embedded index made for passages a write stored without one (a large import runs out of its
-   * embedding budget), kept beside them so the next container loads them instead of embedding them again.
-   * Only while the knowledge base is at `version`, and only onto an item with the same title and text (an edit
-   * in between brought its own vector, or none); several containers writing the same vectors is harmless.
+   * Vectors made after a write stored passages without one (a large import runs out of its embedding budget; the
+   * knowledge indexer or an embedded index then makes them), kept beside them so the next container loads them
+   * instead of embedding them again. Only onto a passage of the current knowledge base with the same id, title and
+   * text and no vector of that model yet: an edit in between brought its own vector (or none), and a vector made
+   * for text that is still there is right whatever else changed meanwhile. Several writers of the same vectors are
+   * harmless.
    */
-  async storePassageVectors(tenantId: string, version: number, passages: readonly EmbeddedPassage[]): Promise<number> {
+  async storePassageVectors(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number> {
     const withVectors = passages.filter((p) => p.embedding !== undefined);
     if (withVectors.length === 0) return 0;
     const current = await this.currentKb(tenantId);
-    if (current.version !== version) return 0;
+    if (current.version === 0) return 0;
+    const models = new Map(withVectors.map((p) => [p.id, p.embedding?.model]));
     // A document's chunks of an older generation may share an id with live ones: both get the vector if the text matches.
     const keysById = new Map<string, { pk: string; sk: string }[]>();
     for (const item of await this.queryAll(keys.kbPartition(tenantId, current.partition), keys.kbPassagePrefix)) {
       const id = passageItem.safeParse(item).data?.id;
       const key = itemKey.safeParse(item).data;
-      if (id === undefined || !key || passageVectorItem.safeParse(item).success) continue;
+      if (id === undefined || !key || !models.has(id) || passageVectorItem.safeParse(item).data?.vecModel === models.get(id)) continue;
       keysById.set(id, [...(keysById.get(id) ?? []), { pk: key.pk, sk: key.sk }]);
     }
     const updates = withVectors.flatMap((p) => (keysById.get(p.id) ?? []).map((key) => ({ key, p })));

@@ -145,14 +145,14 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     if (plan.missing.length === 0) return this.put(tenantId, version, plain, await this.complete(plan));
     if (this.options.embedMissing === 'blocking') {
       const entry = this.put(tenantId, version, plain, await this.complete(plan));
-      this.inBackground(tenantId, this.keep(tenantId, version, plan));
+      this.inBackground(tenantId, this.keep(tenantId, plan));
       return entry;
     }
     // BM25 now; hybrid as soon as the missing passages are embedded (never hold an answer on a whole knowledge base).
     const entry = this.put(tenantId, version, plain, undefined);
     const job = this.complete(plan, BACKGROUND_BATCH).then(async (vectors) => {
       if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors);
-      if (vectors) await this.keep(tenantId, version, plan);
+      if (vectors) await this.keep(tenantId, plan);
     });
     this.inBackground(tenantId, job);
     return entry;
@@ -166,7 +166,7 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
   }
 
   /** Keeps the vectors this index made for the plan's missing passages in the store (a failure only costs the next container the embedding). */
-  private async keep(tenantId: string, version: number, plan: VectorPlan): Promise<void> {
+  private async keep(tenantId: string, plan: VectorPlan): Promise<void> {
     const { embedder } = plan;
     if (!embedder || !this.store.storePassageVectors) return;
     const model = passageEmbeddingModel(embedder);
@@ -176,7 +176,7 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     });
     if (made.length === 0) return;
     try {
-      await this.store.storePassageVectors(tenantId, version, made);
+      await this.store.storePassageVectors(tenantId, made);
     } catch (error) {
       (this.options.onKeepFailed ?? warnDegraded('embedded knowledge index: vectors made at load could not be kept; the next container embeds them again'))(error);
     }

@@ -1,39 +1,30 @@
 /**
- * Embeds passages where they are written. Wraps the knowledge store (DynamoDB):
- * a whole import (`replaceKnowledgeBase`) and an admin edit of one FAQ or
- * document (`replaceSource`) embed their passages once, store the vectors
- * beside the passages (so the embedded index loads without re-embedding), and
- * — with OpenSearch Serverless as the vector store — then write the same
- * passages and vectors to its index. The store stays the source of truth: it
- * is written first, and a failed index write fails the call, so re-running
- * the import (or the edit) brings the index back in line.
+ * Embeds passages where they are written, within a time budget, and hands the rest to the knowledge indexer.
+ * Wraps the knowledge store (DynamoDB): a whole import (`replaceKnowledgeBase`) and an admin edit of one FAQ or
+ * document (`replaceSource`) embed what they can of their passages in `embedBudgetMs`, store them with those
+ * vectors (the embedded index loads them without re-embedding) and then report the change (`onChanged`: the
+ * composition root publishes `knowledge.changed`). The knowledge indexer (core/knowledge-indexing.ts) embeds
+ * the rest off the request path and, with OpenSearch Serverless, writes the collection's copy. The store stays
+ * the source of truth and is written first; a write that fails to report is an error, and re-running the import
+ * (or the edit) reports it again.
  *
  * Wiring (composition root): give the import and knowledge-item use cases
- * `new EmbeddingKnowledgeStore(store(), embedder, vectorStore === 'opensearch-serverless' ? openSearchIndex : undefined)`
- * instead of `store()`; nothing in the core changes.
+ * `new EmbeddingKnowledgeStore(store(), embedder, { embedBudgetMs, onChanged })` instead of `store()`; nothing in
+ * the core changes.
  */
 import { embedPassages, passageEmbeddingModel } from '../../core/answer/hybrid';
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import type { KnowledgeBase } from '../../core/knowledge-base';
-import type {
-  Embedder,
-  KnowledgeIndexWriter,
-  KnowledgeItemStore,
-  KnowledgeSourceChange,
-  KnowledgeStore,
-  TenantProfile,
-  TenantStore,
-} from '../../core/ports';
+import type { KnowledgeChange } from '../../core/knowledge-indexing';
+import type { Embedder, KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, TenantProfile, TenantStore } from '../../core/ports';
 
 export interface EmbeddingKnowledgeStoreOptions {
-  /** Told when passages could not be embedded and were stored without vectors (embedded index only). */
+  /** Told when passages could not be embedded and were stored without vectors (the indexer embeds them). */
   readonly onEmbeddingFailed?: (error: unknown) => void;
   /**
-   * Without an index of its own (the embedded index), how long one write may spend embedding: passages are
-   * embedded a batch at a time until this is spent, and the rest are stored without vectors, which the embedded
-   * index makes when it loads them. A large import through the admin API (a 1,000-chunk knowledge base is ~2,000
-   * USE-lite embeddings) then still ends well inside the function's timeout. A vector index gets every vector,
-   * whatever it takes.
+   * How long one write may spend embedding: passages are embedded a batch at a time until this is spent, and the
+   * rest are stored without vectors for the knowledge indexer. A large import through the admin API (a 1,000-chunk
+   * knowledge base is ~2,000 embeddings) then still ends well inside the function's timeout.
    * @default no limit
    */
   readonly embedBudgetMs?: number;
@@ -41,13 +32,14 @@ export interface EmbeddingKnowledgeStoreOptions {
   readonly batchSize?: number;
   /** Milliseconds now, for the budget. @default performance.now */
   readonly now?: () => number;
+  /** Told of every write once it is stored (the composition root publishes `knowledge.changed` for the indexer). */
+  readonly onChanged?: (change: KnowledgeChange) => Promise<void>;
 }
 
 export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
   constructor(
     private readonly inner: KnowledgeStore & TenantStore & KnowledgeItemStore,
     private readonly embedder: Embedder,
-    private readonly index?: KnowledgeIndexWriter,
     private readonly options: EmbeddingKnowledgeStoreOptions = {},
   ) {}
 
@@ -72,39 +64,35 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
   }
 
   async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
-    const embedded = await this.embed(passages);
-    const version = await this.inner.replaceKnowledgeBase(tenantId, kb, embedded);
-    await this.index?.replaceAll(tenantId, embedded);
+    const version = await this.inner.replaceKnowledgeBase(tenantId, kb, await this.embed(passages));
+    await this.options.onChanged?.({ tenantId, version });
     return version;
   }
 
   async replaceSource(tenantId: string, expectedVersion: number, change: KnowledgeSourceChange): Promise<{ version: number } | 'stale'> {
-    const embedded = await this.embed(change.passages);
-    const result = await this.inner.replaceSource(tenantId, expectedVersion, { ...change, passages: embedded });
-    if (result !== 'stale') await this.index?.replaceSource(tenantId, change.sourceId, embedded);
+    const result = await this.inner.replaceSource(tenantId, expectedVersion, { ...change, passages: await this.embed(change.passages) });
+    if (result !== 'stale') await this.options.onChanged?.({ tenantId, version: result.version, sourceId: change.sourceId });
     return result;
   }
 
-  /** The passages with embeddings of this embedder (those already embedded by it are kept). */
+  /** The passages, with embeddings of this embedder for as many as the budget allowed (those already embedded by it are kept). */
   private async embed(passages: readonly EmbeddedPassage[]): Promise<EmbeddedPassage[]> {
     const model = passageEmbeddingModel(this.embedder);
     const missing = passages.filter((p) => p.embedding?.model !== model);
+    const made = new Map<string, EmbeddedPassage>();
     try {
       // Without a budget: every passage, in one call.
-      const budget = this.index ? Infinity : (this.options.embedBudgetMs ?? Infinity);
+      const budget = this.options.embedBudgetMs ?? Infinity;
       const batch = Number.isFinite(budget) ? Math.max(1, this.options.batchSize ?? 32) : Math.max(1, missing.length);
       const now = this.options.now ?? (() => performance.now());
       const started = now();
-      const made = new Map<string, EmbeddedPassage>();
       for (let i = 0; i < missing.length && now() - started < budget; i += batch) {
         for (const p of await embedPassages(this.embedder, missing.slice(i, i + batch))) made.set(p.id, p);
       }
-      return passages.map((p) => made.get(p.id) ?? p);
     } catch (error) {
-      // A vector index cannot do without vectors; the embedded index can embed at load time.
-      if (this.index) throw error;
+      // Stored as far as embedded: the knowledge indexer embeds the rest.
       this.options.onEmbeddingFailed?.(error);
-      return [...passages];
     }
+    return passages.map((p) => made.get(p.id) ?? p);
   }
 }

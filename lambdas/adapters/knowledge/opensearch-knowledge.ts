@@ -1,14 +1,13 @@
 /**
  * The AWS knowledge path (VECTOR_STORE=opensearch-serverless), assembled for the composition root:
- * Titan Text Embeddings v2 on Bedrock embeds every passage once, where it is written; the passages go to the
- * table (the source of truth, `EmbeddingKnowledgeStore`) and then to the collection's index, which answers
- * the searches. The container loads this module on first use, so functions that never search or write
- * knowledge do not pay for the OpenSearch client at cold start.
+ * Titan Text Embeddings v2 on Bedrock embeds every passage once (where it is written, within the write's budget,
+ * and by the knowledge indexer for the rest); the passages go to the table (the source of truth) and the
+ * knowledge indexer writes them to the collection's index, which answers the searches. The container loads
+ * this module on first use, so functions that never search or write knowledge do not pay for the OpenSearch
+ * client at cold start.
  */
 import type { Config } from '../config';
-import type { KnowledgeIndex, KnowledgeItemStore, KnowledgeStore, TenantStore } from '../../core/ports';
 import { TitanEmbedder } from '../embeddings/titan';
-import { EmbeddingKnowledgeStore } from './embedding-store';
 import { openSearchClient, OpenSearchKnowledgeIndex } from './opensearch-index';
 import { warnDegraded } from '../warn';
 
@@ -17,13 +16,15 @@ type OpenSearchConfig = Partial<
 >;
 
 export interface OpenSearchKnowledge {
-  readonly index: KnowledgeIndex;
-  readonly store: KnowledgeStore & TenantStore & KnowledgeItemStore;
+  /** Searches the collection and (for the knowledge indexer) writes it. */
+  readonly index: OpenSearchKnowledgeIndex;
+  /** Titan, for passages and questions alike. */
+  readonly embedder: TitanEmbedder;
 }
 
 export const DEFAULT_OPENSEARCH_INDEX = 'concierge-passages';
 
-export function openSearchKnowledge(config: OpenSearchConfig, table: KnowledgeStore & TenantStore & KnowledgeItemStore): OpenSearchKnowledge {
+export function openSearchKnowledge(config: OpenSearchConfig): OpenSearchKnowledge {
   const endpoint = config.OPENSEARCH_ENDPOINT;
   if (!endpoint) throw new Error('configuration error: OPENSEARCH_ENDPOINT is not set (VECTOR_STORE is opensearch-serverless)');
   const region = config.AWS_REGION ?? 'us-east-1';
@@ -39,5 +40,5 @@ export function openSearchKnowledge(config: OpenSearchConfig, table: KnowledgeSt
     embedder,
     onDegraded: warnDegraded('question not embedded; searched lexically only'),
   });
-  return { index, store: new EmbeddingKnowledgeStore(table, embedder, index) };
+  return { index, embedder };
 }

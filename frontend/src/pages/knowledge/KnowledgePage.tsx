@@ -1,16 +1,22 @@
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
 import { BusinessDetails, DocumentsList, FaqList, HoursTable, ServicesTable, StaffList } from './KnowledgeSections';
 import { ImportKnowledge } from './ImportKnowledge';
+import { IndexingStatus } from './IndexingStatus';
 import { TestQuestion } from './TestQuestion';
 
 export function KnowledgePage() {
   const { api, isAdmin } = useSession();
   const load = useCallback((signal: AbortSignal) => api.getKnowledge({ signal }), [api]);
   const { data: kb, error, loading, reload } = useLoader(load);
+  const [imports, setImports] = useState(0);
+  const imported = useCallback(() => {
+    reload();
+    setImports((n) => n + 1);
+  }, [reload]);
 
   return (
     <div className="knowledge" data-testid="knowledge-page">
@@ -18,6 +24,7 @@ export function KnowledgePage() {
         <h1 tabIndex={-1}>Knowledge</h1>
       </div>
       <p className="muted page-intro">What the concierge knows and answers from. Try a question to see the answer customers would get.</p>
+      <IndexingStatus refreshKey={imports} />
       <div className="knowledge__layout">
         <div className="knowledge__main" aria-busy={loading}>
           {error !== undefined && (
@@ -42,7 +49,7 @@ export function KnowledgePage() {
         </div>
         <aside className="knowledge__tools" aria-label="Knowledge tools">
           <TestQuestion />
-          {isAdmin && <ImportKnowledge onImported={reload} />}
+          {isAdmin && <ImportKnowledge onImported={imported} />}
         </aside>
       </div>
     </div>

@@ -1,0 +1,94 @@
+/**
+ * The knowledge indexer: what a knowledge write leaves for later, done off the request path.
+ *
+ * An import or an admin edit writes its passages to the knowledge store (the source of truth) at once, with the
+ * vectors it had time to make (`EmbeddingKnowledgeStore`'s budget), and publishes `knowledge.changed`. The
+ * `KnowledgeIndexing` rule gives that event to the `knowledgeIndexer` function, which runs `indexKnowledge`:
+ * - it embeds the changed passages that still lack a vector of the environment's embedder, a batch at a time,
+ *   and keeps each batch's vectors beside the passages (so a timeout or a retry loses at most one batch);
+ * - with OpenSearch Serverless, it then makes the collection's copy of those passages match the store.
+ *
+ * It reads the store's current state rather than trusting the event, so events may arrive late, twice or out
+ * of order: whatever it writes is what the store holds when it runs. A failure throws, and EventBridge retries
+ * the event (then keeps it in the dead-letter queue).
+ */
+import { embedPassages, passageEmbeddingModel } from './answer/hybrid';
+import type { EmbeddedPassage } from './answer/passages';
+import type { ConciergeEvent, Embedder, KnowledgeIndexWriter, KnowledgeStore } from './ports';
+
+/** A knowledge write: the whole knowledge base (an import), or one FAQ or document (`sourceId`; an edit or a deletion). */
+export interface KnowledgeChange {
+  readonly tenantId: string;
+  /** The knowledge-base version the write produced. */
+  readonly version: number;
+  /** The FAQ or document changed; absent for a whole import. */
+  readonly sourceId?: string;
+}
+
+export function knowledgeChangedEvent(change: KnowledgeChange): ConciergeEvent {
+  return {
+    type: 'knowledge.changed',
+    tenantId: change.tenantId,
+    detail: { version: change.version, ...(change.sourceId !== undefined ? { sourceId: change.sourceId } : {}) },
+  };
+}
+
+export interface KnowledgeIndexingDeps {
+  readonly store: Pick<KnowledgeStore, 'listPassages'> & Required<Pick<KnowledgeStore, 'storePassageVectors'>>;
+  readonly embedder: Embedder;
+  /** A search index with its own copy of the passages (OpenSearch Serverless); none for the embedded index. */
+  readonly index?: KnowledgeIndexWriter;
+  /** Passages embedded, and their vectors kept, per round. @default 64 */
+  readonly batchSize?: number;
+}
+
+export interface IndexingResult {
+  /** The knowledge-base version that was indexed (the store's current one, which may be newer than the event's). */
+  readonly version: number;
+  /** Passages of the change (the whole knowledge base, or the one source's). */
+  readonly passages: number;
+  /** Of those, embedded now (they had no vector of the embedder's model). */
+  readonly embedded: number;
+  /** Vectors kept in the store (fewer than embedded when an edit changed a passage meanwhile). */
+  readonly kept: number;
+  /** Passages written to the search index (0 without one). */
+  readonly indexed: number;
+}
+
+export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: KnowledgeChange): Promise<IndexingResult> {
+  const { tenantId, sourceId } = change;
+  const { version, passages } = await deps.store.listPassages(tenantId);
+  const scoped = sourceId === undefined ? passages : passages.filter((p) => p.sourceId === sourceId);
+  const model = passageEmbeddingModel(deps.embedder);
+  const missing = scoped.filter((p) => p.embedding?.model !== model);
+  const batch = Math.max(1, deps.batchSize ?? 64);
+  const made = new Map<string, EmbeddedPassage>();
+  let kept = 0;
+  for (let i = 0; i < missing.length; i += batch) {
+    const round = await embedPassages(deps.embedder, missing.slice(i, i + batch));
+    for (const p of round) made.set(p.id, p);
+    kept += await deps.store.storePassageVectors(tenantId, round);
+  }
+  const complete = scoped.map((p) => made.get(p.id) ?? p);
+  if (deps.index) {
+    if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
+    else await deps.index.replaceSource(tenantId, sourceId, complete);
+  }
+  return { version, passages: scoped.length, embedded: made.size, kept, indexed: deps.index ? complete.length : 0 };
+}
+
+/** GET /v1/admin/knowledge/status: how far the knowledge indexer has got with the current knowledge base. */
+export interface IndexingStatus {
+  readonly version: number;
+  readonly passages: number;
+  /** Passages stored with a vector (searched by meaning as well as by words). */
+  readonly withVectors: number;
+  /** `indexing` while some passages still wait for the indexer (they are found by their words meanwhile). */
+  readonly state: 'ready' | 'indexing';
+}
+
+export async function indexingStatus(store: Pick<KnowledgeStore, 'listPassages'>, tenantId: string): Promise<IndexingStatus> {
+  const { version, passages } = await store.listPassages(tenantId);
+  const withVectors = passages.filter((p) => p.embedding !== undefined).length;
+  return { version, passages: passages.length, withVectors, state: withVectors < passages.length ? 'indexing' : 'ready' };
+}

@@ -1,0 +1,112 @@
+/**
+ * The knowledge indexer's use case (core/knowledge-indexing.ts) over the in-memory knowledge store: a write that
+ * ran out of its embedding budget leaves passages without vectors; the indexer embeds exactly the changed ones,
+ * keeps them, and reads the store's current state, whatever version its event names. Through the local cloud,
+ * on DynamoDB Local and the bus: test/integration/knowledge-indexer.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmbeddingKnowledgeStore } from '../../lambdas/adapters/knowledge/embedding-store';
+import { passageEmbeddingModel } from '../../lambdas/core/answer/hybrid';
+import { provisionTenant } from '../../lambdas/core/knowledge';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { indexingStatus, indexKnowledge, knowledgeChangedEvent, type KnowledgeChange } from '../../lambdas/core/knowledge-indexing';
+import { deleteFaq, putFaq } from '../../lambdas/core/knowledge-items';
+import type { Embedder, KnowledgeIndexWriter } from '../../lambdas/core/ports';
+import type { EmbeddedPassage } from '../../lambdas/core/answer/passages';
+import { hashedEmbedding } from '../support/fake-bedrock-embeddings';
+import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
+
+const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')));
+
+/** A deterministic embedder that records the texts it embeds. */
+class RecordingEmbedder implements Embedder {
+  readonly model = 'hash-32';
+  readonly dimensions = 32;
+  readonly texts: string[] = [];
+  async embed(texts: readonly string[]): Promise<number[][]> {
+    this.texts.push(...texts);
+    return texts.map((t) => hashedEmbedding(t, this.dimensions));
+  }
+}
+
+/** A search index with its own copy, recording what it is told. */
+class RecordingIndex implements KnowledgeIndexWriter {
+  readonly calls: { op: string; sourceId?: string; ids: string[]; vectors: number }[] = [];
+  async upsert(): Promise<void> {
+    throw new Error('the indexer replaces, it does not upsert');
+  }
+  async remove(): Promise<void> {
+    throw new Error('the indexer replaces, it does not remove');
+  }
+  async replaceSource(_tenantId: string, sourceId: string, passages: readonly EmbeddedPassage[]): Promise<void> {
+    this.calls.push({ op: 'replaceSource', sourceId, ids: passages.map((p) => p.id), vectors: passages.filter((p) => p.embedding).length });
+  }
+  async replaceAll(_tenantId: string, passages: readonly EmbeddedPassage[]): Promise<void> {
+    this.calls.push({ op: 'replaceAll', ids: passages.map((p) => p.id), vectors: passages.filter((p) => p.embedding).length });
+  }
+}
+
+async function importedWithoutVectors(tenantId: string) {
+  const store = new MemoryKnowledgeStore();
+  const changes: KnowledgeChange[] = [];
+  const writing = new EmbeddingKnowledgeStore(store, new RecordingEmbedder(), { embedBudgetMs: 0, onChanged: async (c) => void changes.push(c) });
+  await provisionTenant(writing, { tenantId, widgetKey: `wk_${tenantId}_${'d'.repeat(24)}`, allowedOrigins: ['https://clinic.example'], kb });
+  return { store, writing, changes };
+}
+
+describe('the knowledge indexer', () => {
+  it('is told of an import that ran out of budget, and the status says indexing until it has run', async () => {
+    const { store, changes } = await importedWithoutVectors('acme');
+    const { version, passages } = await store.listPassages('acme');
+    expect(changes).toEqual([{ tenantId: 'acme', version }]);
+    expect(knowledgeChangedEvent({ tenantId: 'acme', version })).toEqual({ type: 'knowledge.changed', tenantId: 'acme', detail: { version } });
+    expect(await indexingStatus(store, 'acme')).toEqual({ version, passages: passages.length, withVectors: 0, state: 'indexing' });
+
+    const embedder = new RecordingEmbedder();
+    const result = await indexKnowledge({ store, embedder, batchSize: 7 }, { tenantId: 'acme', version });
+    expect(result).toEqual({ version, passages: passages.length, embedded: passages.length, kept: passages.length, indexed: 0 });
+    // Each passage once: its title, and its title with its text.
+    expect(embedder.texts).toHaveLength(2 * passages.length);
+    expect(await indexingStatus(store, 'acme')).toEqual({ version, passages: passages.length, withVectors: passages.length, state: 'ready' });
+    for (const p of (await store.listPassages('acme')).passages) expect(p.embedding?.model).toBe(passageEmbeddingModel(embedder));
+
+    // Run again (EventBridge delivers at least once): nothing left to embed.
+    const again = await indexKnowledge({ store, embedder }, { tenantId: 'acme', version });
+    expect(again).toMatchObject({ embedded: 0, kept: 0 });
+    expect(embedder.texts).toHaveLength(2 * passages.length);
+  });
+
+  it('embeds only the edited source, and writes only that source to a search index', async () => {
+    const { store, writing, changes } = await importedWithoutVectors('edits');
+    const { version } = await store.listPassages('edits');
+    const edited = await putFaq({ store: writing }, 'edits', 'parking', { question: 'Do you have parking?', answer: 'Yes: eight free spaces behind the building.', category: 'Visiting' });
+    expect(changes.at(-1)).toEqual({ tenantId: 'edits', version: edited.version, sourceId: 'parking' });
+    expect(edited.version).toBe(version + 1);
+
+    const embedder = new RecordingEmbedder();
+    const index = new RecordingIndex();
+    const result = await indexKnowledge({ store, embedder, index }, { tenantId: 'edits', version: edited.version, sourceId: 'parking' });
+    expect(result).toEqual({ version: edited.version, passages: 1, embedded: 1, kept: 1, indexed: 1 });
+    expect(embedder.texts).toEqual(['Do you have parking?', expect.stringContaining('eight free spaces')]);
+    expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'parking', ids: ['parking'], vectors: 1 }]);
+    const status = await indexingStatus(store, 'edits');
+    expect(status).toMatchObject({ withVectors: 1, state: 'indexing' });
+
+    // The whole import's event, delivered late: the current state is indexed, the edit included.
+    const whole = await indexKnowledge({ store, embedder, index }, { tenantId: 'edits', version });
+    expect(whole.version).toBe(edited.version);
+    expect(whole.embedded).toBe(status.passages - 1);
+    expect(index.calls.at(-1)).toEqual({ op: 'replaceAll', ids: expect.arrayContaining(['parking']), vectors: status.passages });
+    expect((await indexingStatus(store, 'edits')).state).toBe('ready');
+  });
+
+  it('writes a deleted source to the search index as no passages', async () => {
+    const { store, writing } = await importedWithoutVectors('deletes');
+    const { version } = await deleteFaq({ store: writing }, 'deletes', 'parking');
+    const index = new RecordingIndex();
+    const result = await indexKnowledge({ store, embedder: new RecordingEmbedder(), index }, { tenantId: 'deletes', version, sourceId: 'parking' });
+    expect(result).toEqual({ version, passages: 0, embedded: 0, kept: 0, indexed: 0 });
+    expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'parking', ids: [], vectors: 0 }]);
+  });
+});
