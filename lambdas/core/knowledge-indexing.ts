@@ -9,7 +9,8 @@
  * - with OpenSearch Serverless, it then makes the collection's copy of those passages match the store.
  *
  * It reads the store's current state rather than trusting the event, so events may arrive late, twice or out
- * of order: whatever it writes is what the store holds when it runs. A failure throws, and EventBridge retries
+ * of order: whatever it writes is what the store holds when it runs (read again after embedding, which can take
+ * minutes, so an edit saved meanwhile is not undone in the collection). A failure throws, and EventBridge retries
  * the event (then keeps it in the dead-letter queue).
  */
 import { embedPassages, passageEmbeddingModel } from './answer/hybrid';
@@ -57,8 +58,9 @@ export interface IndexingResult {
 
 export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: KnowledgeChange): Promise<IndexingResult> {
   const { tenantId, sourceId } = change;
-  const { version, passages } = await deps.store.listPassages(tenantId);
-  const scoped = sourceId === undefined ? passages : passages.filter((p) => p.sourceId === sourceId);
+  const inScope = (passages: readonly EmbeddedPassage[]) => (sourceId === undefined ? passages : passages.filter((p) => p.sourceId === sourceId));
+  const listed = await deps.store.listPassages(tenantId);
+  const scoped = inScope(listed.passages);
   const model = passageEmbeddingModel(deps.embedder);
   const missing = scoped.filter((p) => p.embedding?.model !== model);
   const batch = Math.max(1, deps.batchSize ?? 64);
@@ -69,12 +71,19 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
     for (const p of round) made.set(p.id, p);
     kept += await deps.store.storePassageVectors(tenantId, round);
   }
-  const complete = scoped.map((p) => made.get(p.id) ?? p);
-  if (deps.index) {
-    if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
-    else await deps.index.replaceSource(tenantId, sourceId, complete);
-  }
-  return { version, passages: scoped.length, embedded: made.size, kept, indexed: deps.index ? complete.length : 0 };
+  if (!deps.index) return { version: listed.version, passages: scoped.length, embedded: made.size, kept, indexed: 0 };
+
+  // Embedding a large import takes minutes: an edit saved meanwhile must not be overwritten in the collection by the
+  // text read before it. So the collection gets the store's state as it is now (with the vectors just kept); a
+  // passage changed since has no vector yet, and the index writer embeds it.
+  const now = await deps.store.listPassages(tenantId);
+  const complete = inScope(now.passages).map((p) => {
+    const vector = made.get(p.id);
+    return p.embedding?.model !== model && vector && vector.title === p.title && vector.text === p.text ? vector : p;
+  });
+  if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
+  else await deps.index.replaceSource(tenantId, sourceId, complete);
+  return { version: now.version, passages: complete.length, embedded: made.size, kept, indexed: complete.length };
 }
 
 /** GET /v1/admin/knowledge/status: how far the knowledge indexer has got with the current knowledge base. */

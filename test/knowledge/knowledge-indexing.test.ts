@@ -101,6 +101,36 @@ describe('the knowledge indexer', () => {
     expect((await indexingStatus(store, 'edits')).state).toBe('ready');
   });
 
+  it('writes the search index from the store as it is after embedding, so an edit saved meanwhile is not undone', async () => {
+    const { store, writing } = await importedWithoutVectors('race');
+    const { version } = await store.listPassages('race');
+    const index = new RecordingIndex();
+    const written: EmbeddedPassage[] = [];
+    index.replaceAll = async (_tenantId, passages) => void written.push(...passages);
+    // The admin fixes the parking FAQ while the indexer is embedding the import.
+    const embedder = new RecordingEmbedder();
+    let edited = false;
+    const editingEmbedder: Embedder = {
+      model: embedder.model,
+      dimensions: embedder.dimensions,
+      embed: async (texts) => {
+        if (!edited) {
+          edited = true;
+          await putFaq({ store: writing }, 'race', 'parking', { question: 'Do you have parking?', answer: 'Yes: the Pier Lane car park, level 2.', category: 'Visiting' });
+        }
+        return embedder.embed(texts);
+      },
+    };
+    const result = await indexKnowledge({ store, embedder: editingEmbedder, index, batchSize: 8 }, { tenantId: 'race', version });
+    expect(result.version).toBe(version + 1);
+    const parking = written.find((p) => p.id === 'parking');
+    expect(parking?.text).toContain('Pier Lane car park');
+    // Its vector (made for the old text) was neither kept nor sent: the index writer embeds the new text.
+    expect(parking?.embedding).toBeUndefined();
+    expect((await store.listPassages('race')).passages.find((p) => p.id === 'parking')?.embedding).toBeUndefined();
+    expect(written.filter((p) => p.id !== 'parking').every((p) => p.embedding?.model === passageEmbeddingModel(embedder))).toBe(true);
+  });
+
   it('writes a deleted source to the search index as no passages', async () => {
     const { store, writing } = await importedWithoutVectors('deletes');
     const { version } = await deleteFaq({ store: writing }, 'deletes', 'parking');
