@@ -24,6 +24,7 @@ import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { buildWidget } from '../../widget/build';
 import { clinc150Bench } from '../eval/clinc150';
 import { bookingRaceBench } from './booking';
+import { knowledgeWritesBench, knowledgeWritesNotes } from './knowledge';
 import { retrievalBench } from './retrieval';
 import { scalingBench, scalingNotes } from './scaling';
 import { soakBench } from './soak';
@@ -252,7 +253,7 @@ async function widget(): Promise<void> {
 }
 
 /** Sections that start a local cloud. */
-const CLOUD_SECTIONS: ReadonlySet<string> = new Set(['websocket', 'booking', 'soak', 'security', 'scaling']);
+const CLOUD_SECTIONS: ReadonlySet<string> = new Set(['websocket', 'booking', 'soak', 'security', 'scaling', 'knowledge']);
 /** Set for a child process: where it writes its figures instead of printing them. */
 const CHILD_OUT_ENV = 'CONCIERGE_BENCH_CHILD_OUT';
 
@@ -303,6 +304,9 @@ async function main(): Promise<void> {
     },
     scaling: async () => {
       for (const [k, v] of Object.entries(await scalingBench())) record(k, v, scalingNotes[k]);
+    },
+    knowledge: async () => {
+      for (const [k, v] of Object.entries(await knowledgeWritesBench())) record(k, v, knowledgeWritesNotes[k]);
     },
   };
   const chosen = Object.entries(sections).filter(([name]) => only.length === 0 || only.includes(name));
