@@ -122,6 +122,7 @@ export function knowledgeBaseComponents(): SchemaMap {
   describeProperty(schemas, 'Service', 'currency', 'ISO 4217 code such as `EUR`.');
   describeProperty(schemas, 'StaffMember', 'serviceIds', 'Ids of the services this person performs; each must be a service in the same file.');
   describeProperty(schemas, 'Faq', 'category', 'Free text that groups related FAQs, for example `Parking`.');
+  describeProperty(schemas, 'Faq', 'alternatives', 'Other ways customers ask the question, searched like it (at most 20), for example `Is there internet for patients?` for `Do you have Wi-Fi?`.');
   describeProperty(schemas, 'KbDocument', 'text', 'Markdown; headings help the importer split the text into passages.');
   return schemas;
 }

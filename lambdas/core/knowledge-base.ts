@@ -55,6 +55,11 @@ export const faqSchema = z.strictObject({
   question: z.string().trim().min(3).max(500),
   answer: z.string().trim().min(1).max(4000),
   category: z.string().trim().min(1).max(60),
+  /**
+   * Other ways customers ask this question ("what to avoid after a tooth out" for an extraction-aftercare FAQ),
+   * searched like the question itself: the owner's remedy when the concierge misses a wording.
+   */
+  alternatives: z.array(z.string().trim().min(3).max(500)).max(20).optional(),
 });
 
 export const documentSchema = z.strictObject({

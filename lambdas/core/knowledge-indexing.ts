@@ -14,7 +14,7 @@
  * the event (then keeps it in the dead-letter queue).
  */
 import { embedPassages, passageEmbeddingModel } from './answer/hybrid';
-import type { EmbeddedPassage } from './answer/passages';
+import { sameContent, type EmbeddedPassage } from './answer/passages';
 import type { ConciergeEvent, Embedder, KnowledgeIndexWriter, KnowledgeStore } from './ports';
 
 /** A knowledge write: the whole knowledge base (an import), or one FAQ or document (`sourceId`; an edit or a deletion). */
@@ -79,7 +79,7 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
   const now = await deps.store.listPassages(tenantId);
   const complete = inScope(now.passages).map((p) => {
     const vector = made.get(p.id);
-    return p.embedding?.model !== model && vector && vector.title === p.title && vector.text === p.text ? vector : p;
+    return p.embedding?.model !== model && vector && sameContent(vector, p) ? vector : p;
   });
   if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
   else await deps.index.replaceSource(tenantId, sourceId, complete);

@@ -87,7 +87,7 @@ function checked(kb: KnowledgeBase): KnowledgeBase {
 }
 
 function sameFaq(a: Faq, b: Faq): boolean {
-  return a.question === b.question && a.answer === b.answer && a.category === b.category;
+  return a.question === b.question && a.answer === b.answer && a.category === b.category && JSON.stringify(a.alternatives ?? []) === JSON.stringify(b.alternatives ?? []);
 }
 
 /**

@@ -2,7 +2,7 @@ import { filterFaqs, normalizeForSearch } from '../../frontend/src/lib/search';
 import { MAX_KNOWLEDGE_FILE_BYTES, parseKnowledgeFile } from '../../frontend/src/lib/knowledge-file';
 
 const faqs = [
-  { id: 'parking', question: 'Is there parking?', answer: 'Yes, a public car park is 200 m away.', category: 'Visit' },
+  { id: 'parking', question: 'Is there parking?', answer: 'Yes, a public car park is 200 m away.', category: 'Visit', alternatives: ['Where do I leave the vehicle?'] },
   { id: 'cafe', question: '¿Tenéis café?', answer: 'Sí, café y té gratis.', category: 'Servicios' },
   { id: 'cancel', question: 'How do I cancel?', answer: 'Reply to your confirmation or call us 24 h ahead.', category: 'Bookings' },
 ];
@@ -17,6 +17,10 @@ describe('FAQ search', () => {
     expect(filterFaqs(faqs, 'car park').map((f) => f.id)).toEqual(['parking']);
     expect(filterFaqs(faqs, 'bookings call').map((f) => f.id)).toEqual(['cancel']);
     expect(filterFaqs(faqs, 'parking cancel')).toEqual([]);
+  });
+
+  it('finds an FAQ by its alternative wordings too', () => {
+    expect(filterFaqs(faqs, 'vehicle').map((f) => f.id)).toEqual(['parking']);
   });
 
   it('returns everything for an empty query', () => {

@@ -138,10 +138,16 @@ describe('knowledge items on DynamoDB', () => {
       version: before.version + 2,
     });
 
-    await expect(deleteFaq({ store }, tenant, 'delivery')).resolves.toEqual({ version: before.version + 3, changed: true });
+    // Another wording of its question is a change: kept in the file and searched with the passage.
+    const worded = await putFaq({ store }, tenant, 'delivery', { question: 'Do you deliver?', answer: 'Within 5 km now.', category: 'Orders', alternatives: ['Can you bring it to my house?'] });
+    expect(worded).toMatchObject({ created: false, version: before.version + 3 });
+    expect((await store.listPassages(tenant)).passages.find((p) => p.id === 'delivery')?.phrasings).toEqual(['Can you bring it to my house?']);
+    expect((await store.getKnowledgeBase(tenant))?.faqs.find((f) => f.id === 'delivery')?.alternatives).toEqual(['Can you bring it to my house?']);
+
+    await expect(deleteFaq({ store }, tenant, 'delivery')).resolves.toEqual({ version: before.version + 4, changed: true });
     expect(await passageIds(tenant)).toEqual(['gluten', 'story#1']);
     await expect(deleteFaq({ store }, tenant, 'delivery')).rejects.toMatchObject({ code: 'not_found' });
-    expect((await store.getProfile(tenant))?.kbVersion).toBe(before.version + 3);
+    expect((await store.getProfile(tenant))?.kbVersion).toBe(before.version + 4);
   });
 
   it('switches a document longer than one transaction without it ever being half-visible, and leaves no chunks behind', async () => {

@@ -91,6 +91,15 @@ export function knowledgeIndexContract(name: string, subject: () => ContractSubj
       expect(hits.filter((h) => h.passage.id === 'parking')).toHaveLength(1);
     });
 
+    it('finds an FAQ by its alternative wordings, and returns them with it', async () => {
+      const clinic = newTenant();
+      const wifi = { id: 'wifi', kind: 'faq' as const, title: 'Do you have Wi-Fi?', text: 'Yes, free guest Wi-Fi: the password is on the card at reception.', sourceId: 'wifi', phrasings: ['Is there internet for patients?'] };
+      await subject().upsert(clinic, [...demoPassages.filter((p) => p.id !== 'wifi'), wifi]);
+      const hits = await search(clinic, 'internet for patients', 3);
+      expect(hits[0]?.passage).toEqual(wifi);
+      expect(hits[0]?.coverage).toBeGreaterThan(0.9);
+    });
+
     it('forgets a removed passage', async () => {
       const clinic = newTenant();
       await subject().upsert(clinic, demoPassages);

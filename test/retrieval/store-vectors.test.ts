@@ -146,6 +146,23 @@ describe('passage vectors in DynamoDB', () => {
     expect(await store.storePassageVectors('keep', [payment])).toBe(1);
   });
 
+  it('keep an FAQ’s alternative wordings with its passage, and a vector only for the same wordings', async () => {
+    const embedder = new HashEmbedder();
+    const alternatives = { ...kb, faqs: kb.faqs.map((f) => (f.id === 'wifi' ? { ...f, alternatives: ['Is there internet for patients?'] } : f)) };
+    await provisionTenant(new EmbeddingKnowledgeStore(store, embedder, { embedBudgetMs: 0 }), { tenantId: 'phrasings', widgetKey: `wk_phrasings_${'f'.repeat(24)}`, allowedOrigins: [], kb: alternatives });
+    const { passages } = await store.listPassages('phrasings');
+    const wifi = passages.find((p) => p.id === 'wifi');
+    const parking = passages.find((p) => p.id === 'parking');
+    if (!wifi || !parking) throw new Error('the demo knowledge base lacks wifi or parking');
+    expect(wifi.phrasings).toEqual(['Is there internet for patients?']);
+    expect(parking.phrasings).toBeUndefined();
+    const [madeWifi, madeParking] = await embedPassages(embedder, [wifi, parking]);
+    if (!madeWifi || !madeParking) throw new Error('nothing embedded');
+    const { phrasings: _dropped, ...wifiWithout } = madeWifi;
+    expect(await store.storePassageVectors('phrasings', [{ ...madeWifi, phrasings: ['Something else?'] }, wifiWithout, { ...madeParking, phrasings: ['Where do I leave the car?'] }])).toBe(0);
+    expect(await store.storePassageVectors('phrasings', [madeWifi, madeParking])).toBe(2);
+  });
+
   it('let the embedded index load without embedding any passage', async () => {
     const embedder = new HashEmbedder();
     const index = new EmbeddedKnowledgeIndex(store, { embedder });

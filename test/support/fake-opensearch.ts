@@ -3,14 +3,14 @@
  * REST subset the knowledge-index adapter uses, faithfully enough to test it:
  *
  * - `HEAD /<index>`, `PUT /<index>` (settings and mapping kept; the k-NN
- *   dimension enforced on writes);
+ *   dimension enforced on writes), `PUT`/`POST /<index>/_mapping` (new fields only);
  * - `POST /_bulk`: `index` without an id (Serverless vector collections assign
  *   ids) and `delete` by id;
  * - `POST /<index>/_search` with `bool` (`filter` of `term`/`terms`, `must` of
  *   one `multi_match` or one `knn`), `size`, `_source` includes, `sort` +
  *   `search_after` on keyword/long fields, `track_total_hits`, and a `filters`
  *   aggregation of `term` queries. `multi_match` is scored by the project's
- *   own BM25F (title boosted) over the documents that pass the filter; `knn`
+ *   own BM25F (title and an FAQ's alternative wordings boosted) over the documents that pass the filter; `knn`
  *   is exact cosine over the documents that pass its filter, scored as the
  *   cosinesimil space does: (1 + cosine) / 2.
  *
@@ -116,7 +116,12 @@ export async function startFakeOpenSearch(): Promise<FakeOpenSearch> {
     let scored: { id: string; doc: Record<string, unknown>; score: number }[];
     const must = body.query.bool.must?.[0];
     if (must && 'multi_match' in must) {
-      const bm25 = new Bm25Index(pool.map(([id, doc]) => ({ id, kind: 'faq', title: String(doc['title'] ?? ''), text: String(doc['text'] ?? ''), sourceId: id })));
+      const bm25 = new Bm25Index(
+        pool.map(([id, doc]) => {
+          const phrasings = z.array(z.string()).safeParse(doc['phrasings']).data;
+          return { id, kind: 'faq' as const, title: String(doc['title'] ?? ''), text: String(doc['text'] ?? ''), sourceId: id, ...(phrasings ? { phrasings } : {}) };
+        }),
+      );
       const byId = new Map(pool);
       scored = bm25.search(must.multi_match.query, pool.length).map((h) => ({ id: h.passage.id, doc: byId.get(h.passage.id) ?? {}, score: h.score }));
     } else if (must && 'knn' in must) {
@@ -239,6 +244,16 @@ export async function startFakeOpenSearch(): Promise<FakeOpenSearch> {
         if (first === '_bulk' || second === '_bulk') return send(200, bulk(text));
         if (first && second === '_search' && (method === 'POST' || method === 'GET')) return send(200, search(first, body));
         if (first && parts.length === 1 && method === 'HEAD') return send(indexes.has(first) ? 200 : 404);
+        if (first && second === '_mapping' && parts.length === 2 && (method === 'PUT' || method === 'POST')) {
+          const state = indexOf(first);
+          const added = z.object({ properties: mappingSchema.shape.mappings.shape.properties }).parse(body);
+          for (const [field, definition] of Object.entries(added.properties)) {
+            const current = state.properties[field];
+            if (current && JSON.stringify(current) !== JSON.stringify(definition)) throw new HttpError(400, 'illegal_argument_exception', `mapper [${field}] cannot be changed`);
+            state.properties[field] = definition;
+          }
+          return send(200, { acknowledged: true });
+        }
         if (first && parts.length === 1 && method === 'PUT') {
           if (indexes.has(first)) throw new HttpError(400, 'resource_already_exists_exception', `index [${first}] already exists`);
           const mapping = mappingSchema.parse(body);

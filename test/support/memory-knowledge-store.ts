@@ -3,7 +3,7 @@
  * retrieval benchmark: passages (with their embeddings) per tenant, and a
  * profile whose kbVersion is bumped by every change, as the DynamoDB store does.
  */
-import type { EmbeddedPassage } from '../../lambdas/core/answer/passages';
+import { sameContent, type EmbeddedPassage } from '../../lambdas/core/answer/passages';
 import type { KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, TenantProfile, TenantStore } from '../../lambdas/core/ports';
 
@@ -52,13 +52,13 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
     return { version: this.bump(tenantId) };
   }
 
-  /** As DynamoStore's: onto passages with the same id, title and text and no vector of that model. */
+  /** As DynamoStore's: onto passages with the same id, title, alternative wordings and text, and no vector of that model. */
   async storePassageVectors(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number> {
     const map = this.passages.get(tenantId);
     let kept = 0;
     for (const p of passages) {
       const stored = map?.get(p.id);
-      if (!map || !p.embedding || !stored || stored.title !== p.title || stored.text !== p.text || stored.embedding?.model === p.embedding.model) continue;
+      if (!map || !p.embedding || !stored || !sameContent(stored, p) || stored.embedding?.model === p.embedding.model) continue;
       map.set(p.id, { ...stored, embedding: p.embedding });
       kept++;
     }

@@ -76,7 +76,7 @@ export const knowledgeBaseDecoder = object({
     }),
   ),
   staff: array(object({ id: string, name: string, role: string, serviceIds: array(string) })),
-  faqs: array(object({ id: string, question: string, answer: string, category: string })),
+  faqs: array(object({ id: string, question: string, answer: string, category: string, alternatives: optional(array(string)) })),
   documents: array(object({ id: string, title: string, text: string })),
 });
 

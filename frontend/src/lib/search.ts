@@ -13,7 +13,7 @@ export function filterFaqs<T extends Faq>(faqs: readonly T[], query: string): T[
   const words = normalizeForSearch(query).split(/\s+/).filter(Boolean);
   if (words.length === 0) return [...faqs];
   return faqs.filter((faq) => {
-    const haystack = normalizeForSearch(`${faq.question}\n${faq.answer}\n${faq.category}`);
+    const haystack = normalizeForSearch(`${faq.question}\n${(faq.alternatives ?? []).join('\n')}\n${faq.answer}\n${faq.category}`);
     return words.every((w) => haystack.includes(w));
   });
 }

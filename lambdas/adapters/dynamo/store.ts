@@ -120,7 +120,14 @@ const profileItem = z.object({
     .optional(),
 });
 
-const passageItem = z.object({ id: z.string(), kind: z.enum(['faq', 'document']), title: z.string(), text: z.string(), sourceId: z.string() });
+const passageItem = z.object({
+  id: z.string(),
+  kind: z.enum(['faq', 'document']),
+  title: z.string(),
+  text: z.string(),
+  sourceId: z.string(),
+  phrasings: z.array(z.string()).optional(),
+});
 
 /**
  * A passage's embedding is stored beside it, compactly: `vec` is a binary
@@ -131,6 +138,7 @@ const passageVectorItem = z.object({ vec: z.instanceof(Uint8Array), vecModel: z.
 
 function passageAttributes(p: EmbeddedPassage): Record<string, unknown> {
   const attributes: Record<string, unknown> = { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId };
+  if (p.phrasings?.length) attributes['phrasings'] = [...p.phrasings];
   if (p.embedding) {
     const bytes = new Uint8Array(p.embedding.vector.length * 4);
     const view = new DataView(bytes.buffer);
@@ -142,7 +150,8 @@ function passageAttributes(p: EmbeddedPassage): Record<string, unknown> {
 }
 
 function passageOf(item: Record<string, unknown>): EmbeddedPassage {
-  const passage = passageItem.parse(item);
+  const { phrasings, ...fields } = passageItem.parse(item);
+  const passage = { ...fields, ...(phrasings?.length ? { phrasings } : {}) };
   const stored = passageVectorItem.safeParse(item);
   if (!stored.success || stored.data.vec.byteLength % 4 !== 0) return passage;
   const { vec, vecModel } = stored.data;
@@ -363,8 +372,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   /**
    * Vectors made after a write stored passages without one (a large import runs out of its embedding budget; the
    * knowledge indexer or an embedded index then makes them), kept beside them so the next container loads them
-   * instead of embedding them again. Only onto a passage of the current knowledge base with the same id, title and
-   * text and no vector of that model yet: an edit in between brought its own vector (or none), and a vector made
+   * instead of embedding them again. Only onto a passage of the current knowledge base with the same id, title,
+   * alternative wordings and text and no vector of that model yet: an edit in between brought its own vector (or none), and a vector made
    * for text that is still there is right whatever else changed meanwhile. Several writers of the same vectors are
    * harmless.
    */
@@ -391,9 +400,16 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
             TableName: this.tableName,
             Key: key,
             UpdateExpression: 'SET vec = :vec, vecModel = :model',
-            ConditionExpression: 'attribute_exists(pk) AND #title = :title AND #text = :text',
-            ExpressionAttributeNames: { '#title': 'title', '#text': 'text' },
-            ExpressionAttributeValues: { ':vec': vec, ':model': vecModel, ':title': p.title, ':text': p.text },
+            // The vector is of the title, its alternative wordings and the text: all three still as they were.
+            ConditionExpression: `attribute_exists(pk) AND #title = :title AND #text = :text AND ${p.phrasings?.length ? '#phrasings = :phrasings' : 'attribute_not_exists(#phrasings)'}`,
+            ExpressionAttributeNames: { '#title': 'title', '#text': 'text', '#phrasings': 'phrasings' },
+            ExpressionAttributeValues: {
+              ':vec': vec,
+              ':model': vecModel,
+              ':title': p.title,
+              ':text': p.text,
+              ...(p.phrasings?.length ? { ':phrasings': [...p.phrasings] } : {}),
+            },
           }),
         );
         return true;

@@ -199,7 +199,7 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     const embedder = this.embedder;
     const known = new Map<string, Float32Array>();
     const model = embedder ? passageEmbeddingModel(embedder) : '';
-    const key = (p: EmbeddedPassage): string => JSON.stringify([model, p.title, p.text]);
+    const key = (p: EmbeddedPassage): string => JSON.stringify([model, p.title, p.text, p.phrasings ?? []]);
     if (!embedder || passages.length === 0) return { embedder: null, passages, known, missing: [], key };
     const missing: EmbeddedPassage[] = [];
     for (const p of passages) {

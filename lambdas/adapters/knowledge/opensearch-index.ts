@@ -78,6 +78,8 @@ const documentSchema = z.object({
   title: z.string(),
   text: z.string(),
   sourceId: z.string(),
+  /** An FAQ's alternative wordings (searched like its title). */
+  phrasings: z.array(z.string()).optional(),
   terms: z.array(z.string()).default([]),
   revision: z.number().default(0),
   embedding: z.array(z.number()).optional(),
@@ -101,7 +103,7 @@ const bulkSchema = z.object({
   items: z.array(z.record(z.string(), z.object({ status: z.number(), error: z.unknown().optional() }))),
 });
 
-const SOURCE_FIELDS = ['tenantId', 'passageId', 'kind', 'title', 'text', 'sourceId', 'terms', 'revision'];
+const SOURCE_FIELDS = ['tenantId', 'passageId', 'kind', 'title', 'text', 'sourceId', 'phrasings', 'terms', 'revision'];
 /** One page of a lookup of existing documents (the default max_result_window is 10,000). */
 const PAGE = 1000;
 
@@ -169,7 +171,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
         query: {
           bool: {
             filter: [{ term: { tenantId } }],
-            must: [{ multi_match: { query, fields: ['title^3', 'text'], type: 'most_fields' } }],
+            must: [{ multi_match: { query, fields: ['title^3', 'phrasings^3', 'text'], type: 'most_fields' } }],
           },
         },
       },
@@ -286,7 +288,11 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
 
   private async createIndex(): Promise<void> {
     const exists = await this.client.indices.exists({ index: this.index });
-    if (exists.body === true) return;
+    // An index made before FAQs had alternative wordings gets their field (adding a field to a mapping is allowed).
+    if (exists.body === true) {
+      await this.client.indices.putMapping({ index: this.index, body: { properties: { phrasings: PHRASINGS_MAPPING } } });
+      return;
+    }
     try {
       await this.client.indices.create({ index: this.index, body: indexDefinition(this.embedder.dimensions) });
     } catch (error) {
@@ -357,6 +363,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
         title: p.title,
         text: p.text,
         sourceId: p.sourceId,
+        ...(p.phrasings?.length ? { phrasings: [...p.phrasings] } : {}),
         terms: passageTerms(p),
         revision,
         ...(vector ? { embedding: Array.from(unitVector(vector)) } : {}),
@@ -366,7 +373,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
 }
 
 function passageOf(doc: PassageDocument): Passage {
-  return plainPassage({ id: doc.passageId, kind: doc.kind, title: doc.title, text: doc.text, sourceId: doc.sourceId });
+  return plainPassage({ id: doc.passageId, kind: doc.kind, title: doc.title, text: doc.text, sourceId: doc.sourceId, ...(doc.phrasings ? { phrasings: doc.phrasings } : {}) });
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -374,6 +381,8 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += (a[i] ?? 0) * (b[i] ?? 0);
   return s;
 }
+
+const PHRASINGS_MAPPING = { type: 'text', analyzer: 'concierge_text' } as const;
 
 /** Settings and mapping of the passages index. */
 export function indexDefinition(dimensions: number): Record<string, unknown> {
@@ -402,6 +411,7 @@ export function indexDefinition(dimensions: number): Record<string, unknown> {
         sourceId: { type: 'keyword' },
         kind: { type: 'keyword' },
         title: { type: 'text', analyzer: 'concierge_text' },
+        phrasings: PHRASINGS_MAPPING,
         text: { type: 'text', analyzer: 'concierge_text' },
         terms: { type: 'keyword' },
         revision: { type: 'long' },

@@ -16,7 +16,7 @@
  * TYPO_FACTOR — a variant may be another word ("brakes" ~ "braces"), so it must
  * not make a question look answered on its own.
  */
-import type { Passage } from './passages';
+import { questionText, type Passage } from './passages';
 import { stem, terms, words } from './text';
 
 export interface Hit {
@@ -112,7 +112,7 @@ export class Bm25Index {
     const bBody = options.bBody ?? 0.75;
     this.passages = passages;
     const fields = passages.map((p) => {
-      const title = fieldTerms(p.title);
+      const title = fieldTerms(questionText(p));
       const body = fieldTerms(p.text);
       return { title: counts(title), titleLength: title.length, body: counts(body), bodyLength: body.length };
     });
@@ -134,7 +134,7 @@ export class Bm25Index {
     for (const [t, list] of lists) this.postings.set(t, { docs: Int32Array.from(list.docs), sat: Float32Array.from(list.sat) });
     // Written forms of the indexed words (before stemming), for typo matching: "parkign" is one edit from "parking", not from "park".
     for (const p of passages) {
-      for (const w of words(`${p.title} ${p.text}`)) {
+      for (const w of words(`${questionText(p)} ${p.text}`)) {
         if (w.length < FUZZY_MIN_LENGTH - 1 || this.forms.has(w)) continue;
         const t = terms(w)[0];
         if (t) this.forms.set(w, t);
@@ -329,9 +329,9 @@ export function idfOf(n: number, df: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5));
 }
 
-/** Index terms of a passage (title and body), as Bm25Index indexes them. */
-export function passageTerms(passage: Pick<Passage, 'title' | 'text'>): string[] {
-  return [...new Set([...fieldTerms(passage.title), ...fieldTerms(passage.text)])];
+/** Index terms of a passage (title with its alternative wordings, and body), as Bm25Index indexes them. */
+export function passageTerms(passage: Pick<Passage, 'title' | 'text' | 'phrasings'>): string[] {
+  return [...new Set([...fieldTerms(questionText(passage)), ...fieldTerms(passage.text)])];
 }
 
 function compareIds(a: Passage | undefined, b: Passage | undefined): number {

@@ -65,17 +65,32 @@ export function passageEmbeddingModel(embedder: Pick<Embedder, 'model'>): string
   return `${embedder.model}#title+body`;
 }
 
-/** Embeds passages for search (see passageEmbeddingModel); one embedder call for all of them. */
+/**
+ * Embeds passages for search (see passageEmbeddingModel); one embedder call for all of them. An FAQ's alternative
+ * wordings (those in a language the embedder understands) join its question: the title's part is their summed
+ * direction, at the question embedding's length.
+ */
 export async function embedPassages(embedder: Embedder, passages: readonly Passage[]): Promise<EmbeddedPassage[]> {
   if (passages.length === 0) return [];
-  const vectors = await embedder.embed([...passages.map((p) => p.title), ...passages.map(embeddingText)]);
+  // Wordings in a language the embedder does not understand (USE-lite: English) would only add noise: BM25 has them.
+  const embeddable = passages.map((p) => (p.phrasings ?? []).filter((w) => embedsLanguageOf(embedder, w)));
+  const vectors = await embedder.embed([...passages.map((p) => p.title), ...passages.map(embeddingText), ...embeddable.flat()]);
   const model = passageEmbeddingModel(embedder);
+  let next = 2 * passages.length;
   return passages.map((p, i) => {
-    const title = vectors[i] ?? [];
+    const question = vectors[i] ?? [];
+    const asked = (embeddable[i] ?? []).map(() => vectors[next++] ?? []);
+    const title = asked.length === 0 ? question : sameLength(question, question.map((v, d) => asked.reduce((sum, a) => sum + (a[d] ?? 0), v)));
     const whole = vectors[passages.length + i] ?? [];
     const vector = unitVector(whole.map((v, d) => v + (title[d] ?? 0)));
     return { ...p, embedding: { model, vector } };
   });
+}
+
+/** `vector` scaled to the length of `like`. */
+function sameLength(like: readonly number[], vector: readonly number[]): number[] {
+  const scale = Math.hypot(...like) / (Math.hypot(...vector) || 1);
+  return vector.map((v) => v * scale);
 }
 
 /** Whether the embedder understands the question's language (otherwise its vector is noise and search stays lexical). */

@@ -15,6 +15,8 @@ export interface Passage {
   readonly text: string;
   /** The FAQ id or the document id this passage came from. */
   readonly sourceId: string;
+  /** An FAQ's alternative wordings of its question, searched like the title (absent when it has none). */
+  readonly phrasings?: readonly string[];
 }
 
 /** A passage's sentence embedding: unit length, made by the named model (vectors of different models never mix). */
@@ -33,13 +35,24 @@ export function embeddingText(passage: Pick<Passage, 'title' | 'text'>): string 
   return `${passage.title}\n${passage.text}`;
 }
 
+/** What a passage is asked as: its title (an FAQ's question, a section), then any alternative wordings, one a line. */
+export function questionText(passage: Pick<Passage, 'title' | 'phrasings'>): string {
+  return [passage.title, ...(passage.phrasings ?? [])].join('\n');
+}
+
+/** Whether two passages are embedded from the same words: title, alternative wordings and text. */
+export function sameContent(a: Pick<Passage, 'title' | 'text' | 'phrasings'>, b: Pick<Passage, 'title' | 'text' | 'phrasings'>): boolean {
+  return a.text === b.text && questionText(a) === questionText(b);
+}
+
 /** The passage without its embedding (what answers, sources and logs carry). */
 export function plainPassage(p: Passage): Passage {
-  return { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId };
+  return { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId, ...(p.phrasings?.length ? { phrasings: [...p.phrasings] } : {}) };
 }
 
 export function faqPassage(faq: Faq): Passage {
-  return { id: faq.id, kind: 'faq', title: faq.question, text: faq.answer, sourceId: faq.id };
+  const phrasings = [...new Set((faq.alternatives ?? []).filter((a) => a !== faq.question))];
+  return { id: faq.id, kind: 'faq', title: faq.question, text: faq.answer, sourceId: faq.id, ...(phrasings.length > 0 ? { phrasings } : {}) };
 }
 
 const TARGET_WORDS = 120;

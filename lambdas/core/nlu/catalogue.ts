@@ -44,7 +44,8 @@ export class CachedCatalogue implements CatalogueSource {
       hours: kb.hours,
       services: kb.services,
       staff: kb.staff,
-      faqQuestions: kb.faqs.map((f) => f.question),
+      // An FAQ's alternative wordings are questions customers ask too: more examples of the question intent.
+      faqQuestions: kb.faqs.flatMap((f) => [f.question, ...(f.alternatives ?? [])]),
     };
     this.cache.set(tenantId, { catalogue, at: this.now() });
     return catalogue;

@@ -11,10 +11,14 @@ import type { AnalyticsApi, KnowledgeGap } from './analytics-api';
 
 /** The category an FAQ added from an unanswered question starts with (the admin may change it). */
 export const DEFAULT_FAQ_CATEGORY = 'Customer questions';
+/** The most alternative wordings an FAQ may have (lambdas/core/knowledge-base.ts). */
+export const MAX_ALTERNATIVES = 20;
 
 /**
  * "Unanswered questions": what customers asked that the knowledge base could not answer. Admins turn one
- * into an FAQ in place (the question prefilled, they write the answer) or dismiss it; agents see the list.
+ * into an FAQ in place (the question prefilled, they write the answer), add it to an existing FAQ as another
+ * wording of its question (when the knowledge base had the answer but not the customer's words), or dismiss
+ * it; agents see the list.
  */
 export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
   const { api, isAdmin } = useSession();
@@ -24,7 +28,7 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
   const [notice, setNotice] = useState('');
   const [actionError, setActionError] = useState<ErrorView>();
   const [busy, setBusy] = useState<string>();
-  const [adding, setAdding] = useState<string>();
+  const [adding, setAdding] = useState<{ gapId: string; as: 'faq' | 'wording' }>();
   const items = (data ?? []).filter((g) => !done.has(g.gapId));
 
   const run = async (gap: KnowledgeGap, action: () => Promise<string>): Promise<void> => {
@@ -53,6 +57,21 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
       return `Added the FAQ “${input.question}”. The concierge answers it from now on.`;
     });
 
+  const addWording = (gap: KnowledgeGap, faqId: string): Promise<void> =>
+    run(gap, async () => {
+      // Read again: the FAQ as it is now, so the edit keeps whatever else changed meanwhile.
+      const kb = await api.getKnowledge();
+      const faq = kb.faqs.find((f) => f.id === faqId);
+      if (faq === undefined) throw new Error('That FAQ is no longer in the knowledge base. Refresh and try again.');
+      const known = [faq.question, ...(faq.alternatives ?? [])].map((w) => w.trim().toLowerCase());
+      if (!known.includes(gap.question.trim().toLowerCase())) {
+        if ((faq.alternatives?.length ?? 0) >= MAX_ALTERNATIVES) throw new Error(`“${faq.question}” already has ${MAX_ALTERNATIVES} other wordings: remove one in the knowledge-base file first.`);
+        await analytics.putFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category, alternatives: [...(faq.alternatives ?? []), gap.question] });
+      }
+      await analytics.resolveGap(gap.gapId, { faqId: faq.id });
+      return `Added “${gap.question}” to the FAQ “${faq.question}”. The concierge answers it from that FAQ from now on.`;
+    });
+
   const dismiss = (gap: KnowledgeGap): Promise<void> =>
     run(gap, async () => {
       await analytics.resolveGap(gap.gapId, { dismiss: true });
@@ -72,7 +91,9 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
       </div>
       <p className="muted small">
         Questions the concierge could not answer from the knowledge base, most asked first.{' '}
-        {isAdmin ? 'Add an FAQ to answer one from now on, or dismiss it.' : 'Admins can turn them into FAQs.'}
+        {isAdmin
+          ? 'Add an FAQ to answer one from now on, add it to the FAQ that already answers it (in other words), or dismiss it.'
+          : 'Admins can turn them into FAQs.'}
       </p>
       <p role="status" className="muted" data-testid="analytics-gaps-notice">
         {notice}
@@ -93,10 +114,11 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
               gap={gap}
               isAdmin={isAdmin}
               busy={busy !== undefined}
-              adding={adding === gap.gapId}
-              onAdd={() => setAdding(gap.gapId)}
+              adding={adding?.gapId === gap.gapId ? adding.as : undefined}
+              onAdd={(as) => setAdding({ gapId: gap.gapId, as })}
               onCancel={() => setAdding(undefined)}
               onSave={(input) => addFaq(gap, input)}
+              onSaveWording={(faqId) => addWording(gap, faqId)}
               onDismiss={() => dismiss(gap)}
             />
           ))}
@@ -114,15 +136,17 @@ function GapRow({
   onAdd,
   onCancel,
   onSave,
+  onSaveWording,
   onDismiss,
 }: {
   gap: KnowledgeGap;
   isAdmin: boolean;
   busy: boolean;
-  adding: boolean;
-  onAdd: () => void;
+  adding: 'faq' | 'wording' | undefined;
+  onAdd: (as: 'faq' | 'wording') => void;
   onCancel: () => void;
   onSave: (input: { question: string; answer: string; category: string }) => Promise<void>;
+  onSaveWording: (faqId: string) => Promise<void>;
   onDismiss: () => Promise<void>;
 }) {
   const firstConversation = gap.conversationIds[0];
@@ -142,17 +166,28 @@ function GapRow({
           )}
         </p>
       </div>
-      {isAdmin && !adding && (
+      {isAdmin && adding === undefined && (
         <div className="button-row analytics__gap-actions">
-          <button type="button" className="button" disabled={busy} onClick={onAdd} data-testid="analytics-gap-add" aria-label={`Add FAQ for “${gap.question}”`}>
+          <button type="button" className="button" disabled={busy} onClick={() => onAdd('faq')} data-testid="analytics-gap-add" aria-label={`Add FAQ for “${gap.question}”`}>
             Add FAQ
+          </button>
+          <button
+            type="button"
+            className="button button--secondary"
+            disabled={busy}
+            onClick={() => onAdd('wording')}
+            data-testid="analytics-gap-wording"
+            aria-label={`Add to an FAQ: “${gap.question}”`}
+          >
+            Add to an FAQ
           </button>
           <button type="button" className="button button--secondary" disabled={busy} onClick={() => void onDismiss()} data-testid="analytics-gap-dismiss" aria-label={`Dismiss “${gap.question}”`}>
             Dismiss
           </button>
         </div>
       )}
-      {isAdmin && adding && <FaqForm question={gap.question} busy={busy} onCancel={onCancel} onSave={onSave} />}
+      {isAdmin && adding === 'faq' && <FaqForm question={gap.question} busy={busy} onCancel={onCancel} onSave={onSave} />}
+      {isAdmin && adding === 'wording' && <WordingForm question={gap.question} busy={busy} onCancel={onCancel} onSave={onSaveWording} />}
     </li>
   );
 }
@@ -197,6 +232,54 @@ function FaqForm({
       <div className="button-row">
         <button type="submit" className="button" disabled={busy || answer.trim() === '' || question.trim().length < 3} data-testid="analytics-faq-save">
           Save FAQ
+        </button>
+        <button type="button" className="button button--quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Picks the FAQ that already answers the question; the question becomes one of its alternative wordings. */
+function WordingForm({ question, busy, onCancel, onSave }: { question: string; busy: boolean; onCancel: () => void; onSave: (faqId: string) => Promise<void> }) {
+  const { api } = useSession();
+  const id = useId();
+  const load = useCallback((signal: AbortSignal) => api.getKnowledge({ signal }), [api]);
+  const { data: kb, error } = useLoader(load);
+  const [faqId, setFaqId] = useState('');
+  const selectRef = useRef<HTMLSelectElement>(null);
+  useEffect(() => selectRef.current?.focus(), [kb]);
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    if (faqId !== '') void onSave(faqId);
+  };
+
+  return (
+    <form className="analytics__faq-form" onSubmit={submit} aria-label="Add to an FAQ" data-testid="analytics-wording-form">
+      <p className="small">
+        “{question}” becomes another wording of the FAQ you choose: the concierge then answers it with that FAQ’s answer.
+      </p>
+      {error !== undefined && <ErrorBanner error={error} title="Could not load the FAQs" testId="analytics-wording-error" />}
+      {kb === undefined ? (
+        error === undefined && <Loading label="Loading FAQs…" />
+      ) : (
+        <div className="field">
+          <label htmlFor={`${id}-faq`}>FAQ that answers it</label>
+          <select id={`${id}-faq`} ref={selectRef} required value={faqId} onChange={(e) => setFaqId(e.target.value)} data-testid="analytics-wording-faq">
+            <option value="">Choose an FAQ…</option>
+            {kb.faqs.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.question}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <div className="button-row">
+        <button type="submit" className="button" disabled={busy || faqId === ''} data-testid="analytics-wording-save">
+          Add to this FAQ
         </button>
         <button type="button" className="button button--quiet" onClick={onCancel}>
           Cancel

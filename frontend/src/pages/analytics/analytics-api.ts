@@ -92,6 +92,8 @@ export interface FaqInput {
   readonly question: string;
   readonly answer: string;
   readonly category: string;
+  /** Other ways customers ask the question (at most 20). */
+  readonly alternatives?: readonly string[];
 }
 
 /** A downloaded file: its content and the name to save it under. */

@@ -174,6 +174,11 @@ export function FaqList({ faqs }: { faqs: readonly Faq[] }) {
                 <p className="faq-list__q">
                   {f.question} <span className="tag">{f.category}</span>
                 </p>
+                {f.alternatives !== undefined && f.alternatives.length > 0 && (
+                  <p className="faq-list__alt muted small" data-testid="faq-alternatives">
+                    Also asked as: {f.alternatives.map((a) => `“${a}”`).join(', ')}
+                  </p>
+                )}
                 <p className="faq-list__a">{f.answer}</p>
               </li>
             ))}
