@@ -229,14 +229,7 @@ function FaqForm({
         <label htmlFor={`${id}-c`}>Category</label>
         <input id={`${id}-c`} required maxLength={60} value={category} onChange={(e) => setCategory(e.target.value)} data-testid="analytics-faq-category" />
       </div>
-      <div className="button-row">
-        <button type="submit" className="button" disabled={busy || answer.trim() === '' || question.trim().length < 3} data-testid="analytics-faq-save">
-          Save FAQ
-        </button>
-        <button type="button" className="button button--quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions label="Save FAQ" disabled={busy || answer.trim() === '' || question.trim().length < 3} testId="analytics-faq-save" onCancel={onCancel} />
     </form>
   );
 }
@@ -277,14 +270,21 @@ function WordingForm({ question, busy, onCancel, onSave }: { question: string; b
           </select>
         </div>
       )}
-      <div className="button-row">
-        <button type="submit" className="button" disabled={busy || faqId === ''} data-testid="analytics-wording-save">
-          Add to this FAQ
-        </button>
-        <button type="button" className="button button--quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions label="Add to this FAQ" disabled={busy || faqId === ''} testId="analytics-wording-save" onCancel={onCancel} />
     </form>
+  );
+}
+
+/** A gap form's submit button and its Cancel. */
+function FormActions({ label, disabled, testId, onCancel }: { label: string; disabled: boolean; testId: string; onCancel: () => void }) {
+  return (
+    <div className="button-row">
+      <button type="submit" className="button" disabled={disabled} data-testid={testId}>
+        {label}
+      </button>
+      <button type="button" className="button button--quiet" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
