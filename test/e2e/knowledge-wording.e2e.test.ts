@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 import { launchChromium } from '../support/browser';
-import { api, signIn } from '../support/staff';
+import { api, signIn, testQuestion } from '../support/staff';
 import { connect, wsUrl } from '../support/ws-client';
 
 const QUESTION = 'Is there internet for patients?';
@@ -36,8 +36,6 @@ afterAll(async () => {
   await browser?.close();
   await cloud?.stop();
 }, 60_000);
-
-const answer = z.object({ answer: z.object({ answered: z.boolean(), text: z.string(), sources: z.array(z.object({ id: z.string() })) }) });
 
 describe('teaching a wording from an unanswered question', () => {
   it('adds the question to the FAQ that answers it, and the concierge answers it from then on', async () => {
@@ -68,7 +66,7 @@ describe('teaching a wording from an unanswered question', () => {
     expect((await api(cloud, 'GET', '/v1/admin/analytics/gaps', token)).text).not.toContain(QUESTION);
 
     await cloud.settle();
-    const asked = answer.parse((await api(cloud, 'POST', '/v1/admin/knowledge/test', token, { question: QUESTION, lang: 'en' })).body).answer;
+    const asked = await testQuestion(cloud, token, QUESTION);
     expect(asked.answered).toBe(true);
     expect(asked.sources[0]?.id).toBe('wifi');
     expect(asked.text).toContain('Harbour-Guest');

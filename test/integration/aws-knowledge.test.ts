@@ -14,7 +14,7 @@ import { store } from '../../lambdas/adapters/container';
 import { DEFAULT_OPENSEARCH_INDEX } from '../../lambdas/adapters/knowledge/opensearch-knowledge';
 import { startFakeBedrockEmbeddings, type FakeBedrockEmbeddings } from '../support/fake-bedrock-embeddings';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fake-opensearch';
-import { api, signIn } from '../support/staff';
+import { api, signIn, testQuestion, type TestAnswer } from '../support/staff';
 
 const INDEX = DEFAULT_OPENSEARCH_INDEX;
 const MODEL = 'amazon.titan-embed-text-v2:0';
@@ -28,15 +28,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
   return { status: reply.status, body: z.record(z.string(), z.unknown()).parse(reply.body ?? {}) };
 }
 
-const testAnswer = z.object({
-  answer: z.object({ text: z.string(), answered: z.boolean(), sources: z.array(z.object({ id: z.string(), kind: z.string() })) }),
-});
-
-async function ask(question: string): Promise<z.infer<typeof testAnswer>['answer']> {
-  const reply = await call('POST', '/v1/admin/knowledge/test', { question, lang: 'en' });
-  expect(reply.status).toBe(200);
-  return testAnswer.parse(reply.body).answer;
-}
+const ask = (question: string): Promise<TestAnswer> => testQuestion(cloud, admin, question);
 
 /** The collection's documents of one tenant, by passage id (a passage replaced by an edit keeps one document). */
 function indexed(tenantId: string): Map<string, Record<string, unknown>> {

@@ -8,26 +8,16 @@ import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { store } from '../../lambdas/adapters/container';
 import { minimalPdf } from '../support/minimal-pdf';
+import { signIn, testQuestion, type TestAnswer } from '../support/staff';
 
 let cloud: LocalCloud;
 let admin: string;
 let agent: string;
 
-const signInReply = z.object({ AuthenticationResult: z.object({ IdToken: z.string() }) });
-
-async function signIn(email: string, password: string): Promise<string> {
-  const res = await fetch(cloud.urls.cognito, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-    body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env['USER_POOL_CLIENT_ID'], AuthParameters: { USERNAME: email, PASSWORD: password } }),
-  });
-  return signInReply.parse(await res.json()).AuthenticationResult.IdToken;
-}
-
 beforeAll(async () => {
   cloud = await startLocalCloud({ quiet: true });
-  admin = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
-  agent = await signIn('agent@harbour-dental.example', 'Harbour-Agent-2026!');
+  admin = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+  agent = await signIn(cloud, 'agent@harbour-dental.example', 'Harbour-Agent-2026!');
 }, 240_000);
 
 afterAll(async () => {
@@ -51,15 +41,7 @@ async function call(method: string, path: string, token: string, body?: unknown)
 
 const errorOf = (reply: Reply): unknown => reply.body['error'];
 
-const testAnswer = z.object({
-  answer: z.object({ text: z.string(), answered: z.boolean(), sources: z.array(z.object({ id: z.string(), kind: z.string() })) }),
-});
-
-async function ask(question: string): Promise<z.infer<typeof testAnswer>['answer']> {
-  const reply = await call('POST', '/v1/admin/knowledge/test', admin, { question, lang: 'en' });
-  expect(reply.status).toBe(200);
-  return testAnswer.parse(reply.body).answer;
-}
+const ask = (question: string): Promise<TestAnswer> => testQuestion(cloud, admin, question);
 
 const version = async (): Promise<number> => (await store().getProfile(cloud.demo.tenantId))?.kbVersion ?? -1;
 

@@ -72,6 +72,22 @@ export async function api(cloud: LocalCloud, method: string, path: string, token
   return { status: res.status, body: parsed, text };
 }
 
+const testAnswerSchema = z.object({
+  answer: z.object({
+    text: z.string(),
+    answered: z.boolean(),
+    sources: z.array(z.object({ id: z.string(), kind: z.string() })),
+  }),
+});
+export type TestAnswer = z.infer<typeof testAnswerSchema>['answer'];
+
+/** `POST /v1/admin/knowledge/test` (English): the answer the concierge would give; fails unless it answers 200. */
+export async function testQuestion(cloud: LocalCloud, token: string, question: string): Promise<TestAnswer> {
+  const reply = await api(cloud, 'POST', '/v1/admin/knowledge/test', token, { question, lang: 'en' });
+  if (reply.status !== 200) throw new Error(`POST /v1/admin/knowledge/test answered ${reply.status}: ${reply.text}`);
+  return testAnswerSchema.parse(reply.body).answer;
+}
+
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
