@@ -191,7 +191,7 @@ export class ConciergeStack extends Stack {
   private applyDeclaredGrants(config: TenantEnvironment): void {
     const languageModel: LanguageModelAccess =
       config.llmProvider === 'bedrock'
-        ? { provider: 'bedrock', modelId: config.bedrockModelId, embeddingModelId: config.embeddingModelId }
+        ? { provider: 'bedrock', modelId: config.bedrockModelId }
         : config.llmProvider === 'openai' && config.openAiSecretName !== undefined
           ? { provider: 'openai', apiKeySecret: Secret.fromSecretNameV2(this, 'OpenAiApiKey', config.openAiSecretName) }
           : { provider: 'embedded' };
@@ -203,6 +203,7 @@ export class ConciergeStack extends Stack {
       stateMachines: this.workflows.all(),
       languageModel,
       vectorCollection: this.vectors,
+      embeddingModelId: config.embeddingModelId,
       userPool: this.staff.userPool,
       integrationsKey: this.integrationsKey,
       ...(config.sesSender ? { email: { ...config.sesSender, identity: sesIdentityOf(config.sesSender) } } : {}),

@@ -54,7 +54,7 @@ export const tenantEnvironmentSchema = z
       .string()
       .regex(/^[a-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(:[a-z0-9]+)?$/, 'must be a Bedrock model id like amazon.nova-lite-v1:0')
       .default('amazon.nova-lite-v1:0'),
-    /** Bedrock embedding model used for retrieval when `llmProvider` is bedrock. */
+    /** Bedrock embedding model of the OpenSearch Serverless vector store (passages and questions), whatever `llmProvider` is. */
     embeddingModelId: z
       .string()
       .regex(/^[a-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?$/, 'must be a Bedrock model id like amazon.titan-embed-text-v2:0')

@@ -59,7 +59,12 @@ const schema = z.object({
    * How long one knowledge write (an import, an FAQ or document edit) may spend embedding before it stores the rest
    * without vectors for the knowledge indexer. The default fits adminApi's 29 s timeout; 0 leaves all to the indexer.
    */
-  KNOWLEDGE_EMBED_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(12_000),
+  KNOWLEDGE_EMBED_BUDGET_MS: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().max(20_000))
+    .default(12_000),
   /** Local cloud only: a folder where passage vectors are remembered across restarts (adapters/embeddings/disk-cache.ts). */
   EMBEDDING_CACHE_DIR: z.string().min(1).optional(),
   /** The region of the collection and of Bedrock; Lambda sets it. */

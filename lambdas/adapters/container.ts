@@ -147,6 +147,7 @@ function knowledge(): Knowledge {
           readKnowledgeBase: (tenantId) => table.readKnowledgeBase(tenantId),
           replaceKnowledgeBase: async (tenantId, kb, passages) => (await aws()).writes.replaceKnowledgeBase(tenantId, kb, passages),
           replaceSource: async (tenantId, expectedVersion, change) => (await aws()).writes.replaceSource(tenantId, expectedVersion, change),
+          sourceUnchanged: async (tenantId, version, sourceId) => (await aws()).writes.sourceUnchanged(tenantId, version, sourceId),
         },
         indexing: async () => {
           const { embedder, index } = await aws();

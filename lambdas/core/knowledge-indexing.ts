@@ -35,7 +35,7 @@ export function knowledgeChangedEvent(change: KnowledgeChange): ConciergeEvent {
 }
 
 export interface KnowledgeIndexingDeps {
-  readonly store: Pick<KnowledgeStore, 'listPassages'> & Required<Pick<KnowledgeStore, 'storePassageVectors'>>;
+  readonly store: Pick<KnowledgeStore, 'listPassages'> & Required<Pick<KnowledgeStore, 'storePassageVectors' | 'markIndexed' | 'indexedVersion'>>;
   readonly embedder: Embedder;
   /** A search index with its own copy of the passages (OpenSearch Serverless); none for the embedded index. */
   readonly index?: KnowledgeIndexWriter;
@@ -83,6 +83,7 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
   });
   if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
   else await deps.index.replaceSource(tenantId, sourceId, complete);
+  await deps.store.markIndexed(tenantId, now.version);
   return { version: now.version, passages: complete.length, embedded: made.size, kept, indexed: complete.length };
 }
 
@@ -90,14 +91,19 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
 export interface IndexingStatus {
   readonly version: number;
   readonly passages: number;
-  /** Passages stored with a vector (searched by meaning as well as by words). */
+  /** Passages stored with a vector of the environment's embedding model (searched by meaning as well as by words). */
   readonly withVectors: number;
-  /** `indexing` while some passages still wait for the indexer (they are found by their words meanwhile). */
+  /**
+   * `indexing` while some passages still wait for their vector (they are found by their words meanwhile) or, with a
+   * search collection, until the indexer has written this version to it; `ready` after.
+   */
   readonly state: 'ready' | 'indexing';
 }
 
-export async function indexingStatus(store: Pick<KnowledgeStore, 'listPassages'>, tenantId: string): Promise<IndexingStatus> {
-  const { version, passages } = await store.listPassages(tenantId);
-  const withVectors = passages.filter((p) => p.embedding !== undefined).length;
-  return { version, passages: passages.length, withVectors, state: withVectors < passages.length ? 'indexing' : 'ready' };
+export async function indexingStatus(deps: Pick<KnowledgeIndexingDeps, 'store' | 'embedder' | 'index'>, tenantId: string): Promise<IndexingStatus> {
+  const [{ version, passages }, indexed] = await Promise.all([deps.store.listPassages(tenantId), deps.index ? deps.store.indexedVersion(tenantId) : undefined]);
+  const model = passageEmbeddingModel(deps.embedder);
+  const withVectors = passages.filter((p) => p.embedding?.model === model).length;
+  const waiting = withVectors < passages.length || (indexed !== undefined && indexed < version);
+  return { version, passages: passages.length, withVectors, state: waiting ? 'indexing' : 'ready' };
 }

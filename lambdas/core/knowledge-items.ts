@@ -106,7 +106,10 @@ async function edit(
     const current = await deps.store.readKnowledgeBase(tenantId);
     if (!current) throw conflict('there is no knowledge base yet: import one first (PUT /v1/admin/knowledge)');
     const next = apply(current.kb);
-    if (next === 'unchanged') return { version: current.version, changed: false };
+    if (next === 'unchanged') {
+      await deps.store.sourceUnchanged?.(tenantId, current.version, sourceId);
+      return { version: current.version, changed: false };
+    }
     const written = await deps.store.replaceSource(tenantId, current.version, { kind, sourceId, kb: checked(next), passages });
     // The store is the source of truth; a search index with its own copy follows it (core/knowledge-indexing.ts).
     if (written !== 'stale') return { version: written.version, changed: true };

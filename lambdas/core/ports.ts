@@ -40,10 +40,14 @@ export interface KnowledgeStore {
   replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number>;
   /**
    * Keeps vectors made for passages stored without one (by the knowledge indexer or an index), beside those of the
-   * current knowledge base that still have the same id, title and text and no vector of that model; returns how
-   * many were kept. Optional: a store without it leaves every new index to embed them again.
+   * current knowledge base that still have the same id, title, alternative wordings and text and no vector of that
+   * model; returns how many were kept. Optional: a store without it leaves every new index to embed them again.
    */
   storePassageVectors?(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number>;
+  /** Records that the search collection holds the knowledge base as of `version` (only ever moves forward). */
+  markIndexed?(tenantId: string, version: number): Promise<void>;
+  /** The newest version recorded by `markIndexed`; 0 before any. */
+  indexedVersion?(tenantId: string): Promise<number>;
 }
 
 /** One FAQ or one document changed, added or deleted: the knowledge-base file after the change and the source's passages. */
@@ -67,6 +71,11 @@ export interface KnowledgeItemStore {
    * base is no longer at `expectedVersion`.
    */
   replaceSource(tenantId: string, expectedVersion: number, change: KnowledgeSourceChange): Promise<{ version: number } | 'stale'>;
+  /**
+   * An edit found the source already as asked (a retry after a failure, say) and wrote nothing: a store with work
+   * that follows its writes (the knowledge indexer) is told again, in case the first write's notice was lost.
+   */
+  sourceUnchanged?(tenantId: string, version: number, sourceId: string): Promise<void>;
 }
 
 /** Reads the text of a PDF file. */

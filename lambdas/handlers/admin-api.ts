@@ -1,6 +1,6 @@
 /** Staff REST routes: who am I, conversations, knowledge base. Tenant always from the token. */
 import { z } from 'zod';
-import { answerDeps, identityStore, knowledgeStore, store } from '../adapters/container';
+import { answerDeps, identityStore, knowledgeIndexingDeps, knowledgeStore, store } from '../adapters/container';
 import { listCustomerConversations } from '../core/channels/identity';
 import { answerQuestion } from '../core/answer/concierge';
 import { notFound, unauthorized } from '../core/errors';
@@ -83,7 +83,7 @@ export const handler = restApi('adminApi', {
   },
   getKnowledgeStatus: async (request) => {
     const caller = callerOf(request);
-    return { body: await indexingStatus(store(), caller.tenantId) };
+    return { body: await indexingStatus(await knowledgeIndexingDeps(), caller.tenantId) };
   },
   importKnowledgeBase: async (request) => {
     const caller = callerOf(request);

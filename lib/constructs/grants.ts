@@ -12,7 +12,7 @@ import type { VectorSearchCollection } from './vector-search-collection';
 
 /** How `llm:invoke` is satisfied in this tenant environment. */
 export type LanguageModelAccess =
-  | { readonly provider: 'bedrock'; readonly modelId: string; readonly embeddingModelId: string }
+  | { readonly provider: 'bedrock'; readonly modelId: string }
   | { readonly provider: 'openai'; readonly apiKeySecret: ISecret }
   | { readonly provider: 'embedded' };
 
@@ -33,6 +33,8 @@ export interface GrantTargets {
   readonly languageModel: LanguageModelAccess;
   /** The OpenSearch Serverless collection, when the vector store is OpenSearch. */
   readonly vectorCollection?: VectorSearchCollection;
+  /** The Bedrock model that embeds passages and questions for the collection (Titan Text Embeddings v2), whatever model answers. */
+  readonly embeddingModelId: string;
   /** The SES sender, when the environment names one. */
   readonly email?: SesSenderAccess;
   /** The staff user pool (`staff:manage`). */
@@ -45,8 +47,8 @@ export interface GrantTargets {
  * Applies one declared grant to a function: the least privilege and the
  * environment variable that names the resource, together.
  *
- * `llm:invoke` means "answer from the knowledge base": the answering model,
- * the embedding model and, with OpenSearch Serverless, the vector collection.
+ * `llm:invoke` means "answer from the knowledge base": the answering model and,
+ * with OpenSearch Serverless, the vector collection and its embedding model.
  * `knowledge:index` is the same without the answering model (the knowledge indexer).
  * `email:send` means SES on the environment's sender identity, or nothing
  * beyond the table when e-mail stays in the outbox.
@@ -67,12 +69,9 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
       return fn.grantWorkflowCallbacks(targets.stateMachines);
     case 'llm:invoke':
       grantLanguageModel(fn, targets.languageModel);
-      return grantVectorCollection(fn, targets.vectorCollection);
+      return grantVectorSearch(fn, targets);
     case 'knowledge:index':
-      if (targets.languageModel.provider === 'bedrock') {
-        fn.grantInvokeModels(bedrockModelArns(fn, targets.languageModel.embeddingModelId), { EMBEDDING_MODEL_ID: targets.languageModel.embeddingModelId });
-      }
-      return grantVectorCollection(fn, targets.vectorCollection);
+      return grantVectorSearch(fn, targets);
     case 'email:send':
       // Without an SES sender, e-mail goes to the outbox in the table, which table:write already covers.
       if (targets.email) fn.grantSendEmail(targets.email);
@@ -90,18 +89,25 @@ export function applyGrant(fn: ConciergeFunction, grant: Grant, targets: GrantTa
   }
 }
 
-function grantVectorCollection(fn: ConciergeFunction, collection: VectorSearchCollection | undefined): void {
+/**
+ * Searching or writing the OpenSearch collection: the collection itself, and the embedding model that turns
+ * passages and questions into its vectors (with any answering model: OpenAI or the offline answerer too).
+ * With the embedded vector store nothing beyond the table: USE-lite runs in the function.
+ */
+function grantVectorSearch(fn: ConciergeFunction, targets: Pick<GrantTargets, 'vectorCollection' | 'embeddingModelId'>): void {
+  const collection = targets.vectorCollection;
   if (!collection) return;
   collection.grantReadWrite(fn.role);
   fn.setEnvironment('OPENSEARCH_ENDPOINT', collection.endpoint);
+  fn.grantInvokeModels(bedrockModelArns(fn, targets.embeddingModelId), { EMBEDDING_MODEL_ID: targets.embeddingModelId });
 }
 
 function grantLanguageModel(fn: ConciergeFunction, access: LanguageModelAccess): void {
   switch (access.provider) {
     case 'bedrock':
       return fn.grantInvokeModels(
-        [...bedrockModelArns(fn, access.modelId), ...bedrockModelArns(fn, access.embeddingModelId)],
-        { BEDROCK_MODEL_ID: access.modelId, EMBEDDING_MODEL_ID: access.embeddingModelId },
+        bedrockModelArns(fn, access.modelId),
+        { BEDROCK_MODEL_ID: access.modelId },
         `${access.modelId} is a cross-region inference profile: Bedrock may serve it from the underlying model in any of the profile's regions.`,
       );
     case 'openai':

@@ -112,7 +112,7 @@ describe('functions', () => {
     }
   });
 
-  it('grants least privilege: only ws:post functions may post to connections, only llm:invoke and knowledge:index ones may call Bedrock', () => {
+  it('grants least privilege: only ws:post functions may post to connections, only llm:invoke ones may call Bedrock (the embedded vector store needs no Titan)', () => {
     const policies = resources('AWS::IAM::Policy');
     for (const name of functionNames) {
       const grants: readonly declaration.Grant[] = declaration.functions[name].grants;
@@ -120,9 +120,8 @@ describe('functions', () => {
       const own = policies.filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([roleRef])).map(([, p]) => JSON.stringify(p.PolicyDocument));
       const doc = own.join('\n');
       expect(doc.includes('execute-api:ManageConnections')).toBe(grants.includes('ws:post'));
-      expect(doc.includes('bedrock:InvokeModel')).toBe(grants.includes('llm:invoke') || grants.includes('knowledge:index'));
-      // knowledge:index (the knowledge indexer) may embed, and never call the answering model.
-      if (!grants.includes('llm:invoke')) expect(doc.includes('amazon.nova-lite-v1:0')).toBe(false);
+      expect(doc.includes('bedrock:InvokeModel')).toBe(grants.includes('llm:invoke'));
+      expect(doc.includes('amazon.titan-embed')).toBe(false);
       expect(doc.includes('dynamodb:PutItem')).toBe(grants.includes('table:write') || grants.includes('audit:append'));
       expect(doc.includes('dynamodb:Query')).toBe(grants.includes('table:write') || grants.includes('table:read'));
       expect(doc.includes('events:PutEvents')).toBe(grants.includes('bus:put'));
@@ -150,10 +149,7 @@ describe('functions', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-            Resource: [
-              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0']] },
-              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0']] },
-            ],
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0']] },
           }),
         ]),
       },
@@ -162,7 +158,7 @@ describe('functions', () => {
 });
 
 describe('knowledge indexing', () => {
-  it('gives knowledge.changed to the knowledge indexer, which may run for 15 minutes and embed with the configured model only', () => {
+  it('gives knowledge.changed to the knowledge indexer, which may run for 15 minutes, with USE-lite beside it and no Bedrock (embedded vector store)', () => {
     const indexer = demo.stack.resolve(demo.stack.functions.get('knowledgeIndexer').fn.functionArn);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['concierge'], 'detail-type': ['knowledge.changed'] },
@@ -171,8 +167,7 @@ describe('knowledge indexing', () => {
     const [, fn] = resources('AWS::Lambda::Function').find(([id]) => id === functionLogicalId(demo.stack, 'knowledgeIndexer')) ?? [];
     expect(fn?.['Timeout']).toBe(900);
     expect(fn?.['MemorySize']).toBe(2048);
-    expect(JSON.stringify(fn?.['Environment'])).toContain('"EMBEDDING_MODEL_ID":"amazon.titan-embed-text-v2:0"');
-    expect(JSON.stringify(fn?.['Environment'])).not.toContain('BEDROCK_MODEL_ID');
+    expect(JSON.stringify(fn?.['Environment'])).not.toMatch(/BEDROCK_MODEL_ID|EMBEDDING_MODEL_ID|OPENSEARCH_ENDPOINT/);
   });
 });
 

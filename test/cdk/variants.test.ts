@@ -4,16 +4,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildApp } from '../../lib/app';
-import { synthesize } from './support/synth';
+import { functionLogicalId, synthesize } from './support/synth';
 import { environmentProblems } from './support/function-env';
 import type { Synthesized } from './support/synth';
 
 let openai: Synthesized;
+let openaiOpenSearch: Synthesized;
 let widgetDir: string;
 beforeAll(() => {
   widgetDir = mkdtempSync(path.join(tmpdir(), 'concierge-widget-'));
   writeFileSync(path.join(widgetDir, 'widget.js'), 'console.log("widget")');
   openai = synthesize('demo', { overrides: { llmProvider: 'openai', openAiSecretName: 'concierge/openai' }, widgetDir });
+  openaiOpenSearch = synthesize('demo', { overrides: { llmProvider: 'openai', openAiSecretName: 'concierge/openai', vectorStore: 'opensearch-serverless' }, widgetDir });
 });
 afterAll(() => rmSync(widgetDir, { recursive: true, force: true }));
 
@@ -34,6 +36,21 @@ describe('llmProvider openai', () => {
 
   it('still passes cdk-nag', () => {
     expect(openai.nag.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('with OpenSearch Serverless, still embeds with Titan: the searching functions and the knowledge indexer may invoke it, nothing else of Bedrock', () => {
+    const withBedrock = Object.values(openaiOpenSearch.template.findResources('AWS::IAM::Policy'))
+      .map((p) => JSON.stringify(p))
+      .filter((p) => p.includes('bedrock:InvokeModel'));
+    expect(withBedrock.length).toBeGreaterThanOrEqual(2);
+    for (const p of withBedrock) expect(p).toContain('foundation-model/amazon.titan-embed-text-v2:0');
+    expect(JSON.stringify(openaiOpenSearch.template.findResources('AWS::IAM::Policy'))).not.toContain('nova');
+    for (const name of ['wsMessage', 'knowledgeIndexer'] as const) {
+      const [, fn] = Object.entries(openaiOpenSearch.template.findResources('AWS::Lambda::Function')).find(([id]) => id === functionLogicalId(openaiOpenSearch.stack, name)) ?? [];
+      expect([name, JSON.stringify(fn)]).toEqual([name, expect.stringContaining('"EMBEDDING_MODEL_ID":"amazon.titan-embed-text-v2:0"')]);
+    }
+    expect(environmentProblems(openaiOpenSearch.template)).toEqual([]);
+    expect(openaiOpenSearch.nag.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
 

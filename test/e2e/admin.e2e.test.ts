@@ -60,7 +60,7 @@ describe('admin UI', () => {
     // The seed was indexed before the local cloud said it was ready.
     await page.getByTestId('kb-status').waitFor();
     await expect(page.getByTestId('kb-status').getAttribute('data-state')).resolves.toBe('ready');
-    await expect(page.getByTestId('kb-status').textContent()).resolves.toMatch(/^All \d+ passages are indexed/);
+    await expect(page.getByTestId('kb-status').textContent()).resolves.toMatch(/Indexing finished\.All \d+ passages are indexed/);
     await page.getByTestId('kb-test-question').fill('Where can I park?');
     await page.getByTestId('kb-test-submit').click();
     await page.getByTestId('kb-test-answer').waitFor();

@@ -123,6 +123,9 @@ describe('VECTOR_STORE=opensearch-serverless in the local cloud', () => {
     expect(imported.body['error']).toBeUndefined();
     expect(imported.status).toBe(200);
     await cloud.settle();
+    // Written to the collection by the indexer, which recorded it: the status says so.
+    const status = await call('GET', '/v1/admin/knowledge/status');
+    expect(status.body).toEqual({ version: expect.any(Number), passages: expect.any(Number), withVectors: status.body['passages'], state: 'ready' });
     const docs = indexed(cloud.demo.tenantId);
     expect(docs.has('umbrellas')).toBe(true);
     expect(docs.has('wifi')).toBe(false);

@@ -16,6 +16,7 @@ import type { Embedder, KnowledgeIndexWriter } from '../../lambdas/core/ports';
 import type { EmbeddedPassage } from '../../lambdas/core/answer/passages';
 import { hashedEmbedding } from '../support/fake-bedrock-embeddings';
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
+import { loadConfig } from '../../lambdas/adapters/config';
 
 const kb = knowledgeBaseSchema.parse(JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')));
 
@@ -61,14 +62,14 @@ describe('the knowledge indexer', () => {
     const { version, passages } = await store.listPassages('acme');
     expect(changes).toEqual([{ tenantId: 'acme', version }]);
     expect(knowledgeChangedEvent({ tenantId: 'acme', version })).toEqual({ type: 'knowledge.changed', tenantId: 'acme', detail: { version } });
-    expect(await indexingStatus(store, 'acme')).toEqual({ version, passages: passages.length, withVectors: 0, state: 'indexing' });
+    expect(await indexingStatus({ store, embedder: new RecordingEmbedder() }, 'acme')).toEqual({ version, passages: passages.length, withVectors: 0, state: 'indexing' });
 
     const embedder = new RecordingEmbedder();
     const result = await indexKnowledge({ store, embedder, batchSize: 7 }, { tenantId: 'acme', version });
     expect(result).toEqual({ version, passages: passages.length, embedded: passages.length, kept: passages.length, indexed: 0 });
     // Each passage once: its title, and its title with its text.
     expect(embedder.texts).toHaveLength(2 * passages.length);
-    expect(await indexingStatus(store, 'acme')).toEqual({ version, passages: passages.length, withVectors: passages.length, state: 'ready' });
+    expect(await indexingStatus({ store, embedder: new RecordingEmbedder() }, 'acme')).toEqual({ version, passages: passages.length, withVectors: passages.length, state: 'ready' });
     for (const p of (await store.listPassages('acme')).passages) expect(p.embedding?.model).toBe(passageEmbeddingModel(embedder));
 
     // Run again (EventBridge delivers at least once): nothing left to embed.
@@ -90,7 +91,7 @@ describe('the knowledge indexer', () => {
     expect(result).toEqual({ version: edited.version, passages: 1, embedded: 1, kept: 1, indexed: 1 });
     expect(embedder.texts).toEqual(['Do you have parking?', expect.stringContaining('eight free spaces')]);
     expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'parking', ids: ['parking'], vectors: 1 }]);
-    const status = await indexingStatus(store, 'edits');
+    const status = await indexingStatus({ store, embedder: new RecordingEmbedder() }, 'edits');
     expect(status).toMatchObject({ withVectors: 1, state: 'indexing' });
 
     // The whole import's event, delivered late: the current state is indexed, the edit included.
@@ -98,7 +99,7 @@ describe('the knowledge indexer', () => {
     expect(whole.version).toBe(edited.version);
     expect(whole.embedded).toBe(status.passages - 1);
     expect(index.calls.at(-1)).toEqual({ op: 'replaceAll', ids: expect.arrayContaining(['parking']), vectors: status.passages });
-    expect((await indexingStatus(store, 'edits')).state).toBe('ready');
+    expect((await indexingStatus({ store, embedder: new RecordingEmbedder() }, 'edits')).state).toBe('ready');
   });
 
   it('writes the search index from the store as it is after embedding, so an edit saved meanwhile is not undone', async () => {
@@ -131,6 +132,36 @@ describe('the knowledge indexer', () => {
     expect(written.filter((p) => p.id !== 'parking').every((p) => p.embedding?.model === passageEmbeddingModel(embedder))).toBe(true);
   });
 
+  it('is told again when an edit is repeated unchanged (a retry after the first notice was lost), with nothing written', async () => {
+    const { store, writing, changes } = await importedWithoutVectors('retry');
+    const body = { question: 'Do you have parking?', answer: 'Yes: eight free spaces behind the building.', category: 'Visiting' };
+    const first = await putFaq({ store: writing }, 'retry', 'parking', body);
+    const again = await putFaq({ store: writing }, 'retry', 'parking', body);
+    expect(again.version).toBe(first.version);
+    expect(changes.slice(-2)).toEqual([
+      { tenantId: 'retry', version: first.version, sourceId: 'parking' },
+      { tenantId: 'retry', version: first.version, sourceId: 'parking' },
+    ]);
+    expect((await store.listPassages('retry')).version).toBe(first.version);
+  });
+
+  it('with a search collection, says indexing until the indexer has written the current version to it, vectors or not', async () => {
+    const store = new MemoryKnowledgeStore();
+    const embedder = new RecordingEmbedder();
+    // Small enough to be embedded whole while it is written.
+    await provisionTenant(new EmbeddingKnowledgeStore(store, embedder), { tenantId: 'os', widgetKey: `wk_os_${'d'.repeat(24)}`, allowedOrigins: [], kb });
+    const index = new RecordingIndex();
+    const { version, passages } = await store.listPassages('os');
+    expect(await indexingStatus({ store, embedder }, 'os')).toMatchObject({ withVectors: passages.length, state: 'ready' });
+    expect(await indexingStatus({ store, embedder, index }, 'os')).toMatchObject({ withVectors: passages.length, state: 'indexing' });
+    await indexKnowledge({ store, embedder, index }, { tenantId: 'os', version });
+    expect(await store.indexedVersion('os')).toBe(version);
+    expect(await indexingStatus({ store, embedder, index }, 'os')).toEqual({ version, passages: passages.length, withVectors: passages.length, state: 'ready' });
+    // Vectors of another model (the environment changed embedder) do not count.
+    const other = { model: 'other', dimensions: 32, embed: embedder.embed.bind(embedder) };
+    expect(await indexingStatus({ store, embedder: other }, 'os')).toMatchObject({ withVectors: 0, state: 'indexing' });
+  });
+
   it('writes a deleted source to the search index as no passages', async () => {
     const { store, writing } = await importedWithoutVectors('deletes');
     const { version } = await deleteFaq({ store: writing }, 'deletes', 'parking');
@@ -138,5 +169,15 @@ describe('the knowledge indexer', () => {
     const result = await indexKnowledge({ store, embedder: new RecordingEmbedder(), index }, { tenantId: 'deletes', version, sourceId: 'parking' });
     expect(result).toEqual({ version, passages: 0, embedded: 0, kept: 0, indexed: 0 });
     expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'parking', ids: [], vectors: 0 }]);
+  });
+});
+
+describe('KNOWLEDGE_EMBED_BUDGET_MS', () => {
+  it('defaults to 12 s, takes 0 to leave every vector to the indexer, and refuses anything but whole milliseconds up to 20 s', () => {
+    expect(loadConfig([], {}).KNOWLEDGE_EMBED_BUDGET_MS).toBe(12_000);
+    expect(loadConfig([], { KNOWLEDGE_EMBED_BUDGET_MS: '0' }).KNOWLEDGE_EMBED_BUDGET_MS).toBe(0);
+    for (const bad of ['', '1.5', '-1', 'soon', '20001']) {
+      expect(() => loadConfig([], { KNOWLEDGE_EMBED_BUDGET_MS: bad })).toThrow(/KNOWLEDGE_EMBED_BUDGET_MS/);
+    }
   });
 });

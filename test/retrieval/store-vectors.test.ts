@@ -163,6 +163,15 @@ describe('passage vectors in DynamoDB', () => {
     expect(await store.storePassageVectors('phrasings', [madeWifi, madeParking])).toBe(2);
   });
 
+  it('record the newest version written to a search collection, never moving back', async () => {
+    expect(await store.indexedVersion('marks')).toBe(0);
+    await store.markIndexed('marks', 5);
+    await store.markIndexed('marks', 3);
+    expect(await store.indexedVersion('marks')).toBe(5);
+    await store.markIndexed('marks', 6);
+    expect(await store.indexedVersion('marks')).toBe(6);
+  });
+
   it('let the embedded index load without embedding any passage', async () => {
     const embedder = new HashEmbedder();
     const index = new EmbeddedKnowledgeIndex(store, { embedder });

@@ -65,6 +65,16 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
     return kept;
   }
 
+  private readonly indexed = new Map<string, number>();
+
+  async markIndexed(tenantId: string, version: number): Promise<void> {
+    this.indexed.set(tenantId, Math.max(version, this.indexed.get(tenantId) ?? 0));
+  }
+
+  async indexedVersion(tenantId: string): Promise<number> {
+    return this.indexed.get(tenantId) ?? 0;
+  }
+
   /** Adds or replaces passages by id (what an admin edit does), bumping the version. */
   async upsert(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number> {
     const map = this.passages.get(tenantId) ?? new Map<string, EmbeddedPassage>();

@@ -39,6 +39,8 @@ export const keys = {
    * change (indexes cache by it); the partition changes only with a whole import. Absent: the partition is `kbVersion`.
    */
   kbHead: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'KBHEAD' }),
+  /** The newest knowledge-base version the knowledge indexer has written to the search collection (OpenSearch only). */
+  kbIndexed: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'KBINDEXED' }),
   /** A document's live chunk generation (admin edits): its chunks of any other generation are invisible. */
   kbDocumentHead: (tenantId: string, partition: number, documentId: string): Key => keys.kbItem(tenantId, partition, 'DOC', safe(documentId, 'document id')),
   kbDocumentHeadPrefix: 'DOC#',

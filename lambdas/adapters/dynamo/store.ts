@@ -421,6 +421,28 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     return kept.filter(Boolean).length;
   }
 
+  async markIndexed(tenantId: string, version: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.kbIndexed(tenantId),
+          UpdateExpression: 'SET indexedVersion = :v',
+          ConditionExpression: 'attribute_not_exists(indexedVersion) OR indexedVersion < :v',
+          ExpressionAttributeValues: { ':v': version },
+        }),
+      );
+    } catch (error) {
+      // A run that indexed a newer version finished first: the record stays at that one.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async indexedVersion(tenantId: string): Promise<number> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.kbIndexed(tenantId), ConsistentRead: true }));
+    return z.object({ indexedVersion: z.number() }).safeParse(out.Item).data?.indexedVersion ?? 0;
+  }
+
   /**
    * One FAQ or document changed in place, in the current partition, with `kbVersion` bumped:
    * - up to 100 items (the TransactWriteItems limit): the new passages, the removal of the old ones, the

@@ -6,7 +6,7 @@
  * composition root publishes `knowledge.changed`). The knowledge indexer (core/knowledge-indexing.ts) embeds
  * the rest off the request path and, with OpenSearch Serverless, writes the collection's copy. The store stays
  * the source of truth and is written first; a write that fails to report is an error, and re-running the import
- * (or the edit) reports it again.
+ * (or the edit, which then finds nothing to change: `sourceUnchanged`) reports it again.
  *
  * Wiring (composition root): give the import and knowledge-item use cases
  * `new EmbeddingKnowledgeStore(store(), embedder, { embedBudgetMs, onChanged })` instead of `store()`; nothing in
@@ -73,6 +73,10 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
     const result = await this.inner.replaceSource(tenantId, expectedVersion, { ...change, passages: await this.embed(change.passages) });
     if (result !== 'stale') await this.options.onChanged?.({ tenantId, version: result.version, sourceId: change.sourceId });
     return result;
+  }
+
+  async sourceUnchanged(tenantId: string, version: number, sourceId: string): Promise<void> {
+    await this.options.onChanged?.({ tenantId, version, sourceId });
   }
 
   /** The passages, with embeddings of this embedder for as many as the budget allowed (those already embedded by it are kept). */

@@ -5,7 +5,8 @@
  *
  * Search is the same hybrid as the embedded index (core/answer/hybrid.ts):
  * three requests in parallel —
- *   1. lexical: BM25 `multi_match` over title^3 and text, top N, with each
+ *   1. lexical: BM25 `multi_match` over title^3, an FAQ's alternative wordings
+ *      (phrasings^3) and text, top N, with each
  *      hit's stored embedding (so its cosine is exact);
  *   2. semantic: `knn` over the embedding field (faiss HNSW, cosinesimil),
  *      top N, the tenant filter inside the k-NN search (efficient filtering);
@@ -24,9 +25,9 @@
  * the newest document of a passage id, so a passage replaced a moment ago
  * never shows twice.
  *
- * How the admin import uses it: see EmbeddingKnowledgeStore
- * (./embedding-store.ts), which embeds the passages once and writes them both
- * to the knowledge store (DynamoDB, the source of truth) and to this index.
+ * Who writes it: the knowledge indexer (core/knowledge-indexing.ts), after an
+ * import or edit has stored its passages in DynamoDB (the source of truth,
+ * ./embedding-store.ts) and published `knowledge.changed`.
  */
 import { Client, errors } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';

@@ -64,10 +64,10 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
       const faq = kb.faqs.find((f) => f.id === faqId);
       if (faq === undefined) throw new Error('That FAQ is no longer in the knowledge base. Refresh and try again.');
       const known = [faq.question, ...(faq.alternatives ?? [])].map((w) => w.trim().toLowerCase());
-      if (!known.includes(gap.question.trim().toLowerCase())) {
-        if ((faq.alternatives?.length ?? 0) >= MAX_ALTERNATIVES) throw new Error(`“${faq.question}” already has ${MAX_ALTERNATIVES} other wordings: remove one in the knowledge-base file first.`);
-        await analytics.putFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category, alternatives: [...(faq.alternatives ?? []), gap.question] });
-      }
+      const alternatives = known.includes(gap.question.trim().toLowerCase()) ? (faq.alternatives ?? []) : [...(faq.alternatives ?? []), gap.question];
+      if (alternatives.length > MAX_ALTERNATIVES) throw new Error(`“${faq.question}” already has ${MAX_ALTERNATIVES} other wordings: remove one in the knowledge-base file first.`);
+      // Sent even when the wording is already there (a retry): the server then only makes sure it is indexed.
+      await analytics.putFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category, alternatives });
       await analytics.resolveGap(gap.gapId, { faqId: faq.id });
       return `Added “${gap.question}” to the FAQ “${faq.question}”. The concierge answers it from that FAQ from now on.`;
     });
