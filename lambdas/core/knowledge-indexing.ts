@@ -13,7 +13,7 @@
  * minutes, so an edit saved meanwhile is not undone in the collection). A failure throws, and EventBridge retries
  * the event (then keeps it in the dead-letter queue).
  */
-import { embedPassages, passageEmbeddingModel } from './answer/hybrid';
+import { embedInBatches, passageEmbeddingModel, withoutVectors } from './answer/hybrid';
 import { sameContent, type EmbeddedPassage } from './answer/passages';
 import type { ConciergeEvent, Embedder, KnowledgeIndexWriter, KnowledgeStore } from './ports';
 
@@ -61,22 +61,22 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
   const inScope = (passages: readonly EmbeddedPassage[]) => (sourceId === undefined ? passages : passages.filter((p) => p.sourceId === sourceId));
   const listed = await deps.store.listPassages(tenantId);
   const scoped = inScope(listed.passages);
-  const model = passageEmbeddingModel(deps.embedder);
-  const missing = scoped.filter((p) => p.embedding?.model !== model);
-  const batch = Math.max(1, deps.batchSize ?? 64);
   const made = new Map<string, EmbeddedPassage>();
   let kept = 0;
-  for (let i = 0; i < missing.length; i += batch) {
-    const round = await embedPassages(deps.embedder, missing.slice(i, i + batch));
-    for (const p of round) made.set(p.id, p);
-    kept += await deps.store.storePassageVectors(tenantId, round);
-  }
+  await embedInBatches(deps.embedder, withoutVectors(deps.embedder, scoped), {
+    batch: deps.batchSize ?? 64,
+    onBatch: async (round) => {
+      for (const p of round) made.set(p.id, p);
+      kept += await deps.store.storePassageVectors(tenantId, round);
+    },
+  });
   if (!deps.index) return { version: listed.version, passages: scoped.length, embedded: made.size, kept, indexed: 0 };
 
   // Embedding a large import takes minutes: an edit saved meanwhile must not be overwritten in the collection by the
   // text read before it. So the collection gets the store's state as it is now (with the vectors just kept); a
   // passage changed since has no vector yet, and the index writer embeds it.
   const now = await deps.store.listPassages(tenantId);
+  const model = passageEmbeddingModel(deps.embedder);
   const complete = inScope(now.passages).map((p) => {
     const vector = made.get(p.id);
     return p.embedding?.model !== model && vector && sameContent(vector, p) ? vector : p;
@@ -102,8 +102,7 @@ export interface IndexingStatus {
 
 export async function indexingStatus(deps: Pick<KnowledgeIndexingDeps, 'store' | 'embedder' | 'index'>, tenantId: string): Promise<IndexingStatus> {
   const [{ version, passages }, indexed] = await Promise.all([deps.store.listPassages(tenantId), deps.index ? deps.store.indexedVersion(tenantId) : undefined]);
-  const model = passageEmbeddingModel(deps.embedder);
-  const withVectors = passages.filter((p) => p.embedding?.model === model).length;
+  const withVectors = passages.length - withoutVectors(deps.embedder, passages).length;
   const waiting = withVectors < passages.length || (indexed !== undefined && indexed < version);
   return { version, passages: passages.length, withVectors, state: waiting ? 'indexing' : 'ready' };
 }

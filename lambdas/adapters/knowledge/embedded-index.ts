@@ -16,7 +16,7 @@
  * embedding them again. If embedding fails, search carries on with BM25 alone
  * and `onDegraded` is told once.
  */
-import { DenseMatrix, embedPassages, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
+import { DenseMatrix, embedInBatches, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
 import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
 import { useLiteEmbedder } from '../embeddings/use-lite';
@@ -218,15 +218,17 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     const { embedder } = plan;
     if (!embedder) return undefined;
     try {
-      for (let i = 0; i < plan.missing.length; i += batch) {
-        if (i > 0) await new Promise<void>((resolve) => setTimeout(resolve, BACKGROUND_PAUSE_MS));
-        for (const p of await embedPassages(embedder, plan.missing.slice(i, i + batch))) {
-          if (!p.embedding) continue;
-          plan.known.set(plan.key(p), p.embedding.vector);
-          this.made.set(plan.key(p), p.embedding.vector);
-          if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
-        }
-      }
+      await embedInBatches(embedder, plan.missing, {
+        ...(Number.isFinite(batch) ? { batch, pauseMs: BACKGROUND_PAUSE_MS } : {}),
+        onBatch: (round) => {
+          for (const p of round) {
+            if (!p.embedding) continue;
+            plan.known.set(plan.key(p), p.embedding.vector);
+            this.made.set(plan.key(p), p.embedding.vector);
+            if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
+          }
+        },
+      });
       return new DenseMatrix(
         plan.passages.map((p) => plan.known.get(plan.key(p)) ?? []),
         embedder.dimensions,

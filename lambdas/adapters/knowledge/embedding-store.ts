@@ -12,7 +12,7 @@
  * `new EmbeddingKnowledgeStore(store(), embedder, { embedBudgetMs, onChanged })` instead of `store()`; nothing in
  * the core changes.
  */
-import { embedPassages, passageEmbeddingModel } from '../../core/answer/hybrid';
+import { embedInBatches, withoutVectors } from '../../core/answer/hybrid';
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import type { KnowledgeBase } from '../../core/knowledge-base';
 import type { KnowledgeChange } from '../../core/knowledge-indexing';
@@ -81,18 +81,15 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
 
   /** The passages, with embeddings of this embedder for as many as the budget allowed (those already embedded by it are kept). */
   private async embed(passages: readonly EmbeddedPassage[]): Promise<EmbeddedPassage[]> {
-    const model = passageEmbeddingModel(this.embedder);
-    const missing = passages.filter((p) => p.embedding?.model !== model);
     const made = new Map<string, EmbeddedPassage>();
+    const { embedBudgetMs, batchSize, now } = this.options;
     try {
-      // Without a budget: every passage, in one call.
-      const budget = this.options.embedBudgetMs ?? Infinity;
-      const batch = Number.isFinite(budget) ? Math.max(1, this.options.batchSize ?? 32) : Math.max(1, missing.length);
-      const now = this.options.now ?? (() => performance.now());
-      const started = now();
-      for (let i = 0; i < missing.length && now() - started < budget; i += batch) {
-        for (const p of await embedPassages(this.embedder, missing.slice(i, i + batch))) made.set(p.id, p);
-      }
+      await embedInBatches(this.embedder, withoutVectors(this.embedder, passages), {
+        // Without a budget: every passage, in one call.
+        ...(embedBudgetMs !== undefined ? { budgetMs: embedBudgetMs, batch: batchSize ?? 32 } : {}),
+        ...(now ? { now } : {}),
+        onBatch: (round) => round.forEach((p) => made.set(p.id, p)),
+      });
     } catch (error) {
       // Stored as far as embedded: the knowledge indexer embeds the rest.
       this.options.onEmbeddingFailed?.(error);

@@ -87,6 +87,41 @@ export async function embedPassages(embedder: Embedder, passages: readonly Passa
   });
 }
 
+/** The passages without a vector of this embedder's model (see passageEmbeddingModel). */
+export function withoutVectors<P extends EmbeddedPassage>(embedder: Pick<Embedder, 'model'>, passages: readonly P[]): P[] {
+  const model = passageEmbeddingModel(embedder);
+  return passages.filter((p) => p.embedding?.model !== model);
+}
+
+export interface BatchOptions {
+  /** Passages per embedder call. @default all in one */
+  readonly batch?: number;
+  /** No batch is started once this many milliseconds have passed. @default no limit */
+  readonly budgetMs?: number;
+  /** Milliseconds now, for the budget. @default performance.now */
+  readonly now?: () => number;
+  /** A pause between batches, so answers waiting on this thread get their turn. @default none */
+  readonly pauseMs?: number;
+  /** Each batch as soon as it is embedded. */
+  readonly onBatch: (made: readonly EmbeddedPassage[]) => void | Promise<void>;
+}
+
+/**
+ * Embeds passages (see embedPassages) a batch at a time, within a time budget: the one loop behind a knowledge
+ * write's budget, the knowledge indexer and the embedded index's background embedding. A failure throws after the
+ * batches already handed to `onBatch`.
+ */
+export async function embedInBatches(embedder: Embedder, passages: readonly Passage[], options: BatchOptions): Promise<void> {
+  const batch = Math.max(1, options.batch ?? passages.length);
+  const budget = options.budgetMs ?? Infinity;
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  for (let i = 0; i < passages.length && now() - started < budget; i += batch) {
+    if (i > 0 && options.pauseMs) await new Promise<void>((resolve) => setTimeout(resolve, options.pauseMs));
+    await options.onBatch(await embedPassages(embedder, passages.slice(i, i + batch)));
+  }
+}
+
 /** `vector` scaled to the length of `like`. */
 function sameLength(like: readonly number[], vector: readonly number[]): number[] {
   const scale = Math.hypot(...like) / (Math.hypot(...vector) || 1);
