@@ -46,8 +46,19 @@ describe('citations', () => {
     expect(parseCitations('Whitening [home kit] costs €250 [1]', passages).text).toBe('Whitening [home kit] costs €250');
   });
 
+  it('finds markers in the text as written: taking one out does not make another of its neighbours', () => {
+    // Found by the property below (seed -903159194): "[" and "1]" around a marker.
+    const whole = 'Our car park[ [1]1]';
+    expect(parseCitations(whole, passages).text).toBe('Our car park[1]');
+    for (let cut = 0; cut <= whole.length; cut++) {
+      const filter = new CitationFilter();
+      expect(filter.push(whole.slice(0, cut)) + filter.push(whole.slice(cut)) + filter.end()).toBe('Our car park[1]');
+      expect(filter.numbers).toEqual([1]);
+    }
+  });
+
   it('gives the same text however the reply is split into streamed pieces', () => {
-    const reply = fc.array(fc.constantFrom('Our', ' ', 'car', ' park', '.', ' [1]', '[2]', ' [1, 2]', ' [x]', '[', ']', '1', '\n'), { maxLength: 40 });
+    const reply = fc.array(fc.constantFrom('Our', ' ', 'car', ' park', '.', ' [1]', '[2]', ' [1, 2]', ' [x]', '[', ']', '1', ',', '\n'), { maxLength: 40 });
     fc.assert(
       fc.property(reply, fc.array(fc.nat(), { maxLength: 10 }), (pieces, cuts) => {
         const whole = pieces.join('');

@@ -94,15 +94,22 @@ export function buildPrompt(input: ComposeInput, nonce: string = randomBytes(9).
 // Citations
 
 const MARKER = /\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g;
-/** The start of what may still become a marker (or whitespace that precedes one), held back while streaming. */
-const PARTIAL_TAIL = /\s*(\[[\d,\s]{0,16})?$/;
+/**
+ * Where the raw text may still turn into a marker (`… [`, `… [1, 2`) or is the
+ * whitespace before one: everything from the earliest such place to the end.
+ * It admits every prefix of a marker (and a few more), never fewer.
+ */
+const PARTIAL_TAIL = /\s*(?:\[[\d,\s]*)?$/;
 
 /**
  * Removes `[n]` citation markers from streamed text as it arrives, noting the
- * numbers. Text that may be the start of a marker (`… [`, `… [1`) or the
- * whitespace before one is held back until the next piece decides it; leading
- * and trailing whitespace of the whole reply is dropped. What `push` and `end`
- * return, joined, is the whole customer-facing reply.
+ * numbers. Raw text that may be the start of a marker (`… [`, `… [1`) or the
+ * whitespace before one is held back, unstripped, until the next piece
+ * decides it; leading and trailing whitespace of the whole reply is dropped.
+ * What `push` and `end` return, joined, is exactly what one pass over the
+ * whole reply gives, however it was split: markers are found in the raw text
+ * only, so removing one never joins its neighbours into another (`[ [1]1]`
+ * keeps `[1]`).
  */
 export class CitationFilter {
   private pending = '';
@@ -110,11 +117,16 @@ export class CitationFilter {
   private readonly cited: number[] = [];
 
   push(delta: string): string {
-    return this.emit(this.strip(this.pending + delta), false);
+    const raw = this.pending + delta;
+    const held = PARTIAL_TAIL.exec(raw)?.index ?? raw.length;
+    this.pending = raw.slice(held);
+    return this.emit(this.strip(raw.slice(0, held)));
   }
 
   end(): string {
-    return this.emit(this.strip(this.pending), true);
+    const rest = this.strip(this.pending);
+    this.pending = '';
+    return this.emit(rest.replace(/\s+$/, ''));
   }
 
   /** Passage numbers in the order they were first cited. */
@@ -129,14 +141,10 @@ export class CitationFilter {
     });
   }
 
-  private emit(text: string, final: boolean): string {
-    const tail = final ? (/\s*$/.exec(text)?.[0] ?? '') : (PARTIAL_TAIL.exec(text)?.[0] ?? '');
-    let out = text.slice(0, text.length - tail.length);
-    this.pending = final ? '' : tail;
-    if (!this.started) {
-      out = out.replace(/^\s+/, '');
-      if (out.length > 0) this.started = true;
-    }
+  private emit(text: string): string {
+    if (this.started) return text;
+    const out = text.replace(/^\s+/, '');
+    if (out.length > 0) this.started = true;
     return out;
   }
 }
