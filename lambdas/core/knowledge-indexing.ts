@@ -10,8 +10,9 @@
  *
  * It reads the store's current state rather than trusting the event, so events may arrive late, twice or out
  * of order: whatever it writes is what the store holds when it runs (read again after embedding, which can take
- * minutes, so an edit saved meanwhile is not undone in the collection). A failure throws, and EventBridge retries
- * the event (then keeps it in the dead-letter queue).
+ * minutes, so an edit saved meanwhile is not undone in the collection, and again after writing, so a run overtaken
+ * by a newer one writes again). A failure throws, and EventBridge retries the event (then keeps it in the
+ * dead-letter queue).
  */
 import { embedInBatches, passageEmbeddingModel, withoutVectors } from './answer/hybrid';
 import { sameContent, type EmbeddedPassage } from './answer/passages';
@@ -54,6 +55,8 @@ export interface IndexingResult {
   readonly kept: number;
   /** Passages written to the search index (0 without one). */
   readonly indexed: number;
+  /** Writes made to the search index (0 without one): more than one when the store changed while it was written. */
+  readonly rounds: number;
 }
 
 export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: KnowledgeChange): Promise<IndexingResult> {
@@ -70,21 +73,47 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
       kept += await deps.store.storePassageVectors(tenantId, round);
     },
   });
-  if (!deps.index) return { version: listed.version, passages: scoped.length, embedded: made.size, kept, indexed: 0 };
+  if (!deps.index) return { version: listed.version, passages: scoped.length, embedded: made.size, kept, indexed: 0, rounds: 0 };
 
   // Embedding a large import takes minutes: an edit saved meanwhile must not be overwritten in the collection by the
   // text read before it. So the collection gets the store's state as it is now (with the vectors just kept); a
   // passage changed since has no vector yet, and the index writer embeds it.
-  const now = await deps.store.listPassages(tenantId);
+  // Two runs for one tenant may still overlap: an older one's write can land after a newer one's. So after writing,
+  // the store is read once more, and while it no longer holds what was written, the write is made again from it.
+  // Whichever run writes last has then written the store's state, however the runs interleave.
   const model = passageEmbeddingModel(deps.embedder);
-  const complete = inScope(now.passages).map((p) => {
-    const vector = made.get(p.id);
-    return p.embedding?.model !== model && vector && sameContent(vector, p) ? vector : p;
+  let now = await deps.store.listPassages(tenantId);
+  for (let round = 1; ; round++) {
+    const complete = inScope(now.passages).map((p) => {
+      const vector = made.get(p.id);
+      return p.embedding?.model !== model && vector && sameContent(vector, p) ? vector : p;
+    });
+    if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
+    else await deps.index.replaceSource(tenantId, sourceId, complete);
+    const after = await deps.store.listPassages(tenantId);
+    if (samePassages(inScope(now.passages), inScope(after.passages))) {
+      await deps.store.markIndexed(tenantId, now.version);
+      return { version: now.version, passages: complete.length, embedded: made.size, kept, indexed: complete.length, rounds: round };
+    }
+    if (round >= MAX_WRITE_ROUNDS) {
+      // Edits keep arriving: EventBridge runs the event again later, from the state then.
+      throw new Error(`knowledge of ${tenantId} changed during each of ${round} writes to the search index; leaving it for a retry`);
+    }
+    now = after;
+  }
+}
+
+/** Writes to the search collection in one run before it gives up to a retry (each one follows an edit made during the last). */
+export const MAX_WRITE_ROUNDS = 4;
+
+/** The same passages with the same words (vectors aside): what the collection was given is still what the store holds. */
+function samePassages(a: readonly EmbeddedPassage[], b: readonly EmbeddedPassage[]): boolean {
+  if (a.length !== b.length) return false;
+  const byId = new Map(b.map((p) => [p.id, p]));
+  return a.every((p) => {
+    const q = byId.get(p.id);
+    return q !== undefined && q.sourceId === p.sourceId && q.kind === p.kind && sameContent(p, q);
   });
-  if (sourceId === undefined) await deps.index.replaceAll(tenantId, complete);
-  else await deps.index.replaceSource(tenantId, sourceId, complete);
-  await deps.store.markIndexed(tenantId, now.version);
-  return { version: now.version, passages: complete.length, embedded: made.size, kept, indexed: complete.length };
 }
 
 /** GET /v1/admin/knowledge/status: how far the knowledge indexer has got with the current knowledge base. */

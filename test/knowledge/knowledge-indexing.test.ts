@@ -10,7 +10,7 @@ import { EmbeddingKnowledgeStore } from '../../lambdas/adapters/knowledge/embedd
 import { passageEmbeddingModel } from '../../lambdas/core/answer/hybrid';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
-import { indexingStatus, indexKnowledge, knowledgeChangedEvent, type KnowledgeChange } from '../../lambdas/core/knowledge-indexing';
+import { indexingStatus, indexKnowledge, knowledgeChangedEvent, MAX_WRITE_ROUNDS, type KnowledgeChange } from '../../lambdas/core/knowledge-indexing';
 import { deleteFaq, putFaq } from '../../lambdas/core/knowledge-items';
 import type { Embedder, KnowledgeIndexWriter } from '../../lambdas/core/ports';
 import type { EmbeddedPassage } from '../../lambdas/core/answer/passages';
@@ -66,7 +66,7 @@ describe('the knowledge indexer', () => {
 
     const embedder = new RecordingEmbedder();
     const result = await indexKnowledge({ store, embedder, batchSize: 7 }, { tenantId: 'acme', version });
-    expect(result).toEqual({ version, passages: passages.length, embedded: passages.length, kept: passages.length, indexed: 0 });
+    expect(result).toEqual({ version, passages: passages.length, embedded: passages.length, kept: passages.length, indexed: 0, rounds: 0 });
     // Each passage once: its title, and its title with its text.
     expect(embedder.texts).toHaveLength(2 * passages.length);
     expect(await indexingStatus({ store, embedder: new RecordingEmbedder() }, 'acme')).toEqual({ version, passages: passages.length, withVectors: passages.length, state: 'ready' });
@@ -88,7 +88,7 @@ describe('the knowledge indexer', () => {
     const embedder = new RecordingEmbedder();
     const index = new RecordingIndex();
     const result = await indexKnowledge({ store, embedder, index }, { tenantId: 'edits', version: edited.version, sourceId: 'parking' });
-    expect(result).toEqual({ version: edited.version, passages: 1, embedded: 1, kept: 1, indexed: 1 });
+    expect(result).toEqual({ version: edited.version, passages: 1, embedded: 1, kept: 1, indexed: 1, rounds: 1 });
     expect(embedder.texts).toEqual(['Do you have parking?', expect.stringContaining('eight free spaces')]);
     expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'parking', ids: ['parking'], vectors: 1 }]);
     const status = await indexingStatus({ store, embedder: new RecordingEmbedder() }, 'edits');
@@ -132,6 +132,58 @@ describe('the knowledge indexer', () => {
     expect(written.filter((p) => p.id !== 'parking').every((p) => p.embedding?.model === passageEmbeddingModel(embedder))).toBe(true);
   });
 
+  it('writes again when a newer run wrote the collection before its own write landed, so the last write is the store’s state', async () => {
+    const { store, writing } = await importedWithoutVectors('overlap');
+    const { version } = await store.listPassages('overlap');
+    const embedder = new RecordingEmbedder();
+    // The collection: what the last write to each passage left there.
+    const collection = new Map<string, string>();
+    const fixed = { question: 'Do you have parking?', answer: 'Yes: the Pier Lane car park, level 2.', category: 'Visiting' };
+    let overtaken = false;
+    const collectionIndex = new RecordingIndex();
+    collectionIndex.replaceSource = async (_tenantId, sourceId, passages) => {
+      for (const id of [...collection.keys()]) if (id === sourceId || id.startsWith(`${sourceId}#`)) collection.delete(id);
+      for (const p of passages) collection.set(p.id, p.text);
+    };
+    // The import's run is slow to write: meanwhile the parking FAQ is fixed and that edit's run writes it first.
+    const slowIndex = new RecordingIndex();
+    slowIndex.replaceAll = async (_tenantId, passages) => {
+      if (!overtaken) {
+        overtaken = true;
+        const edit = await putFaq({ store: writing }, 'overlap', 'parking', fixed);
+        await indexKnowledge({ store, embedder, index: collectionIndex }, { tenantId: 'overlap', version: edit.version, sourceId: 'parking' });
+        expect(collection.get('parking')).toContain('Pier Lane car park');
+      }
+      collection.clear();
+      for (const p of passages) collection.set(p.id, p.text);
+    };
+    const result = await indexKnowledge({ store, embedder, index: slowIndex }, { tenantId: 'overlap', version });
+    expect(overtaken).toBe(true);
+    // Its first write put the old parking text back over the edit's; it saw that and wrote the store's state again.
+    expect(result).toMatchObject({ version: version + 1, rounds: 2 });
+    expect(collection.get('parking')).toContain('Pier Lane car park');
+    const stored = (await store.listPassages('overlap')).passages;
+    expect(collection.size).toBe(stored.length);
+    for (const p of stored) expect(collection.get(p.id)).toBe(p.text);
+    expect(await store.indexedVersion('overlap')).toBe(version + 1);
+  });
+
+  it('leaves the event for a retry when the store changes during every write, recording no version as indexed', async () => {
+    const { store, writing } = await importedWithoutVectors('busy');
+    const { version } = await store.listPassages('busy');
+    const index = new RecordingIndex();
+    let edits = 0;
+    index.replaceSource = async () => {
+      edits += 1;
+      await putFaq({ store: writing }, 'busy', 'parking', { question: 'Do you have parking?', answer: `Yes: ${edits} spaces behind the building.`, category: 'Visiting' });
+    };
+    await expect(indexKnowledge({ store, embedder: new RecordingEmbedder(), index }, { tenantId: 'busy', version, sourceId: 'parking' })).rejects.toThrow(
+      `knowledge of busy changed during each of ${MAX_WRITE_ROUNDS} writes to the search index`,
+    );
+    expect(edits).toBe(MAX_WRITE_ROUNDS);
+    expect(await store.indexedVersion('busy')).toBe(0);
+  });
+
   it('is told again when an edit is repeated unchanged (a retry after the first notice was lost), with nothing written', async () => {
     const { store, writing, changes } = await importedWithoutVectors('retry');
     const body = { question: 'Do you have parking?', answer: 'Yes: eight free spaces behind the building.', category: 'Visiting' };
@@ -167,7 +219,7 @@ describe('the knowledge indexer', () => {
     const { version } = await deleteFaq({ store: writing }, 'deletes', 'parking');
     const index = new RecordingIndex();
     const result = await indexKnowledge({ store, embedder: new RecordingEmbedder(), index }, { tenantId: 'deletes', version, sourceId: 'parking' });
-    expect(result).toEqual({ version, passages: 0, embedded: 0, kept: 0, indexed: 0 });
+    expect(result).toEqual({ version, passages: 0, embedded: 0, kept: 0, indexed: 0, rounds: 1 });
     expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'parking', ids: [], vectors: 0 }]);
   });
 });
