@@ -247,6 +247,14 @@ export interface RestRouteDecl {
   readonly summary: string;
 }
 
+/**
+ * Request headers a browser on another origin (the admin UI on Amplify, the widget on a customer's site) may send
+ * to the REST API, answered in the CORS preflight by API Gateway and by the local gateway alike; and the response
+ * headers its scripts may read.
+ */
+export const corsAllowHeaders: readonly string[] = ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'X-Correlation-Id'];
+export const corsExposeHeaders: readonly string[] = ['ETag'];
+
 export const restRoutes: readonly RestRouteDecl[] = [
   { method: 'GET', path: '/v1/health', fn: 'publicApi', auth: 'public', operationId: 'getHealth', summary: 'Liveness of the API' },
   {
@@ -307,6 +315,14 @@ export const restRoutes: readonly RestRouteDecl[] = [
     summary: 'Replace the knowledge base with a knowledge-base file',
   },
   {
+    method: 'GET',
+    path: '/v1/admin/knowledge/faqs/{faqId}',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'getFaq',
+    summary: 'One FAQ as it is now, with its entity tag (ETag) for If-Match',
+  },
+  {
     method: 'PUT',
     path: '/v1/admin/knowledge/faqs/{faqId}',
     fn: 'adminApi',
@@ -321,6 +337,14 @@ export const restRoutes: readonly RestRouteDecl[] = [
     auth: 'admin',
     operationId: 'deleteFaq',
     summary: 'Delete one FAQ',
+  },
+  {
+    method: 'GET',
+    path: '/v1/admin/knowledge/documents/{documentId}',
+    fn: 'adminApi',
+    auth: 'staff',
+    operationId: 'getDocument',
+    summary: 'One document (its text) as it is now, with its entity tag (ETag) for If-Match',
   },
   {
     method: 'PUT',

@@ -12,7 +12,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { restAuthorizer, restRoutes, wsAuthorizer, wsRoutes, type FunctionName, type RestRouteDecl } from '../lib/declaration';
+import { corsAllowHeaders, restAuthorizer, restRoutes, wsAuthorizer, wsRoutes, type FunctionName, type RestRouteDecl } from '../lib/declaration';
 
 /** API Gateway's limits that the gateway enforces like AWS does. */
 export const LIMITS = { wsFrameBytes: 128 * 1024, restBodyBytes: 10 * 1024 * 1024, wsIdleMs: 10 * 60 * 1000 } as const;
@@ -229,7 +229,7 @@ export class LocalGateway {
     if (method === 'OPTIONS') {
       res.writeHead(204, {
         'access-control-allow-origin': '*',
-        'access-control-allow-headers': 'authorization,content-type',
+        'access-control-allow-headers': corsAllowHeaders.join(',').toLowerCase(),
         'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
         'access-control-max-age': '600',
       });

@@ -9,6 +9,7 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'precondition_failed'
   | 'payload_too_large'
   | 'rate_limited'
   | 'no_conversation';
@@ -30,6 +31,7 @@ export const notFound = (message: string): DomainError => new DomainError('not_f
 export const forbidden = (message: string): DomainError => new DomainError('forbidden', message);
 export const unauthorized = (message: string): DomainError => new DomainError('unauthorized', message);
 export const conflict = (message: string): DomainError => new DomainError('conflict', message);
+export const preconditionFailed = (message: string): DomainError => new DomainError('precondition_failed', message);
 
 export const httpStatusOf: Record<DomainErrorCode, number> = {
   bad_request: 400,
@@ -37,6 +39,7 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   rate_limited: 429,
   no_conversation: 409,

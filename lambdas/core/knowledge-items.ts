@@ -5,10 +5,17 @@
  * in the current version, with `kbVersion` bumped in the same atomic step
  * (see KnowledgeItemStore). A concurrent change makes the store answer
  * `stale`; the change is then recomputed from the new state, a few times.
+ *
+ * Each item has an entity tag (`itemTag`: a hash of what an editor sees of it). A
+ * change may name the tag it was made from (`If-Match`), or ask that the item
+ * not exist yet (`If-None-Match: *`); when the item is no longer so, nothing is
+ * written and the caller gets 412, so two people editing one FAQ cannot
+ * silently overwrite each other's work.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { chunkDocument, faqPassage, type EmbeddedPassage } from './answer/passages';
-import { conflict, DomainError, notFound } from './errors';
+import { conflict, DomainError, notFound, preconditionFailed } from './errors';
 import { documentSchema, faqSchema, knowledgeBaseSchema, type Faq, type KbDocument, type KnowledgeBase } from './knowledge-base';
 import type { KnowledgeItemStore, PdfTextExtractor } from './ports';
 
@@ -87,7 +94,65 @@ function checked(kb: KnowledgeBase): KnowledgeBase {
 }
 
 function sameFaq(a: Faq, b: Faq): boolean {
-  return a.question === b.question && a.answer === b.answer && a.category === b.category && JSON.stringify(a.alternatives ?? []) === JSON.stringify(b.alternatives ?? []);
+  return itemTag({ kind: 'faq', faq: a }) === itemTag({ kind: 'faq', faq: b });
+}
+
+/**
+ * The item's entity tag (a quoted strong ETag): a hash of what an editor sees of it. An FAQ's question, answer,
+ * category and alternative wordings; a document's title and text. Equal content, equal tag, in any tenant.
+ */
+export function itemTag(source: KnowledgeSource): string {
+  const content =
+    source.kind === 'faq'
+      ? ['faq', source.faq.question, source.faq.answer, source.faq.category, source.faq.alternatives ?? []]
+      : ['document', source.document.title, source.document.text];
+  return `"${createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 27)}"`;
+}
+
+/**
+ * An edit's precondition, from its request headers: `ifMatch` lists the tags the item may have (or `*`: it must
+ * exist); `ifNoneMatch: '*'` means it must not exist yet (create only).
+ */
+export interface ItemPrecondition {
+  readonly ifMatch?: readonly string[] | '*';
+  readonly ifNoneMatch?: '*';
+}
+
+const ENTITY_TAG = /^(?:W\/)?"[\x21\x23-\x7e]{1,64}"$/;
+
+/** Parses `If-Match` / `If-None-Match` (RFC 9110: `*` or a list of entity tags); a malformed header is a 400. */
+export function preconditionOf(headers: Readonly<Record<string, string>>): ItemPrecondition {
+  const header = (name: string): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1]?.trim();
+  const ifMatch = header('if-match');
+  const ifNoneMatch = header('if-none-match');
+  const tags = (name: string, value: string): string[] => {
+    const list = value.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (list.length === 0 || list.length > 20 || !list.every((t) => ENTITY_TAG.test(t))) {
+      throw new DomainError('bad_request', `${name}: must be * or a list of entity tags such as "${'x'.repeat(8)}" (from an ETag)`, name);
+    }
+    // Weak comparison is never right for a write: a weak tag matches nothing (RFC 9110, 13.1.1).
+    return list;
+  };
+  if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
+    throw new DomainError('bad_request', 'If-None-Match: only * (create only) is supported on this route', 'If-None-Match');
+  }
+  if (ifMatch !== undefined && ifNoneMatch !== undefined) throw new DomainError('bad_request', 'If-Match and If-None-Match: give one or the other', 'If-Match');
+  return {
+    ...(ifMatch !== undefined ? { ifMatch: ifMatch === '*' ? ('*' as const) : tags('If-Match', ifMatch) } : {}),
+    ...(ifNoneMatch !== undefined ? { ifNoneMatch: '*' as const } : {}),
+  };
+}
+
+/** Throws 412 when the item as it is now (or its absence) does not meet the precondition. */
+function checkPrecondition(precondition: ItemPrecondition | undefined, label: string, current: KnowledgeSource | undefined): void {
+  if (!precondition) return;
+  if (precondition.ifNoneMatch === '*' && current !== undefined) throw preconditionFailed(`${label} already exists: open it to edit it`);
+  const { ifMatch } = precondition;
+  if (ifMatch === undefined) return;
+  if (current === undefined) throw preconditionFailed(`${label} no longer exists: it was deleted meanwhile`);
+  if (ifMatch !== '*' && !ifMatch.includes(itemTag(current))) {
+    throw preconditionFailed(`${label} was changed by someone else since you opened it: open it again to see the change`);
+  }
 }
 
 /**
@@ -125,27 +190,46 @@ export interface PutResult<T> {
   readonly item: T;
   readonly created: boolean;
   readonly version: number;
+  /** The item's entity tag now (`ETag`), for the next edit's `If-Match`. */
+  readonly etag: string;
 }
 
 /** Creates or replaces one FAQ. */
-export async function putFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string, body: FaqBody): Promise<PutResult<Faq>> {
+export async function putFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string, body: FaqBody, precondition?: ItemPrecondition): Promise<PutResult<Faq>> {
   const faq: Faq = { id: faqId, ...body };
   const passages = await passagesForSource({ kind: 'faq', faq });
   let created = false;
   const { version } = await edit(deps, tenantId, 'faq', faqId, passages, (kb) => {
     const existing = kb.faqs.find((f) => f.id === faqId);
+    checkPrecondition(precondition, `the FAQ "${faqId}"`, existing && { kind: 'faq', faq: existing });
     created = existing === undefined;
     if (existing && sameFaq(existing, faq)) return 'unchanged';
     return { ...kb, faqs: upsert(kb.faqs, faq) };
   });
-  return { item: faq, created, version };
+  return { item: faq, created, version, etag: itemTag({ kind: 'faq', faq }) };
 }
 
-export async function deleteFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string): Promise<{ version: number }> {
+export async function deleteFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string, precondition?: ItemPrecondition): Promise<{ version: number }> {
   return edit(deps, tenantId, 'faq', faqId, [], (kb) => {
-    if (!kb.faqs.some((f) => f.id === faqId)) throw notFound(`there is no FAQ "${faqId}"`);
+    const existing = kb.faqs.find((f) => f.id === faqId);
+    if (!existing) throw notFound(`there is no FAQ "${faqId}"`);
+    checkPrecondition(precondition, `the FAQ "${faqId}"`, { kind: 'faq', faq: existing });
     return { ...kb, faqs: kb.faqs.filter((f) => f.id !== faqId) };
   });
+}
+
+/** One FAQ as it is now, with its entity tag (what an edit names in `If-Match`). */
+export async function getFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string): Promise<{ faq: Faq; etag: string }> {
+  const faq = (await deps.store.readKnowledgeBase(tenantId))?.kb.faqs.find((f) => f.id === faqId);
+  if (!faq) throw notFound(`there is no FAQ "${faqId}"`);
+  return { faq, etag: itemTag({ kind: 'faq', faq }) };
+}
+
+/** One document as it is now (its text, read from the PDF for a PDF), with its entity tag. */
+export async function getDocument(deps: KnowledgeItemDeps, tenantId: string, documentId: string): Promise<{ document: KbDocument; etag: string }> {
+  const document = (await deps.store.readKnowledgeBase(tenantId))?.kb.documents.find((d) => d.id === documentId);
+  if (!document) throw notFound(`there is no document "${documentId}"`);
+  return { document, etag: itemTag({ kind: 'document', document }) };
 }
 
 export interface DocumentSummary {
@@ -182,12 +266,14 @@ export async function putDocument(
   tenantId: string,
   documentId: string,
   body: DocumentBody,
+  precondition?: ItemPrecondition,
 ): Promise<PutResult<DocumentSummary>> {
   const document: KbDocument = documentSchema.parse({ id: documentId, title: body.title, text: await documentText(deps.pdf, body) });
   const passages = await passagesForSource({ kind: 'document', document });
   let created = false;
   const { version } = await edit(deps, tenantId, 'document', documentId, passages, (kb) => {
     const existing = kb.documents.find((d) => d.id === documentId);
+    checkPrecondition(precondition, `the document "${documentId}"`, existing && { kind: 'document', document: existing });
     created = existing === undefined;
     if (existing && existing.title === document.title && existing.text === document.text) return 'unchanged';
     return { ...kb, documents: upsert(kb.documents, document) };
@@ -196,12 +282,15 @@ export async function putDocument(
     item: { id: documentId, title: document.title, format: body.format, characters: document.text.length, chunks: passages.length },
     created,
     version,
+    etag: itemTag({ kind: 'document', document }),
   };
 }
 
-export async function deleteDocument(deps: KnowledgeItemDeps, tenantId: string, documentId: string): Promise<{ version: number }> {
+export async function deleteDocument(deps: KnowledgeItemDeps, tenantId: string, documentId: string, precondition?: ItemPrecondition): Promise<{ version: number }> {
   return edit(deps, tenantId, 'document', documentId, [], (kb) => {
-    if (!kb.documents.some((d) => d.id === documentId)) throw notFound(`there is no document "${documentId}"`);
+    const existing = kb.documents.find((d) => d.id === documentId);
+    if (!existing) throw notFound(`there is no document "${documentId}"`);
+    checkPrecondition(precondition, `the document "${documentId}"`, { kind: 'document', document: existing });
     return { ...kb, documents: kb.documents.filter((d) => d.id !== documentId) };
   });
 }

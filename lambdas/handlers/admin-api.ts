@@ -104,34 +104,60 @@ export const handler = restApi('adminApi', {
     });
     return { body: { answer: { text: answer.text, answered: answer.answered, confidence: answer.confidence, sources: answer.sources } }, audit: false };
   },
+  getFaq: async (request) => {
+    const caller = callerOf(request);
+    const { faqId } = faqPath.parse(request.path);
+    const { faq, etag } = await items.getFaq({ store: knowledgeStore() }, caller.tenantId, faqId);
+    return { body: { faq, etag }, headers: { etag } };
+  },
   putFaq: async (request) => {
     const caller = callerOf(request);
     const { faqId } = faqPath.parse(request.path);
     const body = items.faqBodySchema.parse(request.body);
+    const precondition = items.preconditionOf(request.headers);
     const before = (await store().getKnowledgeBase(caller.tenantId))?.faqs.find((f) => f.id === faqId);
-    const result = await items.putFaq({ store: knowledgeStore() }, caller.tenantId, faqId, body);
+    const result = await items.putFaq({ store: knowledgeStore() }, caller.tenantId, faqId, body, precondition);
     const audit = { before: auditFields(before, ['question', 'category']), after: auditFields(result.item, ['question', 'category']) };
-    return { status: result.created ? 201 : 200, body: { faq: result.item, created: result.created, kbVersion: result.version }, audit };
+    return {
+      status: result.created ? 201 : 200,
+      body: { faq: result.item, created: result.created, kbVersion: result.version, etag: result.etag },
+      headers: { etag: result.etag },
+      audit,
+    };
   },
   deleteFaq: async (request) => {
     const caller = callerOf(request);
     const { faqId } = faqPath.parse(request.path);
+    const precondition = items.preconditionOf(request.headers);
     const before = (await store().getKnowledgeBase(caller.tenantId))?.faqs.find((f) => f.id === faqId);
-    const { version } = await items.deleteFaq({ store: knowledgeStore() }, caller.tenantId, faqId);
+    const { version } = await items.deleteFaq({ store: knowledgeStore() }, caller.tenantId, faqId, precondition);
     return { body: { deleted: { kind: 'faq', id: faqId }, kbVersion: version }, audit: { before: auditFields(before, ['question', 'category']) } };
+  },
+  getDocument: async (request) => {
+    const caller = callerOf(request);
+    const { documentId } = documentPath.parse(request.path);
+    const { document, etag } = await items.getDocument({ store: knowledgeStore() }, caller.tenantId, documentId);
+    return { body: { document, etag }, headers: { etag } };
   },
   putDocument: async (request) => {
     const caller = callerOf(request);
     const { documentId } = documentPath.parse(request.path);
     const body = items.documentBodySchema.parse(request.body);
-    const result = await items.putDocument({ store: knowledgeStore(), pdf: pdfText }, caller.tenantId, documentId, body);
+    const precondition = items.preconditionOf(request.headers);
+    const result = await items.putDocument({ store: knowledgeStore(), pdf: pdfText }, caller.tenantId, documentId, body, precondition);
     const audit = { after: auditFields(result.item, ['title', 'format', 'characters', 'chunks']) };
-    return { status: result.created ? 201 : 200, body: { document: result.item, created: result.created, kbVersion: result.version }, audit };
+    return {
+      status: result.created ? 201 : 200,
+      body: { document: result.item, created: result.created, kbVersion: result.version, etag: result.etag },
+      headers: { etag: result.etag },
+      audit,
+    };
   },
   deleteDocument: async (request) => {
     const caller = callerOf(request);
     const { documentId } = documentPath.parse(request.path);
-    const { version } = await items.deleteDocument({ store: knowledgeStore() }, caller.tenantId, documentId);
+    const precondition = items.preconditionOf(request.headers);
+    const { version } = await items.deleteDocument({ store: knowledgeStore() }, caller.tenantId, documentId, precondition);
     return { body: { deleted: { kind: 'document', id: documentId }, kbVersion: version } };
   },
 });

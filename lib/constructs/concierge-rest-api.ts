@@ -16,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDependable } from 'constructs';
 import { Construct } from 'constructs';
-import type { FunctionName, RestRouteDecl } from '../declaration';
+import { corsAllowHeaders, type FunctionName, type RestRouteDecl } from '../declaration';
 import { acknowledgeNag } from './nag';
 
 /** Request limits of a stage. */
@@ -103,7 +103,7 @@ export class ConciergeRestApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins,
         allowMethods: [...new Set(props.routes.map((r) => r.method)), 'OPTIONS'],
-        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Correlation-Id'],
+        allowHeaders: [...corsAllowHeaders],
         maxAge: Duration.hours(1),
       },
     });

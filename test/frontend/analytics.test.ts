@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { analyticsReportSchema, knowledgeGapListSchema } from '../../lambdas/core/analytics/contract';
 import { emptyDay } from '../../lambdas/core/analytics/report';
+import { knowledgeItemsApi } from '../../frontend/src/pages/knowledge/knowledge-api';
 import { createApiClient, type FetchLike } from '../../frontend/src/api/client';
 import { ApiError } from '../../frontend/src/lib/api-error';
 import {
@@ -207,7 +208,7 @@ describe('analyticsApi', () => {
       return next;
     };
     const api = createApiClient({ apiUrl: 'https://api.example.com/prod', fetch: fetchFn, getIdToken: async () => 'token-1' });
-    return { analytics: analyticsApi(api, { apiUrl: 'https://api.example.com/prod', fetch: fetchFn }), calls };
+    return { analytics: analyticsApi(api, { apiUrl: 'https://api.example.com/prod', fetch: fetchFn }), knowledge: knowledgeItemsApi(api), calls };
   }
   const json = (body: unknown, status = 200): Response => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
@@ -223,14 +224,15 @@ describe('analyticsApi', () => {
     await expect(analytics.report({ from: '2026-03-01', to: '2026-03-02' })).rejects.toThrow(/rates\.handoffRate/);
   });
 
-  it('lists gaps, adds the FAQ and resolves the gap with it', async () => {
+  it('lists gaps, adds the FAQ (only if its id is free) and resolves the gap with it', async () => {
     const gaps = knowledgeGapListSchema.parse({
       items: [{ gapId: 'g1', question: 'Do you take walk-ins?', lang: 'en', count: 2, firstAskedAt: '2026-03-01T10:00:00Z', lastAskedAt: '2026-03-02T10:00:00Z', conversationIds: ['c1'] }],
     });
     const faq = { id: 'do-you-take-walk-ins', question: 'Do you take walk-ins?', answer: 'Yes.', category: 'Customer questions' };
-    const { analytics, calls } = setup([json(gaps), json({ faq, created: true, kbVersion: 3 }, 201), json({ gap: { gapId: 'g1' } })]);
+    const etag = `"${'e'.repeat(27)}"`;
+    const { analytics, knowledge, calls } = setup([json(gaps), json({ faq, created: true, kbVersion: 3, etag }, 201), json({ gap: { gapId: 'g1' } })]);
     await expect(analytics.gaps()).resolves.toEqual(gaps.items);
-    await expect(analytics.putFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category })).resolves.toEqual({ created: true });
+    await expect(knowledge.saveFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category }, { create: true })).resolves.toEqual({ faq, created: true, kbVersion: 3, etag });
     await analytics.resolveGap('g/1', { faqId: faq.id });
     expect(calls.map((c) => `${c.init?.method} ${c.url.replace('https://api.example.com/prod', '')}`)).toEqual([
       'GET /v1/admin/analytics/gaps',
@@ -238,6 +240,7 @@ describe('analyticsApi', () => {
       'POST /v1/admin/analytics/gaps/g%2F1/resolve',
     ]);
     expect(JSON.parse(String(calls[1]?.init?.body))).toEqual({ question: faq.question, answer: faq.answer, category: faq.category });
+    expect(calls[1]?.init?.headers).toEqual(expect.objectContaining({ 'If-None-Match': '*', Authorization: 'Bearer token-1' }));
     expect(JSON.parse(String(calls[2]?.init?.body))).toEqual({ faqId: faq.id });
   });
 

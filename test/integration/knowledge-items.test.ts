@@ -29,14 +29,18 @@ interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-async function call(method: string, path: string, token: string, body?: unknown): Promise<Reply> {
+interface TaggedReply extends Reply {
+  readonly etag: string | null;
+}
+
+async function call(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<TaggedReply> {
   const res = await fetch(`${cloud.urls.rest}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: z.record(z.string(), z.unknown()).parse(text ? JSON.parse(text) : {}) };
+  return { status: res.status, etag: res.headers.get('etag'), body: z.record(z.string(), z.unknown()).parse(text ? JSON.parse(text) : {}) };
 }
 
 const errorOf = (reply: Reply): unknown => reply.body['error'];
@@ -59,6 +63,7 @@ describe('FAQs through the admin API', () => {
       faq: { id: 'dogs', question, answer: 'Yes, well-behaved dogs on a lead are welcome in the waiting room.', category: 'Visiting' },
       created: true,
       kbVersion: before + 1,
+      etag: expect.stringMatching(/^"[A-Za-z0-9_-]{27}"$/),
     });
     const first = await ask('Can I bring my dog?');
     expect(first.answered).toBe(true);
@@ -78,11 +83,86 @@ describe('FAQs through the admin API', () => {
     expect((await store().getKnowledgeBase(cloud.demo.tenantId))?.faqs.filter((f) => f.id === 'dogs')).toHaveLength(1);
 
     const deleted = await call('DELETE', '/v1/admin/knowledge/faqs/dogs', admin);
-    expect(deleted).toEqual({ status: 200, body: { deleted: { kind: 'faq', id: 'dogs' }, kbVersion: before + 3 } });
+    expect(deleted).toEqual({ status: 200, etag: null, body: { deleted: { kind: 'faq', id: 'dogs' }, kbVersion: before + 3 } });
     const third = await ask('Can I bring my dog?');
     expect(third.sources.map((s) => s.id)).not.toContain('dogs');
     expect((await call('DELETE', '/v1/admin/knowledge/faqs/dogs', admin)).status).toBe(404);
     expect(await version()).toBe(before + 3);
+  });
+});
+
+describe('edits that name the version they were made from (If-Match)', () => {
+  const faq = (answer: string) => ({ question: 'Do you lend umbrellas?', answer, category: 'Visiting' });
+  const path = '/v1/admin/knowledge/faqs/umbrellas';
+
+  it('gives each FAQ an ETag; an edit from an older one is refused with 412 and writes nothing', async () => {
+    // Create only: the id is free.
+    const created = await call('PUT', path, admin, faq('Yes, at reception.'), { 'If-None-Match': '*' });
+    expect(created.status).toBe(201);
+    const tag = created.etag;
+    expect(created.body['etag']).toBe(tag);
+    // Agents read it too (GET is a staff route), with the same tag; the tag follows the content, not the version.
+    const read = await call('GET', path, agent);
+    expect(read).toMatchObject({ status: 200, etag: tag, body: { faq: { id: 'umbrellas', ...faq('Yes, at reception.') }, etag: tag } });
+
+    // Two people opened it at that tag. The first saves; the second's save is refused.
+    const first = await call('PUT', path, admin, faq('Yes: ask at reception, return it next visit.'), { 'If-Match': tag ?? '' });
+    expect(first.status).toBe(200);
+    expect(first.etag).not.toBe(tag);
+    const atVersion = await version();
+    const second = await call('PUT', path, admin, faq('No, sorry.'), { 'If-Match': tag ?? '' });
+    expect(second.status).toBe(412);
+    expect(errorOf(second)).toEqual({ code: 'precondition_failed', message: 'the FAQ "umbrellas" was changed by someone else since you opened it: open it again to see the change' });
+    expect(await version()).toBe(atVersion);
+    expect((await call('GET', path, agent)).body).toMatchObject({ faq: faq('Yes: ask at reception, return it next visit.'), etag: first.etag });
+    // A delete from the old tag is refused too; from the current one it goes through.
+    expect((await call('DELETE', path, admin, undefined, { 'If-Match': tag ?? '' })).status).toBe(412);
+    // Several tags may be named (RFC 9110): any one matching is enough.
+    expect((await call('DELETE', path, admin, undefined, { 'If-Match': `${tag}, ${first.etag}` })).status).toBe(200);
+    expect((await call('GET', path, agent)).status).toBe(404);
+    // Saving over a deleted FAQ from its old tag does not bring it back.
+    const revived = await call('PUT', path, admin, faq('Yes.'), { 'If-Match': first.etag ?? '' });
+    expect(revived.status).toBe(412);
+    expect(errorOf(revived)).toMatchObject({ message: 'the FAQ "umbrellas" no longer exists: it was deleted meanwhile' });
+    expect((await call('GET', path, agent)).status).toBe(404);
+  });
+
+  it('refuses to create over an FAQ that exists (If-None-Match: *) and to edit one that does not (If-Match: *)', async () => {
+    const taken = await call('PUT', '/v1/admin/knowledge/faqs/parking', admin, faq('Yes.'), { 'If-None-Match': '*' });
+    expect(taken.status).toBe(412);
+    expect(errorOf(taken)).toMatchObject({ code: 'precondition_failed', message: 'the FAQ "parking" already exists: open it to edit it' });
+    expect((await call('GET', '/v1/admin/knowledge/faqs/parking', agent)).body).toMatchObject({ faq: { id: 'parking' } });
+    expect((await call('PUT', '/v1/admin/knowledge/faqs/nothing-here', admin, faq('Yes.'), { 'If-Match': '*' })).status).toBe(412);
+    expect((await call('GET', '/v1/admin/knowledge/faqs/nothing-here', agent)).status).toBe(404);
+  });
+
+  it('answers a malformed precondition with 400, naming the header', async () => {
+    const cases: Record<string, string>[] = [{ 'If-Match': 'not-quoted' }, { 'If-Match': '""' }, { 'If-None-Match': '"abc"' }, { 'If-Match': '*', 'If-None-Match': '*' }];
+    for (const headers of cases) {
+      const reply = await call('PUT', path, admin, faq('Yes.'), headers);
+      expect([headers, reply.status, (errorOf(reply) as { code?: string; field?: string }).code]).toEqual([headers, 400, 'bad_request']);
+    }
+    expect((await call('GET', path, agent)).status).toBe(404);
+  });
+
+  it('tags documents the same way', async () => {
+    const body = { title: 'Umbrella policy', format: 'markdown', text: '# Umbrellas\n\nBorrow one at reception.' };
+    const created = await call('PUT', '/v1/admin/knowledge/documents/umbrella-policy', admin, body, { 'If-None-Match': '*' });
+    expect(created.status).toBe(201);
+    const read = await call('GET', '/v1/admin/knowledge/documents/umbrella-policy', agent);
+    expect(read).toMatchObject({ status: 200, etag: created.etag, body: { document: { id: 'umbrella-policy', title: 'Umbrella policy', text: body.text } } });
+    const changed = await call('PUT', '/v1/admin/knowledge/documents/umbrella-policy', admin, { ...body, text: `${body.text} Return it next visit.` }, { 'If-Match': created.etag ?? '' });
+    expect(changed.status).toBe(200);
+    expect((await call('PUT', '/v1/admin/knowledge/documents/umbrella-policy', admin, body, { 'If-Match': created.etag ?? '' })).status).toBe(412);
+    expect((await call('DELETE', '/v1/admin/knowledge/documents/umbrella-policy', admin, undefined, { 'If-Match': created.etag ?? '' })).status).toBe(412);
+    expect((await call('DELETE', '/v1/admin/knowledge/documents/umbrella-policy', admin, undefined, { 'If-Match': changed.etag ?? '' })).status).toBe(200);
+  });
+
+  it('lets a browser on another origin send the preconditions and read the tag (CORS)', async () => {
+    const preflight = await fetch(`${cloud.urls.rest}${path}`, { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-headers': 'if-match' } });
+    expect(preflight.headers.get('access-control-allow-headers')?.split(',')).toEqual(expect.arrayContaining(['if-match', 'if-none-match', 'authorization']));
+    const read = await fetch(`${cloud.urls.rest}/v1/admin/knowledge/faqs/parking`, { headers: { authorization: `Bearer ${agent}` } });
+    expect(read.headers.get('access-control-expose-headers')).toContain('etag');
   });
 });
 

@@ -56,10 +56,10 @@ export interface ApiResult {
   readonly text: string;
 }
 
-export async function api(cloud: LocalCloud, method: string, path: string, token?: string, body?: unknown): Promise<ApiResult> {
+export async function api(cloud: LocalCloud, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult> {
   const res = await fetch(`${cloud.urls.rest}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();

@@ -49,6 +49,8 @@ export interface ApiClientOptions {
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
+  /** More request headers (a precondition: `If-Match`, `If-None-Match`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ApiClient {
@@ -84,10 +86,10 @@ export const CONVERSATIONS_PAGE_SIZE = 50;
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function send(method: string, path: string, body: unknown, forceRefresh: boolean, signal?: AbortSignal): Promise<Response> {
+  async function send(method: string, path: string, body: unknown, forceRefresh: boolean, signal?: AbortSignal, extra: Readonly<Record<string, string>> = {}): Promise<Response> {
     const token = await options.getIdToken({ forceRefresh });
     if (!token) throw new ApiError({ status: 401, code: 'unauthenticated', message: 'You are signed out. Sign in again.' });
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    const headers: Record<string, string> = { ...extra, Authorization: `Bearer ${token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
       return await doFetch(apiEndpoint(options.apiUrl, path), {
@@ -102,10 +104,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
   }
 
-  async function request<T>(method: string, path: string, decoder: Decoder<T>, body?: unknown, signal?: AbortSignal): Promise<T> {
-    let response = await send(method, path, body, false, signal);
+  async function request<T>(method: string, path: string, decoder: Decoder<T>, body?: unknown, signal?: AbortSignal, headers?: Readonly<Record<string, string>>): Promise<T> {
+    let response = await send(method, path, body, false, signal, headers);
     // An id token can expire between Amplify's check and the API's: refresh once and retry.
-    if (response.status === 401) response = await send(method, path, body, true, signal);
+    if (response.status === 401) response = await send(method, path, body, true, signal, headers);
     const parsed = parseJsonBody(await response.text());
     if (!response.ok) throw parseApiError(response.status, parsed);
     try {
@@ -144,6 +146,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       (await request('POST', `/v1/admin/follow-ups/${encodeURIComponent(id)}/done`, followUpResultDecoder, undefined, o?.signal)).followUp,
     listOutbox: async (o) => (await request('GET', '/v1/admin/outbox?limit=100', outboxListDecoder, undefined, o?.signal)).items,
     idToken: () => options.getIdToken({ forceRefresh: false }),
-    call: (method, path, decoder, body, o) => request(method, path, decoder, body, o?.signal),
+    call: (method, path, decoder, body, o) => request(method, path, decoder, body, o?.signal, o?.headers),
   };
 }

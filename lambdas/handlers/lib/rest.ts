@@ -11,7 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { restRoutes, type FunctionName, type RestRouteDecl } from '../../../lib/declaration';
+import { corsAllowHeaders, corsExposeHeaders, restRoutes, type FunctionName, type RestRouteDecl } from '../../../lib/declaration';
 import { DomainError, httpStatusOf, forbidden, unauthorized } from '../../core/errors';
 import { isTenantId, randomId } from '../../core/ids';
 import { auditEntry, bodySummary, staffActor, targetOf, type AuditLog, type AuditNote } from '../../core/audit';
@@ -63,7 +63,8 @@ export type RouteHandler = (request: RestRequest) => Promise<RestResult>;
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
-  'access-control-allow-headers': 'authorization,content-type',
+  'access-control-allow-headers': corsAllowHeaders.join(',').toLowerCase(),
+  'access-control-expose-headers': corsExposeHeaders.join(',').toLowerCase(),
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
 } as const;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
@@ -8,6 +8,7 @@ import { formatDateTime } from '../../lib/format';
 import { hrefFor } from '../../lib/routes';
 import { faqIdFor, formatCount } from './analytics';
 import type { AnalyticsApi, KnowledgeGap } from './analytics-api';
+import { isEditConflict, knowledgeItemsApi } from '../knowledge/knowledge-api';
 
 /** The category an FAQ added from an unanswered question starts with (the admin may change it). */
 export const DEFAULT_FAQ_CATEGORY = 'Customer questions';
@@ -22,6 +23,7 @@ export const MAX_ALTERNATIVES = 20;
  */
 export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
   const { api, isAdmin } = useSession();
+  const knowledge = useMemo(() => knowledgeItemsApi(api), [api]);
   const load = useCallback((signal: AbortSignal) => analytics.gaps({ signal }), [analytics]);
   const { data, error, reload } = useLoader(load);
   const [done, setDone] = useState<ReadonlySet<string>>(new Set());
@@ -49,27 +51,40 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
 
   const addFaq = (gap: KnowledgeGap, input: { question: string; answer: string; category: string }): Promise<void> =>
     run(gap, async () => {
-      // An FAQ with the same id would be replaced: the id avoids every one the knowledge base has.
-      const kb = await api.getKnowledge();
-      const faqId = faqIdFor(input.question, gap.gapId, kb.faqs.map((f) => f.id));
-      await analytics.putFaq(faqId, input);
-      await analytics.resolveGap(gap.gapId, { faqId });
-      return `Added the FAQ “${input.question}”. The concierge answers it from now on.`;
+      // Created only if its id is free (If-None-Match: *): an FAQ someone added meanwhile is never replaced.
+      const taken = (await api.getKnowledge()).faqs.map((f) => f.id);
+      for (let attempt = 1; ; attempt++) {
+        const faqId = faqIdFor(input.question, gap.gapId, taken);
+        try {
+          await knowledge.saveFaq(faqId, input, { create: true });
+          await analytics.resolveGap(gap.gapId, { faqId });
+          return `Added the FAQ “${input.question}”. The concierge answers it from now on.`;
+        } catch (err) {
+          if (!isEditConflict(err) || attempt === 3) throw err;
+          taken.push(faqId);
+        }
+      }
     });
 
   const addWording = (gap: KnowledgeGap, faqId: string): Promise<void> =>
     run(gap, async () => {
-      // Read again: the FAQ as it is now, so the edit keeps whatever else changed meanwhile.
-      const kb = await api.getKnowledge();
-      const faq = kb.faqs.find((f) => f.id === faqId);
-      if (faq === undefined) throw new Error('That FAQ is no longer in the knowledge base. Refresh and try again.');
-      const known = [faq.question, ...(faq.alternatives ?? [])].map((w) => w.trim().toLowerCase());
-      const alternatives = known.includes(gap.question.trim().toLowerCase()) ? (faq.alternatives ?? []) : [...(faq.alternatives ?? []), gap.question];
-      if (alternatives.length > MAX_ALTERNATIVES) throw new Error(`“${faq.question}” already has ${MAX_ALTERNATIVES} other wordings: remove one in the knowledge-base file first.`);
-      // Sent even when the wording is already there (a retry): the server then only makes sure it is indexed.
-      await analytics.putFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category, alternatives });
-      await analytics.resolveGap(gap.gapId, { faqId: faq.id });
-      return `Added “${gap.question}” to the FAQ “${faq.question}”. The concierge answers it from that FAQ from now on.`;
+      // The FAQ as it is now, saved only if still so (If-Match): an edit made meanwhile is kept, and the wording
+      // is added to it on the next try.
+      for (let attempt = 1; ; attempt++) {
+        const { faq, etag } = await knowledge.getFaq(faqId);
+        const known = [faq.question, ...(faq.alternatives ?? [])].map((w) => w.trim().toLowerCase());
+        const alternatives = known.includes(gap.question.trim().toLowerCase()) ? (faq.alternatives ?? []) : [...(faq.alternatives ?? []), gap.question];
+        if (alternatives.length > MAX_ALTERNATIVES) throw new Error(`“${faq.question}” already has ${MAX_ALTERNATIVES} other wordings: remove one on the Knowledge page first.`);
+        try {
+          // Sent even when the wording is already there (a retry): the server then only makes sure it is indexed.
+          await knowledge.saveFaq(faq.id, { question: faq.question, answer: faq.answer, category: faq.category, alternatives }, { etag });
+        } catch (err) {
+          if (isEditConflict(err) && attempt < 3) continue;
+          throw err;
+        }
+        await analytics.resolveGap(gap.gapId, { faqId: faq.id });
+        return `Added “${gap.question}” to the FAQ “${faq.question}”. The concierge answers it from that FAQ from now on.`;
+      }
     });
 
   const dismiss = (gap: KnowledgeGap): Promise<void> =>

@@ -8,7 +8,7 @@ import type { AnalyticsReport as ServerReport, KnowledgeGap as ServerGap } from 
 import type { ApiClient, RequestOptions } from '../../api/client';
 import { ApiError, isAbortError, networkError, parseApiError, parseJsonBody } from '../../lib/api-error';
 import { apiEndpoint, CONFIG_URL, loadConfig } from '../../lib/config';
-import { DecodeError, array, boolean, isRecord, number, object, string, type Decoder, type Infer } from '../../lib/decode';
+import { DecodeError, array, isRecord, number, object, string, type Decoder, type Infer } from '../../lib/decode';
 import { resolveApiUrl } from '../../lib/url';
 import { csvFilename, filenameFromDisposition, type DayRange } from './analytics';
 
@@ -84,17 +84,7 @@ void sameReport;
 void sameGap;
 
 const gapListDecoder = object({ items: array(knowledgeGapDecoder) });
-const faqResultDecoder = object({ faq: object({ id: string, question: string, answer: string, category: string }), created: boolean });
 const resolveResultDecoder: Decoder<unknown> = (value) => value;
-
-/** An FAQ to add (`PUT /v1/admin/knowledge/faqs/{faqId}`); the id is the path's. */
-export interface FaqInput {
-  readonly question: string;
-  readonly answer: string;
-  readonly category: string;
-  /** Other ways customers ask the question (at most 20). */
-  readonly alternatives?: readonly string[];
-}
 
 /** A downloaded file: its content and the name to save it under. */
 export interface Download {
@@ -107,10 +97,9 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export interface AnalyticsApi {
   report(range: DayRange, options?: RequestOptions): Promise<AnalyticsReport>;
   gaps(options?: RequestOptions): Promise<KnowledgeGap[]>;
-  /** Admins only: the FAQ now answering the gap (created first with `putFaq`), or a dismissal. */
+  /** Admins only: the FAQ now answering the gap (saved first through knowledge/knowledge-api.ts), or a dismissal. */
   resolveGap(gapId: string, resolution: { readonly faqId: string } | { readonly dismiss: true }, options?: RequestOptions): Promise<void>;
   /** Admins only: creates or replaces an FAQ. */
-  putFaq(faqId: string, faq: FaqInput, options?: RequestOptions): Promise<{ created: boolean }>;
   /** The range's CSV export, fetched with the staff member's token (a plain link could not send it). */
   exportCsv(range: DayRange, options?: RequestOptions & { readonly businessSlug?: string }): Promise<Download>;
 }
@@ -144,7 +133,6 @@ export function analyticsApi(api: ApiClient, options: AnalyticsApiOptions = {}):
     resolveGap: async (gapId, resolution, o) => {
       await api.call('POST', `/v1/admin/analytics/gaps/${encodeURIComponent(gapId)}/resolve`, resolveResultDecoder, resolution, o);
     },
-    putFaq: async (faqId, faq, o) => ({ created: (await api.call('PUT', `/v1/admin/knowledge/faqs/${encodeURIComponent(faqId)}`, faqResultDecoder, faq, o)).created }),
     exportCsv: async (range, o) => {
       const url = apiEndpoint(await apiBase(), `/v1/admin/analytics/export?${rangeQuery(range)}`);
       const token = await api.idToken();

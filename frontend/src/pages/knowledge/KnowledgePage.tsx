@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
@@ -7,6 +7,10 @@ import { BusinessDetails, DocumentsList, FaqList, HoursTable, ServicesTable, Sta
 import { ImportKnowledge } from './ImportKnowledge';
 import { IndexingStatus } from './IndexingStatus';
 import { TestQuestion } from './TestQuestion';
+import { deleteShown, DocumentEditor, FaqEditor, type Editing } from './ItemEditors';
+import { knowledgeItemsApi } from './knowledge-api';
+import { describeError, type ErrorView } from '../../lib/api-error';
+import type { ItemControls } from './KnowledgeSections';
 
 export function KnowledgePage() {
   const { api, isAdmin } = useSession();
@@ -17,6 +21,56 @@ export function KnowledgePage() {
     reload();
     setImports((n) => n + 1);
   }, [reload]);
+  const items = useMemo(() => knowledgeItemsApi(api), [api]);
+  const [editing, setEditing] = useState<Editing>();
+  const [notice, setNotice] = useState('');
+  const [actionError, setActionError] = useState<ErrorView>();
+  const [busy, setBusy] = useState(false);
+
+  const changed = (message: string): void => {
+    setEditing(undefined);
+    setNotice(message);
+    imported();
+  };
+  const open = (next: Editing): void => {
+    setEditing(next);
+    setNotice('');
+    setActionError(undefined);
+  };
+  const controlsFor = (kind: Editing['kind']): ItemControls | undefined => {
+    if (!isAdmin || kb === undefined) return undefined;
+    const takenIds = kind === 'faq' ? kb.faqs.map((f) => f.id) : kb.documents.map((d) => d.id);
+    const editorProps = { items, takenIds, onSaved: changed, onCancel: () => setEditing(undefined) };
+    const editor =
+      editing?.kind !== kind ? undefined : kind === 'faq' ? (
+        <FaqEditor key={editing.id ?? 'new'} {...editorProps} {...(editing.id !== undefined ? { id: editing.id } : {})} categories={[...new Set(kb.faqs.map((f) => f.category))]} />
+      ) : (
+        <DocumentEditor key={editing.id ?? 'new'} {...editorProps} {...(editing.id !== undefined ? { id: editing.id } : {})} />
+      );
+    return {
+      ...(editor !== undefined ? { editor } : {}),
+      busy,
+      onNew: () => open({ kind }),
+      onEdit: (id) => open({ kind, id }),
+      onDelete: async (id) => {
+        const faq = kb.faqs.find((f) => f.id === id);
+        const document = kb.documents.find((d) => d.id === id);
+        setBusy(true);
+        setNotice('');
+        setActionError(undefined);
+        try {
+          const message = kind === 'faq' && faq ? await deleteShown(items, { kind, faq }) : document ? await deleteShown(items, { kind: 'document', document }) : '';
+          if (editing?.id === id) setEditing(undefined);
+          changed(message);
+        } catch (err) {
+          setActionError(describeError(err));
+          reload();
+        } finally {
+          setBusy(false);
+        }
+      },
+    };
+  };
 
   return (
     <div className="knowledge" data-testid="knowledge-page">
@@ -25,6 +79,10 @@ export function KnowledgePage() {
       </div>
       <p className="muted page-intro">What the concierge knows and answers from. Try a question to see the answer customers would get.</p>
       <IndexingStatus refreshKey={imports} />
+      <p role="status" className="muted" data-testid="knowledge-notice">
+        {notice}
+      </p>
+      {actionError !== undefined && <ErrorBanner error={actionError} title="That did not work" testId="knowledge-action-error" />}
       <div className="knowledge__layout">
         <div className="knowledge__main" aria-busy={loading}>
           {error !== undefined && (
@@ -42,8 +100,8 @@ export function KnowledgePage() {
               <HoursTable hours={kb.hours} timezone={kb.business.timezone} />
               <ServicesTable services={kb.services} />
               <StaffList staff={kb.staff} services={kb.services} />
-              <FaqList faqs={kb.faqs} />
-              <DocumentsList documents={kb.documents} />
+              <FaqList faqs={kb.faqs} controls={controlsFor('faq')} />
+              <DocumentsList documents={kb.documents} controls={controlsFor('document')} />
             </>
           )}
         </div>
@@ -55,3 +113,4 @@ export function KnowledgePage() {
     </div>
   );
 }
+

@@ -4,16 +4,71 @@ import { firstLines, formatDuration, formatPrice, groupHours } from '../../lib/f
 import { filterFaqs } from '../../lib/search';
 import { safeHttpUrl } from '../../lib/url';
 
-function Card({ title, count, testId, children }: { title: string; count?: number; testId: string; children: ReactNode }) {
+function Card({ title, count, testId, action, children }: { title: string; count?: number; testId: string; action?: ReactNode; children: ReactNode }) {
   const id = useId();
   return (
     <section className="card" aria-labelledby={id} data-testid={testId}>
-      <h2 id={id} className="card__title">
-        {title}
-        {count !== undefined && <span className="count">{count}</span>}
-      </h2>
+      <div className="card__head">
+        <h2 id={id} className="card__title">
+          {title}
+          {count !== undefined && <span className="count">{count}</span>}
+        </h2>
+        {action}
+      </div>
       {children}
     </section>
+  );
+}
+
+/** An admin's controls on the FAQ and document lists: new, edit, delete (with a confirmation in place). */
+export interface ItemControls {
+  /** The editor, when one is open on this list (shown above it). */
+  readonly editor?: ReactNode;
+  readonly busy: boolean;
+  readonly onNew: () => void;
+  readonly onEdit: (id: string) => void;
+  readonly onDelete: (id: string) => Promise<void>;
+}
+
+function RowActions({ label, controls }: { label: string; controls: ItemControls & { readonly id: string } }) {
+  const [confirming, setConfirming] = useState(false);
+  if (confirming) {
+    return (
+      <div className="button-row kb-row-actions" role="group" aria-label={`Delete “${label}”?`}>
+        <span className="small">Delete “{label}”?</span>
+        <button
+          type="button"
+          className="button button--danger"
+          disabled={controls.busy}
+          onClick={() => void controls.onDelete(controls.id).finally(() => setConfirming(false))}
+          data-testid="kb-item-delete-confirm"
+        >
+          Delete
+        </button>
+        <button type="button" className="button button--quiet" onClick={() => setConfirming(false)}>
+          Keep
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="button-row kb-row-actions">
+      <button type="button" className="button button--secondary" disabled={controls.busy} onClick={() => controls.onEdit(controls.id)} aria-label={`Edit “${label}”`} data-testid="kb-item-edit">
+        Edit
+      </button>
+      <button type="button" className="button button--quiet" disabled={controls.busy} onClick={() => setConfirming(true)} aria-label={`Delete “${label}”`} data-testid="kb-item-delete">
+        Delete
+      </button>
+    </div>
+  );
+}
+
+function NewButton({ label, controls, testId }: { label: string; controls: ItemControls | undefined; testId: string }) {
+  if (controls === undefined) return null;
+  return (
+    <button type="button" className="button button--secondary" disabled={controls.busy || controls.editor !== undefined} onClick={controls.onNew} data-testid={testId}>
+      {label}
+    </button>
   );
 }
 
@@ -142,14 +197,15 @@ export function StaffList({ staff, services }: { staff: readonly StaffMember[]; 
 
 const FAQ_PAGE = 50;
 
-export function FaqList({ faqs }: { faqs: readonly Faq[] }) {
+export function FaqList({ faqs, controls }: { faqs: readonly Faq[]; controls?: ItemControls | undefined }) {
   const [query, setQuery] = useState('');
   const [showAll, setShowAll] = useState(false);
   const inputId = useId();
   const matches = useMemo(() => filterFaqs(faqs, query), [faqs, query]);
   const shown = showAll ? matches : matches.slice(0, FAQ_PAGE);
   return (
-    <Card title="FAQs" count={faqs.length} testId="kb-faqs">
+    <Card title="FAQs" count={faqs.length} testId="kb-faqs" action={<NewButton label="New FAQ" controls={controls} testId="faq-new" />}>
+      {controls?.editor}
       {faqs.length === 0 ? (
         <Empty>No FAQs yet.</Empty>
       ) : (
@@ -180,6 +236,7 @@ export function FaqList({ faqs }: { faqs: readonly Faq[] }) {
                   </p>
                 )}
                 <p className="faq-list__a">{f.answer}</p>
+                {controls !== undefined && <RowActions label={f.question} controls={{ ...controls, id: f.id }} />}
               </li>
             ))}
           </ul>
@@ -194,9 +251,10 @@ export function FaqList({ faqs }: { faqs: readonly Faq[] }) {
   );
 }
 
-export function DocumentsList({ documents }: { documents: readonly KbDocument[] }) {
+export function DocumentsList({ documents, controls }: { documents: readonly KbDocument[]; controls?: ItemControls | undefined }) {
   return (
-    <Card title="Documents" count={documents.length} testId="kb-documents">
+    <Card title="Documents" count={documents.length} testId="kb-documents" action={<NewButton label="New document" controls={controls} testId="document-new" />}>
+      {controls?.editor}
       {documents.length === 0 ? (
         <Empty>No documents yet.</Empty>
       ) : (
@@ -205,6 +263,7 @@ export function DocumentsList({ documents }: { documents: readonly KbDocument[] 
             <li key={d.id} data-testid="document-item">
               <p className="strong">{d.title}</p>
               <p className="doc-list__excerpt">{firstLines(d.text)}</p>
+              {controls !== undefined && <RowActions label={d.title} controls={{ ...controls, id: d.id }} />}
             </li>
           ))}
         </ul>
