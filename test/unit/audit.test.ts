@@ -179,6 +179,8 @@ describe('restApi records changes', () => {
       getConversation: async () => ({ body: {}, audit: { action: 'conversation.export' } }),
       getKnowledgeBase: ok,
       getKnowledgeStatus: ok,
+      getFaq: ok,
+      getDocument: ok,
       importKnowledgeBase: async () => ({ status: 400, body: {} }),
       testQuestion: async () => ({ body: {}, audit: false }),
       putFaq: async (r) => ({ status: 201, body: {}, audit: { before: { question: 'Old?' }, after: { question: `New for ${r.path['faqId']}?` } } }),

@@ -23,6 +23,8 @@ describe('restApi', () => {
     },
     getKnowledgeBase: async () => ({ body: {} }),
     getKnowledgeStatus: async () => ({ body: {} }),
+    getFaq: async () => ({ body: {} }),
+    getDocument: async () => ({ body: {} }),
     importKnowledgeBase: async (r) => ({ body: r.body }),
     testQuestion: async () => ({ body: {} }),
     putFaq: async () => ({ body: {} }),
