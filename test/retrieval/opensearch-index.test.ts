@@ -139,7 +139,7 @@ describe('the import path: embedding knowledge store, then the knowledge indexer
     expect(await index.search('imported', 'do you have parking?', 1)).toEqual([]);
     const searched = bedrock.requests.length;
     const indexed = await indexKnowledge({ store, embedder, index }, { tenantId: 'imported', version });
-    expect(indexed).toEqual({ version, passages: demoPassages.length, embedded: 0, kept: 0, indexed: demoPassages.length });
+    expect(indexed).toEqual({ version, passages: demoPassages.length, embedded: 0, kept: 0, indexed: demoPassages.length, rounds: 1 });
     expect(bedrock.requests.length).toBe(searched);
     expect((await index.search('imported', 'do you have parking?', 1))[0]?.passage.id).toBe('parking');
 
@@ -165,7 +165,7 @@ describe('the import path: embedding knowledge store, then the knowledge indexer
     expect(await index.search('plain', 'do you have parking?', 1)).toEqual([]);
     // Back: everything is embedded a batch at a time, kept in the store and indexed.
     const result = await indexKnowledge({ store, embedder, index, batchSize: 16 }, { tenantId: 'plain', version });
-    expect(result).toEqual({ version, passages: demoPassages.length, embedded: demoPassages.length, kept: demoPassages.length, indexed: demoPassages.length });
+    expect(result).toEqual({ version, passages: demoPassages.length, embedded: demoPassages.length, kept: demoPassages.length, indexed: demoPassages.length, rounds: 1 });
     expect((await store.listPassages('plain')).passages.every((p) => p.embedding?.vector.length === 256)).toBe(true);
     expect((await index.search('plain', 'do you have parking?', 1))[0]?.passage.id).toBe('parking');
   });
