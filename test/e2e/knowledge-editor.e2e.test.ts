@@ -2,11 +2,13 @@
  * Editing the knowledge base one item at a time, end to end in Debian's Chromium against the local cloud: the
  * owner adds an FAQ (with another wording) on the Knowledge page and the concierge answers from it at once; edits
  * it while a colleague saves the same FAQ through the API, is told (412) instead of overwriting the colleague's
- * change, loads their version and saves again; deletes it; adds and deletes a Markdown document. axe-core scans
- * the open editor.
+ * change, loads their version and saves again; deletes it; adds and deletes a Markdown document; downloads the
+ * knowledge-base file, which imports again as it is. axe-core scans the open editor.
  */
 import type { Browser, Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 import { launchChromium } from '../support/browser';
@@ -131,5 +133,16 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     await row.getByTestId('kb-item-delete-confirm').click();
     await row.waitFor({ state: 'detached', timeout: STEP_MS });
     expect((await api(cloud, 'GET', '/v1/admin/knowledge/documents/umbrella-stand', token)).status).toBe(404);
+  });
+
+  it('downloads the knowledge base as a file that imports again unchanged', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: STEP_MS }), page.getByTestId('kb-download').click()]);
+    expect(download.suggestedFilename()).toBe('harbour-dental-knowledge-base.json');
+    const file = knowledgeBaseSchema.parse(JSON.parse(await readFile(await download.path(), 'utf8')));
+    const current = await api(cloud, 'GET', '/v1/admin/knowledge', token);
+    expect(file).toEqual(current.body);
+    const imported = await api(cloud, 'PUT', '/v1/admin/knowledge', token, file);
+    expect(imported.status).toBe(200);
+    expect((await api(cloud, 'GET', '/v1/admin/knowledge', token)).body).toEqual(current.body);
   });
 });

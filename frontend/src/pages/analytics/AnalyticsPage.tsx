@@ -18,7 +18,8 @@ import {
   type DayRange,
   type RangePreset,
 } from './analytics';
-import { analyticsApi, saveDownload, type AnalyticsReport } from './analytics-api';
+import { analyticsApi, type AnalyticsReport } from './analytics-api';
+import { saveDownload } from '../../lib/download';
 import { KnowledgeGaps } from './KnowledgeGaps';
 import './analytics.css';
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { FormActions } from '../../components/FormActions';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
@@ -287,19 +288,5 @@ function WordingForm({ question, busy, onCancel, onSave }: { question: string; b
       )}
       <FormActions label="Add to this FAQ" disabled={busy || faqId === ''} testId="analytics-wording-save" onCancel={onCancel} />
     </form>
-  );
-}
-
-/** A gap form's submit button and its Cancel. */
-function FormActions({ label, disabled, testId, onCancel }: { label: string; disabled: boolean; testId: string; onCancel: () => void }) {
-  return (
-    <div className="button-row">
-      <button type="submit" className="button" disabled={disabled} data-testid={testId}>
-        {label}
-      </button>
-      <button type="button" className="button button--quiet" onClick={onCancel}>
-        Cancel
-      </button>
-    </div>
   );
 }

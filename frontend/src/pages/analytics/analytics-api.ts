@@ -11,6 +11,7 @@ import { apiEndpoint, CONFIG_URL, loadConfig } from '../../lib/config';
 import { DecodeError, array, isRecord, number, object, string, type Decoder, type Infer } from '../../lib/decode';
 import { resolveApiUrl } from '../../lib/url';
 import { csvFilename, filenameFromDisposition, type DayRange } from './analytics';
+import type { Download } from '../../lib/download';
 
 const nullableNumber: Decoder<number | null> = (value, path = '') => (value === null ? null : number(value, path));
 
@@ -86,12 +87,6 @@ void sameGap;
 const gapListDecoder = object({ items: array(knowledgeGapDecoder) });
 const resolveResultDecoder: Decoder<unknown> = (value) => value;
 
-/** A downloaded file: its content and the name to save it under. */
-export interface Download {
-  readonly blob: Blob;
-  readonly filename: string;
-}
-
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface AnalyticsApi {
@@ -151,17 +146,3 @@ export function analyticsApi(api: ApiClient, options: AnalyticsApiOptions = {}):
   };
 }
 
-/** Saves a downloaded file through a temporary Blob URL and a clicked link. */
-export function saveDownload(download: Download, doc: Document = document): void {
-  const url = URL.createObjectURL(download.blob);
-  const a = doc.createElement('a');
-  a.href = url;
-  a.download = download.filename;
-  a.rel = 'noopener';
-  a.hidden = true;
-  doc.body.appendChild(a);
-  a.click();
-  a.remove();
-  // The browser has the file once the click's navigation started; free the URL afterwards.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

@@ -5,6 +5,7 @@ import { useSession } from '../../hooks/session';
 import { ApiError, describeError, type ErrorView } from '../../lib/api-error';
 import { customerKeyFromInput, privacyApi, type CustomerErasure, type CustomerSummary } from './privacy-api';
 import './customers.css';
+import { jsonDownload, saveDownload } from '../../lib/download';
 
 /** Readable names of the stores a customer's data is counted in (server: core/privacy/ports.ts). */
 const STORE_LABELS: Readonly<Record<string, string>> = {
@@ -80,14 +81,7 @@ function CustomerRequest() {
     setError(undefined);
     try {
       const data = await privacy.exportData(customer.customerKey);
-      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `customer-${customer.customerRef.slice(0, 12)}.json`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveDownload(jsonDownload(data, `customer-${customer.customerRef.slice(0, 12)}.json`));
     } catch (err) {
       setError(describeError(err));
     } finally {

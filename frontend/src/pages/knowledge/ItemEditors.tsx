@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { Faq, KbDocument } from '../../api/types';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { FormActions } from '../../components/FormActions';
 import { Loading } from '../../components/Loading';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { faqIdFor } from '../analytics/analytics';
@@ -23,24 +24,39 @@ interface EditorProps {
 }
 
 /**
- * Opening an existing item reads it afresh with its entity tag; saving sends that tag, so a change someone else
- * saved meanwhile is refused (412). The form then keeps what was typed and offers their version.
+ * An item editor's state. Opening an existing item reads it afresh with its entity tag; saving sends that tag, so a
+ * change someone else saved meanwhile is refused (412): the form keeps what was typed and offers their version.
+ * A new item is created only if its id is free; when someone took it meanwhile, the next save takes another.
  */
-function useItem<T>(load: ((signal: AbortSignal) => Promise<{ value: T; etag: string }>) | undefined, fill: (value: T) => void) {
+function useItemEditor<T>(options: {
+  what: 'FAQ' | 'document';
+  id: string | undefined;
+  takenIds: readonly string[];
+  open: (id: string, signal: AbortSignal) => Promise<{ value: T; etag: string }>;
+  fill: (value: T) => void;
+  onSaved: (message: string) => void;
+}) {
+  const { what, id } = options;
   const [etag, setEtag] = useState<string>();
   const [loadError, setLoadError] = useState<ErrorView>();
-  const [loading, setLoading] = useState(load !== undefined);
+  const [loading, setLoading] = useState(id !== undefined);
   const [generation, setGeneration] = useState(0);
-  const fillRef = useRef(fill);
-  fillRef.current = fill;
+  const [taken, setTaken] = useState<readonly string[]>(options.takenIds);
+  const [busy, setBusy] = useState(false);
+  const [saveError, setSaveError] = useState<ErrorView>();
+  const [conflict, setConflict] = useState<string>();
+  const latest = useRef(options);
+  latest.current = options;
+
   useEffect(() => {
-    if (load === undefined) return undefined;
+    if (id === undefined) return undefined;
     const controller = new AbortController();
     setLoading(true);
     setLoadError(undefined);
-    load(controller.signal)
+    latest.current
+      .open(id, controller.signal)
       .then((item) => {
-        fillRef.current(item.value);
+        latest.current.fill(item.value);
         setEtag(item.etag);
       })
       .catch((err: unknown) => {
@@ -50,8 +66,47 @@ function useItem<T>(load: ((signal: AbortSignal) => Promise<{ value: T; etag: st
         if (!controller.signal.aborted) setLoading(false);
       });
     return () => controller.abort();
-  }, [load, generation]);
-  return { etag, setEtag, loadError, loading, reload: () => setGeneration((g) => g + 1) };
+  }, [id, generation]);
+
+  /** Saves under the item's id (a new item: a free id made from `title`); `write` returns the new tag and the notice. */
+  const save = async (title: string, write: (itemId: string, as: SaveAs) => Promise<{ etag: string; message: string }>): Promise<void> => {
+    if (id !== undefined && etag === undefined) return;
+    const itemId = id ?? faqIdFor(title, Date.now().toString(36), taken);
+    setBusy(true);
+    setSaveError(undefined);
+    setConflict(undefined);
+    try {
+      const saved = await write(itemId, etag !== undefined ? { etag } : { create: true });
+      setEtag(saved.etag);
+      latest.current.onSaved(saved.message);
+    } catch (err) {
+      if (!isEditConflict(err)) setSaveError(describeError(err));
+      else if (id !== undefined) {
+        setConflict(`This ${what} was changed or deleted by someone else since you opened it. What you typed is still here: load their version to see it, then make your change again.`);
+      } else {
+        setTaken((t) => [...t, itemId]);
+        setConflict(`Someone added ${what === 'FAQ' ? 'an FAQ' : 'a document'} with the same id a moment ago. Save again to add yours beside it.`);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return {
+    busy,
+    save,
+    /** The editor frame's state. */
+    frame: {
+      loading,
+      loadError,
+      saveError,
+      conflict,
+      onLoadTheirs: () => {
+        setConflict(undefined);
+        if (id !== undefined) setGeneration((g) => g + 1);
+      },
+    },
+  };
 }
 
 function EditorFrame({
@@ -99,106 +154,45 @@ function EditorFrame({
   );
 }
 
-function Actions({ label, disabled, testId, onCancel }: { label: string; disabled: boolean; testId: string; onCancel: () => void }) {
-  return (
-    <div className="button-row">
-      <button type="submit" className="button" disabled={disabled} data-testid={testId}>
-        {label}
-      </button>
-      <button type="button" className="button button--quiet" onClick={onCancel}>
-        Cancel
-      </button>
-    </div>
-  );
-}
-
-/** Runs a save: a refusal because the item changed meanwhile becomes `conflict`, anything else `error`. */
-function useSave() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorView>();
-  const [conflict, setConflict] = useState<string>();
-  const run = async (save: () => Promise<void>, conflictMessage: string): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    setConflict(undefined);
-    try {
-      await save();
-    } catch (err) {
-      if (isEditConflict(err)) setConflict(conflictMessage);
-      else setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, conflict, clearConflict: () => setConflict(undefined), run };
-}
-
 export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }: EditorProps & { readonly categories: readonly string[] }) {
   const fieldId = useId();
   const [question, setQuestion] = useState('');
   const [answer, setAnswer] = useState('');
   const [category, setCategory] = useState(categories[0] ?? 'General');
   const [wordings, setWordings] = useState('');
-  const [taken, setTaken] = useState<readonly string[]>(takenIds);
   const firstRef = useRef<HTMLInputElement>(null);
-  const [load] = useState(() =>
-    id === undefined ? undefined : async (signal: AbortSignal) => {
-      const item = await items.getFaq(id, { signal });
+  const editor = useItemEditor<Faq>({
+    what: 'FAQ',
+    id,
+    takenIds,
+    onSaved,
+    open: async (faqId, signal) => {
+      const item = await items.getFaq(faqId, { signal });
       return { value: item.faq, etag: item.etag };
     },
-  );
-  const fill = (faq: Faq): void => {
-    setQuestion(faq.question);
-    setAnswer(faq.answer);
-    setCategory(faq.category);
-    setWordings((faq.alternatives ?? []).join('\n'));
-  };
-  const { etag, setEtag, loadError, loading, reload } = useItem(load, fill);
-  const save = useSave();
+    fill: (faq) => {
+      setQuestion(faq.question);
+      setAnswer(faq.answer);
+      setCategory(faq.category);
+      setWordings((faq.alternatives ?? []).join('\n'));
+    },
+  });
   useEffect(() => {
-    if (!loading) firstRef.current?.focus();
-  }, [loading]);
+    if (!editor.frame.loading) firstRef.current?.focus();
+  }, [editor.frame.loading]);
 
   const alternatives = wordingsOf(wordings, question);
   const submit = (e: FormEvent): void => {
     e.preventDefault();
     const input = { question: question.trim(), answer: answer.trim(), category: category.trim(), alternatives };
-    if (id !== undefined && etag === undefined) return;
-    const faqId = id ?? faqIdFor(input.question, Date.now().toString(36), taken);
-    const as: SaveAs = id !== undefined && etag !== undefined ? { etag } : { create: true };
-    void save.run(
-      async () => {
-        try {
-          const saved = await items.saveFaq(faqId, input, as);
-          setEtag(saved.etag);
-          onSaved(saved.created ? `Added the FAQ “${input.question}”. The concierge answers from it now.` : `Saved the FAQ “${input.question}”. The concierge answers from it now.`);
-        } catch (err) {
-          // A new FAQ whose id someone took meanwhile gets another id on the next save.
-          if (id === undefined && isEditConflict(err)) setTaken((t) => [...t, faqId]);
-          throw err;
-        }
-      },
-      id === undefined
-        ? 'Someone added an FAQ with the same id a moment ago. Save again to add yours beside it.'
-        : 'This FAQ was changed or deleted by someone else since you opened it. What you typed is still here: load their version to see it, then make your change again.',
-    );
+    void editor.save(input.question, async (faqId, as) => {
+      const saved = await items.saveFaq(faqId, input, as);
+      return { etag: saved.etag, message: `${saved.created ? 'Added' : 'Saved'} the FAQ “${input.question}”. The concierge answers from it now.` };
+    });
   };
 
   return (
-    <EditorFrame
-      title={id === undefined ? 'New FAQ' : 'Edit FAQ'}
-      testId="faq-editor"
-      onSubmit={submit}
-      loading={loading}
-      loadError={loadError}
-      saveError={save.error}
-      conflict={save.conflict}
-      onLoadTheirs={() => {
-        save.clearConflict();
-        if (id === undefined) return;
-        reload();
-      }}
-    >
+    <EditorFrame title={id === undefined ? 'New FAQ' : 'Edit FAQ'} testId="faq-editor" onSubmit={submit} {...editor.frame}>
       <div className="field">
         <label htmlFor={`${fieldId}-q`}>Question</label>
         <input
@@ -240,9 +234,9 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
           The concierge answers these with this FAQ’s answer too. At most {MAX_ALTERNATIVES}.
         </p>
       </div>
-      <Actions
+      <FormActions
         label={id === undefined ? 'Add FAQ' : 'Save FAQ'}
-        disabled={save.busy || question.trim().length < 3 || answer.trim() === '' || category.trim() === '' || alternatives.length > MAX_ALTERNATIVES || alternatives.some((w) => w.length < 3 || w.length > 500)}
+        disabled={editor.busy || question.trim().length < 3 || answer.trim() === '' || category.trim() === '' || alternatives.length > MAX_ALTERNATIVES || alternatives.some((w) => w.length < 3 || w.length > 500)}
         testId="faq-editor-save"
         onCancel={onCancel}
       />
@@ -263,67 +257,42 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
   const [source, setSource] = useState<'markdown' | 'pdf'>('markdown');
   const [text, setText] = useState('');
   const [file, setFile] = useState<File>();
-  const [taken, setTaken] = useState<readonly string[]>(takenIds);
   const firstRef = useRef<HTMLInputElement>(null);
-  const [load] = useState(() =>
-    id === undefined ? undefined : async (signal: AbortSignal) => {
-      const item = await items.getDocument(id, { signal });
+  const editor = useItemEditor<KbDocument>({
+    what: 'document',
+    id,
+    takenIds,
+    onSaved,
+    open: async (documentId, signal) => {
+      const item = await items.getDocument(documentId, { signal });
       return { value: item.document, etag: item.etag };
     },
-  );
-  const fill = (document: KbDocument): void => {
-    setTitle(document.title);
-    setText(document.text);
-    setSource('markdown');
-  };
-  const { etag, setEtag, loadError, loading, reload } = useItem(load, fill);
-  const save = useSave();
+    fill: (document) => {
+      setTitle(document.title);
+      setText(document.text);
+      setSource('markdown');
+    },
+  });
   useEffect(() => {
-    if (!loading) firstRef.current?.focus();
-  }, [loading]);
+    if (!editor.frame.loading) firstRef.current?.focus();
+  }, [editor.frame.loading]);
 
   const tooLarge = file !== undefined && file.size > MAX_PDF_BYTES;
   const submit = (e: FormEvent): void => {
     e.preventDefault();
-    if (id !== undefined && etag === undefined) return;
-    const documentId = id ?? faqIdFor(title.trim(), Date.now().toString(36), taken);
-    const as: SaveAs = id !== undefined && etag !== undefined ? { etag } : { create: true };
-    void save.run(
-      async () => {
-        try {
-          const body =
-            source === 'pdf' && file !== undefined
-              ? { title: title.trim(), format: 'pdf' as const, pdfBase64: await base64Of(file) }
-              : { title: title.trim(), format: 'markdown' as const, text };
-          const saved = await items.saveDocument(documentId, body, as);
-          setEtag(saved.etag);
-          const parts = `${saved.document.chunks} ${saved.document.chunks === 1 ? 'passage' : 'passages'}`;
-          onSaved(`${saved.created ? 'Added' : 'Saved'} the document “${saved.document.title}” (${parts}). The concierge answers from it now.`);
-        } catch (err) {
-          if (id === undefined && isEditConflict(err)) setTaken((t) => [...t, documentId]);
-          throw err;
-        }
-      },
-      id === undefined
-        ? 'Someone added a document with the same id a moment ago. Save again to add yours beside it.'
-        : 'This document was changed or deleted by someone else since you opened it. What you typed is still here: load their version to see it, then make your change again.',
-    );
+    void editor.save(title.trim(), async (documentId, as) => {
+      const body =
+        source === 'pdf' && file !== undefined
+          ? { title: title.trim(), format: 'pdf' as const, pdfBase64: await base64Of(file) }
+          : { title: title.trim(), format: 'markdown' as const, text };
+      const saved = await items.saveDocument(documentId, body, as);
+      const parts = `${saved.document.chunks} ${saved.document.chunks === 1 ? 'passage' : 'passages'}`;
+      return { etag: saved.etag, message: `${saved.created ? 'Added' : 'Saved'} the document “${saved.document.title}” (${parts}). The concierge answers from it now.` };
+    });
   };
 
   return (
-    <EditorFrame
-      title={id === undefined ? 'New document' : 'Edit document'}
-      testId="document-editor"
-      onSubmit={submit}
-      loading={loading}
-      loadError={loadError}
-      saveError={save.error}
-      conflict={save.conflict}
-      onLoadTheirs={() => {
-        save.clearConflict();
-        if (id !== undefined) reload();
-      }}
-    >
+    <EditorFrame title={id === undefined ? 'New document' : 'Edit document'} testId="document-editor" onSubmit={submit} {...editor.frame}>
       <div className="field">
         <label htmlFor={`${fieldId}-t`}>Title</label>
         <input id={`${fieldId}-t`} ref={firstRef} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} data-testid="document-editor-title" />
@@ -366,9 +335,9 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
           )}
         </div>
       )}
-      <Actions
+      <FormActions
         label={id === undefined ? 'Add document' : 'Save document'}
-        disabled={save.busy || title.trim() === '' || (source === 'markdown' ? text.trim() === '' : file === undefined || tooLarge)}
+        disabled={editor.busy || title.trim() === '' || (source === 'markdown' ? text.trim() === '' : file === undefined || tooLarge)}
         testId="document-editor-save"
         onCancel={onCancel}
       />

@@ -10,6 +10,7 @@ import { TestQuestion } from './TestQuestion';
 import { deleteShown, DocumentEditor, FaqEditor, type Editing } from './ItemEditors';
 import { knowledgeItemsApi } from './knowledge-api';
 import { describeError, type ErrorView } from '../../lib/api-error';
+import { jsonDownload, saveDownload } from '../../lib/download';
 import type { ItemControls } from './KnowledgeSections';
 
 export function KnowledgePage() {
@@ -76,6 +77,16 @@ export function KnowledgePage() {
     <div className="knowledge" data-testid="knowledge-page">
       <div className="page-title-row">
         <h1 tabIndex={-1}>Knowledge</h1>
+        {kb !== undefined && (
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => saveDownload(jsonDownload(kb, `${kb.business.slug}-knowledge-base.json`))}
+            data-testid="kb-download"
+          >
+            Download knowledge-base JSON
+          </button>
+        )}
       </div>
       <p className="muted page-intro">What the concierge knows and answers from. Try a question to see the answer customers would get.</p>
       <IndexingStatus refreshKey={imports} />
