@@ -44,7 +44,7 @@ function useItemEditor<T>(options: {
   const [taken, setTaken] = useState<readonly string[]>(options.takenIds);
   const [busy, setBusy] = useState(false);
   const [saveError, setSaveError] = useState<ErrorView>();
-  const [conflict, setConflict] = useState<string>();
+  const [conflict, setConflict] = useState<{ title: string; message: string }>();
   const latest = useRef(options);
   latest.current = options;
 
@@ -82,10 +82,16 @@ function useItemEditor<T>(options: {
     } catch (err) {
       if (!isEditConflict(err)) setSaveError(describeError(err));
       else if (id !== undefined) {
-        setConflict(`This ${what} was changed or deleted by someone else since you opened it. What you typed is still here: load their version to see it, then make your change again.`);
+        setConflict({
+          title: 'Someone else changed this meanwhile',
+          message: `This ${what} was changed or deleted by someone else since you opened it. What you typed is still here: load their version to see it, then make your change again.`,
+        });
       } else {
         setTaken((t) => [...t, itemId]);
-        setConflict(`Someone added ${what === 'FAQ' ? 'an FAQ' : 'a document'} with the same id a moment ago. Save again to add yours beside it.`);
+        setConflict({
+          title: 'That id was just taken',
+          message: `Someone added ${what === 'FAQ' ? 'an FAQ' : 'a document'} with the same id a moment ago. Save again to add yours beside it.`,
+        });
       }
     } finally {
       setBusy(false);
@@ -101,10 +107,15 @@ function useItemEditor<T>(options: {
       loadError,
       saveError,
       conflict,
-      onLoadTheirs: () => {
-        setConflict(undefined);
-        if (id !== undefined) setGeneration((g) => g + 1);
-      },
+      // Only an existing item has a version of theirs to load.
+      ...(id !== undefined
+        ? {
+            onLoadTheirs: () => {
+              setConflict(undefined);
+              setGeneration((g) => g + 1);
+            },
+          }
+        : {}),
     },
   };
 }
@@ -118,6 +129,7 @@ function EditorFrame({
   saveError,
   conflict,
   onLoadTheirs,
+  onCancel,
   children,
 }: {
   title: string;
@@ -126,8 +138,9 @@ function EditorFrame({
   loading: boolean;
   loadError: ErrorView | undefined;
   saveError: ErrorView | undefined;
-  conflict: string | undefined;
-  onLoadTheirs: () => void;
+  conflict: { title: string; message: string } | undefined;
+  onLoadTheirs?: () => void;
+  onCancel: () => void;
   children: ReactNode;
 }) {
   const headingId = useId();
@@ -139,17 +152,28 @@ function EditorFrame({
       {loadError !== undefined && <ErrorBanner error={loadError} title="Could not open it" testId={`${testId}-load-error`} />}
       {conflict !== undefined && (
         <div className="alert alert--warning" role="alert" data-testid={`${testId}-conflict`}>
-          <p className="alert__title">Someone else changed this meanwhile</p>
-          <p>{conflict}</p>
-          <div className="button-row">
-            <button type="button" className="button button--secondary" onClick={onLoadTheirs} data-testid={`${testId}-load-theirs`}>
-              Load their version
-            </button>
-          </div>
+          <p className="alert__title">{conflict.title}</p>
+          <p>{conflict.message}</p>
+          {onLoadTheirs !== undefined && (
+            <div className="button-row">
+              <button type="button" className="button button--secondary" onClick={onLoadTheirs} data-testid={`${testId}-load-theirs`}>
+                Load their version
+              </button>
+            </div>
+          )}
         </div>
       )}
       {saveError !== undefined && <ErrorBanner error={saveError} title="Could not save" testId={`${testId}-error`} />}
-      {loading ? <Loading label="Opening…" /> : children}
+      {loading ? (
+        <Loading label="Opening…" />
+      ) : loadError !== undefined ? (
+        // Nothing to edit (deleted meanwhile, or not readable): only a way out.
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          Close
+        </button>
+      ) : (
+        children
+      )}
     </form>
   );
 }
@@ -192,7 +216,7 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
   };
 
   return (
-    <EditorFrame title={id === undefined ? 'New FAQ' : 'Edit FAQ'} testId="faq-editor" onSubmit={submit} {...editor.frame}>
+    <EditorFrame title={id === undefined ? 'New FAQ' : 'Edit FAQ'} testId="faq-editor" onSubmit={submit} onCancel={onCancel} {...editor.frame}>
       <div className="field">
         <label htmlFor={`${fieldId}-q`}>Question</label>
         <input
@@ -292,7 +316,7 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
   };
 
   return (
-    <EditorFrame title={id === undefined ? 'New document' : 'Edit document'} testId="document-editor" onSubmit={submit} {...editor.frame}>
+    <EditorFrame title={id === undefined ? 'New document' : 'Edit document'} testId="document-editor" onSubmit={submit} onCancel={onCancel} {...editor.frame}>
       <div className="field">
         <label htmlFor={`${fieldId}-t`}>Title</label>
         <input id={`${fieldId}-t`} ref={firstRef} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} data-testid="document-editor-title" />
