@@ -4,12 +4,11 @@
  * path), sees a customer's conversation with its sourced answer, and asks the
  * knowledge base a test question. axe-core scans each page.
  */
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { launchChromium } from '../support/browser';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
-import { connect, wsUrl } from '../support/ws-client';
+import { demoWidget, widgetCustomer } from '../support/ws-client';
 
 let cloud: LocalCloud;
 let browser: Browser;
@@ -17,12 +16,9 @@ let browser: Browser;
 beforeAll(async () => {
   [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
   // A customer asks about parking on the demo site's widget connection.
-  const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, randomBytes(16).toString('hex')), new URL(cloud.urls.demoSite).origin);
-  socket.send({ action: 'hello' });
-  await socket.next('session');
-  socket.send({ action: 'sendMessage', clientId: randomBytes(9).toString('base64url'), text: 'do you have parking?' });
-  await socket.next('message', (m) => m.role === 'bot');
-  await socket.close();
+  const customer = await widgetCustomer(demoWidget(cloud));
+  await customer.ask('do you have parking?');
+  await customer.socket.close();
   // A local cloud, Chromium and a first answer: on a loaded 2-core CI machine this is well past jest's default.
 }, 240_000);
 

@@ -4,14 +4,13 @@
  * and gets "not sure"; the owner finds the question among Analytics' unanswered questions, adds it to the Wi-Fi
  * FAQ as another wording, and from then on the concierge answers it from that FAQ. axe-core scans the form.
  */
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 import { launchChromium } from '../support/browser';
 import { api, signIn, testQuestion } from '../support/staff';
-import { connect, wsUrl } from '../support/ws-client';
+import { demoWidget, widgetCustomer } from '../support/ws-client';
 
 const QUESTION = 'Is there internet for patients?';
 const STEP_MS = 30_000;
@@ -22,12 +21,9 @@ let firstReply: { sources?: unknown[]; text?: string };
 
 beforeAll(async () => {
   [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);
-  const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, randomBytes(16).toString('hex')), new URL(cloud.urls.demoSite).origin);
-  socket.send({ action: 'hello' });
-  await socket.next('session');
-  socket.send({ action: 'sendMessage', clientId: randomBytes(9).toString('base64url'), text: QUESTION });
-  firstReply = z.object({ sources: z.array(z.unknown()).optional(), text: z.string() }).parse(await socket.next('message', (m) => m.role === 'bot'));
-  await socket.close();
+  const customer = await widgetCustomer(demoWidget(cloud));
+  firstReply = z.object({ sources: z.array(z.unknown()).optional(), text: z.string() }).parse(await customer.ask(QUESTION));
+  await customer.socket.close();
   // The unanswered question reaches Analytics through the bus (the stats projector).
   await cloud.settle();
 }, 240_000);

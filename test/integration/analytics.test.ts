@@ -20,12 +20,11 @@ import { dayIn } from '../../lambdas/core/analytics/projector';
 import { addDays } from '../../lambdas/core/analytics/report';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase, type OpeningHours } from '../../lambdas/core/knowledge-base';
-import type { ServerFrame } from '../../lambdas/core/protocol';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { twilioForm } from '../../local-cloud/channel-simulator';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, ensureStaff, eventually, signIn } from '../support/staff';
-import { connect, wsUrl, type TestSocket } from '../support/ws-client';
+import { widgetCustomer, type WidgetCustomer } from '../support/ws-client';
 
 const PASSWORD = 'Analytics-Test-2026!';
 const TENANT = 'ana-main';
@@ -70,21 +69,8 @@ afterAll(async () => {
 }, 60_000);
 
 const clientId = (): string => randomBytes(9).toString('base64url');
-type Message = Extract<ServerFrame, { type: 'message' }>;
 
-async function customer(): Promise<{ socket: TestSocket; conversationId: string }> {
-  const socket = await connect(wsUrl(cloud.urls.ws, widgetKeys[TENANT] ?? '', randomBytes(16).toString('hex')), origin);
-  socket.send({ action: 'hello', lang: 'en' });
-  const session = await socket.next('session');
-  return { socket, conversationId: session.conversationId };
-}
-
-/** Sends a question and waits for the bot's answer. */
-async function ask(socket: TestSocket, text: string): Promise<Message> {
-  socket.send({ action: 'sendMessage', clientId: clientId(), text });
-  const ack = await socket.next('ack');
-  return socket.next('message', (m) => m.role === 'bot' && m.seq > ack.seq, 60_000);
-}
+const customer = (): Promise<WidgetCustomer> => widgetCustomer({ ws: cloud.urls.ws, widgetKey: widgetKeys[TENANT] ?? '', origin }, { lang: 'en' });
 
 async function whatsapp(from: string, text: string): Promise<void> {
   const url = `${cloud.urls.rest}/v1/webhooks/twilio/${TENANT}`;
@@ -117,7 +103,7 @@ describe('analytics of a scripted day', () => {
   it('counts the script exactly as computed by hand', async () => {
     // A: a web question answered from the FAQ, then a thumbs-up (twice: the repeat changes nothing).
     const a = await customer();
-    const parking = await ask(a.socket, 'Is there parking?');
+    const parking = await a.ask('Is there parking?');
     expect(parking.sources?.map((s) => s.id)).toContain('parking');
     a.socket.send({ action: 'feedback', conversationId: a.conversationId, seq: parking.seq, helpful: true });
     a.socket.send({ action: 'feedback', conversationId: a.conversationId, seq: parking.seq, helpful: true });
@@ -130,12 +116,12 @@ describe('analytics of a scripted day', () => {
     // B and C: the same question nobody can answer, in two conversations.
     const b = await customer();
     const c = await customer();
-    await ask(b.socket, UNANSWERABLE);
-    await ask(c.socket, `  ${UNANSWERABLE.toLowerCase()}`);
+    await b.ask(UNANSWERABLE);
+    await c.ask(`  ${UNANSWERABLE.toLowerCase()}`);
 
     // D: a person, accepted, closed, CSAT 5.
     const d = await customer();
-    await ask(d.socket, 'I want to speak to a human');
+    await d.ask('I want to speak to a human');
     await d.socket.next('state', (s) => s.mode === 'waiting_for_human', 60_000);
     await eventually(async () => ((await api(cloud, 'POST', `/v1/admin/inbox/${d.conversationId}/accept`, owner)).status === 200 ? true : undefined), 'the agent to accept', 60_000);
     await d.socket.next('state', (s) => s.mode === 'human', 60_000);

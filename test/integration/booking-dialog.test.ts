@@ -13,7 +13,6 @@
  */
 process.env['CONCIERGE_CLOCK_START'] = '2026-12-07T09:00:00Z';
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bookingStore, knowledgeStore, store } from '../../lambdas/adapters/container';
@@ -24,7 +23,7 @@ import { wallClock } from '../../lambdas/core/nlu/time';
 import type { ServerFrame } from '../../lambdas/core/protocol';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
-import { connect, wsUrl, type TestSocket } from '../support/ws-client';
+import { widgetCustomer, type TestSocket } from '../support/ws-client';
 
 let cloud: LocalCloud;
 let origin: string;
@@ -49,16 +48,8 @@ afterAll(async () => {
 });
 
 async function customer(tenantId: string, lang: 'en' | 'es' = 'en'): Promise<{ socket: TestSocket; conversationId: string; say: (text: string) => Promise<Message> }> {
-  const socket = await connect(wsUrl(cloud.urls.ws, widgetKeys[tenantId] ?? '', randomBytes(16).toString('hex')), origin);
-  socket.send({ action: 'hello', lang });
-  const session = await socket.next('session');
-  const say = async (text: string): Promise<Message> => {
-    const clientId = randomBytes(9).toString('base64url');
-    socket.send({ action: 'sendMessage', clientId, text, lang });
-    const ack = await socket.next('ack', (a) => a.clientId === clientId, 60_000);
-    return socket.next('message', (m) => m.role === 'bot' && m.seq > ack.seq, 60_000);
-  };
-  return { socket, conversationId: session.conversationId, say };
+  const c = await widgetCustomer({ ws: cloud.urls.ws, widgetKey: widgetKeys[tenantId] ?? '', origin }, { lang });
+  return { socket: c.socket, conversationId: c.conversationId, say: (text) => c.ask(text, { lang }) };
 }
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {

@@ -30,7 +30,7 @@ import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import type { PutEventsEntry } from '../../local-cloud/event-bus';
 import { eventually } from '../support/staff';
-import { connect, wsUrl, type TestSocket } from '../support/ws-client';
+import { widgetCustomer, type WidgetCustomer } from '../support/ws-client';
 
 /** Cap of each wait for the workflow to get somewhere: generous, a loaded CI machine runs it many times slower. */
 const STEP_MS = 90_000;
@@ -81,12 +81,7 @@ afterAll(async () => {
 // ---- helpers -------------------------------------------------------------------------------------
 
 
-async function customerSocket(tenantId: string, lang: string): Promise<{ socket: TestSocket; conversationId: string }> {
-  const socket = await connect(wsUrl(cloud.urls.ws, widgetKeys[tenantId] ?? '', randomBytes(16).toString('hex')), origin);
-  socket.send({ action: 'hello', lang });
-  const session = await socket.next('session');
-  return { socket, conversationId: session.conversationId };
-}
+const customerSocket = (tenantId: string, lang: string): Promise<WidgetCustomer> => widgetCustomer({ ws: cloud.urls.ws, widgetKey: widgetKeys[tenantId] ?? '', origin }, { lang });
 
 async function conversation(tenantId: string, lang: string): Promise<string> {
   return (await store().startConversation(tenantId, `visitor-${randomBytes(8).toString('hex')}`, lang)).conversationId;

@@ -23,7 +23,7 @@ import type { ServerFrame } from '../../lambdas/core/protocol';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, ensureStaff, eventually, signIn, staffSocket } from '../support/staff';
-import { RefusedError, connect, wsUrl, type TestSocket } from '../support/ws-client';
+import { RefusedError, widgetCustomer, type TestSocket, type WidgetCustomer } from '../support/ws-client';
 
 /** Cap of each wait for a frame or a state: generous, a loaded CI machine runs the handlers many times slower. */
 const STEP_MS = 60_000;
@@ -84,12 +84,7 @@ afterAll(async () => {
 
 const clientId = (): string => randomBytes(9).toString('base64url');
 
-async function customer(tenantId: string): Promise<{ socket: TestSocket; conversationId: string }> {
-  const socket = await connect(wsUrl(cloud.urls.ws, widgetKeys[tenantId] ?? '', randomBytes(16).toString('hex')), origin);
-  socket.send({ action: 'hello', lang: 'en' });
-  const session = await socket.next('session');
-  return { socket, conversationId: session.conversationId };
-}
+const customer = (tenantId: string): Promise<WidgetCustomer> => widgetCustomer({ ws: cloud.urls.ws, widgetKey: widgetKeys[tenantId] ?? '', origin }, { lang: 'en' });
 
 type Message = Extract<ServerFrame, { type: 'message' }>;
 const messages = (socket: TestSocket): Message[] => socket.frames.filter((f): f is Message => f.type === 'message');

@@ -19,7 +19,7 @@ import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { twilioForm } from '../../local-cloud/channel-simulator';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, ensureStaff, eventually, signIn } from '../support/staff';
-import { connect, wsUrl } from '../support/ws-client';
+import { demoWidget, widgetCustomer } from '../support/ws-client';
 
 const OTHER = 'privacy-other';
 const RETAIN = 'privacy-retain';
@@ -53,15 +53,10 @@ async function whatsapp(from: string, text: string): Promise<void> {
 }
 
 async function webChat(visitorId: string, texts: readonly string[]): Promise<string> {
-  const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, visitorId), new URL(cloud.urls.demoSite).origin);
-  socket.send({ action: 'hello', lang: 'en' });
-  const session = await socket.next('session');
-  for (const text of texts) {
-    socket.send({ action: 'sendMessage', clientId: randomBytes(9).toString('base64url'), text });
-    await socket.next('message', (m) => m.role === 'bot', 60_000);
-  }
-  await socket.close();
-  return z.object({ conversationId: z.string() }).parse(session).conversationId;
+  const customer = await widgetCustomer(demoWidget(cloud), { lang: 'en', visitorId });
+  for (const text of texts) await customer.ask(text);
+  await customer.socket.close();
+  return customer.conversationId;
 }
 
 /** Every item of the whole table (tests may scan), as JSON text with its partition key. */

@@ -11,7 +11,7 @@ import { store } from '../../lambdas/adapters/container';
 import { twilioForm } from '../../local-cloud/channel-simulator';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, ensureStaff, eventually, signIn } from '../support/staff';
-import { connect, wsUrl } from '../support/ws-client';
+import { demoWidget, widgetCustomer } from '../support/ws-client';
 
 const PASSWORD = 'Related-Test-2026!';
 let cloud: LocalCloud;
@@ -32,12 +32,9 @@ const related = z.object({
 it('lists the same customer’s conversation on the other channel, both ways, and nothing to another tenant', async () => {
   const tenantId = cloud.demo.tenantId;
   const from = `+346${String(randomBytes(4).readUInt32BE() % 1e8).padStart(8, '0')}`;
-  const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, randomBytes(16).toString('hex')), new URL(cloud.urls.demoSite).origin);
-  socket.send({ action: 'hello', lang: 'en' });
-  const session = await socket.next('session');
-  socket.send({ action: 'sendMessage', clientId: randomBytes(9).toString('base64url'), text: `My phone number is ${from}` });
-  await socket.next('message', (m) => m.role === 'bot', 60_000);
-  await socket.close();
+  const session = await widgetCustomer(demoWidget(cloud), { lang: 'en' });
+  await session.ask(`My phone number is ${from}`);
+  await session.socket.close();
 
   const url = `${cloud.urls.rest}/v1/webhooks/twilio/${tenantId}`;
   const form = twilioForm('whatsapp', from, 'Do you have parking?');

@@ -2,8 +2,10 @@
  * A test customer on the WebSocket API: collects server frames and waits for
  * the ones a test expects (bounded waits, never wall-clock assertions).
  */
+import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import type { ServerFrame } from '../../lambdas/core/protocol';
+import type { LocalCloud } from '../../local-cloud/index';
 
 export interface TestSocket {
   readonly frames: ServerFrame[];
@@ -72,4 +74,38 @@ export class RefusedError extends Error {
   constructor(readonly status: number) {
     super(`upgrade refused with HTTP ${status}`);
   }
+}
+
+type MessageFrame = Extract<ServerFrame, { type: 'message' }>;
+
+/** A customer on the widget: a visitor connected from the site's origin and greeted (`hello`); `ask` waits for the bot's reply. */
+export interface WidgetCustomer {
+  readonly socket: TestSocket;
+  readonly conversationId: string;
+  /** Sends a message and resolves with the bot's first message after it (the message's own ack orders them). */
+  ask(text: string, options?: { readonly lang?: string; readonly timeoutMs?: number }): Promise<MessageFrame>;
+}
+
+export async function widgetCustomer(
+  target: { readonly ws: string; readonly widgetKey: string; readonly origin: string },
+  options: { readonly lang?: string; readonly visitorId?: string } = {},
+): Promise<WidgetCustomer> {
+  const socket = await connect(wsUrl(target.ws, target.widgetKey, options.visitorId ?? randomBytes(16).toString('hex')), target.origin);
+  socket.send({ action: 'hello', ...(options.lang !== undefined ? { lang: options.lang } : {}) });
+  const session = await socket.next('session');
+  return {
+    socket,
+    conversationId: session.conversationId,
+    ask: async (text, o = {}) => {
+      const clientId = randomBytes(9).toString('base64url');
+      socket.send({ action: 'sendMessage', clientId, text, ...(o.lang !== undefined ? { lang: o.lang } : {}) });
+      const ack = await socket.next('ack', (a) => a.clientId === clientId, o.timeoutMs ?? 60_000);
+      return socket.next('message', (m) => m.role === 'bot' && m.seq > ack.seq, o.timeoutMs ?? 60_000);
+    },
+  };
+}
+
+/** The demo business's widget, as its site embeds it. */
+export function demoWidget(cloud: Pick<LocalCloud, 'urls' | 'demo'>): { ws: string; widgetKey: string; origin: string } {
+  return { ws: cloud.urls.ws, widgetKey: cloud.demo.widgetKey, origin: new URL(cloud.urls.demoSite).origin };
 }
