@@ -84,6 +84,39 @@ describe('questions', () => {
     expect(a.text).toMatch(/^Nuestra información está en inglés/);
   });
 
+  it('does not answer a Spanish question from an English passage that only shares a look-alike word with it', async () => {
+    // As with USE-lite: the English renderings of the question find nothing close enough, and the question as
+    // written (which the embedder cannot read) matches the sedation FAQ's "sedation clinic" on "clínica" alone.
+    const question = '¿Dónde está la clínica?';
+    const sedation = passagesOf(kb).find((p) => p.id === 'sedation');
+    if (!sedation) throw new Error('the demo knowledge base has no sedation FAQ');
+    const searched: string[] = [];
+    const lookAlike: KnowledgeIndex = {
+      search: async (_tenant, query) => (searched.push(query), query === question ? [{ passage: sedation, score: 1, coverage: 0.5 }] : []),
+    };
+    const a = await ask(question, undefined, { ...deps, index: lookAlike });
+    expect(searched).toContain(question);
+    expect(a.lang).toBe('es');
+    expect(a.answered).toBe(false);
+    expect(a.sources).toEqual([]);
+  });
+
+  it('answers a Spanish question as written from knowledge written in Spanish', async () => {
+    const spanish = knowledgeBaseSchema.parse({
+      ...kb,
+      faqs: [
+        { id: 'donde', question: '¿Dónde está la clínica?', answer: 'Estamos en la Calle Mayor 5, junto a la farmacia, en el centro de la ciudad.', category: 'Ubicación' },
+        { id: 'sedacion', question: '¿Hacen sedación?', answer: 'No hacemos sedación en la clínica: le derivamos a un centro especializado.', category: 'Pacientes nerviosos' },
+      ],
+      documents: [],
+    });
+    const spanishIndex = new Bm25Index(passagesOf(spanish));
+    const d: AnswerDeps = { ...deps, index: { search: async (_tenant, query, k) => spanishIndex.search(query, k) } };
+    const a = await ask('¿dónde está la clínica?', undefined, d);
+    expect([a.answered, a.sources[0]?.id]).toEqual([true, 'donde']);
+    expect(a.text).toContain('Calle Mayor 5');
+  });
+
   it('writes its own notices in Spanish too', async () => {
     const a = await ask('¿Venden equipos de buceo?');
     expect(a.lang).toBe('es');

@@ -193,7 +193,11 @@ export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string
   const queries = lang === 'es' ? [...new Set([translateQuery(text), glossQuery(text), text].filter((q) => q.trim().length > 0))] : [text];
   const tried: Retrieved[] = [];
   for (const query of queries) {
-    const hits = await deps.index.search(tenantId, query, 5);
+    const found = await deps.index.search(tenantId, query, 5);
+    // The question as written is there for knowledge written in its language. Matched against passages in
+    // another language it shares only look-alike words ("¿dónde está la clínica?" and a "sedation clinic"),
+    // which the English renderings above already had their chance at: such passages are no answer to it.
+    const hits = lang !== 'en' && query === text ? found.filter((h) => detectLanguage(`${h.passage.title}\n${h.passage.text}`, lang) === lang) : found;
     if (confident(hits[0], hits)) return { hits, query };
     tried.push({ hits, query });
   }
