@@ -5,7 +5,8 @@ import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { editDistance, extractContact, maskPii, matchServices, matchStaff } from '../../lambdas/core/nlu/entities';
 import { TfidfVectorizer } from '../../lambdas/core/nlu/features';
 import { englishGloss, glossQuery } from '../../lambdas/core/nlu/glossary';
-import { understand } from '../../lambdas/core/nlu/index';
+import { classifierOf, understand } from '../../lambdas/core/nlu/index';
+import type { TenantCatalogue } from '../../lambdas/core/nlu/catalogue';
 import { IntentClassifier, INTENTS, labelledUtterances } from '../../lambdas/core/nlu/intents';
 import { detectLanguage } from '../../lambdas/core/nlu/language';
 import { argmax, SoftmaxRegression } from '../../lambdas/core/nlu/logreg';
@@ -222,5 +223,28 @@ describe('phone numbers inside words', () => {
     expect(extractContact('Is there parking by privacy3f59680344e1?').phone).toBeUndefined();
     expect(extractContact('order ab12345678cd please').phone).toBeUndefined();
     expect(extractContact('call me on +34 612 345 678 tomorrow').phone).toBe('+34612345678');
+  });
+});
+
+describe('the intent classifier cache', () => {
+  const catalogueOf = (version: number, faqQuestions: readonly string[]): TenantCatalogue => ({
+    version,
+    business: kb.business,
+    hours: kb.hours,
+    services: kb.services,
+    staff: kb.staff,
+    faqQuestions,
+  });
+
+  it('keeps a model by the FAQ questions it was trained on: a new version with the same questions reuses it', () => {
+    const questions = kb.faqs.map((f) => f.question);
+    const first = classifierOf(catalogueOf(7, questions));
+    // An answer or a document changed: a new knowledge-base version, the same questions (a new array, as read again).
+    expect(classifierOf(catalogueOf(8, [...questions]))).toBe(first);
+    // A question added: trained again, and that model recognises the new question as a question.
+    const added = classifierOf(catalogueOf(9, [...questions, 'Do you lend umbrellas to patients?']));
+    expect(added).not.toBe(first);
+    expect(added.predict('Do you lend umbrellas to patients?').intent).toBe('question');
+    expect(classifierOf()).toBe(classifierOf());
   });
 });

@@ -3,6 +3,7 @@
  * intent, and the entities the policy and the booking flow use (service,
  * staff, date/time, contact details).
  */
+import { createHash } from 'node:crypto';
 import type { TenantCatalogue } from './catalogue';
 import { extractContact, matchServices, matchStaff, type ContactDetails, type EntityMatch } from './entities';
 import { classifierFor, IntentClassifier, type Intent } from './intents';
@@ -33,16 +34,28 @@ export interface UnderstandInput {
 }
 
 let baseClassifier: IntentClassifier | undefined;
+/** The cache key of a catalogue's FAQ questions, worked out once per catalogue (cached per knowledge-base version). */
+const questionKeys = new WeakMap<readonly string[], string>();
 
-/** The classifier for this tenant's knowledge-base version (trained on first use), or the base one without a catalogue. */
-export function classifierOf(tenantId: string, catalogue?: TenantCatalogue): IntentClassifier {
+/**
+ * The classifier trained on these FAQ questions (on first use), or the base one without a catalogue. It is kept by
+ * the questions it was trained on, not by knowledge-base version: training is deterministic, so an edit that leaves
+ * the questions as they were (an answer, a document, a price) reuses the model instead of training again (~0.2 s
+ * for the demo's 40 FAQs, ~1 s for 2,000) on the next message in every warm container.
+ */
+export function classifierOf(catalogue?: TenantCatalogue): IntentClassifier {
   if (!catalogue) return (baseClassifier ??= IntentClassifier.train());
-  return classifierFor(`${tenantId}#${catalogue.version}`, catalogue.faqQuestions);
+  let key = questionKeys.get(catalogue.faqQuestions);
+  if (key === undefined) {
+    key = createHash('sha256').update(JSON.stringify(catalogue.faqQuestions)).digest('base64url');
+    questionKeys.set(catalogue.faqQuestions, key);
+  }
+  return classifierFor(key, catalogue.faqQuestions);
 }
 
 export function understand(input: UnderstandInput): Understanding {
   const lang = detectLanguage(input.text, input.langHint);
-  const prediction = classifierOf(input.tenantId, input.catalogue).predict(input.text);
+  const prediction = classifierOf(input.catalogue).predict(input.text);
   const catalogue = input.catalogue;
   const service = catalogue ? matchServices(input.text, catalogue.services)[0] : undefined;
   const staff = catalogue ? matchStaff(input.text, catalogue.staff)[0] : undefined;

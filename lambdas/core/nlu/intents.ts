@@ -8,7 +8,7 @@
  * its character n-grams, trained in well under a second, and classifying in
  * microseconds — no model download, no cold-start penalty.
  *
- * Models are cached per tenant and knowledge-base version.
+ * Models are cached by the FAQ questions they were trained on (nlu/index.ts).
  */
 import { z } from 'zod';
 import utterances from './data/utterances.json';
@@ -98,7 +98,7 @@ export class IntentClassifier {
 const MAX_CACHED = 64;
 const cache = new Map<string, IntentClassifier>();
 
-/** The tenant's classifier for a knowledge-base version, trained on first use and kept (LRU, 64 tenants). */
+/** The classifier for a set of FAQ questions (`key` names it), trained on first use and kept (LRU, 64 sets). */
 export function classifierFor(key: string, faqQuestions: readonly string[]): IntentClassifier {
   const hit = cache.get(key);
   if (hit) {
