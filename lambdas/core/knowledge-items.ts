@@ -128,7 +128,7 @@ export function preconditionOf(headers: Readonly<Record<string, string>>): ItemP
   const tags = (name: string, value: string): string[] => {
     const list = value.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
     if (list.length === 0 || list.length > 20 || !list.every((t) => ENTITY_TAG.test(t))) {
-      throw new DomainError('bad_request', `${name}: must be * or a list of entity tags such as "${'x'.repeat(8)}" (from an ETag)`, name);
+      throw new DomainError('bad_request', `${name}: must be * or one or more entity tags as the ETag header gives them, quotes included`, name);
     }
     // Weak comparison is never right for a write: a weak tag matches nothing (RFC 9110, 13.1.1).
     return list;
@@ -210,12 +210,35 @@ export async function putFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: s
 }
 
 export async function deleteFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: string, precondition?: ItemPrecondition): Promise<{ version: number }> {
-  return edit(deps, tenantId, 'faq', faqId, [], (kb) => {
+  return deleteItem(deps, tenantId, 'faq', faqId, `there is no FAQ "${faqId}"`, (kb) => {
     const existing = kb.faqs.find((f) => f.id === faqId);
-    if (!existing) throw notFound(`there is no FAQ "${faqId}"`);
+    if (!existing) return 'absent';
     checkPrecondition(precondition, `the FAQ "${faqId}"`, { kind: 'faq', faq: existing });
     return { ...kb, faqs: kb.faqs.filter((f) => f.id !== faqId) };
   });
+}
+
+/**
+ * Deletes one item. Deleting one that is not there is a 404, but the search index is still told that source
+ * changed (as for a repeated unchanged edit): the retry of a delete whose notice was lost brings the collection
+ * back in line instead of leaving the deleted item answerable there.
+ */
+async function deleteItem(
+  deps: KnowledgeItemDeps,
+  tenantId: string,
+  kind: 'faq' | 'document',
+  sourceId: string,
+  absentMessage: string,
+  apply: (kb: KnowledgeBase) => KnowledgeBase | 'absent',
+): Promise<{ version: number; changed: boolean }> {
+  let absent = false;
+  const result = await edit(deps, tenantId, kind, sourceId, [], (kb) => {
+    const next = apply(kb);
+    absent = next === 'absent';
+    return next === 'absent' ? 'unchanged' : next;
+  });
+  if (absent) throw notFound(absentMessage);
+  return result;
 }
 
 /** One FAQ as it is now, with its entity tag (what an edit names in `If-Match`). */
@@ -287,9 +310,9 @@ export async function putDocument(
 }
 
 export async function deleteDocument(deps: KnowledgeItemDeps, tenantId: string, documentId: string, precondition?: ItemPrecondition): Promise<{ version: number }> {
-  return edit(deps, tenantId, 'document', documentId, [], (kb) => {
+  return deleteItem(deps, tenantId, 'document', documentId, `there is no document "${documentId}"`, (kb) => {
     const existing = kb.documents.find((d) => d.id === documentId);
-    if (!existing) throw notFound(`there is no document "${documentId}"`);
+    if (!existing) return 'absent';
     checkPrecondition(precondition, `the document "${documentId}"`, { kind: 'document', document: existing });
     return { ...kb, documents: kb.documents.filter((d) => d.id !== documentId) };
   });

@@ -197,6 +197,22 @@ describe('the knowledge indexer', () => {
     expect((await store.listPassages('retry')).version).toBe(first.version);
   });
 
+  it('is told again when a delete is repeated (the first notice lost), though the repeat answers 404', async () => {
+    const { store, writing, changes } = await importedWithoutVectors('redelete');
+    const { version } = await deleteFaq({ store: writing }, 'redelete', 'parking');
+    await expect(deleteFaq({ store: writing }, 'redelete', 'parking')).rejects.toMatchObject({ code: 'not_found', message: 'there is no FAQ "parking"' });
+    expect(changes.slice(-2)).toEqual([
+      { tenantId: 'redelete', version, sourceId: 'parking' },
+      { tenantId: 'redelete', version, sourceId: 'parking' },
+    ]);
+    expect((await store.listPassages('redelete')).version).toBe(version);
+    // An id that never existed: the notice is harmless, the index is told to hold nothing for it, as it already does.
+    const index = new RecordingIndex();
+    await expect(deleteFaq({ store: writing }, 'redelete', 'never-there')).rejects.toMatchObject({ code: 'not_found' });
+    await indexKnowledge({ store, embedder: new RecordingEmbedder(), index }, changes.at(-1) ?? { tenantId: 'redelete', version });
+    expect(index.calls).toEqual([{ op: 'replaceSource', sourceId: 'never-there', ids: [], vectors: 0 }]);
+  });
+
   it('with a search collection, says indexing until the indexer has written the current version to it, vectors or not', async () => {
     const store = new MemoryKnowledgeStore();
     const embedder = new RecordingEmbedder();
