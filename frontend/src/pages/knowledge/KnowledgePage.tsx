@@ -3,15 +3,14 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
-import { BusinessDetails, DocumentsList, FaqList, HoursTable, ServicesTable, StaffList } from './KnowledgeSections';
-import { ImportKnowledge } from './ImportKnowledge';
-import { IndexingStatus } from './IndexingStatus';
-import { TestQuestion } from './TestQuestion';
-import { deleteShown, DocumentEditor, FaqEditor, type Editing } from './ItemEditors';
-import { knowledgeItemsApi } from './knowledge-api';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { jsonDownload, saveDownload } from '../../lib/download';
-import type { ItemControls } from './KnowledgeSections';
+import { ImportKnowledge } from './ImportKnowledge';
+import { IndexingStatus } from './IndexingStatus';
+import { deleteShown, DocumentEditor, FaqEditor, type Editing } from './ItemEditors';
+import { knowledgeItemsApi } from './knowledge-api';
+import { BusinessDetails, DocumentsList, FaqList, HoursTable, ServicesTable, StaffList, type ItemControls } from './KnowledgeSections';
+import { TestQuestion } from './TestQuestion';
 
 export function KnowledgePage() {
   const { api, isAdmin } = useSession();
@@ -54,14 +53,17 @@ export function KnowledgePage() {
       onNew: () => open({ kind }),
       onEdit: (id) => open({ kind, id }),
       onDelete: async (id) => {
-        const faq = kb.faqs.find((f) => f.id === id);
-        const document = kb.documents.find((d) => d.id === id);
+        // FAQs and documents have ids of their own: look the item up in its own list only.
+        const faq = kind === 'faq' ? kb.faqs.find((f) => f.id === id) : undefined;
+        const document = kind === 'document' ? kb.documents.find((d) => d.id === id) : undefined;
+        const shown = faq ? { kind: 'faq' as const, faq } : document ? { kind: 'document' as const, document } : undefined;
+        if (shown === undefined) return;
         setBusy(true);
         setNotice('');
         setActionError(undefined);
         try {
-          const message = kind === 'faq' && faq ? await deleteShown(items, { kind, faq }) : document ? await deleteShown(items, { kind: 'document', document }) : '';
-          if (editing?.id === id) setEditing(undefined);
+          const message = await deleteShown(items, shown);
+          if (editing?.kind === kind && editing.id === id) setEditing(undefined);
           changed(message);
         } catch (err) {
           setActionError(describeError(err));
