@@ -16,7 +16,7 @@
  */
 import { embedInBatches, passageEmbeddingModel, withoutVectors } from './answer/hybrid';
 import { sameContent, type EmbeddedPassage } from './answer/passages';
-import type { ConciergeEvent, Embedder, KnowledgeIndexWriter, KnowledgeStore } from './ports';
+import type { ConciergeEvent, Embedder, KnowledgeIndexWriter, KnowledgeStore, PassageCounts } from './ports';
 
 /** A knowledge write: the whole knowledge base (an import), or one FAQ or document (`sourceId`; an edit or a deletion). */
 export interface KnowledgeChange {
@@ -36,7 +36,7 @@ export function knowledgeChangedEvent(change: KnowledgeChange): ConciergeEvent {
 }
 
 export interface KnowledgeIndexingDeps {
-  readonly store: Pick<KnowledgeStore, 'listPassages'> & Required<Pick<KnowledgeStore, 'storePassageVectors' | 'markIndexed' | 'indexedVersion'>>;
+  readonly store: Pick<KnowledgeStore, 'listPassages' | 'countPassages'> & Required<Pick<KnowledgeStore, 'storePassageVectors' | 'markIndexed' | 'indexedVersion'>>;
   readonly embedder: Embedder;
   /** A search index with its own copy of the passages (OpenSearch Serverless); none for the embedded index. */
   readonly index?: KnowledgeIndexWriter;
@@ -130,8 +130,18 @@ export interface IndexingStatus {
 }
 
 export async function indexingStatus(deps: Pick<KnowledgeIndexingDeps, 'store' | 'embedder' | 'index'>, tenantId: string): Promise<IndexingStatus> {
-  const [{ version, passages }, indexed] = await Promise.all([deps.store.listPassages(tenantId), deps.index ? deps.store.indexedVersion(tenantId) : undefined]);
-  const withVectors = passages.length - withoutVectors(deps.embedder, passages).length;
-  const waiting = withVectors < passages.length || (indexed !== undefined && indexed < version);
-  return { version, passages: passages.length, withVectors, state: waiting ? 'indexing' : 'ready' };
+  const [counts, indexed] = await Promise.all([passageCounts(deps, tenantId), deps.index ? deps.store.indexedVersion(tenantId) : undefined]);
+  const { version, passages } = counts;
+  const withVectors = counts.vectors[passageEmbeddingModel(deps.embedder)] ?? 0;
+  const waiting = withVectors < passages || (indexed !== undefined && indexed < version);
+  return { version, passages, withVectors, state: waiting ? 'indexing' : 'ready' };
+}
+
+/** The store's counts (the status is polled: the table counts without reading texts and vectors), or the passages counted here. */
+async function passageCounts(deps: Pick<KnowledgeIndexingDeps, 'store'>, tenantId: string): Promise<PassageCounts> {
+  if (deps.store.countPassages) return deps.store.countPassages(tenantId);
+  const { version, passages } = await deps.store.listPassages(tenantId);
+  const vectors: Record<string, number> = {};
+  for (const p of passages) if (p.embedding) vectors[p.embedding.model] = (vectors[p.embedding.model] ?? 0) + 1;
+  return { version, passages: passages.length, vectors };
 }

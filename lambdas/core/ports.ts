@@ -48,6 +48,19 @@ export interface KnowledgeStore {
   markIndexed?(tenantId: string, version: number): Promise<void>;
   /** The newest version recorded by `markIndexed`; 0 before any. */
   indexedVersion?(tenantId: string): Promise<number>;
+  /**
+   * How many passages the current version has, and how many of them have a vector of each model: what
+   * `listPassages` would give, without reading the texts and vectors (the indexing status polls it). Optional: the
+   * status falls back to `listPassages`.
+   */
+  countPassages?(tenantId: string): Promise<PassageCounts>;
+}
+
+export interface PassageCounts {
+  readonly version: number;
+  readonly passages: number;
+  /** Passages with a vector, by the vector's model (`passageEmbeddingModel`). */
+  readonly vectors: Readonly<Record<string, number>>;
 }
 
 /** One FAQ or one document changed, added or deleted: the knowledge-base file after the change and the source's passages. */

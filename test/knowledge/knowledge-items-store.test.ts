@@ -180,6 +180,33 @@ describe('knowledge items on DynamoDB', () => {
     expect(await passageIds(tenant)).toEqual(expect.arrayContaining(['gluten', 'story#1']));
   });
 
+  it('counts the live passages and their vectors as listPassages gives them, old generations and all, without reading them', async () => {
+    const tenant = await newTenant();
+    await putDocument({ store, pdf: noPdf }, tenant, 'manual', { title: 'Manual', format: 'markdown', text: longDocument('gamma', 3) });
+    // Replaced by a long one: its chunks are written before the switch, beside the live ones, and must not count yet.
+    let before: unknown;
+    let beforeListed = 0;
+    beforeNextTransaction = async () => {
+      before = await store.countPassages(tenant);
+      beforeListed = (await store.listPassages(tenant)).passages.length;
+    };
+    const long = await putDocument({ store, pdf: noPdf }, tenant, 'manual', { title: 'Manual', format: 'markdown', text: longDocument('delta', 110) });
+    expect(long.item.chunks).toBeGreaterThan(100);
+    expect(beforeListed).toBe(2 + 3);
+    expect(before).toMatchObject({ passages: 2 + 3, vectors: {} });
+    const { version, passages } = await store.listPassages(tenant);
+    // Vectors of two models on some passages.
+    const withVector = (p: (typeof passages)[number], model: string) => ({ ...p, embedding: { model, vector: Float32Array.from([1, 0, 0, 0]) } });
+    expect(await store.storePassageVectors(tenant, passages.slice(0, 2).map((p) => withVector(p, 'm1#title+body')))).toBe(2);
+    expect(await store.storePassageVectors(tenant, passages.slice(2, 3).map((p) => withVector(p, 'm2#title+body')))).toBe(1);
+    const listed = (await store.listPassages(tenant)).passages;
+    const byModel: Record<string, number> = {};
+    for (const p of listed) if (p.embedding) byModel[p.embedding.model] = (byModel[p.embedding.model] ?? 0) + 1;
+    expect(byModel).toEqual({ 'm1#title+body': 2, 'm2#title+body': 1 });
+    expect(await store.countPassages(tenant)).toEqual({ version, passages: listed.length, vectors: byModel });
+    expect(listed.length).toBe(2 + long.item.chunks);
+  });
+
   it('recomputes and retries when another writer changes the knowledge base during the switch, cleaning up its own chunks', async () => {
     const tenant = await newTenant();
     await putDocument({ store, pdf: noPdf }, tenant, 'manual', { title: 'Manual', format: 'markdown', text: longDocument('alpha', 110) });

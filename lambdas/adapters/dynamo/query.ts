@@ -29,6 +29,8 @@ export interface PartitionQuery {
   readonly newestFirst?: boolean;
   /** Stop after this many items; all of the partition when absent. */
   readonly limit?: number;
+  /** Only these attributes of each item (a projection: less to transfer and parse, the same read capacity). */
+  readonly attributes?: readonly string[];
 }
 
 /** Every item of one partition (or of a sort-key prefix in it), following pages. */
@@ -45,6 +47,12 @@ export async function queryPartition(db: DynamoDBDocumentClient, tableName: stri
         ...(options.consistent ? { ConsistentRead: true } : {}),
         ...(options.newestFirst ? { ScanIndexForward: false } : {}),
         ...(options.limit ? { Limit: options.limit - items.length } : {}),
+        ...(options.attributes?.length
+          ? {
+              ProjectionExpression: options.attributes.map((_, i) => `#a${i}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(options.attributes.map((a, i) => [`#a${i}`, a])),
+            }
+          : {}),
       }),
     );
     items.push(...(out.Items ?? []));
