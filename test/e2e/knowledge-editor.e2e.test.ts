@@ -54,7 +54,12 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     await editor.getByTestId('faq-editor-question').fill('Do you lend umbrellas?');
     await editor.getByTestId('faq-editor-answer').fill('Yes: borrow one at reception and bring it back on your next visit.');
     await editor.getByTestId('faq-editor-category').fill('Visiting');
+    // A wording too short to search by is named, and the FAQ cannot be saved with it.
+    await editor.getByTestId('faq-editor-wordings').fill('Can I borrow an umbrella?\nok');
+    await expect(editor.getByTestId('faq-editor-wordings-error').textContent()).resolves.toBe('Each wording needs 3 to 500 characters.');
+    expect(await editor.getByTestId('faq-editor-save').isDisabled()).toBe(true);
     await editor.getByTestId('faq-editor-wordings').fill('Can I borrow an umbrella?\n\nDo you lend umbrellas?');
+    expect(await editor.getByTestId('faq-editor-wordings-error').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await editor.getByTestId('faq-editor-save').click();
     await editor.waitFor({ state: 'detached', timeout: STEP_MS });

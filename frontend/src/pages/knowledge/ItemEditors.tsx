@@ -206,6 +206,12 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
   }, [editor.frame.loading]);
 
   const alternatives = wordingsOf(wordings, question);
+  const wordingProblem =
+    alternatives.length > MAX_ALTERNATIVES
+      ? `${alternatives.length} wordings: at most ${MAX_ALTERNATIVES}.`
+      : alternatives.some((w) => w.length < 3 || w.length > 500)
+        ? 'Each wording needs 3 to 500 characters.'
+        : undefined;
   const submit = (e: FormEvent): void => {
     e.preventDefault();
     const input = { question: question.trim(), answer: answer.trim(), category: category.trim(), alternatives };
@@ -250,17 +256,22 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
           rows={3}
           value={wordings}
           onChange={(e) => setWordings(e.target.value)}
-          aria-describedby={`${fieldId}-w-hint`}
-          aria-invalid={alternatives.length > MAX_ALTERNATIVES}
+          aria-describedby={`${fieldId}-w-hint${wordingProblem !== undefined ? ` ${fieldId}-w-error` : ''}`}
+          aria-invalid={wordingProblem !== undefined}
           data-testid="faq-editor-wordings"
         />
         <p id={`${fieldId}-w-hint`} className="muted small">
           The concierge answers these with this FAQ’s answer too. At most {MAX_ALTERNATIVES}.
         </p>
+        {wordingProblem !== undefined && (
+          <p id={`${fieldId}-w-error`} className="field-error" data-testid="faq-editor-wordings-error">
+            {wordingProblem}
+          </p>
+        )}
       </div>
       <FormActions
         label={id === undefined ? 'Add FAQ' : 'Save FAQ'}
-        disabled={editor.busy || question.trim().length < 3 || answer.trim() === '' || category.trim() === '' || alternatives.length > MAX_ALTERNATIVES || alternatives.some((w) => w.length < 3 || w.length > 500)}
+        disabled={editor.busy || question.trim().length < 3 || answer.trim() === '' || category.trim() === '' || wordingProblem !== undefined}
         testId="faq-editor-save"
         onCancel={onCancel}
       />
