@@ -39,6 +39,7 @@ afterAll(async () => {
 }, 60_000);
 
 const faqRow = () => page.getByTestId('faq-item').filter({ hasText: 'Do you lend umbrellas?' });
+const focusedTestId = (): Promise<string | null | undefined> => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
 const notice = () => page.getByTestId('knowledge-notice');
 
 async function readFaq() {
@@ -64,6 +65,8 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     await editor.getByTestId('faq-editor-save').click();
     await editor.waitFor({ state: 'detached', timeout: STEP_MS });
     await expect(notice().textContent()).resolves.toContain('Added the FAQ “Do you lend umbrellas?”');
+    // Keyboard focus is back on the button that opened the editor.
+    await eventually(async () => ((await focusedTestId()) === 'faq-new' ? true : undefined), 'focus back on New FAQ', STEP_MS);
     await faqRow().waitFor({ timeout: STEP_MS });
     await expect(faqRow().getByTestId('faq-alternatives').textContent()).resolves.toContain('Can I borrow an umbrella?');
 
@@ -107,6 +110,7 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     await editor.getByTestId('faq-editor-save').click();
     await editor.waitFor({ state: 'detached', timeout: STEP_MS });
     await expect(notice().textContent()).resolves.toContain('Saved the FAQ');
+    await eventually(async () => ((await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) === 'Edit “Do you lend umbrellas?”' ? true : undefined), 'focus back on Edit', STEP_MS);
     expect((await readFaq())?.faq.answer).toBe(`${theirs.answer} Ask at reception if the stand is empty.`);
   });
 
@@ -115,6 +119,8 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     await faqRow().getByTestId('kb-item-delete-confirm').click();
     await faqRow().waitFor({ state: 'detached', timeout: STEP_MS });
     await expect(notice().textContent()).resolves.toContain('Deleted the FAQ “Do you lend umbrellas?”');
+    // Its buttons are gone: focus is on the notice that says what happened.
+    await eventually(async () => ((await focusedTestId()) === 'knowledge-notice' ? true : undefined), 'focus on the notice', STEP_MS);
     expect(await readFaq()).toBeUndefined();
     const asked = await testQuestion(cloud, token, 'Can I borrow an umbrella?');
     expect(asked.sources.map((s) => s.id)).not.toContain(FAQ_ID);

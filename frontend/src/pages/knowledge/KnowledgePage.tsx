@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
@@ -27,12 +27,29 @@ export function KnowledgePage() {
   const [actionError, setActionError] = useState<ErrorView>();
   const [busy, setBusy] = useState(false);
 
-  const changed = (message: string): void => {
+  // Keyboard users land back where they were when an editor closes: on the button that opened it, when it is
+  // still there (a deleted item's is not: then the page's notice, which says what happened).
+  const opener = useRef<HTMLElement | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  const [refocus, setRefocus] = useState(0);
+  const close = (): void => {
     setEditing(undefined);
+    setRefocus((n) => n + 1);
+  };
+  // After the render that closed the editor (its opener enabled again).
+  useEffect(() => {
+    if (refocus === 0) return;
+    const back = opener.current;
+    opener.current = null;
+    (back?.isConnected ? back : noticeRef.current)?.focus();
+  }, [refocus]);
+  const changed = (message: string): void => {
+    close();
     setNotice(message);
     imported();
   };
   const open = (next: Editing): void => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     setEditing(next);
     setNotice('');
     setActionError(undefined);
@@ -40,7 +57,7 @@ export function KnowledgePage() {
   const controlsFor = (kind: Editing['kind']): ItemControls | undefined => {
     if (!isAdmin || kb === undefined) return undefined;
     const takenIds = kind === 'faq' ? kb.faqs.map((f) => f.id) : kb.documents.map((d) => d.id);
-    const editorProps = { items, takenIds, onSaved: changed, onCancel: () => setEditing(undefined) };
+    const editorProps = { items, takenIds, onSaved: changed, onCancel: close };
     const editor =
       editing?.kind !== kind ? undefined : kind === 'faq' ? (
         <FaqEditor key={editing.id ?? 'new'} {...editorProps} {...(editing.id !== undefined ? { id: editing.id } : {})} categories={[...new Set(kb.faqs.map((f) => f.category))]} />
@@ -63,8 +80,13 @@ export function KnowledgePage() {
         setActionError(undefined);
         try {
           const message = await deleteShown(items, shown);
-          if (editing?.kind === kind && editing.id === id) setEditing(undefined);
-          changed(message);
+          // An editor open on another item stays open, with what was typed in it.
+          if (editing?.kind === kind && editing.id === id) close();
+          setNotice(message);
+          imported();
+          // The row and its buttons are gone: keyboard focus goes to the notice that says so.
+          opener.current = null;
+          setRefocus((n) => n + 1);
         } catch (err) {
           setActionError(describeError(err));
           reload();
@@ -92,7 +114,7 @@ export function KnowledgePage() {
       </div>
       <p className="muted page-intro">What the concierge knows and answers from. Try a question to see the answer customers would get.</p>
       <IndexingStatus refreshKey={imports} />
-      <p role="status" className="muted" data-testid="knowledge-notice">
+      <p role="status" className="muted" data-testid="knowledge-notice" ref={noticeRef} tabIndex={-1}>
         {notice}
       </p>
       {actionError !== undefined && <ErrorBanner error={actionError} title="That did not work" testId="knowledge-action-error" />}
