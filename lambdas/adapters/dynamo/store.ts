@@ -318,45 +318,44 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   }
 
   async listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }> {
-    const { version, partition } = await this.currentKb(tenantId);
-    if (version === 0) return { version, passages: [] };
-    const pk = keys.kbPartition(tenantId, partition);
-    // Heads before passages, both consistent: a document switched meanwhile is then seen whole (its new chunks
-    // are all written before its head moves) or, for a moment, not at all; never as a mix of generations.
-    const heads = await this.queryAll(pk, keys.kbDocumentHeadPrefix, true);
-    const items = await this.queryAll(pk, keys.kbPassagePrefix, true);
-    const live = new Map(heads.map((item) => documentHeadItem.parse(item)).map((h) => [h.documentId, h.generation]));
-    const passages = items
-      .map((item) => ({ passage: passageOf(item), generation: generationOf(item) }))
-      // A document chunk is live when it is of its document's live generation (none for whole imports).
-      .filter(({ passage, generation }) => passage.kind !== 'document' || generation === live.get(passage.sourceId))
-      .map(({ passage }) => passage);
-    return { version, passages };
+    const { version, items } = await this.livePassageItems(tenantId);
+    return { version, passages: items.map(passageOf) };
   }
 
   /**
-   * listPassages' live passages counted, reading only what tells them apart: kind, source, generation and the
-   * vector's model. At 10,000 Titan passages that is well under a megabyte returned instead of ~50 MB of texts and
-   * vectors (DynamoDB still bills the items' whole size).
+   * listPassages' passages counted, reading only what tells them apart: kind, source, generation and the vector's
+   * model. At 10,000 Titan passages that is well under a megabyte returned instead of ~50 MB of texts and vectors
+   * (DynamoDB still bills the items' whole size).
    */
   async countPassages(tenantId: string): Promise<PassageCounts> {
-    const { version, partition } = await this.currentKb(tenantId);
-    if (version === 0) return { version, passages: 0, vectors: {} };
-    const pk = keys.kbPartition(tenantId, partition);
-    const heads = await this.queryAll(pk, keys.kbDocumentHeadPrefix, true);
-    const items = await this.queryAll(pk, keys.kbPassagePrefix, true, ['kind', 'sourceId', GENERATION, 'vecModel']);
-    const live = new Map(heads.map((item) => documentHeadItem.parse(item)).map((h) => [h.documentId, h.generation]));
-    let passages = 0;
+    const { version, items } = await this.livePassageItems(tenantId, ['kind', 'sourceId', GENERATION, 'vecModel']);
     const vectors: Record<string, number> = {};
     for (const item of items) {
-      const { kind, sourceId } = passageKindItem.parse(item);
-      if (kind === 'document' && generationOf(item) !== live.get(sourceId)) continue;
-      passages += 1;
       // `vecModel` is written with the vector and only with it.
       const model = vecModelOf(item);
       if (model !== undefined) vectors[model] = (vectors[model] ?? 0) + 1;
     }
-    return { version, passages, vectors };
+    return { version, passages: items.length, vectors };
+  }
+
+  /** The current version's live passage items (all their attributes, or only `attributes`, which must name kind, sourceId and generation). */
+  private async livePassageItems(tenantId: string, attributes?: readonly string[]): Promise<{ version: number; items: Record<string, unknown>[] }> {
+    const { version, partition } = await this.currentKb(tenantId);
+    if (version === 0) return { version, items: [] };
+    const pk = keys.kbPartition(tenantId, partition);
+    // Heads before passages, both consistent: a document switched meanwhile is then seen whole (its new chunks
+    // are all written before its head moves) or, for a moment, not at all; never as a mix of generations.
+    const heads = await this.queryAll(pk, keys.kbDocumentHeadPrefix, true);
+    const items = await this.queryAll(pk, keys.kbPassagePrefix, true, attributes);
+    const live = new Map(heads.map((item) => documentHeadItem.parse(item)).map((h) => [h.documentId, h.generation]));
+    // A document chunk is live when it is of its document's live generation (none for whole imports).
+    return {
+      version,
+      items: items.filter((item) => {
+        const { kind, sourceId } = passageKindItem.parse(item);
+        return kind !== 'document' || generationOf(item) === live.get(sourceId);
+      }),
+    };
   }
 
   async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
@@ -422,8 +421,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     const updates = withVectors.flatMap((p) => (keysById.get(p.id) ?? []).map((key) => ({ key, p })));
     const kept = await mapConcurrently(updates, 8, async ({ key, p }) => {
       const { vec, vecModel } = passageAttributes(p);
-      try {
-        await this.db.send(
+      return conditionalWrite(
+        this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
@@ -439,19 +438,16 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
               ...(p.phrasings?.length ? { ':phrasings': [...p.phrasings] } : {}),
             },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     });
     return kept.filter(Boolean).length;
   }
 
   async markIndexed(tenantId: string, version: number): Promise<void> {
-    try {
-      await this.db.send(
+    // A run that indexed a newer version finished first: the record stays at that one.
+    await conditionalWrite(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.kbIndexed(tenantId),
@@ -459,11 +455,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
           ConditionExpression: 'attribute_not_exists(indexedVersion) OR indexedVersion < :v',
           ExpressionAttributeValues: { ':v': version },
         }),
-      );
-    } catch (error) {
-      // A run that indexed a newer version finished first: the record stays at that one.
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async indexedVersion(tenantId: string): Promise<number> {
