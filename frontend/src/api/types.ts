@@ -52,6 +52,10 @@ export const conversationDetailDecoder = object({
   messages: array(messageDecoder),
 });
 
+/** One FAQ and one document of the knowledge base, as GET /v1/admin/knowledge and the item routes give them. */
+export const faqDecoder = object({ id: string, question: string, answer: string, category: string, alternatives: optional(array(string)) });
+export const kbDocumentDecoder = object({ id: string, title: string, text: string });
+
 export const knowledgeBaseDecoder = object({
   business: object({
     name: string,
@@ -76,8 +80,8 @@ export const knowledgeBaseDecoder = object({
     }),
   ),
   staff: array(object({ id: string, name: string, role: string, serviceIds: array(string) })),
-  faqs: array(object({ id: string, question: string, answer: string, category: string, alternatives: optional(array(string)) })),
-  documents: array(object({ id: string, title: string, text: string })),
+  faqs: array(faqDecoder),
+  documents: array(kbDocumentDecoder),
 });
 
 export const importResultDecoder = object({

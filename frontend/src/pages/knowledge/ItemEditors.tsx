@@ -47,6 +47,11 @@ function useItemEditor<T>(options: {
   const [conflict, setConflict] = useState<{ title: string; message: string }>();
   const latest = useRef(options);
   latest.current = options;
+  /** The form's first field: focused once the item is open (at once for a new one). */
+  const firstField = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!loading) firstField.current?.focus();
+  }, [loading]);
 
   useEffect(() => {
     if (id === undefined) return undefined;
@@ -101,6 +106,7 @@ function useItemEditor<T>(options: {
   return {
     busy,
     save,
+    firstField,
     /** The editor frame's state. */
     frame: {
       loading,
@@ -184,7 +190,6 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
   const [answer, setAnswer] = useState('');
   const [category, setCategory] = useState(categories[0] ?? 'General');
   const [wordings, setWordings] = useState('');
-  const firstRef = useRef<HTMLInputElement>(null);
   const editor = useItemEditor<Faq>({
     what: 'FAQ',
     id,
@@ -201,9 +206,6 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
       setWordings((faq.alternatives ?? []).join('\n'));
     },
   });
-  useEffect(() => {
-    if (!editor.frame.loading) firstRef.current?.focus();
-  }, [editor.frame.loading]);
 
   const alternatives = wordingsOf(wordings, question);
   const wordingProblem =
@@ -227,7 +229,7 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
         <label htmlFor={`${fieldId}-q`}>Question</label>
         <input
           id={`${fieldId}-q`}
-          ref={firstRef}
+          ref={editor.firstField}
           required
           minLength={3}
           maxLength={500}
@@ -292,7 +294,6 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
   const [source, setSource] = useState<'markdown' | 'pdf'>('markdown');
   const [text, setText] = useState('');
   const [file, setFile] = useState<File>();
-  const firstRef = useRef<HTMLInputElement>(null);
   const editor = useItemEditor<KbDocument>({
     what: 'document',
     id,
@@ -308,9 +309,6 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
       setSource('markdown');
     },
   });
-  useEffect(() => {
-    if (!editor.frame.loading) firstRef.current?.focus();
-  }, [editor.frame.loading]);
 
   const tooLarge = file !== undefined && file.size > MAX_PDF_BYTES;
   const submit = (e: FormEvent): void => {
@@ -330,7 +328,7 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
     <EditorFrame title={id === undefined ? 'New document' : 'Edit document'} testId="document-editor" onSubmit={submit} onCancel={onCancel} {...editor.frame}>
       <div className="field">
         <label htmlFor={`${fieldId}-t`}>Title</label>
-        <input id={`${fieldId}-t`} ref={firstRef} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} data-testid="document-editor-title" />
+        <input id={`${fieldId}-t`} ref={editor.firstField} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} data-testid="document-editor-title" />
       </div>
       <fieldset className="field kb-editor__source">
         <legend>Content</legend>

@@ -4,13 +4,12 @@
  * rather than overwritten; a new item is created with `If-None-Match: *`, so it never replaces one with its id.
  */
 import type { ApiClient, RequestOptions } from '../../api/client';
-import { array, boolean, number, object, oneOf, optional, string, type Infer } from '../../lib/decode';
+import { faqDecoder, kbDocumentDecoder } from '../../api/types';
+import { boolean, number, object, oneOf, string, type Infer } from '../../lib/decode';
 import { ApiError } from '../../lib/api-error';
 
-const faqDecoder = object({ id: string, question: string, answer: string, category: string, alternatives: optional(array(string)) });
-const documentDecoder = object({ id: string, title: string, text: string });
 const faqItemDecoder = object({ faq: faqDecoder, etag: string });
-const documentItemDecoder = object({ document: documentDecoder, etag: string });
+const documentItemDecoder = object({ document: kbDocumentDecoder, etag: string });
 const faqSavedDecoder = object({ faq: faqDecoder, created: boolean, kbVersion: number, etag: string });
 const documentSavedDecoder = object({
   document: object({ id: string, title: string, format: oneOf('text', 'markdown', 'pdf'), characters: number, chunks: number }),
