@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -45,6 +45,8 @@ export class ConciergeStack extends Stack {
   readonly functions: ConciergeFunctions;
   readonly table: ConciergeTable;
   readonly restApi: ConciergeRestApi;
+  /** The nested stack that holds the REST API (its resources, methods, preflights, stage and authorizer). */
+  readonly restApiStack: NestedStack;
   readonly webSocketApi: ConciergeWebSocketApi;
   readonly workflows: ConciergeWorkflows<declaration.StateMachineName>;
   readonly events: ConciergeEvents;
@@ -108,7 +110,11 @@ export class ConciergeStack extends Stack {
     const adminOrigins = [this.adminUi.defaultOrigin, ...(this.adminUi.customOrigin ? [this.adminUi.customOrigin] : [])];
     const corsOrigins = [...widgetOrigins, ...adminOrigins];
 
-    this.restApi = new ConciergeRestApi(this, 'Rest', {
+    // The REST API is a nested stack of its own: a route costs a method, its resource and a CORS preflight
+    // (about three resources), and with them in this stack it would pass CloudFormation's 500 resources.
+    this.restApiStack = new NestedStack(this, 'RestApiStack', { description: `Concierge ${config.name}: REST API routes` });
+    this.restApi = new ConciergeRestApi(this.restApiStack, 'Rest', {
+      name: `${this.stackName}-api`,
       routes: declaration.restRoutes,
       functionFor,
       authorizer: { handler: functionFor(declaration.restAuthorizer.fn), identityHeader: declaration.restAuthorizer.identityHeader },

@@ -29,6 +29,11 @@ export interface Throttling {
 
 /** Properties of {@link ConciergeRestApi}. */
 export interface ConciergeRestApiProps {
+  /**
+   * The API's name (also the `ApiName` dimension of its metrics).
+   * @default '<stack name>-api'
+   */
+  readonly name?: string;
   /** Every REST route of the declaration. */
   readonly routes: readonly RestRouteDecl[];
   /** The function behind a declared function name. */
@@ -85,7 +90,7 @@ export class ConciergeRestApi extends Construct {
 
     this.stageName = props.stageName ?? 'live';
     this.api = new RestApi(this, 'Api', {
-      restApiName: `${Stack.of(this).stackName}-api`,
+      restApiName: props.name ?? `${Stack.of(this).stackName}-api`,
       description: 'Concierge REST API: public widget routes and staff admin routes',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: false,

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { aslPlaceholders } from '../../lib/constructs/concierge-workflows';
 import * as declaration from '../../lib/declaration';
 import { fromRepoRoot } from '../../lib/paths';
-import { functionLogicalId, logicalIdOf, synthesize } from './support/synth';
+import { functionLogicalId, logicalIdOf, synthesize, templatesWithoutRoomFor } from './support/synth';
 import type { Synthesized } from './support/synth';
 import { environmentProblems } from './support/function-env';
 
@@ -206,6 +206,16 @@ describe('REST API', () => {
       expect(JSON.stringify(method?.props.Integration)).toContain(`"${functionLogicalId(demo.stack, route.fn)}"`);
     },
   );
+
+  it('lives in a nested stack, leaving every template room for twenty more routes under the 500-resource limit', () => {
+    const count = (json: (typeof demo.templates)[number]['json'], type?: string) => Object.values(json.Resources).filter((r) => !type || r.Type === type).length;
+    const [own, ...nested] = demo.templates;
+    expect(nested.map((n) => n.name)).toEqual([`${demo.stack.stackName}/RestApiStack`]);
+    expect(own && count(own.json, 'AWS::ApiGateway::Method')).toBe(0);
+    expect(nested.reduce((n, t) => n + count(t.json, 'AWS::ApiGateway::Method'), 0)).toBe(methodPaths().length);
+    expect(methodPaths().length).toBeGreaterThan(declaration.restRoutes.length);
+    expect(templatesWithoutRoomFor(demo, 20)).toEqual([]);
+  });
 
   it('has no method beyond the declared routes and their CORS preflights', () => {
     const declared = new Set(declaration.restRoutes.map((r) => `${r.method} ${r.path}`));

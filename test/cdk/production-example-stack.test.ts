@@ -6,7 +6,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as declaration from '../../lib/declaration';
-import { synthesize } from './support/synth';
+import { synthesize, templatesWithoutRoomFor } from './support/synth';
 import { environmentProblems, functionEnvironments } from './support/function-env';
 import type { Synthesized } from './support/synth';
 
@@ -22,6 +22,11 @@ const llmFunctions = Object.entries(declaration.functions)
   .filter(([, decl]) => decl.grants.some((g: declaration.Grant) => g === 'llm:invoke' || g === 'knowledge:index'))
   .map(([name]) => name)
   .filter((n): n is declaration.FunctionName => n in declaration.functions);
+
+it('leaves each template (the stack and its REST API stack) room for twenty more routes', () => {
+  expect(prod.templates).toHaveLength(2);
+  expect(templatesWithoutRoomFor(prod, 20)).toEqual([]);
+});
 
 it('cdk-nag reports no unacknowledged error or warning', () => {
   expect(prod.nag.violations.map((v) => `${v.ruleName} (${v.severity}) at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
