@@ -92,7 +92,7 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
     else await deps.index.replaceSource(tenantId, sourceId, complete);
     const after = await deps.store.listPassages(tenantId);
     if (samePassages(inScope(now.passages), inScope(after.passages))) {
-      await deps.store.markIndexed(tenantId, now.version);
+      await deps.store.markIndexed(tenantId, now.version, { whole: sourceId === undefined });
       return { version: now.version, passages: complete.length, embedded: made.size, kept, indexed: complete.length, rounds: round };
     }
     if (round >= MAX_WRITE_ROUNDS) {

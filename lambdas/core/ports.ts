@@ -44,9 +44,16 @@ export interface KnowledgeStore {
    * model; returns how many were kept. Optional: a store without it leaves every new index to embed them again.
    */
   storePassageVectors?(tenantId: string, passages: readonly EmbeddedPassage[]): Promise<number>;
-  /** Records that the search collection holds the knowledge base as of `version` (only ever moves forward). */
-  markIndexed?(tenantId: string, version: number): Promise<void>;
-  /** The newest version recorded by `markIndexed`; 0 before any. */
+  /**
+   * Records that the search collection holds the knowledge base as of `version` (only ever moves forward):
+   * `whole` when the run wrote the whole knowledge base, not one source of it. Only a whole write holds the
+   * passages of an import; one source written before it (an edit saved while the import was indexed) does not.
+   */
+  markIndexed?(tenantId: string, version: number, scope: { readonly whole: boolean }): Promise<void>;
+  /**
+   * The newest version recorded by `markIndexed`, once the current knowledge base has been written whole since
+   * its last import; 0 before that.
+   */
   indexedVersion?(tenantId: string): Promise<number>;
   /**
    * How many passages the current version has, and how many of them have a vector of each model: what

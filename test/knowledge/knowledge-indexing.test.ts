@@ -230,6 +230,26 @@ describe('the knowledge indexer', () => {
     expect(await indexingStatus({ store, embedder: other }, 'os')).toMatchObject({ withVectors: 0, state: 'indexing' });
   });
 
+  it("says indexing while an import's run is still going, though the run of an edit made after it has finished", async () => {
+    const { store, writing } = await importedWithoutVectors('early');
+    const embedder = new RecordingEmbedder();
+    const { version } = await store.listPassages('early');
+    const edit = await putFaq({ store: writing }, 'early', 'parking', { question: 'Do you have parking?', answer: 'Yes: twelve spaces.', category: 'Visiting' });
+    let editDuringImport: Awaited<ReturnType<typeof indexKnowledge>> | undefined;
+    const index = new RecordingIndex();
+    const importing = new RecordingIndex();
+    // The import's run reaches the collection last (it had the whole knowledge base to embed); the edit's run is done by then.
+    importing.replaceAll = async (tenantId, passages) => {
+      editDuringImport ??= await indexKnowledge({ store, embedder, index }, { tenantId, version: edit.version, sourceId: 'parking' });
+      expect(await indexingStatus({ store, embedder, index }, 'early')).toMatchObject({ version: edit.version, state: 'indexing' });
+      await index.replaceAll(tenantId, passages);
+    };
+    await indexKnowledge({ store, embedder, index: importing }, { tenantId: 'early', version });
+    expect(editDuringImport).toMatchObject({ version: edit.version, indexed: 1 });
+    expect(index.calls.map((c) => c.op)).toEqual(['replaceSource', 'replaceAll']);
+    expect(await indexingStatus({ store, embedder, index }, 'early')).toMatchObject({ version: edit.version, state: 'ready' });
+  });
+
   it('writes a deleted source to the search index as no passages', async () => {
     const { store, writing } = await importedWithoutVectors('deletes');
     const { version } = await deleteFaq({ store: writing }, 'deletes', 'parking');

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
 import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
@@ -165,11 +165,39 @@ describe('passage vectors in DynamoDB', () => {
 
   it('record the newest version written to a search collection, never moving back', async () => {
     expect(await store.indexedVersion('marks')).toBe(0);
-    await store.markIndexed('marks', 5);
-    await store.markIndexed('marks', 3);
+    await store.markIndexed('marks', 5, { whole: true });
+    await store.markIndexed('marks', 3, { whole: true });
     expect(await store.indexedVersion('marks')).toBe(5);
-    await store.markIndexed('marks', 6);
+    await store.markIndexed('marks', 6, { whole: false });
     expect(await store.indexedVersion('marks')).toBe(6);
+  });
+
+  it('count a version as written only once its import has been written whole, not just an edit made after it', async () => {
+    const writing = new EmbeddingKnowledgeStore(store, new HashEmbedder(), { embedBudgetMs: 0 });
+    await provisionTenant(writing, { tenantId: 'import-marks', widgetKey: `wk_importmarks_${'e'.repeat(24)}`, allowedOrigins: [], kb });
+    const imported = (await store.listPassages('import-marks')).version;
+    const edit = await putFaq({ store: writing }, 'import-marks', 'parking', { question: 'Do you have parking?', answer: 'Yes: twelve spaces.', category: 'Visiting' });
+    // The edit's run finishes while the import's is still embedding: the collection lacks the import's other passages.
+    await store.markIndexed('import-marks', edit.version, { whole: false });
+    expect(await store.indexedVersion('import-marks')).toBe(0);
+    // The import's run writes the whole knowledge base (as of the version it read).
+    await store.markIndexed('import-marks', imported, { whole: true });
+    expect(await store.indexedVersion('import-marks')).toBe(edit.version);
+    // A new import: nothing of it is in the collection until a whole write of it, whatever was marked before.
+    await provisionTenant(writing, { tenantId: 'import-marks', widgetKey: `wk_importmarks_${'e'.repeat(24)}`, allowedOrigins: [], kb });
+    const reimported = (await store.listPassages('import-marks')).version;
+    expect(reimported).toBeGreaterThan(edit.version);
+    await store.markIndexed('import-marks', reimported, { whole: false });
+    // A whole run that read the knowledge base before the new import: it holds the old one.
+    await store.markIndexed('import-marks', edit.version, { whole: true });
+    expect(await store.indexedVersion('import-marks')).toBe(0);
+    await store.markIndexed('import-marks', reimported, { whole: true });
+    expect(await store.indexedVersion('import-marks')).toBe(reimported);
+  });
+
+  it('count a record written before imports were recorded as whole', async () => {
+    await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.kbIndexed('legacy-marks'), indexedVersion: 4 } }));
+    expect(await store.indexedVersion('legacy-marks')).toBe(4);
   });
 
   it('let the embedded index load without embedding any passage', async () => {

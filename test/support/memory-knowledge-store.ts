@@ -34,7 +34,9 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
   async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
     this.kbs.set(tenantId, kb);
     this.passages.set(tenantId, new Map(passages.map((p) => [p.id, p])));
-    return this.bump(tenantId);
+    const version = this.bump(tenantId);
+    this.imports.set(tenantId, version);
+    return version;
   }
 
   async readKnowledgeBase(tenantId: string): Promise<{ version: number; kb: KnowledgeBase } | undefined> {
@@ -65,14 +67,21 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
     return kept;
   }
 
-  private readonly indexed = new Map<string, number>();
+  private readonly indexed = new Map<string, { version: number; importVersion: number }>();
+  /** The version each tenant's last import made (its edits come after it). */
+  private readonly imports = new Map<string, number>();
 
-  async markIndexed(tenantId: string, version: number): Promise<void> {
-    this.indexed.set(tenantId, Math.max(version, this.indexed.get(tenantId) ?? 0));
+  /** As DynamoStore's: a whole write records the import it holds, when `version` descends from the current one. */
+  async markIndexed(tenantId: string, version: number, scope: { readonly whole: boolean }): Promise<void> {
+    const mark = this.indexed.get(tenantId) ?? { version: 0, importVersion: 0 };
+    const current = this.imports.get(tenantId) ?? 0;
+    const importVersion = scope.whole && current <= version ? Math.max(current, mark.importVersion) : mark.importVersion;
+    this.indexed.set(tenantId, { version: Math.max(version, mark.version), importVersion });
   }
 
   async indexedVersion(tenantId: string): Promise<number> {
-    return this.indexed.get(tenantId) ?? 0;
+    const mark = this.indexed.get(tenantId);
+    return mark && mark.importVersion === (this.imports.get(tenantId) ?? 0) ? mark.version : 0;
   }
 
   /** Adds or replaces passages by id (what an admin edit does), bumping the version. */

@@ -444,24 +444,36 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     return kept.filter(Boolean).length;
   }
 
-  async markIndexed(tenantId: string, version: number): Promise<void> {
-    // A run that indexed a newer version finished first: the record stays at that one.
-    await conditionalWrite(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.kbIndexed(tenantId),
-          UpdateExpression: 'SET indexedVersion = :v',
-          ConditionExpression: 'attribute_not_exists(indexedVersion) OR indexedVersion < :v',
-          ExpressionAttributeValues: { ':v': version },
-        }),
-      ),
-    );
+  async markIndexed(tenantId: string, version: number, scope: { readonly whole: boolean }): Promise<void> {
+    const mark = (update: string, condition: string, values: Record<string, number>) =>
+      conditionalWrite(
+        this.db.send(
+          new UpdateCommand({ TableName: this.tableName, Key: keys.kbIndexed(tenantId), UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values }),
+        ),
+      );
+    if (scope.whole) {
+      // The import `version` descends from: the current one when `version` is of the current partition (an import
+      // is the partition's first version, its edits the ones after), else an older one, which is not worth recording.
+      const { partition } = await this.currentKb(tenantId);
+      if (partition <= version) await mark('SET indexedImport = :p', 'attribute_not_exists(indexedImport) OR indexedImport < :p', { ':p': partition });
+    }
+    // A run that indexed a newer version finished first: the record stays at that one. A first mark by one
+    // source's run records that no import has been written whole yet (0; a record without the attribute is older
+    // than it and counts as whole).
+    await mark('SET indexedVersion = :v, indexedImport = if_not_exists(indexedImport, :none)', 'attribute_not_exists(indexedVersion) OR indexedVersion < :v', {
+      ':v': version,
+      ':none': 0,
+    });
   }
 
   async indexedVersion(tenantId: string): Promise<number> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.kbIndexed(tenantId), ConsistentRead: true }));
-    return z.object({ indexedVersion: z.number() }).safeParse(out.Item).data?.indexedVersion ?? 0;
+    const [out, { partition }] = await Promise.all([
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.kbIndexed(tenantId), ConsistentRead: true })),
+      this.currentKb(tenantId),
+    ]);
+    const mark = z.object({ indexedVersion: z.number(), indexedImport: z.number().optional() }).safeParse(out.Item).data;
+    if (!mark) return 0;
+    return mark.indexedImport === undefined || mark.indexedImport === partition ? mark.indexedVersion : 0;
   }
 
   /**
