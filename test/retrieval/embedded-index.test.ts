@@ -175,6 +175,49 @@ describe('embedded index on the demo clinic', () => {
     expect((await blocking.search('late', 'do you have parking?', 3))[0]?.similarity).toBeGreaterThan(0);
   });
 
+  it('takes the vectors the knowledge indexer keeps meanwhile instead of making them too, and stops at a new version', async () => {
+    const fresh = new MemoryKnowledgeStore();
+    const plain: Passage[] = demoPassages.slice(0, 12);
+    await fresh.upsert('shared', plain);
+    const embedder = new CountingEmbedder(use);
+    const slow = new EmbeddedKnowledgeIndex(fresh, { embedder, adoptEveryMs: 0 });
+    // The indexer keeps every vector once this index has embedded its first passage.
+    const indexer = new CountingEmbedder(use);
+    const made = await embedPassages(indexer, plain);
+    const embed = embedder.embed.bind(embedder);
+    embedder.embed = async (texts) => {
+      const out = await embed(texts);
+      if ((await fresh.storePassageVectors('shared', made)) > 0) expect(embedder.texts).toBe(2);
+      return out;
+    };
+    expect((await slow.search('shared', 'do you have parking?', 3)).every((h) => h.similarity === undefined)).toBe(true);
+    await slow.settled('shared');
+    // One passage made here (two texts), the other eleven taken from the store; then the question.
+    const hits = await slow.search('shared', 'opening hours', 3);
+    expect(hits[0]?.similarity).toBeGreaterThan(0);
+    expect(embedder.texts).toBe(2 + 1);
+    // The store was counted before each embedding (two), and its passages read once more, when the count had grown.
+    expect(fresh.countCalls).toBe(2);
+    expect(fresh.listCalls).toBe(2);
+
+    // A run overtaken by an edit stops: the next search loads the new version and embeds only what it lacks.
+    const again = new MemoryKnowledgeStore();
+    await again.upsert('moving', plain);
+    const counting = new CountingEmbedder(use);
+    const moving = new EmbeddedKnowledgeIndex(again, { embedder: counting, adoptEveryMs: 0 });
+    const first = plain[0];
+    if (!first) throw new Error('no passage');
+    const embedOnce = counting.embed.bind(counting);
+    counting.embed = async (texts) => {
+      const out = await embedOnce(texts);
+      if (counting.texts === 2) await again.upsert('moving', [{ ...first, text: `${first.text} Edited.` }]);
+      return out;
+    };
+    await moving.search('moving', 'parking', 3);
+    await moving.settled('moving');
+    expect(counting.texts).toBe(2);
+  });
+
   it('falls back to BM25 alone when the embedder fails, and says so once', async () => {
     const failing: Embedder = { model: use.model, dimensions: 512, embed: () => Promise.reject(new Error('model missing')) };
     const degraded = jest.fn();

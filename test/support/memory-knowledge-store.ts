@@ -5,7 +5,7 @@
  */
 import { sameContent, type EmbeddedPassage } from '../../lambdas/core/answer/passages';
 import type { KnowledgeBase } from '../../lambdas/core/knowledge-base';
-import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, TenantProfile, TenantStore } from '../../lambdas/core/ports';
+import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, PassageCounts, TenantProfile, TenantStore } from '../../lambdas/core/ports';
 
 export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
   private readonly profiles = new Map<string, TenantProfile>();
@@ -30,6 +30,17 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
     this.listCalls++;
     return { version: this.version(tenantId), passages: [...(this.passages.get(tenantId)?.values() ?? [])] };
   }
+
+  /** As DynamoStore's: the passages and their vectors by model, counted (`countCalls` counts the calls). */
+  async countPassages(tenantId: string): Promise<PassageCounts> {
+    this.countCalls++;
+    const passages = [...(this.passages.get(tenantId)?.values() ?? [])];
+    const vectors: Record<string, number> = {};
+    for (const p of passages) if (p.embedding) vectors[p.embedding.model] = (vectors[p.embedding.model] ?? 0) + 1;
+    return { version: this.version(tenantId), passages: passages.length, vectors };
+  }
+
+  countCalls = 0;
 
   async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
     this.kbs.set(tenantId, kb);

@@ -13,10 +13,12 @@
  * remembered by content, so a new version (an admin edit) costs the edited
  * passages only. Once made, they are kept beside their passages in the store
  * (`storePassageVectors`), so the next container loads them instead of
- * embedding them again. If embedding fails, search carries on with BM25 alone
+ * embedding them again; and while a run goes on, vectors kept meanwhile by the
+ * knowledge indexer (which embeds the same passages after an import) are taken
+ * from the store instead of being made here as well. If embedding fails, search carries on with BM25 alone
  * and `onDegraded` is told once.
  */
-import { DenseMatrix, embedInBatches, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
+import { DenseMatrix, embedPassages, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
 import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
 import { useLiteEmbedder } from '../embeddings/use-lite';
@@ -42,6 +44,12 @@ export interface EmbeddedKnowledgeIndexOptions {
   readonly embedMissing?: 'background' | 'blocking';
   /** Told when vectors made at load could not be kept in the store. @default a JSON warning line */
   readonly onKeepFailed?: (error: unknown) => void;
+  /**
+   * While embedding in the background, how often to look in the store for vectors kept meanwhile by someone
+   * else (the knowledge indexer, another container), which are then taken instead of made.
+   * @default 5000
+   */
+  readonly adoptEveryMs?: number;
 }
 
 interface CachedIndex {
@@ -67,6 +75,8 @@ const MADE_VECTORS_MAX = 10_000;
  */
 const BACKGROUND_BATCH = 1;
 const BACKGROUND_PAUSE_MS = 20;
+/** How often a background run looks for vectors kept meanwhile (see `adoptEveryMs`). */
+const ADOPT_EVERY_MS = 5_000;
 
 /** Questions repeat (quick replies, FAQs): their embeddings are kept, least recently used evicted first. */
 const QUERY_CACHE_SIZE = 512;
@@ -149,10 +159,13 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
       return entry;
     }
     // BM25 now; hybrid as soon as the missing passages are embedded (never hold an answer on a whole knowledge base).
+    // The knowledge indexer is embedding the same passages after an import: what it keeps meanwhile is taken
+    // from the store instead of being made here too.
     const entry = this.put(tenantId, version, plain, undefined);
-    const job = this.complete(plan, BACKGROUND_BATCH).then(async (vectors) => {
+    const adopted = new Set<string>();
+    const job = this.complete(plan, BACKGROUND_BATCH, () => this.adopt(tenantId, version, plan, adopted)).then(async (vectors) => {
       if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors);
-      if (vectors) await this.keep(tenantId, plan);
+      if (vectors) await this.keep(tenantId, plan, adopted);
     });
     this.inBackground(tenantId, job);
     return entry;
@@ -165,12 +178,38 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     });
   }
 
+  /**
+   * Takes the vectors kept in the store since the plan was made into it (their keys into `adopted`); returns
+   * whether the background run should go on: not once the knowledge base has moved on to another version
+   * (the next search loads that one, and plans its own run).
+   */
+  private async adopt(tenantId: string, version: number, plan: VectorPlan, adopted: Set<string>): Promise<boolean> {
+    const { embedder } = plan;
+    if (!embedder) return false;
+    const model = passageEmbeddingModel(embedder);
+    // A count first (the store reads no texts or vectors for it), the passages only when there are new vectors.
+    const counts = this.store.countPassages ? await this.store.countPassages(tenantId) : undefined;
+    if (counts && counts.version !== version) return false;
+    const stored = plan.passages.filter((p) => p.embedding?.model === model).length + adopted.size;
+    if (counts && (counts.vectors[model] ?? 0) <= stored) return true;
+    const now = await this.store.listPassages(tenantId);
+    if (now.version !== version) return false;
+    for (const p of now.passages) {
+      const key = plan.key(p);
+      if (p.embedding?.model !== model || p.embedding.vector.length !== embedder.dimensions || plan.known.has(key)) continue;
+      plan.known.set(key, p.embedding.vector);
+      adopted.add(key);
+    }
+    return true;
+  }
+
   /** Keeps the vectors this index made for the plan's missing passages in the store (a failure only costs the next container the embedding). */
-  private async keep(tenantId: string, plan: VectorPlan): Promise<void> {
+  private async keep(tenantId: string, plan: VectorPlan, adopted: ReadonlySet<string> = new Set()): Promise<void> {
     const { embedder } = plan;
     if (!embedder || !this.store.storePassageVectors) return;
     const model = passageEmbeddingModel(embedder);
     const made = plan.missing.flatMap((p): EmbeddedPassage[] => {
+      if (adopted.has(plan.key(p))) return [];
       const vector = plan.known.get(plan.key(p));
       return vector ? [{ ...plainPassage(p), embedding: { model, vector } }] : [];
     });
@@ -214,21 +253,29 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
    * Embeds what the plan misses and builds the matrix; undefined means BM25 alone. With `batch`, a few
    * passages at a time, letting other work run in between (the model computes on this thread).
    */
-  private async complete(plan: VectorPlan, batch = Infinity): Promise<DenseMatrix | undefined> {
+  private async complete(plan: VectorPlan, batch = Infinity, adopt?: () => Promise<boolean>): Promise<DenseMatrix | undefined> {
     const { embedder } = plan;
     if (!embedder) return undefined;
     try {
-      await embedInBatches(embedder, plan.missing, {
-        ...(Number.isFinite(batch) ? { batch, pauseMs: BACKGROUND_PAUSE_MS } : {}),
-        onBatch: (round) => {
-          for (const p of round) {
-            if (!p.embedding) continue;
-            plan.known.set(plan.key(p), p.embedding.vector);
-            this.made.set(plan.key(p), p.embedding.vector);
-            if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
-          }
-        },
-      });
+      const every = this.options.adoptEveryMs ?? ADOPT_EVERY_MS;
+      let checked = performance.now();
+      const unknown = (from: number) => plan.missing.slice(from, from + batch).filter((p) => !plan.known.has(plan.key(p)));
+      for (let i = 0; i < plan.missing.length; i += batch) {
+        if (unknown(i).length === 0) continue;
+        if (adopt && performance.now() - checked >= every) {
+          if (!(await adopt())) return undefined;
+          checked = performance.now();
+        }
+        const round = unknown(i);
+        if (round.length === 0) continue;
+        if (i > 0 && Number.isFinite(batch)) await new Promise<void>((resolve) => setTimeout(resolve, BACKGROUND_PAUSE_MS));
+        for (const p of await embedPassages(embedder, round)) {
+          if (!p.embedding) continue;
+          plan.known.set(plan.key(p), p.embedding.vector);
+          this.made.set(plan.key(p), p.embedding.vector);
+          if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
+        }
+      }
       return new DenseMatrix(
         plan.passages.map((p) => plan.known.get(plan.key(p)) ?? []),
         embedder.dimensions,
