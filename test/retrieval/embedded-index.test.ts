@@ -218,6 +218,24 @@ describe('embedded index on the demo clinic', () => {
     expect(counting.texts).toBe(2);
   });
 
+  it('embeds on when looking in the store for kept vectors fails', async () => {
+    const flaky = new MemoryKnowledgeStore();
+    await flaky.upsert('flaky', demoPassages.slice(0, 3));
+    flaky.countPassages = () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const embedder = new CountingEmbedder(use);
+      const index = new EmbeddedKnowledgeIndex(flaky, { embedder, adoptEveryMs: 0 });
+      await index.search('flaky', 'parking', 3);
+      await index.settled('flaky');
+      expect((await index.search('flaky', 'do you have parking?', 3))[0]?.similarity).toBeGreaterThan(0);
+      expect(embedder.texts).toBe(2 * 3 + 1);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual(Array(3).fill(expect.stringContaining('could not look in the store for vectors kept meanwhile')));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('falls back to BM25 alone when the embedder fails, and says so once', async () => {
     const failing: Embedder = { model: use.model, dimensions: 512, embed: () => Promise.reject(new Error('model missing')) };
     const degraded = jest.fn();

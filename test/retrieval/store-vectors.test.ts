@@ -195,9 +195,11 @@ describe('passage vectors in DynamoDB', () => {
     expect(await store.indexedVersion('import-marks')).toBe(reimported);
   });
 
-  it('count a record written before imports were recorded as whole', async () => {
+  it('count a record written before imports were recorded as whole, also after an edit is marked on it', async () => {
     await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.kbIndexed('legacy-marks'), indexedVersion: 4 } }));
     expect(await store.indexedVersion('legacy-marks')).toBe(4);
+    await store.markIndexed('legacy-marks', 5, { whole: false });
+    expect(await store.indexedVersion('legacy-marks')).toBe(5);
   });
 
   it('let the embedded index load without embedding any passage', async () => {

@@ -457,13 +457,11 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       const { partition } = await this.currentKb(tenantId);
       if (partition <= version) await mark('SET indexedImport = :p', 'attribute_not_exists(indexedImport) OR indexedImport < :p', { ':p': partition });
     }
-    // A run that indexed a newer version finished first: the record stays at that one. A first mark by one
-    // source's run records that no import has been written whole yet (0; a record without the attribute is older
-    // than it and counts as whole).
-    await mark('SET indexedVersion = :v, indexedImport = if_not_exists(indexedImport, :none)', 'attribute_not_exists(indexedVersion) OR indexedVersion < :v', {
-      ':v': version,
-      ':none': 0,
-    });
+    // The first record names the import written whole so far: none (0) when one source's run makes it. A record
+    // without `indexedImport` is older than imports were recorded, and counts as whole: it keeps that meaning.
+    if (await mark('SET indexedVersion = :v, indexedImport = if_not_exists(indexedImport, :none)', 'attribute_not_exists(indexedVersion)', { ':v': version, ':none': 0 })) return;
+    // A run that indexed a newer version finished first: the record stays at that one.
+    await mark('SET indexedVersion = :v', 'indexedVersion < :v', { ':v': version });
   }
 
   async indexedVersion(tenantId: string): Promise<number> {

@@ -57,6 +57,14 @@ interface CachedIndex {
   readonly index: HybridIndex;
 }
 
+/** What a background run has taken from the store. */
+interface Adoption {
+  /** Content keys of the vectors taken from the store (not to be kept again). */
+  readonly adopted: Set<string>;
+  /** The store's vectors of the embedder's model at the last look (or at load). */
+  seen: number;
+}
+
 interface VectorPlan {
   readonly embedder: Embedder | null;
   readonly passages: readonly EmbeddedPassage[];
@@ -162,10 +170,10 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     // The knowledge indexer is embedding the same passages after an import: what it keeps meanwhile is taken
     // from the store instead of being made here too.
     const entry = this.put(tenantId, version, plain, undefined);
-    const adopted = new Set<string>();
-    const job = this.complete(plan, BACKGROUND_BATCH, () => this.adopt(tenantId, version, plan, adopted)).then(async (vectors) => {
+    const adoption: Adoption = { adopted: new Set(), seen: passages.filter((p) => plan.embedder && p.embedding?.model === passageEmbeddingModel(plan.embedder)).length };
+    const job = this.complete(plan, BACKGROUND_BATCH, () => this.adopt(tenantId, version, plan, adoption)).then(async (vectors) => {
       if (vectors && this.cache.get(tenantId)?.version === version) this.put(tenantId, version, plain, vectors);
-      if (vectors) await this.keep(tenantId, plan, adopted);
+      if (vectors) await this.keep(tenantId, plan, adoption.adopted);
     });
     this.inBackground(tenantId, job);
     return entry;
@@ -179,26 +187,32 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
   }
 
   /**
-   * Takes the vectors kept in the store since the plan was made into it (their keys into `adopted`); returns
-   * whether the background run should go on: not once the knowledge base has moved on to another version
-   * (the next search loads that one, and plans its own run).
+   * Takes the vectors kept in the store since the plan was made into it (their keys into `adoption.adopted`);
+   * returns whether the background run should go on: not once the knowledge base has moved on to another
+   * version (the next search loads that one, and plans its own run). A failed look goes on embedding.
    */
-  private async adopt(tenantId: string, version: number, plan: VectorPlan, adopted: Set<string>): Promise<boolean> {
+  private async adopt(tenantId: string, version: number, plan: VectorPlan, adoption: Adoption): Promise<boolean> {
     const { embedder } = plan;
     if (!embedder) return false;
     const model = passageEmbeddingModel(embedder);
-    // A count first (the store reads no texts or vectors for it), the passages only when there are new vectors.
-    const counts = this.store.countPassages ? await this.store.countPassages(tenantId) : undefined;
-    if (counts && counts.version !== version) return false;
-    const stored = plan.passages.filter((p) => p.embedding?.model === model).length + adopted.size;
-    if (counts && (counts.vectors[model] ?? 0) <= stored) return true;
-    const now = await this.store.listPassages(tenantId);
-    if (now.version !== version) return false;
-    for (const p of now.passages) {
-      const key = plan.key(p);
-      if (p.embedding?.model !== model || p.embedding.vector.length !== embedder.dimensions || plan.known.has(key)) continue;
-      plan.known.set(key, p.embedding.vector);
-      adopted.add(key);
+    try {
+      // A count first (the store reads no texts or vectors for it); the passages only when it grew since the last look.
+      const counts = this.store.countPassages ? await this.store.countPassages(tenantId) : undefined;
+      if (counts && counts.version !== version) return false;
+      if (counts && (counts.vectors[model] ?? 0) <= adoption.seen) return true;
+      const now = await this.store.listPassages(tenantId);
+      if (now.version !== version) return false;
+      adoption.seen = 0;
+      for (const p of now.passages) {
+        if (p.embedding?.model !== model || p.embedding.vector.length !== embedder.dimensions) continue;
+        adoption.seen++;
+        const key = plan.key(p);
+        if (plan.known.has(key)) continue;
+        plan.known.set(key, p.embedding.vector);
+        adoption.adopted.add(key);
+      }
+    } catch (error) {
+      warnDegraded('embedded knowledge index: could not look in the store for vectors kept meanwhile; embedding them here')(error);
     }
     return true;
   }

@@ -107,8 +107,9 @@ export function synthesize(envName: string, options: SynthOptions = {}): Synthes
 
 /**
  * The templates that could not take `routes` more REST routes before CloudFormation's limit of 500 resources
- * per template (a route adds at most a method, its resource and that resource's CORS preflight), as
- * "name: count".
+ * per template, as "name: count". A route counted here is a method on one new path segment: the method, the
+ * segment's resource and its CORS preflight (a route nested deeper adds a resource and a preflight per new
+ * segment).
  */
 export function templatesWithoutRoomFor(s: Synthesized, routes: number): string[] {
   return s.templates.map((t) => ({ name: t.name, count: Object.keys(t.json.Resources).length })).filter((t) => t.count + 3 * routes > 500).map((t) => `${t.name}: ${t.count}`);
