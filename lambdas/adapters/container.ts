@@ -279,6 +279,7 @@ export function bookingDeps(): BookingDeps {
       calendar: calendarFromConfig(config, { secrets: integrationSecrets() }),
       events: busPublisher(),
       clock: systemClock,
+      conversations: store(),
     };
   }
   return bookingInstance;

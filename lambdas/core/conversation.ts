@@ -6,7 +6,7 @@
  */
 import { answerQuestion, type AnswerDeps } from './answer/concierge';
 import type { KnownContact } from './answer/context';
-import { linkConversation, type IdentityStore } from './channels/identity';
+import { conversationIdentity, linkConversation, type IdentityStore } from './channels/identity';
 import { leaksSecrets } from './answer/guard';
 import { detectLanguage } from './answer/language';
 import { StreamBatcher } from './stream-batcher';
@@ -291,6 +291,7 @@ async function answerInTurn(
       kbVersion: profile.kbVersion,
       conversationId,
       channel: conversation.channel,
+      identity: conversationIdentity(conversation),
     });
     await stream.finish();
     const answerMs = Math.round((performance.now() - startedAt) * 100) / 100;

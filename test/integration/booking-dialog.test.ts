@@ -13,6 +13,7 @@
  */
 process.env['CONCIERGE_CLOCK_START'] = '2026-12-07T09:00:00Z';
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bookingStore, knowledgeStore, store } from '../../lambdas/adapters/container';
@@ -130,24 +131,34 @@ describe('booking in conversation over the widget WebSocket', () => {
     }
   });
 
-  it('"when is my appointment?" asks for the phone and shows only the bookings made with it', async () => {
-    const first = await customer('dialog-lookup');
+  it('"when is my appointment?" asks for the phone and shows only the bookings made with it, from the same browser', async () => {
+    const visitorId = randomBytes(16).toString('hex');
+    const first = await widgetCustomer({ ws: cloud.urls.ws, widgetKey: widgetKeys['dialog-lookup'] ?? '', origin }, { visitorId });
     try {
-      await first.say('Book a check-up on Tuesday 15 December at 10am');
-      await first.say('10am');
-      await first.say('Isabel Quinn, 087 321 6540');
-      await first.say('yes');
+      await first.ask('Book a check-up on Tuesday 15 December at 10am');
+      await first.ask('10am');
+      await first.ask('Isabel Quinn, 087 321 6540');
+      await first.ask('yes');
+      // Later, from the same browser, in a new conversation.
+      first.socket.send({ action: 'newConversation' });
+      const session = await first.socket.next('session', (f) => f.conversationId !== first.conversationId);
+      expect(session.conversationId).not.toBe(first.conversationId);
+      const ask = await first.ask('when is my appointment?');
+      expect(ask.text).toMatch(/What phone number or e-mail did you book with\?/);
+      const wrong = await first.ask('087 000 0000');
+      expect(wrong.text).not.toContain('15 Dec');
+      const right = await first.ask('my number is 087 321 6540');
+      expect(right.text).toMatch(/Your upcoming appointment:\n- Check-up & clean, Tue, 15 Dec, 10:00/);
     } finally {
       await first.socket.close();
     }
+    // Someone else who knows her number, in another browser, is told nothing of it.
     const other = await customer('dialog-lookup');
     try {
-      const ask = await other.say('when is my appointment?');
-      expect(ask.text).toMatch(/What phone number or e-mail did you book with\?/);
-      const wrong = await other.say('087 000 0000');
-      expect(wrong.text).not.toContain('15 Dec');
-      const right = await other.say('my number is 087 321 6540');
-      expect(right.text).toMatch(/Your upcoming appointment:\n- Check-up & clean, Tue, 15 Dec, 10:00/);
+      await other.say('when is my appointment?');
+      const theirs = await other.say('my number is 087 321 6540');
+      expect(theirs.text).toContain("I can't find any upcoming appointments made from this chat with those details");
+      expect(theirs.text).not.toContain('15 Dec');
     } finally {
       await other.socket.close();
     }

@@ -91,12 +91,15 @@ async function world(): Promise<World> {
   await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
   const events = new RecordingEvents();
   const payments = new RecordingPayments();
-  const booking: BookingDeps = { bookings, catalogue, payments, calendar: new RecordingCalendar(), events, clock };
+  const booking: BookingDeps = { bookings, catalogue, payments, calendar: new RecordingCalendar(), events, clock, conversations: store };
   return { tenantId, booking, answer: { index, model: new ExtractiveAnswerer(), catalogue, now: () => clock.now(), booking }, events, payments };
 }
 
-/** One customer's conversation: each turn carries the context of the last, stored and read back as the store does. */
-function conversation(w: World, conversationId = 'conv-dialog-1') {
+/**
+ * One customer's conversation: each turn carries the context of the last, stored and read back as the store does.
+ * `identity` is who the channel says writes (a widget visitor by default).
+ */
+function conversation(w: World, conversationId = 'conv-dialog-1', identity = 'web:visitor-1', channel: Booking['channel'] = 'web') {
   let context: ConversationContext = {};
   const answers: Answer[] = [];
   return {
@@ -105,7 +108,7 @@ function conversation(w: World, conversationId = 'conv-dialog-1') {
       return context;
     },
     async say(question: string): Promise<Answer> {
-      const a = await answerQuestion(w.answer, { tenantId: w.tenantId, businessName: kb.business.name, question, context, conversationId, channel: 'web' });
+      const a = await answerQuestion(w.answer, { tenantId: w.tenantId, businessName: kb.business.name, question, context, conversationId, channel, identity });
       // What the conversation store keeps must parse back (bounded sizes, no stray fields).
       context = conversationContextSchema.parse(JSON.parse(JSON.stringify(a.context)));
       answers.push(a);
@@ -122,8 +125,9 @@ const local = (iso: string): { date: string; time: string } => {
 const offered = (a: Answer): readonly Slot[] => a.context.booking?.offered ?? [];
 const customerBookings = (w: World, phone: string): Promise<Booking[]> => bookings.listCustomerBookings(w.tenantId, customerKeyOf({ phone }) ?? '');
 
-async function bookDirectly(w: World, slot: Slot, customer: { name: string; phone: string }): Promise<Booking> {
-  const result = await bookSlot(w.booking, { tenantId: w.tenantId, slot, customer, channel: 'web', lang: 'en', source: 'concierge' });
+/** A booking made by the concierge, in the conversation `conversationId` (the default one of `conversation`). */
+async function bookDirectly(w: World, slot: Slot, customer: { name: string; phone: string }, conversationId = 'conv-dialog-1'): Promise<Booking> {
+  const result = await bookSlot(w.booking, { tenantId: w.tenantId, slot, customer, channel: 'web', lang: 'en', source: 'concierge', conversationId });
   if (!result.ok) throw new Error(`not booked: ${JSON.stringify(result)}`);
   return result.booking;
 }
@@ -336,19 +340,55 @@ describe('"when is my appointment?"', () => {
   it('asks for the phone or e-mail first and shows only the bookings made with it', async () => {
     const w = await world();
     const slot: Slot = { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: '2026-04-02T09:00:00.000Z', end: '2026-04-02T09:45:00.000Z' };
-    await bookDirectly(w, slot, { name: 'Dana Lee', phone: '+353 86 123 4567' });
-    const c = conversation(w);
+    // Dana booked in an earlier chat on this browser; today's is another conversation of the same widget visitor.
+    const earlier = await store.startConversation(w.tenantId, 'visitor-dana', 'en', 'web');
+    await bookDirectly(w, slot, { name: 'Dana Lee', phone: '+353 86 123 4567' }, earlier.conversationId);
+    const c = conversation(w, 'conv-dialog-1', 'web:visitor-dana');
     const ask = await c.say('When is my appointment?');
     expect(ask.text).toMatch(/What phone number or e-mail did you book with\?/);
     expect(ask.text).not.toContain('2 Apr');
     const wrong = await c.say('+353 86 999 9999');
     expect(wrong.text).toMatch(/can't find any upcoming appointments/);
     expect(wrong.text).not.toContain('2 Apr');
-    const c2 = conversation(w, 'conv-dialog-2');
+    const c2 = conversation(w, 'conv-dialog-2', 'web:visitor-dana');
     await c2.say('When is my appointment?');
     const right = await c2.say('it is +353 86 123 4567');
     expect(right.text).toContain('Your upcoming appointment:');
     expect(right.text).toContain('Check-up & clean, Thu, 2 Apr, 10:00 with Marta Ruiz');
+  });
+
+  it("does not show, cancel or move someone else's booking for their phone number typed in another browser", async () => {
+    const w = await world();
+    const slot: Slot = { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: '2026-04-02T09:00:00.000Z', end: '2026-04-02T09:45:00.000Z' };
+    const hers = await store.startConversation(w.tenantId, 'visitor-dana', 'en', 'web');
+    const booking = await bookDirectly(w, slot, { name: 'Dana Lee', phone: '+353 86 123 4567' }, hers.conversationId);
+    const stranger = conversation(w, 'conv-stranger', 'web:visitor-mallory');
+    for (const attempt of ['When is my appointment? My number is +353 86 123 4567', 'cancel my appointment, my number is +353 86 123 4567', 'move my appointment to Friday, +353 86 123 4567']) {
+      const a = await stranger.say(attempt);
+      expect(a.text).toContain("I can't find any upcoming appointments made from this chat with those details");
+      expect(a.text).not.toMatch(/2 Apr|Marta|Check-up/);
+      expect(a.context.booking?.targetBookingId).toBeUndefined();
+      await stranger.say('never mind');
+    }
+    // The same words for a number with no booking at all: nothing tells the two apart.
+    const nobody = conversation(w, 'conv-nobody', 'web:visitor-mallory');
+    expect((await nobody.say('When is my appointment? My number is +353 86 000 0000')).text).toBe(
+      (await conversation(w, 'conv-stranger-2', 'web:visitor-mallory').say('When is my appointment? My number is +353 86 123 4567')).text,
+    );
+    expect((await bookings.getBooking(w.tenantId, booking.bookingId))?.status).toBe('held');
+  });
+
+  it('on WhatsApp, shows the bookings under the number the channel verified, wherever they were made', async () => {
+    const w = await world();
+    const slot: Slot = { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: '2026-04-02T09:00:00.000Z', end: '2026-04-02T09:45:00.000Z' };
+    const web = await store.startConversation(w.tenantId, 'visitor-dana', 'en', 'web');
+    await bookDirectly(w, slot, { name: 'Dana Lee', phone: '+353 86 123 4567' }, web.conversationId);
+    const whatsapp = conversation(w, 'conv-whatsapp', 'whatsapp:+353861234567', 'whatsapp');
+    const a = await whatsapp.say('when is my appointment? my number is +353 86 123 4567');
+    expect(a.text).toContain('Check-up & clean, Thu, 2 Apr, 10:00 with Marta Ruiz');
+    // Another WhatsApp number typing hers sees nothing.
+    const other = conversation(w, 'conv-whatsapp-2', 'whatsapp:+353879999999', 'whatsapp');
+    expect((await other.say('when is my appointment? my number is +353 86 123 4567')).text).toContain("I can't find any upcoming appointments");
   });
 
   it('uses the contact given earlier in the conversation', async () => {

@@ -87,6 +87,12 @@ export interface AnswerInput {
   readonly conversationId?: string;
   /** The channel the customer writes on (default web). */
   readonly channel?: Booking['channel'];
+  /**
+   * Who writes, as the channel vouches for it (`web:<visitor id>`, `whatsapp:+34…`; channels/identity.ts): a
+   * booking is shown, cancelled or moved only for the identity it was made by, or for the phone a phone channel
+   * verified. A phone number or e-mail typed in the chat proves nothing.
+   */
+  readonly identity?: string;
 }
 
 /** Below this share of the question's information found in the best passage, we do not answer. */
@@ -245,6 +251,7 @@ export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): P
     context: stored,
     channel: input.channel ?? 'web',
     ...(input.conversationId ? { conversationId: input.conversationId } : {}),
+    ...(input.identity ? { identity: input.identity } : {}),
   });
   const context = withBooking(stored, outcome.booking, outcome.contact);
   if (outcome.handled) return dialogAnswer(input, u, context, outcome);

@@ -20,6 +20,7 @@
  * `slot:<staffId>:<start>` and `booking:<bookingId>` are still understood (older clients, tests).
  */
 import type { BookingDraft, ConversationContext, KnownContact } from '../answer/context';
+import { conversationIdentity, verifiedPhoneOf } from '../channels/identity';
 import { MAX_BOOKING_CHOICES } from '../answer/context';
 import type { Service, StaffMember } from '../knowledge-base';
 import type { TenantCatalogue } from '../nlu/catalogue';
@@ -55,6 +56,8 @@ export interface DialogTurn {
   readonly context: ConversationContext;
   readonly channel: Booking['channel'];
   readonly conversationId?: string;
+  /** Who writes, as the channel vouches for it (AnswerInput.identity): whose bookings this chat may see and change. */
+  readonly identity?: string;
 }
 
 /** What the dialog made of a turn. */
@@ -280,18 +283,42 @@ class Turn {
     return this.contact.phone !== undefined || this.contact.email !== undefined;
   }
 
-  /** The customer's active upcoming bookings, by the phone and the e-mail they gave (each is a key of its own). */
+  /**
+   * The customer's active upcoming bookings, found by the phone and the e-mail they gave (each is a key of its
+   * own) and by the phone their channel verified, and kept only when this chat may see them (`mayManage`).
+   */
   async upcoming(): Promise<Booking[]> {
+    const verified = this.turn.identity ? verifiedPhoneOf(this.turn.identity) : undefined;
     const keys = [
       ...new Set(
-        [this.contact.phone ? customerKeyOf({ phone: this.contact.phone }) : undefined, this.contact.email ? customerKeyOf({ email: this.contact.email }) : undefined].filter(
-          (k): k is string => k !== undefined,
-        ),
+        [
+          this.contact.phone ? customerKeyOf({ phone: this.contact.phone }) : undefined,
+          this.contact.email ? customerKeyOf({ email: this.contact.email }) : undefined,
+          verified ? customerKeyOf({ phone: verified }) : undefined,
+        ].filter((k): k is string => k !== undefined),
       ),
     ];
     const lists = await Promise.all(keys.map((k) => upcomingBookings(this.deps, this.turn.tenantId, k)));
     const byId = new Map(lists.flat().map((b) => [b.bookingId, b] as const));
-    return [...byId.values()].sort((a, b) => a.start.localeCompare(b.start));
+    const found = [...byId.values()];
+    const allowed = await Promise.all(found.map((b) => this.mayManage(b, verified)));
+    return found.filter((_, i) => allowed[i]).sort((a, b) => a.start.localeCompare(b.start));
+  }
+
+  /**
+   * Whether this chat may see and change a booking. Anyone can type someone else's phone number or e-mail, so
+   * the details given find bookings but do not prove whose they are: the booking must have been made in this
+   * conversation, or in another conversation of the same identity (the same widget visitor, WhatsApp number or
+   * Messenger user), or be under the phone number a phone channel verified. Others stay with the business
+   * (a call, or a person in the chat).
+   */
+  private async mayManage(b: Booking, verified: string | undefined): Promise<boolean> {
+    if (verified && b.customerKey === customerKeyOf({ phone: verified })) return true;
+    if (!b.conversationId) return false;
+    if (b.conversationId === this.turn.conversationId) return true;
+    if (!this.turn.identity || !this.deps.conversations) return false;
+    const made = await this.deps.conversations.getConversation(this.turn.tenantId, b.conversationId);
+    return made !== undefined && conversationIdentity(made) === this.turn.identity;
   }
 }
 

@@ -13,7 +13,7 @@ import { badRequest, notFound } from '../errors';
 import { randomId } from '../ids';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { wallClock } from '../nlu/time';
-import type { Clock, EventPublisher } from '../ports';
+import type { Clock, ConversationStore, EventPublisher } from '../ports';
 import { bookingCells, checkSlot, freeSlots, searchRange, type AvailabilityInput, type FreeSlots, type SlotProblem, type SlotRequest } from './availability';
 import {
   activeStatuses,
@@ -37,6 +37,12 @@ export interface BookingDeps {
   readonly clock: Clock;
   /** New booking ids; `randomId` when absent. */
   readonly newId?: () => string;
+  /**
+   * The conversations bookings were made in: the booking dialog lets a chat manage a booking made in another
+   * conversation of the same identity. Without it, only bookings made in the same conversation (or under a
+   * phone the channel verified).
+   */
+  readonly conversations?: Pick<ConversationStore, 'getConversation'>;
 }
 
 /** How many alternatives a refused booking offers. */
