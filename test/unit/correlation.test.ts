@@ -123,6 +123,11 @@ describe('the middleware and the EventBridge publisher', () => {
     ]);
   });
 
+  it("publishes the event's own tenant even when its detail names another", async () => {
+    await publisher.publish([{ type: 'message.received', tenantId: 't1', detail: { tenantId: 't2', conversationId: 'c1' } }]);
+    expect(details()).toEqual([expect.objectContaining({ tenantId: 't1', conversationId: 'c1' })]);
+  });
+
   it('passes an event target’s incoming id on to what it publishes', async () => {
     const event = { id: 'evt-1', 'detail-type': 'handoff.requested', detail: { tenantId: 't1', conversationId: 'c9', correlationId: 'from-the-widget-1' } };
     await isolatedInvocation(() => handler(event, context('lambda-target')));

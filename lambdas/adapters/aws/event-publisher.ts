@@ -28,7 +28,8 @@ export class EventBridgePublisher implements EventPublisher {
             EventBusName: this.busName,
             Source: eventSource,
             DetailType: e.type,
-            Detail: JSON.stringify(withCorrelationId({ tenantId: e.tenantId, ...e.detail }, correlationId)),
+            // The event's tenant last: a detail can never name another.
+            Detail: JSON.stringify(withCorrelationId({ ...e.detail, tenantId: e.tenantId }, correlationId)),
           })),
         }),
       );
