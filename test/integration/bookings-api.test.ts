@@ -98,6 +98,7 @@ describe('validation', () => {
     ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: 'next tuesday', customer }, 'start'],
     ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer: { name: 'No Contact' } }, 'customer.phone'],
     ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, extra: 1 }, undefined],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer: { ...customer, name: 'Ana\nBcc: x@example.com' } }, 'customer.name'],
     ['POST', '/v1/admin/bookings/abc-123456/reschedule', {}, 'start'],
     ['POST', '/v1/admin/bookings/abc-123456/cancel', { reason: 'x'.repeat(201) }, 'reason'],
     ['PUT', '/v1/admin/booking-settings', { slotStepMinutes: 20 }, 'slotStepMinutes'],

@@ -57,7 +57,13 @@ export const slotSchema = z.strictObject({ serviceId: itemId, staffId: itemId, s
 /** Who books: a name and at least one way to reach them (which also finds their bookings later). */
 export const bookingCustomerSchema = z
   .strictObject({
-    name: z.string().trim().min(1, 'must not be empty').max(120),
+    // One line: the name goes into staff e-mails and calendar event titles.
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(120)
+      .regex(/^[^\p{Cc}]*$/u, 'must be one line without control characters'),
     phone: z
       .string()
       .trim()
