@@ -376,6 +376,13 @@ describe('"when is my appointment?"', () => {
       (await conversation(w, 'conv-stranger-2', 'web:visitor-mallory').say('When is my appointment? My number is +353 86 123 4567')).text,
     );
     expect((await bookings.getBooking(w.tenantId, booking.bookingId))?.status).toBe('held');
+    // A person is offered instead (who can check who is asking): "yes" hands over.
+    const asked = conversation(w, 'conv-stranger-3', 'web:visitor-mallory');
+    const offer = await asked.say('when is my appointment? +353 86 123 4567');
+    expect(offer).toEqual(expect.objectContaining({ handoffOffered: true, handoffRequested: false }));
+    expect(offer.text).toContain('Shall I ask a member of the team to help?');
+    expect(offer.quickReplies?.map((q) => q.label)).toEqual(['Yes, please', 'No, thanks']);
+    expect(await asked.say('yes')).toEqual(expect.objectContaining({ handoffRequested: true, kind: 'handoff' }));
   });
 
   it('on WhatsApp, shows the bookings under the number the channel verified, wherever they were made', async () => {

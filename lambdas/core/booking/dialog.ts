@@ -345,6 +345,8 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
   const confirmingCancel = d.mode === 'cancel' && d.step === 'confirm';
   if (ABANDON.test(text) && !confirmingCancel) return t.reply([t.s.abandoned], [], undefined);
   if (u.intent === 'human' || u.intent === 'complaint') return keepDraft(undefined);
+  // "yes" to the person this dialog offered (no booking found, too late to change): the concierge hands over.
+  if (turn.context.pendingOffer === 'handoff' && YES.test(text) && d.step === 'contact') return keepDraft(undefined);
   if (draft.paused) {
     if (turn.context.pendingOffer === 'handoff' && (u.intent === 'affirm' || YES.test(text))) return keepDraft(d);
     if (NO.test(text) && !hasEntities(u)) return t.reply([t.s.abandoned], [], undefined);
@@ -689,6 +691,14 @@ async function book(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   return offer(t, retry, [await problemText(t, d, result.problem)]);
 }
 
+/**
+ * No booking this chat may manage: the same words whether the details have none or only someone else's (or the
+ * customer's own, made on another device), with a person offered, who can check who is asking.
+ */
+function noneFound(t: Turn, keep: BookingDraft | undefined): DialogOutcome {
+  return t.reply([t.s.noUpcoming, t.s.orCall(t.turn.catalogue.business.phone), t.s.askTeam], t.personReplies(), keep, { offersPerson: true });
+}
+
 function tooLate(t: Turn, hours: number): DialogOutcome {
   return t.reply([t.s.tooLate(hours)], t.personReplies(), undefined, { offersPerson: true });
 }
@@ -702,7 +712,7 @@ async function change(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   const mine = await t.upcoming();
   let target = mine.find((b) => b.bookingId === d.targetBookingId);
   if (!target) {
-    if (mine.length === 0) return t.reply([t.s.noUpcoming, t.s.orCall(t.turn.catalogue.business.phone)], [], undefined);
+    if (mine.length === 0) return noneFound(t, undefined);
     if (mine.length > 1) {
       const choices = mine.slice(0, MAX_BOOKING_CHOICES);
       return t.reply(
@@ -778,6 +788,6 @@ async function lookup(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   if (!t.reachable()) return t.reply([t.s.askLookupContact], [], { ...d, step: 'contact' });
   const mine = await t.upcoming();
   // Still asking: a mistyped number may be corrected in the next message.
-  if (mine.length === 0) return t.reply([t.s.noUpcoming, t.s.orCall(t.turn.catalogue.business.phone)], [], { ...d, step: 'contact' });
+  if (mine.length === 0) return noneFound(t, { ...d, step: 'contact' });
   return t.reply([t.s.upcoming(mine.length), ...mine.slice(0, 5).map((b) => t.bookingLine(b))], [], undefined);
 }
