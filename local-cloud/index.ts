@@ -24,7 +24,7 @@ import { answerDeps, channelStore, store, systemClock, webhookSecrets } from '..
 import { documentClient } from '../lambdas/adapters/aws/clients';
 import { LocalCheckoutStore } from '../lambdas/adapters/payments/local';
 import { checkoutPage, CHECKOUT_PREFIX } from './checkout';
-import { channelSimulatorPage } from './channel-simulator';
+import { channelSimulatorPage, SIMULATED } from './channel-simulator';
 import { answerQuestion } from '../lambdas/core/answer/concierge';
 import { seedDemo, DEMO_STAFF, type DemoSeed } from './seed-demo';
 
@@ -240,6 +240,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       TWILIO_AUTH_TOKEN: process.env['TWILIO_AUTH_TOKEN'] || randomBytes(16).toString('hex'),
       META_APP_SECRET: process.env['META_APP_SECRET'] || randomBytes(16).toString('hex'),
       META_VERIFY_TOKEN: process.env['META_VERIFY_TOKEN'] || `local-${randomBytes(12).toString('hex')}`,
+      // The Page the channel simulator writes as.
+      META_PAGE_ID: process.env['META_PAGE_ID'] || SIMULATED.pageId,
     };
     let checkouts: LocalCheckoutStore | undefined;
     const gateway: LocalGateway = new LocalGateway({

@@ -128,6 +128,8 @@ const schema = z.object({
   // ---- channels inbound (handlers/twilio-webhook.ts, handlers/meta-webhook.ts): defaults when a tenant has no credentials ----
   /** The Meta app's secret: verifies `X-Hub-Signature-256` of Messenger webhooks (the local cloud makes one per start). */
   META_APP_SECRET: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be the app secret (32 hex characters)').optional(),
+  /** The Facebook Page the environment's Meta app serves: Messenger deliveries for another page are dropped. */
+  META_PAGE_ID: z.string().regex(/^\d{1,32}$/, 'must be a numeric Facebook Page id').optional(),
   /** The verify token Meta echoes in the webhook subscription check (8-128 printable characters). */
   META_VERIFY_TOKEN: z.string().regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 printable characters').optional(),
   /** The REST API's public base URL (`https://…/live`): Twilio's StatusCallback points under it. */

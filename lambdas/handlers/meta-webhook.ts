@@ -59,7 +59,8 @@ async function receiveMessages(tenantId: string, event: APIGatewayProxyEvent, co
   } catch {
     throw badRequest('the request body is not valid JSON');
   }
-  const messages = inboundFromMeta(tenantId, body).filter((m) => m.text.trim() !== '' || m.media.length > 0);
+  const pageId = await webhookSecrets.metaPageId(tenantId);
+  const messages = inboundFromMeta(tenantId, body, pageId).filter((m) => m.text.trim() !== '' || m.media.length > 0);
   let published = 0;
   for (const message of messages) if (await publishOnce(message, context)) published++;
   logger.info('inbound messages', { channel: 'messenger', received: messages.length, published });

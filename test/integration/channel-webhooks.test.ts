@@ -14,7 +14,7 @@ import type { PutEventsEntry } from '../../local-cloud/event-bus';
 import type { LocalGateway } from '../../local-cloud/gateway';
 import type { LambdaRuntime } from '../../local-cloud/lambda-runtime';
 import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
-import { messengerBody, twilioForm } from '../../local-cloud/channel-simulator';
+import { messengerBody, SIMULATED, twilioForm } from '../../local-cloud/channel-simulator';
 
 const TABLE = 'channel-webhooks-test';
 const BUS = 'channel-webhooks-bus';
@@ -267,6 +267,22 @@ describe('Meta webhook (Messenger)', () => {
       expect(JSON.parse(out.text)).toMatchObject({ error: { code: 'forbidden' } });
     }
     expect(inbound()).toEqual([]);
+  });
+
+  it("drops the entries of another Page: a body signed with the tenant's secret for someone else's Page is no message to it", async () => {
+    const tenantId = 'own-meta-clinic';
+    const own = randomBytes(16).toString('hex');
+    const secrets = integrationSecretsFromConfig({ TABLE_NAME: TABLE, LOCAL_SECRETS_KEY }, { doc, clock: { now: () => new Date() } });
+    await secrets.put(tenantId, 'meta', { pageId: '300000000000003', pageAccessToken: 'EAAB-local-token', appSecret: own, verifyToken: `verify-${randomBytes(8).toString('hex')}` }, 'admin-sub');
+    const post = async (raw: string) =>
+      reply(await fetch(metaUrl(tenantId), { method: 'POST', headers: { 'content-type': 'application/json', 'X-Hub-Signature-256': signMeta(raw, own) }, body: raw }));
+    // The simulator writes as another Page (the environment's).
+    const otherPage = messengerBody('2000000000000009', 'cancel everything', new Date());
+    expect(await post(otherPage)).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: 'EVENT_RECEIVED' });
+    expect(inbound()).toEqual([]);
+    const itsPage = otherPage.replaceAll(SIMULATED.pageId, '300000000000003');
+    expect((await post(itsPage)).status).toBe(200);
+    expect(inbound().map((e) => [e.detail['tenantId'], e.detail['text']])).toEqual([[tenantId, 'cancel everything']]);
   });
 
   it('publishes a replayed delivery once', async () => {

@@ -117,11 +117,16 @@ export const metaWebhookSchema = z
 
 const mediaTypeOf = (type: string): string => (type === 'file' ? 'application/octet-stream' : ['image', 'audio', 'video'].includes(type) ? `${type}/*` : 'application/octet-stream');
 
-/** The customer messages in a Messenger webhook delivery (a delivery may batch several). */
-export function inboundFromMeta(tenantId: string, body: unknown): InboundMessage[] {
+/**
+ * The customer messages in a Messenger webhook delivery (a delivery may batch several). With `pageId` (the
+ * tenant's Page), entries of any other Page are left out: a body Meta signed for another Page that shares the
+ * app secret is no message to this tenant.
+ */
+export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string): InboundMessage[] {
   const parsed = metaWebhookSchema.parse(body);
   const out: InboundMessage[] = [];
   for (const entry of parsed.entry) {
+    if (pageId !== undefined && entry.id !== pageId) continue;
     for (const m of entry.messaging) {
       if (m.message && !m.message.is_echo) {
         const media = (m.message.attachments ?? []).flatMap((a) => (a.payload?.url ? [{ url: a.payload.url, contentType: mediaTypeOf(a.type) }] : []));
