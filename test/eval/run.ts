@@ -24,9 +24,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { answerDeps, knowledgeStore, store } from '../../lambdas/adapters/container';
-import { answerQuestion, retrieve, usablePassages } from '../../lambdas/core/answer/concierge';
+import { answerQuestion, retrieve, topicOf, usablePassages } from '../../lambdas/core/answer/concierge';
 import { leaksSecrets, plainText } from '../../lambdas/core/answer/guard';
-import { provisionTenant } from '../../lambdas/core/knowledge';
+import { passagesOf, provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { intentSchema } from '../../lambdas/core/nlu/intents';
 import { parseWhen } from '../../lambdas/core/nlu/time';
@@ -354,7 +354,8 @@ async function passageRecall(tenantId: string, kb: KnowledgeBase, cases: readonl
   const deps = answerDeps();
   const langOf = new Map(results.map((r) => [r.id, r.lang] as const));
   const resultOf = new Map(results.map((r) => [r.id, r] as const));
-  const faqQuestion = new Map(kb.faqs.map((f) => [f.id, plainText(f.question)] as const));
+  // What a "did you mean" quick reply says for each passage: an FAQ's question, a document section's heading.
+  const topic = new Map(passagesOf(kb).map((p) => [p.id, plainText(topicOf(p))] as const));
   let missed = 0;
   let suggested = 0;
   let n = 0;
@@ -379,12 +380,12 @@ async function passageRecall(tenantId: string, kb: KnowledgeBase, cases: readonl
     const r = resultOf.get(k.id);
     if (r && !right(r.sources.slice(0, 1))) {
       missed++;
-      const wanted = (k.expect.sources ?? []).flatMap((id) => faqQuestion.get(id) ?? []);
+      const wanted = (k.expect.sources ?? []).flatMap((id) => topic.get(id) ?? []);
       if ((r.quickReplies ?? []).some((q) => wanted.includes(q))) suggested++;
     }
   }
   return {
-    // Of the answerable questions not answered from the right source, the share offered the right FAQ as a "did you mean" quick reply.
+    // Of the answerable questions not answered from the right source, the share offered the right FAQ or document section as a "did you mean" quick reply.
     suggestion_recall: ratio(suggested, missed),
     extractive_passage_recall: ratio(extractive, n),
     llm_passage_recall: ratio(judging, n),

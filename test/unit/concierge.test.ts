@@ -362,4 +362,26 @@ describe('a language model that judges relevance', () => {
     expect(tapped).toEqual(expect.objectContaining({ answered: true, kind: 'answer' }));
     expect(tapped.sources[0]?.id).toBe('parking');
   });
+
+  it('offers a document section below the bar by its heading, once, and the heading tapped is answered from that section', async () => {
+    const chunks = passagesOf(kb).filter((p) => p.id === 'aftercare-policies#5' || p.id === 'aftercare-policies#6');
+    const [first, second] = chunks;
+    if (!first || !second) throw new Error('the demo knowledge base lacks its extraction aftercare');
+    const sections: KnowledgeIndex = {
+      search: async () => [
+        { passage: first, score: 0.6, coverage: 0.3, similarity: 0.55 },
+        { passage: second, score: 0.58, coverage: 0.3, similarity: 0.5 },
+        { passage: parkingFaq, score: 0.5, coverage: 0.2, similarity: 0.4 },
+      ],
+    };
+    const a = await ask('what should I stay away from once my tooth is pulled?', undefined, { ...deps, index: sections });
+    expect(a).toEqual(expect.objectContaining({ answered: false, kind: 'unknown' }));
+    expect(a.quickReplies?.slice(1)).toEqual([
+      { label: 'After a tooth extraction', text: 'After a tooth extraction' },
+      { label: 'Do you have parking?', text: 'Do you have parking?' },
+    ]);
+    const tapped = await ask('After a tooth extraction');
+    expect(tapped).toEqual(expect.objectContaining({ answered: true, kind: 'answer' }));
+    expect(tapped.sources[0]?.id).toMatch(/^aftercare-policies#[567]$/);
+  });
 });

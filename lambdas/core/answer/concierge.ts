@@ -212,16 +212,23 @@ export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string
 }
 
 /**
- * "Did you mean…?": FAQ questions above the candidate bar for an unanswered question, offered as quick
- * replies (never as an answer) so the customer can pick one; only when they are in the customer's language.
+ * "Did you mean…?": for an unanswered question, up to two topics above the candidate bar, offered as quick
+ * replies (never as an answer) so the customer can pick one: an FAQ's question, or a document section's heading
+ * ("After a tooth extraction"), which the search answers from that section when tapped. Only topics in the
+ * customer's language, each once.
  */
 function suggestions(hits: readonly RetrievedPassage[], intent: Intent, lang: ReplyLanguage): QuickReply[] {
   if (intent === 'out_of_scope') return [];
-  return hits
-    .filter((h) => h.passage.kind === 'faq' && candidate(h, hits))
-    .filter((h) => detectLanguage(h.passage.title, 'en') === lang)
-    .slice(0, 2)
-    .map((h) => ({ label: plainText(h.passage.title).slice(0, 80), text: plainText(h.passage.title) }));
+  const topics = hits
+    .filter((h) => candidate(h, hits))
+    .map((h) => plainText(topicOf(h.passage)))
+    .filter((topic) => topic.length > 0 && detectLanguage(topic, 'en') === lang);
+  return [...new Map(topics.map((t) => [t.toLowerCase(), t] as const)).values()].slice(0, 2).map((t) => ({ label: t.slice(0, 80), text: t }));
+}
+
+/** What a passage is about, as a customer could ask for it: an FAQ's question, a document chunk's section heading. */
+export function topicOf(passage: Pick<RetrievedPassage['passage'], 'kind' | 'title'>): string {
+  return passage.kind === 'faq' ? passage.title : (passage.title.split(' › ').pop() ?? passage.title);
 }
 
 function offerPerson(lang: ReplyLanguage): QuickReply[] {
