@@ -441,10 +441,7 @@ export const webhookSecrets = {
     (await integrationSecrets().get(tenantId, 'twilio'))?.authToken ?? loadConfig([]).TWILIO_AUTH_TOKEN,
   metaAppSecret: async (tenantId: string): Promise<string | undefined> => (await integrationSecrets().get(tenantId, 'meta'))?.appSecret ?? loadConfig([]).META_APP_SECRET,
   /** The Page whose deliveries are the tenant's: its own credentials', else the environment's (undefined: not checked). */
-  metaPageId: async (tenantId: string): Promise<string | undefined> => {
-    const own = await integrationSecrets().get(tenantId, 'meta');
-    return own ? own.pageId : loadConfig([]).META_PAGE_ID;
-  },
+  metaPageId: async (tenantId: string): Promise<string | undefined> => (await integrationSecrets().get(tenantId, 'meta'))?.pageId ?? loadConfig([]).META_PAGE_ID,
   metaVerifyToken: async (tenantId: string): Promise<string | undefined> =>
     (await integrationSecrets().get(tenantId, 'meta'))?.verifyToken ?? loadConfig([]).META_VERIFY_TOKEN,
 } as const;

@@ -18,7 +18,7 @@
  * from the store instead of being made here as well. If embedding fails, search carries on with BM25 alone
  * and `onDegraded` is told once.
  */
-import { DenseMatrix, embedPassages, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
+import { DenseMatrix, embedInBatches, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
 import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
 import { useLiteEmbedder } from '../embeddings/use-lite';
@@ -273,23 +273,29 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     try {
       const every = this.options.adoptEveryMs ?? ADOPT_EVERY_MS;
       let checked = performance.now();
-      const unknown = (from: number) => plan.missing.slice(from, from + batch).filter((p) => !plan.known.has(plan.key(p)));
-      for (let i = 0; i < plan.missing.length; i += batch) {
-        if (unknown(i).length === 0) continue;
-        if (adopt && performance.now() - checked >= every) {
-          if (!(await adopt())) return undefined;
-          checked = performance.now();
-        }
-        const round = unknown(i);
-        if (round.length === 0) continue;
-        if (i > 0 && Number.isFinite(batch)) await new Promise<void>((resolve) => setTimeout(resolve, BACKGROUND_PAUSE_MS));
-        for (const p of await embedPassages(embedder, round)) {
-          if (!p.embedding) continue;
-          plan.known.set(plan.key(p), p.embedding.vector);
-          this.made.set(plan.key(p), p.embedding.vector);
-          if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
-        }
-      }
+      const finished = await embedInBatches(embedder, plan.missing, {
+        ...(Number.isFinite(batch) ? { batch, pauseMs: BACKGROUND_PAUSE_MS } : {}),
+        needed: (p) => !plan.known.has(plan.key(p)),
+        ...(adopt
+          ? {
+              beforeBatch: async () => {
+                if (performance.now() - checked < every) return true;
+                const goOn = await adopt();
+                checked = performance.now();
+                return goOn;
+              },
+            }
+          : {}),
+        onBatch: (round) => {
+          for (const p of round) {
+            if (!p.embedding) continue;
+            plan.known.set(plan.key(p), p.embedding.vector);
+            this.made.set(plan.key(p), p.embedding.vector);
+            if (this.made.size > MADE_VECTORS_MAX) this.made.delete(this.made.keys().next().value ?? '');
+          }
+        },
+      });
+      if (!finished) return undefined;
       return new DenseMatrix(
         plan.passages.map((p) => plan.known.get(plan.key(p)) ?? []),
         embedder.dimensions,

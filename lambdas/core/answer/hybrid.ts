@@ -104,22 +104,35 @@ export interface BatchOptions {
   readonly pauseMs?: number;
   /** Each batch as soon as it is embedded. */
   readonly onBatch: (made: readonly EmbeddedPassage[]) => void | Promise<void>;
+  /** Before each batch that has work: whether to go on (false stops the run). @default always */
+  readonly beforeBatch?: () => Promise<boolean>;
+  /** Whether a passage still needs a vector (one found meanwhile is skipped). @default all do */
+  readonly needed?: (passage: Passage) => boolean;
 }
 
 /**
  * Embeds passages (see embedPassages) a batch at a time, within a time budget: the one loop behind a knowledge
  * write's budget, the knowledge indexer and the embedded index's background embedding. A failure throws after the
- * batches already handed to `onBatch`.
+ * batches already handed to `onBatch`. Returns false when `beforeBatch` stopped it.
  */
-export async function embedInBatches(embedder: Embedder, passages: readonly Passage[], options: BatchOptions): Promise<void> {
+export async function embedInBatches(embedder: Embedder, passages: readonly Passage[], options: BatchOptions): Promise<boolean> {
   const batch = Math.max(1, options.batch ?? passages.length);
   const budget = options.budgetMs ?? Infinity;
   const now = options.now ?? (() => performance.now());
   const started = now();
+  const round = (i: number): readonly Passage[] => {
+    const slice = passages.slice(i, i + batch);
+    return options.needed ? slice.filter(options.needed) : slice;
+  };
   for (let i = 0; i < passages.length && now() - started < budget; i += batch) {
+    if (round(i).length === 0) continue;
+    if (options.beforeBatch && !(await options.beforeBatch())) return false;
+    const next = round(i);
+    if (next.length === 0) continue;
     if (i > 0 && options.pauseMs) await new Promise<void>((resolve) => setTimeout(resolve, options.pauseMs));
-    await options.onBatch(await embedPassages(embedder, passages.slice(i, i + batch)));
+    await options.onBatch(await embedPassages(embedder, next));
   }
+  return true;
 }
 
 /** `vector` scaled to the length of `like`. */
