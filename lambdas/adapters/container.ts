@@ -138,7 +138,7 @@ function knowledge(): Knowledge {
             throw error;
           }));
       knowledgeInstance = {
-        index: { search: async (tenantId, query, k) => (await aws()).index.search(tenantId, query, k) },
+        index: { search: async (tenantId, query, k, options) => (await aws()).index.search(tenantId, query, k, options) },
         store: {
           getProfile: (tenantId) => table.getProfile(tenantId),
           putProfile: (profile) => table.putProfile(profile),

@@ -131,7 +131,21 @@ export interface RetrievedPassage {
 }
 
 export interface KnowledgeIndex {
-  search(tenantId: string, query: string, k: number): Promise<RetrievedPassage[]>;
+  search(tenantId: string, query: string, k: number, options?: SearchOptions): Promise<RetrievedPassage[]>;
+}
+
+/** What a caller of `KnowledgeIndex.search` may already know; an index is free to ignore either. */
+export interface SearchOptions {
+  /**
+   * The tenant's knowledge-base version as the caller read it for this message (the conversation reads the
+   * profile anyway): an index cached per version need not read it again for every search.
+   */
+  readonly kbVersion?: number;
+  /**
+   * Queries this search may be followed by for the same question (a Spanish question's other English rendering):
+   * an index that embeds questions itself may embed them in the same model call, which costs less than two.
+   */
+  readonly next?: readonly string[];
 }
 
 /**

@@ -116,6 +116,36 @@ describe('embedded index on the demo clinic', () => {
     expect(store.listCalls - before.lists).toBe(1);
   });
 
+  it('takes the knowledge-base version the caller read instead of reading the profile again', async () => {
+    const version = (await store.listPassages('clinic')).version;
+    await index.search('clinic', 'do you take cards?', 3);
+    const reads = jest.spyOn(store, 'getProfile');
+    try {
+      const hits = await index.search('clinic', 'do you take cards?', 3, { kbVersion: version });
+      expect(hits[0]?.passage.id).toBe('payment-methods');
+      expect(reads).not.toHaveBeenCalled();
+      await index.search('clinic', 'do you take cards?', 3);
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('embeds the renderings that may follow in the same model call as the question', async () => {
+    const first = 'can I leave my car somewhere when I visit?';
+    const second = 'parking car';
+    const before = { calls: counting.calls, texts: counting.texts };
+    const hits = await index.search('clinic', first, 3, { next: [second, '¿hay aparcamiento?'] });
+    expect(hits[0]?.passage.id).toBe('parking');
+    // One call of two texts: the Spanish rendering is searched lexically, so it is not embedded.
+    expect({ calls: counting.calls - before.calls, texts: counting.texts - before.texts }).toEqual({ calls: 1, texts: 2 });
+    const alone = await new EmbeddedKnowledgeIndex(store, { embedder: use }).search('clinic', second, 3);
+    const followed = await index.search('clinic', second, 3);
+    expect(counting.calls - before.calls).toBe(1);
+    // The vector made alongside is the one the rendering gets alone.
+    expect(followed.map((h) => [h.passage.id, h.similarity?.toFixed(4)])).toEqual(alone.map((h) => [h.passage.id, h.similarity?.toFixed(4)]));
+  });
+
   it('ranks paraphrases better than BM25 alone', async () => {
     const cases: [string, string][] = [
       ['Is there somewhere to leave my car?', 'parking'],

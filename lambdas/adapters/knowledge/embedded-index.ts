@@ -20,7 +20,7 @@
  */
 import { DenseMatrix, embedInBatches, embedsLanguageOf, HybridIndex, passageEmbeddingModel, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
-import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, TenantStore } from '../../core/ports';
+import type { Embedder, KnowledgeIndex, KnowledgeStore, RetrievedPassage, SearchOptions, TenantStore } from '../../core/ports';
 import { useLiteEmbedder } from '../embeddings/use-lite';
 import { warnDegraded } from '../warn';
 
@@ -105,37 +105,46 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     this.embedder = options.embedder === undefined ? useLiteEmbedder() : options.embedder;
   }
 
-  async search(tenantId: string, query: string, k: number): Promise<RetrievedPassage[]> {
-    const index = await this.indexFor(tenantId);
+  async search(tenantId: string, query: string, k: number, options: SearchOptions = {}): Promise<RetrievedPassage[]> {
+    const index = await this.indexFor(tenantId, options.kbVersion);
     if (index.size === 0 || k <= 0) return [];
-    const vector = index.dimensions === undefined ? undefined : await this.queryVector(query);
+    const vector = index.dimensions === undefined ? undefined : await this.queryVector(query, options.next ?? []);
     return index.search(query, vector, k);
   }
 
-  /** The question's embedding, or undefined (BM25 alone) when there is no embedder or it failed. */
-  private async queryVector(query: string): Promise<Float32Array | undefined> {
-    if (!this.embedder || !embedsLanguageOf(this.embedder, query)) return undefined;
+  /**
+   * The question's embedding, or undefined (BM25 alone) when there is no embedder or it failed. The queries that
+   * may follow (`next`) are embedded in the same model call and kept: one call of two short texts costs USE-lite
+   * ~11.5 ms against ~17 ms for two calls.
+   */
+  private async queryVector(query: string, next: readonly string[]): Promise<Float32Array | undefined> {
+    const embedder = this.embedder;
+    if (!embedder || !embedsLanguageOf(embedder, query)) return undefined;
     const cached = this.queryVectors.get(query);
     if (cached) {
       this.queryVectors.delete(query);
       this.queryVectors.set(query, cached);
       return cached;
     }
+    const texts = [...new Set([query, ...next.filter((q) => !this.queryVectors.has(q) && embedsLanguageOf(embedder, q))])];
     try {
-      const [vector] = await this.embedder.embed([query]);
-      if (!vector) return undefined;
-      const v = Float32Array.from(vector);
-      this.queryVectors.set(query, v);
-      if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value ?? '');
-      return v;
+      const vectors = await embedder.embed(texts);
+      texts.forEach((text, i) => {
+        const vector = vectors[i];
+        if (!vector) return;
+        this.queryVectors.set(text, Float32Array.from(vector));
+        if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value ?? '');
+      });
+      return this.queryVectors.get(query);
     } catch (error) {
       this.degrade(error);
       return undefined;
     }
   }
 
-  private async indexFor(tenantId: string): Promise<HybridIndex> {
-    const version = (await this.store.getProfile(tenantId))?.kbVersion ?? 0;
+  /** The tenant's index at its current knowledge-base version: the one the caller read (`kbVersion`), else the profile's. */
+  private async indexFor(tenantId: string, known?: number): Promise<HybridIndex> {
+    const version = known ?? (await this.store.getProfile(tenantId))?.kbVersion ?? 0;
     const cached = this.cache.get(tenantId);
     if (cached && cached.version === version) {
       this.cache.delete(tenantId);

@@ -37,7 +37,7 @@ import { analyseQuery, coverageOf, idfOf, passageTerms } from '../../core/answer
 import { DEFAULT_FUSION, embedPassages, embedsLanguageOf, fuse, passageEmbeddingModel, unitVector, type FusionCandidate, type FusionOptions } from '../../core/answer/hybrid';
 import { plainPassage, type EmbeddedPassage, type Passage } from '../../core/answer/passages';
 import { stem, terms, words } from '../../core/answer/text';
-import type { Embedder, KnowledgeIndex, KnowledgeIndexWriter, RetrievedPassage } from '../../core/ports';
+import type { Embedder, KnowledgeIndex, KnowledgeIndexWriter, RetrievedPassage, SearchOptions } from '../../core/ports';
 
 export interface OpenSearchClientOptions {
   /** The collection endpoint, e.g. https://abc123.us-east-1.aoss.amazonaws.com. */
@@ -136,7 +136,11 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
 
   // ---- search ---------------------------------------------------------------------------------------
 
-  async search(tenantId: string, query: string, k: number): Promise<RetrievedPassage[]> {
+  /**
+   * `options` go unused: the collection is searched as it is, with no version to know, and Titan embeds one text
+   * per call, so embedding a rendering that may never be searched would only cost.
+   */
+  async search(tenantId: string, query: string, k: number, _options?: SearchOptions): Promise<RetrievedPassage[]> {
     if (k <= 0 || words(query).length === 0) return [];
     const depth = Math.max(this.fusion.candidates, k);
     // Without the question's embedding (Bedrock throttled or down), the search is lexical rather than failed.

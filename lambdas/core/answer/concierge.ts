@@ -192,14 +192,16 @@ export interface Retrieved {
   readonly query: string;
 }
 
-export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string, text: string, lang: ReplyLanguage): Promise<Retrieved> {
+export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string, text: string, lang: ReplyLanguage, kbVersion?: number): Promise<Retrieved> {
   // A Spanish question may meet an English knowledge base: its word-by-word English rendering is
   // searched first, then its English keywords, then the question as written; the first confident
-  // result wins (most Spanish questions need one or two searches).
+  // result wins (most Spanish questions need one or two searches). The renderings still to come go with
+  // each search (`next`), so an index that embeds questions embeds them together.
   const queries = lang === 'es' ? [...new Set([translateQuery(text), glossQuery(text), text].filter((q) => q.trim().length > 0))] : [text];
   const tried: Retrieved[] = [];
-  for (const query of queries) {
-    const found = await deps.index.search(tenantId, query, 5);
+  for (const [i, query] of queries.entries()) {
+    const next = queries.slice(i + 1);
+    const found = await deps.index.search(tenantId, query, 5, { ...(kbVersion !== undefined ? { kbVersion } : {}), ...(next.length > 0 ? { next } : {}) });
     // The question as written is there for knowledge written in its language. Matched against passages in
     // another language it shares only look-alike words ("¿dónde está la clínica?" and a "sedation clinic"),
     // which the English renderings above already had their chance at: such passages are no answer to it.
@@ -391,9 +393,9 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   const topic = u.service ? undefined : (lastService?.name ?? context.lastTopic);
   const backRef = topic !== undefined && pointsBack(input.question);
   const followUp = backRef || (topic !== undefined && terms(input.question).length <= 1);
-  let found = await retrieve(deps, input.tenantId, backRef ? `${input.question} ${topic}` : input.question, lang);
+  let found = await retrieve(deps, input.tenantId, backRef ? `${input.question} ${topic}` : input.question, lang, input.kbVersion);
   if (!backRef && followUp && !confident(found.hits[0], found.hits)) {
-    const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang);
+    const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang, input.kbVersion);
     if (confident(withTopic.hits[0], withTopic.hits)) found = withTopic;
   }
   const top = found.hits[0];
@@ -485,7 +487,7 @@ async function bookingFallback(
     // The tenant's own policy on changes and cancellations, when its knowledge base has one.
     if (u.intent !== 'my_bookings') {
       const policyQuery = u.intent === 'cancel' ? 'cancel appointment cancellation policy notice' : 'change move appointment time notice';
-      const hits = await deps.index.search(input.tenantId, policyQuery, 3);
+      const hits = await deps.index.search(input.tenantId, policyQuery, 3, input.kbVersion !== undefined ? { kbVersion: input.kbVersion } : {});
       const top = hits[0];
       if (top && top.coverage >= MIN_COVERAGE) {
         // The query is ours (policy words), so lexical coverage alone is the right bar here.
