@@ -51,6 +51,17 @@ describe('document chunking', () => {
     expect(passages.length).toBeGreaterThan(1);
     expect(passages[1]?.text.startsWith('It ends with sentence')).toBe(true);
   });
+  it('keeps a lead-in ending in ":" with the list it introduces, however long the list', () => {
+    const list = Array.from({ length: 8 }, (_, i) => `- Item ${i + 1}: ${'thing '.repeat(20).trim()}.`).join('\n');
+    const text = `## What to bring\nWe look forward to meeting you. ${'word '.repeat(40).trim()}.\n\nPlease bring the following:\n\n${list}`;
+    const passages = chunkDocument({ id: 'guide', title: 'Guide', text });
+    expect(passages.map((p) => p.text.includes('Please bring the following:'))).toContain(true);
+    for (const p of passages) {
+      // No chunk ends at the lead-in: where it is, the list's first item is too.
+      if (p.text.includes('Please bring the following:')) expect(p.text).toContain('Item 1:');
+      expect(p.text.trimEnd().endsWith(':')).toBe(false);
+    }
+  });
 });
 
 describe('the demo knowledge base', () => {

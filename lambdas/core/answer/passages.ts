@@ -57,7 +57,10 @@ export function faqPassage(faq: Faq): Passage {
 
 const TARGET_WORDS = 120;
 
-/** Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap. */
+/**
+ * Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap;
+ * a paragraph ending in ":" is never the last of a chunk.
+ */
 export function chunkDocument(doc: KbDocument): Passage[] {
   const sections: { heading: string; paragraphs: string[] }[] = [];
   let current: { heading: string; paragraphs: string[] } = { heading: '', paragraphs: [] };
@@ -96,7 +99,9 @@ export function chunkDocument(doc: KbDocument): Passage[] {
     };
     for (const paragraph of section.paragraphs) {
       const n = paragraph.split(/\s+/).length;
-      if (count > 0 && count + n > TARGET_WORDS) flush();
+      // A lead-in ("Please bring the following:") stays with what it introduces: alone it answers nothing.
+      const leadIn = buffer[buffer.length - 1]?.trimEnd().endsWith(':') === true;
+      if (count > 0 && count + n > TARGET_WORDS && !leadIn) flush();
       buffer.push(paragraph);
       count += n;
     }
