@@ -21,6 +21,13 @@
  * paraphrases) and for 300 out-of-scope questions (CLINC150 `oos_test`,
  * ../shared/data/clinc150_data_full.json) against the demo clinic.
  *
+ * The answering bar on near misses (`answeringBarNearMiss`): CLINC150 as a
+ * knowledge base of 100 of its 150 intents (each an FAQ: one training utterance
+ * as the question, two more as its text), asked its test utterances. Those of
+ * the 100 are answerable; those of the 50 left out are near misses, customer
+ * questions in the same register about something the knowledge base does not
+ * cover (a credit limit's change beside its balance), which the bar must decline.
+ *
  * Bounded: ~3,000 texts are embedded once (≈ 40–90 s on two cores), then
  * 3 × 200 timed searches. Override the data folder with CONCIERGE_SHARED_DATA.
  */
@@ -33,7 +40,9 @@ import type { EmbeddedPassage, Passage } from '../../lambdas/core/answer/passage
 import { sentences } from '../../lambdas/core/answer/text';
 import { passagesOf } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { confident } from '../../lambdas/core/answer/concierge';
 import { glossQuery } from '../../lambdas/core/nlu/glossary';
+import { seededRandom } from '../../lambdas/core/nlu/logreg';
 import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
 import { useLiteEmbedder } from '../../lambdas/adapters/embeddings/use-lite';
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
@@ -170,6 +179,67 @@ const DEMO_ES: readonly [string, string][] = [
   ['¿Qué pasa si llego tarde?', 'late-arrival'],
 ];
 
+const clincSchema = z.object({
+  train: z.array(z.tuple([z.string(), z.string()])),
+  test: z.array(z.tuple([z.string(), z.string()])),
+  oos_test: z.array(z.tuple([z.string(), z.string()])),
+});
+
+/**
+ * The answering bar (`confident`, core/answer/concierge.ts) on CLINC150 near misses (see the file comment):
+ * of the answerable questions, the share answered from the right FAQ and from a wrong one; of the near misses
+ * and of the out-of-scope questions, the share answered at all. Then, for comparison, the lowest similarity
+ * bar alone that answers at most 5% of the near misses, and the answerable share it answers rightly.
+ */
+export async function answeringBarNearMiss(embedder: ReturnType<typeof useLiteEmbedder>, log: (line: string) => void): Promise<Record<string, number>> {
+  const clinc = clincSchema.parse(JSON.parse(readFileSync(join(DATA, 'clinc150_data_full.json'), 'utf8')));
+  const byIntent = new Map<string, string[]>();
+  for (const [text, intent] of clinc.train) byIntent.set(intent, [...(byIntent.get(intent) ?? []), text]);
+  const random = seededRandom(7);
+  const intents = [...byIntent.keys()].sort();
+  for (let i = intents.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [intents[i], intents[j]] = [intents[j] as string, intents[i] as string];
+  }
+  const inKb = new Set(intents.slice(0, 100));
+  const passages: Passage[] = [...inKb].map((intent) => {
+    const [title = '', a = '', b = ''] = byIntent.get(intent) ?? [];
+    return { id: intent, kind: 'faq', title, text: `${a} ${b}`, sourceId: intent };
+  });
+  const embedded = await embedPassages(embedder, passages);
+  const index = new HybridIndex(passages, new DenseMatrix(embedded.map((p) => p.embedding?.vector ?? []), embedder.dimensions));
+  const asked = [...clinc.test, ...clinc.oos_test];
+  const vectors = await embedder.embed(asked.map(([text]) => text));
+  const tops = asked.map(([text, intent], i) => {
+    const hits = index.search(text, vectors[i], 5);
+    const top = hits[0];
+    return { intent, kind: intent === 'oos' ? 'oos' : inKb.has(intent) ? 'answerable' : 'near', right: top?.passage.id === intent, top, answered: confident(top, hits) };
+  });
+  const of = (kind: string) => tops.filter((t) => t.kind === kind);
+  const share = (rows: readonly unknown[], all: readonly unknown[]): number => round(rows.length / Math.max(1, all.length), 4);
+  const answerable = of('answerable');
+  const near = of('near');
+  const oos = of('oos');
+  const out: Record<string, number> = {
+    bar_clinc_answerable_right: share(answerable.filter((t) => t.answered && t.right), answerable),
+    bar_clinc_answerable_wrong: share(answerable.filter((t) => t.answered && !t.right), answerable),
+    bar_clinc_ranked_right: share(answerable.filter((t) => t.right), answerable),
+    bar_clinc_near_miss_answered: share(near.filter((t) => t.answered), near),
+    bar_clinc_oos_answered: share(oos.filter((t) => t.answered), oos),
+  };
+  // The lowest similarity alone that answers at most 5% of the near misses.
+  const nearSims = near.map((t) => t.top?.similarity ?? 0).sort((a, b) => b - a);
+  const strict = (nearSims[Math.floor(near.length * 0.05)] ?? 1) + 1e-9;
+  out['bar_clinc_sim_for_5pct_near_miss'] = round(strict, 3);
+  out['bar_clinc_answerable_right_at_5pct_near_miss'] = share(answerable.filter((t) => t.right && (t.top?.similarity ?? 0) >= strict), answerable);
+  log(
+    `answering bar on CLINC150 near misses: answerable answered right ${out['bar_clinc_answerable_right']} (ranked right ${out['bar_clinc_ranked_right']}), ` +
+      `near misses answered ${out['bar_clinc_near_miss_answered']}, out of scope answered ${out['bar_clinc_oos_answered']}; ` +
+      `≤ 5% near misses needs similarity ≥ ${out['bar_clinc_sim_for_5pct_near_miss']}, answering ${out['bar_clinc_answerable_right_at_5pct_near_miss']} rightly`,
+  );
+  return out;
+}
+
 export async function retrievalBench(log: (line: string) => void = () => undefined): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const embedder = useLiteEmbedder();
@@ -268,6 +338,8 @@ export async function retrievalBench(log: (line: string) => void = () => undefin
     demo_es_glossed_bm25_r1: await top1(DEMO_ES, glossQuery, true),
     demo_es_glossed_hybrid_r1: await top1(DEMO_ES, glossQuery, false),
   });
+
+  Object.assign(results, await answeringBarNearMiss(embedder, log));
 
   // ---- latency ------------------------------------------------------------------------------------
   const pool: EmbeddedPassage[] = [...embedded, ...demoEmbedded];
