@@ -100,6 +100,7 @@ export const handler = restApi('adminApi', {
       tenantId: caller.tenantId,
       businessName: profile.name,
       question: body.question,
+      kbVersion: profile.kbVersion,
       ...(body.lang ? { langHint: body.lang } : {}),
     });
     return { body: { answer: { text: answer.text, answered: answer.answered, confidence: answer.confidence, sources: answer.sources } }, audit: false };

@@ -28,8 +28,8 @@
  * questions in the same register about something the knowledge base does not
  * cover (a credit limit's change beside its balance), which the bar must decline.
  *
- * Bounded: ~3,000 texts are embedded once (≈ 40–90 s on two cores), then
- * 3 × 200 timed searches. Override the data folder with CONCIERGE_SHARED_DATA.
+ * Bounded: ~3,000 texts are embedded once (≈ 40–90 s on two cores), ~5,700
+ * more for the near misses (≈ 65 s), then 3 × 200 timed searches. Override the data folder with CONCIERGE_SHARED_DATA.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -131,6 +131,34 @@ describe('embedded index on the demo clinic', () => {
     }
   });
 
+  it('serves a caller whose version an edit has since passed from the newer cached index, without reloading', async () => {
+    const fresh = new MemoryKnowledgeStore();
+    await fresh.upsert('edited', await withVectors(demoPassages.slice(0, 10)));
+    const old = (await fresh.listPassages('edited')).version;
+    await fresh.upsert('edited', await withVectors(demoPassages.slice(10, 12)));
+    const current = (await fresh.listPassages('edited')).version;
+    expect(current).toBeGreaterThan(old);
+    const edited = new EmbeddedKnowledgeIndex(fresh, { embedder: use });
+    await edited.search('edited', 'do you take cards?', 3, { kbVersion: current });
+    const lists = fresh.listCalls;
+    for (let i = 0; i < 3; i++) await edited.search('edited', 'do you take cards?', 3, { kbVersion: old });
+    expect(fresh.listCalls).toBe(lists);
+  });
+
+  it('embeds the question alone when the call with the renderings to come fails', async () => {
+    const picky: Embedder = {
+      model: use.model,
+      dimensions: 512,
+      languages: ['en'],
+      embed: (texts) => (texts.length > 1 ? Promise.reject(new Error('batch refused')) : use.embed(texts)),
+    };
+    const degraded = jest.fn();
+    const retrying = new EmbeddedKnowledgeIndex(store, { embedder: picky, onDegraded: degraded });
+    const hits = await retrying.search('clinic', 'can I leave my car somewhere?', 3, { next: ['parking car'] });
+    expect(hits[0]?.similarity).toBeGreaterThan(0);
+    expect(degraded).not.toHaveBeenCalled();
+  });
+
   it('embeds the renderings that may follow in the same model call as the question', async () => {
     const first = 'can I leave my car somewhere when I visit?';
     const second = 'parking car';

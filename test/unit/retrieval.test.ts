@@ -62,6 +62,15 @@ describe('document chunking', () => {
       expect(p.text.trimEnd().endsWith(':')).toBe(false);
     }
   });
+  it('opens the next chunk with a lead-in rather than gluing what came before it to the list', () => {
+    const intro = `We look forward to meeting you. ${'word '.repeat(100).trim()}.`;
+    const list = Array.from({ length: 8 }, (_, i) => `- Item ${i + 1}: ${'thing '.repeat(30).trim()}.`).join('\n');
+    const passages = chunkDocument({ id: 'guide', title: 'Guide', text: `## Bring\n${intro}\n\n**You will need:**\n\n${list}` });
+    expect(passages).toHaveLength(2);
+    expect(passages[0]?.text).toContain('We look forward');
+    expect(passages[0]?.text).not.toContain('You will need');
+    expect(passages[1]?.text).toContain('**You will need:**\n\n- Item 1:');
+  });
 });
 
 describe('the demo knowledge base', () => {

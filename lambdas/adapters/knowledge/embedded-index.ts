@@ -128,25 +128,42 @@ export class EmbeddedKnowledgeIndex implements KnowledgeIndex {
     }
     const texts = [...new Set([query, ...next.filter((q) => !this.queryVectors.has(q) && embedsLanguageOf(embedder, q))])];
     try {
-      const vectors = await embedder.embed(texts);
-      texts.forEach((text, i) => {
-        const vector = vectors[i];
-        if (!vector) return;
-        this.queryVectors.set(text, Float32Array.from(vector));
-        if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value ?? '');
-      });
-      return this.queryVectors.get(query);
+      await this.embedQueries(embedder, texts);
     } catch (error) {
-      this.degrade(error);
-      return undefined;
+      // The renderings to come are a saving, not a need: the question alone is tried again before search goes lexical.
+      if (texts.length === 1) {
+        this.degrade(error);
+        return undefined;
+      }
+      try {
+        await this.embedQueries(embedder, [query]);
+      } catch (again) {
+        this.degrade(again);
+        return undefined;
+      }
     }
+    return this.queryVectors.get(query);
   }
 
-  /** The tenant's index at its current knowledge-base version: the one the caller read (`kbVersion`), else the profile's. */
+  private async embedQueries(embedder: Embedder, texts: readonly string[]): Promise<void> {
+    const vectors = await embedder.embed(texts);
+    texts.forEach((text, i) => {
+      const vector = vectors[i];
+      if (!vector) return;
+      this.queryVectors.set(text, Float32Array.from(vector));
+      if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value ?? '');
+    });
+  }
+
+  /**
+   * The tenant's index at its current knowledge-base version: the one the caller read (`kbVersion`), else the
+   * profile's. Versions only grow, so a cached index at least as new as the caller's version serves it: a message
+   * that read the profile just before an edit does not reload the index for each of its searches.
+   */
   private async indexFor(tenantId: string, known?: number): Promise<HybridIndex> {
     const version = known ?? (await this.store.getProfile(tenantId))?.kbVersion ?? 0;
     const cached = this.cache.get(tenantId);
-    if (cached && cached.version === version) {
+    if (cached && (known === undefined ? cached.version === version : cached.version >= known)) {
       this.cache.delete(tenantId);
       this.cache.set(tenantId, cached);
       return cached.index;

@@ -57,9 +57,15 @@ export function faqPassage(faq: Faq): Passage {
 
 const TARGET_WORDS = 120;
 
+/** "Please bring the following:", "**You will need:**": a paragraph that introduces what follows it. */
+function isLeadIn(paragraph: string): boolean {
+  return /:\s*[*_]*\s*$/.test(paragraph);
+}
+
 /**
- * Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap;
- * a paragraph ending in ":" is never the last of a chunk.
+ * Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap.
+ * Within a section, a lead-in (a paragraph ending in ":") opens the chunk of what it introduces rather than closing
+ * the one before.
  */
 export function chunkDocument(doc: KbDocument): Passage[] {
   const sections: { heading: string; paragraphs: string[] }[] = [];
@@ -99,9 +105,17 @@ export function chunkDocument(doc: KbDocument): Passage[] {
     };
     for (const paragraph of section.paragraphs) {
       const n = paragraph.split(/\s+/).length;
-      // A lead-in ("Please bring the following:") stays with what it introduces: alone it answers nothing.
-      const leadIn = buffer[buffer.length - 1]?.trimEnd().endsWith(':') === true;
-      if (count > 0 && count + n > TARGET_WORDS && !leadIn) flush();
+      if (count > 0 && count + n > TARGET_WORDS) {
+        // A lead-in ("Please bring the following:") goes with what it introduces: alone it answers nothing.
+        let kept = 0;
+        while (kept < buffer.length && isLeadIn(buffer[buffer.length - 1 - kept] ?? '')) kept++;
+        if (kept < buffer.length) {
+          const leadIns = buffer.splice(buffer.length - kept, kept);
+          flush();
+          buffer.push(...leadIns);
+          count = leadIns.reduce((sum, p) => sum + p.split(/\s+/).length, 0);
+        }
+      }
       buffer.push(paragraph);
       count += n;
     }
