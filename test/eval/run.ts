@@ -118,7 +118,7 @@ export function score(
   clock: { now: Date; timezone: string; hours?: readonly { open: string; close: string }[] },
 ): { metrics: Record<string, number>; failures: { id: string; why: string[] }[] } {
   const byId = new Map(results.map((r) => [r.id, r] as const));
-  const c = { src: 0, r1: 0, r3: 0, mentionCases: 0, mentionAll: 0, mentionStrings: 0, mentioned: 0, notMention: 0, violations: 0, intent: 0, intentOk: 0 };
+  const c = { src: 0, r1: 0, r3: 0, cited: 0, mentionCases: 0, mentionAll: 0, mentionStrings: 0, mentioned: 0, notMention: 0, violations: 0, intent: 0, intentOk: 0 };
   const h = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const ent = { n: 0, ok: 0 };
   let fabricationCases = 0;
@@ -141,6 +141,7 @@ export function score(
       const top3 = r.sources.slice(0, 3).some((s) => e.sources?.some((x) => sourceMatches(s, x)));
       if (top1) c.r1++;
       if (top3) c.r3++;
+      if (r.sources.length > 0) c.cited++;
       if (!top1) why.push(`source ${JSON.stringify(r.sources)} ∌ ${JSON.stringify(e.sources)}`);
     }
     if (e.mustMention) {
@@ -206,6 +207,8 @@ export function score(
       cases: cases.length,
       source_recall_at_1: ratio(c.r1, c.src),
       source_recall_at_3: ratio(c.r3, c.src),
+      // Of the answerable questions answered from the knowledge base (a source cited), the share answered from a right one.
+      answer_precision: ratio(c.r1, c.cited),
       must_mention_rate: ratio(c.mentionAll, c.mentionCases),
       must_mention_string_rate: ratio(c.mentioned, c.mentionStrings),
       must_not_mention_violations: c.violations,
