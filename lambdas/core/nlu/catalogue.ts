@@ -35,7 +35,9 @@ export class CachedCatalogue implements CatalogueSource {
 
   async catalogue(tenantId: string, version?: number): Promise<TenantCatalogue | undefined> {
     const hit = this.cache.get(tenantId);
-    if (hit && (version === undefined ? this.now() - hit.at < UNVERSIONED_TTL_MS : hit.catalogue.version === version)) return hit.catalogue;
+    // Versions only grow: a catalogue at least as new as the caller's version serves it (a message that read the
+    // profile just before an edit does not reload it).
+    if (hit && (version === undefined ? this.now() - hit.at < UNVERSIONED_TTL_MS : hit.catalogue.version >= version)) return hit.catalogue;
     const [kb, profile] = await Promise.all([this.store.getKnowledgeBase(tenantId), version === undefined ? this.store.getProfile(tenantId) : undefined]);
     if (!kb) return undefined;
     const catalogue: TenantCatalogue = {
