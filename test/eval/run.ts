@@ -402,6 +402,7 @@ const WARM_UP = [
   'hello there',
   'what are your opening hours on a Monday?',
   'how much does a scale and polish cost?',
+  'is it still €60 for a check-up?',
   '¿cuánto cuesta una revisión?',
   '¿tienen wifi en la sala de espera?',
   'I would like to book a check-up next Friday morning',

@@ -196,8 +196,17 @@ export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string
   // A Spanish question may meet an English knowledge base: its word-by-word English rendering is
   // searched first, then its English keywords, then the question as written; the first confident
   // result wins (most Spanish questions need one or two searches). The renderings still to come go with
-  // each search (`next`), so an index that embeds questions embeds them together.
-  const queries = lang === 'es' ? [...new Set([translateQuery(text), glossQuery(text), text].filter((q) => q.trim().length > 0))] : [text];
+  // each search (`next`), so an index that embeds questions embeds them together. Keywords with the same words
+  // as the rendering ("accept new patients" / "new patients accept", 27 of the 45 Spanish eval cases) would find
+  // the same passages by their words: they are not searched again.
+  const renderings = lang === 'es' ? [translateQuery(text), glossQuery(text), text].filter((q) => q.trim().length > 0) : [text];
+  const seen = new Set<string>();
+  const queries = renderings.filter((q) => {
+    const key = [...new Set(terms(q))].sort().join(' ') || q;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const tried: Retrieved[] = [];
   for (const [i, query] of queries.entries()) {
     const next = queries.slice(i + 1);
