@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bm25Index } from '../../lambdas/core/answer/bm25';
-import { answerQuestion, candidate, confident, usablePassages, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
+import { answerQuestion, candidate, confident, retrieve, usablePassages, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
 import { leaksSecrets, plainText } from '../../lambdas/core/answer/guard';
 import { sendMessage, type ChatDeps } from '../../lambdas/core/conversation';
 import { passagesOf } from '../../lambdas/core/knowledge';
@@ -383,5 +383,32 @@ describe('a language model that judges relevance', () => {
     const tapped = await ask('After a tooth extraction');
     expect(tapped).toEqual(expect.objectContaining({ answered: true, kind: 'answer' }));
     expect(tapped.sources[0]?.id).toMatch(/^aftercare-policies#[567]$/);
+  });
+});
+
+describe('retrieving a Spanish question', () => {
+  const searched = async (question: string): Promise<{ query: string; next: readonly string[]; kbVersion?: number }[]> => {
+    const asked: { query: string; next: readonly string[]; kbVersion?: number }[] = [];
+    const recording: KnowledgeIndex = {
+      search: async (_tenant, query, _k, options) => {
+        asked.push({ query, next: options?.next ?? [], ...(options?.kbVersion !== undefined ? { kbVersion: options.kbVersion } : {}) });
+        return [];
+      },
+    };
+    await retrieve({ index: recording }, 'demo', question, 'es', 7);
+    return asked;
+  };
+
+  it('searches its English renderings, then the question as written, each telling the index what may follow', async () => {
+    const asked = await searched('¿hay sitio para aparcar en la clínica?');
+    expect(asked.map((a) => a.query)).toEqual(['there is place for park parking in the practice', 'there is park parking practice sitio', '¿hay sitio para aparcar en la clínica?']);
+    expect(asked[0]?.next).toEqual(asked.slice(1).map((a) => a.query));
+    // The version the message read goes with every search.
+    expect(asked.map((a) => a.kbVersion)).toEqual([7, 7, 7]);
+  });
+
+  it('does not search its keywords when they are the rendering’s words in another order', async () => {
+    const asked = await searched('¿aceptan pacientes nuevos?');
+    expect(asked.map((a) => a.query)).toEqual(['accept new patients', '¿aceptan pacientes nuevos?']);
   });
 });
