@@ -141,6 +141,11 @@ export async function indexingStatus(deps: Pick<KnowledgeIndexingDeps, 'store' |
 async function passageCounts(deps: Pick<KnowledgeIndexingDeps, 'store'>, tenantId: string): Promise<PassageCounts> {
   if (deps.store.countPassages) return deps.store.countPassages(tenantId);
   const { version, passages } = await deps.store.listPassages(tenantId);
+  return countsOf(version, passages);
+}
+
+/** A version's passages counted, with their vectors by model. */
+export function countsOf(version: number, passages: readonly EmbeddedPassage[]): PassageCounts {
   const vectors: Record<string, number> = {};
   for (const p of passages) if (p.embedding) vectors[p.embedding.model] = (vectors[p.embedding.model] ?? 0) + 1;
   return { version, passages: passages.length, vectors };

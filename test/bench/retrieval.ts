@@ -42,7 +42,7 @@ import { passagesOf } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { confident } from '../../lambdas/core/answer/concierge';
 import { glossQuery } from '../../lambdas/core/nlu/glossary';
-import { seededRandom } from '../../lambdas/core/nlu/logreg';
+import { shuffleInPlace } from '../../lambdas/core/nlu/logreg';
 import { EmbeddedKnowledgeIndex } from '../../lambdas/adapters/knowledge/embedded-index';
 import { useLiteEmbedder } from '../../lambdas/adapters/embeddings/use-lite';
 import { MemoryKnowledgeStore } from '../support/memory-knowledge-store';
@@ -195,12 +195,7 @@ export async function answeringBarNearMiss(embedder: ReturnType<typeof useLiteEm
   const clinc = clincSchema.parse(JSON.parse(readFileSync(join(DATA, 'clinc150_data_full.json'), 'utf8')));
   const byIntent = new Map<string, string[]>();
   for (const [text, intent] of clinc.train) byIntent.set(intent, [...(byIntent.get(intent) ?? []), text]);
-  const random = seededRandom(7);
-  const intents = [...byIntent.keys()].sort();
-  for (let i = intents.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [intents[i], intents[j]] = [intents[j] as string, intents[i] as string];
-  }
+  const intents = shuffleInPlace([...byIntent.keys()].sort(), rng(7));
   const inKb = new Set(intents.slice(0, 100));
   const passages: Passage[] = [...inKb].map((intent) => {
     const [title = '', a = '', b = ''] = byIntent.get(intent) ?? [];

@@ -5,6 +5,7 @@
  */
 import { sameContent, type EmbeddedPassage } from '../../lambdas/core/answer/passages';
 import type { KnowledgeBase } from '../../lambdas/core/knowledge-base';
+import { countsOf } from '../../lambdas/core/knowledge-indexing';
 import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, PassageCounts, TenantProfile, TenantStore } from '../../lambdas/core/ports';
 
 export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
@@ -34,10 +35,7 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
   /** As DynamoStore's: the passages and their vectors by model, counted (`countCalls` counts the calls). */
   async countPassages(tenantId: string): Promise<PassageCounts> {
     this.countCalls++;
-    const passages = [...(this.passages.get(tenantId)?.values() ?? [])];
-    const vectors: Record<string, number> = {};
-    for (const p of passages) if (p.embedding) vectors[p.embedding.model] = (vectors[p.embedding.model] ?? 0) + 1;
-    return { version: this.version(tenantId), passages: passages.length, vectors };
+    return countsOf(this.version(tenantId), [...(this.passages.get(tenantId)?.values() ?? [])]);
   }
 
   countCalls = 0;

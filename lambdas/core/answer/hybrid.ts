@@ -125,10 +125,14 @@ export async function embedInBatches(embedder: Embedder, passages: readonly Pass
     return options.needed ? slice.filter(options.needed) : slice;
   };
   for (let i = 0; i < passages.length && now() - started < budget; i += batch) {
-    if (round(i).length === 0) continue;
-    if (options.beforeBatch && !(await options.beforeBatch())) return false;
-    const next = round(i);
+    let next = round(i);
     if (next.length === 0) continue;
+    if (options.beforeBatch) {
+      if (!(await options.beforeBatch())) return false;
+      // What it found meanwhile is needed no more.
+      next = round(i);
+      if (next.length === 0) continue;
+    }
     if (i > 0 && options.pauseMs) await new Promise<void>((resolve) => setTimeout(resolve, options.pauseMs));
     await options.onBatch(await embedPassages(embedder, next));
   }

@@ -301,7 +301,17 @@ class Turn {
     const lists = await Promise.all(keys.map((k) => upcomingBookings(this.deps, this.turn.tenantId, k)));
     const byId = new Map(lists.flat().map((b) => [b.bookingId, b] as const));
     const found = [...byId.values()];
-    const allowed = await Promise.all(found.map((b) => this.mayManage(b, verified)));
+    // Bookings made in one conversation need one read of it.
+    const identities = new Map<string, Promise<string | undefined>>();
+    const identityOf = (conversationId: string): Promise<string | undefined> => {
+      let identity = identities.get(conversationId);
+      if (!identity) {
+        identity = this.conversationIdentityOf(conversationId);
+        identities.set(conversationId, identity);
+      }
+      return identity;
+    };
+    const allowed = await Promise.all(found.map((b) => this.mayManage(b, verified, identityOf)));
     return found.filter((_, i) => allowed[i]).sort((a, b) => a.start.localeCompare(b.start));
   }
 
@@ -312,13 +322,18 @@ class Turn {
    * Messenger user), or be under the phone number a phone channel verified. Others stay with the business
    * (a call, or a person in the chat).
    */
-  private async mayManage(b: Booking, verified: string | undefined): Promise<boolean> {
+  private async mayManage(b: Booking, verified: string | undefined, identityOf: (conversationId: string) => Promise<string | undefined>): Promise<boolean> {
     if (verified && b.customerKey === customerKeyOf({ phone: verified })) return true;
     if (!b.conversationId) return false;
     if (b.conversationId === this.turn.conversationId) return true;
-    if (!this.turn.identity || !this.deps.conversations) return false;
-    const made = await this.deps.conversations.getConversation(this.turn.tenantId, b.conversationId);
-    return made !== undefined && conversationIdentity(made) === this.turn.identity;
+    if (!this.turn.identity) return false;
+    return (await identityOf(b.conversationId)) === this.turn.identity;
+  }
+
+  /** Who wrote in a conversation (undefined when it cannot be read here). */
+  private async conversationIdentityOf(conversationId: string): Promise<string | undefined> {
+    const made = await this.deps.conversations?.getConversation(this.turn.tenantId, conversationId);
+    return made ? conversationIdentity(made) : undefined;
   }
 }
 
