@@ -145,7 +145,7 @@ function knowledge(): Knowledge {
           getKnowledgeBase: (tenantId) => table.getKnowledgeBase(tenantId),
           listPassages: (tenantId) => table.listPassages(tenantId),
           readKnowledgeBase: (tenantId) => table.readKnowledgeBase(tenantId),
-          replaceKnowledgeBase: async (tenantId, kb, passages) => (await aws()).writes.replaceKnowledgeBase(tenantId, kb, passages),
+          replaceKnowledgeBase: async (tenantId, kb, passages, options) => (await aws()).writes.replaceKnowledgeBase(tenantId, kb, passages, options),
           replaceSource: async (tenantId, expectedVersion, change) => (await aws()).writes.replaceSource(tenantId, expectedVersion, change),
           sourceUnchanged: async (tenantId, version, sourceId) => (await aws()).writes.sourceUnchanged(tenantId, version, sourceId),
         },

@@ -4,6 +4,8 @@
  */
 import { chunkDocument, faqPassage, type Passage } from './answer/passages';
 import type { KnowledgeBase } from './knowledge-base';
+import { preconditionFailed } from './errors';
+import type { ItemPrecondition } from './knowledge-items';
 import type { KnowledgeStore, TenantProfile, TenantStore } from './ports';
 
 export interface ImportCounts {
@@ -18,20 +20,71 @@ export function passagesOf(kb: KnowledgeBase): Passage[] {
   return [...kb.faqs.map(faqPassage), ...kb.documents.flatMap(chunkDocument)];
 }
 
-export async function importKnowledgeBase(store: KnowledgeStore & TenantStore, tenantId: string, kb: KnowledgeBase): Promise<ImportCounts> {
+/** The entity tag of a whole knowledge base (`ETag` of GET, `If-Match` of an import): its version. */
+export function knowledgeBaseTag(version: number): string {
+  return `"kb-${version}"`;
+}
+
+export interface ImportOptions {
+  /**
+   * `If-Match`: the import applies only while the knowledge base is at one of these tags (`*`: one exists), so an
+   * editor that read it (the Services page) does not undo an FAQ or document saved meanwhile. `If-None-Match: *`:
+   * only when there is none yet.
+   */
+  readonly precondition?: ItemPrecondition;
+}
+
+/**
+ * Replaces the tenant's knowledge base with `kb`, and copies the business's name, slug and time zone to its
+ * profile. Languages are also set on the Widget page, which does not change the file: the file's languages
+ * replace the profile's only when they differ from the file imported before (an export imported again, or the
+ * Services page saving prices, keeps what the Widget page chose).
+ */
+export async function importKnowledgeBase(
+  store: KnowledgeStore & TenantStore,
+  tenantId: string,
+  kb: KnowledgeBase,
+  options: ImportOptions = {},
+): Promise<ImportCounts & { version: number }> {
   const passages = passagesOf(kb);
+  const before = await store.getProfile(tenantId);
+  const expectedVersion = checkImportPrecondition(options.precondition, before?.kbVersion ?? 0);
+  const previousLanguages = (await store.getKnowledgeBase(tenantId))?.business.languages;
+  const version = await store.replaceKnowledgeBase(tenantId, kb, passages, expectedVersion !== undefined ? { expectedVersion } : {});
+  // Read again: the import moved kbVersion, which putProfile writes back.
   const profile = await store.getProfile(tenantId);
   if (profile) {
-    await store.putProfile({ ...profile, name: kb.business.name, slug: kb.business.slug, timezone: kb.business.timezone, languages: kb.business.languages });
+    const languages = previousLanguages && sameSet(previousLanguages, kb.business.languages) ? profile.languages : kb.business.languages;
+    await store.putProfile({ ...profile, name: kb.business.name, slug: kb.business.slug, timezone: kb.business.timezone, languages });
   }
-  await store.replaceKnowledgeBase(tenantId, kb, passages);
   return {
     faqs: kb.faqs.length,
     documents: kb.documents.length,
     chunks: passages.length - kb.faqs.length,
     services: kb.services.length,
     staff: kb.staff.length,
+    version,
   };
+}
+
+/** The version an import must find (from `If-Match`), or undefined when any will do; 412 when it cannot apply. */
+function checkImportPrecondition(precondition: ItemPrecondition | undefined, current: number): number | undefined {
+  if (!precondition) return undefined;
+  if (precondition.ifNoneMatch === '*') {
+    if (current > 0) throw preconditionFailed('there already is a knowledge base: read it (GET /v1/admin/knowledge) and send its ETag as If-Match');
+    return 0;
+  }
+  const { ifMatch } = precondition;
+  if (ifMatch === undefined) return undefined;
+  if (current === 0) throw preconditionFailed('there is no knowledge base yet to match');
+  if (ifMatch !== '*' && !ifMatch.includes(knowledgeBaseTag(current))) {
+    throw preconditionFailed('the knowledge base was changed since you read it (an FAQ, a document or another import): read it again');
+  }
+  return current;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** Creates (or refreshes) a tenant's profile from a knowledge base and imports it. */

@@ -31,13 +31,18 @@ export interface TenantStore {
   putProfile(profile: TenantProfile): Promise<void>;
 }
 
+export interface ReplaceKnowledgeBaseOptions {
+  /** Replace only while the knowledge base is at this version (0: none yet); else a 412 `precondition_failed`, nothing written. */
+  readonly expectedVersion?: number;
+}
+
 export interface KnowledgeStore {
   /** The knowledge base of the tenant's current version. */
   getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined>;
   /** The passages (FAQ entries and document chunks) of the tenant's current version. */
   listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }>;
   /** Writes a whole new version and then switches to it atomically; returns the new version. */
-  replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number>;
+  replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[], options?: ReplaceKnowledgeBaseOptions): Promise<number>;
   /**
    * Keeps vectors made for passages stored without one (by the knowledge indexer or an index), beside those of the
    * current knowledge base that still have the same id, title, alternative wordings and text and no vector of that

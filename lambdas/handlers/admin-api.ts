@@ -5,7 +5,7 @@ import { listCustomerConversations } from '../core/channels/identity';
 import { answerQuestion } from '../core/answer/concierge';
 import { notFound, unauthorized } from '../core/errors';
 import { PdfJsTextExtractor } from '../adapters/documents/pdf-text';
-import { importKnowledgeBase } from '../core/knowledge';
+import { importKnowledgeBase, knowledgeBaseTag } from '../core/knowledge';
 import { indexingStatus } from '../core/knowledge-indexing';
 import * as items from '../core/knowledge-items';
 import { knowledgeBaseSchema } from '../core/knowledge-base';
@@ -77,9 +77,10 @@ export const handler = restApi('adminApi', {
   },
   getKnowledgeBase: async (request) => {
     const caller = callerOf(request);
-    const kb = await store().getKnowledgeBase(caller.tenantId);
-    if (!kb) throw notFound('no knowledge base has been imported yet');
-    return { body: kb };
+    const current = await knowledgeStore().readKnowledgeBase(caller.tenantId);
+    if (!current) throw notFound('no knowledge base has been imported yet');
+    // The version as an entity tag: an import that sends it back as If-Match applies only if nothing changed since.
+    return { body: current.kb, headers: { etag: knowledgeBaseTag(current.version) } };
   },
   getKnowledgeStatus: async (request) => {
     const caller = callerOf(request);
@@ -88,8 +89,9 @@ export const handler = restApi('adminApi', {
   importKnowledgeBase: async (request) => {
     const caller = callerOf(request);
     const kb = knowledgeBaseSchema.parse(request.body);
-    const imported = await importKnowledgeBase(knowledgeStore(), caller.tenantId, kb);
-    return { body: { imported }, audit: { after: { faqs: kb.faqs.length, documents: kb.documents.length, services: kb.services.length, staff: kb.staff.length } } };
+    const precondition = items.preconditionOf(request.headers);
+    const { version, ...imported } = await importKnowledgeBase(knowledgeStore(), caller.tenantId, kb, { precondition });
+    return { body: { imported }, headers: { etag: knowledgeBaseTag(version) }, audit: { after: { faqs: kb.faqs.length, documents: kb.documents.length, services: kb.services.length, staff: kb.staff.length } } };
   },
   testQuestion: async (request) => {
     const caller = callerOf(request);

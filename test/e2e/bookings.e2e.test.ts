@@ -122,4 +122,34 @@ describe('bookings in the admin UI', () => {
     await page.getByTestId('forbidden').waitFor();
     await page.close();
   });
+  it("adds a service whose id is typed letter by letter, with the staff who do it, without undoing an FAQ saved meanwhile", async () => {
+    const token = await tokenFor(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+    const page = await browser.newPage();
+    await signIn(page, cloud.demo.staffEmail, cloud.demo.staffPassword);
+    await page.getByTestId('nav-services').click();
+    await page.getByTestId('service-add').waitFor();
+    await page.getByTestId('service-add').click();
+    // The new service's id stays editable while it is typed (it used to turn into a label after one letter).
+    const id = page.getByTestId('service-row').last().getByLabel(/^Id of service \d+$/);
+    await id.fill('');
+    await id.pressSequentially('whitening-kit');
+    expect(await id.inputValue()).toBe('whitening-kit');
+    await page.getByTestId('service-row').last().getByLabel(/^Name of service \d+$/).fill('Whitening kit');
+    // Ticked for the first staff member, then the id changed again: the staff member follows the rename.
+    await page.getByTestId('staff-row').first().getByLabel('Whitening kit').check();
+    await id.fill('home-whitening');
+    // Meanwhile someone saves an FAQ on the Knowledge page.
+    const faq = await api(cloud, 'PUT', '/v1/admin/knowledge/faqs/coat-hooks', token, { question: 'Is there somewhere to hang my coat?', answer: 'Yes, by the door.', category: 'Visiting' });
+    expect(faq.status).toBe(201);
+    await page.getByTestId('services-save').click();
+    await page.getByTestId('services-saved').filter({ hasText: 'Saved.' }).waitFor();
+    const kb = z
+      .object({ services: z.array(z.object({ id: z.string() })), staff: z.array(z.object({ serviceIds: z.array(z.string()) })), faqs: z.array(z.object({ id: z.string() })) })
+      .parse((await api(cloud, 'GET', '/v1/admin/knowledge', token)).body);
+    expect(kb.services.map((s) => s.id)).toContain('home-whitening');
+    expect(kb.staff[0]?.serviceIds).toContain('home-whitening');
+    expect(kb.staff[0]?.serviceIds).not.toContain('whitening-kit');
+    expect(kb.faqs.map((f) => f.id)).toContain('coat-hooks');
+    await page.close();
+  });
 });

@@ -166,6 +166,54 @@ describe('edits that name the version they were made from (If-Match)', () => {
   });
 });
 
+describe('a whole import that names the version it was made from (If-Match)', () => {
+  it('tags the knowledge base with its version; an import from an older tag is refused with 412 and an FAQ saved meanwhile stays', async () => {
+    const read = await call('GET', '/v1/admin/knowledge', agent);
+    expect(read.status).toBe(200);
+    expect(read.etag).toBe(`"kb-${await version()}"`);
+    const kb = read.body;
+    // Someone saves an FAQ after the Services page read the knowledge base.
+    const saved = await call('PUT', '/v1/admin/knowledge/faqs/coat-hooks', admin, { question: 'Is there somewhere to hang my coat?', answer: 'Yes, by the door.', category: 'Visiting' });
+    expect(saved.status).toBe(201);
+    const atVersion = await version();
+    const stale = await call('PUT', '/v1/admin/knowledge', admin, kb, { 'If-Match': read.etag ?? '' });
+    expect(stale.status).toBe(412);
+    expect(errorOf(stale)).toMatchObject({ code: 'precondition_failed' });
+    expect(await version()).toBe(atVersion);
+    expect((await call('GET', '/v1/admin/knowledge/faqs/coat-hooks', agent)).status).toBe(200);
+    // Read again, the import applies, and answers with the new tag.
+    const fresh = await call('GET', '/v1/admin/knowledge', agent);
+    const imported = await call('PUT', '/v1/admin/knowledge', admin, fresh.body, { 'If-Match': fresh.etag ?? '' });
+    expect(imported.status).toBe(200);
+    expect(imported.etag).toBe(`"kb-${await version()}"`);
+    expect((await call('GET', '/v1/admin/knowledge/faqs/coat-hooks', agent)).status).toBe(200);
+    // "Create only" when one exists is refused too.
+    expect((await call('PUT', '/v1/admin/knowledge', admin, fresh.body, { 'If-None-Match': '*' })).status).toBe(412);
+  });
+
+  it("keeps the Widget page's languages when an import does not change the file's, and takes the file's when it does", async () => {
+    const profile = await store().getProfile(cloud.demo.tenantId);
+    if (!profile) throw new Error('no demo profile');
+    const kb = (await call('GET', '/v1/admin/knowledge', agent)).body as { business: { languages: string[] } };
+    try {
+      // The Widget page turns Spanish off; the file still lists both.
+      await store().putProfile({ ...profile, languages: ['en'] });
+      expect((await call('PUT', '/v1/admin/knowledge', admin, kb)).status).toBe(200);
+      expect((await store().getProfile(cloud.demo.tenantId))?.languages).toEqual(['en']);
+      // Listing them in another order is no change either.
+      expect((await call('PUT', '/v1/admin/knowledge', admin, { ...kb, business: { ...kb.business, languages: [...kb.business.languages].reverse() } })).status).toBe(200);
+      expect((await store().getProfile(cloud.demo.tenantId))?.languages).toEqual(['en']);
+      // The Widget page turns Spanish back on; then a file that drops Spanish applies its languages.
+      await store().putProfile({ ...((await store().getProfile(cloud.demo.tenantId)) ?? profile), languages: ['en', 'es'] });
+      expect((await call('PUT', '/v1/admin/knowledge', admin, { ...kb, business: { ...kb.business, languages: ['en'] } })).status).toBe(200);
+      expect((await store().getProfile(cloud.demo.tenantId))?.languages).toEqual(['en']);
+    } finally {
+      await call('PUT', '/v1/admin/knowledge', admin, kb);
+      await store().putProfile({ ...((await store().getProfile(cloud.demo.tenantId)) ?? profile), languages: profile.languages });
+    }
+  });
+});
+
 describe('documents through the admin API', () => {
   it('adds a Markdown document whose sections become passages the concierge cites', async () => {
     const text = [

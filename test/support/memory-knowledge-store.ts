@@ -6,7 +6,8 @@
 import { sameContent, type EmbeddedPassage } from '../../lambdas/core/answer/passages';
 import type { KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { countsOf } from '../../lambdas/core/knowledge-indexing';
-import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, PassageCounts, TenantProfile, TenantStore } from '../../lambdas/core/ports';
+import type { KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, PassageCounts, ReplaceKnowledgeBaseOptions, TenantProfile, TenantStore } from '../../lambdas/core/ports';
+import { preconditionFailed } from '../../lambdas/core/errors';
 
 export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
   private readonly profiles = new Map<string, TenantProfile>();
@@ -40,7 +41,8 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
 
   countCalls = 0;
 
-  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
+  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[], options: ReplaceKnowledgeBaseOptions = {}): Promise<number> {
+    if (options.expectedVersion !== undefined && options.expectedVersion !== this.version(tenantId)) throw preconditionFailed('the knowledge base changed');
     this.kbs.set(tenantId, kb);
     this.passages.set(tenantId, new Map(passages.map((p) => [p.id, p])));
     const version = this.bump(tenantId);

@@ -58,6 +58,8 @@ export interface ApiClient {
   listConversations(query?: { limit?: number; cursor?: string }, options?: RequestOptions): Promise<ConversationPage>;
   getConversation(conversationId: string, options?: RequestOptions): Promise<ConversationDetail>;
   getKnowledge(options?: RequestOptions): Promise<KnowledgeBase>;
+  /** The knowledge base with its entity tag (its version): an import with it as `If-Match` applies only if nothing changed since. */
+  getKnowledgeTagged(options?: RequestOptions): Promise<{ kb: KnowledgeBase; etag?: string }>;
   /** How many of the knowledge base's passages the indexer has embedded (search by meaning). */
   getKnowledgeStatus(options?: RequestOptions): Promise<KnowledgeStatus>;
   /** Sends the file as parsed; the server validates it and names the failing field. */
@@ -105,13 +107,26 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   async function request<T>(method: string, path: string, decoder: Decoder<T>, body?: unknown, signal?: AbortSignal, headers?: Readonly<Record<string, string>>): Promise<T> {
+    return (await exchange(method, path, decoder, body, signal, headers)).value;
+  }
+
+  /** The decoded answer and its entity tag (`ETag`), for an edit's `If-Match`. */
+  async function exchange<T>(
+    method: string,
+    path: string,
+    decoder: Decoder<T>,
+    body?: unknown,
+    signal?: AbortSignal,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<{ value: T; etag?: string }> {
     let response = await send(method, path, body, false, signal, headers);
     // An id token can expire between Amplify's check and the API's: refresh once and retry.
     if (response.status === 401) response = await send(method, path, body, true, signal, headers);
     const parsed = parseJsonBody(await response.text());
     if (!response.ok) throw parseApiError(response.status, parsed);
     try {
-      return decoder(parsed);
+      const etag = response.headers.get('etag');
+      return { value: decoder(parsed), ...(etag ? { etag } : {}) };
     } catch (err) {
       if (err instanceof DecodeError) {
         throw new ApiError({ status: response.status, code: 'bad_response', message: `Unexpected answer from the server (${err.message}).` });
@@ -130,8 +145,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     getConversation: (id, o) =>
       request('GET', `/v1/admin/conversations/${encodeURIComponent(id)}`, conversationDetailDecoder, undefined, o?.signal),
     getKnowledge: (o) => request('GET', '/v1/admin/knowledge', knowledgeBaseDecoder, undefined, o?.signal),
+    getKnowledgeTagged: async (o) => {
+      const { value, etag } = await exchange('GET', '/v1/admin/knowledge', knowledgeBaseDecoder, undefined, o?.signal);
+      return { kb: value, ...(etag ? { etag } : {}) };
+    },
     getKnowledgeStatus: (o) => request('GET', '/v1/admin/knowledge/status', knowledgeStatusDecoder, undefined, o?.signal),
-    importKnowledge: async (file, o) => (await request('PUT', '/v1/admin/knowledge', importResultDecoder, file, o?.signal)).imported,
+    importKnowledge: async (file, o) => (await request('PUT', '/v1/admin/knowledge', importResultDecoder, file, o?.signal, o?.headers)).imported,
     testQuestion: async (input, o) => (await request('POST', '/v1/admin/knowledge/test', testAnswerDecoder, input, o?.signal)).answer,
     listInbox: (queue, o) => request('GET', `/v1/admin/inbox?queue=${queue}`, inboxPageDecoder, undefined, o?.signal),
     getInboxConversation: (id, o) => request('GET', `/v1/admin/inbox/${encodeURIComponent(id)}`, inboxConversationDecoder, undefined, o?.signal),

@@ -22,7 +22,7 @@ import { conversationContextSchema, type ConversationContext } from '../../core/
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import { randomId } from '../../core/ids';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
-import { badRequest, DomainError } from '../../core/errors';
+import { badRequest, conflict, DomainError, preconditionFailed } from '../../core/errors';
 import type {
   Clock,
   ConnectionStore,
@@ -35,6 +35,7 @@ import type {
   RateLimiter,
   NewMessage,
   PassageCounts,
+  ReplaceKnowledgeBaseOptions,
   TenantProfile,
   TenantStore,
   TurnAttempt,
@@ -358,9 +359,14 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     };
   }
 
-  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
+  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[], options: ReplaceKnowledgeBaseOptions = {}): Promise<number> {
     const current = await this.currentKb(tenantId);
     const previous = current.version;
+    const raced = (): DomainError =>
+      options.expectedVersion !== undefined
+        ? preconditionFailed('the knowledge base was changed since you read it (an FAQ, a document or another import): read it again')
+        : conflict('the knowledge base changed during the import; try again');
+    if (options.expectedVersion !== undefined && options.expectedVersion !== previous) throw raced();
     // Above both, so the new partition can never be the live one.
     const version = Math.max(current.version, current.partition) + 1;
     const writes: Record<string, unknown>[] = [
@@ -389,7 +395,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       );
     } catch (error) {
       await this.deletePartition(keys.kbPartition(tenantId, version));
-      if (isConditionFailure(error)) throw new Error('the knowledge base changed during the import; try again');
+      if (isConditionFailure(error)) throw raced();
       throw error;
     }
     if (current.partition > 0) await this.deletePartition(keys.kbPartition(tenantId, current.partition));

@@ -16,7 +16,7 @@ import { embedInBatches, withoutVectors } from '../../core/answer/hybrid';
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import type { KnowledgeBase } from '../../core/knowledge-base';
 import type { KnowledgeChange } from '../../core/knowledge-indexing';
-import type { Embedder, KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, TenantProfile, TenantStore } from '../../core/ports';
+import type { Embedder, KnowledgeItemStore, KnowledgeSourceChange, KnowledgeStore, ReplaceKnowledgeBaseOptions, TenantProfile, TenantStore } from '../../core/ports';
 
 export interface EmbeddingKnowledgeStoreOptions {
   /** Told when passages could not be embedded and were stored without vectors (the indexer embeds them). */
@@ -63,8 +63,8 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
     return this.inner.readKnowledgeBase(tenantId);
   }
 
-  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[]): Promise<number> {
-    const version = await this.inner.replaceKnowledgeBase(tenantId, kb, await this.embed(passages));
+  async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[], options?: ReplaceKnowledgeBaseOptions): Promise<number> {
+    const version = await this.inner.replaceKnowledgeBase(tenantId, kb, await this.embed(passages), options);
     await this.options.onChanged?.({ tenantId, version });
     return version;
   }

@@ -5,6 +5,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { describeError, type ErrorView } from '../../lib/api-error';
+import { CatalogueConflict, catalogueOf, saveCatalogue } from './save-catalogue';
 import { weekdayLabels } from '../../lib/format';
 import '../bookings/bookings.css';
 
@@ -30,6 +31,8 @@ const toInt = (value: string): number => {
 interface Draft {
   readonly kb: KnowledgeBase;
   readonly settings: BookingSettings;
+  /** The knowledge base as last read or saved: what the page's edits are made from. */
+  readonly baseline: KnowledgeBase;
 }
 
 /** Admins only: services (duration, price, deposit, buffer), staff and their services, weekly hours, exceptions, and the booking policy. */
@@ -43,12 +46,11 @@ export function ServicesPage() {
   const [settingsDirty, setSettingsDirty] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
-  const [newIds, setNewIds] = useState<ReadonlySet<string>>(new Set());
 
   const load = useCallback(async () => {
     try {
       const [kb, settings] = await Promise.all([api.getKnowledge(), bookings.getSettings()]);
-      setDraft({ kb, settings });
+      setDraft({ kb, settings, baseline: kb });
       setLoadError(undefined);
     } catch (err) {
       setLoadError(describeError(err));
@@ -78,13 +80,14 @@ export function ServicesPage() {
     try {
       if (kbDirty) {
         try {
-          await api.importKnowledge(draft.kb);
+          const stored = await saveCatalogue(api, draft.baseline, draft.kb);
+          setDraft((d) => (d ? { ...d, kb: { ...stored, ...catalogueOf(d.kb) }, baseline: stored } : d));
         } catch (err) {
-          setSaveError({ error: describeError(err), title: 'Could not save services, staff and hours' });
+          const error: ErrorView = err instanceof CatalogueConflict ? { message: err.message } : describeError(err);
+          setSaveError({ error, title: 'Could not save services, staff and hours' });
           return;
         }
         setKbDirty(false);
-        setNewIds(new Set());
       }
       if (settingsDirty) {
         try {
@@ -120,8 +123,8 @@ export function ServicesPage() {
         loadError === undefined && <Loading label="Loading services and hours…" />
       ) : (
         <form onSubmit={(e) => void save(e)} noValidate>
-          <ServicesSection kb={draft.kb} settings={draft.settings} newIds={newIds} editKb={editKb} editSettings={editSettings} onAdded={(id) => setNewIds((s) => new Set([...s, id]))} />
-          <StaffSection kb={draft.kb} newIds={newIds} editKb={editKb} onAdded={(id) => setNewIds((s) => new Set([...s, id]))} />
+          <ServicesSection kb={draft.kb} settings={draft.settings} saved={draft.baseline} editKb={editKb} editSettings={editSettings} />
+          <StaffSection kb={draft.kb} saved={draft.baseline} editKb={editKb} />
           <HoursSection hours={draft.kb.hours} timezone={draft.kb.business.timezone} editKb={editKb} />
           <ExceptionsSection kb={draft.kb} settings={draft.settings} editSettings={editSettings} />
           <PolicySection settings={draft.settings} editSettings={editSettings} />
@@ -146,18 +149,32 @@ type EditSettings = (change: (s: BookingSettings) => BookingSettings) => void;
 function ServicesSection({
   kb,
   settings,
-  newIds,
+  saved,
   editKb,
   editSettings,
-  onAdded,
 }: {
   kb: KnowledgeBase;
   settings: BookingSettings;
-  newIds: ReadonlySet<string>;
+  /** The knowledge base as saved: a service not in it is new, and its id may still be changed. */
+  saved: KnowledgeBase;
   editKb: EditKb;
   editSettings: EditSettings;
-  onAdded: (id: string) => void;
 }) {
+  const savedIds = new Set(saved.services.map((s) => s.id));
+  /** A new service's id as typed: staff who do it, and its buffer, follow the rename. */
+  const rename = (index: number, from: string, to: string): void => {
+    editKb((k) => ({
+      ...k,
+      services: k.services.map((x, j) => (j === index ? { ...x, id: to } : x)),
+      staff: k.staff.map((m) => ({ ...m, serviceIds: m.serviceIds.map((x) => (x === from ? to : x)) })),
+    }));
+    editSettings((s) => {
+      const minutes = s.bufferMinutes[from];
+      if (minutes === undefined) return s;
+      const rest = Object.fromEntries(Object.entries(s.bufferMinutes).filter(([k]) => k !== from));
+      return { ...s, bufferMinutes: { ...rest, [to]: minutes } };
+    });
+  };
   const update = (id: string, patch: Partial<Service>): void => editKb((k) => ({ ...k, services: k.services.map((s) => (s.id === id ? { ...s, ...patch } : s)) }));
   const remove = (id: string): void => {
     editKb((k) => ({ ...k, services: k.services.filter((s) => s.id !== id), staff: k.staff.map((m) => ({ ...m, serviceIds: m.serviceIds.filter((x) => x !== id) })) }));
@@ -169,7 +186,6 @@ function ServicesSection({
       ...k,
       services: [...k.services, { id, name: '', durationMinutes: 30, priceCents: 0, currency: k.services[0]?.currency ?? 'EUR', depositCents: 0, description: '' }],
     }));
-    onAdded(id);
   };
   const setBuffer = (id: string, minutes: number): void =>
     editSettings((s) => {
@@ -201,11 +217,8 @@ function ServicesSection({
             {kb.services.map((s, i) => (
               <tr key={i} data-testid="service-row">
                 <td>
-                  {newIds.has(s.id) ? (
-                    <input aria-label={`Id of service ${i + 1}`} value={s.id} pattern={ID_PATTERN.source} onChange={(e) => {
-                      const id = e.target.value.toLowerCase();
-                      editKb((k) => ({ ...k, services: k.services.map((x, j) => (j === i ? { ...x, id } : x)) }));
-                    }} />
+                  {!savedIds.has(s.id) || kb.services.findIndex((x) => x.id === s.id) !== i ? (
+                    <input aria-label={`Id of service ${i + 1}`} value={s.id} pattern={ID_PATTERN.source} onChange={(e) => rename(i, s.id, e.target.value.toLowerCase())} />
                   ) : (
                     <code>{s.id}</code>
                   )}
@@ -244,12 +257,12 @@ function ServicesSection({
   );
 }
 
-function StaffSection({ kb, newIds, editKb, onAdded }: { kb: KnowledgeBase; newIds: ReadonlySet<string>; editKb: EditKb; onAdded: (id: string) => void }) {
+function StaffSection({ kb, saved, editKb }: { kb: KnowledgeBase; saved: KnowledgeBase; editKb: EditKb }) {
+  const savedIds = new Set(saved.staff.map((m) => m.id));
   const update = (index: number, patch: Partial<StaffMember>): void => editKb((k) => ({ ...k, staff: k.staff.map((m, j) => (j === index ? { ...m, ...patch } : m)) }));
   const add = (): void => {
     const id = idFrom('new staff', new Set(kb.staff.map((m) => m.id)), 'staff');
     editKb((k) => ({ ...k, staff: [...k.staff, { id, name: '', role: '', serviceIds: [] }] }));
-    onAdded(id);
   };
   return (
     <section className="card" aria-labelledby="staff-title" data-testid="services-staff">
@@ -261,7 +274,7 @@ function StaffSection({ kb, newIds, editKb, onAdded }: { kb: KnowledgeBase; newI
         <fieldset key={i} data-testid="staff-row">
           <legend>{m.name || `Staff member ${i + 1}`}</legend>
           <div className="bk-form__row">
-            {newIds.has(m.id) && (
+            {(!savedIds.has(m.id) || kb.staff.findIndex((x) => x.id === m.id) !== i) && (
               <div className="field">
                 <label htmlFor={`staff-id-${i}`}>Id</label>
                 <input id={`staff-id-${i}`} value={m.id} onChange={(e) => update(i, { id: e.target.value.toLowerCase() })} />

@@ -1,0 +1,37 @@
+/**
+ * How the Services & hours page saves: its part of the knowledge base (services, staff, weekly hours) onto the
+ * knowledge base as it is now.
+ */
+import type { ApiClient } from '../../api/client';
+import type { KnowledgeBase } from '../../api/types';
+import { ApiError } from '../../lib/api-error';
+
+/** What this page edits of the knowledge base; the rest (FAQs, documents, business) is someone else's. */
+export const catalogueOf = (kb: KnowledgeBase): Pick<KnowledgeBase, 'services' | 'staff' | 'hours'> => ({ services: kb.services, staff: kb.staff, hours: kb.hours });
+
+export class CatalogueConflict extends Error {
+  constructor() {
+    super('Someone else changed the services, staff or hours since you opened this page. Reload to see their change, then make yours again.');
+  }
+}
+
+/**
+ * Saves the page's services, staff and hours onto the knowledge base as it is now, not as it was when the page
+ * opened: an FAQ or a document saved meanwhile stays. The import names the version it was made from (If-Match),
+ * so one saved between the read and the import is not undone either: the page reads again and retries. Services,
+ * staff or hours changed by someone else since the page read them are a conflict, never overwritten.
+ */
+export async function saveCatalogue(api: Pick<ApiClient, 'getKnowledgeTagged' | 'importKnowledge'>, baseline: KnowledgeBase, edited: KnowledgeBase): Promise<KnowledgeBase> {
+  for (let attempt = 1; ; attempt++) {
+    const { kb: current, etag } = await api.getKnowledgeTagged();
+    if (JSON.stringify(catalogueOf(current)) !== JSON.stringify(catalogueOf(baseline))) throw new CatalogueConflict();
+    const next: KnowledgeBase = { ...current, ...catalogueOf(edited) };
+    try {
+      await api.importKnowledge(next, etag ? { headers: { 'If-Match': etag } } : {});
+      return next;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 412) || attempt >= 3) throw err;
+    }
+  }
+}
+

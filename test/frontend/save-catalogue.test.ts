@@ -1,0 +1,60 @@
+/** The Services & hours page's save (frontend/src/pages/services/save-catalogue.ts): onto the knowledge base as it is now. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApiClient, type FetchLike } from '../../frontend/src/api/client';
+import type { KnowledgeBase } from '../../frontend/src/api/types';
+import { CatalogueConflict, saveCatalogue } from '../../frontend/src/pages/services/save-catalogue';
+
+// The demo clinic's file, as GET /v1/admin/knowledge gives it.
+const base = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as KnowledgeBase;
+
+function setup(responses: Response[]) {
+  const calls: { method: string; url: string; headers: Record<string, string>; body?: unknown }[] = [];
+  const fetchFn: FetchLike = async (url, init) => {
+    calls.push({ method: init?.method ?? 'GET', url: url.replace('https://api.example.com', ''), headers: (init?.headers ?? {}) as Record<string, string>, ...(init?.body ? { body: JSON.parse(String(init.body)) } : {}) });
+    const next = responses.shift();
+    if (!next) throw new Error('no more responses');
+    return next;
+  };
+  return { api: createApiClient({ apiUrl: 'https://api.example.com', fetch: fetchFn, getIdToken: async () => 't' }), calls };
+}
+const json = (body: unknown, status = 200, etag?: string): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...(etag ? { ETag: etag } : {}) } });
+const imported = (): Response => json({ imported: { faqs: 2, documents: 0, chunks: 0, services: 1, staff: 1 } }, 200, '"kb-9"');
+const refused = (): Response => json({ error: { code: 'precondition_failed', message: 'the knowledge base was changed since you read it' } }, 412);
+
+describe("the Services & hours page's save", () => {
+  const edited: KnowledgeBase = { ...base, services: base.services.map((s) => ({ ...s, priceCents: 6500 })) };
+  const faqAddedMeanwhile: KnowledgeBase = { ...base, faqs: [...base.faqs, { id: 'coats', question: 'Coat hooks?', answer: 'By the door.', category: 'Visiting' }] };
+
+  it("puts its services onto the knowledge base as it is now, naming that version: an FAQ saved since the page opened stays", async () => {
+    const { api, calls } = setup([json(faqAddedMeanwhile, 200, '"kb-8"'), imported()]);
+    const saved = await saveCatalogue(api, base, edited);
+    expect(calls.map((c) => [c.method, c.url, c.headers['If-Match']])).toEqual([
+      ['GET', '/v1/admin/knowledge', undefined],
+      ['PUT', '/v1/admin/knowledge', '"kb-8"'],
+    ]);
+    expect(calls[1]?.body).toEqual({ ...faqAddedMeanwhile, services: edited.services });
+    expect(saved.faqs.map((f) => f.id)).toEqual([...base.faqs.map((f) => f.id), 'coats']);
+  });
+
+  it('reads again and retries when the knowledge base changed between its read and the import (412)', async () => {
+    const { api, calls } = setup([json(base, 200, '"kb-8"'), refused(), json(faqAddedMeanwhile, 200, '"kb-9"'), imported()]);
+    await saveCatalogue(api, base, edited);
+    expect(calls.map((c) => c.headers['If-Match'])).toEqual([undefined, '"kb-8"', undefined, '"kb-9"']);
+    expect(calls[3]?.body).toEqual({ ...faqAddedMeanwhile, services: edited.services });
+  });
+
+  it('refuses to overwrite services, staff or hours someone else changed since the page opened', async () => {
+    const otherPrice: KnowledgeBase = { ...base, services: base.services.map((s) => ({ ...s, priceCents: 5500 })) };
+    const { api, calls } = setup([json(otherPrice, 200, '"kb-8"')]);
+    await expect(saveCatalogue(api, base, edited)).rejects.toBeInstanceOf(CatalogueConflict);
+    expect(calls.map((c) => c.method)).toEqual(['GET']);
+  });
+
+  it('gives up after three refusals in a row, with the 412', async () => {
+    const { api, calls } = setup([json(base, 200, '"kb-1"'), refused(), json(base, 200, '"kb-2"'), refused(), json(base, 200, '"kb-3"'), refused()]);
+    await expect(saveCatalogue(api, base, edited)).rejects.toMatchObject({ status: 412 });
+    expect(calls).toHaveLength(6);
+  });
+});
