@@ -1,9 +1,10 @@
 /**
  * The channel senders against fake Twilio and Meta servers on loopback, with delivery records in DynamoDB Local:
  * exact request bodies, retries then failure handed to EventBridge, 4xx recorded without retry, a duplicate event
- * sending once, the WhatsApp window (template or parked), opted-out SMS refused, the outbox without credentials,
- * and Twilio's status callbacks through the declared public route (the local gateway running the real handler),
- * signed with the twilio library's own helper — valid, forged, missing, replayed and out of order.
+ * sending once, an accepted send whose record failed not sent again, the WhatsApp window (template or parked),
+ * opted-out SMS refused, the outbox without credentials, and Twilio's status callbacks through the declared public
+ * route (the local gateway running the real handler), signed with the twilio library's own helper — valid, forged,
+ * missing, replayed and out of order.
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -189,6 +190,22 @@ describe('Twilio (SMS and WhatsApp)', () => {
     // EventBridge delivers the event again: now it goes through, once.
     expect((await sendChannelMessage(depsWith(providerEnv), request)).outcome).toBe('sent');
     expect(fakes.twilio.requests).toHaveLength(4);
+  });
+
+  it('keeps the claim when recording an accepted send fails, so the redelivery does not send it again', async () => {
+    const c = await conversationOn('sms', PHONE, new Date());
+    const request = await botMessage(c, 'Sent once, whatever the table says.');
+    const markAccepted = jest.spyOn(channels, 'markAccepted').mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
+    try {
+      await expect(sendChannelMessage(depsWith(providerEnv), request)).rejects.toThrow('ProvisionedThroughputExceededException');
+    } finally {
+      markAccepted.mockRestore();
+    }
+    expect(fakes.twilio.requests).toHaveLength(1);
+    expect(await channels.listDeliveries(TENANT, c.conversationId)).toEqual([expect.objectContaining({ seq: request.seq, segment: 0, status: 'sending' })]);
+    // EventBridge delivers the event again: Twilio already has the message.
+    expect(await sendChannelMessage(depsWith(providerEnv), request)).toEqual({ outcome: 'duplicate' });
+    expect(fakes.twilio.requests).toHaveLength(1);
   });
 
   it('a 4xx is permanent: recorded on the delivery and in the failed deliveries, not retried', async () => {

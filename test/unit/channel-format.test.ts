@@ -133,10 +133,11 @@ describe('formatForChannel', () => {
     expect(segment?.text).toBe('*Open* until 18:00.\n\n_Source: Opening hours_\n\n1. Book a cleaning\n2. Opening hours\n3. Talk to a person\nReply 1, 2 or 3.');
   });
 
-  it('WhatsApp: segments of at most 4096 characters', () => {
-    const segments = formatForChannel('whatsapp', { text: 'Ok. '.repeat(2000) });
+  it("WhatsApp: segments of at most 1600 characters (Twilio's Body limit holds for WhatsApp too: error 21617)", () => {
+    const segments = formatForChannel('whatsapp', { text: 'Ok. '.repeat(500) });
     expect(segments.length).toBe(2);
-    for (const s of segments) expect([...s.text].length).toBeLessThanOrEqual(4096);
+    for (const s of segments) expect([...s.text].length).toBeLessThanOrEqual(1600);
+    expect(segments.map((s) => s.text).join(' ')).toBe('Ok. '.repeat(500).trim());
   });
 
   it('Messenger: plain text ≤ 2000 per segment, quick replies as buttons (≤ 13, titles ≤ 20) on the last one', () => {

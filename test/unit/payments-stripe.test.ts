@@ -234,9 +234,18 @@ describe('paymentOutcomeOf', () => {
     expect(paymentOutcomeOf(event('checkout.session.completed', { payment_status: 'unpaid' }), 'harbour-dental')).toEqual({ ignored: 'checkout session completed unpaid' });
   });
 
-  it("refuses an event of another tenant, or without the booking's metadata", () => {
-    expect(refusal(() => paymentOutcomeOf(event('checkout.session.completed'), 'other-clinic')).field).toBe('data.object.metadata.tenantId');
-    expect(refusal(() => paymentOutcomeOf(event('checkout.session.completed', { metadata: {} }), 'harbour-dental')).field).toBe('data.object');
+  it("ignores (acknowledges) a session of another tenant, or without the booking's metadata: the tenant's other checkouts, Payment Links", () => {
+    const otherTenant = { ignored: 'a checkout session of another tenant than the webhook URL names' };
+    const notOurs = { ignored: 'a checkout session without a booking in its metadata' };
+    expect(paymentOutcomeOf(event('checkout.session.completed'), 'other-clinic')).toEqual(otherTenant);
+    expect(paymentOutcomeOf(event('checkout.session.completed', { metadata: {} }), 'harbour-dental')).toEqual(notOurs);
+    expect(paymentOutcomeOf(event('checkout.session.completed', { metadata: { order: '1042' }, payment_link: 'plink_1Q' }), 'harbour-dental')).toEqual(notOurs);
+    expect(paymentOutcomeOf(event('checkout.session.expired', { metadata: null, payment_status: 'unpaid' }), 'harbour-dental')).toEqual(notOurs);
+    expect(paymentOutcomeOf(event('checkout.session.async_payment_succeeded', { metadata: { tenantId: 'harbour-dental' } }), 'harbour-dental')).toEqual(notOurs);
+  });
+
+  it('still refuses a checkout event whose object is not a checkout session', () => {
+    expect(refusal(() => paymentOutcomeOf(event('checkout.session.completed', { object: 'payment_intent' }), 'harbour-dental')).field).toBe('data.object');
   });
 });
 

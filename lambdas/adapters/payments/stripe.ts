@@ -120,7 +120,8 @@ const checkoutSessionSchema = z.object({
   amount_total: z.number().int().nullable().optional(),
   payment_intent: idOrObject.nullable().optional(),
   payment_status: z.enum(['paid', 'unpaid', 'no_payment_required']),
-  metadata: bookingMetadata,
+  /** Ours carry the booking ({@link bookingMetadata}); the tenant's other sessions (Payment Links…) do not. */
+  metadata: z.unknown(),
 });
 
 
@@ -132,8 +133,9 @@ export type StripeEventMeaning = { readonly outcome: PaymentOutcome } | { readon
  * `checkout.session.completed` (paid) and `checkout.session.async_payment_succeeded` → succeeded;
  * `checkout.session.expired` and `checkout.session.async_payment_failed` → failed. `payment_intent.payment_failed` is
  * ignored: on a Checkout page a declined card can be retried with another one, so only the session's expiry ends it.
- * Other events are ignored. The booking travels in the metadata; its tenant must be `tenantId` (the webhook
- * URL's), or this throws a bad_request.
+ * Other events are ignored. The booking travels in the metadata; a session without it (the tenant's other checkouts,
+ * Payment Links) or of another tenant than `tenantId` (the webhook URL's) is not ours: ignored, so Stripe gets its
+ * 2xx and does not retry it for days.
  */
 export function paymentOutcomeOf(event: StripeEvent, tenantId: string): StripeEventMeaning {
   const session = (): z.infer<typeof checkoutSessionSchema> => {
@@ -141,12 +143,14 @@ export function paymentOutcomeOf(event: StripeEvent, tenantId: string): StripeEv
     if (!parsed.success) throw badRequest(`data.object is not a checkout session: ${parsed.error.issues[0]?.path.join('.') ?? ''}`, 'data.object');
     return parsed.data;
   };
-  const outcome = (status: PaymentOutcome['status'], metadata: z.infer<typeof bookingMetadata>, paymentId: string | null | undefined, amountCents: number | null | undefined): StripeEventMeaning => {
-    if (metadata.tenantId !== tenantId) throw badRequest('the event belongs to another tenant than the webhook URL names', 'data.object.metadata.tenantId');
+  const outcome = (status: PaymentOutcome['status'], raw: unknown, paymentId: string | null | undefined, amountCents: number | null | undefined): StripeEventMeaning => {
+    const ours = bookingMetadata.safeParse(raw);
+    if (!ours.success) return { ignored: 'a checkout session without a booking in its metadata' };
+    if (ours.data.tenantId !== tenantId) return { ignored: 'a checkout session of another tenant than the webhook URL names' };
     return {
       outcome: {
         tenantId,
-        bookingId: metadata.bookingId,
+        bookingId: ours.data.bookingId,
         status,
         eventId: event.id,
         ...(paymentId ? { paymentId } : {}),

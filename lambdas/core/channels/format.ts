@@ -7,7 +7,8 @@
  *   most 1600 characters (Twilio's Body limit; GSM-7 extension characters such as `€ [ ] { }` count twice) on sentence
  *   boundaries.
  * - WhatsApp: light Markdown (`*bold*`, `_italic_`), at most three quick replies as numbered options — interactive
- *   buttons need approved templates (docs/decisions.md) — and segments of at most 4096 characters.
+ *   buttons need approved templates (docs/decisions.md) — and segments of at most 1600 characters (Twilio's Body
+ *   limit applies to WhatsApp too: error 21617).
  * - Messenger: plain text of at most 2000 characters per segment; quick replies (at most 13, titles at most 20
  *   characters) are real buttons on the last segment.
  *
@@ -42,7 +43,7 @@ export interface Segment {
 /** Per-channel limits. */
 export const channelLimits = {
   sms: { maxChars: 1600, maxOptions: 9 },
-  whatsapp: { maxChars: 4096, maxOptions: 3 },
+  whatsapp: { maxChars: 1600, maxOptions: 3 },
   messenger: { maxChars: 2000, maxOptions: 13, maxButtonTitle: 20, maxPayload: 1000 },
 } as const;
 

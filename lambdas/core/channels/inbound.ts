@@ -96,6 +96,7 @@ const metaMessaging = z
         mid: z.string().min(1).max(256),
         text: z.string().max(MAX_INBOUND_TEXT).optional(),
         is_echo: z.boolean().optional(),
+        /** A tapped quick reply: the payload we gave the button (the option's full text; Meta allows 1,000 characters). */
         quick_reply: z.object({ payload: z.string().max(1000) }).optional(),
         attachments: z.array(metaAttachment).max(MAX_MEDIA).optional(),
       })
@@ -130,9 +131,10 @@ export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string
     for (const m of entry.messaging) {
       if (m.message && !m.message.is_echo) {
         const media = (m.message.attachments ?? []).flatMap((a) => (a.payload?.url ? [{ url: a.payload.url, contentType: mediaTypeOf(a.type) }] : []));
-        out.push(
-          inboundMessageSchema.parse({ tenantId, channel: 'messenger', from: m.sender.id, text: m.message.text ?? '', media, providerMessageId: m.message.mid }),
-        );
+        // A tapped quick reply: its payload is the option's full text (format.ts buttonsOf), its text the title cut to 20 characters.
+        const payload = m.message.quick_reply?.payload;
+        const text = payload?.trim() ? payload : (m.message.text ?? '');
+        out.push(inboundMessageSchema.parse({ tenantId, channel: 'messenger', from: m.sender.id, text, media, providerMessageId: m.message.mid }));
       } else if (m.postback) {
         // A tapped button: its title is what the customer "said"; postbacks without a mid are keyed by sender and time.
         const id = m.postback.mid ?? `postback-${m.sender.id}-${m.timestamp ?? entry.time ?? 0}`;
@@ -245,17 +247,22 @@ async function smsKeyword(deps: ChannelDeps, message: InboundMessage, conversati
   if (!command || (command === 'start' && !(await isOptedOut(deps.optOuts, message.tenantId, message.from)))) return undefined;
   const clientId = clientIdOf(message);
   const stored = await deps.conversations.appendMessage(message.tenantId, conversation.conversationId, { role: 'customer', text, clientId });
-  if (stored.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId, seq: stored.message.seq };
-  await broadcast(deps, message.tenantId, conversation.conversationId, { type: 'message', ...stored.message });
+  // A retry of a stored keyword (a duplicate) writes the opt-out / opt-in again: the attempt that stored it may have
+  // failed before writing it. Unless a later keyword was recorded since: a late retry of START never undoes a STOP.
+  const superseded = stored.duplicate && ((await deps.optOuts.getOptOut(message.tenantId, message.from))?.at ?? '') > stored.message.createdAt;
   const [profile, catalogue] = await Promise.all([deps.tenants.getProfile(message.tenantId), deps.answer.catalogue?.catalogue(message.tenantId)]);
   const phone = catalogue?.business.phone;
-  const result = await handleSmsKeyword(deps, {
-    tenantId: message.tenantId,
-    from: message.from,
-    text,
-    businessName: profile?.name ?? message.tenantId,
-    ...(phone ? { businessPhone: phone } : {}),
-  });
+  const result = superseded
+    ? undefined
+    : await handleSmsKeyword(deps, {
+        tenantId: message.tenantId,
+        from: message.from,
+        text,
+        businessName: profile?.name ?? message.tenantId,
+        ...(phone ? { businessPhone: phone } : {}),
+      });
+  if (stored.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId, seq: stored.message.seq };
+  await broadcast(deps, message.tenantId, conversation.conversationId, { type: 'message', ...stored.message });
   if (!result?.reply) return { outcome: 'stored', conversationId: conversation.conversationId, seq: stored.message.seq };
   const reply = await deps.conversations.appendMessage(message.tenantId, conversation.conversationId, { role: 'system', text: result.reply, clientId: `${clientId}-keyword` });
   if (!reply.duplicate) await deliverToCustomer(deps, conversation, reply.message, 'system');

@@ -7,8 +7,9 @@
  * BEFORE the provider is called, so a redelivered event sends nothing twice. A retryable failure (429, 5xx, network)
  * is retried here with exponential backoff and full jitter, then the claim is released and the error thrown, so
  * EventBridge's retry policy and dead-letter queue take over. A permanent refusal (4xx) is recorded on the delivery
- * and in the failed deliveries, and not retried. A crash between the claim and the provider's answer leaves the
- * claim (`sending`): the segment is not sent again — at most once (docs/decisions.md).
+ * and in the failed deliveries, and not retried. A crash between the claim and the provider's answer, or a failure to
+ * record the provider's acceptance, leaves the claim (`sending`): the segment is not sent again — at most once
+ * (docs/decisions.md).
  *
  * Message text and phone numbers never reach a log line or a delivery record (addresses are masked).
  */
@@ -295,10 +296,9 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
       ...(decision.mode === 'tagged' ? { tag: decision.tag } : {}),
       ...(callback ? { statusCallback: callback } : {}),
     };
+    let accepted: Awaited<ReturnType<ChannelTransport['send']>>;
     try {
-      const accepted = await withRetries(() => transport.send(send), policy);
-      await deps.deliveries.markAccepted(ref, { provider: transport.provider, providerMessageId: accepted.providerMessageId, status: accepted.status ?? 'sent' });
-      sent++;
+      accepted = await withRetries(() => transport.send(send), policy);
     } catch (error) {
       if (error instanceof DeliveryError && error.permanent) {
         await deps.deliveries.markFailed(record, { errorCode: error.code, reason: error.message });
@@ -312,6 +312,9 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
       await deps.deliveries.release(ref, record.attemptId);
       throw error;
     }
+    // The provider took it: a failure to record that keeps the claim (`sending`), so a retry never sends it again.
+    await deps.deliveries.markAccepted(ref, { provider: transport.provider, providerMessageId: accepted.providerMessageId, status: accepted.status ?? 'sent' });
+    sent++;
   }
   if (sent === 0 && duplicates > 0) return { outcome: 'duplicate' };
   return { outcome: 'sent', provider: transport.provider, segments: sent, duplicates };
