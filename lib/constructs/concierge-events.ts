@@ -3,6 +3,7 @@ import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import type { IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -35,6 +36,11 @@ export interface ConciergeEventsProps {
  * or Step Functions state machines (started through a role EventBridge
  * assumes); failed deliveries land in one encrypted dead-letter queue
  * (or the rule's own, when it declares a delivery policy).
+ *
+ * EventBridge invokes a Lambda function asynchronously: its retry policy and dead-letter queue cover only events it
+ * could not hand to Lambda. An event Lambda accepted and the function then failed on is retried by Lambda itself
+ * (twice) and, without a failure destination, dropped. So each target function also gets an on-failure
+ * destination: the same dead-letter queue, within the same maximum event age (Lambda allows 6 hours at most).
  */
 export class ConciergeEvents extends Construct {
   readonly bus: EventBus;
@@ -45,6 +51,8 @@ export class ConciergeEvents extends Construct {
   private readonly byName = new Map<string, Rule>();
   private readonly ownDeadLetters: Record<string, Queue> = {};
   private readonly sharedDelivery: { readonly deadLetterQueue: Queue; readonly retryAttempts: number; readonly maxEventAge: Duration };
+  /** Functions whose asynchronous invocations already have a failure destination (Lambda allows one configuration). */
+  private readonly withFailureDestination = new Set<IFunction>();
 
   constructor(scope: Construct, id: string, props: ConciergeEventsProps) {
     super(scope, id);
@@ -66,7 +74,7 @@ export class ConciergeEvents extends Construct {
       const delivery = this.deliveryOf(decl);
       const target: IRuleTarget =
         'fn' in decl.target
-          ? new LambdaFunction(props.functionFor(decl.target.fn), delivery)
+          ? new LambdaFunction(this.failingTo(props.functionFor(decl.target.fn), delivery), delivery)
           : new SfnStateMachine(props.stateMachineFor(decl.target.stateMachine), delivery);
       this.byName.set(
         decl.name,
@@ -82,16 +90,29 @@ export class ConciergeEvents extends Construct {
       this.claim(decl.name);
       // Fails synthesis on an expression the local scheduler could not run either.
       parseScheduleExpression(decl.expression);
+      const delivery = this.deliveryOf(decl);
       this.byName.set(
         decl.name,
         new Rule(this, decl.name, {
           description: decl.description,
           schedule: Schedule.expression(decl.expression),
-          targets: [new LambdaFunction(props.functionFor(decl.target.fn), this.deliveryOf(decl))],
+          targets: [new LambdaFunction(this.failingTo(props.functionFor(decl.target.fn), delivery), delivery)],
         }),
       );
     }
     this.ruleDeadLetters = this.ownDeadLetters;
+  }
+
+  /**
+   * Sends what the function finally failed on (after Lambda's two retries) to the rule's dead-letter queue. A
+   * function several rules target keeps the queue of the first of them in the declaration.
+   */
+  private failingTo(fn: IFunction, delivery: { readonly deadLetterQueue: Queue; readonly maxEventAge: Duration }): IFunction {
+    if (this.withFailureDestination.has(fn)) return fn;
+    this.withFailureDestination.add(fn);
+    const maxEventAge = delivery.maxEventAge.toSeconds() > Duration.hours(6).toSeconds() ? Duration.hours(6) : delivery.maxEventAge;
+    fn.configureAsyncInvoke({ onFailure: new SqsDestination(delivery.deadLetterQueue), retryAttempts: 2, maxEventAge });
+    return fn;
   }
 
   private claim(name: string): void {

@@ -68,6 +68,33 @@ describe('ChannelSend rule', () => {
     });
   });
 
+  it("also takes what the sender itself failed on: Lambda's asynchronous invocation (2 retries, then the same queue)", () => {
+    // EventBridge hands the event to Lambda asynchronously: its retry policy and dead-letter queue cover only a
+    // failure to hand it over. A function error is retried by Lambda and, without a failure destination, dropped.
+    const dlq = queueIdOfChannelDlq();
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionLogicalId(prod.stack, 'channelSender') },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+    });
+  });
+
+  it('gives every function a rule or schedule targets a failure destination', () => {
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    const configured = new Set(configs.map((c) => JSON.stringify(c.Properties?.FunctionName)));
+    const targeted = new Set(
+      Object.values(template.findResources('AWS::Events::Rule'))
+        .flatMap((r) => (r.Properties?.Targets ?? []) as { Arn?: unknown }[])
+        .map((t) => JSON.stringify(t.Arn))
+        .filter((arn) => arn.includes('Fn::GetAtt') && !arn.includes('StateMachine'))
+        .map((arn) => JSON.stringify({ Ref: (JSON.parse(arn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0] })),
+    );
+    expect(targeted.size).toBeGreaterThan(5);
+    for (const fn of targeted) expect([fn, configured.has(fn)]).toEqual([fn, true]);
+    for (const c of configs) expect(c.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: expect.anything() } } });
+  });
+
   it('raises an alarm as soon as a message lands in it', () => {
     const dlq = queueIdOfChannelDlq();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
