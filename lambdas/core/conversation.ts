@@ -303,7 +303,8 @@ async function answerInTurn(
       sources: answer.sources,
       ...(answer.quickReplies ? { quickReplies: answer.quickReplies } : {}),
     });
-    await deliverToCustomer(deps, conversation, reply.message, 'reply');
+    // `replyTo` pairs the answer with its streamed preview (the chunks' replyTo), so the widget replaces the right one.
+    await deliverToCustomer(deps, conversation, reply.message, 'reply', stored.message.id);
     await deps.conversations.updateConversationContext?.(tenantId, conversationId, answer.context);
     await linkContact(deps, conversation, answer.context.contact);
     await deps.events.publish([
@@ -361,15 +362,17 @@ export type DeliveryKind = 'reply' | 'agent' | 'system' | 'booking' | 'reminder'
  * The one way a stored message reaches the customer: pushed to every WebSocket watching the conversation
  * (the web customer, staff inboxes) and, on WhatsApp, SMS and Messenger, published as `message.send` for
  * the channel senders. The kind defaults from the role (bot → reply, agent → agent, system → system).
+ * `replyTo` (a bot answer: the id of the customer message it answers) goes on the `message` frame.
  */
 export async function deliverToCustomer(
   deps: Pick<ChatDeps, 'connections' | 'pusher' | 'events'>,
   conversation: Pick<ConversationRecord, 'tenantId' | 'conversationId' | 'channel'>,
   message: MessageView,
   kind?: DeliveryKind,
+  replyTo?: string,
 ): Promise<void> {
   const { tenantId, conversationId, channel } = conversation;
-  await broadcast(deps, tenantId, conversationId, { type: 'message', ...message });
+  await broadcast(deps, tenantId, conversationId, { type: 'message', ...message, ...(replyTo ? { replyTo } : {}) });
   if (channel === 'web' || message.role === 'customer') return;
   const resolved: DeliveryKind = kind ?? (message.role === 'agent' ? 'agent' : message.role === 'system' ? 'system' : 'reply');
   await deps.events.publish([{ type: 'message.send', tenantId, detail: { conversationId, seq: message.seq, channel, kind: resolved } }]);

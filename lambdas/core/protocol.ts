@@ -125,7 +125,11 @@ export type ServerFrame =
       /** Highest customer message seq a person from the business has read; absent before the first. */
       readonly staffReadSeq?: number;
     }
-  | ({ readonly type: 'message' } & MessageView)
+  | ({
+      readonly type: 'message';
+      /** On a bot answer: the id of the customer message it answers, as in the `replyTo` of its `chunk` frames. */
+      readonly replyTo?: string;
+    } & MessageView)
   | { readonly type: 'ack'; readonly id: string; readonly clientId: string; readonly seq: number }
   | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer' }
   | { readonly type: 'chunk'; readonly replyTo: string; readonly index: number; readonly text: string }

@@ -144,6 +144,23 @@ const errorCodes = [...statement(protocolSource, 'export type ErrorCode =').matc
 
 const sorted = (values: Iterable<string>): string[] => [...values].sort();
 
+/**
+ * Paths to null values: YAML gives null only for a key without a value, which in these documents is always a flow
+ * mapping (`{ description: First day, in … }`) whose unquoted comma cut a description short and made the rest a key.
+ */
+function nullsIn(value: unknown, path = ''): string[] {
+  if (value === null) return [path];
+  if (typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => nullsIn(v, `${path}/${k}`));
+}
+
+describe('both documents', () => {
+  it('have no description cut short by an unquoted comma (no null values)', () => {
+    expect(nullsIn(openApiRaw)).toEqual([]);
+    expect(nullsIn(asyncApiRaw)).toEqual([]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
 describe('docs/openapi.yaml', () => {

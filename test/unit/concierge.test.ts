@@ -264,6 +264,15 @@ describe('sendMessage wiring', () => {
     expect(events.some((e) => e.type === 'handoff.requested')).toBe(false);
   });
 
+  it('puts the question\'s id on the answer\'s message frame (replyTo, as on its chunks)', async () => {
+    const { chat, frames } = fakeChat();
+    await sendMessage(chat, caller, { action: 'sendMessage', clientId: 'client-0005', text: 'do you have parking?' });
+    const [question, answer] = frames.filter((f) => f.type === 'message');
+    expect(question).toMatchObject({ role: 'customer', id: 'conv-0001:1' });
+    expect(question).not.toHaveProperty('replyTo');
+    expect(answer).toMatchObject({ role: 'bot', seq: 2, replyTo: 'conv-0001:1' });
+  });
+
   it('publishes handoff.requested when the customer asks for a person', async () => {
     const { chat, events } = fakeChat();
     await sendMessage(chat, caller, { action: 'sendMessage', clientId: 'client-0002', text: 'I want to talk to a person' });

@@ -1,5 +1,5 @@
 import { clientFrame, type ClientFrame } from '../../lambdas/core/protocol';
-import { ChatClient, MARK_READ_DELAY_MS, PING_INTERVAL_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
+import { ChatClient, MARK_READ_DELAY_MS, PING_INTERVAL_MS, SESSION_TIMEOUT_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
 import { initialState, staffSeenSeq } from '../../widget/src/lib/store';
 import type { ConversationState } from '../../widget/src/lib/store';
 
@@ -214,6 +214,57 @@ describe('ChatClient', () => {
     expect(client.snapshot().state.messages).toEqual([]);
     last().receive(session('conv_0002'));
     expect(client.snapshot().state.conversationId).toBe('conv_0002');
+  });
+
+  it('refuses a new conversation while a sent message awaits its ack, so the message stays in its own', () => {
+    const { client, last } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    const clientId = client.send('do you have parking?') ?? '';
+    expect(client.newConversation()).toBe(false);
+    expect(last().sent.map((f) => f.action)).toEqual(['hello', 'sendMessage']);
+    expect(client.snapshot().state.outbox.map((o) => o.status)).toEqual(['sent']);
+    last().receive({ type: 'ack', id: `ack:${clientId}`, clientId, seq: 1 });
+    expect(client.newConversation()).toBe(true);
+    last().receive(session('conv_0002'));
+    expect(client.snapshot().state).toMatchObject({ conversationId: 'conv_0002', messages: [], outbox: [] });
+  });
+
+  it('drops a handshake that gets no session in time, and tries again after the back-off', () => {
+    const { client, last, clock, sockets } = setup();
+    client.connect();
+    last().open();
+    clock.advance(SESSION_TIMEOUT_MS - 1);
+    expect(client.snapshot().status).toBe('connecting');
+    clock.advance(1);
+    expect(sockets[0]?.closed).toBe(true);
+    expect(client.snapshot().status).toBe('offline');
+    clock.advance(750); // attempt 0: [500, 1000] with random 0.5
+    expect(sockets).toHaveLength(2);
+    last().open();
+    last().receive(session());
+    clock.advance(SESSION_TIMEOUT_MS * 2);
+    expect(last().closed).toBe(false);
+    expect(client.snapshot().status).toBe('ready');
+  });
+
+  it('drops a handshake answered with an error instead of a session, and tries again', () => {
+    const { client, last, clock, sockets } = setup();
+    client.connect();
+    last().open();
+    last().receive({ type: 'error', code: 'internal', message: 'try again' });
+    expect(sockets[0]?.closed).toBe(true);
+    expect(client.snapshot().status).toBe('offline');
+    expect(clock.pending()).toEqual([750]); // only the retry: the session timer is gone
+    clock.advance(750);
+    last().open();
+    last().receive(session());
+    expect(client.snapshot().status).toBe('ready');
+    // Once in session, an error (here, about no message) is only a notice.
+    last().receive({ type: 'error', code: 'bad_request', message: 'x' });
+    expect(client.snapshot().status).toBe('ready');
+    expect(last().closed).toBe(false);
   });
 
   it('clears a typing indicator the server forgot to switch off', () => {

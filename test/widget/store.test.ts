@@ -196,11 +196,26 @@ describe('streaming', () => {
     expect(s.streams.map((x) => x.replyTo)).toEqual(['msg_0001']);
   });
 
-  it('without replyTo, the final message closes the oldest open stream before it', () => {
+  it('without replyTo, the final message closes every open stream of an earlier question', () => {
     let s = apply(asked(), message(2, 'customer'));
     s = apply(s, { type: 'chunk', replyTo: 'msg_0002', index: 0, text: 'b' }, { type: 'chunk', replyTo: 'msg_0001', index: 0, text: 'a' });
+    s = apply(s, message(4, 'customer'), { type: 'chunk', replyTo: 'msg_0004', index: 0, text: 'd' });
     s = apply(s, message(3));
-    expect(s.streams.map((x) => x.replyTo)).toEqual(['msg_0002']);
+    expect(s.streams.map((x) => x.replyTo)).toEqual(['msg_0004']);
+  });
+
+  it('a broken stream: the bot stops typing, its preview goes, and the next answer replaces only its own', () => {
+    let s = apply(asked(), { type: 'typing', on: true, role: 'bot' }, { type: 'chunk', replyTo: 'msg_0001', index: 0, text: 'Half an ans' });
+    s = apply(s, { type: 'typing', on: false, role: 'bot' }); // the answer failed: no message came
+    expect(s.streams).toEqual([]);
+    s = apply(s, message(2, 'customer'), { type: 'typing', on: true, role: 'bot' }, { type: 'chunk', replyTo: 'msg_0002', index: 0, text: 'Yes.' });
+    s = apply(s, { ...message(3, 'bot', { text: 'Yes.' }), replyTo: 'msg_0002' }, { type: 'typing', on: false, role: 'bot' });
+    expect(timeline(s).map((i) => i.key)).toEqual(['msg_0001', 'msg_0002', 'msg_0003']);
+  });
+
+  it('a person stopping typing leaves a bot preview alone', () => {
+    const s = apply(asked(), { type: 'chunk', replyTo: 'msg_0001', index: 0, text: 'a' }, { type: 'typing', on: false, role: 'agent' });
+    expect(s.streams.map((x) => x.replyTo)).toEqual(['msg_0001']);
   });
 
   it('ignores late chunks after the answer, and chunks answering a bot message', () => {

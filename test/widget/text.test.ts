@@ -1,4 +1,16 @@
-import { linkify } from '../../widget/src/lib/text';
+import { MAX_MESSAGE_BYTES as PROTOCOL_MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol';
+import { linkify, MAX_MESSAGE_BYTES, tooLong } from '../../widget/src/lib/text';
+
+describe('tooLong', () => {
+  it('uses the protocol limit, in UTF-8 bytes of the trimmed text', () => {
+    expect(MAX_MESSAGE_BYTES).toBe(PROTOCOL_MAX_MESSAGE_BYTES);
+    expect(tooLong('a'.repeat(MAX_MESSAGE_BYTES))).toBe(false);
+    expect(tooLong(`  ${'a'.repeat(MAX_MESSAGE_BYTES)}\n`)).toBe(false);
+    expect(tooLong('a'.repeat(MAX_MESSAGE_BYTES + 1))).toBe(true);
+    expect(tooLong('é'.repeat(MAX_MESSAGE_BYTES / 2))).toBe(false);
+    expect(tooLong('é'.repeat(MAX_MESSAGE_BYTES / 2 + 1))).toBe(true);
+  });
+});
 
 describe('linkify', () => {
   it('keeps plain text as one text part', () => {

@@ -5,7 +5,8 @@
  *
  * Optional `data-lang` (en|es) and `data-position` (right|left). It reads
  * `config.json` beside itself, then the tenant's widget config (cached for the
- * tab), draws the launcher inside a shadow root, and loads `ui.js` from the
+ * tab once the visitor opens the chat: nothing is stored before), draws the
+ * launcher inside a shadow root, and loads `ui.js` from the
  * same folder when the browser is idle or on first open. It defines no
  * globals and never throws into the host page.
  */
@@ -37,14 +38,15 @@ function whenIdle(fn: () => void): void {
   else setTimeout(fn, 2000);
 }
 
-async function tenantConfig(apiUrl: string, key: string): Promise<TenantConfig | undefined> {
+/** The tenant's config, from this tab's cache or fetched; `remember` caches a fetched one (called on first open). */
+async function tenantConfig(apiUrl: string, key: string): Promise<{ tenant: TenantConfig; remember: () => void } | undefined> {
   const cache = safeStorage(() => window.sessionStorage);
   const cached = parseTenantConfig(loadCachedConfig(cache, key, Date.now()));
-  if (cached) return cached;
+  if (cached) return { tenant: cached, remember: () => undefined };
+  const fetchedAt = Date.now();
   const raw = await getJson(tenantConfigUrl(apiUrl, key));
-  const parsed = parseTenantConfig(raw);
-  if (parsed) saveCachedConfig(cache, key, raw, Date.now());
-  return parsed;
+  const tenant = parseTenantConfig(raw);
+  return tenant ? { tenant, remember: () => saveCachedConfig(cache, key, raw, fetchedAt) } : undefined;
 }
 
 async function boot(script: HTMLScriptElement): Promise<void> {
@@ -53,8 +55,9 @@ async function boot(script: HTMLScriptElement): Promise<void> {
   const base = script.src;
   const env = parseEnvConfig(await getJson(new URL('config.json', base).href));
   if (!env) throw new Error('config.json is malformed');
-  const tenant = await tenantConfig(env.apiUrl, key);
-  if (!tenant) throw new Error('widget config is malformed');
+  const config = await tenantConfig(env.apiUrl, key);
+  if (!config) throw new Error('widget config is malformed');
+  const { tenant, remember } = config;
   const lang = pickLang(script.dataset.lang, tenant.languages, navigator.languages ?? [navigator.language]);
   const position = parsePosition(script.dataset.position) ?? tenant.position;
   const t = launcherTranslator(lang);
@@ -134,6 +137,7 @@ async function boot(script: HTMLScriptElement): Promise<void> {
 
   launcher.addEventListener('click', () => {
     if (controller) return controller.toggle();
+    remember(); // the visitor opened the chat: only now does the widget write to storage
     launcher.setAttribute('aria-busy', 'true');
     load()
       .then((mount) => mountUi(mount).open())

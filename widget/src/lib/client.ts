@@ -7,13 +7,15 @@
  * replayed `message` frames → `session` → ready: queued messages are sent,
  * then a `ping` every 5 minutes. On close: back off (exponential, jittered)
  * and start again; unacknowledged messages are sent again with their
- * original `clientId`.
+ * original `clientId`. A handshake that fails (no `session` within
+ * SESSION_TIMEOUT_MS, or an `error` instead) closes the socket and backs off
+ * the same way.
  */
 import type { ClientFrame } from '../../../lambdas/core/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { parseServerFrame } from './frames';
 import * as outbox from './outbox';
-import { dismissNotice, initialState, lastSeq, recordFeedback, reduce, startNewConversation, type ConversationState } from './store';
+import { awaitingAck, dismissNotice, initialState, lastSeq, recordFeedback, reduce, startNewConversation, type ConversationState } from './store';
 
 export interface SocketHandlers {
   onOpen(): void;
@@ -57,6 +59,8 @@ export const PING_INTERVAL_MS = 5 * 60 * 1000;
 export const TYPING_TIMEOUT_MS = 30 * 1000;
 /** `markRead` waits this long, so messages shown together are reported in one frame. */
 export const MARK_READ_DELAY_MS = 500;
+/** How long the `session` frame may take after `hello`; then the connection is dropped and tried again. */
+export const SESSION_TIMEOUT_MS = 15 * 1000;
 
 export class ChatClient {
   private state: ConversationState;
@@ -67,6 +71,8 @@ export class ChatClient {
   private cancelPing: (() => void) | undefined;
   private cancelTyping: (() => void) | undefined;
   private cancelRead: (() => void) | undefined;
+  /** Set while the `session` answering this socket's `hello` is awaited. */
+  private cancelSession: (() => void) | undefined;
   /** Whether the visitor can see the conversation: the panel is open and the page visible. */
   private viewing = false;
   /** The highest seq reported (or known to the server) as read, per conversation. */
@@ -134,9 +140,12 @@ export class ChatClient {
     this.update({ ...this.state, outbox: outbox.remove(this.state.outbox, clientId) });
   }
 
-  /** Asks the server for a fresh conversation. Only possible while connected. */
+  /**
+   * Asks the server for a fresh conversation. Only possible while connected and no sent message awaits its `ack`
+   * (it would be stored in the old conversation, or resent into the new one).
+   */
   newConversation(): boolean {
-    if (this.status !== 'ready') return false;
+    if (this.status !== 'ready' || awaitingAck(this.state)) return false;
     this.sendFrame({ action: 'newConversation', lang: this.opts.lang });
     this.update(startNewConversation(this.state));
     return true;
@@ -207,6 +216,7 @@ export class ChatClient {
 
   dispose(): void {
     this.cancelRetry?.();
+    this.stopSessionTimer();
     this.stopPing();
     this.cancelTyping?.();
     this.cancelRead?.();
@@ -229,6 +239,11 @@ export class ChatClient {
     this.update({ ...this.state, awaitingSession: true, held: [] });
     this.sendFrame(hello);
     this.startPing();
+    this.stopSessionTimer();
+    this.cancelSession = this.opts.schedule(() => {
+      this.cancelSession = undefined;
+      this.abandonSocket();
+    }, SESSION_TIMEOUT_MS);
   }
 
   private onFrame(data: unknown): void {
@@ -237,6 +252,7 @@ export class ChatClient {
     const next = reduce(this.state, frame);
     if (frame.type === 'typing') this.armTypingTimeout(frame.on);
     if (frame.type === 'session') {
+      this.stopSessionTimer();
       this.attempt = 0;
       // What the server already holds is not reported again after a reconnect.
       const known = frame.customerReadSeq ?? 0;
@@ -247,12 +263,31 @@ export class ChatClient {
       return;
     }
     this.update(next);
+    // The handshake failed: drop this socket and try again after the back-off.
+    if (frame.type === 'error' && this.cancelSession) {
+      this.abandonSocket();
+      return;
+    }
     // An acknowledged (or refused) message frees the way for the next queued one.
     if (frame.type === 'ack' || frame.type === 'error') this.flush();
   }
 
+  /** Closes the current socket and goes through the close path (a closed socket no longer reports its close). */
+  private abandonSocket(): void {
+    const s = this.socket;
+    this.socket = undefined;
+    s?.close();
+    this.onClose();
+  }
+
+  private stopSessionTimer(): void {
+    this.cancelSession?.();
+    this.cancelSession = undefined;
+  }
+
   private onClose(): void {
     this.socket = undefined;
+    this.stopSessionTimer();
     this.stopPing();
     if (this.status === 'disposed') return;
     this.update({ ...this.state, outbox: outbox.requeueUnacknowledged(this.state.outbox), typing: undefined });

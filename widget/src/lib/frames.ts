@@ -13,8 +13,8 @@ import type {
   SourceRef,
 } from '../../../lambdas/core/protocol';
 
-/** A `message` frame; `replyTo` is read when a server adds it, to pair the final answer with its stream. */
-export type MessageFrame = Extract<ServerFrame, { type: 'message' }> & { readonly replyTo?: string };
+/** A `message` frame; a bot answer's `replyTo` pairs it with its stream. */
+export type MessageFrame = Extract<ServerFrame, { type: 'message' }>;
 export type InboundFrame = Exclude<ServerFrame, { type: 'message' }> | MessageFrame;
 
 type Rec = Record<string, unknown>;

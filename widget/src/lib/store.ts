@@ -9,7 +9,10 @@
  *   is awaited (after `hello` or `newConversation`), messages for another
  *   conversation are held aside and adopted only if the session names it.
  * - `chunk` frames build a provisional reply keyed by `replyTo` (the customer
- *   message's id); the final bot/agent `message` replaces it.
+ *   message's id); the final bot/agent `message` replaces it (the one its own
+ *   `replyTo` names; without one, every preview of an earlier question). The
+ *   bot's `typing` off (sent after the answer, or after a failed one) drops
+ *   whatever preview is left, so a broken stream never stays on screen.
  * - `ack` turns an outbox entry into a customer message at the acknowledged
  *   seq. The ack's `id` identifies the frame, not necessarily the stored
  *   message, so the server's own `message` frame for that seq (same clientId)
@@ -126,12 +129,11 @@ function removeStreamFor(state: ConversationState, m: MessageFrame | MessageView
   if (!state.streams.length) return state.streams;
   const explicit = 'replyTo' in m && typeof m.replyTo === 'string' ? m.replyTo : undefined;
   if (explicit) return state.streams.filter((s) => s.replyTo !== explicit);
-  // No replyTo on the final message: it answers the oldest open stream whose question precedes it
-  // (a stream whose question we do not hold yet counts as preceding it, after those we can place).
+  // No replyTo on the final message: answers come one at a time, so every preview of an earlier question is done
+  // (answered, or broken off). A stream whose question we do not hold yet counts as earlier.
   const seqOf = (id: string): number => state.messages.find((x) => x.id === id)?.seq ?? m.seq - 0.5;
-  const candidates = state.streams.filter((s) => seqOf(s.replyTo) < m.seq).sort((a, b) => seqOf(a.replyTo) - seqOf(b.replyTo));
-  const answered = candidates[0];
-  return answered ? state.streams.filter((s) => s !== answered) : state.streams;
+  const left = state.streams.filter((s) => seqOf(s.replyTo) >= m.seq);
+  return left.length === state.streams.length ? state.streams : left;
 }
 
 function applyMessage(state: ConversationState, m: MessageFrame | MessageView): ConversationState {
@@ -225,6 +227,8 @@ export function reduce(state: ConversationState, frame: InboundFrame): Conversat
     case 'typing':
       // The visitor's own typing (relayed to staff) never shows here.
       if (frame.role === 'customer') return state;
+      // The bot stops typing after its answer (which replaced its preview) or after a failed one: no preview stays.
+      if (!frame.on && frame.role === 'bot' && state.streams.length) return { ...state, typing: undefined, streams: [] };
       return { ...state, typing: frame.on ? frame.role : undefined };
     case 'state': {
       const joined = frame.mode === 'human' && state.mode !== 'human';
@@ -250,6 +254,11 @@ export function reduce(state: ConversationState, frame: InboundFrame): Conversat
     case 'pong':
       return state;
   }
+}
+
+/** Whether a sent message still awaits its `ack` (a new conversation must wait for it: the server stores it in the current one). */
+export function awaitingAck(state: ConversationState): boolean {
+  return state.outbox.some((o) => o.status === 'sent');
 }
 
 /** The visitor asked for a fresh conversation: forget the current one until the server names the next. */

@@ -4,6 +4,17 @@
  * URLs become links; nothing is ever interpreted as markup.
  */
 
+/**
+ * What the server accepts in one message: UTF-8 bytes after trimming (protocol.ts MAX_MESSAGE_BYTES, repeated here
+ * because protocol.ts brings zod with its values; test/widget/text.test.ts checks the two agree).
+ */
+export const MAX_MESSAGE_BYTES = 4096;
+
+/** Whether the server would refuse `text` as `message_too_large`. */
+export function tooLong(text: string): boolean {
+  return new TextEncoder().encode(text.trim()).length > MAX_MESSAGE_BYTES;
+}
+
 export type TextPart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'link'; readonly text: string; readonly href: string };
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;

@@ -12,8 +12,8 @@ import type { ChatClient, Snapshot } from '../lib/client';
 import { greetingFor } from '../lib/config';
 import type { StringKey, Translate } from '../lib/i18n';
 import type { Notice } from '../lib/store';
-import { staffSeenSeq, timeline, wantsFeedback, type TimelineItem } from '../lib/store';
-import { linkify } from '../lib/text';
+import { awaitingAck, staffSeenSeq, timeline, wantsFeedback, type TimelineItem } from '../lib/store';
+import { linkify, tooLong } from '../lib/text';
 import { CloseIcon, NewIcon, SendIcon, SourceIcon } from './icons';
 
 export interface PanelProps {
@@ -93,6 +93,9 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
   const [draft, setDraft] = useState('');
   const [announcement, setAnnouncement] = useState('');
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  const startNewRef = useRef<HTMLButtonElement>(null);
+  /** Focus the composer once it is back (a new conversation started from a closed one). */
+  const focusInputOnRender = useRef(false);
   const listRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const announcedSeq = useRef<number | undefined>(undefined);
@@ -104,17 +107,27 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
   const lastSeq = lastMessage?.seq ?? 0;
   const streamLength = items.reduce((n, i) => n + (i.kind === 'stream' ? i.text.length : 0), 0);
   const greeting = greetingFor(tenant, lang);
+  const closed = state.mode === 'closed';
+  // A message awaiting its ack belongs to this conversation: a new one waits for it.
+  const canStartNew = status === 'ready' && !awaitingAck(state);
+  const draftTooLong = tooLong(draft);
 
   const who = (role: MessageView['role']): string =>
     role === 'customer' ? t('you') : role === 'agent' ? t('agent', { name }) : role === 'system' ? t('system') : t('assistant', { name });
 
-  // Focus the composer when the panel opens.
+  // Focus the composer (in a closed conversation, the button starting a new one) when the panel opens.
   useEffect(() => {
     if (open) {
       stickToBottom.current = true;
-      inputRef.current?.focus();
+      (inputRef.current ?? startNewRef.current)?.focus();
     }
   }, [open]);
+
+  useEffect(() => {
+    if (!focusInputOnRender.current || !inputRef.current) return;
+    focusInputOnRender.current = false;
+    inputRef.current.focus();
+  });
 
   // Keep the newest message in view unless the visitor scrolled up to read.
   useLayoutEffect(() => {
@@ -160,6 +173,7 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
 
   const onSubmit = (e: JSX.TargetedEvent<HTMLFormElement, Event>): void => {
     e.preventDefault();
+    if (tooLong(draft)) return; // the "too long" message shows; the text stays to be shortened
     submit(draft);
     client.typing(false);
     setDraft('');
@@ -180,6 +194,19 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
     client.typing(el.value.trim() !== '');
     el.style.height = 'auto';
     el.style.height = `${Math.min(el.scrollHeight, 120)}px`;
+  };
+
+  const startNewConversation = (): void => {
+    if (!client.newConversation()) return;
+    announcedSeq.current = 0;
+    if (inputRef.current) inputRef.current.focus();
+    else focusInputOnRender.current = true;
+  };
+
+  /** A suggested reply is sent; its buttons go, so focus moves to where the visitor continues. */
+  const chooseQuickReply = (text: string): void => {
+    submit(text);
+    (inputRef.current ?? startNewRef.current)?.focus();
   };
 
   const onKeyDownPanel = (e: JSX.TargetedKeyboardEvent<HTMLElement>): void => {
@@ -306,13 +333,8 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
           class="icon-btn"
           aria-label={t('newConversation')}
           title={t('newConversation')}
-          disabled={status !== 'ready'}
-          onClick={() => {
-            if (client.newConversation()) {
-              announcedSeq.current = 0;
-              inputRef.current?.focus();
-            }
-          }}
+          disabled={!canStartNew}
+          onClick={startNewConversation}
         >
           <NewIcon />
         </button>
@@ -350,38 +372,53 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
             </li>
           ) : null}
         </ol>
-        {state.mode === 'closed' ? <p class="closed">{t('closedConversation')}</p> : null}
+        {closed ? <p class="closed">{t('closedConversation')}</p> : null}
       </div>
 
       {quickReplies.length ? (
         <div class="quick-replies" role="group" aria-label={t('quickRepliesLabel')}>
-          {quickReplies.map((q) => (
-            <button key={q.label} type="button" class="chip" onClick={() => submit(q.text)}>
+          {quickReplies.map((q, i) => (
+            <button key={i} type="button" class="chip" onClick={() => chooseQuickReply(q.text)}>
               {q.label}
             </button>
           ))}
         </div>
       ) : null}
 
-      <form class="composer" onSubmit={onSubmit}>
-        <label class="sr-only" for="cw-input">
-          {t('inputLabel')}
-        </label>
-        <textarea
-          id="cw-input"
-          ref={inputRef}
-          rows={1}
-          maxLength={1000}
-          placeholder={t('inputPlaceholder')}
-          value={draft}
-          onInput={onInput}
-          onKeyDown={onKeyDownInput}
-          autoComplete="off"
-        />
-        <button type="submit" class="send" aria-label={t('send')} title={t('send')} disabled={!draft.trim()}>
-          <SendIcon />
-        </button>
-      </form>
+      {closed ? (
+        // The server answers nothing in a closed conversation: the way on is a new one.
+        <div class="composer">
+          <button type="button" ref={startNewRef} class="start-new" aria-disabled={!canStartNew} onClick={startNewConversation}>
+            {t('startNewConversation')}
+          </button>
+        </div>
+      ) : (
+        <form class="composer" onSubmit={onSubmit}>
+          <label class="sr-only" for="cw-input">
+            {t('inputLabel')}
+          </label>
+          <textarea
+            id="cw-input"
+            ref={inputRef}
+            rows={1}
+            placeholder={t('inputPlaceholder')}
+            value={draft}
+            onInput={onInput}
+            onKeyDown={onKeyDownInput}
+            autoComplete="off"
+            aria-invalid={draftTooLong}
+            aria-describedby={draftTooLong ? 'cw-too-long' : undefined}
+          />
+          <button type="submit" class="send" aria-label={t('send')} title={t('send')} disabled={!draft.trim() || draftTooLong}>
+            <SendIcon />
+          </button>
+        </form>
+      )}
+      {draftTooLong && !closed ? (
+        <p class="too-long" id="cw-too-long" role="alert">
+          {t('errorTooLarge')}
+        </p>
+      ) : null}
       <p class="footnote">{t('poweredBy', { name })}</p>
       <div class="sr-only" aria-live="polite" aria-atomic="true">
         {announcement}
