@@ -142,14 +142,20 @@ describe('languageModelFromConfig', () => {
     }
   });
 
-  it('does not answer twice when the stream broke after text reached the customer', async () => {
+  it('answers from the offline fallback, without streaming it after the broken preview, when the stream broke after text reached the customer', async () => {
     const fake = await startFakeBedrock();
     try {
       fake.script({ kind: 'stream-exception', deltas: ['Behind '], exceptionType: 'ModelStreamErrorException' });
-      const model = languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'bedrock', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.endpoint }));
+      const failures: unknown[] = [];
+      const model = languageModelFromConfig(loadConfig([], { LLM_PROVIDER: 'bedrock', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.endpoint }), (e) => failures.push(e));
       const seen: string[] = [];
-      await expect(model.compose({ ...composeInput(), onDelta: (t) => seen.push(t) })).rejects.toThrow();
+      const offline = await new ExtractiveAnswerer().compose(composeInput());
+      // The stored answer (the fallback's) replaces the preview; nothing more is streamed after "Behind".
+      await expect(model.compose({ ...composeInput(), onDelta: (t) => seen.push(t) })).resolves.toEqual(offline);
+      expect(offline.usedPassageIds).toEqual([parking.id]);
       expect(seen.join('').trim()).toBe('Behind');
+      expect(failures).toEqual([expect.objectContaining({ failure: 'interrupted' })]);
+      expect(fake.requests).toHaveLength(1); // never retried once text was sent
     } finally {
       await fake.close();
     }

@@ -60,7 +60,9 @@ function lazily(make: () => Promise<LanguageModel>): LanguageModel {
  * that clear the extractive answering bar, so the reply stays grounded and cited. The hosted model judges
  * relevance and may have been given candidates below that bar; the extractive answerer cannot, so without such a
  * passage the fallback cites nothing and the question counts as unanswered. A stream that broke after text
- * reached the customer (`interrupted`) is not answered twice: that error goes to the caller.
+ * reached the customer (`interrupted`) is answered the same way, but the fallback's text is not streamed after the
+ * broken preview: the stored answer replaces the preview (a `message` frame naming it in `replyTo`), and a
+ * customer on SMS or WhatsApp, who never saw the preview, gets an answer instead of none.
  */
 export function withExtractiveFallback(primary: LanguageModel, fallback: LanguageModel = new ExtractiveAnswerer(), onFallback?: (error: unknown) => void): LanguageModel {
   return {
@@ -80,11 +82,12 @@ export function withExtractiveFallback(primary: LanguageModel, fallback: Languag
       try {
         return await primary.compose(tracked);
       } catch (error) {
-        if (streamed || (error instanceof LanguageModelError && error.failure === 'interrupted')) throw error;
         onFallback?.(error);
         const passages = usablePassages(input.passages, fallback.judgesRelevance === true);
         if (passages.length === 0) return { text: '', usedPassageIds: [] };
-        return fallback.compose({ ...input, passages });
+        const interrupted = streamed || (error instanceof LanguageModelError && error.failure === 'interrupted');
+        const { onDelta: _unused, ...quiet } = input;
+        return fallback.compose(interrupted ? { ...quiet, passages } : { ...input, passages });
       }
     },
   };
