@@ -5,8 +5,9 @@
  *
  * Once per segment: a delivery record (tenant + conversation + seq + segment) is claimed with a conditional put
  * BEFORE the provider is called, so a redelivered event sends nothing twice. A retryable failure (429, 5xx, network)
- * is retried here with exponential backoff and full jitter, then the claim is released and the error thrown, so
- * EventBridge's retry policy and dead-letter queue take over. A permanent refusal (4xx) is recorded on the delivery
+ * is retried here with exponential backoff and full jitter, within a time budget that leaves the invocation room to
+ * finish (a provider that hangs until its 10 s timeout is not called four times in a 30 s function), then the claim
+ * is released and the error thrown, so Lambda's retries and the rule's dead-letter queue take over. A permanent refusal (4xx) is recorded on the delivery
  * and in the failed deliveries, and not retried. A crash between the claim and the provider's answer, or a failure to
  * record the provider's acceptance, leaves the claim (`sending`): the segment is not sent again — at most once
  * (docs/decisions.md).
@@ -149,6 +150,16 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
+  /**
+   * Milliseconds all provider calls of one send (every segment) may take, retries and their waits included: no
+   * retry starts that could not finish within it, its call lasting `callTimeoutMs`. @default 22000 (the sender
+   * function has 30 s)
+   */
+  readonly budgetMs: number;
+  /** The longest one provider call takes before it times out (the transports' `timeoutMs`). @default 10000 */
+  readonly callTimeoutMs: number;
+  /** Milliseconds on a monotonic clock. @default performance.now */
+  readonly now: () => number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -157,6 +168,9 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxDelayMs: 4000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
+  budgetMs: 22_000,
+  callTimeoutMs: 10_000,
+  now: () => performance.now(),
 };
 
 export interface OutboundDeps {
@@ -195,8 +209,11 @@ export function maskAddress(address: string): string {
   return `…${address.slice(-4)}`;
 }
 
-/** Retries a provider call on retryable DeliveryErrors: exponential backoff with full jitter, or the provider's Retry-After. */
-export async function withRetries<T>(call: (attempt: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+/**
+ * Retries a provider call on retryable DeliveryErrors: exponential backoff with full jitter, or the provider's
+ * Retry-After; no retry starts after `deadline` (a `policy.now()` reading) less the wait and one call's timeout.
+ */
+export async function withRetries<T>(call: (attempt: number) => Promise<T>, policy: RetryPolicy, deadline = policy.now() + policy.budgetMs): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call(attempt);
@@ -205,6 +222,7 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, poli
       if (!retryable || attempt >= policy.attempts) throw error;
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, policy.maxDelayMs) : policy.random() * ceiling;
+      if (policy.now() + delay + policy.callTimeoutMs > deadline) throw error;
       await policy.sleep(delay);
     }
   }
@@ -274,6 +292,7 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
     decision.mode === 'template' ? [{ text: stripMarkdown(message.text) }] : formatForChannel(channel, { text: message.text, ...optional(message) });
   const via = decision.mode === 'template' ? `template:${decision.slot}` : decision.mode === 'tagged' ? `tag:${decision.tag}` : undefined;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...deps.retry };
+  const deadline = policy.now() + policy.budgetMs;
   let sent = 0;
   let duplicates = 0;
 
@@ -298,7 +317,7 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
     };
     let accepted: Awaited<ReturnType<ChannelTransport['send']>>;
     try {
-      accepted = await withRetries(() => transport.send(send), policy);
+      accepted = await withRetries(() => transport.send(send), policy, deadline);
     } catch (error) {
       if (error instanceof DeliveryError && error.permanent) {
         await deps.deliveries.markFailed(record, { errorCode: error.code, reason: error.message });

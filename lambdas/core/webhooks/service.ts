@@ -12,7 +12,7 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DeliveryError, withRetries, type RetryPolicy } from '../channels/outbound';
+import { defaultRetryPolicy, DeliveryError, withRetries, type RetryPolicy } from '../channels/outbound';
 import { conflict, notFound } from '../errors';
 import type { Clock } from '../ports';
 import { crmContactOf, publicEventOf, publicTypeOf, webhookEventTypes, type CrmContact, type PayloadDeps, type SourceEvent, type WebhookEvent, type WebhookEventType } from './events';
@@ -116,11 +116,13 @@ export interface WebhookDeps {
 }
 
 const retryDefaults: RetryPolicy = {
+  ...defaultRetryPolicy,
   attempts: 3,
   baseDelayMs: 500,
   maxDelayMs: 4000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
+  // The dispatcher has 120 s; three calls of SEND_TIMEOUT_MS and their waits fit.
+  budgetMs: 3 * SEND_TIMEOUT_MS + 10_000,
+  callTimeoutMs: SEND_TIMEOUT_MS,
 };
 
 // ---- subscriptions -----------------------------------------------------------------------------------
