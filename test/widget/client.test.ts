@@ -162,6 +162,22 @@ describe('ChatClient', () => {
     expect(last().sent.slice(1)).toEqual([{ action: 'sendMessage', clientId: lost, text: 'lost in flight', lang: 'en' }]);
   });
 
+  it('resumes from before a message it missed: an ack that overtook the answer before it leaves a hole, which the next hello asks for', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    const first = client.send('first question');
+    last().receive({ type: 'ack', id: `ack:${first}`, clientId: first, seq: 1 });
+    // The answer (seq 2) is broadcast by another invocation; the ack of the next question (seq 3) arrives first.
+    const second = client.send('second question');
+    last().receive({ type: 'ack', id: `ack:${second}`, clientId: second, seq: 3 });
+    last().drop();
+    clock.advance(clock.pending()[0] ?? 0);
+    last().open();
+    expect(last().sent[0]).toEqual({ action: 'hello', conversationId: CONV, lastSeq: 1, lang: 'en' });
+  });
+
   it('backs off exponentially while the server is unreachable, and resets after a session', () => {
     const { client, last, clock } = setup();
     client.connect();

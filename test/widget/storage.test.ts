@@ -129,6 +129,8 @@ describe('conversation pointer and transcript', () => {
     expect(resumeFrom(p, { conversationId: 'conv_0001', messages: [m(4), m(5)], outbox: [] })).toEqual({ conversationId: 'conv_0001', lastSeq: 5 });
     // The transcript belongs to another conversation: start from 0.
     expect(resumeFrom(p, { conversationId: 'conv_0002', messages: [m(4, 'conv_0002')], outbox: [] })?.lastSeq).toBe(0);
+    // A message missed between two held (6 of 5, 7): resume from before it, so the server sends it again.
+    expect(resumeFrom(p, { conversationId: 'conv_0001', messages: [m(4), m(5), m(7)], outbox: [] })?.lastSeq).toBe(5);
   });
 });
 

@@ -15,7 +15,7 @@ import type { ClientFrame } from '../../../lambdas/core/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { parseServerFrame } from './frames';
 import * as outbox from './outbox';
-import { awaitingAck, dismissNotice, initialState, lastSeq, recordFeedback, reduce, startNewConversation, type ConversationState } from './store';
+import { awaitingAck, dismissNotice, initialState, lastSeq, recordFeedback, reduce, resumeSeq, startNewConversation, type ConversationState } from './store';
 
 export interface SocketHandlers {
   onOpen(): void;
@@ -234,7 +234,7 @@ export class ChatClient {
   private onOpen(): void {
     const conversationId = this.state.conversationId;
     const hello: ClientFrame = conversationId
-      ? { action: 'hello', conversationId, lastSeq: lastSeq(this.state), lang: this.opts.lang }
+      ? { action: 'hello', conversationId, lastSeq: resumeSeq(this.state.messages), lang: this.opts.lang }
       : { action: 'hello', lang: this.opts.lang };
     this.update({ ...this.state, awaitingSession: true, held: [] });
     this.sendFrame(hello);

@@ -16,7 +16,7 @@ import type { MessageView } from '../../../lambdas/core/protocol';
 import { isVisitorId, newVisitorId, type RandomBytes, browserRandomBytes } from './ids';
 import { parseMessageView } from './frames';
 import { parseOutboxItem, type OutboxItem } from './outbox';
-import type { Feedback } from './store';
+import { resumeSeq, type Feedback } from './store';
 
 export interface KeyValueStore {
   getItem(key: string): string | null;
@@ -148,14 +148,14 @@ export function saveTranscript(store: KeyValueStore, key: string, t: Transcript)
 }
 
 /**
- * The `lastSeq` to resume from: the highest seq this tab actually holds for the
+ * The `lastSeq` to resume from: the highest seq this tab holds with none missing before it (resumeSeq), for the
  * remembered conversation. A pointer saved by another tab may be ahead of what
  * this tab holds; trusting it would skip messages, so the transcript wins.
  */
 export function resumeFrom(pointer: ConversationPointer | undefined, transcript: Transcript): ConversationPointer | undefined {
   if (!pointer) return undefined;
   if (transcript.conversationId !== pointer.conversationId) return { conversationId: pointer.conversationId, lastSeq: 0 };
-  const held = transcript.messages.reduce((max, m) => Math.max(max, m.seq), 0);
+  const held = resumeSeq(transcript.messages);
   return { conversationId: pointer.conversationId, lastSeq: Math.min(pointer.lastSeq, held) };
 }
 

@@ -104,6 +104,22 @@ export function lastSeq(state: ConversationState): number {
 }
 
 /**
+ * The seq to resume from (`hello`'s `lastSeq`): the highest one with no message missing between it and the oldest
+ * held. Every message of a conversation reaches its customer, so a hole is one that was missed: a customer message's
+ * `ack` can overtake the answer before it, broadcast by another invocation, and the socket can drop in between.
+ * Resuming from the highest seq would skip the hole for good.
+ */
+export function resumeSeq(messages: readonly Pick<MessageView, 'seq'>[]): number {
+  const seqs = [...new Set(messages.map((m) => m.seq))].sort((a, b) => a - b);
+  let seq = seqs[0] ?? 0;
+  for (const next of seqs.slice(1)) {
+    if (next !== seq + 1) break;
+    seq = next;
+  }
+  return seq;
+}
+
+/**
  * Inserts by seq. A known id is replaced in place; a known seq with another id
  * is ignored, unless both are the same customer message (same clientId), when
  * the newcomer — the server's stored copy — replaces the acknowledged one.
