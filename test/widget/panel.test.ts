@@ -35,7 +35,7 @@ afterEach(async () => {
   context = undefined;
 });
 
-const session = (mode: 'bot' | 'closed' = 'bot', conversationId = CONV, lastSeq = 0): ServerFrame => ({ type: 'session', id: `sess_${conversationId}`, conversationId, mode, lastSeq, lang: 'en' });
+const session = (mode: 'bot' | 'closed' | 'human' = 'bot', conversationId = CONV, lastSeq = 0): ServerFrame => ({ type: 'session', id: `sess_${conversationId}`, conversationId, mode, lastSeq, lang: 'en' });
 
 interface FakeServer {
   readonly page: Page;
@@ -47,10 +47,12 @@ interface FakeServer {
 }
 
 /** A page with the one-tag embed; the server answers `hello` with `onHello`'s frames. */
-async function visit(onHello: () => ServerFrame[]): Promise<FakeServer> {
+async function visit(onHello: () => ServerFrame[], remembered?: Record<string, unknown>): Promise<FakeServer> {
   if (!browser) throw new Error('Chromium did not start');
   context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
+  // What an earlier page of the site left in localStorage (the conversation pointer).
+  if (remembered) await page.addInitScript(({ key, value }) => localStorage.setItem(key, value), { key: `concierge:${KEY}:conversation`, value: JSON.stringify(remembered) });
   const files: Record<string, { body: string; type: string }> = {
     '/': { body: `<!doctype html><html lang="en"><body><script src="/widget/loader.js" data-tenant="${KEY}" async></script></body></html>`, type: 'text/html' },
     '/widget/loader.js': { body: readFileSync(path.join(outDir, 'widget', 'loader.js'), 'utf8'), type: 'text/javascript' },
@@ -197,5 +199,30 @@ describe('the widget panel in Chromium', () => {
     await w.getByRole('textbox', { name: 'Type your message' }).waitFor({ timeout: STEP_MS });
     expect(await start.count()).toBe(0);
     await expectFocus(server.page, '#cw-input');
+  });
+
+  it('on another page, stays connected while a person is awaited, so their reply shows as unread on the launcher', async () => {
+    const server = await visit(
+      () => [
+        { type: 'message', id: 'msg_0001', seq: 1, conversationId: CONV, role: 'customer', text: 'Can I talk to someone?', createdAt: '' },
+        { type: 'message', id: 'msg_0002', seq: 2, conversationId: CONV, role: 'system', text: 'A person will be with you shortly.', createdAt: '' },
+        session('human', CONV, 2),
+      ],
+      { conversationId: CONV, lastSeq: 2, withPerson: true },
+    );
+    // No click: the loader connects by itself.
+    expect(await server.waitFor('hello')).toMatchObject({ action: 'hello', conversationId: CONV });
+    const badge = root(server.page).locator('.cw-badge');
+    expect(await badge.isHidden()).toBe(true); // what the browser had received before is not unread
+    server.send({ type: 'message', id: 'msg_0003', seq: 3, conversationId: CONV, role: 'agent', text: 'Hi, Marta here. How can I help?', createdAt: '' });
+    await badge.filter({ hasText: '1' }).waitFor({ state: 'visible', timeout: STEP_MS });
+  });
+
+  it('does not connect a returning visitor who is not waiting for a person until they open the chat', async () => {
+    const server = await visit(() => [session()], { conversationId: CONV, lastSeq: 2 });
+    await server.page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/widget/ui.js')), undefined, { timeout: STEP_MS });
+    await server.page.waitForTimeout(1_000);
+    expect(server.received).toEqual([]);
+    await openChat(server);
   });
 });

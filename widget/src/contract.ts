@@ -27,6 +27,8 @@ export interface WidgetController {
   open(): void;
   close(): void;
   toggle(): void;
+  /** Connects without opening the panel: replies then count as unread on the launcher. */
+  connect(): void;
 }
 
 export type MountWidget = (options: MountOptions) => WidgetController;

@@ -15,7 +15,7 @@ import { isMountWidget, type MountWidget, type WidgetController } from './contra
 import { parseEnvConfig, parsePosition, parseTenantConfig, tenantConfigUrl, themeCss, type TenantConfig } from './lib/config';
 import { adoptStyles, svgIcon } from './lib/dom';
 import { launcherTranslator, pickLang } from './lib/i18n';
-import { loadCachedConfig, safeStorage, saveCachedConfig } from './lib/storage';
+import { loadCachedConfig, loadConversation, safeStorage, saveCachedConfig } from './lib/storage';
 
 const CHAT_ICON = ['M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z'];
 const CLOSE_ICON = ['M6 6l12 12M18 6L6 18'];
@@ -144,7 +144,16 @@ async function boot(script: HTMLScriptElement): Promise<void> {
       .catch((err: unknown) => console.warn('[concierge] could not load the chat', err))
       .finally(() => launcher.removeAttribute('aria-busy'));
   });
-  whenIdle(() => void load().catch(() => undefined));
+  // A visitor waiting for (or talking to) a person who moves to another page keeps the conversation live, so the
+  // person's reply shows as unread on the launcher; anyone else connects only when they open the chat.
+  const waitingForPerson = loadConversation(safeStorage(() => window.localStorage), key)?.withPerson === true;
+  whenIdle(() =>
+    void load()
+      .then((mount) => {
+        if (waitingForPerson) mountUi(mount).connect();
+      })
+      .catch(() => undefined),
+  );
 }
 
 const current = document.currentScript;

@@ -48,7 +48,8 @@ export function mount(options: MountOptions): WidgetController {
   const session = safeStorage(() => window.sessionStorage);
   const visitorId = visitorIdFor(local, key);
   const transcript = loadTranscript(session, key);
-  const pointer = resumeFrom(loadConversation(local, key), transcript);
+  const remembered = loadConversation(local, key);
+  const pointer = resumeFrom(remembered, transcript);
   const initial = initialState({
     ...(pointer ? { conversationId: pointer.conversationId } : {}),
     messages: transcript.messages,
@@ -68,7 +69,8 @@ export function mount(options: MountOptions): WidgetController {
     initial,
     persist: (state) => {
       const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
-      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq } : undefined);
+      const withPerson = state.mode === 'waiting_for_human' || state.mode === 'human';
+      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq, ...(withPerson ? { withPerson } : {}) } : undefined);
       saveFeedback(local, key, state.conversationId, state.feedback);
       saveTranscript(session, key, { ...(state.conversationId ? { conversationId: state.conversationId } : {}), messages: state.messages, outbox: state.outbox });
     },
@@ -84,6 +86,7 @@ export function mount(options: MountOptions): WidgetController {
         t={t}
         open={open}
         onClose={() => setOpen(false, true)}
+        seenBefore={remembered?.lastSeq ?? 0}
       />,
       container,
     );
@@ -111,5 +114,6 @@ export function mount(options: MountOptions): WidgetController {
     open: () => setOpen(true, false),
     close: () => setOpen(false, true),
     toggle: () => setOpen(!open, true),
+    connect: () => client.connect(),
   };
 }

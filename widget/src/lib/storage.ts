@@ -106,6 +106,8 @@ export function visitorIdFor(store: KeyValueStore, key: string, random: RandomBy
 export interface ConversationPointer {
   readonly conversationId: string;
   readonly lastSeq: number;
+  /** A person from the business is awaited or answering: the loader connects on every page, so a reply shows as unread. */
+  readonly withPerson?: boolean;
 }
 
 const conversationIdRe = /^[A-Za-z0-9_-]{8,64}$/;
@@ -114,7 +116,7 @@ export function loadConversation(store: KeyValueStore, key: string): Conversatio
   const v = readJson(store, storageKeys.conversation(key));
   if (!isRecord(v) || typeof v.conversationId !== 'string' || !conversationIdRe.test(v.conversationId)) return undefined;
   const lastSeq = typeof v.lastSeq === 'number' && Number.isInteger(v.lastSeq) && v.lastSeq >= 0 ? v.lastSeq : 0;
-  return { conversationId: v.conversationId, lastSeq };
+  return { conversationId: v.conversationId, lastSeq, ...(v.withPerson === true ? { withPerson: true } : {}) };
 }
 
 export function saveConversation(store: KeyValueStore, key: string, pointer: ConversationPointer | undefined): void {

@@ -22,6 +22,8 @@ export interface PanelProps {
   readonly t: Translate;
   readonly open: boolean;
   readonly onClose: () => void;
+  /** The last seq this browser had received before this page (the remembered pointer's): replies after it are unread. */
+  readonly seenBefore?: number;
 }
 
 const noticeKey: Record<Notice['code'], StringKey> = {
@@ -86,7 +88,7 @@ function RichText({ text, links }: { text: string; links: boolean }): JSX.Elemen
   );
 }
 
-export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.Element {
+export function Panel({ client, options, t, open, onClose, seenBefore = 0 }: PanelProps): JSX.Element {
   const { state, status } = useSnapshot(client);
   const { tenant, lang } = options;
   const name = tenant.name;
@@ -99,7 +101,7 @@ export function Panel({ client, options, t, open, onClose }: PanelProps): JSX.El
   const listRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const announcedSeq = useRef<number | undefined>(undefined);
-  const seenSeq = useRef(0);
+  const seenSeq = useRef(seenBefore);
 
   const items = timeline(state);
   const seen = staffSeenSeq(state);
