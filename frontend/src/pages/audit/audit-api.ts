@@ -34,13 +34,38 @@ export interface AuditFilters {
 
 export const noFilters: AuditFilters = { actor: '', action: '', from: '', to: '' };
 
+/**
+ * A date picked in the browser as the instant its day starts or ends there: the log shows times in the browser's
+ * time zone, so "2 March" means 2 March as the table labels it, not the UTC day (which a Madrid admin's 00:30 misses).
+ */
+export function localDayBoundary(date: string, side: 'start' | 'end', timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) return date;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const wall = side === 'start' ? Date.UTC(y, m - 1, d, 0, 0, 0, 0) : Date.UTC(y, m - 1, d, 23, 59, 59, 999);
+  // The instant whose wall-clock time in the zone is `wall`: subtract the zone's offset, checked again at the result
+  // (the offset may differ there on the day the clocks change).
+  const first = wall - offsetMs(wall, timeZone);
+  return new Date(wall - offsetMs(first, timeZone)).toISOString();
+}
+
+/** How far the zone's wall clock is ahead of UTC at `instant`, in milliseconds. */
+function offsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
+}
+
 /** The query string of one page of the log. */
-export function auditQuery(filters: AuditFilters, cursor?: string, limit = 25): string {
+export function auditQuery(filters: AuditFilters, cursor?: string, limit = 25, timeZone?: string): string {
   const params = new URLSearchParams();
-  for (const key of ['actor', 'action', 'from', 'to'] as const) {
+  for (const key of ['actor', 'action'] as const) {
     const value = filters[key].trim();
     if (value !== '') params.set(key, value);
   }
+  if (filters.from.trim() !== '') params.set('from', localDayBoundary(filters.from.trim(), 'start', timeZone));
+  if (filters.to.trim() !== '') params.set('to', localDayBoundary(filters.to.trim(), 'end', timeZone));
   if (cursor !== undefined) params.set('cursor', cursor);
   params.set('limit', String(limit));
   return params.toString();
