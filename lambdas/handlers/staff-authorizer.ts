@@ -69,11 +69,14 @@ export const handler = middy(async (event: APIGatewayRequestAuthorizerEvent): Pr
   if (!token) throw new Error('Unauthorized');
   try {
     const claims = await verifier.verify(token);
+    // As the WebSocket authorizer: someone removed from both staff groups is no longer staff.
+    if (claims.groups.length === 0) throw new Error('the user is in no staff group');
     await recordLogin(claims, event);
     return {
       principalId: claims.sub,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowAll(event.methodArn) }] },
-      context: { sub: claims.sub, email: claims.email, tenantId: claims.tenantId, groups: claims.groups.join(',') },
+      // `exp` too: API Gateway caches this answer for a while per token and would otherwise serve it past the expiry.
+      context: { sub: claims.sub, email: claims.email, tenantId: claims.tenantId, groups: claims.groups.join(','), ...(claims.expiresAt !== undefined ? { exp: claims.expiresAt } : {}) },
     };
   } catch (error) {
     logger.info('token refused', { reason: error instanceof Error ? error.message : String(error) });

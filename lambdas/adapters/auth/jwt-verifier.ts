@@ -32,6 +32,8 @@ export interface StaffClaims {
   readonly groups: readonly StaffRole[];
   /** When the user signed in (`auth_time`, seconds since the epoch): the same for every token of one sign-in. */
   readonly authTime?: number;
+  /** When the token expires (`exp`, seconds since the epoch). */
+  readonly expiresAt?: number;
 }
 
 export interface StaffTokenVerifierConfig {
@@ -62,6 +64,7 @@ const claimsSchema = z.object({
   'custom:tenantId': z.string().min(1, 'must not be empty'),
   'cognito:groups': z.array(z.string()).optional(),
   auth_time: z.number().int().positive().optional(),
+  exp: z.number().int().positive().optional(),
 });
 
 export function parseStaffClaims(payload: unknown): StaffClaims {
@@ -76,6 +79,7 @@ export function parseStaffClaims(payload: unknown): StaffClaims {
     tenantId: claims['custom:tenantId'],
     groups: [...new Set((claims['cognito:groups'] ?? []).filter(isStaffRole))],
     ...(claims.auth_time !== undefined ? { authTime: claims.auth_time } : {}),
+    ...(claims.exp !== undefined ? { expiresAt: claims.exp } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ export const staffContextSchema = z.object({
   email: z.string(),
   tenantId: z.string().refine(isTenantId),
   groups: z.string().transform((g) => g.split(',').filter((x): x is 'admin' | 'agent' => x === 'admin' || x === 'agent')),
+  /** The token's expiry (seconds since the epoch): a cached authorizer answer must not outlive it. */
+  exp: z.coerce.number().int().positive().optional(),
 });
 
 export interface RestRequest {
@@ -93,9 +95,13 @@ export function errorResponse(error: unknown, correlationId: string): APIGateway
   return json(500, errorBody('internal', 'Something went wrong on our side. Please try again.', undefined, correlationId));
 }
 
-function callerOf(event: APIGatewayProxyEvent): StaffCaller | undefined {
+function callerOf(event: APIGatewayProxyEvent, now = Date.now()): StaffCaller | undefined {
   const parsed = staffContextSchema.safeParse(event.requestContext.authorizer ?? {});
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  // API Gateway caches the authorizer's answer per token (5 minutes) without looking at the token's expiry.
+  if (parsed.data.exp !== undefined && parsed.data.exp * 1000 <= now) return undefined;
+  if (parsed.data.groups.length === 0) return undefined;
+  return parsed.data;
 }
 
 function parseBody(event: APIGatewayProxyEvent): unknown {
