@@ -39,7 +39,11 @@ const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
 const events = new EventBridgePublisher(eventBridgeClient(config.AWS_ENDPOINT_URL_EVENTBRIDGE), config.EVENT_BUS_NAME);
 const dynamo = new DynamoDBClient(config.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: config.AWS_ENDPOINT_URL_DYNAMODB, maxAttempts: 5 } : { maxAttempts: 5 });
 
-/** Twilio retries for hours, Meta for up to a day or so: a replay within a week publishes nothing. */
+/**
+ * Meta retries a failed delivery for up to a day or so; Twilio, by default, retries only a connection that failed,
+ * not an error answer (so an inbound message answered 5xx is lost on Twilio's side). A replay within a week
+ * publishes nothing.
+ */
 const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'providerMessageId', expiresAfterSeconds: 7 * 24 * 60 * 60, throwOnNoIdempotencyKey: true });
 
 type Publish = (message: InboundMessage) => Promise<unknown>;
