@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import { z } from 'zod';
 import { handoffStore, store } from '../../lambdas/adapters/container';
 import { importKnowledgeBase } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
@@ -16,6 +17,7 @@ import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { buildWidget } from '../../widget/build';
 import { launchChromium } from '../support/browser';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
+import { api, eventually, signIn as apiSignIn } from '../support/staff';
 
 const WIDGET = '[data-concierge-widget]';
 const STEP_MS = 30_000;
@@ -199,8 +201,25 @@ describe('human handoff, customer and agent in the same test', () => {
         await owner.getByTestId('nav-outbox').click();
         await owner.getByTestId('outbox-item').first().waitFor({ timeout: STEP_MS });
         await expect(owner.getByTestId('outbox-item').first().textContent()).resolves.toContain(AGENT.email);
-        // Admins change the SLA.
+        // Settings that fail to load say so (not "could not save") and can be loaded again.
+        let failSettingsLoad = true;
+        await owner.route('**/v1/admin/handoff-settings', async (route) => {
+          if (route.request().method() === 'GET' && failSettingsLoad) {
+            failSettingsLoad = false;
+            await route.abort('failed');
+          } else {
+            await route.fallback();
+          }
+        });
         await owner.getByTestId('nav-settings').click();
+        const loadError = owner.getByTestId('settings-load-error');
+        await loadError.waitFor({ timeout: STEP_MS });
+        await expect(loadError.textContent()).resolves.toContain('Could not load the settings');
+        await loadError.getByTestId('settings-retry').click();
+        await owner.getByTestId('settings-sla').waitFor({ timeout: STEP_MS });
+        expect(await owner.getByTestId('settings-load-error').count()).toBe(0);
+        await owner.unroute('**/v1/admin/handoff-settings');
+        // Admins change the SLA.
         await owner.getByTestId('settings-sla').fill('300');
         await owner.getByTestId('settings-save').click();
         await owner.getByTestId('settings-saved').filter({ hasText: 'Saved.' }).waitFor();
@@ -213,6 +232,153 @@ describe('human handoff, customer and agent in the same test', () => {
         await agent.getByTestId('forbidden').waitFor();
       } finally {
         await ownerContext.close();
+        await agentContext.close();
+      }
+    },
+    180_000,
+  );
+
+  it(
+    'stores a reply once however often it is sent, keeps the open conversation current without the live connection, and ignores frames of the conversation watched before',
+    async () => {
+      const { cloud } = started();
+      const agentContext = await context();
+      const customerContext = await context();
+      try {
+        const agent = await agentContext.newPage();
+        agent.on('pageerror', (err) => console.error('admin page error:', err.message));
+        // The agent's live connection passes through here: it can be cut (the inbox is then offline until it is
+        // restored), its staffWatch messages held back, and frames put in as if the server had sent them.
+        const connections: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+        let cut = false;
+        let holdWatch = false;
+        const heldWatches: (() => void)[] = [];
+        await agent.routeWebSocket(/[?&]key=staff\./, async (ws) => {
+          if (cut) return ws.close();
+          const server = ws.connectToServer();
+          connections.push({ page: ws, server });
+          ws.onMessage((message) => {
+            if (holdWatch && typeof message === 'string' && message.includes('"staffWatch"')) heldWatches.push(() => server.send(message));
+            else server.send(message);
+          });
+        });
+        const cutConnection = async (): Promise<void> => {
+          cut = true;
+          for (const c of connections.splice(0)) await Promise.all([c.page.close(), c.server.close()]);
+          await agent.locator('[data-testid="inbox-live"]:not([data-status="live"])').waitFor({ timeout: STEP_MS });
+        };
+        const restoreConnection = async (): Promise<void> => {
+          cut = false;
+          await agent.locator('[data-testid="inbox-live"][data-status="live"]').waitFor({ timeout: STEP_MS });
+        };
+        await signIn(agent, AGENT.email, AGENT.password);
+        await agent.getByTestId('nav-inbox').click();
+        await agent.locator('[data-testid="inbox-live"][data-status="live"]').waitFor({ timeout: STEP_MS });
+
+        // A customer asks for a person; the agent accepts.
+        const customer = await customerContext.newPage();
+        await customer.goto(cloud.urls.demoSite);
+        const w = customer.locator(WIDGET);
+        await w.locator('button.cw-launcher').click();
+        const input = w.getByRole('textbox', { name: 'Type your message' });
+        await input.waitFor({ state: 'visible', timeout: STEP_MS });
+        const customerSays = async (text: string): Promise<void> => {
+          await input.fill(text);
+          await input.press('Enter');
+          await w.locator('li.msg--customer[data-seq]').filter({ hasText: text }).waitFor({ timeout: STEP_MS });
+        };
+        await customerSays('Can a person help me, please?');
+        await w.locator('li.msg--system[data-seq]').filter({ hasText: /asked the team/i }).waitFor({ timeout: STEP_MS });
+        // The only one waiting (the first test's conversation is closed).
+        await agent.getByTestId('inbox-item').first().click();
+        const detail = agent.getByTestId('inbox-conversation');
+        await detail.getByTestId('inbox-message').filter({ hasText: 'Can a person help me, please?' }).waitFor({ timeout: STEP_MS });
+        await detail.getByTestId('inbox-accept').click();
+        await agent.locator('[data-testid="inbox-conversation"][data-mode="human"]').waitFor({ timeout: STEP_MS });
+        const conversationId = await detail.getAttribute('data-conversation-id');
+        if (conversationId === null) throw new Error('no conversation id on the open conversation');
+        const token = await apiSignIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+        const storedAgentReplies = async (text: string): Promise<number> => {
+          const reply = await api(cloud, 'GET', `/v1/admin/inbox/${encodeURIComponent(conversationId)}`, token);
+          const { messages } = z.object({ messages: z.array(z.object({ role: z.string(), text: z.string() })) }).parse(reply.body);
+          return messages.filter((m) => m.role === 'agent' && m.text === text).length;
+        };
+        const replies = agent.getByTestId('inbox-reply-input');
+        const sends: string[] = [];
+        agent.on('request', (r) => {
+          if (r.method() === 'POST' && /\/v1\/admin\/inbox\/[^/]+\/messages$/.test(new URL(r.url()).pathname)) sends.push(r.postData() ?? '');
+        });
+        const MESSAGES = '**/v1/admin/inbox/*/messages';
+
+        // Enter pressed again while the reply is on its way sends nothing more.
+        await agent.route(MESSAGES, async (route) => {
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          await route.fallback();
+        });
+        await replies.fill('One moment, I am checking.');
+        await replies.press('Enter');
+        await agent.getByTestId('inbox-reply-send').filter({ hasText: 'Sending…' }).waitFor();
+        await replies.press('Enter');
+        await eventually(async () => ((await replies.inputValue()) === '' ? true : undefined), 'the reply sent', STEP_MS);
+        await agent.waitForTimeout(2000);
+        expect(sends).toHaveLength(1);
+        expect(await storedAgentReplies('One moment, I am checking.')).toBe(1);
+        await agent.unroute(MESSAGES);
+
+        // Its answer lost (the server stored it), the reply is sent again as the same reply: stored once.
+        await agent.route(
+          MESSAGES,
+          async (route) => {
+            await route.fetch();
+            await route.abort('failed');
+          },
+          { times: 1 },
+        );
+        await replies.fill('Thursday at 10 is free.');
+        await agent.getByTestId('inbox-reply-send').click();
+        await detail.getByTestId('inbox-conversation-error').waitFor({ timeout: STEP_MS });
+        expect(await replies.inputValue()).toBe('Thursday at 10 is free.');
+        await agent.getByTestId('inbox-reply-send').click();
+        await eventually(async () => ((await replies.inputValue()) === '' ? true : undefined), 'the reply sent again', STEP_MS);
+        expect(await storedAgentReplies('Thursday at 10 is free.')).toBe(1);
+        expect(JSON.parse(sends[1] ?? '{}')).toEqual(JSON.parse(sends[2] ?? '{}'));
+        expect(await w.locator('li.msg--agent[data-seq]').filter({ hasText: 'Thursday at 10 is free.' }).count()).toBe(1);
+        await agent.unroute(MESSAGES);
+
+        // A message sent while the live connection is down shows once it is back …
+        await cutConnection();
+        await customerSays('Sent while the inbox was offline');
+        await restoreConnection();
+        await detail.getByTestId('inbox-message').filter({ hasText: 'Sent while the inbox was offline' }).waitFor({ timeout: 10_000 });
+        // … and, while it stays down, by the fallback polling (every 15 s).
+        await cutConnection();
+        await customerSays('Sent while the inbox stayed offline');
+        await detail.getByTestId('inbox-message').filter({ hasText: 'Sent while the inbox stayed offline' }).waitFor({ timeout: 25_000 });
+        expect(await agent.getByTestId('inbox-live').getAttribute('data-status')).not.toBe('live');
+        await restoreConnection();
+
+        // Opened again, the conversation is watched anew: until the server confirms, frames of the conversation
+        // watched before (typing names none; a state frame's id names it) do not touch it.
+        holdWatch = true;
+        await agent.getByTestId('inbox-queue-mine').click();
+        await agent.getByTestId('inbox-detail-empty').waitFor({ timeout: STEP_MS });
+        await agent.locator(`[data-testid="inbox-item"][data-conversation-id="${conversationId}"]`).click();
+        await agent.locator('[data-testid="inbox-conversation"][data-mode="human"]').waitFor({ timeout: STEP_MS });
+        await eventually(async () => (heldWatches.length > 0 ? true : undefined), 'the watch sent', STEP_MS);
+        const live = connections.at(-1)?.page;
+        if (!live) throw new Error('no live connection');
+        live.send(JSON.stringify({ type: 'typing', on: true, role: 'customer' }));
+        live.send(JSON.stringify({ type: 'state', id: 'state:conversation-watched-before:closed:2026-01-01T00:00:00.000Z', mode: 'closed' }));
+        await agent.waitForTimeout(500);
+        expect(await detail.getAttribute('data-mode')).toBe('human');
+        expect(await detail.getByTestId('inbox-customer-typing').getAttribute('data-on')).toBe('false');
+        holdWatch = false;
+        for (const release of heldWatches.splice(0)) release();
+        await agent.waitForTimeout(500);
+        await input.fill('Typing after the watch');
+        await agent.locator('[data-testid="inbox-customer-typing"][data-on="true"]').waitFor({ timeout: STEP_MS });
+      } finally {
+        await customerContext.close();
         await agentContext.close();
       }
     },

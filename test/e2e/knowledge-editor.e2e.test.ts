@@ -61,6 +61,10 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     expect(await editor.getByTestId('faq-editor-save').isDisabled()).toBe(true);
     await editor.getByTestId('faq-editor-wordings').fill('Can I borrow an umbrella?\n\nDo you lend umbrellas?');
     expect(await editor.getByTestId('faq-editor-wordings-error').count()).toBe(0);
+    // While it is open, no other editor can be opened over what was typed (that would throw it away).
+    expect(await page.getByTestId('kb-item-edit').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kb-item-edit"]:enabled').count()).toBe(0);
+    expect(await page.getByTestId('document-new').isDisabled()).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     await editor.getByTestId('faq-editor-save').click();
     await editor.waitFor({ state: 'detached', timeout: STEP_MS });
@@ -89,6 +93,11 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     const answer = editor.getByTestId('faq-editor-answer');
     await answer.waitFor({ timeout: STEP_MS });
     await expect(answer.inputValue()).resolves.toContain('borrow one at reception');
+    // Other items' Edit, and this one's Delete (which would close the editor), wait until it is closed; deleting
+    // another item does not close it.
+    expect(await page.locator('[data-testid="kb-item-edit"]:enabled').count()).toBe(0);
+    expect(await faqRow().getByTestId('kb-item-delete').isDisabled()).toBe(true);
+    expect(await page.getByTestId('faq-item').filter({ hasNotText: 'Do you lend umbrellas?' }).first().getByTestId('kb-item-delete').isEnabled()).toBe(true);
 
     // A colleague saves the same FAQ meanwhile, from the version they opened.
     const opened = await readFaq();

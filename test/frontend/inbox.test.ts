@@ -2,6 +2,7 @@
 import { handoffStatuses as serverStatuses } from '../../lambdas/core/handoff-ports';
 import { handoffStatuses } from '../../frontend/src/api/types';
 import { actionsFor, mergeMessage, typingThrottle } from '../../frontend/src/lib/inbox';
+import { frameIsFor, isWatchConfirmation } from '../../frontend/src/pages/inbox/live-frames';
 import { StaffSocket, parseStaffFrame, staffSocketUrl, type LiveStatus, type SocketEvents, type StaffFrame } from '../../frontend/src/lib/staff-socket';
 
 describe('staff frames', () => {
@@ -136,5 +137,44 @@ describe('inbox helpers', () => {
 
   it('knows the same handoff statuses as the server', () => {
     expect([...handoffStatuses]).toEqual([...serverStatuses]);
+  });
+});
+
+describe('frames of the open conversation (pages/inbox/live-frames.ts)', () => {
+  // Ids as lambdas/core/handoff.ts builds them: `state:<id>:<mode>:<at>` after a change, `watch:<id>:<mode>` on watching.
+  const frame = (data: unknown): StaffFrame => {
+    const parsed = parseStaffFrame(data);
+    if (!parsed) throw new Error('frame dropped');
+    return parsed;
+  };
+  const changed = (id: string) => frame({ type: 'state', id: `state:${id}:closed:2025-06-15T09:00:00.000Z`, mode: 'closed' });
+  const watched = (id: string) => frame({ type: 'state', id: `watch:${id}:human`, mode: 'human' });
+  const typing = frame({ type: 'typing', on: true, role: 'customer' });
+
+  it('applies state frames of this conversation only, not of the one watched before', () => {
+    expect(frameIsFor(changed('conv-b'), 'conv-b', true)).toBe(true);
+    expect(frameIsFor(watched('conv-b'), 'conv-b', false)).toBe(true);
+    expect(frameIsFor(changed('conv-a'), 'conv-b', true)).toBe(false);
+    expect(frameIsFor(watched('conv-a'), 'conv-b', true)).toBe(false);
+    // A conversation id that merely starts with the open one's is another conversation.
+    expect(frameIsFor(changed('conv-b2'), 'conv-b', true)).toBe(false);
+  });
+
+  it('applies typing frames (which name no conversation) only once the server confirmed watching this one', () => {
+    expect(frameIsFor(typing, 'conv-b', false)).toBe(false);
+    expect(frameIsFor(typing, 'conv-b', true)).toBe(true);
+    const confirmation = watched('conv-b');
+    expect(confirmation.type === 'state' && isWatchConfirmation(confirmation.id, 'conv-b')).toBe(true);
+    const before = watched('conv-a');
+    expect(before.type === 'state' && isWatchConfirmation(before.id, 'conv-b')).toBe(false);
+    const change = changed('conv-b');
+    expect(change.type === 'state' && isWatchConfirmation(change.id, 'conv-b')).toBe(false);
+  });
+
+  it('applies messages and receipts of this conversation only', () => {
+    const message = (conversationId: string) => frame({ type: 'message', id: 'm', seq: 3, conversationId, role: 'customer', text: 'hi', createdAt: 't' });
+    const receipt = (conversationId: string) => frame({ type: 'receipt', id: 'r', conversationId, seq: 3, status: 'read', by: 'customer' });
+    expect([frameIsFor(message('conv-b'), 'conv-b', false), frameIsFor(message('conv-a'), 'conv-b', true)]).toEqual([true, false]);
+    expect([frameIsFor(receipt('conv-b'), 'conv-b', false), frameIsFor(receipt('conv-a'), 'conv-b', true)]).toEqual([true, false]);
   });
 });

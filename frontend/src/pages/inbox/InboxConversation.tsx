@@ -11,6 +11,7 @@ import { actionsFor, mergeMessage, statusLabels, typingThrottle } from '../../li
 import { hrefFor, type InboxQueueName } from '../../lib/routes';
 import type { FrameListener } from './InboxPage';
 import { DeliveryBadge } from './DeliveryBadge';
+import { frameIsFor, isWatchConfirmation } from './live-frames';
 import { RelatedConversationsList } from './RelatedConversations';
 
 const actionLabels: Readonly<Record<HandoffAction, string>> = { accept: 'Accept', takeover: 'Take over', return: 'Return to bot', close: 'Close' };
@@ -46,6 +47,9 @@ export function InboxConversationPane({
   const headingRef = useRef<HTMLHeadingElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const typingTimer = useRef<number | undefined>(undefined);
+  // The clientId of the reply being sent, kept across retries of the same text (the server stores a resend with
+  // the same clientId once, so a retry after a lost answer is no duplicate); a new one after a send or an edit.
+  const attempt = useRef<{ text: string; clientId: string } | undefined>(undefined);
 
   const load = useCallback(async () => {
     try {
@@ -68,27 +72,29 @@ export function InboxConversationPane({
     );
   }, [api]);
 
-  // Live: messages of this conversation, the customer's typing, changes of mode.
-  useEffect(
-    () =>
-      subscribe((frame) => {
-        if (frame.type === 'message' && frame.conversationId === conversationId) {
-          const message: InboxMessage = { id: frame.id, seq: frame.seq, role: frame.role, text: frame.text, createdAt: frame.createdAt };
-          setView((v) => (v === undefined ? v : { ...v, messages: mergeMessage(v.messages, message) }));
-          if (frame.role === 'customer') setCustomerTyping(false);
-        } else if (frame.type === 'typing' && frame.role === 'customer') {
-          setCustomerTyping(frame.on);
-          window.clearTimeout(typingTimer.current);
-          // An indicator nobody switches off disappears on its own.
-          if (frame.on) typingTimer.current = window.setTimeout(() => setCustomerTyping(false), 10_000);
-        } else if (frame.type === 'receipt' && frame.by === 'customer' && frame.conversationId === conversationId) {
-          setView((v) => (v === undefined || frame.seq <= (v.conversation.customerReadSeq ?? 0) ? v : { ...v, conversation: { ...v.conversation, customerReadSeq: frame.seq } }));
-        } else if (frame.type === 'state') {
-          setView((v) => (v === undefined || v.conversation.mode === frame.mode ? v : { ...v, conversation: { ...v.conversation, mode: frame.mode } }));
-        }
-      }),
-    [subscribe, conversationId],
-  );
+  // Live: messages of this conversation, the customer's typing, changes of mode; never frames of the
+  // conversation watched before (live-frames.ts).
+  useEffect(() => {
+    let watchConfirmed = false;
+    return subscribe((frame) => {
+      if (frame.type === 'state' && isWatchConfirmation(frame.id, conversationId)) watchConfirmed = true;
+      if (!frameIsFor(frame, conversationId, watchConfirmed)) return;
+      if (frame.type === 'message') {
+        const message: InboxMessage = { id: frame.id, seq: frame.seq, role: frame.role, text: frame.text, createdAt: frame.createdAt };
+        setView((v) => (v === undefined ? v : { ...v, messages: mergeMessage(v.messages, message) }));
+        if (frame.role === 'customer') setCustomerTyping(false);
+      } else if (frame.type === 'typing' && frame.role === 'customer') {
+        setCustomerTyping(frame.on);
+        window.clearTimeout(typingTimer.current);
+        // An indicator nobody switches off disappears on its own.
+        if (frame.on) typingTimer.current = window.setTimeout(() => setCustomerTyping(false), 10_000);
+      } else if (frame.type === 'receipt' && frame.by === 'customer') {
+        setView((v) => (v === undefined || frame.seq <= (v.conversation.customerReadSeq ?? 0) ? v : { ...v, conversation: { ...v.conversation, customerReadSeq: frame.seq } }));
+      } else if (frame.type === 'state') {
+        setView((v) => (v === undefined || v.conversation.mode === frame.mode ? v : { ...v, conversation: { ...v.conversation, mode: frame.mode } }));
+      }
+    });
+  }, [subscribe, conversationId]);
   useEffect(() => () => window.clearTimeout(typingTimer.current), []);
 
   const loaded = view !== undefined;
@@ -120,12 +126,15 @@ export function InboxConversationPane({
   const send = async (e?: FormEvent): Promise<void> => {
     e?.preventDefault();
     const text = draft.trim();
-    if (!text) return;
+    if (!text || busy !== undefined) return;
     setBusy('send');
     sendTyping(false);
+    const sending = attempt.current?.text === text ? attempt.current : { text, clientId: newClientId() };
+    attempt.current = sending;
     try {
-      const message = await api.sendAgentMessage(conversationId, { text, clientId: newClientId() });
+      const message = await api.sendAgentMessage(conversationId, { text, clientId: sending.clientId });
       setView((v) => (v === undefined ? v : { ...v, messages: mergeMessage(v.messages, message) }));
+      attempt.current = undefined;
       setDraft('');
       setError(undefined);
     } catch (err) {

@@ -60,7 +60,19 @@ export function InboxPage({ queue, conversationId }: { queue: InboxQueueName; co
     setFollowUps(undefined);
     void reload();
   }, [queue, reload]);
-  usePolling(() => void reload(), FALLBACK_POLL_MS, live !== 'live');
+  // Without the live connection the open conversation is polled too; when it is back, the open conversation is
+  // loaded again once for the messages sent while it was down.
+  usePolling(
+    () => {
+      void reload();
+      setDetailKey((k) => k + 1);
+    },
+    FALLBACK_POLL_MS,
+    live !== 'live',
+  );
+  useEffect(() => {
+    if (live === 'live') setDetailKey((k) => k + 1);
+  }, [live]);
 
   // The live connection, for as long as the inbox is open.
   useEffect(() => {

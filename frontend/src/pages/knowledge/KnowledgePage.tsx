@@ -66,6 +66,8 @@ export function KnowledgePage() {
       );
     return {
       ...(editor !== undefined ? { editor } : {}),
+      editing: editing !== undefined,
+      editingId: editing?.kind === kind ? editing.id : undefined,
       busy,
       onNew: () => open({ kind }),
       onEdit: (id) => open({ kind, id }),

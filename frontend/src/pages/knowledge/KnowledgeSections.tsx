@@ -24,6 +24,10 @@ function Card({ title, count, testId, action, children }: { title: string; count
 export interface ItemControls {
   /** The editor, when one is open on this list (shown above it). */
   readonly editor?: ReactNode;
+  /** True while an editor is open on either list: opening another would throw away what was typed in it. */
+  readonly editing: boolean;
+  /** The item open in this list's editor, whose Delete (which would close it) waits too. */
+  readonly editingId?: string | undefined;
   readonly busy: boolean;
   readonly onNew: () => void;
   readonly onEdit: (id: string) => void;
@@ -53,10 +57,24 @@ function RowActions({ label, controls }: { label: string; controls: ItemControls
   }
   return (
     <div className="button-row kb-row-actions">
-      <button type="button" className="button button--secondary" disabled={controls.busy} onClick={() => controls.onEdit(controls.id)} aria-label={`Edit “${label}”`} data-testid="kb-item-edit">
+      <button
+        type="button"
+        className="button button--secondary"
+        disabled={controls.busy || controls.editing}
+        onClick={() => controls.onEdit(controls.id)}
+        aria-label={`Edit “${label}”`}
+        data-testid="kb-item-edit"
+      >
         Edit
       </button>
-      <button type="button" className="button button--quiet" disabled={controls.busy} onClick={() => setConfirming(true)} aria-label={`Delete “${label}”`} data-testid="kb-item-delete">
+      <button
+        type="button"
+        className="button button--quiet"
+        disabled={controls.busy || controls.editingId === controls.id}
+        onClick={() => setConfirming(true)}
+        aria-label={`Delete “${label}”`}
+        data-testid="kb-item-delete"
+      >
         Delete
       </button>
     </div>
@@ -66,7 +84,7 @@ function RowActions({ label, controls }: { label: string; controls: ItemControls
 function NewButton({ label, controls, testId }: { label: string; controls: ItemControls | undefined; testId: string }) {
   if (controls === undefined) return null;
   return (
-    <button type="button" className="button button--secondary" disabled={controls.busy || controls.editor !== undefined} onClick={controls.onNew} data-testid={testId}>
+    <button type="button" className="button button--secondary" disabled={controls.busy || controls.editing} onClick={controls.onNew} data-testid={testId}>
       {label}
     </button>
   );

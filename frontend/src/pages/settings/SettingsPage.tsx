@@ -22,17 +22,19 @@ export function SettingsPage() {
   const [sla, setSla] = useState('');
   const [rows, setRows] = useState<Row[]>();
   const [error, setError] = useState<ErrorView>();
+  const [loadError, setLoadError] = useState<ErrorView>();
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const [nextKey, setNextKey] = useState(1000);
 
   const load = useCallback(async () => {
+    setLoadError(undefined);
     try {
       const settings = await api.getHandoffSettings();
       setSla(String(settings.slaSeconds));
       setRows(settings.cannedReplies.map((r, i) => ({ ...r, key: i })));
     } catch (err) {
-      setError(describeError(err));
+      setLoadError(describeError(err));
     }
   }, [api]);
   useEffect(() => {
@@ -75,9 +77,16 @@ export function SettingsPage() {
         When a customer asks for a person, online agents are told at once. If nobody accepts within the wait below, every agent is told; after
         the same wait again (or outside opening hours, or with nobody online) the customer is offered a callback.
       </p>
+      {loadError !== undefined && (
+        <ErrorBanner error={loadError} title="Could not load the settings" testId="settings-load-error">
+          <button type="button" className="button button--secondary" onClick={() => void load()} data-testid="settings-retry">
+            Try again
+          </button>
+        </ErrorBanner>
+      )}
       {error !== undefined && <ErrorBanner error={error} title="Could not save the settings" testId="settings-error" />}
       {rows === undefined ? (
-        error === undefined && <Loading label="Loading settings…" />
+        loadError === undefined && <Loading label="Loading settings…" />
       ) : (
         <form className="card settings__form" onSubmit={(e) => void save(e)}>
           <div className="field">

@@ -11,6 +11,7 @@ import {
   draftOf,
   inputOf,
   isHexColour,
+  isStaleSave,
   languageNames,
   snippetOf,
   whiteTextContrast,
@@ -42,10 +43,11 @@ export function WidgetPage() {
   const { api, isAdmin, me } = useSession();
   const widget = useMemo(() => widgetApi(api), [api]);
   const load = useCallback((signal: AbortSignal) => widget.get({ signal }), [widget]);
-  const { data, error } = useLoader(load);
+  const { data, error, loading, reload } = useLoader(load);
   const [saved, setSaved] = useState<WidgetSettings>();
   const [draft, setDraft] = useState<WidgetDraft>();
   const [saveError, setSaveError] = useState<ErrorView>();
+  const [stale, setStale] = useState(false);
   const [saving, setSaving] = useState(false);
   const [notice, setNotice] = useState('');
   const [previewLang, setPreviewLang] = useState('en');
@@ -55,6 +57,9 @@ export function WidgetPage() {
       setSaved(data);
       setDraft(draftOf(data));
       setPreviewLang(data.languages[0] ?? 'en');
+      // Loaded again after a refused save (409): the refusal is past.
+      setSaveError(undefined);
+      setStale(false);
     }
   }, [data]);
 
@@ -85,9 +90,11 @@ export function WidgetPage() {
       setSaved(stored);
       setDraft(draftOf(stored));
       setSaveError(undefined);
+      setStale(false);
       setNotice('Saved. The chat on your site shows the change within about 15 minutes (browsers cache its settings); allowed origins apply at once.');
     } catch (err) {
       setSaveError(describeError(err));
+      setStale(isStaleSave(err));
     } finally {
       setSaving(false);
     }
@@ -106,7 +113,15 @@ export function WidgetPage() {
           ? 'How the chat looks on your website, which languages it speaks and which sites may show it. The preview follows your edits; save to publish them.'
           : 'How the chat looks on your website. Only admins can change these settings.'}
       </p>
-      {saveError !== undefined && <ErrorBanner error={saveError} title="Could not save the widget settings" testId="widget-save-error" />}
+      {saveError !== undefined && (
+        <ErrorBanner error={saveError} title="Could not save the widget settings" testId="widget-save-error">
+          {stale && (
+            <button type="button" className="button button--secondary" disabled={loading} onClick={reload} data-testid="widget-reload">
+              Reload the settings (your changes are discarded)
+            </button>
+          )}
+        </ErrorBanner>
+      )}
       <div className="widget-page__layout">
         <form className="card widget-page__form" onSubmit={(e) => void save(e)} noValidate data-testid="widget-form">
           <fieldset className="widget-page__fieldset" disabled={!isAdmin || saving}>

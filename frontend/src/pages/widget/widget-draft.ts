@@ -5,6 +5,7 @@
  * and the embed snippet. No React here, so it is easy to test.
  */
 import { accentOnWhite, contrastRatio, greetingFor, onColour } from '../../../../widget/src/lib/config';
+import { ApiError } from '../../lib/api-error';
 import type { WidgetSettings, WidgetSettingsInput } from './widget-api';
 
 export const MIN_CONTRAST = 4.5;
@@ -88,3 +89,9 @@ export function snippetOf(settings: WidgetSettings, baseUrl: string): string {
   const src = new URL('../widget/loader.js', baseUrl).href;
   return `<script src="${src}" data-tenant="${settings.widgetKey}" async></script>`;
 }
+
+/**
+ * Whether a refused save was refused because someone saved the settings since they were loaded (409, the
+ * revision moved on): saving again cannot help, loading their version can, so the page offers a reload.
+ */
+export const isStaleSave = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
