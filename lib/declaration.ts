@@ -141,7 +141,8 @@ export const functions = {
     entry: 'lambdas/handlers/bookings-api.ts',
     description: 'Staff REST routes of bookings: calendar, manual bookings, cancel and reschedule, free slots, booking settings',
     timeoutSeconds: 29,
-    grants: ['table:write', 'bus:put', 'secrets:decrypt'],
+    // ws:post + email:send: a customer whose booking staff cancel is told, in their conversation or by e-mail.
+    grants: ['table:write', 'bus:put', 'secrets:decrypt', 'ws:post', 'email:send'],
   },
   widgetSettingsApi: {
     entry: 'lambdas/handlers/widget-settings-api.ts',

@@ -9,15 +9,17 @@
  * of them and shapes the reply.
  */
 import { z } from 'zod';
-import { bookingDeps } from '../adapters/container';
+import { bookingDeps, bookingWorkflowDeps } from '../adapters/container';
 import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
 import { bookingSettingsSchema, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
 import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, markNoShow, rescheduleBooking, type BookingDeps } from '../core/booking/service';
 import type { SlotProblem } from '../core/booking/availability';
+import { tellCancelledByStaff } from '../core/booking/workflow';
 import type { TenantCatalogue } from '../core/nlu/catalogue';
 import { zonedToUtc } from '../core/nlu/time';
 import { auditFields } from '../core/audit';
 import { errorBody, restApi, type RestRequest, type StaffCaller } from './lib/rest';
+import { logger } from './lib/powertools';
 
 function callerOf(request: RestRequest): StaffCaller {
   if (!request.caller) throw unauthorized('sign in to use this route');
@@ -63,7 +65,10 @@ const settingsBody = bookingSettingsSchema.superRefine((s, ctx) => {
   });
 });
 
-/** What the API says about a booking: never its lock cells, workflow execution or checkout internals. */
+/**
+ * What the API says about a booking: never its lock cells, workflow execution or checkout internals — only the
+ * checkout's link while the deposit is due, so staff can pass it on (by phone) to a customer without e-mail.
+ */
 export function bookingView(b: Booking) {
   return {
     bookingId: b.bookingId,
@@ -80,6 +85,7 @@ export function bookingView(b: Booking) {
     payment: {
       status: b.payment.status,
       ...(b.payment.provider !== undefined ? { provider: b.payment.provider } : {}),
+      ...(b.status === 'awaiting_payment' && b.payment.status === 'pending' && b.payment.checkoutUrl !== undefined ? { checkoutUrl: b.payment.checkoutUrl } : {}),
       ...(b.payment.paymentId !== undefined ? { paymentId: b.payment.paymentId } : {}),
       ...(b.payment.paidAt !== undefined ? { paidAt: b.payment.paidAt } : {}),
       ...(b.payment.refundedAt !== undefined ? { refundedAt: b.payment.refundedAt } : {}),
@@ -199,6 +205,10 @@ export const handler = restApi('bookingsApi', {
       ...(body.reason !== '' ? { reason: body.reason } : {}),
     });
     if (result.ok) {
+      // The cancellation stands even when the customer cannot be told now; the log says so.
+      await tellCancelledByStaff(bookingWorkflowDeps(), result.booking, result.refunded).catch((error: unknown) =>
+        logger.error('the customer was not told of the cancellation: the booking is cancelled', { bookingId: result.booking.bookingId, error: error instanceof Error ? error : String(error) }),
+      );
       const audit = { before: auditFields(before, ['start', 'status']), after: { ...auditFields(result.booking, ['start', 'status']), refunded: result.refunded } };
       return { body: { booking: bookingView(result.booking), refunded: result.refunded }, audit };
     }

@@ -36,7 +36,7 @@ function environmentOf(s: Synthesized, name: declaration.FunctionName): Record<s
 }
 
 it('the workflow tasks, the booking events function and the team API (local invitations) are the ones that send e-mail', () => {
-  expect(senders.sort()).toEqual(['bookingEvents', 'teamApi', 'workflowTask']);
+  expect(senders.sort()).toEqual(['bookingEvents', 'bookingsApi', 'teamApi', 'workflowTask']);
 });
 
 describe('with an SES sender', () => {

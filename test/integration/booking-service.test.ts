@@ -45,14 +45,19 @@ let store: DynamoStore;
 let bookings: DynamoBookingStore;
 let catalogue: CachedCatalogue;
 
-/** Stands for Stripe: records refunds. */
+/** Stands for Stripe: records refunds; can be made to fail the next ones. */
 class RecordingPayments implements Payments {
   readonly provider = 'stripe';
   readonly refunds: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }[] = [];
+  failures = 0;
   createCheckout(): Promise<{ checkoutId: string; url: string }> {
     return Promise.reject(new Error('the service never creates checkouts (the workflow does)'));
   }
   async refund(input: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }): Promise<{ refundId: string }> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('Stripe: An error occurred with our connection to Stripe');
+    }
     this.refunds.push(input);
     return { refundId: `re_${input.bookingId}` };
   }
@@ -291,11 +296,32 @@ describe('cancelBooking', () => {
     expect(result).toMatchObject({ ok: true, refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_1' } } });
     expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: held.bookingId, paymentId: 'pi_1', amountCents: 5000 }]);
     expect(w.calendar.deleted).toEqual(['gcal-1']);
-    expect(w.events.events.at(-1)).toEqual({ type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true } });
-    expect((await bookings.getBooking(t, held.bookingId))?.rev).toBe(confirmed.rev + 2);
+    expect(w.events.events.at(-1)).toEqual({ type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true, wasConfirmed: true } });
+    expect((await bookings.getBooking(t, held.bookingId))?.rev).toBe(confirmed.rev + 1);
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
     expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff' })).toEqual({ ok: false, reason: 'not_active' });
     expect(await cancelBooking(w.deps, { tenantId: t, bookingId: 'nope', actor: 'staff' })).toEqual({ ok: false, reason: 'not_found' });
+  });
+
+  it('a refund that fails leaves the booking active, so cancelling again refunds, cancels, deletes the event and publishes once', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    const confirmed = await confirm(held, { payment: { status: 'paid', provider: 'stripe', paymentId: 'pi_retry' }, calendarEventId: 'gcal-retry' });
+    w.payments.failures = 1;
+    await expect(cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'staff-sub' })).rejects.toThrow(/connection to Stripe/);
+    expect(await bookings.getBooking(t, held.bookingId)).toEqual(confirmed);
+    expect(w.calendar.deleted).toEqual([]);
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([]);
+
+    const again = await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'staff-sub' });
+    expect(again).toMatchObject({ ok: true, refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_retry', refundedAt: expect.any(String) } } });
+    expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: held.bookingId, paymentId: 'pi_retry', amountCents: 5000 }]);
+    expect(w.calendar.deleted).toEqual(['gcal-retry']);
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([
+      { type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'staff', refunded: true, calendarDeleted: true, wasConfirmed: true } },
+    ]);
+    expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
   });
 
   it('holds customers to the notice period (staff may always) and to the refund policy', async () => {
@@ -316,6 +342,17 @@ describe('cancelBooking', () => {
   });
 });
 
+describe('what the analytics need of a cancellation', () => {
+  it('says a cancelled hold was never confirmed, so it is not counted as a booking cancelled', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-04T10:00:00.000Z'));
+    expect(held.status).not.toBe('confirmed');
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff' })).toMatchObject({ ok: true });
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled').map((e) => e.detail)).toEqual([expect.objectContaining({ bookingId: held.bookingId, wasConfirmed: false })]);
+  });
+});
+
 describe('rescheduleBooking', () => {
   it('moves a confirmed booking atomically, keeping its payment, and publishes booking.changed and booking.requested', async () => {
     const t = await newTenant();
@@ -325,7 +362,7 @@ describe('rescheduleBooking', () => {
     const result = await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T11:00:00.000Z'), actor: 'customer' });
     if (!result.ok) throw new Error(JSON.stringify(result));
     const moved = result.booking;
-    expect(moved).toMatchObject({ status: 'confirmed', start: '2026-12-03T11:00:00.000Z', rescheduledFrom: held.bookingId, payment: { status: 'paid', paymentId: 'pi_9' }, customerKey: held.customerKey, rev: 1 });
+    expect(moved).toMatchObject({ status: 'confirmed', start: '2026-12-03T11:00:00.000Z', rescheduledFrom: held.bookingId, rescheduledFromConfirmed: true, payment: { status: 'paid', paymentId: 'pi_9' }, customerKey: held.customerKey, rev: 1 });
     expect(moved.bookingId).not.toBe(held.bookingId);
     expect(moved.calendarEventId).toBeUndefined();
     expect(await bookings.getBooking(t, held.bookingId)).toMatchObject({ status: 'cancelled', rev: confirmed.rev + 1 });
@@ -337,6 +374,28 @@ describe('rescheduleBooking', () => {
       { type: 'booking.requested', tenantId: t, detail: { bookingId: moved.bookingId } },
     ]);
     expect((await upcomingBookings(w.deps, t, held.customerKey)).map((b) => b.bookingId)).toEqual([moved.bookingId]);
+  });
+
+  it('fails the new booking (time released, deposit refunded) when its workflow cannot be started, as bookSlot does', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    await confirm(held, { payment: { status: 'paid', provider: 'stripe', paymentId: 'pi_moved' }, calendarEventId: 'gcal-moved' });
+    w.events.failing = true;
+    await expect(rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T14:00:00.000Z'), actor: 'staff', by: 'staff-sub' })).rejects.toThrow(
+      /EventBridge is down/,
+    );
+    const [old, moved] = await bookings.listBookings(t, '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z');
+    expect(old).toMatchObject({ bookingId: held.bookingId, status: 'cancelled' });
+    expect(moved).toMatchObject({
+      rescheduledFrom: held.bookingId,
+      status: 'failed',
+      statusReason: expect.stringContaining('could not be started'),
+      payment: { status: 'refunded', paymentId: 'pi_moved' },
+    });
+    expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: moved?.bookingId, paymentId: 'pi_moved', amountCents: 5000 }]);
+    // Neither time is held by a booking nobody will confirm.
+    expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
   });
 
   it('changes nothing when the new time is taken (offering others), too late or invalid', async () => {

@@ -374,6 +374,86 @@ describe('booking with a deposit', () => {
   });
 });
 
+describe('booking with a deposit, when things go wrong on the way', () => {
+  it('a booking without a conversation (a staff booking) e-mails the payment link to the customer, and confirms once paid', async () => {
+    const tenantId = 'bkw-paid';
+    const booking = await holdAndRequest({ tenantId, serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', start: boundaryAfter(8 * 24 * 3_600_000), lang: 'en' });
+    const email = await eventually(
+      async () => (await handoffStore().listOutbox(tenantId, 100)).find((e) => e.bookingId === booking.bookingId && e.to.includes('aoife@example.com')),
+      'the payment link e-mailed to the customer',
+      STEP_MS,
+    );
+    const awaiting = await bookingNow(booking);
+    expect(awaiting.status).toBe('awaiting_payment');
+    expect(email.text).toContain(awaiting.payment.checkoutUrl);
+    expect(email.text).toContain('€50.00');
+    expect(email.text).toContain('for 24 hours');
+
+    await eventually(async () => ((await bookingStore().getPaymentToken(tenantId, booking.bookingId)) ? true : undefined), 'the workflow to wait for the payment', STEP_MS);
+    publish('payment.succeeded', { tenantId, bookingId: booking.bookingId, paymentId: 'pi_test_staff_1', amountCents: 5000, eventId: 'evt_staff_1' });
+    expect((await finished(booking.bookingId)).status).toBe('SUCCEEDED');
+    expect(await bookingNow(booking)).toMatchObject({ status: 'confirmed', payment: { status: 'paid' } });
+  });
+
+  it('a payment wait that fails once (a throttled token write) is retried: the booking still confirms when paid', async () => {
+    const tenantId = 'bkw-paid';
+    const conversationId = await conversation(tenantId, 'en');
+    const booking = await holdAndRequest({ tenantId, serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', start: boundaryAfter(9 * 24 * 3_600_000), lang: 'en', conversationId, publish: false });
+    // The handlers run in this process on the same container: the AwaitPayment step's store is this one.
+    const bookings = bookingStore();
+    const putToken = bookings.putPaymentToken.bind(bookings);
+    let throttled = 0;
+    const spy = jest.spyOn(bookings, 'putPaymentToken').mockImplementation(async (t, bookingId, token) => {
+      if (bookingId === booking.bookingId && throttled === 0) {
+        throttled += 1;
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+      }
+      return putToken(t, bookingId, token);
+    });
+    try {
+      publish('booking.requested', { tenantId, bookingId: booking.bookingId });
+      const state = await eventually(async () => {
+        if (await bookings.getPaymentToken(tenantId, booking.bookingId)) return 'waiting';
+        const run = executionOf(booking.bookingId);
+        return run && run.status !== 'RUNNING' ? `ended ${run.status}` : undefined;
+      }, 'the payment wait to be retried', STEP_MS);
+      expect({ state, throttled }).toEqual({ state: 'waiting', throttled: 1 });
+    } finally {
+      spy.mockRestore();
+    }
+    publish('payment.succeeded', { tenantId, bookingId: booking.bookingId, paymentId: 'pi_test_retry_1', amountCents: 5000, eventId: 'evt_retry_1' });
+    expect((await finished(booking.bookingId)).status).toBe('SUCCEEDED');
+    expect(await bookingNow(booking)).toMatchObject({ status: 'confirmed', payment: { status: 'paid', paymentId: 'pi_test_retry_1' } });
+    expect(published('booking.failed', { bookingId: booking.bookingId })).toEqual([]);
+  });
+
+  it("waits for the checkout's own expiry when the provider moved it (Stripe: at least 30 minutes), and says so", async () => {
+    const tenantId = 'bkw-expire'; // payment timeout 1 minute
+    const conversationId = await conversation(tenantId, 'en');
+    const booking = await holdAndRequest({ tenantId, serviceId: 'aligner-consultation', staffId: 'niamh-gallagher', start: boundaryAfter(3 * 24 * 3_600_000), lang: 'en', conversationId, publish: false });
+    // Stands for Stripe, which keeps a session open for at least 30 minutes: 31 minutes is 9.3 s at this wait scale.
+    const payments = bookingDeps().payments;
+    const create = payments.createCheckout.bind(payments);
+    const spy = jest.spyOn(payments, 'createCheckout').mockImplementation(async (request) => {
+      const out = await create(request);
+      return request.bookingId === booking.bookingId ? { ...out, expiresAt: new Date(Date.parse(request.expiresAt) + 30 * 60_000).toISOString() } : out;
+    });
+    try {
+      publish('booking.requested', { tenantId, bookingId: booking.bookingId });
+      const link = await eventually(async () => (await botMessages(tenantId, conversationId)).find((t) => t.includes('deposit here')), 'the checkout link', STEP_MS);
+      expect(link).toContain('for 31 minutes');
+      const awaiting = await bookingNow(booking);
+      expect(Date.parse(awaiting.holdExpiresAt ?? '')).toBeGreaterThan(Date.now() + 30 * 60_000);
+    } finally {
+      spy.mockRestore();
+    }
+    const done = await finished(booking.bookingId);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await bookingNow(booking)).toMatchObject({ status: 'expired', statusReason: 'deposit not paid within 31 minutes' });
+    expect((await botMessages(tenantId, conversationId)).find((t) => t.startsWith("The deposit wasn't paid"))).toContain('within 31 minutes');
+  });
+});
+
 // ---- failures ----------------------------------------------------------------------------------------
 
 describe('a declined deposit', () => {

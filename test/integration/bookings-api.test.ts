@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { knowledgeStore } from '../../lambdas/adapters/container';
+import { bookingDeps, bookingStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
+import { bookSlot } from '../../lambdas/core/booking/service';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
-import { api, ensureStaff, signIn } from '../support/staff';
+import { api, ensureStaff, eventually, signIn } from '../support/staff';
 
 let cloud: LocalCloud;
 const tokens = { admin: '', agent: '', otherAdmin: '' };
@@ -35,6 +36,7 @@ const booking = z.object({
   rescheduledFrom: z.string().optional(),
 });
 const bookingResult = z.object({ booking });
+const bookingWithPayment = booking.extend({ payment: z.object({ status: z.string(), checkoutUrl: z.string().optional() }) });
 const errorReply = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
 const availability = z.object({ slots: z.array(slot), alternatives: z.array(slot), problem: z.string().optional() });
 const list = z.object({ from: z.string(), to: z.string(), timezone: z.string(), items: z.array(booking) });
@@ -229,6 +231,73 @@ describe('manual bookings', () => {
     expect(free).not.toContain(moved);
     await cloud.settle();
     expect((await api(cloud, 'POST', `/v1/admin/bookings/${next.bookingId}/cancel`, tokens.admin, {})).status).toBe(200);
+  });
+});
+
+describe('deposits and cancellations by staff', () => {
+  const later = futureWeekday(17);
+  const getBooking = async (bookingId: string) => bookingWithPayment.parse(z.object({ booking: z.unknown() }).parse((await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, tokens.agent)).body).booking);
+
+  it("shows a deposit's payment link on the booking while it is due, so staff can pass it on to a customer without e-mail", async () => {
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, { serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', start: at(later, '09:30'), customer });
+    expect(res.status).toBe(201);
+    const { bookingId } = bookingResult.parse(res.body).booking;
+    const link = await eventually(async () => (await getBooking(bookingId)).payment.checkoutUrl, 'the payment link on the booking', 90_000);
+    expect(link).toMatch(/^http.*\/checkout\//);
+    expect((await getBooking(bookingId)).payment.status).toBe('pending');
+
+    const cancelled = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.agent, {});
+    expect(cancelled.status).toBe(200);
+    expect(bookingWithPayment.parse(z.object({ booking: z.unknown() }).parse(cancelled.body).booking).payment.checkoutUrl).toBeUndefined();
+  });
+
+  it('tells the customer by e-mail when staff cancel a booking made without a conversation', async () => {
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, {
+      serviceId: 'checkup-clean',
+      staffId: 'marta-ruiz',
+      start: at(later, '12:00'),
+      customer: { name: 'Ciara Walsh', email: 'ciara@example.com' },
+    });
+    expect(res.status).toBe(201);
+    const { bookingId } = bookingResult.parse(res.body).booking;
+    await cloud.settle();
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.agent, { reason: 'Hygienist off sick' })).status).toBe(200);
+    const told = (await handoffStore().listOutbox(cloud.demo.tenantId, 100)).filter((e) => e.kind === 'booking.cancelled' && e.bookingId === bookingId);
+    expect(told.map((e) => e.to)).toEqual([['ciara@example.com']]);
+    expect(told[0]?.text).toContain("Sorry, we've had to cancel your Check-up & clean with Marta Ruiz");
+    expect(told[0]?.text).not.toContain('Hygienist off sick');
+  });
+
+  it('tells the customer in their conversation, in their language, that the business cancelled and the paid deposit is refunded', async () => {
+    const tenantId = cloud.demo.tenantId;
+    const { conversationId } = await store().startConversation(tenantId, 'visitor-staff-cancel', 'es');
+    const start = at(later, '14:00');
+    const booked = await bookSlot(bookingDeps(), {
+      tenantId,
+      slot: { serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', start, end: new Date(Date.parse(start) + 90 * 60_000).toISOString() },
+      customer: { name: 'Lucía Pérez', phone: '+34 600 000 077' },
+      conversationId,
+      channel: 'web',
+      lang: 'es',
+      source: 'concierge',
+    });
+    if (!booked.ok) throw new Error(`not booked: ${booked.reason}`);
+    const { bookingId } = booked.booking;
+    await eventually(async () => ((await bookingStore().getPaymentToken(tenantId, bookingId)) ? true : undefined), 'the workflow to wait for the deposit', 90_000);
+    const detail = { tenantId, bookingId, paymentId: 'pi_test_staff_cancel', amountCents: 5000, eventId: 'evt_staff_cancel' };
+    cloud.bus.putEvents([{ Source: 'concierge', DetailType: 'payment.succeeded', Detail: JSON.stringify(detail), EventBusName: cloud.env['EVENT_BUS_NAME'] ?? '' }]);
+    await eventually(async () => ((await getBooking(bookingId)).status === 'confirmed' ? true : undefined), 'the booking to be confirmed', 90_000);
+    await cloud.settle();
+
+    const res = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.admin, {});
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded' } } });
+    const bot = (await store().listMessages(tenantId, conversationId, 0, 200)).filter((m) => m.role === 'bot').map((m) => m.text);
+    const told = bot.filter((t) => t.startsWith('Lo sentimos: hemos tenido que cancelar tu cita'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('Te devolvemos la señal de 50,00\u00a0€');
+    // Told in the conversation, not by e-mail as well.
+    expect((await handoffStore().listOutbox(tenantId, 100)).filter((e) => e.kind === 'booking.cancelled' && e.bookingId === bookingId)).toEqual([]);
   });
 });
 

@@ -97,14 +97,17 @@ describe('StripePayments against a fake Stripe API', () => {
     });
   });
 
-  it("keeps expires_at inside Stripe's 30 minutes to 24 hours, and leaves out what is unknown", async () => {
+  it("keeps expires_at inside Stripe's 30 minutes to 24 hours, says so with the real expiry, and leaves out what is unknown", async () => {
     reply = () => ({ status: 200, body: { id: 'cs_test_b', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_b' } });
     const { customerEmail: _e, ...noEmail } = checkoutRequest;
-    await payments().createCheckout({ ...noEmail, lang: 'ga', expiresAt: new Date(NOW.getTime() + 10 * 60 * 1000).toISOString() });
-    await payments().createCheckout({ ...noEmail, expiresAt: new Date(NOW.getTime() + 48 * 60 * 60 * 1000).toISOString() });
+    const tooSoon = await payments().createCheckout({ ...noEmail, lang: 'ga', expiresAt: new Date(NOW.getTime() + 10 * 60 * 1000).toISOString() });
+    const tooLate = await payments().createCheckout({ ...noEmail, expiresAt: new Date(NOW.getTime() + 48 * 60 * 60 * 1000).toISOString() });
     const [soon, late] = requests.map((r) => form(r.body));
     expect(Number(soon?.['expires_at'])).toBe(NOW_S + 31 * 60);
     expect(Number(late?.['expires_at'])).toBe(NOW_S + 24 * 60 * 60 - 60);
+    // The workflow waits for (and tells the customer) the page's real expiry, not the one it asked for.
+    expect(tooSoon.expiresAt).toBe(new Date((NOW_S + 31 * 60) * 1000).toISOString());
+    expect(tooLate.expiresAt).toBe(new Date((NOW_S + 24 * 60 * 60 - 60) * 1000).toISOString());
     expect(soon).not.toHaveProperty('customer_email');
     expect(soon).not.toHaveProperty('locale');
   });

@@ -31,6 +31,8 @@ export const bookingDecoder = object({
   payment: object({
     status: oneOf('none', 'pending', 'paid', 'refunded', 'failed'),
     provider: optional(oneOf('stripe', 'local')),
+    /** The deposit's payment link, while it is due. */
+    checkoutUrl: optional(string),
     paymentId: optional(string),
     paidAt: optional(string),
     refundedAt: optional(string),

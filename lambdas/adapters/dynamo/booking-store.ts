@@ -91,6 +91,7 @@ const bookingItem = z.object({
   executionId: z.string().optional(),
   calendarEventId: z.string().optional(),
   rescheduledFrom: z.string().optional(),
+  rescheduledFromConfirmed: z.boolean().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   rev: z.number().int().min(0),

@@ -85,7 +85,7 @@ export class TenantPayments implements Payments {
     return payments;
   }
 
-  async createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string }> {
+  async createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string; expiresAt?: string }> {
     const payments = await this.forTenant(request.tenantId);
     const checkout = await payments.createCheckout(request);
     this.lastProvider = payments.provider;

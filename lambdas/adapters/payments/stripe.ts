@@ -51,7 +51,8 @@ export class StripePayments implements Payments {
     this.stripe = new Stripe(options.secretKey, { maxNetworkRetries: options.maxNetworkRetries ?? 2, timeout: 10_000, ...connection(options.apiBase) });
   }
 
-  async createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string }> {
+  /** The session's `expires_at` is kept inside Stripe's limits; a moved expiry is returned as `expiresAt`. */
+  async createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string; expiresAt?: string }> {
     const nowSeconds = Math.floor(this.options.clock.now().getTime() / 1000);
     const wanted = Math.floor(Date.parse(request.expiresAt) / 1000);
     const expiresAt = Math.min(Math.max(Number.isNaN(wanted) ? 0 : wanted, nowSeconds + MIN_EXPIRY_SECONDS), nowSeconds + MAX_EXPIRY_SECONDS);
@@ -69,7 +70,7 @@ export class StripePayments implements Payments {
       ...(locale ? { locale } : {}),
     });
     if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a URL`);
-    return { checkoutId: session.id, url: session.url };
+    return { checkoutId: session.id, url: session.url, ...(expiresAt !== wanted ? { expiresAt: new Date(expiresAt * 1000).toISOString() } : {}) };
   }
 
   async refund(input: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }): Promise<{ refundId: string }> {

@@ -144,6 +144,8 @@ export interface Booking {
   readonly calendarEventId?: string;
   /** The booking this one replaced (a reschedule). */
   readonly rescheduledFrom?: string;
+  /** Whether the booking it replaced had been confirmed (analytics count a reschedule of a mere hold as a new booking). */
+  readonly rescheduledFromConfirmed?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic-locking revision. */
@@ -200,8 +202,12 @@ export interface CheckoutRequest {
 
 export interface Payments {
   readonly provider: 'stripe' | 'local';
-  /** Creates the checkout; the booking id travels in its metadata (and back in the webhook). */
-  createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string }>;
+  /**
+   * Creates the checkout; the booking id travels in its metadata (and back in the webhook). `expiresAt`: when the
+   * page really stops accepting payment, given only when the provider moved the requested time (Stripe keeps it
+   * between 30 minutes and 24 hours after creation); the payment wait and the customer's message follow it.
+   */
+  createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string; expiresAt?: string }>;
   /** Refunds a paid deposit in full; idempotent per booking. */
   refund(input: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }): Promise<{ refundId: string }>;
 }

@@ -240,8 +240,10 @@ export type CancelResult = { readonly ok: true; readonly booking: Booking; reado
 /**
  * Cancels an active booking, releasing its time. Customers must cancel at least `cancellationNoticeHours` before
  * the start (`too_late` otherwise); staff may always. A paid deposit is refunded through Payments when staff
- * cancel (the business called it off) or when the policy `refundDepositOnCancel` says so. The calendar event is
- * deleted (a calendar failure does not undo the cancellation) and `booking.cancelled` is published.
+ * cancel (the business called it off) or when the policy `refundDepositOnCancel` says so — before the booking is
+ * cancelled, so a refund that fails leaves the booking active and the cancellation can simply be tried again (the
+ * refund is idempotent per booking). The calendar event is deleted (a calendar failure does not undo the
+ * cancellation) and `booking.cancelled` is published.
  */
 export async function cancelBooking(deps: BookingDeps, input: CancelInput): Promise<CancelResult> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
@@ -251,24 +253,26 @@ export async function cancelBooking(deps: BookingDeps, input: CancelInput): Prom
     if (!activeStatuses.includes(booking.status)) return { ok: false, reason: 'not_active' };
     const now = deps.clock.now();
     if (input.actor === 'customer' && tooLate(booking, settings, now)) return { ok: false, reason: 'too_late' };
+    const refund = booking.payment.status === 'paid' && booking.payment.paymentId !== undefined && (input.actor === 'staff' || settings.refundDepositOnCancel);
+    // Refunded first: a provider error throws with the booking still active, so a retry refunds and cancels.
+    if (refund) await refundDeposit(deps, booking);
     const { holdExpiresAt: _released, ...rest } = booking;
     const cancelled: Booking = {
       ...rest,
       status: 'cancelled',
       statusReason: input.reason ?? (input.actor === 'customer' ? 'Cancelled by the customer' : 'Cancelled by staff'),
+      ...(refund ? { payment: { ...booking.payment, status: 'refunded', refundedAt: now.toISOString() } } : {}),
       ...(input.by !== undefined ? { by: input.by } : {}),
       updatedAt: now.toISOString(),
       rev: booking.rev + 1,
     };
     if (!(await deps.bookings.updateBooking(booking, cancelled))) continue;
 
-    const refund = cancelled.payment.status === 'paid' && cancelled.payment.paymentId !== undefined && (input.actor === 'staff' || settings.refundDepositOnCancel);
-    const final = refund ? await recordRefund(deps, cancelled) : cancelled;
-    const calendarDeleted = await deleteCalendarEvent(deps, final);
+    const calendarDeleted = await deleteCalendarEvent(deps, cancelled);
     await deps.events.publish([
-      { type: 'booking.cancelled', tenantId: input.tenantId, detail: { bookingId: final.bookingId, actor: input.actor, refunded: refund, calendarDeleted } },
+      { type: 'booking.cancelled', tenantId: input.tenantId, detail: { bookingId: cancelled.bookingId, actor: input.actor, refunded: refund, calendarDeleted, wasConfirmed: booking.status === 'confirmed' } },
     ]);
-    return { ok: true, booking: final, refunded: refund };
+    return { ok: true, booking: cancelled, refunded: refund };
   }
   throw new Error(`booking ${input.bookingId} kept changing; try again`);
 }
@@ -301,20 +305,9 @@ export async function markNoShow(deps: BookingDeps, input: { readonly tenantId: 
   throw new Error(`booking ${input.bookingId} kept changing; try again`);
 }
 
-/** Refunds the deposit (idempotent per booking at the provider) and records it on the booking. */
-async function recordRefund(deps: BookingDeps, booking: Booking): Promise<Booking> {
-  const paymentId = booking.payment.paymentId ?? '';
-  await deps.payments.refund({ tenantId: booking.tenantId, bookingId: booking.bookingId, paymentId, amountCents: booking.depositCents });
-  let current = booking;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const at = deps.clock.now().toISOString();
-    const next: Booking = { ...current, payment: { ...current.payment, status: 'refunded', refundedAt: at }, updatedAt: at, rev: current.rev + 1 };
-    if (await deps.bookings.updateBooking(current, next)) return next;
-    const fresh = await deps.bookings.getBooking(booking.tenantId, booking.bookingId);
-    if (!fresh || fresh.payment.status === 'refunded') return fresh ?? next;
-    current = fresh;
-  }
-  throw new Error(`booking ${booking.bookingId} kept changing while its refund was recorded`);
+/** Refunds the booking's paid deposit in full (idempotent per booking at the provider: a retry refunds once). */
+async function refundDeposit(deps: Pick<BookingDeps, 'payments'>, booking: Booking): Promise<void> {
+  await deps.payments.refund({ tenantId: booking.tenantId, bookingId: booking.bookingId, paymentId: booking.payment.paymentId ?? '', amountCents: booking.depositCents });
 }
 
 /** Deletes the booking's event in the external calendar; false when that failed (the booking stays as it is). */
@@ -347,7 +340,8 @@ export type RescheduleResult =
  * old one was (no window where the customer has only a hold), else `held` for `holdMinutes`. Customers must
  * respect `cancellationNoticeHours`; staff may always. Publishes `booking.changed` and `booking.requested` (the new
  * booking's workflow sends the confirmation, writes the calendar and schedules the reminder); the old calendar
- * event is deleted.
+ * event is deleted. When those events cannot be published the new booking is failed (its time released, a paid
+ * deposit refunded) and the error thrown, as bookSlot does.
  */
 export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInput): Promise<RescheduleResult> {
   const slot = slotSchema.parse(input.slot);
@@ -386,6 +380,7 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       ...(confirmed ? {} : { holdExpiresAt: new Date(now.getTime() + settings.holdMinutes * 60_000).toISOString() }),
       ...(input.by !== undefined ? { by: input.by } : {}),
       rescheduledFrom: previous.bookingId,
+      rescheduledFromConfirmed: previous.status === 'confirmed',
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       rev: 1,
@@ -395,10 +390,28 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
     if (!replaced.ok) return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
 
     const oldEvent = await deleteCalendarEvent(deps, previous);
-    await deps.events.publish([
-      { type: 'booking.changed', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId, previousBookingId: previous.bookingId, actor: input.actor, calendarDeleted: oldEvent } },
-      { type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId } },
-    ]);
+    try {
+      await deps.events.publish([
+        { type: 'booking.changed', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId, previousBookingId: previous.bookingId, actor: input.actor, calendarDeleted: oldEvent } },
+        { type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId } },
+      ]);
+    } catch (error) {
+      // As in bookSlot: without its workflow nobody would confirm, write the calendar or remind, so the new booking
+      // fails now and gives its time back. The old one is already cancelled: a deposit paid for it goes back too.
+      const moved = replaced.booking;
+      const refund = moved.payment.status === 'paid' && moved.payment.paymentId !== undefined;
+      if (refund) await refundDeposit(deps, moved);
+      const at = deps.clock.now().toISOString();
+      await deps.bookings.updateBooking(moved, {
+        ...moved,
+        status: 'failed',
+        statusReason: `The booking workflow could not be started (moved from booking ${previous.bookingId}, which is cancelled)`,
+        ...(refund ? { payment: { ...moved.payment, status: 'refunded', refundedAt: at } } : {}),
+        updatedAt: at,
+        rev: moved.rev + 1,
+      });
+      throw error;
+    }
     return { ok: true, booking: replaced.booking };
   }
   throw new Error(`booking ${input.bookingId} kept changing; try again`);

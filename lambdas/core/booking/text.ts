@@ -107,6 +107,18 @@ export const bookingText = {
     return `Sorry, I couldn't complete your ${withWhom(l, f)} on ${f.when}: ${reason}.${back} I've asked someone from the team to help you find another time; you can also tell me another day and time.`;
   },
 
+  /** The business cancelled the booking: an apology, the refund when the deposit was paid, and how to book again. */
+  cancelledByBusiness(f: BookingFacts, refundedCents: number): string {
+    const l = langOf(f.lang);
+    const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
+    if (l === 'es') {
+      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
+      return `Lo sentimos: hemos tenido que cancelar tu cita de ${withWhom(l, f)} ${f.when}.${back} Si quieres otra hora, dime qué día y hora te vienen bien.`;
+    }
+    const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
+    return `Sorry, we've had to cancel your ${withWhom(l, f)} on ${f.when}.${back} If you'd like another time, tell me a day and time that suit you.`;
+  },
+
   /** A deposit paid after the booking had ended: refunded in full. */
   latePaymentRefunded(f: BookingFacts, refundedCents: number): string {
     const l = langOf(f.lang);

@@ -244,7 +244,9 @@ export async function stepHold(deps: BookingWorkflowDeps, input: BookingRef & { 
 
 /**
  * CreateCheckout: a checkout for the deposit (the booking id in its metadata), stored on the booking,
- * the hold extended to the payment timeout, and the link sent to the customer with the amount.
+ * the hold extended to the payment timeout, and the link sent to the customer with the amount: in the
+ * conversation, or by e-mail when the booking has none (a staff booking; staff see the link on the
+ * booking too). The timeout is the checkout's own expiry when the provider moved the one asked for.
  */
 export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ timeoutSeconds: number; expiresAt: string }> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
@@ -260,19 +262,22 @@ export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef)
     booking.status === 'awaiting_payment' && booking.payment.checkoutId && booking.payment.checkoutUrl && booking.holdExpiresAt
       ? { checkout: { checkoutId: booking.payment.checkoutId, url: booking.payment.checkoutUrl }, expiresAt: new Date(Date.parse(booking.holdExpiresAt) - HOLD_GRACE_MS).toISOString() }
       : undefined;
-  const expiresAt = reused?.expiresAt ?? new Date(now + timeoutMs).toISOString();
-  const checkout =
-    reused?.checkout ??
-    (await deps.payments.createCheckout({
+  const create = async (): Promise<{ checkout: { checkoutId: string; url: string }; expiresAt: string }> => {
+    const requested = new Date(now + timeoutMs).toISOString();
+    const { checkoutId, url, expiresAt: moved } = await deps.payments.createCheckout({
       tenantId: booking.tenantId,
       bookingId: booking.bookingId,
       amountCents: booking.depositCents,
       currency: booking.currency,
       description: `${booking.lang.startsWith('es') ? 'Señal' : 'Deposit'} — ${d.facts.service}, ${d.facts.staff}, ${d.facts.when}`,
       ...(booking.customer.email ? { customerEmail: booking.customer.email } : {}),
-      expiresAt,
+      expiresAt: requested,
       lang: booking.lang,
-    }));
+    });
+    // The provider may move the expiry (Stripe: 30 minutes to 24 hours): the wait and the message follow the page.
+    return { checkout: { checkoutId, url }, expiresAt: moved ?? requested };
+  };
+  const { checkout, expiresAt } = reused ?? (await create());
   const { changed } = await change(
     deps,
     input,
@@ -292,7 +297,11 @@ export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef)
     () => new SlotTaken('the hold could not be extended for the payment: someone else holds that time now'),
   );
   const minutes = Math.max(1, Math.round((Date.parse(expiresAt) - now) / 60_000));
-  await tellCustomer(deps, changed?.next ?? booking, 'checkout', bookingText.checkout(d.facts, checkout.url, minutes));
+  const current = changed?.next ?? booking;
+  const text = bookingText.checkout(d.facts, checkout.url, minutes);
+  if (current.conversationId) await tellCustomer(deps, current, 'checkout', text);
+  // No conversation (a staff booking): by e-mail when there is an address. The outbox has no payment-link kind yet.
+  else await emailCustomer(deps, current, { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
   return { timeoutSeconds: seconds(Date.parse(expiresAt) - now), expiresAt };
 }
 
@@ -399,7 +408,8 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
           depositCents: booking.payment.status === 'paid' ? booking.depositCents : 0,
           currency: booking.currency,
           ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
-          ...(booking.rescheduledFrom ? { rescheduledFrom: booking.rescheduledFrom } : {}),
+          // A reschedule of a confirmed booking is not a new booking in the analytics; one of a mere hold is.
+          ...(booking.rescheduledFrom ? { rescheduledFrom: booking.rescheduledFrom, replacedConfirmed: booking.rescheduledFromConfirmed ?? true } : {}),
         },
       },
     ]);
@@ -421,6 +431,28 @@ export async function stepRemind(deps: BookingWorkflowDeps, input: BookingRef & 
   await emailCustomer(deps, booking, { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
   await deps.events.publish([{ type: 'booking.reminded', tenantId: booking.tenantId, detail: { bookingId: booking.bookingId, start: booking.start } }]);
   return { reminded: true };
+}
+
+/**
+ * After staff cancelled a booking (service.ts `cancelBooking`, actor `staff`): tells the customer, in their
+ * language, that the business cancelled it and whether the deposit is refunded — in the booking's conversation
+ * when it has one (once: the message's clientId), else by e-mail when they gave an address. `none`: there is no
+ * way to reach them here (staff phone them).
+ */
+export async function tellCancelledByStaff(
+  deps: Pick<BookingWorkflowDeps, 'catalogue' | 'conversations' | 'connections' | 'pusher' | 'events' | 'email'>,
+  booking: Booking,
+  refunded: boolean,
+): Promise<'conversation' | 'email' | 'none'> {
+  const d = await describe(deps, booking);
+  const text = bookingText.cancelledByBusiness(d.facts, refunded ? booking.depositCents : 0);
+  if (booking.conversationId) {
+    await tellCustomer(deps, booking, 'cancelled', text, bookingText.nextSteps(booking.lang));
+    return 'conversation';
+  }
+  if (!booking.customer.email) return 'none';
+  await emailCustomer(deps, booking, { kind: 'booking.cancelled', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+  return 'email';
 }
 
 /** Why the workflow reached Compensate, from the caught error's name. */
@@ -456,8 +488,12 @@ export type CompensateOutcome = 'expired' | 'failed' | 'kept' | 'ended';
  * deposit, tells the customer honestly in their language, publishes `booking.failed`, and — unless the
  * deposit was simply not paid in time — hands the conversation to a person (`handoff.requested`).
  * A confirmed booking is never undone here (a late step failed): the staff are told instead.
+ * `paymentMinutes`: the payment wait the checkout announced (its expiry may differ from the setting).
  */
-export async function stepCompensate(deps: BookingWorkflowDeps, input: BookingRef & { error?: string; cause?: string }): Promise<{ outcome: CompensateOutcome; refunded: boolean }> {
+export async function stepCompensate(
+  deps: BookingWorkflowDeps,
+  input: BookingRef & { error?: string; cause?: string; paymentMinutes?: number },
+): Promise<{ outcome: CompensateOutcome; refunded: boolean }> {
   const kind = failureKindOf(input.error);
   const settings = await bookingSettingsOf(deps, input.tenantId);
   const found = await deps.bookings.getBooking(input.tenantId, input.bookingId);
@@ -480,7 +516,7 @@ export async function stepCompensate(deps: BookingWorkflowDeps, input: BookingRe
   }
 
   const status: BookingStatus = kind === 'timeout' ? 'expired' : 'failed';
-  const minutes = settings.paymentTimeoutMinutes;
+  const minutes = input.paymentMinutes ?? settings.paymentTimeoutMinutes;
   const reason = kind === 'timeout' ? `deposit not paid within ${minutes} minute${minutes === 1 ? '' : 's'}` : staffReason[kind];
   let refundedCents = 0;
   const { changed } = await change(deps, input, async (b) => {
@@ -504,7 +540,7 @@ export async function stepCompensate(deps: BookingWorkflowDeps, input: BookingRe
   const d = await describe(deps, ended);
   const why = kind === 'declined' ? 'declined' : kind === 'slot_lost' ? 'slot_lost' : 'error';
   const handoff = outcome === 'failed';
-  const text = outcome === 'expired' ? bookingText.expired(d.facts, settings.paymentTimeoutMinutes) : bookingText.failed(d.facts, why, refundedCents);
+  const text = outcome === 'expired' ? bookingText.expired(d.facts, minutes) : bookingText.failed(d.facts, why, refundedCents);
   await tellCustomer(deps, ended, 'ended', text, outcome === 'expired' ? bookingText.nextSteps(ended.lang) : undefined);
   if (!ended.conversationId) await emailCustomer(deps, ended, { kind: 'booking.failed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
   if (handoff) {

@@ -5,6 +5,7 @@ import { useSession } from '../../hooks/session';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime, formatPrice } from '../../lib/format';
 import { clockIn, dayIn, dayLabel, problemLabels } from './calendar';
+import { cancelNotice, checkoutLinkNote } from './notices';
 import { StatusBadge, serviceName, staffName, type CalendarContext } from './parts';
 import { Dialog } from './Dialog';
 import { SlotPicker, slotKey } from './SlotPicker';
@@ -29,7 +30,7 @@ export function BookingDetails({
   onClose: () => void;
   onChanged: (message: string, booking: Booking) => void;
 }) {
-  const { kb, settings, timezone } = context;
+  const { kb, timezone } = context;
   const [mode, setMode] = useState<'view' | 'cancel' | 'reschedule'>('view');
   const active = activeBookingStatuses.includes(booking.status);
   const when = `${dayLabel(dayIn(booking.start, timezone))}, ${clockIn(booking.start, timezone)}–${clockIn(booking.end, timezone)}`;
@@ -62,6 +63,17 @@ export function BookingDetails({
             </>
           )}
         </dd>
+        {booking.payment.checkoutUrl !== undefined && (
+          <>
+            <dt>Payment link</dt>
+            <dd>
+              <a href={booking.payment.checkoutUrl} target="_blank" rel="noreferrer" data-testid="booking-checkout-url">
+                {booking.payment.checkoutUrl}
+              </a>{' '}
+              <span className="muted">{checkoutLinkNote(booking)}</span>
+            </dd>
+          </>
+        )}
         <dt>Booked</dt>
         <dd>
           {formatDateTime(booking.createdAt, { timeZone: timezone })} {booking.source === 'staff' ? 'by staff' : `through ${booking.channel}`}
@@ -80,7 +92,6 @@ export function BookingDetails({
       {mode === 'cancel' && (
         <CancelStep
           booking={booking}
-          refundPolicy={settings.refundDepositOnCancel}
           onBack={() => setMode('view')}
           onDone={(b, refunded) => {
             setMode('view');
@@ -103,29 +114,12 @@ export function BookingDetails({
   );
 }
 
-function CancelStep({
-  booking,
-  refundPolicy,
-  onBack,
-  onDone,
-}: {
-  booking: Booking;
-  refundPolicy: boolean;
-  onBack: () => void;
-  onDone: (booking: Booking, refunded: boolean) => void;
-}) {
+function CancelStep({ booking, onBack, onDone }: { booking: Booking; onBack: () => void; onDone: (booking: Booking, refunded: boolean) => void }) {
   const { api } = useSession();
   const bookings = useMemo(() => bookingsApi(api), [api]);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<ErrorView>();
   const [busy, setBusy] = useState(false);
-  const deposit = formatPrice(booking.depositCents, booking.currency);
-  const refundNotice =
-    booking.payment.status !== 'paid'
-      ? 'No deposit has been paid, so nothing is refunded.'
-      : refundPolicy
-        ? `The paid deposit of ${deposit} will be refunded to the customer.`
-        : `The paid deposit of ${deposit} will not be refunded (your cancellation policy).`;
 
   const confirm = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -143,7 +137,7 @@ function CancelStep({
     <form className="bk-confirm" role="alertdialog" aria-labelledby="bk-cancel-title" aria-describedby="bk-cancel-notice" onSubmit={(e) => void confirm(e)}>
       <h3 id="bk-cancel-title">Cancel this booking?</h3>
       <p id="bk-cancel-notice" data-testid="booking-refund-notice">
-        The customer is told and the time becomes free again. {refundNotice}
+        {cancelNotice(booking)}
       </p>
       <div className="field">
         <label htmlFor="bk-cancel-reason">Reason (kept with the booking)</label>

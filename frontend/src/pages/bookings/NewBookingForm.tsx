@@ -120,7 +120,7 @@ export function NewBookingForm({
             {service !== undefined && (
               <span className="muted small" data-testid="nb-service-info">
                 {formatDuration(service.durationMinutes)} · {formatPrice(service.priceCents, service.currency)}
-                {service.depositCents > 0 ? ` · deposit ${formatPrice(service.depositCents, service.currency)} (the customer gets a payment link)` : ''}
+                {service.depositCents > 0 ? ` · deposit ${formatPrice(service.depositCents, service.currency)} (a payment link goes to the customer's e-mail, and shows on the booking to pass on)` : ''}
               </span>
             )}
           </div>
