@@ -275,7 +275,7 @@ async function answerInTurn(
 ): Promise<{ message: MessageView; duplicate: boolean; answered?: MessageView }> {
   const { tenantId, channel } = input;
   const conversationId = conversation.conversationId;
-  await broadcast(deps, tenantId, conversationId, { type: 'typing', on: true, role: 'bot' });
+  await broadcast(deps, tenantId, conversationId, { type: 'typing', on: true, role: 'bot', conversationId });
   try {
     const history = await recentHistory(deps, tenantId, conversationId, stored.message.seq);
     const startedAt = performance.now();
@@ -343,7 +343,7 @@ async function answerInTurn(
     ]);
     return { ...stored, answered: reply.message };
   } finally {
-    await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: 'bot' });
+    await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: 'bot', conversationId });
   }
 }
 

@@ -123,14 +123,30 @@ export interface StaffMemberRecord {
   readonly lastSeenAt: string;
 }
 
-/** Who of the staff is connected to the live inbox, and every staff member seen so far. */
+/**
+ * Who of the staff is connected to the live inbox, and the staff members who get staff e-mail (everyone who
+ * connected recently: a member record expires some time after the last connect).
+ */
 export interface StaffDirectory {
-  /** Records a staff connection (and remembers the member). */
-  putStaffConnection(tenantId: string, connection: StaffConnection): Promise<void>;
+  /**
+   * Records a staff connection until `expiresAt` (the token's `exp`, seconds since the epoch; a few hours at most)
+   * and remembers the member. Throws `StaffMemberRemovedError` for a member removed (disabled) recently: a token
+   * issued before that must not bring them back.
+   */
+  putStaffConnection(tenantId: string, connection: StaffConnection & { readonly expiresAt?: number }): Promise<void>;
   removeStaffConnection(tenantId: string, connectionId: string): Promise<void>;
   getStaffConnection(tenantId: string, connectionId: string): Promise<StaffConnection | undefined>;
   listStaffConnections(tenantId: string): Promise<StaffConnection[]>;
   listStaffMembers(tenantId: string): Promise<StaffMemberRecord[]>;
+  /** The member gets no more staff e-mail, and cannot be recorded again by connecting with a token issued before now. */
+  removeStaffMember(tenantId: string, sub: string): Promise<void>;
+  /** A new role: the member's record (when there is one) gets these groups. */
+  setStaffMemberGroups(tenantId: string, sub: string, groups: readonly ('admin' | 'agent')[]): Promise<void>;
+}
+
+/** A disabled member tried to connect with a token issued before they were disabled. */
+export class StaffMemberRemovedError extends Error {
+  override readonly name = 'StaffMemberRemovedError';
 }
 
 /** Answers the workflow's `.waitForTaskToken` tasks. */

@@ -10,6 +10,7 @@
  * The bot stays silent while the mode is not `bot` (see conversation.ts), so
  * owning the mode is owning the thread.
  */
+import { createHash } from 'node:crypto';
 import { isOpen, nextOpening } from './business-hours';
 import { identityLabel } from './channels/identity';
 import { broadcast, deliverToCustomer, type DeliveryKind } from './conversation';
@@ -79,6 +80,14 @@ export class HandoffOutcomeKnown extends Error {
 
 const MAX_ATTEMPTS = 5;
 
+/** A short id derived from `parts`: what a retried step writes again must carry the same id, so it is stored once. */
+const stableId = (...parts: readonly string[]): string => createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 20);
+
+/** One error line for a failure a use case recovers from (the core has no logger; Lambda sends stderr to its logs). */
+function warn(message: string, detail: Readonly<Record<string, unknown>>, error: unknown): void {
+  console.warn(JSON.stringify({ level: 'WARN', message, ...detail, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+}
+
 // ---- reading -----------------------------------------------------------------------------------
 
 export async function settingsOf(deps: Pick<HandoffDeps, 'settings'>, tenantId: string): Promise<HandoffSettings> {
@@ -135,9 +144,11 @@ async function tellCustomer(
   text: string,
   quickReplies?: MessageView['quickReplies'],
   kind: DeliveryKind = 'system',
+  /** A fixed id makes a retry store the message once; it is delivered again (the widget and the channel senders de-duplicate). */
+  clientId?: string,
 ): Promise<MessageView> {
   const conversation = await conversationOf(deps, tenantId, conversationId);
-  const stored = await deps.conversations.appendMessage(tenantId, conversationId, { role: 'system', text, ...(quickReplies ? { quickReplies } : {}) });
+  const stored = await deps.conversations.appendMessage(tenantId, conversationId, { role: 'system', text, ...(quickReplies ? { quickReplies } : {}), ...(clientId ? { clientId } : {}) });
   await deliverToCustomer(deps, conversation, stored.message, kind);
   return stored.message;
 }
@@ -205,7 +216,7 @@ async function afterChange(deps: HandoffDeps, from: ConversationRecord, previous
   if (from.mode !== plan.toMode) {
     await broadcast(deps, tenantId, conversationId, { type: 'state', id: `state:${conversationId}:${plan.toMode}:${at}`, mode: plan.toMode });
     // Whoever was typing is not any more: indicators never stick across a change of owner.
-    await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: from.mode === 'human' ? 'agent' : 'bot' });
+    await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: from.mode === 'human' ? 'agent' : 'bot', conversationId });
   }
   const event = inboxEventOf(plan.next.status);
   await notifyStaff(
@@ -285,10 +296,11 @@ export async function stepQueue(
     if (await deps.handoffs.saveHandoff(record, { ...record, executionId, rev: record.rev + 1 })) return { route: 'owned', slaSeconds: record.slaSeconds };
   }
 
-  const { result, changed } = await change<QueueResult>(deps, tenantId, conversationId, (conversation, record) => {
+  // `queued`: the handoff this step queued, whose customer notice is (re)sent when the route is `notify`.
+  const { result } = await change<QueueResult & { queued?: HandoffRecord }>(deps, tenantId, conversationId, (conversation, record) => {
     if (record?.executionId === executionId) {
-      // A retry of this step after it already applied its change.
-      if (openStatuses.includes(record.status)) return { done: { ...route(), slaSeconds: record.slaSeconds } };
+      // A retry of this step after it already applied its change: its notice may not have gone out yet.
+      if (openStatuses.includes(record.status)) return { done: { ...route(), slaSeconds: record.slaSeconds, ...(record.status === 'waiting' ? { queued: record } : {}) } };
       return { done: { route: record.status === 'accepted' ? 'owned' : 'done', slaSeconds: record.slaSeconds } };
     }
     // Already waiting, owned or closed: a duplicate request ends here.
@@ -305,10 +317,13 @@ export async function stepQueue(
       executionId,
       rev: (record?.rev ?? 0) + 1,
     };
-    return { plan: { next, fromModes: ['bot'], toMode: 'waiting_for_human', reason: input.reason }, result: { ...route(), slaSeconds } };
+    return { plan: { next, fromModes: ['bot'], toMode: 'waiting_for_human', reason: input.reason }, result: { ...route(), slaSeconds, queued: next } };
   });
-  if (changed && result.route === 'notify') await tellCustomer(deps, tenantId, conversationId, handoffText.queued(changed.plan.next.lang, slaSeconds));
-  return result;
+  const { queued, ...queue } = result;
+  if (queued && queue.route === 'notify') {
+    await tellCustomer(deps, tenantId, conversationId, handoffText.queued(queued.lang, queued.slaSeconds), undefined, 'system', `handoff:queued:${stableId(executionId)}`);
+  }
+  return queue;
 }
 
 /** Tells the agents who are online (their inboxes already show it live) by e-mail. */
@@ -389,33 +404,46 @@ export async function stepFallback(
   const { tenantId, conversationId } = input;
   const reachable = await availability(deps, tenantId);
   const why = input.why ?? (reachable.open ? 'nobody_available' : 'after_hours');
-  const { result, changed } = await change<{ route: 'callback' | 'accepted' | 'done'; followUpId?: string }>(deps, tenantId, conversationId, (conversation, record) => {
+  // `promised`: the callback handoff whose side effects (follow-up, customer notice, e-mail) are (re)done.
+  type Fallback = { route: 'callback' | 'accepted' | 'done'; followUpId?: string; promised?: HandoffRecord };
+  const { result } = await change<Fallback>(deps, tenantId, conversationId, (conversation, record) => {
     if (!record) return { done: { route: 'done' } };
     if (record.status === 'accepted') return { done: { route: 'accepted' } };
-    if (record.status === 'callback') return { done: { route: 'callback', ...(record.followUpId ? { followUpId: record.followUpId } : {}) } };
+    if (record.status === 'callback') {
+      // A retry after the change was saved: what the first attempt did not finish is done now (each once).
+      const retry = conversation.mode === 'waiting_for_human' && record.followUpId !== undefined;
+      return { done: { route: 'callback', ...(record.followUpId ? { followUpId: record.followUpId } : {}), ...(retry ? { promised: record } : {}) } };
+    }
     if ((record.status !== 'waiting' && record.status !== 'escalated') || conversation.mode !== 'waiting_for_human') return { done: { route: 'done' } };
     const followUpId = randomId();
+    const next = bump(record, { status: 'callback', followUpId });
     return {
       plan: {
-        next: bump(record, { status: 'callback', followUpId }),
+        next,
         fromModes: ['waiting_for_human'],
         toMode: 'waiting_for_human',
         reason: why === 'after_hours' ? 'outside business hours: callback offered' : 'nobody available: callback offered',
       },
-      result: { route: 'callback', followUpId },
+      result: { route: 'callback', followUpId, promised: next },
     };
   });
-  if (changed && result.followUpId) {
-    const record = changed.plan.next;
-    await deps.followUps.putFollowUp(tenantId, {
-      id: result.followUpId,
-      conversationId,
-      status: 'open',
-      reason: record.reason,
-      lang: record.lang,
-      createdAt: deps.clock.now().toISOString(),
-    });
-    await tellCustomer(deps, tenantId, conversationId, handoffText.callback(record.lang, why, reachable.reopening));
+  const { promised, ...fallback } = result;
+  if (promised?.followUpId) {
+    const record = promised;
+    const followUpId = promised.followUpId;
+    // Written once: a retry must not reopen a task that staff completed, nor drop a contact the customer left.
+    if (!(await deps.followUps.getFollowUp(tenantId, followUpId))) {
+      await deps.followUps.putFollowUp(tenantId, {
+        id: followUpId,
+        conversationId,
+        status: 'open',
+        reason: record.reason,
+        lang: record.lang,
+        createdAt: deps.clock.now().toISOString(),
+        ...(record.contact ? { contact: record.contact } : {}),
+      });
+    }
+    await tellCustomer(deps, tenantId, conversationId, handoffText.callback(record.lang, why, reachable.reopening), undefined, 'system', `handoff:callback:${followUpId}`);
     const profile = await deps.tenants.getProfile(tenantId);
     await emailStaff(
       deps,
@@ -429,7 +457,7 @@ export async function stepFallback(
       'everyone',
     );
   }
-  return result;
+  return fallback;
 }
 
 /** Registers the token that a return to the bot or a close answers. */
@@ -523,7 +551,7 @@ export async function agentReply(deps: HandoffDeps, actor: StaffActor, conversat
   mustOwn(actor, await deps.handoffs.getHandoff(actor.tenantId, conversationId), conversation);
   const stored = await deps.conversations.appendMessage(actor.tenantId, conversationId, { role: 'agent', text: input.text, ...(input.clientId ? { clientId: input.clientId } : {}) });
   if (!stored.duplicate) {
-    await broadcast(deps, actor.tenantId, conversationId, { type: 'typing', on: false, role: 'agent' });
+    await broadcast(deps, actor.tenantId, conversationId, { type: 'typing', on: false, role: 'agent', conversationId });
     await deliverToCustomer(deps, conversation, stored.message, 'agent');
     // Replying is reading: the customer's widget shows "Seen" under what they wrote.
     await staffRead(deps, actor.tenantId, conversationId);
@@ -550,6 +578,32 @@ export async function returnToBot(deps: HandoffDeps, actor: StaffActor, conversa
   return result;
 }
 
+/**
+ * A handoff still waiting for a person (a promised callback) goes back to the bot, as a staff "return" does,
+ * so the customer gets answers again; a conversation a person owns, or that already ended, is left alone.
+ * `followUpId`: only the handoff that created that follow-up task. `fromWorkflow`: the workflow itself asks, so no
+ * token of it waits to be answered.
+ */
+async function returnUnattended(
+  deps: HandoffDeps,
+  input: { tenantId: string; conversationId: string; reason: string; by?: string; followUpId?: string; fromWorkflow?: boolean },
+): Promise<{ returned: boolean }> {
+  const { tenantId, conversationId } = input;
+  const { changed } = await change<boolean>(deps, tenantId, conversationId, (conversation, record) => {
+    if (conversation.mode !== 'waiting_for_human' || !record || !openStatuses.includes(record.status)) return { done: false };
+    if (input.followUpId !== undefined && record.followUpId !== input.followUpId) return { done: false };
+    const next = bump(record, { status: 'returned', endedAt: deps.clock.now().toISOString() });
+    return { plan: { next, fromModes: ['waiting_for_human'], toMode: 'bot', reason: input.reason, ...(input.by ? { by: input.by } : {}) }, result: true };
+  });
+  if (changed && !input.fromWorkflow) await answerToken(deps, tenantId, conversationId, ['accept', 'outcome'], { outcome: 'returned' });
+  return { returned: changed !== undefined };
+}
+
+/** Nobody picked up a promised callback within the workflow's day: the bot answers the customer again. */
+export async function stepCallbackExpired(deps: HandoffDeps, input: { tenantId: string; conversationId: string }): Promise<{ returned: boolean }> {
+  return returnUnattended(deps, { ...input, reason: 'nobody picked up the callback within a day: returned to the assistant', fromWorkflow: true });
+}
+
 /** The conversation ends; when a person owned it, the customer gets the satisfaction question. */
 export async function closeConversation(deps: HandoffDeps, actor: StaffActor, conversationId: string): Promise<HandoffRecord> {
   const { slaSeconds } = await settingsOf(deps, actor.tenantId);
@@ -563,7 +617,11 @@ export async function closeConversation(deps: HandoffDeps, actor: StaffActor, co
     return { plan: { next, fromModes: ['bot', 'human', 'waiting_for_human'], toMode: 'closed', reason: 'closed by staff', by: actor.email }, result: next };
   });
   if (changed) {
-    const answered = await answerToken(deps, actor.tenantId, conversationId, ['accept', 'outcome'], { outcome: 'closed' });
+    // The close is saved: a failure to tell the workflow must not fail the request (its retry would be a 409).
+    const answered = await answerToken(deps, actor.tenantId, conversationId, ['accept', 'outcome'], { outcome: 'closed' }).catch((error: unknown) => {
+      warn('could not tell the handoff workflow about a close; the survey is sent directly', { tenantId: actor.tenantId, conversationId }, error);
+      return false;
+    });
     // The workflow sends the survey; with no workflow waiting on this handoff, send it here (it is sent once either way).
     if (!answered) await sendSurvey(deps, { tenantId: actor.tenantId, conversationId });
   }
@@ -571,6 +629,30 @@ export async function closeConversation(deps: HandoffDeps, actor: StaffActor, co
 }
 
 // ---- live signals ----------------------------------------------------------------------------------
+
+/** A staff frame on a connection whose sign-in ended: the client should reconnect with a fresh token. */
+export class StaffSessionEnded extends DomainError {
+  constructor() {
+    super('unauthorized', 'Your sign-in has ended: reconnect with a fresh token.');
+  }
+}
+
+/**
+ * Checked before every staff frame: the token the connection was opened with has not expired (`expiresAt`, its
+ * `exp`: API Gateway keeps a connection 2 hours, pings defeat the idle timeout), and its presence record is still
+ * there (disabling the member removes it, core/team.ts). Otherwise the connection is forgotten (no inbox frames,
+ * no conversation) and `StaffSessionEnded` is thrown.
+ */
+export async function assertStaffConnectionLive(
+  deps: Pick<HandoffDeps, 'staff' | 'connections' | 'clock'>,
+  caller: { tenantId: string; connectionId: string; expiresAt?: number },
+): Promise<void> {
+  const expired = caller.expiresAt !== undefined && caller.expiresAt * 1000 <= deps.clock.now().getTime();
+  if (!expired && (await deps.staff.getStaffConnection(caller.tenantId, caller.connectionId))) return;
+  await deps.staff.removeStaffConnection(caller.tenantId, caller.connectionId);
+  await deps.connections.removeConnection(caller.tenantId, caller.connectionId);
+  throw new StaffSessionEnded();
+}
 
 /**
  * Subscribes a staff connection to one conversation (replacing the previous one) and tells it the mode. Watching
@@ -592,7 +674,7 @@ export async function agentTyping(deps: HandoffDeps, actor: StaffActor & { conne
   const record = await deps.handoffs.getHandoff(actor.tenantId, conversationId);
   if (record?.assignee?.sub !== actor.sub) return;
   const subscribers = await deps.connections.listSubscribers(actor.tenantId, conversationId);
-  await Promise.all(subscribers.filter((c) => c !== actor.connectionId).map((c) => deps.pusher.push(c, { type: 'typing', on, role: 'agent' }).catch(() => false)));
+  await Promise.all(subscribers.filter((c) => c !== actor.connectionId).map((c) => deps.pusher.push(c, { type: 'typing', on, role: 'agent', conversationId }).catch(() => false)));
 }
 
 /** The customer's typing indicator, to the staff watching the conversation while a person owns it or is awaited. */
@@ -603,7 +685,7 @@ export async function customerTyping(deps: HandoffDeps, caller: { tenantId: stri
   if (!conversation || (conversation.mode !== 'human' && conversation.mode !== 'waiting_for_human')) return;
   const [subscribers, staff] = await Promise.all([deps.connections.listSubscribers(caller.tenantId, conversation.conversationId), deps.staff.listStaffConnections(caller.tenantId)]);
   const staffIds = new Set(staff.map((s) => s.connectionId));
-  await Promise.all(subscribers.filter((c) => staffIds.has(c)).map((c) => deps.pusher.push(c, { type: 'typing', on, role: 'customer' }).catch(() => false)));
+  await Promise.all(subscribers.filter((c) => staffIds.has(c)).map((c) => deps.pusher.push(c, { type: 'typing', on, role: 'customer', conversationId: conversation.conversationId }).catch(() => false)));
 }
 
 // ---- customer messages while a person is involved ----------------------------------------------------
@@ -764,11 +846,13 @@ export async function inboxConversation(deps: HandoffDeps, actor: StaffActor, co
   };
 }
 
+/** The callback was made: the task is done, and a conversation still waiting on it goes back to the bot. */
 export async function completeFollowUp(deps: HandoffDeps, actor: StaffActor, followUpId: string) {
   const task = await deps.followUps.getFollowUp(actor.tenantId, followUpId);
   if (!task) throw notFound('no such follow-up task');
-  if (task.status === 'done') return task;
-  const done = { ...task, status: 'done' as const, doneAt: deps.clock.now().toISOString(), doneBy: actor.email };
-  await deps.followUps.putFollowUp(actor.tenantId, done);
+  const done = task.status === 'done' ? task : { ...task, status: 'done' as const, doneAt: deps.clock.now().toISOString(), doneBy: actor.email };
+  if (done !== task) await deps.followUps.putFollowUp(actor.tenantId, done);
+  // Also for a task already done: a retry after a failure here completes the return.
+  await returnUnattended(deps, { tenantId: actor.tenantId, conversationId: task.conversationId, reason: 'follow-up done: returned to the assistant', by: actor.email, followUpId });
   return done;
 }

@@ -108,6 +108,8 @@ export type ErrorCode =
   | 'message_too_large'
   | 'rate_limited'
   | 'no_conversation'
+  /** A staff connection whose sign-in ended (token expired, member disabled): reconnect with a fresh token. */
+  | 'session_expired'
   | 'internal';
 
 /** Every frame the server sends. Frames a client must act on carry an `id` for de-duplication. */
@@ -131,7 +133,13 @@ export type ServerFrame =
       readonly replyTo?: string;
     } & MessageView)
   | { readonly type: 'ack'; readonly id: string; readonly clientId: string; readonly seq: number }
-  | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer' }
+  | {
+      readonly type: 'typing';
+      readonly on: boolean;
+      readonly role: 'bot' | 'agent' | 'customer';
+      /** The conversation typed in: a staff inbox may still get frames of the one it watched before. */
+      readonly conversationId?: string;
+    }
   | { readonly type: 'chunk'; readonly replyTo: string; readonly index: number; readonly text: string }
   | { readonly type: 'state'; readonly id: string; readonly mode: ConversationMode }
   | { readonly type: 'pong' }

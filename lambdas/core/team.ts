@@ -11,11 +11,15 @@
  *
  * Roles map to the Cognito groups the API reads: `admin` is in both `admin` and `agent` (owners also
  * take handoffs, like the seeded owner), `agent` only in `agent`.
+ *
+ * The staff directory (core/handoff-ports.ts) follows: a disabled member's record is removed (no more staff
+ * e-mail) with their live-inbox connections; a new role rewrites the record's groups (booking e-mail goes to admins).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError, conflict, notFound } from './errors';
-import type { EmailSender } from './handoff-ports';
+import type { EmailSender, StaffDirectory } from './handoff-ports';
+import type { ConnectionStore } from './ports';
 
 export const teamRoles = ['admin', 'agent'] as const;
 export type TeamRole = (typeof teamRoles)[number];
@@ -95,6 +99,12 @@ export class LastAdminError extends DomainError {
 export interface TeamDeps {
   readonly accounts: StaffAccounts;
   readonly invitations: InvitationDelivery;
+}
+
+/** Changing a role or disabling an account also changes who gets staff e-mail and who is in the live inbox. */
+export interface TeamChangeDeps extends TeamDeps {
+  readonly staff: Pick<StaffDirectory, 'listStaffConnections' | 'removeStaffConnection' | 'removeStaffMember' | 'setStaffMemberGroups'>;
+  readonly connections: Pick<ConnectionStore, 'removeConnection'>;
 }
 
 /** Who is asking: from the verified token. */
@@ -197,19 +207,33 @@ async function assertNotLastAdmin(deps: TeamDeps, actor: TeamActor, target: Staf
 }
 
 /** Changes a member's role; demoting the last enabled admin is refused. */
-export async function changeRole(deps: TeamDeps, actor: TeamActor, userId: string, role: TeamRole): Promise<TeamMember> {
+export async function changeRole(deps: TeamChangeDeps, actor: TeamActor, userId: string, role: TeamRole): Promise<TeamMember> {
   const target = await memberOfTenant(deps, actor.tenantId, userId);
-  if (target.role === role) return view(target);
-  if (role === 'agent') await assertNotLastAdmin(deps, actor, target, 'change this role');
-  await deps.accounts.setRole(userId, role);
+  if (target.role !== role) {
+    if (role === 'agent') await assertNotLastAdmin(deps, actor, target, 'change this role');
+    await deps.accounts.setRole(userId, role);
+  }
+  // Also when the role was already set: a retry after a failure here completes the change.
+  await deps.staff.setStaffMemberGroups(actor.tenantId, userId, groupsOfRole[role]);
   return view({ ...target, role });
 }
 
 /** Disables a member's account; disabling the last enabled admin is refused. */
-export async function disableStaff(deps: TeamDeps, actor: TeamActor, userId: string): Promise<TeamMember> {
+export async function disableStaff(deps: TeamChangeDeps, actor: TeamActor, userId: string): Promise<TeamMember> {
   const target = await memberOfTenant(deps, actor.tenantId, userId);
-  if (!target.enabled) return view(target);
-  await assertNotLastAdmin(deps, actor, target, 'disable this account');
-  await deps.accounts.disable(userId);
+  if (target.enabled) {
+    await assertNotLastAdmin(deps, actor, target, 'disable this account');
+    await deps.accounts.disable(userId);
+  }
+  // Also when already disabled: a retry after a failure here completes the removal.
+  await deps.staff.removeStaffMember(actor.tenantId, userId);
+  const live = (await deps.staff.listStaffConnections(actor.tenantId)).filter((c) => c.sub === userId);
+  await Promise.all(
+    live.map(async (c) => {
+      // Their staff frames are refused from now on (handlers/lib/staff-websocket.ts), and nothing is pushed to them.
+      await deps.staff.removeStaffConnection(actor.tenantId, c.connectionId);
+      await deps.connections.removeConnection(actor.tenantId, c.connectionId);
+    }),
+  );
   return view({ ...target, enabled: false });
 }

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 import { loadConfig } from '../adapters/config';
-import { teamDeps } from '../adapters/container';
+import { handoffStore, store, teamDeps } from '../adapters/container';
 import { unauthorized } from '../core/errors';
-import { LastAdminError, changeRole, disableStaff, inviteSchema, listTeam, inviteStaff, teamRoles, type TeamActor } from '../core/team';
+import { LastAdminError, changeRole, disableStaff, inviteSchema, listTeam, inviteStaff, teamRoles, type TeamActor, type TeamChangeDeps } from '../core/team';
 import { errorBody, restApi, type RestRequest, type RestResult } from './lib/rest';
 
 // Fail the cold start, not the first request, when the pool is not configured.
@@ -25,6 +25,11 @@ const userPath = z.object({
   userId: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a user id (a UUID)'),
 });
 const roleBody = z.strictObject({ role: z.enum(teamRoles, { error: 'must be admin or agent' }) });
+
+/** A role change or a disable also updates the staff directory (staff e-mail, the live inbox) in the table. */
+async function changeDeps(): Promise<TeamChangeDeps> {
+  return { ...(await teamDeps()), staff: handoffStore(), connections: store() };
+}
 
 /** The last-admin rule answers 400 with `reason: last_admin` beside the usual error. */
 async function guardLastAdmin(run: () => Promise<RestResult>): Promise<RestResult> {
@@ -50,7 +55,7 @@ export const handler = restApi('teamApi', {
     const actor = actorOf(request);
     const { userId } = userPath.parse(request.path);
     const { role } = roleBody.parse(request.body ?? {});
-    const deps = await teamDeps();
+    const deps = await changeDeps();
     const previous = await deps.accounts.get(userId);
     const before = previous?.tenantId === actor.tenantId ? { role: previous.role } : undefined;
     return guardLastAdmin(async () => ({ body: { member: await changeRole(deps, actor, userId, role) }, audit: { before, after: { role } } }));
@@ -58,7 +63,7 @@ export const handler = restApi('teamApi', {
   disableStaff: async (request) => {
     const actor = actorOf(request);
     const { userId } = userPath.parse(request.path);
-    const deps = await teamDeps();
+    const deps = await changeDeps();
     return guardLastAdmin(async () => ({ body: { member: await disableStaff(deps, actor, userId) } }));
   },
 });

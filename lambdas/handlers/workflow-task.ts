@@ -14,6 +14,7 @@ import * as bookingWorkflow from '../core/booking/workflow';
 import {
   sendSurvey,
   stepAwaitAccept,
+  stepCallbackExpired,
   stepAwaitOutcome,
   stepEscalate,
   stepFallback,
@@ -48,6 +49,7 @@ const bookingInput = z.object({
   error: caughtError.optional(),
   calendarError: caughtError.optional(),
   notify: z.object({ start: z.iso.datetime() }).loose().optional(),
+  checkout: z.object({ timeoutSeconds: z.number().int().min(0) }).loose().optional(),
 });
 
 /** The message of a Lambda error's Cause (`{"errorMessage": …}`), else the Cause itself. */
@@ -87,7 +89,9 @@ async function bookingStep(task: z.infer<typeof taskSchema>): Promise<Record<str
       return bookingWorkflow.stepRemind(deps, { ...ref, start: required(input.notify?.start, 'notify.start') });
     case 'booking.compensate': {
       const cause = causeText(input.error?.Cause);
-      return bookingWorkflow.stepCompensate(deps, { ...ref, ...(input.error ? { error: input.error.Error } : {}), ...(cause ? { cause } : {}) });
+      // An unpaid deposit is reported with the wait the customer was told (the checkout's, which the provider may have moved).
+      const paymentMinutes = input.checkout ? Math.max(1, Math.round(input.checkout.timeoutSeconds / 60)) : undefined;
+      return bookingWorkflow.stepCompensate(deps, { ...ref, ...(input.error ? { error: input.error.Error } : {}), ...(cause ? { cause } : {}), ...(paymentMinutes ? { paymentMinutes } : {}) });
     }
     default:
       throw new UnknownStepError(`no task step named "${task.step}"`);
@@ -134,6 +138,8 @@ export const handler = middy(async (raw: unknown): Promise<Record<string, unknow
       const why = input.escalate?.why ?? input.queue?.why;
       return { ...(await stepFallback(deps, { ...ids, ...(why ? { why } : {}) })) };
     }
+    case 'handoff.callbackExpired':
+      return stepCallbackExpired(deps, ids);
     case 'handoff.awaitOutcome':
       return stepAwaitOutcome(deps, { ...ids, taskToken: required(task.taskToken, 'taskToken') });
     case 'handoff.outcome':

@@ -14,7 +14,13 @@ export const handler = middy(async (event: APIGatewayProxyWebsocketEventV2): Pro
   if (staff) {
     // A staff inbox: a connection (so it can watch a conversation) and a presence entry (who is online).
     await store().putConnection(staff.tenantId, staff.connectionId, `staff-${staff.sub}`);
-    await handoffStore().putStaffConnection(staff.tenantId, { connectionId: staff.connectionId, sub: staff.sub, email: staff.email, groups: staff.groups });
+    await handoffStore().putStaffConnection(staff.tenantId, {
+      connectionId: staff.connectionId,
+      sub: staff.sub,
+      email: staff.email,
+      groups: staff.groups,
+      ...(staff.expiresAt !== undefined ? { expiresAt: staff.expiresAt } : {}),
+    });
     logger.info('staff connected', { tenantId: staff.tenantId });
     return { statusCode: 200 };
   }

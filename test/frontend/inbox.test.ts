@@ -98,6 +98,46 @@ describe('StaffSocket', () => {
   });
 });
 
+describe('StaffSocket when its sign-in ends', () => {
+  it('drops a connection whose frames the server refuses as session_expired and connects again with a fresh token', async () => {
+    const sockets: { url: string; events: SocketEvents; closed: boolean }[] = [];
+    const timers: { fn: () => void; ms: number }[] = [];
+    const frames: StaffFrame[] = [];
+    let token = 'tok-old';
+    const socket = new StaffSocket({
+      wsUrl: 'ws://127.0.0.1:1/ws',
+      getToken: async () => token,
+      createSocket: (url, events) => {
+        const s = { url, events, closed: false };
+        sockets.push(s);
+        return { send: () => undefined, close: () => void (s.closed = true) };
+      },
+      schedule: (fn, ms) => {
+        timers.push({ fn, ms });
+        return () => undefined;
+      },
+      onFrame: (f) => frames.push(f),
+      onStatus: () => undefined,
+    });
+    socket.start();
+    await new Promise((r) => setImmediate(r));
+    sockets[0]?.events.onOpen();
+    token = 'tok-new';
+    sockets[0]?.events.onMessage(JSON.stringify({ type: 'error', code: 'session_expired', message: 'Your sign-in has ended: reconnect with a fresh token.' }));
+    expect(sockets[0]?.closed).toBe(true);
+    expect(frames).toEqual([]);
+    timers.at(-1)?.fn();
+    await new Promise((r) => setImmediate(r));
+    expect(sockets[1]?.url).toContain('key=staff.tok-new');
+    // Another error is passed on as before.
+    sockets[1]?.events.onOpen();
+    sockets[1]?.events.onMessage(JSON.stringify({ type: 'error', code: 'bad_request', message: 'no' }));
+    expect(frames).toEqual([{ type: 'error', code: 'bad_request', message: 'no' }]);
+    expect(sockets[1]?.closed).toBe(false);
+    socket.stop();
+  });
+});
+
 describe('inbox helpers', () => {
   const view = (mode: 'bot' | 'waiting_for_human' | 'human' | 'closed', owner?: string) => ({
     conversation: { conversationId: 'c', mode, channel: 'web' as const, lang: 'en', createdAt: '', lastMessageAt: '', messageCount: 1 },
@@ -169,6 +209,12 @@ describe('frames of the open conversation (pages/inbox/live-frames.ts)', () => {
     expect(before.type === 'state' && isWatchConfirmation(before.id, 'conv-b')).toBe(false);
     const change = changed('conv-b');
     expect(change.type === 'state' && isWatchConfirmation(change.id, 'conv-b')).toBe(false);
+  });
+
+  it('applies a typing frame that names its conversation only to that conversation, confirmed or not', () => {
+    const named = (conversationId: string) => frame({ type: 'typing', on: true, role: 'customer', conversationId });
+    expect(parseStaffFrame({ type: 'typing', on: true, role: 'customer', conversationId: 'conv-b' })).toEqual({ type: 'typing', on: true, role: 'customer', conversationId: 'conv-b' });
+    expect([frameIsFor(named('conv-b'), 'conv-b', false), frameIsFor(named('conv-a'), 'conv-b', true)]).toEqual([true, false]);
   });
 
   it('applies messages and receipts of this conversation only', () => {

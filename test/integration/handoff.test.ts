@@ -232,9 +232,6 @@ describe('handoff: nobody accepts', () => {
     expect(thanks.text).toContain('+353 87 123 4567');
     const after = followUps.parse((await api(cloud, 'GET', '/v1/admin/follow-ups', agent)).body).items.find((f) => f.conversationId === conversationId);
     expect(after?.contact).toBe('+353 87 123 4567');
-    const done = await api(cloud, 'POST', `/v1/admin/follow-ups/${after?.id ?? ''}/done`, agent);
-    expect(done.status).toBe(200);
-    expect(done.body).toMatchObject({ followUp: { status: 'done', doneBy: agentEmail('hand-sla') } });
 
     // The workflow still waits for a late accept (the callback is promised, an agent may pick it up).
     // (The Fallback step ends after the e-mails; the workflow then parks on AwaitLateAccept.)
@@ -243,6 +240,13 @@ describe('handoff: nobody accepts', () => {
     expect(late.status).toBe(200);
     await socket.next('state', (s) => s.mode === 'human');
     await eventually(async () => (cloud.workflows.listPendingTasks().some((t) => t.stateName === 'AwaitOutcome' && t.executionArn === executionFor(conversationId)?.executionArn) ? true : undefined), 'the workflow to follow the late accept', STEP_MS);
+
+    // The callback was made: the task is done, and the conversation the agent now owns stays theirs (a follow-up
+    // done while nobody owns the conversation returns it to the bot: test/integration/handoff-recovery.test.ts).
+    const done = await api(cloud, 'POST', `/v1/admin/follow-ups/${after?.id ?? ''}/done`, agent);
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ followUp: { status: 'done', doneBy: agentEmail('hand-sla') } });
+    expect((await inboxConversation(agent, conversationId)).conversation.mode).toBe('human');
     await Promise.all([socket.close(), inbox.close()]);
   });
 

@@ -21,7 +21,7 @@ export type StaffFrame =
       readonly text: string;
       readonly createdAt: string;
     }
-  | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer' }
+  | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer'; readonly conversationId?: string }
   | { readonly type: 'state'; readonly id: string; readonly mode: Mode }
   /** Read receipt: the customer's widget showed messages up to `seq` (by customer), or a person read them (by staff). */
   | { readonly type: 'receipt'; readonly id: string; readonly conversationId: string; readonly seq: number; readonly by: 'customer' | 'staff' }
@@ -71,7 +71,8 @@ export function parseStaffFrame(data: unknown): StaffFrame | undefined {
     }
     case 'typing': {
       const role = pick(typingRoles, v['role']);
-      return role && typeof v['on'] === 'boolean' ? { type: 'typing', on: v['on'], role } : undefined;
+      if (!role || typeof v['on'] !== 'boolean') return undefined;
+      return { type: 'typing', on: v['on'], role, ...(typeof v['conversationId'] === 'string' ? { conversationId: v['conversationId'] } : {}) };
     }
     case 'state': {
       const mode = pick(modes, v['mode']);
@@ -199,7 +200,17 @@ export class StaffSocket {
       onMessage: (data) => {
         if (socket !== this.socket) return;
         const frame = parseStaffFrame(data);
-        if (frame) this.opts.onFrame(frame);
+        if (!frame) return;
+        // The sign-in behind this connection ended (token expired, or the member was disabled): the server refuses
+        // its frames but cannot close it, so drop it and connect again with a fresh token.
+        if (frame.type === 'error' && frame.code === 'session_expired') {
+          this.open = false;
+          this.socket = undefined;
+          socket?.close();
+          this.retry();
+          return;
+        }
+        this.opts.onFrame(frame);
       },
       onClose: () => {
         if (socket !== this.socket) return;

@@ -6,13 +6,14 @@
  * and the inbox entry, conditioned on what the use case read.
  */
 import { conditionalWrite, queryPartition } from './query';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
   emailKinds,
   handoffSettingsSchema,
   handoffStatuses,
   openStatuses,
+  StaffMemberRemovedError,
   type EmailSender,
   type FollowUpStore,
   type FollowUpTask,
@@ -36,7 +37,12 @@ import { randomId } from '../../core/ids';
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
 
+/** A staff connection's presence ends with its token's `exp`, and after this at most (API Gateway keeps a connection 2 h). */
 const STAFF_CONNECTION_TTL_SECONDS = 3 * 60 * 60;
+/** A member who has not connected for this long gets no more staff e-mail (each connect starts it again). */
+export const STAFF_MEMBER_TTL_SECONDS = 90 * 24 * 60 * 60;
+/** A removed (disabled) member cannot be recorded again for this long: Cognito's longest ID-token lifetime. */
+const REMOVED_MEMBER_TTL_SECONDS = 24 * 60 * 60;
 const OUTBOX_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const mode = z.enum(['bot', 'waiting_for_human', 'human', 'closed']);
@@ -88,7 +94,9 @@ const inboxItem = z.object({
 
 const tokenItem = z.object({ kind: z.enum(['accept', 'outcome']), taskToken: z.string() });
 const staffConnectionItem = z.object({ connectionId: z.string(), sub: z.string(), email: z.string(), groups, expiresAt: z.number() });
-const staffMemberItem = z.object({ sub: z.string(), email: z.string(), groups, lastSeenAt: z.string() });
+const staffMemberItem = z.object({ sub: z.string(), email: z.string(), groups, lastSeenAt: z.string(), expiresAt: z.number().optional() });
+/** What `removeStaffMember` leaves under the member's key until tokens issued before it have expired. */
+const removedMemberItem = z.object({ removedAt: z.string(), expiresAt: z.number() });
 const followUpItem = z.object({
   id: z.string(),
   conversationId: z.string(),
@@ -264,26 +272,32 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
 
   // ---- staff ---------------------------------------------------------------------------------
 
-  async putStaffConnection(tenantId: string, connection: StaffConnection): Promise<void> {
+  async putStaffConnection(tenantId: string, connection: StaffConnection & { readonly expiresAt?: number }): Promise<void> {
     const now = this.clock.now().toISOString();
-    await this.db.send(
+    const { connectionId, sub, email } = connection;
+    const expiresAt = Math.min(this.epochSeconds(STAFF_CONNECTION_TTL_SECONDS), connection.expiresAt ?? Number.POSITIVE_INFINITY);
+    const written = await conditionalWrite(this.db.send(
       new TransactWriteCommand({
         TransactItems: [
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...keys.staffConnection(tenantId, connection.connectionId), ...connection, groups: [...connection.groups], expiresAt: this.epochSeconds(STAFF_CONNECTION_TTL_SECONDS) },
+              Item: { ...keys.staffConnection(tenantId, connectionId), connectionId, sub, email, groups: [...connection.groups], expiresAt },
             },
           },
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...keys.staffMember(tenantId, connection.sub), sub: connection.sub, email: connection.email, groups: [...connection.groups], lastSeenAt: now },
+              Item: { ...keys.staffMember(tenantId, sub), sub, email, groups: [...connection.groups], lastSeenAt: now, expiresAt: this.epochSeconds(STAFF_MEMBER_TTL_SECONDS) },
+              // A removed member stays removed until every token issued before the removal has expired.
+              ConditionExpression: 'attribute_not_exists(removedAt) OR expiresAt <= :now',
+              ExpressionAttributeValues: { ':now': this.epochSeconds(0) },
             },
           },
         ],
       }),
-    );
+    ));
+    if (!written) throw new StaffMemberRemovedError('this staff member was removed; sign in again');
   }
 
   async removeStaffConnection(tenantId: string, connectionId: string): Promise<void> {
@@ -307,7 +321,36 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
   }
 
   async listStaffMembers(tenantId: string): Promise<StaffMemberRecord[]> {
-    return (await this.query(keys.staffPartition(tenantId), keys.staffMemberPrefix)).map((item) => staffMemberItem.parse(item));
+    const now = this.epochSeconds(0);
+    return (await this.query(keys.staffPartition(tenantId), keys.staffMemberPrefix))
+      .filter((item) => !removedMemberItem.safeParse(item).success)
+      .map((item) => staffMemberItem.parse(item))
+      // TTL deletion is lazy; a record from before member expiry existed counts from its last connect.
+      .filter((m) => (m.expiresAt ?? Math.floor(Date.parse(m.lastSeenAt) / 1000) + STAFF_MEMBER_TTL_SECONDS) > now)
+      .map(({ expiresAt: _expires, ...m }) => m);
+  }
+
+  async removeStaffMember(tenantId: string, sub: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.staffMember(tenantId, sub), sub, removedAt: this.clock.now().toISOString(), expiresAt: this.epochSeconds(REMOVED_MEMBER_TTL_SECONDS) },
+      }),
+    );
+  }
+
+  async setStaffMemberGroups(tenantId: string, sub: string, memberGroups: readonly ('admin' | 'agent')[]): Promise<void> {
+    // Nothing to change for a member who never connected (or was removed): their next connect records the token's groups.
+    await conditionalWrite(this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.staffMember(tenantId, sub),
+        UpdateExpression: 'SET #groups = :groups',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+        ExpressionAttributeNames: { '#groups': 'groups' },
+        ExpressionAttributeValues: { ':groups': [...memberGroups] },
+      }),
+    ));
   }
 
   // ---- follow-ups ----------------------------------------------------------------------------

@@ -3,6 +3,11 @@
  * branch (`key=staff.<Cognito ID token>`), the staff identity it passes to
  * later routes, and the plumbing of the staff actions (schema checks, error
  * frames), mirroring lib/websocket.ts for the widget.
+ *
+ * The token is checked only at $connect, and API Gateway keeps a connection up to 2 hours (pings defeat the
+ * idle timeout), so every staff frame is checked again: refused after the token's `exp` (in the context) or
+ * once the connection's presence record is gone (the member was disabled), with an error frame asking the
+ * client to reconnect with a fresh token.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -12,9 +17,8 @@ import { z } from 'zod';
 import { createStaffTokenVerifier, type StaffTokenVerifier } from '../../adapters/auth/jwt-verifier';
 import { loadConfig } from '../../adapters/config';
 import { DomainError } from '../../core/errors';
-import type { StaffActor } from '../../core/handoff';
+import { assertStaffConnectionLive, StaffSessionEnded, type HandoffDeps, type StaffActor } from '../../core/handoff';
 import { isTenantId } from '../../core/ids';
-import type { ConnectionPusher } from '../../core/ports';
 import { MAX_FRAME_BYTES, staffActions, staffClientFrame, type ErrorCode, type StaffClientFrame } from '../../core/protocol';
 import { correlation } from './correlation';
 import { logger, tracer } from './powertools';
@@ -22,7 +26,11 @@ import { logger, tracer } from './powertools';
 /** The prefix of the `key` query parameter that carries a staff ID token instead of a widget key. */
 export const STAFF_KEY_PREFIX = 'staff.';
 
-export type StaffConnectionCaller = StaffActor & { readonly connectionId: string };
+export type StaffConnectionCaller = StaffActor & {
+  readonly connectionId: string;
+  /** The ID token's `exp` (seconds since the epoch); staff frames are refused after it. */
+  readonly expiresAt?: number;
+};
 
 /** What the authorizer returns for a staff connection (API Gateway stringifies every value). */
 export const staffWsContextSchema = z.object({
@@ -31,6 +39,7 @@ export const staffWsContextSchema = z.object({
   sub: z.string().min(1),
   email: z.string(),
   groups: z.string().transform((g) => g.split(',').filter((x): x is 'admin' | 'agent' => x === 'admin' || x === 'agent')),
+  expiresAt: z.union([z.number().int().positive(), z.string().regex(/^\d{1,12}$/).transform(Number)]).optional(),
 });
 
 /** The staff identity of a connection, or undefined for a widget connection. */
@@ -57,15 +66,23 @@ function staffVerifier(): StaffTokenVerifier {
  * The staff branch of the $connect authorizer: a valid Cognito ID token (issuer, client id, token use,
  * expiry, signature) with a tenant and a staff group, else "Unauthorized" (401).
  */
-export async function authorizeStaffConnection(key: string, methodArn: string): Promise<APIGatewayAuthorizerResult> {
+export async function authorizeStaffConnection(key: string, methodArn: string, verifier: () => StaffTokenVerifier = staffVerifier): Promise<APIGatewayAuthorizerResult> {
   const token = key.slice(STAFF_KEY_PREFIX.length);
   try {
-    const claims = await staffVerifier().verify(token);
+    const claims = await verifier().verify(token);
     if (claims.groups.length === 0) throw new Error('not in a staff group');
     return {
       principalId: claims.sub,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: methodArn }] },
-      context: { kind: 'staff', tenantId: claims.tenantId, sub: claims.sub, email: claims.email, groups: claims.groups.join(',') },
+      context: {
+        kind: 'staff',
+        tenantId: claims.tenantId,
+        sub: claims.sub,
+        email: claims.email,
+        groups: claims.groups.join(','),
+        // Every later frame is refused after it (staffWsApi), and the presence record expires with it.
+        ...(claims.expiresAt !== undefined ? { expiresAt: String(claims.expiresAt) } : {}),
+      },
     };
   } catch (error) {
     logger.info('staff token refused', { reason: error instanceof Error ? error.message : String(error) });
@@ -76,18 +93,25 @@ export async function authorizeStaffConnection(key: string, methodArn: string): 
 type StaffHandlers = { readonly [A in StaffClientFrame['action']]: (caller: StaffConnectionCaller, frame: Extract<StaffClientFrame, { action: A }>) => Promise<void> };
 
 function errorCodeOf(error: DomainError): ErrorCode {
+  if (error instanceof StaffSessionEnded) return 'session_expired';
   return error.code === 'no_conversation' || error.code === 'rate_limited' ? error.code : 'bad_request';
 }
 
-/** Builds the handler of the staff actions: only staff connections, frames checked by schema, errors as frames. */
-export function staffWsApi(pusher: () => ConnectionPusher, handlers: StaffHandlers) {
+export type StaffWsPorts = Pick<HandoffDeps, 'pusher' | 'staff' | 'connections' | 'clock'>;
+
+/**
+ * Builds the handler of the staff actions: only staff connections whose sign-in is still valid, frames checked
+ * by schema, errors as frames.
+ */
+export function staffWsApi(ports: () => StaffWsPorts, handlers: StaffHandlers) {
   const base = async (event: APIGatewayProxyWebsocketEventV2, context: Context): Promise<{ statusCode: number }> => {
     const connectionId = event.requestContext.connectionId;
-    const sendError = (code: ErrorCode, message: string): Promise<boolean> => pusher().push(connectionId, { type: 'error', code, message }).catch(() => false);
+    const sendError = (code: ErrorCode, message: string): Promise<boolean> => ports().pusher.push(connectionId, { type: 'error', code, message }).catch(() => false);
     try {
       const caller = staffCallerOf(event);
       if (!caller) throw new DomainError('unauthorized', 'staff actions need a staff connection');
       logger.appendKeys({ tenantId: caller.tenantId, connectionId });
+      await assertStaffConnectionLive(ports(), caller);
       const body = event.body ?? '';
       if (Buffer.byteLength(body, 'utf8') > MAX_FRAME_BYTES) {
         await sendError('message_too_large', `frames must be at most ${MAX_FRAME_BYTES} bytes`);

@@ -32,6 +32,7 @@ const noticeKey: Record<Notice['code'], StringKey> = {
   message_too_large: 'errorTooLarge',
   rate_limited: 'errorRateLimited',
   no_conversation: 'errorNoConversation',
+  session_expired: 'errorGeneric', // staff connections only
   internal: 'errorGeneric',
 };
 

@@ -4,8 +4,8 @@
  * The staff socket watches one conversation at a time, and frames of the one watched before can still arrive
  * after another is opened. Message and receipt frames name their conversation; a `state` frame's id does
  * (`state:<conversationId>:<mode>:<at>` after a change, `watch:<conversationId>:<mode>` when watching starts:
- * lambdas/core/handoff.ts); `typing` frames name none, so they count only once the server has confirmed
- * watching this conversation (its `watch:` frame): it moves the subscription before it confirms.
+ * lambdas/core/handoff.ts); `typing` frames name it in `conversationId` (one without, from an older server, counts
+ * only once the server has confirmed watching this conversation: its `watch:` frame, sent after the subscription moved).
  */
 import type { StaffFrame } from '../../lib/staff-socket';
 
@@ -29,7 +29,8 @@ export function frameIsFor(frame: StaffFrame, conversationId: string, watchConfi
     case 'state':
       return isStateFrameFor(frame.id, conversationId);
     case 'typing':
-      return watchConfirmed;
+      // Named by the server; a frame without a name (an older server) counts once watching is confirmed.
+      return frame.conversationId !== undefined ? frame.conversationId === conversationId : watchConfirmed;
     default:
       return false;
   }
