@@ -2,8 +2,8 @@
  * Admin REST routes of privacy (core/privacy): the tenant's retention period, and data requests about one
  * customer — what we hold, a subject-access export (a JSON download), erasure. The tenant always comes from the
  * verified token; the customer is named in the path (`phone:+34…`, `email:…`, or a channel identity such as
- * `whatsapp:+34…` / `web:<visitorId>`, URL-encoded). Exports and erasures are recorded in the audit log under a
- * hash of the customer key, never the key.
+ * `whatsapp:+34…` / `web:<visitorId>`, URL-encoded). Look-ups, exports and erasures are recorded in the audit log
+ * under a hash of the customer key, never the key.
  */
 import { z } from 'zod';
 import { privacyStore, subjectAccessDeps } from '../adapters/container';
@@ -53,7 +53,10 @@ export const handler = restApi('privacyApi', {
   },
   getCustomer: async (request) => {
     const caller = callerOf(request);
-    return { body: await customerSummary(subjectAccessDeps(), caller.tenantId, customerOf(request).name) };
+    const { summary, audit } = await customerSummary(subjectAccessDeps(), caller.tenantId, customerOf(request).name);
+    // A GET that is recorded: whoever looks a customer up sees their identities.
+    const result: RestResult = { body: summary, audit };
+    return result;
   },
   exportCustomer: async (request) => {
     const caller = callerOf(request);

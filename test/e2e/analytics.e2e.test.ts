@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { DEMO_STAFF } from '../../local-cloud/seed-demo';
+import { dayIn } from '../../lambdas/core/analytics/projector';
+import { addDays } from '../../lambdas/core/analytics/report';
 import { buildWidget } from '../../widget/build';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
 import { launchChromium } from '../support/browser';
@@ -169,6 +171,30 @@ describe('analytics', () => {
       const [header = '', ...rows] = csv.trim().split(/\r?\n/);
       expect(header.split(',').slice(0, 2)).toEqual(['day', 'conversations']);
       expect(rows).toHaveLength(7);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("counts the first range in the business's time zone when the browser's day is another one", async () => {
+    // One of the two zones 25 hours apart is always on another day than the business.
+    const now = new Date();
+    const today = dayIn(TIME_ZONE, now);
+    const browserZone = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'].find((zone) => dayIn(zone, now) !== today) ?? 'Pacific/Kiritimati';
+    const context = await browser.newContext({ locale: 'en-US', timezoneId: browserZone });
+    const page = await context.newPage();
+    try {
+      await signInToAdmin(page, cloud.urls.admin, cloud.demo.staffEmail, cloud.demo.staffPassword);
+      await page.getByTestId('nav-analytics').click();
+      const report = page.getByTestId('analytics-report');
+      await report.waitFor({ timeout: STEP_MS });
+      expect(await page.getByTestId('analytics-preset').inputValue()).toBe('last7');
+      expect([await report.getAttribute('data-from'), await report.getAttribute('data-to')]).toEqual([addDays(today, -6), today]);
+      expect([await page.getByTestId('analytics-from').inputValue(), await page.getByTestId('analytics-to').inputValue()]).toEqual([addDays(today, -6), today]);
+      // Later presets count from the business's today too.
+      await page.getByTestId('analytics-preset').selectOption('last30');
+      await page.locator(`[data-testid="analytics-report"][data-from="${addDays(today, -29)}"]`).waitFor({ timeout: STEP_MS });
+      expect(await report.getAttribute('data-to')).toBe(today);
     } finally {
       await context.close();
     }

@@ -219,6 +219,12 @@ describe('analyticsApi', () => {
     expect(calls[0]?.url).toBe('https://api.example.com/prod/v1/admin/analytics?from=2026-03-01&to=2026-03-02');
   });
 
+  it('asks for no range on first load, so the server picks the last 7 days in the business time zone', async () => {
+    const { analytics, calls } = setup([json(report)]);
+    await expect(analytics.report(undefined)).resolves.toEqual(report);
+    expect(calls[0]?.url).toBe('https://api.example.com/prod/v1/admin/analytics');
+  });
+
   it('refuses a report that breaks the contract, naming the field', async () => {
     const { analytics } = setup([json({ ...report, rates: { ...report.rates, handoffRate: 'high' } })]);
     await expect(analytics.report({ from: '2026-03-01', to: '2026-03-02' })).rejects.toThrow(/rates\.handoffRate/);

@@ -126,6 +126,32 @@ describe('maskPii', () => {
     );
   });
 
+  it('masks phones written as channel identities or URIs, country code included, and keeps the scheme', () => {
+    const identities = ['whatsapp:+34600111222', 'phone:+34600111222', 'sms:+14155550100', 'tel:+34600111222', 'phone:+34 600 111 222', 'WhatsApp:+353 (86) 123-4567'];
+    for (const identity of identities) {
+      const scheme = identity.slice(0, identity.indexOf(':'));
+      expect(maskPii(`message from ${identity}, linked`)).toBe(`message from ${scheme}:[phone], linked`);
+    }
+    // Inside keys and JSON, as the stores write them.
+    expect(maskPii('T#demo#IDENTITY#whatsapp:+34600111222')).toBe('T#demo#IDENTITY#whatsapp:[phone]');
+    expect(maskPii('{"to":"sms:+14155550100"}')).toBe('{"to":"sms:[phone]"}');
+    expect(maskPii('customer phone:+34 600 111 222')).not.toMatch(/\+34|600|111|222/);
+    // Not a phone: ids and times after other schemes stay.
+    for (const kept of ['web:3f2a1b4c12345678', 'messenger:1234567890123456', 'arn:aws:sns:eu-west-1:123456789012:topic', 'at 10:30:00']) expect(maskPii(kept)).toBe(kept);
+  });
+
+  it('never lets a phone written as a channel identity through', () => {
+    const scheme = fc.constantFrom('whatsapp', 'sms', 'phone', 'tel');
+    const national = fc.stringMatching(/^[2-9]\d{7,10}$/);
+    const spaced = national.map((n) => n.replace(/(\d{3})(?=\d)/g, '$1 '));
+    fc.assert(
+      fc.property(scheme, fc.constantFrom('+34', '+353', '+1', '+44'), fc.oneof(national, spaced), word, (s, cc, n, after) => {
+        const masked = maskPii(`${s}:${cc}${n} ${after}`);
+        expect(masked).toBe(`${s}:[phone] ${after}`);
+      }),
+    );
+  });
+
   it('leaves ISO timestamps and epoch milliseconds as they are', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }), (date) => {

@@ -17,7 +17,7 @@ import type { Clock } from '../../core/ports';
 import { isTenantId } from '../../core/ids';
 import { contactOf } from '../../core/privacy/customer';
 import type { ConversationActivity, CustomerData, CustomerDataStore, CustomerStoreName, ErasureCounts, FoundItem, RetentionStore, RetentionTenants } from '../../core/privacy/ports';
-import { expiryOf, privacySettingsSchema, type PrivacySettings, type PrivacySettingsStore, type RetentionLookup } from '../../core/privacy/settings';
+import { expiryOf, headExpiryOf, privacySettingsSchema, type PrivacySettings, type PrivacySettingsStore, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
 import { isConditionFailure, queryPartition, readCursor, writeCursor } from './query';
 
@@ -40,6 +40,20 @@ const activityItem = z.object({
 });
 const cursorSchema = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.string(), gsi1sk: z.string(), t: z.string() });
 const bookingRef = z.object({ bookingId: z.string(), customerKey: z.string(), start: z.string() });
+
+/**
+ * What retention leaves of a booking's copy in its customer's partition: the booking id and nothing else, under
+ * `BOOKINGREF#<start>#<bookingId>` (outside the copies' `BOOKING#` prefix, which the booking store reads as
+ * bookings), so a data request still finds the booking and an erasure anonymises it.
+ */
+const BOOKING_REF_PREFIX = 'BOOKINGREF#';
+const customerBookingRef = (tenantId: string, customerKey: string, start: string, bookingId: string): { pk: string; sk: string } => ({
+  pk: keys.customerPartition(tenantId, customerKey),
+  sk: `${BOOKING_REF_PREFIX}${keys.bookingStartSortKey(start, bookingId)}`,
+});
+
+/** The stores of the items a customer is found by: an erasure deletes them last (see eraseCustomerData). */
+const LINK_STORES: ReadonlySet<string> = new Set<CustomerStoreName>(['identities', 'customerRecords', 'visitors']);
 
 const str = (item: Item, name: string): string | undefined => (typeof item[name] === 'string' ? item[name] : undefined);
 
@@ -184,13 +198,17 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       const facts = await this.get(keys.analyticsConversation(tenantId, createdAt, id)).catch(() => undefined);
       if (facts) stores.conversationInternals.push(found(facts));
     }
-    // A ref whose conversation is gone (retention) names nothing more.
-    const live = new Set(stores.conversations.map((c) => String(c.data['conversationId'])));
-    const conversations = [...conversationIds].filter((id) => live.has(id)).sort();
+    // Every conversation named, also those whose head is gone: their knowledge-gap samples may remain.
+    const conversations = [...conversationIds].sort();
 
-    const bookingIds = [...new Set(own.filter((i) => String(i['sk']).startsWith(keys.customerBookingPrefix)).flatMap((i) => str(i, 'bookingId') ?? []))].sort();
-    for (const bookingId of bookingIds) {
+    const bookingIdsOf = (prefix: string): Set<string> => new Set(own.filter((i) => String(i['sk']).startsWith(prefix)).flatMap((i) => str(i, 'bookingId') ?? []));
+    const copies = bookingIdsOf(keys.customerBookingPrefix);
+    const bookingIds: string[] = [];
+    for (const bookingId of [...new Set([...copies, ...bookingIdsOf(BOOKING_REF_PREFIX)])].sort()) {
       const booking = await this.get(keys.booking(tenantId, bookingId));
+      // A reference left by retention names the booking only while it is still the customer's.
+      if (!copies.has(bookingId) && (!booking || str(booking, 'customerKey') !== customerKey)) continue;
+      bookingIds.push(bookingId);
       if (booking) stores.bookings.push(found(booking));
     }
 
@@ -251,17 +269,29 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
 
   async eraseCustomerData(_tenantId: string, data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<Omit<ErasureCounts, 'knowledgeGaps'>> {
     const counts = Object.fromEntries(Object.entries(data.found).map(([store, items]) => [store, items.length])) as Record<keyof CustomerData['found'], number>;
+    // What finds the rest goes after it: conversation heads (the analytics facts are found by their start) after
+    // the other items, and the customer's links, records and visitor records last, after the bookings are
+    // anonymised. An erasure cut short (a timeout) is retried, and the retry must still find what is left.
     const deletions: { pk: string; sk: string }[] = [];
+    const heads: { pk: string; sk: string }[] = [];
+    const links: { pk: string; sk: string }[] = [];
     for (const [store, items] of Object.entries(data.found)) {
       if (store === 'bookings') continue;
       for (const item of items) {
         // Refunds are amounts against a booking (the business's books), and guard against refunding twice: kept.
         if (store === 'payments' && item.ref.sk.startsWith('REFUND#')) continue;
-        deletions.push(item.ref);
+        (LINK_STORES.has(store) ? links : store === 'conversations' ? heads : deletions).push(item.ref);
       }
     }
     counts.payments = data.found.payments.filter((p) => !p.ref.sk.startsWith('REFUND#')).length;
     await this.deleteKeys(deletions);
+    await this.deleteKeys(heads);
+    await this.anonymiseBookings(data, anonymous);
+    await this.deleteKeys(links);
+    return counts;
+  }
+
+  private async anonymiseBookings(data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<void> {
     const now = this.clock.now().toISOString();
     for (const booking of data.found.bookings) {
       try {
@@ -279,7 +309,6 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
         if (!isConditionFailure(error)) throw error;
       }
     }
-    return counts;
   }
 
   private async deleteKeys(list: readonly { pk: string; sk: string }[]): Promise<void> {
@@ -381,9 +410,10 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       const sk = String(item['sk']);
       // Live subscriptions keep their own (hours-long) expiry.
       if (sk.startsWith(keys.subscriptionPrefix)) continue;
-      // A message expires from its own time; everything else with the conversation's last activity.
+      // A message expires from its own time; everything else with the conversation's last activity, the head (what
+      // the sweeper finds the conversation by) a grace later, so TTL never deletes it before the sweeper has run.
       const base = sk.startsWith(keys.messagePrefix) ? str(item, 'createdAt') : lastActivity;
-      const expiresAt = base ? expiryOf(base, retentionDays) : undefined;
+      const expiresAt = base ? (sk === 'META' ? headExpiryOf : expiryOf)(base, retentionDays) : undefined;
       if (expiresAt === undefined && item['expiresAt'] === undefined) continue;
       try {
         await this.db.send(
@@ -433,10 +463,17 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       for (const item of out.Items ?? []) {
         const ref = bookingRef.safeParse(item);
         if (!ref.success) continue;
+        const { customerKey, start, bookingId } = ref.data;
+        let copy: { pk: string; sk: string } | undefined;
         try {
-          await this.deleteKeys([keys.customerBooking(tenantId, ref.data.customerKey, ref.data.start, ref.data.bookingId)]);
+          copy = keys.customerBooking(tenantId, customerKey, start, bookingId);
         } catch {
           // An unreadable key names no copy.
+        }
+        if (copy) {
+          // The reference first: a sweep cut short between the two writes leaves both, never neither.
+          await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...customerBookingRef(tenantId, customerKey, start, bookingId), bookingId } }));
+          await this.deleteKeys([copy]);
         }
         await this.db
           .send(

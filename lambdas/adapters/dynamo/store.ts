@@ -43,7 +43,8 @@ import type {
 } from '../../core/ports';
 import type { MessageView, ReceiptBy } from '../../core/protocol';
 import type { WidgetSettings } from '../../core/widget-settings';
-import { expiryOf, type RetentionLookup } from '../../core/privacy/settings';
+import { retentionCutoff } from '../../core/privacy/retention';
+import { expiryOf, headExpiryOf, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
 import { mapConcurrently } from '../concurrency';
 
@@ -212,19 +213,29 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     private readonly clock: Clock,
     /**
      * Privacy retention (core/privacy): when given, conversation items are written with
-     * `expiresAt` (the table's TTL attribute) = write time + the tenant's retention period, and expired
-     * conversations and messages are hidden from reads (TTL deletes within days, not at once).
+     * `expiresAt` (the table's TTL attribute) = write time + the tenant's retention period (the head: last
+     * activity + period + HEAD_GRACE_DAYS, so the sweeper always finds it first), and conversations inactive
+     * for longer than the period and expired messages are hidden from reads (TTL deletes within days, not at once).
      */
     private readonly retention?: RetentionLookup,
   ) {}
 
   // ---- retention (core/privacy/retention.ts) --------------------------------------------------
 
-  /** `{ expiresAt }` for a conversation item written now, or nothing when the tenant keeps conversations. */
-  private async retentionStamp(tenantId: string, now: string): Promise<{ expiresAt?: number }> {
+  /**
+   * `{ expiresAt }` for a conversation item written now (`head`: for the conversation's head, which outlives the
+   * period by HEAD_GRACE_DAYS), or nothing when the tenant keeps conversations.
+   */
+  private async retentionStamp(tenantId: string, now: string): Promise<{ expiresAt?: number; head: { expiresAt?: number } }> {
     const days = this.retention ? await this.retention.retentionDays(tenantId) : null;
     const expiresAt = expiryOf(now, days);
-    return expiresAt === undefined ? {} : { expiresAt };
+    const headExpiresAt = headExpiryOf(now, days);
+    return { ...(expiresAt === undefined ? {} : { expiresAt }), head: headExpiresAt === undefined ? {} : { expiresAt: headExpiresAt } };
+  }
+
+  /** The last activity before which a conversation is too old to show (the sweeper deletes it), or undefined when kept. */
+  private async retentionHidesBefore(tenantId: string): Promise<string | undefined> {
+    return retentionCutoff(this.clock.now(), this.retention ? await this.retention.retentionDays(tenantId) : null);
   }
 
   /** An item whose `expiresAt` has passed: TTL will delete it; reads treat it as gone already. */
@@ -605,8 +616,11 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
 
   async getConversation(tenantId: string, conversationId: string): Promise<ConversationRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.conversation(tenantId, conversationId), ConsistentRead: true }));
-    // Retention: an expired conversation is gone, even before TTL deletes it.
-    return out.Item && !this.expired(out.Item) ? conversationItem.parse(out.Item) : undefined;
+    if (!out.Item) return undefined;
+    const conversation = conversationItem.parse(out.Item);
+    // Retention: a conversation inactive for longer than the period is gone, even before the sweeper deletes it.
+    const cutoff = await this.retentionHidesBefore(tenantId);
+    return cutoff !== undefined && conversation.lastMessageAt < cutoff ? undefined : conversation;
   }
 
   async getVisitorConversation(tenantId: string, visitorId: string): Promise<string | undefined> {
@@ -628,7 +642,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       lastMessagePreview: '',
       messageCount: 0,
     };
-    const stamp = await this.retentionStamp(tenantId, now);
+    const { head, ...stamp } = await this.retentionStamp(tenantId, now);
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -640,7 +654,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
                 ...record,
                 gsi1pk: keys.conversationsByActivity(tenantId),
                 gsi1sk: keys.activitySortKey(now, record.conversationId),
-                ...stamp,
+                ...head,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
@@ -685,9 +699,10 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       ...(message.sources && message.sources.length > 0 ? { sources: message.sources } : {}),
       ...(message.quickReplies && message.quickReplies.length > 0 ? { quickReplies: message.quickReplies } : {}),
     };
-    // Retention: the message and its guard expire from now; the conversation's head is re-stamped from now too,
-    // so a live conversation outlives its old messages (null: kept, and any earlier stamp removed).
-    const stamp = await this.retentionStamp(tenantId, now);
+    // Retention: the message and its guard expire from now; the conversation's head is re-stamped from now too
+    // (plus the grace that lets the sweeper find it first), so a live conversation outlives its old messages
+    // (null: kept, and any earlier stamp removed).
+    const { head, ...stamp } = await this.retentionStamp(tenantId, now);
     // 2. the message, its client-id guard and the conversation summary, all or nothing.
     try {
       await this.db.send(
@@ -715,14 +730,14 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
               Update: {
                 TableName: this.tableName,
                 Key: keys.conversation(tenantId, conversationId),
-                UpdateExpression: `SET lastMessageAt = :now, lastMessagePreview = :preview, gsi1sk = :gsi1sk${stamp.expiresAt ? ', expiresAt = :exp' : ''} ADD messageCount :one${stamp.expiresAt ? '' : ' REMOVE expiresAt'}`,
+                UpdateExpression: `SET lastMessageAt = :now, lastMessagePreview = :preview, gsi1sk = :gsi1sk${head.expiresAt ? ', expiresAt = :exp' : ''} ADD messageCount :one${head.expiresAt ? '' : ' REMOVE expiresAt'}`,
                 ConditionExpression: 'attribute_exists(pk)',
                 ExpressionAttributeValues: {
                   ':now': now,
                   ':preview': preview(message.text),
                   ':gsi1sk': keys.activitySortKey(now, conversationId),
                   ':one': 1,
-                  ...(stamp.expiresAt ? { ':exp': stamp.expiresAt } : {}),
+                  ...(head.expiresAt ? { ':exp': head.expiresAt } : {}),
                 },
               },
             },
@@ -906,8 +921,9 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
         ExclusiveStartKey: startKey,
       }),
     );
-    // Retention: expired conversations are hidden until TTL (or the sweeper) deletes them.
-    const items = (out.Items ?? []).filter((item) => !this.expired(item)).map((item) => conversationItem.parse(item));
+    // Retention: conversations inactive for longer than the period are hidden until the sweeper deletes them.
+    const cutoff = await this.retentionHidesBefore(tenantId);
+    const items = (out.Items ?? []).map((item) => conversationItem.parse(item)).filter((c) => cutoff === undefined || c.lastMessageAt >= cutoff);
     return out.LastEvaluatedKey ? { items, nextCursor: encodeCursor(out.LastEvaluatedKey, tenantId) } : { items };
   }
 

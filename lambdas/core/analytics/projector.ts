@@ -61,8 +61,10 @@ const details = {
   'handoff.requested': z.object({ conversationId, reason: z.string().max(200).optional() }),
   'handoff.transition': z.object({ conversationId, fromMode: z.string(), toMode: z.string(), toStatus: z.string(), at: instant }),
   'handoff.csat': z.object({ conversationId, score: z.number().int().min(1).max(5) }),
-  'booking.confirmed': z.object({ bookingId: z.string(), rescheduledFrom: z.string().optional() }),
-  'booking.cancelled': z.object({ bookingId: z.string() }),
+  /** `replacedConfirmed`: whether the booking a reschedule replaced had been confirmed (and so counted); see below. */
+  'booking.confirmed': z.object({ bookingId: z.string(), rescheduledFrom: z.string().optional(), replacedConfirmed: z.boolean().optional() }),
+  /** `wasConfirmed`: whether the booking was confirmed when cancelled (a hold or an unpaid booking was never made). */
+  'booking.cancelled': z.object({ bookingId: z.string(), wasConfirmed: z.boolean().optional() }),
   'booking.noshow': z.object({ bookingId: z.string() }),
   'payment.succeeded': z.object({ amountCents: z.number().int().nonnegative().optional() }),
 } as const satisfies Record<ProjectedEvent, z.ZodType>;
@@ -155,11 +157,17 @@ function effectsOf(event: BusEvent, type: ProjectedEvent): Effects | undefined {
     }
     case 'booking.confirmed': {
       const d = details[type].safeParse(event.detail).data;
-      // A reschedule confirms a new booking that replaces one already counted: not a booking made.
-      return d && (d.rescheduledFrom ? undefined : { counters: { bookingsMade: 1 } });
+      // A reschedule of a confirmed booking confirms one that replaces a booking already counted: not a booking
+      // made. One that replaced a booking never confirmed (a hold moved) is the first confirmation: counted.
+      // Without `replacedConfirmed` (producers before it), a reschedule is taken as one of a confirmed booking.
+      return d && (d.rescheduledFrom && d.replacedConfirmed !== false ? undefined : { counters: { bookingsMade: 1 } });
     }
-    case 'booking.cancelled':
-      return details[type].safeParse(event.detail).success ? { counters: { bookingsCancelled: 1 } } : undefined;
+    case 'booking.cancelled': {
+      const d = details[type].safeParse(event.detail).data;
+      // A booking never confirmed (held, awaiting payment) was never counted as made: its cancellation is not counted
+      // either. Without `wasConfirmed` (producers before it), a cancellation counts.
+      return d && (d.wasConfirmed === false ? undefined : { counters: { bookingsCancelled: 1 } });
+    }
     case 'booking.noshow':
       return details[type].safeParse(event.detail).success ? { counters: { bookingsNoShow: 1 } } : undefined;
     case 'payment.succeeded': {

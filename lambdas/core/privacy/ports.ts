@@ -47,6 +47,7 @@ export interface CustomerData {
   readonly customerKey: string;
   /** Channel identities linked to the customer (`web:…`, `whatsapp:+34…`). */
   readonly identities: readonly string[];
+  /** Every conversation the customer's records name, also those already gone (their knowledge-gap samples may stay). */
   readonly conversationIds: readonly string[];
   readonly bookingIds: readonly string[];
   readonly found: Readonly<Record<Exclude<CustomerStoreName, 'knowledgeGaps'>, readonly FoundItem[]>>;
@@ -65,7 +66,8 @@ export interface CustomerDataStore {
   findCustomerData(tenantId: string, customerKey: string): Promise<CustomerData>;
   /**
    * Deletes every found item except bookings (anonymised: the customer becomes `anonymous`, their contact,
-   * conversation and notes removed) and refunds (amounts only). Idempotent. Returns counts per store.
+   * conversation and notes removed) and refunds (amounts only). Idempotent, and resumable: what finds the
+   * customer (identity links, their records, visitor records) is deleted last. Returns counts per store.
    */
   eraseCustomerData(tenantId: string, data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<Omit<ErasureCounts, 'knowledgeGaps'>>;
 }
@@ -105,7 +107,10 @@ export interface RetentionStore {
   stampConversation(tenantId: string, conversationId: string, retentionDays: number | null): Promise<number>;
   /** Deletes follow-ups, e-mails, channel-outbox messages and failed deliveries naming these conversations. */
   deleteItemsNaming(tenantId: string, conversationIds: readonly string[]): Promise<number>;
-  /** Deletes the customer copies of bookings that started before `before` (the bookings themselves stay). */
+  /**
+   * Replaces the customer copies of bookings that started before `before` with a reference holding only the
+   * booking id, so a data request still finds the booking (the bookings themselves stay).
+   */
   expireBookingCopies(tenantId: string, before: string): Promise<number>;
 }
 

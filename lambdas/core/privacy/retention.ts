@@ -1,13 +1,16 @@
 /**
  * Retention: conversations are kept `retentionDays` after their last activity. Every conversation item carries
  * `expiresAt` (the table's TTL attribute) from the moment a period is set, so DynamoDB deletes old messages on
- * its own (within days: reads filter expired items meanwhile); the sweeper makes it exact and complete:
+ * its own (within days: reads hide conversations older than {@link retentionCutoff} and expired messages
+ * meanwhile). The conversation's head, which the sweeper finds conversations by, expires HEAD_GRACE_DAYS later
+ * (core/privacy/settings.ts), so TTL never takes it first; the sweeper makes it exact and complete:
  * - `full` (the period changed): deletes every conversation whose last activity is older than the period, with
  *   everything in its partition and what names it, and re-stamps the others (or un-stamps them: null keeps);
  * - `expired` (run often, cheaply): deletes only what has become too old since.
  * Once a day {@link scheduleRetentionSweeps} asks for an `expired` sweep of every tenant with a period
  * (`privacy.retention.due`, one event each), so a tenant whose customers stopped writing is swept too.
- * Bookings are business records and stay; their copies in customers' partitions follow the period.
+ * Bookings are business records and stay; their copies in customers' partitions follow the period, each leaving a
+ * reference (the booking id only) so that a data request still finds the booking.
  */
 import type { Clock, ConciergeEvent, EventPublisher } from '../ports';
 import type { ConversationSamples, RetentionStore, RetentionTenants } from './ports';

@@ -66,3 +66,17 @@ export function expiryOf(writtenAt: Date | string, retentionDays: number | null)
   if (Number.isNaN(ms)) return undefined;
   return Math.floor(ms / 1000) + retentionDays * 24 * 60 * 60;
 }
+
+/**
+ * Days a conversation's head (the item the activity index lists) outlives the period. TTL must never delete the head
+ * before the retention sweeper (daily, docs/decisions.md 71) has found the conversation by it: the sweeper also
+ * deletes what carries no expiry (handoff record, transitions, deliveries, follow-ups, the inbox entry, the
+ * customer's ref). More than the sweep interval, with room for a failed run; readers hide a conversation by its last
+ * activity (core/privacy/retention.ts `retentionCutoff`), not by this expiry.
+ */
+export const HEAD_GRACE_DAYS = 3;
+
+/** The expiry of a conversation's head whose last activity was at `lastActivity` (see HEAD_GRACE_DAYS); undefined when kept. */
+export function headExpiryOf(lastActivity: Date | string, retentionDays: number | null): number | undefined {
+  return retentionDays === null ? undefined : expiryOf(lastActivity, retentionDays + HEAD_GRACE_DAYS);
+}

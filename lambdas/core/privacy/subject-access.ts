@@ -29,9 +29,9 @@ export interface SubjectAccessDeps {
   readonly samples?: ConversationSamples;
 }
 
-/** What an audit entry of an export or an erasure says (never the key itself). */
+/** What an audit entry of a look-up, an export or an erasure says (never the key itself). */
 export interface PrivacyAudit {
-  readonly action: 'customer.export' | 'customer.erase';
+  readonly action: 'customer.view' | 'customer.export' | 'customer.erase';
   readonly target: string;
   readonly after: { readonly counts: ErasureCounts };
 }
@@ -64,20 +64,25 @@ async function samplesOf(deps: SubjectAccessDeps, tenantId: string, data: Custom
   return deps.samples.listConversationSamples(tenantId, data.conversationIds);
 }
 
-/** What we hold about the customer, as counts per store; 404 when nothing. */
+/**
+ * What we hold about the customer, as counts per store, and the audit note of the look-up (it shows the customer's
+ * identities); 404 when nothing.
+ */
 export async function customerSummary(deps: SubjectAccessDeps, tenantId: string, name: CustomerName) {
   const customerKey = await resolveCustomer(deps, tenantId, name);
   const data = await deps.data.findCustomerData(tenantId, customerKey);
   const counts = countsOf(data, (await samplesOf(deps, tenantId, data)).length);
   if (total(counts) === 0) throw notFound('no data is held about this customer');
-  return {
+  const summary = {
     customerKey,
     customerRef: customerRefOf(customerKey),
     identities: [...data.identities],
-    conversations: data.conversationIds.length,
+    conversations: data.found.conversations.length,
     bookings: data.bookingIds.length,
     counts,
   };
+  const audit: PrivacyAudit = { action: 'customer.view', target: auditTargetOf(customerKey), after: { counts } };
+  return { summary, audit };
 }
 
 const plain = (items: readonly FoundItem[]): Readonly<Record<string, unknown>>[] => items.map((i) => i.data);

@@ -29,6 +29,11 @@ const CARD = /(?<![\w.:/+-])\d(?:[ -]?\d){12,18}(?![\w:/-]|\.\d)/g;
  * parentheses, under the same "not touching" rule as cards.
  */
 const PHONE = /(?<![\w.:/+-])(?:\+|\()?\d(?:[ ()-]{0,2}\d){7,14}(?![\w:/-]|\.\d)/g;
+/**
+ * A phone written as a channel identity or a URI (`whatsapp:+34600111222`, `sms:+1…`, `phone:+34 600 111 222`,
+ * `tel:+34…`): the `:` keeps PHONE from matching it (or from taking the country code). The scheme stays readable.
+ */
+const CHANNEL_PHONE = /\b(whatsapp|phone|sms|tel):\s?(?:\+|\()?\d(?:[ ()-]{0,2}\d){6,14}(?![\w:/-]|\.\d)/gi;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function digitsOf(text: string): string {
@@ -84,7 +89,11 @@ function maskPhone(match: string): string {
  * seconds and milliseconds, UUIDs, ARNs and ids with letters in them are left as they are.
  */
 export function maskPii(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(CARD, maskCard).replace(PHONE, maskPhone);
+  return text
+    .replace(EMAIL, '[email]')
+    .replace(CHANNEL_PHONE, (_match, scheme: string) => `${scheme}:[phone]`)
+    .replace(CARD, maskCard)
+    .replace(PHONE, maskPhone);
 }
 
 const MAX_DEPTH = 12;

@@ -36,8 +36,10 @@ export function AnalyticsPage() {
   const analytics = useMemo(() => analyticsApi(api), [api]);
   const [preset, setPreset] = useState<RangePreset>('last7');
   const [timezone, setTimezone] = useState<string>();
-  const [draft, setDraft] = useState<DayRange>(() => presetRange('last7', todayIn(new Date())));
-  const [range, setRange] = useState<DayRange>(draft);
+  // No range on first load: the server picks the last 7 days in the business's time zone (the browser's "today"
+  // may be another day); the form shows the range the report covers, and later presets use its time zone.
+  const [draft, setDraft] = useState<DayRange>({ from: '', to: '' });
+  const [range, setRange] = useState<DayRange>();
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<ErrorView>();
   const problem = preset === 'custom' ? rangeProblem(draft) : undefined;
@@ -46,6 +48,7 @@ export function AnalyticsPage() {
     async (signal: AbortSignal) => {
       const report = await analytics.report(range, { signal });
       setTimezone(report.timezone);
+      if (range === undefined) setDraft({ from: report.from, to: report.to });
       return report;
     },
     [analytics, range],
@@ -71,7 +74,7 @@ export function AnalyticsPage() {
     setExporting(true);
     setExportError(undefined);
     try {
-      saveDownload(await analytics.exportCsv(range, { businessSlug: me.business.slug }));
+      saveDownload(await analytics.exportCsv(range ?? draft, { businessSlug: me.business.slug }));
     } catch (err) {
       setExportError(describeError(err));
     } finally {
@@ -87,7 +90,7 @@ export function AnalyticsPage() {
           <button type="button" className="button button--secondary" onClick={reload} data-testid="analytics-refresh">
             Refresh
           </button>
-          <button type="button" className="button" onClick={() => void exportCsv()} disabled={exporting} data-testid="analytics-export">
+          <button type="button" className="button" onClick={() => void exportCsv()} disabled={exporting || (range === undefined && report === undefined)} data-testid="analytics-export">
             {exporting ? 'Exporting…' : 'Export CSV'}
           </button>
         </div>

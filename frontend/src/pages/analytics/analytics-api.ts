@@ -90,7 +90,8 @@ const resolveResultDecoder: Decoder<unknown> = (value) => value;
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface AnalyticsApi {
-  report(range: DayRange, options?: RequestOptions): Promise<AnalyticsReport>;
+  /** The report of `range`; none: the server's default range (the last 7 days in the business's time zone). */
+  report(range: DayRange | undefined, options?: RequestOptions): Promise<AnalyticsReport>;
   gaps(options?: RequestOptions): Promise<KnowledgeGap[]>;
   /** Admins only: the FAQ now answering the gap (saved first through knowledge/knowledge-api.ts), or a dismissal. */
   resolveGap(gapId: string, resolution: { readonly faqId: string } | { readonly dismiss: true }, options?: RequestOptions): Promise<void>;
@@ -123,7 +124,7 @@ export function analyticsApi(api: ApiClient, options: AnalyticsApiOptions = {}):
   };
 
   return {
-    report: (range, o) => api.call('GET', `/v1/admin/analytics?${rangeQuery(range)}`, analyticsReportDecoder, undefined, o),
+    report: (range, o) => api.call('GET', range ? `/v1/admin/analytics?${rangeQuery(range)}` : '/v1/admin/analytics', analyticsReportDecoder, undefined, o),
     gaps: async (o) => (await api.call('GET', '/v1/admin/analytics/gaps', gapListDecoder, undefined, o)).items,
     resolveGap: async (gapId, resolution, o) => {
       await api.call('POST', `/v1/admin/analytics/gaps/${encodeURIComponent(gapId)}/resolve`, resolveResultDecoder, resolution, o);

@@ -1,0 +1,63 @@
+/**
+ * The analytics projector's booking counters (core/analytics/projector.ts, docs/metrics.md), offline with an
+ * in-memory AnalyticsStore: a booking is made once, when first confirmed — a reschedule of a confirmed booking is
+ * not a new one, a reschedule of a hold that is then confirmed is — and only a booking that was made can be
+ * cancelled. Events without the flags (producers before them) keep the earlier counting.
+ */
+import { projectEvent, type BusEvent, type ProjectorDeps } from '../../lambdas/core/analytics/projector';
+import type { ProjectionWrite } from '../../lambdas/core/analytics/ports';
+
+const TENANT = 'projector-unit';
+
+function deps(): { deps: ProjectorDeps; counters: Record<string, number> } {
+  const counters: Record<string, number> = {};
+  const seen = new Set<string>();
+  const analytics: ProjectorDeps['analytics'] = {
+    apply: async (write: ProjectionWrite) => {
+      if (seen.has(write.eventId)) return false;
+      seen.add(write.eventId);
+      for (const [name, n] of Object.entries(write.day?.counters ?? {})) counters[name] = (counters[name] ?? 0) + n;
+      return true;
+    },
+    listDays: async () => new Map(),
+    listConversationFacts: async () => [],
+    recordFeedback: async () => true,
+  };
+  return {
+    deps: {
+      analytics,
+      conversations: { getConversation: async () => undefined, listMessages: async () => [] },
+      tenants: { getProfile: async () => undefined },
+    },
+    counters,
+  };
+}
+
+let n = 0;
+const event = (type: string, detail: Record<string, unknown>): BusEvent => ({ id: `e${++n}`, type, time: '2026-03-05T10:00:00Z', tenantId: TENANT, detail: { tenantId: TENANT, ...detail } });
+
+describe('booking counters', () => {
+  it('counts a rescheduled hold when it is first confirmed, and not the reschedule of a confirmed booking', async () => {
+    const { deps: d, counters } = deps();
+    // A held booking moved before it was confirmed: the new one's confirmation is the booking made.
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'b2', rescheduledFrom: 'b1', replacedConfirmed: false }))).toBe('applied');
+    expect(counters).toEqual({ bookingsMade: 1 });
+    // Moved again, now confirmed: the same booking, not a second one.
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'b3', rescheduledFrom: 'b2', replacedConfirmed: true }))).toBe('ignored');
+    // Without the flag (an older producer), a reschedule is taken as one of a confirmed booking.
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'b4', rescheduledFrom: 'b3' }))).toBe('ignored');
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'b5' }))).toBe('applied');
+    expect(counters).toEqual({ bookingsMade: 2 });
+  });
+
+  it('counts a cancellation only of a booking that was confirmed', async () => {
+    const { deps: d, counters } = deps();
+    // A hold or a booking awaiting its deposit, cancelled: never made, so never cancelled either.
+    expect(await projectEvent(d, event('booking.cancelled', { bookingId: 'h1', actor: 'customer', wasConfirmed: false }))).toBe('ignored');
+    expect(counters).toEqual({});
+    expect(await projectEvent(d, event('booking.cancelled', { bookingId: 'c1', actor: 'staff', wasConfirmed: true }))).toBe('applied');
+    // Without the flag (an older producer), a cancellation counts as before.
+    expect(await projectEvent(d, event('booking.cancelled', { bookingId: 'c2', actor: 'staff' }))).toBe('applied');
+    expect(counters).toEqual({ bookingsCancelled: 2 });
+  });
+});
