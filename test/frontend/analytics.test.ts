@@ -24,6 +24,8 @@ import {
   rangeProblem,
   reasonRows,
   todayIn,
+  addFaqForGap,
+  type AddFaqPorts,
 } from '../../frontend/src/pages/analytics/analytics';
 import { analyticsApi, analyticsReportDecoder } from '../../frontend/src/pages/analytics/analytics-api';
 
@@ -267,5 +269,49 @@ describe('analyticsApi', () => {
     const failure = analytics.exportCsv({ from: 'x', to: '2026-03-02' });
     await expect(failure).rejects.toBeInstanceOf(ApiError);
     await expect(failure).rejects.toMatchObject({ status: 400, field: 'from' });
+  });
+});
+
+describe('adding an FAQ from an unanswered question', () => {
+  const input = { question: 'Do you treat dogs?', answer: 'No, only people.', category: 'Customer questions' };
+  function ports(failResolveOnce: boolean) {
+    const faqs = ['parking'];
+    const resolved: [string, string][] = [];
+    let resolveFails = failResolveOnce;
+    const p: AddFaqPorts = {
+      takenIds: async () => [...faqs],
+      createFaq: async (faqId) => {
+        if (faqs.includes(faqId)) throw new Error('taken');
+        faqs.push(faqId);
+      },
+      resolveGap: async (gapId, faqId) => {
+        if (resolveFails) {
+          resolveFails = false;
+          throw new Error('network');
+        }
+        resolved.push([gapId, faqId]);
+      },
+      isEditConflict: (err) => err instanceof Error && err.message === 'taken',
+    };
+    return { p, faqs, resolved };
+  }
+
+  it('creates the FAQ once when marking the gap failed and the admin tries again', async () => {
+    const { p, faqs, resolved } = ports(true);
+    const created = new Map<string, string>();
+    await expect(addFaqForGap(p, 'gap-1', input, created)).rejects.toThrow('network');
+    const faqId = await addFaqForGap(p, 'gap-1', input, created);
+    expect(faqs).toEqual(['parking', faqId]);
+    expect(resolved).toEqual([['gap-1', faqId]]);
+  });
+
+  it('takes the next free id when the first is taken meanwhile', async () => {
+    const { p, faqs } = ports(false);
+    const first = faqIdFor(input.question, 'gap-2', ['parking']);
+    faqs.push(first);
+    const p2: AddFaqPorts = { ...p, takenIds: async () => ['parking'] };
+    const faqId = await addFaqForGap(p2, 'gap-2', input, new Map());
+    expect(faqId).not.toBe(first);
+    expect(faqs).toEqual(['parking', first, faqId]);
   });
 });

@@ -7,7 +7,7 @@ import { useLoader } from '../../hooks/useLoader';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime } from '../../lib/format';
 import { hrefFor } from '../../lib/routes';
-import { faqIdFor, formatCount } from './analytics';
+import { addFaqForGap, formatCount } from './analytics';
 import type { AnalyticsApi, KnowledgeGap } from './analytics-api';
 import { isEditConflict, knowledgeItemsApi } from '../knowledge/knowledge-api';
 
@@ -50,21 +50,27 @@ export function KnowledgeGaps({ analytics }: { analytics: AnalyticsApi }) {
     }
   };
 
+  /** FAQs this page created, by gap: a retry after the gap could not be marked only marks it. */
+  const createdFaqs = useRef(new Map<string, string>());
   const addFaq = (gap: KnowledgeGap, input: { question: string; answer: string; category: string }): Promise<void> =>
     run(gap, async () => {
       // Created only if its id is free (If-None-Match: *): an FAQ someone added meanwhile is never replaced.
-      const taken = (await api.getKnowledge()).faqs.map((f) => f.id);
-      for (let attempt = 1; ; attempt++) {
-        const faqId = faqIdFor(input.question, gap.gapId, taken);
-        try {
-          await knowledge.saveFaq(faqId, input, { create: true });
-          await analytics.resolveGap(gap.gapId, { faqId });
-          return `Added the FAQ “${input.question}”. The concierge answers it from now on.`;
-        } catch (err) {
-          if (!isEditConflict(err) || attempt === 3) throw err;
-          taken.push(faqId);
-        }
-      }
+      await addFaqForGap(
+        {
+          takenIds: async () => (await api.getKnowledge()).faqs.map((f) => f.id),
+          createFaq: async (faqId, faq) => {
+            await knowledge.saveFaq(faqId, faq, { create: true });
+          },
+          resolveGap: async (gapId, faqId) => {
+            await analytics.resolveGap(gapId, { faqId });
+          },
+          isEditConflict,
+        },
+        gap.gapId,
+        input,
+        createdFaqs.current,
+      );
+      return `Added the FAQ “${input.question}”. The concierge answers it from now on.`;
     });
 
   const addWording = (gap: KnowledgeGap, faqId: string): Promise<void> =>

@@ -259,3 +259,45 @@ export function reasonRows(reasons: Readonly<Record<string, number>>): { reason:
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .map(([reason, count]) => ({ reason, label: handoffReasonLabel(reason), count }));
 }
+
+/** What adding an FAQ from an unanswered question needs of the API. */
+export interface AddFaqPorts {
+  /** The ids of the FAQs there are now. */
+  takenIds(): Promise<string[]>;
+  /** Creates the FAQ only if its id is free (If-None-Match: *); a taken id is an edit conflict. */
+  createFaq(faqId: string, input: { question: string; answer: string; category: string }): Promise<void>;
+  resolveGap(gapId: string, faqId: string): Promise<void>;
+  isEditConflict(err: unknown): boolean;
+}
+
+/**
+ * Adds the FAQ and marks the gap resolved by it. `created` remembers, per gap, the FAQ this page already created:
+ * when marking the gap failed after the FAQ was saved, trying again only marks it, instead of creating a second
+ * copy under the next free id.
+ */
+export async function addFaqForGap(
+  ports: AddFaqPorts,
+  gapId: string,
+  input: { question: string; answer: string; category: string },
+  created: Map<string, string>,
+): Promise<string> {
+  const made = created.get(gapId);
+  if (made !== undefined) {
+    await ports.resolveGap(gapId, made);
+    return made;
+  }
+  const taken = await ports.takenIds();
+  for (let attempt = 1; ; attempt++) {
+    const faqId = faqIdFor(input.question, gapId, taken);
+    try {
+      await ports.createFaq(faqId, input);
+    } catch (err) {
+      if (!ports.isEditConflict(err) || attempt === 3) throw err;
+      taken.push(faqId);
+      continue;
+    }
+    created.set(gapId, faqId);
+    await ports.resolveGap(gapId, faqId);
+    return faqId;
+  }
+}
