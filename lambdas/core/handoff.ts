@@ -647,7 +647,9 @@ export async function assertStaffConnectionLive(
   deps: Pick<HandoffDeps, 'staff' | 'connections' | 'clock'>,
   caller: { tenantId: string; connectionId: string; expiresAt?: number },
 ): Promise<void> {
-  const expired = caller.expiresAt !== undefined && caller.expiresAt * 1000 <= deps.clock.now().getTime();
+  // A token's expiry is a real-world instant (the verifier checked it against the real time): compared with the
+  // real time, not the business clock, which tests and the local cloud may set to another day.
+  const expired = caller.expiresAt !== undefined && caller.expiresAt * 1000 <= Date.now();
   if (!expired && (await deps.staff.getStaffConnection(caller.tenantId, caller.connectionId))) return;
   await deps.staff.removeStaffConnection(caller.tenantId, caller.connectionId);
   await deps.connections.removeConnection(caller.tenantId, caller.connectionId);

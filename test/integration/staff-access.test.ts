@@ -19,13 +19,13 @@ import type { ServerFrame } from '../../lambdas/core/protocol';
 import { changeRole, disableStaff, type StaffAccount, type StaffAccounts, type TeamChangeDeps, type TeamRole } from '../../lambdas/core/team';
 import { authorizeStaffConnection, staffCallerOf, staffWsApi } from '../../lambdas/handlers/lib/staff-websocket';
 import { sharedTable, type SharedTable } from '../support/shared-table';
+import { lambdaContext } from '../support/api-gateway-event';
 
 let table: SharedTable;
 let store: DynamoStore;
 let staff: DynamoHandoffStore;
 let nowMs = Date.parse('2026-06-01T09:00:00.000Z');
 const clock = { now: () => new Date(nowMs) };
-const epoch = (): number => Math.floor(nowMs / 1000);
 
 beforeAll(async () => {
   table = await sharedTable('staff-access');
@@ -98,20 +98,7 @@ const wsHandler = staffWsApi(
   },
 );
 
-const context = (): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'staffWs',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:staffWs',
-  memoryLimitInMB: '256',
-  awsRequestId: randomUUID(),
-  logGroupName: '/aws/lambda/staffWs',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (): Context => lambdaContext('staffWs');
 
 function wsEvent(connectionId: string, authorizer: Record<string, string>): APIGatewayProxyWebsocketEventV2 {
   const event = {
@@ -216,10 +203,12 @@ describe("the staff token's expiry on the WebSocket", () => {
 
   it('refuses staff frames after it (reconnect with a fresh token) and forgets the connection', async () => {
     const t = await team();
-    const exp = String(epoch() + 60);
-    expect(await ping(t.connection, staffContext(t.tenantId, t.member.userId, { expiresAt: exp }))).toEqual({ ran: true });
-    nowMs += 61 * 1000;
-    const refused = await ping(t.connection, staffContext(t.tenantId, t.member.userId, { expiresAt: exp }));
+    // The token's expiry is real time (the business clock, which tests move, does not decide it).
+    const realEpoch = (): number => Math.floor(Date.now() / 1000);
+    expect(await ping(t.connection, staffContext(t.tenantId, t.member.userId, { expiresAt: String(realEpoch() + 60) }))).toEqual({ ran: true });
+    nowMs += 3600 * 1000; // the business clock moving on is no expiry
+    expect(await ping(t.connection, staffContext(t.tenantId, t.member.userId, { expiresAt: String(realEpoch() + 60) }))).toEqual({ ran: true });
+    const refused = await ping(t.connection, staffContext(t.tenantId, t.member.userId, { expiresAt: String(realEpoch() - 1) }));
     expect(refused).toEqual({ ran: false, error: expect.objectContaining({ type: 'error', code: 'session_expired', message: expect.stringMatching(/reconnect with a fresh token/) }) });
     expect((await staff.listStaffConnections(t.tenantId)).some((c) => c.connectionId === t.connection)).toBe(false);
     expect(await store.getConnection(t.tenantId, t.connection)).toBeUndefined();
@@ -228,7 +217,8 @@ describe("the staff token's expiry on the WebSocket", () => {
   it('ends the presence record with it', async () => {
     const t = await team();
     const connectionId = `c${randomBytes(6).toString('hex')}`;
-    await staff.putStaffConnection(t.tenantId, { connectionId, sub: t.member.userId, email: t.member.email, groups: ['agent'], expiresAt: epoch() + 600 });
+    // What is left of the token (real time) is carried over to the store's clock.
+    await staff.putStaffConnection(t.tenantId, { connectionId, sub: t.member.userId, email: t.member.email, groups: ['agent'], expiresAt: Math.floor(Date.now() / 1000) + 600 });
     expect(await staff.getStaffConnection(t.tenantId, connectionId)).toBeDefined();
     nowMs += 601 * 1000;
     expect(await staff.getStaffConnection(t.tenantId, connectionId)).toBeUndefined();
