@@ -32,6 +32,7 @@ import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { sharedTable } from '../support/shared-table';
+import { lambdaContext } from '../support/api-gateway-event';
 
 const tenantId = 'faults-clinic';
 
@@ -146,20 +147,7 @@ function installFaults(endpoint: string): void {
 
 // ---- the handler, as API Gateway invokes it ----------------------------------------------------------------
 
-const context = (): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'wsMessage',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:wsMessage',
-  memoryLimitInMB: '256',
-  awsRequestId: randomUUID(),
-  logGroupName: '/aws/lambda/wsMessage',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (): Context => lambdaContext('wsMessage');
 
 interface Visitor {
   readonly visitorId: string;

@@ -4,9 +4,9 @@
  * refused (as on the WebSocket), and a cached answer is not served past its token's expiry.
  */
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-event';
 import { api, ensureStaff, signIn } from '../support/staff';
 
 let cloud: LocalCloud;
@@ -20,39 +20,12 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-const context = (): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'adminApi',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:adminApi',
-  memoryLimitInMB: '256',
-  awsRequestId: randomUUID(),
-  logGroupName: '/aws/lambda/adminApi',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
 
 /** GET /v1/admin/me as API Gateway calls the handler with a (possibly cached) authorizer answer. */
 async function me(authorizer: Record<string, string>): Promise<number> {
   const { handler } = await import('../../lambdas/handlers/admin-api');
-  const event = {
-    resource: '/v1/admin/me',
-    path: '/v1/admin/me',
-    httpMethod: 'GET',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: { authorizer, resourcePath: '/v1/admin/me', httpMethod: 'GET', requestId: randomUUID() },
-  } as unknown as APIGatewayProxyEvent;
-  return z.object({ statusCode: z.number() }).parse(await handler(event, context())).statusCode;
+  const event = apiGatewayEvent('GET', '/v1/admin/me', { authorizer, resourcePath: '/v1/admin/me', httpMethod: 'GET', requestId: randomUUID() });
+  return z.object({ statusCode: z.number() }).parse(await handler(event, lambdaContext('adminApi'))).statusCode;
 }
 
 describe('staff on the REST API', () => {

@@ -14,22 +14,9 @@ import { EventBridgePublisher } from '../../lambdas/adapters/aws/event-publisher
 import { recordBusinessMetric, recordChannelDeliveryFailed } from '../../lambdas/handlers/lib/business-metrics';
 import { correlation, correlationIdOf, currentCorrelationId, isolatedInvocation } from '../../lambdas/handlers/lib/correlation';
 import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
+import { lambdaContext } from '../support/api-gateway-event';
 
-const context = (awsRequestId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'testFn',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:testFn',
-  memoryLimitInMB: '128',
-  awsRequestId,
-  logGroupName: '/aws/lambda/testFn',
-  logStreamName: 'test',
-  // Generous: middy aborts a handler shortly before the remaining time runs out, and a loaded CI machine is slow.
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (awsRequestId: string): Context => lambdaContext('testFn', awsRequestId);
 
 describe('correlationIdOf', () => {
   const lambda = context('lambda-request-1');
