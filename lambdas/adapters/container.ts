@@ -142,6 +142,7 @@ function knowledge(): Knowledge {
         store: {
           getProfile: (tenantId) => table.getProfile(tenantId),
           putProfile: (profile) => table.putProfile(profile),
+          updateBusiness: (tenantId, business) => table.updateBusiness(tenantId, business),
           getKnowledgeBase: (tenantId) => table.getKnowledgeBase(tenantId),
           listPassages: (tenantId) => table.listPassages(tenantId),
           readKnowledgeBase: (tenantId) => table.readKnowledgeBase(tenantId),

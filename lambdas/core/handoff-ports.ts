@@ -129,8 +129,8 @@ export interface StaffMemberRecord {
  */
 export interface StaffDirectory {
   /**
-   * Records a staff connection until `expiresAt` (the token's `exp`, seconds since the epoch; a few hours at most)
-   * and remembers the member. Throws `StaffMemberRemovedError` for a member removed (disabled) recently: a token
+   * Records a staff connection for a few hours (not cut at `expiresAt`, the token's `exp`: a frame after it is
+   * refused, which ends the record and makes the inbox reconnect) and remembers the member. Throws `StaffMemberRemovedError` for a member removed (disabled) recently: a token
    * issued before that must not bring them back.
    */
   putStaffConnection(tenantId: string, connection: StaffConnection & { readonly expiresAt?: number }): Promise<void>;

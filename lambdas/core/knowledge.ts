@@ -6,7 +6,7 @@ import { chunkDocument, faqPassage, type Passage } from './answer/passages';
 import type { KnowledgeBase } from './knowledge-base';
 import { preconditionFailed } from './errors';
 import type { ItemPrecondition } from './knowledge-items';
-import type { KnowledgeStore, TenantProfile, TenantStore } from './ports';
+import type { KnowledgeItemStore, KnowledgeStore, TenantProfile, TenantStore } from './ports';
 
 export interface ImportCounts {
   readonly faqs: number;
@@ -41,21 +41,22 @@ export interface ImportOptions {
  * Services page saving prices, keeps what the Widget page chose).
  */
 export async function importKnowledgeBase(
-  store: KnowledgeStore & TenantStore,
+  store: KnowledgeStore & TenantStore & Pick<KnowledgeItemStore, 'readKnowledgeBase'>,
   tenantId: string,
   kb: KnowledgeBase,
   options: ImportOptions = {},
 ): Promise<ImportCounts & { version: number }> {
   const passages = passagesOf(kb);
-  const before = await store.getProfile(tenantId);
-  const expectedVersion = checkImportPrecondition(options.precondition, before?.kbVersion ?? 0);
-  const previousLanguages = (await store.getKnowledgeBase(tenantId))?.business.languages;
+  // Read consistently: the version decides the precondition, the file's languages whether the import changes them.
+  const current = await store.readKnowledgeBase(tenantId);
+  const expectedVersion = checkImportPrecondition(options.precondition, current?.version ?? 0);
   const version = await store.replaceKnowledgeBase(tenantId, kb, passages, expectedVersion !== undefined ? { expectedVersion } : {});
-  // Read again: the import moved kbVersion, which putProfile writes back.
   const profile = await store.getProfile(tenantId);
   if (profile) {
+    const previousLanguages = current?.kb.business.languages;
     const languages = previousLanguages && sameSet(previousLanguages, kb.business.languages) ? profile.languages : kb.business.languages;
-    await store.putProfile({ ...profile, name: kb.business.name, slug: kb.business.slug, timezone: kb.business.timezone, languages });
+    // Only these fields: a whole profile written back could undo the version the import (or an edit) just set.
+    await store.updateBusiness(tenantId, { name: kb.business.name, slug: kb.business.slug, timezone: kb.business.timezone, languages });
   }
   return {
     faqs: kb.faqs.length,
@@ -89,7 +90,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 /** Creates (or refreshes) a tenant's profile from a knowledge base and imports it. */
 export async function provisionTenant(
-  store: KnowledgeStore & TenantStore,
+  store: KnowledgeStore & TenantStore & Pick<KnowledgeItemStore, 'readKnowledgeBase'>,
   input: { tenantId: string; widgetKey: string; allowedOrigins: readonly string[]; kb: KnowledgeBase; theme?: Partial<TenantProfile['theme']> },
 ): Promise<ImportCounts> {
   const existing = await store.getProfile(input.tenantId);

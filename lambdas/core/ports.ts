@@ -29,6 +29,11 @@ export interface TenantProfile {
 export interface TenantStore {
   getProfile(tenantId: string): Promise<TenantProfile | undefined>;
   putProfile(profile: TenantProfile): Promise<void>;
+  /**
+   * Sets the business's name, slug, time zone and languages on an existing profile, and nothing else: unlike a
+   * read-then-put, it can never write back an older `kbVersion` (an import or an edit moves it at the same time).
+   */
+  updateBusiness(tenantId: string, business: Pick<TenantProfile, 'name' | 'slug' | 'timezone' | 'languages'>): Promise<void>;
 }
 
 export interface ReplaceKnowledgeBaseOptions {

@@ -28,20 +28,22 @@ describe("the Services & hours page's save", () => {
   const faqAddedMeanwhile: KnowledgeBase = { ...base, faqs: [...base.faqs, { id: 'coats', question: 'Coat hooks?', answer: 'By the door.', category: 'Visiting' }] };
 
   it("puts its services onto the knowledge base as it is now, naming that version: an FAQ saved since the page opened stays", async () => {
-    const { api, calls } = setup([json(faqAddedMeanwhile, 200, '"kb-8"'), imported()]);
+    const stored = { ...faqAddedMeanwhile, services: edited.services };
+    const { api, calls } = setup([json(faqAddedMeanwhile, 200, '"kb-8"'), imported(), json(stored, 200, '"kb-9"')]);
     const saved = await saveCatalogue(api, base, edited);
     expect(calls.map((c) => [c.method, c.url, c.headers['If-Match']])).toEqual([
       ['GET', '/v1/admin/knowledge', undefined],
       ['PUT', '/v1/admin/knowledge', '"kb-8"'],
+      ['GET', '/v1/admin/knowledge', undefined],
     ]);
     expect(calls[1]?.body).toEqual({ ...faqAddedMeanwhile, services: edited.services });
     expect(saved.faqs.map((f) => f.id)).toEqual([...base.faqs.map((f) => f.id), 'coats']);
   });
 
   it('reads again and retries when the knowledge base changed between its read and the import (412)', async () => {
-    const { api, calls } = setup([json(base, 200, '"kb-8"'), refused(), json(faqAddedMeanwhile, 200, '"kb-9"'), imported()]);
+    const { api, calls } = setup([json(base, 200, '"kb-8"'), refused(), json(faqAddedMeanwhile, 200, '"kb-9"'), imported(), json(faqAddedMeanwhile, 200, '"kb-10"')]);
     await saveCatalogue(api, base, edited);
-    expect(calls.map((c) => c.headers['If-Match'])).toEqual([undefined, '"kb-8"', undefined, '"kb-9"']);
+    expect(calls.map((c) => c.headers['If-Match'])).toEqual([undefined, '"kb-8"', undefined, '"kb-9"', undefined]);
     expect(calls[3]?.body).toEqual({ ...faqAddedMeanwhile, services: edited.services });
   });
 
@@ -50,6 +52,16 @@ describe("the Services & hours page's save", () => {
     const { api, calls } = setup([json(otherPrice, 200, '"kb-8"')]);
     await expect(saveCatalogue(api, base, edited)).rejects.toBeInstanceOf(CatalogueConflict);
     expect(calls.map((c) => c.method)).toEqual(['GET']);
+  });
+
+  it('takes the knowledge base as the server stored it (names trimmed) as the baseline, so the next save is no false conflict', async () => {
+    const typed: KnowledgeBase = { ...base, services: base.services.map((sv, i) => (i === 0 ? { ...sv, name: `${sv.name} ` } : sv)) };
+    const trimmed: KnowledgeBase = { ...base, services: typed.services.map((sv) => ({ ...sv, name: sv.name.trim() })) };
+    const first = setup([json(base, 200, '"kb-1"'), imported(), json(trimmed, 200, '"kb-2"')]);
+    const baseline = await saveCatalogue(first.api, base, typed);
+    const again: KnowledgeBase = { ...baseline, services: baseline.services.map((sv, i) => (i === 0 ? { ...sv, priceCents: sv.priceCents + 500 } : sv)) };
+    const second = setup([json(trimmed, 200, '"kb-2"'), imported(), json(again, 200, '"kb-3"')]);
+    await expect(saveCatalogue(second.api, baseline, again)).resolves.toEqual(again);
   });
 
   it('gives up after three refusals in a row, with the 412', async () => {

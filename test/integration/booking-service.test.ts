@@ -342,6 +342,31 @@ describe('cancelBooking', () => {
   });
 });
 
+describe('a cancellation that loses to a concurrent one', () => {
+  it('records the refund it already made on the booking the other cancellation ended', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-05T10:00:00.000Z'));
+    await confirm(held, { payment: { status: 'paid', provider: 'stripe', paymentId: 'pi_race' } });
+    // Between the refund and its own update, another cancellation (which refunds nothing) ends the booking.
+    let raced = false;
+    const racing: typeof bookings = Object.assign(Object.create(bookings) as typeof bookings, {
+      updateBooking: async (before: Booking, after: Booking) => {
+        if (!raced) {
+          raced = true;
+          const current = await bookings.getBooking(t, held.bookingId);
+          if (current) await bookings.updateBooking(current, { ...current, status: 'cancelled', statusReason: 'Cancelled by the customer', rev: current.rev + 1 });
+        }
+        return bookings.updateBooking(before, after);
+      },
+    });
+    const result = await cancelBooking({ ...w.deps, bookings: racing }, { tenantId: t, bookingId: held.bookingId, actor: 'staff' });
+    expect(result).toEqual({ ok: false, reason: 'not_active' });
+    expect(w.payments.refunds.map((r) => r.paymentId)).toEqual(['pi_race']);
+    expect(await bookings.getBooking(t, held.bookingId)).toMatchObject({ status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_race' } });
+  });
+});
+
 describe('what the analytics need of a cancellation', () => {
   it('says a cancelled hold was never confirmed, so it is not counted as a booking cancelled', async () => {
     const t = await newTenant();
@@ -376,7 +401,7 @@ describe('rescheduleBooking', () => {
     expect((await upcomingBookings(w.deps, t, held.customerKey)).map((b) => b.bookingId)).toEqual([moved.bookingId]);
   });
 
-  it('fails the new booking (time released, deposit refunded) when its workflow cannot be started, as bookSlot does', async () => {
+  it('keeps a confirmed replacement when its workflow cannot be started: the customer keeps the appointment and the deposit', async () => {
     const t = await newTenant();
     const w = world();
     const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
@@ -387,13 +412,24 @@ describe('rescheduleBooking', () => {
     );
     const [old, moved] = await bookings.listBookings(t, '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z');
     expect(old).toMatchObject({ bookingId: held.bookingId, status: 'cancelled' });
-    expect(moved).toMatchObject({
-      rescheduledFrom: held.bookingId,
-      status: 'failed',
-      statusReason: expect.stringContaining('could not be started'),
-      payment: { status: 'refunded', paymentId: 'pi_moved' },
-    });
-    expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: moved?.bookingId, paymentId: 'pi_moved', amountCents: 5000 }]);
+    expect(moved).toMatchObject({ rescheduledFrom: held.bookingId, status: 'confirmed', payment: { status: 'paid', paymentId: 'pi_moved' } });
+    expect(w.payments.refunds).toEqual([]);
+    const busy = await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now());
+    expect(busy.map((c) => c.start.slice(11, 16))[0]).toBe('14:00');
+  });
+
+  it('fails a held replacement (time released) when its workflow cannot be started, as bookSlot does', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    expect(held.status).not.toBe('confirmed');
+    w.events.failing = true;
+    await expect(rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T14:00:00.000Z'), actor: 'staff', by: 'staff-sub' })).rejects.toThrow(
+      /EventBridge is down/,
+    );
+    const [old, moved] = await bookings.listBookings(t, '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z');
+    expect(old).toMatchObject({ bookingId: held.bookingId, status: 'cancelled' });
+    expect(moved).toMatchObject({ rescheduledFrom: held.bookingId, status: 'failed', statusReason: expect.stringContaining('could not be started') });
     // Neither time is held by a booking nobody will confirm.
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
   });

@@ -245,6 +245,42 @@ describe('Twilio (SMS and WhatsApp)', () => {
   });
 });
 
+describe('the time budget of one send', () => {
+  it('starts no segment its call could take past the budget; the retry sends only the rest', async () => {
+    const c = await conversationOn('sms', PHONE, new Date());
+    const request = await botMessage(c, 'We offer cleaning, whitening and check-ups on weekdays. '.repeat(40));
+    // A clock where each provider call takes 8 s: the first segment ends at 8 s, and a second (8 s more, with a 10 s
+    // timeout) would end past the 15 s budget.
+    let now = 0;
+    const slow = depsWith(providerEnv);
+    const deps: OutboundDeps = {
+      ...slow,
+      retry: { ...slow.retry, budgetMs: 15_000, callTimeoutMs: 10_000, now: () => now },
+      transports: {
+        forChannel: async (tenantId, channel) => {
+          const resolved = await slow.transports.forChannel(tenantId, channel);
+          const inner = resolved.transport;
+          const transport: typeof inner = {
+            provider: inner.provider,
+            send: async (m) => {
+              now += 8_000;
+              return inner.send(m);
+            },
+          };
+          return { ...resolved, transport };
+        },
+      },
+    };
+    const failure = await sendChannelMessage(deps, request).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'DeliveryError', permanent: false, code: 'budget' });
+    expect(fakes.twilio.requests).toHaveLength(1);
+    // Lambda's retry: the first segment is claimed (sent), the second goes now.
+    now = 0;
+    expect(await sendChannelMessage(deps, request)).toMatchObject({ outcome: 'sent', segments: 1, duplicates: 1 });
+    expect(fakes.twilio.requests).toHaveLength(2);
+  });
+});
+
 describe('WhatsApp 24-hour window', () => {
   it('closed, with the kind template configured: sends the template (ContentSid + ContentVariables)', async () => {
     tenantTemplates = { reminder: `HX${'ab'.repeat(16)}` };

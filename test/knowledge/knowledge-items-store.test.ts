@@ -266,6 +266,18 @@ describe('knowledge items on DynamoDB', () => {
     expect(await passageIds(tenant)).toEqual(['delivery', 'gluten', 'story#1']);
   });
 
+  it('sets the business on the profile without writing back an older version (a profile read that lags the import)', async () => {
+    const tenant = await newTenant();
+    const stale = await store.getProfile(tenant);
+    if (!stale) throw new Error('no profile');
+    // An eventually consistent read returning the profile as it was before the import.
+    const lagging = Object.assign(Object.create(store) as DynamoStore, { getProfile: async () => stale });
+    const kb = baseKb();
+    const { version } = await importKnowledgeBase(lagging, tenant, { ...kb, business: { ...kb.business, name: 'Renamed Bakery' } });
+    expect(version).toBeGreaterThan(stale.kbVersion);
+    expect(await store.getProfile(tenant)).toMatchObject({ kbVersion: version, name: 'Renamed Bakery' });
+  });
+
   it('refuses edits before any knowledge base exists, and when the version moved under a store call', async () => {
     const bare = 'bare-tenant';
     await expect(putFaq({ store }, bare, 'x', { question: 'Why?', answer: 'Because.', category: 'Misc' })).rejects.toMatchObject({ code: 'conflict' });

@@ -23,6 +23,11 @@ export class MemoryKnowledgeStore implements KnowledgeStore, TenantStore, Knowle
   async putProfile(profile: TenantProfile): Promise<void> {
     this.profiles.set(profile.tenantId, profile);
   }
+  async updateBusiness(tenantId: string, business: Pick<TenantProfile, 'name' | 'slug' | 'timezone' | 'languages'>): Promise<void> {
+    const profile = await this.getProfile(tenantId);
+    if (profile) await this.putProfile({ ...profile, ...business, languages: [...business.languages] });
+  }
+
 
   async getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined> {
     return this.kbs.get(tenantId);

@@ -228,7 +228,7 @@ describe('sendMessage wiring', () => {
       return { message: view, duplicate: false };
     };
     const chat: ChatDeps = {
-      tenants: { getProfile: async () => ({ tenantId: 'demo', name: kb.business.name, slug: 'demo', timezone: kb.business.timezone, languages: ['en', 'es'], widgetKey: 'k', allowedOrigins: [], theme: { colour: '#000', position: 'right', greeting: {} }, kbVersion: 1 }), putProfile: async () => undefined },
+      tenants: { getProfile: async () => ({ tenantId: 'demo', name: kb.business.name, slug: 'demo', timezone: kb.business.timezone, languages: ['en', 'es'], widgetKey: 'k', allowedOrigins: [], theme: { colour: '#000', position: 'right', greeting: {} }, kbVersion: 1 }), putProfile: async () => undefined, updateBusiness: async () => undefined },
       conversations: {
         getConversation: async () => record,
         getVisitorConversation: async () => record.conversationId,

@@ -218,6 +218,21 @@ describe('the widget panel in Chromium', () => {
     await badge.filter({ hasText: '1' }).waitFor({ state: 'visible', timeout: STEP_MS });
   });
 
+  it('keeps a reply that arrived with the panel closed unread on the next page', async () => {
+    const server = await visit(
+      () => [
+        { type: 'message', id: 'msg_0001', seq: 1, conversationId: CONV, role: 'customer', text: 'Can I talk to someone?', createdAt: '' },
+        { type: 'message', id: 'msg_0002', seq: 2, conversationId: CONV, role: 'system', text: 'A person will be with you shortly.', createdAt: '' },
+        { type: 'message', id: 'msg_0003', seq: 3, conversationId: CONV, role: 'agent', text: 'Hi, Marta here.', createdAt: '' },
+        session('human', CONV, 3),
+      ],
+      // The earlier page received the agent's reply (lastSeq 3) while its panel was closed (seen up to 2).
+      { conversationId: CONV, lastSeq: 3, seenSeq: 2, withPerson: true },
+    );
+    await server.waitFor('hello');
+    await root(server.page).locator('.cw-badge').filter({ hasText: '1' }).waitFor({ state: 'visible', timeout: STEP_MS });
+  });
+
   it('does not connect a returning visitor who is not waiting for a person until they open the chat', async () => {
     const server = await visit(() => [session()], { conversationId: CONV, lastSeq: 2 });
     await server.page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/widget/ui.js')), undefined, { timeout: STEP_MS });

@@ -131,6 +131,9 @@ describe('conversation pointer and transcript', () => {
     expect(resumeFrom(p, { conversationId: 'conv_0002', messages: [m(4, 'conv_0002')], outbox: [] })?.lastSeq).toBe(0);
     // A message missed between two held (6 of 5, 7): resume from before it, so the server sends it again.
     expect(resumeFrom(p, { conversationId: 'conv_0001', messages: [m(4), m(5), m(7)], outbox: [] })?.lastSeq).toBe(5);
+    // A hole further back than the last 20 messages is taken as a seq skipped for good (no replay of everything after it).
+    const long = Array.from({ length: 40 }, (_, i) => m(i + 1)).filter((x) => x.seq !== 5);
+    expect(resumeFrom({ conversationId: 'conv_0001', lastSeq: 40 }, { conversationId: 'conv_0001', messages: long, outbox: [] })?.lastSeq).toBe(20);
   });
 });
 

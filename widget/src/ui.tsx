@@ -50,6 +50,10 @@ export function mount(options: MountOptions): WidgetController {
   const transcript = loadTranscript(session, key);
   const remembered = loadConversation(local, key);
   const pointer = resumeFrom(remembered, transcript);
+  /** The last seq the visitor saw with the panel open, on this page or an earlier one (older pointers: their lastSeq). */
+  const seenBefore = remembered?.seenSeq ?? remembered?.lastSeq ?? 0;
+  let seenSeq = seenBefore;
+  let open = false;
   const initial = initialState({
     ...(pointer ? { conversationId: pointer.conversationId } : {}),
     messages: transcript.messages,
@@ -70,14 +74,15 @@ export function mount(options: MountOptions): WidgetController {
     persist: (state) => {
       const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
       const withPerson = state.mode === 'waiting_for_human' || state.mode === 'human';
-      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq, ...(withPerson ? { withPerson } : {}) } : undefined);
+      // Seen only while the panel is open: a reply that arrived with it closed stays unread on the next page.
+      if (open) seenSeq = lastSeq;
+      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq, seenSeq, ...(withPerson ? { withPerson } : {}) } : undefined);
       saveFeedback(local, key, state.conversationId, state.feedback);
       saveTranscript(session, key, { ...(state.conversationId ? { conversationId: state.conversationId } : {}), messages: state.messages, outbox: state.outbox });
     },
   });
 
   const t = translator(lang);
-  let open = false;
   const draw = (): void =>
     render(
       <Panel
@@ -86,7 +91,7 @@ export function mount(options: MountOptions): WidgetController {
         t={t}
         open={open}
         onClose={() => setOpen(false, true)}
-        seenBefore={remembered?.lastSeq ?? 0}
+        seenBefore={seenBefore}
       />,
       container,
     );
@@ -95,7 +100,17 @@ export function mount(options: MountOptions): WidgetController {
   const setOpen = (next: boolean, restoreFocus: boolean): void => {
     if (next === open) return;
     open = next;
-    if (open) client.connect();
+    if (open) {
+      client.connect();
+      // Opening shows everything held: it is seen (saved with the pointer when the state changes next, or now).
+      const { state } = client.snapshot();
+      const shown = state.messages.at(-1)?.seq ?? 0;
+      if (shown > seenSeq && state.conversationId) {
+        seenSeq = shown;
+        const saved = loadConversation(local, key);
+        if (saved?.conversationId === state.conversationId) saveConversation(local, key, { ...saved, seenSeq });
+      }
+    }
     viewing();
     draw();
     options.onOpenChange(open);

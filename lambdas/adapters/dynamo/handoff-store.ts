@@ -275,10 +275,10 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
   async putStaffConnection(tenantId: string, connection: StaffConnection & { readonly expiresAt?: number }): Promise<void> {
     const now = this.clock.now().toISOString();
     const { connectionId, sub, email } = connection;
-    // The token's expiry is a real-world instant; the record's expiry is on this store's clock (which tests may set to
-    // another day): what is left of the token is carried over.
-    const tokenLeft = connection.expiresAt !== undefined ? Math.max(0, connection.expiresAt - Math.floor(Date.now() / 1000)) : Number.POSITIVE_INFINITY;
-    const expiresAt = this.epochSeconds(Math.min(STAFF_CONNECTION_TTL_SECONDS, tokenLeft));
+    // Not cut at the token's expiry (ID tokens last an hour; the inbox pings every 5 minutes): an agent would count as
+    // offline, and customers be offered a callback, between the expiry and the refused frame that makes the inbox
+    // reconnect. A frame after the expiry is refused and ends this record (core/handoff.ts assertStaffConnectionLive).
+    const expiresAt = this.epochSeconds(STAFF_CONNECTION_TTL_SECONDS);
     const written = await conditionalWrite(this.db.send(
       new TransactWriteCommand({
         TransactItems: [

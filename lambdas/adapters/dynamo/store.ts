@@ -259,6 +259,21 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.tenantProfile(profile.tenantId), ...profile } }));
   }
 
+  async updateBusiness(tenantId: string, business: Pick<TenantProfile, 'name' | 'slug' | 'timezone' | 'languages'>): Promise<void> {
+    await conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantProfile(tenantId),
+          UpdateExpression: 'SET #name = :name, #slug = :slug, #timezone = :timezone, #languages = :languages',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#name': 'name', '#slug': 'slug', '#timezone': 'timezone', '#languages': 'languages' },
+          ExpressionAttributeValues: { ':name': business.name, ':slug': business.slug, ':timezone': business.timezone, ':languages': [...business.languages] },
+        }),
+      ),
+    );
+  }
+
   // ---- widget settings (core/widget-settings.ts) ----------------------------
 
   /** The profile, strongly consistent: the widget settings are read, changed and written back under a condition. */

@@ -51,6 +51,10 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
     return this.inner.putProfile(profile);
   }
 
+  updateBusiness(tenantId: string, business: Pick<TenantProfile, 'name' | 'slug' | 'timezone' | 'languages'>): Promise<void> {
+    return this.inner.updateBusiness(tenantId, business);
+  }
+
   getKnowledgeBase(tenantId: string): Promise<KnowledgeBase | undefined> {
     return this.inner.getKnowledgeBase(tenantId);
   }

@@ -247,15 +247,27 @@ export type CancelResult = { readonly ok: true; readonly booking: Booking; reado
  */
 export async function cancelBooking(deps: BookingDeps, input: CancelInput): Promise<CancelResult> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
+  /** The payment this call refunded, if its own update then lost to a concurrent change. */
+  let refundedPayment: string | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
     if (!booking) return { ok: false, reason: 'not_found' };
-    if (!activeStatuses.includes(booking.status)) return { ok: false, reason: 'not_active' };
+    if (!activeStatuses.includes(booking.status)) {
+      // Ended meanwhile (another cancellation won): the money this call gave back is still written on the booking.
+      if (refundedPayment !== undefined && booking.payment.status === 'paid' && booking.payment.paymentId === refundedPayment) {
+        const at = deps.clock.now().toISOString();
+        await deps.bookings.updateBooking(booking, { ...booking, payment: { ...booking.payment, status: 'refunded', refundedAt: at }, updatedAt: at, rev: booking.rev + 1 });
+      }
+      return { ok: false, reason: 'not_active' };
+    }
     const now = deps.clock.now();
     if (input.actor === 'customer' && tooLate(booking, settings, now)) return { ok: false, reason: 'too_late' };
     const refund = booking.payment.status === 'paid' && booking.payment.paymentId !== undefined && (input.actor === 'staff' || settings.refundDepositOnCancel);
     // Refunded first: a provider error throws with the booking still active, so a retry refunds and cancels.
-    if (refund) await refundDeposit(deps, booking);
+    if (refund) {
+      await refundDeposit(deps, booking);
+      refundedPayment = booking.payment.paymentId;
+    }
     const { holdExpiresAt: _released, ...rest } = booking;
     const cancelled: Booking = {
       ...rest,
@@ -396,9 +408,11 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
         { type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId } },
       ]);
     } catch (error) {
-      // As in bookSlot: without its workflow nobody would confirm, write the calendar or remind, so the new booking
-      // fails now and gives its time back. The old one is already cancelled: a deposit paid for it goes back too.
+      // As in bookSlot: without its workflow nobody would confirm a hold, so a held replacement fails now and gives
+      // its time back (a deposit paid for the old booking goes back too). A confirmed one stands: the customer keeps
+      // the appointment, without the calendar entry and reminders its workflow would have added.
       const moved = replaced.booking;
+      if (moved.status === 'confirmed') throw error;
       const refund = moved.payment.status === 'paid' && moved.payment.paymentId !== undefined;
       if (refund) await refundDeposit(deps, moved);
       const at = deps.clock.now().toISOString();

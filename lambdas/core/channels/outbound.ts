@@ -298,6 +298,9 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
 
   for (const [index, segment] of segments.entries()) {
     const ref: DeliveryRef = { tenantId, conversationId, seq, segment: index };
+    // No segment is started that its call could take past the budget: the rest goes on Lambda's retry, which finds
+    // the segments already sent claimed.
+    if (policy.now() + policy.callTimeoutMs > deadline) throw new DeliveryError(false, 'budget', 'the send ran out of time; the remaining segments go on the retry');
     const record: DeliveryRecord = { ...base, ...ref, segments: segments.length, status: 'sending', attemptId: deps.ids(), provider: transport.provider, ...(via ? { via } : {}) };
     if (!(await deps.deliveries.claim(record))) {
       duplicates++;

@@ -59,8 +59,11 @@ export const PING_INTERVAL_MS = 5 * 60 * 1000;
 export const TYPING_TIMEOUT_MS = 30 * 1000;
 /** `markRead` waits this long, so messages shown together are reported in one frame. */
 export const MARK_READ_DELAY_MS = 500;
-/** How long the `session` frame may take after `hello`; then the connection is dropped and tried again. */
-export const SESSION_TIMEOUT_MS = 15 * 1000;
+/**
+ * How long the `session` frame may take after `hello`; then the connection is dropped and tried again. Above API
+ * Gateway's 29 s integration timeout: a `hello` replaying a long conversation to a new device still gets its answer.
+ */
+export const SESSION_TIMEOUT_MS = 35 * 1000;
 
 export class ChatClient {
   private state: ConversationState;

@@ -108,6 +108,8 @@ export interface ConversationPointer {
   readonly lastSeq: number;
   /** A person from the business is awaited or answering: the loader connects on every page, so a reply shows as unread. */
   readonly withPerson?: boolean;
+  /** The last seq shown while the panel was open (on any page): replies after it count as unread. */
+  readonly seenSeq?: number;
 }
 
 const conversationIdRe = /^[A-Za-z0-9_-]{8,64}$/;
@@ -116,7 +118,8 @@ export function loadConversation(store: KeyValueStore, key: string): Conversatio
   const v = readJson(store, storageKeys.conversation(key));
   if (!isRecord(v) || typeof v.conversationId !== 'string' || !conversationIdRe.test(v.conversationId)) return undefined;
   const lastSeq = typeof v.lastSeq === 'number' && Number.isInteger(v.lastSeq) && v.lastSeq >= 0 ? v.lastSeq : 0;
-  return { conversationId: v.conversationId, lastSeq, ...(v.withPerson === true ? { withPerson: true } : {}) };
+  const seenSeq = typeof v.seenSeq === 'number' && Number.isInteger(v.seenSeq) && v.seenSeq >= 0 ? v.seenSeq : undefined;
+  return { conversationId: v.conversationId, lastSeq, ...(v.withPerson === true ? { withPerson: true } : {}), ...(seenSeq !== undefined ? { seenSeq } : {}) };
 }
 
 export function saveConversation(store: KeyValueStore, key: string, pointer: ConversationPointer | undefined): void {

@@ -111,13 +111,19 @@ export function lastSeq(state: ConversationState): number {
  */
 export function resumeSeq(messages: readonly Pick<MessageView, 'seq'>[]): number {
   const seqs = [...new Set(messages.map((m) => m.seq))].sort((a, b) => a - b);
+  const last = seqs.at(-1) ?? 0;
   let seq = seqs[0] ?? 0;
   for (const next of seqs.slice(1)) {
     if (next !== seq + 1) break;
     seq = next;
   }
-  return seq;
+  // A seq can also be skipped for good (a resend racing its original burns one), so a hole further back than the
+  // last few messages is taken as such: chasing it would replay the rest of the conversation on every reconnect.
+  return Math.max(seq, last - RESUME_HOLE_WINDOW);
 }
+
+/** How many messages back a hole is still asked for again on resume. */
+export const RESUME_HOLE_WINDOW = 20;
 
 /**
  * Inserts by seq. A known id is replaced in place; a known seq with another id

@@ -161,13 +161,18 @@ function ServicesSection({
   editSettings: EditSettings;
 }) {
   const savedIds = new Set(saved.services.map((s) => s.id));
-  /** A new service's id as typed: staff who do it, and its buffer, follow the rename. */
+  /**
+   * A new service's id as typed: staff who do it, and its buffer, follow the rename, unless another service carries
+   * that id too (typing "cleaning-deep" passes through "cleaning", an existing service whose staff must stay put).
+   */
   const rename = (index: number, from: string, to: string): void => {
+    const shared = kb.services.some((x, j) => j !== index && x.id === from);
     editKb((k) => ({
       ...k,
       services: k.services.map((x, j) => (j === index ? { ...x, id: to } : x)),
-      staff: k.staff.map((m) => ({ ...m, serviceIds: m.serviceIds.map((x) => (x === from ? to : x)) })),
+      staff: shared ? k.staff : k.staff.map((m) => ({ ...m, serviceIds: m.serviceIds.map((x) => (x === from ? to : x)) })),
     }));
+    if (shared) return;
     editSettings((s) => {
       const minutes = s.bufferMinutes[from];
       if (minutes === undefined) return s;

@@ -28,10 +28,11 @@ export async function saveCatalogue(api: Pick<ApiClient, 'getKnowledgeTagged' | 
     const next: KnowledgeBase = { ...current, ...catalogueOf(edited) };
     try {
       await api.importKnowledge(next, etag ? { headers: { 'If-Match': etag } } : {});
-      return next;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 412) || attempt >= 3) throw err;
+      continue;
     }
+    // As the server stored it (it trims names and descriptions): the baseline of the next save.
+    return (await api.getKnowledgeTagged()).kb;
   }
 }
-
