@@ -102,7 +102,8 @@ export const functions = {
   staffWs: {
     entry: 'lambdas/handlers/staff-ws.ts',
     description: 'WebSocket actions of staff inboxes: watch a conversation, typing, keep-alive',
-    grants: ['table:write', 'ws:post'],
+    // bus:put: the handoff's ports (core/handoff.ts) publish, and are built for every staff action.
+    grants: ['table:write', 'ws:post', 'bus:put'],
   },
   handoffEvents: {
     entry: 'lambdas/handlers/handoff-events.ts',

@@ -274,7 +274,9 @@ export function bookingDeps(): BookingDeps {
     const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
     bookingInstance = {
       bookings: bookingStore(),
-      catalogue: answerDeps().catalogue ?? new CachedCatalogue(store()),
+      // Not answerDeps(): that builds the knowledge search and the language model, which booking functions have
+      // neither the grants nor the configuration for (OpenSearch, OpenAI).
+      catalogue: answerInstance?.catalogue ?? new CachedCatalogue(store()),
       // Per-tenant credentials (integrationSecrets) first, else the environment's.
       payments: paymentsFromConfig(config, { clock: systemClock, secrets: integrationSecrets() }),
       calendar: calendarFromConfig(config, { secrets: integrationSecrets() }),

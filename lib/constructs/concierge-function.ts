@@ -126,6 +126,8 @@ export class ConciergeFunction extends Construct {
   readonly fn: NodejsFunction;
   /** Packages copied beside the bundle rather than inlined (see ConciergeFunctionProps.installedModules). */
   readonly installedModules: readonly string[];
+  /** What esbuild leaves out of the bundle: UNBUNDLED_PACKAGES, and the installed modules copied beside it. */
+  readonly externalModules: readonly string[];
   /** The function's log group. */
   readonly logs: LogGroup;
   /** The function's execution role. */
@@ -135,6 +137,7 @@ export class ConciergeFunction extends Construct {
     super(scope, id);
     const projectRoot = props.projectRoot ?? repoRoot;
     this.installedModules = [...(props.installedModules ?? [])];
+    this.externalModules = [...new Set([...UNBUNDLED_PACKAGES, ...this.installedModules])];
     const besideBundle = this.installedModules.length > 0 ? packageFolders(projectRoot, this.installedModules) : [];
 
     this.logs = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
@@ -173,7 +176,9 @@ export class ConciergeFunction extends Construct {
         target: 'node22',
         format: OutputFormat.CJS,
         // The pinned AWS SDK v3 clients are bundled, so the code runs against the versions it was tested with;
-        // UNBUNDLED_PACKAGES never are. The function's installedModules are copied beside the bundle from this
+        // UNBUNDLED_PACKAGES never are (inlined, USE-lite cannot find its model files, and every bundle grew to ~12 MB).
+        externalModules: [...this.externalModules],
+        // The function's installedModules are copied beside the bundle from this
         // checkout's node_modules (the versions the tests ran), with their dependencies: no registry is needed, so
         // `cdk synth` stays offline.
         ...(this.installedModules.length > 0

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { EMBEDDED_MODEL_PACKAGES, OPENSEARCH_PACKAGES, packageFolders } from '../../lib/constructs/concierge-function';
+import { EMBEDDED_MODEL_PACKAGES, OPENSEARCH_PACKAGES, packageFolders, UNBUNDLED_PACKAGES } from '../../lib/constructs/concierge-function';
 import * as declaration from '../../lib/declaration';
 import { synthesize } from './support/synth';
 
@@ -66,6 +66,10 @@ describe('the stack', () => {
       const embeds = decl.grants.some((g: declaration.Grant) => g === 'llm:invoke' || g === 'knowledge:index');
       expect([name, embedded.stack.functions.get(name).installedModules]).toEqual([name, embeds ? EMBEDDED_MODEL_PACKAGES : []]);
       expect([name, opensearch.stack.functions.get(name).installedModules]).toEqual([name, embeds ? OPENSEARCH_PACKAGES : []]);
+      // Left out of every bundle (inlined, the model cannot find model.json, as above), whether copied beside it or not.
+      for (const stack of [embedded.stack, opensearch.stack]) {
+        expect([name, stack.functions.get(name).externalModules]).toEqual([name, expect.arrayContaining([...UNBUNDLED_PACKAGES])]);
+      }
     }
   });
 });

@@ -49,6 +49,13 @@ export function functionEnvironments(template: Template): Map<string, Record<str
   return out;
 }
 
+/** A function's environment as deployed: references resolved to sample values of the right shape. */
+export function resolvedEnvironment(variables: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) env[name] = typeof value === 'string' ? value : (SAMPLES[name] ?? 'resolved-reference');
+  return env;
+}
+
 /** Problems with what the stack gives the functions: variables nobody reads, values their cold start would refuse. */
 export function environmentProblems(template: Template): string[] {
   const problems: string[] = [];
