@@ -246,6 +246,12 @@ export class ConciergeStack extends Stack {
     output('AdminAppId', this.adminUi.app.attrAppId, 'Amplify app of the admin UI (manual deployments)');
     output('AdminBranchName', this.adminUi.branchName, 'Amplify branch to deploy to');
     output('AdminUrl', this.adminUi.defaultOrigin, 'Admin UI on the Amplify default domain');
+    // The admin UI reads ./config.json at run time (frontend/src/lib/config.ts): this is its text, to put beside the build.
+    output(
+      'AdminConfigJson',
+      this.toJsonString({ apiUrl: this.restApi.url, wsUrl: this.webSocketApi.url, region: this.region, userPoolId: this.staff.userPool.userPoolId, userPoolClientId: this.staff.client.userPoolClientId }),
+      "The admin UI's config.json (save it into dist/admin before deploying the build to the Amplify branch)",
+    );
     if (this.adminUi.customOrigin) output('AdminCustomUrl', this.adminUi.customOrigin, 'Admin UI on the custom domain');
     if (this.vectors) output('VectorCollectionEndpoint', this.vectors.endpoint, 'OpenSearch Serverless collection endpoint');
   }

@@ -482,8 +482,12 @@ describe('the demo environment stays small and portable', () => {
         'WidgetDistributionId',
         'AdminAppId',
         'AdminUrl',
+        'AdminConfigJson',
       ]),
     );
+    // The admin UI's config.json: the fields frontend/src/lib/config.ts reads.
+    const adminConfig = JSON.stringify(template.findOutputs('AdminConfigJson'));
+    for (const field of ['apiUrl', 'wsUrl', 'region', 'userPoolId', 'userPoolClientId']) expect(adminConfig).toContain(`\\"${field}\\"`);
   });
 });
 
