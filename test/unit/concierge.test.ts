@@ -296,6 +296,7 @@ describe('sendMessage wiring', () => {
 describe('the extractive answerer', () => {
   it('keeps sentences with e-mail addresses and decimals whole', () => {
     expect(units('Write to feedback@example.ie. It costs €1.50 each.').map((u) => u.text)).toEqual(['Write to feedback@example.ie.', 'It costs €1.50 each.']);
+    expect(units('Dr. Smith sees children. Dr. Jones does not.').map((u) => u.text)).toEqual(['Dr. Smith sees children.', 'Dr. Jones does not.']);
   });
 
   it('answers with the list that follows a sentence ending in a colon', async () => {

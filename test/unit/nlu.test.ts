@@ -81,12 +81,40 @@ describe('language', () => {
     expect(detectLanguage('Invisalign?', 'es')).toBe('es');
     expect(detectLanguage('ok', 'en')).toBe('en');
   });
+
+  it('keeps a Spanish conversation Spanish on a one- or two-word English-looking message', () => {
+    expect(detectLanguage('parking?', 'es')).toBe('es');
+    expect(detectLanguage('parking?')).toBe('en');
+    expect(detectLanguage('what are your opening hours on saturday?', 'es')).toBe('en');
+  });
 });
 
 describe('dates and times in the tenant time zone', () => {
   // Friday 27 March 2026, 10:00 in Dublin (GMT); Dublin moves to IST (UTC+1) on Sunday 29 March at 01:00 UTC.
   const options: WhenOptions = { lang: 'en', timezone: 'Europe/Dublin', now: new Date('2026-03-27T10:00:00Z'), hours: kb.hours };
   const when = (text: string, lang: 'en' | 'es' = 'en') => parseWhen(text, { ...options, lang });
+
+  it('reads a weekday named on that day as today, whatever the hour and the zone', () => {
+    // Friday 27 March 2026 at 15:00 in Madrid (after noon: chrono, given the real instant, moved it a week ahead).
+    const madrid = (text: string, lang: 'en' | 'es' = 'en') => parseWhen(text, { lang, timezone: 'Europe/Madrid', now: new Date('2026-03-27T14:00:00Z'), hours: kb.hours });
+    expect(madrid('friday at 5pm')).toMatchObject({ date: '2026-03-27', start: '17:00' });
+    expect(madrid('el viernes a las 18', 'es')).toMatchObject({ date: '2026-03-27', start: '18:00' });
+    // Saturday 08:00 in Tokyo is still Friday in UTC.
+    expect(parseWhen('saturday', { lang: 'en', timezone: 'Asia/Tokyo', now: new Date('2026-03-27T23:00:00Z'), hours: kb.hours })).toMatchObject({ date: '2026-03-28' });
+  });
+
+  it('reads Spanish parts of the day after a time, "pasado mañana" and "el día 5"', () => {
+    expect(when('Quiero una cita a las 7 de la mañana', 'es')).toMatchObject({ start: '07:00' });
+    expect(when('a las 8 de la tarde', 'es')).toMatchObject({ start: '20:00' });
+    expect(when('pasado mañana a las 10', 'es')).toMatchObject({ date: '2026-03-29', start: '10:00' });
+    expect(when('el día 5', 'es')?.start).toBeUndefined();
+  });
+
+  it('gives "after" a time past closing no end before its start', () => {
+    const w = when('after 11pm tonight');
+    expect(w?.start).toBe('23:00');
+    expect(w?.end === undefined || w.end > (w.start ?? '')).toBe(true);
+  });
 
   it('computes offsets and wall-clock instants with DST', () => {
     expect(offsetMinutes(new Date('2026-01-15T12:00:00Z'), 'Europe/Dublin')).toBe(0);

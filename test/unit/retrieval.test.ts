@@ -26,6 +26,9 @@ describe('text', () => {
   });
   it('drops stop words', () => {
     expect(terms('Do you have parking?')).toEqual([stem('parking')]);
+    // "how much?" names no topic (a price passage saying "how much your teeth need to move" is no answer to it).
+    expect(terms('How much?')).toEqual([]);
+    expect(terms('how many visits?')).toEqual([stem('visits')]);
   });
   it('splits sentences and list items', () => {
     expect(sentences('One. Two! \n- three\n4. four')).toEqual(['One.', 'Two!', 'three', 'four']);

@@ -34,8 +34,10 @@ export function units(text: string): Unit[] {
       out.push({ text: line, item: true });
       continue;
     }
-    for (const s of line.match(/(?:[^.!?]|[.!?](?!\s|$))+(?:[.!?]+(?=\s|$)|$)/g) ?? []) {
-      const sentence = s.trim();
+    // A title's dot ("Dr. Ruiz") ends no sentence: held as a one-dot leader while splitting.
+    const held = line.replace(/\b(Dr|Dra|Mr|Mrs|Ms|Prof|Sr|Sra|Srta|St)\.(?=\s)/g, '$1\u2024');
+    for (const s of held.match(/(?:[^.!?]|[.!?](?!\s|$))+(?:[.!?]+(?=\s|$)|$)/g) ?? []) {
+      const sentence = s.trim().replace(/\u2024/g, '.');
       if (sentence) out.push({ text: sentence, item: false });
     }
   }

@@ -11,6 +11,8 @@ const STOP_WORDS = new Set(
     'just me my myself no nor not of off on once only or our ours out over own same she should so some such than that the their theirs them then there ' +
     'these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours ' +
     'am any also get got im ive id please thanks thank hi hello hey tell know want wanna need like let us ok okay would could may might must shall ' +
+    // "how much?" names no topic: "much" must not match "how much your teeth need to move" in a price passage.
+    'much many ' +
     // Spanish
     'el la los las un una unos unas y o u de del al a en por para con sin sobre entre es son ser esta estan estoy esto eso ese esa que quien como cuando ' +
     'donde cual cuales mi mis tu tus su sus nuestro nuestra lo le les me te se nos hay hola gracias favor puedo puede pueden quiero quisiera tienen tiene ' +

@@ -52,6 +52,8 @@ export function detectLanguage(text: string, hint?: string): ReplyLanguage {
   const fallback: ReplyLanguage = hint?.startsWith('es') ? 'es' : 'en';
   // "no", "ok", "Invisalign?": too little to say; keep the conversation's language.
   if (Math.max(es, en) < 1) return fallback;
+  // "parking?" in a Spanish conversation: one or two words switch it only when they say so clearly.
+  if (hint && words(text).length <= 2 && Math.abs(es - en) < 2) return fallback;
   if (es > en) return 'es';
   if (en > es) return 'en';
   return fallback;

@@ -146,7 +146,10 @@ export function normaliseTimes(input: string): string {
     .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) y cuarto\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}:15`)
     .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) menos cuarto\\b`, 'g'), (_m, a: string, h: string) => `${a} ${((esN(h) + 10) % 12) + 1}:45`)
     .replace(new RegExp(`\\b(las|la) (${es})\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}`)
-    .replace(/\b(\d{1,2})\s*(?:h|hs|horas)\b/g, '$1:00');
+    .replace(/\b(\d{1,2})\s*(?:h|hs|horas)\b/g, '$1:00')
+    // "a las 7 de la mañana" is 7 am, not "7 tomorrow"; "de la tarde / noche" is pm.
+    .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:mañana|manana|madrugada)(?![a-zñ])/g, '$1 am')
+    .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:tarde|noche)(?![a-zñ])/g, '$1 pm');
   return s;
 }
 
@@ -214,7 +217,8 @@ function findTime(s: string, options: WhenOptions): TimePart {
     const start = clock(after[1] ?? '', after[2], after[3], window);
     if (start !== undefined) {
       use(after);
-      return { ...part, start, end: window.close };
+      // "after 11pm" past closing: a start, with no end before it.
+      return start < window.close ? { ...part, start, end: window.close } : { ...part, start };
     }
   }
   const before = new RegExp(String.raw`\b(?:before|by|no later than|antes de(?: las?)?)\s+${CLOCK}`, 'g').exec(s);
@@ -226,7 +230,8 @@ function findTime(s: string, options: WhenOptions): TimePart {
     }
   }
   const approx = /\b(?:around|about|roughly|approximately|sobre|hacia|a eso de)\b/;
-  const at = new RegExp(String.raw`\b(?:at|around|about|a|sobre|hacia|a eso de)\s+(?:las?\s+)?${CLOCK}(?!\s*(?:€|eur|euros|min|minutes|minutos|people|personas|de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)))`, 'g');
+  // Not after a letter: "día 5" is a date, not "a 5" (an accented letter is no word character for \b).
+  const at = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:at|around|about|a|sobre|hacia|a eso de)\s+(?:las?\s+)?${CLOCK}(?!\s*(?:€|eur|euros|min|minutes|minutos|people|personas|de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)))`, 'gu');
   const withMeridiem = new RegExp(String.raw`\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?m\.?|p\.?m\.?)`, 'g');
   const colon = /\b(\d{1,2}):(\d{2})\b/g;
   const m = withMeridiem.exec(s) ?? at.exec(s) ?? colon.exec(s);
@@ -292,7 +297,10 @@ function bareDayOfMonth(s: string, today: WallClock): string | undefined {
 }
 
 function chronoDate(s: string, options: WhenOptions, today: WallClock): string | undefined {
-  const reference = { instant: options.now, timezone: offsetMinutes(options.now, options.timezone) };
+  // The tenant's calendar day, as a UTC midnight read at offset 0: chrono's "today" is then the tenant's, and a
+  // weekday named on that day is today whatever the hour (from the real instant, chrono moved "friday" asked on a
+  // Friday afternoon a week ahead, the time having been blanked out: it assumed noon, already past).
+  const reference = { instant: new Date(Date.UTC(today.year, today.month - 1, today.day)), timezone: 0 };
   const parsers = options.lang === 'es' ? [chrono.es.casual, chrono.en.casual] : [chrono.en.casual, chrono.es.casual];
   for (const parser of parsers) {
     for (const r of parser.parse(s, reference, { forwardDate: true })) {
@@ -321,8 +329,11 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
   const time = findTime(s, options);
   for (const [a, b] of time.spans) s = s.slice(0, a) + ' '.repeat(b - a) + s.slice(b);
   const today = wallClock(options.now, options.timezone);
-  const date =
-    chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined);
+  // "pasado mañana" (the day after tomorrow): chrono reads only its "mañana".
+  const dayAfter = /\bpasado\s+ma(?:ñ|n)ana(?![a-zñ])|\bday after tomorrow\b/.exec(s);
+  const date = dayAfter
+    ? addDays(isoDate(today.year, today.month, today.day), 2)
+    : (chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined));
   if (!date && time.start === undefined) return undefined;
   const start = time.start !== undefined ? hhmm(time.start) : undefined;
   const end = time.end !== undefined ? hhmm(time.end) : undefined;
