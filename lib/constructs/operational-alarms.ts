@@ -96,6 +96,7 @@ export class OperationalAlarms extends Construct {
     for (const [name, machine] of Object.entries(props.stateMachines)) {
       alarm(`${name}Failed`, `${name} workflow: an execution failed`, machine.metricFailed({ period, statistic: 'Sum' }));
       alarm(`${name}TimedOut`, `${name} workflow: an execution timed out`, machine.metricTimedOut({ period, statistic: 'Sum' }));
+      alarm(`${name}Aborted`, `${name} workflow: an execution was stopped`, machine.metricAborted({ period, statistic: 'Sum' }));
     }
     alarm('RestApi5xx', 'REST API: server errors', props.restApi.metricServerError({ period, statistic: 'Sum' }));
     const latency = props.restLatencyP99Threshold ?? Duration.seconds(3);

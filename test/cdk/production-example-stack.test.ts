@@ -109,7 +109,7 @@ it('alarms on function errors, failed workflows, REST 5XX and undelivered events
       .map((m) => JSON.stringify(m.MetricStat?.Metric?.Dimensions?.[0]?.Value)),
   );
   expect(new Set(errorFunctions).size).toBe(Object.keys(declaration.functions).length);
-  expect(metrics).toEqual(expect.arrayContaining(['ExecutionsFailed', 'ExecutionsTimedOut', '5XXError', 'ApproximateNumberOfMessagesVisible']));
+  expect(metrics).toEqual(expect.arrayContaining(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', '5XXError', 'ApproximateNumberOfMessagesVisible']));
   for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toHaveLength(1);
 });
 
