@@ -143,17 +143,22 @@ export function preconditionOf(headers: Readonly<Record<string, string>>): ItemP
   };
 }
 
-/** Throws 412 when the item as it is now (or its absence) does not meet the precondition. */
-function checkPrecondition(precondition: ItemPrecondition | undefined, label: string, current: KnowledgeSource | undefined): void {
+/**
+ * Throws 412 when the item as it is now (its entity tag; undefined: absent) does not meet the precondition. The
+ * items here and a whole knowledge base (core/knowledge.ts, tagged by version) follow the same rules.
+ */
+export function checkPrecondition(precondition: ItemPrecondition | undefined, label: string, currentTag: string | undefined): void {
   if (!precondition) return;
-  if (precondition.ifNoneMatch === '*' && current !== undefined) throw preconditionFailed(`${label} already exists: open it to edit it`);
+  if (precondition.ifNoneMatch === '*' && currentTag !== undefined) throw preconditionFailed(`${label} already exists: open it to edit it`);
   const { ifMatch } = precondition;
   if (ifMatch === undefined) return;
-  if (current === undefined) throw preconditionFailed(`${label} no longer exists: it was deleted meanwhile`);
-  if (ifMatch !== '*' && !ifMatch.includes(itemTag(current))) {
+  if (currentTag === undefined) throw preconditionFailed(`${label} no longer exists: it was deleted meanwhile`);
+  if (ifMatch !== '*' && !ifMatch.includes(currentTag)) {
     throw preconditionFailed(`${label} was changed by someone else since you opened it: open it again to see the change`);
   }
 }
+
+const tagOf = (source: KnowledgeSource | undefined): string | undefined => (source ? itemTag(source) : undefined);
 
 /**
  * Reads the current knowledge base, computes the new one with `apply`, and
@@ -201,7 +206,7 @@ export async function putFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: s
   let created = false;
   const { version } = await edit(deps, tenantId, 'faq', faqId, passages, (kb) => {
     const existing = kb.faqs.find((f) => f.id === faqId);
-    checkPrecondition(precondition, `the FAQ "${faqId}"`, existing && { kind: 'faq', faq: existing });
+    checkPrecondition(precondition, `the FAQ "${faqId}"`, tagOf(existing && { kind: 'faq', faq: existing }));
     created = existing === undefined;
     if (existing && sameFaq(existing, faq)) return 'unchanged';
     return { ...kb, faqs: upsert(kb.faqs, faq) };
@@ -213,7 +218,7 @@ export async function deleteFaq(deps: KnowledgeItemDeps, tenantId: string, faqId
   return deleteItem(deps, tenantId, 'faq', faqId, `there is no FAQ "${faqId}"`, (kb) => {
     const existing = kb.faqs.find((f) => f.id === faqId);
     if (!existing) return 'absent';
-    checkPrecondition(precondition, `the FAQ "${faqId}"`, { kind: 'faq', faq: existing });
+    checkPrecondition(precondition, `the FAQ "${faqId}"`, tagOf({ kind: 'faq', faq: existing }));
     return { ...kb, faqs: kb.faqs.filter((f) => f.id !== faqId) };
   });
 }
@@ -296,7 +301,7 @@ export async function putDocument(
   let created = false;
   const { version } = await edit(deps, tenantId, 'document', documentId, passages, (kb) => {
     const existing = kb.documents.find((d) => d.id === documentId);
-    checkPrecondition(precondition, `the document "${documentId}"`, existing && { kind: 'document', document: existing });
+    checkPrecondition(precondition, `the document "${documentId}"`, tagOf(existing && { kind: 'document', document: existing }));
     created = existing === undefined;
     if (existing && existing.title === document.title && existing.text === document.text) return 'unchanged';
     return { ...kb, documents: upsert(kb.documents, document) };
@@ -313,7 +318,7 @@ export async function deleteDocument(deps: KnowledgeItemDeps, tenantId: string, 
   return deleteItem(deps, tenantId, 'document', documentId, `there is no document "${documentId}"`, (kb) => {
     const existing = kb.documents.find((d) => d.id === documentId);
     if (!existing) return 'absent';
-    checkPrecondition(precondition, `the document "${documentId}"`, { kind: 'document', document: existing });
+    checkPrecondition(precondition, `the document "${documentId}"`, tagOf({ kind: 'document', document: existing }));
     return { ...kb, documents: kb.documents.filter((d) => d.id !== documentId) };
   });
 }

@@ -4,8 +4,7 @@
  */
 import { chunkDocument, faqPassage, type Passage } from './answer/passages';
 import type { KnowledgeBase } from './knowledge-base';
-import { preconditionFailed } from './errors';
-import type { ItemPrecondition } from './knowledge-items';
+import { checkPrecondition, type ItemPrecondition } from './knowledge-items';
 import type { KnowledgeItemStore, KnowledgeStore, TenantProfile, TenantStore } from './ports';
 
 export interface ImportCounts {
@@ -68,20 +67,10 @@ export async function importKnowledgeBase(
   };
 }
 
-/** The version an import must find (from `If-Match`), or undefined when any will do; 412 when it cannot apply. */
+/** The version an import must find (from `If-Match` / `If-None-Match`), or undefined when any will do; 412 when it cannot apply. */
 function checkImportPrecondition(precondition: ItemPrecondition | undefined, current: number): number | undefined {
-  if (!precondition) return undefined;
-  if (precondition.ifNoneMatch === '*') {
-    if (current > 0) throw preconditionFailed('there already is a knowledge base: read it (GET /v1/admin/knowledge) and send its ETag as If-Match');
-    return 0;
-  }
-  const { ifMatch } = precondition;
-  if (ifMatch === undefined) return undefined;
-  if (current === 0) throw preconditionFailed('there is no knowledge base yet to match');
-  if (ifMatch !== '*' && !ifMatch.includes(knowledgeBaseTag(current))) {
-    throw preconditionFailed('the knowledge base was changed since you read it (an FAQ, a document or another import): read it again');
-  }
-  return current;
+  checkPrecondition(precondition, 'the knowledge base', current > 0 ? knowledgeBaseTag(current) : undefined);
+  return precondition?.ifMatch !== undefined || precondition?.ifNoneMatch !== undefined ? current : undefined;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -58,6 +58,16 @@ async function ask(page: Page, text: string): Promise<void> {
 
 const text = async (l: Locator): Promise<string> => (await l.textContent({ timeout: STEP_MS })) ?? '';
 
+/** Signs the owner in and opens Analytics on its first range ("Last 7 days"); the report element. */
+async function openAnalytics(page: Page) {
+  await signInToAdmin(page, cloud.urls.admin, cloud.demo.staffEmail, cloud.demo.staffPassword);
+  await page.getByTestId('nav-analytics').click();
+  const report = page.getByTestId('analytics-report');
+  await report.waitFor({ timeout: STEP_MS });
+  expect(await page.getByTestId('analytics-preset').inputValue()).toBe('last7');
+  return report;
+}
+
 describe('analytics', () => {
   it('takes "did this help?" from the widget once, remembers it after a reload, and offers it only on answers', async () => {
     const context = await browser.newContext({ locale: 'en-US', timezoneId: TIME_ZONE });
@@ -104,11 +114,7 @@ describe('analytics', () => {
     const context = await browser.newContext({ locale: 'en-US', timezoneId: TIME_ZONE, acceptDownloads: true });
     const page = await context.newPage();
     try {
-      await signInToAdmin(page, cloud.urls.admin, cloud.demo.staffEmail, cloud.demo.staffPassword);
-      await page.getByTestId('nav-analytics').click();
-      const report = page.getByTestId('analytics-report');
-      await report.waitFor({ timeout: STEP_MS });
-      expect(await page.getByTestId('analytics-preset').inputValue()).toBe('last7');
+      await openAnalytics(page);
 
       // One conversation, two customer messages, the parking answer confirmed by the thumbs-up.
       expect(await text(page.getByTestId('tile-conversations-value'))).toBe('1');
@@ -184,11 +190,7 @@ describe('analytics', () => {
     const context = await browser.newContext({ locale: 'en-US', timezoneId: browserZone });
     const page = await context.newPage();
     try {
-      await signInToAdmin(page, cloud.urls.admin, cloud.demo.staffEmail, cloud.demo.staffPassword);
-      await page.getByTestId('nav-analytics').click();
-      const report = page.getByTestId('analytics-report');
-      await report.waitFor({ timeout: STEP_MS });
-      expect(await page.getByTestId('analytics-preset').inputValue()).toBe('last7');
+      const report = await openAnalytics(page);
       expect([await report.getAttribute('data-from'), await report.getAttribute('data-to')]).toEqual([addDays(today, -6), today]);
       expect([await page.getByTestId('analytics-from').inputValue(), await page.getByTestId('analytics-to').inputValue()]).toEqual([addDays(today, -6), today]);
       // Later presets count from the business's today too.

@@ -60,6 +60,13 @@ async function context(): Promise<BrowserContext> {
   return browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
 }
 
+/** A page of the admin UI whose script errors show in the test output. */
+async function adminPage(browserContext: BrowserContext): Promise<Page> {
+  const page = await browserContext.newPage();
+  page.on('pageerror', (err) => console.error('admin page error:', err.message));
+  return page;
+}
+
 describe('human handoff, customer and agent in the same test', () => {
   it(
     'a customer asks for a person; the agent sees it live, accepts and replies; the bot stays silent; closing asks the CSAT question',
@@ -69,8 +76,7 @@ describe('human handoff, customer and agent in the same test', () => {
       const customerContext = await context();
       try {
         // The agent is in the inbox, live.
-        const agent = await agentContext.newPage();
-        agent.on('pageerror', (err) => console.error('admin page error:', err.message));
+        const agent = await adminPage(agentContext);
         await signIn(agent, AGENT.email, AGENT.password);
         await agent.getByTestId('nav-inbox').click();
         await agent.getByTestId('inbox-page').waitFor();
@@ -245,8 +251,7 @@ describe('human handoff, customer and agent in the same test', () => {
       const agentContext = await context();
       const customerContext = await context();
       try {
-        const agent = await agentContext.newPage();
-        agent.on('pageerror', (err) => console.error('admin page error:', err.message));
+        const agent = await adminPage(agentContext);
         // The agent's live connection passes through here: it can be cut (the inbox is then offline until it is
         // restored), its staffWatch messages held back, and frames put in as if the server had sent them.
         const connections: { page: WebSocketRoute; server: WebSocketRoute }[] = [];

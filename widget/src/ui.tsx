@@ -13,7 +13,7 @@ import { socketUrl } from './lib/config';
 import { adoptStyles } from './lib/dom';
 import { newClientId } from './lib/ids';
 import { translator } from './lib/i18n';
-import { initialState } from './lib/store';
+import { initialState, lastSeq } from './lib/store';
 import {
   loadConversation,
   loadFeedback,
@@ -72,11 +72,11 @@ export function mount(options: MountOptions): WidgetController {
     newClientId: () => newClientId(),
     initial,
     persist: (state) => {
-      const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
+      const held = lastSeq(state);
       const withPerson = state.mode === 'waiting_for_human' || state.mode === 'human';
       // Seen only while the panel is open: a reply that arrived with it closed stays unread on the next page.
-      if (open) seenSeq = lastSeq;
-      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq, seenSeq, ...(withPerson ? { withPerson } : {}) } : undefined);
+      if (open) seenSeq = held;
+      saveConversation(local, key, state.conversationId ? { conversationId: state.conversationId, lastSeq: held, seenSeq, ...(withPerson ? { withPerson } : {}) } : undefined);
       saveFeedback(local, key, state.conversationId, state.feedback);
       saveTranscript(session, key, { ...(state.conversationId ? { conversationId: state.conversationId } : {}), messages: state.messages, outbox: state.outbox });
     },
@@ -104,7 +104,7 @@ export function mount(options: MountOptions): WidgetController {
       client.connect();
       // Opening shows everything held: it is seen (saved with the pointer when the state changes next, or now).
       const { state } = client.snapshot();
-      const shown = state.messages.at(-1)?.seq ?? 0;
+      const shown = lastSeq(state);
       if (shown > seenSeq && state.conversationId) {
         seenSeq = shown;
         const saved = loadConversation(local, key);

@@ -188,6 +188,12 @@ export class StaffSocket {
     if (this.stopped) return;
     if (!token) return this.retry();
     let socket: SocketLike | undefined;
+    /** This connection is over (closed, or its sign-in ended): connect again after the back-off. */
+    const ended = (): void => {
+      this.open = false;
+      this.socket = undefined;
+      this.retry();
+    };
     const events: SocketEvents = {
       onOpen: () => {
         if (socket !== this.socket) return;
@@ -204,19 +210,14 @@ export class StaffSocket {
         // The sign-in behind this connection ended (token expired, or the member was disabled): the server refuses
         // its frames but cannot close it, so drop it and connect again with a fresh token.
         if (frame.type === 'error' && frame.code === 'session_expired') {
-          this.open = false;
-          this.socket = undefined;
           socket?.close();
-          this.retry();
+          ended();
           return;
         }
         this.opts.onFrame(frame);
       },
       onClose: () => {
-        if (socket !== this.socket) return;
-        this.open = false;
-        this.socket = undefined;
-        this.retry();
+        if (socket === this.socket) ended();
       },
     };
     try {

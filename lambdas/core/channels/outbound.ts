@@ -209,6 +209,11 @@ export function maskAddress(address: string): string {
   return `…${address.slice(-4)}`;
 }
 
+/** Whether a provider call started after `waitMs` more could run past `deadline`. */
+function overruns(policy: RetryPolicy, deadline: number, waitMs = 0): boolean {
+  return policy.now() + waitMs + policy.callTimeoutMs > deadline;
+}
+
 /**
  * Retries a provider call on retryable DeliveryErrors: exponential backoff with full jitter, or the provider's
  * Retry-After; no retry starts after `deadline` (a `policy.now()` reading) less the wait and one call's timeout.
@@ -222,7 +227,7 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, poli
       if (!retryable || attempt >= policy.attempts) throw error;
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, policy.maxDelayMs) : policy.random() * ceiling;
-      if (policy.now() + delay + policy.callTimeoutMs > deadline) throw error;
+      if (overruns(policy, deadline, delay)) throw error;
       await policy.sleep(delay);
     }
   }
@@ -300,7 +305,7 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
     const ref: DeliveryRef = { tenantId, conversationId, seq, segment: index };
     // No segment is started that its call could take past the budget: the rest goes on Lambda's retry, which finds
     // the segments already sent claimed.
-    if (policy.now() + policy.callTimeoutMs > deadline) throw new DeliveryError(false, 'budget', 'the send ran out of time; the remaining segments go on the retry');
+    if (overruns(policy, deadline)) throw new DeliveryError(false, 'budget', 'the send ran out of time; the remaining segments go on the retry');
     const record: DeliveryRecord = { ...base, ...ref, segments: segments.length, status: 'sending', attemptId: deps.ids(), provider: transport.provider, ...(via ? { via } : {}) };
     if (!(await deps.deliveries.claim(record))) {
       duplicates++;
