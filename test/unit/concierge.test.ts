@@ -77,6 +77,26 @@ describe('questions', () => {
     expect(followUp?.text).toContain('€350');
   });
 
+  it('answers a follow-up that names a topic of its own from that topic, not the conversation one', async () => {
+    const [whitening, insurance] = await conversation('How much is teeth whitening?', 'what about insurance?');
+    expect(whitening?.sources[0]?.id).toBe('whitening');
+    expect(insurance?.answered).toBe(true);
+    expect(insurance?.sources.map((s) => s.id)).toEqual(['insurance']);
+    expect(insurance?.text).toContain('itemised receipt');
+    const [, taken] = await conversation('How much is teeth whitening?', 'and do you take insurance?');
+    expect(taken?.sources.map((s) => s.id)).toEqual(['insurance']);
+  });
+
+  it('keeps the conversation topic for a follow-up whose own words the topic passage has, or that says "it"', async () => {
+    const [, saturdays] = await conversation('What are your opening hours on weekdays?', 'what about on Saturdays?');
+    expect(saturdays?.text).toContain('Saturday');
+    const [, plans] = await conversation('Do you do invisalign?', 'and payment plans?');
+    expect(plans?.sources.map((s) => s.id)).toEqual(['aligner-cost']);
+    // "hurt" alone matches the children's guide ("avoid words such as hurt"); the pronoun makes it about root canals.
+    const [, hurt] = await conversation('Do you do root canals?', 'and does it hurt?');
+    expect(hurt?.sources.map((s) => s.id)).not.toContain('new-patient-guide#11');
+  });
+
   it('answers a Spanish question from an English knowledge base, saying so in Spanish', async () => {
     const a = await ask('¿Tienen aparcamiento para pacientes?');
     expect(a).toEqual(expect.objectContaining({ lang: 'es', answered: true }));

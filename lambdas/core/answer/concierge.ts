@@ -158,11 +158,40 @@ function confidenceOf(top: RetrievedPassage, second: RetrievedPassage | undefine
   return Math.round(Math.min(1, top.coverage * (0.75 + 0.25 * margin)) * 1000) / 1000;
 }
 
+/**
+ * A message that opens like a follow-up ("and…", "what about…") but has no pronoun for the topic may name a topic
+ * of its own: "what about insurance?" after whitening is about insurance, and searched with the whitening topic
+ * added it finds the whitening passage again (the topic's words outweigh the one new word). So it is also
+ * searched alone, deeper: when that finds a confident answer and the topic's passage covers under half of what
+ * the message itself says, the message's own answer wins. Otherwise ("what about on Saturdays?" after weekday
+ * hours: the hours passage has Saturdays) the topic's answer stands. A message with a pronoun ("is it painful?")
+ * is about the topic, whatever else its words match.
+ */
+async function newTopicOrNot(deps: AnswerDeps, input: AnswerInput, lang: ReplyLanguage, withTopic: Retrieved): Promise<Retrieved> {
+  const alone = await retrieve(deps, input.tenantId, input.question, lang, input.kbVersion, OWN_TOPIC_DEPTH);
+  const own = alone.hits[0];
+  if (!confident(own, alone.hits)) return withTopic;
+  const topicPassage = withTopic.hits[0];
+  if (!topicPassage || topicPassage.passage.id === own.passage.id) return alone;
+  const topicCovers = alone.hits.find((h) => h.passage.id === topicPassage.passage.id)?.coverage ?? 0;
+  return topicCovers >= OWN_TOPIC_COVERED ? withTopic : { hits: alone.hits.slice(0, 5), query: alone.query };
+}
+
+/** How deep the message alone is searched, to find how much of it the topic's passage covers. */
+const OWN_TOPIC_DEPTH = 20;
+/** The share of the message's own wording the topic's passage must cover to keep answering the topic. */
+const OWN_TOPIC_COVERED = 0.5;
+
 /** "how much is it?", "and for children?", "¿y cuánto cuesta?": the message points back at the conversation's topic. */
 function pointsBack(text: string): boolean {
   const ws = words(text);
   if (ws.length === 0 || ws.length > 9) return false;
-  return /^(?:and|also|what about|how about|y|e|tambien|que tal)\b/.test(ws.join(' ')) || ws.some((w) => ['it', 'that', 'this', 'they', 'them', 'those', 'one', 'eso', 'esto', 'ese', 'esa', 'lo'].includes(w));
+  return /^(?:and|also|what about|how about|y|e|tambien|que tal)\b/.test(ws.join(' ')) || refersBack(ws);
+}
+
+/** A pronoun for the topic ("is it painful?", "how much does that cost?", "¿eso duele?"). */
+function refersBack(ws: readonly string[]): boolean {
+  return ws.some((w) => ['it', 'that', 'this', 'they', 'them', 'those', 'one', 'eso', 'esto', 'ese', 'esa', 'lo'].includes(w));
 }
 
 const money = formatMoney;
@@ -192,7 +221,7 @@ export interface Retrieved {
   readonly query: string;
 }
 
-export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string, text: string, lang: ReplyLanguage, kbVersion?: number): Promise<Retrieved> {
+export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string, text: string, lang: ReplyLanguage, kbVersion?: number, k = 5): Promise<Retrieved> {
   // A Spanish question may meet an English knowledge base: its word-by-word English rendering is
   // searched first, then its English keywords, then the question as written; the first confident
   // result wins (most Spanish questions need one or two searches). The renderings still to come go with
@@ -210,7 +239,7 @@ export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string
   const tried: Retrieved[] = [];
   for (const [i, query] of queries.entries()) {
     const next = queries.slice(i + 1);
-    const found = await deps.index.search(tenantId, query, 5, { ...(kbVersion !== undefined ? { kbVersion } : {}), ...(next.length > 0 ? { next } : {}) });
+    const found = await deps.index.search(tenantId, query, k, { ...(kbVersion !== undefined ? { kbVersion } : {}), ...(next.length > 0 ? { next } : {}) });
     // The question as written is there for knowledge written in its language. Matched against passages in
     // another language it shares only look-alike words ("¿dónde está la clínica?" and a "sedation clinic"),
     // which the English renderings above already had their chance at: such passages are no answer to it.
@@ -407,6 +436,7 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
     const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang, input.kbVersion);
     if (confident(withTopic.hits[0], withTopic.hits)) found = withTopic;
   }
+  if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) found = await newTopicOrNot(deps, input, lang, found);
   const top = found.hits[0];
   const unanswered = (): Answer => {
     const nextStreak = streak + 1;
