@@ -2,12 +2,13 @@
  * The embedded answerer: extractive, so it can never invent a price or a
  * policy. An FAQ passage is returned whole; a document passage is trimmed to
  * the sentences that answer the question (with the list that follows a
- * sentence ending in ":"), in their original order. It names exactly the
- * passage it used. It cannot translate: when the customer writes in Spanish and
+ * sentence ending in ":", the lead-in of a list item it keeps, and the
+ * qualifiers that follow a sentence it keeps: "This does not apply to…"), in
+ * their original order. It names exactly the passage it used. It cannot translate: when the customer writes in Spanish and
  * the passage is English, the reply says so in Spanish before quoting it.
  */
 import { detectLanguage, strings } from '../../core/answer/language';
-import { terms } from '../../core/answer/text';
+import { fold, terms } from '../../core/answer/text';
 import type { ComposeInput, LanguageModel } from '../../core/ports';
 
 const MAX_SENTENCES = 3;
@@ -44,6 +45,69 @@ export function units(text: string): Unit[] {
   return out;
 }
 
+/**
+ * Openers of a sentence that restricts, negates or conditions the one before it ("However, …", "Unless …",
+ * "Note: …", "Sin embargo, …", "Salvo …"), matched on folded text (lower case, no accents).
+ */
+const QUALIFIER_OPENER =
+  /^(?:however|but|except|excepting|excluding|exclusions?|exceptions?|unless|only|otherwise|note\s*:|note that|nb\b|please note|important\s*:|provided|as long as|subject to|apart from|other than|(?:some\s+)?(?:restrictions|conditions|terms(?: and conditions)?) apply|sin embargo|excepto|salvo|a menos que|a no ser que|solo|solamente|unicamente|pero|nota\s*:|ten(?:ga|ed)? en cuenta|importante\s*:|excepciones|no se aplica|no aplica|no incluye|siempre que|siempre y cuando|de lo contrario|en caso contrario)(?![\p{L}\p{N}])/u;
+
+/**
+ * A pronoun referring back ("This", "It", "These conditions", "Esta oferta") followed, within a few words, by
+ * what restricts it: "does not apply", "is only valid", "cannot be refunded", "no se aplica", "solo es válida".
+ */
+const QUALIFYING_REFERENCE =
+  /^(?:this|that|these|those|it|they|such|esto|eso|esta|este|estas|estos|esa|ese|esas|esos|ello)(?:'s|'re)?(?:\s+[\p{L}\p{N}%€$.,-]+){0,3}?\s+(?:does not|doesn't|do not|don't|did not|is not|isn't|are not|aren't|was not|cannot|can't|can not|will not|won't|may not|must not|no longer|never|only|excludes?|excluding|except|is limited|are limited|is subject|are subject|applies only|apply only|must|expires?|no|solo|solamente|unicamente|excepto|salvo|excluye|se limita|caduca|debe)\b/u;
+
+/**
+ * Whether a sentence qualifies the one before it: a reply that kept "We refund deposits within 5 working days."
+ * but dropped "This does not apply to late cancellations." would state a policy that is wrong by omission.
+ */
+export function qualifies(sentence: string): boolean {
+  const text = fold(sentence).replace(/[\u2018\u2019]/g, "'").replace(/^[\s("'\u201c\u00a1\u00bf*_-]+/, '');
+  return QUALIFIER_OPENER.test(text) || QUALIFYING_REFERENCE.test(text);
+}
+
+/**
+ * The qualifiers that directly follow unit `i`, a chain of them ("However, …. Only …."): prose sentences only, a
+ * list item is the next point rather than a condition on this one.
+ */
+function qualifiersAfter(all: readonly Unit[], i: number): number[] {
+  const out: number[] = [];
+  for (let j = i + 1; j < all.length && !all[j]?.item && qualifies(all[j]?.text ?? ''); j++) out.push(j);
+  return out;
+}
+
+/**
+ * A qualifier ranked on its own words ("This does not apply to emergencies.") says nothing without the sentence
+ * it restricts: that sentence, and any qualifiers between them, come first.
+ */
+function antecedentOf(all: readonly Unit[], i: number): number[] {
+  if (all[i]?.item || !qualifies(all[i]?.text ?? '')) return [];
+  let j = i - 1;
+  while (j >= 0 && !all[j]?.item && qualifies(all[j]?.text ?? '')) j--;
+  if (j < 0 || all[j]?.item) return [];
+  return Array.from({ length: i - j }, (_, n) => j + n);
+}
+
+/** "Please bring the following:" (or "This does not apply to:") is only an answer with the list after it. */
+function listAfter(all: readonly Unit[], i: number): number[] {
+  const out: number[] = [];
+  if (!all[i]?.text.endsWith(':')) return out;
+  for (let j = i + 1; j < all.length && all[j]?.item && out.length < MAX_LIST_ITEMS; j++) out.push(j);
+  return out;
+}
+
+/**
+ * The lead-in of list item `i`: the line ending in ":" just above its list ("After an extraction, avoid:"). Without
+ * it, "- hot drinks" reads as a recommendation rather than something to avoid.
+ */
+function leadInOf(all: readonly Unit[], i: number): number | undefined {
+  let j = i;
+  while (j >= 0 && all[j]?.item) j--;
+  return j >= 0 && j < i && all[j]?.text.endsWith(':') ? j : undefined;
+}
+
 export class ExtractiveAnswerer implements LanguageModel {
   async compose(input: ComposeInput): Promise<{ text: string; usedPassageIds: readonly string[] }> {
     const best = input.passages[0];
@@ -61,13 +125,20 @@ export class ExtractiveAnswerer implements LanguageModel {
     });
     const ranked = [...scored].sort((a, b) => b.score - a.score || a.i - b.i);
     const picked = new Set<number>();
-    for (const s of ranked.slice(0, MAX_SENTENCES)) {
-      if (picked.size > 0 && s.score === 0) break;
-      picked.add(s.i);
-      // "Please bring the following:" is only an answer with the list after it.
-      if (s.unit.text.endsWith(':')) {
-        for (let j = s.i + 1, n = 0; j < all.length && all[j]?.item && n < MAX_LIST_ITEMS; j++, n++) picked.add(j);
+    // The sentences that took one of the MAX_SENTENCES places: each one ranked in turn, and each qualifier kept with one.
+    const placed = new Set<number>();
+    for (const s of ranked) {
+      if (placed.size >= MAX_SENTENCES || (picked.size > 0 && s.score === 0)) break;
+      if (placed.has(s.i)) continue;
+      const group = [...antecedentOf(all, s.i), s.i, ...qualifiersAfter(all, s.i)].filter((j) => !placed.has(j));
+      // A later sentence is better left out than stated without what restricts it; the best one is always answered.
+      if (placed.size + group.length > MAX_SENTENCES && placed.size > 0) break;
+      for (const i of group.slice(0, MAX_SENTENCES - placed.size)) {
+        placed.add(i);
+        for (const j of [i, ...listAfter(all, i)]) picked.add(j);
       }
+      const leadIn = s.unit.item ? leadInOf(all, s.i) : undefined;
+      if (leadIn !== undefined) picked.add(leadIn);
     }
     const text = [...picked]
       .sort((a, b) => a - b)
