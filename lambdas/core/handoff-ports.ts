@@ -107,6 +107,22 @@ export interface HandoffStore {
   getTaskToken(tenantId: string, conversationId: string): Promise<{ kind: TaskTokenKind; token: string } | undefined>;
   listTransitions(tenantId: string, conversationId: string): Promise<HandoffTransition[]>;
   listInbox(tenantId: string): Promise<InboxEntry[]>;
+  /** Whether the staff e-mail `ref` names was recorded as sent (`recordStaffEmail`). */
+  staffEmailSent(ref: StaffEmailRef): Promise<boolean>;
+  /**
+   * Records that the staff e-mail `ref` names was accepted, for a retried step to find (kept 30 days): a conditional
+   * write, false (nothing written) when it was recorded already.
+   */
+  recordStaffEmail(ref: StaffEmailRef): Promise<boolean>;
+}
+
+/** One staff e-mail of one handoff: what it is about, and which of the conversation's handoffs (a conversation may have many). */
+export interface StaffEmailRef {
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly kind: Extract<EmailKind, `handoff.${string}`>;
+  /** The handoff: an id it alone has (its follow-up task's, a hash of its execution's); no `#`. */
+  readonly handoff: string;
 }
 
 export interface StaffConnection {

@@ -27,6 +27,7 @@ import {
   type HandoffStore,
   type OutgoingEmail,
   type StaffDirectory,
+  type StaffEmailRef,
   type StaffRef,
   type TaskCallbacks,
 } from './handoff-ports';
@@ -162,6 +163,26 @@ async function emailStaff(deps: HandoffDeps, email: Omit<OutgoingEmail, 'to'>, w
   if (unique.length === 0) return 0;
   await deps.email.send({ ...email, to: unique });
   return unique.length;
+}
+
+/**
+ * A workflow step's staff e-mail, once per handoff (`handoff`: an id only that handoff has). Step Functions retries
+ * a step that failed after its e-mail was accepted (its function timed out, its answer was lost, a later call
+ * failed), so the e-mail is recorded right after it was accepted and a retry that finds the record sends nothing.
+ * The record is written after the send, never before: a send that failed is made by the retry (at least once; only
+ * a failure of that one write between the two sends it twice). 0 when nothing was sent.
+ */
+async function emailStaffOnce(
+  deps: HandoffDeps,
+  handoff: string,
+  email: Omit<OutgoingEmail, 'to' | 'kind' | 'conversationId'> & Pick<StaffEmailRef, 'kind' | 'conversationId'>,
+  who: 'online' | 'everyone',
+): Promise<number> {
+  const ref: StaffEmailRef = { tenantId: email.tenantId, conversationId: email.conversationId, kind: email.kind, handoff };
+  if (await deps.handoffs.staffEmailSent(ref)) return 0;
+  const sent = await emailStaff(deps, email, who);
+  if (sent > 0) await deps.handoffs.recordStaffEmail(ref);
+  return sent;
 }
 
 // ---- changing state ------------------------------------------------------------------------------
@@ -326,13 +347,14 @@ export async function stepQueue(
   return queue;
 }
 
-/** Tells the agents who are online (their inboxes already show it live) by e-mail. */
+/** Tells the agents who are online (their inboxes already show it live) by e-mail, once per handoff. */
 export async function stepNotify(deps: HandoffDeps, input: { tenantId: string; conversationId: string }): Promise<{ notified: number }> {
   const record = await deps.handoffs.getHandoff(input.tenantId, input.conversationId);
   if (!record || record.status !== 'waiting') return { notified: 0 };
   const profile = await deps.tenants.getProfile(input.tenantId);
-  const notified = await emailStaff(
+  const notified = await emailStaffOnce(
     deps,
+    stableId(record.executionId ?? record.requestedAt),
     {
       tenantId: input.tenantId,
       kind: 'handoff.waiting',
@@ -445,8 +467,10 @@ export async function stepFallback(
     }
     await tellCustomer(deps, tenantId, conversationId, handoffText.callback(record.lang, why, reachable.reopening), undefined, 'system', `handoff:callback:${followUpId}`);
     const profile = await deps.tenants.getProfile(tenantId);
-    await emailStaff(
+    // Once per callback: a retry after it went out sends none (the notice above is delivered again; the widget and channels de-duplicate).
+    await emailStaffOnce(
       deps,
+      followUpId,
       {
         tenantId,
         kind: 'handoff.callback',

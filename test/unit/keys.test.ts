@@ -8,6 +8,7 @@ describe('single-table keys', () => {
       keys.conversation('demo', 'c1234567').pk,
       keys.message('demo', 'c1234567', 7).pk,
       keys.clientMessage('demo', 'c1234567', 'client-1').pk,
+      keys.handoffStaffEmail('demo', 'c1234567', 'handoff.callback', 'followup-1').pk,
       keys.subscription('demo', 'c1234567', 'conn=').pk,
       keys.visitor('demo', 'v'.repeat(20)).pk,
       keys.connection('demo', 'conn=').pk,
@@ -35,6 +36,7 @@ describe('single-table keys', () => {
     expect(() => keys.tenantProfile('demo#C#x')).toThrow(/invalid tenant id/);
     expect(() => keys.conversation('demo', 'a#META')).toThrow(/invalid conversation id/);
     expect(() => keys.visitor('demo', '')).toThrow(/invalid visitor id/);
+    expect(() => keys.handoffStaffEmail('demo', 'c1234567', 'handoff.callback', 'x#META')).toThrow(/invalid handoff ref/);
   });
 });
 

@@ -29,6 +29,7 @@ import {
   type OutgoingEmail,
   type StaffConnection,
   type StaffDirectory,
+  type StaffEmailRef,
   type StaffMemberRecord,
   type StoredEmail,
   type TaskTokenKind,
@@ -44,6 +45,8 @@ export const STAFF_MEMBER_TTL_SECONDS = 90 * 24 * 60 * 60;
 /** A removed (disabled) member cannot be recorded again for this long: Cognito's longest ID-token lifetime. */
 const REMOVED_MEMBER_TTL_SECONDS = 24 * 60 * 60;
 const OUTBOX_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** How long a sent staff e-mail is remembered: a step's retries come within minutes, a handoff's workflow ends within days. */
+const STAFF_EMAIL_MARKER_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const mode = z.enum(['bot', 'waiting_for_human', 'human', 'closed']);
 const status = z.enum(handoffStatuses);
@@ -268,6 +271,32 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
 
   async listInbox(tenantId: string): Promise<InboxEntry[]> {
     return (await this.query(keys.inboxPartition(tenantId))).map((item) => inboxItem.parse(item));
+  }
+
+  // ---- staff e-mail sent by a handoff step (one marker per e-mail and handoff) --------------------
+
+  async staffEmailSent(ref: StaffEmailRef): Promise<boolean> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.handoffStaffEmail(ref.tenantId, ref.conversationId, ref.kind, ref.handoff), ConsistentRead: true }),
+    );
+    // Past its expiry but not yet deleted by TTL, a marker still says the e-mail went out.
+    return out.Item !== undefined;
+  }
+
+  async recordStaffEmail(ref: StaffEmailRef): Promise<boolean> {
+    return conditionalWrite(this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.handoffStaffEmail(ref.tenantId, ref.conversationId, ref.kind, ref.handoff),
+          kind: ref.kind,
+          handoff: ref.handoff,
+          sentAt: this.clock.now().toISOString(),
+          expiresAt: this.epochSeconds(STAFF_EMAIL_MARKER_TTL_SECONDS),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ));
   }
 
   // ---- staff ---------------------------------------------------------------------------------

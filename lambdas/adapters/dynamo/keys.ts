@@ -87,6 +87,15 @@ export const keys = {
   handoff: (tenantId: string, conversationId: string): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: 'HANDOFF' }),
   /** The workflow's task token the next staff action answers. */
   handoffToken: (tenantId: string, conversationId: string): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: 'HANDOFF#TOKEN' }),
+  /**
+   * A staff e-mail a handoff step sent (`kind`: `handoff.waiting`, `handoff.callback`) for one handoff of the
+   * conversation (`handoff`: its execution or follow-up task), written right after the e-mail was accepted so a
+   * retried step sends it once (TTL).
+   */
+  handoffStaffEmail: (tenantId: string, conversationId: string, kind: string, handoff: string): Key => ({
+    pk: keys.conversationPartition(tenantId, conversationId),
+    sk: `HANDOFF#EMAIL#${safe(kind, 'e-mail kind')}#${safe(handoff, 'handoff ref')}`,
+  }),
   /** Append-only: every change of mode or handoff status, by time. */
   handoffTransition: (tenantId: string, conversationId: string, at: string, id: string): Key => ({
     pk: keys.conversationPartition(tenantId, conversationId),
