@@ -43,6 +43,8 @@ export interface ChatCaller {
   readonly tenantId: string;
   readonly visitorId: string;
   readonly connectionId: string;
+  /** The client's address as API Gateway saw it (`identity.sourceIp`), for the per-address message limit. */
+  readonly sourceIp?: string;
 }
 
 async function profileOf(deps: ChatDeps, tenantId: string): Promise<TenantProfile> {

@@ -23,6 +23,8 @@ export interface TenantProfile {
   readonly limits?: {
     readonly perConnection: { readonly ratePerSecond: number; readonly burst: number };
     readonly perTenant: { readonly ratePerSecond: number; readonly burst: number };
+    /** Per client address (API Gateway's source IP), across its connections; the default when absent. */
+    readonly perAddress?: { readonly ratePerSecond: number; readonly burst: number };
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * Rate limits for customer messages: a token bucket per connection and one per
- * tenant. API Gateway usage plans do not cover WebSocket routes, so the
+ * Rate limits for customer messages: a token bucket per connection, one per
+ * client address and one per tenant. API Gateway usage plans do not cover
+ * WebSocket routes (and AWS WAF cannot be attached to a WebSocket API), so the
  * buckets live in DynamoDB (see DynamoStore.take: GCRA, one conditional write).
  */
 import { DomainError } from './errors';
@@ -15,23 +16,51 @@ export interface BucketPolicy {
 
 export interface MessageLimits {
   readonly perConnection: BucketPolicy;
+  /**
+   * Per client address, whatever its connections: a script that reconnects gets a fresh connection bucket each
+   * time, not a fresh address. Generous, because one address may be many people (an office, a hotel's Wi-Fi, a
+   * mobile carrier's NAT).
+   */
+  readonly perAddress: BucketPolicy;
   readonly perTenant: BucketPolicy;
 }
 
 /** A person types far slower than this; a script does not. */
 export const DEFAULT_LIMITS: MessageLimits = {
   perConnection: { ratePerSecond: 0.5, burst: 15 },
+  perAddress: { ratePerSecond: 5, burst: 100 },
   perTenant: { ratePerSecond: 100, burst: 500 },
 };
 
+/** The tenant's limits; a profile written before the per-address limit existed gets its default. */
 export function limitsOf(profile: Pick<TenantProfile, 'limits'> | undefined): MessageLimits {
-  return profile?.limits ?? DEFAULT_LIMITS;
+  return profile?.limits ? { ...DEFAULT_LIMITS, ...stripUndefined(profile.limits) } : DEFAULT_LIMITS;
 }
 
-/** Takes one token from the connection's bucket and one from the tenant's, or refuses with `rate_limited`. */
-export async function takeMessageTokens(limiter: RateLimiter, limits: MessageLimits, tenantId: string, connectionId: string): Promise<void> {
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The caller a message comes from: its tenant, connection and (when API Gateway gave one) address. */
+export interface MessageSender {
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly sourceIp?: string;
+}
+
+/**
+ * Takes one token from the connection's bucket, the address's and the tenant's, or refuses with `rate_limited`.
+ * A refusal by a later bucket leaves the earlier ones a token short, which only slows that same sender.
+ */
+export async function takeMessageTokens(limiter: RateLimiter, limits: MessageLimits, sender: MessageSender): Promise<void> {
+  const { tenantId, connectionId, sourceIp } = sender;
+  const tooQuick = 'You are sending messages too quickly. Please wait a moment and try again.';
   const connectionOk = await limiter.take(tenantId, `conn:${connectionId}`, limits.perConnection);
-  if (!connectionOk) throw new DomainError('rate_limited', 'You are sending messages too quickly. Please wait a moment and try again.');
+  if (!connectionOk) throw new DomainError('rate_limited', tooQuick);
+  if (sourceIp) {
+    const addressOk = await limiter.take(tenantId, `ip:${sourceIp.slice(0, 64)}`, limits.perAddress);
+    if (!addressOk) throw new DomainError('rate_limited', tooQuick);
+  }
   const tenantOk = await limiter.take(tenantId, 'tenant', limits.perTenant);
   if (!tenantOk) throw new DomainError('rate_limited', 'We are very busy right now. Please try again in a few seconds.');
 }

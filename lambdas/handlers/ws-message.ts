@@ -11,7 +11,7 @@ export const handler = wsApi(() => chatDeps().pusher, {
   hello: (caller, frame) => hello(chatDeps(), caller, frame),
   sendMessage: async (caller, frame) => {
     const profile = await store().getProfile(caller.tenantId);
-    await takeMessageTokens(store(), limitsOf(profile), caller.tenantId, caller.connectionId);
+    await takeMessageTokens(store(), limitsOf(profile), caller);
     await sendMessage(chatDeps(), caller, frame);
   },
   newConversation: (caller, frame) => newConversation(chatDeps(), caller, frame),

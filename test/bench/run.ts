@@ -202,7 +202,7 @@ async function websocket(): Promise<void> {
     const profile = await store().getProfile('bench');
     if (!profile) throw new Error('bench tenant missing');
     const unlimited = { ratePerSecond: 100_000, burst: 100_000 };
-    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perTenant: unlimited } });
+    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perAddress: unlimited, perTenant: unlimited } });
     // The bot's reply follows the customer's message; the customer message echo carries the clientId.
     const acked = new Set<string>();
     const isBotReply = (frame: unknown, clientId: string): boolean => {

@@ -228,7 +228,7 @@ async function roundTripSeries(results: Record<string, number>, note: (metric: s
         await provisionTenant(knowledgeStore(), { tenantId: id, widgetKey: key, allowedOrigins: [origin], kb });
         const profile = await store().getProfile(id);
         if (!profile) throw new Error(`${id} missing`);
-        await store().putProfile({ ...profile, limits: { perConnection: unlimited, perTenant: unlimited } });
+        await store().putProfile({ ...profile, limits: { perConnection: unlimited, perAddress: unlimited, perTenant: unlimited } });
         tenants[i] = { id, key };
       }),
       10,

@@ -119,7 +119,7 @@ export async function securityBench(): Promise<Record<string, number>> {
     const profile = await store().getProfile(cloud.demo.tenantId);
     if (!profile) throw new Error('demo tenant missing');
     const unlimited = { ratePerSecond: 100_000, burst: 100_000 };
-    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perTenant: unlimited } });
+    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perAddress: unlimited, perTenant: unlimited } });
     const kb = await store().getKnowledgeBase(cloud.demo.tenantId);
     const forbidden = canaries(cloud, fx, kb?.business.name ?? profile.name);
     const cases = [...readCases(join(ROOT, 'test', 'eval', 'demo-cases.jsonl')).filter((k) => k.tags?.includes('injection')), ...extraCases];

@@ -202,7 +202,7 @@ export async function soakBench(options: { customers?: number; dropShare?: numbe
     if (!profile) throw new Error('soak tenant missing');
     // Limits a scripted load cannot hit: this measures the path, not the limiter.
     const unlimited = { ratePerSecond: 100_000, burst: 100_000 };
-    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perTenant: unlimited } });
+    await store().putProfile({ ...profile, limits: { perConnection: unlimited, perAddress: unlimited, perTenant: unlimited } });
 
     const results: CustomerResult[] = [];
     let next = 0;

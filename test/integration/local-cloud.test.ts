@@ -163,6 +163,33 @@ describe('web chat over the WebSocket API', () => {
     await socket.close();
   });
 
+  it('limits messages per client address across its connections: reconnecting does not reset it', async () => {
+    const kb = await store().getKnowledgeBase('demo');
+    if (!kb) throw new Error('demo knowledge base missing');
+    const widgetKey = newWidgetKey('by-address');
+    await provisionTenant(knowledgeStore(), { tenantId: 'by-address', widgetKey, allowedOrigins: [origin], kb });
+    const profile = await store().getProfile('by-address');
+    if (!profile) throw new Error('profile missing');
+    const roomy = { ratePerSecond: 100, burst: 100 };
+    await store().putProfile({ ...profile, limits: { perConnection: roomy, perAddress: { ratePerSecond: 0.001, burst: 3 }, perTenant: roomy } });
+
+    // Each message from a new connection (and a new visitor), all from this machine's one address.
+    const sendFromNewConnection = async (text: string, outcome: 'answered' | 'refused') => {
+      const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, visitor()), origin);
+      socket.send({ action: 'hello' });
+      const session = await socket.next('session');
+      const id = clientId();
+      socket.send({ action: 'sendMessage', clientId: id, text });
+      if (outcome === 'answered') expect((await socket.next('message', (m) => m.role === 'bot')).text).toContain('car park');
+      else expect(await socket.next('error')).toEqual(expect.objectContaining({ code: 'rate_limited', clientId: id }));
+      await socket.close();
+      return session.conversationId;
+    };
+    for (let i = 0; i < 3; i++) await sendFromNewConnection('do you have parking?', 'answered');
+    const refused = await sendFromNewConnection('and on saturdays?', 'refused');
+    expect(await store().listMessages('by-address', refused, 0)).toEqual([]);
+  });
+
   it('counts conversations and answers in the daily stats through the event bus', async () => {
     await cloud.settle();
     const profile = await store().getProfile(cloud.demo.tenantId);

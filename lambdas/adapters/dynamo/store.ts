@@ -119,6 +119,7 @@ const profileItem = z.object({
     .object({
       perConnection: z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().positive() }),
       perTenant: z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().positive() }),
+      perAddress: z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().positive() }).optional(),
     })
     .optional(),
 });

@@ -26,7 +26,9 @@ export function callerOf(event: { requestContext: { connectionId: string } & obj
   const authorizer: unknown = Reflect.get(event.requestContext, 'authorizer');
   const parsed = widgetContextSchema.safeParse(authorizer);
   if (!parsed.success) throw new DomainError('unauthorized', 'connection has no widget identity');
-  return { ...parsed.data, connectionId: event.requestContext.connectionId };
+  const identity: unknown = Reflect.get(event.requestContext, 'identity');
+  const sourceIp = typeof identity === 'object' && identity !== null ? Reflect.get(identity, 'sourceIp') : undefined;
+  return { ...parsed.data, connectionId: event.requestContext.connectionId, ...(typeof sourceIp === 'string' && sourceIp.length > 0 ? { sourceIp } : {}) };
 }
 
 type ActionHandlers = { readonly [A in ClientFrame['action']]: (caller: ChatCaller, frame: Extract<ClientFrame, { action: A }>) => Promise<void> };
