@@ -10,6 +10,11 @@ export const MAX_MESSAGE_BYTES = 4096;
 /** API Gateway WebSocket frames are at most 32 KB (messages at most 128 KB); one client frame must fit in one API Gateway frame. */
 export const MAX_FRAME_BYTES = 32 * 1024;
 
+/** Control characters other than tab and line breaks: never part of what a person typed. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+/** Something a person can see: a message of only zero-width or format characters ("\u200B\u2060") is empty. */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+
 const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z a-z 0-9 _ -');
 const lang = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag like en or es-MX');
 
@@ -28,9 +33,15 @@ export const sendMessageFrame = z.strictObject({
   clientId: id,
   text: z
     .string()
-    .trim()
     .min(1, 'must not be empty')
-    .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
+    .transform((t) => t.replace(CONTROL_CHARACTERS, '').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, 'must not be empty')
+        .regex(VISIBLE, 'must contain a letter, digit, punctuation or symbol')
+        .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
+    ),
   lang: lang.optional(),
 });
 

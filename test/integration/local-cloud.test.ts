@@ -124,6 +124,11 @@ describe('web chat over the WebSocket API', () => {
     expect((await socket.next('error')).code).toBe('message_too_large');
     socket.send({ action: 'sendMessage', clientId: clientId(), text: '   ' });
     expect((await socket.next('error')).message).toMatch(/text/);
+    // Nothing a person can see: zero-width and format characters, or control characters, are an empty message.
+    for (const invisible of ['\u200B\u200B\u2060', '\u0000'.repeat(4096), '\u0007 \u001B']) {
+      socket.send({ action: 'sendMessage', clientId: clientId(), text: invisible });
+      expect(await socket.next('error')).toEqual(expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/^text: must (not be empty|contain a letter)/) }));
+    }
     socket.send({ action: 'sendMessage', clientId: 'bad id!', text: 'hi' });
     expect((await socket.next('error')).message).toMatch(/clientId/);
     socket.send({ action: 'hello', extra: true });
