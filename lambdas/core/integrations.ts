@@ -6,8 +6,16 @@
  */
 import { z } from 'zod';
 
+/**
+ * A credential: it is sent as an HTTP header value (a bearer token, a basic-auth password), so anything beyond
+ * printable ASCII without spaces (a control character, a bidi mark, an emoji, a lone surrogate) could only fail
+ * later, at the provider, after the admin was told it was saved.
+ */
 const secret = (what: string, pattern?: RegExp) =>
-  (pattern ? z.string().trim().regex(pattern, `must be ${what}`) : z.string().trim().min(1, `${what} is required`)).max(4096);
+  (pattern
+    ? z.string().trim().regex(pattern, `must be ${what}`)
+    : z.string().trim().min(1, `${what} is required`).regex(/^[\x21-\x7e]+$/, `must be ${what}: printable ASCII characters, no spaces`)
+  ).max(4096);
 
 export const integrationSchemas = {
   stripe: z.strictObject({

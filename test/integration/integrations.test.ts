@@ -98,6 +98,14 @@ describe('the admin routes', () => {
     const missing = await call('PUT', '/v1/admin/integrations/meta', admin, { pageId: '12345' });
     expect(errorSchema.parse(missing.body).error).toMatchObject({ field: 'pageAccessToken' });
 
+    // A token goes out as a header value: control characters, bidi marks or emoji could only fail at the provider.
+    for (const token of ['a\u0000b', 'tok\u202Een', 'token😀', 'two words']) {
+      const garbled = await call('PUT', '/v1/admin/integrations/calendly', admin, { token, eventTypeUri: 'https://api.calendly.com/event_types/ABC' });
+      expect(garbled.status).toBe(400);
+      expect(errorSchema.parse(garbled.body).error).toMatchObject({ code: 'bad_request', field: 'token', message: expect.stringContaining('printable ASCII') });
+    }
+    expect(await integrationSecrets().get(TENANT, 'calendly')).toBeUndefined();
+
     const unknown = await call('PUT', '/v1/admin/integrations/paypal', admin, { token: 'x' });
     expect(unknown.status).toBe(400);
     expect(errorSchema.parse(unknown.body).error).toMatchObject({ field: 'provider', message: expect.stringContaining('stripe, twilio, meta') });
