@@ -312,8 +312,11 @@ describe('the staff WebSocket', () => {
     const foreign = await staffSocket(cloud, other);
     foreign.send({ action: 'staffWatch', conversationId });
     expect((await foreign.next('error')).code).toBe('no_conversation');
+    // Anything that is not a staff action, a widget action included, names the staff actions.
     foreign.send({ action: 'sendMessage', clientId: clientId(), text: 'hi' });
-    expect((await foreign.next('error')).code).toBe('bad_request');
+    expect(await foreign.next('error')).toEqual(expect.objectContaining({ code: 'unknown_action', message: expect.stringContaining('staffWatch, staffTyping, staffPing') }));
+    foreign.sendRaw('not json');
+    expect((await foreign.next('error')).code).toBe('unknown_action');
     foreign.send({ action: 'staffPing' });
     await foreign.next('pong');
     socket.send({ action: 'staffWatch', conversationId });

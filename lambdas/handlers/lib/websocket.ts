@@ -13,7 +13,7 @@ import type { ChatCaller } from '../../core/conversation';
 import { DomainError } from '../../core/errors';
 import { isTenantId } from '../../core/ids';
 import type { ConnectionPusher } from '../../core/ports';
-import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions, clientFrame, type ClientFrame, type ErrorCode } from '../../core/protocol';
+import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions, clientFrame, staffActions, type ClientFrame, type ErrorCode } from '../../core/protocol';
 import { VISITOR_ID_PATTERN } from '../../core/widget-key';
 import { correlation, currentCorrelationId } from './correlation';
 import { logger, metrics, tracer } from './powertools';
@@ -29,6 +29,12 @@ export function callerOf(event: { requestContext: { connectionId: string } & obj
   const identity: unknown = Reflect.get(event.requestContext, 'identity');
   const sourceIp = typeof identity === 'object' && identity !== null ? Reflect.get(identity, 'sourceIp') : undefined;
   return { ...parsed.data, connectionId: event.requestContext.connectionId, ...(typeof sourceIp === 'string' && sourceIp.length > 0 ? { sourceIp } : {}) };
+}
+
+/** A connection the staff authorizer let in (its context says `kind: staff`). */
+function isStaffConnection(event: { requestContext: object }): boolean {
+  const authorizer: unknown = Reflect.get(event.requestContext, 'authorizer');
+  return typeof authorizer === 'object' && authorizer !== null && Reflect.get(authorizer, 'kind') === 'staff';
 }
 
 type ActionHandlers = { readonly [A in ClientFrame['action']]: (caller: ChatCaller, frame: Extract<ClientFrame, { action: A }>) => Promise<void> };
@@ -66,6 +72,12 @@ export function wsApi(pusher: () => ConnectionPusher, handlers: ActionHandlers) 
     let clientId: string | undefined;
     metrics.addMetric('wsFrames', 'Count', 1);
     try {
+      // A staff connection's frames that are not staff actions (not JSON, unknown, a widget action) are routed here
+      // with the rest: they name the actions a staff connection has.
+      if (isStaffConnection(event)) {
+        await sendError('unknown_action', `action must be one of: ${staffActions.join(', ')} (a staff connection)`);
+        return { statusCode: 400 };
+      }
       const caller = callerOf(event);
       logger.appendKeys({ tenantId: caller.tenantId, connectionId });
       const body = event.body ?? '';
