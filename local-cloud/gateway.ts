@@ -200,8 +200,15 @@ export class LocalGateway {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      // API Gateway, CloudFront and Amplify refuse a malformed percent-encoding before anything runs.
+      return sendJson(res, 400, { error: { code: 'bad_request', message: 'the path has a malformed percent-encoding' } });
+    }
+    // The local EventBridge and Step Functions APIs: the AWS SDK posts to the endpoint's root, never to a route.
     const target = req.headers['x-amz-target'];
-    if (method === 'POST' && typeof target === 'string') return this.awsJson(req, res, target);
+    if (method === 'POST' && typeof target === 'string' && url.pathname === '/') return this.awsJson(req, res, target);
     if (url.pathname.startsWith('/@connections/')) return this.management(req, res, decodeURIComponent(url.pathname.slice('/@connections/'.length)));
     if (url.pathname.startsWith('/v1/') || url.pathname === '/v1') return this.rest(req, res, url, method);
     const page = this.options.pages?.find((p) => url.pathname.startsWith(p.prefix));

@@ -218,6 +218,22 @@ describe('REST API', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('refuses a malformed percent-encoding on every path with a 400, and keeps its AWS service APIs off the routes', async () => {
+    for (const path of ['/admin/%E0%A4%A', '/widget/%E0%A4%A', '/@connections/%E0%A4%A', '/checkout/%E0%A4%A', '/v1/health/%E0%A4%A']) {
+      const res = await fetch(`${cloud.urls.rest.replace(/\/$/, '')}${path}`, { method: path.startsWith('/@') ? 'POST' : 'GET' });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(await res.json()).toEqual({ error: { code: 'bad_request', message: 'the path has a malformed percent-encoding' } });
+    }
+    // The local EventBridge answers the SDK at the gateway's root; on a public route the header is just a header.
+    const forged = await fetch(`${cloud.urls.rest}/v1/webhooks/stripe/demo`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ Entries: [{ Source: 'concierge', DetailType: 'conversation.started', Detail: '{}', EventBusName: 'concierge' }] }),
+    });
+    expect(forged.status).toBe(400);
+    expect(JSON.stringify(await forged.json())).toMatch(/Stripe-Signature|signature/i);
+  });
+
   it('lets staff in with a local Cognito token, scoped to their tenant', async () => {
     expect((await fetch(`${cloud.urls.rest}/v1/admin/me`)).status).toBe(401);
     expect((await fetch(`${cloud.urls.rest}/v1/admin/me`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
