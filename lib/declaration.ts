@@ -257,6 +257,36 @@ export interface RestRouteDecl {
 export const corsAllowHeaders: readonly string[] = ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'X-Correlation-Id'];
 export const corsExposeHeaders: readonly string[] = ['ETag'];
 
+/**
+ * What API Gateway itself answers, before any function runs, in the API's own error shape
+ * (`{"error":{"code","message"}}`, docs/openapi.yaml): its default bodies are `{"message":"Unauthorized"}` and the
+ * like, with no code. The CDK stack sets each as a gateway response template, the local gateway answers the same.
+ * `message: undefined` keeps API Gateway's own message (`$context.error.messageString`).
+ */
+export interface GatewayErrorDecl {
+  readonly type: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'REQUEST_TOO_LARGE' | 'THROTTLED' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+  /** The status the local gateway answers with; API Gateway's own for the type. */
+  readonly status: number;
+  readonly code: string;
+  readonly message: string | undefined;
+}
+
+export const gatewayErrors: readonly GatewayErrorDecl[] = [
+  { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized', message: 'Sign in again: the token is missing, expired or not valid.' },
+  { type: 'ACCESS_DENIED', status: 403, code: 'forbidden', message: 'This account may not use this route.' },
+  { type: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large', message: 'The request body is over the 10 MB API Gateway accepts.' },
+  { type: 'THROTTLED', status: 429, code: 'rate_limited', message: 'Too many requests. Please try again in a few seconds.' },
+  { type: 'DEFAULT_4XX', status: 400, code: 'bad_request', message: undefined },
+  { type: 'DEFAULT_5XX', status: 500, code: 'internal', message: undefined },
+];
+
+/** The body a gateway error answers with (`gatewayMessage`: API Gateway's own, for the types that keep it). */
+export function gatewayErrorBody(type: GatewayErrorDecl['type'], gatewayMessage: string): { error: { code: string; message: string } } {
+  const decl = gatewayErrors.find((e) => e.type === type);
+  if (!decl) throw new Error(`no gateway error ${type}`);
+  return { error: { code: decl.code, message: decl.message ?? gatewayMessage } };
+}
+
 export const restRoutes: readonly RestRouteDecl[] = [
   { method: 'GET', path: '/v1/health', fn: 'publicApi', auth: 'public', operationId: 'getHealth', summary: 'Liveness of the API' },
   {

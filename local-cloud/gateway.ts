@@ -12,7 +12,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { corsAllowHeaders, restAuthorizer, restRoutes, wsAuthorizer, wsRoutes, type FunctionName, type RestRouteDecl } from '../lib/declaration';
+import { corsAllowHeaders, gatewayErrorBody, restAuthorizer, restRoutes, wsAuthorizer, wsRoutes, type FunctionName, type RestRouteDecl } from '../lib/declaration';
 
 /** API Gateway's limits that the gateway enforces like AWS does. */
 export const LIMITS = { wsFrameBytes: 128 * 1024, restBodyBytes: 10 * 1024 * 1024, wsIdleMs: 10 * 60 * 1000 } as const;
@@ -161,7 +161,7 @@ export class LocalGateway {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.options.log(`gateway error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-        if (!res.headersSent) sendJson(res, 500, { message: 'Internal server error' });
+        if (!res.headersSent) sendJson(res, 500, gatewayErrorBody('DEFAULT_5XX', 'Internal server error'));
         else res.end();
       });
     });
@@ -265,7 +265,7 @@ export class LocalGateway {
     }
     const raw = await readBody(req, LIMITS.restBodyBytes);
     // The rest of an oversized body is never read: close the connection rather than leave it for the next request.
-    if (!raw) return sendJson(res, 413, { message: 'Request Too Long' }, { connection: 'close' });
+    if (!raw) return sendJson(res, 413, gatewayErrorBody('REQUEST_TOO_LARGE', 'Request Too Long'), { connection: 'close' });
     const headers = headersOf(req);
     const query = Object.fromEntries(url.searchParams.entries());
     const requestContext: Record<string, unknown> = {
@@ -292,8 +292,8 @@ export class LocalGateway {
         requestContext,
       });
       if (!decision.ok) {
-        const message = decision.status === 401 ? 'Unauthorized' : decision.status === 403 ? 'User is not authorized to access this resource' : 'Internal server error';
-        return sendJson(res, decision.status, { message });
+        const type = decision.status === 401 ? 'UNAUTHORIZED' : decision.status === 403 ? 'ACCESS_DENIED' : 'DEFAULT_5XX';
+        return sendJson(res, decision.status, gatewayErrorBody(type, 'Internal server error'));
       }
       requestContext['authorizer'] = decision.context;
     }
@@ -316,12 +316,12 @@ export class LocalGateway {
       result = await this.options.invoke(matched.route.fn, event);
     } catch (error) {
       this.options.log(`${matched.route.fn} failed: ${error instanceof Error ? error.message : String(error)}`);
-      return sendJson(res, 502, { message: 'Internal server error' });
+      return sendJson(res, 502, gatewayErrorBody('DEFAULT_5XX', 'Internal server error'));
     }
     const parsed = z
       .object({ statusCode: z.number().int(), headers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(), body: z.string().optional() })
       .safeParse(result);
-    if (!parsed.success) return sendJson(res, 502, { message: 'Internal server error' });
+    if (!parsed.success) return sendJson(res, 502, gatewayErrorBody('DEFAULT_5XX', 'Internal server error'));
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed.data.headers ?? {})) outHeaders[k] = String(v);
     res.writeHead(parsed.data.statusCode, outHeaders);

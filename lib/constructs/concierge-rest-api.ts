@@ -16,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDependable } from 'constructs';
 import { Construct } from 'constructs';
-import { corsAllowHeaders, type FunctionName, type RestRouteDecl } from '../declaration';
+import { corsAllowHeaders, gatewayErrors, type FunctionName, type RestRouteDecl } from '../declaration';
 import { acknowledgeNag } from './nag';
 
 /** Request limits of a stage. */
@@ -116,14 +116,18 @@ export class ConciergeRestApi extends Construct {
     // The stack publishes the URL as RestApiUrl; drop RestApi's own unnamed duplicate output.
     this.api.node.tryRemoveChild('Endpoint');
 
-    // Authorizer denials and gateway errors carry CORS headers too, echoing the caller's origin.
-    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+    // Authorizer denials and gateway errors carry CORS headers too, echoing the caller's origin, and answer in the
+    // API's error shape (lib/declaration.ts gatewayErrors; the local gateway answers the same bodies).
+    for (const error of gatewayErrors) {
+      const type = ResponseType.of(error.type);
+      const message = error.message === undefined ? '$context.error.messageString' : JSON.stringify(error.message);
       this.api.addGatewayResponse(`Gateway${type.responseType}`, {
         type,
         responseHeaders: {
           'Access-Control-Allow-Origin': 'method.request.header.Origin',
           Vary: "'Origin'",
         },
+        templates: { 'application/json': `{"error":{"code":${JSON.stringify(error.code)},"message":${message}}}` },
       });
     }
 

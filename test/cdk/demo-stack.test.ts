@@ -259,6 +259,16 @@ describe('REST API', () => {
       ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin' },
     });
   });
+
+  it("answers API Gateway's own errors in the API's error shape, as the local gateway does", () => {
+    for (const error of declaration.gatewayErrors) {
+      const [, props] = resources('AWS::ApiGateway::GatewayResponse').find(([, p]) => p.ResponseType === error.type) ?? [];
+      const template = String((props?.ResponseTemplates as Record<string, unknown> | undefined)?.['application/json']);
+      const body = template.replace('$context.error.messageString', '"from API Gateway"');
+      expect(JSON.parse(body)).toEqual(declaration.gatewayErrorBody(error.type, 'from API Gateway'));
+    }
+    expect(String(resources('AWS::ApiGateway::GatewayResponse').map(([, p]) => p.ResponseType))).toContain('UNAUTHORIZED');
+  });
 });
 
 describe('WebSocket API', () => {

@@ -235,7 +235,10 @@ describe('REST API', () => {
   });
 
   it('lets staff in with a local Cognito token, scoped to their tenant', async () => {
-    expect((await fetch(`${cloud.urls.rest}/v1/admin/me`)).status).toBe(401);
+    const anonymous = await fetch(`${cloud.urls.rest}/v1/admin/me`);
+    expect(anonymous.status).toBe(401);
+    // The gateway's own refusal, in the API's error shape (lib/declaration.ts gatewayErrors, as the CDK stack sets it).
+    expect(await anonymous.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('Sign in again') } });
     expect((await fetch(`${cloud.urls.rest}/v1/admin/me`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
 
     const token = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
