@@ -11,6 +11,7 @@ import { dayIn } from '../../lambdas/handlers/stats-projector';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import type { MessageView } from '../../lambdas/core/protocol';
+import type { TenantProfile } from '../../lambdas/core/ports';
 import { connect, RefusedError, wsUrl, type TestSocket } from '../support/ws-client';
 
 let cloud: LocalCloud;
@@ -143,14 +144,20 @@ describe('web chat over the WebSocket API', () => {
     await socket.close();
   });
 
-  it('refuses messages past the rate limit with a rate_limited frame, storing nothing', async () => {
+  /** A tenant with the demo knowledge base and these message limits; its widget key. */
+  async function tenantWithLimits(tenantId: string, limits: NonNullable<TenantProfile['limits']>): Promise<string> {
     const kb = await store().getKnowledgeBase('demo');
     if (!kb) throw new Error('demo knowledge base missing');
-    const widgetKey = newWidgetKey('limited');
-    await provisionTenant(knowledgeStore(), { tenantId: 'limited', widgetKey, allowedOrigins: [origin], kb });
-    const profile = await store().getProfile('limited');
+    const widgetKey = newWidgetKey(tenantId);
+    await provisionTenant(knowledgeStore(), { tenantId, widgetKey, allowedOrigins: [origin], kb });
+    const profile = await store().getProfile(tenantId);
     if (!profile) throw new Error('profile missing');
-    await store().putProfile({ ...profile, limits: { perConnection: { ratePerSecond: 0.001, burst: 2 }, perTenant: { ratePerSecond: 100, burst: 100 } } });
+    await store().putProfile({ ...profile, limits });
+    return widgetKey;
+  }
+
+  it('refuses messages past the rate limit with a rate_limited frame, storing nothing', async () => {
+    const widgetKey = await tenantWithLimits('limited', { perConnection: { ratePerSecond: 0.001, burst: 2 }, perTenant: { ratePerSecond: 100, burst: 100 } });
 
     const socket = await connect(wsUrl(cloud.urls.ws, widgetKey, visitor()), origin);
     socket.send({ action: 'hello' });
@@ -169,14 +176,8 @@ describe('web chat over the WebSocket API', () => {
   });
 
   it('limits messages per client address across its connections: reconnecting does not reset it', async () => {
-    const kb = await store().getKnowledgeBase('demo');
-    if (!kb) throw new Error('demo knowledge base missing');
-    const widgetKey = newWidgetKey('by-address');
-    await provisionTenant(knowledgeStore(), { tenantId: 'by-address', widgetKey, allowedOrigins: [origin], kb });
-    const profile = await store().getProfile('by-address');
-    if (!profile) throw new Error('profile missing');
     const roomy = { ratePerSecond: 100, burst: 100 };
-    await store().putProfile({ ...profile, limits: { perConnection: roomy, perAddress: { ratePerSecond: 0.001, burst: 3 }, perTenant: roomy } });
+    const widgetKey = await tenantWithLimits('by-address', { perConnection: roomy, perAddress: { ratePerSecond: 0.001, burst: 3 }, perTenant: roomy });
 
     // Each message from a new connection (and a new visitor), all from this machine's one address.
     const sendFromNewConnection = async (text: string, outcome: 'answered' | 'refused') => {
