@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { badRequest } from './errors';
+import { dateOrInstantSchema } from './dates';
 
 /** Who did it: a signed-in staff member, or the system itself (a workflow, a scheduled job). */
 export type AuditActor =
@@ -257,7 +258,8 @@ export function loginEntry(input: {
 
 // ---- the admin API's query -----------------------------------------------------------------------------
 
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+/** A date or an instant that exists, in core/dates.ts's years: its bound is a four-digit year, within the store's sentinels. */
+const instant = dateOrInstantSchema;
 
 /** `GET /v1/admin/audit`'s query string. */
 export const auditQuerySchema = z

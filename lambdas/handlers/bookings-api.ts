@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { bookingDeps, bookingWorkflowDeps } from '../adapters/container';
 import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
+import { calendarDateSchema, dateOrInstantSchema, instantSchema } from '../core/dates';
 import { bookingSettingsSchema, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
 import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, markNoShow, rescheduleBooking, type BookingDeps } from '../core/booking/service';
 import type { SlotProblem } from '../core/booking/availability';
@@ -30,10 +31,11 @@ function callerOf(request: RestRequest): StaffCaller {
 export const MAX_RANGE_DAYS = 62;
 const DAY_MS = 24 * 3600_000;
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, such as 2026-03-02T09:30:00Z' });
+// Real calendar days and instants within core/dates.ts's years: `from`+7 days and a zone's offset stay four-digit years.
+const isoDate = calendarDateSchema;
+const instant = instantSchema;
 /** A day (midnight in the business's time zone) or an instant. */
-const dateOrInstant = z.union([isoDate, instant], { error: 'must be a date YYYY-MM-DD or an ISO 8601 date-time' });
+const dateOrInstant = dateOrInstantSchema;
 const bookingId = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'must be 6-64 characters of A-Z a-z 0-9 _ -');
 const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');

@@ -264,3 +264,38 @@ describe('analytics of a scripted day', () => {
     expect(await analyticsStore().getGap(TENANT, gap?.gapId ?? '')).toBeUndefined();
   });
 });
+
+describe('days the range cannot mean', () => {
+  // Found by fuzzing: these were 500s (a RangeError counting or converting the days).
+  it.each(['/v1/admin/analytics', '/v1/admin/analytics/export'])('%s refuses days that do not exist or are out of range, naming the field', async (path) => {
+    for (const [query, field, message] of [
+      ['from=2026-13-01&to=2026-13-05', 'from', /not a date/],
+      ['from=0000-00-00&to=0000-00-01', 'from', /not a date/],
+      ['from=9999-12-31&to=9999-12-31', 'from', /out of range/],
+      ['from=2026-03-01&to=2026-02-30', 'to', /not a date/],
+      ['from=2026-03-05&to=2026-03-01', 'from', /must not be after to/],
+    ] as const) {
+      const res = await api(cloud, 'GET', `${path}?${query}`, owner);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      const error = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string() }) }).parse(res.body).error;
+      expect(error).toMatchObject({ code: 'bad_request', field });
+      expect(error.message).toMatch(message);
+    }
+  });
+
+  it('reports valid edge days: a leap day, and the first and last days of the accepted years', async () => {
+    for (const query of [{ from: '2028-02-28', to: '2028-03-01' }, { from: '2000-01-01', to: '2000-01-01' }, { from: '2199-12-31', to: '2199-12-31' }]) {
+      const got = await report(owner, query);
+      expect(got.days.map((d) => d.day)).toEqual(query.from === '2028-02-28' ? ['2028-02-28', '2028-02-29', '2028-03-01'] : [query.from]);
+      expect(got.totals.conversations).toBe(0);
+    }
+    const csv = await api(cloud, 'GET', '/v1/admin/analytics/export?from=2199-12-31&to=2199-12-31', owner);
+    expect(csv.status).toBe(200);
+  });
+
+  it('never sends DynamoDB reversed bounds, whatever range reaches the store', async () => {
+    await expect(analyticsStore().listDays(TENANT, '2026-03-05', '2026-03-01')).resolves.toEqual(new Map());
+    await expect(analyticsStore().listConversationFacts(TENANT, '2026-03-05T00:00:00.000Z', '2026-03-01T00:00:00.000Z')).resolves.toEqual([]);
+    await expect(analyticsStore().listConversationFacts(TENANT, '9999-12-31T00:00:00.000Z', '+010000-01-01T00:00:00.000Z')).resolves.toEqual([]);
+  });
+});

@@ -6,7 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { documentClient } from '../../lambdas/adapters/aws/clients';
+import { keys } from '../../lambdas/adapters/dynamo/keys';
+import { defaultBookingSettings } from '../../lambdas/core/booking/ports';
 import { bookingDeps, bookingStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { bookSlot } from '../../lambdas/core/booking/service';
 import { provisionTenant } from '../../lambdas/core/knowledge';
@@ -110,6 +114,79 @@ describe('validation', () => {
     const error = errorReply.parse(res.body).error;
     expect(error.code).toBe('bad_request');
     if (field !== undefined) expect(error.field).toBe(field);
+  });
+
+  // Found by fuzzing: dates that match YYYY-MM-DD but do not exist, or lie so far out that a bound is written
+  // `+010000-…` (which sorts below `9999-…`), were 500s (RangeError, or DynamoDB refusing a reversed BETWEEN).
+  it.each([
+    ['from=2026-13-45', 'from', /not a date/],
+    ['from=2026-99-99', 'from', /not a date/],
+    ['to=2026-13-01', 'to', /not a date/],
+    ['from=2026-02-30', 'from', /not a date/],
+    ['from=0000-00-00', 'from', /not a date/],
+    ['from=9999-12-25', 'from', /out of range/],
+    ['from=9999-12-31T00:00:00Z', 'from', /out of range/],
+    ['from=2026-03-01&to=9999-12-31', 'to', /out of range/],
+    ['from=2026-13-01T10:00:00Z', 'from', /not a date/],
+  ])('GET /v1/admin/bookings?%s → 400 naming %s and what is wrong', async (query, field, message) => {
+    const res = await api(cloud, 'GET', `/v1/admin/bookings?${query}`, tokens.admin);
+    expect(res.status).toBe(400);
+    const error = errorReply.parse(res.body).error;
+    expect(error).toMatchObject({ code: 'bad_request', field });
+    expect(error.message).toMatch(message);
+  });
+
+  it('still lists valid edge dates: leap days and the first and last weeks of the accepted years', async () => {
+    for (const query of ['from=2028-02-29', 'to=2028-03-01', 'from=2000-01-01', 'from=2199-12-31', 'from=2199-12-24&to=2199-12-31', 'from=2000-01-01T00:00:00%2B14:00']) {
+      const res = await api(cloud, 'GET', `/v1/admin/bookings?${query}`, tokens.admin);
+      expect({ query, status: res.status }).toEqual({ query, status: 200 });
+      const page = list.parse(res.body);
+      expect(page.items).toEqual([]);
+      expect(page.from < page.to).toBe(true);
+    }
+  });
+
+  it('refuses exceptions whose days do not exist, are out of range or reversed, naming the field; keeps real ones', async () => {
+    const settings = z.record(z.string(), z.unknown()).parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.admin)).body);
+    const put = (exception: Record<string, string>) => api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, { ...settings, exceptions: [{ id: 'x', reason: '', ...exception }] });
+    for (const [exception, field, message] of [
+      [{ from: '2026-02-30', to: '2026-13-01' }, 'exceptions.0.from', /not a date/],
+      [{ from: '2026-03-01', to: '2026-13-01' }, 'exceptions.0.to', /not a date/],
+      [{ from: '2026-03-01', to: '9999-12-31' }, 'exceptions.0.to', /out of range/],
+      [{ from: '2026-03-10', to: '2026-03-02' }, 'exceptions.0.to', /must not be after to|must not be before from/],
+    ] as const) {
+      const res = await put(exception);
+      expect({ exception, status: res.status }).toEqual({ exception, status: 400 });
+      const error = errorReply.parse(res.body).error;
+      expect(error).toMatchObject({ code: 'bad_request', field });
+      expect(error.message).toMatch(message);
+    }
+    const after = z.record(z.string(), z.unknown()).parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.admin)).body);
+    expect(after['exceptions']).toEqual(settings['exceptions']);
+
+    const leap = { id: 'leap', from: '2028-02-29', to: '2028-02-29', reason: '' };
+    const ok = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, { ...settings, exceptions: [leap] });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ exceptions: [leap] });
+    expect((await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.admin, settings)).status).toBe(200);
+  });
+
+  it('still reads an exception stored before days were checked, so an admin can see and replace it', async () => {
+    const legacy = { id: 'legacy', from: '2026-02-30', to: '2026-13-01', reason: '' };
+    await documentClient(process.env['AWS_ENDPOINT_URL_DYNAMODB']).send(
+      new PutCommand({ TableName: process.env['TABLE_NAME'], Item: { ...keys.bookingSettings(B), settings: { ...defaultBookingSettings, exceptions: [legacy] } } }),
+    );
+    const read = await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.otherAdmin);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ exceptions: [legacy] });
+    const fixed = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...defaultBookingSettings, exceptions: [] });
+    expect(fixed.status).toBe(200);
+    expect((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.otherAdmin)).body).toMatchObject({ exceptions: [] });
+  });
+
+  it('never sends DynamoDB reversed bounds, whatever range reaches the store', async () => {
+    await expect(bookingStore().listBookings('bookings-b', '9999-12-25T00:00:00.000Z', '+010000-01-01T00:00:00.000Z')).resolves.toEqual([]);
+    await expect(bookingStore().listBookings('bookings-b', '2026-01-01T00:00:00.000Z', '+010000-01-01T00:00:00.000Z')).resolves.toEqual(expect.any(Array));
   });
 
   it('refuses settings with duplicate exception ids or an unknown staff member, naming the field', async () => {

@@ -10,7 +10,8 @@ import { acceptWaits, mergeFacts, resolutionOf, type ConversationFacts, type Fac
 import { addSample, forgetInGap, gapIdOf, maskQuestion, normaliseQuestion, openGapsByCount } from '../../lambdas/core/analytics/gaps';
 import { projectedEvents } from '../../lambdas/core/analytics/projector';
 import { buildReport, daysOf, rangeInstants, reportCsv } from '../../lambdas/core/analytics/report';
-import { analyticsReportSchema } from '../../lambdas/core/analytics/contract';
+import { analyticsQuerySchema, analyticsReportSchema } from '../../lambdas/core/analytics/contract';
+import { DomainError } from '../../lambdas/core/errors';
 
 const base = { conversationId: 'conv-1', startedAt: '2026-03-02T09:00:00.000Z', channel: 'web' };
 const facts = (changes: readonly FactChange[], start = base): ConversationFacts => changes.reduce<ConversationFacts | undefined>((f, c) => mergeFacts(f, start, c), undefined) ?? mergeFacts(undefined, start, { kind: 'started' });
@@ -202,6 +203,36 @@ describe('the report', () => {
     expect(() => daysOf('2025-01-01', '2026-01-02')).toThrow(/366/);
     expect(daysOf('2024-01-01', '2024-12-31')).toHaveLength(366);
     expect(rangeInstants('2026-07-01', '2026-07-01', tz)).toEqual({ from: '2026-06-30T23:00:00.000Z', to: '2026-07-01T23:00:00.000Z' });
+  });
+
+  it('refuses query days that do not exist or are out of range, naming the field and what is wrong', () => {
+    const problem = (query: { from: string; to: string }) => {
+      const issue = analyticsQuerySchema.safeParse(query).error?.issues[0];
+      return issue && { field: issue.path.join('.'), message: issue.message };
+    };
+    expect(problem({ from: '2026-13-01', to: '2026-13-05' })).toEqual({ field: 'from', message: expect.stringMatching(/^not a date/) });
+    expect(problem({ from: '2026-03-01', to: '2026-02-30' })).toEqual({ field: 'to', message: expect.stringMatching(/^not a date/) });
+    expect(problem({ from: '0000-00-00', to: '0000-00-01' })).toEqual({ field: 'from', message: expect.stringMatching(/^not a date/) });
+    expect(problem({ from: '9999-12-31', to: '9999-12-31' })).toEqual({ field: 'from', message: expect.stringMatching(/^out of range/) });
+    expect(problem({ from: '2026-03-05', to: '2026-03-01' })).toEqual({ field: 'from', message: 'must not be after to' });
+    expect(problem({ from: '2024-02-29', to: '2024-03-01' })).toBeUndefined();
+    expect(problem({ from: '2000-01-01', to: '2000-01-01' })).toBeUndefined();
+    expect(problem({ from: '2199-01-01', to: '2199-12-31' })).toBeUndefined();
+  });
+
+  it('never builds days from a range it cannot count: a 400 naming the field, not a RangeError', () => {
+    for (const [from, to] of [['2026-13-01', '2026-13-05'], ['0000-00-00', '0000-00-01'], ['2026-03-05', '2026-03-01']] as const) {
+      let thrown: unknown;
+      try {
+        daysOf(from, to);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(DomainError);
+      expect(thrown).toMatchObject({ code: 'bad_request' });
+    }
+    expect(daysOf('2199-12-31', '2199-12-31')).toEqual(['2199-12-31']);
+    expect(rangeInstants('2199-12-31', '2199-12-31', tz).to).toBe('2200-01-01T00:00:00.000Z');
   });
 });
 

@@ -5,6 +5,8 @@
 import { apiGatewayEvent } from '../support/api-gateway-event';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import fc from 'fast-check';
+import { ZodError } from 'zod';
+import { DomainError } from '../../lambdas/core/errors';
 import {
   auditEntry,
   auditQueryOf,
@@ -144,6 +146,31 @@ describe('auditQueryOf', () => {
     expect(() => auditQueryOf({ action: 'a b' })).toThrow();
     expect(() => auditQueryOf({ sort: 'asc' })).toThrow();
     expect(() => auditQueryOf({ from: '2026-03-02', to: '2026-03-01' })).toThrow(/from/);
+  });
+
+  it('refuses dates that do not exist or are out of range (the store would get reversed bounds), naming the field and what is wrong', () => {
+    const problem = (raw: Record<string, string>): { field: string | undefined; message: string } => {
+      try {
+        auditQueryOf(raw);
+      } catch (error) {
+        if (error instanceof ZodError) return { field: error.issues[0]?.path.join('.'), message: error.issues[0]?.message ?? '' };
+        if (error instanceof DomainError && error.code === 'bad_request') return { field: error.field, message: error.message };
+        throw error;
+      }
+      throw new Error(`accepted ${JSON.stringify(raw)}`);
+    };
+    expect(problem({ from: '9999-01-01' })).toEqual({ field: 'from', message: expect.stringMatching(/out of range/) });
+    expect(problem({ from: '9999-12-31T23:59:59Z' })).toEqual({ field: 'from', message: expect.stringMatching(/out of range/) });
+    expect(problem({ to: '0000-01-01T00:00:00+01:00' })).toEqual({ field: 'to', message: expect.stringMatching(/out of range/) });
+    expect(problem({ from: '2026-02-30' })).toEqual({ field: 'from', message: expect.stringMatching(/not a date/) });
+    expect(problem({ to: '2026-13-01T00:00:00Z' })).toEqual({ field: 'to', message: expect.stringMatching(/not a date/) });
+    expect(problem({ from: '2026-03-01T10:00:00+01:00', to: '2026-03-01T08:59:59Z' })).toEqual({ field: 'from', message: expect.stringMatching(/must not be after to/) });
+  });
+
+  it('still takes the first and last days of the accepted years, and leap days', () => {
+    expect(auditQueryOf({ from: '2000-01-01', to: '2199-12-31' })).toMatchObject({ from: '2000-01-01T00:00:00.000Z', to: '2199-12-31T23:59:59.999Z' });
+    expect(auditQueryOf({ from: '2000-01-01T00:00:00+01:00', to: '2199-12-31T23:59:59.999Z' })).toMatchObject({ from: '1999-12-31T23:00:00.000Z', to: '2199-12-31T23:59:59.999Z' });
+    expect(auditQueryOf({ from: '2024-02-29', to: '2024-02-29' })).toMatchObject({ from: '2024-02-29T00:00:00.000Z', to: '2024-02-29T23:59:59.999Z' });
   });
 });
 

@@ -112,6 +112,7 @@ export class DynamoAnalyticsStore implements AnalyticsStore, KnowledgeGapStore {
     const lower = keys.dailyStats(tenantId, from);
     const upper = keys.dailyStats(tenantId, to);
     const days = new Map<string, Record<string, number>>();
+    if (upper.sk < lower.sk) return days; // DynamoDB refuses reversed BETWEEN bounds: an empty range
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
@@ -137,6 +138,9 @@ export class DynamoAnalyticsStore implements AnalyticsStore, KnowledgeGapStore {
     const pk = keys.dailyStats(tenantId, 'x').pk;
     const prefix = keys.analyticsConversationPrefix;
     const facts: ConversationFacts[] = [];
+    // Instants compare as their sort keys do only with four-digit years (`+010000-…` sorts below `9999-…`): a range
+    // that is empty, or whose bounds would sort reversed, reads nothing (DynamoDB refuses reversed BETWEEN bounds).
+    if (!(from < to)) return facts;
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(

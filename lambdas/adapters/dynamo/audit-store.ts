@@ -117,7 +117,12 @@ export class DynamoAuditLog implements AuditLog {
   async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
     const pk = keys.auditPartition(tenantId);
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': pk, ':lo': query.from ?? '0', ':hi': `${query.to ?? '9999'}#\uffff` };
+    // Sort keys are `<at>#<id>`; an absent bound is a sentinel below / above every key. Bounds the edge did not check
+    // (`+010000-…`, `-000001-…`, from after to) would reach DynamoDB reversed, which it refuses: such a range is empty.
+    const lo = query.from ?? '0';
+    const hi = `${query.to ?? '9999'}#\uffff`;
+    if (hi < lo) return { items: [] };
+    const values: Record<string, unknown> = { ':pk': pk, ':lo': lo, ':hi': hi };
     const filters: string[] = [];
     if (query.actor) {
       filters.push('(actorSub = :actor OR actorEmail = :actor OR actorEmail = :actorLower OR actorSystem = :actor)');

@@ -31,6 +31,7 @@ import {
   activeStatuses,
   bookingSettingsSchema,
   bookingStatuses,
+  storedBookingSettingsSchema,
   type Booking,
   type BookingSettings,
   type BookingStatus,
@@ -104,7 +105,7 @@ void everyFieldStored;
 
 const cellItem = z.object({ staffId: z.string(), start: z.string(), bookingId: z.string(), state: z.enum(['held', 'confirmed']), expiresAt: z.number().optional() });
 const tokenItem = z.object({ taskToken: z.string() });
-const settingsItem = z.object({ settings: bookingSettingsSchema });
+const settingsItem = z.object({ settings: storedBookingSettingsSchema });
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 type TransactItem = TransactItems[number];
@@ -115,6 +116,9 @@ const isActive = (status: BookingStatus): boolean => activeStatuses.includes(sta
 const cellId = (c: SlotCell): string => `${c.staffId}|${c.start}`;
 const epochSeconds = (iso: string): number => Math.ceil(Date.parse(iso) / 1000);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The first and last instants a sort key can hold (`YYYY-MM-DDTHH:MM:SS.sssZ`, four-digit years). */
+const MIN_KEY_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_KEY_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 function sameCells(a: readonly SlotCell[], b: readonly SlotCell[]): boolean {
   return a.length === b.length && a.every((c, i) => cellId(c) === cellId(b[i] ?? { staffId: '', start: '' }));
@@ -389,8 +393,11 @@ export class DynamoBookingStore implements BookingStore {
     const fromMs = Date.parse(from);
     const toMs = Date.parse(to);
     if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new Error(`listBookings: invalid range ${from} .. ${to}`);
-    if (toMs <= fromMs) return [];
     // Sort keys are `<start>#<id>`: BETWEEN from AND to takes every start in [from, to) (a start equal to `to` sorts after it).
+    // Bounds are clamped to the four-digit years keys hold (`+010000-…` sorts below `9999-…`): DynamoDB never gets them reversed.
+    const lo = new Date(Math.max(fromMs, MIN_KEY_MS)).toISOString();
+    const hi = new Date(Math.min(toMs, MAX_KEY_MS)).toISOString();
+    if (hi <= lo) return [];
     const bookings: Booking[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -399,7 +406,7 @@ export class DynamoBookingStore implements BookingStore {
           TableName: this.tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi',
-          ExpressionAttributeValues: { ':pk': keys.bookingsByStart(tenantId), ':lo': new Date(fromMs).toISOString(), ':hi': new Date(toMs).toISOString() },
+          ExpressionAttributeValues: { ':pk': keys.bookingsByStart(tenantId), ':lo': lo, ':hi': hi },
           ExclusiveStartKey: start,
         }),
       );

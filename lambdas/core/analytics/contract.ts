@@ -4,13 +4,15 @@
  * in docs/metrics.md; the schema is the type.
  */
 import { z } from 'zod';
+import { calendarDateSchema, dayNumber } from '../dates';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
+/** A day as YYYY-MM-DD that exists, in core/dates.ts's years (a day after `to` and local midnights stay four-digit years). */
+const day = calendarDateSchema;
 
 /** `GET /v1/admin/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD` (both inclusive, in the tenant's time zone; at most 366 days). */
 export const analyticsQuerySchema = z
   .object({ from: day, to: day })
-  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+  .refine((q) => dayNumber(q.from) <= dayNumber(q.to), { message: 'must not be after to', path: ['from'] });
 export type AnalyticsQuery = z.infer<typeof analyticsQuerySchema>;
 
 /** The counters of one day (or of the whole range, summed). Absent counters are 0. */

@@ -5,6 +5,7 @@
  */
 import { zonedToUtc } from '../nlu/time';
 import { badRequest } from '../errors';
+import { dayNumber, isCalendarDate } from '../dates';
 import type { AnalyticsReport, DayMetrics } from './contract';
 import { acceptWaits, resolutionOf, type ConversationFacts } from './facts';
 import { dayIn, SOURCE_COUNTER_PREFIX } from './projector';
@@ -20,9 +21,13 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Every day from `from` to `to`, inclusive; 400 naming `to` past MAX_RANGE_DAYS. */
+/** Every day from `from` to `to`, inclusive; 400 naming `to` past MAX_RANGE_DAYS, and naming the day that is not one. */
 export function daysOf(from: string, to: string): string[] {
-  const count = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+  // The query's schema refuses these first; a count of NaN (a day that does not exist) must not pass the length check.
+  if (!isCalendarDate(from)) throw badRequest('from: not a date', 'from');
+  if (!isCalendarDate(to)) throw badRequest('to: not a date', 'to');
+  const count = dayNumber(to) - dayNumber(from) + 1;
+  if (count < 1) throw badRequest('from: must not be after to', 'from');
   if (count > MAX_RANGE_DAYS) throw badRequest(`to: the range may span at most ${MAX_RANGE_DAYS} days`, 'to');
   return Array.from({ length: count }, (_, i) => addDays(from, i));
 }

@@ -28,6 +28,7 @@
  * asked time onwards, so their first pick is always the nearest free slot.
  */
 import { z } from 'zod';
+import { calendarDateSchema } from '../dates';
 import type { OpeningHours, Service, StaffMember } from '../knowledge-base';
 import { offsetMinutes, wallClock, zonedToUtc } from '../nlu/time';
 import { CELL_MINUTES, cellsFor, type BookingSettings, type Slot, type SlotCell } from './ports';
@@ -78,11 +79,7 @@ export const slotRequestSchema = z
   .strictObject({
     serviceId: z.string().min(1).max(64),
     staffId: z.string().min(1).max(64).optional(),
-    date: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-      .refine((d) => addDays(d, 0) === d, 'must be a real calendar date')
-      .optional(),
+    date: calendarDateSchema.optional(),
     after: hhmm.optional(),
     before: hhmm.optional(),
     limit: z.number().int().min(1).max(50),

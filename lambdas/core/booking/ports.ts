@@ -17,30 +17,40 @@
  * - adapters/dynamo/booking-store.ts, adapters/payments/*, adapters/calendar/* — the adapters.
  */
 import { z } from 'zod';
+import { calendarDateSchema, dayNumber } from '../dates';
 
 /** The granularity of slot locks. Service durations and buffers are rounded up to whole cells. */
 export const CELL_MINUTES = 15;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+/** A day that exists, in core/dates.ts's years (a regex let 2026-02-30 and 2026-13-01 through). */
+const isoDate = calendarDateSchema;
+/**
+ * A day as settings stored before days were checked hold it (2026-02-30 was accepted): still read, ordered as
+ * text as it was then, so an admin can see such an exception and replace it (reading fails on nothing it wrote).
+ */
+const storedDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
-/** A closed day or changed hours (holiday, time off) for the business or one staff member. */
-export const bookingExceptionSchema = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ -'),
-    /** First and last day, inclusive, in the business's time zone. */
-    from: isoDate,
-    to: isoDate,
-    /** Absent: the whole business. */
-    staffId: z.string().max(64).optional(),
-    /** Absent: closed all day; present: open only these hours on those days. */
-    open: hhmm.optional(),
-    close: hhmm.optional(),
-    reason: z.string().trim().max(200).default(''),
-  })
-  .refine((e) => e.from <= e.to, { message: 'from must not be after to', path: ['to'] })
-  .refine((e) => (e.open === undefined) === (e.close === undefined), { message: 'give both open and close, or neither', path: ['close'] })
-  .refine((e) => e.open === undefined || e.close === undefined || e.open < e.close, { message: 'open must be before close', path: ['close'] });
+const exceptionSchemaOf = (day: z.ZodType<string>, ordered: (from: string, to: string) => boolean) =>
+  z
+    .strictObject({
+      id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ -'),
+      /** First and last day, inclusive, in the business's time zone. */
+      from: day,
+      to: day,
+      /** Absent: the whole business. */
+      staffId: z.string().max(64).optional(),
+      /** Absent: closed all day; present: open only these hours on those days. */
+      open: hhmm.optional(),
+      close: hhmm.optional(),
+      reason: z.string().trim().max(200).default(''),
+    })
+    .refine((e) => ordered(e.from, e.to), { message: 'from must not be after to', path: ['to'] })
+    .refine((e) => (e.open === undefined) === (e.close === undefined), { message: 'give both open and close, or neither', path: ['close'] })
+    .refine((e) => e.open === undefined || e.close === undefined || e.open < e.close, { message: 'open must be before close', path: ['close'] });
+
+/** A closed day or changed hours (holiday, time off) for the business or one staff member; its days compared as dates. */
+export const bookingExceptionSchema = exceptionSchemaOf(isoDate, (from, to) => dayNumber(from) <= dayNumber(to));
 export type BookingException = z.infer<typeof bookingExceptionSchema>;
 
 /** Per-tenant booking settings (admin UI "Services & hours"); defaults in `defaultBookingSettings`. */
@@ -66,6 +76,8 @@ export const bookingSettingsSchema = z.strictObject({
   exceptions: z.array(bookingExceptionSchema).max(500),
 });
 export type BookingSettings = z.infer<typeof bookingSettingsSchema>;
+/** Booking settings as the store reads them back: exceptions may hold days stored before they were checked (`storedDate`). */
+export const storedBookingSettingsSchema = bookingSettingsSchema.extend({ exceptions: z.array(exceptionSchemaOf(storedDate, (from, to) => from <= to)).max(500) });
 
 export const defaultBookingSettings: BookingSettings = {
   slotStepMinutes: 30,
