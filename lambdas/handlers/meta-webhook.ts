@@ -5,6 +5,9 @@
  * echoes `hub.challenge` as text/plain; anything else is 403. POST checks `X-Hub-Signature-256` (HMAC-SHA256
  * of the raw body with the app secret, constant-time) before parsing anything; each customer message of a
  * verified delivery becomes one `channel.message.received` event (once per mid), and Meta gets `EVENT_RECEIVED`.
+ * Either, verified for a tenant that does not exist (no profile), is 404. A body that is not a Messenger delivery
+ * is 400; a malformed entry or item inside one is left out (logged as a warning), the rest is published and
+ * acknowledged: Meta redelivers a refused batch unchanged, so a 400 would lose its good messages.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -17,7 +20,7 @@ import { webhookSecrets } from '../adapters/container';
 import { inboundFromMeta, validMetaSignature, validVerifyToken } from '../core/channels/inbound';
 import { badRequest, forbidden } from '../core/errors';
 import { isTenantId } from '../core/ids';
-import { headerOf, NO_STORE, publishOnce, rawBodyOf, withHeaders } from './lib/channel-webhook';
+import { headerOf, NO_STORE, publishOnce, rawBodyOf, tenantMustExist, withHeaders } from './lib/channel-webhook';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
 import { correlation, currentCorrelationId } from './lib/correlation';
@@ -37,6 +40,8 @@ async function verify(tenantId: string, event: APIGatewayProxyEvent): Promise<AP
   const query = subscriptionQuery.safeParse(event.queryStringParameters ?? {});
   const expected = await webhookSecrets.metaVerifyToken(tenantId);
   if (!query.success || !expected || !validVerifyToken(expected, query.data['hub.verify_token'])) throw forbidden('the verify token does not match');
+  // The environment's verify token matches any tenant id: no subscription for a tenant that does not exist.
+  await tenantMustExist(tenantId);
   return text(200, query.data['hub.challenge']);
 }
 
@@ -47,10 +52,14 @@ async function receiveMessages(tenantId: string, event: APIGatewayProxyEvent, co
   if (!signature) throw forbidden('missing X-Hub-Signature-256');
   const appSecret = await webhookSecrets.metaAppSecret(tenantId);
   if (!appSecret) {
+    // A URL naming no tenant is the caller's mistake (404), not a tenant missing its credentials.
+    await tenantMustExist(tenantId);
     logger.error('no Meta app secret for this tenant or environment: refusing its webhooks');
     throw forbidden('this tenant has no Meta credentials');
   }
   if (!validMetaSignature(appSecret, raw, signature)) throw forbidden('invalid X-Hub-Signature-256');
+  // Verified, but for whom: nothing is published for a tenant that does not exist.
+  await tenantMustExist(tenantId);
 
   // 2. the messages.
   let body: unknown;
@@ -60,10 +69,16 @@ async function receiveMessages(tenantId: string, event: APIGatewayProxyEvent, co
     throw badRequest('the request body is not valid JSON');
   }
   const pageId = await webhookSecrets.metaPageId(tenantId);
-  const messages = inboundFromMeta(tenantId, body, pageId).filter((m) => m.text.trim() !== '' || m.media.length > 0);
+  // A malformed entry or item is left out, not the delivery: where and why are logged, never its content.
+  let skipped = 0;
+  const onSkipped = (item: { path: string; reason: string }): void => {
+    skipped++;
+    logger.warn('skipped a malformed item of a Meta delivery', { path: item.path, reason: item.reason });
+  };
+  const messages = inboundFromMeta(tenantId, body, pageId, onSkipped).filter((m) => m.text.trim() !== '' || m.media.length > 0);
   let published = 0;
   for (const message of messages) if (await publishOnce(message, context)) published++;
-  logger.info('inbound messages', { channel: 'messenger', received: messages.length, published });
+  logger.info('inbound messages', { channel: 'messenger', received: messages.length, published, skipped });
   if (published > 0) metrics.addMetric('channelMessagesReceived', 'Count', published);
   return text(200, 'EVENT_RECEIVED');
 }

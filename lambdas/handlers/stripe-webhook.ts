@@ -7,7 +7,9 @@
  * it) and the reply goes straight back: Stripe only needs a 2xx. Each Stripe event id is published once:
  * Powertools idempotency keeps a record per event id in the table, under the tenant (docs/decisions.md).
  * The signing secret is the tenant's own (its stored Stripe integration's `webhookSecret`) when it has one,
- * else the environment's `STRIPE_WEBHOOK_SECRET`.
+ * else the environment's `STRIPE_WEBHOOK_SECRET` — which verifies any tenant id: a verified payment event for a
+ * tenant that does not exist (no profile) is not ours, so like the other events that are not ours it is
+ * acknowledged (200, ignored) and nothing is published; a 4xx would only have Stripe retry it for days.
  */
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,7 +23,7 @@ import { restRoutes, table } from '../../lib/declaration';
 import { eventBridgeClient } from '../adapters/aws/clients';
 import { EventBridgePublisher } from '../adapters/aws/event-publisher';
 import { loadConfig } from '../adapters/config';
-import { integrationSecrets } from '../adapters/container';
+import { integrationSecrets, store } from '../adapters/container';
 import { keys } from '../adapters/dynamo/keys';
 import { constructStripeEvent, paymentOutcomeOf } from '../adapters/payments/stripe';
 import type { PaymentOutcome } from '../core/booking/ports';
@@ -107,6 +109,12 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     if ('ignored' in meaning) {
       logger.info('ignored a Stripe event', { stripeEventId: stripeEvent.id, type: stripeEvent.type, reason: meaning.ignored });
       return { statusCode: 200, headers: HEADERS, body: JSON.stringify({ received: true, ignored: meaning.ignored }) };
+    }
+    // The tenant the URL names (and the metadata) must exist: else the outcome would go to no booking of anyone.
+    if (!(await store().getProfile(tenantId))) {
+      const ignored = 'the webhook URL names no tenant';
+      logger.warn('ignored a Stripe event', { stripeEventId: stripeEvent.id, type: stripeEvent.type, reason: ignored });
+      return { statusCode: 200, headers: HEADERS, body: JSON.stringify({ received: true, ignored }) };
     }
     idempotency.registerLambdaContext(context);
     try {

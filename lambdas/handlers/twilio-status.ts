@@ -53,7 +53,8 @@ const deliveryQuery = z.object({
 
 const statusForm = z.object({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message SID'),
-  MessageStatus: z.string().refine((s) => s in STATUS, 'is not a delivery status'),
+  // Own keys only: `in` would also match Object.prototype's (constructor, toString, __proto__…).
+  MessageStatus: z.string().refine((s) => Object.hasOwn(STATUS, s), 'is not a delivery status'),
   ErrorCode: z.string().regex(/^\d{1,8}$/, 'must be a Twilio error code').optional(),
 });
 

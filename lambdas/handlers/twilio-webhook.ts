@@ -3,9 +3,10 @@
  * sender is `whatsapp:+…`).
  *
  * `X-Twilio-Signature` is checked first, with `twilio.validateRequest` over the exact public URL Twilio called
- * and the form fields, using the tenant's Twilio auth token (else the environment's). Only then is the form
- * parsed; a verified message becomes one `channel.message.received` event (once per MessageSid) and Twilio gets
- * an empty TwiML `<Response/>` at once: the answer goes out later through the channel sender.
+ * and the form fields, using the tenant's Twilio auth token (else the environment's). A verified delivery to a
+ * tenant that does not exist (no profile: the environment's token verifies any tenant id) is 404. Only then is
+ * the form parsed; a verified message becomes one `channel.message.received` event (once per MessageSid) and
+ * Twilio gets an empty TwiML `<Response/>` at once: the answer goes out later through the channel sender.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -18,7 +19,7 @@ import { webhookSecrets } from '../adapters/container';
 import { inboundFromTwilio } from '../core/channels/inbound';
 import { badRequest, forbidden } from '../core/errors';
 import { isTenantId } from '../core/ids';
-import { headerOf, NO_STORE, publishOnce, rawBodyOf, withHeaders } from './lib/channel-webhook';
+import { headerOf, NO_STORE, publishOnce, rawBodyOf, tenantMustExist, withHeaders } from './lib/channel-webhook';
 import { publicUrlOf } from './lib/public-url';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
@@ -32,8 +33,9 @@ const twiml = (): APIGatewayProxyResult => ({ statusCode: 200, headers: { 'conte
 
 /** The form fields; a field sent twice keeps its first value (Twilio sends each once). */
 function formOf(raw: Buffer): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) if (!(k in params)) params[k] = v;
+  // No prototype: a field named "constructor" or "__proto__" is a field like any other (and `in` would see Object's).
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) if (!Object.hasOwn(params, k)) params[k] = v;
   return params;
 }
 
@@ -49,11 +51,15 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     if (!signature) throw forbidden('missing X-Twilio-Signature');
     const authToken = await webhookSecrets.twilioAuthToken(tenantId);
     if (!authToken) {
+      // A URL naming no tenant is the caller's mistake (404), not a tenant missing its credentials.
+      await tenantMustExist(tenantId);
       logger.error('no Twilio auth token for this tenant or environment: refusing its webhooks');
       throw forbidden('this tenant has no Twilio credentials');
     }
     const params = formOf(rawBodyOf(event));
     if (!twilio.validateRequest(authToken, signature, publicUrlOf(event), params)) throw forbidden('invalid X-Twilio-Signature');
+    // Verified, but for whom: nothing is published for a tenant that does not exist.
+    await tenantMustExist(tenantId);
 
     // 2. the message.
     const message = inboundFromTwilio(tenantId, params);

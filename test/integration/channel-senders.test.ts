@@ -444,6 +444,15 @@ describe('status callbacks (POST /v1/webhooks/twilio/{tenantId}/status)', () => 
     expect((await post(url, other, getExpectedTwilioSignature(AUTH_TOKEN, url, other))).status).toBe(200);
     expect(await statusOf(c)).toMatchObject({ status: 'queued', providerMessageId: sid });
   });
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'receiving'])('a verified callback with MessageStatus=%s is a 400 naming the field, and changes nothing', async (status) => {
+    const { c, sid, url } = await sentSms();
+    const params = { MessageSid: sid, MessageStatus: status };
+    const response = await post(url, params, getExpectedTwilioSignature(AUTH_TOKEN, url, params));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'bad_request', field: 'MessageStatus', message: 'MessageStatus: is not a delivery status' } });
+    expect(await statusOf(c)).toMatchObject({ status: 'queued', providerMessageId: sid });
+  });
 });
 
 describe('public URL reconstruction (what Twilio signed)', () => {

@@ -10,10 +10,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { integrationSecretsFromConfig } from '../../lambdas/adapters/integrations/index';
+import { logger } from '../../lambdas/handlers/lib/powertools';
 import type { PutEventsEntry } from '../../local-cloud/event-bus';
 import type { LocalGateway } from '../../local-cloud/gateway';
 import type { LambdaRuntime } from '../../local-cloud/lambda-runtime';
-import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
+import { putTenantProfiles, startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
 import { messengerBody, SIMULATED, twilioForm } from '../../local-cloud/channel-simulator';
 
 const TABLE = 'channel-webhooks-test';
@@ -40,6 +41,8 @@ beforeAll(async () => {
     published,
   });
   ({ doc, gateway, runtime } = handlers);
+  // The tenants these deliveries are for exist (a URL naming no tenant is refused: see "a tenant that does not exist").
+  await putTenantProfiles(doc, TABLE, [TENANT, 'own-twilio-clinic', 'own-meta-clinic']);
 }, 120_000);
 
 afterAll(async () => {
@@ -201,6 +204,19 @@ describe('Twilio webhook (SMS and WhatsApp)', () => {
     expect((await postTwilio(form, signTwilio(form, own, url), tenantId)).status).toBe(200);
     expect(inbound().map((e) => e.detail['tenantId'])).toEqual([tenantId]);
   });
+
+  it('refuses, with 404 naming the tenant, a signed message for a tenant that does not exist, and publishes nothing', async () => {
+    // Signed with the environment's auth token (the tenant has no credentials of its own): verified, but nobody's message.
+    const tenantId = 'nosuchtenant';
+    const form = twilioForm('sms', '+34600121212', 'Is anyone there?');
+    const out = await postTwilio(form, signTwilio(form, TWILIO_TOKEN, twilioUrl(tenantId)), tenantId);
+    expect(out.status).toBe(404);
+    expect(JSON.parse(out.text)).toEqual({ error: { code: 'not_found', message: 'no tenant nosuchtenant: this webhook URL names no tenant' } });
+    expect(out.text).not.toContain('+34600121212');
+    // Unsigned or forged, it is still a 403: the signature comes first.
+    expect((await postTwilio(form, undefined, tenantId)).status).toBe(403);
+    expect(inbound()).toEqual([]);
+  });
 });
 
 // ---- Meta (Messenger) ------------------------------------------------------------------------------------
@@ -208,8 +224,8 @@ describe('Twilio webhook (SMS and WhatsApp)', () => {
 const metaUrl = (tenantId = TENANT): string => `${gateway.url}/v1/webhooks/meta/${tenantId}`;
 const signMeta = (body: string, secret = META_SECRET): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-async function postMeta(body: string, signature: string | undefined): Promise<Reply> {
-  const response = await fetch(metaUrl(), {
+async function postMeta(body: string, signature: string | undefined, tenantId = TENANT): Promise<Reply> {
+  const response = await fetch(metaUrl(tenantId), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'X-Hub-Signature-256': signature }) },
     body,
@@ -292,19 +308,89 @@ describe('Meta webhook (Messenger)', () => {
     expect(inbound()).toHaveLength(1);
   });
 
-  it('answers a signed but malformed body with 400 and the reason', async () => {
+  it('answers a signed body that is not a Messenger delivery with 400 and the reason', async () => {
     const notJson = '{"object": "page", ';
     const instagram = JSON.stringify({ object: 'instagram', entry: [] });
-    const badSender = JSON.stringify({ object: 'page', entry: [{ id: '1', messaging: [{ sender: { id: 'x<y' }, recipient: { id: '1' }, message: { mid: 'm1', text: 'hi' } }] }] });
+    const noEntries = JSON.stringify({ object: 'page', entry: { id: '1' } });
+    const notAnObject = JSON.stringify(['page']);
     const a = await postMeta(notJson, signMeta(notJson));
     const b = await postMeta(instagram, signMeta(instagram));
-    const c = await postMeta(badSender, signMeta(badSender));
+    const c = await postMeta(noEntries, signMeta(noEntries));
+    const d = await postMeta(notAnObject, signMeta(notAnObject));
     expect(a.status).toBe(400);
     expect(JSON.parse(a.text).error.message).toMatch(/not valid JSON/);
     expect(b.status).toBe(400);
     expect(JSON.parse(b.text)).toMatchObject({ error: { code: 'bad_request', field: 'object' } });
     expect(c.status).toBe(400);
-    expect(JSON.parse(c.text)).toMatchObject({ error: { field: 'entry.0.messaging.0.sender.id' } });
+    expect(JSON.parse(c.text)).toMatchObject({ error: { code: 'bad_request', field: 'entry' } });
+    expect(d.status).toBe(400);
+    expect(JSON.parse(d.text)).toMatchObject({ error: { code: 'bad_request' } });
+    expect(inbound()).toEqual([]);
+  });
+
+  it('publishes the good messages of a delivery that also carries malformed items, and acknowledges it (a 400 would lose them: Meta retries the same batch)', async () => {
+    const page = SIMULATED.pageId;
+    const good = (mid: string, text: string) => ({ sender: { id: '2000000000000021' }, recipient: { id: page }, timestamp: 1, message: { mid, text } });
+    const body = {
+      object: 'page',
+      entry: [
+        {
+          id: page,
+          time: 1,
+          messaging: [
+            good('m_partial_good1', 'Do you take walk-ins?'),
+            { sender: { id: 'bad' }, recipient: { id: page }, timestamp: 2, message: { mid: 'm_partial_bad_sender', text: 'secret words' } },
+            { sender: { id: '2000000000000021' }, recipient: { id: page }, timestamp: 3, message: { text: 'no mid' } },
+            'not an item',
+          ],
+        },
+        // A malformed entry: skipped whole, the next one still read.
+        { id: 42, messaging: [good('m_partial_in_bad_entry', 'lost?')] },
+        { id: page, messaging: [good('m_partial_good2', 'And on Sundays?')] },
+      ],
+    };
+    const raw = JSON.stringify(body);
+    // The handler's own logger (the local runtime runs the handlers in this process), whatever the log level.
+    const warnings: unknown[][] = [];
+    const spy = jest.spyOn(logger, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args));
+    let out: Reply;
+    try {
+      out = await postMeta(raw, signMeta(raw));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: 'EVENT_RECEIVED' });
+    // Each skipped part is a warning naming where and why, never the customer's words.
+    expect(warnings.filter(([m]) => m === 'skipped a malformed item of a Meta delivery').map(([, extra]) => (extra as { path: string }).path)).toEqual([
+      'entry.0.messaging.1.sender.id',
+      'entry.0.messaging.2.message.mid',
+      'entry.0.messaging.3',
+      'entry.1.id',
+    ]);
+    expect(JSON.stringify(warnings)).not.toMatch(/secret words|no mid|lost\?/);
+    expect(inbound().map((e) => [e.detail['providerMessageId'], e.detail['text']])).toEqual([
+      ['m_partial_good1', 'Do you take walk-ins?'],
+      ['m_partial_good2', 'And on Sundays?'],
+    ]);
+    // Meta's retry of the same batch: acknowledged again, nothing published twice.
+    expect((await postMeta(raw, signMeta(raw))).status).toBe(200);
+    expect(inbound()).toHaveLength(2);
+    // A delivery whose only item is malformed is acknowledged too, with nothing published.
+    const onlyBad = JSON.stringify({ object: 'page', entry: [{ id: page, messaging: [{ sender: { id: 'x<y' }, recipient: { id: page }, message: { mid: 'm1', text: 'hi' } }] }] });
+    expect(await postMeta(onlyBad, signMeta(onlyBad))).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: 'EVENT_RECEIVED' });
+    expect(inbound()).toHaveLength(2);
+  });
+
+  it('refuses, with 404, a signed delivery or a subscription check for a tenant that does not exist, and publishes nothing', async () => {
+    const raw = messengerBody('2000000000000031', 'Hello?', new Date());
+    const out = await postMeta(raw, signMeta(raw), 'nosuchtenant');
+    expect(out.status).toBe(404);
+    expect(JSON.parse(out.text)).toEqual({ error: { code: 'not_found', message: 'no tenant nosuchtenant: this webhook URL names no tenant' } });
+    // Still 403 without a valid signature: the signature comes first.
+    expect((await postMeta(raw, signMeta(raw, randomBytes(16).toString('hex')), 'nosuchtenant')).status).toBe(403);
+    const check = await fetch(`${metaUrl('nosuchtenant')}?${new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '1158201444' }).toString()}`).then(reply);
+    expect(check.status).toBe(404);
+    expect(check.text).not.toContain('1158201444');
     expect(inbound()).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import type { LocalEventBus, PutEventsEntry } from '../../local-cloud/event-bus'
 import type { LocalGateway } from '../../local-cloud/gateway';
 import type { LambdaRuntime } from '../../local-cloud/lambda-runtime';
 import { checkoutCompletedEvent } from '../support/stripe-events';
-import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
+import { putTenantProfiles, startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
 
 const TABLE = 'stripe-webhook-test';
 const BUS = 'stripe-webhook-bus';
@@ -46,6 +46,7 @@ beforeAll(async () => {
     ],
   });
   ({ doc, bus, gateway, runtime } = handlers);
+  await putTenantProfiles(doc, TABLE, [TENANT]);
   checkouts = new LocalCheckoutStore(doc, TABLE, clock);
   payments = new LocalPayments(checkouts, `${gateway.url}${CHECKOUT_PREFIX}`, clock);
 }, 120_000);
@@ -134,7 +135,13 @@ describe('POST /v1/webhooks/stripe/{tenantId}', () => {
     ['forged', (): string | undefined => `t=${Math.floor(Date.now() / 1000)},v1=${'ab'.repeat(32)}`, /does not match/],
     ['signed with another secret', (p: string): string | undefined => sign(p, { secret: 'whsec_someoneelse' }), /does not match/],
     ['stale (6 minutes old)', (p: string): string | undefined => sign(p, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }), /too old/],
-    ['not a signature header', (): string | undefined => 'hello', /does not match/],
+    ['not a signature header', (): string | undefined => 'hello', /the header is malformed/],
+    ['empty timestamp and signature (t=,v1=)', (): string | undefined => 't=,v1=', /the header is malformed/],
+    ['signature without a value', (): string | undefined => `t=${Math.floor(Date.now() / 1000)},v1=`, /the header is malformed/],
+    ['good signature plus an empty one', (p: string): string | undefined => `${sign(p)},v1=`, /the header is malformed/],
+    ['non-numeric timestamp', (): string | undefined => `t=soon,v1=${'ab'.repeat(32)}`, /the header is malformed/],
+    ['timestamp only', (): string | undefined => `t=${Math.floor(Date.now() / 1000)}`, /the header is malformed/],
+    ['signature only', (): string | undefined => `v1=${'ab'.repeat(32)}`, /the header is malformed/],
   ])('refuses a %s signature with a 400 and publishes nothing', async (_name, signature, reason) => {
     const payload = completed(eventId());
     const out = await deliver(payload, signature(payload));
@@ -153,6 +160,15 @@ describe('POST /v1/webhooks/stripe/{tenantId}', () => {
     const badTenant = await deliver(payload, sign(payload), 'Not_A_Tenant');
     expect(badTenant.status).toBe(400);
     expect(paymentEvents()).toEqual([]);
+  });
+
+  it('acknowledges, without publishing, a verified payment for a tenant that does not exist (the URL names no tenant)', async () => {
+    // Signed with the environment's secret (no tenant of that name has its own): Stripe needs its 2xx, or it retries for days.
+    const payload = completed(eventId(), 'nosuchtenant', 'bk_ghost');
+    expect(await deliver(payload, sign(payload), 'nosuchtenant')).toEqual({ status: 200, body: { received: true, ignored: 'the webhook URL names no tenant' } });
+    expect(paymentEvents()).toEqual([]);
+    // Forged, it is still refused: the signature comes first.
+    expect((await deliver(payload, sign(payload, { secret: 'whsec_someoneelse' }), 'nosuchtenant')).status).toBe(400);
   });
 
   it("acknowledges, without publishing, a verified checkout that is not one of ours: another tenant's, a Payment Link's", async () => {

@@ -13,7 +13,7 @@ import { messengerBody, twilioForm } from '../../local-cloud/channel-simulator';
 import type { LocalEventBus, PutEventsEntry } from '../../local-cloud/event-bus';
 import type { LocalGateway } from '../../local-cloud/gateway';
 import { checkoutCompletedEvent } from '../support/stripe-events';
-import { startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
+import { putTenantProfiles, startWebhookHandlers, type WebhookHandlers } from '../support/table-and-bus';
 
 const TABLE = 'webhook-correlation-test';
 const BUS = 'webhook-correlation-bus';
@@ -42,6 +42,7 @@ beforeAll(async () => {
     published,
   });
   ({ bus, gateway } = handlers);
+  await putTenantProfiles(handlers.doc, TABLE, [TENANT]);
 }, 120_000);
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventRules, type FunctionName } from '../../lib/declaration';
+import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
 import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
 import { LocalGateway, type PageMount } from '../../local-cloud/gateway';
@@ -33,6 +34,27 @@ export async function startTableAndBus(table: string, busName: string, published
     return putEvents(entries);
   };
   return { ddb, doc, bus, published };
+}
+
+/**
+ * Gives each tenant a profile, as provisioning does: the webhooks answer 404 for a tenant without one (a URL naming
+ * no tenant is refused at the edge, not published to fail later in the consumer).
+ */
+export async function putTenantProfiles(doc: DynamoDBDocumentClient, table: string, tenantIds: readonly string[]): Promise<void> {
+  const store = new DynamoStore(doc, table, { now: () => new Date() });
+  for (const tenantId of tenantIds) {
+    await store.putProfile({
+      tenantId,
+      name: tenantId,
+      slug: tenantId,
+      timezone: 'Europe/Dublin',
+      languages: ['en'],
+      widgetKey: 'k',
+      allowedOrigins: [],
+      theme: { colour: '#000000', position: 'right', greeting: {} },
+      kbVersion: 1,
+    });
+  }
 }
 
 export interface WebhookHandlers extends TableAndBus {

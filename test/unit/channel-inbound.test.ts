@@ -27,4 +27,32 @@ describe('inboundFromMeta', () => {
     const empty = inboundFromMeta('harbour-dental', messengerBody({ mid: 'm_empty', text: 'Yes', quick_reply: { payload: ' ' } }));
     expect([...typed, ...empty].map((m) => m.text)).toEqual(['Do you have parking?', 'Yes']);
   });
+
+  it('reads each entry and item on its own: a malformed one is skipped and reported (path and reason, no text), the others kept', () => {
+    const item = (mid: string, text: string, sender = PSID) => ({ sender: { id: sender }, recipient: { id: PAGE }, timestamp: 1, message: { mid, text } });
+    const body = {
+      object: 'page',
+      entry: [
+        { id: PAGE, messaging: [item('m_ok1', 'first'), item('m_bad', 'secret words', 'bad'), null, { sender: { id: PSID }, recipient: { id: PAGE }, postback: { payload: 'x' } }] },
+        { id: 7, messaging: [item('m_in_bad_entry', 'gone')] },
+        'not an entry',
+        { id: PAGE, messaging: [item('m_ok2', 'second')] },
+      ],
+    };
+    const skipped: { path: string; reason: string }[] = [];
+    const messages = inboundFromMeta('harbour-dental', body, PAGE, (s) => skipped.push(s));
+    expect(messages.map((m) => [m.providerMessageId, m.text])).toEqual([
+      ['m_ok1', 'first'],
+      ['m_ok2', 'second'],
+    ]);
+    expect(skipped.map((s) => s.path)).toEqual(['entry.0.messaging.1.sender.id', 'entry.0.messaging.2', 'entry.0.messaging.3.postback.title', 'entry.1.id', 'entry.2']);
+    expect(skipped[0]?.reason).toBe('must be a page-scoped id');
+    expect(JSON.stringify(skipped)).not.toMatch(/secret words|gone/);
+  });
+
+  it('still refuses a body that is not a Messenger delivery at all', () => {
+    expect(() => inboundFromMeta('harbour-dental', { object: 'instagram', entry: [] })).toThrow(/must be .+page.+ \(Messenger\)/);
+    expect(() => inboundFromMeta('harbour-dental', { object: 'page', entry: 'x' })).toThrow();
+    expect(() => inboundFromMeta('harbour-dental', null)).toThrow();
+  });
 });

@@ -194,6 +194,18 @@ describe('constructStripeEvent: the signature over the raw body first', () => {
     expect(stale.message).toMatch(/too old/);
   });
 
+  it('refuses a malformed or unusable header as malformed, not as a body problem (t=, an empty v1=, no timestamp)', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const hex = 'ab'.repeat(32);
+    for (const header of ['t=,v1=', `t=${now},v1=`, `${sign(payload)},v1=`, `t=${now},v1`, `t=soon,v1=${hex}`, `t=${now}`, `v1=${hex}`, `t=${now},v0=${hex}`, 'hello', ',']) {
+      const e = refusal(() => constructStripeEvent(payload, header, SECRET));
+      expect({ code: e.code, field: e.field, header }).toEqual({ code: 'bad_request', field: 'Stripe-Signature', header });
+      expect(e.message).toBe('Stripe-Signature: the header is malformed (expected t=<unix seconds>,v1=<signature>)');
+    }
+    // Well formed with extra schemes or items Stripe may add, it is checked as usual.
+    expect(constructStripeEvent(payload, `${sign(payload)},v0=${hex}`, SECRET).id).toBe('evt_1Abc');
+  });
+
   it('refuses any change to the signed body (re-serialised JSON included)', () => {
     const header = sign(payload);
     expect(refusal(() => constructStripeEvent(JSON.stringify(JSON.parse(payload)), header, SECRET)).field).toBe('Stripe-Signature');

@@ -84,18 +84,43 @@ export class StripePayments implements Payments {
 
 // ---- the webhook ------------------------------------------------------------------------------
 
+const MALFORMED_SIGNATURE = 'Stripe-Signature: the header is malformed (expected t=<unix seconds>,v1=<signature>)';
+
+/**
+ * Whether the library can use a `Stripe-Signature` header, read the way `stripe.webhooks` reads it (items split on
+ * `,`, each on `=`; the last `t`, every `v1`): a `t` of digits and at least one `v1`, none of them empty. The library
+ * itself throws a plain Error ("secureCompare must receive two arguments") on an empty `v1=`, which cannot be told
+ * apart by type from what it throws for the body.
+ */
+function usableSignatureHeader(header: string): boolean {
+  let timestamp: string | undefined;
+  const signatures: (string | undefined)[] = [];
+  for (const item of header.split(',')) {
+    const [key, value] = item.split('=');
+    if (key === 't') timestamp = value;
+    if (key === 'v1') signatures.push(value);
+  }
+  return timestamp !== undefined && /^\d{1,12}$/.test(timestamp) && signatures.length > 0 && signatures.every((s) => !!s);
+}
+
 /**
  * Checks a delivery's `Stripe-Signature` over the raw body with `stripe.webhooks.constructEvent` (HMAC first,
  * then JSON), and the event's shape. Throws a bad_request DomainError: naming the header when it is missing,
- * forged, signed with another secret or older than the tolerance; saying so when a signed body is not JSON.
+ * malformed, forged, signed with another secret or older than the tolerance; saying so when a signed body is
+ * empty or not JSON.
  */
 export function constructStripeEvent(rawBody: string | Buffer, signature: string | undefined, secret: string): StripeEvent {
   if (!signature) throw badRequest('Stripe-Signature: the header is missing', 'Stripe-Signature');
+  if (!usableSignatureHeader(signature)) throw badRequest(MALFORMED_SIGNATURE, 'Stripe-Signature');
+  if (rawBody.length === 0) throw badRequest('the request body is empty: expected a JSON Stripe event');
   let event: unknown;
   try {
     event = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
   } catch (error) {
+    // The library's verification failures are StripeSignatureVerificationError; with a usable header, anything
+    // else comes after the signature matched: the body (a SyntaxError from JSON.parse, or a thin v2 event).
     if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw badRequest('the body is not a JSON Stripe event');
+    if (/unable to extract|no signatures found with expected scheme/i.test(error.message)) throw badRequest(MALFORMED_SIGNATURE, 'Stripe-Signature');
     const reason = /tolerance/i.test(error.message) ? 'the signature is too old (a delayed or replayed delivery)' : 'the signature does not match the body';
     throw badRequest(`Stripe-Signature: ${reason}`, 'Stripe-Signature');
   }

@@ -106,15 +106,32 @@ const metaMessaging = z
   })
   .loose();
 
-/** Meta's Messenger webhook body (`object: page`); delivery, read and echo notifications are ignored. */
+/**
+ * Meta's Messenger webhook body (`object: page`) — its envelope only: each entry ({@link metaEntrySchema}) and
+ * each of its items ({@link metaMessaging}) is read on its own by {@link inboundFromMeta}. Delivery, read and
+ * echo notifications are ignored.
+ */
 export const metaWebhookSchema = z
   .object({
     object: z.literal('page', 'must be "page" (Messenger)'),
-    entry: z
-      .array(z.object({ id: z.string(), time: z.number().int().optional(), messaging: z.array(metaMessaging).max(100).default([]) }).loose())
-      .max(100),
+    entry: z.array(z.unknown()).max(100),
   })
   .loose();
+
+/** One entry of a Messenger delivery: a Page's batch of items, each read on its own. */
+const metaEntrySchema = z.object({ id: z.string(), time: z.number().int().optional(), messaging: z.array(z.unknown()).max(100).default([]) }).loose();
+
+/** A part of a delivery left out as malformed: where it is and why (never its content: no customer text here). */
+export interface SkippedMetaItem {
+  /** `entry.<i>` or `entry.<i>.messaging.<j>`, then the path of the first problem inside it. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+const skippedOf = (at: readonly (string | number)[], issues: readonly z.core.$ZodIssue[]): SkippedMetaItem => {
+  const issue = issues[0];
+  return { path: [...at, ...(issue?.path ?? [])].map(String).join('.'), reason: issue?.message ?? 'invalid' };
+};
 
 const mediaTypeOf = (type: string): string => (type === 'file' ? 'application/octet-stream' : ['image', 'audio', 'video'].includes(type) ? `${type}/*` : 'application/octet-stream');
 
@@ -122,26 +139,42 @@ const mediaTypeOf = (type: string): string => (type === 'file' ? 'application/oc
  * The customer messages in a Messenger webhook delivery (a delivery may batch several). With `pageId` (the
  * tenant's Page), entries of any other Page are left out: a body Meta signed for another Page that shares the
  * app secret is no message to this tenant.
+ *
+ * Only the envelope is all-or-nothing (a body that is not a Messenger delivery throws the ZodError: a 400). Each
+ * entry and each item is parsed on its own: a malformed one is left out and reported to `onSkipped`, and the
+ * others are read. Meta redelivers a refused batch as it was, so refusing it for one bad item would lose the
+ * good messages in it for good.
  */
-export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string): InboundMessage[] {
+export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string, onSkipped?: (skipped: SkippedMetaItem) => void): InboundMessage[] {
   const parsed = metaWebhookSchema.parse(body);
   const out: InboundMessage[] = [];
-  for (const entry of parsed.entry) {
-    if (pageId !== undefined && entry.id !== pageId) continue;
-    for (const m of entry.messaging) {
+  const skip = (at: readonly (string | number)[], issues: readonly z.core.$ZodIssue[]): void => onSkipped?.(skippedOf(at, issues));
+  parsed.entry.forEach((rawEntry, i) => {
+    const entry = metaEntrySchema.safeParse(rawEntry);
+    if (!entry.success) return skip(['entry', i], entry.error.issues);
+    if (pageId !== undefined && entry.data.id !== pageId) return;
+    entry.data.messaging.forEach((rawItem, j) => {
+      const at = ['entry', i, 'messaging', j];
+      const item = metaMessaging.safeParse(rawItem);
+      if (!item.success) return skip(at, item.error.issues);
+      const m = item.data;
+      let message: unknown;
       if (m.message && !m.message.is_echo) {
         const media = (m.message.attachments ?? []).flatMap((a) => (a.payload?.url ? [{ url: a.payload.url, contentType: mediaTypeOf(a.type) }] : []));
         // A tapped quick reply: its payload is the option's full text (format.ts buttonsOf), its text the title cut to 20 characters.
         const payload = m.message.quick_reply?.payload;
         const text = payload?.trim() ? payload : (m.message.text ?? '');
-        out.push(inboundMessageSchema.parse({ tenantId, channel: 'messenger', from: m.sender.id, text, media, providerMessageId: m.message.mid }));
+        message = { tenantId, channel: 'messenger', from: m.sender.id, text, media, providerMessageId: m.message.mid };
       } else if (m.postback) {
         // A tapped button: its title is what the customer "said"; postbacks without a mid are keyed by sender and time.
-        const id = m.postback.mid ?? `postback-${m.sender.id}-${m.timestamp ?? entry.time ?? 0}`;
-        out.push(inboundMessageSchema.parse({ tenantId, channel: 'messenger', from: m.sender.id, text: m.postback.title, media: [], providerMessageId: id }));
-      }
-    }
-  }
+        const id = m.postback.mid ?? `postback-${m.sender.id}-${m.timestamp ?? entry.data.time ?? 0}`;
+        message = { tenantId, channel: 'messenger', from: m.sender.id, text: m.postback.title, media: [], providerMessageId: id };
+      } else return;
+      const inbound = inboundMessageSchema.safeParse(message);
+      if (inbound.success) out.push(inbound.data);
+      else skip(at, inbound.error.issues);
+    });
+  });
   return out;
 }
 

@@ -4,8 +4,10 @@
  * table, records under the tenant's `CHANNEL-EVENT` partition, keyed by the provider's message id).
  *
  * Refusals are consistent across providers: a missing or forged signature (or a tenant without a secret) is
- * 403 `forbidden` before anything is parsed; a verified but malformed payload is 400 `bad_request` naming the
- * field; a message being handled concurrently is 409 (the provider retries). See docs/decisions.md.
+ * 403 `forbidden` before anything is parsed; a verified delivery to a URL naming no tenant (no profile) is 404
+ * `not_found` — refused at the edge, never published for the consumer to fail on; a verified but malformed
+ * payload is 400 `bad_request` naming the field; a message being handled concurrently is 409 (the provider
+ * retries). See docs/decisions.md.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -15,9 +17,10 @@ import { table } from '../../../lib/declaration';
 import { eventBridgeClient } from '../../adapters/aws/clients';
 import { EventBridgePublisher } from '../../adapters/aws/event-publisher';
 import { loadConfig } from '../../adapters/config';
+import { store } from '../../adapters/container';
 import { keys } from '../../adapters/dynamo/keys';
 import type { InboundMessage } from '../../core/channels/inbound';
-import { conflict } from '../../core/errors';
+import { conflict, notFound } from '../../core/errors';
 
 export const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
 export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...NO_STORE } as const;
@@ -83,6 +86,15 @@ export async function publishOnce(message: InboundMessage, context: Context): Pr
     if (error instanceof IdempotencyAlreadyInProgressError) throw conflict('this message is being handled; retry later');
     throw error;
   }
+}
+
+/**
+ * Refuses (404 `not_found`) a webhook URL whose tenant has no profile. The environment's credentials verify any
+ * tenant id, so a verified delivery can still name no tenant: published, it would fail in the consumer ("unknown
+ * tenant"), be retried and dead-lettered.
+ */
+export async function tenantMustExist(tenantId: string): Promise<void> {
+  if (!(await store().getProfile(tenantId))) throw notFound(`no tenant ${tenantId}: this webhook URL names no tenant`);
 }
 
 /** Adds the no-store headers to a response made by the shared error mapping. */
