@@ -92,6 +92,9 @@ export const functions = {
   workflowTask: {
     entry: 'lambdas/handlers/workflow-task.ts',
     description: 'Step Functions task steps for the booking and handoff workflows',
+    // A customer of a booking without a conversation is told by e-mail (email:send) or, with only a phone, by SMS:
+    // the text goes into their SMS conversation (table:write) and `message.send` (bus:put) hands it to channelSender,
+    // which alone calls Twilio (secrets:decrypt for the tenant's credentials) or writes the channel outbox.
     grants: ['table:write', 'bus:put', 'ws:post', 'email:send', 'secrets:decrypt'],
   },
   staffApi: {
@@ -113,6 +116,7 @@ export const functions = {
   bookingEvents: {
     entry: 'lambdas/handlers/booking-events.ts',
     description: 'EventBridge target: deposit payments answer the booking workflow (late payments are refunded)',
+    // email:send, or table:write + bus:put for an SMS through channelSender: the customer told of a late payment's refund.
     grants: ['table:write', 'bus:put', 'ws:post', 'workflows:callback', 'email:send', 'secrets:decrypt'],
   },
   stripeWebhook: {
@@ -142,7 +146,8 @@ export const functions = {
     entry: 'lambdas/handlers/bookings-api.ts',
     description: 'Staff REST routes of bookings: calendar, manual bookings, cancel and reschedule, free slots, booking settings',
     timeoutSeconds: 29,
-    // ws:post + email:send: a customer whose booking staff cancel is told, in their conversation or by e-mail.
+    // ws:post + email:send: a customer whose booking staff cancel is told, in their conversation or by e-mail; with
+    // only a phone, by SMS: table:write + bus:put put the text in their SMS conversation for channelSender to send.
     grants: ['table:write', 'bus:put', 'secrets:decrypt', 'ws:post', 'email:send'],
   },
   widgetSettingsApi: {

@@ -291,8 +291,9 @@ export function bookingDeps(): BookingDeps {
 let bookingWorkflowInstance: BookingEventsDeps | undefined;
 /**
  * The booking workflow's ports (core/booking/workflow.ts): the booking ports plus the conversation (customer
- * messages), e-mail (the outbox unless EMAIL_PROVIDER is ses) and task callbacks (for handlers/booking-events.ts;
- * the workflow's own task function never answers a token).
+ * messages), e-mail (the outbox unless EMAIL_PROVIDER is ses), SMS opt-outs and channel identities (a customer
+ * reached by phone only is texted in their SMS conversation; the channel sender delivers it) and task callbacks
+ * (for handlers/booking-events.ts; the workflow's own task function never answers a token).
  */
 export function bookingWorkflowDeps(): BookingEventsDeps {
   if (!bookingWorkflowInstance) {
@@ -312,6 +313,8 @@ export function bookingWorkflowDeps(): BookingEventsDeps {
       pusher: new ApiGatewayPusher(managementClient(config.WS_MANAGEMENT_ENDPOINT)),
       email: emailFromConfig(config, h),
       staff: h,
+      optOuts: channelStore(),
+      identities: identityStore(),
       callbacks: new StepFunctionsCallbacks(sfnClient(config.AWS_ENDPOINT_URL_SFN)),
     };
   }

@@ -2,10 +2,11 @@
  * The channel sender's delivery in CDK: the ChannelSend rule targets the sender function with the declared retry
  * policy (attempts, maximum event age) and its OWN encrypted dead-letter queue (TLS enforced), an alarm watches
  * that queue's depth when the environment has alarms, the sender knows the public API URL for Twilio's status
- * callbacks without a dependency cycle, and cdk-nag stays clean.
+ * callbacks without a dependency cycle, the booking functions that text a customer may hand the text to it, and
+ * cdk-nag stays clean.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { eventRules } from '../../lib/declaration';
+import { eventRules, type FunctionName } from '../../lib/declaration';
 import { functionLogicalId, synthesize, type Synthesized } from './support/synth';
 
 const rule = eventRules.find((r) => r.name === 'ChannelSend');
@@ -127,5 +128,31 @@ describe('channel functions', () => {
 
   it('leave cdk-nag with nothing unacknowledged', () => {
     expect(prod.nag.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});
+
+describe('SMS to a customer reached by phone only (a staff booking; core/channels/notices.ts)', () => {
+  /** The role policies of one function, as JSON text. */
+  function policiesOf(name: FunctionName): string {
+    const roleRef = JSON.stringify([prod.stack.resolve(prod.stack.functions.get(name).role.roleName)]);
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties?.Roles) === roleRef)
+      .map((p) => JSON.stringify(p.Properties?.PolicyDocument))
+      .join('\n');
+  }
+
+  // The booking workflow's steps, the payment events (a late payment's refund) and the staff API (a cancellation):
+  // the text goes into the customer's SMS conversation (the table) and `message.send` (the bus) hands it to the sender.
+  it.each(['workflowTask', 'bookingEvents', 'bookingsApi'] as const)('%s may write the table and put message.send on the bus', (name) => {
+    const policies = policiesOf(name);
+    expect(policies).toContain('dynamodb:PutItem');
+    expect(policies).toContain('dynamodb:UpdateItem');
+    expect(policies).toContain('events:PutEvents');
+  });
+
+  it("leaves Twilio to the sender, which may read the tenant's credentials and write the channel outbox", () => {
+    const policies = policiesOf('channelSender');
+    expect(policies).toContain('"kms:Decrypt"');
+    expect(policies).toContain('dynamodb:PutItem');
   });
 });

@@ -13,11 +13,12 @@ beforeAll(() => {
 });
 
 /** Which builders each function's handler calls for every request. */
-const builders: readonly [string, readonly ('handoffDeps' | 'bookingDeps' | 'chatDeps')[]][] = [
+// bookingWorkflowDeps: customer notices, SMS among them (the opt-outs and identities of core/channels/notices.ts).
+const builders: readonly [string, readonly ('handoffDeps' | 'bookingDeps' | 'bookingWorkflowDeps' | 'chatDeps')[]][] = [
   ['staffWs', ['handoffDeps']],
-  ['bookingsApi', ['bookingDeps']],
-  ['bookingEvents', ['bookingDeps']],
-  ['workflowTask', ['bookingDeps', 'handoffDeps']],
+  ['bookingsApi', ['bookingDeps', 'bookingWorkflowDeps']],
+  ['bookingEvents', ['bookingDeps', 'bookingWorkflowDeps']],
+  ['workflowTask', ['bookingDeps', 'bookingWorkflowDeps', 'handoffDeps']],
   ['wsMessage', ['chatDeps', 'handoffDeps']],
 ];
 

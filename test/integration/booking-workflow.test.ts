@@ -11,7 +11,9 @@
  * - deposit never paid → expired, cells released, the customer told (in Spanish), no handoff; the
  *   payment arriving after that is refunded and the customer told;
  * - a failing step (the hold ran out and someone else took the time; a booking deleted under the
- *   workflow) → compensation → failed, cells released, `booking.failed` + `handoff.requested`.
+ *   workflow) → compensation → failed, cells released, `booking.failed` + `handoff.requested`;
+ * - a booking without a conversation whose customer gave only a phone (a staff booking): the
+ *   confirmation, the reminder, the payment link and the release are texted (the channel outbox).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import aslValidator from 'asl-validator';
 import { stateMachines } from '../../lib/declaration';
 import { documentClient } from '../../lambdas/adapters/aws/clients';
-import { bookingDeps, bookingStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
+import { bookingDeps, bookingStore, channelStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { cellsFor, defaultBookingSettings, type Booking, type BookingSettings, type SlotCell } from '../../lambdas/core/booking/ports';
 import { bookSlot, findSlots } from '../../lambdas/core/booking/service';
@@ -107,6 +109,7 @@ async function holdAndRequest(input: {
   conversationId?: string;
   holdExpiresAt?: string;
   publish?: boolean;
+  customer?: Booking['customer'];
 }): Promise<Booking> {
   const service = demo.services.find((s) => s.id === input.serviceId);
   if (!service) throw new Error(`no service ${input.serviceId}`);
@@ -118,8 +121,8 @@ async function holdAndRequest(input: {
     staffId: input.staffId,
     start: input.start,
     end: new Date(Date.parse(input.start) + service.durationMinutes * 60_000).toISOString(),
-    customer: { name: 'Aoife Byrne', phone: '+353871234567', email: 'aoife@example.com' },
-    customerKey: 'phone:+353871234567',
+    customer: input.customer ?? { name: 'Aoife Byrne', phone: '+353871234567', email: 'aoife@example.com' },
+    customerKey: `phone:${input.customer?.phone ?? '+353871234567'}`,
     status: 'held',
     priceCents: service.priceCents,
     depositCents: service.depositCents,
@@ -451,6 +454,53 @@ describe('booking with a deposit, when things go wrong on the way', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(await bookingNow(booking)).toMatchObject({ status: 'expired', statusReason: 'deposit not paid within 31 minutes' });
     expect((await botMessages(tenantId, conversationId)).find((t) => t.startsWith("The deposit wasn't paid"))).toContain('within 31 minutes');
+  });
+});
+
+// ---- a customer reached by phone only -----------------------------------------------------------------
+
+describe('a booking without a conversation, for a customer who gave only a phone (a staff booking)', () => {
+  /** The SMS in the channel outbox to one number, oldest first. */
+  const texts = async (tenantId: string, to: string): Promise<string[]> => (await channelStore().listOutbox(tenantId, { limit: 50, to, channel: 'sms' })).reverse().map((m) => m.text);
+  const textSoon = (tenantId: string, to: string, what: string, match: (t: string) => boolean): Promise<string> =>
+    eventually(async () => (await texts(tenantId, to)).find(match), what, STEP_MS);
+
+  it('texts the confirmation and, before the start, the reminder', async () => {
+    const tenantId = 'bkw-free';
+    const phone = '+353871110001';
+    const start = boundaryAfter(24 * 3_600_000 + 5 * 60_000);
+    // Niamh: the first test holds Marta at about the same time.
+    const booking = await holdAndRequest({ tenantId, serviceId: 'checkup-clean', staffId: 'niamh-gallagher', start, lang: 'en', customer: { name: 'Phone Only', phone } });
+    const local = new Intl.DateTimeFormat('en-IE', { timeZone: 'Europe/Dublin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(start));
+
+    const confirmed = await textSoon(tenantId, phone, 'the confirmation SMS', (t) => t.includes('is confirmed'));
+    expect(confirmed).toContain(`at ${local}`);
+    const reminder = await textSoon(tenantId, phone, 'the reminder SMS', (t) => t.includes('a reminder that your Check-up & clean'));
+    expect(reminder).toContain(`at ${local}`);
+    expect((await finished(booking.bookingId)).status).toBe('SUCCEEDED');
+    expect(await publishedSoon('booking.reminded', { bookingId: booking.bookingId })).toHaveLength(1);
+    // Both in the number's one SMS conversation, which the customer's answer would join; no customer e-mail.
+    const conversationId = await store().getVisitorConversation(tenantId, `sms:${phone}`);
+    expect((await botMessages(tenantId, conversationId ?? '')).filter((t) => t.startsWith('Harbour Dental Studio:'))).toHaveLength(2);
+    expect((await channelStore().listOutbox(tenantId, { limit: 50, to: phone })).every((m) => m.conversationId === conversationId)).toBe(true);
+    expect((await handoffStore().listOutbox(tenantId, 100)).filter((e) => e.bookingId === booking.bookingId && e.kind !== 'booking.confirmed')).toEqual([]);
+    expect(await texts(tenantId, phone)).toHaveLength(2);
+  });
+
+  it('texts the payment link and, when the deposit is not paid in time, that the time was released (in Spanish)', async () => {
+    const tenantId = 'bkw-expire';
+    const phone = '+34600110002';
+    const booking = await holdAndRequest({ tenantId, serviceId: 'aligner-consultation', staffId: 'niamh-gallagher', start: boundaryAfter(2 * 24 * 3_600_000), lang: 'es', customer: { name: 'Solo Teléfono', phone } });
+    expect((await finished(booking.bookingId)).status).toBe('SUCCEEDED');
+    const expired = await bookingNow(booking);
+    expect(expired.status).toBe('expired');
+    // The workflow is done once the texts are handed to the channel sender, which writes the outbox soon after.
+    const released = await textSoon(tenantId, phone, 'the release SMS', (t) => t.includes('no hemos recibido la señal'));
+    expect(released).toContain('no hemos recibido la señal en 1 minuto, por eso hemos liberado tu cita');
+    const sent = await texts(tenantId, phone);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toContain(expired.payment.checkoutUrl);
+    expect(sent[0]).toContain('paga la señal de 25,00 € en 1 minuto');
   });
 });
 

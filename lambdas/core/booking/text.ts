@@ -2,6 +2,8 @@
  * What the booking workflow tells customers (and staff), in the customer's language
  * (English and Spanish; anything else falls back to English). Plain text: every channel
  * renders it as text, and links stay bare so SMS and WhatsApp make them clickable.
+ * `bookingSms`: the same notices as the business's own text messages to a customer who gave
+ * only a phone number (a staff booking): short, naming the business, with the opt-out.
  */
 import type { QuickReply } from '../protocol';
 
@@ -139,5 +141,89 @@ export const bookingText = {
           { label: 'Other times', text: 'I want to book another time' },
           { label: 'Talk to a person', text: 'I want to speak to a person' },
         ];
+  },
+};
+
+/** How an SMS of the business ends: the opt-out (carrier rules; core/channels/policy.ts records STOP). */
+const smsOptOut: Record<Lang, string> = { en: 'Reply STOP to opt out.', es: 'Responde STOP para darte de baja.' };
+
+/** "Harbour Dental Studio: <text> Reply STOP to opt out." — who is writing comes first: the customer never wrote to this number. */
+const sms = (l: Lang, business: string, text: string): string => `${business}: ${text} ${smsOptOut[l]}`;
+
+/**
+ * The booking notices as the business's text messages, to a customer reached by phone only (no conversation, no
+ * e-mail address): each names the business and ends with the opt-out, and says only what the customer needs — what,
+ * who, when, the money, and that they can answer by text (their answer reaches the concierge, which knows their
+ * number and so their bookings). Two SMS parts at most for a typical booking, in GSM-7: the fixed Spanish words
+ * avoid á í ó ú, which would make every part 67 characters (test/unit/booking-sms-text.test.ts).
+ */
+export const bookingSms = {
+  checkout(business: string, f: BookingFacts, url: string, minutes: number): string {
+    const l = langOf(f.lang);
+    const deposit = money(l, f.depositCents, f.currency);
+    return l === 'es'
+      ? sms(l, business, `para confirmar tu cita de ${withWhom(l, f)} ${f.when}, paga la señal de ${deposit} en ${minutesText(l, minutes)}: ${url}`)
+      : sms(l, business, `to confirm your ${withWhom(l, f)} on ${f.when}, please pay the ${deposit} deposit within ${minutesText(l, minutes)}: ${url}`);
+  },
+
+  confirmed(business: string, f: BookingFacts, policy: { readonly cancellationNoticeHours: number }): string {
+    const l = langOf(f.lang);
+    const price = money(l, f.priceCents, f.currency);
+    const deposit = f.depositCents > 0 ? money(l, f.depositCents, f.currency) : undefined;
+    const hours = policy.cancellationNoticeHours;
+    if (l === 'es') {
+      const paid = deposit ? `, señal de ${deposit} recibida` : '';
+      const notice = hours > 0 ? ` al menos ${hours} horas antes` : '';
+      return sms(l, business, `tu cita de ${withWhom(l, f)} ${f.when} queda confirmada. Precio: ${price}${paid}. Para cambiarla o cancelarla, responde a este SMS${notice}.`);
+    }
+    const paid = deposit ? `, ${deposit} deposit received` : '';
+    const notice = hours > 0 ? ` at least ${hours} hours before` : '';
+    return sms(l, business, `your ${withWhom(l, f)} on ${f.when} is confirmed. Price: ${price}${paid}. To change or cancel, reply to this text${notice}.`);
+  },
+
+  reminder(business: string, f: BookingFacts): string {
+    const l = langOf(f.lang);
+    return l === 'es'
+      ? sms(l, business, `te recordamos tu cita de ${withWhom(l, f)} ${f.when}. Si no puedes venir, responde a este SMS.`)
+      : sms(l, business, `a reminder that your ${withWhom(l, f)} is on ${f.when}. Can't make it? Reply to this text.`);
+  },
+
+  expired(business: string, f: BookingFacts, minutes: number): string {
+    const l = langOf(f.lang);
+    return l === 'es'
+      ? sms(l, business, `no hemos recibido la señal en ${minutesText(l, minutes)}, por eso hemos liberado tu cita de ${withWhom(l, f)} ${f.when}. Para otra hora, responde a este SMS.`)
+      : sms(l, business, `the deposit wasn't paid within ${minutesText(l, minutes)}, so your ${withWhom(l, f)} on ${f.when} was released. For another time, reply to this text.`);
+  },
+
+  failed(business: string, f: BookingFacts, why: 'slot_lost' | 'declined' | 'error', refundedCents: number): string {
+    const l = langOf(f.lang);
+    const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
+    if (l === 'es') {
+      const reason = why === 'slot_lost' ? 'esa hora ya la ha reservado otra persona' : why === 'declined' ? 'el pago no se ha completado' : 'ha fallado algo por nuestra parte';
+      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
+      return sms(l, business, `lo sentimos, no hemos podido completar tu cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} Para otra hora, responde a este SMS.`);
+    }
+    const reason = why === 'slot_lost' ? 'that time is no longer free' : why === 'declined' ? "the payment didn't go through" : 'something went wrong on our side';
+    const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
+    return sms(l, business, `sorry, we couldn't complete your ${withWhom(l, f)} on ${f.when}: ${reason}.${back} For another time, reply to this text.`);
+  },
+
+  cancelledByBusiness(business: string, f: BookingFacts, refundedCents: number): string {
+    const l = langOf(f.lang);
+    const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
+    if (l === 'es') {
+      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
+      return sms(l, business, `lo sentimos, hemos tenido que cancelar tu cita de ${withWhom(l, f)} ${f.when}.${back} Para otra hora, responde a este SMS.`);
+    }
+    const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
+    return sms(l, business, `sorry, we've had to cancel your ${withWhom(l, f)} on ${f.when}.${back} For another time, reply to this text.`);
+  },
+
+  latePaymentRefunded(business: string, f: BookingFacts, refundedCents: number): string {
+    const l = langOf(f.lang);
+    const amount = money(l, refundedCents, f.currency);
+    return l === 'es'
+      ? sms(l, business, `recibimos tu pago de ${amount} con la reserva de ${withWhom(l, f)} ${f.when} ya caducada, por eso te lo hemos devuelto entero. Para otra hora, responde a este SMS.`)
+      : sms(l, business, `your ${amount} payment arrived after the hold on your ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. For another time, reply to this text.`);
   },
 };

@@ -10,10 +10,14 @@
  * is released, a paid deposit refunded, the customer told honestly; unless the deposit was simply
  * not paid in time, the conversation is handed to a person.
  *
+ * The customer is told in the booking's conversation. A booking without one (staff made it) tells
+ * them by e-mail when they gave an address, else by SMS to their phone (`tellElsewhere`).
+ *
  * Every step can run twice (Step Functions retries, EventBridge replays): booking changes are
  * optimistic (`rev`), customer messages carry a clientId per booking and kind so a retry stores and
  * shows them once, and events are published only by the attempt whose change or message was new.
  */
+import { sendSmsNotice, type SmsNoticeDeps } from '../channels/notices';
 import { deliverToCustomer } from '../conversation';
 import type { EmailSender, OutgoingEmail, StaffDirectory, TaskCallbacks } from '../handoff-ports';
 import type { Service, StaffMember } from '../knowledge-base';
@@ -30,7 +34,7 @@ import {
   type Payments,
 } from './ports';
 import { bookingSettingsOf } from './service';
-import { bookingText, when, type BookingFacts } from './text';
+import { bookingSms, bookingText, when, type BookingFacts } from './text';
 
 /** The ports the workflow steps use. */
 export interface BookingWorkflowDeps {
@@ -46,6 +50,10 @@ export interface BookingWorkflowDeps {
   /** Staff notices (and customer e-mails when the customer gave an address). */
   readonly email: EmailSender;
   readonly staff: Pick<StaffDirectory, 'listStaffMembers'>;
+  /** SMS opt-outs: a customer texted about a booking without a conversation or an e-mail address (core/channels/notices.ts). */
+  readonly optOuts: SmsNoticeDeps['optOuts'];
+  /** Where such a customer's SMS conversation is recorded (under their phone). */
+  readonly identities: SmsNoticeDeps['identities'];
 }
 
 /** What the payment events need besides: answering the workflow's payment task token. */
@@ -200,6 +208,39 @@ async function emailCustomer(deps: Pick<BookingWorkflowDeps, 'email'>, booking: 
   if (booking.customer.email) await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to: [booking.customer.email] });
 }
 
+/** What tells a customer outside the booking's conversation. */
+type ElsewhereDeps = Pick<BookingWorkflowDeps, 'email' | 'conversations' | 'connections' | 'pusher' | 'events' | 'optOuts' | 'identities'>;
+
+/** How a customer was told (`none`: they cannot be reached here; staff have the booking, and its payment link, to phone them). */
+export type Told = 'conversation' | 'email' | 'sms' | 'none';
+
+/**
+ * Tells the customer of a booking without a conversation (staff made it): by e-mail when they gave an address,
+ * else by SMS to their phone — the business's short text (`sms`), in their SMS conversation, through the channel
+ * sender (core/channels/notices.ts), never to a number that opted out. `kind` makes the text's clientId (one per
+ * booking and kind), so a retried step texts once.
+ */
+async function tellElsewhere(
+  deps: ElsewhereDeps,
+  booking: Booking,
+  kind: string,
+  notice: { readonly email: Omit<OutgoingEmail, 'to' | 'tenantId' | 'bookingId'>; readonly sms: string },
+): Promise<Exclude<Told, 'conversation'>> {
+  if (booking.customer.email) {
+    await emailCustomer(deps, booking, notice.email);
+    return 'email';
+  }
+  const sent = await sendSmsNotice(deps, {
+    tenantId: booking.tenantId,
+    phone: booking.customer.phone,
+    lang: booking.lang,
+    clientId: `booking-${kind}-${booking.bookingId}`,
+    text: notice.sms,
+    kind: kind === 'reminder' ? 'reminder' : 'booking',
+  });
+  return sent.outcome === 'sent' || sent.outcome === 'duplicate' ? 'sms' : 'none';
+}
+
 const staffSummary = (b: Booking, d: Described): string =>
   [
     `Service: ${d.facts.service}`,
@@ -245,8 +286,8 @@ export async function stepHold(deps: BookingWorkflowDeps, input: BookingRef & { 
 /**
  * CreateCheckout: a checkout for the deposit (the booking id in its metadata), stored on the booking,
  * the hold extended to the payment timeout, and the link sent to the customer with the amount: in the
- * conversation, or by e-mail when the booking has none (a staff booking; staff see the link on the
- * booking too). The timeout is the checkout's own expiry when the provider moved the one asked for.
+ * conversation, or when the booking has none (a staff booking; staff see the link on the booking too)
+ * by e-mail, else by SMS. The timeout is the checkout's own expiry when the provider moved the one asked for.
  */
 export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ timeoutSeconds: number; expiresAt: string }> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
@@ -300,8 +341,12 @@ export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef)
   const current = changed?.next ?? booking;
   const text = bookingText.checkout(d.facts, checkout.url, minutes);
   if (current.conversationId) await tellCustomer(deps, current, 'checkout', text);
-  // No conversation (a staff booking): by e-mail when there is an address. The outbox has no payment-link kind yet.
-  else await emailCustomer(deps, current, { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+  // No conversation (a staff booking): by e-mail when there is an address (the outbox has no payment-link kind yet), else by SMS.
+  else
+    await tellElsewhere(deps, current, 'checkout', {
+      email: { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
+      sms: bookingSms.checkout(d.businessName, d.facts, checkout.url, minutes),
+    });
   return { timeoutSeconds: seconds(Date.parse(expiresAt) - now), expiresAt };
 }
 
@@ -372,8 +417,9 @@ export async function stepCalendarFailed(deps: BookingWorkflowDeps, input: Booki
 }
 
 /**
- * Notify: the confirmation to the customer (service, staff, local time, price, deposit, policy), the
- * staff notice, `booking.confirmed`; and when the reminder is due (start − reminderHoursBefore).
+ * Notify: the confirmation to the customer (service, staff, local time, price, deposit, policy) — in the
+ * conversation, or by e-mail, else SMS, when there is none — the staff notice, `booking.confirmed`; and when
+ * the reminder is due (start − reminderHoursBefore).
  */
 export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ remind: boolean; remindAt: string; start: string }> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
@@ -383,14 +429,21 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
   const text = bookingText.confirmed(d.facts, settings);
   const first = booking.conversationId ? await tellCustomer(deps, booking, 'confirmed', text) : true;
   if (first) {
-    if (!booking.conversationId) await emailCustomer(deps, booking, { kind: 'booking.confirmed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+    const told = booking.conversationId
+      ? 'conversation'
+      : await tellElsewhere(deps, booking, 'confirmed', {
+          email: { kind: 'booking.confirmed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
+          sms: bookingSms.confirmed(d.businessName, d.facts, settings),
+        });
+    // Nobody else will tell a customer the confirmation could not reach: the staff notice says so.
+    const untold = told === 'none' ? '\nThe customer has not been told: no e-mail address, and their phone cannot be texted (no country code, or it opted out of SMS). Please phone them.' : '';
     await emailStaff(deps, d, {
       tenantId: booking.tenantId,
       kind: 'booking.confirmed',
       bookingId: booking.bookingId,
       ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
       subject: `New booking: ${d.facts.service}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
-      text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}`,
+      text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}${untold}`,
     });
     await deps.events.publish([
       {
@@ -420,7 +473,10 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
   return { remind, remindAt: waitTimestamp(remind ? remindAtMs : now), start: booking.start };
 }
 
-/** Remind: only when the booking is still confirmed at the start the Wait was computed for. */
+/**
+ * Remind: only when the booking is still confirmed at the start the Wait was computed for. In the conversation
+ * and by e-mail when the customer gave an address; without a conversation by e-mail, else SMS.
+ */
 export async function stepRemind(deps: BookingWorkflowDeps, input: BookingRef & { start: string }): Promise<{ reminded: boolean }> {
   const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
   if (!booking || booking.status !== 'confirmed' || booking.start !== input.start) return { reminded: false };
@@ -428,7 +484,9 @@ export async function stepRemind(deps: BookingWorkflowDeps, input: BookingRef & 
   const text = bookingText.reminder(d.facts);
   const first = booking.conversationId ? await tellCustomer(deps, booking, 'reminder', text) : true;
   if (!first) return { reminded: false };
-  await emailCustomer(deps, booking, { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+  const email = { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text } as const;
+  if (booking.conversationId) await emailCustomer(deps, booking, email);
+  else await tellElsewhere(deps, booking, 'reminder', { email, sms: bookingSms.reminder(d.businessName, d.facts) });
   await deps.events.publish([{ type: 'booking.reminded', tenantId: booking.tenantId, detail: { bookingId: booking.bookingId, start: booking.start } }]);
   return { reminded: true };
 }
@@ -436,23 +494,21 @@ export async function stepRemind(deps: BookingWorkflowDeps, input: BookingRef & 
 /**
  * After staff cancelled a booking (service.ts `cancelBooking`, actor `staff`): tells the customer, in their
  * language, that the business cancelled it and whether the deposit is refunded — in the booking's conversation
- * when it has one (once: the message's clientId), else by e-mail when they gave an address. `none`: there is no
- * way to reach them here (staff phone them).
+ * when it has one (once: the message's clientId), else by e-mail when they gave an address, else by SMS to their
+ * phone unless it opted out. `none`: there is no way to reach them here (staff phone them).
  */
-export async function tellCancelledByStaff(
-  deps: Pick<BookingWorkflowDeps, 'catalogue' | 'conversations' | 'connections' | 'pusher' | 'events' | 'email'>,
-  booking: Booking,
-  refunded: boolean,
-): Promise<'conversation' | 'email' | 'none'> {
+export async function tellCancelledByStaff(deps: Pick<BookingWorkflowDeps, 'catalogue'> & ElsewhereDeps, booking: Booking, refunded: boolean): Promise<Told> {
   const d = await describe(deps, booking);
-  const text = bookingText.cancelledByBusiness(d.facts, refunded ? booking.depositCents : 0);
+  const refundedCents = refunded ? booking.depositCents : 0;
+  const text = bookingText.cancelledByBusiness(d.facts, refundedCents);
   if (booking.conversationId) {
     await tellCustomer(deps, booking, 'cancelled', text, bookingText.nextSteps(booking.lang));
     return 'conversation';
   }
-  if (!booking.customer.email) return 'none';
-  await emailCustomer(deps, booking, { kind: 'booking.cancelled', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
-  return 'email';
+  return tellElsewhere(deps, booking, 'cancelled', {
+    email: { kind: 'booking.cancelled', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
+    sms: bookingSms.cancelledByBusiness(d.businessName, d.facts, refundedCents),
+  });
 }
 
 /** Why the workflow reached Compensate, from the caught error's name. */
@@ -542,7 +598,12 @@ export async function stepCompensate(
   const handoff = outcome === 'failed';
   const text = outcome === 'expired' ? bookingText.expired(d.facts, minutes) : bookingText.failed(d.facts, why, refundedCents);
   await tellCustomer(deps, ended, 'ended', text, outcome === 'expired' ? bookingText.nextSteps(ended.lang) : undefined);
-  if (!ended.conversationId) await emailCustomer(deps, ended, { kind: 'booking.failed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text });
+  if (!ended.conversationId) {
+    await tellElsewhere(deps, ended, 'ended', {
+      email: { kind: 'booking.failed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
+      sms: outcome === 'expired' ? bookingSms.expired(d.businessName, d.facts, minutes) : bookingSms.failed(d.businessName, d.facts, why, refundedCents),
+    });
+  }
   if (handoff) {
     await emailStaff(deps, d, {
       tenantId: ended.tenantId,
@@ -613,7 +674,12 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
   const d = await describe(deps, refunded.next);
   const text = bookingText.latePaymentRefunded(d.facts, amountCents);
   await tellCustomer(deps, refunded.next, 'late-payment', text);
-  if (!refunded.next.conversationId) await emailCustomer(deps, refunded.next, { kind: 'booking.late_payment', subject: `${d.businessName}: refund`, text });
+  if (!refunded.next.conversationId) {
+    await tellElsewhere(deps, refunded.next, 'late-payment', {
+      email: { kind: 'booking.late_payment', subject: `${d.businessName}: refund`, text },
+      sms: bookingSms.latePaymentRefunded(d.businessName, d.facts, amountCents),
+    });
+  }
   await emailStaff(deps, d, {
     tenantId: ref.tenantId,
     kind: 'booking.late_payment',

@@ -120,7 +120,7 @@ export function NewBookingForm({
             {service !== undefined && (
               <span className="muted small" data-testid="nb-service-info">
                 {formatDuration(service.durationMinutes)} · {formatPrice(service.priceCents, service.currency)}
-                {service.depositCents > 0 ? ` · deposit ${formatPrice(service.depositCents, service.currency)} (a payment link goes to the customer's e-mail, and shows on the booking to pass on)` : ''}
+                {service.depositCents > 0 ? ` · deposit ${formatPrice(service.depositCents, service.currency)} (a payment link goes to the customer's e-mail, else by SMS to their phone, and shows on the booking to pass on)` : ''}
               </span>
             )}
           </div>
@@ -195,7 +195,7 @@ export function NewBookingForm({
               </select>
             </div>
           </div>
-          <p className="muted small">A phone number or an e-mail address is needed for the confirmation and the reminder.</p>
+          <p className="muted small">A phone number or an e-mail address is needed for the confirmation and the reminder: by e-mail, else by SMS to the phone, given with its country code (+…).</p>
         </fieldset>
         {error !== undefined && <ErrorBanner error={error} title="Could not book" testId="nb-error" />}
         <div className="button-row">

@@ -7,10 +7,25 @@ import { formatPrice } from '../../lib/format';
 
 type Reachable = Pick<Booking, 'conversationId' | 'customer'>;
 
-/** How the server tells the customer (core/booking/workflow.ts): their conversation, else their e-mail, else nobody. */
-function channelOf(booking: Reachable): 'conversation' | 'email' | 'none' {
+/**
+ * The number a text goes to, normalised as the server does (core/channels/notices.ts `smsNumberOf`): spaces, dots,
+ * dashes and brackets dropped, a leading 00 read as +, a missing + added; only an international number qualifies.
+ */
+export function textableNumber(phone: string | undefined): string | undefined {
+  const compact = phone?.trim().replace(/[\s().-]/g, '').replace(/^00/, '+');
+  if (!compact || !/^\+?\d{6,20}$/.test(compact)) return undefined;
+  const number = compact.startsWith('+') ? compact : `+${compact}`;
+  return /^\+[1-9]\d{6,14}$/.test(number) ? number : undefined;
+}
+
+/**
+ * How the server tells the customer (core/booking/workflow.ts): their conversation, else their e-mail, else an SMS
+ * to their phone (unless the number opted out, which only the server knows), else nobody.
+ */
+function channelOf(booking: Reachable): 'conversation' | 'email' | 'sms' | 'none' {
   if (booking.conversationId !== undefined) return 'conversation';
-  return booking.customer.email !== undefined ? 'email' : 'none';
+  if (booking.customer.email !== undefined) return 'email';
+  return textableNumber(booking.customer.phone) !== undefined ? 'sms' : 'none';
 }
 
 /**
@@ -21,7 +36,8 @@ export function cancelNotice(booking: Reachable & Pick<Booking, 'payment' | 'dep
   const told = {
     conversation: 'The customer is told in their conversation',
     email: `The customer is told by e-mail (${booking.customer.email ?? ''})`,
-    none: 'The customer has no conversation or e-mail address here, so phone them to say so',
+    sms: `The customer is told by SMS (${booking.customer.phone ?? ''}) unless their number opted out of texts`,
+    none: 'The customer has no conversation, e-mail address or phone number with a country code here, so phone them to say so',
   }[channelOf(booking)];
   const refund =
     booking.payment.status === 'paid'
@@ -35,6 +51,7 @@ export function checkoutLinkNote(booking: Reachable): string {
   return {
     conversation: 'Sent to the customer in their conversation.',
     email: 'E-mailed to the customer.',
-    none: 'The customer has no e-mail address here: read it out or text it to them.',
+    sms: 'Texted to the customer (unless their number opted out of texts: then read it out to them).',
+    none: 'The customer has no e-mail address or phone number with a country code here: read it out or text it to them.',
   }[channelOf(booking)];
 }
