@@ -97,6 +97,22 @@ describe('questions', () => {
     expect(hurt?.sources.map((s) => s.id)).not.toContain('new-patient-guide#11');
   });
 
+  it('keeps the topic for a follow-up that asks about a property of it, in either language', async () => {
+    // "price" alone is in the X-rays FAQ ("included in the check-up… prices"), not in "How much does Invisalign cost?".
+    const [, price] = await conversation('Do you do invisalign?', 'and the price?');
+    expect(price?.sources.map((s) => s.id)).toEqual(['aligner-cost']);
+    // No pronoun in Spanish: "¿y duele?" alone matches the children's guide ("hurt").
+    const [, duele] = await conversation('¿Cómo funciona el blanqueamiento?', '¿y duele?');
+    expect(duele?.sources.map((s) => s.id)).not.toContain('new-patient-guide#11');
+  });
+
+  it('leaves the old service behind once a follow-up switched topic', async () => {
+    const [, parking, free] = await conversation('How much is teeth whitening?', 'what about parking?', 'is it free?');
+    expect(parking?.sources.map((s) => s.id)).toEqual(['parking']);
+    expect(parking?.context.lastServiceId).toBeUndefined();
+    expect(free?.sources.map((s) => s.id)).not.toContain('whitening');
+  });
+
   it('answers a Spanish question from an English knowledge base, saying so in Spanish', async () => {
     const a = await ask('¿Tienen aparcamiento para pacientes?');
     expect(a).toEqual(expect.objectContaining({ lang: 'es', answered: true }));

@@ -162,25 +162,44 @@ function confidenceOf(top: RetrievedPassage, second: RetrievedPassage | undefine
  * A message that opens like a follow-up ("and…", "what about…") but has no pronoun for the topic may name a topic
  * of its own: "what about insurance?" after whitening is about insurance, and searched with the whitening topic
  * added it finds the whitening passage again (the topic's words outweigh the one new word). So it is also
- * searched alone, deeper: when that finds a confident answer and the topic's passage covers under half of what
- * the message itself says, the message's own answer wins. Otherwise ("what about on Saturdays?" after weekday
- * hours: the hours passage has Saturdays) the topic's answer stands. A message with a pronoun ("is it painful?")
- * is about the topic, whatever else its words match.
+ * searched alone, deeper, and switches topic only when it names one: a word of its own (not an attribute of any
+ * topic: "and the price?", "¿y duele?", "how long?") is in the title of a passage it answers confidently (an FAQ
+ * question, a section heading), and the topic's passage covers under half of the message. Otherwise ("what about
+ * on Saturdays?" after weekday hours: the hours passage has Saturdays) the topic's answer stands. A message with a
+ * pronoun ("is it painful?") is about the topic, whatever else its words match.
  */
-async function newTopicOrNot(deps: AnswerDeps, input: AnswerInput, lang: ReplyLanguage, withTopic: Retrieved): Promise<Retrieved> {
+async function newTopicOrNot(deps: AnswerDeps, input: AnswerInput, lang: ReplyLanguage, withTopic: Retrieved): Promise<{ found: Retrieved; switched: boolean }> {
+  const stay = { found: withTopic, switched: false };
   const alone = await retrieve(deps, input.tenantId, input.question, lang, input.kbVersion, OWN_TOPIC_DEPTH);
-  const own = alone.hits[0];
-  if (!confident(own, alone.hits)) return withTopic;
+  const own = new Set([...terms(input.question), ...terms(alone.query)].filter((t) => !TOPIC_ATTRIBUTES.has(t)));
+  if (own.size === 0) return stay;
+  const named = alone.hits.find((h) => confident(h, alone.hits) && terms(h.passage.title).some((t) => own.has(t)));
+  if (!named) return stay;
   const topicPassage = withTopic.hits[0];
-  if (!topicPassage || topicPassage.passage.id === own.passage.id) return alone;
-  const topicCovers = alone.hits.find((h) => h.passage.id === topicPassage.passage.id)?.coverage ?? 0;
-  return topicCovers >= OWN_TOPIC_COVERED ? withTopic : { hits: alone.hits.slice(0, 5), query: alone.query };
+  if (topicPassage?.passage.id === named.passage.id) return stay;
+  const topicCovers = topicPassage ? (alone.hits.find((h) => h.passage.id === topicPassage.passage.id)?.coverage ?? 0) : 0;
+  if (topicCovers >= OWN_TOPIC_COVERED) return stay;
+  return { found: { hits: [named, ...alone.hits.filter((h) => h !== named)].slice(0, 5), query: alone.query }, switched: true };
+}
+
+/** The context without the conversation's service, when a follow-up moved to another topic. */
+function withoutOldService(context: ConversationContext, drop: boolean): ConversationContext {
+  if (!drop) return context;
+  const { lastServiceId: _left, ...rest } = context;
+  return rest;
 }
 
 /** How deep the message alone is searched, to find how much of it the topic's passage covers. */
 const OWN_TOPIC_DEPTH = 20;
 /** The share of the message's own wording the topic's passage must cover to keep answering the topic. */
 const OWN_TOPIC_COVERED = 0.5;
+/** Words that ask about a property of the topic, not for another topic ("and the price?", "¿y duele?"). */
+const TOPIC_ATTRIBUTES: ReadonlySet<string> = new Set(
+  terms(
+    'price prices cost costs fee fees much long take takes time times hurt hurts painful pain safe duration minutes hours ' +
+      'available availability book booking when where precio precios cuesta cuestan coste cuanto tarda tiempo duele dolor seguro duracion cuando donde',
+  ),
+);
 
 /** "how much is it?", "and for children?", "¿y cuánto cuesta?": the message points back at the conversation's topic. */
 function pointsBack(text: string): boolean {
@@ -436,7 +455,8 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
     const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang, input.kbVersion);
     if (confident(withTopic.hits[0], withTopic.hits)) found = withTopic;
   }
-  if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) found = await newTopicOrNot(deps, input, lang, found);
+  let switched = false;
+  if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) ({ found, switched } = await newTopicOrNot(deps, input, lang, found));
   const top = found.hits[0];
   const unanswered = (): Answer => {
     const nextStreak = streak + 1;
@@ -490,7 +510,11 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
     sources,
     kind: 'answer',
     handoffOffered: false,
-    context: keep({ unansweredStreak: 0, lastTopic: found.query.slice(0, 300), ...(!u.service && lastService && followUp ? { lastServiceId: lastService.id } : {}) }),
+    // A follow-up that switched topic leaves the service behind ("what about parking?" after whitening).
+    context: withoutOldService(
+      keep({ unansweredStreak: 0, lastTopic: found.query.slice(0, 300), ...(!u.service && lastService && followUp && !switched ? { lastServiceId: lastService.id } : {}) }),
+      switched && !u.service,
+    ),
   });
 }
 
