@@ -57,6 +57,22 @@ describe('the extractive answerer keeps a qualifier with the sentence it qualifi
     await expect(answer('Except on bank holidays. We open at 9.', 'bank holidays')).resolves.toBe('Except on bank holidays.');
   });
 
+  it('never drops the best sentence to make room for the sentences it qualifies', async () => {
+    const text =
+      'Deposits are refunded in full if you cancel 24 hours ahead. However, late cancellations lose the deposit. Only card payments are refunded to the card. This does not apply to vouchers, which are refunded as credit at reception.';
+    await expect(answer(text, 'are vouchers refunded at reception?')).resolves.toBe(text);
+  });
+
+  it('still answers a later sentence that fits when an earlier one did not', async () => {
+    const text = 'Whitening costs €250. Whitening is done by Marta. Unless she is on leave. However, Dr Gallagher may step in. Whitening takes an hour.';
+    await expect(answer(text, 'whitening')).resolves.toBe('Whitening costs €250. Whitening takes an hour.');
+  });
+
+  it('does not read the Spanish verb "Está" as the pronoun "esta"', () => {
+    expect(qualifies('Está a solo cinco minutos a pie del puerto.')).toBe(false);
+    expect(qualifies('Esta oferta solo es válida entre semana.')).toBe(true);
+  });
+
   it('does not keep a following sentence that only adds to the kept one', async () => {
     const text = 'Whitening costs €250. This includes the custom trays. Parking is free.';
     await expect(answer(text, 'how much is whitening?')).resolves.toBe('Whitening costs €250.');

@@ -65,7 +65,23 @@ const QUALIFYING_REFERENCE =
  */
 export function qualifies(sentence: string): boolean {
   const text = fold(sentence).replace(/[\u2018\u2019]/g, "'").replace(/^[\s("'\u201c\u00a1\u00bf*_-]+/, '');
-  return QUALIFIER_OPENER.test(text) || QUALIFYING_REFERENCE.test(text);
+  // Folding makes the verb "Está(n)" ("Está a solo cinco minutos") look like the pronoun "esta": not a reference.
+  const verb = /^[\s("'\u00a1\u00bf]*est\u00e1n?(?!\p{L})/iu.test(sentence.normalize('NFC'));
+  return QUALIFIER_OPENER.test(text) || (!verb && QUALIFYING_REFERENCE.test(text));
+}
+
+/** The first answer's sentences at most: the best one with the sentence it qualifies and its own qualifiers. */
+const MAX_FIRST_GROUP = MAX_SENTENCES + 2;
+
+/**
+ * The best sentence's group, cut to MAX_FIRST_GROUP around it: never without the best sentence itself, and
+ * keeping the sentence it restricts (the group's first) before the qualifiers in between.
+ */
+function aroundBest(group: readonly number[], best: number): number[] {
+  if (group.length <= MAX_FIRST_GROUP) return [...group];
+  const at = group.indexOf(best);
+  const before = at > 0 ? [group[0] as number] : [];
+  return [...before, ...group.slice(at, at + MAX_FIRST_GROUP - before.length)];
 }
 
 /**
@@ -131,9 +147,10 @@ export class ExtractiveAnswerer implements LanguageModel {
       if (placed.size >= MAX_SENTENCES || (picked.size > 0 && s.score === 0)) break;
       if (placed.has(s.i)) continue;
       const group = [...antecedentOf(all, s.i), s.i, ...qualifiersAfter(all, s.i)].filter((j) => !placed.has(j));
-      // A later sentence is better left out than stated without what restricts it; the best one is always answered.
-      if (placed.size + group.length > MAX_SENTENCES && placed.size > 0) break;
-      for (const i of group.slice(0, MAX_SENTENCES - placed.size)) {
+      // A later sentence is better left out than stated without what restricts it (a shorter one may still fit); the
+      // best one is always answered, with its context even past the cap (up to MAX_FIRST_GROUP sentences).
+      if (placed.size > 0 && placed.size + group.length > MAX_SENTENCES) continue;
+      for (const i of placed.size === 0 ? aroundBest(group, s.i) : group) {
         placed.add(i);
         for (const j of [i, ...listAfter(all, i)]) picked.add(j);
       }
