@@ -376,32 +376,39 @@ export async function stepAwaitAccept(deps: HandoffDeps, input: { tenantId: stri
 
 export type EscalateRoute = 'wait' | 'fallback' | 'accepted' | 'done';
 
-/** Nobody accepted within the SLA: tell every agent; wait once more if someone can still join, else fall back. */
+/**
+ * Nobody accepted within the SLA: tell every agent; wait once more if someone can still join, else fall back. The
+ * "escalated" e-mail goes out once per handoff (`emailStaffOnce`): a retry after the escalation was saved sends it
+ * when the first attempt's send failed, and sends nothing when it went out.
+ */
 export async function stepEscalate(
   deps: HandoffDeps,
   input: { tenantId: string; conversationId: string },
 ): Promise<{ route: EscalateRoute; slaSeconds: number; why?: 'after_hours' | 'nobody_available' }> {
   const { tenantId, conversationId } = input;
-  const { result } = await change<{ route: EscalateRoute; slaSeconds: number; escalate: boolean }>(deps, tenantId, conversationId, (conversation, record) => {
-    if (!record) return { done: { route: 'done', slaSeconds: DEFAULT_SLA_SECONDS, escalate: false } };
-    if (record.status === 'accepted') return { done: { route: 'accepted', slaSeconds: record.slaSeconds, escalate: false } };
-    if (record.status === 'escalated') return { done: { route: 'wait', slaSeconds: record.slaSeconds, escalate: false } };
-    if (record.status !== 'waiting' || conversation.mode !== 'waiting_for_human') return { done: { route: 'done', slaSeconds: record.slaSeconds, escalate: false } };
+  // `escalated`: the escalated handoff (by this attempt or an earlier one), whose staff e-mail is sent unless it was.
+  const { result } = await change<{ route: EscalateRoute; slaSeconds: number; escalated?: HandoffRecord }>(deps, tenantId, conversationId, (conversation, record) => {
+    if (!record) return { done: { route: 'done', slaSeconds: DEFAULT_SLA_SECONDS } };
+    if (record.status === 'accepted') return { done: { route: 'accepted', slaSeconds: record.slaSeconds } };
+    if (record.status === 'escalated') return { done: { route: 'wait', slaSeconds: record.slaSeconds, escalated: record } };
+    if (record.status !== 'waiting' || conversation.mode !== 'waiting_for_human') return { done: { route: 'done', slaSeconds: record.slaSeconds } };
+    const next = bump(record, { status: 'escalated', escalatedAt: deps.clock.now().toISOString() });
     return {
       plan: {
-        next: bump(record, { status: 'escalated', escalatedAt: deps.clock.now().toISOString() }),
+        next,
         fromModes: ['waiting_for_human'],
         toMode: 'waiting_for_human',
         reason: `no agent accepted within ${record.slaSeconds} s`,
       },
-      result: { route: 'wait', slaSeconds: record.slaSeconds, escalate: true },
+      result: { route: 'wait', slaSeconds: record.slaSeconds, escalated: next },
     };
   });
   if (result.route !== 'wait') return { route: result.route, slaSeconds: result.slaSeconds };
-  if (result.escalate) {
+  if (result.escalated) {
     const profile = await deps.tenants.getProfile(tenantId);
-    await emailStaff(
+    await emailStaffOnce(
       deps,
+      stableId(result.escalated.executionId ?? result.escalated.requestedAt),
       {
         tenantId,
         kind: 'handoff.escalated',

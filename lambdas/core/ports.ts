@@ -359,6 +359,22 @@ export interface ConciergeEvent {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `detail.idempotencyKey`: the same on every publication of one occurrence. A producer that may publish an
+ * occurrence twice sets it — a workflow step retried after it failed, timed out or lost its answer cannot tell
+ * whether its publish went out, so it publishes again (core/booking/workflow.ts). The bus gives each copy an id
+ * of its own; the consumers that count or forward events (the analytics projector, the outbound webhooks) apply
+ * each occurrence once by `occurrenceIdOf`. At most 128 characters of `A-Z a-z 0-9 . _ : -`, unique per tenant.
+ */
+export const IDEMPOTENCY_KEY = 'idempotencyKey';
+const idempotencyKeyPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What makes one occurrence: its idempotency key when the producer gave one (`key:<key>`), else the bus event's id. */
+export function occurrenceIdOf(event: { readonly id: string; readonly detail: Readonly<Record<string, unknown>> }): string {
+  const key = event.detail[IDEMPOTENCY_KEY];
+  return typeof key === 'string' && idempotencyKeyPattern.test(key) ? `key:${key}` : event.id;
+}
+
 export interface EventPublisher {
   publish(events: readonly ConciergeEvent[]): Promise<void>;
 }

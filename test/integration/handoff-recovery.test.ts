@@ -10,7 +10,8 @@
  *   "queued" notice; the follow-up task and the callback notice), each once;
  * - a step retried after its staff e-mail went out (the task failed later: its function timed out, its answer was
  *   lost) sends staff no second e-mail (a marker recorded right after the e-mail was accepted), while the customer's
- *   notice is still delivered again; an e-mail that failed is sent by the retry; every handoff gets its own.
+ *   notice is still delivered again; an e-mail that failed is sent by the retry (also the "escalated" one, after the
+ *   escalation was saved); every handoff gets its own.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -300,6 +301,25 @@ describe('a step retried after its staff e-mail went out', () => {
 
     expect(await outbox(c.tenantId, 'handoff.waiting')).toHaveLength(1);
     expect(await outbox(c.tenantId, 'handoff.callback')).toHaveLength(1);
+  });
+
+  it('escalate: an "escalated" e-mail that failed after the escalation was saved is sent by the retry, once', async () => {
+    const c = await conversation(false);
+    const a = await member(c.tenantId, true);
+    expect((await stepQueue(outboxDeps(), c.queue)).route).toBe('notify');
+    const ids = { tenantId: c.tenantId, conversationId: c.conversationId };
+
+    jest.spyOn(handoffs, 'send').mockRejectedValueOnce(new Error('SES unavailable'));
+    await expect(stepEscalate(outboxDeps(), ids)).rejects.toThrow('SES unavailable');
+    expect((await handoffs.getHandoff(c.tenantId, c.conversationId))?.status).toBe('escalated');
+    // Step Functions retries the task: the escalation is saved already, its e-mail is not sent yet.
+    expect(await stepEscalate(outboxDeps(), ids)).toMatchObject({ route: 'wait' });
+    // And once more (the retry's answer was lost): nothing more is sent.
+    expect(await stepEscalate(outboxDeps(), ids)).toMatchObject({ route: 'wait' });
+
+    expect(await outbox(c.tenantId, 'handoff.escalated')).toEqual([expect.objectContaining({ to: [a.email], conversationId: c.conversationId })]);
+    // One escalation: one transition into `escalated`.
+    expect((await handoffs.listTransitions(c.tenantId, c.conversationId)).filter((t) => t.toStatus === 'escalated' && t.fromStatus === 'waiting')).toHaveLength(1);
   });
 
   it('every handoff gets its own e-mails: a second handoff of the conversation, and another conversation', async () => {

@@ -2,7 +2,8 @@
  * The analytics projector's booking counters (core/analytics/projector.ts, docs/metrics.md), offline with an
  * in-memory AnalyticsStore: a booking is made once, when first confirmed — a reschedule of a confirmed booking is
  * not a new one, a reschedule of a hold that is then confirmed is — and only a booking that was made can be
- * cancelled. Events without the flags (producers before them) keep the earlier counting.
+ * cancelled. Events without the flags (producers before them) keep the earlier counting. An occurrence a retried
+ * workflow step published twice (one idempotency key, two bus ids) counts once.
  */
 import { projectEvent, type BusEvent, type ProjectorDeps } from '../../lambdas/core/analytics/projector';
 import type { ProjectionWrite } from '../../lambdas/core/analytics/ports';
@@ -59,5 +60,20 @@ describe('booking counters', () => {
     // Without the flag (an older producer), a cancellation counts as before.
     expect(await projectEvent(d, event('booking.cancelled', { bookingId: 'c2', actor: 'staff' }))).toBe('applied');
     expect(counters).toEqual({ bookingsCancelled: 2 });
+  });
+
+  it('counts an occurrence published twice under one idempotency key once (a retried workflow step), each bus copy with its own id', async () => {
+    const { deps: d, counters } = deps();
+    const confirmed = { bookingId: 'r1', idempotencyKey: 'booking.confirmed:r1' };
+    expect(await projectEvent(d, event('booking.confirmed', confirmed))).toBe('applied');
+    expect(await projectEvent(d, event('booking.confirmed', confirmed))).toBe('replayed');
+    // Another booking's occurrence, and events without a key, count by their own ids as before.
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'r2', idempotencyKey: 'booking.confirmed:r2' }))).toBe('applied');
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'r3' }))).toBe('applied');
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'r3' }))).toBe('applied');
+    // A key that is not one (wrong type or characters) is ignored: the bus id counts.
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'r4', idempotencyKey: 'a#b' }))).toBe('applied');
+    expect(await projectEvent(d, event('booking.confirmed', { bookingId: 'r4', idempotencyKey: 'a#b' }))).toBe('applied');
+    expect(counters).toEqual({ bookingsMade: 6 });
   });
 });

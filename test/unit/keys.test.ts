@@ -68,11 +68,15 @@ describe('booking keys', () => {
     expect(keys.customerBooking('demo', 'email:ana+x@example.com', start, 'b1')).toEqual({ pk: 'T#demo#CUSTOMER#email:ana+x@example.com', sk: `BOOKING#${start}#b1` });
     expect(keys.booking('demo', 'b1')).toEqual({ pk: 'T#demo#BOOKING#b1', sk: 'META' });
     expect(keys.bookingPaymentToken('demo', 'b1')).toEqual({ pk: 'T#demo#BOOKING#b1', sk: 'PAYMENT#TOKEN' });
+    // A workflow step's e-mail marker, beside the booking (core/booking/workflow.ts emailOnce).
+    expect(keys.bookingEmail('demo', 'b1', 'confirmed', 'staff')).toEqual({ pk: 'T#demo#BOOKING#b1', sk: 'EMAIL#staff#confirmed' });
     expect(keys.bookingSettings('demo')).toEqual({ pk: 'T#demo', sk: 'SETTINGS#BOOKING' });
   });
 
   it('refuses booking key parts that could forge or mis-sort another key', () => {
     expect(() => keys.booking('demo', 'b1#META')).toThrow(/invalid booking id/);
+    expect(() => keys.bookingEmail('demo', 'b1', 'confirmed#x', 'staff')).toThrow(/invalid notice/);
+    expect(() => keys.bookingEmail('demo', 'b1', 'confirmed', 'staff#x')).toThrow(/invalid recipient/);
     expect(() => keys.customerPartition('demo', 'phone:+34#x')).toThrow(/invalid customer key/);
     expect(() => keys.customerPartition('demo', 'ana@example.com')).toThrow(/invalid customer key/);
     expect(() => keys.customerPartition('demo', 'email:a b@example.com')).toThrow(/invalid customer key/);

@@ -7,7 +7,9 @@
  *   written in the same transaction as every change of the booking: a customer's bookings are one Query, no BatchGet;
  * - one lock per CELL_MINUTES cell (`T#t#CELLS#<staffId>#<UTC day>` / `<start>`) with `bookingId`, `state`
  *   (`held` | `confirmed`) and, for holds, `expiresAt` (epoch seconds, the table's TTL attribute) = `holdExpiresAt`;
- * - the workflow's payment task token beside the booking; the booking settings beside the profile.
+ * - the workflow's payment task token beside the booking; the booking settings beside the profile;
+ * - beside the booking, one marker per e-mail a workflow step sent (`EMAIL#<to>#<notice>`, TTL 30 days), so a
+ *   retried step sends it once.
  *
  * A cell may be written when it has no lock, when its lock is an expired hold (TTL deletion is lazy, so the condition
  * checks `expiresAt` itself), or when this booking already owns it. Releasing a booking's cells (cancelled / failed /
@@ -33,6 +35,7 @@ import {
   bookingStatuses,
   storedBookingSettingsSchema,
   type Booking,
+  type BookingEmailRef,
   type BookingSettings,
   type BookingStatus,
   type BookingStore,
@@ -41,7 +44,7 @@ import {
 } from '../../core/booking/ports';
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
-import { queryPartition } from './query';
+import { conditionalWrite, queryPartition } from './query';
 import { mapConcurrently } from '../concurrency';
 
 /** A booking's cells plus its own two items must fit one TransactWriteItems call (100 items), with room to spare. */
@@ -54,6 +57,8 @@ const RELEASE_RETRIES = 3;
 /** Parallel queries of busyCells. */
 const QUERY_CONCURRENCY = 8;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long a sent e-mail is remembered: a step's retries come within minutes (core/booking/workflow.ts). */
+const EMAIL_MARKER_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be a UTC ISO instant');
 const cellSchema = z.object({ staffId: z.string().min(1), start: instant });
@@ -440,5 +445,29 @@ export class DynamoBookingStore implements BookingStore {
 
   async putBookingSettings(tenantId: string, settings: BookingSettings): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.bookingSettings(tenantId), settings: bookingSettingsSchema.parse(settings) } }));
+  }
+
+  async emailSent(ref: BookingEmailRef): Promise<boolean> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.bookingEmail(ref.tenantId, ref.bookingId, ref.notice, ref.to), ConsistentRead: true }));
+    // Past its expiry but not yet deleted by TTL, a marker still says the e-mail went out.
+    return out.Item !== undefined;
+  }
+
+  async recordEmail(ref: BookingEmailRef): Promise<boolean> {
+    return conditionalWrite(
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.bookingEmail(ref.tenantId, ref.bookingId, ref.notice, ref.to),
+            notice: ref.notice,
+            to: ref.to,
+            sentAt: this.clock.now().toISOString(),
+            expiresAt: Math.floor(this.clock.now().getTime() / 1000) + EMAIL_MARKER_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
   }
 }

@@ -88,9 +88,9 @@ export const keys = {
   /** The workflow's task token the next staff action answers. */
   handoffToken: (tenantId: string, conversationId: string): Key => ({ pk: keys.conversationPartition(tenantId, conversationId), sk: 'HANDOFF#TOKEN' }),
   /**
-   * A staff e-mail a handoff step sent (`kind`: `handoff.waiting`, `handoff.callback`) for one handoff of the
-   * conversation (`handoff`: its execution or follow-up task), written right after the e-mail was accepted so a
-   * retried step sends it once (TTL).
+   * A staff e-mail a handoff step sent (`kind`: `handoff.waiting`, `handoff.escalated`, `handoff.callback`) for one
+   * handoff of the conversation (`handoff`: its execution or follow-up task), written right after the e-mail was
+   * accepted so a retried step sends it once (TTL).
    */
   handoffStaffEmail: (tenantId: string, conversationId: string, kind: string, handoff: string): Key => ({
     pk: keys.conversationPartition(tenantId, conversationId),
@@ -137,6 +137,14 @@ export const keys = {
   bookingPartition: (tenantId: string, bookingId: string): string => `${t(tenantId)}#BOOKING#${safe(bookingId, 'booking id')}`,
   booking: (tenantId: string, bookingId: string): Key => ({ pk: keys.bookingPartition(tenantId, bookingId), sk: 'META' }),
   bookingPaymentToken: (tenantId: string, bookingId: string): Key => ({ pk: keys.bookingPartition(tenantId, bookingId), sk: 'PAYMENT#TOKEN' }),
+  /**
+   * An e-mail a booking workflow step sent (`to`: `customer` | `staff`; `notice`: `confirmed`, `reminder`, `ended`…),
+   * written right after the e-mail was accepted so a retried step sends it once (TTL).
+   */
+  bookingEmail: (tenantId: string, bookingId: string, notice: string, to: string): Key => ({
+    pk: keys.bookingPartition(tenantId, bookingId),
+    sk: `EMAIL#${safe(to, 'recipient')}#${safe(notice, 'notice')}`,
+  }),
   /** GSI1: a tenant's bookings by start (the calendar); sort key `<start ISO>#<bookingId>`. */
   bookingsByStart: (tenantId: string): string => `${t(tenantId)}#BOOKINGS`,
   bookingStartSortKey: (start: string, bookingId: string): string => `${isoInstant(start)}#${safe(bookingId, 'booking id')}`,

@@ -1,12 +1,13 @@
 /**
  * The analytics projector (docs/metrics.md): turns one bus event into day counters (by the event's day in the
  * tenant's time zone), a change of its conversation's facts and, for an unanswered question, a knowledge-gap
- * sample — applied once per event id by the AnalyticsStore. Never reads more than one message (the question an
- * unanswered reply answered); never scans conversations.
+ * sample — applied once per event id by the AnalyticsStore (once per idempotency key when the producer gave one,
+ * core/ports.ts `occurrenceIdOf`). Never reads more than one message (the question an unanswered reply answered);
+ * never scans conversations.
  */
 import { analyticsEvents } from '../../../lib/declaration';
 import { z } from 'zod';
-import type { ConciergeEventType, ConversationStore, TenantStore } from '../ports';
+import { occurrenceIdOf, type ConciergeEventType, type ConversationStore, type TenantStore } from '../ports';
 import { mergeFacts, type FactChange } from './facts';
 import { addSample, gapIdOf, maskQuestion } from './gaps';
 import type { AnalyticsStore } from './ports';
@@ -225,7 +226,8 @@ export async function projectEvent(deps: ProjectorDeps, event: BusEvent): Promis
 
   const applied = await deps.analytics.apply({
     tenantId,
-    eventId: event.id,
+    // An occurrence published twice (a retried workflow step) carries one idempotency key: counted once.
+    eventId: occurrenceIdOf(event),
     ...(Object.keys(effects.counters).length > 0 ? { day: { day, counters: effects.counters } } : {}),
     ...(facts ? { conversation: facts } : {}),
     ...(gap ? { gap } : {}),

@@ -196,6 +196,25 @@ export interface BookingStore {
   getPaymentToken(tenantId: string, bookingId: string): Promise<string | undefined>;
   getBookingSettings(tenantId: string): Promise<BookingSettings | undefined>;
   putBookingSettings(tenantId: string, settings: BookingSettings): Promise<void>;
+  /** Whether the e-mail `ref` names was recorded as sent (`recordEmail`). */
+  emailSent(ref: BookingEmailRef): Promise<boolean>;
+  /**
+   * Records that the e-mail `ref` names was accepted, for a retried workflow step to find (kept 30 days): a
+   * conditional write, false (nothing written) when it was recorded already.
+   */
+  recordEmail(ref: BookingEmailRef): Promise<boolean>;
+}
+
+/**
+ * One e-mail about one booking (core/booking/workflow.ts): which notice — `checkout`, `confirmed`, `reminder`,
+ * `ended`, `kept`, `calendar-failed`, `late-payment`, `cancelled`, as in the customer message's clientId — and to whom.
+ */
+export interface BookingEmailRef {
+  readonly tenantId: string;
+  readonly bookingId: string;
+  /** No `#`. */
+  readonly notice: string;
+  readonly to: 'customer' | 'staff';
 }
 
 /** A hosted checkout page for a deposit (Stripe Checkout, or the local cloud's checkout page). */

@@ -13,20 +13,25 @@
  * The customer is told in the booking's conversation. A booking without one (staff made it) tells
  * them by e-mail when they gave an address, else by SMS to their phone (`tellElsewhere`).
  *
- * Every step can run twice (Step Functions retries, EventBridge replays): booking changes are
- * optimistic (`rev`), customer messages carry a clientId per booking and kind so a retry stores and
- * shows them once, and events are published only by the attempt whose change or message was new.
+ * Every step can run twice (Step Functions retries a step that failed, timed out or lost its answer;
+ * EventBridge replays), and a retry does what the first attempt did not, never again what it did:
+ * booking changes are optimistic (`rev`); customer messages and texts carry a clientId per booking and
+ * kind, so a retry stores them once and delivers the stored one again (the widget and the channel
+ * senders de-duplicate); each e-mail is recorded right after it was accepted (`emailOnce`) and a retry
+ * that finds the record sends none; and events carry an idempotency key per booking and type
+ * (core/ports.ts `occurrenceIdOf`), so a retry publishes again and the consumers apply it once.
  */
 import { sendSmsNotice, type SmsNoticeDeps } from '../channels/notices';
 import { deliverToCustomer } from '../conversation';
 import type { EmailSender, OutgoingEmail, StaffDirectory, TaskCallbacks } from '../handoff-ports';
 import type { Service, StaffMember } from '../knowledge-base';
 import type { CatalogueSource } from '../nlu/catalogue';
-import type { Clock, ConnectionPusher, ConnectionStore, ConversationStore, EventPublisher } from '../ports';
+import { IDEMPOTENCY_KEY, type Clock, type ConnectionPusher, type ConnectionStore, type ConversationStore, type EventPublisher } from '../ports';
 import type { QuickReply } from '../protocol';
 import {
   activeStatuses,
   type Booking,
+  type BookingEmailRef,
   type BookingStatus,
   type BookingStore,
   type Calendar,
@@ -173,7 +178,9 @@ function withoutHold(b: Booking): Booking {
 
 /**
  * Appends a bot message to the booking's conversation and pushes it to whoever watches it. The clientId
- * (one per booking and kind) makes a retry store and show it once; false when it was already there.
+ * (one per booking and kind) makes a retry store it once; a retry delivers the stored message again, so a
+ * delivery the first attempt did not finish is made (the widget de-duplicates by seq, the channel senders
+ * by their delivery records: the customer sees it once). false when it was already stored.
  */
 async function tellCustomer(
   deps: Pick<BookingWorkflowDeps, 'conversations' | 'connections' | 'pusher' | 'events'>,
@@ -190,26 +197,70 @@ async function tellCustomer(
     clientId: `booking-${kind}-${booking.bookingId}`,
     ...(quickReplies ? { quickReplies } : {}),
   });
-  if (stored.duplicate) return false;
   // On WhatsApp / SMS / Messenger the channel senders deliver it too (a reminder may need a template there).
   const where = conversation ?? { tenantId: booking.tenantId, conversationId: booking.conversationId, channel: 'web' as const };
   await deliverToCustomer(deps, where, stored.message, kind === 'reminder' ? 'reminder' : 'booking');
-  return true;
+  return !stored.duplicate;
 }
 
-/** E-mails the business address and every admin seen so far. */
-async function emailStaff(deps: Pick<BookingWorkflowDeps, 'email' | 'staff'>, d: Described, email: Omit<OutgoingEmail, 'to'>): Promise<void> {
-  const admins = (await deps.staff.listStaffMembers(email.tenantId)).filter((m) => m.groups.includes('admin')).map((m) => m.email);
-  const to = [...new Set([...(d.businessEmail ? [d.businessEmail] : []), ...admins])].sort();
-  if (to.length > 0) await deps.email.send({ ...email, to });
+/**
+ * An e-mail about a booking, once per notice and recipient (`BookingEmailRef`): Step Functions retries a step that
+ * failed after its e-mail was accepted (its function timed out, its answer was lost, a later call failed), so the
+ * e-mail is recorded right after it was accepted and a retry that finds the record sends nothing. The record is
+ * written after the send, never before: a send that failed is made by the retry (at least once; only a failure of
+ * that one write between the two sends it twice). `send` answers whether it sent anything.
+ */
+async function emailOnce(
+  deps: Pick<BookingWorkflowDeps, 'bookings'>,
+  booking: Pick<Booking, 'tenantId' | 'bookingId'>,
+  notice: string,
+  to: BookingEmailRef['to'],
+  send: () => Promise<boolean>,
+): Promise<boolean> {
+  const ref: BookingEmailRef = { tenantId: booking.tenantId, bookingId: booking.bookingId, notice, to };
+  if (await deps.bookings.emailSent(ref)) return false;
+  const sent = await send();
+  if (sent) await deps.bookings.recordEmail(ref);
+  return sent;
 }
 
-async function emailCustomer(deps: Pick<BookingWorkflowDeps, 'email'>, booking: Booking, email: Omit<OutgoingEmail, 'to' | 'tenantId' | 'bookingId'>): Promise<void> {
-  if (booking.customer.email) await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to: [booking.customer.email] });
+/** E-mails the business address and every admin seen so far, once per booking and `notice` (`emailOnce`). */
+async function emailStaff(
+  deps: Pick<BookingWorkflowDeps, 'email' | 'staff' | 'bookings'>,
+  booking: Pick<Booking, 'tenantId' | 'bookingId'>,
+  notice: string,
+  d: Described,
+  email: Omit<OutgoingEmail, 'to' | 'tenantId' | 'bookingId'>,
+): Promise<void> {
+  await emailOnce(deps, booking, notice, 'staff', async () => {
+    const admins = (await deps.staff.listStaffMembers(booking.tenantId)).filter((m) => m.groups.includes('admin')).map((m) => m.email);
+    const to = [...new Set([...(d.businessEmail ? [d.businessEmail] : []), ...admins])].sort();
+    if (to.length === 0) return false;
+    await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to });
+    return true;
+  });
 }
+
+/** E-mails the customer when they gave an address, once per booking and `notice` (`emailOnce`). */
+async function emailCustomer(
+  deps: Pick<BookingWorkflowDeps, 'email' | 'bookings'>,
+  booking: Booking,
+  notice: string,
+  email: Omit<OutgoingEmail, 'to' | 'tenantId' | 'bookingId'>,
+): Promise<void> {
+  const address = booking.customer.email;
+  if (!address) return;
+  await emailOnce(deps, booking, notice, 'customer', async () => {
+    await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to: [address] });
+    return true;
+  });
+}
+
+/** What makes a booking's event one occurrence however often a retried step publishes it (core/ports.ts `occurrenceIdOf`). */
+const occurrence = (type: string, bookingId: string): Record<typeof IDEMPOTENCY_KEY, string> => ({ [IDEMPOTENCY_KEY]: `${type}:${bookingId}` });
 
 /** What tells a customer outside the booking's conversation. */
-type ElsewhereDeps = Pick<BookingWorkflowDeps, 'email' | 'conversations' | 'connections' | 'pusher' | 'events' | 'optOuts' | 'identities'>;
+type ElsewhereDeps = Pick<BookingWorkflowDeps, 'email' | 'bookings' | 'conversations' | 'connections' | 'pusher' | 'events' | 'optOuts' | 'identities'>;
 
 /** How a customer was told (`none`: they cannot be reached here; staff have the booking, and its payment link, to phone them). */
 export type Told = 'conversation' | 'email' | 'sms' | 'none';
@@ -218,7 +269,7 @@ export type Told = 'conversation' | 'email' | 'sms' | 'none';
  * Tells the customer of a booking without a conversation (staff made it): by e-mail when they gave an address,
  * else by SMS to their phone — the business's short text (`sms`), in their SMS conversation, through the channel
  * sender (core/channels/notices.ts), never to a number that opted out. `kind` makes the text's clientId (one per
- * booking and kind), so a retried step texts once.
+ * booking and kind) and names the e-mail's record, so a retried step texts or e-mails once.
  */
 async function tellElsewhere(
   deps: ElsewhereDeps,
@@ -227,7 +278,7 @@ async function tellElsewhere(
   notice: { readonly email: Omit<OutgoingEmail, 'to' | 'tenantId' | 'bookingId'>; readonly sms: string },
 ): Promise<Exclude<Told, 'conversation'>> {
   if (booking.customer.email) {
-    await emailCustomer(deps, booking, notice.email);
+    await emailCustomer(deps, booking, kind, notice.email);
     return 'email';
   }
   const sent = await sendSmsNotice(deps, {
@@ -401,14 +452,12 @@ export async function stepCalendar(deps: BookingWorkflowDeps, input: BookingRef)
   return { provider: deps.calendar.provider, eventId };
 }
 
-/** After the calendar failed every retry: the booking stays confirmed; the staff are told to add it by hand. */
+/** After the calendar failed every retry: the booking stays confirmed; the staff are told (once) to add it by hand. */
 export async function stepCalendarFailed(deps: BookingWorkflowDeps, input: BookingRef & { error?: string }): Promise<{ recorded: true }> {
   const booking = await bookingOf(deps, input);
   const d = await describe(deps, booking);
-  await emailStaff(deps, d, {
-    tenantId: booking.tenantId,
+  await emailStaff(deps, booking, 'calendar-failed', d, {
     kind: 'booking.calendar_failed',
-    bookingId: booking.bookingId,
     ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
     subject: `Add a booking to the calendar by hand (${d.businessName})`,
     text: `This booking is confirmed, but the ${deps.calendar.provider} calendar could not be updated${input.error ? ` (${input.error})` : ''}. Please add it by hand.\n${staffSummary(booking, d)}`,
@@ -419,7 +468,9 @@ export async function stepCalendarFailed(deps: BookingWorkflowDeps, input: Booki
 /**
  * Notify: the confirmation to the customer (service, staff, local time, price, deposit, policy) — in the
  * conversation, or by e-mail, else SMS, when there is none — the staff notice, `booking.confirmed`; and when
- * the reminder is due (start − reminderHoursBefore).
+ * the reminder is due (start − reminderHoursBefore). A retry does what the first attempt did not: the message
+ * and text are stored once and delivered again, each e-mail sent once, the event published again (its
+ * idempotency key makes it one occurrence).
  */
 export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): Promise<{ remind: boolean; remindAt: string; start: string }> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
@@ -427,46 +478,44 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
   if (booking.status !== 'confirmed') throw new BookingGone(`the booking is ${booking.status}`);
   const d = await describe(deps, booking);
   const text = bookingText.confirmed(d.facts, settings);
-  const first = booking.conversationId ? await tellCustomer(deps, booking, 'confirmed', text) : true;
-  if (first) {
-    const told = booking.conversationId
-      ? 'conversation'
-      : await tellElsewhere(deps, booking, 'confirmed', {
-          email: { kind: 'booking.confirmed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
-          sms: bookingSms.confirmed(d.businessName, d.facts, settings),
-        });
-    // Nobody else will tell a customer the confirmation could not reach: the staff notice says so.
-    const untold = told === 'none' ? '\nThe customer has not been told: no e-mail address, and their phone cannot be texted (no country code, or it opted out of SMS). Please phone them.' : '';
-    await emailStaff(deps, d, {
-      tenantId: booking.tenantId,
-      kind: 'booking.confirmed',
-      bookingId: booking.bookingId,
-      ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
-      subject: `New booking: ${d.facts.service}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
-      text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}${untold}`,
+  let told: Told = 'conversation';
+  if (booking.conversationId) await tellCustomer(deps, booking, 'confirmed', text);
+  else {
+    told = await tellElsewhere(deps, booking, 'confirmed', {
+      email: { kind: 'booking.confirmed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
+      sms: bookingSms.confirmed(d.businessName, d.facts, settings),
     });
-    await deps.events.publish([
-      {
-        type: 'booking.confirmed',
-        tenantId: booking.tenantId,
-        detail: {
-          bookingId: booking.bookingId,
-          serviceId: booking.serviceId,
-          staffId: booking.staffId,
-          start: booking.start,
-          end: booking.end,
-          channel: booking.channel,
-          source: booking.source,
-          priceCents: booking.priceCents,
-          depositCents: booking.payment.status === 'paid' ? booking.depositCents : 0,
-          currency: booking.currency,
-          ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
-          // A reschedule of a confirmed booking is not a new booking in the analytics; one of a mere hold is.
-          ...(booking.rescheduledFrom ? { rescheduledFrom: booking.rescheduledFrom, replacedConfirmed: booking.rescheduledFromConfirmed ?? true } : {}),
-        },
-      },
-    ]);
   }
+  // Nobody else will tell a customer the confirmation could not reach: the staff notice says so.
+  const untold = told === 'none' ? '\nThe customer has not been told: no e-mail address, and their phone cannot be texted (no country code, or it opted out of SMS). Please phone them.' : '';
+  await emailStaff(deps, booking, 'confirmed', d, {
+    kind: 'booking.confirmed',
+    ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
+    subject: `New booking: ${d.facts.service}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
+    text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}${untold}`,
+  });
+  await deps.events.publish([
+    {
+      type: 'booking.confirmed',
+      tenantId: booking.tenantId,
+      detail: {
+        ...occurrence('booking.confirmed', booking.bookingId),
+        bookingId: booking.bookingId,
+        serviceId: booking.serviceId,
+        staffId: booking.staffId,
+        start: booking.start,
+        end: booking.end,
+        channel: booking.channel,
+        source: booking.source,
+        priceCents: booking.priceCents,
+        depositCents: booking.payment.status === 'paid' ? booking.depositCents : 0,
+        currency: booking.currency,
+        ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
+        // A reschedule of a confirmed booking is not a new booking in the analytics; one of a mere hold is.
+        ...(booking.rescheduledFrom ? { rescheduledFrom: booking.rescheduledFrom, replacedConfirmed: booking.rescheduledFromConfirmed ?? true } : {}),
+      },
+    },
+  ]);
   const now = deps.clock.now().getTime();
   const remindAtMs = Date.parse(booking.start) - settings.reminderHoursBefore * 3_600_000;
   const remind = settings.reminderHoursBefore > 0 && remindAtMs - now >= REMINDER_MIN_LEAD_MS;
@@ -475,27 +524,31 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
 
 /**
  * Remind: only when the booking is still confirmed at the start the Wait was computed for. In the conversation
- * and by e-mail when the customer gave an address; without a conversation by e-mail, else SMS.
+ * and by e-mail when the customer gave an address; without a conversation by e-mail, else SMS. A retry does
+ * what the first attempt did not (as Notify's): message and text stored once, the e-mail sent once, the event
+ * published again under its idempotency key.
  */
 export async function stepRemind(deps: BookingWorkflowDeps, input: BookingRef & { start: string }): Promise<{ reminded: boolean }> {
   const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
   if (!booking || booking.status !== 'confirmed' || booking.start !== input.start) return { reminded: false };
   const d = await describe(deps, booking);
   const text = bookingText.reminder(d.facts);
-  const first = booking.conversationId ? await tellCustomer(deps, booking, 'reminder', text) : true;
-  if (!first) return { reminded: false };
   const email = { kind: 'booking.reminder', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text } as const;
-  if (booking.conversationId) await emailCustomer(deps, booking, email);
-  else await tellElsewhere(deps, booking, 'reminder', { email, sms: bookingSms.reminder(d.businessName, d.facts) });
-  await deps.events.publish([{ type: 'booking.reminded', tenantId: booking.tenantId, detail: { bookingId: booking.bookingId, start: booking.start } }]);
+  if (booking.conversationId) {
+    await tellCustomer(deps, booking, 'reminder', text);
+    await emailCustomer(deps, booking, 'reminder', email);
+  } else await tellElsewhere(deps, booking, 'reminder', { email, sms: bookingSms.reminder(d.businessName, d.facts) });
+  await deps.events.publish([
+    { type: 'booking.reminded', tenantId: booking.tenantId, detail: { ...occurrence('booking.reminded', booking.bookingId), bookingId: booking.bookingId, start: booking.start } },
+  ]);
   return { reminded: true };
 }
 
 /**
  * After staff cancelled a booking (service.ts `cancelBooking`, actor `staff`): tells the customer, in their
  * language, that the business cancelled it and whether the deposit is refunded — in the booking's conversation
- * when it has one (once: the message's clientId), else by e-mail when they gave an address, else by SMS to their
- * phone unless it opted out. `none`: there is no way to reach them here (staff phone them).
+ * when it has one (once: the message's clientId), else by e-mail when they gave an address (once: its record),
+ * else by SMS to their phone unless it opted out. `none`: there is no way to reach them here (staff phone them).
  */
 export async function tellCancelledByStaff(deps: Pick<BookingWorkflowDeps, 'catalogue'> & ElsewhereDeps, booking: Booking, refunded: boolean): Promise<Told> {
   const d = await describe(deps, booking);
@@ -554,16 +607,16 @@ export async function stepCompensate(
   const settings = await bookingSettingsOf(deps, input.tenantId);
   const found = await deps.bookings.getBooking(input.tenantId, input.bookingId);
   if (!found) {
-    await deps.events.publish([{ type: 'booking.failed', tenantId: input.tenantId, detail: { bookingId: input.bookingId, status: 'failed', reason: 'the booking no longer exists' } }]);
+    await deps.events.publish([
+      { type: 'booking.failed', tenantId: input.tenantId, detail: { ...occurrence('booking.failed', input.bookingId), bookingId: input.bookingId, status: 'failed', reason: 'the booking no longer exists' } },
+    ]);
     return { outcome: 'failed', refunded: false };
   }
   if (found.status === 'cancelled') return { outcome: 'ended', refunded: false };
   if (found.status === 'confirmed') {
     const d = await describe(deps, found);
-    await emailStaff(deps, d, {
-      tenantId: found.tenantId,
+    await emailStaff(deps, found, 'kept', d, {
       kind: 'booking.failed',
-      bookingId: found.bookingId,
       ...(found.conversationId ? { conversationId: found.conversationId } : {}),
       subject: `Check a confirmed booking (${d.businessName})`,
       text: `This booking is confirmed, but a later step failed (${input.error ?? 'unknown error'}): the customer may not have been told or reminded.\n${staffSummary(found, d)}`,
@@ -591,36 +644,47 @@ export async function stepCompensate(
   const ended = changed?.next ?? (await bookingOf(deps, input));
   if (ended.status === 'confirmed') return { outcome: 'kept', refunded: false };
   const outcome: CompensateOutcome = ended.status === 'expired' ? 'expired' : 'failed';
-  if (!changed) return { outcome, refunded: false };
+  // Ended otherwise meanwhile (cancelled): nothing of this step's to tell.
+  if (!changed && ended.status !== 'failed' && ended.status !== 'expired') return { outcome, refunded: false };
+  // Unchanged but failed or expired: a retry after the first attempt ended it (its notices or its publish failed, its
+  // function timed out, its answer was lost). What that attempt did not finish is done now, each once; the refund
+  // and the reason are those it wrote on the booking.
+  const refunded = changed ? refundedCents : ended.payment.status === 'refunded' ? ended.depositCents : 0;
+  const endedReason = changed ? reason : (ended.statusReason ?? reason);
 
   const d = await describe(deps, ended);
   const why = kind === 'declined' ? 'declined' : kind === 'slot_lost' ? 'slot_lost' : 'error';
   const handoff = outcome === 'failed';
-  const text = outcome === 'expired' ? bookingText.expired(d.facts, minutes) : bookingText.failed(d.facts, why, refundedCents);
+  const text = outcome === 'expired' ? bookingText.expired(d.facts, minutes) : bookingText.failed(d.facts, why, refunded);
   await tellCustomer(deps, ended, 'ended', text, outcome === 'expired' ? bookingText.nextSteps(ended.lang) : undefined);
   if (!ended.conversationId) {
     await tellElsewhere(deps, ended, 'ended', {
       email: { kind: 'booking.failed', subject: `${d.businessName}: ${d.facts.service}, ${d.facts.when}`, text },
-      sms: outcome === 'expired' ? bookingSms.expired(d.businessName, d.facts, minutes) : bookingSms.failed(d.businessName, d.facts, why, refundedCents),
+      sms: outcome === 'expired' ? bookingSms.expired(d.businessName, d.facts, minutes) : bookingSms.failed(d.businessName, d.facts, why, refunded),
     });
   }
   if (handoff) {
-    await emailStaff(deps, d, {
-      tenantId: ended.tenantId,
+    await emailStaff(deps, ended, 'ended', d, {
       kind: 'booking.failed',
-      bookingId: ended.bookingId,
       ...(ended.conversationId ? { conversationId: ended.conversationId } : {}),
       subject: `A booking failed: ${d.facts.service}, ${when('en', ended.start, d.timezone)} (${d.businessName})`,
-      text: `Reason: ${reason}${input.error ? ` (${input.error}${input.cause ? `: ${input.cause}` : ''})` : ''}.${refundedCents > 0 ? ` The deposit (${refundedCents / 100} ${ended.currency}) was refunded.` : ''}\n${staffSummary(ended, d)}`,
+      text: `Reason: ${endedReason}${input.error ? ` (${input.error}${input.cause ? `: ${input.cause}` : ''})` : ''}.${refunded > 0 ? ` The deposit (${refunded / 100} ${ended.currency}) was refunded.` : ''}\n${staffSummary(ended, d)}`,
     });
   }
+  // Published again by a retry (the first attempt's publish may have failed): the idempotency keys make each one occurrence.
   await deps.events.publish([
-    { type: 'booking.failed', tenantId: ended.tenantId, detail: { bookingId: ended.bookingId, status: ended.status, reason, refunded: refundedCents > 0 } },
+    { type: 'booking.failed', tenantId: ended.tenantId, detail: { ...occurrence('booking.failed', ended.bookingId), bookingId: ended.bookingId, status: ended.status, reason: endedReason, refunded: refunded > 0 } },
     ...(handoff && ended.conversationId
-      ? [{ type: 'handoff.requested' as const, tenantId: ended.tenantId, detail: { conversationId: ended.conversationId, reason: 'booking failed' } }]
+      ? [
+          {
+            type: 'handoff.requested' as const,
+            tenantId: ended.tenantId,
+            detail: { ...occurrence('handoff.requested', ended.bookingId), conversationId: ended.conversationId, reason: 'booking failed' },
+          },
+        ]
       : []),
   ]);
-  return { outcome, refunded: refundedCents > 0 };
+  return { outcome, refunded: refunded > 0 };
 }
 
 // ---- payment outcomes (EventBridge `payment.succeeded` / `payment.failed`) --------------------------------
@@ -680,10 +744,8 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
       sms: bookingSms.latePaymentRefunded(d.businessName, d.facts, amountCents),
     });
   }
-  await emailStaff(deps, d, {
-    tenantId: ref.tenantId,
+  await emailStaff(deps, refunded.next, 'late-payment', d, {
     kind: 'booking.late_payment',
-    bookingId: ref.bookingId,
     ...(refunded.next.conversationId ? { conversationId: refunded.next.conversationId } : {}),
     subject: `A late deposit was refunded (${d.businessName})`,
     text: `A deposit of ${amountCents / 100} ${refunded.next.currency} arrived after the booking had ${refunded.next.status === 'expired' ? 'expired' : 'ended'}; it was refunded in full (payment ${paymentId}).\n${staffSummary(refunded.next, d)}`,

@@ -44,7 +44,7 @@ export interface SmsNotice {
 export type SmsNoticeOutcome =
   /** Stored in the number's SMS conversation and handed to the channel sender. */
   | { readonly outcome: 'sent'; readonly conversationId: string }
-  /** Already sent (a retry): nothing more. */
+  /** Stored already (a retry): handed to the channel sender again, which sends it once. */
   | { readonly outcome: 'duplicate'; readonly conversationId: string }
   /** The number opted out of the business's SMS. */
   | { readonly outcome: 'opted_out' }
@@ -85,7 +85,8 @@ export async function sendSmsNotice(deps: SmsNoticeDeps, notice: SmsNotice): Pro
     clientId: notice.clientId,
     ...(notice.quickReplies ? { quickReplies: notice.quickReplies } : {}),
   });
-  if (stored.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId };
+  // Stored already (a retry): handed to the channel sender again, which sends each message once (its delivery
+  // records) — so a text whose hand-over failed the first time still goes out, and one that went out does not again.
   await deliverToCustomer(deps, conversation, stored.message, notice.kind);
-  return { outcome: 'sent', conversationId: conversation.conversationId };
+  return { outcome: stored.duplicate ? 'duplicate' : 'sent', conversationId: conversation.conversationId };
 }

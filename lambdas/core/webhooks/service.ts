@@ -4,17 +4,18 @@
  * redeliveries from the dead-letter view.
  *
  * Once per (event id, target): a delivery record is claimed with a conditional write before anything is sent, so a
- * bus event delivered twice (EventBridge retries, replays) POSTs once. Each target gets bounded tries within the
- * invocation (exponential backoff with full jitter, `withRetries` shared with the channel senders); what still
- * fails is recorded `failed` — the dead-letter view — and not thrown: one receiver's outage must not make
- * EventBridge re-run the others. Only our own failures (table, keys) throw, for the rule's retries and DLQ.
+ * bus event delivered twice (EventBridge retries, replays) POSTs once, and so does an occurrence published twice
+ * under one idempotency key (a retried workflow step; core/ports.ts `occurrenceIdOf`). Each target gets bounded
+ * tries within the invocation (exponential backoff with full jitter, `withRetries` shared with the channel
+ * senders); what still fails is recorded `failed` — the dead-letter view — and not thrown: one receiver's outage
+ * must not make EventBridge re-run the others. Only our own failures (table, keys) throw, for the rule's retries and DLQ.
  * A crashed claim (`sending`) is taken over after STALE_CLAIM_MS.
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { defaultRetryPolicy, DeliveryError, withRetries, type RetryPolicy } from '../channels/outbound';
 import { conflict, notFound } from '../errors';
-import type { Clock } from '../ports';
+import { occurrenceIdOf, type Clock } from '../ports';
 import { crmContactOf, publicEventOf, publicTypeOf, webhookEventTypes, type CrmContact, type PayloadDeps, type SourceEvent, type WebhookEvent, type WebhookEventType } from './events';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, newSigningSecret, signConciergePayload } from './signature';
 import { checkWebhookUrl, type UrlPolicy } from './url-policy';
@@ -257,11 +258,24 @@ async function deliver(
   return outcome;
 }
 
-function claimFor(tenantId: string, event: WebhookEvent, target: DeliveryTarget, targetKey: string, now: Date, extra: Partial<WebhookDelivery> = {}): WebhookDelivery {
+/**
+ * `occurrence`: what the delivery record is claimed for — the event's id, or, for an occurrence a producer may
+ * publish twice (a retried workflow step), its idempotency key (core/ports.ts `occurrenceIdOf`): the second copy
+ * finds the first's record and is not sent. The payload keeps the bus event's own id.
+ */
+function claimFor(
+  tenantId: string,
+  event: WebhookEvent,
+  target: DeliveryTarget,
+  targetKey: string,
+  now: Date,
+  extra: Partial<WebhookDelivery> = {},
+  occurrence: string = event.id,
+): WebhookDelivery {
   const at = now.toISOString();
   return {
     tenantId,
-    deliveryId: deliveryIdOf(event.id, targetKey),
+    deliveryId: deliveryIdOf(occurrence, targetKey),
     eventId: event.id,
     eventType: event.type,
     target,
@@ -296,12 +310,13 @@ export async function dispatchEvent(deps: WebhookDeps, source: SourceEvent): Pro
   if (subscriptions.length === 0 && !crm) return { eventType: type, delivered: 0, failed: 0, duplicates: 0 };
   const event = await publicEventOf(deps.payloads, source);
   if (!event) return { eventType: type, delivered: 0, failed: 0, duplicates: 0 };
+  const occurrence = occurrenceIdOf(source);
   const sends: { claim: WebhookDelivery; send: Send }[] = subscriptions.map((subscription) => ({
-    claim: claimFor(source.tenantId, event, 'webhook', subscription.webhookId, deps.clock.now(), { webhookId: subscription.webhookId, url: subscription.url }),
+    claim: claimFor(source.tenantId, event, 'webhook', subscription.webhookId, deps.clock.now(), { webhookId: subscription.webhookId, url: subscription.url }, occurrence),
     send: () => postToSubscriber(deps, subscription, event),
   }));
   const contact = crmContactOf(event);
-  if (crm && contact) sends.push({ claim: claimFor(source.tenantId, event, crm.target, crm.target, deps.clock.now()), send: () => crm.upsertContact(source.tenantId, contact) });
+  if (crm && contact) sends.push({ claim: claimFor(source.tenantId, event, crm.target, crm.target, deps.clock.now(), {}, occurrence), send: () => crm.upsertContact(source.tenantId, contact) });
 
   let delivered = 0;
   let failed = 0;
