@@ -42,7 +42,7 @@ describe('the payment link note', () => {
 });
 
 describe('which phone numbers the server texts', () => {
-  it.each(['+353 87 555 0101', '00353 (87) 555-0101', '353875550101', '087 555 0101', '+0 87 555 0101', '12345', ''])('%s: as the server decides', (typed) => {
+  it.each(['+353 87 555 0101', '00353 (87) 555-0101', '353875550101', '087 555 0101', '+0 87 555 0101', '12345', '612 345 678', '(555) 123-4567', ''])('%s: as the server decides', (typed) => {
     expect(textableNumber(typed)).toBe(smsNumberOf(typed));
   });
 });

@@ -79,13 +79,14 @@ describe('smsNumberOf', () => {
   it.each([
     ['+353 87 555 0101', '+353875550101'],
     ['00353 (87) 555-0101', '+353875550101'],
-    ['353875550101', '+353875550101'],
     ['+34 600.555.010', '+34600555010'],
   ])('%s → %s', (typed, number) => {
     expect(smsNumberOf(typed)).toBe(number);
   });
 
-  it.each([[undefined], [''], ['087 555 0101'], ['+0 87 555 0101'], ['12345']])('%s → none (no country code, or not a phone number)', (typed) => {
+  // Digits without + or 00 are not assumed international: "612 345 678" (a Spanish mobile) with a + is an Australian
+  // number, "(555) 123-4567" a Brazilian one, and the payment link would go to a stranger.
+  it.each([[undefined], [''], ['087 555 0101'], ['+0 87 555 0101'], ['12345'], ['612 345 678'], ['(555) 123-4567'], ['353875550101']])('%s → none (no country code, or not a phone number)', (typed) => {
     expect(smsNumberOf(typed)).toBeUndefined();
   });
 });

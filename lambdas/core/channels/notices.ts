@@ -55,7 +55,10 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** The number a text goes to: the phone as E.164 (`+353875550101`), or undefined when it is not one. */
 export function smsNumberOf(phone: string | undefined): string | undefined {
-  const key = phone !== undefined ? customerKeyOf({ phone }) : undefined;
+  // Only a number typed as international (+ or 00): "612 345 678" or "(555) 123-4567" with a + put in front would be
+  // another country's number, and the payment link would go to a stranger.
+  if (phone === undefined || !/^(?:\+|00)/.test(phone.trim().replace(/[\s().-]/g, ''))) return undefined;
+  const key = customerKeyOf({ phone });
   const number = key?.startsWith('phone:') ? key.slice('phone:'.length) : undefined;
   return number !== undefined && E164.test(number) ? number : undefined;
 }

@@ -9,13 +9,12 @@ type Reachable = Pick<Booking, 'conversationId' | 'customer'>;
 
 /**
  * The number a text goes to, normalised as the server does (core/channels/notices.ts `smsNumberOf`): spaces, dots,
- * dashes and brackets dropped, a leading 00 read as +, a missing + added; only an international number qualifies.
+ * dashes and brackets dropped, a leading 00 read as +; only a number typed as international (+ or 00) qualifies.
  */
 export function textableNumber(phone: string | undefined): string | undefined {
   const compact = phone?.trim().replace(/[\s().-]/g, '').replace(/^00/, '+');
-  if (!compact || !/^\+?\d{6,20}$/.test(compact)) return undefined;
-  const number = compact.startsWith('+') ? compact : `+${compact}`;
-  return /^\+[1-9]\d{6,14}$/.test(number) ? number : undefined;
+  if (!compact || !/^\+\d{6,20}$/.test(compact)) return undefined;
+  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : undefined;
 }
 
 /**
