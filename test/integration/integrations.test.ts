@@ -252,6 +252,20 @@ describe('DynamoIntegrationSecrets', () => {
     await expect(make().get('tenant-two', 'calendly')).rejects.toBeInstanceOf(SecretDecryptionError);
     await expect(make().list('tenant-two')).resolves.toEqual([expect.objectContaining({ provider: 'calendly' })]);
   });
+
+  it('still reads a token saved before tokens had to be header-safe (refused only when saved again)', async () => {
+    const store = make();
+    const eventTypeUri = 'https://api.calendly.com/event_types/abc';
+    await store.put('legacy-tenant', 'calendly', { token: `cal_${hex(8)}`, eventTypeUri }, 'sub-1');
+    const doc = documentClient(cloud.urls.dynamodb);
+    const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const stored = (await doc.send(new GetCommand({ TableName: cloud.tableName, Key: keys.integration('legacy-tenant', 'calendly') }))).Item;
+    const legacy = { token: 'cal_legacy\u200Btoken', eventTypeUri };
+    const ciphertext = await new LocalSecretCipher(key).encrypt(JSON.stringify(legacy), { tenantId: 'legacy-tenant', provider: 'calendly' });
+    await doc.send(new PutCommand({ TableName: cloud.tableName, Item: { ...stored, ciphertext } }));
+    await expect(make().get('legacy-tenant', 'calendly')).resolves.toEqual(legacy);
+    await expect(make().put('legacy-tenant', 'calendly', legacy, 'sub-1')).rejects.toThrow(/token/);
+  });
 });
 
 // ---- deposits and calendar events under the tenant's own credentials -------------------------------------

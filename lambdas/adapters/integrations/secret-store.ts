@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   integrationProviders,
   integrationSchemas,
+  storedIntegrationSchemas,
   type IntegrationCredentials,
   type IntegrationProvider,
   type IntegrationSecrets,
@@ -79,20 +80,27 @@ export function hintsOf(provider: IntegrationProvider, credentials: unknown): Re
   }
 }
 
-/** One parser per provider, typed for it (a mapped type: indexing it with a generic provider keeps the type). */
-const parsers: { readonly [P in IntegrationProvider]: (value: unknown) => z.ZodSafeParseResult<IntegrationCredentials<P>> } = {
-  stripe: (v) => integrationSchemas.stripe.safeParse(v),
-  twilio: (v) => integrationSchemas.twilio.safeParse(v),
-  meta: (v) => integrationSchemas.meta.safeParse(v),
-  google: (v) => integrationSchemas.google.safeParse(v),
-  microsoft: (v) => integrationSchemas.microsoft.safeParse(v),
-  calendly: (v) => integrationSchemas.calendly.safeParse(v),
-  hubspot: (v) => integrationSchemas.hubspot.safeParse(v),
-};
+type Parsers = { readonly [P in IntegrationProvider]: (value: unknown) => z.ZodSafeParseResult<IntegrationCredentials<P>> };
 
-/** Parses credentials with the provider's schema, typed for that provider. */
-function credentialsOf<P extends IntegrationProvider>(provider: P, value: unknown): IntegrationCredentials<P> {
-  const parse: (value: unknown) => z.ZodSafeParseResult<IntegrationCredentials<P>> = parsers[provider];
+/** One parser per provider, typed for it (a mapped type: indexing it with a generic provider keeps the type). */
+function parsersOf(schemas: typeof integrationSchemas | typeof storedIntegrationSchemas): Parsers {
+  return {
+    stripe: (v) => schemas.stripe.safeParse(v),
+    twilio: (v) => schemas.twilio.safeParse(v),
+    meta: (v) => schemas.meta.safeParse(v),
+    google: (v) => schemas.google.safeParse(v),
+    microsoft: (v) => schemas.microsoft.safeParse(v),
+    calendly: (v) => schemas.calendly.safeParse(v),
+    hubspot: (v) => schemas.hubspot.safeParse(v),
+  };
+}
+/** What may be written, and what is read back (a token saved before the header-safe check still reads). */
+const writeParsers = parsersOf(integrationSchemas);
+const readParsers = parsersOf(storedIntegrationSchemas);
+
+/** Parses credentials with the provider's schema (`stored`: as read back), typed for that provider. */
+function credentialsOf<P extends IntegrationProvider>(provider: P, value: unknown, stored = false): IntegrationCredentials<P> {
+  const parse: (value: unknown) => z.ZodSafeParseResult<IntegrationCredentials<P>> = (stored ? readParsers : writeParsers)[provider];
   const parsed = parse(value);
   // Only the paths, never an issue's input or message: either could carry a secret.
   if (!parsed.success) throw new Error(`${provider} credentials do not match their schema (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
@@ -147,7 +155,7 @@ export class DynamoIntegrationSecrets implements IntegrationSecrets {
       } catch {
         throw new Error(`stored ${provider} credentials are not JSON`);
       }
-      value = credentialsOf(provider, json);
+      value = credentialsOf(provider, json, true);
     }
     this.remember(cacheKey, { expiresAt: now + this.ttlMs, value });
     return value;
