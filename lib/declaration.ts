@@ -269,9 +269,11 @@ export const corsExposeHeaders: readonly string[] = ['ETag'];
  * `message: undefined` keeps API Gateway's own message (`$context.error.messageString`).
  */
 export interface GatewayErrorDecl {
-  readonly type: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'REQUEST_TOO_LARGE' | 'THROTTLED' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
-  /** The status the local gateway answers with; API Gateway's own for the type. */
+  readonly type: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'MISSING_AUTHENTICATION_TOKEN' | 'REQUEST_TOO_LARGE' | 'THROTTLED' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+  /** The status answered (locally, and in AWS where it differs from API Gateway's own: `overridesStatus`). */
   readonly status: number;
+  /** API Gateway answers a route it does not have (a path, or a method of a path) 403 "Missing Authentication Token". */
+  readonly overridesStatus?: boolean;
   readonly code: string;
   readonly message: string | undefined;
 }
@@ -279,6 +281,7 @@ export interface GatewayErrorDecl {
 export const gatewayErrors: readonly GatewayErrorDecl[] = [
   { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized', message: 'Sign in again: the token is missing, expired or not valid.' },
   { type: 'ACCESS_DENIED', status: 403, code: 'forbidden', message: 'This account may not use this route.' },
+  { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, overridesStatus: true, code: 'not_found', message: 'There is no such route (path and method).' },
   { type: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large', message: 'The request body is over the 10 MB API Gateway accepts.' },
   { type: 'THROTTLED', status: 429, code: 'rate_limited', message: 'Too many requests. Please try again in a few seconds.' },
   { type: 'DEFAULT_4XX', status: 400, code: 'bad_request', message: undefined },

@@ -259,10 +259,8 @@ export class LocalGateway {
       matched = { route: c.route, pathParameters };
       break;
     }
-    if (!matched) {
-      const known = this.routes.some((c) => c.regex.test(url.pathname));
-      return sendJson(res, known ? 405 : 404, { error: { code: known ? 'method_not_allowed' : 'not_found', message: `no route ${method} ${url.pathname}` } });
-    }
+    // A path or method the API does not have: as the CDK stack's gateway response for it (lib/declaration.ts gatewayErrors).
+    if (!matched) return sendJson(res, 404, gatewayErrorBody('MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token'));
     const raw = await readBody(req, LIMITS.restBodyBytes);
     // The rest of an oversized body is never read: close the connection rather than leave it for the next request.
     if (!raw) return sendJson(res, 413, gatewayErrorBody('REQUEST_TOO_LARGE', 'Request Too Long'), { connection: 'close' });

@@ -127,6 +127,7 @@ export class ConciergeRestApi extends Construct {
           'Access-Control-Allow-Origin': 'method.request.header.Origin',
           Vary: "'Origin'",
         },
+        ...(error.overridesStatus ? { statusCode: String(error.status) } : {}),
         templates: { 'application/json': `{"error":{"code":${JSON.stringify(error.code)},"message":${message}}}` },
       });
     }

@@ -268,6 +268,8 @@ describe('REST API', () => {
       expect(JSON.parse(body)).toEqual(declaration.gatewayErrorBody(error.type, 'from API Gateway'));
     }
     expect(String(resources('AWS::ApiGateway::GatewayResponse').map(([, p]) => p.ResponseType))).toContain('UNAUTHORIZED');
+    // A route the API does not have is API Gateway's 403 "Missing Authentication Token": answered 404 not_found.
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'MISSING_AUTHENTICATION_TOKEN', StatusCode: '404' });
   });
 });
 

@@ -240,6 +240,11 @@ describe('REST API', () => {
     expect(anonymous.status).toBe(401);
     // The gateway's own refusal, in the API's error shape (lib/declaration.ts gatewayErrors, as the CDK stack sets it).
     expect(await anonymous.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('Sign in again') } });
+    for (const [method, path] of [['GET', '/v1/no-such-route'], ['DELETE', '/v1/health']]) {
+      const missing = await fetch(`${cloud.urls.rest}${path}`, { method });
+      expect([method, path, missing.status]).toEqual([method, path, 404]);
+      expect(await missing.json()).toEqual({ error: { code: 'not_found', message: expect.stringContaining('no such route') } });
+    }
     expect((await fetch(`${cloud.urls.rest}/v1/admin/me`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
 
     const token = await signIn(cloud.demo.staffEmail, cloud.demo.staffPassword);
