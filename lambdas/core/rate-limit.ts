@@ -58,9 +58,26 @@ export async function takeMessageTokens(limiter: RateLimiter, limits: MessageLim
   const connectionOk = await limiter.take(tenantId, `conn:${connectionId}`, limits.perConnection);
   if (!connectionOk) throw new DomainError('rate_limited', tooQuick);
   if (sourceIp) {
-    const addressOk = await limiter.take(tenantId, `ip:${sourceIp.slice(0, 64)}`, limits.perAddress);
+    const addressOk = await limiter.take(tenantId, `ip:${addressBucketOf(sourceIp)}`, limits.perAddress);
     if (!addressOk) throw new DomainError('rate_limited', tooQuick);
   }
   const tenantOk = await limiter.take(tenantId, 'tenant', limits.perTenant);
   if (!tenantOk) throw new DomainError('rate_limited', 'We are very busy right now. Please try again in a few seconds.');
+}
+
+/**
+ * The address's bucket: an IPv4 address as it is; an IPv6 one by its /64, which one client holds whole (a client
+ * rotating through its own /64 would otherwise get a fresh bucket each time). Only address characters are kept, so
+ * no value can break the bucket's key.
+ */
+export function addressBucketOf(sourceIp: string): string {
+  const address = sourceIp.trim().toLowerCase().replace(/[^0-9a-f:.]/g, '').slice(0, 64);
+  if (!address.includes(':')) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '') || '0').join(':')}::/64`;
 }

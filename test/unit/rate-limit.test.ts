@@ -2,7 +2,7 @@
  * Which buckets a customer message draws from (core/rate-limit.ts), with an in-memory limiter: the bucket
  * arithmetic itself is DynamoStore.take's, covered against DynamoDB Local in test/integration/rate-limit.test.ts.
  */
-import { DEFAULT_LIMITS, limitsOf, takeMessageTokens, type BucketPolicy } from '../../lambdas/core/rate-limit';
+import { addressBucketOf, DEFAULT_LIMITS, limitsOf, takeMessageTokens, type BucketPolicy } from '../../lambdas/core/rate-limit';
 import type { RateLimiter } from '../../lambdas/core/ports';
 
 /** Counts tokens per bucket; a bucket refuses once its burst is spent. */
@@ -19,6 +19,20 @@ function countingLimiter(): RateLimiter & { taken: Map<string, number> } {
     },
   };
 }
+
+describe('the address bucket', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:127.0.0.1', '127.0.0.1'],
+    ['2001:db8:85a3:12:1:2:3:4', '2001:db8:85a3:12::/64'],
+    ['2001:db8:85a3:12::9', '2001:db8:85a3:12::/64'],
+    ['2001:DB8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['10.0.0.1#x', '10.0.0.1'],
+  ])('%s → %s', (ip, bucket) => {
+    expect(addressBucketOf(ip)).toBe(bucket);
+  });
+});
 
 describe('message rate limits', () => {
   it('gives a profile written before the per-address limit its default, and keeps what the profile sets', () => {
