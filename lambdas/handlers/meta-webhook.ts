@@ -20,7 +20,7 @@ import { webhookSecrets } from '../adapters/container';
 import { inboundFromMeta, validMetaSignature, validVerifyToken } from '../core/channels/inbound';
 import { badRequest, forbidden } from '../core/errors';
 import { isTenantId } from '../core/ids';
-import { headerOf, NO_STORE, publishOnce, rawBodyOf, tenantMustExist, withHeaders } from './lib/channel-webhook';
+import { headerOf, NO_STORE, publishOnce, rawBodyOf, tenantExists, tenantMustExist, withHeaders } from './lib/channel-webhook';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
 import { correlation, currentCorrelationId } from './lib/correlation';
@@ -52,8 +52,9 @@ async function receiveMessages(tenantId: string, event: APIGatewayProxyEvent, co
   if (!signature) throw forbidden('missing X-Hub-Signature-256');
   const appSecret = await webhookSecrets.metaAppSecret(tenantId);
   if (!appSecret) {
-    // A URL naming no tenant is the caller's mistake (404), not a tenant missing its credentials.
-    await tenantMustExist(tenantId);
+    // Nothing verified the caller: a URL naming no tenant gets the same 403 (whether a tenant exists is not told),
+    // and only a real tenant missing its credentials is worth an error in the logs.
+    if (!(await tenantExists(tenantId))) throw forbidden('this tenant has no Meta credentials');
     logger.error('no Meta app secret for this tenant or environment: refusing its webhooks');
     throw forbidden('this tenant has no Meta credentials');
   }

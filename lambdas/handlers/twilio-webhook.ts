@@ -19,7 +19,7 @@ import { webhookSecrets } from '../adapters/container';
 import { inboundFromTwilio } from '../core/channels/inbound';
 import { badRequest, forbidden } from '../core/errors';
 import { isTenantId } from '../core/ids';
-import { headerOf, NO_STORE, publishOnce, rawBodyOf, tenantMustExist, withHeaders } from './lib/channel-webhook';
+import { headerOf, NO_STORE, publishOnce, rawBodyOf, tenantExists, tenantMustExist, withHeaders } from './lib/channel-webhook';
 import { publicUrlOf } from './lib/public-url';
 import { errorResponse } from './lib/rest';
 import { logger, metrics, tracer } from './lib/powertools';
@@ -51,8 +51,9 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     if (!signature) throw forbidden('missing X-Twilio-Signature');
     const authToken = await webhookSecrets.twilioAuthToken(tenantId);
     if (!authToken) {
-      // A URL naming no tenant is the caller's mistake (404), not a tenant missing its credentials.
-      await tenantMustExist(tenantId);
+      // Nothing verified the caller: a URL naming no tenant gets the same 403 (whether a tenant exists is not told),
+      // and only a real tenant missing its credentials is worth an error in the logs.
+      if (!(await tenantExists(tenantId))) throw forbidden('this tenant has no Twilio credentials');
       logger.error('no Twilio auth token for this tenant or environment: refusing its webhooks');
       throw forbidden('this tenant has no Twilio credentials');
     }

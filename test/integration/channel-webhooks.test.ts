@@ -217,6 +217,22 @@ describe('Twilio webhook (SMS and WhatsApp)', () => {
     expect((await postTwilio(form, undefined, tenantId)).status).toBe(403);
     expect(inbound()).toEqual([]);
   });
+
+  it('answers the same 403 for a tenant that exists and one that does not when nothing can verify the caller', async () => {
+    // No Twilio token anywhere (the tenants have none of their own, and the environment's is removed for this test).
+    const saved = process.env['TWILIO_AUTH_TOKEN'];
+    delete process.env['TWILIO_AUTH_TOKEN'];
+    try {
+      const form = twilioForm('sms', '+34600131313', 'hello?');
+      const real = await postTwilio(form, 'forged', TENANT);
+      const unknown = await postTwilio(form, 'forged', 'nosuchtenant');
+      expect([real.status, unknown.status]).toEqual([403, 403]);
+      expect(JSON.parse(unknown.text)).toEqual(JSON.parse(real.text));
+      expect(inbound()).toEqual([]);
+    } finally {
+      process.env['TWILIO_AUTH_TOKEN'] = saved;
+    }
+  });
 });
 
 // ---- Meta (Messenger) ------------------------------------------------------------------------------------

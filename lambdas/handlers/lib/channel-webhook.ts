@@ -94,7 +94,12 @@ export async function publishOnce(message: InboundMessage, context: Context): Pr
  * tenant"), be retried and dead-lettered.
  */
 export async function tenantMustExist(tenantId: string): Promise<void> {
-  if (!(await store().getProfile(tenantId))) throw notFound(`no tenant ${tenantId}: this webhook URL names no tenant`);
+  if (!(await tenantExists(tenantId))) throw notFound(`no tenant ${tenantId}: this webhook URL names no tenant`);
+}
+
+/** Whether the tenant has a profile (before a signature could be checked, only to decide whether to log). */
+export async function tenantExists(tenantId: string): Promise<boolean> {
+  return (await store().getProfile(tenantId)) !== undefined;
 }
 
 /** Adds the no-store headers to a response made by the shared error mapping. */
