@@ -9,20 +9,12 @@ import { z } from 'zod';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { launchChromium } from '../support/browser';
 import { seriousViolations, signInToAdmin } from '../support/admin-e2e';
+import { futureWeekday } from '../support/days';
 import { api, signIn as tokenFor } from '../support/staff';
 
 let cloud: LocalCloud;
 let browser: Browser;
 const TZ = 'Europe/Dublin';
-
-/** A Tuesday-Friday at least `minDays` ahead in the business's time zone, YYYY-MM-DD. */
-function futureWeekday(minDays: number): string {
-  for (let i = minDays; ; i++) {
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + i * 86_400_000));
-    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
-    if (weekday >= 2 && weekday <= 5) return day;
-  }
-}
 
 beforeAll(async () => {
   [cloud, browser] = await Promise.all([startLocalCloud({ quiet: true }), launchChromium()]);

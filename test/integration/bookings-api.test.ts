@@ -16,6 +16,7 @@ import { bookSlot } from '../../lambdas/core/booking/service';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
+import { futureWeekday } from '../support/days';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, ensureStaff, eventually, signIn } from '../support/staff';
@@ -45,15 +46,6 @@ const errorReply = z.object({ error: z.object({ code: z.string(), message: z.str
 const availability = z.object({ slots: z.array(slot), alternatives: z.array(slot), problem: z.string().optional() });
 const list = z.object({ from: z.string(), to: z.string(), timezone: z.string(), items: z.array(booking) });
 
-/** A weekday (Tue-Fri) at least `minDays` ahead in Dublin, as YYYY-MM-DD. */
-function futureWeekday(minDays: number): string {
-  for (let i = minDays; ; i++) {
-    const d = new Date(Date.now() + i * 86_400_000);
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
-    if (weekday >= 2 && weekday <= 5) return day;
-  }
-}
 
 function sundayAfter(day: string): string {
   for (let i = 1; ; i++) {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { bookingStore, channelStore, handoffStore, store } from '../../lambdas/adapters/container';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
+import { futureWeekday } from '../support/days';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, eventually, signIn } from '../support/staff';
 
@@ -28,15 +29,6 @@ const booking = z.object({
 });
 const bookingResult = z.object({ booking });
 
-/** A weekday (Tue-Fri) at least `minDays` ahead in Dublin, as YYYY-MM-DD. */
-function futureWeekday(minDays: number): string {
-  for (let i = minDays; ; i++) {
-    const d = new Date(Date.now() + i * 86_400_000);
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
-    if (weekday >= 2 && weekday <= 5) return day;
-  }
-}
 const at = (day: string, time: string): string => zonedToUtc(day, time, TZ).toISOString();
 
 /** The weekday, day and month of an instant on the business's wall clock, spelt in `locale` (independent of the code under test). */

@@ -17,6 +17,7 @@ import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
+import { futureWeekday } from '../support/days';
 import { verifyConciergeSignature } from '../../lambdas/core/webhooks/signature';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
 import { twilioForm } from '../../local-cloud/channel-simulator';
@@ -95,14 +96,6 @@ async function subscribe(token: string, path: string, events: readonly string[])
   return body.webhook.webhookId;
 }
 
-function futureWeekday(minDays: number): string {
-  for (let i = minDays; ; i++) {
-    const d = new Date(Date.now() + i * 86_400_000);
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
-    if (weekday >= 2 && weekday <= 5) return day;
-  }
-}
 
 beforeAll(async () => {
   receiver = await recorder((req, n) => {
