@@ -34,6 +34,7 @@ import {
 import { contactIn, csatScoreIn, handoffText } from './handoff-text';
 import { randomId } from './ids';
 import { staffRead } from './receipts';
+import { sendOnce } from './send-once';
 import type { Clock, ConnectionPusher, ConnectionStore, ConversationRecord, ConversationStore, EventPublisher, KnowledgeStore, TenantStore } from './ports';
 import type { ConversationMode, InboxEvent, MessageView, ServerFrame } from './protocol';
 
@@ -165,13 +166,7 @@ async function emailStaff(deps: HandoffDeps, email: Omit<OutgoingEmail, 'to'>, w
   return unique.length;
 }
 
-/**
- * A workflow step's staff e-mail, once per handoff (`handoff`: an id only that handoff has). Step Functions retries
- * a step that failed after its e-mail was accepted (its function timed out, its answer was lost, a later call
- * failed), so the e-mail is recorded right after it was accepted and a retry that finds the record sends nothing.
- * The record is written after the send, never before: a send that failed is made by the retry (at least once; only
- * a failure of that one write between the two sends it twice). 0 when nothing was sent.
- */
+/** A workflow step's staff e-mail, once per handoff (`handoff`: an id only that handoff has) across the step's retries (core/send-once.ts); 0 when nothing was sent. */
 async function emailStaffOnce(
   deps: HandoffDeps,
   handoff: string,
@@ -179,10 +174,7 @@ async function emailStaffOnce(
   who: 'online' | 'everyone',
 ): Promise<number> {
   const ref: StaffEmailRef = { tenantId: email.tenantId, conversationId: email.conversationId, kind: email.kind, handoff };
-  if (await deps.handoffs.staffEmailSent(ref)) return 0;
-  const sent = await emailStaff(deps, email, who);
-  if (sent > 0) await deps.handoffs.recordStaffEmail(ref);
-  return sent;
+  return sendOnce({ sent: () => deps.handoffs.staffEmailSent(ref), record: () => deps.handoffs.recordStaffEmail(ref) }, () => emailStaff(deps, email, who));
 }
 
 // ---- changing state ------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ import {
 } from '../../core/booking/ports';
 import type { Clock } from '../../core/ports';
 import { keys } from './keys';
-import { conditionalWrite, queryPartition } from './query';
+import { markerExists, putMarker, queryPartition } from './query';
 import { mapConcurrently } from '../concurrency';
 
 /** A booking's cells plus its own two items must fit one TransactWriteItems call (100 items), with room to spare. */
@@ -448,26 +448,17 @@ export class DynamoBookingStore implements BookingStore {
   }
 
   async emailSent(ref: BookingEmailRef): Promise<boolean> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.bookingEmail(ref.tenantId, ref.bookingId, ref.notice, ref.to), ConsistentRead: true }));
-    // Past its expiry but not yet deleted by TTL, a marker still says the e-mail went out.
-    return out.Item !== undefined;
+    return markerExists(this.db, this.tableName, keys.bookingEmail(ref.tenantId, ref.bookingId, ref.notice, ref.to));
   }
 
   async recordEmail(ref: BookingEmailRef): Promise<boolean> {
-    return conditionalWrite(
-      this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.bookingEmail(ref.tenantId, ref.bookingId, ref.notice, ref.to),
-            notice: ref.notice,
-            to: ref.to,
-            sentAt: this.clock.now().toISOString(),
-            expiresAt: Math.floor(this.clock.now().getTime() / 1000) + EMAIL_MARKER_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const now = this.clock.now();
+    return putMarker(this.db, this.tableName, {
+      ...keys.bookingEmail(ref.tenantId, ref.bookingId, ref.notice, ref.to),
+      notice: ref.notice,
+      to: ref.to,
+      sentAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + EMAIL_MARKER_TTL_SECONDS,
+    });
   }
 }

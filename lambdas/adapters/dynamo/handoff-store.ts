@@ -5,7 +5,7 @@
  * outbox. A change of mode is one transaction with the record, the transition
  * and the inbox entry, conditioned on what the use case read.
  */
-import { conditionalWrite, queryPartition } from './query';
+import { conditionalWrite, markerExists, putMarker, queryPartition } from './query';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
@@ -276,27 +276,17 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
   // ---- staff e-mail sent by a handoff step (one marker per e-mail and handoff) --------------------
 
   async staffEmailSent(ref: StaffEmailRef): Promise<boolean> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.handoffStaffEmail(ref.tenantId, ref.conversationId, ref.kind, ref.handoff), ConsistentRead: true }),
-    );
-    // Past its expiry but not yet deleted by TTL, a marker still says the e-mail went out.
-    return out.Item !== undefined;
+    return markerExists(this.db, this.tableName, keys.handoffStaffEmail(ref.tenantId, ref.conversationId, ref.kind, ref.handoff));
   }
 
   async recordStaffEmail(ref: StaffEmailRef): Promise<boolean> {
-    return conditionalWrite(this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.handoffStaffEmail(ref.tenantId, ref.conversationId, ref.kind, ref.handoff),
-          kind: ref.kind,
-          handoff: ref.handoff,
-          sentAt: this.clock.now().toISOString(),
-          expiresAt: this.epochSeconds(STAFF_EMAIL_MARKER_TTL_SECONDS),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    ));
+    return putMarker(this.db, this.tableName, {
+      ...keys.handoffStaffEmail(ref.tenantId, ref.conversationId, ref.kind, ref.handoff),
+      kind: ref.kind,
+      handoff: ref.handoff,
+      sentAt: this.clock.now().toISOString(),
+      expiresAt: this.epochSeconds(STAFF_EMAIL_MARKER_TTL_SECONDS),
+    });
   }
 
   // ---- staff ---------------------------------------------------------------------------------

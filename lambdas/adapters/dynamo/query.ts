@@ -2,7 +2,7 @@
  * Small DynamoDB helpers shared by the table's adapters.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { badRequest } from '../../core/errors';
 
@@ -20,6 +20,19 @@ export async function conditionalWrite(write: Promise<unknown>): Promise<boolean
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/**
+ * A "this went out" marker (a sent e-mail, for a retried workflow step: core/send-once.ts): whether it exists, read
+ * strongly. Past its expiry but not yet deleted by TTL, a marker still counts.
+ */
+export async function markerExists(db: DynamoDBDocumentClient, tableName: string, key: { pk: string; sk: string }): Promise<boolean> {
+  return (await db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item !== undefined;
+}
+
+/** Writes a marker (`item`: its key and what it records) unless one exists: false when it did. */
+export function putMarker(db: DynamoDBDocumentClient, tableName: string, item: { pk: string; sk: string } & Record<string, unknown>): Promise<boolean> {
+  return conditionalWrite(db.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
 }
 
 export interface PartitionQuery {

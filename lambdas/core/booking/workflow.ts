@@ -23,6 +23,7 @@
  */
 import { sendSmsNotice, type SmsNoticeDeps } from '../channels/notices';
 import { deliverToCustomer } from '../conversation';
+import { sendOnce } from '../send-once';
 import type { EmailSender, OutgoingEmail, StaffDirectory, TaskCallbacks } from '../handoff-ports';
 import type { Service, StaffMember } from '../knowledge-base';
 import type { CatalogueSource } from '../nlu/catalogue';
@@ -203,25 +204,16 @@ async function tellCustomer(
   return !stored.duplicate;
 }
 
-/**
- * An e-mail about a booking, once per notice and recipient (`BookingEmailRef`): Step Functions retries a step that
- * failed after its e-mail was accepted (its function timed out, its answer was lost, a later call failed), so the
- * e-mail is recorded right after it was accepted and a retry that finds the record sends nothing. The record is
- * written after the send, never before: a send that failed is made by the retry (at least once; only a failure of
- * that one write between the two sends it twice). `send` answers whether it sent anything.
- */
+/** An e-mail about a booking, once per notice and recipient (`BookingEmailRef`) across a step's retries (core/send-once.ts). */
 async function emailOnce(
   deps: Pick<BookingWorkflowDeps, 'bookings'>,
   booking: Pick<Booking, 'tenantId' | 'bookingId'>,
   notice: string,
   to: BookingEmailRef['to'],
-  send: () => Promise<boolean>,
-): Promise<boolean> {
+  send: () => Promise<number>,
+): Promise<number> {
   const ref: BookingEmailRef = { tenantId: booking.tenantId, bookingId: booking.bookingId, notice, to };
-  if (await deps.bookings.emailSent(ref)) return false;
-  const sent = await send();
-  if (sent) await deps.bookings.recordEmail(ref);
-  return sent;
+  return sendOnce({ sent: () => deps.bookings.emailSent(ref), record: () => deps.bookings.recordEmail(ref) }, send);
 }
 
 /** E-mails the business address and every admin seen so far, once per booking and `notice` (`emailOnce`). */
@@ -235,9 +227,9 @@ async function emailStaff(
   await emailOnce(deps, booking, notice, 'staff', async () => {
     const admins = (await deps.staff.listStaffMembers(booking.tenantId)).filter((m) => m.groups.includes('admin')).map((m) => m.email);
     const to = [...new Set([...(d.businessEmail ? [d.businessEmail] : []), ...admins])].sort();
-    if (to.length === 0) return false;
+    if (to.length === 0) return 0;
     await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to });
-    return true;
+    return to.length;
   });
 }
 
@@ -252,7 +244,7 @@ async function emailCustomer(
   if (!address) return;
   await emailOnce(deps, booking, notice, 'customer', async () => {
     await deps.email.send({ ...email, tenantId: booking.tenantId, bookingId: booking.bookingId, to: [address] });
-    return true;
+    return 1;
   });
 }
 
