@@ -34,11 +34,8 @@ export const DEFAULT_LIMITS: MessageLimits = {
 
 /** The tenant's limits; a profile written before the per-address limit existed gets its default. */
 export function limitsOf(profile: Pick<TenantProfile, 'limits'> | undefined): MessageLimits {
-  return profile?.limits ? { ...DEFAULT_LIMITS, ...stripUndefined(profile.limits) } : DEFAULT_LIMITS;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const own = profile?.limits;
+  return own ? { perConnection: own.perConnection, perAddress: own.perAddress ?? DEFAULT_LIMITS.perAddress, perTenant: own.perTenant } : DEFAULT_LIMITS;
 }
 
 /** The caller a message comes from: its tenant, connection and (when API Gateway gave one) address. */

@@ -31,21 +31,16 @@ function callerOf(request: RestRequest): StaffCaller {
 export const MAX_RANGE_DAYS = 62;
 const DAY_MS = 24 * 3600_000;
 
-// Real calendar days and instants within core/dates.ts's years: `from`+7 days and a zone's offset stay four-digit years.
-const isoDate = calendarDateSchema;
-const instant = instantSchema;
-/** A day (midnight in the business's time zone) or an instant. */
-const dateOrInstant = dateOrInstantSchema;
 const bookingId = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'must be 6-64 characters of A-Z a-z 0-9 _ -');
 const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
 
-const rangeQuery = z.object({ from: dateOrInstant.optional(), to: dateOrInstant.optional() });
+const rangeQuery = z.object({ from: dateOrInstantSchema.optional(), to: dateOrInstantSchema.optional() });
 const bookingPath = z.object({ bookingId });
 const availabilityQuery = z.object({
   serviceId: itemId.optional(),
   staffId: itemId.optional(),
-  date: isoDate.optional(),
+  date: calendarDateSchema.optional(),
   after: hhmm.optional(),
   before: hhmm.optional(),
   limit: z.coerce.number().int().min(1).max(96).default(48),
@@ -53,12 +48,12 @@ const availabilityQuery = z.object({
 const newBookingBody = z.strictObject({
   serviceId: itemId,
   staffId: itemId,
-  start: instant,
+  start: instantSchema,
   customer: bookingCustomerSchema,
   lang: z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code').default('en'),
 });
 const cancelBody = z.strictObject({ reason: z.string().trim().max(200).default('') });
-const rescheduleBody = z.strictObject({ start: instant, staffId: itemId.optional() });
+const rescheduleBody = z.strictObject({ start: instantSchema, staffId: itemId.optional() });
 const settingsBody = bookingSettingsSchema.superRefine((s, ctx) => {
   const seen = new Set<string>();
   s.exceptions.forEach((e, i) => {
