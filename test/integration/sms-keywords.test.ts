@@ -10,6 +10,7 @@ import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
 import { ExtractiveAnswerer } from '../../lambdas/adapters/llm/extractive';
 import { receiveChannelMessage, type ChannelDeps, type InboundMessage } from '../../lambdas/core/channels/inbound';
 import { isOptedOut } from '../../lambdas/core/channels/policy';
+import { tenantProfile } from '../support/profiles';
 import { sharedTable, type SharedTable } from '../support/shared-table';
 
 const TENANT = 'harbour-dental';
@@ -25,17 +26,7 @@ beforeAll(async () => {
   t = await sharedTable('sms-keywords');
   const store = new DynamoStore(t.db, t.table, clock);
   optOuts = new DynamoChannelStore(t.db, t.table, clock);
-  await store.putProfile({
-    tenantId: TENANT,
-    name: 'Harbour Dental',
-    slug: TENANT,
-    timezone: 'Europe/Dublin',
-    languages: ['en'],
-    widgetKey: 'k',
-    allowedOrigins: [],
-    theme: { colour: '#000000', position: 'right', greeting: {} },
-    kbVersion: 1,
-  });
+  await store.putProfile(tenantProfile(TENANT, { name: 'Harbour Dental' }));
   deps = {
     tenants: store,
     conversations: store,

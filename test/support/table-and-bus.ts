@@ -12,6 +12,7 @@ import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../..
 import { LocalEventBus, type PutEventsEntry } from '../../local-cloud/event-bus';
 import { LocalGateway, type PageMount } from '../../local-cloud/gateway';
 import { LambdaRuntime } from '../../local-cloud/lambda-runtime';
+import { tenantProfile } from './profiles';
 
 export interface TableAndBus {
   readonly ddb: DynamoDbLocalHandle;
@@ -42,19 +43,7 @@ export async function startTableAndBus(table: string, busName: string, published
  */
 export async function putTenantProfiles(doc: DynamoDBDocumentClient, table: string, tenantIds: readonly string[]): Promise<void> {
   const store = new DynamoStore(doc, table, { now: () => new Date() });
-  for (const tenantId of tenantIds) {
-    await store.putProfile({
-      tenantId,
-      name: tenantId,
-      slug: tenantId,
-      timezone: 'Europe/Dublin',
-      languages: ['en'],
-      widgetKey: 'k',
-      allowedOrigins: [],
-      theme: { colour: '#000000', position: 'right', greeting: {} },
-      kbVersion: 1,
-    });
-  }
+  for (const tenantId of tenantIds) await store.putProfile(tenantProfile(tenantId));
 }
 
 export interface WebhookHandlers extends TableAndBus {
