@@ -67,6 +67,41 @@ export function identityLabel(identity: string): string | undefined {
   return undefined;
 }
 
+/** The conversation a channel identity is in (its visitor pointer), open or closed; undefined when none. */
+export async function currentConversationOf(
+  deps: { readonly conversations: Pick<ConversationStore, 'getVisitorConversation' | 'getConversation'> },
+  tenantId: string,
+  identity: string,
+): Promise<ConversationRecord | undefined> {
+  const currentId = await deps.conversations.getVisitorConversation(tenantId, identity);
+  return currentId ? deps.conversations.getConversation(tenantId, currentId) : undefined;
+}
+
+/**
+ * Starts a channel identity's conversation: a phone channel's verified number goes in its context (the booking
+ * dialog knows it) and the conversation is recorded under that customer (`linkConversation`). `beforeLink` runs
+ * between the two (an inbound message publishes `conversation.started` there).
+ */
+export async function startChannelConversation(
+  deps: Pick<IdentityDeps, 'identities'> & {
+    readonly conversations: Pick<ConversationStore, 'startConversation' | 'updateConversationContext'>;
+    readonly events?: EventPublisher;
+  },
+  tenantId: string,
+  channel: MessagingChannel,
+  identity: string,
+  lang: string,
+  beforeLink?: (conversation: ConversationRecord) => Promise<void>,
+): Promise<ConversationRecord> {
+  const started = await deps.conversations.startConversation(tenantId, identity, lang, channel);
+  const phone = verifiedPhoneOf(identity);
+  const conversation: ConversationRecord = phone ? { ...started, context: { contact: { phone } } } : started;
+  if (phone) await deps.conversations.updateConversationContext?.(tenantId, conversation.conversationId, { contact: { phone } });
+  await beforeLink?.(conversation);
+  await linkConversation(deps, conversation, phone ? { phone } : {});
+  return conversation;
+}
+
 /**
  * Records the conversation under its customer: the verified phone of a phone channel, else the contact the
  * customer gave (phone, then e-mail), else the customer the identity was linked to before. Returns the key.

@@ -18,7 +18,7 @@ import type { MessageView, QuickReply } from '../protocol';
 import { csatScoreIn, handoffText } from '../handoff-text';
 import { resolveNumberedReply } from './format';
 import { handleSmsKeyword, isOptedOut, optOutCommand, type OptOutStore } from './policy';
-import { identityOf, linkConversation, verifiedPhoneOf, type IdentityStore } from './identity';
+import { currentConversationOf, identityOf, startChannelConversation, type IdentityStore } from './identity';
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
 /** Longest text kept from one inbound message (Twilio: 1,600 characters; Messenger: 2,000). */
@@ -247,8 +247,7 @@ async function awaitsCsatAnswer(deps: Pick<ChatDeps, 'conversations'>, conversat
  */
 export async function conversationFor(deps: ChannelDeps, message: InboundMessage): Promise<{ conversation: ConversationRecord; started: boolean }> {
   const identity = identityOf(message.channel, message.from);
-  const currentId = await deps.conversations.getVisitorConversation(message.tenantId, identity);
-  const current = currentId ? await deps.conversations.getConversation(message.tenantId, currentId) : undefined;
+  const current = await currentConversationOf(deps, message.tenantId, identity);
   if (current && current.mode !== 'closed') return { conversation: current, started: false };
   if (current && (await awaitsCsatAnswer(deps, current, message.text))) return { conversation: current, started: false };
 
@@ -256,12 +255,9 @@ export async function conversationFor(deps: ChannelDeps, message: InboundMessage
   if (!profile) throw new DomainError('forbidden', 'unknown tenant');
   const detected = detectLanguage(message.text, profile.languages[0] ?? 'en');
   const lang = profile.languages.includes(detected) ? detected : (profile.languages[0] ?? 'en');
-  const started = await deps.conversations.startConversation(message.tenantId, identity, lang, message.channel);
-  const phone = verifiedPhoneOf(identity);
-  const conversation: ConversationRecord = phone ? { ...started, context: { contact: { phone } } } : started;
-  if (phone) await deps.conversations.updateConversationContext?.(message.tenantId, conversation.conversationId, { contact: { phone } });
-  await deps.events.publish([{ type: 'conversation.started', tenantId: message.tenantId, detail: { conversationId: conversation.conversationId, channel: message.channel, lang } }]);
-  await linkConversation(deps, conversation, phone ? { phone } : {});
+  const conversation = await startChannelConversation(deps, message.tenantId, message.channel, identity, lang, async (c) => {
+    await deps.events.publish([{ type: 'conversation.started', tenantId: message.tenantId, detail: { conversationId: c.conversationId, channel: message.channel, lang } }]);
+  });
   return { conversation, started: true };
 }
 

@@ -17,7 +17,7 @@ import { customerKeyOf } from '../booking/service';
 import { deliverToCustomer, type ChatDeps } from '../conversation';
 import type { ConversationRecord, ConversationStore } from '../ports';
 import type { QuickReply } from '../protocol';
-import { identityOf, linkConversation, type IdentityStore } from './identity';
+import { currentConversationOf, identityOf, startChannelConversation, type IdentityStore } from './identity';
 import { isOptedOut, type OptOutStore } from './policy';
 
 /** What a notice needs: the conversations, the WebSocket push and the bus (deliverToCustomer), opt-outs and identities. */
@@ -66,14 +66,10 @@ export function smsNumberOf(phone: string | undefined): string | undefined {
 /** The number's open SMS conversation, or a new one that knows the number and is recorded under its customer. */
 async function smsConversation(deps: SmsNoticeDeps, tenantId: string, phone: string, lang: string): Promise<ConversationRecord> {
   const identity = identityOf('sms', phone);
-  const currentId = await deps.conversations.getVisitorConversation(tenantId, identity);
-  const current = currentId ? await deps.conversations.getConversation(tenantId, currentId) : undefined;
+  const current = await currentConversationOf(deps, tenantId, identity);
   if (current && current.mode !== 'closed') return current;
-  const started = await deps.conversations.startConversation(tenantId, identity, lang, 'sms');
-  // As an inbound SMS's new conversation (core/channels/inbound.ts conversationFor): the booking dialog knows the number.
-  await deps.conversations.updateConversationContext?.(tenantId, started.conversationId, { contact: { phone } });
-  await linkConversation(deps, started, { phone });
-  return { ...started, context: { contact: { phone } } };
+  // As an inbound SMS's new conversation (core/channels/inbound.ts conversationFor), without `conversation.started`.
+  return startChannelConversation(deps, tenantId, 'sms', identity, lang);
 }
 
 /** Texts the customer (see the module comment). */
