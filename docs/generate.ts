@@ -117,6 +117,12 @@ export function knowledgeBaseComponents(): SchemaMap {
   describeProperty(schemas, 'Business', 'timezone', 'IANA time zone, for example `Europe/Dublin`; opening hours and bookings are in this zone.');
   describeProperty(schemas, 'Business', 'languages', 'Languages the concierge answers in, as two-letter ISO 639-1 codes such as `en`, `es`.');
   describeProperty(schemas, 'Business', 'slug', 'Short name of the business in URLs; 2-40 characters of a-z 0-9 -.');
+  describeProperty(
+    schemas,
+    'Business',
+    'country',
+    'ISO 3166 country (`IE`) in which phone numbers written without a country code are read, for customers and staff alike. When absent, the country of `phone` written with its country code.',
+  );
   describeProperty(schemas, 'Service', 'priceCents', 'Price in the smallest unit of `currency` (cents): 8000 is €80.00.');
   describeProperty(schemas, 'Service', 'depositCents', 'Deposit taken when booking, in cents; 0 means no deposit.');
   describeProperty(schemas, 'Service', 'currency', 'ISO 4217 code such as `EUR`.');

@@ -4,6 +4,7 @@
  * import through the admin API. Documented in docs/knowledge-base-format.md.
  */
 import { z } from 'zod';
+import { isPhoneCountry } from './phone';
 
 const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
@@ -23,6 +24,12 @@ export const businessSchema = z.strictObject({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2-40 characters of a-z 0-9 -'),
   timezone,
   phone: z.string().trim().min(3).max(40),
+  /** Where customers' local numbers are read (core/phone.ts); the country of `phone` when absent. */
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: 'must be a two-letter ISO 3166 country code in capitals, such as IE', abort: true })
+    .refine(isPhoneCountry, 'must be a country with a telephone numbering plan, such as IE')
+    .optional(),
   email: z.email(),
   address: z.string().trim().min(1).max(300),
   website: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),

@@ -151,6 +151,16 @@ describe('a staff booking for a customer who gave only a phone number', () => {
     expect(sms).not.toMatch(/confirmed|deposit/i);
   });
 
+  it('reads a number typed the local way in the business country: the same customer as on SMS and WhatsApp', async () => {
+    // The demo business gives its phone as +353 1 555 0142, so "087 555 0108" is an Irish mobile.
+    const created = await createBooking({ serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(futureWeekday(9), '09:00'), customer: { name: 'Dara Kelly', phone: '087 555 0108' }, lang: 'en' });
+    const saved = z.object({ booking: z.object({ customer: z.object({ phone: z.string() }) }) }).parse((await api(cloud, 'GET', `/v1/admin/bookings/${created.bookingId}`, token)).body);
+    expect(saved.booking.customer.phone).toBe('+353875550108');
+    await smsSoon('+353875550108', 'the confirmation SMS to the number read as Irish', (t) => t.includes('confirmed'));
+    // Found under the key a verified SMS or WhatsApp number has, so that customer's "my bookings" lists it.
+    expect((await bookingStore().listCustomerBookings(tenantId, 'phone:+353875550108')).map((b) => b.bookingId)).toEqual([created.bookingId]);
+  });
+
   it('tells the customer by SMS when staff cancel it', async () => {
     const created = await createBooking({ serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(futureWeekday(6), '12:00'), customer: { name: 'Ciara Walsh', phone: '+353875550104' }, lang: 'en' });
     await smsSoon('+353875550104', 'the confirmation SMS', (t) => t.includes('confirmed'));

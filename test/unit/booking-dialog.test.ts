@@ -231,8 +231,9 @@ describe('slot filling over several turns', () => {
     const confirm = await c.say('085 555 1212');
     expect(confirm.context.booking?.step).toBe('confirm');
     await c.say('yes please');
-    const [booking] = await customerBookings(w, '0855551212');
-    expect(booking).toEqual(expect.objectContaining({ start: second.start, customer: { name: 'Brian Kelly', phone: '0855551212' } }));
+    // Typed the Irish way at an Irish business: kept as the +353 number a text or WhatsApp message comes from.
+    const [booking] = await customerBookings(w, '+353855551212');
+    expect(booking).toEqual(expect.objectContaining({ start: second.start, customer: { name: 'Brian Kelly', phone: '+353855551212' } }));
   });
 
   it('reads "the 3pm one" and a bare number as picks among the offered slots', async () => {
@@ -426,7 +427,7 @@ describe('reschedule and cancel', () => {
     const done = await c.say('yes');
     expect(done.text).toMatch(/^Done! Your appointment is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 11:00/);
     expect((await bookings.getBooking(w.tenantId, old.bookingId))?.status).toBe('cancelled');
-    const active = (await customerBookings(w, '086 765 4321')).filter((b) => b.status !== 'cancelled');
+    const active = (await customerBookings(w, '+353 86 765 4321')).filter((b) => b.status !== 'cancelled');
     expect(active).toEqual([expect.objectContaining({ rescheduledFrom: old.bookingId, staffId: 'marta-ruiz', start: '2026-04-03T10:00:00.000Z' })]);
   });
 

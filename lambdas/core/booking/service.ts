@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { badRequest, notFound } from '../errors';
 import { randomId } from '../ids';
+import { businessCountryOf, phoneInCountry } from '../phone';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { wallClock } from '../nlu/time';
 import type { Clock, ConversationStore, EventPublisher } from '../ports';
@@ -98,8 +99,12 @@ async function catalogueOf(deps: Pick<BookingDeps, 'catalogue'>, tenantId: strin
 }
 
 /** Everything availability needs but the busy cells. */
-async function availabilityOf(deps: Pick<BookingDeps, 'bookings' | 'catalogue' | 'clock'>, tenantId: string): Promise<Omit<AvailabilityInput, 'busy'>> {
-  const [catalogue, settings] = await Promise.all([catalogueOf(deps, tenantId), bookingSettingsOf(deps, tenantId)]);
+async function availabilityOf(
+  deps: Pick<BookingDeps, 'bookings' | 'catalogue' | 'clock'>,
+  tenantId: string,
+  read: Promise<TenantCatalogue> = catalogueOf(deps, tenantId),
+): Promise<Omit<AvailabilityInput, 'busy'>> {
+  const [catalogue, settings] = await Promise.all([read, bookingSettingsOf(deps, tenantId)]);
   return { timezone: catalogue.business.timezone, hours: catalogue.hours, services: catalogue.services, staff: catalogue.staff, settings, now: deps.clock.now() };
 }
 
@@ -162,10 +167,13 @@ export type BookSlotResult =
  */
 export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise<BookSlotResult> {
   const slot = slotSchema.parse(input.slot);
-  const customer = bookingCustomerSchema.parse(input.customer);
+  const given = bookingCustomerSchema.parse(input.customer);
+  const catalogue = await catalogueOf(deps, input.tenantId);
+  // "087 555 0101" at a Dublin clinic is the +353 customer who writes on WhatsApp (core/phone.ts).
+  const customer = given.phone === undefined ? given : { ...given, phone: phoneInCountry(given.phone, businessCountryOf(catalogue.business)) };
   const customerKey = customerKeyOf(customer);
   if (!customerKey) throw badRequest('give a phone number or an e-mail address', 'customer.phone');
-  const availability = await availabilityOf(deps, input.tenantId);
+  const availability = await availabilityOf(deps, input.tenantId, Promise.resolve(catalogue));
   const problem = checkSlot({ ...availability, busy: [] }, slot);
   if (problem) return { ok: false, reason: 'invalid', problem };
   const service = availability.services.find((s) => s.id === slot.serviceId);

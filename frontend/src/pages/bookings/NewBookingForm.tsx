@@ -195,7 +195,7 @@ export function NewBookingForm({
               </select>
             </div>
           </div>
-          <p className="muted small">A phone number or an e-mail address is needed for the confirmation and the reminder: by e-mail, else by SMS to the phone, given with its country code (+…).</p>
+          <p className="muted small">A phone number or an e-mail address is needed for the confirmation and the reminder: by e-mail, else by SMS to the phone. A number without its country code (+…) is read as one of the business's country.</p>
         </fieldset>
         {error !== undefined && <ErrorBanner error={error} title="Could not book" testId="nb-error" />}
         <div className="button-row">

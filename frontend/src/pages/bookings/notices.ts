@@ -9,7 +9,8 @@ type Reachable = Pick<Booking, 'conversationId' | 'customer'>;
 
 /**
  * The number a text goes to, normalised as the server does (core/channels/notices.ts `smsNumberOf`): spaces, dots,
- * dashes and brackets dropped, a leading 00 read as +; only a number typed as international (+ or 00) qualifies.
+ * dashes and brackets dropped, a leading 00 read as +; only a number typed as international (+ or 00) qualifies. The
+ * server has already read a local number it could place in the business's country as international (core/phone.ts).
  */
 export function textableNumber(phone: string | undefined): string | undefined {
   const compact = phone?.trim().replace(/[\s().-]/g, '').replace(/^00/, '+');

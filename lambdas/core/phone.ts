@@ -1,0 +1,42 @@
+/**
+ * Phone numbers as people type them for a business: staff write a local customer's number the local way
+ * ("087 555 0101" at a Dublin clinic), and so do customers in the chat. A number is one customer everywhere only in
+ * international form (E.164, `+353875550101`): it is the key that finds their bookings (booking/service.ts
+ * `customerKeyOf`), the number a text goes to, and what a WhatsApp or SMS message verifies. So a number written
+ * without a country code is read in the business's country — its knowledge base's `business.country`, else the
+ * country of the business's own phone number — and kept as written when that country does not know it.
+ *
+ * Validation uses libphonenumber's full metadata (`/max`): the smaller set accepts any number of the right length,
+ * and a Spanish mobile typed at an Irish clinic without its +34 would be taken for an Irish number.
+ */
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/** What a business tells about its country: an explicit ISO 3166 code, or its own phone number. */
+export interface BusinessPhoneDetails {
+  readonly phone: string;
+  readonly country?: string | undefined;
+}
+
+/** Whether a value is a country whose numbers can be read (ISO 3166-1 alpha-2, upper case). */
+export function isPhoneCountry(value: string): boolean {
+  return /^[A-Z]{2}$/.test(value) && isSupportedCountry(value);
+}
+
+/** The country local numbers are read in: `business.country`, else that of the business's phone when it is international. */
+export function businessCountryOf(business: BusinessPhoneDetails): CountryCode | undefined {
+  if (business.country !== undefined && isPhoneCountry(business.country)) return business.country as CountryCode;
+  const own = parsePhoneNumberFromString(business.phone);
+  return own?.isValid() ? own.country : undefined;
+}
+
+/**
+ * The number in international form when it can be known: as written when it starts with + or 00 (spaces, dots,
+ * dashes and brackets dropped), else read as a number of `country` when it is a valid one there. Otherwise the number
+ * as written (trimmed): a number the business cannot place is not guessed at.
+ */
+export function phoneInCountry(phone: string, country: CountryCode | undefined): string {
+  const written = phone.trim();
+  if (/^(?:\+|00)/.test(written.replace(/[\s().-]/g, '')) || country === undefined) return written;
+  const local = parsePhoneNumberFromString(written, country);
+  return local?.isValid() ? local.number : written;
+}

@@ -1,0 +1,69 @@
+/**
+ * Phone numbers written without a country code are read in the business's country (core/phone.ts), so a customer
+ * staff typed as "087 555 0101" is the +353 customer who writes on WhatsApp; a number the country does not know stays
+ * as written.
+ */
+import { businessCountryOf, phoneInCountry } from '../../lambdas/core/phone';
+import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { customerKeyOf } from '../../lambdas/core/booking/service';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+describe('businessCountryOf', () => {
+  it('is the business country when given, else the country of its own international number', () => {
+    expect(businessCountryOf({ phone: '01 555 0142', country: 'IE' })).toBe('IE');
+    expect(businessCountryOf({ phone: '+353 1 555 0142' })).toBe('IE');
+    expect(businessCountryOf({ phone: '+34 915 55 01 42' })).toBe('ES');
+    expect(businessCountryOf({ phone: '+1 415 555 2671' })).toBe('US');
+    // The given country wins over the number's (a Spanish clinic with a UK switchboard).
+    expect(businessCountryOf({ phone: '+44 20 7946 0958', country: 'ES' })).toBe('ES');
+  });
+
+  it('is unknown when the business wrote its own number the local way and gave no country', () => {
+    expect(businessCountryOf({ phone: '01 555 0142' })).toBeUndefined();
+    expect(businessCountryOf({ phone: 'call us' })).toBeUndefined();
+  });
+});
+
+describe('phoneInCountry', () => {
+  it('reads a local number in the business country, trunk 0 and all', () => {
+    expect(phoneInCountry('087 555 0101', 'IE')).toBe('+353875550101');
+    expect(phoneInCountry('(01) 555-0142', 'IE')).toBe('+35315550142');
+    expect(phoneInCountry('612 34 56 78', 'ES')).toBe('+34612345678');
+    expect(phoneInCountry('06 12 34 56 78', 'FR')).toBe('+33612345678');
+    // The same customer as the one WhatsApp verifies.
+    expect(customerKeyOf({ phone: phoneInCountry('087 555 0101', 'IE') })).toBe(customerKeyOf({ phone: 'whatsapp:+353875550101'.slice('whatsapp:'.length) }));
+  });
+
+  it('keeps a number written with its country code as written', () => {
+    expect(phoneInCountry(' +34 600 111 222 ', 'IE')).toBe('+34 600 111 222');
+    expect(phoneInCountry('0034 600 111 222', 'IE')).toBe('0034 600 111 222');
+  });
+
+  it('does not guess at a number the country does not know, or without a country', () => {
+    // A Spanish mobile typed without +34 at an Irish clinic is not an Irish number.
+    expect(phoneInCountry('600 111 222', 'IE')).toBe('600 111 222');
+    expect(phoneInCountry('087 555 0101', undefined)).toBe('087 555 0101');
+    expect(phoneInCountry('12345', 'IE')).toBe('12345');
+  });
+});
+
+describe('the knowledge base business.country', () => {
+  const demo = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as { business: Record<string, unknown> };
+  const withCountry = (country: unknown): unknown => ({ ...demo, business: { ...demo.business, country } });
+
+  it('accepts a country with a numbering plan', () => {
+    expect(knowledgeBaseSchema.safeParse(withCountry('IE')).success).toBe(true);
+    expect(knowledgeBaseSchema.safeParse(demo).success).toBe(true);
+  });
+
+  it.each([
+    ['ie', /two-letter ISO 3166 country code in capitals/],
+    ['IRL', /two-letter ISO 3166 country code in capitals/],
+    ['ZZ', /a country with a telephone numbering plan/],
+  ])('refuses %s, naming the field', (country, message) => {
+    const result = knowledgeBaseSchema.safeParse(withCountry(country));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['business', 'country'], message: expect.stringMatching(message) })]);
+  });
+});
