@@ -11,6 +11,8 @@
  */
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
+export type { CountryCode };
+
 /** What a business tells about its country: an explicit ISO 3166 code, or its own phone number. */
 export interface BusinessPhoneDetails {
   readonly phone: string;

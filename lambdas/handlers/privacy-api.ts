@@ -6,7 +6,9 @@
  * under a hash of the customer key, never the key.
  */
 import { z } from 'zod';
-import { privacyStore, subjectAccessDeps } from '../adapters/container';
+import { privacyStore, store, subjectAccessDeps } from '../adapters/container';
+import { CachedCatalogue } from '../core/nlu/catalogue';
+import { businessCountryOf, type CountryCode } from '../core/phone';
 import { badRequest, unauthorized } from '../core/errors';
 import { customerRefOf, parseCustomerName } from '../core/privacy/customer';
 import { getPrivacySettings, putPrivacySettings } from '../core/privacy/settings';
@@ -21,8 +23,17 @@ function callerOf(request: RestRequest): StaffCaller {
 const customerPath = z.object({ customerKey: z.string().min(1, 'must name a customer').max(600, 'is too long') });
 const eraseBody = z.strictObject({ confirm: z.string().max(600) }, { error: 'send { "confirm": "<the customer key>" } to erase' });
 
+const catalogues = new CachedCatalogue(store());
+
+/** The country a `phone:` number without its country code is read in: the business's, as its bookings were (core/phone.ts). */
+async function countryOf(tenantId: string, value: string): Promise<CountryCode | undefined> {
+  if (!/^phone:/i.test(value.trim())) return undefined;
+  const catalogue = await catalogues.catalogue(tenantId);
+  return catalogue ? businessCountryOf(catalogue.business) : undefined;
+}
+
 /** The path's customer, decoded once more if a client encoded it twice over (API Gateway decodes once). */
-function customerOf(request: RestRequest) {
+async function customerOf(request: RestRequest, tenantId: string) {
   const { customerKey: raw } = customerPath.parse(request.path);
   let value = raw;
   if (!value.includes(':') && /%[0-9A-Fa-f]{2}/.test(value)) {
@@ -32,7 +43,7 @@ function customerOf(request: RestRequest) {
       throw badRequest('is not a valid URL-encoded customer key', 'customerKey');
     }
   }
-  return { value, name: parseCustomerName(value) };
+  return { value, name: parseCustomerName(value, 'customerKey', await countryOf(tenantId, value)) };
 }
 
 function privacyDeps() {
@@ -53,14 +64,14 @@ export const handler = restApi('privacyApi', {
   },
   getCustomer: async (request) => {
     const caller = callerOf(request);
-    const { summary, audit } = await customerSummary(subjectAccessDeps(), caller.tenantId, customerOf(request).name);
+    const { summary, audit } = await customerSummary(subjectAccessDeps(), caller.tenantId, (await customerOf(request, caller.tenantId)).name);
     // A GET that is recorded: whoever looks a customer up sees their identities.
     const result: RestResult = { body: summary, audit };
     return result;
   },
   exportCustomer: async (request) => {
     const caller = callerOf(request);
-    const { customerKey, document, audit } = await exportCustomer(subjectAccessDeps(), caller.tenantId, customerOf(request).name);
+    const { customerKey, document, audit } = await exportCustomer(subjectAccessDeps(), caller.tenantId, (await customerOf(request, caller.tenantId)).name);
     const result: RestResult = {
       body: document,
       headers: { 'content-disposition': `attachment; filename="customer-${customerRefOf(customerKey).slice(0, 12)}.json"` },
@@ -71,7 +82,7 @@ export const handler = restApi('privacyApi', {
   },
   eraseCustomer: async (request) => {
     const caller = callerOf(request);
-    const { value, name } = customerOf(request);
+    const { value, name } = await customerOf(request, caller.tenantId);
     const body = eraseBody.parse(request.body ?? null);
     if (body.confirm !== value) throw badRequest(`must repeat the customer exactly as in the path (${value.length} characters) to confirm the erasure`, 'confirm');
     const erased = await eraseCustomer(subjectAccessDeps(), caller.tenantId, name, caller.sub);

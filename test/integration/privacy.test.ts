@@ -209,6 +209,25 @@ it('exports exactly one customer and erases them from every store, leaving other
   expect(Object.values(erasure.parse(again.body).counts).every((n) => n === 0)).toBe(true);
 }, 240_000);
 
+it("finds a customer staff booked with a local number when the look-up gives it the same local way", async () => {
+  // An Irish mobile written without +353 at the demo's Irish clinic: the booking is stored under +353…
+  const local = `087 ${String(randomBytes(4).readUInt32BE() % 1e7).padStart(7, '0')}`;
+  const international = `+353${local.replace(/\D/g, '').slice(1)}`;
+  const slots = z.object({ slots: z.array(z.object({ start: z.string(), staffId: z.string() })) }).parse((await api(cloud, 'GET', '/v1/admin/availability?serviceId=checkup-clean&limit=5', admin)).body).slots;
+  const slot = slots[slots.length - 1];
+  if (!slot) throw new Error('no free slot');
+  const booked = await api(cloud, 'POST', '/v1/admin/bookings', admin, { serviceId: 'checkup-clean', staffId: slot.staffId, start: slot.start, customer: { name: 'Local Number', phone: local } });
+  expect(booked.status).toBe(201);
+  const bookingId = z.object({ booking: z.object({ bookingId: z.string() }) }).parse(booked.body).booking.bookingId;
+
+  // …and the privacy look-up of `phone:087 …` (what the admin UI sends for "087 …") finds that customer and booking.
+  for (const named of [`phone:${local}`, `phone:${international}`]) {
+    const found = await api(cloud, 'GET', `/v1/admin/customers/${encodeURIComponent(named)}/export`, admin);
+    expect(found.status).toBe(200);
+    expect(exportDoc.parse(found.body)).toMatchObject({ customerKey: `phone:${international}`, bookings: [expect.objectContaining({ bookingId })] });
+  }
+});
+
 it('sweeps old conversations when a period is set, stamps the rest, and hides an expired one from reads', async () => {
   const owner = await signIn(cloud, 'owner@privacy-retain.example', PASSWORD);
   const at = (daysAgo: number) => ({ now: () => new Date(Date.now() - daysAgo * DAY_MS) });

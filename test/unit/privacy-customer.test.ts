@@ -20,6 +20,13 @@ describe('parseCustomerName', () => {
     expect(parseCustomerName(raw)).toEqual(name);
   });
 
+  it("reads a phone:… without its country code in the business's country, as bookings store it", () => {
+    expect(parseCustomerName('phone:087 555 0101', 'customerKey', 'IE')).toEqual({ kind: 'customer', customerKey: 'phone:+353875550101' });
+    expect(parseCustomerName('phone:+34 600 111 222', 'customerKey', 'IE')).toEqual({ kind: 'customer', customerKey: 'phone:+34600111222' });
+    // A number the country does not know is taken as written, as a booking's would be.
+    expect(parseCustomerName('phone:600 111 222', 'customerKey', 'IE')).toEqual({ kind: 'customer', customerKey: 'phone:+600111222' });
+  });
+
   it.each(['', '+34600111222', 'phone:abc', 'email:nobody', 'whatsapp:600', 'web:has space', 'T#other#CUSTOMER', 'phone:+34#1'])('refuses %j with a 400 naming the field', (raw) => {
     expect(() => parseCustomerName(raw)).toThrow(DomainError);
     try {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { customerKeyOf } from '../booking/service';
 import { badRequest } from '../errors';
 import { verifiedPhoneOf } from '../channels/identity';
+import { phoneInCountry, type CountryCode } from '../phone';
 
 /** What the caller named: a customer key, or a channel identity still to be resolved. */
 export type CustomerName = { readonly kind: 'customer'; readonly customerKey: string } | { readonly kind: 'identity'; readonly identity: string };
@@ -16,16 +17,18 @@ const IDENTITY = /^(web|messenger):[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Parses `phone:+34 600 111 222`, `email:Ana@Example.com`, `whatsapp:+34…`, `sms:+34…`, `messenger:<PSID>` or
- * `web:<visitorId>`; a 400 naming `field` otherwise. Phone channels resolve to the phone's customer at once.
+ * `web:<visitorId>`; a 400 naming `field` otherwise. Phone channels resolve to the phone's customer at once. A
+ * `phone:` number without its country code is read in `country`, the business's (core/phone.ts), as bookings
+ * store it: `phone:087 555 0101` at a Dublin clinic is the customer `phone:+353875550101`.
  */
-export function parseCustomerName(raw: string, field = 'customerKey'): CustomerName {
+export function parseCustomerName(raw: string, field = 'customerKey', country?: CountryCode): CustomerName {
   const value = raw.trim();
   if (value.length === 0 || value.length > 200) throw badRequest('must be phone:+<number>, email:<address> or a channel identity', field);
   const colon = value.indexOf(':');
   const kind = colon > 0 ? value.slice(0, colon).toLowerCase() : '';
   const rest = value.slice(colon + 1);
   if (kind === 'phone' || kind === 'email') {
-    const key = kind === 'phone' ? customerKeyOf({ phone: rest }) : customerKeyOf({ email: rest });
+    const key = kind === 'phone' ? customerKeyOf({ phone: phoneInCountry(rest, country) }) : customerKeyOf({ email: rest });
     if (key?.startsWith(`${kind}:`)) return { kind: 'customer', customerKey: key };
     throw badRequest(kind === 'phone' ? 'must be a phone number in international form (phone:+34600111222)' : 'must be an e-mail address (email:ana@example.com)', field);
   }
