@@ -48,7 +48,7 @@ export type SmsNoticeOutcome =
   | { readonly outcome: 'duplicate'; readonly conversationId: string }
   /** The number opted out of the business's SMS. */
   | { readonly outcome: 'opted_out' }
-  /** No phone, or not one a text can go to (not an international number: `087…` with no country code). */
+  /** No phone, or not one a text can go to (not international: `600 111 222` that was not a number of the business's country). */
   | { readonly outcome: 'no_number' };
 
 const E164 = /^\+[1-9]\d{6,14}$/;
