@@ -479,7 +479,7 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
     });
   }
   // Nobody else will tell a customer the confirmation could not reach: the staff notice says so.
-  const untold = told === 'none' ? '\nThe customer has not been told: no e-mail address, and their phone cannot be texted (written without a country code and not a number of the business's country, or it opted out of SMS). Please phone them.' : '';
+  const untold = told === 'none' ? '\nThe customer has not been told: no e-mail address, and their phone cannot be texted (written without a country code and not a number of the business country, or it opted out of SMS). Please phone them.' : '';
   await emailStaff(deps, booking, 'confirmed', d, {
     kind: 'booking.confirmed',
     ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
