@@ -62,6 +62,7 @@ export const knowledgeBaseDecoder = object({
     slug: string,
     timezone: string,
     phone: string,
+    country: optional(string),
     email: string,
     address: string,
     website: string,

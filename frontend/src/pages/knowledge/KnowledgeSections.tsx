@@ -105,6 +105,12 @@ export function BusinessDetails({ business }: { business: KnowledgeBase['busines
         <dd>{business.address}</dd>
         <dt>Phone</dt>
         <dd>{business.phone}</dd>
+        {business.country !== undefined ? (
+          <>
+            <dt>Country</dt>
+            <dd title="Phone numbers written without a country code are read as numbers of this country">{business.country}</dd>
+          </>
+        ) : null}
         <dt>Email</dt>
         <dd>{business.email}</dd>
         <dt>Website</dt>
