@@ -77,7 +77,10 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
-/** Creates (or refreshes) a tenant's profile from a knowledge base and imports it. */
+/**
+ * Creates (or refreshes) a tenant's profile from a knowledge base and imports it. What the knowledge base does not
+ * hold (the widget's look, message limits) is kept from the existing profile.
+ */
 export async function provisionTenant(
   store: KnowledgeStore & TenantStore & Pick<KnowledgeItemStore, 'readKnowledgeBase'>,
   input: { tenantId: string; widgetKey: string; allowedOrigins: readonly string[]; kb: KnowledgeBase; theme?: Partial<TenantProfile['theme']> },
@@ -100,9 +103,11 @@ export async function provisionTenant(
           en: `Hi! I'm the ${business.name} concierge. How can I help?`,
           es: `¡Hola! Soy el asistente de ${business.name}. ¿En qué puedo ayudarle?`,
         },
-      ...(input.theme?.logoUrl ? { logoUrl: input.theme.logoUrl } : {}),
+      ...((input.theme?.logoUrl ?? existing?.theme.logoUrl) ? { logoUrl: input.theme?.logoUrl ?? existing?.theme.logoUrl } : {}),
     },
     kbVersion: existing?.kbVersion ?? 0,
+    // Set by staff (or the eval), not by the knowledge base.
+    ...(existing?.limits ? { limits: existing.limits } : {}),
   });
   return importKnowledgeBase(store, input.tenantId, input.kb);
 }
