@@ -115,7 +115,7 @@ export function knowledgeBaseComponents(): SchemaMap {
     'draft-2020-12',
   );
   describeProperty(schemas, 'Business', 'timezone', 'IANA time zone, for example `Europe/Dublin`; opening hours and bookings are in this zone.');
-  describeProperty(schemas, 'Business', 'languages', 'Languages the concierge answers in, as two-letter ISO 639-1 codes such as `en`, `es`.');
+  describeProperty(schemas, 'Business', 'languages', 'Languages the concierge answers in, each once: `en`, `es` (those it has replies and notices for). The widget offers them.');
   describeProperty(schemas, 'Business', 'slug', 'Short name of the business in URLs; 2-40 characters of a-z 0-9 -.');
   describeProperty(
     schemas,

@@ -4,6 +4,7 @@
  * import through the admin API. Documented in docs/knowledge-base-format.md.
  */
 import { z } from 'zod';
+import { REPLY_LANGUAGES } from './nlu/language';
 import { isPhoneCountry } from './phone';
 
 const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
@@ -33,7 +34,13 @@ export const businessSchema = z.strictObject({
   email: z.email(),
   address: z.string().trim().min(1).max(300),
   website: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  languages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1).max(10),
+  // The languages the concierge answers in: those it has replies and notices for (nlu/language.ts). Another one would
+  // be shown to no customer, and the widget's settings, which start from these, could not be saved.
+  languages: z
+    .array(z.enum(REPLY_LANGUAGES, { error: `must be one of the languages the concierge answers in: ${REPLY_LANGUAGES.join(', ')}` }))
+    .min(1)
+    .max(REPLY_LANGUAGES.length)
+    .refine((l) => new Set(l).size === l.length, 'must not repeat a language'),
 });
 
 export const hoursSchema = z

@@ -4,10 +4,7 @@
  * as written.
  */
 import { businessCountryOf, phoneInCountry } from '../../lambdas/core/phone';
-import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { customerKeyOf } from '../../lambdas/core/booking/service';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 describe('businessCountryOf', () => {
   it('is the business country when given, else the country of its own international number', () => {
@@ -45,25 +42,5 @@ describe('phoneInCountry', () => {
     expect(phoneInCountry('600 111 222', 'IE')).toBe('600 111 222');
     expect(phoneInCountry('087 555 0101', undefined)).toBe('087 555 0101');
     expect(phoneInCountry('12345', 'IE')).toBe('12345');
-  });
-});
-
-describe('the knowledge base business.country', () => {
-  const demo = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as { business: Record<string, unknown> };
-  const withCountry = (country: unknown): unknown => ({ ...demo, business: { ...demo.business, country } });
-
-  it('accepts a country with a numbering plan', () => {
-    expect(knowledgeBaseSchema.safeParse(withCountry('IE')).success).toBe(true);
-    expect(knowledgeBaseSchema.safeParse(demo).success).toBe(true);
-  });
-
-  it.each([
-    ['ie', /two-letter ISO 3166 country code in capitals/],
-    ['IRL', /two-letter ISO 3166 country code in capitals/],
-    ['ZZ', /a country with a telephone numbering plan/],
-  ])('refuses %s, naming the field', (country, message) => {
-    const result = knowledgeBaseSchema.safeParse(withCountry(country));
-    expect(result.success).toBe(false);
-    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['business', 'country'], message: expect.stringMatching(message) })]);
   });
 });

@@ -66,7 +66,7 @@ export const knowledgeBaseDecoder = object({
     email: string,
     address: string,
     website: string,
-    languages: array(string),
+    languages: array(oneOf('en', 'es')),
   }),
   hours: array(object({ day: oneOf(...weekdays), open: string, close: string })),
   services: array(

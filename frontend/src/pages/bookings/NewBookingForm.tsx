@@ -186,7 +186,7 @@ export function NewBookingForm({
             </div>
             <div className="field">
               <label htmlFor="nb-lang">Language</label>
-              <select id="nb-lang" value={lang} onChange={(e) => setLang(e.target.value)} data-testid="nb-lang">
+              <select id="nb-lang" value={lang} onChange={(e) => setLang(kb.business.languages.find((l) => l === e.target.value) ?? lang)} data-testid="nb-lang">
                 {kb.business.languages.map((l) => (
                   <option key={l} value={l}>
                     {l}
