@@ -96,9 +96,11 @@ export function zonedToUtc(date: string, time: string, timezone: string): Date {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const [hh, mm] = time.split(':').map(Number) as [number, number];
   const naive = Date.UTC(y, m - 1, d, hh, mm);
-  // The offsets in force half a day either side cover any transition on that day.
-  const before = naive - offsetMinutes(new Date(naive - 12 * 3600_000), timezone) * 60000;
-  const after = naive - offsetMinutes(new Date(naive + 12 * 3600_000), timezone) * 60000;
+  // The instant sought lies in [naive − 14 h, naive + 12 h] (offsets run from UTC−12 to UTC+14), so the offsets in
+  // force a whole day either side cover any transition near it (zones never change twice within two days). Half a
+  // day was not enough east of UTC+12: in Auckland (UTC+13 in summer) both samples fell after the transition.
+  const before = naive - offsetMinutes(new Date(naive - 24 * 3600_000), timezone) * 60000;
+  const after = naive - offsetMinutes(new Date(naive + 24 * 3600_000), timezone) * 60000;
   const shows = (t: number): boolean => {
     const w = wallClock(new Date(t), timezone);
     return w.hour === hh && w.minute === mm && w.day === d;
