@@ -325,6 +325,43 @@ function chronoDate(s: string, options: WhenOptions, today: WallClock): string |
   return undefined;
 }
 
+/** Weekday names (English, Spanish with or without accents), by their WallClock number (0 = Sunday). */
+const DAY_NAMES: readonly (readonly string[])[] = [
+  ['sunday', 'domingo'],
+  ['monday', 'lunes'],
+  ['tuesday', 'martes'],
+  ['wednesday', 'miércoles', 'miercoles'],
+  ['thursday', 'jueves'],
+  ['friday', 'viernes'],
+  ['saturday', 'sábado', 'sabado'],
+];
+const DAY = DAY_NAMES.flat().join('|');
+const NEXT_WEEK = String.raw`(?:next\s+week|(?:la\s+)?semana\s+que\s+viene|(?:la\s+)?pr[oó]xima\s+semana)`;
+/** "friday next week", "next week on friday", "el viernes de la semana que viene", "la semana que viene, el viernes". */
+const DAY_OF_NEXT_WEEK = new RegExp(String.raw`(?<![\p{L}])(?:(${DAY})\s+(?:of\s+|de\s+)?${NEXT_WEEK}|${NEXT_WEEK}\s*,?\s+(?:on\s+|el\s+)?(${DAY}))(?![\p{L}])`, 'iu');
+/** "el viernes que viene", "el próximo viernes", "el viernes próximo". */
+const COMING_DAY_ES = new RegExp(String.raw`(?<![\p{L}])(?:(${DAY})\s+(?:que\s+viene|pr[oó]ximo)|pr[oó]ximo\s+(${DAY}))(?![\p{L}])`, 'iu');
+const WEEK_ALONE = new RegExp(String.raw`(?<![\p{L}])${NEXT_WEEK}(?![\p{L}])`, 'iu');
+
+const dayNumber = (name: string): number => DAY_NAMES.findIndex((names) => names.includes(name.toLowerCase()));
+
+/**
+ * Dates chrono reads wrongly or not at all, relative to the business's today: a weekday of next week ("friday next
+ * week", "el viernes de la semana que viene": in the Monday-to-Sunday week after this one; chrono read the Spanish as
+ * this week's), Spanish "el viernes que viene" / "el próximo viernes" (the first such day after today: chrono read
+ * the first as today on a Friday, and the second as a week later on a Monday), and next week alone ("next week",
+ * "la semana que viene": its Monday; chrono read the English as a week from today and not the Spanish at all).
+ */
+function weekDate(s: string, today: WallClock): string | undefined {
+  const todayIso = isoDate(today.year, today.month, today.day);
+  const nextMonday = addDays(todayIso, ((8 - today.weekday) % 7) || 7);
+  const ofNextWeek = DAY_OF_NEXT_WEEK.exec(s);
+  if (ofNextWeek) return addDays(nextMonday, (dayNumber(ofNextWeek[1] ?? ofNextWeek[2] ?? '') + 6) % 7);
+  const coming = COMING_DAY_ES.exec(s);
+  if (coming) return addDays(todayIso, ((dayNumber(coming[1] ?? coming[2] ?? '') - today.weekday + 6) % 7) + 1);
+  return WEEK_ALONE.test(s) ? nextMonday : undefined;
+}
+
 /** The date and time (or time range) a customer names, in the tenant's time zone; undefined when none. */
 export function parseWhen(text: string, options: WhenOptions): WhenEntity | undefined {
   let s = normaliseTimes(text);
@@ -335,7 +372,7 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
   const dayAfter = /\bpasado\s+ma(?:ñ|n)ana(?![a-zñ])|\bday after tomorrow\b/.exec(s);
   const date = dayAfter
     ? addDays(isoDate(today.year, today.month, today.day), 2)
-    : (chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined));
+    : (weekDate(s, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined));
   if (!date && time.start === undefined) return undefined;
   const start = time.start !== undefined ? hhmm(time.start) : undefined;
   const end = time.end !== undefined ? hhmm(time.end) : undefined;
