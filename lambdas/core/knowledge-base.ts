@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { REPLY_LANGUAGES } from './nlu/language';
-import { isPhoneCountry } from './phone';
+import { PHONE_COUNTRIES } from './phone-countries';
 
 const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
@@ -29,7 +29,7 @@ export const businessSchema = z.strictObject({
   country: z
     .string()
     .regex(/^[A-Z]{2}$/, { message: 'must be a two-letter ISO 3166 country code in capitals, such as IE', abort: true })
-    .refine(isPhoneCountry, 'must be a country with a telephone numbering plan, such as IE')
+    .refine((c) => PHONE_COUNTRIES.has(c), 'must be a country with a telephone numbering plan, such as IE')
     .optional(),
   email: z.email(),
   address: z.string().trim().min(1).max(300),

@@ -9,7 +9,8 @@
  * Validation uses libphonenumber's full metadata (`/max`): the smaller set accepts any number of the right length,
  * and a Spanish mobile typed at an Irish clinic without its +34 would be taken for an Irish number.
  */
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { PHONE_COUNTRIES } from './phone-countries';
 
 export type { CountryCode };
 
@@ -19,14 +20,9 @@ export interface BusinessPhoneDetails {
   readonly country?: string | undefined;
 }
 
-/** Whether a value is a country whose numbers can be read (ISO 3166-1 alpha-2, upper case). */
-export function isPhoneCountry(value: string): boolean {
-  return /^[A-Z]{2}$/.test(value) && isSupportedCountry(value);
-}
-
 /** The country local numbers are read in: `business.country`, else that of the business's phone when it is international. */
 export function businessCountryOf(business: BusinessPhoneDetails): CountryCode | undefined {
-  if (business.country !== undefined && isPhoneCountry(business.country)) return business.country as CountryCode;
+  if (business.country !== undefined && PHONE_COUNTRIES.has(business.country)) return business.country as CountryCode;
   const own = parsePhoneNumberFromString(business.phone);
   return own?.isValid() ? own.country : undefined;
 }

@@ -3,7 +3,9 @@
  * staff typed as "087 555 0101" is the +353 customer who writes on WhatsApp; a number the country does not know stays
  * as written.
  */
+import { getCountries } from 'libphonenumber-js/max';
 import { businessCountryOf, phoneInCountry } from '../../lambdas/core/phone';
+import { PHONE_COUNTRIES } from '../../lambdas/core/phone-countries';
 import { customerKeyOf } from '../../lambdas/core/booking/service';
 
 describe('businessCountryOf', () => {
@@ -43,4 +45,8 @@ describe('phoneInCountry', () => {
     expect(phoneInCountry('087 555 0101', undefined)).toBe('087 555 0101');
     expect(phoneInCountry('12345', 'IE')).toBe('12345');
   });
+});
+
+it("lists exactly libphonenumber's countries, which the knowledge base checks business.country against", () => {
+  expect([...PHONE_COUNTRIES].sort()).toEqual([...getCountries()].sort());
 });
