@@ -20,6 +20,7 @@ import { DynamoIntegrationSecrets, LocalSecretCipher, SecretDecryptionError } fr
 import { paymentsFromConfig } from '../../lambdas/adapters/payments';
 import { logger } from '../../lambdas/handlers/lib/powertools';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { bodyFrom, prefillFrom, providerSpecs } from '../../frontend/src/pages/integrations/providers';
 import { api, signIn, type ApiResult } from '../support/staff';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from '../support/fake-calendars';
 import { checkoutCompletedEvent } from '../support/stripe-events';
@@ -112,6 +113,33 @@ describe('the admin routes', () => {
 
     const notObject = await call('PUT', '/v1/admin/integrations/google', admin, [misplaced]);
     expect(notObject.status).toBe(400);
+  });
+
+  it("replaces Twilio's auth token from the admin UI's form without dropping the sender numbers or the template SIDs", async () => {
+    const templates = { reminder: `HX${hex(16)}`, bookingUpdate: `HX${hex(16)}` };
+    const first = { accountSid: `AC${hex(16)}`, authToken: hex(16), smsFrom: '+353861234567', whatsappFrom: '+353861234568', templates };
+    submitted.add(first.authToken);
+    const put = await call('PUT', '/v1/admin/integrations/twilio', admin, first);
+    expect(put.status).toBe(200);
+    const { integration } = z.object({ integration: summarySchema }).parse(put.body);
+    expect(integration.hints).toEqual({
+      accountSid: first.accountSid,
+      smsFrom: first.smsFrom,
+      whatsappFrom: first.whatsappFrom,
+      templates: 'reminder, bookingUpdate',
+      'templates.reminder': templates.reminder,
+      'templates.bookingUpdate': templates.bookingUpdate,
+    });
+
+    // What the page does: the form starts from the saved non-secret fields, the admin types the new token, saves.
+    const spec = providerSpecs.find((p) => p.provider === 'twilio');
+    if (!spec) throw new Error('no twilio form');
+    const rotated = hex(16);
+    submitted.add(rotated);
+    const form = { ...prefillFrom(spec, { ...integration, provider: 'twilio' }), authToken: rotated };
+    expect((await call('PUT', '/v1/admin/integrations/twilio', admin, bodyFrom(spec, form))).status).toBe(200);
+    expect(await integrationSecrets().get(TENANT, 'twilio')).toEqual({ ...first, authToken: rotated });
+    expect((await call('DELETE', '/v1/admin/integrations/twilio', admin)).status).toBe(200);
   });
 
   it('is for admins only: agents get 403 and change nothing', async () => {

@@ -54,14 +54,14 @@ export function hintsOf(provider: IntegrationProvider, credentials: unknown): Re
     }
     case 'twilio': {
       const c = integrationSchemas.twilio.parse(credentials);
-      const templates = Object.entries(c.templates ?? {})
-        .filter(([, sid]) => sid !== undefined)
-        .map(([name]) => name);
+      const templates = Object.entries(c.templates ?? {}).filter((t): t is [string, string] => t[1] !== undefined);
       return {
         accountSid: c.accountSid,
         ...(c.smsFrom ? { smsFrom: c.smsFrom } : {}),
         ...(c.whatsappFrom ? { whatsappFrom: c.whatsappFrom } : {}),
-        ...(templates.length > 0 ? { templates: templates.join(', ') } : {}),
+        ...(templates.length > 0 ? { templates: templates.map(([name]) => name).join(', ') } : {}),
+        // Each template's Content SID (an identifier, not a secret), so a form replacing the auth token can keep them.
+        ...Object.fromEntries(templates.map(([name, sid]) => [`templates.${name}`, sid])),
       };
     }
     case 'meta':

@@ -7,14 +7,15 @@ import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime } from '../../lib/format';
 import { Dialog } from '../bookings/Dialog';
 import { integrationsApi, type IntegrationSummary } from './integrations-api';
-import { bodyFrom, providerSpecs, statusLine, type ProviderSpec } from './providers';
+import { bodyFrom, prefillFrom, providerSpecs, statusLine, type ProviderSpec } from './providers';
 import '../bookings/bookings.css';
 import './integrations.css';
 
 /**
  * Admins only: the business's own credentials for Stripe, Twilio, Meta and calendars. One card per provider
  * with its status (configured or not, non-secret hints, when and by whom), a form to set or replace the
- * credentials — secret fields are password inputs, never pre-filled: the server never sends a secret back —
+ * credentials — secret fields are password inputs, never pre-filled: the server never sends a secret back; the
+ * others start as saved, so replacing a token keeps the sender numbers and template SIDs —
  * and a remove button with a confirmation.
  */
 export function IntegrationsPage() {
@@ -168,6 +169,7 @@ function ProviderCard({
             className="button"
             onClick={() => {
               setNotice('');
+              setValues(prefillFrom(spec, summary));
               setEditing(true);
             }}
             data-testid={`integration-${spec.provider}-edit`}

@@ -1,6 +1,6 @@
 /**
  * What the Channels & integrations page shows per provider: its name, what it is for, and the form's fields
- * (secret ones are password inputs, never pre-filled). Pure data and functions, tested without a browser.
+ * (secret ones are password inputs, never pre-filled; the rest start as saved). Pure data and functions, tested without a browser.
  */
 import type { IntegrationSummary, Provider } from './integrations-api';
 
@@ -104,14 +104,16 @@ export const providerSpecs: readonly ProviderSpec[] = [
   },
 ];
 
-/** "configured · test · …1234" for Stripe; the hints in order for the others. */
+/** "configured · test · …1234" for Stripe; the hints in order for the others (not each template's SID). */
 export function statusLine(summary: IntegrationSummary | undefined): string {
   if (summary === undefined) return 'not configured';
   const h = summary.hints;
   const parts =
     summary.provider === 'stripe'
       ? [h['mode'], h['keyLast4'] !== undefined ? `…${h['keyLast4']}` : undefined]
-      : Object.values(h);
+      : Object.entries(h)
+          .filter(([key]) => !key.includes('.'))
+          .map(([, value]) => value);
   return ['configured', ...parts.filter((p): p is string => p !== undefined && p !== '')].join(' · ');
 }
 
@@ -130,4 +132,19 @@ export function bodyFrom(spec: ProviderSpec, values: Readonly<Record<string, str
   }
   for (const [group, inner] of Object.entries(groups)) body[group] = inner;
   return body;
+}
+
+/**
+ * The form's starting values when credentials are stored: every non-secret field as saved (sender numbers, template
+ * SIDs, page id…), from the summary's hints, so replacing a token does not drop them. Secrets start empty.
+ */
+export function prefillFrom(spec: ProviderSpec, summary: IntegrationSummary | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  if (summary === undefined) return values;
+  for (const field of spec.fields) {
+    if (field.secret) continue;
+    const saved = summary.hints[field.group !== undefined ? `${field.group}.${field.name}` : field.name];
+    if (saved !== undefined) values[field.name] = saved;
+  }
+  return values;
 }
