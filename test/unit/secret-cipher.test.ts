@@ -191,7 +191,7 @@ describe('hintsOf', () => {
       smsFrom: '+353861234567',
       templates: { reminder: `HX${'1'.repeat(32)}` },
     };
-    expect(hintsOf('twilio', twilio)).toEqual({ accountSid: twilio.accountSid, smsFrom: '+353861234567', templates: 'reminder' });
+    expect(hintsOf('twilio', twilio)).toEqual({ accountSid: twilio.accountSid, smsFrom: '+353861234567', templates: 'reminder', 'templates.reminder': `HX${'1'.repeat(32)}` });
     const meta = { pageId: '1234567890', pageAccessToken: 'EAAGsecret', appSecret: 'e'.repeat(32), verifyToken: 'verify-me-123' };
     expect(hintsOf('meta', meta)).toEqual({ pageId: '1234567890' });
     expect(hintsOf('google', { calendarId: 'primary', accessToken: 'ya29.secret' })).toEqual({ calendarId: 'primary' });
