@@ -137,6 +137,8 @@ export function normaliseTimes(input: string): string {
     .replace(/\b(?:around|about|at|by)?\s*(?:mid-?day|noon|lunchtime)\b/g, (m) => `${/around|about/.test(m) ? ' around' : ''} at 12:00 `)
     .replace(/\b(?:al|a|sobre el|hacia el)?\s*medio\s?d[ií]a\b/g, (m) => `${/sobre|hacia/.test(m) ? ' sobre' : ''} a las 12:00 `)
     .replace(new RegExp(`\\bhalf past (\\d{1,2}|${en})\\b`, 'g'), (_m, h: string) => `${enN(h)}:30`)
+    // Irish and British "half four" is half past four, not half of anything: "half an hour", "half price" stay.
+    .replace(new RegExp(`\\bhalf (\\d{1,2}|${en})\\b(?![:.]\\d|\\s*(?:%|€|euros?|hours?|hrs?|mins?|minutes?|days?|weeks?|months?|price|off|of)\\b)`, 'g'), (_m, h: string) => `${enN(h)}:30`)
     .replace(new RegExp(`\\bquarter past (\\d{1,2}|${en})\\b`, 'g'), (_m, h: string) => `${enN(h)}:15`)
     .replace(new RegExp(`\\bquarter to (\\d{1,2}|${en})\\b`, 'g'), (_m, h: string) => `${((enN(h) + 10) % 12) + 1}:45`)
     .replace(new RegExp(`\\b(\\d{1,2}|${en}) o'? ?clock\\b`, 'g'), (_m, h: string) => `${enN(h)}:00`)
@@ -147,11 +149,20 @@ export function normaliseTimes(input: string): string {
     .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) y media\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}:30`)
     .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) y cuarto\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}:15`)
     .replace(new RegExp(`\\b(las|la) (\\d{1,2}|${es}) menos cuarto\\b`, 'g'), (_m, a: string, h: string) => `${a} ${((esN(h) + 10) % 12) + 1}:45`)
+    // "a las 4 y 30", "a las 9 y 15" (not "entre las 9 y 15", a range).
+    .replace(new RegExp(`(?<!\\b(?:entre|de|desde)\\s)\\b(las|la) (\\d{1,2}|${es}) y (15|30|45|quince|treinta)\\b`, 'g'), (_m, a: string, h: string, mm: string) =>
+      `${a} ${esN(h)}:${mm === 'quince' ? '15' : mm === 'treinta' ? '30' : mm}`,
+    )
     .replace(new RegExp(`\\b(las|la) (${es})\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}`)
+    // "17h30" (Spain) is 17:30; "17h" is 17:00.
+    .replace(/\b(\d{1,2})\s*h\s*([0-5]\d)\b/g, '$1:$2')
     .replace(/\b(\d{1,2})\s*(?:h|hs|horas)\b/g, '$1:00')
     // "a las 7 de la mañana" is 7 am, not "7 tomorrow"; "de la tarde / noche" is pm.
     .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:mañana|manana|madrugada)(?![a-zñ])/g, '$1 am')
-    .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:tarde|noche)(?![a-zñ])/g, '$1 pm');
+    .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:tarde|noche)(?![a-zñ])/g, '$1 pm')
+    // "at 8 in the evening" is 20:00 even when 8 am is nearer the opening hours.
+    .replace(/\b(\d{1,2}(?::\d{2})?)\s+in\s+the\s+morning\b/g, '$1 am')
+    .replace(/\b(\d{1,2}(?::\d{2})?)\s+(?:in\s+the\s+(?:afternoon|evening)|at\s+night)\b/g, '$1 pm');
   return s;
 }
 
@@ -203,7 +214,7 @@ function findTime(s: string, options: WhenOptions): TimePart {
   const range = new RegExp(
     String.raw`\b(?:between|from|entre(?: las?)?|de(?: las?)?|desde(?: las?)?)\s+${CLOCK}\s*(?:and|to|till|until|-|y(?: las?)?|a(?: las?)?|hasta(?: las?)?)\s+${CLOCK}`,
     'g',
-  ).exec(s) ?? new RegExp(String.raw`\b${CLOCK}\s*-\s*${CLOCK}`, 'g').exec(s);
+  ).exec(s) ?? new RegExp(String.raw`\b${CLOCK}\s*-\s*${CLOCK}(?!\d|\s*[-/]\s*\d)`, 'g').exec(s); // not the date "10-12-2026"
   if (range) {
     const endMer = range[6];
     const pmHint = endMer?.startsWith('p') && !range[3];
@@ -236,7 +247,9 @@ function findTime(s: string, options: WhenOptions): TimePart {
   const at = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:at|around|about|a|sobre|hacia|a eso de)\s+(?:las?\s+)?${CLOCK}(?!\s*(?:€|eur|euros|min|minutes|minutos|people|personas|de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)))`, 'gu');
   const withMeridiem = new RegExp(String.raw`\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?m\.?|p\.?m\.?)`, 'g');
   const colon = /\b(\d{1,2}):(\d{2})\b/g;
-  const m = withMeridiem.exec(s) ?? at.exec(s) ?? colon.exec(s);
+  // "4ish", "4.30ish", "4 ish".
+  const ish = /\b(\d{1,2})(?:[:.](\d{2}))?\s?ish\b/g;
+  const m = withMeridiem.exec(s) ?? at.exec(s) ?? colon.exec(s) ?? ish.exec(s);
   if (m) {
     const start = clock(m[1] ?? '', m[2], m[3], window);
     if (start !== undefined) {
@@ -250,8 +263,9 @@ function findTime(s: string, options: WhenOptions): TimePart {
     [/\b(?:first thing|early morning|a primera hora)\b/, window.open, 10 * 60],
     [/\b(?:in the morning|morning|por la ma[nñ]ana|de ma[nñ]ana)\b/, window.open, 12 * 60],
     [/\b(?:lunch ?time|at lunch|a la hora de comer|hora de comer)\b/, 12 * 60, 14 * 60],
-    [/\b(?:in the afternoon|afternoon|por la tarde|a la tarde|de tarde|esta tarde)\b/, 12 * 60, 17 * 60],
-    [/\b(?:in the evening|evening|tonight|after work|por la noche|esta noche|al salir del trabajo)\b/, 17 * 60, 'close'],
+    // "mañana tarde", "el sábado tarde": only "tarde" is used up, the day stays for chrono.
+    [/\b(?:in the afternoon|afternoon|por la tarde|a la tarde|de tarde|esta tarde|(?<=\b(?:ma[nñ]ana|hoy|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\s+)tarde)\b/, 12 * 60, 17 * 60],
+    [/\b(?:in the evening|evening|tonight|after work|por la noche|esta noche|al salir del trabajo|al salir de trabajar|despu[eé]s del trabajo|despu[eé]s de trabajar)\b/, 17 * 60, 'close'],
   ];
   for (const [re, start, end] of parts) {
     const hit = re.exec(s);
@@ -296,6 +310,34 @@ function bareDayOfMonth(s: string, today: WallClock): string | undefined {
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (probe.getUTCDate() !== day) return undefined;
   return isoDate(year, month, day);
+}
+
+/**
+ * Businesses whose customers write numeric dates month first ("12/3" is 3 December): the United States, by time zone.
+ * Everywhere else (Ireland, Spain, the UK, Latin America...) "12/3" is 12 March; chrono.en read it month first.
+ */
+const MONTH_FIRST_ZONES = /^(?:America\/(?:New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Juneau|Sitka|Yakutat|Nome|Metlakatla|Adak|Boise|Detroit|Menominee|Indiana\/.+|Kentucky\/.+|North_Dakota\/.+)|Pacific\/Honolulu|US\/.+)$/;
+
+/** "12/3", "12/3/27", "12-03-2027": in the business's order; without a year, the next such day (today included). */
+function numericDate(s: string, timezone: string, today: WallClock): string | undefined {
+  const m = /(?<![\d/.:-])(\d{1,2})(?:\/(\d{1,2})(?:\/(\d{4}|\d{2}))?|([-.])(\d{1,2})\4(\d{4}|\d{2}))(?![\d/.:-])/.exec(s);
+  if (!m) return undefined;
+  const a = Number(m[1]);
+  const b = Number(m[2] ?? m[5]);
+  const written = m[3] ?? m[6];
+  let [day, month] = MONTH_FIRST_ZONES.test(timezone) ? [b, a] : [a, b];
+  if (month > 12 && day <= 12) [day, month] = [month, day]; // "12/17" can only be 17 December
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  const valid = (y: number): boolean => new Date(Date.UTC(y, month - 1, day)).getUTCDate() === day;
+  if (written) {
+    const year = written.length === 2 ? 2000 + Number(written) : Number(written);
+    return valid(year) ? isoDate(year, month, day) : undefined;
+  }
+  const todayIso = isoDate(today.year, today.month, today.day);
+  for (const year of [today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4]) {
+    if (valid(year) && isoDate(year, month, day) >= todayIso) return isoDate(year, month, day);
+  }
+  return undefined;
 }
 
 function chronoDate(s: string, options: WhenOptions, today: WallClock): string | undefined {
@@ -345,6 +387,32 @@ const WEEK_ALONE = new RegExp(String.raw`(?<![\p{L}])${NEXT_WEEK}(?![\p{L}])`, '
 
 const dayNumber = (name: string): number => DAY_NAMES.findIndex((names) => names.includes(name.toLowerCase()));
 
+/** Spanish "el finde", "este fin de semana", "el fin de semana que viene", "el próximo finde". */
+const WEEKEND_ES = /(?<![\p{L}])(?:(pr[oó]ximo)\s+)?(?:finde|fin\s+de\s+semana)(?:\s+(que\s+viene|pr[oó]ximo))?(?![\p{L}])/iu;
+/** English "friday week", "a week on friday" (Ireland, UK): a week after the coming Friday. */
+const DAY_WEEK = new RegExp(String.raw`(?<![\p{L}])(?:(${DAY})\s+week|a\s+week\s+(?:on|from)\s+(${DAY}))(?![\p{L}])`, 'iu');
+/** A weekday with its day of the month, "friday 18th", "fri the 18th", "el viernes 18", "jueves día 17" (no month). */
+const DAY_AND_NUMBER = new RegExp(
+  String.raw`(?<![\p{L}])(${DAY}|mon|tue|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s+(?:(the)\s+|(?:el\s+)?(d[ií]a)\s+)?(\d{1,2})(st|nd|rd|th)?(?![\p{L}\d:.])(?!\s*(?:of\s+|de\s+)?${MONTHS.source})`,
+  'iu',
+);
+const SPANISH_DAY = /^(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)$/i;
+
+/** "friday 18th" is the 18th, not this week's Friday (chrono's reading), when the 18th is that weekday. */
+function dayAndNumber(s: string, today: WallClock): string | undefined {
+  const m = DAY_AND_NUMBER.exec(s);
+  if (!m) return undefined;
+  const [, name = '', the, dia, n = '', ordinal] = m;
+  // In English a bare number after a weekday may be a time ("friday 4"); in Spanish "el viernes 18" is the date.
+  if (!the && !dia && !ordinal && !SPANISH_DAY.test(name)) return undefined;
+  const date = bareDayOfMonth(` el ${n} `, today);
+  if (!date) return undefined;
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+  const named = DAY_NAMES.findIndex((names) => names.some((full) => full.startsWith(name.toLowerCase()))); // "thurs", "jueves"
+  // A day and number that disagree: the weekday (chrono's reading) rather than a guess.
+  return weekday === named ? date : undefined;
+}
+
 /**
  * Dates chrono reads wrongly or not at all, relative to the business's today: a weekday of next week ("friday next
  * week", "el viernes de la semana que viene": in the Monday-to-Sunday week after this one; chrono read the Spanish as
@@ -355,6 +423,11 @@ const dayNumber = (name: string): number => DAY_NAMES.findIndex((names) => names
 function weekDate(s: string, today: WallClock): string | undefined {
   const todayIso = isoDate(today.year, today.month, today.day);
   const nextMonday = addDays(todayIso, ((8 - today.weekday) % 7) || 7);
+  // "el finde": its Saturday (today on a Saturday or Sunday); "el finde que viene": the first Saturday after today.
+  const weekend = WEEKEND_ES.exec(s);
+  if (weekend) return weekend[1] || weekend[2] ? addDays(todayIso, ((6 - today.weekday + 6) % 7) + 1) : addDays(todayIso, today.weekday === 0 ? 0 : 6 - today.weekday);
+  const dayWeek = DAY_WEEK.exec(s);
+  if (dayWeek) return addDays(todayIso, ((dayNumber(dayWeek[1] ?? dayWeek[2] ?? '') - today.weekday + 7) % 7) + 7);
   const ofNextWeek = DAY_OF_NEXT_WEEK.exec(s);
   if (ofNextWeek) return addDays(nextMonday, (dayNumber(ofNextWeek[1] ?? ofNextWeek[2] ?? '') + 6) % 7);
   const coming = COMING_DAY_ES.exec(s);
@@ -370,9 +443,17 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
   const today = wallClock(options.now, options.timezone);
   // "pasado mañana" (the day after tomorrow): chrono reads only its "mañana".
   const dayAfter = /\bpasado\s+ma(?:ñ|n)ana(?![a-zñ])|\bday after tomorrow\b/.exec(s);
+  // What chrono does not know: misspelt "tomorrow", "tues" and "weds", and "a fortnight" (Ireland, UK); "open 24/7"
+  // is no 24 July.
+  s = s
+    .replace(/\b24\s*\/\s*7\b/g, '    ')
+    .replace(/\b(?:to?m+or+o?w+|tomo+r+o|2mor+o?w?|tmrw|tmw)\b/g, 'tomorrow')
+    .replace(/\btues\b/g, 'tuesday')
+    .replace(/\bweds\b/g, 'wednesday')
+    .replace(/\b(?:a|one)\s+fortnight\b/g, '2 weeks');
   const date = dayAfter
     ? addDays(isoDate(today.year, today.month, today.day), 2)
-    : (weekDate(s, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined));
+    : (weekDate(s, today) ?? dayAndNumber(s, today) ?? numericDate(s, options.timezone, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined));
   if (!date && time.start === undefined) return undefined;
   const start = time.start !== undefined ? hhmm(time.start) : undefined;
   const end = time.end !== undefined ? hhmm(time.end) : undefined;
