@@ -4,7 +4,7 @@
  * import through the admin API. Documented in docs/knowledge-base-format.md.
  */
 import { z } from 'zod';
-import { REPLY_LANGUAGES } from './nlu/language';
+import { REPLY_LANGUAGES, type ReplyLanguage } from './nlu/language';
 import { PHONE_COUNTRIES } from './phone-countries';
 
 const itemId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 _ - (lower case)');
@@ -119,3 +119,19 @@ export type StaffMember = z.infer<typeof staffSchema>;
 export type Faq = z.infer<typeof faqSchema>;
 export type KbDocument = z.infer<typeof documentSchema>;
 export type OpeningHours = z.infer<typeof hoursSchema>;
+
+/** A stored file's business languages narrowed to the concierge's own, in order, each once (else English). */
+function supportedLanguagesOf(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('business' in raw)) return raw;
+  const business: unknown = raw.business;
+  if (typeof business !== 'object' || business === null || !('languages' in business) || !Array.isArray(business.languages)) return raw;
+  const kept = [...new Set(business.languages.filter((l): l is ReplyLanguage => (REPLY_LANGUAGES as readonly unknown[]).includes(l)))];
+  return { ...raw, business: { ...business, languages: kept.length > 0 ? kept : ['en'] } };
+}
+
+/**
+ * A knowledge base as stored. A file imported before its languages had to be the concierge's own (en, es) still
+ * reads — without the others — so the tenant keeps answering and can import a corrected file; a new file is held to
+ * `knowledgeBaseSchema` whole.
+ */
+export const storedKnowledgeBaseSchema = z.preprocess(supportedLanguagesOf, knowledgeBaseSchema);

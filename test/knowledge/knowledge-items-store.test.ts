@@ -6,7 +6,7 @@
  * still work after edits.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../local-cloud/dynamodb-local';
 import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
@@ -276,6 +276,30 @@ describe('knowledge items on DynamoDB', () => {
     const { version } = await importKnowledgeBase(lagging, tenant, { ...kb, business: { ...kb.business, name: 'Renamed Bakery' } });
     expect(version).toBeGreaterThan(stale.kbVersion);
     expect(await store.getProfile(tenant)).toMatchObject({ kbVersion: version, name: 'Renamed Bakery' });
+  });
+
+  it("still reads a file stored before its languages had to be the concierge's own, and takes a corrected import", async () => {
+    const tenant = await newTenant();
+    const { version } = await importKnowledgeBase(store, tenant, baseKb());
+    // The stored file, as an import before the rule left it: a language the concierge does not answer in, twice.
+    let rewritten = 0;
+    for (let partition = 1; partition <= version; partition++) {
+      const key = keys.kbItem(tenant, partition, 'BUSINESS');
+      const item = (await db.send(new GetCommand({ TableName: TABLE, Key: key }))).Item;
+      if (typeof item?.['kb'] !== 'string') continue;
+      const kb = JSON.parse(item['kb']) as KnowledgeBase;
+      const old = { ...kb, business: { ...kb.business, languages: ['fr', 'es', 'fr', 'en', 'es'] } };
+      await db.send(new UpdateCommand({ TableName: TABLE, Key: key, UpdateExpression: 'SET kb = :kb', ExpressionAttributeValues: { ':kb': JSON.stringify(old) } }));
+      rewritten++;
+    }
+    expect(rewritten).toBe(1);
+
+    expect((await store.getKnowledgeBase(tenant))?.business.languages).toEqual(['es', 'en']);
+    // An edit reads the stored file first; so does a whole import.
+    await putFaq({ store }, tenant, 'parking', { question: 'Is there parking?', answer: 'On the street.', category: 'visit' });
+    const kb = baseKb();
+    await importKnowledgeBase(store, tenant, { ...kb, business: { ...kb.business, languages: ['en'] } });
+    expect((await store.getKnowledgeBase(tenant))?.business.languages).toEqual(['en']);
   });
 
   it('refuses edits before any knowledge base exists, and when the version moved under a store call', async () => {

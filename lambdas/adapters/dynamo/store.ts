@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { conversationContextSchema, type ConversationContext } from '../../core/answer/context';
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import { randomId } from '../../core/ids';
-import { knowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
+import { storedKnowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
 import { badRequest, conflict, DomainError, preconditionFailed } from '../../core/errors';
 import type {
   Clock,
@@ -342,7 +342,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     const body = z.object({ kb: z.string() }).safeParse(out.Item);
     if (!body.success) return undefined;
     // The whole file is kept as one item beside its passages: it is what the admin UI edits and exports.
-    return { version, kb: knowledgeBaseSchema.parse(JSON.parse(body.data.kb)) };
+    return { version, kb: storedKnowledgeBaseSchema.parse(JSON.parse(body.data.kb)) };
   }
 
   async listPassages(tenantId: string): Promise<{ version: number; passages: EmbeddedPassage[] }> {
