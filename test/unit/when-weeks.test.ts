@@ -55,6 +55,15 @@ describe('next week alone', () => {
     expect(dateOf(text, SUNDAY_NIGHT_UTC, lang)).toBe('2026-12-14');
   });
 
+  it('gives way to a day the message names as well (found in review: the Monday won)', () => {
+    expect(dateOf('la próxima semana, el 10 de diciembre a las 11', MONDAY, 'es')).toBe('2026-12-10');
+    expect(dateOf('la semana que viene, el día 9', MONDAY, 'es')).toBe('2026-12-09');
+    expect(dateOf('wednesday 9 december next week', MONDAY, 'en')).toBe('2026-12-09');
+    expect(dateOf('el miércoles 9 de la semana que viene', MONDAY, 'es')).toBe('2026-12-09');
+    expect(dateOf('tomorrow or next week', MONDAY, 'en')).toBe('2026-12-01');
+    expect(dateOf('mañana o la semana que viene', MONDAY, 'es')).toBe('2026-12-01');
+  });
+
   it('leaves other dates to chrono', () => {
     expect(dateOf('next friday', MONDAY, 'en')).toBe('2026-12-11');
     expect(dateOf('el viernes', FRIDAY, 'es')).toBe('2026-12-04');

@@ -349,6 +349,8 @@ function chronoDate(s: string, options: WhenOptions, today: WallClock): string |
   for (const parser of parsers) {
     for (const r of parser.parse(s, reference, { forwardDate: true })) {
       const c = r.start;
+      // Next week alone is nextWeekAlone's (its Monday, not a week from today), and only when no day is named.
+      if (ONLY_NEXT_WEEK.test(r.text.trim())) continue;
       const dated = c.isCertain('day') || c.isCertain('weekday') || c.isCertain('month') || /\b(?:week|semana)\b/.test(r.text);
       // "I waited an hour", "hace 10 minutos": durations, not dates.
       const duration =
@@ -380,10 +382,12 @@ const DAY_NAMES: readonly (readonly string[])[] = [
 const DAY = DAY_NAMES.flat().join('|');
 const NEXT_WEEK = String.raw`(?:next\s+week|(?:la\s+)?semana\s+que\s+viene|(?:la\s+)?pr[oó]xima\s+semana)`;
 /** "friday next week", "next week on friday", "el viernes de la semana que viene", "la semana que viene, el viernes". */
-const DAY_OF_NEXT_WEEK = new RegExp(String.raw`(?<![\p{L}])(?:(${DAY})\s+(?:of\s+|de\s+)?${NEXT_WEEK}|${NEXT_WEEK}\s*,?\s+(?:on\s+|el\s+)?(${DAY}))(?![\p{L}])`, 'iu');
+const DAY_OF_NEXT_WEEK = new RegExp(String.raw`(?<![\p{L}])(?:(${DAY})\s+(?:\d{1,2}\s+)?(?:of\s+|de\s+)?${NEXT_WEEK}|${NEXT_WEEK}\s*,?\s+(?:on\s+|el\s+)?(${DAY}))(?![\p{L}])`, 'iu');
 /** "el viernes que viene", "el próximo viernes", "el viernes próximo". */
 const COMING_DAY_ES = new RegExp(String.raw`(?<![\p{L}])(?:(${DAY})\s+(?:que\s+viene|pr[oó]ximo)|pr[oó]ximo\s+(${DAY}))(?![\p{L}])`, 'iu');
 const WEEK_ALONE = new RegExp(String.raw`(?<![\p{L}])${NEXT_WEEK}(?![\p{L}])`, 'iu');
+/** chrono's reading of next week alone (a week from today), which `nextWeekAlone` replaces. */
+const ONLY_NEXT_WEEK = new RegExp(String.raw`^${NEXT_WEEK}$`, 'iu');
 
 const dayNumber = (name: string): number => DAY_NAMES.findIndex((names) => names.includes(name.toLowerCase()));
 
@@ -417,8 +421,7 @@ function dayAndNumber(s: string, today: WallClock): string | undefined {
  * Dates chrono reads wrongly or not at all, relative to the business's today: a weekday of next week ("friday next
  * week", "el viernes de la semana que viene": in the Monday-to-Sunday week after this one; chrono read the Spanish as
  * this week's), Spanish "el viernes que viene" / "el próximo viernes" (the first such day after today: chrono read
- * the first as today on a Friday, and the second as a week later on a Monday), and next week alone ("next week",
- * "la semana que viene": its Monday; chrono read the English as a week from today and not the Spanish at all).
+ * the first as today on a Friday, and the second as a week later on a Monday). Next week alone is `nextWeekAlone`'s.
  */
 function weekDate(s: string, today: WallClock): string | undefined {
   const todayIso = isoDate(today.year, today.month, today.day);
@@ -432,7 +435,13 @@ function weekDate(s: string, today: WallClock): string | undefined {
   if (ofNextWeek) return addDays(nextMonday, (dayNumber(ofNextWeek[1] ?? ofNextWeek[2] ?? '') + 6) % 7);
   const coming = COMING_DAY_ES.exec(s);
   if (coming) return addDays(todayIso, ((dayNumber(coming[1] ?? coming[2] ?? '') - today.weekday + 6) % 7) + 1);
-  return WEEK_ALONE.test(s) ? nextMonday : undefined;
+  return undefined;
+}
+
+/** Next week alone ("next week", "la semana que viene"): its Monday — only when the message names no other day. */
+function nextWeekAlone(s: string, today: WallClock): string | undefined {
+  const todayIso = isoDate(today.year, today.month, today.day);
+  return WEEK_ALONE.test(s) ? addDays(todayIso, ((8 - today.weekday) % 7) || 7) : undefined;
 }
 
 /** The date and time (or time range) a customer names, in the tenant's time zone; undefined when none. */
@@ -453,7 +462,13 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     .replace(/\b(?:a|one)\s+fortnight\b/g, '2 weeks');
   const date = dayAfter
     ? addDays(isoDate(today.year, today.month, today.day), 2)
-    : (weekDate(s, today) ?? dayAndNumber(s, today) ?? numericDate(s, options.timezone, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today) ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined));
+    : (weekDate(s, today) ??
+      dayAndNumber(s, today) ??
+      numericDate(s, options.timezone, today) ??
+      chronoDate(s, options, today) ??
+      bareDayOfMonth(s, today) ??
+      nextWeekAlone(s, today) ??
+      (time.today ? isoDate(today.year, today.month, today.day) : undefined));
   if (!date && time.start === undefined) return undefined;
   const start = time.start !== undefined ? hhmm(time.start) : undefined;
   const end = time.end !== undefined ? hhmm(time.end) : undefined;
