@@ -33,6 +33,7 @@ import {
 } from './handoff-ports';
 import { contactIn, csatScoreIn, handoffText } from './handoff-text';
 import { randomId } from './ids';
+import { businessCountryOf, phoneToShow } from './phone';
 import { staffRead } from './receipts';
 import { sendOnce } from './send-once';
 import type { Clock, ConnectionPusher, ConnectionStore, ConversationRecord, ConversationStore, EventPublisher, KnowledgeStore, TenantStore } from './ports';
@@ -100,6 +101,17 @@ async function conversationOf(deps: HandoffDeps, tenantId: string, conversationI
   const conversation = await deps.conversations.getConversation(tenantId, conversationId);
   if (!conversation) throw notFound('no such conversation');
   return conversation;
+}
+
+/**
+ * A callback contact as the customer typed it, but a phone number without its country code read in the business's
+ * country (core/phone.ts): the customer is told which number will be called, and it is the same customer a privacy
+ * request by that number finds.
+ */
+async function callbackContactOf(deps: HandoffDeps, tenantId: string, typed: string | undefined): Promise<string | undefined> {
+  if (typed === undefined || typed.includes('@')) return typed;
+  const kb = await deps.knowledge.getKnowledgeBase(tenantId);
+  return kb ? phoneToShow(typed, businessCountryOf(kb.business)) : typed;
 }
 
 /** Is a person reachable now: opening hours (in the business's zone) and agents connected to the live inbox. */
@@ -740,7 +752,7 @@ export async function onCustomerMessage(deps: HandoffDeps, input: { tenantId: st
       return { handled: 'csat' };
     }
     if (conversation.mode === 'waiting_for_human' && record.status === 'callback' && !record.contact) {
-      const contact = contactIn(message.text);
+      const contact = await callbackContactOf(deps, tenantId, contactIn(message.text));
       if (!contact) {
         await tellCustomer(deps, tenantId, conversationId, handoffText.contactAgain(record.lang));
         return { handled: 'asked_contact' };

@@ -38,3 +38,16 @@ export function phoneInCountry(phone: string, country: CountryCode | undefined):
   const local = parsePhoneNumberFromString(written, country);
   return local?.isValid() ? local.number : written;
 }
+
+/**
+ * A number to show and to call back on: as `phoneInCountry` reads it, written the international way with spaces
+ * (`087 123 4567` at a Dublin clinic → `+353 87 123 4567`), so the customer sees which number will be called and it
+ * keys the same customer (a privacy request finds it); a number written with its country code, or one the country
+ * does not know, stays as written.
+ */
+export function phoneToShow(phone: string, country: CountryCode | undefined): string {
+  const written = phone.trim();
+  if (/^(?:\+|00)/.test(written.replace(/[\s().-]/g, '')) || country === undefined) return written;
+  const local = parsePhoneNumberFromString(written, country);
+  return local?.isValid() ? local.formatInternational() : written;
+}

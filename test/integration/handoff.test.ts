@@ -227,7 +227,8 @@ describe('handoff: nobody accepts', () => {
     expect(emails.find((e) => e.kind === 'handoff.waiting')?.to).toEqual([agentEmail('hand-sla')]);
     expect((await api(cloud, 'GET', '/v1/admin/outbox', agent)).status).toBe(403);
 
-    socket.send({ action: 'sendMessage', clientId: clientId(), text: 'Sure, call me on +353 87 123 4567' });
+    // Typed the Irish way: read in the business's country, so the customer sees the number that will be called.
+    socket.send({ action: 'sendMessage', clientId: clientId(), text: 'Sure, call me on 087 123 4567' });
     const thanks = await socket.next('message', (m) => m.role === 'system' && /contact you at/i.test(m.text), STEP_MS);
     expect(thanks.text).toContain('+353 87 123 4567');
     const after = followUps.parse((await api(cloud, 'GET', '/v1/admin/follow-ups', agent)).body).items.find((f) => f.conversationId === conversationId);

@@ -4,7 +4,7 @@
  * as written.
  */
 import { getCountries } from 'libphonenumber-js/max';
-import { businessCountryOf, phoneInCountry } from '../../lambdas/core/phone';
+import { businessCountryOf, phoneInCountry, phoneToShow } from '../../lambdas/core/phone';
 import { PHONE_COUNTRIES } from '../../lambdas/core/phone-countries';
 import { customerKeyOf } from '../../lambdas/core/booking/service';
 
@@ -49,4 +49,17 @@ describe('phoneInCountry', () => {
 
 it("lists exactly libphonenumber's countries, which the knowledge base checks business.country against", () => {
   expect([...PHONE_COUNTRIES].sort()).toEqual([...getCountries()].sort());
+});
+
+describe('phoneToShow', () => {
+  it('writes a local number the international way, spaced, and the same customer as its E.164 form', () => {
+    expect(phoneToShow('087 123 4567', 'IE')).toBe('+353 87 123 4567');
+    expect(customerKeyOf({ phone: phoneToShow('087 123 4567', 'IE') })).toBe('phone:+353871234567');
+  });
+
+  it('keeps what it cannot place, and what already has its country code, as written', () => {
+    expect(phoneToShow(' +34 600 111 222 ', 'IE')).toBe('+34 600 111 222');
+    expect(phoneToShow('600 111 222', 'IE')).toBe('600 111 222');
+    expect(phoneToShow('087 123 4567', undefined)).toBe('087 123 4567');
+  });
 });
