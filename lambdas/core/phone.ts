@@ -28,13 +28,15 @@ export function businessCountryOf(business: BusinessPhoneDetails): CountryCode |
 }
 
 /**
- * The number in international form when it can be known: as written when it starts with + or 00 (spaces, dots,
- * dashes and brackets dropped), else read as a number of `country` when it is a valid one there. Otherwise the number
- * as written (trimmed): a number the business cannot place is not guessed at.
+ * The number in international form when it can be known: as written when it starts with + (spaces, dots, dashes and
+ * brackets dropped), else read as a number of `country` (its trunk 0, its international prefix such as 00 or 0011)
+ * when it is a valid one there. Otherwise the number as written (trimmed): a number the business cannot place is not
+ * guessed at.
  */
 export function phoneInCountry(phone: string, country: CountryCode | undefined): string {
   const written = phone.trim();
-  if (/^(?:\+|00)/.test(written.replace(/[\s().-]/g, '')) || country === undefined) return written;
+  // 00… is read by the country's own international prefix (0011 in Australia); kept as written when that fails.
+  if (written.replace(/[\s().-]/g, '').startsWith('+') || country === undefined) return written;
   const local = parsePhoneNumberFromString(written, country);
   return local?.isValid() ? local.number : written;
 }
@@ -47,7 +49,12 @@ export function phoneInCountry(phone: string, country: CountryCode | undefined):
  */
 export function phoneToShow(phone: string, country: CountryCode | undefined): string {
   const written = phone.trim();
-  if (/^(?:\+|00)/.test(written.replace(/[\s().-]/g, '')) || country === undefined) return written;
+  if (written.replace(/[\s().-]/g, '').startsWith('+') || country === undefined) return written;
   const local = parsePhoneNumberFromString(written, country);
   return local?.isValid() ? local.formatInternational() : written;
+}
+
+/** A customer's contact with its phone read in the business's country (`phoneInCountry`); the rest as given. */
+export function contactInCountry<T extends { readonly phone?: string | undefined }>(contact: T, business: BusinessPhoneDetails): T {
+  return contact.phone === undefined ? contact : { ...contact, phone: phoneInCountry(contact.phone, businessCountryOf(business)) };
 }

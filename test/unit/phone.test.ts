@@ -34,9 +34,14 @@ describe('phoneInCountry', () => {
     expect(customerKeyOf({ phone: phoneInCountry('087 555 0101', 'IE') })).toBe(customerKeyOf({ phone: 'whatsapp:+353875550101'.slice('whatsapp:'.length) }));
   });
 
-  it('keeps a number written with its country code as written', () => {
+  it("keeps a number written with + as written, and reads 00… by the country's own international prefix", () => {
     expect(phoneInCountry(' +34 600 111 222 ', 'IE')).toBe('+34 600 111 222');
-    expect(phoneInCountry('0034 600 111 222', 'IE')).toBe('0034 600 111 222');
+    expect(phoneInCountry('0034 600 111 222', 'IE')).toBe('+34600111222');
+    // Australia dials out with 0011: "0011 34…" is a Spanish number, not +11 34… (found in review).
+    expect(phoneInCountry('0011 34 600 111 222', 'AU')).toBe('+34600111222');
+    expect(phoneInCountry('011 34 600 111 222', 'US')).toBe('+34600111222');
+    // Without a country the 00 stays for customerKeyOf, which reads it as +.
+    expect(customerKeyOf({ phone: phoneInCountry('0034 600 111 222', undefined) })).toBe('phone:+34600111222');
   });
 
   it('does not guess at a number the country does not know, or without a country', () => {

@@ -25,6 +25,8 @@ describe('parseCustomerName', () => {
     expect(parseCustomerName('phone:+34 600 111 222', 'customerKey', 'IE')).toEqual({ kind: 'customer', customerKey: 'phone:+34600111222' });
     // A number the country does not know is taken as written, as a booking's would be.
     expect(parseCustomerName('phone:600 111 222', 'customerKey', 'IE')).toEqual({ kind: 'customer', customerKey: 'phone:+600111222' });
+    // Words around a number are no phone number, even where libphonenumber would find one in them (found in review).
+    for (const raw of ['phone:call me 087 555 0101', 'phone:tel:087-555-0101']) expect(() => parseCustomerName(raw, 'customerKey', 'IE')).toThrow(DomainError);
   });
 
   it.each(['', '+34600111222', 'phone:abc', 'email:nobody', 'whatsapp:600', 'web:has space', 'T#other#CUSTOMER', 'phone:+34#1'])('refuses %j with a 400 naming the field', (raw) => {

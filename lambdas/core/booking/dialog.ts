@@ -24,7 +24,7 @@ import { conversationIdentity, verifiedPhoneOf } from '../channels/identity';
 import { MAX_BOOKING_CHOICES } from '../answer/context';
 import type { Service, StaffMember } from '../knowledge-base';
 import type { TenantCatalogue } from '../nlu/catalogue';
-import { businessCountryOf, phoneInCountry } from '../phone';
+import { contactInCountry } from '../phone';
 import type { Intent, Understanding, WhenEntity } from '../nlu/index';
 import type { ReplyLanguage } from '../nlu/language';
 import { wallClock } from '../nlu/time';
@@ -348,7 +348,7 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
   const machine = SLOT_VALUE.test(text) || BOOKING_VALUE.test(text) || (draft?.step === 'pick' && isOfferedLabel(deps, turn, draft, text));
   const written = machine ? {} : contactIn(text, u.contact, expectingName);
   // "087 555 0101" at a Dublin clinic: the +353 number a text or WhatsApp message comes from (core/phone.ts).
-  const said = written.phone === undefined ? written : { ...written, phone: phoneInCountry(written.phone, businessCountryOf(turn.catalogue.business)) };
+  const said = contactInCountry(written, turn.catalogue.business);
   const contact: KnownContact = { ...turn.context.contact, ...said };
   const t = new Turn(deps, turn, contact);
   const keepDraft = (d: BookingDraft | undefined): DialogOutcome => ({ handled: false, ...(d ? { booking: d } : {}), ...(Object.keys(contact).length > 0 ? { contact } : {}) });

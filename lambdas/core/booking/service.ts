@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { badRequest, notFound } from '../errors';
 import { randomId } from '../ids';
-import { businessCountryOf, phoneInCountry } from '../phone';
+import { contactInCountry } from '../phone';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { wallClock } from '../nlu/time';
 import type { Clock, ConversationStore, EventPublisher } from '../ports';
@@ -170,7 +170,7 @@ export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise
   const given = bookingCustomerSchema.parse(input.customer);
   const catalogue = await catalogueOf(deps, input.tenantId);
   // "087 555 0101" at a Dublin clinic is the +353 customer who writes on WhatsApp (core/phone.ts).
-  const customer = given.phone === undefined ? given : { ...given, phone: phoneInCountry(given.phone, businessCountryOf(catalogue.business)) };
+  const customer = contactInCountry(given, catalogue.business);
   const customerKey = customerKeyOf(customer);
   if (!customerKey) throw badRequest('give a phone number or an e-mail address', 'customer.phone');
   const availability = await availabilityOf(deps, input.tenantId, Promise.resolve(catalogue));

@@ -28,7 +28,9 @@ export function parseCustomerName(raw: string, field = 'customerKey', country?: 
   const kind = colon > 0 ? value.slice(0, colon).toLowerCase() : '';
   const rest = value.slice(colon + 1);
   if (kind === 'phone' || kind === 'email') {
-    const key = kind === 'phone' ? customerKeyOf({ phone: phoneInCountry(rest, country) }) : customerKeyOf({ email: rest });
+    // Digits and the usual separators only: libphonenumber would also pick a number out of "call me 087…".
+    const phone = /^\s*\+?[0-9][0-9 ().-]{5,24}\s*$/.test(rest) ? phoneInCountry(rest, country) : undefined;
+    const key = kind === 'phone' ? (phone !== undefined ? customerKeyOf({ phone }) : undefined) : customerKeyOf({ email: rest });
     if (key?.startsWith(`${kind}:`)) return { kind: 'customer', customerKey: key };
     throw badRequest(kind === 'phone' ? 'must be a phone number in international form (phone:+34600111222)' : 'must be an e-mail address (email:ana@example.com)', field);
   }
