@@ -79,7 +79,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 /**
  * Creates (or refreshes) a tenant's profile from a knowledge base and imports it. What the knowledge base does not
- * hold (the widget's look, message limits) is kept from the existing profile.
+ * hold (the widget's look and languages, message limits) is kept from the existing profile.
  */
 export async function provisionTenant(
   store: KnowledgeStore & TenantStore & Pick<KnowledgeItemStore, 'readKnowledgeBase'>,
@@ -92,7 +92,8 @@ export async function provisionTenant(
     name: business.name,
     slug: business.slug,
     timezone: business.timezone,
-    languages: business.languages,
+    // The Widget page's choice; the import below sets the file's languages when they changed (importKnowledgeBase).
+    languages: existing?.languages ?? business.languages,
     widgetKey: input.widgetKey,
     allowedOrigins: input.allowedOrigins.map((o) => o.toLowerCase()),
     theme: {
