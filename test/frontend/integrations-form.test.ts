@@ -3,7 +3,7 @@
  * starts from what is saved — every non-secret field, template SIDs included — and never from a secret; the status
  * line names the templates, not their SIDs.
  */
-import { prefillFrom, providerSpecs, statusLine } from '../../frontend/src/pages/integrations/providers';
+import { prefillFrom, providerSpecs, statusLine, templatesToRetype } from '../../frontend/src/pages/integrations/providers';
 import type { IntegrationSummary } from '../../frontend/src/pages/integrations/integrations-api';
 
 const twilio = providerSpecs.find((p) => p.provider === 'twilio');
@@ -28,4 +28,10 @@ it('never starts a secret field with a value, even if a hint shared its name', (
 
 it('names the templates in the status line, not their SIDs', () => {
   expect(statusLine(summary)).toBe('configured · AC0123 · +353861234567 · reminder');
+});
+
+it('names the templates whose SIDs an older summary does not give, which the admin must type again', () => {
+  expect(templatesToRetype(summary)).toEqual([]);
+  expect(templatesToRetype({ ...summary, hints: { accountSid: 'AC0123', templates: 'reminder, csat', 'templates.reminder': 'HX0123' } })).toEqual(['csat']);
+  expect(templatesToRetype(undefined)).toEqual([]);
 });

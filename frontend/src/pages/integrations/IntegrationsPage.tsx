@@ -7,7 +7,7 @@ import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime } from '../../lib/format';
 import { Dialog } from '../bookings/Dialog';
 import { integrationsApi, type IntegrationSummary } from './integrations-api';
-import { bodyFrom, prefillFrom, providerSpecs, statusLine, type ProviderSpec } from './providers';
+import { bodyFrom, prefillFrom, providerSpecs, statusLine, templatesToRetype, type ProviderSpec } from './providers';
 import '../bookings/bookings.css';
 import './integrations.css';
 
@@ -124,6 +124,11 @@ function ProviderCard({
       </p>
       {editing ? (
         <form className="integration__form" onSubmit={(e) => void save(e)} autoComplete="off" data-testid={`integration-${spec.provider}-form`}>
+          {templatesToRetype(summary).length > 0 && (
+            <p className="muted small" role="note" data-testid={`integration-${spec.provider}-retype`}>
+              Type the Content SIDs of these templates again, or saving removes them: {templatesToRetype(summary).join(', ')}.
+            </p>
+          )}
           {spec.fields.map((field) => {
             const id = `integration-${spec.provider}-${field.name}`;
             const hintId = field.hint !== undefined ? `${id}-hint` : undefined;

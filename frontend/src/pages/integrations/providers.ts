@@ -148,3 +148,16 @@ export function prefillFrom(spec: ProviderSpec, summary: IntegrationSummary | un
   }
   return values;
 }
+
+/**
+ * Templates the summary names as set but without their SID (credentials saved before summaries gave it): the form
+ * cannot start with them, so saving it without typing them again removes them.
+ */
+export function templatesToRetype(summary: IntegrationSummary | undefined): string[] {
+  const named = summary?.hints['templates'];
+  if (named === undefined || summary === undefined) return [];
+  return named
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '' && summary.hints[`templates.${t}`] === undefined);
+}
