@@ -128,6 +128,7 @@ const NOT_NAME = new Set([
   'and', 'y', 'my', 'mi', 'phone', 'number', 'mobile', 'email', 'e-mail', 'mail', 'tel', 'teléfono', 'telefono', 'móvil', 'movil', 'correo',
   'here', 'on', 'at', 'with', 'con', 'por', 'please', 'thanks', 'gracias', 'favor', 'is', 'es', 'name', 'nombre',
 ]);
+const QUESTION = /[?¿]|^\s*(?:do|does|did|is|are|can|could|would|what|where|when|how|why|which|who|tienen|tiene|hay|cu[aá]nt[oa]s?|d[oó]nde|c[oó]mo|qu[eé]|cu[aá]l|cu[aá]ndo|puedo|pueden|se puede)\b/i;
 const NOT_A_NAME_REPLY = /^(?:yes|no|ok|okay|sure|thanks|thank you|hi|hello|s[ií]|vale|gracias|hola|stop|cancel)$/i;
 
 /** The words of a name: up to four, stopping at the first that is not part of one. */
@@ -151,7 +152,8 @@ export function contactIn(text: string, understood: Understanding['contact'], ex
   const email = understood.email && understood.email.length <= 254 ? understood.email : undefined;
   const cue = STRONG_NAME_CUE.exec(text) ?? (expectingName || phone || email ? WEAK_NAME_CUE.exec(text) : null);
   let name = cue?.[1] ? nameWords(cue[1]) : undefined;
-  if (!name && (expectingName || phone || email)) {
+  // "do you take insurance?", "¿tienen aparcamiento?": a question asked while the name is awaited is no name.
+  if (!name && (expectingName || phone || email) && !(phone || email ? false : QUESTION.test(text))) {
     // "Grace Ryan, grace@example.com", "Hugh Nolan 086 111 2222", "ana lopez" (when asked): a part of the message
     // that is nothing but one to four words of letters (capitalised, unless a name was asked for).
     const parts = text
@@ -174,6 +176,13 @@ function addMinutes(hhmm: string, minutes: number): string {
   const [h, m] = hhmm.split(':').map(Number) as [number, number];
   const total = Math.min(23 * 60 + 59, Math.max(0, h * 60 + m + minutes));
   return `${pad(Math.floor(total / 60))}:${pad(total % 60)}`;
+}
+
+/** The local day after YYYY-MM-DD. */
+function nextDay(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 /** The local date and time of an instant in the business's zone. */
@@ -465,7 +474,7 @@ async function answerStep(t: Turn, d: BookingDraft, text: string): Promise<Dialo
     }
     case 'pick': {
       const slot = pickSlot(t, d, text);
-      if (!slot) return undefined;
+      if (!slot) return otherSlots(t, d, text);
       return advance(t, { ...d, chosen: slot, offered: undefined, step: d.mode === 'book' ? 'contact' : 'confirm' });
     }
     case 'contact': {
@@ -496,9 +505,52 @@ async function answerStep(t: Turn, d: BookingDraft, text: string): Promise<Dialo
       const yes = u.intent === 'affirm' || YES.test(text) || (d.mode === 'cancel' && /^\s*(?:cancel(?: it)?|canc[eé]l(?:a|ela)|anular|an[uú]lala)\b/i.test(text));
       if (yes) return commit(t, d);
       if (u.intent === 'deny' || NO.test(text)) return t.reply([d.mode === 'book' ? t.s.abandoned : t.s.keptIt], [], undefined);
+      // "thanks" / "gracias" to "Shall I book it?" is no answer yet: the question again (nothing booked behind their back).
+      if (u.intent === 'thanks' && d.mode === 'book') {
+        return t.reply([t.s.welcomeShallIBook], [{ label: t.s.yesBook, text: t.s.yesBookText }, { label: t.s.no, text: t.s.no }], d);
+      }
       return undefined;
     }
   }
+}
+
+const NONE_OF_THOSE =
+  /^\s*(?:(?:no|nope|nah)[\s,.!]*)?(?:none(?: of (?:those|them|these))?(?: (?:suit|work)s?(?: me)?)?|neither(?: of (?:those|them))?|not (?:those|any of (?:those|them))|they don'?t suit(?: me)?|ningun[oa](?: de (?:esas|esos|ellas|ellos))?(?: me (?:va|viene) bien)?|no me (?:va|viene)n? bien(?: ningun[oa])?)?[\s.!]*$/i;
+const LATER = /\b(?:later|after that|más tarde|mas tarde|m[aá]s adelante)\b/i;
+const EARLIER = /\b(?:earlier|sooner|más temprano|mas temprano|más pronto|mas pronto|antes)\b/i;
+
+/**
+ * Not a pick: "later" / "más tarde" and "earlier" move the times offered; "no" / "none of those" / "ninguna" keep
+ * the draft and ask for another day or time (a receptionist does not hang up on "none of those suit me").
+ */
+async function otherSlots(t: Turn, d: BookingDraft, text: string): Promise<DialogOutcome | undefined> {
+  const u = t.turn.understanding;
+  if (hasEntities(u)) return undefined;
+  const offered = d.offered ?? [];
+  const first = offered[0];
+  const last = offered[offered.length - 1];
+  const { after: _a, before: _b, chosen: _c, ...rest } = d;
+  const shifted = async (next: BookingDraft, day: string, none: (day: string) => string, otherwise: BookingDraft): Promise<DialogOutcome> => {
+    const service = t.service(next.serviceId);
+    const request: SlotRequest = { serviceId: next.serviceId ?? '', ...(next.staffId ? { staffId: next.staffId } : {}), date: day, ...(next.after ? { after: next.after } : {}), ...(next.before ? { before: next.before } : {}), limit: SLOTS_OFFERED };
+    // Nothing left that side of the day: said so (not "closed"), and the next times offered instead.
+    if (!service || (await findSlots(t.deps, t.turn.tenantId, request)).slots.length > 0) return offer(t, next);
+    return offer(t, otherwise, [none(t.s.onDay(formatDay(day, t.lang)))]);
+  };
+  if (last && LATER.test(text) && !EARLIER.test(text)) {
+    const at = localOf(last.start, t.timezone);
+    const { date: _d, ...undated } = rest;
+    return shifted({ ...rest, date: at.date, after: addMinutes(at.time, 1) }, at.date, t.s.nothingLater, { ...undated, date: nextDay(at.date) });
+  }
+  if (first && EARLIER.test(text) && !LATER.test(text)) {
+    const at = localOf(first.start, t.timezone);
+    const { date: _d, ...undated } = rest;
+    return shifted({ ...rest, date: at.date, before: at.time }, at.date, t.s.nothingEarlier, undated);
+  }
+  if (NONE_OF_THOSE.test(text) && /\S/.test(text) && !/^\s*no\s*,?\s*(?:thanks|thank you|gracias)\b/i.test(text)) {
+    return t.reply([t.s.otherTime], [], { ...d, step: 'pick' });
+  }
+  return undefined;
 }
 
 /** The slot the customer picked from those offered: exact quick reply, position, or time ("the 3pm one", "Thursday at 3"). */
@@ -610,8 +662,11 @@ async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem): Prom
       return s.problem.closed(d.date ? s.onDay(formatDay(d.date, t.lang)) : s.closedThen);
     case 'beyond_horizon':
       return s.problem.beyond_horizon((await t.settings()).maxDaysAhead);
-    case 'fully_booked':
-      return s.problem.fully_booked(d.date ? s.onDay(formatDay(d.date, t.lang)) : s.closedThen);
+    case 'fully_booked': {
+      const day = d.date ? s.onDay(formatDay(d.date, t.lang)) : s.closedThen;
+      // Only the hours asked for are taken ("next Friday at 11"): the day itself may well have room.
+      return s.problem.fully_booked((d.after || d.before) && d.date ? s.atThatTime(day) : day);
+    }
   }
 }
 
