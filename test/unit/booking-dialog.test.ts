@@ -541,3 +541,156 @@ describe('contact details in a message', () => {
     expect(contactIn('My name is Brian Kelly', {}, false)).toEqual({ name: 'Brian Kelly' });
   });
 });
+
+// ---- conversational bugs found by driving whole conversations (each test failed before its fix) ----
+
+const martaSlot = (start: string): Slot => ({ serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, end: new Date(Date.parse(start) + 45 * 60_000).toISOString() });
+
+describe('a question while the name is awaited', () => {
+  it('answers "do you take insurance?" instead of taking it for the name, then carries on', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday');
+    const ask = await c.say('1');
+    expect(ask.text).toMatch(/What name and phone number/);
+    const faq = await c.say('do you take insurance?');
+    expect(faq.text).not.toContain('Thanks, do you take insurance');
+    expect(faq.context.contact?.name).toBeUndefined();
+    expect(faq.kind).toBe('answer');
+    expect(faq.text).toMatch(/Shall we continue with your booking\?$/);
+    const back = await c.say('yes');
+    expect(back.text).toBe('Great. What name and phone number (or e-mail) should I put the booking under?');
+    const confirm = await c.say('Ana Lopez 087 123 4567');
+    expect(confirm.context.contact).toEqual({ name: 'Ana Lopez', phone: '+353871234567' });
+  });
+
+  it('in Spanish: "¿tienen aparcamiento?" is no name', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Quiero una limpieza el jueves');
+    await c.say('1');
+    const faq = await c.say('¿tienen aparcamiento?');
+    expect(faq.text).not.toContain('Gracias, tienen aparcamiento');
+    expect(faq.context.contact?.name).toBeUndefined();
+    expect(faq.text).toMatch(/¿Seguimos con su reserva\?$/);
+  });
+
+  it('contactIn keeps bare names but not questions', () => {
+    expect(contactIn('do you take insurance?', {}, true)).toEqual({});
+    expect(contactIn('¿tienen aparcamiento?', {}, true)).toEqual({});
+    expect(contactIn('Ana López', {}, true)).toEqual({ name: 'Ana López' });
+    // A name that starts like a question word is still a name.
+    expect(contactIn('Will Byrne', {}, true)).toEqual({ name: 'Will Byrne' });
+  });
+});
+
+describe('"none of those" to the offered times', () => {
+  it('keeps the booking and asks for another day or time, then offers it', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday');
+    const none = await c.say('none of those');
+    expect(none.text).toBe('No problem. What other day or time would suit you better?');
+    expect(none.context.booking).toEqual(expect.objectContaining({ mode: 'book', step: 'pick', serviceId: 'checkup-clean' }));
+    const friday = await c.say('next Friday');
+    expect(offered(friday).length).toBeGreaterThan(0);
+    for (const s of offered(friday)) expect(local(s.start).date).toBe('2026-04-03');
+  });
+
+  it.each(['no', 'no, ninguna'])('"%s" does not drop the booking', async (text) => {
+    const w = await world();
+    const c = conversation(w);
+    const lang = text === 'no' ? 'en' : 'es';
+    await c.say(lang === 'en' ? 'Book a check-up next Thursday' : 'Quiero una limpieza el jueves');
+    const a = await c.say(text);
+    expect(a.context.booking).toEqual(expect.objectContaining({ mode: 'book', step: 'pick', serviceId: 'checkup-clean' }));
+    expect(a.text).toBe(lang === 'en' ? 'No problem. What other day or time would suit you better?' : 'De acuerdo. ¿Qué otro día u hora le vendría mejor?');
+  });
+});
+
+describe('"later" / "más tarde" / "earlier"', () => {
+  it('"¿algo más tarde?" offers later times that day, not the late-arrival FAQ', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say('Quiero una limpieza el jueves a las 9');
+    const lastOffered = local((offered(first).at(-1) as Slot).start);
+    const later = await c.say('¿algo más tarde?');
+    expect(later.kind).toBe('booking');
+    expect(later.text).toContain('Estas horas están libres:');
+    expect(later.text).not.toContain('late');
+    expect(offered(later).length).toBeGreaterThan(0);
+    for (const s of offered(later)) {
+      expect(local(s.start).date).toBe('2026-04-02');
+      expect(local(s.start).time > lastOffered.time).toBe(true);
+    }
+  });
+
+  it('"later" past the last time of the day says so and offers the next day; "earlier" goes back', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday');
+    const later = await c.say('later');
+    expect(later.kind).toBe('booking');
+    expect(later.text).toMatch(/^There's nothing later on Thursday, 2 April\./);
+    expect(later.text).not.toContain('closed');
+    expect(offered(later).length).toBeGreaterThan(0);
+    for (const s of offered(later)) expect(local(s.start).date).toBe('2026-04-03');
+    const earlier = await c.say('anything earlier?');
+    expect(earlier.kind).toBe('booking');
+    expect(earlier.text).not.toContain('closed');
+    for (const s of offered(earlier)) expect(Date.parse(s.start)).toBeLessThan(Date.parse((offered(later)[0] as Slot).start));
+  });
+});
+
+describe('rescheduling to a time that is taken', () => {
+  it('says the time is taken, not that the whole day is full, and the confirmation reads cleanly', async () => {
+    const w = await world();
+    await bookDirectly(w, martaSlot('2026-04-02T09:00:00.000Z'), { name: 'James Power', phone: '+353859876543' });
+    // Someone else has Marta at 11:00 on Friday 3 April.
+    await bookDirectly(w, martaSlot('2026-04-03T10:00:00.000Z'), { name: 'Other', phone: '+353850000000' }, 'other-conv');
+    const c = conversation(w);
+    await c.say('I want to move my appointment, 085 987 6543');
+    const taken = await c.say('next Friday at 11');
+    expect(taken.text).toContain("Sorry, there's nothing free at that time on Friday, 3 April.");
+    expect(taken.text).not.toContain("there's nothing free on Friday");
+    expect(offered(taken).every((s) => local(s.start).date === '2026-04-03')).toBe(true);
+    await c.say('1');
+    const done = await c.say('yes');
+    expect(done.text).toBe("Done! Your appointment is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 12:00 (45 minutes), €80. You'll get a new confirmation shortly.");
+  });
+
+  it('in Spanish', async () => {
+    const w = await world();
+    await bookDirectly(w, martaSlot('2026-04-02T09:00:00.000Z'), { name: 'James Power', phone: '+353859876543' });
+    await bookDirectly(w, martaSlot('2026-04-03T10:00:00.000Z'), { name: 'Other', phone: '+353850000000' }, 'other-conv');
+    const c = conversation(w);
+    await c.say('quiero cambiar mi cita, 085 987 6543');
+    const taken = await c.say('el viernes que viene a las 11');
+    expect(taken.text).toContain('Lo siento, no queda nada libre a esa hora el viernes, 3 de abril.');
+    await c.say('1');
+    const done = await c.say('sí');
+    expect(done.text).toBe('¡Hecho! Su cita es ahora Check-up & clean con Marta Ruiz, vie, 3 abr, 12:00 (45 minutos), 80 €. Recibirá una nueva confirmación en breve.');
+  });
+});
+
+describe('"thanks" at the confirmation', () => {
+  it.each([
+    ['Book a check-up next Thursday', 'Ana, 087 123 4567', 'thanks', "You're welcome! Shall I go ahead and book it?", 'yes', /^Done! I've booked Check-up & clean/],
+    ['Quiero una limpieza el jueves', 'Soy Ana, 087 123 4567', 'gracias', '¡De nada! ¿Se la reservo entonces?', 'sí', /^¡Hecho! He reservado Check-up & clean/],
+  ])('%s … "%s": asks again instead of "anything else?" + "shall we continue?"', async (start, contact, thanks, again, yes, done) => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say(start);
+    await c.say('1');
+    const confirm = await c.say(contact);
+    expect(confirm.context.booking?.step).toBe('confirm');
+    const a = await c.say(thanks);
+    expect(a.text).toBe(again);
+    expect(a.kind).toBe('booking');
+    expect(a.context.booking).toEqual(expect.objectContaining({ step: 'confirm' }));
+    expect(a.context.booking?.paused).toBeUndefined();
+    expect(a.quickReplies).toHaveLength(2);
+    const booked = await c.say(yes);
+    expect(booked.text).toMatch(done);
+  });
+});
