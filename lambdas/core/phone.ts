@@ -9,10 +9,13 @@
  * Validation uses libphonenumber's full metadata (`/max`): the smaller set accepts any number of the right length,
  * and a Spanish mobile typed at an Irish clinic without its +34 would be taken for an Irish number.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import { PHONE_COUNTRIES } from './phone-countries';
 
 export type { CountryCode };
+
+/** A phone number as a person writes one: digits with spaces, dots, dashes or brackets, an optional leading +. */
+export const PHONE_TEXT = /^\+?[0-9][0-9 ().-]{5,24}$/;
 
 /** What a business tells about its country: an explicit ISO 3166 code, or its own phone number. */
 export interface BusinessPhoneDetails {
@@ -34,11 +37,18 @@ export function businessCountryOf(business: BusinessPhoneDetails): CountryCode |
  * guessed at.
  */
 export function phoneInCountry(phone: string, country: CountryCode | undefined): string {
+  return localNumber(phone, country)?.number ?? phone.trim();
+}
+
+/**
+ * A number written without + as a valid number of `country`, else undefined. 00… is read by the country's own
+ * international prefix (0011 in Australia).
+ */
+function localNumber(phone: string, country: CountryCode | undefined): PhoneNumber | undefined {
   const written = phone.trim();
-  // 00… is read by the country's own international prefix (0011 in Australia); kept as written when that fails.
-  if (written.replace(/[\s().-]/g, '').startsWith('+') || country === undefined) return written;
+  if (written.replace(/[\s().-]/g, '').startsWith('+') || country === undefined) return undefined;
   const local = parsePhoneNumberFromString(written, country);
-  return local?.isValid() ? local.number : written;
+  return local?.isValid() ? local : undefined;
 }
 
 /**
@@ -48,10 +58,7 @@ export function phoneInCountry(phone: string, country: CountryCode | undefined):
  * does not know, stays as written.
  */
 export function phoneToShow(phone: string, country: CountryCode | undefined): string {
-  const written = phone.trim();
-  if (written.replace(/[\s().-]/g, '').startsWith('+') || country === undefined) return written;
-  const local = parsePhoneNumberFromString(written, country);
-  return local?.isValid() ? local.formatInternational() : written;
+  return localNumber(phone, country)?.formatInternational() ?? phone.trim();
 }
 
 /** A customer's contact with its phone read in the business's country (`phoneInCountry`); the rest as given. */

@@ -23,11 +23,12 @@ function callerOf(request: RestRequest): StaffCaller {
 const customerPath = z.object({ customerKey: z.string().min(1, 'must name a customer').max(600, 'is too long') });
 const eraseBody = z.strictObject({ confirm: z.string().max(600) }, { error: 'send { "confirm": "<the customer key>" } to erase' });
 
-const catalogues = new CachedCatalogue(store());
+let catalogues: CachedCatalogue | undefined;
 
 /** The country a `phone:` number without its country code is read in: the business's, as its bookings were (core/phone.ts). */
 async function countryOf(tenantId: string, value: string): Promise<CountryCode | undefined> {
   if (!/^phone:/i.test(value.trim())) return undefined;
+  catalogues ??= new CachedCatalogue(store());
   const catalogue = await catalogues.catalogue(tenantId);
   return catalogue ? businessCountryOf(catalogue.business) : undefined;
 }

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { badRequest, notFound } from '../errors';
 import { randomId } from '../ids';
-import { contactInCountry } from '../phone';
+import { contactInCountry, PHONE_TEXT } from '../phone';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { wallClock } from '../nlu/time';
 import type { Clock, ConversationStore, EventPublisher } from '../ports';
@@ -68,7 +68,7 @@ export const bookingCustomerSchema = z
     phone: z
       .string()
       .trim()
-      .regex(/^\+?[0-9][0-9 ().-]{5,24}$/, 'must be a phone number such as +353 1 555 0142')
+      .regex(PHONE_TEXT, 'must be a phone number such as +353 1 555 0142')
       .optional(),
     email: z.email('must be an e-mail address').max(254).optional(),
   })
@@ -102,9 +102,9 @@ async function catalogueOf(deps: Pick<BookingDeps, 'catalogue'>, tenantId: strin
 async function availabilityOf(
   deps: Pick<BookingDeps, 'bookings' | 'catalogue' | 'clock'>,
   tenantId: string,
-  read: Promise<TenantCatalogue> = catalogueOf(deps, tenantId),
+  known?: TenantCatalogue,
 ): Promise<Omit<AvailabilityInput, 'busy'>> {
-  const [catalogue, settings] = await Promise.all([read, bookingSettingsOf(deps, tenantId)]);
+  const [catalogue, settings] = await Promise.all([known ?? catalogueOf(deps, tenantId), bookingSettingsOf(deps, tenantId)]);
   return { timezone: catalogue.business.timezone, hours: catalogue.hours, services: catalogue.services, staff: catalogue.staff, settings, now: deps.clock.now() };
 }
 
@@ -173,7 +173,7 @@ export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise
   const customer = contactInCountry(given, catalogue.business);
   const customerKey = customerKeyOf(customer);
   if (!customerKey) throw badRequest('give a phone number or an e-mail address', 'customer.phone');
-  const availability = await availabilityOf(deps, input.tenantId, Promise.resolve(catalogue));
+  const availability = await availabilityOf(deps, input.tenantId, catalogue);
   const problem = checkSlot({ ...availability, busy: [] }, slot);
   if (problem) return { ok: false, reason: 'invalid', problem };
   const service = availability.services.find((s) => s.id === slot.serviceId);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { customerKeyOf } from '../booking/service';
 import { badRequest } from '../errors';
 import { verifiedPhoneOf } from '../channels/identity';
-import { phoneInCountry, type CountryCode } from '../phone';
+import { PHONE_TEXT, phoneInCountry, type CountryCode } from '../phone';
 
 /** What the caller named: a customer key, or a channel identity still to be resolved. */
 export type CustomerName = { readonly kind: 'customer'; readonly customerKey: string } | { readonly kind: 'identity'; readonly identity: string };
@@ -29,7 +29,7 @@ export function parseCustomerName(raw: string, field = 'customerKey', country?: 
   const rest = value.slice(colon + 1);
   if (kind === 'phone' || kind === 'email') {
     // Digits and the usual separators only: libphonenumber would also pick a number out of "call me 087…".
-    const phone = /^\s*\+?[0-9][0-9 ().-]{5,24}\s*$/.test(rest) ? phoneInCountry(rest, country) : undefined;
+    const phone = PHONE_TEXT.test(rest.trim()) ? phoneInCountry(rest, country) : undefined;
     const key = kind === 'phone' ? (phone !== undefined ? customerKeyOf({ phone }) : undefined) : customerKeyOf({ email: rest });
     if (key?.startsWith(`${kind}:`)) return { kind: 'customer', customerKey: key };
     throw badRequest(kind === 'phone' ? 'must be a phone number in international form (phone:+34600111222)' : 'must be an e-mail address (email:ana@example.com)', field);
