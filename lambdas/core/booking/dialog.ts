@@ -532,9 +532,10 @@ async function otherSlots(t: Turn, d: BookingDraft, text: string): Promise<Dialo
   const { after: _a, before: _b, chosen: _c, ...rest } = d;
   const shifted = async (next: BookingDraft, day: string, none: (day: string) => string, otherwise: BookingDraft): Promise<DialogOutcome> => {
     const service = t.service(next.serviceId);
-    const request: SlotRequest = { serviceId: next.serviceId ?? '', ...(next.staffId ? { staffId: next.staffId } : {}), date: day, ...(next.after ? { after: next.after } : {}), ...(next.before ? { before: next.before } : {}), limit: SLOTS_OFFERED };
+    if (!service) return offer(t, next);
+    const found = await findSlots(t.deps, t.turn.tenantId, slotRequestOf(next, service.id));
     // Nothing left that side of the day: said so (not "closed"), and the next times offered instead.
-    if (!service || (await findSlots(t.deps, t.turn.tenantId, request)).slots.length > 0) return offer(t, next);
+    if (found.slots.length > 0) return offer(t, next, [], found);
     return offer(t, otherwise, [none(t.s.onDay(formatDay(day, t.lang)))]);
   };
   if (last && LATER.test(text) && !EARLIER.test(text)) {
@@ -671,18 +672,22 @@ async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem): Prom
 }
 
 /** Free slots for the draft (findSlots); when none match, why not and the nearest alternatives. */
-async function offer(t: Turn, d: BookingDraft, intro: readonly string[] = []): Promise<DialogOutcome> {
-  const service = t.service(d.serviceId);
-  if (!service) return askService(t, { ...d, step: 'service' });
-  const request: SlotRequest = {
-    serviceId: service.id,
+/** The free-slot request for a draft's service, staff, day and hours. */
+function slotRequestOf(d: BookingDraft, serviceId: string): SlotRequest {
+  return {
+    serviceId,
     ...(d.staffId ? { staffId: d.staffId } : {}),
     ...(d.date ? { date: d.date } : {}),
     ...(d.after ? { after: d.after } : {}),
     ...(d.before ? { before: d.before } : {}),
     limit: SLOTS_OFFERED,
   };
-  const found = await findSlots(t.deps, t.turn.tenantId, request);
+}
+
+async function offer(t: Turn, d: BookingDraft, intro: readonly string[] = [], known?: Awaited<ReturnType<typeof findSlots>>): Promise<DialogOutcome> {
+  const service = t.service(d.serviceId);
+  if (!service) return askService(t, { ...d, step: 'service' });
+  const found = known ?? (await findSlots(t.deps, t.turn.tenantId, slotRequestOf(d, service.id)));
   const about =
     d.mode === 'book'
       ? [t.s.serviceLine(service.name, t.money(service.priceCents, service.currency), service.durationMinutes), service.depositCents > 0 ? t.s.depositNote(t.money(service.depositCents, service.currency)) : undefined]
