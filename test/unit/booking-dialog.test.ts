@@ -270,6 +270,29 @@ describe('changing one’s mind', () => {
   });
 });
 
+describe("today's weekday named while a later day is on offer", () => {
+  // Friday 27 March: Thursday 2 April is offered; "Friday" then means 3 April, not today (they would say "today").
+  it('"mejor el viernes" offers Friday 3 April', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('¿Puedo pedir una limpieza el jueves que viene?');
+    const friday = await c.say('mejor el viernes');
+    expect(offered(friday).length).toBeGreaterThan(0);
+    for (const s of offered(friday)) expect(local(s.start).date).toBe('2026-04-03');
+  });
+
+  it('"Friday would suit better" too, while "this Friday, today" is today', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday');
+    const friday = await c.say('Friday would suit better');
+    for (const s of offered(friday)) expect(local(s.start).date).toBe('2026-04-03');
+    expect(friday.context.booking?.date).toBe('2026-04-03');
+    const today = await c.say('actually this Friday, today');
+    expect(today.context.booking?.date).toBe('2026-03-27');
+  });
+});
+
 describe('a question in the middle of a booking', () => {
   it('answers it from the knowledge base, asks whether to continue, and carries on with the draft', async () => {
     const w = await world();

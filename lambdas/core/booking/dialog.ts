@@ -417,6 +417,21 @@ function pastDay(text: string, now: Date, timezone: string): string | undefined 
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
+/**
+ * Today's weekday named alone ("mejor el viernes", "Friday would be better", asked on a Friday) while a later day is
+ * being discussed: the customer means next week's, as they would say "today" / "hoy" for today. Read alone, such a
+ * weekday is today (parseWhen).
+ */
+function weekdayAfterToday(t: Turn, d: BookingDraft, date: string): string | undefined {
+  const today = localOf(t.now.toISOString(), t.timezone).date;
+  if (date !== today || /\b(?:today|tonight|this|hoy|est[ea])\b/i.test(t.turn.text)) return undefined;
+  const discussed = d.date ?? (d.offered?.[0] ? localOf(d.offered[0].start, t.timezone).date : undefined);
+  if (discussed === undefined || discussed <= today) return undefined;
+  const next = new Date(`${today}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 7);
+  return next.toISOString().slice(0, 10);
+}
+
 function stripPaused(d: BookingDraft): BookingDraft {
   const { paused: _paused, ...rest } = d;
   return rest;
@@ -446,7 +461,7 @@ function withEntities(t: Turn, d: BookingDraft): BookingDraft {
   }
   const when = u.when;
   if (when) {
-    const date = when.date ? (pastDay(t.turn.text, t.now, t.timezone) ?? when.date) : undefined;
+    const date = when.date ? (pastDay(t.turn.text, t.now, t.timezone) ?? weekdayAfterToday(t, d, when.date) ?? when.date) : undefined;
     if (date) next = { ...next, date };
     if (when.start !== undefined) {
       const { after: _a, before: _b, ...rest } = next;
