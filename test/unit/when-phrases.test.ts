@@ -6,7 +6,8 @@
  * Tests named "pin:" PIN phrasings that were already read right. The others reproduce bugs, each failing before its
  * fix: numeric dates read month first ("12/1" was 1 December in Dublin), Irish "half four", Spanish "17h30",
  * "a las 4 y 30", "4ish", "at 8 in the evening", "mañana tarde", "después del trabajo", "el finde", "friday 18th"
- * (was this week's Friday), "friday week", misspelt "tomorrow", "tues", "a fortnight" and "open 24/7" (24 July).
+ * (was this week's Friday), "friday week", misspelt "tomorrow", "tues", "a fortnight", "open 24/7" (24 July), "a las 16 30"
+ * (16:00), "1/2 price" (1 February) and "this month" (yesterday).
  */
 import { parseWhen, type WhenEntity } from '../../lambdas/core/nlu/time';
 
@@ -114,6 +115,22 @@ describe('numeric dates follow the business: day first in Europe', () => {
     expect(read('¿abrís 24/7?', 'es')).toBeUndefined();
   });
 
+  it('finds no date in a fraction: "1/2 price", "3/4 of an hour"', () => {
+    expect(read('is whitening 1/2 price?', 'en')).toBeUndefined(); // was 1 February
+    expect(read('it takes 3/4 of an hour', 'en')).toBeUndefined(); // was 3 April
+    expect(read('¿la limpieza a 1/2 precio?', 'es')).toBeUndefined(); // was 13:00
+  });
+
+  it('reads "this month" from today, not as a day already past', () => {
+    expect(read('anything free this month?', 'en')).toEqual({ date: '2026-12-09', approximate: false }); // was 8 December
+  });
+
+  it('pin: a space in a time keeps amounts, minutes and people as they are', () => {
+    expect(read('at 4 30 euros is it cheaper?', 'en')).toEqual({ start: '16:00', approximate: false });
+    expect(read('can 2 people come at 3', 'en')).toEqual({ start: '15:00', approximate: false });
+    expect(read('a las 10 15 minutos antes', 'es')).toEqual({ start: '10:00', approximate: false });
+  });
+
   it('reads "1/12" on 12 December as next 1 December, not 12 January', () => {
     expect(read('1/12', 'en', SATURDAY)).toEqual({ date: '2027-12-01', approximate: false });
   });
@@ -140,6 +157,11 @@ describe('clock times', () => {
     ['a las 4 y 30', 'es', { start: '16:30', approximate: false }], // was 16:00
     ['mañana a las 9 y 15', 'es', { date: '2026-12-10', start: '09:15', approximate: false }], // was 09:00
     ['a las 5 y 30 de la tarde', 'es', { start: '17:30', approximate: false }], // was 17:00
+    ['a las 16 30', 'es', { start: '16:30', approximate: false }], // was 16:00
+    ['el martes a las 9 45', 'es', { date: '2026-12-15', start: '09:45', approximate: false }], // was 09:00
+    ['at 4 30', 'en', { start: '16:30', approximate: false }], // was 16:00
+    ['tomorrow at 4 30pm', 'en', { date: '2026-12-10', start: '16:30', approximate: false }], // was no time
+    ['around 10 15', 'en', { start: '10:15', approximate: true }], // was 10:00
   ] as const)('%s (%s)', (text, lang, expected) => {
     expect(read(text, lang)).toEqual(expected);
   });

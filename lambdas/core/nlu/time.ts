@@ -156,6 +156,10 @@ export function normaliseTimes(input: string): string {
     .replace(new RegExp(`\\b(las|la) (${es})\\b`, 'g'), (_m, a: string, h: string) => `${a} ${esN(h)}`)
     // "17h30" (Spain) is 17:30; "17h" is 17:00.
     .replace(/\b(\d{1,2})\s*h\s*([0-5]\d)\b/g, '$1:$2')
+    // "a las 16 30", "at 4 30", "4 30pm": a space for the colon, after a word that introduces a time or before am/pm
+    // ("4 30 euros", "10 15 minutes" stay).
+    .replace(/\b(at|around|about|after|before|from|until|till|by|las|la)\s+(\d{1,2})\s+([0-5]\d)\b(?!\s*(?:€|%|eur|euros?|mins?|minutes?|minutos|people|personas)\b)/g, '$1 $2:$3')
+    .replace(/\b(\d{1,2})\s+([0-5]\d)\s*(a\.?m\.?|p\.?m\.?)(?![a-z])/g, '$1:$2$3')
     .replace(/\b(\d{1,2})\s*(?:h|hs|horas)\b/g, '$1:00')
     // "a las 7 de la mañana" is 7 am, not "7 tomorrow"; "de la tarde / noche" is pm.
     .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:mañana|manana|madrugada)(?![a-zñ])/g, '$1 am')
@@ -351,6 +355,8 @@ function chronoDate(s: string, options: WhenOptions, today: WallClock): string |
       const c = r.start;
       // Next week alone is nextWeekAlone's (its Monday, not a week from today), and only when no day is named.
       if (ONLY_NEXT_WEEK.test(r.text.trim())) continue;
+      // "this month" is from today (chrono: the 1st, read as next week's day once past).
+      if (/^this\s+month$/.test(r.text.trim())) return isoDate(today.year, today.month, today.day);
       const dated = c.isCertain('day') || c.isCertain('weekday') || c.isCertain('month') || /\b(?:week|semana)\b/.test(r.text);
       // "I waited an hour", "hace 10 minutos": durations, not dates.
       const duration =
@@ -446,7 +452,8 @@ function nextWeekAlone(s: string, today: WallClock): string | undefined {
 
 /** The date and time (or time range) a customer names, in the tenant's time zone; undefined when none. */
 export function parseWhen(text: string, options: WhenOptions): WhenEntity | undefined {
-  let s = normaliseTimes(text);
+  // "1/2 price", "a 1/2 precio", "3/4 of an hour": fractions, neither dates nor times.
+  let s = normaliseTimes(text).replace(/(?<![\d/])\d\s*\/\s*\d{1,2}(?=\s*(?:price|off|of|hours?|hrs?|an?\s+hour|(?:de\s+)?precio|hora)\b)/g, (f) => ' '.repeat(f.length));
   const time = findTime(s, options);
   for (const [a, b] of time.spans) s = s.slice(0, a) + ' '.repeat(b - a) + s.slice(b);
   const today = wallClock(options.now, options.timezone);
