@@ -47,9 +47,16 @@ export const hoursSchema = z
   .strictObject({ day: z.enum(weekdays), open: hhmm, close: hhmm })
   .refine((h) => h.open < h.close, { message: 'open must be before close', path: ['close'] });
 
+const serviceName = z.string().trim().min(1).max(120);
+
 export const serviceSchema = z.strictObject({
   id: itemId,
-  name: z.string().trim().min(1).max(120),
+  name: serviceName,
+  /**
+   * The name in a reply language, where it differs ("Revisión y limpieza" for "Check-up & clean"): replies, quick
+   * replies and notices in that language use it, and customers may name the service by it.
+   */
+  names: z.strictObject({ en: serviceName.optional(), es: serviceName.optional() }).optional(),
   durationMinutes: z.number().int().min(5).max(24 * 60),
   priceCents: z.number().int().min(0),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
@@ -115,6 +122,11 @@ export const knowledgeBaseSchema = z
 export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
 export type Business = z.infer<typeof businessSchema>;
 export type Service = z.infer<typeof serviceSchema>;
+
+/** A service's name in a reply language: its own name there when it has one, else its name. */
+export function serviceNameIn(service: Pick<Service, 'name' | 'names'>, lang: string): string {
+  return (lang === 'en' || lang === 'es' ? service.names?.[lang] : undefined) ?? service.name;
+}
 export type StaffMember = z.infer<typeof staffSchema>;
 export type Faq = z.infer<typeof faqSchema>;
 export type KbDocument = z.infer<typeof documentSchema>;

@@ -123,7 +123,7 @@ describe('booking in conversation over the widget WebSocket', () => {
       const terms = await say('Soy Lucía Fernández, 600 123 456');
       expect(terms.text).toContain('¿La reservo?');
       const done = await say('sí');
-      expect(done.text).toMatch(/^¡Hecho! He reservado Check-up & clean/);
+      expect(done.text).toMatch(/^¡Hecho! He reservado Revisión y limpieza/);
       const booking = await eventually(() => conversationBooking('dialog-es', conversationId));
       expect(booking).toEqual(expect.objectContaining({ lang: 'es', customer: { name: 'Lucía Fernández', phone: '600123456' } }));
     } finally {

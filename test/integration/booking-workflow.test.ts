@@ -355,7 +355,7 @@ describe('booking with a deposit', () => {
     expect(texts.find((t) => t.startsWith('Para confirmar'))).toContain('25,00\u00a0€'); // es-ES puts a no-break space before the sign
     const told = texts.find((t) => t.startsWith('No hemos recibido la señal'));
     expect(told).toContain('en 1 minuto,');
-    expect(told).toContain('Clear aligner (Invisalign) consultation con Dr Niamh Gallagher');
+    expect(told).toContain('Consulta de alineadores invisibles (Invisalign) con Dr Niamh Gallagher'); // the service's Spanish name
     expect(await publishedSoon('booking.failed', { bookingId: booking.bookingId })).toEqual([expect.objectContaining({ status: 'expired' })]);
     expect(published('handoff.requested', { conversationId })).toEqual([]);
 

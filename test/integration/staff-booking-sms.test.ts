@@ -148,6 +148,7 @@ describe('a staff booking for a customer who gave only a phone number', () => {
     const { weekday, day: dd, month } = dayParts(start, 'es-ES');
     expect(sms).toContain(`${weekday} ${dd} de ${month}`);
     expect(sms).toContain('16:00');
+    expect(sms).toContain('Revisión y limpieza'); // the service's Spanish name
     expect(sms).not.toMatch(/confirmed|deposit/i);
   });
 

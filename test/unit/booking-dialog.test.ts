@@ -204,6 +204,20 @@ describe('booking in one go', () => {
   });
 });
 
+describe("the services by their names in the customer's language", () => {
+  it('offers them in Spanish as quick replies, and a tapped one is chosen', async () => {
+    const w = await world();
+    const c = conversation(w);
+    const ask = await c.say('Quiero pedir una cita');
+    expect(ask.text).toMatch(/^¿Qué servicio quiere reservar\?/);
+    expect(ask.text).toContain('- Blanqueamiento dental: 350 €, 90 minutos');
+    expect(ask.quickReplies?.map((q) => q.label)).toEqual(['Revisión y limpieza', 'Blanqueamiento dental', 'Cita de urgencia', 'Consulta de alineadores invisibles (Invisalign)']);
+    const tapped = await c.say(ask.quickReplies?.[3]?.text ?? '');
+    expect(tapped.context.booking?.serviceId).toBe('aligner-consultation');
+    expect(tapped.text).toContain('Consulta de alineadores invisibles (Invisalign): 75 €');
+  });
+});
+
 describe('slot filling over several turns', () => {
   it('asks for the service with quick replies, then the time, the slot ("the second"), the name and the phone', async () => {
     const w = await world();
@@ -535,14 +549,14 @@ describe('in Spanish', () => {
     const c = conversation(w);
     const first = await c.say('¿Puedo pedir una limpieza el jueves que viene después de las 2?');
     expect(first.lang).toBe('es');
-    expect(first.text).toContain('Check-up & clean: 80 €, 45 minutos.');
+    expect(first.text).toContain('Revisión y limpieza: 80 €, 45 minutos.');
     expect(first.text).toContain('Estas horas están libres:');
     expect(first.quickReplies?.[0]?.label).toMatch(/^jue, 2 abr, 1[4-8]:\d\d/);
     const contact = await c.say('la primera');
     expect(contact.text).toMatch(/A nombre de quién/);
     const confirm = await c.say('Soy Lucía Fernández, 600 123 456');
     expect(confirm.lang).toBe('es');
-    expect(confirm.text).toContain('Para confirmar: Check-up & clean con');
+    expect(confirm.text).toContain('Para confirmar: Revisión y limpieza con');
     expect(confirm.text).toContain('hasta 24 horas antes');
     expect(confirm.text).toContain('¿La reservo?');
     const done = await c.say('sí');
@@ -692,14 +706,14 @@ describe('rescheduling to a time that is taken', () => {
     expect(taken.text).toContain('Lo siento, no queda nada libre a esa hora el viernes, 3 de abril.');
     await c.say('1');
     const done = await c.say('sí');
-    expect(done.text).toBe('¡Hecho! Su cita es ahora Check-up & clean con Marta Ruiz, vie, 3 abr, 12:00 (45 minutos), 80 €. Recibirá una nueva confirmación en breve.');
+    expect(done.text).toBe('¡Hecho! Su cita es ahora Revisión y limpieza con Marta Ruiz, vie, 3 abr, 12:00 (45 minutos), 80 €. Recibirá una nueva confirmación en breve.');
   });
 });
 
 describe('"thanks" at the confirmation', () => {
   it.each([
     ['Book a check-up next Thursday', 'Ana, 087 123 4567', 'thanks', "You're welcome! Shall I go ahead and book it?", 'yes', /^Done! I've booked Check-up & clean/],
-    ['Quiero una limpieza el jueves', 'Soy Ana, 087 123 4567', 'gracias', '¡De nada! ¿Se la reservo entonces?', 'sí', /^¡Hecho! He reservado Check-up & clean/],
+    ['Quiero una limpieza el jueves', 'Soy Ana, 087 123 4567', 'gracias', '¡De nada! ¿Se la reservo entonces?', 'sí', /^¡Hecho! He reservado Revisión y limpieza/],
   ])('%s … "%s": asks again instead of "anything else?" + "shall we continue?"', async (start, contact, thanks, again, yes, done) => {
     const w = await world();
     const c = conversation(w);

@@ -1,10 +1,11 @@
 /**
  * The knowledge base's business fields that other parts rely on: `country` (where local phone numbers are read,
- * core/phone.ts) and `languages` (those the concierge answers in; the widget starts with them).
+ * core/phone.ts) and `languages` (those the concierge answers in; the widget starts with them), and a service's
+ * `names` in those languages.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
+import { knowledgeBaseSchema, serviceNameIn } from '../../lambdas/core/knowledge-base';
 
 describe('the knowledge base business.country', () => {
   const demo = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as { business: Record<string, unknown> };
@@ -36,5 +37,22 @@ describe('the knowledge base business.languages', () => {
     expect(french.error?.issues).toEqual([expect.objectContaining({ path: ['business', 'languages', 1], message: 'must be one of the languages the concierge answers in: en, es' })]);
     const twice = knowledgeBaseSchema.safeParse(withLanguages(['en', 'en']));
     expect(twice.error?.issues).toEqual([expect.objectContaining({ path: ['business', 'languages'], message: 'must not repeat a language' })]);
+  });
+});
+
+describe("a service's names in the reply languages", () => {
+  const demo = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as { services: Record<string, unknown>[] };
+  const withNames = (names: unknown): unknown => ({ ...demo, services: [{ ...demo.services[0], names }, ...demo.services.slice(1)] });
+
+  it('are optional, one per reply language, and used in that language', () => {
+    expect(knowledgeBaseSchema.safeParse(withNames({ es: 'Revisión y limpieza', en: 'Check-up and clean' })).success).toBe(true);
+    const french = knowledgeBaseSchema.safeParse(withNames({ fr: 'Contrôle et détartrage' }));
+    expect(french.error?.issues).toEqual([expect.objectContaining({ path: ['services', 0, 'names'], code: 'unrecognized_keys' })]);
+    const blank = knowledgeBaseSchema.safeParse(withNames({ es: '  ' }));
+    expect(blank.error?.issues).toEqual([expect.objectContaining({ path: ['services', 0, 'names', 'es'] })]);
+    const service = { name: 'Check-up & clean', names: { es: 'Revisión y limpieza' } };
+    expect(serviceNameIn(service, 'es')).toBe('Revisión y limpieza');
+    expect(serviceNameIn(service, 'en')).toBe('Check-up & clean');
+    expect(serviceNameIn({ name: 'Check-up & clean' }, 'es')).toBe('Check-up & clean');
   });
 });

@@ -188,6 +188,17 @@ describe('catalogue entities', () => {
     expect(matchServices(text, kb.services)[0]?.id).toBe(id);
   });
 
+  it("finds a service by its name in a reply language, words the glossary does not know (\"alisado brasileño\")", () => {
+    const salon = [
+      { id: 'keratin', name: 'Keratin smoothing treatment', names: { es: 'Alisado brasileño' } },
+      { id: 'colour', name: 'Full colour', names: { es: 'Tinte completo' } },
+    ];
+    expect(matchServices('¿cuánto cuesta un alisado brasileño?', salon)[0]?.id).toBe('keratin');
+    expect(matchServices('keratin smoothing please', salon)[0]?.id).toBe('keratin');
+    expect(matchServices('quiero un tinte', salon)[0]?.id).toBe('colour');
+    expect(matchServices('alisado', [{ id: 'keratin', name: 'Keratin smoothing treatment' }])).toEqual([]);
+  });
+
   it('does not invent a service', () => {
     expect(matchServices('do you have parking?', kb.services)).toEqual([]);
     expect(matchServices('I want an appointment', kb.services)).toEqual([]);

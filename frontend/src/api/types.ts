@@ -73,6 +73,7 @@ export const knowledgeBaseDecoder = object({
     object({
       id: string,
       name: string,
+      names: optional(object({ en: optional(string), es: optional(string) })),
       durationMinutes: number,
       priceCents: number,
       currency: string,

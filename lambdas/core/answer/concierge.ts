@@ -22,7 +22,7 @@ import { bookingTurn, type DialogOutcome } from '../booking/dialog';
 import { dialogText, formatMoney } from '../booking/dialog-text';
 import type { Booking } from '../booking/ports';
 import type { BookingDeps } from '../booking/service';
-import type { Service } from '../knowledge-base';
+import { serviceNameIn, type Service } from '../knowledge-base';
 import type { BookingDraft, ConversationContext, KnownContact } from './context';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { glossQuery, translateQuery } from '../nlu/glossary';
@@ -228,7 +228,7 @@ function describeWhen(when: WhenEntity, lang: ReplyLanguage): string | undefined
 function serviceLine(service: Service, lang: ReplyLanguage): string {
   const s = strings(lang);
   return s.serviceLine(
-    service.name,
+    serviceNameIn(service, lang),
     money(service.priceCents, service.currency, s.locale),
     service.durationMinutes,
     service.depositCents > 0 ? money(service.depositCents, service.currency, s.locale) : undefined,

@@ -22,7 +22,7 @@
 import type { BookingDraft, ConversationContext, KnownContact } from '../answer/context';
 import { conversationIdentity, verifiedPhoneOf } from '../channels/identity';
 import { MAX_BOOKING_CHOICES } from '../answer/context';
-import type { Service, StaffMember } from '../knowledge-base';
+import { serviceNameIn, type Service, type StaffMember } from '../knowledge-base';
 import type { TenantCatalogue } from '../nlu/catalogue';
 import { contactInCountry } from '../phone';
 import type { Intent, Understanding, WhenEntity } from '../nlu/index';
@@ -246,6 +246,12 @@ class Turn {
     return this.turn.catalogue.staff.find((m) => m.id === id);
   }
 
+  /** The service's name in the reply language (its id when the catalogue no longer has it). */
+  serviceName(id: string): string {
+    const service = this.service(id);
+    return service ? serviceNameIn(service, this.lang) : id;
+  }
+
   when(iso: string): string {
     return formatSlotTime(iso, this.timezone, this.lang);
   }
@@ -258,16 +264,16 @@ class Turn {
   summary(slot: Pick<Slot, 'serviceId' | 'staffId' | 'start'>): string {
     const service = this.service(slot.serviceId);
     const staff = this.staff(slot.staffId);
-    return this.s.summary(service?.name ?? slot.serviceId, staff?.name ?? slot.staffId, this.when(slot.start), service?.durationMinutes ?? 0, service ? this.money(service.priceCents, service.currency) : '');
+    return this.s.summary(this.serviceName(slot.serviceId), staff?.name ?? slot.staffId, this.when(slot.start), service?.durationMinutes ?? 0, service ? this.money(service.priceCents, service.currency) : '');
   }
 
   bookingLine(b: Booking): string {
     const status = b.status === 'awaiting_payment' ? this.s.awaitingPayment : b.status === 'held' ? this.s.held : '';
-    return this.s.bookingLine(this.service(b.serviceId)?.name ?? b.serviceId, this.when(b.start), this.staff(b.staffId)?.name ?? b.staffId, status);
+    return this.s.bookingLine(this.serviceName(b.serviceId), this.when(b.start), this.staff(b.staffId)?.name ?? b.staffId, status);
   }
 
   shortBooking(b: Booking): string {
-    return `${this.service(b.serviceId)?.name ?? b.serviceId}, ${this.when(b.start)}`;
+    return `${this.serviceName(b.serviceId)}, ${this.when(b.start)}`;
   }
 
   reply(text: readonly (string | undefined)[], quickReplies: readonly QuickReply[], booking: BookingDraft | undefined, extra: { offersPerson?: boolean } = {}): DialogOutcome {
@@ -630,8 +636,8 @@ async function advance(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
 function askService(t: Turn, d: BookingDraft): DialogOutcome {
   const services = t.turn.catalogue.services;
   const phone = t.turn.catalogue.business.phone;
-  const lines = services.slice(0, 8).map((sv) => `- ${t.s.serviceLine(sv.name, t.money(sv.priceCents, sv.currency), sv.durationMinutes)}`);
-  return t.reply([t.s.whichService, ...lines, t.s.orCall(phone)], services.slice(0, 6).map((sv) => ({ label: label(sv.name), text: sv.name })), d);
+  const lines = services.slice(0, 8).map((sv) => `- ${t.s.serviceLine(serviceNameIn(sv, t.lang), t.money(sv.priceCents, sv.currency), sv.durationMinutes)}`);
+  return t.reply([t.s.whichService, ...lines, t.s.orCall(phone)], services.slice(0, 6).map((sv) => ({ label: label(serviceNameIn(sv, t.lang)), text: serviceNameIn(sv, t.lang) })), d);
 }
 
 /** What a slot's quick reply shows and, when clicked, sends: words a person can read in the history and on SMS. */
@@ -671,7 +677,7 @@ async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem): Prom
     case 'unknown_staff':
       return s.problem.unknown_staff;
     case 'staff_does_not_do_service':
-      return s.problem.staff_does_not_do_service(t.staff(d.staffId)?.name ?? '', t.service(d.serviceId)?.name ?? '');
+      return s.problem.staff_does_not_do_service(t.staff(d.staffId)?.name ?? '', d.serviceId ? t.serviceName(d.serviceId) : '');
     case 'past':
       return s.problem.past;
     case 'closed':
@@ -705,7 +711,7 @@ async function offer(t: Turn, d: BookingDraft, intro: readonly string[] = [], kn
   const found = known ?? (await findSlots(t.deps, t.turn.tenantId, slotRequestOf(d, service.id)));
   const about =
     d.mode === 'book'
-      ? [t.s.serviceLine(service.name, t.money(service.priceCents, service.currency), service.durationMinutes), service.depositCents > 0 ? t.s.depositNote(t.money(service.depositCents, service.currency)) : undefined]
+      ? [t.s.serviceLine(serviceNameIn(service, t.lang), t.money(service.priceCents, service.currency), service.durationMinutes), service.depositCents > 0 ? t.s.depositNote(t.money(service.depositCents, service.currency)) : undefined]
       : [];
   if (found.slots.length > 0) {
     const slots = found.slots.slice(0, SLOTS_OFFERED);

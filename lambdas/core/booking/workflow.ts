@@ -25,7 +25,7 @@ import { sendSmsNotice, type SmsNoticeDeps } from '../channels/notices';
 import { deliverToCustomer } from '../conversation';
 import { sendOnce } from '../send-once';
 import type { EmailSender, OutgoingEmail, StaffDirectory, TaskCallbacks } from '../handoff-ports';
-import type { Service, StaffMember } from '../knowledge-base';
+import { serviceNameIn, type Service, type StaffMember } from '../knowledge-base';
 import type { CatalogueSource } from '../nlu/catalogue';
 import { IDEMPOTENCY_KEY, type Clock, type ConnectionPusher, type ConnectionStore, type ConversationStore, type EventPublisher } from '../ports';
 import type { QuickReply } from '../protocol';
@@ -126,7 +126,7 @@ async function describe(deps: Pick<BookingWorkflowDeps, 'catalogue'>, booking: B
   return {
     facts: {
       lang: booking.lang,
-      service: service?.name ?? booking.serviceId,
+      service: service ? serviceNameIn(service, booking.lang) : booking.serviceId,
       staff: staff?.name ?? booking.staffId,
       when: when(booking.lang, booking.start, timezone),
       priceCents: booking.priceCents,

@@ -11,6 +11,8 @@ import { englishGloss } from './glossary';
 export interface CatalogueService {
   readonly id: string;
   readonly name: string;
+  /** Its names in the reply languages, where they differ ("Revisión y limpieza"). */
+  readonly names?: { readonly en?: string; readonly es?: string };
   readonly description?: string;
 }
 
@@ -36,7 +38,13 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   haircut: 'cut', trim: 'cut',
 };
 /** Words that say little about which service is meant. */
-const GENERIC = new Set(['appointment', 'consultation', 'treatment', 'service', 'session', 'visit', 'teeth', 'tooth', 'dental', 'clear', 'full', 'standard', 'basic'].map(stem));
+const GENERIC = new Set(
+  [
+    ...['appointment', 'consultation', 'treatment', 'service', 'session', 'visit', 'teeth', 'tooth', 'dental', 'clear', 'full', 'standard', 'basic'],
+    // The same in Spanish, for services named in Spanish ("Cita de urgencia" is not named by "quiero una cita").
+    ...['cita', 'consulta', 'tratamiento', 'servicio', 'sesion', 'visita', 'dientes', 'diente', 'completo', 'completa', 'basico', 'basica'],
+  ].map(stem),
+);
 
 function canonical(token: string): string {
   return SYNONYMS[token] ?? stem(SYNONYMS[stem(token)] ?? token);
@@ -82,11 +90,15 @@ function similar(a: string, b: string): boolean {
 export function matchServices(text: string, services: readonly CatalogueService[]): EntityMatch[] {
   const query = tokensOf(text);
   if (query.length === 0) return [];
-  const names = services.map((s) => ({ id: s.id, tokens: [...new Set(terms(s.name.replace(/[()]/g, ' ')).map(canonical))] }));
+  const tokensOfName = (name: string): string[] => [...new Set(terms(name.replace(/[()]/g, ' ')).map(canonical))];
+  // Each name a service goes by (its own, and those in the reply languages) is matched on its own; the best counts.
+  const names = services.flatMap((s) => [...new Set([s.name, ...Object.values(s.names ?? {})])].map((name) => ({ id: s.id, tokens: tokensOfName(name) })));
   const df = new Map<string, number>();
-  for (const n of names) for (const t of n.tokens) df.set(t, (df.get(t) ?? 0) + 1);
+  for (const s of services) {
+    for (const t of new Set(names.filter((n) => n.id === s.id).flatMap((n) => n.tokens))) df.set(t, (df.get(t) ?? 0) + 1);
+  }
   const weight = (t: string): number => (GENERIC.has(t) ? 0.25 : 1) / (df.get(t) ?? 1);
-  const out: EntityMatch[] = [];
+  const best = new Map<string, number>();
   for (const n of names) {
     let total = 0;
     let found = 0;
@@ -99,8 +111,9 @@ export function matchServices(text: string, services: readonly CatalogueService[
         if (!GENERIC.has(t)) distinctive = true;
       }
     }
-    if (distinctive && total > 0) out.push({ id: n.id, score: Math.round((found / total) * 1000) / 1000 });
+    if (distinctive && total > 0) best.set(n.id, Math.max(best.get(n.id) ?? 0, Math.round((found / total) * 1000) / 1000));
   }
+  const out: EntityMatch[] = [...best].map(([id, score]) => ({ id, score }));
   return out.filter((m) => m.score >= 0.4).sort((a, b) => b.score - a.score);
 }
 
