@@ -114,7 +114,7 @@ describe('bookings in the admin UI', () => {
     await page.getByTestId('forbidden').waitFor();
     await page.close();
   });
-  it("adds a service whose id is typed letter by letter, with the staff who do it, without undoing an FAQ saved meanwhile", async () => {
+  it("adds a service whose id is typed letter by letter, with its Spanish name and the staff who do it, without undoing an FAQ saved meanwhile", async () => {
     const token = await tokenFor(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
     const page = await browser.newPage();
     await signIn(page, cloud.demo.staffEmail, cloud.demo.staffPassword);
@@ -127,6 +127,8 @@ describe('bookings in the admin UI', () => {
     await id.pressSequentially('whitening-kit');
     expect(await id.inputValue()).toBe('whitening-kit');
     await page.getByTestId('service-row').last().getByLabel(/^Name of service \d+$/).fill('Whitening kit');
+    // The demo answers in English and Spanish: the service may have a name of its own in Spanish.
+    await page.getByTestId('service-row').last().getByLabel(/^Name of service \d+ in Spanish$/).fill('Kit de blanqueamiento');
     // Ticked for the first staff member, then the id changed again: the staff member follows the rename.
     await page.getByTestId('staff-row').first().getByLabel('Whitening kit').check();
     await id.fill('home-whitening');
@@ -136,9 +138,11 @@ describe('bookings in the admin UI', () => {
     await page.getByTestId('services-save').click();
     await page.getByTestId('services-saved').filter({ hasText: 'Saved.' }).waitFor();
     const kb = z
-      .object({ services: z.array(z.object({ id: z.string() })), staff: z.array(z.object({ serviceIds: z.array(z.string()) })), faqs: z.array(z.object({ id: z.string() })) })
+      .object({ services: z.array(z.object({ id: z.string(), names: z.record(z.string(), z.string()).optional() })), staff: z.array(z.object({ serviceIds: z.array(z.string()) })), faqs: z.array(z.object({ id: z.string() })) })
       .parse((await api(cloud, 'GET', '/v1/admin/knowledge', token)).body);
     expect(kb.services.map((s) => s.id)).toContain('home-whitening');
+    expect(kb.services.find((s) => s.id === 'home-whitening')?.names).toEqual({ es: 'Kit de blanqueamiento' });
+    expect(kb.services.find((s) => s.id === 'checkup-clean')?.names).toEqual({ es: 'Revisión y limpieza' }); // kept
     expect(kb.staff[0]?.serviceIds).toContain('home-whitening');
     expect(kb.staff[0]?.serviceIds).not.toContain('whitening-kit');
     expect(kb.faqs.map((f) => f.id)).toContain('coat-hooks');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiClient, type FetchLike } from '../../frontend/src/api/client';
 import type { KnowledgeBase } from '../../frontend/src/api/types';
-import { CatalogueConflict, saveCatalogue } from '../../frontend/src/pages/services/save-catalogue';
+import { CatalogueConflict, namesWith, saveCatalogue } from '../../frontend/src/pages/services/save-catalogue';
 
 // The demo clinic's file, as GET /v1/admin/knowledge gives it.
 const base = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as KnowledgeBase;
@@ -68,5 +68,15 @@ describe("the Services & hours page's save", () => {
     const { api, calls } = setup([json(base, 200, '"kb-1"'), refused(), json(base, 200, '"kb-2"'), refused(), json(base, 200, '"kb-3"'), refused()]);
     await expect(saveCatalogue(api, base, edited)).rejects.toMatchObject({ status: 412 });
     expect(calls).toHaveLength(6);
+  });
+});
+
+describe("a service's name in another of the business's languages", () => {
+  it('is set, replaced and cleared; a service left with none has no names at all (the server refuses a blank one)', () => {
+    expect(namesWith(undefined, 'es', 'Revisión y limpieza')).toEqual({ es: 'Revisión y limpieza' });
+    expect(namesWith({ es: 'Revisión' }, 'es', 'Revisión y limpieza')).toEqual({ es: 'Revisión y limpieza' });
+    expect(namesWith({ es: 'Revisión', en: 'Check-up' }, 'es', '  ')).toEqual({ en: 'Check-up' });
+    expect(namesWith({ es: 'Revisión' }, 'es', '')).toBeUndefined();
+    expect(JSON.parse(JSON.stringify({ id: 'checkup-clean', names: namesWith({ es: 'Revisión' }, 'es', '') }))).toEqual({ id: 'checkup-clean' });
   });
 });

@@ -5,7 +5,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { describeError, type ErrorView } from '../../lib/api-error';
-import { CatalogueConflict, catalogueOf, saveCatalogue } from './save-catalogue';
+import { CatalogueConflict, catalogueOf, LANGUAGE_LABELS, namesWith, saveCatalogue } from './save-catalogue';
 import { weekdayLabels } from '../../lib/format';
 import '../bookings/bookings.css';
 
@@ -161,6 +161,8 @@ function ServicesSection({
   editSettings: EditSettings;
 }) {
   const savedIds = new Set(saved.services.map((s) => s.id));
+  // A service's name is written in the business's first language; it may have its own in each of the others.
+  const otherLanguages = kb.business.languages.slice(1);
   /**
    * A new service's id as typed: staff who do it, and its buffer, follow the rename, unless another service carries
    * that id too (typing "cleaning-deep" passes through "cleaning", an existing service whose staff must stay put).
@@ -209,6 +211,11 @@ function ServicesSection({
             <tr>
               <th scope="col">Id</th>
               <th scope="col">Name</th>
+              {otherLanguages.map((l) => (
+                <th key={l} scope="col">
+                  Name in {LANGUAGE_LABELS[l]}
+                </th>
+              ))}
               <th scope="col">Duration (min)</th>
               <th scope="col">Price</th>
               <th scope="col">Deposit</th>
@@ -231,6 +238,17 @@ function ServicesSection({
                 <td>
                   <input aria-label={`Name of service ${i + 1}`} value={s.name} maxLength={120} onChange={(e) => update(s.id, { name: e.target.value })} />
                 </td>
+                {otherLanguages.map((l) => (
+                  <td key={l}>
+                    <input
+                      aria-label={`Name of service ${i + 1} in ${LANGUAGE_LABELS[l]}`}
+                      value={s.names?.[l] ?? ''}
+                      placeholder={s.name}
+                      maxLength={120}
+                      onChange={(e) => update(s.id, { names: namesWith(s.names, l, e.target.value) })}
+                    />
+                  </td>
+                ))}
                 <td>
                   <input aria-label={`Duration of ${s.name || `service ${i + 1}`}, minutes`} type="number" min={5} max={1440} step={5} value={s.durationMinutes} onChange={(e) => update(s.id, { durationMinutes: toInt(e.target.value) })} />
                 </td>

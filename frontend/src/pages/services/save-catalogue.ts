@@ -3,8 +3,21 @@
  * knowledge base as it is now.
  */
 import type { ApiClient } from '../../api/client';
-import type { KnowledgeBase } from '../../api/types';
+import type { KnowledgeBase, Service } from '../../api/types';
 import { ApiError } from '../../lib/api-error';
+
+/** A reply language's name for the services page (the language the concierge answers a customer in). */
+export const LANGUAGE_LABELS = { en: 'English', es: 'Spanish' } as const;
+
+/**
+ * A service's names with the one in `lang` typed (blank: none, so it is called by its own name there), or undefined
+ * when none is left: the server refuses an empty name.
+ */
+export function namesWith(names: Service['names'], lang: keyof typeof LANGUAGE_LABELS, typed: string): Service['names'] {
+  const { [lang]: _previous, ...others } = names ?? {};
+  const next = typed.trim() === '' ? others : { ...others, [lang]: typed };
+  return Object.keys(next).length > 0 ? next : undefined;
+}
 
 /** What this page edits of the knowledge base; the rest (FAQs, documents, business) is someone else's. */
 export const catalogueOf = (kb: KnowledgeBase): Pick<KnowledgeBase, 'services' | 'staff' | 'hours'> => ({ services: kb.services, staff: kb.staff, hours: kb.hours });
