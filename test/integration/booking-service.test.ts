@@ -296,7 +296,7 @@ describe('cancelBooking', () => {
     expect(result).toMatchObject({ ok: true, refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_1' } } });
     expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: held.bookingId, paymentId: 'pi_1', amountCents: 5000 }]);
     expect(w.calendar.deleted).toEqual(['gcal-1']);
-    expect(w.events.events.at(-1)).toEqual({ type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true, wasConfirmed: true } });
+    expect(w.events.events.at(-1)).toEqual({ type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true, wasConfirmed: true, idempotencyKey: `booking.cancelled:${held.bookingId}` } });
     expect((await bookings.getBooking(t, held.bookingId))?.rev).toBe(confirmed.rev + 1);
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
     expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff' })).toEqual({ ok: false, reason: 'not_active' });
@@ -319,7 +319,7 @@ describe('cancelBooking', () => {
     expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: held.bookingId, paymentId: 'pi_retry', amountCents: 5000 }]);
     expect(w.calendar.deleted).toEqual(['gcal-retry']);
     expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([
-      { type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'staff', refunded: true, calendarDeleted: true, wasConfirmed: true } },
+      { type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'staff', refunded: true, calendarDeleted: true, wasConfirmed: true, idempotencyKey: `booking.cancelled:${held.bookingId}` } },
     ]);
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
   });
@@ -339,6 +339,45 @@ describe('cancelBooking', () => {
     const byCustomer = await cancelBooking(w.deps, { tenantId: t, bookingId: later.bookingId, actor: 'customer' });
     expect(byCustomer).toMatchObject({ ok: true, refunded: false, booking: { payment: { status: 'paid' } } });
     expect(w.payments.refunds.map((r) => r.paymentId)).toEqual(['pi_2']);
+  });
+});
+
+describe('a cancellation whose event was not published', () => {
+  it('is answered again to the staff member who asks again, and booking.cancelled published again under one key', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    await confirm(held, { payment: { status: 'paid', provider: 'stripe', paymentId: 'pi_lost' }, calendarEventId: 'gcal-lost' });
+    // The write applies, then EventBridge fails past the SDK's retries: staff see an error.
+    w.events.failing = true;
+    await expect(cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'staff-sub' })).rejects.toThrow(/EventBridge is down/);
+    expect(await bookings.getBooking(t, held.bookingId)).toMatchObject({ status: 'cancelled', payment: { status: 'refunded' }, cancellation: { actor: 'staff', by: 'staff-sub', refunded: true, wasConfirmed: true } });
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([]);
+
+    // They press Cancel again: the same answer, the event published (was: 409 "no longer active", and the event lost).
+    w.events.failing = false;
+    const again = await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'staff-sub' });
+    expect(again).toMatchObject({ ok: true, refunded: true, booking: { status: 'cancelled' } });
+    expect(w.payments.refunds.map((r) => r.paymentId)).toEqual(['pi_lost']); // refunded once
+    const expected = { type: 'booking.cancelled', tenantId: t, detail: expect.objectContaining({ bookingId: held.bookingId, actor: 'staff', refunded: true, wasConfirmed: true, idempotencyKey: `booking.cancelled:${held.bookingId}` }) };
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([expected]);
+    // Asked a third time (the second answer lost too): published again under the same key, which consumers apply once.
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'staff-sub' })).toMatchObject({ ok: true, refunded: true });
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([expected, expected]);
+
+    // Anyone else is told it is no longer active, as before.
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'other-staff' })).toEqual({ ok: false, reason: 'not_active' });
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'customer' })).toEqual({ ok: false, reason: 'not_active' });
+    expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toHaveLength(2);
+  });
+
+  it("a customer's cancellation is not repeated for the staff member who made the booking", async () => {
+    const t = await newTenant();
+    const w = world();
+    const made = await bookSlot(w.deps, { tenantId: t, slot: whitening('2026-12-04T10:00:00.000Z'), customer: ana, channel: 'staff', lang: 'en', source: 'staff', by: 'staff-sub' });
+    if (!made.ok) throw new Error('not booked');
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: made.booking.bookingId, actor: 'customer' })).toMatchObject({ ok: true });
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: made.booking.bookingId, actor: 'staff', by: 'staff-sub' })).toEqual({ ok: false, reason: 'not_active' });
   });
 });
 

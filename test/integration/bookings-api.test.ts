@@ -278,8 +278,13 @@ describe('manual bookings', () => {
     expect(body.booking.status).toBe('cancelled');
     expect(body.refunded).toBe(false);
     expect(await freeStarts(day, 'marta-ruiz')).toContain(start);
+    // The same agent again (their first answer lost): the same answer, idempotent (docs/decisions.md 92).
     const again = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.agent, {});
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(200);
+    expect(z.object({ booking, refunded: z.boolean() }).parse(again.body)).toMatchObject({ booking: { bookingId, status: 'cancelled' }, refunded: false });
+    // Anyone else is told it is no longer active.
+    const other = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.admin, {});
+    expect(other.status).toBe(409);
   });
 
   it('reschedules a booking: the new time is taken, the old one freed', async () => {
@@ -335,6 +340,10 @@ describe('deposits and cancellations by staff', () => {
     expect(told.map((e) => e.to)).toEqual([['ciara@example.com']]);
     expect(told[0]?.text).toContain("Sorry, we've had to cancel your Check-up & clean with Marta Ruiz");
     expect(told[0]?.text).not.toContain('Hygienist off sick');
+    // Cancelled again by the same agent (an answer lost): the customer is not e-mailed twice.
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, tokens.agent, {})).status).toBe(200);
+    await cloud.settle();
+    expect((await handoffStore().listOutbox(cloud.demo.tenantId, 100)).filter((e) => e.kind === 'booking.cancelled' && e.bookingId === bookingId)).toHaveLength(1);
   });
 
   it('tells the customer in their conversation, in their language, that the business cancelled and the paid deposit is refunded', async () => {

@@ -98,6 +98,7 @@ const bookingItem = z.object({
   calendarEventId: z.string().optional(),
   rescheduledFrom: z.string().optional(),
   rescheduledFromConfirmed: z.boolean().optional(),
+  cancellation: z.object({ actor: z.enum(['customer', 'staff']), by: z.string().optional(), refunded: z.boolean(), wasConfirmed: z.boolean() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   rev: z.number().int().min(0),

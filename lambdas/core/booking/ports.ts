@@ -158,6 +158,11 @@ export interface Booking {
   readonly rescheduledFrom?: string;
   /** Whether the booking it replaced had been confirmed (analytics count a reschedule of a mere hold as a new booking). */
   readonly rescheduledFromConfirmed?: boolean;
+  /**
+   * Who cancelled it and what `booking.cancelled` said (status `cancelled`, since this field exists): a staff
+   * member who asks again, their first answer lost, gets the same answer and the event is published again.
+   */
+  readonly cancellation?: { readonly actor: 'customer' | 'staff'; readonly by?: string; readonly refunded: boolean; readonly wasConfirmed: boolean };
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic-locking revision. */

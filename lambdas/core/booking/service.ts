@@ -14,7 +14,7 @@ import { randomId } from '../ids';
 import { contactInCountry, PHONE_TEXT } from '../phone';
 import type { CatalogueSource, TenantCatalogue } from '../nlu/catalogue';
 import { wallClock } from '../nlu/time';
-import type { Clock, ConversationStore, EventPublisher } from '../ports';
+import { IDEMPOTENCY_KEY, type Clock, type ConversationStore, type EventPublisher } from '../ports';
 import { bookingCells, checkSlot, freeSlots, searchRange, type AvailabilityInput, type FreeSlots, type SlotProblem, type SlotRequest } from './availability';
 import {
   activeStatuses,
@@ -251,7 +251,9 @@ export type CancelResult = { readonly ok: true; readonly booking: Booking; reado
  * cancel (the business called it off) or when the policy `refundDepositOnCancel` says so — before the booking is
  * cancelled, so a refund that fails leaves the booking active and the cancellation can simply be tried again (the
  * refund is idempotent per booking). The calendar event is deleted (a calendar failure does not undo the
- * cancellation) and `booking.cancelled` is published.
+ * cancellation) and `booking.cancelled` is published. The staff member who cancelled it, asking again, gets the same
+ * answer and the event is published again under its idempotency key: a publish that failed after the write is not
+ * lost (docs/decisions.md 92).
  */
 export async function cancelBooking(deps: BookingDeps, input: CancelInput): Promise<CancelResult> {
   const settings = await bookingSettingsOf(deps, input.tenantId);
@@ -261,6 +263,14 @@ export async function cancelBooking(deps: BookingDeps, input: CancelInput): Prom
     const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
     if (!booking) return { ok: false, reason: 'not_found' };
     if (!activeStatuses.includes(booking.status)) {
+      if (booking.status === 'cancelled' && refundedPayment === undefined && sameCanceller(booking, input)) {
+        // The same staff member asking again: their first answer was lost, or its event was not published (the
+        // write applied, then the publish failed). Answered as the first time, and the event published again under
+        // its idempotency key, which its consumers apply once.
+        const c = booking.cancellation;
+        await publishCancelled(deps, booking, input.actor, c?.refunded ?? false, await deleteCalendarEvent(deps, booking), c?.wasConfirmed ?? false);
+        return { ok: true, booking, refunded: c?.refunded ?? false };
+      }
       // Ended meanwhile (another cancellation won): the money this call gave back is still written on the booking.
       if (refundedPayment !== undefined && booking.payment.status === 'paid' && booking.payment.paymentId === refundedPayment) {
         const at = deps.clock.now().toISOString();
@@ -283,18 +293,32 @@ export async function cancelBooking(deps: BookingDeps, input: CancelInput): Prom
       statusReason: input.reason ?? (input.actor === 'customer' ? 'Cancelled by the customer' : 'Cancelled by staff'),
       ...(refund ? { payment: { ...booking.payment, status: 'refunded', refundedAt: now.toISOString() } } : {}),
       ...(input.by !== undefined ? { by: input.by } : {}),
+      cancellation: { actor: input.actor, ...(input.by !== undefined ? { by: input.by } : {}), refunded: refund, wasConfirmed: booking.status === 'confirmed' },
       updatedAt: now.toISOString(),
       rev: booking.rev + 1,
     };
     if (!(await deps.bookings.updateBooking(booking, cancelled))) continue;
 
-    const calendarDeleted = await deleteCalendarEvent(deps, cancelled);
-    await deps.events.publish([
-      { type: 'booking.cancelled', tenantId: input.tenantId, detail: { bookingId: cancelled.bookingId, actor: input.actor, refunded: refund, calendarDeleted, wasConfirmed: booking.status === 'confirmed' } },
-    ]);
+    await publishCancelled(deps, cancelled, input.actor, refund, await deleteCalendarEvent(deps, cancelled), booking.status === 'confirmed');
     return { ok: true, booking: cancelled, refunded: refund };
   }
   throw new Error(`booking ${input.bookingId} kept changing; try again`);
+}
+
+/** A staff member cancelling a booking they cancelled before (customers cannot: the booking is no longer theirs to pick). */
+function sameCanceller(booking: Booking, input: CancelInput): boolean {
+  return input.actor === 'staff' && input.by !== undefined && booking.cancellation?.actor === 'staff' && booking.cancellation.by === input.by;
+}
+
+/** `booking.cancelled`, one occurrence per booking however often it is published (core/ports.ts `occurrenceIdOf`). */
+async function publishCancelled(deps: Pick<BookingDeps, 'events'>, booking: Booking, actor: CancelInput['actor'], refunded: boolean, calendarDeleted: boolean, wasConfirmed: boolean): Promise<void> {
+  await deps.events.publish([
+    {
+      type: 'booking.cancelled',
+      tenantId: booking.tenantId,
+      detail: { bookingId: booking.bookingId, actor, refunded, calendarDeleted, wasConfirmed, [IDEMPOTENCY_KEY]: `booking.cancelled:${booking.bookingId}` },
+    },
+  ]);
 }
 
 export type NoShowResult = { readonly ok: true; readonly booking: Booking } | { readonly ok: false; readonly reason: 'not_found' | 'not_confirmed' | 'not_started' };
@@ -302,27 +326,38 @@ export type NoShowResult = { readonly ok: true; readonly booking: Booking } | { 
 /**
  * Staff mark a confirmed booking whose start has passed as a no-show (`no_show`, its time released) and
  * `booking.noshow` is published (docs/metrics.md). Anything else — not confirmed, or not started yet — is refused;
- * the deposit is kept (no refund).
+ * the deposit is kept (no refund). The staff member who marked it gets the same answer again, and the event is
+ * published again under its idempotency key (their first answer may have been lost, or the publish failed).
  */
 export async function markNoShow(deps: BookingDeps, input: { readonly tenantId: string; readonly bookingId: string; readonly by: string }): Promise<NoShowResult> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const booking = await deps.bookings.getBooking(input.tenantId, input.bookingId);
     if (!booking) return { ok: false, reason: 'not_found' };
+    // The same staff member asking again (their answer lost, or the event not published): the same answer, and the
+    // event again under its idempotency key.
+    if (booking.status === 'no_show' && booking.by === input.by) {
+      await publishNoShow(deps, booking);
+      return { ok: true, booking };
+    }
     if (booking.status !== 'confirmed') return { ok: false, reason: 'not_confirmed' };
     const now = deps.clock.now();
     if (Date.parse(booking.start) > now.getTime()) return { ok: false, reason: 'not_started' };
     const marked: Booking = { ...booking, status: 'no_show', statusReason: 'The customer did not come', by: input.by, updatedAt: now.toISOString(), rev: booking.rev + 1 };
     if (!(await deps.bookings.updateBooking(booking, marked))) continue;
-    await deps.events.publish([
-      {
-        type: 'booking.noshow',
-        tenantId: input.tenantId,
-        detail: { bookingId: marked.bookingId, serviceId: marked.serviceId, staffId: marked.staffId, start: marked.start, by: input.by },
-      },
-    ]);
+    await publishNoShow(deps, marked);
     return { ok: true, booking: marked };
   }
   throw new Error(`booking ${input.bookingId} kept changing; try again`);
+}
+
+async function publishNoShow(deps: Pick<BookingDeps, 'events'>, booking: Booking): Promise<void> {
+  await deps.events.publish([
+    {
+      type: 'booking.noshow',
+      tenantId: booking.tenantId,
+      detail: { bookingId: booking.bookingId, serviceId: booking.serviceId, staffId: booking.staffId, start: booking.start, by: booking.by, [IDEMPOTENCY_KEY]: `booking.noshow:${booking.bookingId}` },
+    },
+  ]);
 }
 
 /** Refunds the booking's paid deposit in full (idempotent per booking at the provider: a retry refunds once). */
