@@ -459,6 +459,13 @@ describe('reschedule and cancel', () => {
     const slots = await c.say('086 765 4321');
     expect(slots.text).toContain('When would you like to move Check-up & clean, Thu, 2 Apr, 10:00 to?');
     expect(offered(slots).map((s) => local(s.start))).toContainEqual({ date: '2026-04-03', time: '11:00' });
+    // Another day while picking: its times, without asking the question again.
+    const monday = await c.say('what about Monday?');
+    expect(monday.text).not.toContain('When would you like to move');
+    expect(monday.text).toMatch(/^These times are free:/);
+    for (const s of offered(monday)) expect(local(s.start).date).toBe('2026-03-30');
+    const friday = await c.say('no, Friday after all');
+    expect(friday.text).not.toContain('When would you like to move');
     const confirm = await c.say('11am');
     expect(confirm.text).toContain('Move your appointment from Thu, 2 Apr, 10:00 to Fri, 3 Apr, 11:00?');
     const done = await c.say('yes');

@@ -840,7 +840,9 @@ async function change(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
       { ...withTarget, step: 'confirm' },
     );
   }
-  if (!d.chosen) return offer(t, withTarget, [t.s.rescheduleWhen(t.shortBooking(target))]);
+  // "When would you like to move … to?" once: a new day or time asked for while picking just gets its times.
+  const asked = d.step === 'pick' && d.targetBookingId === target.bookingId;
+  if (!d.chosen) return offer(t, withTarget, asked ? [] : [t.s.rescheduleWhen(t.shortBooking(target))]);
   return t.reply(
     [t.s.confirmMove(t.when(target.start), t.when(d.chosen.start)), t.summary(d.chosen)],
     [
