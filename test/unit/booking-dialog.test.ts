@@ -86,9 +86,9 @@ interface World {
 }
 
 let tenantCounter = 0;
-async function world(): Promise<World> {
+async function world(hours: KnowledgeBase['hours'] = kb.hours): Promise<World> {
   const tenantId = `dialog-${++tenantCounter}`;
-  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, business: { ...kb.business, slug: tenantId } } });
+  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, hours, business: { ...kb.business, slug: tenantId } } });
   const events = new RecordingEvents();
   const payments = new RecordingPayments();
   const booking: BookingDeps = { bookings, catalogue, payments, calendar: new RecordingCalendar(), events, clock, conversations: store };
@@ -281,6 +281,22 @@ describe('changing one’s mind', () => {
     expect(whitening.context.booking).toEqual(expect.objectContaining({ serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', date: '2026-04-03', step: 'pick' }));
     expect(whitening.text).toContain('Teeth whitening: €350, 90 minutes');
     for (const s of offered(whitening)) expect(s.serviceId).toBe('teeth-whitening');
+  });
+});
+
+describe('"next week" as a whole', () => {
+  it('at a business closed on Mondays offers the first free times of the week, without saying Monday is closed', async () => {
+    const w = await world(kb.hours.filter((h) => h.day !== 'mon'));
+    const c = conversation(w);
+    const week = await c.say('Can I book a check-up next week?');
+    expect(week.text).not.toMatch(/closed|Monday/i);
+    expect(week.text).toContain('These times are free:');
+    expect(offered(week).length).toBeGreaterThan(0);
+    for (const s of offered(week)) expect(local(s.start).date >= '2026-03-31').toBe(true); // from Tuesday
+    // A day named afterwards is that day, and its own problems are said.
+    const monday = await c.say('what about Monday 6 April?');
+    expect(monday.context.booking?.week).toBeUndefined();
+    expect(monday.text).toMatch(/closed/i);
   });
 });
 

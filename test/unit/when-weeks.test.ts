@@ -70,3 +70,15 @@ describe('next week alone', () => {
     expect(dateOf('tomorrow', SUNDAY_NIGHT_UTC, 'en')).toBe('2026-12-08');
   });
 });
+
+describe('next week named as a whole is marked so (the booking dialog takes any day of it)', () => {
+  it.each([
+    ['next week', 'en', true],
+    ['la semana que viene', 'es', true],
+    ['friday next week', 'en', undefined],
+    ['el viernes de la semana que viene', 'es', undefined],
+    ['tomorrow', 'en', undefined],
+  ] as const)('%s', (text, lang, week) => {
+    expect(parseWhen(text, { lang, timezone: TZ, now: FRIDAY })?.week).toBe(week);
+  });
+});

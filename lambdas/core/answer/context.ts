@@ -26,6 +26,8 @@ export const bookingDraftSchema = z.object({
   staffId: idText.optional(),
   /** The day asked for (YYYY-MM-DD, business time zone) and the window (HH:MM). */
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  /** `date` is the Monday of a week asked for as a whole ("next week"): any day of it will do. */
+  week: z.literal(true).optional(),
   after: z.string().regex(/^\d{2}:\d{2}$/).optional(),
   before: z.string().regex(/^\d{2}:\d{2}$/).optional(),
   /** The slots last offered, in the order shown (so "the second" and "2" can be read). */

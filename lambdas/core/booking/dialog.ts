@@ -468,7 +468,10 @@ function withEntities(t: Turn, d: BookingDraft): BookingDraft {
   const when = u.when;
   if (when) {
     const date = when.date ? (pastDay(t.turn.text, t.now, t.timezone) ?? weekdayAfterToday(t, d, when.date) ?? when.date) : undefined;
-    if (date) next = { ...next, date };
+    if (date) {
+      const { week: _week, ...rest } = next;
+      next = when.week ? { ...rest, date, week: true } : { ...rest, date };
+    }
     if (when.start !== undefined) {
       const { after: _a, before: _b, ...rest } = next;
       next = { ...rest, ...windowOf(when) };
@@ -730,8 +733,11 @@ async function offer(t: Turn, d: BookingDraft, intro: readonly string[] = [], kn
   if (alternatives.length === 0) {
     return t.reply([...intro, why, t.s.nothingFree(t.turn.catalogue.business.phone)], [{ label: t.s.talkToPerson, text: t.s.talkToPersonText }], { ...next, step: 'pick', offered: [] });
   }
-  const heading = problem === 'staff_does_not_do_service' ? t.s.nearestWithOthers : t.s.nearest;
-  return t.reply([...intro, why, ...about, heading, ...slotLines(t, alternatives), t.s.pickOne], slotReplies(t, alternatives), { ...next, step: 'pick', offered: alternatives });
+  // A week asked for as a whole ("next week") whose Monday is closed or full: its first free times, without saying
+  // why Monday will not do (the customer never named it).
+  const weekDays = d.week === true && (problem === 'closed' || problem === 'fully_booked');
+  const heading = problem === 'staff_does_not_do_service' ? t.s.nearestWithOthers : weekDays ? t.s.freeTimes(alternatives.length) : t.s.nearest;
+  return t.reply([...intro, weekDays ? undefined : why, ...about, heading, ...slotLines(t, alternatives), t.s.pickOne], slotReplies(t, alternatives), { ...next, step: 'pick', offered: alternatives });
 }
 
 async function confirmBooking(t: Turn, d: BookingDraft): Promise<DialogOutcome> {

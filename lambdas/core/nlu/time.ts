@@ -23,6 +23,8 @@ export interface WhenEntity {
   readonly endUtc?: string;
   /** "around noon", "sobre las 5". */
   readonly approximate: boolean;
+  /** Next week named as a whole ("next week", "la semana que viene"): `date` is its Monday, and any day of it will do. */
+  readonly week?: true;
 }
 
 export interface WhenOptions {
@@ -467,15 +469,11 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     .replace(/\btues\b/g, 'tuesday')
     .replace(/\bweds\b/g, 'wednesday')
     .replace(/\b(?:a|one)\s+fortnight\b/g, '2 weeks');
-  const date = dayAfter
+  const named = dayAfter
     ? addDays(isoDate(today.year, today.month, today.day), 2)
-    : (weekDate(s, today) ??
-      dayAndNumber(s, today) ??
-      numericDate(s, options.timezone, today) ??
-      chronoDate(s, options, today) ??
-      bareDayOfMonth(s, today) ??
-      nextWeekAlone(s, today) ??
-      (time.today ? isoDate(today.year, today.month, today.day) : undefined));
+    : (weekDate(s, today) ?? dayAndNumber(s, today) ?? numericDate(s, options.timezone, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today));
+  const week = named === undefined ? nextWeekAlone(s, today) : undefined;
+  const date = named ?? week ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined);
   if (!date && time.start === undefined) return undefined;
   const start = time.start !== undefined ? hhmm(time.start) : undefined;
   const end = time.end !== undefined ? hhmm(time.end) : undefined;
@@ -486,5 +484,6 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     ...(date && start ? { startUtc: zonedToUtc(date, start, options.timezone).toISOString() } : {}),
     ...(date && end ? { endUtc: zonedToUtc(date, end, options.timezone).toISOString() } : {}),
     approximate: time.approximate,
+    ...(week !== undefined ? { week: true as const } : {}),
   };
 }
