@@ -34,6 +34,7 @@ import {
   stepConfirm,
   stepHold,
   stepNotify,
+  onPaymentOutcome,
   stepRemind,
   type BookingWorkflowDeps,
 } from '../../lambdas/core/booking/workflow';
@@ -239,6 +240,36 @@ function failEmailOnce(match: (email: OutgoingEmail) => boolean): void {
 const isStaff = (b: Booking) => (e: OutgoingEmail) => b.customer.email === undefined || !e.to.includes(b.customer.email);
 const isCustomer = (b: Booking) => (e: OutgoingEmail) => b.customer.email !== undefined && e.to.includes(b.customer.email);
 const refused = /EventBridge refused/;
+
+// ---- a deposit paid after the booking ended ----------------------------------------------------------------
+
+describe('a deposit paid after the booking ended, delivered again after a notice failed', () => {
+  it('refunds once; the customer e-mail that failed is sent by the next delivery, the staff e-mail not again', async () => {
+    const w = await world();
+    const booking = await held(w, { serviceId: 'teeth-whitening' });
+    const now = new Date().toISOString();
+    const expired: Booking = { ...booking, status: 'expired', statusReason: 'deposit not paid within 10 minutes', payment: { status: 'failed' }, updatedAt: now, rev: booking.rev + 1 };
+    expect(await bookings.updateBooking(booking, expired)).toBe(true);
+    const deps = { ...w.deps, callbacks: { succeed: async () => false } };
+    const outcome = { ...ref(booking), status: 'succeeded' as const, paymentId: 'pi_late_retry', amountCents: 5000, eventId: 'evt_late_retry' };
+
+    // The refund is saved, then the customer's e-mail fails: the event target fails and EventBridge delivers again.
+    failEmailOnce(isCustomer(booking));
+    await expect(onPaymentOutcome(deps, outcome)).rejects.toThrow('SES');
+    expect(await bookings.getBooking(booking.tenantId, booking.bookingId)).toMatchObject({ status: 'expired', payment: { status: 'refunded', paymentId: 'pi_late_retry' } });
+    expect(await emails(booking, 'customer')).toEqual([]);
+
+    expect(await onPaymentOutcome(deps, outcome)).toEqual({ handled: 'refunded' });
+    expect(await emails(booking, 'customer')).toEqual([expect.objectContaining({ kind: 'booking.late_payment', to: ['aoife@example.com'] })]); // was never sent
+    expect(await emails(booking, 'staff')).toEqual([expect.objectContaining({ kind: 'booking.late_payment' })]);
+    expect(w.payments.refunds).toEqual([booking.bookingId]);
+
+    // A plain replay afterwards refunds nothing more and sends nothing more.
+    await onPaymentOutcome(deps, outcome);
+    expect(await emails(booking, 'customer')).toHaveLength(1);
+    expect(await emails(booking, 'staff')).toHaveLength(1);
+  });
+});
 
 // ---- Compensate --------------------------------------------------------------------------------------------
 

@@ -704,10 +704,12 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
   }
 
   const paymentId = outcome.paymentId ?? outcome.eventId;
-  type Step = 'record' | 'answer' | 'refund' | 'ignore';
+  type Step = 'record' | 'answer' | 'refund' | 'tell' | 'ignore';
   const { result, changed } = await change<Step>(deps, ref, (b) => {
     if (b.payment.status === 'paid') return { done: 'answer' };
-    if (b.payment.status === 'refunded') return { done: 'ignore' };
+    // This payment, refunded by an earlier delivery whose notices then failed: this one tells (each notice is sent
+    // once, so a plain replay says nothing more).
+    if (b.payment.status === 'refunded') return { done: deadStatuses.includes(b.status) && b.payment.paymentId === paymentId ? 'tell' : 'ignore' };
     if (b.status === 'held' || b.status === 'awaiting_payment') {
       return { next: { ...b, payment: { ...b.payment, status: 'paid', paymentId, paidAt: deps.clock.now().toISOString() } }, result: 'record' };
     }
@@ -722,25 +724,38 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
 
   // The booking ended before the money arrived: give it back, once.
   const amountCents = outcome.amountCents ?? existing.depositCents;
-  await deps.payments.refund({ tenantId: ref.tenantId, bookingId: ref.bookingId, paymentId, amountCents });
-  const { changed: refunded } = await change(deps, ref, (b) =>
-    b.payment.status === 'refunded' ? { done: undefined } : { next: { ...b, payment: { ...b.payment, status: 'refunded', paymentId, refundedAt: deps.clock.now().toISOString() } }, result: undefined },
-  );
-  if (!refunded) return { handled: 'ignored' };
-  const d = await describe(deps, refunded.next);
+  let ended: Booking | undefined;
+  if (result === 'tell') ended = existing;
+  else {
+    await deps.payments.refund({ tenantId: ref.tenantId, bookingId: ref.bookingId, paymentId, amountCents });
+    const { changed: refunded } = await change(deps, ref, (b) =>
+      b.payment.status === 'refunded' ? { done: undefined } : { next: { ...b, payment: { ...b.payment, status: 'refunded', paymentId, refundedAt: deps.clock.now().toISOString() } }, result: undefined },
+    );
+    ended = refunded?.next;
+  }
+  if (!ended) return { handled: 'ignored' };
+  await tellLatePaymentRefunded(deps, ended, paymentId, amountCents);
+  return { handled: 'refunded' };
+}
+
+/**
+ * The customer and the staff told of a late deposit refunded. Each notice is sent once (a message by its clientId, an
+ * e-mail by its marker, decision 89): a delivery of the payment event retried after one of them failed sends the rest.
+ */
+async function tellLatePaymentRefunded(deps: BookingEventsDeps, ended: Booking, paymentId: string, amountCents: number): Promise<void> {
+  const d = await describe(deps, ended);
   const text = bookingText.latePaymentRefunded(d.facts, amountCents);
-  await tellCustomer(deps, refunded.next, 'late-payment', text);
-  if (!refunded.next.conversationId) {
-    await tellElsewhere(deps, refunded.next, 'late-payment', {
+  await tellCustomer(deps, ended, 'late-payment', text);
+  if (!ended.conversationId) {
+    await tellElsewhere(deps, ended, 'late-payment', {
       email: { kind: 'booking.late_payment', subject: `${d.businessName}: refund`, text },
       sms: bookingSms.latePaymentRefunded(d.businessName, d.facts, amountCents),
     });
   }
-  await emailStaff(deps, refunded.next, 'late-payment', d, {
+  await emailStaff(deps, ended, 'late-payment', d, {
     kind: 'booking.late_payment',
-    ...(refunded.next.conversationId ? { conversationId: refunded.next.conversationId } : {}),
+    ...(ended.conversationId ? { conversationId: ended.conversationId } : {}),
     subject: `A late deposit was refunded (${d.businessName})`,
-    text: `A deposit of ${amountCents / 100} ${refunded.next.currency} arrived after the booking had ${refunded.next.status === 'expired' ? 'expired' : 'ended'}; it was refunded in full (payment ${paymentId}).\n${staffSummary(refunded.next, d)}`,
+    text: `A deposit of ${amountCents / 100} ${ended.currency} arrived after the booking had ${ended.status === 'expired' ? 'expired' : 'ended'}; it was refunded in full (payment ${paymentId}).\n${staffSummary(ended, d)}`,
   });
-  return { handled: 'refunded' };
 }
