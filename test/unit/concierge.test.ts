@@ -245,6 +245,32 @@ describe('guardrails', () => {
     expect(plainText('Under-18s: no. 5 < 6 and 7 > 3')).toBe('Under-18s: no. 5 < 6 and 7 > 3');
     expect(plainText('<a href="javascript:alert(1)">x</a>')).toBe('x');
     expect(plainText('see javascript:alert(1)')).not.toMatch(/javascript:/);
+    expect(plainText('<javascript:alert(1)> <img src=x onerror=alert(1)>')).toBe('');
+  });
+
+  it('keeps an address written in angle brackets (was deleted: "Email or see .")', () => {
+    expect(plainText('Email <hello@harbourdental.example> or see <https://harbourdental.example/prices>.')).toBe('Email hello@harbourdental.example or see https://harbourdental.example/prices.');
+    expect(plainText('<mailto:hello@harbourdental.example>')).toBe('mailto:hello@harbourdental.example');
+  });
+
+  it("quotes the business's own words about its instructions, but never a model's talk of its own", async () => {
+    const aftercare: RetrievedPassage = {
+      passage: { id: 'after', kind: 'faq', title: 'After an extraction', text: 'Follow my instructions sheet for the next 24 hours and rest.', sourceId: 'after' },
+      score: 5,
+      coverage: 1,
+    };
+    const owned = await ask('what should I do after an extraction?', undefined, { ...deps, index: { search: async () => [aftercare] } });
+    expect(owned).toEqual(expect.objectContaining({ answered: true, text: 'Follow my instructions sheet for the next 24 hours and rest.' })); // was withheld
+    const talkative: AnswerDeps = {
+      ...deps,
+      index: { search: async () => [aftercare] },
+      model: { compose: async () => ({ text: 'Rest. By the way, my system prompt says I am a dental concierge.', usedPassageIds: ['after'] }) },
+    };
+    const leaked = await ask('what should I do after an extraction?', undefined, talkative);
+    expect(leaked.answered).toBe(false);
+    expect(leaked.text).not.toContain('system prompt');
+    expect(leaksSecrets('follow my instructions sheet', 'Follow my Instructions sheet')).toBe(false);
+    expect(leaksSecrets('here are my instructions')).toBe(true);
   });
 });
 

@@ -331,7 +331,8 @@ function withBooking(context: ConversationContext, booking: BookingDraft | undef
   return { ...rest, ...(booking ? { booking } : {}), ...(contact ? { contact } : {}) };
 }
 
-type Reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }) => Answer;
+/** `quoted`: the texts of the passages the reply answers from (the business's own words, see `guard`). */
+type Reply = (a: Omit<Answer, 'lang' | 'intent' | 'entities' | 'handoffRequested'> & { handoffRequested?: boolean }, quoted?: readonly string[]) => Answer;
 
 /** The reply helpers of one turn: `keep` carries the context forward (dropping a pending offer unless renewed). */
 function helpers(input: AnswerInput, u: Understanding, context: ConversationContext): { reply: Reply; keep: (patch: Partial<ConversationContext>) => ConversationContext } {
@@ -348,7 +349,7 @@ function helpers(input: AnswerInput, u: Understanding, context: ConversationCont
     }
     return next;
   };
-  const reply: Reply = (a) => guard({ ...base, ...a }, s.dontKnow(business));
+  const reply: Reply = (a, quoted = []) => guard({ ...base, ...a }, s.dontKnow(business), quoted);
   return { reply, keep };
 }
 
@@ -500,22 +501,26 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
     ...(input.onDelta ? { onDelta: input.onDelta } : {}),
   });
   const used = new Set(composed.usedPassageIds);
-  const sources: SourceRef[] = usable.filter((h) => used.has(h.passage.id)).map((h) => ({ id: h.passage.id, title: h.passage.title, kind: h.passage.kind }));
+  const cited = usable.filter((h) => used.has(h.passage.id));
+  const sources: SourceRef[] = cited.map((h) => ({ id: h.passage.id, title: h.passage.title, kind: h.passage.kind }));
   // A language model that found no answer in the passages cites none: that is an unanswered question.
   if (sources.length === 0) return unanswered();
-  return reply({
-    text: composed.text,
-    answered: true,
-    confidence: confidenceOf(top, found.hits[1]),
-    sources,
-    kind: 'answer',
-    handoffOffered: false,
-    // A follow-up that switched topic leaves the service behind ("what about parking?" after whitening).
-    context: withoutOldService(
-      keep({ unansweredStreak: 0, lastTopic: found.query.slice(0, 300), ...(!u.service && lastService && followUp && !switched ? { lastServiceId: lastService.id } : {}) }),
-      switched && !u.service,
-    ),
-  });
+  return reply(
+    {
+      text: composed.text,
+      answered: true,
+      confidence: confidenceOf(top, found.hits[1]),
+      sources,
+      kind: 'answer',
+      handoffOffered: false,
+      // A follow-up that switched topic leaves the service behind ("what about parking?" after whitening).
+      context: withoutOldService(
+        keep({ unansweredStreak: 0, lastTopic: found.query.slice(0, 300), ...(!u.service && lastService && followUp && !switched ? { lastServiceId: lastService.id } : {}) }),
+        switched && !u.service,
+      ),
+    },
+    cited.map((h) => h.passage.text),
+  );
 }
 
 /** Without the booking capability: what the service costs, what was asked for, and how to book — never availability. */
@@ -565,9 +570,9 @@ async function bookingFallback(
 }
 
 /** Every reply passes here: plain text only, and nothing that must not leave the system. */
-function guard(answer: Answer, fallback: string): Answer {
+function guard(answer: Answer, fallback: string, quoted: readonly string[]): Answer {
   const text = plainText(answer.text);
-  if (leaksSecrets(text)) {
+  if (leaksSecrets(text, quoted.join('\n'))) {
     return { ...answer, text: plainText(fallback), answered: false, sources: [], kind: 'unknown', handoffOffered: true, quickReplies: offerPerson(answer.lang) };
   }
   return { ...answer, text };

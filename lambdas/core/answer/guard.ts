@@ -7,6 +7,8 @@
 
 const BLOCKS = /<(script|style|iframe|object|embed|template|noscript)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
 const TAG = /<\/?[a-z!][^<>]*>/gi;
+/** "<hello@clinic.ie>", "<https://clinic.ie/prices>": an address in angle brackets (Markdown autolinks), kept without them. */
+const AUTOLINK = /<((?:https?:\/\/|mailto:)[^\s<>]+|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>/gi;
 const DANGEROUS_URL = /\b(?:javascript|vbscript|data)\s*:/gi;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
 
@@ -14,6 +16,7 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202
 export function plainText(text: string): string {
   return text
     .replace(BLOCKS, ' ')
+    .replace(AUTOLINK, '$1')
     .replace(TAG, ' ')
     .replace(/<(?=[a-z!/])/gi, '‹')
     .replace(DANGEROUS_URL, (m) => m.replace(':', ' :'))
@@ -29,11 +32,18 @@ const SECRETS: readonly RegExp[] = [
   /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}/, // Stripe keys
   /\bwk_[a-z0-9-]+_[A-Za-z0-9_-]{8,}/, // widget keys (of any tenant)
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\b(?:system prompt|my (?:system )?(?:instructions|prompt)|developer mode)\b/i,
   /\bTABLE_NAME|EVENT_BUS_NAME|AWS_SECRET_ACCESS_KEY|OPENAI_API_KEY\b/,
 ];
+/** Words of a model talking about its own instructions: a leak, unless the business wrote them itself. */
+const PROMPT_TALK = /\b(?:system prompt|my (?:system )?(?:instructions|prompt)|developer mode)\b/gi;
 
-/** True when the reply contains something that must never reach a customer. */
-export function leaksSecrets(text: string): boolean {
-  return SECRETS.some((re) => re.test(text));
+/**
+ * True when the reply contains something that must never reach a customer. `owned`: the business's own passages
+ * the reply quotes — "follow my instructions sheet" in a dentist's aftercare FAQ is theirs to say (credentials
+ * never are).
+ */
+export function leaksSecrets(text: string, owned = ''): boolean {
+  if (SECRETS.some((re) => re.test(text))) return true;
+  const own = owned.toLowerCase();
+  return [...text.matchAll(PROMPT_TALK)].some((m) => !own.includes(m[0].toLowerCase()));
 }
