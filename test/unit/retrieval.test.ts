@@ -48,6 +48,30 @@ describe('document chunking', () => {
     expect(passages[1]?.id).toBe('guide#2');
     expect(passages[1]?.text).toContain('Your ID card.');
   });
+  it('takes a heading with no blank line above it as a heading, as people type in a text box (was left in the text)', () => {
+    const passages = chunkDocument({ id: 'hall', title: 'Hall', text: '## Vending machine\nThere is one in the hall.\n## Lockers\nFree lockers by the door.' });
+    expect(passages.map((p) => [p.title, p.text])).toEqual([
+      ['Hall › Vending machine', 'There is one in the hall.'],
+      ['Hall › Lockers', 'Free lockers by the door.'],
+    ]);
+  });
+
+  it('reads headings underlined with === and ---', () => {
+    const passages = chunkDocument({ id: 'p', title: 'Parking', text: 'Where\n=====\nBehind the building.\n\nFees\n----\n€2 an hour.' });
+    expect(passages.map((p) => [p.title, p.text])).toEqual([
+      ['Parking › Where', 'Behind the building.'],
+      ['Parking › Fees', '€2 an hour.'],
+    ]);
+  });
+
+  it('keeps a heading that says something on its own; drops one that only titles deeper headings (was: 0 passages)', () => {
+    const passages = chunkDocument({ id: 'h', title: 'Holidays', text: '# Christmas\n## Closed 24 December to 2 January\n## Open again on 3 January' });
+    expect(passages.map((p) => [p.title, p.text])).toEqual([
+      ['Holidays › Closed 24 December to 2 January', 'Closed 24 December to 2 January'],
+      ['Holidays › Open again on 3 January', 'Open again on 3 January'],
+    ]);
+  });
+
   it('chunks long sections with a one-sentence overlap', () => {
     const paragraph = (n: number) => `Paragraph ${n} starts here. ${'word '.repeat(70).trim()}. It ends with sentence ${n}.`;
     const passages = chunkDocument({ id: 'long', title: 'Long', text: [1, 2, 3].map(paragraph).join('\n\n') });

@@ -62,27 +62,64 @@ function isLeadIn(paragraph: string): boolean {
   return /:\s*[*_]*\s*$/.test(paragraph);
 }
 
+interface Section {
+  readonly heading: string;
+  readonly paragraphs: string[];
+}
+
+const ATX_HEADING = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
+const SETEXT_UNDERLINE = /^\s{0,3}(=+|-+)\s*$/;
+
+/**
+ * A document's sections: a heading ("## Parking", or a line underlined with === or ---) wherever it stands, blank
+ * line above it or not, opens one; paragraphs are split on blank lines. A heading with nothing under it but a deeper
+ * heading is a title and is dropped (the deeper one names the section); one with nothing under it before a heading
+ * of its own level or higher says something itself ("## Closed 24 December to 2 January") and is a section whose
+ * text is the heading.
+ */
+function sectionsOf(text: string): Section[] {
+  const sections: Section[] = [];
+  let current: Section & { level: number } = { heading: '', paragraphs: [], level: 0 };
+  let paragraph: string[] = [];
+  const endParagraph = (): void => {
+    const body = paragraph.join('\n').trim();
+    if (body) current.paragraphs.push(body);
+    paragraph = [];
+  };
+  const open = (heading: string, level: number): void => {
+    endParagraph();
+    if (current.paragraphs.length > 0) sections.push(current);
+    else if (current.heading && level <= current.level) sections.push({ heading: current.heading, paragraphs: [current.heading] });
+    current = { heading, paragraphs: [], level };
+  };
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const atx = ATX_HEADING.exec(line);
+    const underline = SETEXT_UNDERLINE.exec(lines[i + 1] ?? '');
+    if (atx && (atx[2] ?? '') !== '') {
+      open(atx[2] ?? '', (atx[1] ?? '#').length);
+    } else if (underline && line.trim() !== '' && paragraph.length === 0 && !/^\s{0,3}[-*+]\s/.test(line)) {
+      // "Parking\n=======": a heading (level 1 for =, 2 for -); a lone "---" under a paragraph's last line is not one.
+      open(line.trim(), underline[1]?.startsWith('=') ? 1 : 2);
+      i++;
+    } else if (line.trim() === '') {
+      endParagraph();
+    } else {
+      paragraph.push(line);
+    }
+  }
+  open('', 0);
+  return sections;
+}
+
 /**
  * Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap.
  * Within a section, a lead-in (a paragraph ending in ":") opens the chunk of what it introduces rather than closing
  * the one before.
  */
 export function chunkDocument(doc: KbDocument): Passage[] {
-  const sections: { heading: string; paragraphs: string[] }[] = [];
-  let current: { heading: string; paragraphs: string[] } = { heading: '', paragraphs: [] };
-  for (const block of doc.text.replace(/\r\n/g, '\n').split(/\n\s*\n/)) {
-    const lines = block.split('\n');
-    const headingLines: string[] = [];
-    while (lines.length > 0 && /^\s*#{1,6}\s+/.test(lines[0] ?? '')) headingLines.push((lines.shift() ?? '').replace(/^\s*#{1,6}\s+/, '').trim());
-    if (headingLines.length > 0) {
-      if (current.paragraphs.length > 0) sections.push(current);
-      current = { heading: headingLines[headingLines.length - 1] ?? '', paragraphs: [] };
-    }
-    const body = lines.join('\n').trim();
-    if (body) current.paragraphs.push(body);
-  }
-  if (current.paragraphs.length > 0) sections.push(current);
-
+  const sections = sectionsOf(doc.text);
   const passages: Passage[] = [];
   for (const section of sections) {
     let buffer: string[] = [];
