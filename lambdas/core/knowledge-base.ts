@@ -4,6 +4,7 @@
  * import through the admin API. Documented in docs/knowledge-base-format.md.
  */
 import { z } from 'zod';
+import { DomainError } from './errors';
 import { REPLY_LANGUAGES, type ReplyLanguage } from './nlu/language';
 import { PHONE_COUNTRIES } from './phone-countries';
 
@@ -121,6 +122,23 @@ export const knowledgeBaseSchema = z
 
 export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
 export type Business = z.infer<typeof businessSchema>;
+/**
+ * The largest knowledge base that can be stored: the file is one DynamoDB item (at most 400 KB with its keys and
+ * attribute names). An import or an edit that would pass it is refused with a 413 before anything is written or embedded.
+ */
+export const MAX_STORED_KB_BYTES = 390_000;
+
+/** Refuses (413) a knowledge base larger than can be stored. */
+export function assertStorable(kb: KnowledgeBase): void {
+  const bytes = new TextEncoder().encode(JSON.stringify(kb)).length;
+  if (bytes > MAX_STORED_KB_BYTES) {
+    throw new DomainError(
+      'payload_too_large',
+      `the knowledge base would be ${Math.ceil(bytes / 1000)} KB; at most ${MAX_STORED_KB_BYTES / 1000} KB can be stored: shorten or split documents`,
+    );
+  }
+}
+
 export type Service = z.infer<typeof serviceSchema>;
 
 /** A service's name in a reply language: its own name there when it has one, else its name. */

@@ -294,6 +294,17 @@ describe('refusals', () => {
     expect(await version()).toBe(before);
   });
 
+  it('answers a whole import larger than can be stored with 413 naming the limit (was a 500 "try again"), and keeps the knowledge base', async () => {
+    const before = await version();
+    const kb = (await call('GET', '/v1/admin/knowledge', agent)).body as { documents: unknown[] };
+    const manual = (n: number) => ({ id: `manual-${n}`, title: `Manual ${n}`, text: Array.from({ length: 60 }, (_, i) => `## Part ${i}\n${'The unit is cleaned after every patient and checked weekly. '.repeat(45)}`).join('\n\n') });
+    const reply = await call('PUT', '/v1/admin/knowledge', admin, { ...kb, documents: [...kb.documents, manual(1), manual(2), manual(3)] });
+    expect(reply.status).toBe(413);
+    expect(errorOf(reply)).toEqual(expect.objectContaining({ code: 'payload_too_large', message: expect.stringMatching(/at most 390 KB can be stored/) }));
+    expect(await version()).toBe(before);
+    expect((await call('GET', '/v1/admin/knowledge/faqs/parking', agent)).status).toBe(200);
+  });
+
   it('answers an oversized PDF with 413 before reading it', async () => {
     const before = await version();
     const big = Buffer.alloc(5 * 1024 * 1024 + 1, 0x20);

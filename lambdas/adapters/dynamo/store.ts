@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { conversationContextSchema, type ConversationContext } from '../../core/answer/context';
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import { randomId } from '../../core/ids';
-import { storedKnowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
+import { assertStorable, storedKnowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
 import { badRequest, conflict, DomainError, preconditionFailed } from '../../core/errors';
 import type {
   Clock,
@@ -174,8 +174,6 @@ const documentHeadItem = z.object({ documentId: z.string(), generation: z.string
 const itemKey = z.object({ pk: z.string(), sk: z.string() });
 /** DynamoDB's TransactWriteItems limit. */
 const MAX_TRANSACT_ITEMS = 100;
-/** The knowledge-base file is one item; DynamoDB items hold at most 400 KB, keys and attribute names included. */
-const MAX_KB_FILE_BYTES = 390_000;
 
 function toMessageView(item: z.input<typeof messageItem> | MessageItemInput): MessageView {
   return {
@@ -387,6 +385,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
   }
 
   async replaceKnowledgeBase(tenantId: string, kb: KnowledgeBase, passages: readonly EmbeddedPassage[], options: ReplaceKnowledgeBaseOptions = {}): Promise<number> {
+    assertStorable(kb);
     const current = await this.currentKb(tenantId);
     const previous = current.version;
     const raced = (): DomainError =>
@@ -516,10 +515,9 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
    *   old chunks are deleted (already invisible). A failed switch deletes the new chunks again.
    */
   async replaceSource(tenantId: string, expectedVersion: number, change: KnowledgeSourceChange): Promise<{ version: number } | 'stale'> {
+    // The file is one item (core/knowledge-base.ts MAX_STORED_KB_BYTES).
+    assertStorable(change.kb);
     const file = JSON.stringify(change.kb);
-    if (Buffer.byteLength(file, 'utf8') > MAX_KB_FILE_BYTES) {
-      throw new DomainError('payload_too_large', `the knowledge-base file would be larger than ${MAX_KB_FILE_BYTES / 1000} KB; shorten or split documents`);
-    }
     const { version, partition, hasHead } = await this.currentKb(tenantId);
     if (version === 0 || version !== expectedVersion) return 'stale';
     const next = version + 1;
