@@ -30,7 +30,9 @@ export const MAX_PDF_BYTES = 5 * 1024 * 1024;
 /** Longest document text, as in the knowledge-base file format. */
 export const MAX_DOCUMENT_CHARS = 200_000;
 
-const ATTEMPTS = 3;
+const ATTEMPTS = 8;
+/** A short random wait before another attempt, growing with each: concurrent edits of other items spread out. */
+const backoff = (attempt: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.round(Math.random() * 40 * attempt)));
 
 /** `{faqId}` / `{documentId}`: the knowledge-base file's item id format. */
 export const itemIdSchema = faqSchema.shape.id;
@@ -162,7 +164,7 @@ const tagOf = (source: KnowledgeSource | undefined): string | undefined => (sour
 
 /**
  * Reads the current knowledge base, computes the new one with `apply`, and
- * writes it; recomputes on a concurrent change.
+ * writes it; recomputes on a concurrent change (up to ATTEMPTS times, with a random wait between).
  */
 async function edit(
   deps: KnowledgeItemDeps,
@@ -183,6 +185,7 @@ async function edit(
     const written = await deps.store.replaceSource(tenantId, current.version, { kind, sourceId, kb: checked(next), passages });
     // The store is the source of truth; a search index with its own copy follows it (core/knowledge-indexing.ts).
     if (written !== 'stale') return { version: written.version, changed: true };
+    await backoff(attempt);
   }
   throw conflict('the knowledge base kept changing while this edit was saved; try again');
 }

@@ -91,6 +91,20 @@ describe('FAQs through the admin API', () => {
   });
 });
 
+describe('edits of different FAQs saved at the same moment', () => {
+  it('all apply (was: half refused with 409 "kept changing")', async () => {
+    const before = await version();
+    const ids = ['towels', 'umbrellas', 'water', 'chargers', 'magazines', 'toys'];
+    const replies = await Promise.all(ids.map((id) => call('PUT', `/v1/admin/knowledge/faqs/${id}`, admin, { question: `Do you have ${id} for patients?`, answer: `Yes, we have ${id} at reception.`, category: 'Visiting' })));
+    expect(replies.map((r) => r.status)).toEqual(ids.map(() => 201));
+    expect(await version()).toBe(before + ids.length);
+    const faqs = (await store().getKnowledgeBase(cloud.demo.tenantId))?.faqs.map((f) => f.id) ?? [];
+    expect(faqs).toEqual(expect.arrayContaining(ids));
+    await Promise.all(ids.map((id) => call('DELETE', `/v1/admin/knowledge/faqs/${id}`, admin)));
+    expect((await store().getKnowledgeBase(cloud.demo.tenantId))?.faqs.map((f) => f.id)).not.toContain('towels');
+  });
+});
+
 describe('edits that name the version they were made from (If-Match)', () => {
   const faq = (answer: string) => ({ question: 'Do you lend umbrellas?', answer, category: 'Visiting' });
   const path = '/v1/admin/knowledge/faqs/umbrellas';
