@@ -361,6 +361,29 @@ describe('the extractive answerer', () => {
     expect(units('Dr. Smith sees children. Dr. Jones does not.').map((u) => u.text)).toEqual(['Dr. Smith sees children.', 'Dr. Jones does not.']);
   });
 
+  it('quotes Markdown as plain text: links with their address, table rows as cells, no quote marks or code ticks (was quoted raw)', () => {
+    const md = [
+      'See the [map of the bike rails](https://clinic.example/bikes) by the door.',
+      '> Bike storage is free.',
+      '| Vehicle | Fee |',
+      '|---|---|',
+      '| Bicycle | €2 |',
+      'Use the code `4512` on the gate.',
+      '![Rails by the door](https://clinic.example/rails.jpg)',
+      '---',
+      'Write to [https://clinic.example](https://clinic.example).',
+    ].join('\n');
+    expect(units(md).map((u) => u.text)).toEqual([
+      'See the map of the bike rails (https://clinic.example/bikes) by the door.',
+      'Bike storage is free.',
+      'Vehicle: Fee',
+      'Bicycle: €2',
+      'Use the code 4512 on the gate.',
+      'Rails by the door',
+      'Write to https://clinic.example.',
+    ]);
+  });
+
   it('answers with the list that follows a sentence ending in a colon', async () => {
     const passage = { id: 'g#1', kind: 'document' as const, title: 'Guide › Bring', text: 'Intro line.\n\nPlease bring the following:\n\n- **Your medicines**\n- Your glasses\n\nUnrelated closing remark.', sourceId: 'g' };
     const out = await new ExtractiveAnswerer().compose({ question: 'what should I bring?', lang: 'en', businessName: 'x', passages: [{ passage, score: 1, coverage: 1 }] });

@@ -20,6 +20,28 @@ interface Unit {
   readonly item: boolean;
 }
 
+/** `[text](url)` and `![alt](url)`, with an optional "title". */
+const MARKDOWN_LINK = /(!?)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
+/** A table's separator row ("|---|:--:|") or a thematic break ("---", "***", "___"). */
+const MARKDOWN_RULE = /^\s*(?:\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?|(?:[-*_]\s*){3,})\s*$/;
+
+/**
+ * A line of Markdown as a customer should read it (the widget and the channels show plain text): a link as its text
+ * and address, "text (https://…)"; an image as its alt text; a table row as its cells ("Bicycle: €2"); no quote
+ * marker or code ticks; separator rows and rules dropped (undefined).
+ */
+function markdownLine(line: string): string | undefined {
+  if (MARKDOWN_RULE.test(line)) return undefined;
+  let out = line.replace(/^\s*>\s?/, '');
+  if (/^\s*\|.*\|\s*$/.test(out)) {
+    const cells = out.trim().slice(1, -1).split('|').map((c) => c.trim()).filter(Boolean);
+    out = cells.join(cells.length === 2 ? ': ' : ', ');
+  }
+  return out
+    .replace(MARKDOWN_LINK, (_m, image: string, label: string, url: string) => (image ? label : label && label !== url ? `${label} (${url})` : url))
+    .replace(/`([^`]+)`/g, '$1');
+}
+
 /**
  * Prose split into sentences and list items. A full stop only ends a sentence
  * when whitespace or the end follows, so "feedback@example.ie", "€1.50" and
@@ -27,7 +49,9 @@ interface Unit {
  */
 export function units(text: string): Unit[] {
   const out: Unit[] = [];
-  for (const raw of text.split(/\n+/)) {
+  for (const written of text.split(/\n+/)) {
+    const raw = markdownLine(written);
+    if (raw === undefined) continue;
     const item = /^\s*(?:[-*•]|\d+\.)\s+/.test(raw);
     const line = raw.replace(/^\s*(?:[-*•]|\d+\.)\s+/, '').replace(/^#+\s+/, '').replace(/\*\*|__/g, '').trim();
     if (!line) continue;
