@@ -506,4 +506,33 @@ describe('retrieving a Spanish question', () => {
     const asked = await searched('¿aceptan pacientes nuevos?');
     expect(asked.map((a) => a.query)).toEqual(['accept new patients', '¿aceptan pacientes nuevos?']);
   });
+
+  it("answers from the business's own Spanish FAQ, not an English passage sharing half its words (was the car park)", async () => {
+    const bikes = { id: 'bicis', question: '¿Tienen aparcamiento para bicicletas?', answer: 'Sí, hay un aparcabicis cubierto junto a la entrada.', category: 'Visitas' };
+    const cars = { id: 'parking-es', question: '¿Tienen aparcamiento para coches?', answer: 'Sí, el aparcamiento gratuito está detrás de la clínica.', category: 'Visitas' };
+    const withBikes = { ...kb, faqs: [...kb.faqs, bikes, cars] };
+    const bikesIndex = new Bm25Index(passagesOf(withBikes));
+    // As the hybrid index found it: the car-park FAQ is a confident match for the English rendering ("have parking
+    // for bicycles" is close to "is there parking"), which won before the question as written was searched.
+    const parking = passagesOf(kb).find((p) => p.id === 'parking');
+    if (!parking) throw new Error('no parking FAQ');
+    const spanishDeps: AnswerDeps = {
+      ...deps,
+      index: {
+        search: async (_tenant, query, k) =>
+          !query.includes('¿') && /\bparking\b/.test(query)
+            ? [{ passage: parking, score: 1, coverage: 0.6, similarity: 0.7 }]
+            : bikesIndex.search(query, k).map((h) => ({ ...h, similarity: 0.7 })),
+      },
+      catalogue: { catalogue: async () => ({ ...catalogue, faqQuestions: withBikes.faqs.map((f) => f.question) }) },
+    };
+    const a = await ask('¿Tienen aparcamiento para bicicletas?', undefined, spanishDeps);
+    expect(a.sources[0]?.id).toBe('bicis');
+    expect(a.text).toContain('aparcabicis');
+    expect((await ask('¿Tienen aparcamiento para coches?', undefined, spanishDeps)).sources[0]?.id).toBe('parking-es');
+    // A topic the business wrote only in English is still answered from its English renderings.
+    const whitening = await ask('¿Cuánto cuesta el blanqueamiento dental?', undefined, spanishDeps);
+    expect(whitening.answered).toBe(true);
+    expect(whitening.sources[0]?.id).not.toMatch(/bicis|parking-es/);
+  });
 });

@@ -168,9 +168,9 @@ function confidenceOf(top: RetrievedPassage, second: RetrievedPassage | undefine
  * on Saturdays?" after weekday hours: the hours passage has Saturdays) the topic's answer stands. A message with a
  * pronoun ("is it painful?") is about the topic, whatever else its words match.
  */
-async function newTopicOrNot(deps: AnswerDeps, input: AnswerInput, lang: ReplyLanguage, withTopic: Retrieved): Promise<{ found: Retrieved; switched: boolean }> {
+async function newTopicOrNot(deps: AnswerDeps, input: AnswerInput, lang: ReplyLanguage, withTopic: Retrieved, ownLanguageFirst: boolean): Promise<{ found: Retrieved; switched: boolean }> {
   const stay = { found: withTopic, switched: false };
-  const alone = await retrieve(deps, input.tenantId, input.question, lang, input.kbVersion, OWN_TOPIC_DEPTH);
+  const alone = await retrieve(deps, input.tenantId, input.question, lang, input.kbVersion, OWN_TOPIC_DEPTH, ownLanguageFirst);
   const own = new Set([...terms(input.question), ...terms(alone.query)].filter((t) => !TOPIC_ATTRIBUTES.has(t)));
   if (own.size === 0) return stay;
   const named = alone.hits.find((h) => confident(h, alone.hits) && terms(h.passage.title).some((t) => own.has(t)));
@@ -240,14 +240,25 @@ export interface Retrieved {
   readonly query: string;
 }
 
-export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string, text: string, lang: ReplyLanguage, kbVersion?: number, k = 5): Promise<Retrieved> {
+export async function retrieve(
+  deps: Pick<AnswerDeps, 'index'>,
+  tenantId: string,
+  text: string,
+  lang: ReplyLanguage,
+  kbVersion?: number,
+  k = 5,
+  ownLanguageFirst = false,
+): Promise<Retrieved> {
   // A Spanish question may meet an English knowledge base: its word-by-word English rendering is
   // searched first, then its English keywords, then the question as written; the first confident
   // result wins (most Spanish questions need one or two searches). The renderings still to come go with
   // each search (`next`), so an index that embeds questions embeds them together. Keywords with the same words
   // as the rendering ("accept new patients" / "new patients accept", 27 of the 45 Spanish eval cases) would find
-  // the same passages by their words: they are not searched again.
-  const renderings = lang === 'es' ? [translateQuery(text), glossQuery(text), text].filter((q) => q.trim().length > 0) : [text];
+  // the same passages by their words: they are not searched again. When the business wrote FAQs in the customer's
+  // language (`ownLanguageFirst`), the question as written goes first: its own FAQ ("¿Tienen aparcamiento para
+  // bicicletas?") must not lose to an English passage that shares half its words (the car park).
+  const english = [translateQuery(text), glossQuery(text)];
+  const renderings = lang === 'es' ? (ownLanguageFirst ? [text, ...english] : [...english, text]).filter((q) => q.trim().length > 0) : [text];
   const seen = new Set<string>();
   const queries = renderings.filter((q) => {
     const key = [...new Set(terms(q))].sort().join(' ') || q;
@@ -268,6 +279,19 @@ export async function retrieve(deps: Pick<AnswerDeps, 'index'>, tenantId: string
   }
   // None confident: the one that came closest, for the "did you mean" suggestions.
   return tried.reduce<Retrieved>((a, b) => ((b.hits[0]?.coverage ?? 0) > (a.hits[0]?.coverage ?? 0) ? b : a), { hits: [], query: text });
+}
+
+const writtenIn = new WeakMap<TenantCatalogue, Set<ReplyLanguage>>();
+
+/** Whether the business wrote FAQs in this language (a Spanish FAQ in an English knowledge base), per catalogue. */
+function hasFaqsIn(catalogue: TenantCatalogue | undefined, lang: ReplyLanguage): boolean {
+  if (!catalogue || lang === 'en') return false;
+  let languages = writtenIn.get(catalogue);
+  if (!languages) {
+    languages = new Set(catalogue.faqQuestions.map((q) => detectLanguage(q, 'en')));
+    writtenIn.set(catalogue, languages);
+  }
+  return languages.has(lang);
 }
 
 /**
@@ -451,13 +475,14 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   const topic = u.service ? undefined : (lastService?.name ?? context.lastTopic);
   const backRef = topic !== undefined && pointsBack(input.question);
   const followUp = backRef || (topic !== undefined && terms(input.question).length <= 1);
-  let found = await retrieve(deps, input.tenantId, backRef ? `${input.question} ${topic}` : input.question, lang, input.kbVersion);
+  const ownFirst = hasFaqsIn(catalogue, lang);
+  let found = await retrieve(deps, input.tenantId, backRef ? `${input.question} ${topic}` : input.question, lang, input.kbVersion, undefined, ownFirst);
   if (!backRef && followUp && !confident(found.hits[0], found.hits)) {
-    const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang, input.kbVersion);
+    const withTopic = await retrieve(deps, input.tenantId, `${input.question} ${topic}`, lang, input.kbVersion, undefined, ownFirst);
     if (confident(withTopic.hits[0], withTopic.hits)) found = withTopic;
   }
   let switched = false;
-  if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) ({ found, switched } = await newTopicOrNot(deps, input, lang, found));
+  if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) ({ found, switched } = await newTopicOrNot(deps, input, lang, found, ownFirst));
   const top = found.hits[0];
   const unanswered = (): Answer => {
     const nextStreak = streak + 1;
