@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bm25Index } from '../../lambdas/core/answer/bm25';
-import { answerQuestion, candidate, confident, retrieve, usablePassages, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
+import { answerQuestion, candidate, confident, retrieve, usablePassages, withoutLeadIn, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
 import { leaksSecrets, plainText } from '../../lambdas/core/answer/guard';
 import { sendMessage, type ChatDeps } from '../../lambdas/core/conversation';
 import { passagesOf } from '../../lambdas/core/knowledge';
@@ -39,6 +39,27 @@ describe('small talk', () => {
     expect(hola.text).toMatch(/Hola/);
     expect((await ask('muchas gracias')).text).toMatch(/De nada/);
     expect((await ask('bye for now')).intent).toBe('goodbye');
+  });
+});
+
+describe('a question after a lead-in ("ok never mind.", "thanks,", "vale,")', () => {
+  it('is answered, not taken for thanks or left unanswered into a handoff', async () => {
+    // The second question of a row: unanswered, it would have handed over ("could not answer twice").
+    const hours = await ask('ok never mind. What are your opening hours?', { unansweredStreak: 1 });
+    expect(hours).toEqual(expect.objectContaining({ intent: 'question', answered: true, handoffRequested: false }));
+    expect(hours.text).toContain('08:30');
+    const parking = await ask('thanks! do you have parking?');
+    expect(parking).toEqual(expect.objectContaining({ intent: 'question', answered: true })); // was "You're welcome!"
+    expect(parking.sources[0]?.id).toBe('parking');
+    expect((await ask('forget it, do you have parking?')).sources[0]?.id).toBe('parking');
+    expect((await ask('vale, ¿tienen aparcamiento?')).sources[0]?.id).toBe('parking');
+  });
+
+  it('pin: a lead-in with nothing asked after it is what it says', async () => {
+    expect((await ask('thanks, that is all')).intent).toBe('thanks');
+    expect((await ask('never mind')).intent).toBe('deny');
+    expect(withoutLeadIn('ok')).toBe('ok');
+    expect(withoutLeadIn('hi, what?')).toBe('hi, what?');
   });
 });
 

@@ -319,9 +319,27 @@ function offerPerson(lang: ReplyLanguage): QuickReply[] {
   return [{ label: s.talkToPerson, text: s.talkToPersonText }];
 }
 
+/** Words that open a message without saying anything of it: "ok", "never mind", "thanks", "vale", "olvídalo". */
+const LEAD_IN =
+  /^\s*(?:(?:ok(?:ay)?|okey|alright|all right|right|fine|cool|great|thanks?(?: you)?(?: (?:so|very) much)?|thx|cheers|never ?mind|forget (?:it|that)|no worries|sorry|hmm+|hi|hello|hey|vale|bueno|pues|gracias|muchas gracias|perfecto|genial|de acuerdo|olv[ií]dalo|no importa|da igual|hola|perd[oó]n)[\s,.!;:-]+)+/i;
+/** A question after the lead-in: a question mark, or a question word first. */
+const QUESTION_START = /[?¿]|^\s*(?:do|does|did|is|are|was|can|could|would|will|what|what's|where|where's|when|how|why|which|who|have|has|tienen|tiene|tenéis|teneis|hay|cu[aá]nt[oa]s?|d[oó]nde|c[oó]mo|qu[eé]|cu[aá]l|cu[aá]ndo|puedo|pueden|podr[ií]a|se puede|es|est[aá])\b/i;
+
+/**
+ * The question a message asks after a lead-in ("ok never mind. What are your opening hours?", "thanks, where are you?",
+ * "vale, ¿tenéis parking?"): the lead-in is dropped, else it was read as thanks (the question ignored) or lowered the
+ * search's coverage below the answering bar. A message that asks nothing after it ("thanks, that's all") stays whole.
+ */
+export function withoutLeadIn(text: string): string {
+  const lead = LEAD_IN.exec(text);
+  if (!lead) return text;
+  const rest = text.slice(lead[0].length).trim();
+  return rest.split(/\s+/).length >= 2 && QUESTION_START.test(rest) ? rest : text;
+}
+
 export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): Promise<Answer> {
   // Markup in a customer message is noise to understanding and search ("<script>…</script> what are your hours").
-  const input: AnswerInput = { ...rawInput, question: plainText(rawInput.question) || rawInput.question };
+  const input: AnswerInput = { ...rawInput, question: withoutLeadIn(plainText(rawInput.question) || rawInput.question) };
   const now = deps.now?.() ?? new Date();
   const stored = input.context ?? {};
   const catalogue: TenantCatalogue | undefined = deps.catalogue ? await deps.catalogue.catalogue(input.tenantId, input.kbVersion) : undefined;
