@@ -3,6 +3,7 @@
  * anything else falls back to English). Plain text: the widget renders it as text.
  */
 import type { OpeningHours } from './knowledge-base';
+import { businessCountryOf, phoneToShow, type CountryCode } from './phone';
 import type { QuickReply } from './protocol';
 
 type Lang = 'en' | 'es';
@@ -36,17 +37,25 @@ export const handoffText = {
       : `I've asked the team to join this chat. Someone usually replies ${wait}, and you'll see their reply right here. The assistant won't answer in the meantime.`;
   },
 
-  /** Nobody can join: after hours, or nobody online, or nobody accepted in time. */
-  callback(lang: string, why: 'after_hours' | 'nobody_available', reopening?: Reopening): string {
+  /**
+   * Nobody can join: after hours, or nobody online, or nobody accepted in time. `onThisNumber`: the customer writes
+   * from a phone (WhatsApp, SMS) whose number the callback uses, so they are not asked for one; another number or an
+   * e-mail they write still replaces it.
+   */
+  callback(lang: string, why: 'after_hours' | 'nobody_available', reopening?: Reopening, onThisNumber = false): string {
     const l = langOf(lang);
     if (l === 'es') {
       const when = reopening ? (reopening.today ? ` Volvemos hoy a las ${reopening.time}.` : ` Volvemos ${dayNames.es[reopening.day]} a las ${reopening.time}.`) : '';
       const first = why === 'after_hours' ? `Ahora mismo el equipo no está disponible.${when}` : 'Lo siento, ahora mismo nadie del equipo puede unirse al chat.';
-      return `${first} Déjanos aquí un teléfono o un correo electrónico y te contactaremos lo antes posible.`;
+      return onThisNumber
+        ? `${first} Te contactaremos en este número lo antes posible. Si prefieres que usemos otro número o un correo electrónico, escríbelo aquí.`
+        : `${first} Déjanos aquí un teléfono o un correo electrónico y te contactaremos lo antes posible.`;
     }
     const when = reopening ? (reopening.today ? ` We're back today at ${reopening.time}.` : ` We're back on ${dayNames.en[reopening.day]} at ${reopening.time}.`) : '';
     const first = why === 'after_hours' ? `Our team isn't available right now.${when}` : "Sorry, nobody from the team can join the chat right now.";
-    return `${first} Leave a phone number or an email address here and we'll get back to you as soon as we can.`;
+    return onThisNumber
+      ? `${first} We'll get back to you on this number as soon as we can. If you'd rather we used another number or an email address, just write it here.`
+      : `${first} Leave a phone number or an email address here and we'll get back to you as soon as we can.`;
   },
 
   contactReceived(lang: string, contact: string): string {
@@ -78,19 +87,89 @@ export const handoffText = {
 };
 
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}/;
-const PHONE = /\+?\d[\d\s().-]{6,18}\d/;
+/**
+ * Dates and clock times: digits a phone pattern would take ("02.12.2026", "2026-12-02", "10am", "5.30 pm"), and
+ * some of which are valid numbers somewhere (12.12.2026 is a Dublin number). Blanked out before numbers are looked
+ * for; a number written with dots ("612.34.56.78") is not a date, its groups being part of a longer run.
+ */
+const DATE = /(?<![\d./-])(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?![./-]?\d)/g;
+const CLOCK = /(?<![\d.])\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\b\.?/gi;
+/** A run of digits as numbers are written: an optional + or bracket, digits with spaces, dots, dashes or brackets. */
+const DIGIT_RUN = /[+(]?\d[\d\s().-]*\d/g;
+/** Digits in a number: at least a short local one, at most E.164's 15 after an international prefix (0011 in Australia). */
+const MIN_DIGITS = 7;
+const MAX_DIGITS = 19;
 
-/** The first e-mail address or phone number in a message, normalised for display. */
-export function contactIn(text: string): string | undefined {
+/**
+ * Whether a piece of a message is a phone number: one written with its country code is a valid number of that
+ * country (read as `businessCountryOf` reads a business's own number); one written without is a valid number of
+ * the business's country (`phoneToShow` then shows it in international form). With no country known, 7 to 15
+ * digits that are not a range ("087 123 4567 - 10").
+ */
+function isPhone(candidate: string, country: CountryCode | undefined): boolean {
+  const digits = candidate.replace(/\D/g, '').length;
+  if (digits < MIN_DIGITS || digits > MAX_DIGITS) return false;
+  if (candidate.startsWith('+')) return businessCountryOf({ phone: candidate }) !== undefined;
+  if (country !== undefined) return phoneToShow(candidate, country).startsWith('+');
+  return digits <= 15 && !/\s[-\u2013\u2014]\s/.test(candidate);
+}
+
+/**
+ * The phone numbers a run of digits may hold, most likely first: the whole run, then shorter pieces from the left
+ * (a run often carries more than the number: "087 123 4567 - 10 is best"; "0871234567 2 people"). A run that starts
+ * with a country code (+, 00) is one number or none: its tail alone is not another one.
+ */
+function* phoneCandidates(run: string): Generator<string> {
+  const groups = [...run.matchAll(/\d+/g)].map((g) => ({ start: g.index, end: g.index + g[0].length }));
+  const starts = /^(?:\+|\(?00)/.test(run) ? 1 : groups.length;
+  for (let i = 0; i < starts; i++) {
+    const from = i === 0 ? 0 : (groups[i]?.start ?? 0) - (run[(groups[i]?.start ?? 0) - 1] === '(' ? 1 : 0);
+    for (let j = groups.length - 1; j >= i; j--) yield run.slice(from, groups[j]?.end);
+  }
+}
+
+/**
+ * The first e-mail address in a message, else its first phone number, normalised for display. Every run of digits
+ * is tried, and only a valid phone number is taken (`country`: the business's, for numbers written without their
+ * country code): a date, a time or a range of hours next to the number is not a contact.
+ */
+export function contactIn(text: string, country?: CountryCode): string | undefined {
   const email = EMAIL.exec(text)?.[0];
   if (email) return email.toLowerCase();
-  const phone = PHONE.exec(text)?.[0];
-  if (phone && phone.replace(/\D/g, '').length >= 7) return phone.replace(/\s+/g, ' ').trim();
+  const blanked = text.replace(DATE, ' | ').replace(CLOCK, ' | ');
+  for (const run of blanked.matchAll(DIGIT_RUN)) {
+    for (const candidate of phoneCandidates(run[0])) {
+      if (isPhone(candidate, country)) return candidate.replace(/\s+/g, ' ').trim();
+    }
+  }
   return undefined;
 }
 
-/** A CSAT answer: the message is just a score 1–5 (optionally with a few words after it). */
+/** "/5", "de 5", "out of five", "stars", "estrellas": a score said to be on the 1–5 scale. */
+const OF_FIVE = String.raw`(?:\/\s*5|(?:de|out\s+of)\s+(?:5|five|cinco)|stars?\b|estrellas?\b)`;
+const SCORE_WORDS: Readonly<Record<string, number>> = { one: 1, two: 2, three: 3, four: 4, five: 5, uno: 1, una: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5 };
+/**
+ * A digit 1–5 that leads the message: alone (a "!" or "." after it), said to be of five ("4/5", "5 stars, thanks"),
+ * or followed by a separator and words ("5 - great service", "5, thanks"). A separator before more digits is a
+ * range or a time ("2-3 people", "5:30"), words that ask something are a question ("1, what time do you close?"),
+ * and a digit followed by plain words is not a score ("2 more questions").
+ */
+const SCORE_DIGIT = new RegExp(String.raw`^\s*([1-5])(?!\d)(?:\s*${OF_FIVE}|\s*[.!]*\s*$|\s*[-\u2013\u2014,;:!](?!\s*\d)(?![^?¿]*[?¿]))`, 'iu');
+/** A number word on its own, in English or Spanish ("five", "Cinco estrellas", "four out of five!"). */
+const SCORE_WORD = new RegExp(String.raw`^\s*(${Object.keys(SCORE_WORDS).join('|')})(?:\s*${OF_FIVE})?\s*[.!]*\s*$`, 'iu');
+/** One to five stars, on their own ("⭐⭐⭐⭐⭐", "★★★"). */
+const SCORE_STARS = /^\s*((?:[\u2B50\u2605\u{1F31F}]\uFE0F?\s*){1,5})[.!]*\s*$/u;
+
+/**
+ * A CSAT answer: a score 1–5 leading the message, as a digit (with a few words after it), a number word (English or
+ * Spanish) or star emoji. Kept strict, since on WhatsApp and SMS a message read as a score goes to the closed
+ * conversation instead of starting a new one (core/channels/inbound.ts).
+ */
 export function csatScoreIn(text: string): number | undefined {
-  const m = /^\s*([1-5])(?:\s*(?:\/\s*5|de 5|out of 5|stars?|estrellas?))?\s*[.!]?\s*$/i.exec(text);
-  return m?.[1] ? Number(m[1]) : undefined;
+  const digit = SCORE_DIGIT.exec(text)?.[1];
+  if (digit) return Number(digit);
+  const word = SCORE_WORD.exec(text)?.[1];
+  if (word) return SCORE_WORDS[word.toLowerCase()];
+  const stars = SCORE_STARS.exec(text)?.[1];
+  return stars ? [...stars.matchAll(/[\u2B50\u2605\u{1F31F}]/gu)].length : undefined;
 }

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isOpen, nextOpening } from './business-hours';
-import { identityLabel } from './channels/identity';
+import { conversationIdentity, identityLabel, verifiedPhoneOf } from './channels/identity';
 import { broadcast, deliverToCustomer, type DeliveryKind } from './conversation';
 import { DomainError, conflict, forbidden, notFound } from './errors';
 import {
@@ -104,15 +104,23 @@ async function conversationOf(deps: HandoffDeps, tenantId: string, conversationI
 }
 
 /**
- * A callback contact as the customer typed it, but a phone number without its country code read in the business's
- * country (core/phone.ts): the customer is told which number will be called, and it is the same customer a privacy
- * request by that number finds.
+ * The callback contact in a customer's message: an e-mail address, or a phone number that is valid in the business's
+ * country (a date or a time next to it is not one), shown with its country code (core/phone.ts): the customer is told
+ * which number will be called, and it is the same customer a privacy request by that number finds.
  */
-async function callbackContactOf(deps: HandoffDeps, tenantId: string, typed: string | undefined): Promise<string | undefined> {
-  if (typed === undefined || typed.includes('@')) return typed;
+async function callbackContactIn(deps: HandoffDeps, tenantId: string, text: string): Promise<string | undefined> {
   const kb = await deps.knowledge.getKnowledgeBase(tenantId);
-  return kb ? phoneToShow(typed, businessCountryOf(kb.business)) : typed;
+  const country = kb ? businessCountryOf(kb.business) : undefined;
+  const typed = contactIn(text, country);
+  if (typed === undefined || typed.includes('@')) return typed;
+  return phoneToShow(typed, country);
 }
+
+/**
+ * The customer's language for what the handoff tells them: the one the concierge detected in the conversation
+ * (a Spanish speaker on an English widget is answered in Spanish), else the conversation's starting language.
+ */
+const customerLangOf = (conversation: Pick<ConversationRecord, 'lang' | 'context'>): string => conversation.context?.lang ?? conversation.lang;
 
 /** Is a person reachable now: opening hours (in the business's zone) and agents connected to the live inbox. */
 async function availability(deps: HandoffDeps, tenantId: string): Promise<{ open: boolean; agentsOnline: number; reopening?: ReturnType<typeof nextOpening> }> {
@@ -337,7 +345,7 @@ export async function stepQueue(
       status: 'waiting',
       reason: input.reason,
       requestedAt: now,
-      lang: conversation.lang,
+      lang: customerLangOf(conversation),
       slaSeconds,
       executionId,
       rev: (record?.rev ?? 0) + 1,
@@ -429,7 +437,10 @@ export async function stepEscalate(
   return { route: 'wait', slaSeconds: result.slaSeconds };
 }
 
-/** Nobody can join: ask the customer for a contact, promise a callback and create a follow-up task. */
+/**
+ * Nobody can join: ask the customer for a contact, promise a callback and create a follow-up task. A WhatsApp or SMS
+ * customer is not asked: the number they write from (verified by the carrier) is the contact, unless they write another.
+ */
 export async function stepFallback(
   deps: HandoffDeps,
   input: { tenantId: string; conversationId: string; why?: 'after_hours' | 'nobody_available' },
@@ -438,18 +449,23 @@ export async function stepFallback(
   const reachable = await availability(deps, tenantId);
   const why = input.why ?? (reachable.open ? 'nobody_available' : 'after_hours');
   // `promised`: the callback handoff whose side effects (follow-up, customer notice, e-mail) are (re)done.
-  type Fallback = { route: 'callback' | 'accepted' | 'done'; followUpId?: string; promised?: HandoffRecord };
+  // `onThisNumber`: the customer writes from a verified phone (WhatsApp, SMS), the callback's contact from the start.
+  type Fallback = { route: 'callback' | 'accepted' | 'done'; followUpId?: string; promised?: HandoffRecord; onThisNumber?: boolean };
   const { result } = await change<Fallback>(deps, tenantId, conversationId, (conversation, record) => {
+    const verified = verifiedPhoneOf(conversationIdentity(conversation));
     if (!record) return { done: { route: 'done' } };
     if (record.status === 'accepted') return { done: { route: 'accepted' } };
     if (record.status === 'callback') {
       // A retry after the change was saved: what the first attempt did not finish is done now (each once).
       const retry = conversation.mode === 'waiting_for_human' && record.followUpId !== undefined;
-      return { done: { route: 'callback', ...(record.followUpId ? { followUpId: record.followUpId } : {}), ...(retry ? { promised: record } : {}) } };
+      return {
+        done: { route: 'callback', ...(record.followUpId ? { followUpId: record.followUpId } : {}), ...(retry ? { promised: record, onThisNumber: verified !== undefined } : {}) },
+      };
     }
     if ((record.status !== 'waiting' && record.status !== 'escalated') || conversation.mode !== 'waiting_for_human') return { done: { route: 'done' } };
     const followUpId = randomId();
-    const next = bump(record, { status: 'callback', followUpId });
+    // A WhatsApp or SMS customer is not asked for the number they write from: it is the callback's contact.
+    const next = bump(record, { status: 'callback', followUpId, ...(verified && !record.contact ? { contact: verified } : {}) });
     return {
       plan: {
         next,
@@ -457,10 +473,10 @@ export async function stepFallback(
         toMode: 'waiting_for_human',
         reason: why === 'after_hours' ? 'outside business hours: callback offered' : 'nobody available: callback offered',
       },
-      result: { route: 'callback', followUpId, promised: next },
+      result: { route: 'callback', followUpId, promised: next, onThisNumber: verified !== undefined },
     };
   });
-  const { promised, ...fallback } = result;
+  const { promised, onThisNumber = false, ...fallback } = result;
   if (promised?.followUpId) {
     const record = promised;
     const followUpId = promised.followUpId;
@@ -476,7 +492,7 @@ export async function stepFallback(
         ...(record.contact ? { contact: record.contact } : {}),
       });
     }
-    await tellCustomer(deps, tenantId, conversationId, handoffText.callback(record.lang, why, reachable.reopening), undefined, 'system', `handoff:callback:${followUpId}`);
+    await tellCustomer(deps, tenantId, conversationId, handoffText.callback(record.lang, why, reachable.reopening, onThisNumber), undefined, 'system', `handoff:callback:${followUpId}`);
     const profile = await deps.tenants.getProfile(tenantId);
     // Once per callback: a retry after it went out sends none (the notice above is delivered again; the widget and channels de-duplicate).
     await emailStaffOnce(
@@ -487,7 +503,11 @@ export async function stepFallback(
         kind: 'handoff.callback',
         conversationId,
         subject: `Callback requested (${profile?.name ?? tenantId})`,
-        text: `Nobody could join a conversation (${why === 'after_hours' ? 'outside business hours' : 'nobody available'}). The customer was asked for a phone number or e-mail address; a follow-up task was created.\nReason: ${record.reason}`,
+        text: `Nobody could join a conversation (${why === 'after_hours' ? 'outside business hours' : 'nobody available'}). ${
+          onThisNumber && record.contact
+            ? `The customer was told they will be contacted on the number they wrote from (${record.contact}), unless they leave another one`
+            : 'The customer was asked for a phone number or e-mail address'
+        }; a follow-up task was created.\nReason: ${record.reason}`,
       },
       'everyone',
     );
@@ -534,8 +554,11 @@ async function answerToken(deps: HandoffDeps, tenantId: string, conversationId: 
 /** An agent accepts a waiting conversation: it becomes theirs and the bot stays silent. */
 export async function acceptHandoff(deps: HandoffDeps, actor: StaffActor, conversationId: string): Promise<HandoffRecord> {
   const { result, changed } = await change<HandoffRecord>(deps, actor.tenantId, conversationId, (conversation, record) => {
-    if (conversation.mode === 'human' && record?.assignee?.sub === actor.sub) return { done: record };
-    if (conversation.mode === 'human') throw conflict(`${record?.assignee?.email ?? 'someone else'} is already handling this conversation`);
+    // The record is read after the conversation: an accept that landed in between shows in the record only (two
+    // agents clicking Accept at once), and the second is told who has it, not to take it over.
+    const accepted = record?.status === 'accepted' ? record : undefined;
+    if (accepted?.assignee?.sub === actor.sub && conversation.mode !== 'closed') return { done: accepted };
+    if (conversation.mode === 'human' || accepted) throw conflict(`${record?.assignee?.email ?? 'another team member'} is already handling this conversation`);
     if (conversation.mode !== 'waiting_for_human' || !record || !openStatuses.includes(record.status)) {
       throw conflict('this conversation is not waiting for a person; take it over instead');
     }
@@ -561,7 +584,7 @@ export async function takeOver(deps: HandoffDeps, actor: StaffActor, conversatio
       status: 'accepted',
       reason: 'taken over by staff',
       requestedAt: now,
-      lang: current.lang,
+      lang: customerLangOf(current),
       slaSeconds,
       assignee: staffRef(actor),
       acceptedAt: now,
@@ -648,7 +671,7 @@ export async function closeConversation(deps: HandoffDeps, actor: StaffActor, co
     const now = deps.clock.now().toISOString();
     const next: HandoffRecord = record
       ? bump(record, { status: 'closed', endedAt: now })
-      : { tenantId: actor.tenantId, conversationId, status: 'closed', reason: 'closed by staff', requestedAt: now, lang: conversation.lang, slaSeconds, endedAt: now, rev: 1 };
+      : { tenantId: actor.tenantId, conversationId, status: 'closed', reason: 'closed by staff', requestedAt: now, lang: customerLangOf(conversation), slaSeconds, endedAt: now, rev: 1 };
     return { plan: { next, fromModes: ['bot', 'human', 'waiting_for_human'], toMode: 'closed', reason: 'closed by staff', by: actor.email }, result: next };
   });
   if (changed) {
@@ -751,19 +774,34 @@ export async function onCustomerMessage(deps: HandoffDeps, input: { tenantId: st
       await notifyStaff(deps, tenantId, inboxFrame(deps, 'csat', conversationId, conversation.mode));
       return { handled: 'csat' };
     }
-    if (conversation.mode === 'waiting_for_human' && record.status === 'callback' && !record.contact) {
-      const contact = await callbackContactOf(deps, tenantId, contactIn(message.text));
+    if (conversation.mode === 'waiting_for_human' && record.status === 'callback') {
+      // While the callback is open, a contact the customer writes is the one to use, also after an earlier one (the
+      // WhatsApp or SMS number the callback started with, or a number they correct): it is read back to them.
+      const contact = await callbackContactIn(deps, tenantId, message.text);
       if (!contact) {
-        await tellCustomer(deps, tenantId, conversationId, handoffText.contactAgain(record.lang));
+        if (record.contact) break;
+        // Asked once per callback (a fixed id stores it once): after that, what the customer writes is for the team.
+        const asked = await deps.conversations.appendMessage(tenantId, conversationId, {
+          role: 'system',
+          text: handoffText.contactAgain(record.lang),
+          clientId: `handoff:contact-again:${record.followUpId ?? stableId(record.executionId ?? record.requestedAt)}`,
+        });
+        // Already asked for an earlier message: not again. Stored after this one: this event's retry (its delivery
+        // may have failed), delivered again.
+        if (asked.duplicate && asked.message.seq < message.seq) break;
+        await deliverToCustomer(deps, conversation, asked.message, 'system');
         return { handled: 'asked_contact' };
       }
-      const next: HandoffRecord = { ...record, contact, rev: record.rev + 1 };
-      if (!(await deps.handoffs.saveHandoff(record, next))) continue;
-      if (record.followUpId) {
-        const task = await deps.followUps.getFollowUp(tenantId, record.followUpId);
-        if (task) await deps.followUps.putFollowUp(tenantId, { ...task, contact });
+      if (contact !== record.contact) {
+        const next: HandoffRecord = { ...record, contact, rev: record.rev + 1 };
+        if (!(await deps.handoffs.saveHandoff(record, next))) continue;
+        if (record.followUpId) {
+          const task = await deps.followUps.getFollowUp(tenantId, record.followUpId);
+          if (task) await deps.followUps.putFollowUp(tenantId, { ...task, contact });
+        }
       }
-      await tellCustomer(deps, tenantId, conversationId, handoffText.contactReceived(record.lang, contact));
+      // Keyed by the message: a retry of this event (the contact already saved) reads it back once, not twice.
+      await tellCustomer(deps, tenantId, conversationId, handoffText.contactReceived(record.lang, contact), undefined, 'system', `handoff:contact:${message.seq}`);
       await notifyStaff(deps, tenantId, inboxFrame(deps, 'callback', conversationId, conversation.mode, { reason: 'contact left for a callback' }));
       return { handled: 'contact' };
     }
