@@ -70,6 +70,21 @@ export const handoffText = {
       : 'So we can get back to you, please write a phone number or an email address.';
   },
 
+  /**
+   * The assistant answers again: nobody took up the handoff the customer was told to wait for (`waiting`), or a person
+   * left a WhatsApp, SMS or Messenger conversation (the widget says that one itself).
+   */
+  backToAssistant(lang: string, from: 'waiting' | 'person'): string {
+    if (langOf(lang) === 'es') {
+      return from === 'waiting'
+        ? 'El asistente vuelve a responder. Si aún necesitas hablar con una persona, dínoslo.'
+        : 'La persona del equipo salió del chat. El asistente responde a partir de aquí.';
+    }
+    return from === 'waiting'
+      ? 'The assistant is answering again. If you still need a person, just say so.'
+      : 'The team member left the chat. The assistant answers from here.';
+  },
+
   /** The one-question satisfaction survey after a person closed the conversation. */
   csatQuestion(lang: string): string {
     return langOf(lang) === 'es'

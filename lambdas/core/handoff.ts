@@ -251,6 +251,12 @@ async function afterChange(deps: HandoffDeps, from: ConversationRecord, previous
     // Whoever was typing is not any more: indicators never stick across a change of owner.
     await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: from.mode === 'human' ? 'agent' : 'bot', conversationId });
   }
+  // The customer was told the assistant would not answer while they wait, or a person was answering on a channel
+  // with no widget to show the change: they are told it answers again (once per handoff record revision).
+  if (plan.toMode === 'bot' && (from.mode === 'waiting_for_human' || (from.mode === 'human' && from.channel !== 'web'))) {
+    const text = handoffText.backToAssistant(plan.next.lang, from.mode === 'waiting_for_human' ? 'waiting' : 'person');
+    await tellCustomer(deps, tenantId, conversationId, text, undefined, 'system', `handoff:bot:${plan.next.rev}`);
+  }
   const event = inboxEventOf(plan.next.status);
   await notifyStaff(
     deps,

@@ -21,6 +21,8 @@ import {
   acceptHandoff,
   closeConversation,
   onCustomerMessage,
+  returnToBot,
+  stepCallbackExpired,
   stepFallback,
   stepQueue,
   takeOver,
@@ -269,5 +271,38 @@ describe('two agents accept at once', () => {
     // Later, and for the one who has it, as before.
     await expect(acceptHandoff(deps(), agent(c.tenantId, 'second'), c.conversationId)).rejects.toMatchObject({ message: `first@${c.tenantId}.example is already handling this conversation` });
     expect(await acceptHandoff(deps(), agent(c.tenantId, 'first'), c.conversationId)).toMatchObject({ status: 'accepted', assignee: { email: `first@${c.tenantId}.example` } });
+  });
+});
+
+describe('the assistant answering again', () => {
+  it('is said to a customer who was told to wait, when staff return the conversation or nobody takes up the callback', async () => {
+    const c = await conversation({ channel: 'whatsapp' });
+    await promisedCallback(c);
+    const waiting = await systemTexts(c);
+    await returnToBot(deps(), agent(c.tenantId), c.conversationId);
+    expect(await systemTexts(c)).toEqual([...waiting, handoffText.backToAssistant('en', 'waiting')]); // was nothing
+
+    const d = await conversation({ lang: 'es' });
+    await promisedCallback(d);
+    expect((await stepCallbackExpired(deps(), { tenantId: d.tenantId, conversationId: d.conversationId })).returned).toBe(true);
+    expect((await systemTexts(d)).at(-1)).toBe(handoffText.backToAssistant('es', 'waiting'));
+    // Run again by the workflow's retry: said once.
+    await stepCallbackExpired(deps(), { tenantId: d.tenantId, conversationId: d.conversationId });
+    expect((await systemTexts(d)).filter((t) => t === handoffText.backToAssistant('es', 'waiting'))).toHaveLength(1);
+  });
+
+  it('is said on WhatsApp when the person who took over leaves; on the web the widget says it itself', async () => {
+    const c = await conversation({ channel: 'whatsapp' });
+    const a = agent(c.tenantId);
+    await takeOver(deps(), a, c.conversationId);
+    await returnToBot(deps(), a, c.conversationId);
+    expect((await systemTexts(c)).at(-1)).toBe(handoffText.backToAssistant('en', 'person'));
+
+    const w = await conversation();
+    const b = agent(w.tenantId);
+    await takeOver(deps(), b, w.conversationId);
+    const before = await systemTexts(w);
+    await returnToBot(deps(), b, w.conversationId);
+    expect(await systemTexts(w)).toEqual(before);
   });
 });
