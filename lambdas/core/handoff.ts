@@ -122,6 +122,9 @@ async function callbackContactIn(deps: HandoffDeps, tenantId: string, text: stri
  */
 const customerLangOf = (conversation: Pick<ConversationRecord, 'lang' | 'context'>): string => conversation.context?.lang ?? conversation.lang;
 
+/** The reason of a staff takeover's handoff, and of the `handoff.requested` that starts its workflow. */
+const TAKEN_OVER = 'taken over by staff';
+
 /** Is a person reachable now: opening hours (in the business's zone) and agents connected to the live inbox. */
 async function availability(deps: HandoffDeps, tenantId: string): Promise<{ open: boolean; agentsOnline: number; reopening?: ReturnType<typeof nextOpening> }> {
   const [profile, kb, online] = await Promise.all([
@@ -344,6 +347,8 @@ export async function stepQueue(
     }
     // Already waiting, owned or closed: a duplicate request ends here.
     if (conversation.mode !== 'bot') return { done: { route: 'done', slaSeconds } };
+    // A takeover handed back before this step ran (the event was late, or retried): nobody asked for a person.
+    if (input.reason === TAKEN_OVER) return { done: { route: 'done', slaSeconds } };
     const now = deps.clock.now().toISOString();
     const next: HandoffRecord = {
       tenantId,
@@ -588,7 +593,7 @@ export async function takeOver(deps: HandoffDeps, actor: StaffActor, conversatio
       tenantId: actor.tenantId,
       conversationId,
       status: 'accepted',
-      reason: 'taken over by staff',
+      reason: TAKEN_OVER,
       requestedAt: now,
       lang: customerLangOf(current),
       slaSeconds,
@@ -596,10 +601,10 @@ export async function takeOver(deps: HandoffDeps, actor: StaffActor, conversatio
       acceptedAt: now,
       rev: (record?.rev ?? 0) + 1,
     };
-    return { plan: { next, fromModes: ['bot'], toMode: 'human', reason: 'taken over by staff', by: actor.email }, result: next };
+    return { plan: { next, fromModes: ['bot'], toMode: 'human', reason: TAKEN_OVER, by: actor.email }, result: next };
   });
   // The workflow follows a takeover too, so a close ends with the survey like any handoff.
-  if (changed) await deps.events.publish([{ type: 'handoff.requested', tenantId: actor.tenantId, detail: { conversationId, reason: 'taken over by staff' } }]);
+  if (changed) await deps.events.publish([{ type: 'handoff.requested', tenantId: actor.tenantId, detail: { conversationId, reason: TAKEN_OVER } }]);
   return result;
 }
 

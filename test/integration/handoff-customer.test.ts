@@ -306,3 +306,17 @@ describe('the assistant answering again', () => {
     expect(await systemTexts(w)).toEqual(before);
   });
 });
+
+describe('a takeover handed back before its workflow ran', () => {
+  it('queues nothing: the customer is not told to wait for a person nobody asked for', async () => {
+    const c = await conversation({ online: true });
+    const a = agent(c.tenantId);
+    await takeOver(deps(), a, c.conversationId);
+    await returnToBot(deps(), a, c.conversationId);
+    const before = await systemTexts(c);
+    // The takeover's handoff.requested reaches the workflow only now.
+    expect(await stepQueue(deps(), { tenantId: c.tenantId, conversationId: c.conversationId, reason: 'taken over by staff', executionId: executionId() })).toMatchObject({ route: 'done' });
+    expect((await store.getConversation(c.tenantId, c.conversationId))?.mode).toBe('bot'); // was waiting_for_human
+    expect(await systemTexts(c)).toEqual(before);
+  });
+});
