@@ -754,3 +754,33 @@ describe('"thanks" at the confirmation', () => {
     expect(booked.text).toMatch(done);
   });
 });
+
+describe('an emoji at the confirmation', () => {
+  it.each([
+    ['👍', /^Done! I've booked/],
+    ['👍🏽', /^Done! I've booked/],
+    ['✅', /^Done! I've booked/],
+    ['👎', /^OK, I've left the booking/],
+  ])('%s answers "Shall I book it?" (was an unrelated FAQ, nothing booked)', async (emoji, reply) => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday');
+    await c.say('1');
+    expect((await c.say('Ana, 087 123 4567')).context.booking?.step).toBe('confirm');
+    const a = await c.say(emoji);
+    expect(a.kind).toBe('booking');
+    expect(a.text).toMatch(reply);
+  });
+
+  it('another emoji asks again', async () => {
+    const w = await world();
+    const c = conversation(w);
+    await c.say('Book a check-up next Thursday');
+    await c.say('1');
+    await c.say('Ana, 087 123 4567');
+    const a = await c.say('🤔');
+    expect(a.text).toBe('Shall I book it?');
+    expect(a.context.booking?.step).toBe('confirm');
+    expect((await c.say('yes')).text).toMatch(/^Done! I've booked/);
+  });
+});

@@ -96,6 +96,9 @@ const ABANDON =
   /^\s*(?:oh\s+|ok\s+|no\s*,?\s*)?(?:cancel(?: that| the booking| it all)?|never ?mind|stop|forget (?:it|about it)|quit|abort|leave it|olv[ií]dalo|d[eé]jalo|p[aá]ra|cancelar|no importa|da igual|d[eé]jelo|olv[ií]delo)(?:\s*,?\s*(?:forget it|leave it|please|thanks|por favor|gracias|olv[ií]dalo|d[eé]jalo))*[\s.,!]*$/i;
 const YES = /^\s*(?:y(?:es|eah|ep|up)|ok(?:ay)?|sure|confirm(?:ed)?|go ahead|book it|do it|please do|s[ií]|vale|claro|de acuerdo|perfecto|conf[ií]rm[ao]|adelante)\b/i;
 const NO = /^\s*(?:no|nope|nah|not really|no gracias)\b/i;
+/** A thumbs-up, OK hand or tick alone (any skin tone) says yes; a thumbs-down says no. */
+const YES_EMOJI = /^[\s!.]*(?:(?:\u{1F44D}|\u{1F44C}|\u2705|\u2714|\u2611|\u{1F64C}|\u{1F197})[\u{1F3FB}-\u{1F3FF}\uFE0F]*[\s!.]*)+$/u;
+const NO_EMOJI = /^[\s!.]*(?:\u{1F44E}[\u{1F3FB}-\u{1F3FF}\uFE0F]*[\s!.]*)+$/u;
 const SLOT_VALUE = /^\s*slot:([a-z0-9][a-z0-9_-]{0,63}):(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{3})?)?Z)\s*$/;
 const BOOKING_VALUE = /^\s*booking:([A-Za-z0-9_-]{1,64})\s*$/;
 const ORDINALS: readonly [RegExp, number][] = [
@@ -526,12 +529,17 @@ async function answerStep(t: Turn, d: BookingDraft, text: string): Promise<Dialo
     }
     case 'confirm': {
       if (hasEntities(u) && d.mode !== 'cancel') return undefined; // a change of mind: handled by the caller
-      const yes = u.intent === 'affirm' || YES.test(text) || (d.mode === 'cancel' && /^\s*(?:cancel(?: it)?|canc[eé]l(?:a|ela)|anular|an[uú]lala)\b/i.test(text));
+      const yes =
+        u.intent === 'affirm' || YES.test(text) || YES_EMOJI.test(text) || (d.mode === 'cancel' && /^\s*(?:cancel(?: it)?|canc[eé]l(?:a|ela)|anular|an[uú]lala)\b/i.test(text));
       if (yes) return commit(t, d);
-      if (u.intent === 'deny' || NO.test(text)) return t.reply([d.mode === 'book' ? t.s.abandoned : t.s.keptIt], [], undefined);
+      if (u.intent === 'deny' || NO.test(text) || NO_EMOJI.test(text)) return t.reply([d.mode === 'book' ? t.s.abandoned : t.s.keptIt], [], undefined);
       // "thanks" / "gracias" to "Shall I book it?" is no answer yet: the question again (nothing booked behind their back).
       if (u.intent === 'thanks' && d.mode === 'book') {
         return t.reply([t.s.welcomeShallIBook], [{ label: t.s.yesBook, text: t.s.yesBookText }, { label: t.s.no, text: t.s.no }], d);
+      }
+      // Nothing in words (another emoji, punctuation): no answer either, and nothing the knowledge base could answer.
+      if (d.mode === 'book' && !/[\p{L}\p{N}]/u.test(text)) {
+        return t.reply([t.s.shallIBook], [{ label: t.s.yesBook, text: t.s.yesBookText }, { label: t.s.no, text: t.s.no }], d);
       }
       return undefined;
     }
