@@ -125,6 +125,13 @@ describe('numeric dates follow the business: day first in Europe', () => {
     expect(read('anything free this month?', 'en')).toEqual({ date: '2026-12-09', approximate: false }); // was 8 December
   });
 
+  it('pin: a day of the month or a count before a time stays a day or a count ("March 3 10am" is not 03:10)', () => {
+    expect(read('December 17 10am', 'en')).toEqual({ date: '2026-12-17', start: '10:00', approximate: false });
+    expect(read('tuesday the 15th 11am', 'en')).toEqual({ date: '2026-12-15', start: '11:00', approximate: false });
+    expect(read('table for 2 10am', 'en')).toEqual({ start: '10:00', approximate: false });
+    expect(read('4 30pm', 'en')).toEqual({ start: '16:30', approximate: false });
+  });
+
   it('pin: a space in a time keeps amounts, minutes and people as they are', () => {
     expect(read('at 4 30 euros is it cheaper?', 'en')).toEqual({ start: '16:00', approximate: false });
     expect(read('can 2 people come at 3', 'en')).toEqual({ start: '15:00', approximate: false });

@@ -128,6 +128,9 @@ const ES_NUMBERS: Record<string, number> = {
   una: 1, uno: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5, seis: 6, siete: 7, ocho: 8, nueve: 9, diez: 10, once: 11, doce: 12,
 };
 
+/** A month or weekday name (English or Spanish, short forms too), after which a number is a day of the month. */
+const MONTH_OR_DAY = String.raw`(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|the|el|d[ií]a)`;
+
 /** Lower-cases and rewrites spelled-out clock times as digits ("half past four" → "4:30"). */
 export function normaliseTimes(input: string): string {
   let s = ` ${input.toLowerCase().replace(/[’`]/g, "'")} `;
@@ -161,7 +164,9 @@ export function normaliseTimes(input: string): string {
     // "a las 16 30", "at 4 30", "4 30pm": a space for the colon, after a word that introduces a time or before am/pm
     // ("4 30 euros", "10 15 minutes" stay).
     .replace(/\b(at|around|about|after|before|from|until|till|by|las|la)\s+(\d{1,2})\s+([0-5]\d)\b(?!\s*(?:€|%|eur|euros?|mins?|minutes?|minutos|people|personas)\b)/g, '$1 $2:$3')
-    .replace(/\b(\d{1,2})\s+([0-5]\d)\s*(a\.?m\.?|p\.?m\.?)(?![a-z])/g, '$1:$2$3')
+    // Alone before am/pm only after nothing that makes the first number a day or a count ("March 3 10am", "tuesday 14
+    // 11am", "table for 2 10am" keep their day and count).
+    .replace(new RegExp(String.raw`(?<!${MONTH_OR_DAY}\s+|\bfor\s+|\d\s+)\b(\d{1,2})\s+([0-5]\d)\s*(a\.?m\.?|p\.?m\.?)(?![a-z])`, 'g'), '$1:$2$3')
     .replace(/\b(\d{1,2})\s*(?:h|hs|horas)\b/g, '$1:00')
     // "a las 7 de la mañana" is 7 am, not "7 tomorrow"; "de la tarde / noche" is pm.
     .replace(/\b(\d{1,2}(?::\d{2})?)\s+de\s+la\s+(?:mañana|manana|madrugada)(?![a-zñ])/g, '$1 am')
