@@ -321,6 +321,15 @@ describe("today's weekday named while a later day is on offer", () => {
     const today = await c.say('actually this Friday, today');
     expect(today.context.booking?.date).toBe('2026-03-27');
   });
+
+  it('a date written out that falls today is today ("Friday 27th", "el 27", "27/3")', async () => {
+    for (const text of ['Friday 27th would suit better', 'mejor el 27', 'could I do 27/3?']) {
+      const w = await world();
+      const c = conversation(w);
+      await c.say('Book a check-up next Thursday');
+      expect((await c.say(text)).context.booking?.date).toBe('2026-03-27'); // was pushed to 3 April
+    }
+  });
 });
 
 describe('a question in the middle of a booking', () => {
