@@ -60,6 +60,9 @@ describe('a question after a lead-in ("ok never mind.", "thanks,", "vale,")', ()
     expect((await ask('never mind')).intent).toBe('deny');
     expect(withoutLeadIn('ok')).toBe('ok');
     expect(withoutLeadIn('hi, what?')).toBe('hi, what?');
+    for (const closing of ['thanks, can\'t wait', 'ok, do it', 'gracias, es todo', 'perfecto, es todo', 'thanks so much, what a great service!']) {
+      expect(withoutLeadIn(closing)).toBe(closing);
+    }
   });
 });
 
