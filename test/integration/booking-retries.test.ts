@@ -269,6 +269,19 @@ describe('a deposit paid after the booking ended, delivered again after a notice
     expect(await emails(booking, 'customer')).toHaveLength(1);
     expect(await emails(booking, 'staff')).toHaveLength(1);
   });
+
+  it('a deposit paid in time and refunded by a cancellation: its payment event replayed says nothing of a late payment', async () => {
+    const w = await world();
+    const booking = await held(w, { serviceId: 'teeth-whitening', paid: true });
+    const now = new Date().toISOString();
+    const cancelled: Booking = { ...booking, status: 'cancelled', payment: { ...booking.payment, status: 'refunded', refundedAt: now }, updatedAt: now, rev: booking.rev + 1 };
+    expect(await bookings.updateBooking(booking, cancelled)).toBe(true);
+    const deps = { ...w.deps, callbacks: { succeed: async () => false } };
+    const replay = { ...ref(booking), status: 'succeeded' as const, paymentId: 'pi_retry_1', amountCents: 5000, eventId: 'evt_paid_in_time' };
+    expect(await onPaymentOutcome(deps, replay)).toEqual({ handled: 'ignored' });
+    expect(await emails(booking, 'customer')).toEqual([]);
+    expect(await emails(booking, 'staff')).toEqual([]);
+  });
 });
 
 // ---- Compensate --------------------------------------------------------------------------------------------

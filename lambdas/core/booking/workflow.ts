@@ -709,7 +709,10 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
     if (b.payment.status === 'paid') return { done: 'answer' };
     // This payment, refunded by an earlier delivery whose notices then failed: this one tells (each notice is sent
     // once, so a plain replay says nothing more).
-    if (b.payment.status === 'refunded') return { done: deadStatuses.includes(b.status) && b.payment.paymentId === paymentId ? 'tell' : 'ignore' };
+    // (A deposit paid in time has `paidAt`; refunded later, by a cancellation, it was no late payment.)
+    if (b.payment.status === 'refunded') {
+      return { done: deadStatuses.includes(b.status) && b.payment.paymentId === paymentId && b.payment.paidAt === undefined ? 'tell' : 'ignore' };
+    }
     if (b.status === 'held' || b.status === 'awaiting_payment') {
       return { next: { ...b, payment: { ...b.payment, status: 'paid', paymentId, paidAt: deps.clock.now().toISOString() } }, result: 'record' };
     }
