@@ -114,6 +114,8 @@ const DIGIT_RUN = /[+(]?\d[\d\s().-]*\d/g;
 /** Digits in a number: at least a short local one, at most E.164's 15 after an international prefix (0011 in Australia). */
 const MIN_DIGITS = 7;
 const MAX_DIGITS = 19;
+/** Where in a run of digits a number may start: within its first groups (a number is a handful of them). */
+const MAX_STARTS = 24;
 
 /**
  * Whether a piece of a message is a phone number: one written with its country code is a valid number of that
@@ -135,11 +137,15 @@ function isPhone(candidate: string, country: CountryCode | undefined): boolean {
  * with a country code (+, 00) is one number or none: its tail alone is not another one.
  */
 function* phoneCandidates(run: string): Generator<string> {
-  const groups = [...run.matchAll(/\d+/g)].map((g) => ({ start: g.index, end: g.index + g[0].length }));
-  const starts = /^(?:\+|\(?00)/.test(run) ? 1 : groups.length;
+  // Bounded (a message of thousands of digit groups took seconds per group): pieces of at most MAX_DIGITS digits,
+  // starting in the run's first MAX_STARTS groups.
+  const groups = [...run.matchAll(/\d+/g)].map((g) => ({ start: g.index, end: g.index + g[0].length, digits: g[0].length }));
+  const starts = /^(?:\+|\(?00)/.test(run) ? 1 : Math.min(groups.length, MAX_STARTS);
   for (let i = 0; i < starts; i++) {
     const from = i === 0 ? 0 : (groups[i]?.start ?? 0) - (run[(groups[i]?.start ?? 0) - 1] === '(' ? 1 : 0);
-    for (let j = groups.length - 1; j >= i; j--) yield run.slice(from, groups[j]?.end);
+    let last = i;
+    for (let digits = groups[i]?.digits ?? 0; last + 1 < groups.length && digits + (groups[last + 1]?.digits ?? 0) <= MAX_DIGITS; last++) digits += groups[last + 1]?.digits ?? 0;
+    for (let j = last; j >= i; j--) yield run.slice(from, groups[j]?.end);
   }
 }
 
@@ -160,16 +166,23 @@ export function contactIn(text: string, country?: CountryCode): string | undefin
   return undefined;
 }
 
+/** Words of a new request, not of a verdict: "1 - I need to rebook", "3, tomorrow at 5 please". */
+const NOT_A_VERDICT = String.raw`(?:\b(?:book|rebook|booking|appointment|cancel|reschedule|change|move|tomorrow|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|cita|reserv\w*|cancel\w*|cambiar|mover|mañana|hoy|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b|\bat\s+\d|\ba\s+las\s+\d)`;
+
 /** "/5", "de 5", "out of five", "stars", "estrellas": a score said to be on the 1–5 scale. */
 const OF_FIVE = String.raw`(?:\/\s*5|(?:de|out\s+of)\s+(?:5|five|cinco)|stars?\b|estrellas?\b)`;
 const SCORE_WORDS: Readonly<Record<string, number>> = { one: 1, two: 2, three: 3, four: 4, five: 5, uno: 1, una: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5 };
 /**
  * A digit 1–5 that leads the message: alone (a "!" or "." after it), said to be of five ("4/5", "5 stars, thanks"),
- * or followed by a separator and words ("5 - great service", "5, thanks"). A separator before more digits is a
- * range or a time ("2-3 people", "5:30"), words that ask something are a question ("1, what time do you close?"),
- * and a digit followed by plain words is not a score ("2 more questions").
+ * or followed by a separator and a few words of verdict ("5 - great service", "5, thanks"). A separator before more
+ * digits is a range or a time ("2-3 people", "5:30"); words that ask something ("1, what time do you close?") or ask
+ * for something ("2, can I rebook", "3, tomorrow at 5 please"), or more than eight words, are a new message; a digit
+ * followed by plain words is not a score ("2 more questions").
  */
-const SCORE_DIGIT = new RegExp(String.raw`^\s*([1-5])(?!\d)(?:\s*${OF_FIVE}|\s*[.!]*\s*$|\s*[-\u2013\u2014,;:!](?!\s*\d)(?![^?¿]*[?¿]))`, 'iu');
+const SCORE_DIGIT = new RegExp(
+  String.raw`^\s*([1-5])(?!\d)(?:\s*${OF_FIVE}|\s*[.!]*\s*$|\s*[-\u2013\u2014,;:!](?!\s*\d)(?![^?¿]*[?¿])(?![^]*${NOT_A_VERDICT})(?=(?:\s*[^\s]+){1,8}\s*$))`,
+  'iu',
+);
 /** A number word on its own, in English or Spanish ("five", "Cinco estrellas", "four out of five!"). */
 const SCORE_WORD = new RegExp(String.raw`^\s*(${Object.keys(SCORE_WORDS).join('|')})(?:\s*${OF_FIVE})?\s*[.!]*\s*$`, 'iu');
 /** One to five stars, on their own ("⭐⭐⭐⭐⭐", "★★★"). */

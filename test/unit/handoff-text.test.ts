@@ -88,6 +88,10 @@ describe('a satisfaction score as people write it', () => {
     'Excellent',
     '6 - great',
     '1, what time do you close?',
+    '1 - I need to rebook',
+    '2, can I rebook',
+    '3, tomorrow at 5 please',
+    '5 - great service, thank you so much, but I also wanted to know about whitening',
     '2 - ¿abrís mañana?',
   ])('does not read %j as a score', (text) => {
     expect(csatScoreIn(text)).toBeUndefined();
