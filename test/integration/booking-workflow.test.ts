@@ -369,6 +369,9 @@ describe('booking with a deposit', () => {
     const refund = await documentClient(cloud.urls.dynamodb).send(new GetCommand({ TableName: cloud.tableName, Key: keys.localRefund(tenantId, booking.bookingId), ConsistentRead: true }));
     expect(refund.Item).toMatchObject({ paymentId: 'pi_test_late_1', amountCents: 2500 });
     await eventually(async () => ((await botMessages(tenantId, conversationId)).some((t) => t.includes('te lo hemos devuelto íntegro')) ? true : undefined), 'the customer to be told', STEP_MS);
+    // The staff read the service as the business names it, not in the customer's language.
+    const staffNotice = await eventually(async () => (await handoffStore().listOutbox(tenantId, 50)).find((e) => e.kind === 'booking.late_payment' && e.bookingId === booking.bookingId), 'the staff notice', STEP_MS);
+    expect(staffNotice.text).toContain('Service: Clear aligner (Invisalign) consultation');
     // A replay refunds nothing more and says nothing more.
     publish('payment.succeeded', { tenantId, bookingId: booking.bookingId, paymentId: 'pi_test_late_1', amountCents: 2500, eventId: 'evt_late_1' });
     await cloud.settle();

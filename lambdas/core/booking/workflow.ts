@@ -109,7 +109,10 @@ async function bookingOf(deps: Pick<BookingWorkflowDeps, 'bookings'>, ref: Booki
 }
 
 interface Described {
+  /** In the customer's words: the service's name in their language (core/knowledge-base.ts serviceNameIn). */
   readonly facts: BookingFacts;
+  /** The service as the business names it, for staff and the calendar. */
+  readonly staffService: string;
   readonly timezone: string;
   readonly businessName: string;
   readonly businessEmail?: string;
@@ -133,6 +136,7 @@ async function describe(deps: Pick<BookingWorkflowDeps, 'catalogue'>, booking: B
       depositCents: booking.depositCents,
       currency: booking.currency,
     },
+    staffService: service?.name ?? booking.serviceId,
     timezone,
     businessName: catalogue?.business.name ?? booking.tenantId,
     ...(catalogue ? { businessEmail: catalogue.business.email } : {}),
@@ -286,7 +290,7 @@ async function tellElsewhere(
 
 const staffSummary = (b: Booking, d: Described): string =>
   [
-    `Service: ${d.facts.service}`,
+    `Service: ${d.staffService}`,
     `With: ${d.facts.staff}`,
     `When: ${when('en', b.start, d.timezone)} (${d.timezone})`,
     `Customer: ${b.customer.name}${b.customer.phone ? `, ${b.customer.phone}` : ''}${b.customer.email ? `, ${b.customer.email}` : ''}`,
@@ -432,7 +436,7 @@ export async function stepCalendar(deps: BookingWorkflowDeps, input: BookingRef)
     tenantId: booking.tenantId,
     bookingId: booking.bookingId,
     staffId: booking.staffId,
-    title: `${d.facts.service} — ${booking.customer.name}`,
+    title: `${d.staffService} — ${booking.customer.name}`,
     description: staffSummary(booking, d),
     start: booking.start,
     end: booking.end,
@@ -483,7 +487,7 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
   await emailStaff(deps, booking, 'confirmed', d, {
     kind: 'booking.confirmed',
     ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
-    subject: `New booking: ${d.facts.service}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
+    subject: `New booking: ${d.staffService}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
     text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}${untold}`,
   });
   await deps.events.publish([
@@ -659,7 +663,7 @@ export async function stepCompensate(
     await emailStaff(deps, ended, 'ended', d, {
       kind: 'booking.failed',
       ...(ended.conversationId ? { conversationId: ended.conversationId } : {}),
-      subject: `A booking failed: ${d.facts.service}, ${when('en', ended.start, d.timezone)} (${d.businessName})`,
+      subject: `A booking failed: ${d.staffService}, ${when('en', ended.start, d.timezone)} (${d.businessName})`,
       text: `Reason: ${endedReason}${input.error ? ` (${input.error}${input.cause ? `: ${input.cause}` : ''})` : ''}.${refunded > 0 ? ` The deposit (${refunded / 100} ${ended.currency}) was refunded.` : ''}\n${staffSummary(ended, d)}`,
     });
   }
