@@ -90,6 +90,18 @@ describe('passage vectors in DynamoDB', () => {
     expect(embedder.texts).toBe(2);
   });
 
+  it('are made once for an edit retried because another edit landed first (it was embedded, and paid for, on every attempt)', async () => {
+    const embedder = new HashEmbedder();
+    const writing = new EmbeddingKnowledgeStore(store, embedder);
+    const current = await writing.readKnowledgeBase('vectors');
+    const edited = { id: 'parking', kind: 'faq' as const, title: 'Do you have parking?', text: 'Park at the Pavilion, level 3.', sourceId: 'parking' };
+    // The first attempt names a version that is no longer current (another edit landed), the retry the current one.
+    expect(await writing.replaceSource('vectors', (current?.version ?? 0) - 1, { kind: 'faq', sourceId: 'parking', kb, passages: [edited] })).toBe('stale');
+    expect(await writing.replaceSource('vectors', current?.version ?? 0, { kind: 'faq', sourceId: 'parking', kb, passages: [edited] })).not.toBe('stale');
+    expect(embedder.texts).toBe(2); // one passage's texts, once (was 4)
+    expect((await store.listPassages('vectors')).passages.find((p) => p.id === 'parking')?.embedding?.model).toBe(passageEmbeddingModel(embedder));
+  });
+
   it('are made within a time budget: the rest are stored without vectors and the embedded index makes them when it loads', async () => {
     // A clock that moves 10 ms per embedding call, and a 25 ms budget: three batches of 10 passages.
     let clock = 0;

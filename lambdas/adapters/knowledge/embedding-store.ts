@@ -36,6 +36,10 @@ export interface EmbeddingKnowledgeStoreOptions {
   readonly onChanged?: (change: KnowledgeChange) => Promise<void>;
 }
 
+/** How many lately embedded passages a store keeps for retried edits (a document edit is at most a few hundred). */
+const RECENT_PASSAGES = 500;
+const recentKey = (p: Pick<EmbeddedPassage, 'id' | 'title' | 'text'>): string => `${p.id}\u0000${p.title}\u0000${p.text}`;
+
 export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
   constructor(
     private readonly inner: KnowledgeStore & TenantStore & KnowledgeItemStore,
@@ -83,8 +87,20 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
     await this.options.onChanged?.({ tenantId, version, sourceId });
   }
 
+  /**
+   * Passages this store embedded lately, by id, title and text: an edit retried because another landed first
+   * (core/knowledge-items.ts) writes the same passages again and is not embedded (and paid for) again.
+   */
+  private readonly recent = new Map<string, EmbeddedPassage>();
+
+  private remember(p: EmbeddedPassage): void {
+    this.recent.set(recentKey(p), p);
+    while (this.recent.size > RECENT_PASSAGES) this.recent.delete(this.recent.keys().next().value ?? '');
+  }
+
   /** The passages, with embeddings of this embedder for as many as the budget allowed (those already embedded by it are kept). */
-  private async embed(passages: readonly EmbeddedPassage[]): Promise<EmbeddedPassage[]> {
+  private async embed(given: readonly EmbeddedPassage[]): Promise<EmbeddedPassage[]> {
+    const passages = given.map((p) => this.recent.get(recentKey(p)) ?? p);
     const made = new Map<string, EmbeddedPassage>();
     const { embedBudgetMs, batchSize, now } = this.options;
     try {
@@ -92,7 +108,11 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
         // Without a budget: every passage, in one call.
         ...(embedBudgetMs !== undefined ? { budgetMs: embedBudgetMs, batch: batchSize ?? 32 } : {}),
         ...(now ? { now } : {}),
-        onBatch: (round) => round.forEach((p) => made.set(p.id, p)),
+        onBatch: (round) =>
+          round.forEach((p) => {
+            made.set(p.id, p);
+            this.remember(p);
+          }),
       });
     } catch (error) {
       // Stored as far as embedded: the knowledge indexer embeds the rest.
