@@ -406,6 +406,7 @@ describe('the extractive answerer', () => {
       'Rails by the door',
       'Write to https://clinic.example.',
     ]);
+    expect(units('> 65s get 10% off.').map((u) => u.text)).toEqual(['> 65s get 10% off.']); // "more than", no quote marker
   });
 
   it('answers with the list that follows a sentence ending in a colon', async () => {

@@ -64,6 +64,12 @@ describe('document chunking', () => {
     ]);
   });
 
+  it('pin: a "#" line in a code block and a line above a rule are text, not headings', () => {
+    expect(chunkDocument({ id: 'c', title: 'Wi-Fi', text: 'Settings:\n\n```\n# network: clinic-guest\n```' }).map((p) => p.title)).toEqual(['Wi-Fi']);
+    const ruled = chunkDocument({ id: 'r', title: 'Contact', text: 'Call us on 01 234 5678\n---\nParking is behind the building.' });
+    expect(ruled.map((p) => [p.title, p.text])).toEqual([['Contact', 'Call us on 01 234 5678\n---\nParking is behind the building.']]);
+  });
+
   it('keeps a heading that says something on its own; drops one that only titles deeper headings (was: 0 passages)', () => {
     const passages = chunkDocument({ id: 'h', title: 'Holidays', text: '# Christmas\n## Closed 24 December to 2 January\n## Open again on 3 January' });
     expect(passages.map((p) => [p.title, p.text])).toEqual([

@@ -32,7 +32,8 @@ const MARKDOWN_RULE = /^\s*(?:\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?|(?:[-*
  */
 function markdownLine(line: string): string | undefined {
   if (MARKDOWN_RULE.test(line)) return undefined;
-  let out = line.replace(/^\s*>\s?/, '');
+  // A quote marker, not "> 65s get 10% off" (more than).
+  let out = line.replace(/^\s*>(?!\s*\d)\s?/, '');
   if (/^\s*\|.*\|\s*$/.test(out)) {
     const cells = out.trim().slice(1, -1).split('|').map((c) => c.trim()).filter(Boolean);
     out = cells.join(cells.length === 2 ? ': ' : ', ');

@@ -68,7 +68,10 @@ interface Section {
 }
 
 const ATX_HEADING = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
-const SETEXT_UNDERLINE = /^\s{0,3}(=+|-+)\s*$/;
+const SETEXT_UNDERLINE = /^\s{0,3}(={3,}|-{3,})\s*$/;
+/** A line a `---` may underline as a heading: a few words, no digits, no sentence ending ("Call us on 01 234 5678" is text above a rule). */
+const SETEXT_DASH_HEADING = /^(?!.*\d)(?!.*[.,;:!?]\s*$)\s*\S+(?:\s+\S+){0,7}\s*$/;
+const FENCE = /^\s{0,3}(?:```|~~~)/;
 
 /**
  * A document's sections: a heading ("## Parking", or a line underlined with === or ---) wherever it stands, blank
@@ -93,15 +96,23 @@ function sectionsOf(text: string): Section[] {
     current = { heading, paragraphs: [], level };
   };
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let fenced = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
+    // Inside a code block (``` … ```) every line is text: "# not a heading" stays in it.
+    if (FENCE.test(line)) fenced = !fenced;
+    if (fenced || FENCE.test(line)) {
+      paragraph.push(line);
+      continue;
+    }
     const atx = ATX_HEADING.exec(line);
     const underline = SETEXT_UNDERLINE.exec(lines[i + 1] ?? '');
+    const setext = underline !== null && (underline[1]?.startsWith('=') || SETEXT_DASH_HEADING.test(line));
     if (atx && (atx[2] ?? '') !== '') {
       open(atx[2] ?? '', (atx[1] ?? '#').length);
-    } else if (underline && line.trim() !== '' && paragraph.length === 0 && !/^\s{0,3}[-*+]\s/.test(line)) {
+    } else if (setext && line.trim() !== '' && paragraph.length === 0 && !/^\s{0,3}[-*+]\s/.test(line)) {
       // "Parking\n=======": a heading (level 1 for =, 2 for -); a lone "---" under a paragraph's last line is not one.
-      open(line.trim(), underline[1]?.startsWith('=') ? 1 : 2);
+      open(line.trim(), underline?.[1]?.startsWith('=') ? 1 : 2);
       i++;
     } else if (line.trim() === '') {
       endParagraph();
