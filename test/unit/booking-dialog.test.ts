@@ -292,7 +292,12 @@ describe('"next week" as a whole', () => {
     expect(week.text).not.toMatch(/closed|Monday/i);
     expect(week.text).toContain('These times are free:');
     expect(offered(week).length).toBeGreaterThan(0);
-    for (const s of offered(week)) expect(local(s.start).date >= '2026-03-31').toBe(true); // from Tuesday
+    for (const s of offered(week)) expect(local(s.start).date).toBe('2026-03-31'); // Tuesday, the week's first open day
+    // With a time: the week's first day with free times in it (the nearest times at any hour were offered).
+    const later = await conversation(w).say('Can I book a check-up next week after 4pm?');
+    expect(later.text).not.toMatch(/closed|Monday/i);
+    expect(offered(later).length).toBeGreaterThan(0);
+    for (const s of offered(later)) expect(local(s.start).time >= '16:00').toBe(true);
     // A day named afterwards is that day, and its own problems are said.
     const monday = await c.say('what about Monday 6 April?');
     expect(monday.context.booking?.week).toBeUndefined();

@@ -446,9 +446,7 @@ function weekdayAfterToday(t: Turn, d: BookingDraft, date: string): string | und
   if (!WEEKDAY_NAME.test(t.turn.text) || DATE_WRITTEN.test(t.turn.text)) return undefined;
   const discussed = d.date ?? (d.offered?.[0] ? localOf(d.offered[0].start, t.timezone).date : undefined);
   if (discussed === undefined || discussed <= today) return undefined;
-  const next = new Date(`${today}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 7);
-  return next.toISOString().slice(0, 10);
+  return addDays(today, 7);
 }
 
 function stripPaused(d: BookingDraft): BookingDraft {
@@ -726,10 +724,30 @@ function slotRequestOf(d: BookingDraft, serviceId: string): SlotRequest {
   };
 }
 
-async function offer(t: Turn, d: BookingDraft, intro: readonly string[] = [], known?: Awaited<ReturnType<typeof findSlots>>): Promise<DialogOutcome> {
+/** The local day `days` after `date` (YYYY-MM-DD). */
+function addDays(date: string, days: number): string {
+  const next = new Date(`${date}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + days);
+  return next.toISOString().slice(0, 10);
+}
+
+async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = [], known?: Awaited<ReturnType<typeof findSlots>>): Promise<DialogOutcome> {
+  let d = asked;
   const service = t.service(d.serviceId);
   if (!service) return askService(t, { ...d, step: 'service' });
-  const found = known ?? (await findSlots(t.deps, t.turn.tenantId, slotRequestOf(d, service.id)));
+  let found = known ?? (await findSlots(t.deps, t.turn.tenantId, slotRequestOf(d, service.id)));
+  // "Next week" whose Monday has nothing (in the time asked for): the first day of that week that has.
+  if (found.slots.length === 0 && d.week === true && d.date !== undefined && (found.problem === 'closed' || found.problem === 'fully_booked')) {
+    for (let day = 1; day < 7; day++) {
+      const date = addDays(d.date, day);
+      const that = await findSlots(t.deps, t.turn.tenantId, slotRequestOf({ ...d, date }, service.id));
+      if (that.slots.length > 0) {
+        found = that;
+        d = { ...d, date };
+        break;
+      }
+    }
+  }
   const about =
     d.mode === 'book'
       ? [t.s.serviceLine(serviceNameIn(service, t.lang), t.money(service.priceCents, service.currency), service.durationMinutes), service.depositCents > 0 ? t.s.depositNote(t.money(service.depositCents, service.currency)) : undefined]
@@ -751,11 +769,8 @@ async function offer(t: Turn, d: BookingDraft, intro: readonly string[] = [], kn
   if (alternatives.length === 0) {
     return t.reply([...intro, why, t.s.nothingFree(t.turn.catalogue.business.phone)], [{ label: t.s.talkToPerson, text: t.s.talkToPersonText }], { ...next, step: 'pick', offered: [] });
   }
-  // A week asked for as a whole ("next week") whose Monday is closed or full: its first free times, without saying
-  // why Monday will not do (the customer never named it).
-  const weekDays = d.week === true && (problem === 'closed' || problem === 'fully_booked');
-  const heading = problem === 'staff_does_not_do_service' ? t.s.nearestWithOthers : weekDays ? t.s.freeTimes(alternatives.length) : t.s.nearest;
-  return t.reply([...intro, weekDays ? undefined : why, ...about, heading, ...slotLines(t, alternatives), t.s.pickOne], slotReplies(t, alternatives), { ...next, step: 'pick', offered: alternatives });
+  const heading = problem === 'staff_does_not_do_service' ? t.s.nearestWithOthers : t.s.nearest;
+  return t.reply([...intro, why, ...about, heading, ...slotLines(t, alternatives), t.s.pickOne], slotReplies(t, alternatives), { ...next, step: 'pick', offered: alternatives });
 }
 
 async function confirmBooking(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
