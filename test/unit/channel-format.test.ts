@@ -108,6 +108,14 @@ describe('formatForChannel', () => {
     expect(smsEncodingOf(segment?.text ?? '')).toBe('GSM-7');
   });
 
+  it('in Spanish: "Responda 1, 2 o 3." and "Fuente:" (was English around Spanish options)', () => {
+    const [sms] = formatForChannel('sms', { text: 'Sí, el aparcamiento es gratis.', lang: 'es', sources: [{ id: 'p', title: 'Aparcamiento', kind: 'faq' }], quickReplies: three });
+    expect(sms?.text).toBe('Sí, el aparcamiento es gratis.\n\nFuente: Aparcamiento\n\n1. Book a cleaning\n2. Opening hours\n3. Talk to a person\nResponda 1, 2 o 3.');
+    // Options the text already numbers (the booking dialog's slots): only the line that says how to answer.
+    const [wa] = formatForChannel('whatsapp', { text: 'Estas horas están libres:\n1. Book a cleaning\n2. Opening hours', lang: 'es', quickReplies: three.slice(0, 2) });
+    expect(wa?.text.endsWith('\n\nResponda 1 o 2.')).toBe(true);
+  });
+
   it('SMS: a long answer is split into segments of at most 1600 (GSM-7 septets), options on the last', () => {
     const sentence = 'Our clinic offers cleaning, whitening and check-ups every weekday. ';
     const segments = formatForChannel('sms', { text: sentence.repeat(60), quickReplies: three.slice(0, 2) });

@@ -23,6 +23,8 @@ export const outboundChannels: readonly OutboundChannel[] = ['whatsapp', 'sms', 
 /** What a message says, as stored. */
 export interface OutboundContent {
   readonly text: string;
+  /** The customer's language: the words around the options and sources ("Reply 1 or 2." / "Responda 1 o 2."). */
+  readonly lang?: string;
   readonly quickReplies?: readonly QuickReply[];
   readonly sources?: readonly SourceRef[];
 }
@@ -208,21 +210,27 @@ export function splitText(text: string, max: number, measure: (t: string) => num
 
 // ---- quick replies and sources -------------------------------------------------------------------
 
-function orList(numbers: readonly number[]): string {
+/** The words the channel format adds, in the customer's language (English otherwise). */
+function wordsFor(lang: string | undefined): { reply: string; or: string; source: string } {
+  return lang?.startsWith('es') ? { reply: 'Responda', or: 'o', source: 'Fuente' } : { reply: 'Reply', or: 'or', source: 'Source' };
+}
+
+function orList(numbers: readonly number[], or = 'or'): string {
   if (numbers.length <= 1) return numbers.join('');
-  return `${numbers.slice(0, -1).join(', ')} or ${numbers[numbers.length - 1]}`;
+  return `${numbers.slice(0, -1).join(', ')} ${or} ${numbers[numbers.length - 1]}`;
 }
 
 /**
  * "1. Book\n2. Prices\nReply 1 or 2." Options that already are their own numbers (the CSAT scale 1–5, whose
  * question names the range) are not listed again, nor cut to the channel's maximum.
  */
-export function numberedOptions(quickReplies: readonly QuickReply[], max: number): string {
+export function numberedOptions(quickReplies: readonly QuickReply[], max: number, lang?: string): string {
   if (quickReplies.length > 0 && quickReplies.every((q, i) => q.label.trim() === String(i + 1))) return '';
   const shown = quickReplies.slice(0, max);
   if (shown.length === 0) return '';
   const lines = shown.map((q, i) => `${i + 1}. ${q.label.trim()}`);
-  return `${lines.join('\n')}\nReply ${orList(shown.map((_q, i) => i + 1))}.`;
+  const w = wordsFor(lang);
+  return `${lines.join('\n')}\n${w.reply} ${orList(shown.map((_q, i) => i + 1), w.or)}.`;
 }
 
 function truncate(text: string, max: number): string {
@@ -231,9 +239,10 @@ function truncate(text: string, max: number): string {
 }
 
 /** Short source lines: "Source: Parking" (at most three, titles cut at 60 characters). */
-export function sourceLines(sources: readonly SourceRef[] | undefined): string {
+export function sourceLines(sources: readonly SourceRef[] | undefined, lang?: string): string {
   const titles = [...new Set((sources ?? []).map((s) => s.title.trim()).filter(Boolean))].slice(0, 3);
-  return titles.map((t) => `Source: ${truncate(t, 60)}`).join('\n');
+  const { source } = wordsFor(lang);
+  return titles.map((t) => `${source}: ${truncate(t, 60)}`).join('\n');
 }
 
 /** Messenger quick reply buttons: titles cut at 20 characters, payloads at 1000, at most 13. */
@@ -248,8 +257,8 @@ export function buttonsOf(quickReplies: readonly QuickReply[] | undefined): Butt
  * The options' tail: the numbered list, or only "Reply 1, 2 or 3." when the text already numbers them in the same
  * order (the booking dialog lists its slots "1. Thu, 10 Dec, 14:00 with …"): a list shown twice reads as a bug.
  */
-function optionsFor(body: string, quickReplies: readonly QuickReply[], max: number): string {
-  const listed = numberedOptions(quickReplies, max);
+function optionsFor(body: string, quickReplies: readonly QuickReply[], max: number, lang?: string): string {
+  const listed = numberedOptions(quickReplies, max, lang);
   if (!listed) return '';
   const shown = quickReplies.slice(0, max);
   const lines = body.split('\n').map((l) => l.trim().toLowerCase());
@@ -258,7 +267,8 @@ function optionsFor(body: string, quickReplies: readonly QuickReply[], max: numb
     const head = (q.label.split(' · ')[0] ?? '').trim().toLowerCase();
     return head.length > 0 && lines.some((l) => l.startsWith(`${i + 1}. ${head}`));
   });
-  return numberedInText ? `Reply ${orList(shown.map((_q, i) => i + 1))}.` : listed;
+  const w = wordsFor(lang);
+  return numberedInText ? `${w.reply} ${orList(shown.map((_q, i) => i + 1), w.or)}.` : listed;
 }
 
 /** The segments a message is sent as on a channel (at least one, unless the message is empty). */
@@ -267,8 +277,8 @@ export function formatForChannel(channel: OutboundChannel, content: OutboundCont
   const measure = measureFor(channel);
   const body =
     channel === 'whatsapp' ? toWhatsAppMarkdown(content.text) : channel === 'sms' ? foldToGsm(stripMarkdown(content.text)) : stripMarkdown(content.text);
-  const sources = sourceLines(content.sources);
-  const options = channel === 'messenger' ? '' : optionsFor(body, content.quickReplies ?? [], limits.maxOptions);
+  const sources = sourceLines(content.sources, content.lang);
+  const options = channel === 'messenger' ? '' : optionsFor(body, content.quickReplies ?? [], limits.maxOptions, content.lang);
   const tail = [channel === 'whatsapp' && sources ? `_${sources.replace(/\n/g, '_\n_')}_` : sources, options].filter(Boolean).join('\n\n');
   const normalised = body.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
   const foldedTail = channel === 'sms' ? foldToGsm(tail) : tail;

@@ -294,7 +294,7 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
   }
 
   const segments: Segment[] =
-    decision.mode === 'template' ? [{ text: stripMarkdown(message.text) }] : formatForChannel(channel, { text: message.text, ...optional(message) });
+    decision.mode === 'template' ? [{ text: stripMarkdown(message.text) }] : formatForChannel(channel, { text: message.text, lang: conversation.context?.lang ?? conversation.lang, ...optional(message) });
   const via = decision.mode === 'template' ? `template:${decision.slot}` : decision.mode === 'tagged' ? `tag:${decision.tag}` : undefined;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...deps.retry };
   const deadline = policy.now() + policy.budgetMs;
