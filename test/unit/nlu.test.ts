@@ -176,6 +176,14 @@ describe('dates and times in the tenant time zone', () => {
   });
 });
 
+describe('a name with Spanish letters', () => {
+  it('does not switch an English conversation to Spanish ("José Núñez" as the answer to "what name?")', () => {
+    for (const name of ['José Núñez', 'Iñaki Peña', 'María Ibáñez']) expect(detectLanguage(name, 'en')).toBe('en'); // was es
+    expect(detectLanguage('¿tienen parking?', 'en')).toBe('es');
+    expect(detectLanguage('hola, buenos días', 'en')).toBe('es');
+  });
+});
+
 describe('catalogue entities', () => {
   it.each([
     ['can I book a cleaning?', 'checkup-clean'],

@@ -32,8 +32,8 @@ const ENGLISH = new Set(
 const SPANISH_ENDINGS = /(?:cion|ciones|mente|amos|emos|imos|ais|eis|ado|ada|ido|ida|ando|iendo|ito|ita)$/;
 
 /** Scores the text for each language; positive favours Spanish. */
-function spanishScore(text: string): { es: number; en: number } {
-  let es = /[ñ¿¡]/i.test(text) ? 3 : /[áéíóú]/i.test(text) ? 1.5 : 0;
+function spanishScore(text: string, letters = true): { es: number; en: number } {
+  let es = /[¿¡]/.test(text) || (letters && /ñ/i.test(text)) ? 3 : letters && /[áéíóú]/i.test(text) ? 1.5 : 0;
   let en = /\b(?:i'm|i'd|i'll|don't|can't|won't|what's|it's|you're)\b/i.test(text) ? 2 : 0;
   for (const w of words(text)) {
     if (SPANISH.has(w)) es += 1;
@@ -48,7 +48,9 @@ function spanishScore(text: string): { es: number; en: number } {
  * browser's language) when the text says too little or is a tie.
  */
 export function detectLanguage(text: string, hint?: string): ReplyLanguage {
-  const { es, en } = spanishScore(text);
+  // A name ("José Núñez", "Iñaki Peña") has Spanish letters and says nothing of the language it is written in: in a
+  // message of three words or fewer, with a conversation's language to keep, ñ and accents do not count (¿ ¡ do).
+  const { es, en } = spanishScore(text, !(hint && words(text).length <= 3));
   const fallback: ReplyLanguage = hint?.startsWith('es') ? 'es' : 'en';
   // "no", "ok", "Invisalign?": too little to say; keep the conversation's language.
   if (Math.max(es, en) < 1) return fallback;
