@@ -28,6 +28,15 @@ describe('inboundFromMeta', () => {
     expect([...typed, ...empty].map((m) => m.text)).toEqual(['Do you have parking?', 'Yes']);
   });
 
+  it('reads the "Get Started" button as a greeting (was "Get Started", answered "I\'m not sure about that"), other postbacks by their title', () => {
+    const body = (postback: Record<string, unknown>): unknown => ({
+      object: 'page',
+      entry: [{ id: PAGE, time: 1, messaging: [{ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1, postback }] }],
+    });
+    expect(inboundFromMeta('harbour-dental', body({ title: 'Get Started', payload: 'GET_STARTED' }), PAGE)[0]?.text).toBe('Hi');
+    expect(inboundFromMeta('harbour-dental', body({ title: 'Opening hours', payload: 'HOURS' }), PAGE)[0]?.text).toBe('Opening hours');
+  });
+
   it('reads each entry and item on its own: a malformed one is skipped and reported (path and reason, no text), the others kept', () => {
     const item = (mid: string, text: string, sender = PSID) => ({ sender: { id: sender }, recipient: { id: PAGE }, timestamp: 1, message: { mid, text } });
     const body = {

@@ -145,6 +145,9 @@ const mediaTypeOf = (type: string): string => (type === 'file' ? 'application/oc
  * others are read. Meta redelivers a refused batch as it was, so refusing it for one bad item would lose the
  * good messages in it for good.
  */
+/** The payload Messenger sends when a new customer taps "Get Started" (the page's welcome screen button). */
+const GET_STARTED = 'GET_STARTED';
+
 export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string, onSkipped?: (skipped: SkippedMetaItem) => void): InboundMessage[] {
   const parsed = metaWebhookSchema.parse(body);
   const out: InboundMessage[] = [];
@@ -167,8 +170,11 @@ export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string
         message = { tenantId, channel: 'messenger', from: m.sender.id, text, media, providerMessageId: m.message.mid };
       } else if (m.postback) {
         // A tapped button: its title is what the customer "said"; postbacks without a mid are keyed by sender and time.
+        // Messenger's own "Get Started" button opens the chat: a greeting, not a question to answer ("Get Started"
+        // was answered "I'm not sure about that" and counted towards a handoff).
         const id = m.postback.mid ?? `postback-${m.sender.id}-${m.timestamp ?? entry.data.time ?? 0}`;
-        message = { tenantId, channel: 'messenger', from: m.sender.id, text: m.postback.title, media: [], providerMessageId: id };
+        const text = m.postback.payload === GET_STARTED ? 'Hi' : m.postback.title;
+        message = { tenantId, channel: 'messenger', from: m.sender.id, text, media: [], providerMessageId: id };
       } else return;
       const inbound = inboundMessageSchema.safeParse(message);
       if (inbound.success) out.push(inbound.data);
