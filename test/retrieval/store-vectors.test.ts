@@ -100,6 +100,12 @@ describe('passage vectors in DynamoDB', () => {
     expect(await writing.replaceSource('vectors', current?.version ?? 0, { kind: 'faq', sourceId: 'parking', kb, passages: [edited] })).not.toBe('stale');
     expect(embedder.texts).toBe(2); // one passage's texts, once (was 4)
     expect((await store.listPassages('vectors')).passages.find((p) => p.id === 'parking')?.embedding?.model).toBe(passageEmbeddingModel(embedder));
+    // The same passage with alternative wordings added is another passage: kept whole, and embedded afresh.
+    const worded = { ...edited, phrasings: ['Where do I leave the car?'] };
+    const now = await writing.readKnowledgeBase('vectors');
+    expect(await writing.replaceSource('vectors', now?.version ?? 0, { kind: 'faq', sourceId: 'parking', kb, passages: [worded] })).not.toBe('stale');
+    expect((await store.listPassages('vectors')).passages.find((p) => p.id === 'parking')?.phrasings).toEqual(['Where do I leave the car?']);
+    expect(embedder.texts).toBeGreaterThan(2);
   });
 
   it('are made within a time budget: the rest are stored without vectors and the embedded index makes them when it loads', async () => {

@@ -38,7 +38,8 @@ export interface EmbeddingKnowledgeStoreOptions {
 
 /** How many lately embedded passages a store keeps for retried edits (a document edit is at most a few hundred). */
 const RECENT_PASSAGES = 500;
-const recentKey = (p: Pick<EmbeddedPassage, 'id' | 'title' | 'text'>): string => `${p.id}\u0000${p.title}\u0000${p.text}`;
+/** Everything of a passage but its vector: a passage edited in any part (an FAQ's phrasings too) is embedded afresh. */
+const recentKey = (p: EmbeddedPassage): string => JSON.stringify([p.id, p.kind, p.sourceId, p.title, p.text, p.phrasings ?? []]);
 
 export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, KnowledgeItemStore {
   constructor(
@@ -88,7 +89,7 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
   }
 
   /**
-   * Passages this store embedded lately, by id, title and text: an edit retried because another landed first
+   * Passages this store embedded lately, by all they say: an edit retried because another landed first
    * (core/knowledge-items.ts) writes the same passages again and is not embedded (and paid for) again.
    */
   private readonly recent = new Map<string, EmbeddedPassage>();
@@ -100,7 +101,10 @@ export class EmbeddingKnowledgeStore implements KnowledgeStore, TenantStore, Kno
 
   /** The passages, with embeddings of this embedder for as many as the budget allowed (those already embedded by it are kept). */
   private async embed(given: readonly EmbeddedPassage[]): Promise<EmbeddedPassage[]> {
-    const passages = given.map((p) => this.recent.get(recentKey(p)) ?? p);
+    const passages = given.map((p) => {
+      const embedding = this.recent.get(recentKey(p))?.embedding;
+      return embedding && !p.embedding ? { ...p, embedding } : p;
+    });
     const made = new Map<string, EmbeddedPassage>();
     const { embedBudgetMs, batchSize, now } = this.options;
     try {
