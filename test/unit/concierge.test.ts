@@ -42,6 +42,19 @@ describe('small talk', () => {
   });
 });
 
+describe('a photo or voice note with no text (WhatsApp, Messenger)', () => {
+  it('is not taken for a question nobody could answer: the customer is asked to type it, and offered a person', async () => {
+    const photo = await ask('[attachment: image/jpeg]', { unansweredStreak: 1 });
+    expect(photo).toEqual(expect.objectContaining({ kind: 'small_talk', handoffRequested: false, handoffOffered: true, sources: [] })); // was handed over as unanswered
+    expect(photo.text).toMatch(/can't open photos, voice notes or files/);
+    expect(photo.context.unansweredStreak).toBe(1);
+    const voice = await ask('[attachment: audio/ogg]\n[attachment: image/png]', { lang: 'es' });
+    expect(voice.text).toMatch(/^Aquí no puedo abrir fotos/);
+    // With words, the words are the question.
+    expect((await ask('do you have parking?\n[attachment: image/jpeg]')).sources[0]?.id).toBe('parking');
+  });
+});
+
 describe('a question after a lead-in ("ok never mind.", "thanks,", "vale,")', () => {
   it('is answered, not taken for thanks or left unanswered into a handoff', async () => {
     // The second question of a row: unanswered, it would have handed over ("could not answer twice").

@@ -343,7 +343,11 @@ export function withoutLeadIn(text: string): string {
 
 export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): Promise<Answer> {
   // Markup in a customer message is noise to understanding and search ("<script>…</script> what are your hours").
-  const input: AnswerInput = { ...rawInput, question: withoutLeadIn(plainText(rawInput.question) || rawInput.question) };
+  // The attachments a channel message carried ("[attachment: image/jpeg]") are no words of the question; alone, they
+  // are what `policy` answers as such.
+  const plain = plainText(rawInput.question) || rawInput.question;
+  const written = plain.replace(/\[attachment: [^\]\n]{1,100}\]/g, ' ').trim();
+  const input: AnswerInput = { ...rawInput, question: withoutLeadIn(written || plain) };
   const now = deps.now?.() ?? new Date();
   const stored = input.context ?? {};
   const catalogue: TenantCatalogue | undefined = deps.catalogue ? await deps.catalogue.catalogue(input.tenantId, input.kbVersion) : undefined;
@@ -429,6 +433,9 @@ function offerToContinue(answer: Answer, draft: BookingDraft): Answer {
   };
 }
 
+/** A message that is only attachments, as the channels store it ("[attachment: image/jpeg]", one a line). */
+const ATTACHMENTS_ONLY = /^\s*(?:\[attachment: [^\]\n]{1,100}\]\s*)+$/;
+
 /** The answering policy for everything but the booking dialog's turns. */
 async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, catalogue: TenantCatalogue | undefined, context: ConversationContext): Promise<Answer> {
   const lang = u.lang;
@@ -453,6 +460,13 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   // Strong frustration hands over at once (a plain complaint is offered a person below).
   if ((u.intent === 'complaint' || u.intent === 'question' || u.intent === 'out_of_scope' || u.intent === 'deny') && stronglyFrustrated(input.question)) {
     return handoff('strong frustration');
+  }
+
+  // A photo, voice note or file and nothing else (WhatsApp, Messenger: core/channels/inbound.ts storedTextOf): no
+  // question to answer or count as unanswered (two such were handed to a person as unanswerable); say so, and offer
+  // a person, who sees it in the inbox.
+  if (ATTACHMENTS_ONLY.test(input.question)) {
+    return reply({ text: s.attachmentOnly, answered: true, confidence: 1, sources: [], kind: 'small_talk', handoffOffered: true, quickReplies: offerPerson(lang), context: keep({}) });
   }
 
   switch (u.intent) {

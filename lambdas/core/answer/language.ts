@@ -9,6 +9,7 @@ export { detectLanguage, type ReplyLanguage };
 
 const EN = {
   locale: 'en-IE',
+  attachmentOnly: "I can't open photos, voice notes or files here. Please type your question, or I can pass this to someone from the team.",
   dontKnow: (business: string) => `I'm not sure about that, and I'd rather not guess. Would you like me to connect you with someone from ${business}?`,
   outOfScope: (business: string) =>
     `I'm not sure I can help with that: I can only answer questions about ${business}, such as our services, prices, opening hours and appointments. If you need something else from us, I can connect you with a person.`,
@@ -48,6 +49,7 @@ type Strings = typeof EN;
 
 const ES: Strings = {
   locale: 'es-ES',
+  attachmentOnly: 'Aquí no puedo abrir fotos, notas de voz ni archivos. Escríbame su pregunta, o puedo pasárselo a alguien del equipo.',
   dontKnow: (business) => `No estoy seguro de eso y prefiero no adivinar. ¿Quiere que le ponga en contacto con alguien de ${business}?`,
   outOfScope: (business) =>
     `No estoy seguro de poder ayudarle con eso: solo puedo responder preguntas sobre ${business}, como nuestros servicios, precios, horarios y citas. Si necesita otra cosa de nosotros, puedo ponerle en contacto con una persona.`,
