@@ -27,7 +27,7 @@ import type { TenantCatalogue } from '../nlu/catalogue';
 import { contactInCountry } from '../phone';
 import type { Intent, Understanding, WhenEntity } from '../nlu/index';
 import type { ReplyLanguage } from '../nlu/language';
-import { wallClock } from '../nlu/time';
+import { addDays, wallClock } from '../nlu/time';
 import type { QuickReply } from '../protocol';
 import type { SlotProblem, SlotRequest } from './availability';
 import { dialogText, formatMoney } from './dialog-text';
@@ -722,13 +722,6 @@ function slotRequestOf(d: BookingDraft, serviceId: string): SlotRequest {
     ...(d.before ? { before: d.before } : {}),
     limit: SLOTS_OFFERED,
   };
-}
-
-/** The local day `days` after `date` (YYYY-MM-DD). */
-function addDays(date: string, days: number): string {
-  const next = new Date(`${date}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + days);
-  return next.toISOString().slice(0, 10);
 }
 
 async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = [], known?: Awaited<ReturnType<typeof findSlots>>): Promise<DialogOutcome> {
