@@ -6,7 +6,7 @@
  */
 import { answerQuestion, type AnswerDeps } from './answer/concierge';
 import type { KnownContact } from './answer/context';
-import { conversationIdentity, linkConversation, type IdentityStore } from './channels/identity';
+import { conversationIdentity, conversationOfIdentity, linkConversation, type IdentityStore } from './channels/identity';
 import { leaksSecrets } from './answer/guard';
 import { detectLanguage } from './answer/language';
 import { StreamBatcher } from './stream-batcher';
@@ -18,6 +18,7 @@ import type {
   ConversationRecord,
   ConversationStore,
   EventPublisher,
+  StartConversationOptions,
   TenantProfile,
   TenantStore,
   TurnTicket,
@@ -70,8 +71,8 @@ export async function broadcast(deps: Pick<ChatDeps, 'connections' | 'pusher'>, 
   );
 }
 
-async function start(deps: ChatDeps, caller: ChatCaller, lang: string): Promise<ConversationRecord> {
-  const conversation = await deps.conversations.startConversation(caller.tenantId, caller.visitorId, lang);
+async function start(deps: ChatDeps, caller: ChatCaller, lang: string, options?: StartConversationOptions): Promise<ConversationRecord> {
+  const conversation = await deps.conversations.startConversation(caller.tenantId, caller.visitorId, lang, 'web', options);
   await deps.events.publish([
     { type: 'conversation.started', tenantId: caller.tenantId, detail: { conversationId: conversation.conversationId, channel: 'web', lang } },
   ]);
@@ -105,12 +106,17 @@ export async function hello(deps: ChatDeps, caller: ChatCaller, frame: z.infer<t
     // A conversation id from another visitor is treated as unknown: ids are not capabilities.
     if (asked && asked.visitorId === caller.visitorId) conversation = asked;
   }
-  if (!conversation) {
-    const current = await deps.conversations.getVisitorConversation(caller.tenantId, caller.visitorId);
-    if (current) conversation = await deps.conversations.getConversation(caller.tenantId, current);
-  }
-  const resumed = conversation !== undefined && conversation.conversationId === frame.conversationId;
-  conversation ??= await start(deps, caller, defaultLang(profile, frame.lang));
+  const resumed = conversation !== undefined;
+  // The visitor's current conversation, or a new one; two tabs saying hello at once share one (decision 93).
+  conversation ??= (
+    await conversationOfIdentity(
+      deps,
+      caller.tenantId,
+      caller.visitorId,
+      async () => true,
+      (replacing) => start(deps, caller, defaultLang(profile, frame.lang), { replacing }),
+    )
+  ).conversation;
   await attach(deps, caller, conversation, resumed ? (frame.lastSeq ?? 0) : 0);
 }
 

@@ -26,6 +26,21 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A conversation was started on a visitor pointer that another request had just moved (two messages from a new
+ * number in the same second, one webhook delivered twice at once): the caller reads the pointer again and joins
+ * the conversation that won. Nothing was written.
+ */
+export class ConversationStartRaced extends DomainError {
+  constructor(
+    readonly tenantId: string,
+    readonly visitorId: string,
+  ) {
+    super('conflict', 'another conversation was started for this visitor at the same moment');
+    this.name = 'ConversationStartRaced';
+  }
+}
+
 export const badRequest = (message: string, field?: string): DomainError => new DomainError('bad_request', message, field);
 export const notFound = (message: string): DomainError => new DomainError('not_found', message);
 export const forbidden = (message: string): DomainError => new DomainError('forbidden', message);

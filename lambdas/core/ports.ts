@@ -244,6 +244,15 @@ export interface NewMessage {
   readonly quickReplies?: readonly QuickReply[];
 }
 
+/** How a new conversation takes the visitor's pointer. Without options it always does (the widget's "new conversation"). */
+export interface StartConversationOptions {
+  /**
+   * The conversation the caller read as the visitor's current one (undefined: none). When the pointer has moved
+   * since, nothing is written and `ConversationStartRaced` (core/errors.ts) is thrown.
+   */
+  readonly replacing: string | undefined;
+}
+
 export interface ConversationStore {
   getConversation(tenantId: string, conversationId: string): Promise<ConversationRecord | undefined>;
   /** The visitor's current conversation id, if any. */
@@ -252,7 +261,7 @@ export interface ConversationStore {
    * Creates a conversation and makes it the visitor's current one, atomically. On WhatsApp, SMS and Messenger
    * the "visitor" is the channel identity (`whatsapp:+34…`, core/channels/identity.ts). @default channel 'web'
    */
-  startConversation(tenantId: string, visitorId: string, lang: string, channel?: ConversationRecord['channel']): Promise<ConversationRecord>;
+  startConversation(tenantId: string, visitorId: string, lang: string, channel?: ConversationRecord['channel'], options?: StartConversationOptions): Promise<ConversationRecord>;
   /**
    * Appends a message. With a clientId already stored, nothing is written and
    * the stored message is returned with `duplicate: true`.

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { identityStore, store } from '../../lambdas/adapters/container';
 import { listCustomerConversations } from '../../lambdas/core/channels/identity';
+import { ConversationStartRaced } from '../../lambdas/core/errors';
 import type { MessageView } from '../../lambdas/core/protocol';
 import { dayIn } from '../../lambdas/handlers/stats-projector';
 import { twilioForm } from '../../local-cloud/channel-simulator';
@@ -116,6 +117,23 @@ describe('a conversation on WhatsApp', () => {
     expect(second.messages[0]?.text).toBe('hello again');
   });
 
+  it('keeps two messages sent in the same second from a new number in one conversation, answered there', async () => {
+    const from = phone();
+    // Both webhooks arrive before either message is stored: each finds no conversation for the number.
+    await Promise.all([whatsapp(from, 'Do you have parking?'), whatsapp(from, 'What are your opening hours?')]);
+    const { conversationId, messages } = await conversationOf(`whatsapp:${from}`);
+    const customer = await listCustomerConversations({ identities: identityStore(), conversations: store() }, tenantId, conversationId);
+    expect(customer.conversations.map((c) => c.conversationId)).toEqual([conversationId]);
+    const started = published
+      .filter((e) => e.DetailType === 'conversation.started')
+      .map((e) => JSON.parse(e.Detail ?? '{}') as Record<string, unknown>)
+      .filter((d) => d['conversationId'] === conversationId || customer.conversations.some((c) => c.conversationId === d['conversationId']));
+    expect(started).toHaveLength(1);
+    expect(messages.filter((m) => m.role === 'customer').map((m) => m.text).sort()).toEqual(['Do you have parking?', 'What are your opening hours?']);
+    expect(messages.filter((m) => m.role === 'bot')).toHaveLength(2);
+    expect(sends(conversationId).filter((s) => s['kind'] === 'reply')).toHaveLength(2);
+  });
+
   it('stays silent while a person owns the thread, and delivers the agent’s reply on WhatsApp', async () => {
     const from = phone();
     await whatsapp(from, 'hello');
@@ -134,6 +152,35 @@ describe('a conversation on WhatsApp', () => {
     const agentMessage = (await conversationOf(`whatsapp:${from}`)).messages.find((m) => m.role === 'agent');
     expect(sends(conversationId)).toContainEqual({ tenantId, conversationId, seq: agentMessage?.seq, channel: 'whatsapp', kind: 'agent', correlationId: expect.any(String) });
     expect(sends(conversationId).filter((s) => s['kind'] === 'reply')).toHaveLength(1); // the answer to "hello" only
+  });
+});
+
+describe('starting a conversation over the visitor pointer (store)', () => {
+  it('writes nothing and says so when the pointer moved since the caller read it', async () => {
+    const tenant = `race-${randomBytes(6).toString('hex')}`;
+    const visitor = `whatsapp:${phone()}`;
+    const first = await store().startConversation(tenant, visitor, 'en', 'whatsapp', { replacing: undefined });
+    // A second "first message" that also read no pointer loses, and writes no conversation.
+    await expect(store().startConversation(tenant, visitor, 'en', 'whatsapp', { replacing: undefined })).rejects.toBeInstanceOf(ConversationStartRaced);
+    // Over the pointer as it is: taken. Over the old one again: refused.
+    const second = await store().startConversation(tenant, visitor, 'en', 'whatsapp', { replacing: first.conversationId });
+    await expect(store().startConversation(tenant, visitor, 'en', 'whatsapp', { replacing: first.conversationId })).rejects.toBeInstanceOf(ConversationStartRaced);
+    expect(await store().getVisitorConversation(tenant, visitor)).toBe(second.conversationId);
+    const { items } = await store().listConversations(tenant, 10);
+    expect(items.map((c) => c.conversationId).sort()).toEqual([first.conversationId, second.conversationId].sort());
+  });
+});
+
+describe('the widget', () => {
+  it('gives two tabs of a new visitor saying hello at the same moment one conversation', async () => {
+    const visitor = randomBytes(16).toString('hex');
+    const origin = new URL(cloud.urls.demoSite).origin;
+    const tabs = await Promise.all([connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, visitor), origin), connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, visitor), origin)]);
+    for (const tab of tabs) tab.send({ action: 'hello', lang: 'en' });
+    const sessions = await Promise.all(tabs.map((tab) => tab.next('session')));
+    await Promise.all(tabs.map((tab) => tab.close()));
+    expect(sessions[0]?.conversationId).toBe(sessions[1]?.conversationId);
+    expect(await store().getVisitorConversation(tenantId, visitor)).toBe(sessions[0]?.conversationId);
   });
 });
 

@@ -22,7 +22,7 @@ import { conversationContextSchema, type ConversationContext } from '../../core/
 import type { EmbeddedPassage } from '../../core/answer/passages';
 import { randomId } from '../../core/ids';
 import { assertStorable, storedKnowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
-import { badRequest, conflict, DomainError, preconditionFailed } from '../../core/errors';
+import { badRequest, conflict, ConversationStartRaced, DomainError, preconditionFailed } from '../../core/errors';
 import type {
   Clock,
   ConnectionStore,
@@ -36,6 +36,7 @@ import type {
   NewMessage,
   PassageCounts,
   ReplaceKnowledgeBaseOptions,
+  StartConversationOptions,
   TenantProfile,
   TenantStore,
   TurnAttempt,
@@ -642,7 +643,13 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     return z.object({ conversationId: z.string() }).safeParse(out.Item).data?.conversationId;
   }
 
-  async startConversation(tenantId: string, visitorId: string, lang: string, channel: ConversationRecord['channel'] = 'web'): Promise<ConversationRecord> {
+  async startConversation(
+    tenantId: string,
+    visitorId: string,
+    lang: string,
+    channel: ConversationRecord['channel'] = 'web',
+    options?: StartConversationOptions,
+  ): Promise<ConversationRecord> {
     const now = this.clock.now().toISOString();
     const record: ConversationRecord = {
       tenantId,
@@ -677,11 +684,22 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
             Put: {
               TableName: this.tableName,
               Item: { ...keys.visitor(tenantId, visitorId), tenantId, visitorId, conversationId: record.conversationId, updatedAt: now, ...stamp },
+              // Only over the pointer the caller read: a message that started another conversation meanwhile wins.
+              ...(options === undefined
+                ? {}
+                : options.replacing === undefined
+                  ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                  : { ConditionExpression: 'conversationId = :replacing', ExpressionAttributeValues: { ':replacing': options.replacing } }),
             },
           },
         ],
       }),
-    );
+    ).catch((error: unknown) => {
+      if (options !== undefined && error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') {
+        throw new ConversationStartRaced(tenantId, visitorId);
+      }
+      throw error;
+    });
     return record;
   }
 

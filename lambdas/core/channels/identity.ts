@@ -8,7 +8,8 @@
  * once they give a phone or an e-mail in the conversation (the booking dialog's known contact).
  */
 import { customerKeyOf } from '../booking/service';
-import type { ConversationRecord, ConversationStore, EventPublisher } from '../ports';
+import { ConversationStartRaced } from '../errors';
+import type { ConversationRecord, ConversationStore, EventPublisher, StartConversationOptions } from '../ports';
 
 /** The messaging channels that reach Concierge through provider webhooks. */
 export type MessagingChannel = 'whatsapp' | 'sms' | 'messenger';
@@ -67,14 +68,41 @@ export function identityLabel(identity: string): string | undefined {
   return undefined;
 }
 
-/** The conversation a channel identity is in (its visitor pointer), open or closed; undefined when none. */
-export async function currentConversationOf(
+/**
+ * The visitor pointer as read: the conversation id it holds (kept even when retention already hides that
+ * conversation, so a new one can be started over it) and the conversation, when there is one to show.
+ */
+export async function visitorPointerOf(
+  deps: { readonly conversations: Pick<ConversationStore, 'getVisitorConversation' | 'getConversation'> },
+  tenantId: string,
+  visitorId: string,
+): Promise<{ readonly pointer: string | undefined; readonly current: ConversationRecord | undefined }> {
+  const pointer = await deps.conversations.getVisitorConversation(tenantId, visitorId);
+  return { pointer, current: pointer ? await deps.conversations.getConversation(tenantId, pointer) : undefined };
+}
+
+/**
+ * The identity's conversation to write in: `keep` says whether the one its pointer holds will do; otherwise a new one is started over that pointer. When another message started one in the same moment
+ * (two texts from a new number within a second, a webhook delivered twice at once), the pointer is read again and
+ * its conversation, the winner's, is kept: one conversation, not two answering in parallel (decision 93).
+ */
+export async function conversationOfIdentity(
   deps: { readonly conversations: Pick<ConversationStore, 'getVisitorConversation' | 'getConversation'> },
   tenantId: string,
   identity: string,
-): Promise<ConversationRecord | undefined> {
-  const currentId = await deps.conversations.getVisitorConversation(tenantId, identity);
-  return currentId ? deps.conversations.getConversation(tenantId, currentId) : undefined;
+  keep: (current: ConversationRecord) => Promise<boolean>,
+  start: (replacing: string | undefined) => Promise<ConversationRecord>,
+): Promise<{ readonly conversation: ConversationRecord; readonly started: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const { pointer, current } = await visitorPointerOf(deps, tenantId, identity);
+    if (current && (await keep(current))) return { conversation: current, started: false };
+    try {
+      return { conversation: await start(pointer), started: true };
+    } catch (error) {
+      // A loser re-reads once or twice; a pointer that keeps moving under it is a fault worth surfacing.
+      if (!(error instanceof ConversationStartRaced) || attempt >= 3) throw error;
+    }
+  }
 }
 
 /**
@@ -91,9 +119,10 @@ export async function startChannelConversation(
   channel: MessagingChannel,
   identity: string,
   lang: string,
+  options: StartConversationOptions,
   beforeLink?: (conversation: ConversationRecord) => Promise<void>,
 ): Promise<ConversationRecord> {
-  const started = await deps.conversations.startConversation(tenantId, identity, lang, channel);
+  const started = await deps.conversations.startConversation(tenantId, identity, lang, channel, options);
   const phone = verifiedPhoneOf(identity);
   const conversation: ConversationRecord = phone ? { ...started, context: { contact: { phone } } } : started;
   if (phone) await deps.conversations.updateConversationContext?.(tenantId, conversation.conversationId, { contact: { phone } });

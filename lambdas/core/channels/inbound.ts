@@ -18,7 +18,7 @@ import type { MessageView, QuickReply } from '../protocol';
 import { csatScoreIn, handoffText } from '../handoff-text';
 import { resolveNumberedReply } from './format';
 import { handleSmsKeyword, isOptedOut, optOutCommand, type OptOutStore } from './policy';
-import { currentConversationOf, identityOf, startChannelConversation, type IdentityStore } from './identity';
+import { conversationOfIdentity, identityOf, startChannelConversation, type IdentityStore } from './identity';
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
 /** Longest text kept from one inbound message (Twilio: 1,600 characters; Messenger: 2,000). */
@@ -253,18 +253,16 @@ async function awaitsCsatAnswer(deps: Pick<ChatDeps, 'conversations'>, conversat
  */
 export async function conversationFor(deps: ChannelDeps, message: InboundMessage): Promise<{ conversation: ConversationRecord; started: boolean }> {
   const identity = identityOf(message.channel, message.from);
-  const current = await currentConversationOf(deps, message.tenantId, identity);
-  if (current && current.mode !== 'closed') return { conversation: current, started: false };
-  if (current && (await awaitsCsatAnswer(deps, current, message.text))) return { conversation: current, started: false };
-
-  const profile = await deps.tenants.getProfile(message.tenantId);
-  if (!profile) throw new DomainError('forbidden', 'unknown tenant');
-  const detected = detectLanguage(message.text, profile.languages[0] ?? 'en');
-  const lang = profile.languages.includes(detected) ? detected : (profile.languages[0] ?? 'en');
-  const conversation = await startChannelConversation(deps, message.tenantId, message.channel, identity, lang, async (c) => {
-    await deps.events.publish([{ type: 'conversation.started', tenantId: message.tenantId, detail: { conversationId: c.conversationId, channel: message.channel, lang } }]);
+  const keep = async (current: ConversationRecord): Promise<boolean> => current.mode !== 'closed' || (await awaitsCsatAnswer(deps, current, message.text));
+  return conversationOfIdentity(deps, message.tenantId, identity, keep, async (replacing) => {
+    const profile = await deps.tenants.getProfile(message.tenantId);
+    if (!profile) throw new DomainError('forbidden', 'unknown tenant');
+    const detected = detectLanguage(message.text, profile.languages[0] ?? 'en');
+    const lang = profile.languages.includes(detected) ? detected : (profile.languages[0] ?? 'en');
+    return startChannelConversation(deps, message.tenantId, message.channel, identity, lang, { replacing }, async (c) => {
+      await deps.events.publish([{ type: 'conversation.started', tenantId: message.tenantId, detail: { conversationId: c.conversationId, channel: message.channel, lang } }]);
+    });
   });
-  return { conversation, started: true };
 }
 
 /** What became of an inbound message. */

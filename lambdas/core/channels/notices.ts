@@ -17,7 +17,7 @@ import { customerKeyOf } from '../booking/service';
 import { deliverToCustomer, type ChatDeps } from '../conversation';
 import type { ConversationRecord, ConversationStore } from '../ports';
 import type { QuickReply } from '../protocol';
-import { currentConversationOf, identityOf, startChannelConversation, type IdentityStore } from './identity';
+import { conversationOfIdentity, identityOf, startChannelConversation, type IdentityStore } from './identity';
 import { isOptedOut, type OptOutStore } from './policy';
 
 /** What a notice needs: the conversations, the WebSocket push and the bus (deliverToCustomer), opt-outs and identities. */
@@ -66,10 +66,15 @@ export function smsNumberOf(phone: string | undefined): string | undefined {
 /** The number's open SMS conversation, or a new one that knows the number and is recorded under its customer. */
 async function smsConversation(deps: SmsNoticeDeps, tenantId: string, phone: string, lang: string): Promise<ConversationRecord> {
   const identity = identityOf('sms', phone);
-  const current = await currentConversationOf(deps, tenantId, identity);
-  if (current && current.mode !== 'closed') return current;
   // As an inbound SMS's new conversation (core/channels/inbound.ts conversationFor), without `conversation.started`.
-  return startChannelConversation(deps, tenantId, 'sms', identity, lang);
+  const { conversation } = await conversationOfIdentity(
+    deps,
+    tenantId,
+    identity,
+    async (current) => current.mode !== 'closed',
+    (replacing) => startChannelConversation(deps, tenantId, 'sms', identity, lang, { replacing }),
+  );
+  return conversation;
 }
 
 /** Texts the customer (see the module comment). */
