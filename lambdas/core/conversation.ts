@@ -10,6 +10,7 @@ import { conversationIdentity, conversationOfIdentity, linkConversation, type Id
 import { leaksSecrets } from './answer/guard';
 import { detectLanguage } from './answer/language';
 import { StreamBatcher } from './stream-batcher';
+import type { SendKind } from './channels/policy';
 import { DomainError } from './errors';
 import type {
   Clock,
@@ -364,7 +365,7 @@ async function linkContact(deps: ChatDeps, conversation: ConversationRecord, con
 }
 
 /** What a message to a customer is, for the channel senders (templates outside the WhatsApp window, SMS policy). */
-export type DeliveryKind = 'reply' | 'agent' | 'system' | 'booking' | 'reminder' | 'csat' | 'followup';
+export type DeliveryKind = SendKind;
 
 /**
  * The one way a stored message reaches the customer: pushed to every WebSocket watching the conversation

@@ -16,7 +16,7 @@ import { identityDirectory, ResolvingTransports, statusCallbackUrlFor, type Chan
 import { OutboxSender } from '../../lambdas/adapters/channels/outbox-sender';
 import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
 import { DeliveryError, sendChannelMessage, type OutboundDeps, type SendRequest } from '../../lambdas/core/channels/outbound';
-import type { ParkReason } from '../../lambdas/core/channels/policy';
+import { optOutAddress, type ParkReason } from '../../lambdas/core/channels/policy';
 import { randomId } from '../../lambdas/core/ids';
 import type { ConversationRecord } from '../../lambdas/core/ports';
 import { publicUrlOf } from '../../lambdas/handlers/lib/public-url';
@@ -319,6 +319,32 @@ describe('SMS opt-out', () => {
     expect((await channels.listDeliveries(TENANT, c.conversationId))[0]).toMatchObject({ status: 'refused', reason: 'sms_opted_out' });
     await channels.putOptOut(TENANT, { address: phone, optedOut: false, at: new Date().toISOString(), keyword: 'START' });
     expect((await sendChannelMessage(depsWith(providerEnv), await botMessage(c, 'Welcome back'))).outcome).toBe('sent');
+  });
+});
+
+describe('keyword opt-outs at the sender', () => {
+  it('sends the one confirmation of a Spanish SMS opt-out (kind optout) past it, and nothing else', async () => {
+    const phone = '+34612990001';
+    await channels.putOptOut(TENANT, { address: phone, optedOut: true, at: new Date().toISOString(), keyword: 'BAJA' });
+    const c = await conversationOn('sms', phone, new Date());
+    const confirmation = await botMessage(c, 'Harbour Dental: se ha dado de baja y no recibirá más SMS. Responda ALTA para volver a recibirlos.');
+    expect((await sendChannelMessage(depsWith(providerEnv), { ...confirmation, kind: 'optout' })).outcome).toBe('sent');
+    expect(await sendChannelMessage(depsWith(providerEnv), await botMessage(c, 'Hola'))).toEqual({ outcome: 'refused', reason: 'sms_opted_out' });
+    expect(fakes.twilio.requests).toHaveLength(1);
+  });
+
+  it('after STOP on WhatsApp: no reminder, follow-up or satisfaction question; replies and booking notices still go', async () => {
+    const phone = '+34612990002';
+    await channels.putOptOut(TENANT, { address: optOutAddress('whatsapp', phone), optedOut: true, at: new Date().toISOString(), keyword: 'STOP' });
+    const c = await conversationOn('whatsapp', phone, new Date());
+    for (const kind of ['reminder', 'followup', 'csat'] as const) {
+      expect(await sendChannelMessage(depsWith(providerEnv), { ...(await botMessage(c, `a ${kind}`)), kind })).toEqual({ outcome: 'refused', reason: 'whatsapp_opted_out' });
+    }
+    expect(fakes.twilio.requests).toHaveLength(0);
+    for (const kind of ['reply', 'booking'] as const) expect((await sendChannelMessage(depsWith(providerEnv), { ...(await botMessage(c, `a ${kind}`)), kind })).outcome).toBe('sent');
+    // The number's texts are another matter: an SMS reminder still goes.
+    const text = await conversationOn('sms', phone, new Date());
+    expect((await sendChannelMessage(depsWith(providerEnv), { ...(await botMessage(text, 'Reminder: tomorrow at 10')), kind: 'reminder' })).outcome).toBe('sent');
   });
 });
 

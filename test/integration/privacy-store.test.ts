@@ -11,7 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChannelStore } from '../../lambdas/adapters/channels/delivery-store';
 import { DynamoBookingStore } from '../../lambdas/adapters/dynamo/booking-store';
+import { optOutAddress } from '../../lambdas/core/channels/policy';
 import { DynamoIdentityStore } from '../../lambdas/adapters/dynamo/channel-store';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { DynamoPrivacyStore } from '../../lambdas/adapters/dynamo/privacy-store';
@@ -208,6 +210,22 @@ describe('retention', () => {
     expect(after).toMatchObject({ bookingId: booking.bookingId, start, customer: { name: 'Erased customer' } });
     expect(JSON.stringify(after)).not.toContain(email);
     expect(await itemsNaming(email)).toEqual([]);
+  });
+});
+
+describe('export', () => {
+  it("includes the number's WhatsApp opt-out next to its SMS one", async () => {
+    const tenantId = `export-optout-${hex()}`;
+    const phone = `+3461${String(Date.now() % 1e7).padStart(7, '0')}`;
+    const channels = new DynamoChannelStore(db, table, clock);
+    await identities.linkIdentity(tenantId, `whatsapp:${phone}`, `phone:${phone}`);
+    await channels.putOptOut(tenantId, { address: optOutAddress('sms', phone), optedOut: true, at: '2026-11-01T10:00:00.000Z', keyword: 'BAJA' });
+    await channels.putOptOut(tenantId, { address: optOutAddress('whatsapp', phone), optedOut: true, at: '2026-11-02T10:00:00.000Z', keyword: 'STOP' });
+    const exported = await exportCustomer(accessDeps(), tenantId, { kind: 'customer', customerKey: `phone:${phone}` });
+    expect(exported.document.optOuts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ address: phone, keyword: 'BAJA' }), expect.objectContaining({ address: `whatsapp:${phone}`, keyword: 'STOP' })]),
+    );
+    expect(exported.document.optOuts).toHaveLength(2);
   });
 });
 

@@ -7,6 +7,8 @@ import {
   handleSmsKeyword,
   helpText,
   isOptedOut,
+  keywordOf,
+  optOutAddress,
   optOutCommand,
   serviceWindow,
   templateSlotOf,
@@ -85,10 +87,26 @@ describe('decideSend', () => {
 
 describe('SMS keywords', () => {
   it('recognises Twilio’s opt-out, opt-in and help keywords, in any case, as the whole message', () => {
-    for (const w of ['STOP', 'stop', 'Stop.', ' STOPALL ', 'unsubscribe', 'CANCEL', 'end', 'Quit!']) expect(optOutCommand(w)).toBe('stop');
+    for (const w of ['STOP', 'stop', 'Stop.', ' STOPALL ', 'unsubscribe', 'CANCEL', 'end', 'Quit!', 'revoke', 'OptOut']) expect(optOutCommand(w)).toBe('stop');
     for (const w of ['START', 'yes', 'Unstop']) expect(optOutCommand(w)).toBe('start');
     for (const w of ['HELP', 'info', 'Help?']) expect(optOutCommand(w)).toBe('help');
     for (const w of ['stop the booking', 'please stop', 'yes please', 'helpful', '', 'STOP STOP']) expect(optOutCommand(w)).toBeUndefined();
+  });
+
+  it('reads the Spanish keywords, in Spanish, and says which ones Twilio confirms itself', () => {
+    for (const w of ['BAJA', 'baja', '¡Baja!', 'Parar.']) expect(keywordOf(w)).toEqual({ command: 'stop', lang: 'es', twilioConfirms: false });
+    expect(keywordOf('Alta')).toEqual({ command: 'start', lang: 'es', twilioConfirms: false });
+    expect(keywordOf('¿Ayuda?')).toEqual({ command: 'help', lang: 'es', twilioConfirms: false });
+    expect(keywordOf('stop')).toEqual({ command: 'stop', lang: 'en', twilioConfirms: true });
+    for (const w of ['dar de baja mi cita', 'alta cocina', 'necesito ayuda']) expect(keywordOf(w)).toBeUndefined();
+  });
+
+  it('on WhatsApp only the unmistakable words: cancel, end, yes and help are for the concierge', () => {
+    for (const w of ['STOP', 'unsubscribe', 'Baja']) expect(optOutCommand(w, 'whatsapp')).toBe('stop');
+    for (const w of ['START', 'alta']) expect(optOutCommand(w, 'whatsapp')).toBe('start');
+    for (const w of ['cancel', 'END', 'quit', 'yes', 'help', 'info', 'ayuda']) expect(optOutCommand(w, 'whatsapp')).toBeUndefined();
+    expect(optOutAddress('whatsapp', '+34612345678')).toBe('whatsapp:+34612345678');
+    expect(optOutAddress('sms', '+34612345678')).toBe('+34612345678');
   });
 
   class MemoryOptOuts implements OptOutStore {
@@ -124,5 +142,25 @@ describe('SMS keywords', () => {
     expect(help?.reply).toContain('STOP');
     expect(optOuts.records.size).toBe(0);
     expect(await handleSmsKeyword({ optOuts, clock }, { tenantId: 't-1', from: '+15550001111', businessName: 'X', text: 'When are you open?' })).toBeUndefined();
+  });
+
+  it('answers each keyword in its own language; only a Spanish SMS opt-out is confirmed past the opt-out', async () => {
+    const optOuts = new MemoryOptOuts();
+    const clock = { now: () => now };
+    const input = { tenantId: 'clinica', from: '+34612345678', businessName: 'Clínica Sol', businessPhone: '+34 910 000 000' };
+    expect(await handleSmsKeyword({ optOuts, clock }, { ...input, text: 'BAJA' })).toEqual({
+      command: 'stop',
+      reply: 'Clínica Sol: se ha dado de baja y no recibirá más SMS. Responda ALTA para volver a recibirlos.',
+      confirmsOptOut: true,
+    });
+    expect((await handleSmsKeyword({ optOuts, clock }, { ...input, text: 'ALTA' }))?.reply).toMatch(/^Clínica Sol: vuelve a estar suscrito\. Responda BAJA/);
+    expect((await handleSmsKeyword({ optOuts, clock }, { ...input, text: 'ayuda' }))?.reply).toBe(helpText('Clínica Sol', '+34 910 000 000', 'es'));
+    expect(helpText('Clínica Sol', '+34 910 000 000', 'es')).toContain('Llame al +34 910 000 000');
+    // WhatsApp: kept apart from the number's SMS opt-out, and confirmed (no carrier does it there).
+    const whatsapp = await handleSmsKeyword({ optOuts, clock }, { ...input, text: 'Stop', channel: 'whatsapp' });
+    expect(whatsapp?.reply).toMatch(/^Clínica Sol: we won't send you reminders or follow-ups on WhatsApp/);
+    expect(whatsapp?.confirmsOptOut).toBeUndefined();
+    expect(await isOptedOut(optOuts, 'clinica', 'whatsapp:+34612345678')).toBe(true);
+    expect(await isOptedOut(optOuts, 'clinica', '+34612345678')).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand,
 import { z } from 'zod';
 import { customerKeyOf } from '../../core/booking/service';
 import { conversationIdentity, verifiedPhoneOf } from '../../core/channels/identity';
+import { optOutAddress } from '../../core/channels/policy';
 import { badRequest } from '../../core/errors';
 import type { Clock } from '../../core/ports';
 import { isTenantId } from '../../core/ids';
@@ -259,8 +260,11 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
     );
     stores.inbox.push(...inbox.filter(namesConversation).map(found));
     if (phone) {
-      const optOut = await this.get(keys.smsOptOut(tenantId, phone));
-      if (optOut) stores.optOuts.push(found(optOut));
+      // The SMS opt-out and the WhatsApp one (core/channels/policy.ts optOutAddress).
+      for (const address of [optOutAddress('sms', phone), optOutAddress('whatsapp', phone)]) {
+        const optOut = await this.get(keys.smsOptOut(tenantId, address));
+        if (optOut) stores.optOuts.push(found(optOut));
+      }
     }
     return { customerKey, identities, conversationIds: conversations, bookingIds, found: stores };
   }

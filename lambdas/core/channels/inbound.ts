@@ -17,7 +17,7 @@ import type { ConversationRecord } from '../ports';
 import type { MessageView, QuickReply } from '../protocol';
 import { csatScoreIn, handoffText } from '../handoff-text';
 import { resolveNumberedReply } from './format';
-import { handleSmsKeyword, isOptedOut, optOutCommand, type OptOutStore } from './policy';
+import { handleSmsKeyword, isOptedOut, optOutAddress, optOutCommand, type KeywordChannel, type OptOutStore } from './policy';
 import { conversationOfIdentity, identityOf, startChannelConversation, type IdentityStore } from './identity';
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -273,16 +273,18 @@ export type ChannelOutcome =
 
 /**
  * An SMS keyword (STOP / HELP, and START / YES from a number that opted out — a "yes" from anyone else answers
- * the concierge's question): kept in the conversation and answered by the policy's text, never by the concierge.
+ * the concierge's question), or a WhatsApp STOP / START (core/channels/policy.ts): kept in the conversation and
+ * answered by the policy's text, never by the concierge.
  */
-async function smsKeyword(deps: ChannelDeps, message: InboundMessage, conversation: ConversationRecord, text: string): Promise<ChannelOutcome | undefined> {
-  const command = optOutCommand(text);
-  if (!command || (command === 'start' && !(await isOptedOut(deps.optOuts, message.tenantId, message.from)))) return undefined;
+async function channelKeyword(deps: ChannelDeps, message: InboundMessage & { readonly channel: KeywordChannel }, conversation: ConversationRecord, text: string): Promise<ChannelOutcome | undefined> {
+  const command = optOutCommand(text, message.channel);
+  const address = optOutAddress(message.channel, message.from);
+  if (!command || (command === 'start' && !(await isOptedOut(deps.optOuts, message.tenantId, address)))) return undefined;
   const clientId = clientIdOf(message);
   const stored = await deps.conversations.appendMessage(message.tenantId, conversation.conversationId, { role: 'customer', text, clientId });
   // A retry of a stored keyword (a duplicate) writes the opt-out / opt-in again: the attempt that stored it may have
   // failed before writing it. Unless a later keyword was recorded since: a late retry of START never undoes a STOP.
-  const superseded = stored.duplicate && ((await deps.optOuts.getOptOut(message.tenantId, message.from))?.at ?? '') > stored.message.createdAt;
+  const superseded = stored.duplicate && ((await deps.optOuts.getOptOut(message.tenantId, address))?.at ?? '') > stored.message.createdAt;
   const [profile, catalogue] = await Promise.all([deps.tenants.getProfile(message.tenantId), deps.answer.catalogue?.catalogue(message.tenantId)]);
   const phone = catalogue?.business.phone;
   const result = superseded
@@ -291,6 +293,7 @@ async function smsKeyword(deps: ChannelDeps, message: InboundMessage, conversati
         tenantId: message.tenantId,
         from: message.from,
         text,
+        channel: message.channel,
         businessName: profile?.name ?? message.tenantId,
         ...(phone ? { businessPhone: phone } : {}),
       });
@@ -298,7 +301,7 @@ async function smsKeyword(deps: ChannelDeps, message: InboundMessage, conversati
   await broadcast(deps, message.tenantId, conversation.conversationId, { type: 'message', ...stored.message });
   if (!result?.reply) return { outcome: 'stored', conversationId: conversation.conversationId, seq: stored.message.seq };
   const reply = await deps.conversations.appendMessage(message.tenantId, conversation.conversationId, { role: 'system', text: result.reply, clientId: `${clientId}-keyword` });
-  if (!reply.duplicate) await deliverToCustomer(deps, conversation, reply.message, 'system');
+  if (!reply.duplicate) await deliverToCustomer(deps, conversation, reply.message, result.confirmsOptOut ? 'optout' : 'system');
   return { outcome: 'stored', conversationId: conversation.conversationId, seq: stored.message.seq, reply: reply.message };
 }
 
@@ -307,8 +310,8 @@ export async function receiveChannelMessage(deps: ChannelDeps, message: InboundM
   const text = storedTextOf(message);
   if (text.length === 0) return { outcome: 'empty' };
   const { conversation } = await conversationFor(deps, message);
-  if (message.channel === 'sms') {
-    const keyword = await smsKeyword(deps, message, conversation, text);
+  if (message.channel === 'sms' || message.channel === 'whatsapp') {
+    const keyword = await channelKeyword(deps, { ...message, channel: message.channel }, conversation, text);
     if (keyword) return keyword;
   }
   // A numbered option typed back ("2") means the option's text: stored as typed, answered as meant (docs/decisions.md).

@@ -17,7 +17,7 @@
 import type { Clock, ConversationRecord, ConversationStore, TenantStore } from '../ports';
 import type { MessageView } from '../protocol';
 import { formatForChannel, stripMarkdown, type ButtonReply, type OutboundChannel, type Segment } from './format';
-import { decideSend, isOptedOut, templateVariables, type OptOutStore, type ParkReason, type SendKind, type TemplateSlot } from './policy';
+import { decideSend, isOptedOut, optOutAddress, templateVariables, WHATSAPP_OPT_OUT_KINDS, type OptOutStore, type ParkReason, type SendKind, type TemplateSlot } from './policy';
 
 export type DeliveryProvider = 'twilio' | 'meta' | 'outbox';
 
@@ -200,9 +200,22 @@ export type SendOutcome =
   | { readonly outcome: 'sent'; readonly provider: DeliveryProvider; readonly segments: number; readonly duplicates: number }
   | { readonly outcome: 'duplicate' }
   | { readonly outcome: 'parked'; readonly reason: ParkReason }
-  | { readonly outcome: 'refused'; readonly reason: 'sms_opted_out' }
+  | { readonly outcome: 'refused'; readonly reason: OptOutReason }
   | { readonly outcome: 'failed'; readonly errorCode: string }
   | { readonly outcome: 'skipped'; readonly reason: string };
+
+/** Why a message is not sent to a customer who opted out (core/channels/policy.ts keywords). */
+export type OptOutReason = 'sms_opted_out' | 'whatsapp_opted_out';
+
+/**
+ * An opted-out SMS number gets nothing but the one confirmation of a Spanish opt-out (kind `optout`: Twilio confirms
+ * its own keywords); a WhatsApp number that said STOP gets no reminders, follow-ups or satisfaction questions.
+ */
+async function optOutRefusal(deps: Pick<OutboundDeps, 'optOuts'>, tenantId: string, channel: OutboundChannel, kind: SendKind, to: string): Promise<OptOutReason | undefined> {
+  if (channel === 'sms') return kind !== 'optout' && (await isOptedOut(deps.optOuts, tenantId, optOutAddress('sms', to))) ? 'sms_opted_out' : undefined;
+  if (channel === 'whatsapp' && WHATSAPP_OPT_OUT_KINDS.has(kind)) return (await isOptedOut(deps.optOuts, tenantId, optOutAddress('whatsapp', to))) ? 'whatsapp_opted_out' : undefined;
+  return undefined;
+}
 
 /** `+353861234567` → `…4567`; a PSID → `…` and its last 4. */
 export function maskAddress(address: string): string {
@@ -270,10 +283,11 @@ export async function sendChannelMessage(deps: OutboundDeps, request: SendReques
     updatedAt: now.toISOString(),
   };
 
-  if (channel === 'sms' && (await isOptedOut(deps.optOuts, tenantId, to))) {
-    const record: DeliveryRecord = { ...base, segment: 0, segments: 1, status: 'refused', reason: 'sms_opted_out', attemptId: deps.ids() };
+  const optedOut = await optOutRefusal(deps, tenantId, channel, kind, to);
+  if (optedOut) {
+    const record: DeliveryRecord = { ...base, segment: 0, segments: 1, status: 'refused', reason: optedOut, attemptId: deps.ids() };
     if (await deps.deliveries.claim(record)) await deps.deliveries.recordFailure(record);
-    return { outcome: 'refused', reason: 'sms_opted_out' };
+    return { outcome: 'refused', reason: optedOut };
   }
 
   const { transport, templates } = await deps.transports.forChannel(tenantId, channel);

@@ -60,7 +60,8 @@ export const channelLabels = { whatsapp: 'WhatsApp', sms: 'SMS', messenger: 'Mes
 export function reasonLabel(d: Pick<ChannelDelivery, 'status' | 'reason' | 'errorCode'>): string {
   if (d.reason === 'whatsapp_window_closed') return 'Not sent: the WhatsApp 24-hour window is closed';
   if (d.reason === 'messenger_window_closed') return 'Not sent: the Messenger 24-hour window is closed';
-  if (d.reason === 'sms_opted_out') return 'Not sent: the customer replied STOP';
+  if (d.reason === 'sms_opted_out') return 'Not sent: the customer opted out of texts (STOP)';
+  if (d.reason === 'whatsapp_opted_out') return 'Not sent: the customer asked for no reminders or follow-ups on WhatsApp (STOP)';
   return `${d.status === 'failed' ? 'Failed' : 'Undelivered'}${d.errorCode ? ` (error ${d.errorCode})` : ''}${d.reason ? `: ${d.reason}` : ''}`;
 }
 
