@@ -108,7 +108,8 @@ export function knowledgeBaseComponents(): SchemaMap {
         documentSchema,
         {
           id: 'KbDocument',
-          description: 'A longer text (Markdown), split into passages when imported; the concierge cites a passage as `<documentId>#<chunk>`.',
+          description:
+            'A longer text (Markdown, plain text, or text read from a PDF, as `format` says), split into passages when imported; the concierge cites a passage as `<documentId>#<chunk>`.',
         },
       ],
     ],
@@ -129,7 +130,13 @@ export function knowledgeBaseComponents(): SchemaMap {
   describeProperty(schemas, 'StaffMember', 'serviceIds', 'Ids of the services this person performs; each must be a service in the same file.');
   describeProperty(schemas, 'Faq', 'category', 'Free text that groups related FAQs, for example `Parking`.');
   describeProperty(schemas, 'Faq', 'alternatives', 'Other ways customers ask the question, searched like it (at most 20), for example `Is there internet for patients?` for `Do you have Wi-Fi?`.');
-  describeProperty(schemas, 'KbDocument', 'text', 'Markdown; headings help the importer split the text into passages.');
+  describeProperty(
+    schemas,
+    'KbDocument',
+    'format',
+    'How `text` is written. `markdown`: headings mark sections, and links, tables and rules are Markdown. `text`: plain text, split on blank lines; no line is a heading (`# of visits` is text). `pdf`: text read from a PDF file, plain text but for the `## ` headings the PDF reader writes. Absent: `markdown` (documents written before the field existed).',
+  );
+  describeProperty(schemas, 'KbDocument', 'text', 'In the document\'s `format`; Markdown headings help the importer split the text into passages.');
   return schemas;
 }
 

@@ -84,11 +84,34 @@ export const faqSchema = z.strictObject({
   alternatives: z.array(z.string().trim().min(3).max(500)).max(20).optional(),
 });
 
+/**
+ * How a document's text is written, which decides how it is split into passages and quoted (answer/passages.ts,
+ * adapters/llm/extractive.ts):
+ * - `markdown`: headings (`#`, or a line underlined with `===`/`---`) open sections; links, tables, rules, code
+ *   fences and emphasis are Markdown;
+ * - `text`: plain text, nothing is markup ("# of visits" is a sentence); it is split on blank lines only;
+ * - `pdf`: the text read from a PDF file: plain text, except the `## ` heading lines the PDF reader writes for lines set
+ *   in larger type (adapters/documents/pdf-text.ts).
+ */
+export const DOCUMENT_FORMATS = ['text', 'markdown', 'pdf'] as const;
+export const documentFormatSchema = z.enum(DOCUMENT_FORMATS, { error: `must be one of ${DOCUMENT_FORMATS.join(', ')}` });
+export type DocumentFormat = z.infer<typeof documentFormatSchema>;
+
 export const documentSchema = z.strictObject({
   id: itemId,
   title: z.string().trim().min(1).max(200),
+  /**
+   * Absent: Markdown. A file written before documents had a format, and every document stored before then, was
+   * always read as Markdown; absent keeps reading them so, so nothing already indexed changes.
+   */
+  format: documentFormatSchema.optional(),
   text: z.string().trim().min(1).max(200_000),
 });
+
+/** A document's format: its own, or Markdown when it has none (decision 95). */
+export function formatOf(document: { readonly format?: DocumentFormat | undefined }): DocumentFormat {
+  return document.format ?? 'markdown';
+}
 
 function uniqueIds(items: readonly { id: string }[], ctx: z.RefinementCtx, path: string): void {
   const seen = new Set<string>();

@@ -106,13 +106,13 @@ export async function indexKnowledge(deps: KnowledgeIndexingDeps, change: Knowle
 /** Writes to the search collection in one run before it gives up to a retry (each one follows an edit made during the last). */
 export const MAX_WRITE_ROUNDS = 4;
 
-/** The same passages with the same words (vectors aside): what the collection was given is still what the store holds. */
+/** The same passages with the same words and format (vectors aside): what the collection was given is still what the store holds. */
 function samePassages(a: readonly EmbeddedPassage[], b: readonly EmbeddedPassage[]): boolean {
   if (a.length !== b.length) return false;
   const byId = new Map(b.map((p) => [p.id, p]));
   return a.every((p) => {
     const q = byId.get(p.id);
-    return q !== undefined && q.sourceId === p.sourceId && q.kind === p.kind && sameContent(p, q);
+    return q !== undefined && q.sourceId === p.sourceId && q.kind === p.kind && q.format === p.format && sameContent(p, q);
   });
 }
 

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { chunkDocument, faqPassage, type EmbeddedPassage } from './answer/passages';
 import { conflict, DomainError, notFound, preconditionFailed } from './errors';
-import { documentSchema, faqSchema, knowledgeBaseSchema, type Faq, type KbDocument, type KnowledgeBase } from './knowledge-base';
+import { documentFormatSchema, documentSchema, faqSchema, formatOf, knowledgeBaseSchema, type Faq, type KbDocument, type KnowledgeBase } from './knowledge-base';
 import type { KnowledgeItemStore, PdfTextExtractor } from './ports';
 
 export interface KnowledgeItemDeps {
@@ -41,11 +41,14 @@ export const itemIdSchema = faqSchema.shape.id;
 export const faqBodySchema = faqSchema.omit({ id: true });
 export type FaqBody = z.infer<typeof faqBodySchema>;
 
-/** PUT /v1/admin/knowledge/documents/{documentId}: text or Markdown in `text`, or a PDF file in `pdfBase64`. */
+/**
+ * PUT /v1/admin/knowledge/documents/{documentId}: plain text or Markdown in `text`, or a PDF file in `pdfBase64`.
+ * The format is stored with the document: it decides how the text is split and quoted.
+ */
 export const documentBodySchema = z
   .strictObject({
     title: documentSchema.shape.title,
-    format: z.enum(['text', 'markdown', 'pdf']),
+    format: documentFormatSchema,
     text: z.string().optional(),
     // Checked for size and alphabet by `decodePdf` (a 413 for an oversized file rather than a 400).
     pdfBase64: z.string().optional(),
@@ -101,13 +104,15 @@ function sameFaq(a: Faq, b: Faq): boolean {
 
 /**
  * The item's entity tag (a quoted strong ETag): a hash of what an editor sees of it. An FAQ's question, answer,
- * category and alternative wordings; a document's title and text. Equal content, equal tag, in any tenant.
+ * category and alternative wordings; a document's title, text and format. Equal content, equal tag, in any tenant.
+ * A Markdown document's format is left out of the hash, so it keeps the tag it had before documents had a format.
  */
 export function itemTag(source: KnowledgeSource): string {
+  const format = source.kind === 'document' ? formatOf(source.document) : 'markdown';
   const content =
     source.kind === 'faq'
       ? ['faq', source.faq.question, source.faq.answer, source.faq.category, source.faq.alternatives ?? []]
-      : ['document', source.document.title, source.document.text];
+      : ['document', source.document.title, source.document.text, ...(format !== 'markdown' ? [format] : [])];
   return `"${createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 27)}"`;
 }
 
@@ -256,7 +261,7 @@ export async function getFaq(deps: KnowledgeItemDeps, tenantId: string, faqId: s
   return { faq, etag: itemTag({ kind: 'faq', faq }) };
 }
 
-/** One document as it is now (its text, read from the PDF for a PDF), with its entity tag. */
+/** One document as it is now (its text, read from the PDF for a PDF; its format when it has one), with its entity tag. */
 export async function getDocument(deps: KnowledgeItemDeps, tenantId: string, documentId: string): Promise<{ document: KbDocument; etag: string }> {
   const document = (await deps.store.readKnowledgeBase(tenantId))?.kb.documents.find((d) => d.id === documentId);
   if (!document) throw notFound(`there is no document "${documentId}"`);
@@ -291,7 +296,10 @@ async function documentText(pdf: PdfTextExtractor | undefined, body: DocumentBod
   return text;
 }
 
-/** Creates or replaces one document: its text (given, or read from a PDF) is chunked into passages. */
+/**
+ * Creates or replaces one document: its text (given, or read from a PDF) is stored with its format and chunked into
+ * passages by that format's rules.
+ */
 export async function putDocument(
   deps: KnowledgeItemDeps,
   tenantId: string,
@@ -299,14 +307,14 @@ export async function putDocument(
   body: DocumentBody,
   precondition?: ItemPrecondition,
 ): Promise<PutResult<DocumentSummary>> {
-  const document: KbDocument = documentSchema.parse({ id: documentId, title: body.title, text: await documentText(deps.pdf, body) });
+  const document: KbDocument = documentSchema.parse({ id: documentId, title: body.title, format: body.format, text: await documentText(deps.pdf, body) });
   const passages = await passagesForSource({ kind: 'document', document });
   let created = false;
   const { version } = await edit(deps, tenantId, 'document', documentId, passages, (kb) => {
     const existing = kb.documents.find((d) => d.id === documentId);
     checkPrecondition(precondition, `the document "${documentId}"`, tagOf(existing && { kind: 'document', document: existing }));
     created = existing === undefined;
-    if (existing && existing.title === document.title && existing.text === document.text) return 'unchanged';
+    if (existing && existing.title === document.title && formatOf(existing) === formatOf(document) && existing.text === document.text) return 'unchanged';
     return { ...kb, documents: upsert(kb.documents, document) };
   });
   return {

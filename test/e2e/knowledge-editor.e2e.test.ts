@@ -2,8 +2,9 @@
  * Editing the knowledge base one item at a time, end to end in Debian's Chromium against the local cloud: the
  * owner adds an FAQ (with another wording) on the Knowledge page and the concierge answers from it at once; edits
  * it while a colleague saves the same FAQ through the API, is told (412) instead of overwriting the colleague's
- * change, loads their version and saves again; deletes it; adds and deletes a Markdown document; downloads the
- * knowledge-base file, which imports again as it is. axe-core scans the open editor.
+ * change, loads their version and saves again; deletes it; adds and deletes a Markdown document; adds a plain-text
+ * document and opens it again as plain text; downloads the knowledge-base file, which imports again as it is.
+ * axe-core scans the open editor.
  */
 import type { Browser, Page } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
@@ -155,12 +156,38 @@ describe('the Knowledge page’s FAQ and document editors', () => {
     expect((await api(cloud, 'GET', '/v1/admin/knowledge/documents/umbrella-stand', token)).status).toBe(404);
   });
 
+  it('adds a plain-text document whose "#" lines stay text, and opens it again as plain text (was: saved as Markdown)', async () => {
+    const text = '# of umbrellas to lend: 12.\n\nAsk at reception.';
+    await page.getByTestId('document-new').click();
+    const editor = page.getByTestId('document-editor');
+    await editor.getByTestId('document-editor-title').fill('Umbrella loans');
+    await editor.getByTestId('document-editor-plain').check();
+    await editor.getByTestId('document-editor-text').fill(text);
+    await editor.getByTestId('document-editor-save').click();
+    await editor.waitFor({ state: 'detached', timeout: STEP_MS });
+    await expect(notice().textContent()).resolves.toContain('Added the document “Umbrella loans” (1 passage)');
+    const stored = await api(cloud, 'GET', '/v1/admin/knowledge/documents/umbrella-loans', token);
+    expect(stored.body).toMatchObject({ document: { id: 'umbrella-loans', format: 'text', text } });
+
+    // Opened again, it is plain text, and saved again it stays so.
+    const row = page.getByTestId('document-item').filter({ hasText: 'Umbrella loans' });
+    await row.getByTestId('kb-item-edit').click();
+    const reopened = page.getByTestId('document-editor');
+    await reopened.getByTestId('document-editor-title').fill('Umbrella loans for patients');
+    expect(await reopened.getByTestId('document-editor-plain').isChecked()).toBe(true);
+    await reopened.getByTestId('document-editor-save').click();
+    await reopened.waitFor({ state: 'detached', timeout: STEP_MS });
+    expect((await api(cloud, 'GET', '/v1/admin/knowledge/documents/umbrella-loans', token)).body).toMatchObject({ document: { title: 'Umbrella loans for patients', format: 'text' } });
+    // Kept: the downloaded file below must carry its format.
+  });
+
   it('downloads the knowledge base as a file that imports again unchanged', async () => {
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: STEP_MS }), page.getByTestId('kb-download').click()]);
     expect(download.suggestedFilename()).toBe('harbour-dental-knowledge-base.json');
     const file = knowledgeBaseSchema.parse(JSON.parse(await readFile(await download.path(), 'utf8')));
     const current = await api(cloud, 'GET', '/v1/admin/knowledge', token);
     expect(file).toEqual(current.body);
+    expect(file.documents.find((d) => d.id === 'umbrella-loans')?.format).toBe('text');
     const imported = await api(cloud, 'PUT', '/v1/admin/knowledge', token, file);
     expect(imported.status).toBe(200);
     expect((await api(cloud, 'GET', '/v1/admin/knowledge', token)).body).toEqual(current.body);

@@ -16,6 +16,9 @@ function everyField(): Kb {
   kb.business['country'] = 'IE';
   const faq = kb.faqs[0];
   if (faq) faq['alternatives'] = ['where do I leave the car'];
+  const document = kb.documents[0];
+  // A document's format: dropped by the decoder, a Services page save would turn plain text back into Markdown.
+  if (document) document['format'] = 'text';
   return kb;
 }
 

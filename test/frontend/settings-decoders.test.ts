@@ -180,7 +180,7 @@ describe('FAQs and documents (an item PUT replaces the item with what the editor
   /** What the FAQ editor and "add as another wording" (analytics) send: every field of FaqInput. */
   const input: Required<FaqInput> = { question: 'Where do I park?', answer: 'In the square behind the clinic.', category: 'Visiting', alternatives: ['is there parking'] };
   const faq = { id: 'parking', ...input };
-  const document = { id: 'aftercare', title: 'Aftercare', text: 'Rest for a day after an extraction.' };
+  const document = { id: 'aftercare', title: 'Aftercare', format: 'text' as const, text: 'Rest for a day after an extraction.' };
   const etag = `"${'a'.repeat(27)}"`;
 
   it('an FAQ editor sends every field of the body schema', () => {
@@ -197,7 +197,7 @@ describe('FAQs and documents (an item PUT replaces the item with what the editor
 
   it('a document is its title and text, which is what the editor sends (as text, Markdown or a PDF)', async () => {
     expect(keys(document)).toEqual(shapeKeys(documentSchema));
-    expect(documentBodySchema.safeParse({ title: document.title, format: 'markdown', text: document.text }).success).toBe(true);
+    expect(documentBodySchema.safeParse({ title: document.title, format: document.format, text: document.text }).success).toBe(true);
     expect(kbDocumentDecoder(wire(document))).toEqual(document);
     const items = knowledgeItemsApi(fakeServer({ document, etag }).api);
     await expect(items.getDocument('aftercare')).resolves.toEqual({ document, etag });

@@ -275,6 +275,57 @@ describe('documents through the admin API', () => {
   });
 });
 
+describe('a document’s format', () => {
+  /** Plain text as an office types it: lines starting with "#" mean "number". */
+  const club = [
+    'Smile Club members',
+    '# 1 crown per visit is covered in full.',
+    '',
+    '# of hygiene visits a year in the Smile Club: two are included.',
+    '',
+    'The Smile Club desk is at #2 Main Street.',
+  ].join('\n');
+  const passagesOf = async (sourceId: string) => (await store().listPassages(cloud.demo.tenantId)).passages.filter((p) => p.sourceId === sourceId);
+
+  it('keeps a plain-text document plain: its "#" lines are words, not headings, in its passages and its answers (was: read as Markdown)', async () => {
+    const reply = await call('PUT', '/v1/admin/knowledge/documents/smile-club', admin, { title: 'Smile Club', format: 'text', text: club });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ document: { id: 'smile-club', format: 'text', characters: club.length, chunks: 1 } });
+    const read = await call('GET', '/v1/admin/knowledge/documents/smile-club', agent);
+    expect(read.body).toMatchObject({ document: { id: 'smile-club', title: 'Smile Club', format: 'text', text: club } });
+    expect((await passagesOf('smile-club')).map((p) => [p.id, p.title, p.format])).toEqual([['smile-club#1', 'Smile Club', 'text']]);
+
+    const answer = await ask('How many hygiene visits a year are included in the Smile Club?');
+    expect(answer.sources[0]).toEqual({ id: 'smile-club#1', kind: 'document' });
+    expect(answer.text).toContain('# of hygiene visits a year in the Smile Club: two are included.');
+
+    // The same text saved as Markdown is a change: its "# " lines are then headings.
+    const markdown = await call('PUT', '/v1/admin/knowledge/documents/smile-club', admin, { title: 'Smile Club', format: 'markdown', text: club }, { 'If-Match': reply.etag ?? '' });
+    expect(markdown.status).toBe(200);
+    expect((await passagesOf('smile-club')).map((p) => p.title)).toEqual(['Smile Club', 'Smile Club › 1 crown per visit is covered in full.', 'Smile Club › of hygiene visits a year in the Smile Club: two are included.']);
+    expect((await call('DELETE', '/v1/admin/knowledge/documents/smile-club', admin)).status).toBe(200);
+  });
+
+  it('is taken from an imported file and given back by its export; a bad one is a 400 naming the field, writing nothing', async () => {
+    const kb = (await call('GET', '/v1/admin/knowledge', agent)).body as { documents: unknown[] };
+    const before = await version();
+    const bad = await call('PUT', '/v1/admin/knowledge', admin, { ...kb, documents: [...kb.documents, { id: 'smile-club', title: 'Smile Club', format: 'docx', text: club }] });
+    expect(bad.status).toBe(400);
+    expect(errorOf(bad)).toEqual(expect.objectContaining({ code: 'bad_request', field: `documents.${kb.documents.length}.format`, message: expect.stringContaining('must be one of text, markdown, pdf') }));
+    expect(await version()).toBe(before);
+
+    const imported = await call('PUT', '/v1/admin/knowledge', admin, { ...kb, documents: [...kb.documents, { id: 'smile-club', title: 'Smile Club', format: 'text', text: club }] });
+    expect(imported.status).toBe(200);
+    expect((await passagesOf('smile-club')).map((p) => [p.title, p.format])).toEqual([['Smile Club', 'text']]);
+    // Documents imported without a format are still Markdown, chunked as before.
+    expect((await passagesOf('new-patient-guide')).every((p) => p.format === undefined && p.title.startsWith('New patient guide ›'))).toBe(true);
+    const exported = (await call('GET', '/v1/admin/knowledge', agent)).body as { documents: { id: string; format?: string }[] };
+    expect(exported.documents.find((d) => d.id === 'smile-club')?.format).toBe('text');
+    expect(exported.documents.find((d) => d.id === 'new-patient-guide')).not.toHaveProperty('format');
+    expect((await call('DELETE', '/v1/admin/knowledge/documents/smile-club', admin)).status).toBe(200);
+  });
+});
+
 describe('refusals', () => {
   it('keeps agents off all four routes (403) and changes nothing', async () => {
     const before = await version();

@@ -244,6 +244,27 @@ describe('knowledge items on DynamoDB', () => {
     expect(passages).toEqual(chunkDocument({ id: 'story', title: 'Our story', text }));
   });
 
+  it('keeps a document’s format with it and with its passages, imported or edited, short or longer than one transaction (was: lost)', async () => {
+    const tenant = await newTenant();
+    const plan = '# 1 crown per visit is covered in full.\n\n# of visits a year: two check-ups.';
+    // An import: the file's document and its passage (one: no line of plain text is a heading).
+    await importKnowledgeBase(store, tenant, { ...baseKb(), documents: [...baseKb().documents, { id: 'plan', title: 'Plan', format: 'text', text: plan }] });
+    expect((await store.getKnowledgeBase(tenant))?.documents).toEqual([...baseKb().documents, { id: 'plan', title: 'Plan', format: 'text', text: plan }]);
+    expect((await store.listPassages(tenant)).passages.filter((p) => p.sourceId === 'plan')).toEqual([
+      { id: 'plan#1', kind: 'document', title: 'Plan', text: plan, sourceId: 'plan', format: 'text' },
+    ]);
+    // An edit in one transaction, and one switched in generations.
+    await putDocument({ store, pdf: noPdf }, tenant, 'terms', { title: 'Terms', format: 'text', text: '# Terms\n\nSee the plan.' });
+    const long = await putDocument({ store, pdf: noPdf }, tenant, 'manual', { title: 'Manual', format: 'text', text: longDocument('plain', 110) });
+    expect(long.item.chunks).toBeGreaterThan(100);
+    const { passages } = await store.listPassages(tenant);
+    expect(passages.filter((p) => p.sourceId === 'terms').map((p) => [p.title, p.format])).toEqual([['Terms', 'text']]);
+    const manual = passages.filter((p) => p.sourceId === 'manual');
+    expect(new Set(manual.map((p) => `${p.title} ${p.format}`))).toEqual(new Set(['Manual text']));
+    // A Markdown document's passages are stored as before: no format attribute.
+    expect((await rawItems(tenant, keys.kbPassagePrefix)).filter((i) => i['sourceId'] === 'story').map((i) => 'format' in i)).toEqual([false]);
+  });
+
   it('imports a whole knowledge base after edits into a fresh partition and removes the edited one', async () => {
     const tenant = await newTenant();
     await putFaq({ store }, tenant, 'delivery', { question: 'Do you deliver?', answer: 'Yes.', category: 'Orders' });

@@ -100,6 +100,15 @@ export function knowledgeIndexContract(name: string, subject: () => ContractSubj
       expect(hits[0]?.coverage).toBeGreaterThan(0.9);
     });
 
+    it('returns a plain-text or PDF document passage with its format, so it is quoted as written (was: dropped, and read as Markdown)', async () => {
+      const clinic = newTenant();
+      const plan = { id: 'plan#1', kind: 'document' as const, title: 'Dental plan', text: '# of visits a year: two check-ups and two hygiene visits are included.', sourceId: 'plan', format: 'text' as const };
+      const terms = { id: 'terms#1', kind: 'document' as const, title: 'Terms › Crowns', text: 'One crown per visit is covered in full by the dental plan.', sourceId: 'terms', format: 'pdf' as const };
+      await subject().upsert(clinic, [...demoPassages, plan, terms]);
+      expect((await search(clinic, 'how many hygiene visits a year are included in the plan?', 3))[0]?.passage).toEqual(plan);
+      expect((await search(clinic, 'is a crown covered by the dental plan?', 3))[0]?.passage).toEqual(terms);
+    });
+
     it('forgets a removed passage', async () => {
       const clinic = newTenant();
       await subject().upsert(clinic, demoPassages);

@@ -54,7 +54,9 @@ export const conversationDetailDecoder = object({
 
 /** One FAQ and one document of the knowledge base, as GET /v1/admin/knowledge and the item routes give them. */
 export const faqDecoder = object({ id: string, question: string, answer: string, category: string, alternatives: optional(array(string)) });
-export const kbDocumentDecoder = object({ id: string, title: string, text: string });
+/** A document's `format`: absent on documents stored before it existed, which are Markdown. */
+export const documentFormats = ['text', 'markdown', 'pdf'] as const;
+export const kbDocumentDecoder = object({ id: string, title: string, format: optional(oneOf(...documentFormats)), text: string });
 
 export const knowledgeBaseDecoder = object({
   business: object({

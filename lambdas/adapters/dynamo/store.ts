@@ -132,6 +132,8 @@ const passageItem = z.object({
   text: z.string(),
   sourceId: z.string(),
   phrasings: z.array(z.string()).optional(),
+  /** A document passage's format when it is not Markdown (absent on passages stored before documents had one). */
+  format: z.enum(['text', 'pdf']).optional(),
 });
 
 /**
@@ -146,6 +148,7 @@ const vecModelOf = (item: Record<string, unknown>): string | undefined => passag
 function passageAttributes(p: EmbeddedPassage): Record<string, unknown> {
   const attributes: Record<string, unknown> = { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId };
   if (p.phrasings?.length) attributes['phrasings'] = [...p.phrasings];
+  if (p.format) attributes['format'] = p.format;
   if (p.embedding) {
     const bytes = new Uint8Array(p.embedding.vector.length * 4);
     const view = new DataView(bytes.buffer);
@@ -157,8 +160,8 @@ function passageAttributes(p: EmbeddedPassage): Record<string, unknown> {
 }
 
 function passageOf(item: Record<string, unknown>): EmbeddedPassage {
-  const { phrasings, ...fields } = passageItem.parse(item);
-  const passage = { ...fields, ...(phrasings?.length ? { phrasings } : {}) };
+  const { phrasings, format, ...fields } = passageItem.parse(item);
+  const passage = { ...fields, ...(phrasings?.length ? { phrasings } : {}), ...(format ? { format } : {}) };
   const stored = passageVectorItem.safeParse(item);
   if (!stored.success || stored.data.vec.byteLength % 4 !== 0) return passage;
   const { vec, vecModel } = stored.data;

@@ -81,6 +81,8 @@ const documentSchema = z.object({
   sourceId: z.string(),
   /** An FAQ's alternative wordings (searched like its title). */
   phrasings: z.array(z.string()).optional(),
+  /** A document passage's format when it is not Markdown (`Passage.format`); absent on every document written before it. */
+  format: z.enum(['text', 'pdf']).optional(),
   terms: z.array(z.string()).default([]),
   revision: z.number().default(0),
   embedding: z.array(z.number()).optional(),
@@ -104,7 +106,7 @@ const bulkSchema = z.object({
   items: z.array(z.record(z.string(), z.object({ status: z.number(), error: z.unknown().optional() }))),
 });
 
-const SOURCE_FIELDS = ['tenantId', 'passageId', 'kind', 'title', 'text', 'sourceId', 'phrasings', 'terms', 'revision'];
+const SOURCE_FIELDS = ['tenantId', 'passageId', 'kind', 'title', 'text', 'sourceId', 'phrasings', 'format', 'terms', 'revision'];
 /** One page of a lookup of existing documents (the default max_result_window is 10,000). */
 const PAGE = 1000;
 
@@ -293,9 +295,10 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
 
   private async createIndex(): Promise<void> {
     const exists = await this.client.indices.exists({ index: this.index });
-    // An index made before FAQs had alternative wordings gets their field (adding a field to a mapping is allowed).
+    // An index made before FAQs had alternative wordings, or documents a format, gets their fields (adding a field to
+    // a mapping is allowed; documents written before simply lack it).
     if (exists.body === true) {
-      await this.client.indices.putMapping({ index: this.index, body: { properties: { phrasings: PHRASINGS_MAPPING } } });
+      await this.client.indices.putMapping({ index: this.index, body: { properties: { phrasings: PHRASINGS_MAPPING, format: FORMAT_MAPPING } } });
       return;
     }
     try {
@@ -369,6 +372,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
         text: p.text,
         sourceId: p.sourceId,
         ...(p.phrasings?.length ? { phrasings: [...p.phrasings] } : {}),
+        ...(p.format ? { format: p.format } : {}),
         terms: passageTerms(p),
         revision,
         ...(vector ? { embedding: Array.from(unitVector(vector)) } : {}),
@@ -378,7 +382,15 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex, KnowledgeIndexW
 }
 
 function passageOf(doc: PassageDocument): Passage {
-  return plainPassage({ id: doc.passageId, kind: doc.kind, title: doc.title, text: doc.text, sourceId: doc.sourceId, ...(doc.phrasings ? { phrasings: doc.phrasings } : {}) });
+  return plainPassage({
+    id: doc.passageId,
+    kind: doc.kind,
+    title: doc.title,
+    text: doc.text,
+    sourceId: doc.sourceId,
+    ...(doc.phrasings ? { phrasings: doc.phrasings } : {}),
+    ...(doc.format ? { format: doc.format } : {}),
+  });
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -388,6 +400,8 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const PHRASINGS_MAPPING = { type: 'text', analyzer: 'concierge_text' } as const;
+/** Returned with a passage (the answerer quotes plain text as written); not searched. */
+const FORMAT_MAPPING = { type: 'keyword' } as const;
 
 /** Settings and mapping of the passages index. */
 export function indexDefinition(dimensions: number): Record<string, unknown> {
@@ -417,6 +431,7 @@ export function indexDefinition(dimensions: number): Record<string, unknown> {
         kind: { type: 'keyword' },
         title: { type: 'text', analyzer: 'concierge_text' },
         phrasings: PHRASINGS_MAPPING,
+        format: FORMAT_MAPPING,
         text: { type: 'text', analyzer: 'concierge_text' },
         terms: { type: 'keyword' },
         revision: { type: 'long' },

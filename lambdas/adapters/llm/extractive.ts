@@ -8,6 +8,7 @@
  * the passage is English, the reply says so in Spanish before quoting it.
  */
 import { detectLanguage, strings } from '../../core/answer/language';
+import type { PlainFormat } from '../../core/answer/passages';
 import { fold, terms } from '../../core/answer/text';
 import type { ComposeInput, LanguageModel } from '../../core/ports';
 
@@ -46,15 +47,18 @@ function markdownLine(line: string): string | undefined {
 /**
  * Prose split into sentences and list items. A full stop only ends a sentence
  * when whitespace or the end follows, so "feedback@example.ie", "€1.50" and
- * "Dr. X" stay whole.
+ * "Dr. X" stay whole. Markdown (links, tables, rules, heading marks, emphasis) is
+ * read as such only in a Markdown passage; a plain-text or PDF one (`format`) is
+ * quoted as written: "# of visits", "| A | B |" and "---" are its words.
  */
-export function units(text: string): Unit[] {
+export function units(text: string, format?: PlainFormat): Unit[] {
   const out: Unit[] = [];
   for (const written of text.split(/\n+/)) {
-    const raw = markdownLine(written);
+    const raw = format === undefined ? markdownLine(written) : written;
     if (raw === undefined) continue;
     const item = /^\s*(?:[-*•]|\d+\.)\s+/.test(raw);
-    const line = raw.replace(/^\s*(?:[-*•]|\d+\.)\s+/, '').replace(/^#+\s+/, '').replace(/\*\*|__/g, '').trim();
+    const unlisted = raw.replace(/^\s*(?:[-*•]|\d+\.)\s+/, '');
+    const line = (format === undefined ? unlisted.replace(/^#+\s+/, '').replace(/\*\*|__/g, '') : unlisted).trim();
     if (!line) continue;
     if (item) {
       out.push({ text: line, item: true });
@@ -158,7 +162,7 @@ export class ExtractiveAnswerer implements LanguageModel {
     if (passage.kind === 'faq') return { text: `${note}${passage.text}`, usedPassageIds: [passage.id] };
 
     const query = new Set(terms(input.searchQuery ? `${input.question} ${input.searchQuery}` : input.question));
-    const all = units(passage.text);
+    const all = units(passage.text, passage.format);
     const scored = all.map((unit, i) => {
       const ts = terms(unit.text);
       const hits = new Set(ts.filter((t) => query.has(t))).size;

@@ -2,8 +2,10 @@
  * Passages: the unit of retrieval. An FAQ entry is one passage; a document is
  * chunked on structure (headings, then paragraphs) with a one-sentence overlap,
  * and every chunk keeps its source document id and a title naming its section.
+ * Headings are read as the document's format writes them: Markdown's in Markdown,
+ * the PDF reader's in a PDF's text, none in plain text.
  */
-import type { Faq, KbDocument } from '../knowledge-base';
+import { formatOf, type DocumentFormat, type Faq, type KbDocument } from '../knowledge-base';
 import { sentences } from './text';
 
 export interface Passage {
@@ -17,7 +19,16 @@ export interface Passage {
   readonly sourceId: string;
   /** An FAQ's alternative wordings of its question, searched like the title (absent when it has none). */
   readonly phrasings?: readonly string[];
+  /**
+   * A document passage's format when it is not Markdown: its text is then quoted as written, with no Markdown
+   * read into it. Absent: Markdown (FAQ answers, Markdown documents, and every passage stored before documents had
+   * a format, so those are stored, indexed and quoted exactly as before).
+   */
+  readonly format?: PlainFormat;
 }
+
+/** The formats whose text holds no Markdown once chunked (a PDF's headings become passage titles). */
+export type PlainFormat = Exclude<DocumentFormat, 'markdown'>;
 
 /** A passage's sentence embedding: unit length, made by the named model (vectors of different models never mix). */
 export interface PassageEmbedding {
@@ -47,7 +58,15 @@ export function sameContent(a: Pick<Passage, 'title' | 'text' | 'phrasings'>, b:
 
 /** The passage without its embedding (what answers, sources and logs carry). */
 export function plainPassage(p: Passage): Passage {
-  return { id: p.id, kind: p.kind, title: p.title, text: p.text, sourceId: p.sourceId, ...(p.phrasings?.length ? { phrasings: [...p.phrasings] } : {}) };
+  return {
+    id: p.id,
+    kind: p.kind,
+    title: p.title,
+    text: p.text,
+    sourceId: p.sourceId,
+    ...(p.phrasings?.length ? { phrasings: [...p.phrasings] } : {}),
+    ...(p.format ? { format: p.format } : {}),
+  };
 }
 
 export function faqPassage(faq: Faq): Passage {
@@ -72,15 +91,50 @@ const SETEXT_UNDERLINE = /^\s{0,3}(={3,}|-{3,})\s*$/;
 /** A line a `---` may underline as a heading: a few words, no digits, no sentence ending ("Call us on 01 234 5678" is text above a rule). */
 const SETEXT_DASH_HEADING = /^(?!.*\d)(?!.*[.,;:!?]\s*$)\s*\S+(?:\s+\S+){0,7}\s*$/;
 const FENCE = /^\s{0,3}(?:```|~~~)/;
+/** What the PDF reader writes for a line set in larger type (adapters/documents/pdf-text.ts): `## ` and the line. */
+const PDF_HEADING = /^## (\S.*)$/;
+
+interface Heading {
+  readonly text: string;
+  readonly level: number;
+  /** Lines it takes: 2 for a heading underlined with === or ---. */
+  readonly lines: number;
+}
+
+/** The Markdown heading at line `i`: "## Parking" wherever it stands, or a line underlined with === or ---. */
+function markdownHeading(lines: readonly string[], i: number, inParagraph: boolean): Heading | undefined {
+  const line = lines[i] ?? '';
+  const atx = ATX_HEADING.exec(line);
+  if (atx && (atx[2] ?? '') !== '') return { text: atx[2] ?? '', level: (atx[1] ?? '#').length, lines: 1 };
+  const underline = SETEXT_UNDERLINE.exec(lines[i + 1] ?? '');
+  const setext = underline !== null && (underline[1]?.startsWith('=') || SETEXT_DASH_HEADING.test(line));
+  // "Parking\n=======": a heading (level 1 for =, 2 for -); a lone "---" under a paragraph's last line is not one.
+  if (setext && line.trim() !== '' && !inParagraph && !/^\s{0,3}[-*+]\s/.test(line)) {
+    return { text: line.trim(), level: underline[1]?.startsWith('=') ? 1 : 2, lines: 2 };
+  }
+  return undefined;
+}
 
 /**
- * A document's sections: a heading ("## Parking", or a line underlined with === or ---) wherever it stands, blank
- * line above it or not, opens one; paragraphs are split on blank lines. A heading with nothing under it but a deeper
+ * The PDF reader's heading at line `i`: a paragraph of its own that is "## " and one line. Any other line of a PDF's
+ * text, "# of visits" or "#2 Main Street" included, is text.
+ */
+function pdfHeading(lines: readonly string[], i: number, inParagraph: boolean): Heading | undefined {
+  const heading = PDF_HEADING.exec(lines[i] ?? '');
+  if (!heading || inParagraph || (lines[i + 1] ?? '').trim() !== '') return undefined;
+  return { text: (heading[1] ?? '').trim(), level: 2, lines: 1 };
+}
+
+/**
+ * A document's sections: a heading opens one; paragraphs are split on blank lines. Which lines are headings
+ * depends on the format: in Markdown, "## Parking" or a line underlined with === or --- wherever it stands, blank
+ * line above it or not, except inside a code block; in a PDF's text, only the PDF reader's `## ` lines; in plain text,
+ * none (the whole text is one section, named by the document's title). A heading with nothing under it but a deeper
  * heading is a title and is dropped (the deeper one names the section); one with nothing under it before a heading
  * of its own level or higher says something itself ("## Closed 24 December to 2 January") and is a section whose
  * text is the heading.
  */
-function sectionsOf(text: string): Section[] {
+function sectionsOf(text: string, format: DocumentFormat): Section[] {
   const sections: Section[] = [];
   let current: Section & { level: number } = { heading: '', paragraphs: [], level: 0 };
   let paragraph: string[] = [];
@@ -96,24 +150,22 @@ function sectionsOf(text: string): Section[] {
     current = { heading, paragraphs: [], level };
   };
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const headingAt = format === 'markdown' ? markdownHeading : format === 'pdf' ? pdfHeading : undefined;
   let fenced = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    // Inside a code block (``` … ```) every line is text: "# not a heading" stays in it.
-    if (FENCE.test(line)) fenced = !fenced;
-    if (fenced || FENCE.test(line)) {
-      paragraph.push(line);
-      continue;
+    // Inside a Markdown code block (``` … ```) every line is text: "# not a heading" stays in it.
+    if (format === 'markdown') {
+      if (FENCE.test(line)) fenced = !fenced;
+      if (fenced || FENCE.test(line)) {
+        paragraph.push(line);
+        continue;
+      }
     }
-    const atx = ATX_HEADING.exec(line);
-    const underline = SETEXT_UNDERLINE.exec(lines[i + 1] ?? '');
-    const setext = underline !== null && (underline[1]?.startsWith('=') || SETEXT_DASH_HEADING.test(line));
-    if (atx && (atx[2] ?? '') !== '') {
-      open(atx[2] ?? '', (atx[1] ?? '#').length);
-    } else if (setext && line.trim() !== '' && paragraph.length === 0 && !/^\s{0,3}[-*+]\s/.test(line)) {
-      // "Parking\n=======": a heading (level 1 for =, 2 for -); a lone "---" under a paragraph's last line is not one.
-      open(line.trim(), underline?.[1]?.startsWith('=') ? 1 : 2);
-      i++;
+    const heading = headingAt?.(lines, i, paragraph.length > 0);
+    if (heading) {
+      open(heading.text, heading.level);
+      i += heading.lines - 1;
     } else if (line.trim() === '') {
       endParagraph();
     } else {
@@ -125,12 +177,14 @@ function sectionsOf(text: string): Section[] {
 }
 
 /**
- * Chunks a plain-text or markdown document on headings and paragraphs, ~120 words a chunk, one sentence of overlap.
- * Within a section, a lead-in (a paragraph ending in ":") opens the chunk of what it introduces rather than closing
- * the one before.
+ * Chunks a plain-text, Markdown or PDF-text document on headings (as its format writes them) and paragraphs, ~120
+ * words a chunk, one sentence of overlap. Within a section, a lead-in (a paragraph ending in ":") opens the chunk of
+ * what it introduces rather than closing the one before. A document's passages carry its format unless it is
+ * Markdown (`Passage.format`), so the answerer quotes plain text as written.
  */
 export function chunkDocument(doc: KbDocument): Passage[] {
-  const sections = sectionsOf(doc.text);
+  const format = formatOf(doc);
+  const sections = sectionsOf(doc.text, format);
   const passages: Passage[] = [];
   for (const section of sections) {
     let buffer: string[] = [];
@@ -145,6 +199,7 @@ export function chunkDocument(doc: KbDocument): Passage[] {
         title: section.heading ? `${doc.title} › ${section.heading}` : doc.title,
         text,
         sourceId: doc.id,
+        ...(format !== 'markdown' ? { format } : {}),
       });
       const last = sentences(buffer[buffer.length - 1] ?? '');
       overlap = last[last.length - 1] ?? '';

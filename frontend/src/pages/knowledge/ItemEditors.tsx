@@ -288,10 +288,20 @@ async function base64Of(file: File): Promise<string> {
   return btoa(binary);
 }
 
+/** What the document editor saves: text typed as Markdown or as plain text, or a PDF file. */
+type DocumentSource = 'markdown' | 'text' | 'pdf';
+
+const typedHint: Readonly<Record<Exclude<DocumentSource, 'pdf'>, string>> = {
+  markdown: 'Headings (# …) mark sections: the concierge cites the section that answers.',
+  text: 'Blank lines separate paragraphs. Nothing is read as Markdown: a line starting with # is text, not a heading.',
+};
+
 export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: EditorProps) {
   const fieldId = useId();
   const [title, setTitle] = useState('');
-  const [source, setSource] = useState<'markdown' | 'pdf'>('markdown');
+  const [source, setSource] = useState<DocumentSource>('markdown');
+  /** The opened document's text was read from a PDF. */
+  const [fromPdf, setFromPdf] = useState(false);
   const [text, setText] = useState('');
   const [file, setFile] = useState<File>();
   const editor = useItemEditor<KbDocument>({
@@ -306,7 +316,10 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
     fill: (document) => {
       setTitle(document.title);
       setText(document.text);
-      setSource('markdown');
+      // The document's own format (absent: Markdown, as every document stored before formats were kept), so saving it
+      // again does not turn plain text into Markdown. A PDF's text is edited only by choosing typed text knowingly.
+      setSource(document.format ?? 'markdown');
+      setFromPdf(document.format === 'pdf');
     },
   });
 
@@ -317,7 +330,7 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
       const body =
         source === 'pdf' && file !== undefined
           ? { title: title.trim(), format: 'pdf' as const, pdfBase64: await base64Of(file) }
-          : { title: title.trim(), format: 'markdown' as const, text };
+          : { title: title.trim(), format: source === 'text' ? ('text' as const) : ('markdown' as const), text };
       const saved = await items.saveDocument(documentId, body, as);
       const parts = `${saved.document.chunks} ${saved.document.chunks === 1 ? 'passage' : 'passages'}`;
       return { etag: saved.etag, message: `${saved.created ? 'Added' : 'Saved'} the document “${saved.document.title}” (${parts}). The concierge answers from it now.` };
@@ -333,14 +346,16 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
       <fieldset className="field kb-editor__source">
         <legend>Content</legend>
         <label>
-          <input type="radio" name={`${fieldId}-src`} checked={source === 'markdown'} onChange={() => setSource('markdown')} data-testid="document-editor-typed" /> Text or
-          Markdown
+          <input type="radio" name={`${fieldId}-src`} checked={source === 'markdown'} onChange={() => setSource('markdown')} data-testid="document-editor-typed" /> Markdown
+        </label>
+        <label>
+          <input type="radio" name={`${fieldId}-src`} checked={source === 'text'} onChange={() => setSource('text')} data-testid="document-editor-plain" /> Plain text
         </label>
         <label>
           <input type="radio" name={`${fieldId}-src`} checked={source === 'pdf'} onChange={() => setSource('pdf')} data-testid="document-editor-pdf" /> A PDF file
         </label>
       </fieldset>
-      {source === 'markdown' ? (
+      {source !== 'pdf' ? (
         <div className="field">
           <label htmlFor={`${fieldId}-x`}>Text</label>
           <textarea
@@ -354,13 +369,19 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
             data-testid="document-editor-text"
           />
           <p id={`${fieldId}-x-hint`} className="muted small">
-            Headings (# …) mark sections: the concierge cites the section that answers.
+            {typedHint[source]}
           </p>
         </div>
       ) : (
         <div className="field">
           <label htmlFor={`${fieldId}-f`}>PDF file (at most 5 MB, with selectable text)</label>
           <input id={`${fieldId}-f`} type="file" accept=".pdf,application/pdf" required onChange={(e) => setFile(e.target.files?.[0])} data-testid="document-editor-file" />
+          {fromPdf && (
+            <p className="muted small" data-testid="document-editor-from-pdf">
+              The text of this document was read from a PDF file. Choose the file (or a newer one) to save it, or choose Markdown or Plain text to edit the text
+              read from it.
+            </p>
+          )}
           {tooLarge && (
             <p className="field-error" role="alert">
               That file is larger than 5 MB.
@@ -370,7 +391,7 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
       )}
       <FormActions
         label={id === undefined ? 'Add document' : 'Save document'}
-        disabled={editor.busy || title.trim() === '' || (source === 'markdown' ? text.trim() === '' : file === undefined || tooLarge)}
+        disabled={editor.busy || title.trim() === '' || (source !== 'pdf' ? text.trim() === '' : file === undefined || tooLarge)}
         testId="document-editor-save"
         onCancel={onCancel}
       />
@@ -393,7 +414,8 @@ export async function deleteShown(items: KnowledgeItemsApi, shown: { kind: 'faq'
       return `Deleted the FAQ “${faq.question}”.`;
     }
     const { document, etag } = await items.getDocument(shown.document.id);
-    if (document.title !== shown.document.title || document.text !== shown.document.text) throw changed('document');
+    const formatOf = (d: KbDocument) => d.format ?? 'markdown';
+    if (document.title !== shown.document.title || document.text !== shown.document.text || formatOf(document) !== formatOf(shown.document)) throw changed('document');
     await items.deleteDocument(document.id, etag);
     return `Deleted the document “${document.title}”.`;
   } catch (err) {

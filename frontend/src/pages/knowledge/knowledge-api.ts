@@ -4,7 +4,7 @@
  * rather than overwritten; a new item is created with `If-None-Match: *`, so it never replaces one with its id.
  */
 import type { ApiClient, RequestOptions } from '../../api/client';
-import { faqDecoder, kbDocumentDecoder } from '../../api/types';
+import { documentFormats, faqDecoder, kbDocumentDecoder } from '../../api/types';
 import { boolean, number, object, oneOf, string, type Infer } from '../../lib/decode';
 import { ApiError } from '../../lib/api-error';
 
@@ -12,7 +12,7 @@ const faqItemDecoder = object({ faq: faqDecoder, etag: string });
 const documentItemDecoder = object({ document: kbDocumentDecoder, etag: string });
 const faqSavedDecoder = object({ faq: faqDecoder, created: boolean, kbVersion: number, etag: string });
 const documentSavedDecoder = object({
-  document: object({ id: string, title: string, format: oneOf('text', 'markdown', 'pdf'), characters: number, chunks: number }),
+  document: object({ id: string, title: string, format: oneOf(...documentFormats), characters: number, chunks: number }),
   created: boolean,
   kbVersion: number,
   etag: string,
