@@ -24,7 +24,7 @@ import type {
   TenantStore,
   TurnTicket,
 } from './ports';
-import type { MessageView, ServerFrame } from './protocol';
+import type { MessageAttachment, MessageView, ServerFrame } from './protocol';
 import type { z } from 'zod';
 import type { helloFrame, newConversationFrame, sendMessageFrame } from './protocol';
 
@@ -162,6 +162,8 @@ export interface CustomerMessageInput {
    * concierge (and the booking dialog) answers this one. @default text
    */
   readonly meant?: string;
+  /** The photos, voice notes and files sent with it on a provider channel (kept for staff, see `attachmentsOf`). */
+  readonly attachments?: readonly MessageAttachment[];
   /** Called once the message is stored (also for a duplicate), before anything else happens. */
   readonly onStored?: (message: MessageView, duplicate: boolean) => Promise<void>;
 }
@@ -205,7 +207,12 @@ export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMess
   const conversationId = conversation.conversationId;
   const profile = await profileOf(deps, tenantId);
 
-  const stored = await deps.conversations.appendMessage(tenantId, conversationId, { role: 'customer', text: input.text, clientId: input.clientId });
+  const stored = await deps.conversations.appendMessage(tenantId, conversationId, {
+    role: 'customer',
+    text: input.text,
+    clientId: input.clientId,
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+  });
   await input.onStored?.(stored.message, stored.duplicate);
   if (stored.duplicate) return stored; // a resend: acknowledged again, answered once
 

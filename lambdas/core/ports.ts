@@ -6,7 +6,7 @@
 import type { ConversationContext } from './answer/context';
 import type { EmbeddedPassage, Passage } from './answer/passages';
 import type { KnowledgeBase } from './knowledge-base';
-import type { ConversationMode, MessageRole, MessageView, QuickReply, ReceiptBy, ServerFrame, SourceRef } from './protocol';
+import type { ConversationMode, MessageAttachment, MessageRole, MessageView, QuickReply, ReceiptBy, ServerFrame, SourceRef } from './protocol';
 
 export interface TenantProfile {
   readonly tenantId: string;
@@ -242,6 +242,7 @@ export interface NewMessage {
   readonly clientId?: string;
   readonly sources?: readonly SourceRef[];
   readonly quickReplies?: readonly QuickReply[];
+  readonly attachments?: readonly MessageAttachment[];
 }
 
 /** How a new conversation takes the visitor's pointer. Without options it always does (the widget's "new conversation"). */

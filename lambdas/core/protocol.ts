@@ -100,6 +100,15 @@ export interface QuickReply {
   readonly text: string;
 }
 
+/**
+ * A photo, voice note or file a customer sent on WhatsApp, SMS (MMS) or Messenger: the provider's https address and
+ * media type. Staff open it from the inbox; the text keeps an `[attachment: type]` line for everything else.
+ */
+export interface MessageAttachment {
+  readonly url: string;
+  readonly contentType: string;
+}
+
 /** A stored message as the client sees it. */
 export interface MessageView {
   readonly id: string;
@@ -111,6 +120,8 @@ export interface MessageView {
   readonly clientId?: string;
   readonly sources?: readonly SourceRef[];
   readonly quickReplies?: readonly QuickReply[];
+  /** A channel customer's media (staff only: the widget's customers send none). */
+  readonly attachments?: readonly MessageAttachment[];
 }
 
 export type ErrorCode =

@@ -3,6 +3,7 @@ import { handoffStatuses as serverStatuses } from '../../lambdas/core/handoff-po
 import { handoffStatuses } from '../../frontend/src/api/types';
 import { actionsFor, mergeMessage, typingThrottle } from '../../frontend/src/lib/inbox';
 import { frameIsFor, isWatchConfirmation } from '../../frontend/src/pages/inbox/live-frames';
+import { attachmentHref, attachmentLabel } from '../../frontend/src/components/Attachments';
 import { StaffSocket, parseStaffFrame, staffSocketUrl, type LiveStatus, type SocketEvents, type StaffFrame } from '../../frontend/src/lib/staff-socket';
 
 describe('staff frames', () => {
@@ -30,6 +31,21 @@ describe('staff frames', () => {
     expect(parseStaffFrame({ type: 'message', id: 'm', seq: '1', conversationId: 'c', role: 'agent', text: 'x' })).toBeUndefined();
     expect(parseStaffFrame('{not json')).toBeUndefined();
     expect(parseStaffFrame({ type: 'session' })).toBeUndefined();
+  });
+
+  it("keeps a channel customer's attachments on a message frame, and drops malformed ones", () => {
+    const frame = { type: 'message', id: 'c:3', seq: 3, conversationId: 'c', role: 'customer', text: 'Look\n[attachment: image/jpeg]', createdAt: 't' };
+    expect(parseStaffFrame({ ...frame, attachments: [{ url: 'https://api.twilio.com/m/ME1', contentType: 'image/jpeg' }, { url: 7 }, 'x'] })).toEqual({
+      ...frame,
+      attachments: [{ url: 'https://api.twilio.com/m/ME1', contentType: 'image/jpeg' }],
+    });
+    expect(parseStaffFrame(frame)).toEqual(frame);
+  });
+
+  it('names an attachment by its media type and links only an https address', () => {
+    expect(['image/jpeg', 'image/*', 'audio/ogg', 'video/mp4', 'application/pdf'].map(attachmentLabel)).toEqual(['Photo', 'Photo', 'Voice note', 'Video', 'File']);
+    expect(attachmentHref('https://lookaside.fbsbx.com/x?asset=1')).toBe('https://lookaside.fbsbx.com/x?asset=1');
+    for (const url of ['http://media.example/a.jpg', 'javascript:alert(1)', 'data:image/png;base64,AA', 'not a url']) expect(attachmentHref(url)).toBeUndefined();
   });
 
   it('puts the token in the key parameter, URL-encoded', () => {

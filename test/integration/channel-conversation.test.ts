@@ -134,6 +134,28 @@ describe('a conversation on WhatsApp', () => {
     expect(sends(conversationId).filter((s) => s['kind'] === 'reply')).toHaveLength(2);
   });
 
+  it('keeps a photo’s https address with the message for staff (inbox and conversation views), and never a javascript: one', async () => {
+    const from = phone();
+    const photo = `https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM${randomBytes(8).toString('hex')}/Media/ME1`;
+    await whatsapp(from, 'Is this swelling normal?', {
+      ...twilioForm('whatsapp', from, 'Is this swelling normal?'),
+      NumMedia: '2',
+      MediaUrl0: photo,
+      MediaContentType0: 'image/jpeg',
+      MediaUrl1: 'javascript:alert(document.cookie)',
+      MediaContentType1: 'image/png',
+    });
+    const { conversationId, messages } = await conversationOf(`whatsapp:${from}`);
+    expect(messages[0]).toMatchObject({ role: 'customer', text: 'Is this swelling normal?\n[attachment: image/jpeg]\n[attachment: image/png]', attachments: [{ url: photo, contentType: 'image/jpeg' }] });
+    const owner = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+    for (const path of [`/v1/admin/inbox/${conversationId}`, `/v1/admin/conversations/${conversationId}`]) {
+      const view = await api(cloud, 'GET', path, owner);
+      expect(view.status).toBe(200);
+      const body = view.body as { messages: { role: string; attachments?: unknown }[] };
+      expect(body.messages.filter((m) => m.role === 'customer').map((m) => m.attachments)).toEqual([[{ url: photo, contentType: 'image/jpeg' }]]);
+    }
+  });
+
   it('stays silent while a person owns the thread, and delivers the agent’s reply on WhatsApp', async () => {
     const from = phone();
     await whatsapp(from, 'hello');

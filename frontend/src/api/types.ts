@@ -38,6 +38,9 @@ export const conversationPageDecoder = object({
   nextCursor: optional(string),
 });
 
+/** A channel customer's photo, voice note or file (lambdas/core/protocol.ts MessageAttachment). */
+export const attachmentDecoder = object({ url: string, contentType: string });
+
 export const messageDecoder = object({
   id: string,
   seq: number,
@@ -45,6 +48,7 @@ export const messageDecoder = object({
   text: string,
   createdAt: string,
   sources: optional(array(sourceRefDecoder)),
+  attachments: optional(array(attachmentDecoder)),
 });
 
 export const conversationDetailDecoder = object({
@@ -155,6 +159,7 @@ export const inboxMessageDecoder = object({
   createdAt: string,
   sources: optional(array(sourceRefDecoder)),
   quickReplies: optional(array(object({ label: string, text: string }))),
+  attachments: optional(array(attachmentDecoder)),
 });
 
 export const inboxConversationDecoder = object({

@@ -20,6 +20,8 @@ export type StaffFrame =
       readonly role: 'customer' | 'bot' | 'agent' | 'system';
       readonly text: string;
       readonly createdAt: string;
+      /** A channel customer's photos, voice notes and files. */
+      readonly attachments?: readonly { readonly url: string; readonly contentType: string }[];
     }
   | { readonly type: 'typing'; readonly on: boolean; readonly role: 'bot' | 'agent' | 'customer'; readonly conversationId?: string }
   | { readonly type: 'state'; readonly id: string; readonly mode: Mode }
@@ -67,7 +69,22 @@ export function parseStaffFrame(data: unknown): StaffFrame | undefined {
       const role = pick(roles, v['role']);
       const seq = v['seq'];
       if (!role || typeof seq !== 'number' || !str(v['id']) || !str(v['conversationId']) || !str(v['text'])) return undefined;
-      return { type: 'message', id: v['id'], seq, conversationId: v['conversationId'], role, text: v['text'], createdAt: str(v['createdAt']) ? v['createdAt'] : '' };
+      const attachments = Array.isArray(v['attachments'])
+        ? (v['attachments'] as unknown[]).flatMap((a) => {
+            const item = typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : {};
+            return str(item['url']) && str(item['contentType']) ? [{ url: item['url'], contentType: item['contentType'] }] : [];
+          })
+        : [];
+      return {
+        type: 'message',
+        id: v['id'],
+        seq,
+        conversationId: v['conversationId'],
+        role,
+        text: v['text'],
+        createdAt: str(v['createdAt']) ? v['createdAt'] : '',
+        ...(attachments.length > 0 ? { attachments } : {}),
+      };
     }
     case 'typing': {
       const role = pick(typingRoles, v['role']);

@@ -62,6 +62,7 @@ const messageItem = z.object({
   clientId: z.string().optional(),
   sources: z.array(z.object({ id: z.string(), title: z.string(), kind: z.enum(['faq', 'document']) })).optional(),
   quickReplies: z.array(z.object({ label: z.string(), text: z.string() })).optional(),
+  attachments: z.array(z.object({ url: z.string(), contentType: z.string() })).optional(),
 });
 
 const conversationItem = z.object({
@@ -190,6 +191,7 @@ function toMessageView(item: z.input<typeof messageItem> | MessageItemInput): Me
     ...(item.clientId ? { clientId: item.clientId } : {}),
     ...(item.sources ? { sources: item.sources } : {}),
     ...(item.quickReplies ? { quickReplies: item.quickReplies } : {}),
+    ...(item.attachments ? { attachments: item.attachments } : {}),
   };
 }
 
@@ -202,6 +204,7 @@ interface MessageItemInput {
   readonly clientId?: string;
   readonly sources?: MessageView['sources'];
   readonly quickReplies?: MessageView['quickReplies'];
+  readonly attachments?: MessageView['attachments'];
 }
 
 function preview(text: string): string {
@@ -733,6 +736,7 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       ...(message.clientId ? { clientId: message.clientId } : {}),
       ...(message.sources && message.sources.length > 0 ? { sources: message.sources } : {}),
       ...(message.quickReplies && message.quickReplies.length > 0 ? { quickReplies: message.quickReplies } : {}),
+      ...(message.attachments && message.attachments.length > 0 ? { attachments: message.attachments.map((a) => ({ url: a.url, contentType: a.contentType })) } : {}),
     };
     // Retention: the message and its guard expire from now; the conversation's head is re-stamped from now too
     // (plus the grace that lets the sweeper find it first), so a live conversation outlives its old messages

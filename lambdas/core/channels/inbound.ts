@@ -14,7 +14,7 @@ import { broadcast, deliverToCustomer, receiveCustomerMessage, type ChatDeps } f
 import { DomainError } from '../errors';
 import { isTenantId } from '../ids';
 import type { ConversationRecord } from '../ports';
-import type { MessageView, QuickReply } from '../protocol';
+import type { MessageAttachment, MessageView, QuickReply } from '../protocol';
 import { csatScoreIn, handoffText } from '../handoff-text';
 import { resolveNumberedReply } from './format';
 import { handleSmsKeyword, isOptedOut, optOutAddress, optOutCommand, type KeywordChannel, type OptOutStore } from './policy';
@@ -211,6 +211,15 @@ export interface ChannelDeps extends ChatDeps {
   readonly optOuts: OptOutStore;
 }
 
+/**
+ * The media kept with an inbound message for staff to open: those at an https address (Twilio's media URLs, Meta's
+ * CDN links). Anything else (a `javascript:` or plain-http address in a forged event) is never made a link; its
+ * `[attachment: type]` line stays in the text.
+ */
+export function attachmentsOf(message: Pick<InboundMessage, 'media'>): MessageAttachment[] {
+  return message.media.filter((m) => URL.canParse(m.url) && new URL(m.url).protocol === 'https:').map((m) => ({ url: m.url, contentType: m.contentType }));
+}
+
 /** The text stored for an inbound message: its words, and a line per attachment (media URLs are not kept in the text). */
 export function storedTextOf(message: Pick<InboundMessage, 'text' | 'media'>): string {
   const lines = [message.text.trim(), ...message.media.map((m) => `[attachment: ${m.contentType}]`)].filter((l) => l.length > 0);
@@ -323,6 +332,7 @@ export async function receiveChannelMessage(deps: ChannelDeps, message: InboundM
     clientId: clientIdOf(message),
     channel: message.channel,
     ...(meant !== text ? { meant } : {}),
+    attachments: attachmentsOf(message),
   });
   if (result.duplicate) return { outcome: 'duplicate', conversationId: conversation.conversationId, seq: result.message.seq };
   return { outcome: 'stored', conversationId: conversation.conversationId, seq: result.message.seq, ...(result.answered ? { reply: result.answered } : {}) };

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef } from 'react';
 import type { Message } from '../../api/types';
 import { ModeBadge } from '../../components/Badges';
+import { Attachments } from '../../components/Attachments';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
@@ -85,6 +86,7 @@ function MessageItem({ message: m, now }: { message: Message; now: Date }) {
       <p className="message__text" data-testid="message-text">
         {m.text}
       </p>
+      <Attachments attachments={m.attachments} />
       {m.sources !== undefined && m.sources.length > 0 && (
         <div className="message__sources" data-testid="message-sources">
           <p className="message__sources-title">Sources</p>

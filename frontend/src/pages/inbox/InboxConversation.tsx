@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type
 import type { HandoffAction } from '../../api/client';
 import type { CannedReply, InboxConversation, InboxMessage } from '../../api/types';
 import { ModeBadge } from '../../components/Badges';
+import { Attachments } from '../../components/Attachments';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
@@ -80,7 +81,14 @@ export function InboxConversationPane({
       if (frame.type === 'state' && isWatchConfirmation(frame.id, conversationId)) watchConfirmed = true;
       if (!frameIsFor(frame, conversationId, watchConfirmed)) return;
       if (frame.type === 'message') {
-        const message: InboxMessage = { id: frame.id, seq: frame.seq, role: frame.role, text: frame.text, createdAt: frame.createdAt };
+        const message: InboxMessage = {
+          id: frame.id,
+          seq: frame.seq,
+          role: frame.role,
+          text: frame.text,
+          createdAt: frame.createdAt,
+          ...(frame.attachments ? { attachments: frame.attachments.map((a) => ({ ...a })) } : {}),
+        };
         setView((v) => (v === undefined ? v : { ...v, messages: mergeMessage(v.messages, message) }));
         if (frame.role === 'customer') setCustomerTyping(false);
       } else if (frame.type === 'typing' && frame.role === 'customer') {
@@ -237,6 +245,7 @@ export function InboxConversationPane({
               </time>
             </p>
             <p className="message__text">{m.text}</p>
+            <Attachments attachments={m.attachments} />
             {m.seq === seenSeq && (
               <p className="message__meta" data-testid="inbox-seen">
                 Seen by customer
