@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoHandoffStore } from '../../lambdas/adapters/dynamo/handoff-store';
 import { DynamoStore } from '../../lambdas/adapters/dynamo/store';
-import { conversationFor, type ChannelDeps } from '../../lambdas/core/channels/inbound';
+import { CSAT_ANSWER_WINDOW_MS, conversationFor, type ChannelDeps } from '../../lambdas/core/channels/inbound';
+import { DynamoIdentityStore } from '../../lambdas/adapters/dynamo/channel-store';
 import {
   acceptHandoff,
   closeConversation,
@@ -33,6 +34,7 @@ import { handoffText } from '../../lambdas/core/handoff-text';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import type { ConciergeEvent, ConversationRecord } from '../../lambdas/core/ports';
 import type { ServerFrame } from '../../lambdas/core/protocol';
+import { tenantProfile } from '../support/profiles';
 import { sharedTable, type SharedTable } from '../support/shared-table';
 
 let table: SharedTable;
@@ -249,9 +251,27 @@ describe('a satisfaction answer in words', () => {
 
   it('on WhatsApp goes to the closed conversation, not to a new one', async () => {
     const c = await surveyed('whatsapp');
-    const channelDeps = { conversations: store, tenants: store } as unknown as ChannelDeps;
+    const channelDeps = { conversations: store, tenants: store, clock } as unknown as ChannelDeps;
     const inbound = { tenantId: c.tenantId, channel: 'whatsapp' as const, from: c.phone ?? '', text: '5 - great service, thank you', media: [], providerMessageId: 'SM1' };
     expect(await conversationFor(channelDeps, inbound)).toMatchObject({ started: false, conversation: { conversationId: c.conversationId } });
+  });
+
+  it('on WhatsApp, more than a week after the question, "5" starts a new conversation', async () => {
+    const c = await surveyed('whatsapp');
+    await store.putProfile(tenantProfile(c.tenantId));
+    const later = { now: () => new Date(Date.now() + CSAT_ANSWER_WINDOW_MS + 60_000) };
+    const channelDeps = {
+      conversations: store,
+      tenants: store,
+      clock: later,
+      identities: new DynamoIdentityStore(table.db, table.table, later),
+      events: { publish: async () => undefined },
+    } as unknown as ChannelDeps;
+    const inbound = { tenantId: c.tenantId, channel: 'whatsapp' as const, from: c.phone ?? '', text: '5', media: [], providerMessageId: 'SM2' };
+    const { started, conversation: next } = await conversationFor(channelDeps, inbound);
+    expect(started).toBe(true);
+    expect(next.conversationId).not.toBe(c.conversationId);
+    expect(await store.getVisitorConversation(c.tenantId, `whatsapp:${c.phone ?? ''}`)).toBe(next.conversationId);
   });
 });
 

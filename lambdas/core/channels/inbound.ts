@@ -245,12 +245,22 @@ export async function lastQuickReplies(deps: Pick<ChatDeps, 'conversations'>, co
   return (await lastBusinessMessage(deps, conversation))?.quickReplies;
 }
 
-/** A closed conversation whose last word is the CSAT question: a score typed back belongs to it, not to a new conversation. */
-async function awaitsCsatAnswer(deps: Pick<ChatDeps, 'conversations'>, conversation: ConversationRecord, text: string): Promise<boolean> {
+/**
+ * How long a score typed back answers the CSAT question on WhatsApp, SMS or Messenger. After it, "5" or "cinco" is a
+ * new message (a party of five, a fifth of the month) and starts a new conversation the concierge answers.
+ */
+export const CSAT_ANSWER_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * A closed conversation whose last word is the CSAT question, asked within `CSAT_ANSWER_WINDOW_MS`: a score typed
+ * back belongs to it, not to a new conversation.
+ */
+async function awaitsCsatAnswer(deps: Pick<ChatDeps, 'conversations' | 'clock'>, conversation: ConversationRecord, text: string): Promise<boolean> {
   if (conversation.mode !== 'closed' || csatScoreIn(text) === undefined) return false;
   const last = await lastBusinessMessage(deps, conversation);
+  if (!last || deps.clock.now().getTime() - Date.parse(last.createdAt) > CSAT_ANSWER_WINDOW_MS) return false;
   const scale = handoffText.csatOptions().map((q) => q.text);
-  return last?.role === 'system' && JSON.stringify(last.quickReplies?.map((q) => q.text)) === JSON.stringify(scale);
+  return last.role === 'system' && JSON.stringify(last.quickReplies?.map((q) => q.text)) === JSON.stringify(scale);
 }
 
 /**
