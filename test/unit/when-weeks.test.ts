@@ -82,3 +82,34 @@ describe('next week named as a whole is marked so (the booking dialog takes any 
     expect(parseWhen(text, { lang, timezone: TZ, now: FRIDAY })?.week).toBe(week);
   });
 });
+
+describe('a weekday named alone (WhenEntity.weekdayAlone, read by the booking dialog)', () => {
+  const alone = (text: string, lang: 'en' | 'es' = 'en'): boolean => parseWhen(text, { lang, timezone: TZ, now: FRIDAY })?.weekdayAlone === true;
+
+  it.each([
+    ['Friday would be better', 'en'],
+    ['mejor el viernes', 'es'],
+    ['weds at 3', 'en'],
+    ['thurs morning', 'en'],
+    ['el miercoles por la tarde', 'es'],
+  ] as const)('%s is', (text, lang) => {
+    expect(alone(text, lang)).toBe(true);
+  });
+
+  it.each([
+    ['Friday 27th', 'en'],
+    ['el viernes 11', 'es'],
+    ['friday the 11th', 'en'],
+    ['Friday, 11/12', 'en'],
+    ['Friday December 11', 'en'],
+    ['el viernes 11 de diciembre', 'es'],
+    ['this Friday', 'en'],
+    ['today, Friday', 'en'],
+    ['este viernes', 'es'],
+    ['hoy viernes', 'es'],
+    ['tomorrow at 3', 'en'],
+    ['at 3', 'en'],
+  ] as const)('%s is not', (text, lang) => {
+    expect(alone(text, lang)).toBe(false);
+  });
+});

@@ -427,23 +427,13 @@ function pastDay(text: string, now: Date, timezone: string): string | undefined 
 }
 
 /**
- * Today's weekday named alone ("mejor el viernes", "Friday would be better", asked on a Friday) while a later day is
- * being discussed: the customer means next week's, as they would say "today" / "hoy" for today. Read alone, such a
- * weekday is today (parseWhen).
+ * Today's weekday named alone ("mejor el viernes", "Friday would be better", asked on a Friday; parseWhen's
+ * `weekdayAlone`) while a later day is being discussed: the customer means next week's, as they would say "today" /
+ * "hoy" for today. Read alone, such a weekday is today (parseWhen).
  */
-const WEEKDAY_NAME = /(?<![\p{L}])(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\p{L}])|(?<![\p{L}])(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)(?![\p{L}])/iu;
-const MONTH_NAME = String.raw`(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)`;
-/** A date written out: "27th", "27/3", "the 27", "el 27", "March 27", "27 de marzo". */
-const DATE_WRITTEN = new RegExp(
-  String.raw`\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|(?<![\p{L}])(?:the|el|d[ií]a)\s+\d{1,2}\b|(?<![\p{L}])${MONTH_NAME}\.?\s+\d{1,2}\b|\b\d{1,2}\s+(?:of\s+|de\s+)?${MONTH_NAME}(?![\p{L}])`,
-  'iu',
-);
-
-function weekdayAfterToday(t: Turn, d: BookingDraft, date: string): string | undefined {
+function weekdayAfterToday(t: Turn, d: BookingDraft, when: WhenEntity): string | undefined {
   const today = localOf(t.now.toISOString(), t.timezone).date;
-  if (date !== today || /\b(?:today|tonight|this|hoy|est[ea])\b/i.test(t.turn.text)) return undefined;
-  // Only a weekday named alone: a date written out ("Friday 27th", "el 27", "27/3", "March 27") is that date.
-  if (!WEEKDAY_NAME.test(t.turn.text) || DATE_WRITTEN.test(t.turn.text)) return undefined;
+  if (when.date !== today || !when.weekdayAlone) return undefined;
   const discussed = d.date ?? (d.offered?.[0] ? localOf(d.offered[0].start, t.timezone).date : undefined);
   if (discussed === undefined || discussed <= today) return undefined;
   return addDays(today, 7);
@@ -478,7 +468,7 @@ function withEntities(t: Turn, d: BookingDraft): BookingDraft {
   }
   const when = u.when;
   if (when) {
-    const date = when.date ? (pastDay(t.turn.text, t.now, t.timezone) ?? weekdayAfterToday(t, d, when.date) ?? when.date) : undefined;
+    const date = when.date ? (pastDay(t.turn.text, t.now, t.timezone) ?? weekdayAfterToday(t, d, when) ?? when.date) : undefined;
     if (date) {
       const { week: _week, ...rest } = next;
       next = when.week ? { ...rest, date, week: true } : { ...rest, date };

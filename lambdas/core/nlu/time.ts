@@ -25,6 +25,12 @@ export interface WhenEntity {
   readonly approximate: boolean;
   /** Next week named as a whole ("next week", "la semana que viene"): `date` is its Monday, and any day of it will do. */
   readonly week?: true;
+  /**
+   * The date is a weekday named alone ("Friday", "mejor el viernes"): no date written out ("Friday 27th", "el 27",
+   * "27/3", "March 27") and no "today" / "this" / "hoy" / "este". Read alone, today's weekday is today; a dialog
+   * discussing a later day may take it for next week's (core/booking/dialog.ts).
+   */
+  readonly weekdayAlone?: true;
 }
 
 export interface WhenOptions {
@@ -129,7 +135,25 @@ const ES_NUMBERS: Record<string, number> = {
 };
 
 /** A month or weekday name (English or Spanish, short forms too), after which a number is a day of the month. */
-const MONTH_OR_DAY = String.raw`(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|the|el|d[ií]a)`;
+/** A month as customers write it: English, in full or cut ("sept"), and Spanish. */
+const MONTH_WORD = String.raw`(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)`;
+/** A weekday as customers write it: English, in full or cut ("tues", "weds", "thurs"), and Spanish with or without accents. */
+const WEEKDAY_WORD = String.raw`(?:(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)`;
+/** What may stand before a day number ("March 4 30pm", "friday 4 30", "the 4 30"): then "4 30" is no time. */
+const MONTH_OR_DAY = String.raw`(?:${MONTH_WORD}|${WEEKDAY_WORD}|the|el|d[ií]a)`;
+const WEEKDAY_NAMED = new RegExp(String.raw`(?<![\p{L}])${WEEKDAY_WORD}(?![\p{L}])`, 'iu');
+/** A date written out: "27th", "27/3", "the 27", "el 27", "el viernes 27", "March 27", "27 de marzo". */
+const DATE_WRITTEN = new RegExp(
+  String.raw`\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|(?<![\p{L}])(?:the|el|d[ií]a)\s+\d{1,2}\b|(?<![\p{L}])(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\s+\d{1,2}(?![\d:.h])|(?<![\p{L}])${MONTH_WORD}\.?\s+\d{1,2}\b|\b\d{1,2}\s+(?:of\s+|de\s+)?${MONTH_WORD}(?![\p{L}])`,
+  'iu',
+);
+/** Words that make a weekday this week's or today: "this friday", "today", "hoy", "este viernes". */
+const THIS_OR_TODAY = /\b(?:today|tonight|this|hoy|est[ea])\b/i;
+
+/** Whether the message names a weekday alone (see `WhenEntity.weekdayAlone`). */
+function weekdayAlone(text: string): boolean {
+  return WEEKDAY_NAMED.test(text) && !DATE_WRITTEN.test(text) && !THIS_OR_TODAY.test(text);
+}
 
 /** Lower-cases and rewrites spelled-out clock times as digits ("half past four" → "4:30"). */
 export function normaliseTimes(input: string): string {
@@ -491,5 +515,6 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     ...(date && end ? { endUtc: zonedToUtc(date, end, options.timezone).toISOString() } : {}),
     approximate: time.approximate,
     ...(week !== undefined ? { week: true as const } : {}),
+    ...(named !== undefined && weekdayAlone(text) ? { weekdayAlone: true as const } : {}),
   };
 }
