@@ -132,6 +132,12 @@ describe('numeric dates follow the business: day first in Europe', () => {
     expect(read('4 30pm', 'en')).toEqual({ start: '16:30', approximate: false });
   });
 
+  it('reads a clock hour and quarter after a weekday as the time: "friday 4 30pm", "weds 9 15am"', () => {
+    expect(read('friday 4 30pm', 'en')).toMatchObject({ date: '2026-12-11', start: '16:30' }); // was Friday, no time
+    expect(read('weds 9 15am', 'en')).toMatchObject({ date: '2026-12-09', start: '09:15' });
+    expect(read('tuesday 14 11am', 'en')).toMatchObject({ start: '11:00' }); // a day, then the time
+  });
+
   it('pin: a space in a time keeps amounts, minutes and people as they are', () => {
     expect(read('at 4 30 euros is it cheaper?', 'en')).toEqual({ start: '16:00', approximate: false });
     expect(read('can 2 people come at 3', 'en')).toEqual({ start: '15:00', approximate: false });

@@ -188,6 +188,9 @@ export function normaliseTimes(input: string): string {
     // "a las 16 30", "at 4 30", "4 30pm": a space for the colon, after a word that introduces a time or before am/pm
     // ("4 30 euros", "10 15 minutes" stay).
     .replace(/\b(at|around|about|after|before|from|until|till|by|las|la)\s+(\d{1,2})\s+([0-5]\d)\b(?!\s*(?:€|%|eur|euros?|mins?|minutes?|minutos|people|personas)\b)/g, '$1 $2:$3')
+    // After a weekday, a clock hour and quarter before am/pm is the time ("friday 4 30pm", "weds 9 15am"); any other
+    // number there stays a day ("tuesday 14 11am", "friday 4 10am": the 4th at 10).
+    .replace(new RegExp(String.raw`(?<![\p{L}])(${WEEKDAY_WORD})\s+([1-9]|1[0-2])\s+(00|15|30|45)\s*(a\.?m\.?|p\.?m\.?)(?![a-z])`, 'giu'), '$1 $2:$3$4')
     // Alone before am/pm only after nothing that makes the first number a day or a count ("March 3 10am", "tuesday 14
     // 11am", "table for 2 10am" keep their day and count).
     .replace(new RegExp(String.raw`(?<!${MONTH_OR_DAY}\s+|\bfor\s+|\d\s+)\b(\d{1,2})\s+([0-5]\d)\s*(a\.?m\.?|p\.?m\.?)(?![a-z])`, 'g'), '$1:$2$3')
