@@ -91,6 +91,11 @@ export interface HandoffChange {
   readonly toMode: ConversationMode;
   readonly reason: string;
   readonly by?: string;
+  /**
+   * The conversation's message counter (`ConversationRecord.lastSeq`, 0 for none) as the decision read it: when
+   * given, nothing is written if a message was added since (a reply the decision did not see).
+   */
+  readonly lastSeq?: number;
 }
 
 export interface HandoffStore {

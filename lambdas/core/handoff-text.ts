@@ -71,8 +71,9 @@ export const handoffText = {
   },
 
   /**
-   * The assistant answers again: nobody took up the handoff the customer was told to wait for (`waiting`), or a person
-   * left a WhatsApp, SMS or Messenger conversation (the widget says that one itself).
+   * The assistant answers again: nobody took up the handoff the customer was told to wait for, or the person who had
+   * the conversation wrote nothing for a day, on every channel (`waiting`: "if you still need a person, just say so");
+   * or a person left a WhatsApp, SMS or Messenger conversation (`person`; the widget says that one itself).
    */
   backToAssistant(lang: string, from: 'waiting' | 'person'): string {
     if (langOf(lang) === 'es') {

@@ -208,6 +208,10 @@ interface Plan {
   readonly toMode: ConversationMode;
   readonly reason: string;
   readonly by?: string;
+  /** Back to the bot: the notice the customer gets on every channel (by default it depends on the mode left and the channel). */
+  readonly notice?: 'waiting' | 'person';
+  /** Applied only while the conversation's message counter is still this (`HandoffChange.lastSeq`). */
+  readonly lastSeq?: number;
 }
 
 type Decision<R> = { readonly plan: Plan; readonly result: R } | { readonly done: R };
@@ -236,6 +240,7 @@ async function change<R>(
       toMode: plan.toMode,
       reason: plan.reason,
       ...(plan.by ? { by: plan.by } : {}),
+      ...(plan.lastSeq !== undefined ? { lastSeq: plan.lastSeq } : {}),
     });
     if (applied) {
       await afterChange(deps, conversation, record, plan);
@@ -255,11 +260,9 @@ async function afterChange(deps: HandoffDeps, from: ConversationRecord, previous
     await broadcast(deps, tenantId, conversationId, { type: 'typing', on: false, role: from.mode === 'human' ? 'agent' : 'bot', conversationId });
   }
   // The customer was told the assistant would not answer while they wait, or a person was answering on a channel
-  // with no widget to show the change: they are told it answers again (once per handoff record revision).
-  if (plan.toMode === 'bot' && (from.mode === 'waiting_for_human' || (from.mode === 'human' && from.channel !== 'web'))) {
-    const text = handoffText.backToAssistant(plan.next.lang, from.mode === 'waiting_for_human' ? 'waiting' : 'person');
-    await tellCustomer(deps, tenantId, conversationId, text, undefined, 'system', `handoff:bot:${plan.next.rev}`);
-  }
+  // with no widget to show the change (or the plan says so): they are told it answers again (once per handoff record revision).
+  const notice = plan.notice ?? (from.mode === 'waiting_for_human' ? 'waiting' : from.mode === 'human' && from.channel !== 'web' ? 'person' : undefined);
+  if (plan.toMode === 'bot' && notice) await tellBackToAssistant(deps, from, plan.next, notice);
   const event = inboxEventOf(plan.next.status);
   await notifyStaff(
     deps,
@@ -282,6 +285,12 @@ async function afterChange(deps: HandoffDeps, from: ConversationRecord, previous
       },
     },
   ]);
+}
+
+/** "The assistant answers again", in the handoff's language; keyed by the record's revision, so a retry stores it once (and delivers it again). */
+async function tellBackToAssistant(deps: HandoffDeps, conversation: ConversationRecord, record: HandoffRecord, notice: 'waiting' | 'person'): Promise<void> {
+  const text = handoffText.backToAssistant(record.lang, notice);
+  await tellCustomer(deps, conversation.tenantId, conversation.conversationId, text, undefined, 'system', `handoff:bot:${record.rev}`);
 }
 
 function inboxEventOf(status: HandoffStatus): InboxEvent {
@@ -671,6 +680,77 @@ async function returnUnattended(
 /** Nobody picked up a promised callback within the workflow's day: the bot answers the customer again. */
 export async function stepCallbackExpired(deps: HandoffDeps, input: { tenantId: string; conversationId: string }): Promise<{ returned: boolean }> {
   return returnUnattended(deps, { ...input, reason: 'nobody picked up the callback within a day: returned to the assistant', fromWorkflow: true });
+}
+
+/**
+ * How long the person who owns a conversation may leave it without a message before it goes back to the assistant:
+ * the day the workflow's outcome wait lasts (`AwaitOutcome`'s TimeoutSeconds in state-machines/handoff.asl.json; a
+ * test keeps the two equal). Their acceptance counts as their first message.
+ */
+export const OWNER_IDLE_SECONDS = 86_400;
+const OWNER_IDLE_REASON = 'no reply from the team within a day: returned to the assistant';
+/** Messages read per page while looking back for the owner's latest one. */
+const IDLE_PAGE = 100;
+
+/**
+ * When the owner last wrote in the conversation (epoch ms): their latest `agent` message, else their acceptance.
+ * Reads back from the newest message, only as far as `notBefore` (anything older cannot decide).
+ */
+async function lastStaffActivity(deps: HandoffDeps, conversation: ConversationRecord, record: HandoffRecord, notBefore: number): Promise<number> {
+  const accepted = Date.parse(record.acceptedAt ?? record.requestedAt);
+  const floor = Math.max(notBefore, accepted);
+  for (let to = conversation.lastSeq ?? 0; to > 0; to -= IDLE_PAGE) {
+    const page = await deps.conversations.listMessages(conversation.tenantId, conversation.conversationId, Math.max(0, to - IDLE_PAGE), Math.min(IDLE_PAGE, to));
+    const newestFirst = page.filter((m) => m.seq <= to).reverse();
+    for (const m of newestFirst) {
+      const at = Date.parse(m.createdAt);
+      if (at < floor) return accepted;
+      if (m.role === 'agent') return Math.max(at, accepted);
+    }
+  }
+  return accepted;
+}
+
+export type OwnerIdleRoute = 'released' | 'active' | 'ended' | 'done';
+
+/**
+ * The outcome wait ended with nobody returning or closing the conversation. When its owner has written nothing for
+ * `OWNER_IDLE_SECONDS`, it goes back to the bot as a staff "return" does: the customer is told on every channel (a
+ * web customer is rarely still on the page a day later, and finds the notice in the conversation), the inbox and
+ * the bus hear of it, and the transition is recorded. Otherwise `active`, with the seconds until it would be idle.
+ * Only this execution's handoff, while a person still owns it; the write is conditional on the mode, the record's
+ * revision and the message counter, so a close, a return, a new owner or a reply that lands meanwhile wins.
+ * `ended`: the handoff was returned or closed (the workflow reads the outcome); `done`: another handoff of the
+ * conversation, followed by its own execution. A retry after the release says `released` again, and delivers the
+ * customer's notice again (stored once).
+ */
+export async function stepOwnerIdle(
+  deps: HandoffDeps,
+  input: { tenantId: string; conversationId: string; executionId: string },
+): Promise<{ route: OwnerIdleRoute; waitSeconds?: number }> {
+  const { tenantId, conversationId, executionId } = input;
+  type Idle = { route: OwnerIdleRoute; waitSeconds?: number; retell?: { conversation: ConversationRecord; record: HandoffRecord } };
+  const { result } = await change<Idle>(deps, tenantId, conversationId, async (conversation, record) => {
+    if (!record || record.executionId !== executionId) return { done: { route: 'done' } };
+    if (conversation.mode !== 'human' || record.status !== 'accepted') {
+      if (record.status === 'returned' && conversation.mode === 'bot') {
+        const last = (await deps.handoffs.listTransitions(tenantId, conversationId)).at(-1);
+        if (last?.reason === OWNER_IDLE_REASON && last.fromStatus === 'accepted') return { done: { route: 'released', retell: { conversation, record } } };
+      }
+      return { done: { route: 'ended' } };
+    }
+    const now = deps.clock.now().getTime();
+    const idleFrom = (await lastStaffActivity(deps, conversation, record, now - OWNER_IDLE_SECONDS * 1000)) + OWNER_IDLE_SECONDS * 1000;
+    if (now < idleFrom) return { done: { route: 'active', waitSeconds: Math.max(1, Math.ceil((idleFrom - now) / 1000)) } };
+    const next = bump(record, { status: 'returned', endedAt: new Date(now).toISOString() });
+    return {
+      plan: { next, fromModes: ['human'], toMode: 'bot', reason: OWNER_IDLE_REASON, notice: 'waiting', lastSeq: conversation.lastSeq ?? 0 },
+      result: { route: 'released' },
+    };
+  });
+  const { retell, ...idle } = result;
+  if (retell) await tellBackToAssistant(deps, retell.conversation, retell.record, 'waiting');
+  return idle;
 }
 
 /** The conversation ends; when a person owned it, the customer gets the satisfaction question. */

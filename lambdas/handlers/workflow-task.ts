@@ -20,6 +20,7 @@ import {
   stepFallback,
   stepNotify,
   stepOutcome,
+  stepOwnerIdle,
   stepQueue,
 } from '../core/handoff';
 import { isTenantId } from '../core/ids';
@@ -142,6 +143,8 @@ export const handler = middy(async (raw: unknown): Promise<Record<string, unknow
       return stepCallbackExpired(deps, ids);
     case 'handoff.awaitOutcome':
       return stepAwaitOutcome(deps, { ...ids, taskToken: required(task.taskToken, 'taskToken') });
+    case 'handoff.ownerIdle':
+      return { ...(await stepOwnerIdle(deps, { ...ids, executionId: required(task.executionId, 'executionId') })) };
     case 'handoff.outcome':
       return stepOutcome(deps, ids);
     case 'handoff.survey':

@@ -276,6 +276,19 @@ describe('handoff.asl.json (real file)', () => {
     expect(raced.calls.map((c) => c.step)).toEqual(['handoff.queue', 'handoff.notify', 'handoff.awaitAccept', 'handoff.awaitOutcome', 'handoff.outcome', 'handoff.survey']);
   });
 
+  test('the outcome wait timing out asks whether the owner is idle: active waits (SecondsPath, scaled) and asks again; ended reads the outcome', async () => {
+    const idle: Payload[] = [{ route: 'active', waitSeconds: 3600 }, { route: 'ended' }];
+    const routes: Record<string, Payload> = { 'handoff.queue': { route: 'owned', slaSeconds: 60 }, 'handoff.outcome': { outcome: 'closed' } };
+    const fns = fakeFunctions((step) => (step === 'handoff.ownerIdle' ? (idle.shift() ?? { route: 'done' }) : (routes[step] ?? { ok: true })));
+    // AwaitOutcome's day takes ~0.09 s; the hour of OwnerActiveWait ~4 ms.
+    const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0, callbackTimeoutScale: 0.000_001, waitScale: 0.000_001 });
+    const { executionArn } = workflows.startExecution('handoff', event);
+    expect((await workflows.waitForExecution(executionArn)).status).toBe('SUCCEEDED');
+    expect(fns.calls.map((c) => c.step)).toEqual(['handoff.queue', 'handoff.awaitOutcome', 'handoff.ownerIdle', 'handoff.ownerIdle', 'handoff.outcome', 'handoff.survey']);
+    // The owner check knows its execution (only that execution's handoff may be released).
+    expect(fns.calls[2]?.payload['executionId']).toBe(executionArn);
+  });
+
   test('stop() ends parked executions and settles their tasks', async () => {
     const fns = handoffFunctions({ 'handoff.queue': { route: 'owned', slaSeconds: 60 } });
     const workflows = new LocalWorkflows({ rootDir: ROOT, invokeFunction: fns.invokeFunction, retryScale: 0 });

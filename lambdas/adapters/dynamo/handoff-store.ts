@@ -178,6 +178,8 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
       ...(change.by ? { by: change.by } : {}),
     };
     const modeValues = Object.fromEntries(change.fromModes.map((m, i) => [`:m${i}`, m]));
+    // No message since the decision read the counter (appendMessage allocates its seq with `ADD seqCounter`).
+    const seqCondition = change.lastSeq === undefined ? '' : change.lastSeq === 0 ? ' AND attribute_not_exists(seqCounter)' : ' AND seqCounter = :seq';
     const active = next.status === 'accepted' || openStatuses.includes(next.status);
     const inbox: InboxEntry = {
       conversationId,
@@ -198,9 +200,9 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
               TableName: this.tableName,
               Key: keys.conversation(tenantId, conversationId),
               UpdateExpression: 'SET #mode = :to',
-              ConditionExpression: `attribute_exists(pk) AND #mode IN (${Object.keys(modeValues).join(', ')})`,
+              ConditionExpression: `attribute_exists(pk) AND #mode IN (${Object.keys(modeValues).join(', ')})${seqCondition}`,
               ExpressionAttributeNames: { '#mode': 'mode' },
-              ExpressionAttributeValues: { ':to': change.toMode, ...modeValues },
+              ExpressionAttributeValues: { ':to': change.toMode, ...modeValues, ...(change.lastSeq ? { ':seq': change.lastSeq } : {}) },
             },
           },
           this.recordPut(change.previous, next),
