@@ -33,6 +33,7 @@ import type { QuickReply, SourceRef } from '../protocol';
 import { leaksSecrets, plainText } from './guard';
 import { detectLanguage, strings, type ReplyLanguage } from './language';
 import { terms, words } from './text';
+import { asksByWord } from '../nlu/question';
 
 export type AnswerKind = 'small_talk' | 'answer' | 'unknown' | 'handoff' | 'booking' | 'complaint';
 
@@ -322,12 +323,6 @@ function offerPerson(lang: ReplyLanguage): QuickReply[] {
 /** Words that open a message without saying anything of it: "ok", "never mind", "thanks", "vale", "olvídalo". */
 const LEAD_IN =
   /^\s*(?:(?:ok(?:ay)?|okey|alright|all right|right|fine|cool|great|thanks?(?: you)?(?: (?:so|very) much)?|thx|cheers|never ?mind|forget (?:it|that)|no worries|sorry|hmm+|hi|hello|hey|vale|bueno|pues|gracias|muchas gracias|perfecto|genial|de acuerdo|olv[ií]dalo|no importa|da igual|hola|perd[oó]n)[\s,.!;:-]+)+/i;
-/**
- * A question after the lead-in: a question mark, or a question word first ("what are your hours"). Not an auxiliary
- * verb without a question mark, nor "what a…": "thanks, can't wait", "ok, do it", "gracias, es todo", "thanks, what a great
- * service!" are no questions.
- */
-const QUESTION_AFTER = /[?¿]|^\s*(?:what(?!\s+an?\b)|what's|whats|where|where's|when|how|why|which|who|qu[eé]|d[oó]nde|cu[aá]ndo|c[oó]mo|cu[aá]l|cu[aá]nt[oa]s?)\b/i;
 
 /**
  * The question a message asks after a lead-in ("ok never mind. What are your opening hours?", "thanks, where are you?",
@@ -338,7 +333,9 @@ export function withoutLeadIn(text: string): string {
   const lead = LEAD_IN.exec(text);
   if (!lead) return text;
   const rest = text.slice(lead[0].length).trim();
-  return rest.split(/\s+/).length >= 2 && QUESTION_AFTER.test(rest) ? rest : text;
+  // A question mark or a wh-word (nlu/question.ts asksByWord), not an auxiliary verb without a question mark, nor
+  // "what a…": "thanks, can't wait", "ok, do it", "gracias, es todo", "thanks, what a great service!" are no questions.
+  return rest.split(/\s+/).length >= 2 && asksByWord(rest) ? rest : text;
 }
 
 export async function answerQuestion(deps: AnswerDeps, rawInput: AnswerInput): Promise<Answer> {

@@ -33,6 +33,7 @@ import type { SlotProblem, SlotRequest } from './availability';
 import { dialogText, formatMoney } from './dialog-text';
 import type { Booking, BookingSettings, Slot } from './ports';
 import { activeStatuses } from './ports';
+import { looksLikeQuestion } from '../nlu/question';
 import {
   bookingSettingsOf,
   bookSlot,
@@ -131,7 +132,6 @@ const NOT_NAME = new Set([
   'and', 'y', 'my', 'mi', 'phone', 'number', 'mobile', 'email', 'e-mail', 'mail', 'tel', 'teléfono', 'telefono', 'móvil', 'movil', 'correo',
   'here', 'on', 'at', 'with', 'con', 'por', 'please', 'thanks', 'gracias', 'favor', 'is', 'es', 'name', 'nombre',
 ]);
-const QUESTION = /[?¿]|^\s*(?:do|does|did|is|are|can|could|would|what|where|when|how|why|which|who|tienen|tiene|hay|cu[aá]nt[oa]s?|d[oó]nde|c[oó]mo|qu[eé]|cu[aá]l|cu[aá]ndo|puedo|pueden|se puede)\b/i;
 const NOT_A_NAME_REPLY = /^(?:yes|no|ok|okay|sure|thanks|thank you|hi|hello|s[ií]|vale|gracias|hola|stop|cancel)$/i;
 
 /** The words of a name: up to four, stopping at the first that is not part of one. */
@@ -156,7 +156,7 @@ export function contactIn(text: string, understood: Understanding['contact'], ex
   const cue = STRONG_NAME_CUE.exec(text) ?? (expectingName || phone || email ? WEAK_NAME_CUE.exec(text) : null);
   let name = cue?.[1] ? nameWords(cue[1]) : undefined;
   // "do you take insurance?", "¿tienen aparcamiento?": a question asked while the name is awaited is no name.
-  if (!name && (expectingName || phone || email) && !(phone || email ? false : QUESTION.test(text))) {
+  if (!name && (expectingName || phone || email) && !(phone || email ? false : looksLikeQuestion(text))) {
     // "Grace Ryan, grace@example.com", "Hugh Nolan 086 111 2222", "ana lopez" (when asked): a part of the message
     // that is nothing but one to four words of letters (capitalised, unless a name was asked for).
     const parts = text
