@@ -434,9 +434,14 @@ describe('rescheduleBooking', () => {
     expect(busy.map((c) => c.start.slice(11, 16))).toEqual(['11:00', '11:15', '11:30', '11:45', '12:00', '12:15']);
     expect(w.calendar.deleted).toEqual(['gcal-9']);
     expect(w.events.events.slice(-2)).toEqual([
-      { type: 'booking.changed', tenantId: t, detail: { bookingId: moved.bookingId, previousBookingId: held.bookingId, actor: 'customer', calendarDeleted: true } },
-      { type: 'booking.requested', tenantId: t, detail: { bookingId: moved.bookingId } },
+      {
+        type: 'booking.changed',
+        tenantId: t,
+        detail: { bookingId: moved.bookingId, previousBookingId: held.bookingId, actor: 'customer', calendarDeleted: true, idempotencyKey: `booking.changed:${moved.bookingId}` },
+      },
+      { type: 'booking.requested', tenantId: t, detail: { bookingId: moved.bookingId, idempotencyKey: `booking.requested:${moved.bookingId}` } },
     ]);
+    expect(await bookings.getBooking(t, held.bookingId)).toMatchObject({ rescheduledTo: { bookingId: moved.bookingId, actor: 'customer' } });
     expect((await upcomingBookings(w.deps, t, held.customerKey)).map((b) => b.bookingId)).toEqual([moved.bookingId]);
   });
 
@@ -471,6 +476,13 @@ describe('rescheduleBooking', () => {
     expect(moved).toMatchObject({ rescheduledFrom: held.bookingId, status: 'failed', statusReason: expect.stringContaining('could not be started') });
     // Neither time is held by a booking nobody will confirm.
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
+    // Asked again, there is no booking to answer with: the new one failed, so the request is refused as before.
+    w.events.failing = false;
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T14:00:00.000Z'), actor: 'staff', by: 'staff-sub' })).toEqual({
+      ok: false,
+      reason: 'not_active',
+    });
+    expect(w.events.events.filter((e) => e.type === 'booking.changed')).toEqual([]);
   });
 
   it('changes nothing when the new time is taken (offering others), too late or invalid', async () => {
@@ -487,6 +499,92 @@ describe('rescheduleBooking', () => {
     expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: theirs.bookingId, slot: emergency('2026-12-03T15:00:00.000Z'), actor: 'customer' })).toEqual({ ok: false, reason: 'too_late' });
     expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: 'nope', slot: emergency('2026-12-04T15:00:00.000Z'), actor: 'staff' })).toEqual({ ok: false, reason: 'not_found' });
     expect(w.events.events.filter((e) => e.type === 'booking.changed')).toEqual([]);
+  });
+});
+
+describe('a reschedule asked again', () => {
+  /** The events of a move: booking.changed, and booking.requested of any booking but the one moved (booked before). */
+  const moves = (w: World, original: Booking) => w.events.events.filter((e) => e.type === 'booking.changed' || (e.type === 'booking.requested' && e.detail['bookingId'] !== original.bookingId));
+  const movedEvents = (t: string, moved: Booking, previous: Booking, actor: 'customer' | 'staff', calendarDeleted: boolean) => [
+    { type: 'booking.changed', tenantId: t, detail: { bookingId: moved.bookingId, previousBookingId: previous.bookingId, actor, calendarDeleted, idempotencyKey: `booking.changed:${moved.bookingId}` } },
+    { type: 'booking.requested', tenantId: t, detail: { bookingId: moved.bookingId, idempotencyKey: `booking.requested:${moved.bookingId}` } },
+  ];
+
+  it('whose events were not published answers the staff member with the same new booking, and publishes both events again under one key each', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    await confirm(held, { payment: { status: 'paid', provider: 'stripe', paymentId: 'pi_move' }, calendarEventId: 'gcal-move' });
+    const to = whitening('2026-12-03T14:00:00.000Z');
+    // The write applies, then EventBridge fails past the SDK's retries: staff see an error.
+    w.events.failing = true;
+    await expect(rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'staff-sub' })).rejects.toThrow(/EventBridge is down/);
+    const [, moved] = await bookings.listBookings(t, '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z');
+    if (!moved) throw new Error('no new booking');
+    expect(moved).toMatchObject({ rescheduledFrom: held.bookingId, status: 'confirmed', start: to.start, by: 'staff-sub' });
+    expect(await bookings.getBooking(t, held.bookingId)).toMatchObject({ status: 'cancelled', rescheduledTo: { bookingId: moved.bookingId, actor: 'staff', by: 'staff-sub' } });
+    expect(moves(w, held)).toEqual([]);
+
+    // They press Reschedule again: the same new booking, both events published (was: not_active, and the events lost).
+    w.events.failing = false;
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'staff-sub' })).toEqual({ ok: true, booking: moved });
+    const published = movedEvents(t, moved, held, 'staff', true);
+    expect(moves(w, held)).toEqual(published);
+    // A third time (the second answer lost too): published again under the same keys, which consumers apply once.
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'staff-sub' })).toEqual({ ok: true, booking: moved });
+    expect(moves(w, held)).toEqual([...published, ...published]);
+
+    // Another time, anyone else, or a customer: no longer active, as before; nothing booked, refunded or published.
+    const refused = { ok: false, reason: 'not_active' };
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T15:30:00.000Z'), actor: 'staff', by: 'staff-sub' })).toEqual(refused);
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: { ...to, staffId: 'marta-ruiz' }, actor: 'staff', by: 'staff-sub' })).toEqual(refused);
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'other-staff' })).toEqual(refused);
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff' })).toEqual(refused);
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'customer' })).toEqual(refused);
+    expect(moves(w, held)).toHaveLength(4);
+    expect(w.payments.refunds).toEqual([]);
+    expect((await bookings.listBookings(t, '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z')).map((b) => [b.bookingId, b.status])).toEqual([
+      [held.bookingId, 'cancelled'],
+      [moved.bookingId, 'confirmed'],
+    ]);
+  });
+
+  it('whose answer was lost gets the same answer as the first time; not once the new booking has ended', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-04T10:00:00.000Z'));
+    await confirm(held);
+    const to = whitening('2026-12-04T12:00:00.000Z');
+    const first = await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'staff-sub' });
+    if (!first.ok) throw new Error(JSON.stringify(first));
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'staff-sub' })).toEqual(first);
+    const published = movedEvents(t, first.booking, held, 'staff', false);
+    expect(moves(w, held)).toEqual([...published, ...published]);
+
+    // The new booking cancelled since: the old one is not given back, nor its move repeated.
+    expect(await cancelBooking(w.deps, { tenantId: t, bookingId: first.booking.bookingId, actor: 'staff', by: 'staff-sub' })).toMatchObject({ ok: true });
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: to, actor: 'staff', by: 'staff-sub' })).toEqual({ ok: false, reason: 'not_active' });
+    expect(moves(w, held)).toHaveLength(4);
+  });
+
+  it("is answered again to the customer who moved it in the chat, never to the staff member who made the booking", async () => {
+    const t = await newTenant();
+    const w = world();
+    const made = await bookSlot(w.deps, { tenantId: t, slot: whitening('2026-12-02T10:00:00.000Z'), customer: ana, channel: 'staff', lang: 'en', source: 'staff', by: 'staff-sub' });
+    if (!made.ok) throw new Error('not booked');
+    await confirm(made.booking);
+    const to = whitening('2026-12-02T13:00:00.000Z');
+    w.events.failing = true;
+    await expect(rescheduleBooking(w.deps, { tenantId: t, bookingId: made.booking.bookingId, slot: to, actor: 'customer' })).rejects.toThrow(/EventBridge is down/);
+    w.events.failing = false;
+    // The staff member who booked it, asking for the same time: refused (the customer moved it, not they).
+    expect(await rescheduleBooking(w.deps, { tenantId: t, bookingId: made.booking.bookingId, slot: to, actor: 'staff', by: 'staff-sub' })).toEqual({ ok: false, reason: 'not_active' });
+    expect(moves(w, made.booking)).toEqual([]);
+    // The customer says yes again: the new booking, and its events.
+    const again = await rescheduleBooking(w.deps, { tenantId: t, bookingId: made.booking.bookingId, slot: to, actor: 'customer' });
+    if (!again.ok) throw new Error(JSON.stringify(again));
+    expect(again.booking).toMatchObject({ rescheduledFrom: made.booking.bookingId, start: to.start, status: 'confirmed' });
+    expect(moves(w, made.booking)).toEqual(movedEvents(t, again.booking, made.booking, 'customer', false));
   });
 });
 

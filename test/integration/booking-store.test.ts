@@ -229,15 +229,16 @@ describe('replaceBooking (a reschedule)', () => {
     expect((await store.hold({ ...other, status: 'held', holdExpiresAt: new Date(nowMs + minutes(10)).toISOString() })).ok).toBe(true);
 
     const onOther = { ...draft({ tenantId: t, start: '2026-12-03T10:30:00.000Z', status: 'confirmed' }), rescheduledFrom: a.bookingId }; // 10:30-11:15 hits other's 11:00
-    expect(await store.replaceBooking(confirmedA, onOther)).toEqual({ ok: false, reason: 'taken' });
+    expect(await store.replaceBooking(confirmedA, onOther, { actor: 'staff', by: 'staff-sub' })).toEqual({ ok: false, reason: 'taken' });
     expect(await store.getBooking(t, a.bookingId)).toEqual(confirmedA);
     expect(await store.getBooking(t, onOther.bookingId)).toBeUndefined();
     expect(await busyStarts(t)).toEqual(['niamh 10:00', 'niamh 10:15', 'niamh 10:30', 'niamh 11:00', 'niamh 11:15', 'niamh 11:30']);
 
     const later = { ...draft({ tenantId: t, start: '2026-12-03T10:15:00.000Z', status: 'confirmed' }), rescheduledFrom: a.bookingId }; // 10:15-11:00, reuses 10:15 and 10:30
-    expect(await store.replaceBooking(confirmedA, later)).toEqual({ ok: true, booking: later });
+    expect(await store.replaceBooking(confirmedA, later, { actor: 'staff', by: 'staff-sub' })).toEqual({ ok: true, booking: later });
     const old = await store.getBooking(t, a.bookingId);
-    expect(old).toMatchObject({ status: 'cancelled', rev: confirmedA.rev + 1 });
+    // The old booking remembers its successor and who moved it, for that reschedule asked again (docs/decisions.md 97).
+    expect(old).toMatchObject({ status: 'cancelled', rev: confirmedA.rev + 1, rescheduledTo: { bookingId: later.bookingId, actor: 'staff', by: 'staff-sub' } });
     expect(await busyStarts(t)).toEqual(['niamh 10:15', 'niamh 10:30', 'niamh 10:45', 'niamh 11:00', 'niamh 11:15', 'niamh 11:30']);
     expect(await rawCell(t, 'niamh', '2026-12-03T10:15:00.000Z')).toMatchObject({ bookingId: later.bookingId, state: 'confirmed' });
     expect((await store.listCustomerBookings(t, a.customerKey)).map((b) => [b.bookingId, b.status])).toEqual([
@@ -247,7 +248,7 @@ describe('replaceBooking (a reschedule)', () => {
 
     // A stale previous (already replaced) changes nothing.
     const again = { ...draft({ tenantId: t, start: '2026-12-03T16:00:00.000Z', status: 'confirmed' }), rescheduledFrom: a.bookingId };
-    expect(await store.replaceBooking(confirmedA, again)).toEqual({ ok: false, reason: 'changed' });
+    expect(await store.replaceBooking(confirmedA, again, { actor: 'staff', by: 'staff-sub' })).toEqual({ ok: false, reason: 'changed' });
     expect(await store.getBooking(t, again.bookingId)).toBeUndefined();
     expect(await rawCell(t, 'niamh', '2026-12-03T16:00:00.000Z')).toBeUndefined();
   });

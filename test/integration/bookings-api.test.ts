@@ -12,7 +12,7 @@ import { documentClient } from '../../lambdas/adapters/aws/clients';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { defaultBookingSettings } from '../../lambdas/core/booking/ports';
 import { bookingDeps, bookingStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
-import { bookSlot } from '../../lambdas/core/booking/service';
+import { bookSlot, rescheduleBooking } from '../../lambdas/core/booking/service';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
 import { zonedToUtc } from '../../lambdas/core/nlu/time';
@@ -305,6 +305,81 @@ describe('manual bookings', () => {
     expect(free).not.toContain(moved);
     await cloud.settle();
     expect((await api(cloud, 'POST', `/v1/admin/bookings/${next.bookingId}/cancel`, tokens.admin, {})).status).toBe(200);
+  });
+});
+
+describe('a reschedule asked again', () => {
+  const view = z.object({ booking: z.record(z.string(), z.unknown()) });
+  const confirmations = async (bookingId: string, email: string) =>
+    (await handoffStore().listOutbox(cloud.demo.tenantId, 200)).filter((e) => e.kind === 'booking.confirmed' && e.bookingId === bookingId && e.to.includes(email));
+
+  it('answers the same staff member with the same new booking and tells the customer once; 409 for anyone else or another time (docs/decisions.md 97)', async () => {
+    const email = 'orla@example.com';
+    const created = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(otherDay, '10:00'), customer: { name: 'Órla Kelly', email } });
+    expect(created.status).toBe(201);
+    const original = bookingResult.parse(created.body).booking;
+    await cloud.settle();
+    const moved = at(otherDay, '11:30');
+    const res = await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.agent, { start: moved });
+    expect(res.status).toBe(200);
+    const next = bookingResult.parse(res.body).booking;
+    expect(next).toMatchObject({ start: moved, rescheduledFrom: original.bookingId });
+    await cloud.settle();
+    expect(await confirmations(next.bookingId, email)).toHaveLength(1);
+
+    // The answer was lost (or the publish failed): the agent presses Reschedule again. Was: 409 "no longer active".
+    const stored = view.parse((await api(cloud, 'GET', `/v1/admin/bookings/${next.bookingId}`, tokens.agent)).body);
+    const again = await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.agent, { start: moved });
+    expect(again.status).toBe(200);
+    expect(view.parse(again.body)).toEqual(stored);
+    // The first answer's body, but for the time the booking's workflow last touched it.
+    expect({ ...view.parse(again.body).booking, updatedAt: '' }).toEqual({ ...view.parse(res.body).booking, updatedAt: '' });
+    await cloud.settle();
+    // The events went out again; the workflow they start again finds the new booking taken care of: one confirmation.
+    expect(await confirmations(next.bookingId, email)).toHaveLength(1);
+    expect(bookingResult.parse((await api(cloud, 'GET', `/v1/admin/bookings/${next.bookingId}`, tokens.agent)).body).booking.status).toBe('confirmed');
+
+    // Another staff member, or another time: 409, nothing moved.
+    const other = await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.admin, { start: moved });
+    expect(other.status).toBe(409);
+    expect(errorReply.parse(other.body).error.message).toBe('the booking is no longer active');
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.agent, { start: at(otherDay, '12:30') })).status).toBe(409);
+    const day = list.parse((await api(cloud, 'GET', `/v1/admin/bookings?from=${otherDay}&to=${nextDay(otherDay)}`, tokens.agent)).body);
+    expect(day.items.filter((b) => b.customer.name === 'Órla Kelly').map((b) => [b.bookingId, b.status])).toEqual([
+      [original.bookingId, 'cancelled'],
+      [next.bookingId, 'confirmed'],
+    ]);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${next.bookingId}/cancel`, tokens.agent, {})).status).toBe(200);
+  });
+
+  it('whose events were lost publishes them again: the new booking is confirmed to the customer, once', async () => {
+    const email = 'sean@example.com';
+    const created = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(otherDay, '16:00'), customer: { name: 'Seán Murphy', email } });
+    expect(created.status).toBe(201);
+    const original = bookingResult.parse(created.body).booking;
+    const agent = z.object({ booking: z.object({ by: z.string() }) }).parse(created.body).booking.by;
+    await cloud.settle();
+    // The agent's first press: the move is written, then the bus fails past the SDK's retries (the handler's 500).
+    const moved = at(otherDay, '17:00');
+    const slot = { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: moved, end: new Date(Date.parse(moved) + 45 * 60_000).toISOString() };
+    const down = { ...bookingDeps(), events: { publish: () => Promise.reject(new Error('EventBridge is down')) } };
+    await expect(rescheduleBooking(down, { tenantId: cloud.demo.tenantId, bookingId: original.bookingId, slot, actor: 'staff', by: agent })).rejects.toThrow(/EventBridge is down/);
+    await cloud.settle();
+    const stranded = list.parse((await api(cloud, 'GET', `/v1/admin/bookings?from=${otherDay}&to=${nextDay(otherDay)}`, tokens.agent)).body).items.find((b) => b.rescheduledFrom === original.bookingId);
+    if (!stranded) throw new Error('no new booking');
+    expect(stranded).toMatchObject({ start: moved, status: 'confirmed' });
+    expect(await confirmations(stranded.bookingId, email)).toEqual([]); // nobody started its workflow
+
+    // The agent presses again: 200 with that booking, and its workflow now tells the customer.
+    const again = await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.agent, { start: moved });
+    expect(again.status).toBe(200);
+    expect(bookingResult.parse(again.body).booking).toMatchObject({ bookingId: stranded.bookingId, start: moved, rescheduledFrom: original.bookingId });
+    await cloud.settle();
+    expect(await confirmations(stranded.bookingId, email)).toHaveLength(1);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.agent, { start: moved })).status).toBe(200);
+    await cloud.settle();
+    expect(await confirmations(stranded.bookingId, email)).toHaveLength(1);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${stranded.bookingId}/cancel`, tokens.agent, {})).status).toBe(200);
   });
 });
 

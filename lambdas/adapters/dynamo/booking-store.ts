@@ -40,6 +40,7 @@ import {
   type BookingStatus,
   type BookingStore,
   type HoldResult,
+  type RescheduledTo,
   type SlotCell,
 } from '../../core/booking/ports';
 import type { Clock } from '../../core/ports';
@@ -99,6 +100,7 @@ const bookingItem = z.object({
   rescheduledFrom: z.string().optional(),
   rescheduledFromConfirmed: z.boolean().optional(),
   cancellation: z.object({ actor: z.enum(['customer', 'staff']), by: z.string().optional(), refunded: z.boolean(), wasConfirmed: z.boolean() }).optional(),
+  rescheduledTo: z.object({ bookingId: z.string().min(1), actor: z.enum(['customer', 'staff']), by: z.string().optional() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   rev: z.number().int().min(0),
@@ -304,7 +306,7 @@ export class DynamoBookingStore implements BookingStore {
     return false;
   }
 
-  async replaceBooking(previous: Booking, next: Booking): Promise<HoldResult | { readonly ok: false; readonly reason: 'changed' }> {
+  async replaceBooking(previous: Booking, next: Booking, mover: Omit<RescheduledTo, 'bookingId'>): Promise<HoldResult | { readonly ok: false; readonly reason: 'changed' }> {
     const n = validated(next);
     if (!isActive(n.status)) throw new Error(`replaceBooking: the new booking must be active, not ${n.status}`);
     if (n.tenantId !== previous.tenantId || n.bookingId === previous.bookingId) throw new Error('replaceBooking: next must be a new booking of the same tenant');
@@ -314,6 +316,7 @@ export class DynamoBookingStore implements BookingStore {
       ...rest,
       status: 'cancelled',
       statusReason: `Rescheduled (new booking ${n.bookingId})`,
+      rescheduledTo: { bookingId: n.bookingId, actor: mover.actor, ...(mover.by !== undefined ? { by: mover.by } : {}) },
       updatedAt: now.toISOString(),
       rev: previous.rev + 1,
     });

@@ -163,10 +163,23 @@ export interface Booking {
    * member who asks again, their first answer lost, gets the same answer and the event is published again.
    */
   readonly cancellation?: { readonly actor: 'customer' | 'staff'; readonly by?: string; readonly refunded: boolean; readonly wasConfirmed: boolean };
+  /**
+   * The booking that replaced this one and who moved it (a reschedule; status `cancelled`, since this field exists):
+   * the same mover asking again for the same new time, their first answer lost, gets that booking again and its
+   * events are published again (docs/decisions.md 97).
+   */
+  readonly rescheduledTo?: RescheduledTo;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic-locking revision. */
   readonly rev: number;
+}
+
+/** Who moved a booking and where to: a customer (in the chat) or a staff member (their Cognito sub). */
+export interface RescheduledTo {
+  readonly bookingId: string;
+  readonly actor: 'customer' | 'staff';
+  readonly by?: string;
 }
 
 export type HoldResult = { readonly ok: true; readonly booking: Booking } | { readonly ok: false; readonly reason: 'taken' };
@@ -187,9 +200,10 @@ export interface BookingStore {
   updateBooking(previous: Booking, next: Booking): Promise<boolean>;
   /**
    * A reschedule: holds `next` (a new booking, status as given) and cancels `previous` (releasing its cells) in one
-   * transaction; cells `previous` owns count as free for `next`. `taken` when any new cell is busy.
+   * transaction; cells `previous` owns count as free for `next`, and `previous` records `rescheduledTo` (next's id
+   * and `mover`). `taken` when any new cell is busy.
    */
-  replaceBooking(previous: Booking, next: Booking): Promise<HoldResult | { readonly ok: false; readonly reason: 'changed' }>;
+  replaceBooking(previous: Booking, next: Booking, mover: Omit<RescheduledTo, 'bookingId'>): Promise<HoldResult | { readonly ok: false; readonly reason: 'changed' }>;
   /** Busy cells of these staff between from (inclusive) and to (exclusive), UTC ISO; expired holds are not busy. */
   busyCells(tenantId: string, staffIds: readonly string[], from: string, to: string, now: Date): Promise<SlotCell[]>;
   /** Bookings starting in [from, to), by start; every status. */

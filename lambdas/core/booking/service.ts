@@ -396,7 +396,11 @@ export type RescheduleResult =
  * respect `cancellationNoticeHours`; staff may always. Publishes `booking.changed` and `booking.requested` (the new
  * booking's workflow sends the confirmation, writes the calendar and schedules the reminder); the old calendar
  * event is deleted. When those events cannot be published the new booking is failed (its time released, a paid
- * deposit refunded) and the error thrown, as bookSlot does.
+ * deposit refunded) and the error thrown, as bookSlot does. The old booking remembers the new one and who moved it
+ * (`rescheduledTo`): the same mover (the same staff member, or a customer) asking again for the same time, their
+ * first answer lost or a confirmed booking's events not published, gets the new booking again while it is active,
+ * and both events are published again under their idempotency keys (docs/decisions.md 97); anyone else, or another
+ * time, is `not_active`.
  */
 export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInput): Promise<RescheduleResult> {
   const slot = slotSchema.parse(input.slot);
@@ -405,7 +409,15 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const previous = await deps.bookings.getBooking(input.tenantId, input.bookingId);
     if (!previous) return { ok: false, reason: 'not_found' };
-    if (!activeStatuses.includes(previous.status)) return { ok: false, reason: 'not_active' };
+    if (!activeStatuses.includes(previous.status)) {
+      // The same mover asking again: their first answer was lost, or the events were not published (the write
+      // applied, then the publish failed). Answered with the same new booking, and the events published again under
+      // their idempotency keys: the new booking's workflow, started by one of them, tells the customer once.
+      const successor = await sameMove(deps, previous, input, slot);
+      if (!successor) return { ok: false, reason: 'not_active' };
+      await publishMoved(deps, successor, previous, input.actor, await deleteCalendarEvent(deps, previous));
+      return { ok: true, booking: successor };
+    }
     const now = deps.clock.now();
     if (input.actor === 'customer' && tooLate(previous, settings, now)) return { ok: false, reason: 'too_late' };
     const problem = checkSlot({ ...availability, now, busy: [] }, slot);
@@ -440,16 +452,13 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       updatedAt: now.toISOString(),
       rev: 1,
     };
-    const replaced = await deps.bookings.replaceBooking(previous, next);
+    const replaced = await deps.bookings.replaceBooking(previous, next, { actor: input.actor, ...(input.by !== undefined ? { by: input.by } : {}) });
     if (!replaced.ok && replaced.reason === 'changed') continue;
     if (!replaced.ok) return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
 
     const oldEvent = await deleteCalendarEvent(deps, previous);
     try {
-      await deps.events.publish([
-        { type: 'booking.changed', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId, previousBookingId: previous.bookingId, actor: input.actor, calendarDeleted: oldEvent } },
-        { type: 'booking.requested', tenantId: input.tenantId, detail: { bookingId: replaced.booking.bookingId } },
-      ]);
+      await publishMoved(deps, replaced.booking, previous, input.actor, oldEvent);
     } catch (error) {
       // As in bookSlot: without its workflow nobody would confirm a hold, so a held replacement fails now and gives
       // its time back (a deposit paid for the old booking goes back too). A confirmed one stands: the customer keeps
@@ -472,6 +481,37 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
     return { ok: true, booking: replaced.booking };
   }
   throw new Error(`booking ${input.bookingId} kept changing; try again`);
+}
+
+/**
+ * The new booking a reschedule asked again already made: `previous` was moved by this mover (a staff member by the
+ * same `by`; customers by a customer, as only the booking's own customer reaches it in the chat) to exactly this slot,
+ * and the new booking is still active. undefined otherwise (the request is then refused as `not_active`).
+ */
+async function sameMove(deps: Pick<BookingDeps, 'bookings'>, previous: Booking, input: RescheduleInput, slot: Slot): Promise<Booking | undefined> {
+  const to = previous.rescheduledTo;
+  if (previous.status !== 'cancelled' || !to || to.actor !== input.actor) return undefined;
+  if (input.actor === 'staff' && (input.by === undefined || to.by !== input.by)) return undefined;
+  const successor = await deps.bookings.getBooking(previous.tenantId, to.bookingId);
+  if (!successor || successor.rescheduledFrom !== previous.bookingId || !activeStatuses.includes(successor.status)) return undefined;
+  const same = successor.serviceId === slot.serviceId && successor.staffId === slot.staffId && Date.parse(successor.start) === Date.parse(slot.start);
+  return same ? successor : undefined;
+}
+
+/**
+ * `booking.changed` and `booking.requested` of a reschedule, each one occurrence however often it is published
+ * (core/ports.ts `occurrenceIdOf`): a second `booking.requested` starts a workflow that finds the booking claimed by
+ * the first and ends (workflow.ts `stepHold`).
+ */
+async function publishMoved(deps: Pick<BookingDeps, 'events'>, moved: Booking, previous: Booking, actor: RescheduleInput['actor'], calendarDeleted: boolean): Promise<void> {
+  await deps.events.publish([
+    {
+      type: 'booking.changed',
+      tenantId: moved.tenantId,
+      detail: { bookingId: moved.bookingId, previousBookingId: previous.bookingId, actor, calendarDeleted, [IDEMPOTENCY_KEY]: `booking.changed:${moved.bookingId}` },
+    },
+    { type: 'booking.requested', tenantId: moved.tenantId, detail: { bookingId: moved.bookingId, [IDEMPOTENCY_KEY]: `booking.requested:${moved.bookingId}` } },
+  ]);
 }
 
 /** A customer's active bookings that have not started yet, soonest first (a hold that ran out unconfirmed is none). */
