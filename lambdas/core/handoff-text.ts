@@ -3,6 +3,7 @@
  * anything else falls back to English). Plain text: the widget renders it as text.
  */
 import type { OpeningHours } from './knowledge-base';
+import { withoutDatesAndTimes } from './nlu/digits';
 import { businessCountryOf, phoneToShow, type CountryCode } from './phone';
 import type { QuickReply } from './protocol';
 
@@ -103,13 +104,6 @@ export const handoffText = {
 };
 
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}/;
-/**
- * Dates and clock times: digits a phone pattern would take ("02.12.2026", "2026-12-02", "10am", "5.30 pm"), and
- * some of which are valid numbers somewhere (12.12.2026 is a Dublin number). Blanked out before numbers are looked
- * for; a number written with dots ("612.34.56.78") is not a date, its groups being part of a longer run.
- */
-const DATE = /(?<![\d./-])(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?![./-]?\d)/g;
-const CLOCK = /(?<![\d.])\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\b\.?/gi;
 /** A run of digits as numbers are written: an optional + or bracket, digits with spaces, dots, dashes or brackets. */
 const DIGIT_RUN = /[+(]?\d[\d\s().-]*\d/g;
 /** Digits in a number: at least a short local one, at most E.164's 15 after an international prefix (0011 in Australia). */
@@ -158,7 +152,7 @@ function* phoneCandidates(run: string): Generator<string> {
 export function contactIn(text: string, country?: CountryCode): string | undefined {
   const email = EMAIL.exec(text)?.[0];
   if (email) return email.toLowerCase();
-  const blanked = text.replace(DATE, ' | ').replace(CLOCK, ' | ');
+  const blanked = withoutDatesAndTimes(text);
   for (const run of blanked.matchAll(DIGIT_RUN)) {
     for (const candidate of phoneCandidates(run[0])) {
       if (isPhone(candidate, country)) return candidate.replace(/\s+/g, ' ').trim();

@@ -237,6 +237,14 @@ describe('contact details and PII masking', () => {
     expect(extractContact("I'm nervous about the dentist")).toEqual({});
   });
 
+  it('reads no phone number out of a date or a clock time next to it', () => {
+    expect(extractContact('on 02.12.2026 please, 087 123 4567')).toEqual({ phone: '0871234567' }); // was 02122026
+    expect(extractContact('booking ref 2026-12-02, phone +34 612 345 678')).toEqual({ phone: '+34612345678' }); // was 20261202
+    expect(extractContact('el 02/12/2026 a las 10:00, 612 345 678')).toEqual({ phone: '612345678' });
+    expect(extractContact('any time 10.30 am to 12.30 pm on 0871234567')).toEqual({ phone: '0871234567' });
+    expect(extractContact('only a date: 12.12.2026')).toEqual({});
+  });
+
   it('masks them for logs', () => {
     expect(maskPii('my name is Aoife Byrne, email aoife@example.ie, phone 087 123 4567')).toBe('my name is [name], email [email], phone [phone]');
     fc.assert(

@@ -7,6 +7,7 @@
  */
 import { stem, terms, words } from '../answer/text';
 import { englishGloss } from './glossary';
+import { withoutDatesAndTimes } from './digits';
 
 export interface CatalogueService {
   readonly id: string;
@@ -158,7 +159,8 @@ export interface ContactDetails {
 
 export function extractContact(text: string): ContactDetails {
   const email = text.match(EMAIL)?.[0];
-  const phone = (text.replace(EMAIL, ' ').match(PHONE) ?? []).map((p) => p.trim()).find((p) => p.replace(/\D/g, '').length >= 7);
+  // A date next to the number ("on 02.12.2026, 087 123 4567") is no phone number (the handoff's contactIn does the same).
+  const phone = (withoutDatesAndTimes(text.replace(EMAIL, ' ')).match(PHONE) ?? []).map((p) => p.trim()).find((p) => p.replace(/\D/g, '').length >= 7);
   let name: string | undefined;
   for (const cue of NAME_CUES) {
     const m = cue.exec(text);
