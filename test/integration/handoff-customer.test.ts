@@ -28,21 +28,20 @@ import {
   stepQueue,
   takeOver,
   type HandoffDeps,
-  type StaffActor,
 } from '../../lambdas/core/handoff';
 import { handoffText } from '../../lambdas/core/handoff-text';
 import { knowledgeBaseSchema, type KnowledgeBase } from '../../lambdas/core/knowledge-base';
-import type { ConciergeEvent, ConversationRecord } from '../../lambdas/core/ports';
-import type { ServerFrame } from '../../lambdas/core/protocol';
+import type { ConversationRecord } from '../../lambdas/core/ports';
 import { tenantProfile } from '../support/profiles';
-import { sharedTable, type SharedTable } from '../support/shared-table';
+import { agentOf, handoffHarness, newExecutionId } from '../support/handoff-harness';
 
-let table: SharedTable;
+const clock = { now: () => new Date() };
+const h = handoffHarness('handoff-customer', clock);
 let store: DynamoStore;
 let handoffs: DynamoHandoffStore;
-const clock = { now: () => new Date() };
-const frames = new Map<string, ServerFrame[]>();
-const events: ConciergeEvent[] = [];
+beforeAll(() => {
+  ({ store, handoffs } = h);
+});
 
 /** The demo business (Dublin, +353 1 555 0142), always open: with nobody online a handoff falls back to a callback. */
 const kb: KnowledgeBase = (() => {
@@ -50,47 +49,11 @@ const kb: KnowledgeBase = (() => {
   return { ...demo, hours: [] };
 })();
 
-function deps(): HandoffDeps {
-  return {
-    tenants: store,
-    conversations: store,
-    connections: store,
-    knowledge: { getKnowledgeBase: async () => kb },
-    handoffs,
-    staff: handoffs,
-    settings: handoffs,
-    followUps: handoffs,
-    clock,
-    pusher: {
-      push: async (connectionId, frame) => {
-        frames.set(connectionId, [...(frames.get(connectionId) ?? []), frame]);
-        return true;
-      },
-    },
-    events: { publish: async (batch) => void events.push(...batch) },
-    email: { send: async () => undefined },
-    callbacks: { succeed: async () => true },
-  };
-}
-
-beforeAll(async () => {
-  table = await sharedTable('handoff-customer');
-  store = new DynamoStore(table.db, table.table, clock);
-  handoffs = new DynamoHandoffStore(table.db, table.table, clock);
-});
-
-afterAll(async () => {
-  table?.db.destroy();
-  await table?.drop();
-});
-
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const deps = (): HandoffDeps => h.deps({ knowledge: { getKnowledgeBase: async () => kb } });
 
 let tenantCounter = 0;
-const agent = (tenantId: string, name = 'agent'): StaffActor => ({ tenantId, sub: `${name}-${tenantId}`, email: `${name}@${tenantId}.example`, groups: ['agent'] });
-const executionId = (): string => `arn:aws:states:local:000000000000:execution:handoff:${randomBytes(6).toString('hex')}`;
+const agent = agentOf;
+const executionId = newExecutionId;
 
 /** A conversation of a new tenant: on the web (a widget visitor), or from a WhatsApp or SMS number. */
 async function conversation(options: { channel?: 'web' | 'whatsapp' | 'sms'; lang?: string; online?: boolean } = {}): Promise<ConversationRecord & { phone?: string }> {
@@ -264,7 +227,7 @@ describe('a satisfaction answer in words', () => {
       conversations: store,
       tenants: store,
       clock: later,
-      identities: new DynamoIdentityStore(table.db, table.table, later),
+      identities: new DynamoIdentityStore(h.table.db, h.table.table, later),
       events: { publish: async () => undefined },
     } as unknown as ChannelDeps;
     const inbound = { tenantId: c.tenantId, channel: 'whatsapp' as const, from: c.phone ?? '', text: '5', media: [], providerMessageId: 'SM2' };

@@ -30,68 +30,31 @@ import {
   sendSurvey,
   takeOver,
   type HandoffDeps,
-  type StaffActor,
 } from '../../lambdas/core/handoff';
 import { handoffText } from '../../lambdas/core/handoff-text';
-import type { ConciergeEvent } from '../../lambdas/core/ports';
-import type { ServerFrame } from '../../lambdas/core/protocol';
 import { LocalWorkflows } from '../../local-cloud/workflows';
-import { sharedTable, type SharedTable } from '../support/shared-table';
+import { agentOf, handoffHarness, newExecutionId } from '../support/handoff-harness';
 
-let table: SharedTable;
-let store: DynamoStore;
-let handoffs: DynamoHandoffStore;
 /** How far the business clock runs ahead of the real one, in ms. */
 let ahead = 0;
 const clock = { now: () => new Date(Date.now() + ahead) };
 const HOUR = 3_600_000;
 const DAY = OWNER_IDLE_SECONDS * 1000;
 
-const frames = new Map<string, ServerFrame[]>();
-const events: ConciergeEvent[] = [];
-
-function deps(): HandoffDeps {
-  return {
-    tenants: store,
-    conversations: store,
-    connections: store,
-    knowledge: store,
-    handoffs,
-    staff: handoffs,
-    settings: handoffs,
-    followUps: handoffs,
-    clock,
-    pusher: {
-      push: async (connectionId, frame) => {
-        frames.set(connectionId, [...(frames.get(connectionId) ?? []), frame]);
-        return true;
-      },
-    },
-    events: { publish: async (batch) => void events.push(...batch) },
-    email: { send: async () => undefined },
-    callbacks: { succeed: async () => true },
-  };
-}
-
-beforeAll(async () => {
-  table = await sharedTable('handoff-idle');
-  store = new DynamoStore(table.db, table.table, clock);
-  handoffs = new DynamoHandoffStore(table.db, table.table, clock);
+const h = handoffHarness('handoff-idle', clock);
+const { frames, events } = h;
+let store: DynamoStore;
+let handoffs: DynamoHandoffStore;
+beforeAll(() => {
+  ({ store, handoffs } = h);
 });
-
-afterAll(async () => {
-  table?.db.destroy();
-  await table?.drop();
-});
-
 afterEach(() => {
-  jest.restoreAllMocks();
   ahead = 0;
 });
+const deps = (): HandoffDeps => h.deps();
 
 let tenantCounter = 0;
-const agent = (tenantId: string, name = 'agent'): StaffActor => ({ tenantId, sub: `${name}-${tenantId}`, email: `${name}@${tenantId}.example`, groups: ['agent'] });
-const newExecutionId = (): string => `arn:aws:states:local:000000000000:execution:handoff:${randomBytes(6).toString('hex')}`;
+const agent = agentOf;
 
 /**
  * A conversation of a new tenant (its customer's widget watching it, an agent's inbox connected) that the agent took

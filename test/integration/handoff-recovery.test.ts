@@ -32,44 +32,26 @@ import {
   type HandoffDeps,
   type StaffActor,
 } from '../../lambdas/core/handoff';
-import type { EmailKind, OutgoingEmail } from '../../lambdas/core/handoff-ports';
+import type { EmailKind } from '../../lambdas/core/handoff-ports';
 import { handoffText } from '../../lambdas/core/handoff-text';
-import type { ConciergeEvent } from '../../lambdas/core/ports';
-import type { ServerFrame } from '../../lambdas/core/protocol';
 import { LocalWorkflows } from '../../local-cloud/workflows';
-import { sharedTable, type SharedTable } from '../support/shared-table';
+import { agentOf, handoffHarness } from '../support/handoff-harness';
 
-let table: SharedTable;
+const clock = { now: () => new Date() };
+const h = handoffHarness('handoff-recovery', clock);
+const { frames, emails } = h;
 let store: DynamoStore;
 let handoffs: DynamoHandoffStore;
-const clock = { now: () => new Date() };
+beforeAll(() => {
+  ({ store, handoffs } = h);
+});
 
-const frames = new Map<string, ServerFrame[]>();
-const emails: OutgoingEmail[] = [];
-const events: ConciergeEvent[] = [];
 /** What the workflow's task tokens were answered with; `callbackFailure` makes SendTaskSuccess fail (not "token gone"). */
 const answered: { token: string; output: Readonly<Record<string, unknown>> }[] = [];
 let callbackFailure: Error | undefined;
 
 function deps(): HandoffDeps {
-  return {
-    tenants: store,
-    conversations: store,
-    connections: store,
-    knowledge: store,
-    handoffs,
-    staff: handoffs,
-    settings: handoffs,
-    followUps: handoffs,
-    clock,
-    pusher: {
-      push: async (connectionId, frame) => {
-        frames.set(connectionId, [...(frames.get(connectionId) ?? []), frame]);
-        return true;
-      },
-    },
-    events: { publish: async (batch) => void events.push(...batch) },
-    email: { send: async (email) => void emails.push(email) },
+  return h.deps({
     callbacks: {
       succeed: async (token, output) => {
         if (callbackFailure) throw callbackFailure;
@@ -77,27 +59,15 @@ function deps(): HandoffDeps {
         return true;
       },
     },
-  };
+  });
 }
 
-beforeAll(async () => {
-  table = await sharedTable('handoff-recovery');
-  store = new DynamoStore(table.db, table.table, clock);
-  handoffs = new DynamoHandoffStore(table.db, table.table, clock);
-});
-
-afterAll(async () => {
-  table?.db.destroy();
-  await table?.drop();
-});
-
 afterEach(() => {
-  jest.restoreAllMocks();
   callbackFailure = undefined;
 });
 
 let tenantCounter = 0;
-const agent = (tenantId: string): StaffActor => ({ tenantId, sub: `agent-${tenantId}`, email: `agent@${tenantId}.example`, groups: ['agent'] });
+const agent = (tenantId: string): StaffActor => agentOf(tenantId);
 
 /** A tenant (always open: no hours) with a web conversation the customer's widget watches, and (optionally) an agent online. */
 async function conversation(online: boolean) {
