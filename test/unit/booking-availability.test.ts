@@ -228,6 +228,18 @@ describe('closed days, exceptions and staff', () => {
     expect(r.alternatives.map((s) => dayOf(s.start))).toEqual(['2026-03-09', '2026-03-09', '2026-03-09']);
   });
 
+  it('asked for a time outside an open day\'s hours, offers that day\'s free times nearest to it', () => {
+    // Wednesday 9:00–17:00, asked for 18:00–19:00 ("at 6pm"): the day's last times, not Thursday's from 18:00 on.
+    const evening = freeSlots(input(), { serviceId: 'cleaning', date: '2026-03-04', after: '18:00', before: '19:00', limit: 3 });
+    expect(evening.problem).toBe('closed');
+    expect(starts(evening.alternatives)).toEqual(['2026-03-04T15:30:00.000Z', '2026-03-04T16:00:00.000Z', '2026-03-04T16:30:00.000Z']);
+    // Asked for 7:00–8:00: the day's first times.
+    const early = freeSlots(input(), { serviceId: 'cleaning', date: '2026-03-04', after: '07:00', before: '08:00', limit: 2 });
+    expect(starts(early.alternatives)).toEqual(['2026-03-04T09:00:00.000Z', '2026-03-04T09:30:00.000Z']);
+    // A day closed all day keeps the next opening.
+    expect(freeSlots(input(), { serviceId: 'cleaning', date: '2026-03-08', after: '10:00', before: '11:00', limit: 1 }).alternatives[0]?.start).toBe('2026-03-09T09:00:00.000Z');
+  });
+
   it('closes the business on a holiday exception', () => {
     const inp = input({ settings: { exceptions: [exception({ from: '2026-03-17', to: '2026-03-17', reason: "St Patrick's Day" })] } });
     const r = freeSlots(inp, { serviceId: 'cleaning', date: '2026-03-17', limit: 2 });

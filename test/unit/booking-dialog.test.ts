@@ -556,6 +556,14 @@ describe('impossible requests, answered honestly with alternatives', () => {
     expect(a.quickReplies?.length).toBe(offered(a).length);
   });
 
+  it("a time outside the hours of an open day: closed at that time, and that day's nearest free times", async () => {
+    const w = await world();
+    const a = await conversation(w).say('Can I come in for a check-up on Monday at 7am?');
+    expect(a.text).toContain("We're closed at that time on Monday, 30 March."); // was "closed on Monday", then Monday's times
+    expect(offered(a).length).toBeGreaterThan(0);
+    expect(offered(a).every((s) => s.start.startsWith('2026-03-30'))).toBe(true);
+  });
+
   it('a dentist who does not do the service: the alternatives are with one who does', async () => {
     const w = await world();
     const a = await conversation(w).say('Can Marta Ruiz do my teeth whitening next Friday?');

@@ -453,9 +453,24 @@ export function freeSlots(input: AvailabilityInput, request: SlotRequest): FreeS
   } else {
     problem = found.ahead === 0 ? 'closed' : 'fully_booked';
   }
+  // A time outside the hours of a day that is open ("Thursday at 7pm", open till 19:30; "Monday at 7am"): that day's
+  // free times nearest to it ("18:30, 18:45"), rather than the next day's from that hour on. A time that is taken
+  // keeps the alternatives after it ("after 2" means after 2).
+  if (request.date !== undefined && (request.after !== undefined || request.before !== undefined) && problem === 'closed') {
+    const nearest = nearestFree(a.day(request.date, who, a.earliest).free, askedFrom, limit);
+    if (nearest.length > 0) return { slots: [], problem, alternatives: nearest.map((c) => a.slotOf(c)) };
+  }
   // Without a date the lookahead was searched already; only another staff member can help.
   const others = request.date === undefined ? (member ? alternatives(able) : []) : fallback();
   return { slots: [], problem, alternatives: others };
+}
+
+/** The `limit` candidates starting nearest to `at`, in time order. */
+function nearestFree(free: readonly Candidate[], at: number, limit: number): Candidate[] {
+  return [...free]
+    .sort((x, y) => Math.abs(x.start - at) - Math.abs(y.start - at) || x.start - y.start)
+    .slice(0, limit)
+    .sort((x, y) => x.start - y.start);
 }
 
 /**

@@ -678,7 +678,8 @@ function slotLines(t: Turn, slots: readonly Slot[]): string[] {
   return slots.map((slot, i) => t.s.slotLine(i + 1, t.when(slot.start), t.staff(slot.staffId)?.name ?? slot.staffId));
 }
 
-async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem): Promise<string> {
+/** `openThatDay`: the asked day has free times outside the hours asked for (the alternatives are on it). */
+async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem, openThatDay = false): Promise<string> {
   const s = t.s;
   switch (problem) {
     case 'unknown_service':
@@ -689,8 +690,11 @@ async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem): Prom
       return s.problem.staff_does_not_do_service(t.staff(d.staffId)?.name ?? '', d.serviceId ? t.serviceName(d.serviceId) : '');
     case 'past':
       return s.problem.past;
-    case 'closed':
-      return s.problem.closed(d.date ? s.onDay(formatDay(d.date, t.lang)) : s.closedThen);
+    case 'closed': {
+      const day = d.date ? s.onDay(formatDay(d.date, t.lang)) : s.closedThen;
+      // "Monday at 7am" on a Monday that opens at 8:30: closed at that time, not all day.
+      return s.problem.closed(openThatDay && d.date ? s.atThatTime(day) : day);
+    }
     case 'beyond_horizon':
       return s.problem.beyond_horizon((await t.settings()).maxDaysAhead);
     case 'fully_booked': {
@@ -741,7 +745,8 @@ async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = []
   }
   const problem = found.problem ?? 'fully_booked';
   if (problem === 'unknown_service') return askService(t, { ...d, step: 'service' });
-  const why = await problemText(t, d, problem);
+  const openThatDay = d.date !== undefined && found.alternatives.some((s) => localOf(s.start, t.timezone).date === d.date);
+  const why = await problemText(t, d, problem, openThatDay);
   // A staff member who doesn't do the service: the alternatives are with those who do, so the preference goes.
   let next: BookingDraft = d;
   if (problem === 'staff_does_not_do_service' || problem === 'unknown_staff') {
