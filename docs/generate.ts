@@ -125,7 +125,7 @@ export function knowledgeBaseComponents(): SchemaMap {
     'ISO 3166 country (`IE`) in which phone numbers written without a country code are read, for customers and staff alike. When absent, the country of `phone` written with its country code.',
   );
   describeProperty(schemas, 'Service', 'priceCents', 'Price in the smallest unit of `currency` (cents): 8000 is €80.00.');
-  describeProperty(schemas, 'Service', 'depositCents', 'Deposit taken when booking, in cents; 0 means no deposit.');
+  describeProperty(schemas, 'Service', 'depositCents', 'Deposit taken when booking, in cents; 0 means no deposit. At most the price: an import or save with a larger deposit is a 400 naming the field.');
   describeProperty(schemas, 'Service', 'currency', 'ISO 4217 code such as `EUR`.');
   describeProperty(schemas, 'StaffMember', 'serviceIds', 'Ids of the services this person performs; each must be a service in the same file.');
   describeProperty(schemas, 'Faq', 'category', 'Free text that groups related FAQs, for example `Parking`.');

@@ -4,7 +4,7 @@
  * import through the admin API. Documented in docs/knowledge-base-format.md.
  */
 import { z } from 'zod';
-import { DomainError } from './errors';
+import { badRequest, DomainError } from './errors';
 import { REPLY_LANGUAGES, type ReplyLanguage } from './nlu/language';
 import { PHONE_COUNTRIES } from './phone-countries';
 
@@ -150,6 +150,19 @@ export type Business = z.infer<typeof businessSchema>;
  * attribute names). An import or an edit that would pass it is refused with a 413 before anything is written or embedded.
  */
 export const MAX_STORED_KB_BYTES = 390_000;
+
+/**
+ * Refuses (400, naming the field) a service whose deposit is more than its price: a typo (950000 for 9500 cents)
+ * would charge customers a €9,500 deposit for a €95 visit. Checked when a knowledge base is written, not when one
+ * is read, so a file stored before the check still loads (and is refused only when next saved unchanged).
+ */
+export function assertSensibleServices(kb: Pick<KnowledgeBase, 'services'>): void {
+  kb.services.forEach((s, i) => {
+    if (s.depositCents > s.priceCents) {
+      throw badRequest(`the deposit of "${s.name}" (${s.depositCents / 100} ${s.currency}) is more than its price (${s.priceCents / 100} ${s.currency})`, `services.${i}.depositCents`);
+    }
+  });
+}
 
 /** Refuses (413) a knowledge base larger than can be stored. */
 export function assertStorable(kb: KnowledgeBase): void {

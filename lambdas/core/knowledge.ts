@@ -3,7 +3,7 @@
  * tenant's current one atomically) and provision a tenant around one.
  */
 import { chunkDocument, faqPassage, type Passage } from './answer/passages';
-import { assertStorable, type KnowledgeBase } from './knowledge-base';
+import { assertSensibleServices, assertStorable, type KnowledgeBase } from './knowledge-base';
 import { checkPrecondition, type ItemPrecondition } from './knowledge-items';
 import type { KnowledgeItemStore, KnowledgeStore, TenantProfile, TenantStore } from './ports';
 
@@ -46,6 +46,7 @@ export async function importKnowledgeBase(
   options: ImportOptions = {},
 ): Promise<ImportCounts & { version: number }> {
   assertStorable(kb);
+  assertSensibleServices(kb);
   const passages = passagesOf(kb);
   // Read consistently: the version decides the precondition, the file's languages whether the import changes them.
   const current = await store.readKnowledgeBase(tenantId);

@@ -205,6 +205,17 @@ describe('a whole import that names the version it was made from (If-Match)', ()
     expect((await call('PUT', '/v1/admin/knowledge', admin, fresh.body, { 'If-None-Match': '*' })).status).toBe(412);
   });
 
+  it('refuses a service whose deposit is more than its price, naming the field, and writes nothing', async () => {
+    const kb = (await call('GET', '/v1/admin/knowledge', agent)).body as { services: { depositCents: number; priceCents: number }[] };
+    const atVersion = await version();
+    const typo = { ...kb, services: kb.services.map((s, i) => (i === 1 ? { ...s, depositCents: s.priceCents * 100 } : s)) };
+    const refused = await call('PUT', '/v1/admin/knowledge', admin, typo);
+    expect(refused.status).toBe(400);
+    expect(errorOf(refused)).toMatchObject({ code: 'bad_request', field: 'services.1.depositCents' });
+    expect((errorOf(refused) as { message: string }).message).toMatch(/deposit .* is more than its price/);
+    expect(await version()).toBe(atVersion);
+  });
+
   it("keeps the Widget page's languages when an import does not change the file's, and takes the file's when it does", async () => {
     const profile = await store().getProfile(cloud.demo.tenantId);
     if (!profile) throw new Error('no demo profile');
