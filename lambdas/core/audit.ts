@@ -102,6 +102,18 @@ export function isRedactedField(name: string): boolean {
   return SECRET_FIELD.test(name) || CUSTOMER_FIELD.test(name);
 }
 
+/** Customer fields whose value may be a number and still a contact: a phone or an address typed as digits. */
+const CONTACT_AS_NUMBER = /phone|contact|address|^ip$/i;
+
+/**
+ * Whether a field's value is kept although its name is a customer field's: a count ("messages": 12, "emails": 2,
+ * "customerRecords": 1 in an erasure's summary) says how much, not who. A number that could be a phone (7 digits or
+ * more) or under a contact-like name, and every secret-looking field, stay redacted.
+ */
+function isCount(name: string, value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 1_000_000 && !SECRET_FIELD.test(name) && !CONTACT_AS_NUMBER.test(name);
+}
+
 function redactValue(value: unknown, depth: number): AuditValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'boolean') return value;
@@ -115,7 +127,7 @@ function redactValue(value: unknown, depth: number): AuditValue {
   if (typeof value === 'object') {
     const out: Record<string, AuditValue> = {};
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    for (const [k, v] of entries.slice(0, MAX_KEYS)) out[k.slice(0, 64)] = isRedactedField(k) ? REDACTED : redactValue(v, depth + 1);
+    for (const [k, v] of entries.slice(0, MAX_KEYS)) out[k.slice(0, 64)] = isRedactedField(k) && !isCount(k, v) ? REDACTED : redactValue(v, depth + 1);
     if (entries.length > MAX_KEYS) out['…'] = `${entries.length - MAX_KEYS} more fields`;
     return out;
   }

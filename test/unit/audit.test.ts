@@ -47,6 +47,19 @@ describe('auditValue', () => {
     expect(JSON.stringify(value)).not.toMatch(/sk_live|whsec|\+34600|ana@/);
   });
 
+  it("keeps counts under customer field names (an erasure's summary), never a number that could be a contact or a secret", () => {
+    expect(auditValue({ counts: { customerRecords: 1, emails: 2, messages: 12, bookings: 0 } })).toEqual({ counts: { customerRecords: 1, emails: 2, messages: 12, bookings: 0 } }); // were [redacted]
+    expect(auditValue({ phone: 600000000, contact: 5, address: 12, pin: 1234, email: 'ana@example.com', customer: 3, customerNumber: 353871234567 })).toEqual({
+      phone: REDACTED,
+      contact: REDACTED,
+      address: REDACTED,
+      pin: REDACTED,
+      email: REDACTED,
+      customer: 3,
+      customerNumber: REDACTED,
+    });
+  });
+
   it('keeps every summary within the cap, whatever it is given', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
