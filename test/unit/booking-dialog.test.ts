@@ -546,6 +546,19 @@ describe('reschedule and cancel', () => {
   });
 });
 
+describe('a time closer than the cancellation notice', () => {
+  it("says before booking that it can't be cancelled or changed here, instead of promising a free cancellation", async () => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say("I'd like a check-up today please, I'm Ana, 600123456");
+    expect(offered(first).every((s) => Date.parse(s.start) - NOW < 24 * 3_600_000)).toBe(true);
+    const confirm = await c.say(first.quickReplies?.[0]?.text ?? '');
+    expect(confirm.context.booking?.step).toBe('confirm');
+    expect(confirm.text).toContain("It's less than 24 hours away, so once booked it can't be cancelled or changed here: call us on");
+    expect(confirm.text).not.toContain('free of charge'); // was "You can cancel or change it free of charge up to 24 hours before"
+  });
+});
+
 describe('impossible requests, answered honestly with alternatives', () => {
   it('a closed day', async () => {
     const w = await world();

@@ -39,6 +39,8 @@ const EN = {
   confirmIntro: 'To confirm:',
   depositDue: (deposit: string) => `A ${deposit} deposit is due to secure it: I'll send you a payment link.`,
   policy: (hours: number): string => (hours > 0 ? `You can cancel or change it free of charge up to ${hours} hours before.` : 'You can cancel or change it any time before.'),
+  policyTooClose: (hours: number, phone?: string): string =>
+    `It's less than ${hours} hours away, so once booked it can't be cancelled or changed here${phone ? `: call us on ${phone} if you need to` : ''}.`,
   shallIBook: 'Shall I book it?',
   welcomeShallIBook: "You're welcome! Shall I go ahead and book it?",
   yesBook: 'Yes, book it',
@@ -114,6 +116,7 @@ const ES: Strings = {
   confirmIntro: 'Para confirmar:',
   depositDue: (deposit) => `Para asegurarla hace falta una señal de ${deposit}: le enviaré un enlace de pago.`,
   policy: (hours) => (hours > 0 ? `Puede cancelarla o cambiarla sin coste hasta ${hours} horas antes.` : 'Puede cancelarla o cambiarla en cualquier momento antes.'),
+  policyTooClose: (hours, phone) => `Faltan menos de ${hours} horas, así que una vez reservada no se podrá cancelar ni cambiar por aquí${phone ? `: llámenos al ${phone} si lo necesita` : ''}.`,
   shallIBook: '¿La reservo?',
   welcomeShallIBook: '¡De nada! ¿Se la reservo entonces?',
   yesBook: 'Sí, resérvela',

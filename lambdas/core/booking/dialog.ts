@@ -761,6 +761,18 @@ async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = []
   return t.reply([...intro, why, ...about, heading, ...slotLines(t, alternatives), t.s.pickOne], slotReplies(t, alternatives), { ...next, step: 'pick', offered: alternatives });
 }
 
+/**
+ * The cancellation policy as it applies to a time: free up to the notice, or — for a time closer than that —
+ * that it cannot be cancelled or changed here once booked (the chat would refuse it: service.ts tooLate).
+ */
+function policyFor(t: Turn, start: string, noticeHours: number): string {
+  return tooCloseToChange(t, start, noticeHours) ? t.s.policyTooClose(noticeHours, t.turn.catalogue.business.phone) : t.s.policy(noticeHours);
+}
+
+function tooCloseToChange(t: Turn, start: string, noticeHours: number): boolean {
+  return Date.parse(start) - t.now.getTime() < noticeHours * 3_600_000;
+}
+
 async function confirmBooking(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   const slot = d.chosen;
   const service = t.service(slot?.serviceId);
@@ -770,7 +782,7 @@ async function confirmBooking(t: Turn, d: BookingDraft): Promise<DialogOutcome> 
     [
       `${t.s.confirmIntro} ${t.summary(slot)}`,
       service.depositCents > 0 ? t.s.depositDue(t.money(service.depositCents, service.currency)) : undefined,
-      t.s.policy(settings.cancellationNoticeHours),
+      policyFor(t, slot.start, settings.cancellationNoticeHours),
       t.s.shallIBook,
     ],
     [
@@ -870,8 +882,11 @@ async function change(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   // "When would you like to move … to?" once: a new day or time asked for while picking just gets its times.
   const asked = d.step === 'pick' && d.targetBookingId === target.bookingId;
   if (!d.chosen) return offer(t, withTarget, asked ? [] : [t.s.rescheduleWhen(t.shortBooking(target))]);
+  // Moved closer than the notice: it cannot be changed here again (said before, not found out later).
+  const notice = (await t.settings()).cancellationNoticeHours;
+  const tooClose = tooCloseToChange(t, d.chosen.start, notice) ? t.s.policyTooClose(notice, t.turn.catalogue.business.phone) : undefined;
   return t.reply(
-    [t.s.confirmMove(t.when(target.start), t.when(d.chosen.start)), t.summary(d.chosen)],
+    [t.s.confirmMove(t.when(target.start), t.when(d.chosen.start)), t.summary(d.chosen), tooClose],
     [
       { label: t.s.yesMove, text: t.s.yesBookText },
       { label: t.s.no, text: t.s.no },
