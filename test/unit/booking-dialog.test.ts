@@ -577,6 +577,19 @@ describe('impossible requests, answered honestly with alternatives', () => {
     expect(offered(a).every((s) => s.start.startsWith('2026-03-30'))).toBe(true);
   });
 
+  it("a date that is no day of the calendar: says so and asks again, offering nothing (was: today's times)", async () => {
+    const w = await world();
+    const c = conversation(w);
+    const a = await c.say('Can I book a check-up on 31/02?');
+    expect(a.text).toContain("I can't find 31/02 in the calendar. Which day would you like?");
+    expect(offered(a)).toEqual([]);
+    const b = await c.say('Tuesday then');
+    expect(offered(b).length).toBeGreaterThan(0);
+    expect(offered(b).every((s) => s.start.startsWith('2026-03-31'))).toBe(true);
+    const es = await conversation(w).say('Quiero reservar una revisión el 31 de febrero');
+    expect(es.text).toContain('No encuentro el 31 de febrero en el calendario.');
+  });
+
   it('a dentist who does not do the service: the alternatives are with one who does', async () => {
     const w = await world();
     const a = await conversation(w).say('Can Marta Ruiz do my teeth whitening next Friday?');

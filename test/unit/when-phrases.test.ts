@@ -132,6 +132,19 @@ describe('numeric dates follow the business: day first in Europe', () => {
     expect(read('4 30pm', 'en')).toEqual({ start: '16:30', approximate: false });
   });
 
+  it('names a date that is no day of the calendar (unreadDate), and nothing that is no date at all', () => {
+    const unread = (text: string, lang: Lang = 'en'): string | undefined => parseWhen(text, { lang, timezone: 'Europe/Dublin', now: WEDNESDAY, hours })?.unreadDate;
+    expect(unread('book a checkup on 31/02')).toBe('31/02'); // was no date: today's times were offered
+    expect(unread('on 2026-12-45')).toBe('2026-12-45');
+    expect(unread('on 29/02/2027 please')).toBe('29/02/2027');
+    expect(unread('reservar el 31 de febrero', 'es')).toBe('31 de febrero');
+    expect(parseWhen('the 31st of April at 10am', { lang: 'en', timezone: 'Europe/Dublin', now: WEDNESDAY, hours })).toMatchObject({ start: '10:00', unreadDate: '31st of april' });
+    expect(read('on 29/02/2028', 'en')).toEqual({ date: '2028-02-29', approximate: false });
+    expect(unread('on 29/02/2028')).toBeUndefined();
+    expect(parseWhen('is it 50/50?', { lang: 'en', timezone: 'Europe/Dublin', now: WEDNESDAY, hours })).toBeUndefined();
+    expect(unread('on 12/13')).toBeUndefined();
+  });
+
   it('reads a clock hour and quarter after a weekday as the time: "friday 4 30pm", "weds 9 15am"', () => {
     expect(read('friday 4 30pm', 'en')).toMatchObject({ date: '2026-12-11', start: '16:30' }); // was Friday, no time
     expect(read('weds 9 15am', 'en')).toMatchObject({ date: '2026-12-09', start: '09:15' });

@@ -722,6 +722,9 @@ async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = []
   let d = asked;
   const service = t.service(d.serviceId);
   if (!service) return askService(t, { ...d, step: 'service' });
+  // "on 31/02", "el 31 de febrero": no day of the calendar. Said so, and asked again, rather than offering today's times.
+  const unread = t.turn.understanding.when?.unreadDate;
+  if (unread !== undefined && known === undefined) return t.reply([...intro, t.s.unknownDate(unread)], [], { ...d, step: 'pick', offered: [] });
   let found = known ?? (await findSlots(t.deps, t.turn.tenantId, slotRequestOf(d, service.id)));
   // "Next week" whose Monday has nothing (in the time asked for): the first day of that week that has.
   if (found.slots.length === 0 && d.week === true && d.date !== undefined && (found.problem === 'closed' || found.problem === 'fully_booked')) {

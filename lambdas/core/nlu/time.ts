@@ -31,6 +31,11 @@ export interface WhenEntity {
    * discussing a later day may take it for next week's (core/booking/dialog.ts).
    */
   readonly weekdayAlone?: true;
+  /**
+   * A date written that is no day of the calendar ("31/02", "2026-12-45", "31 de febrero"), as written, when the
+   * message names no other day: the booking dialog says it cannot find it rather than offering today's times.
+   */
+  readonly unreadDate?: string;
 }
 
 export interface WhenOptions {
@@ -379,6 +384,44 @@ function numericDate(s: string, timezone: string, today: WallClock): string | un
   return undefined;
 }
 
+const SPANISH_MONTHS = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
+const ENGLISH_MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** 1–12 for a month word of MONTH_WORD ("sept", "February", "setiembre"). */
+function monthNumber(word: string): number {
+  const w = word.toLowerCase();
+  const es = SPANISH_MONTHS.indexOf(w === 'setiembre' ? 'septiembre' : w);
+  return es >= 0 ? es + 1 : ENGLISH_MONTHS.indexOf(w.slice(0, 3)) + 1;
+}
+/** Whether `day` of `month` exists in `year` (any year: 29 February counts). */
+const dayExists = (day: number, month: number, year = 2028): boolean => month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+const NAMED_DATE = new RegExp(String.raw`(?<![\p{L}\d])(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?(${MONTH_WORD})(?![\p{L}])|(?<![\p{L}])(${MONTH_WORD})\.?\s+(\d{1,2})(?![\d:])`, 'iu');
+
+/**
+ * A date written in figures or with a month's name that is no day of the calendar, read either way round
+ * ("31/02", "29/02/2027", "2026-12-45", "31 de febrero", "February 30"): what was written; undefined otherwise.
+ */
+function impossibleDate(s: string): string | undefined {
+  const numeric = /(?<![\d/.:-])(\d{1,2})(?:\/(\d{1,2})(?:\/(\d{4}|\d{2}))?|([-.])(\d{1,2})(\d{4}|\d{2}))(?![\d/.:-])/.exec(s);
+  if (numeric) {
+    const a = Number(numeric[1]);
+    const b = Number(numeric[2] ?? numeric[5]);
+    const written = numeric[3] ?? numeric[6];
+    const year = written === undefined ? undefined : written.length === 2 ? 2000 + Number(written) : Number(written);
+    // Only what looks like a date at all (a month of 1–12, a day of up to 31): "50/50" is no attempt at one.
+    const looksLikeDate = Math.min(a, b) <= 12 && Math.max(a, b) <= 31;
+    if (looksLikeDate && !dayExists(a, b, year) && !dayExists(b, a, year)) return numeric[0];
+  }
+  const iso = /(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])/.exec(s);
+  if (iso && !dayExists(Number(iso[3]), Number(iso[2]), Number(iso[1]))) return iso[0];
+  const named = NAMED_DATE.exec(s);
+  if (named) {
+    const day = Number(named[1] ?? named[4]);
+    const month = monthNumber(named[2] ?? named[3] ?? '');
+    if (!dayExists(day, month)) return named[0].trim();
+  }
+  return undefined;
+}
+
 function chronoDate(s: string, options: WhenOptions, today: WallClock): string | undefined {
   // The tenant's calendar day, as a UTC midnight read at offset 0: chrono's "today" is then the tenant's, and a
   // weekday named on that day is today whatever the hour (from the real instant, chrono moved "friday" asked on a
@@ -507,7 +550,8 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     : (weekDate(s, today) ?? dayAndNumber(s, today) ?? numericDate(s, options.timezone, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today));
   const week = named === undefined ? nextWeekAlone(s, today) : undefined;
   const date = named ?? week ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined);
-  if (!date && time.start === undefined) return undefined;
+  const unreadDate = date === undefined ? impossibleDate(s) : undefined;
+  if (!date && time.start === undefined && unreadDate === undefined) return undefined;
   const start = time.start !== undefined ? hhmm(time.start) : undefined;
   const end = time.end !== undefined ? hhmm(time.end) : undefined;
   return {
@@ -519,5 +563,6 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     approximate: time.approximate,
     ...(week !== undefined ? { week: true as const } : {}),
     ...(named !== undefined && weekdayAlone(text) ? { weekdayAlone: true as const } : {}),
+    ...(unreadDate !== undefined ? { unreadDate } : {}),
   };
 }
