@@ -38,6 +38,7 @@ import {
   stepRemind,
   type BookingWorkflowDeps,
 } from '../../lambdas/core/booking/workflow';
+import { cancelBooking, rescheduleBooking, type BookingDeps } from '../../lambdas/core/booking/service';
 import type { OutgoingEmail } from '../../lambdas/core/handoff-ports';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase, type OpeningHours } from '../../lambdas/core/knowledge-base';
@@ -115,6 +116,11 @@ class RecordingPayments implements Payments {
   async refund(input: { bookingId: string }): Promise<{ refundId: string }> {
     if (!this.refunds.includes(input.bookingId)) this.refunds.push(input.bookingId);
     return { refundId: `re_${input.bookingId}` };
+  }
+  /** The checkouts expired, in order. */
+  readonly expired: string[] = [];
+  async expireCheckout(input: { checkoutId: string }): Promise<void> {
+    this.expired.push(input.checkoutId);
   }
 }
 
@@ -281,6 +287,116 @@ describe('a deposit paid after the booking ended, delivered again after a notice
     expect(await onPaymentOutcome(deps, replay)).toEqual({ handled: 'ignored' });
     expect(await emails(booking, 'customer')).toEqual([]);
     expect(await emails(booking, 'staff')).toEqual([]);
+  });
+});
+
+// ---- a deposit paid on the link of a booking that was moved (decision 98) ------------------------------------
+
+describe('a deposit paid on the link of a booking that was rescheduled, delivered again', () => {
+  /** What the staff API gives the use cases, on this world. */
+  const useCases = (w: World): BookingDeps => ({ bookings, catalogue, payments: w.payments, calendar, events: w.bus, clock });
+
+  /** A whitening booking waiting for its deposit (its link sent), moved by staff to a time of its own. */
+  async function moved(w: World, options: { conversationId?: string; customer?: Booking['customer'] } = {}): Promise<{ old: Booking; next: Booking }> {
+    const booking = await held(w, { serviceId: 'teeth-whitening', ...options });
+    await stepCheckout(w.deps, ref(booking));
+    // 10:00 UTC (10:00 or 11:00 in Dublin: on the half-hour grid, within the hours) of a day of its own.
+    const today = new Date();
+    const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 20 + ++startOffset, 10)).toISOString();
+    const slot = { serviceId: 'teeth-whitening', staffId: 'niamh-gallagher', start, end: new Date(Date.parse(start) + 90 * 60_000).toISOString() };
+    const out = await rescheduleBooking(useCases(w), { tenantId: w.tenantId, bookingId: booking.bookingId, slot, actor: 'staff', by: 'staff-sub-1' });
+    if (!out.ok) throw new Error(`not moved: ${out.reason}`);
+    const old = await bookings.getBooking(w.tenantId, booking.bookingId);
+    if (!old) throw new Error('gone');
+    return { old, next: out.booking };
+  }
+
+  it('the old checkout is expired by the reschedule; a payment on it goes to the new booking once, and the workflow is answered by the redelivery', async () => {
+    const w = await world();
+    const conversationId = await conversation(w);
+    const { old, next } = await moved(w, { conversationId });
+    expect(w.payments.expired).toEqual([`cs_${old.bookingId}`]);
+    // The new booking does not carry the old link: its own checkout is made by its workflow.
+    expect(next.payment).toEqual({ status: 'pending' });
+    await stepCheckout(w.deps, ref(next));
+    await bookings.putPaymentToken(w.tenantId, next.bookingId, 'token-new');
+
+    // The payment is recorded on the new booking, then answering its workflow fails (throttled): EventBridge delivers again.
+    const answers: { token: string; output: Record<string, unknown> }[] = [];
+    let fail = true;
+    const callbacks = {
+      succeed: async (token: string, output: Record<string, unknown>): Promise<boolean> => {
+        if (fail) {
+          fail = false;
+          throw new Error('ThrottlingException: Rate exceeded');
+        }
+        answers.push({ token, output });
+        return answers.length === 1;
+      },
+    };
+    const deps = { ...w.deps, callbacks };
+    const outcome = { ...ref(old), status: 'succeeded' as const, paymentId: 'pi_moved_1', amountCents: 5000, eventId: 'evt_moved_1' };
+    await expect(onPaymentOutcome(deps, outcome)).rejects.toThrow('Throttling');
+    const paid = await bookings.getBooking(w.tenantId, next.bookingId);
+    expect(paid).toMatchObject({ status: 'awaiting_payment', payment: { status: 'paid', paymentId: 'pi_moved_1', paidAt: expect.any(String) } });
+    // Its own page cannot take the deposit a second time.
+    expect(w.payments.expired).toEqual([`cs_${old.bookingId}`, `cs_${next.bookingId}`]);
+
+    expect(await onPaymentOutcome(deps, outcome)).toEqual({ handled: 'answered' });
+    expect(answers).toEqual([{ token: 'token-new', output: { paid: true, paymentId: 'pi_moved_1' } }]);
+    // A plain replay afterwards changes nothing (the token was answered), refunds nothing, tells nothing.
+    expect(await onPaymentOutcome(deps, outcome)).toEqual({ handled: 'ignored' });
+    expect(await bookings.getBooking(w.tenantId, next.bookingId)).toEqual(paid);
+    expect(await bookings.getBooking(w.tenantId, old.bookingId)).toEqual(old);
+    expect(w.payments.refunds).toEqual([]);
+    expect(await botMessages(w.tenantId, conversationId, 'late-payment', old.bookingId)).toEqual([]);
+    expect(await emails(old, 'staff')).toEqual([]);
+  });
+
+  it("the new booking's checkout, being made when the old payment arrives, is not sent: its step moves on as paid", async () => {
+    const w = await world();
+    const conversationId = await conversation(w);
+    const { old, next } = await moved(w, { conversationId });
+    const deps = { ...w.deps, callbacks: { succeed: async () => false } };
+    const create = w.payments.createCheckout.bind(w.payments);
+    jest.spyOn(w.payments, 'createCheckout').mockImplementation(async (request) => {
+      // The customer pays the old link while the new booking's page is being made.
+      await onPaymentOutcome(deps, { ...ref(old), status: 'succeeded', paymentId: 'pi_moved_race', amountCents: 5000, eventId: 'evt_moved_race' });
+      return create(request);
+    });
+    await expect(stepCheckout(w.deps, ref(next))).rejects.toMatchObject({ name: 'BookingPaid' });
+    expect(await bookings.getBooking(w.tenantId, next.bookingId)).toMatchObject({ status: 'held', payment: { status: 'paid', paymentId: 'pi_moved_race' } });
+    expect(await botMessages(w.tenantId, conversationId, 'checkout', next.bookingId)).toEqual([]);
+    expect(w.payments.expired).toEqual([`cs_${old.bookingId}`, `cs_${next.bookingId}`]);
+    await stepConfirm(w.deps, ref(next));
+    expect((await bookings.getBooking(w.tenantId, next.bookingId))?.status).toBe('confirmed');
+    expect(w.payments.refunds).toEqual([]);
+  });
+
+  it('the new booking cancelled since: refunded once on the old booking, the customer told why; an e-mail that failed is sent by the next delivery', async () => {
+    const w = await world();
+    const { old, next } = await moved(w);
+    expect((await cancelBooking(useCases(w), { tenantId: w.tenantId, bookingId: next.bookingId, actor: 'staff', by: 'staff-sub-1' })).ok).toBe(true);
+    const deps = { ...w.deps, callbacks: { succeed: async () => false } };
+    const outcome = { ...ref(old), status: 'succeeded' as const, paymentId: 'pi_moved_gone', amountCents: 5000, eventId: 'evt_moved_gone' };
+
+    failEmailOnce(isCustomer(old));
+    await expect(onPaymentOutcome(deps, outcome)).rejects.toThrow('SES');
+    expect(await bookings.getBooking(w.tenantId, old.bookingId)).toMatchObject({ status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_moved_gone' } });
+    expect(await onPaymentOutcome(deps, outcome)).toEqual({ handled: 'refunded' });
+    const told = await emails(old, 'customer');
+    expect(told.filter((e) => e.kind === 'booking.late_payment')).toEqual([expect.objectContaining({ to: ['aoife@example.com'] })]);
+    const notice = told.find((e) => e.kind === 'booking.late_payment')?.text ?? '';
+    expect(notice).toContain('which had been moved to');
+    expect(notice).toContain('that new booking is no longer active');
+    expect(notice).not.toContain('hold');
+    expect((await emails(old, 'staff')).filter((e) => e.kind === 'booking.late_payment')).toEqual([expect.objectContaining({ subject: expect.stringContaining('moved booking') })]);
+    expect(w.payments.refunds).toEqual([old.bookingId]);
+    expect((await bookings.getBooking(w.tenantId, next.bookingId))?.payment.status).toBe('pending');
+
+    await onPaymentOutcome(deps, outcome);
+    expect((await emails(old, 'customer')).filter((e) => e.kind === 'booking.late_payment')).toHaveLength(1);
+    expect(w.payments.refunds).toEqual([old.bookingId]);
   });
 });
 

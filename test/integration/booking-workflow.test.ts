@@ -13,7 +13,10 @@
  * - a failing step (the hold ran out and someone else took the time; a booking deleted under the
  *   workflow) → compensation → failed, cells released, `booking.failed` + `handoff.requested`;
  * - a booking without a conversation whose customer gave only a phone (a staff booking): the
- *   confirmation, the reminder, the payment link and the release are texted (the channel outbox).
+ *   confirmation, the reminder, the payment link and the release are texted (the channel outbox);
+ * - a booking rescheduled before its deposit was paid: the old link stops taking payment; a payment made
+ *   on it anyway confirms the new booking (nothing refunded), or, the new one paid already, is refunded
+ *   and the customer told why (docs/decisions.md 98).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,7 +28,7 @@ import { documentClient } from '../../lambdas/adapters/aws/clients';
 import { bookingDeps, bookingStore, channelStore, handoffStore, knowledgeStore, store } from '../../lambdas/adapters/container';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { cellsFor, defaultBookingSettings, type Booking, type BookingSettings, type SlotCell } from '../../lambdas/core/booking/ports';
-import { bookSlot, findSlots } from '../../lambdas/core/booking/service';
+import { bookSlot, findSlots, rescheduleBooking } from '../../lambdas/core/booking/service';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema, type KnowledgeBase, type OpeningHours } from '../../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
@@ -73,6 +76,7 @@ beforeAll(async () => {
     tenant('bkw-paid', { reminderHoursBefore: 0, paymentTimeoutMinutes: 24 * 60 }),
     tenant('bkw-expire', { reminderHoursBefore: 0, paymentTimeoutMinutes: 1 }),
     tenant('bkw-fail', { reminderHoursBefore: 0 }),
+    tenant('bkw-moved', { reminderHoursBefore: 0, paymentTimeoutMinutes: 24 * 60 }),
   ]);
 }, 240_000);
 
@@ -457,6 +461,121 @@ describe('booking with a deposit, when things go wrong on the way', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(await bookingNow(booking)).toMatchObject({ status: 'expired', statusReason: 'deposit not paid within 31 minutes' });
     expect((await botMessages(tenantId, conversationId)).find((t) => t.startsWith("The deposit wasn't paid"))).toContain('within 31 minutes');
+  });
+});
+
+// ---- a booking moved before its deposit was paid ---------------------------------------------------------
+
+describe('a booking rescheduled before its deposit was paid (decision 98)', () => {
+  const tenantId = 'bkw-moved';
+  /** A day `n` days from now, as the business writes it (the tests book far enough ahead that the zone does not matter). */
+  const day = (n: number): string => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+  const waitingForPayment = (bookingId: string) =>
+    eventually(
+      async () => (cloud.workflows.listPendingTasks().some((t) => t.stateName === 'AwaitPayment' && t.executionArn === executionOf(bookingId)?.executionArn) ? true : undefined),
+      `the workflow of ${bookingId} to wait for the payment`,
+      STEP_MS,
+    );
+
+  /** The customer books whitening (a €50 deposit) in the chat, does not pay, and moves it to the next day; both workflows wait for their payment. */
+  async function bookAndMove(conversationId: string, days: number): Promise<{ old: Booking; moved: Booking }> {
+    const deps = bookingDeps();
+    const first = (await findSlots(deps, tenantId, { serviceId: 'teeth-whitening', date: day(days), limit: 1 })).slots[0];
+    if (!first) throw new Error('no slot');
+    const booked = await bookSlot(deps, { tenantId, slot: first, customer: { name: 'Carla Diaz', email: 'carla.diaz@example.com' }, conversationId, channel: 'web', lang: 'en', source: 'concierge' });
+    if (!booked.ok) throw new Error(`not booked: ${booked.reason}`);
+    await waitingForPayment(booked.booking.bookingId);
+    const old = await bookingNow(booked.booking);
+    expect(old.status).toBe('awaiting_payment');
+    expect((await botMessages(tenantId, conversationId)).some((t) => t.includes(old.payment.checkoutUrl ?? '-'))).toBe(true);
+
+    const later = (await findSlots(deps, tenantId, { serviceId: 'teeth-whitening', date: day(days + 1), limit: 1 })).slots[0];
+    if (!later) throw new Error('no slot');
+    const out = await rescheduleBooking(deps, { tenantId, bookingId: old.bookingId, slot: later, actor: 'customer' });
+    if (!out.ok) throw new Error(`not moved: ${out.reason}`);
+    await waitingForPayment(out.booking.bookingId);
+    const moved = await bookingNow(out.booking);
+    expect(moved).toMatchObject({ status: 'awaiting_payment', rescheduledFrom: old.bookingId, payment: { status: 'pending', checkoutUrl: expect.stringMatching(/^http/) } });
+    expect(moved.payment.checkoutId).not.toBe(old.payment.checkoutId);
+    return { old: await bookingNow(old), moved };
+  }
+
+  const localCheckout = async (checkoutId: string | undefined) =>
+    (await documentClient(cloud.urls.dynamodb).send(new GetCommand({ TableName: cloud.tableName, Key: keys.localCheckout(tenantId, checkoutId ?? ''), ConsistentRead: true }))).Item;
+  const localRefund = async (bookingId: string) =>
+    (await documentClient(cloud.urls.dynamodb).send(new GetCommand({ TableName: cloud.tableName, Key: keys.localRefund(tenantId, bookingId), ConsistentRead: true }))).Item;
+  const refundNotices = (texts: string[]) => texts.filter((t) => t.includes("we've refunded"));
+
+  it('the old link stops taking payment; a payment made on it at the same moment confirms the new booking, once, and nothing is refunded', async () => {
+    const conversationId = await conversation(tenantId, 'en');
+    const { old, moved } = await bookAndMove(conversationId, 12);
+    expect(old).toMatchObject({ status: 'cancelled', rescheduledTo: { bookingId: moved.bookingId, actor: 'customer' } });
+
+    // The link still in the chat says it has expired, and takes no money.
+    const page = await fetch(old.payment.checkoutUrl ?? '');
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain('This payment link has expired.');
+    expect((await fetch(`${old.payment.checkoutUrl ?? ''}/pay`, { method: 'POST' })).status).toBe(410);
+    expect(await localCheckout(old.payment.checkoutId)).toMatchObject({ status: 'expired' });
+    await cloud.settle();
+    expect((await bookingNow(moved)).status).toBe('awaiting_payment');
+
+    // Paid on the old page at the very moment it was moved: Stripe reports that session's payment all the same.
+    const payment = { tenantId, bookingId: old.bookingId, paymentId: 'pi_test_moved_1', amountCents: 5000, eventId: 'evt_moved_1' };
+    publish('payment.succeeded', payment);
+    expect((await finished(moved.bookingId)).status).toBe('SUCCEEDED');
+    const confirmed = await bookingNow(moved);
+    expect(confirmed).toMatchObject({ status: 'confirmed', payment: { status: 'paid', paymentId: 'pi_test_moved_1' } });
+    const messages = await botMessages(tenantId, conversationId);
+    expect(messages.filter((t) => t.includes('confirmed'))).toEqual([expect.stringContaining("We've received your €50.00 deposit")]);
+    expect(refundNotices(messages)).toEqual([]);
+    // Nothing refunded; the old booking stays as the reschedule left it; the new booking's own page takes no second deposit.
+    expect(await localRefund(old.bookingId)).toBeUndefined();
+    expect(await localRefund(moved.bookingId)).toBeUndefined();
+    expect(await bookingNow(old)).toEqual(old);
+    expect(await localCheckout(moved.payment.checkoutId)).toMatchObject({ status: 'expired' });
+
+    // Delivered again (Stripe and EventBridge may): nothing changes, nothing is sent.
+    publish('payment.succeeded', payment);
+    publish('payment.succeeded', { ...payment, eventId: 'evt_moved_1_again' });
+    await cloud.settle();
+    expect(await bookingNow(moved)).toEqual(confirmed);
+    expect(await bookingNow(old)).toEqual(old);
+    expect(await botMessages(tenantId, conversationId)).toEqual(messages);
+    expect(await publishedSoon('booking.confirmed', { bookingId: moved.bookingId })).toHaveLength(1);
+    expect((await handoffStore().listOutbox(tenantId, 100)).filter((e) => e.kind === 'booking.late_payment')).toEqual([]);
+    expect(cloud.runtime.invocations.filter((i) => i.fn === 'bookingEvents' && i.error)).toEqual([]);
+  });
+
+  it('a payment on the old link after the new booking was paid is refunded, and the customer is told why (not that a hold ended)', async () => {
+    const conversationId = await conversation(tenantId, 'en');
+    const { old, moved } = await bookAndMove(conversationId, 20);
+    publish('payment.succeeded', { tenantId, bookingId: moved.bookingId, paymentId: 'pi_test_new_2', amountCents: 5000, eventId: 'evt_new_2' });
+    expect((await finished(moved.bookingId)).status).toBe('SUCCEEDED');
+    const confirmed = await bookingNow(moved);
+    expect(confirmed).toMatchObject({ status: 'confirmed', payment: { status: 'paid', paymentId: 'pi_test_new_2' } });
+
+    const late = { tenantId, bookingId: old.bookingId, paymentId: 'pi_test_old_2', amountCents: 5000, eventId: 'evt_old_2' };
+    publish('payment.succeeded', late);
+    const refunded = await eventually(async () => {
+      const b = await bookingNow(old);
+      return b.payment.status === 'refunded' ? b : undefined;
+    }, 'the second payment to be refunded', STEP_MS);
+    expect(refunded).toMatchObject({ status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_test_old_2' } });
+    expect(await localRefund(old.bookingId)).toMatchObject({ paymentId: 'pi_test_old_2', amountCents: 5000 });
+    const told = await eventually(async () => refundNotices(await botMessages(tenantId, conversationId))[0], 'the customer to be told', STEP_MS);
+    expect(told).toContain('Your €50.00 payment was for the Teeth whitening with Dr Niamh Gallagher');
+    expect(told).toContain('the deposit for the new time was already paid');
+    expect(told).not.toContain('hold');
+    const staffNotice = await eventually(async () => (await handoffStore().listOutbox(tenantId, 100)).find((e) => e.kind === 'booking.late_payment' && e.bookingId === old.bookingId), 'the staff notice', STEP_MS);
+    expect(staffNotice.text).toContain(`moved to booking ${moved.bookingId}, whose deposit was already paid`);
+    // The new booking keeps its own payment; a replay refunds and says nothing more.
+    publish('payment.succeeded', late);
+    await cloud.settle();
+    expect(await bookingNow(moved)).toEqual(confirmed);
+    expect(await bookingNow(old)).toEqual(refunded);
+    expect(refundNotices(await botMessages(tenantId, conversationId))).toHaveLength(1);
   });
 });
 

@@ -285,6 +285,23 @@ describe('the local checkout page', () => {
     expect(paymentEvents()).toHaveLength(1);
   });
 
+  it('expiring a checkout (a rescheduled booking\'s old link) closes its page: no payment, no event; a second expiry is refused', async () => {
+    const { checkoutId, url } = await payments.createCheckout(request('bk_moved'));
+    await payments.expireCheckout({ tenantId: TENANT, bookingId: 'bk_moved', checkoutId });
+    const shown = await fetch(url);
+    expect(shown.status).toBe(410);
+    expect(await shown.text()).toContain('This payment link has expired.');
+    expect((await fetch(`${url}/pay`, { method: 'POST' })).status).toBe(410);
+    await bus.drain();
+    expect(paymentEvents()).toEqual([]);
+    await expect(payments.expireCheckout({ tenantId: TENANT, bookingId: 'bk_moved', checkoutId })).rejects.toThrow(/not open/);
+
+    // A paid one cannot be expired either (as Stripe refuses a completed session).
+    const paid = await payments.createCheckout(request('bk_paid_first'));
+    expect((await fetch(`${paid.url}/pay`, { method: 'POST' })).status).toBe(200);
+    await expect(payments.expireCheckout({ tenantId: TENANT, bookingId: 'bk_paid_first', checkoutId: paid.checkoutId })).rejects.toThrow(/not open/);
+  });
+
   it('refunds once per booking', async () => {
     const first = await payments.refund({ tenantId: TENANT, bookingId: 'bk_refund', paymentId: 'pi_local_x', amountCents: 2500 });
     const second = await payments.refund({ tenantId: TENANT, bookingId: 'bk_refund', paymentId: 'pi_local_x', amountCents: 2500 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
-import { paymentsFromConfig } from '../../lambdas/adapters/payments';
+import { paymentsFromConfig, TenantPayments } from '../../lambdas/adapters/payments';
 import { newCheckoutId, tenantOfCheckoutId } from '../../lambdas/adapters/payments/local';
 import { constructStripeEvent, paymentOutcomeOf, StripePayments, type StripeEvent } from '../../lambdas/adapters/payments/stripe';
 import { DomainError } from '../../lambdas/core/errors';
@@ -127,6 +127,32 @@ describe('StripePayments against a fake Stripe API', () => {
   it("surfaces Stripe's errors as the SDK's typed errors", async () => {
     reply = () => ({ status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Charge has already been refunded.' } } });
     await expect(payments().refund({ tenantId: 'harbour-dental', bookingId: 'bk_1', paymentId: 'pi_x', amountCents: 1 })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+  });
+
+  it('expires a Checkout Session (a rescheduled booking\'s old link), and surfaces a refusal (already completed)', async () => {
+    reply = () => ({ status: 200, body: { id: 'cs_test_old', object: 'checkout.session', status: 'expired', url: null } });
+    await expect(payments().expireCheckout({ tenantId: 'harbour-dental', bookingId: 'bk_123', checkoutId: 'cs_test_old' })).resolves.toBeUndefined();
+    expect(requests.map((r) => [r.method, r.path])).toEqual([['POST', '/v1/checkout/sessions/cs_test_old/expire']]);
+    reply = () => ({ status: 400, body: { error: { type: 'invalid_request_error', message: 'Only Checkout Sessions with a status in ["open"] can be expired.' } } });
+    await expect(payments().expireCheckout({ tenantId: 'harbour-dental', bookingId: 'bk_123', checkoutId: 'cs_test_paid' })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+  });
+
+  it("expires a tenant's checkout where it was made: the local page's by the environment's adapter, a Stripe one under the tenant's key", async () => {
+    reply = () => ({ status: 200, body: { id: 'cs_test_t', object: 'checkout.session', status: 'expired' } });
+    const local: string[] = [];
+    const fallback = {
+      provider: 'local' as const,
+      createCheckout: () => Promise.reject(new Error('unused')),
+      refund: () => Promise.reject(new Error('unused')),
+      expireCheckout: async (input: { checkoutId: string }) => void local.push(input.checkoutId),
+    };
+    const secrets = { get: async (tenantId: string) => (tenantId === 'own-key' ? { secretKey: 'sk_test_tenant' } : undefined) };
+    const tenants = new TenantPayments(secrets as never, fallback, { returnUrl: 'https://harbour.example/book', apiBase, clock });
+    const localId = newCheckoutId('harbour-dental');
+    await tenants.expireCheckout({ tenantId: 'harbour-dental', bookingId: 'bk_1', checkoutId: localId });
+    await tenants.expireCheckout({ tenantId: 'own-key', bookingId: 'bk_2', checkoutId: 'cs_test_t' });
+    expect(local).toEqual([localId]);
+    expect(requests.map((r) => [r.path, r.headers['authorization']])).toEqual([['/v1/checkout/sessions/cs_test_t/expire', 'Bearer sk_test_tenant']]);
   });
 
   it('refuses a session that comes back without a URL', async () => {

@@ -10,7 +10,7 @@ import type { IntegrationSecrets } from '../../core/integrations';
 import type { Clock } from '../../core/ports';
 import { documentClient } from '../aws/clients';
 import type { Config } from '../config';
-import { LocalCheckoutStore, LocalPayments } from './local';
+import { LocalCheckoutStore, LocalPayments, tenantOfCheckoutId } from './local';
 import { StripePayments } from './stripe';
 
 export type PaymentsConfig = Partial<Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE' | 'CHECKOUT_RETURN_URL' | 'LOCAL_CHECKOUT_URL' | 'TABLE_NAME' | 'AWS_ENDPOINT_URL_DYNAMODB'>>;
@@ -96,6 +96,13 @@ export class TenantPayments implements Payments {
     // A deposit taken on the local checkout page (before the tenant set its own key) is refunded there.
     if (input.paymentId.startsWith('pi_local_')) return this.fallback.refund(input);
     return (await this.forTenant(input.tenantId)).refund(input);
+  }
+
+  async expireCheckout(input: { tenantId: string; bookingId: string; checkoutId: string }): Promise<void> {
+    // A checkout of the local page (its id names the tenant) is expired there, a Stripe one under the tenant's key.
+    const payments = tenantOfCheckoutId(input.checkoutId) !== undefined ? this.fallback : await this.forTenant(input.tenantId);
+    if (!payments.expireCheckout) throw new Error(`the ${payments.provider} payments cannot expire a checkout`);
+    await payments.expireCheckout(input);
   }
 }
 

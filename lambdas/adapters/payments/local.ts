@@ -177,4 +177,15 @@ export class LocalPayments implements Payments {
     const refundId = await this.checkouts.refundOnce({ ...input, refundId: `re_local_${this.newId().replace(/-/g, '_')}` });
     return { refundId };
   }
+
+  /**
+   * Closes an open checkout as expired: its page says the link has expired and takes no payment. As Stripe, it
+   * throws when the checkout is not open (paid or expired already). No webhook is sent (Stripe's
+   * `checkout.session.expired` for a booking that was moved is ignored anyway).
+   */
+  async expireCheckout(input: { tenantId: string; bookingId: string; checkoutId: string }): Promise<void> {
+    const checkout = await this.checkouts.get(input.checkoutId);
+    if (!checkout || checkout.tenantId !== input.tenantId) throw new Error(`no local checkout ${input.checkoutId}`);
+    if (!(await this.checkouts.close(checkout, 'expired'))) throw new Error(`local checkout ${input.checkoutId} is ${checkout.status}, not open`);
+  }
 }

@@ -80,6 +80,11 @@ export class StripePayments implements Payments {
     );
     return { refundId: refund.id };
   }
+
+  /** Expires an open Checkout Session (its page stops taking payment; Stripe sends `checkout.session.expired`). */
+  async expireCheckout(input: { tenantId: string; bookingId: string; checkoutId: string }): Promise<void> {
+    await this.stripe.checkout.sessions.expire(input.checkoutId);
+  }
 }
 
 // ---- the webhook ------------------------------------------------------------------------------

@@ -260,6 +260,13 @@ export interface Payments {
   createCheckout(request: CheckoutRequest): Promise<{ checkoutId: string; url: string; expiresAt?: string }>;
   /** Refunds a paid deposit in full; idempotent per booking. */
   refund(input: { tenantId: string; bookingId: string; paymentId: string; amountCents: number }): Promise<{ refundId: string }>;
+  /**
+   * Stops an open checkout from taking payment (Stripe: `checkout.sessions.expire`), when the provider can: a
+   * rescheduled booking's old link. Throws when the checkout is no longer open (paid, expired) or the provider
+   * refused; callers treat it as best effort (a payment that got through anyway is applied to the booking that
+   * replaced it, workflow.ts `onPaymentOutcome`).
+   */
+  expireCheckout?(input: { tenantId: string; bookingId: string; checkoutId: string }): Promise<void>;
 }
 
 /** A payment outcome, as the verified webhook reports it (`payment.succeeded` / `payment.failed` on the bus). */

@@ -365,6 +365,22 @@ async function refundDeposit(deps: Pick<BookingDeps, 'payments'>, booking: Booki
   await deps.payments.refund({ tenantId: booking.tenantId, bookingId: booking.bookingId, paymentId: booking.payment.paymentId ?? '', amountCents: booking.depositCents });
 }
 
+/**
+ * Expires the checkout of a booking whose deposit is still due, when the payments port can (Stripe:
+ * `checkout.sessions.expire`). Best effort: false when there was none, or the provider refused (already paid or
+ * expired, or unreachable); nothing else is undone.
+ */
+export async function expireCheckout(deps: Pick<BookingDeps, 'payments'>, booking: Pick<Booking, 'tenantId' | 'bookingId' | 'payment'>): Promise<boolean> {
+  const { checkoutId, status } = booking.payment;
+  if (status !== 'pending' || checkoutId === undefined || !deps.payments.expireCheckout) return false;
+  try {
+    await deps.payments.expireCheckout({ tenantId: booking.tenantId, bookingId: booking.bookingId, checkoutId });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Deletes the booking's event in the external calendar; false when that failed (the booking stays as it is). */
 async function deleteCalendarEvent(deps: BookingDeps, booking: Booking): Promise<boolean> {
   if (booking.calendarEventId === undefined) return false;
@@ -396,7 +412,9 @@ export type RescheduleResult =
  * respect `cancellationNoticeHours`; staff may always. Publishes `booking.changed` and `booking.requested` (the new
  * booking's workflow sends the confirmation, writes the calendar and schedules the reminder); the old calendar
  * event is deleted. When those events cannot be published the new booking is failed (its time released, a paid
- * deposit refunded) and the error thrown, as bookSlot does. The old booking remembers the new one and who moved it
+ * deposit refunded) and the error thrown, as bookSlot does. A deposit still due: the old booking's checkout is
+ * expired when the payments port can (best effort; a payment made on it anyway goes to the new booking,
+ * docs/decisions.md 98). The old booking remembers the new one and who moved it
  * (`rescheduledTo`): the same mover (the same staff member, or a customer) asking again for the same time, their
  * first answer lost or a confirmed booking's events not published, gets the new booking again while it is active,
  * and both events are published again under their idempotency keys (docs/decisions.md 97); anyone else, or another
@@ -415,6 +433,7 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       // their idempotency keys: the new booking's workflow, started by one of them, tells the customer once.
       const successor = await sameMove(deps, previous, input, slot);
       if (!successor) return { ok: false, reason: 'not_active' };
+      await expireCheckout(deps, previous);
       await publishMoved(deps, successor, previous, input.actor, await deleteCalendarEvent(deps, previous));
       return { ok: true, booking: successor };
     }
@@ -442,6 +461,8 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       start: slot.start,
       end: slot.end,
       priceCents: service.priceCents,
+      // A deposit still due gets a checkout of its own (the old one is expired below): the old link is not carried over.
+      payment: previous.payment.status === 'pending' ? { status: 'pending' } : previous.payment,
       status: confirmed ? 'confirmed' : 'held',
       cells: bookingCells(slot, settings),
       ...(confirmed ? {} : { holdExpiresAt: new Date(now.getTime() + settings.holdMinutes * 60_000).toISOString() }),
@@ -456,6 +477,9 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
     if (!replaced.ok && replaced.reason === 'changed') continue;
     if (!replaced.ok) return { ok: false, reason: 'taken', alternatives: await alternativesTo(deps, input.tenantId, availability, slot) };
 
+    // The old booking's payment link, still in the chat, must not take money for a booking that is gone (a
+    // payment that gets through anyway is applied to the new booking: workflow.ts onPaymentOutcome).
+    await expireCheckout(deps, previous);
     const oldEvent = await deleteCalendarEvent(deps, previous);
     try {
       await publishMoved(deps, replaced.booking, previous, input.actor, oldEvent);

@@ -130,6 +130,26 @@ export const bookingText = {
       : `Your ${amount} payment arrived after the hold on the ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. If you'd still like to come in, tell me a day and time that suit you.`;
   },
 
+  /**
+   * A deposit paid on the link of a booking that had been moved (`f`: the old booking; `newWhen`: the new booking's
+   * time, when it is known) that the new booking could not take: its deposit was already paid (`paid`), or it is no
+   * longer active (`ended`). Refunded in full.
+   */
+  movedPaymentRefunded(f: BookingFacts, newWhen: string | undefined, why: 'paid' | 'ended', refundedCents: number): string {
+    const l = langOf(f.lang);
+    const amount = money(l, refundedCents, f.currency);
+    if (l === 'es') {
+      const moved = newWhen ? `se había cambiado a ${newWhen}` : 'se había cambiado a otra hora';
+      return why === 'paid'
+        ? `Tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, y la señal de la nueva cita ya estaba pagada, así que te lo hemos devuelto íntegro. Tu nueva cita sigue en pie.`
+        : `Tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, pero esa nueva cita ya no está activa, así que te lo hemos devuelto íntegro. Si aún quieres la cita, dime qué día y hora te vienen bien.`;
+    }
+    const moved = newWhen ? `which had been moved to ${newWhen}` : 'which had been moved to another time';
+    return why === 'paid'
+      ? `Your ${amount} payment was for the ${withWhom(l, f)} on ${f.when}, ${moved}, and the deposit for the new time was already paid, so we've refunded this payment in full. Your new booking stands.`
+      : `Your ${amount} payment was for the ${withWhom(l, f)} on ${f.when}, ${moved}, but that new booking is no longer active, so we've refunded it in full. If you'd still like to come in, tell me a day and time that suit you.`;
+  },
+
   /** Quick replies after a release: other times, or a person. */
   nextSteps(lang: string): QuickReply[] {
     return langOf(lang) === 'es'
@@ -225,5 +245,20 @@ export const bookingSms = {
     return l === 'es'
       ? sms(l, business, `recibimos tu pago de ${amount} con la reserva de ${withWhom(l, f)} ${f.when} ya caducada, por eso te lo hemos devuelto entero. Para otra hora, responde a este SMS.`)
       : sms(l, business, `your ${amount} payment arrived after the hold on your ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. For another time, reply to this text.`);
+  },
+
+  movedPaymentRefunded(business: string, f: BookingFacts, newWhen: string | undefined, why: 'paid' | 'ended', refundedCents: number): string {
+    const l = langOf(f.lang);
+    const amount = money(l, refundedCents, f.currency);
+    if (l === 'es') {
+      const moved = newWhen ? `cambiada a ${newWhen}` : 'cambiada a otra hora';
+      return why === 'paid'
+        ? sms(l, business, `tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, cuya señal ya estaba pagada: te lo hemos devuelto entero. Tu nueva cita sigue en pie.`)
+        : sms(l, business, `tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, que ya no está activa: te lo hemos devuelto entero. Para otra hora, responde a este SMS.`);
+    }
+    const moved = newWhen ? `moved to ${newWhen}` : 'moved to another time';
+    return why === 'paid'
+      ? sms(l, business, `your ${amount} payment was for your ${withWhom(l, f)} on ${f.when}, ${moved}, whose deposit was already paid, so we've refunded it in full. Your new booking stands.`)
+      : sms(l, business, `your ${amount} payment was for your ${withWhom(l, f)} on ${f.when}, ${moved}, which is no longer active, so we've refunded it in full. For another time, reply to this text.`);
   },
 };

@@ -39,7 +39,7 @@ import {
   type PaymentOutcome,
   type Payments,
 } from './ports';
-import { bookingSettingsOf } from './service';
+import { bookingSettingsOf, expireCheckout } from './service';
 import { bookingSms, bookingText, when, type BookingFacts } from './text';
 
 /** The ports the workflow steps use. */
@@ -369,8 +369,13 @@ export async function stepCheckout(deps: BookingWorkflowDeps, input: BookingRef)
   const { changed } = await change(
     deps,
     input,
-    (b) => {
+    async (b) => {
       if (b.status !== 'held' && b.status !== 'awaiting_payment') throw new BookingGone(`the booking is ${b.status}`);
+      // Paid meanwhile (the payment of the booking this one replaced, onPaymentOutcome): the new page is not sent.
+      if (b.payment.status === 'paid') {
+        if (!reused) await expireCheckout(deps, { tenantId: b.tenantId, bookingId: b.bookingId, payment: { status: 'pending', checkoutId: checkout.checkoutId } });
+        throw new BookingPaid('the deposit is already paid');
+      }
       if (b.status === 'awaiting_payment' && b.payment.checkoutId === checkout.checkoutId) return { done: undefined };
       return {
         next: {
@@ -690,25 +695,23 @@ export type PaymentHandling = 'answered' | 'recorded' | 'refunded' | 'ignored';
 /**
  * A verified payment outcome. Succeeded: the payment is recorded on the booking (durably, before the
  * workflow is told) and the workflow's payment token answered; a payment for a booking that already
- * ended is refunded and the customer told. Failed: the workflow is told (it compensates). A replay
- * after the token was answered changes nothing and sends nothing.
+ * ended is refunded and the customer told. A payment for a booking that was rescheduled (`rescheduledTo`) goes to
+ * the booking that replaced it when that one still waits for the same deposit (`forwardPayment`); otherwise it is
+ * refunded and the customer told why. Failed: the workflow is told (it compensates). A replay after the token was
+ * answered changes nothing and sends nothing.
  */
 export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: PaymentOutcome): Promise<{ handled: PaymentHandling }> {
   const ref = { tenantId: outcome.tenantId, bookingId: outcome.bookingId };
   const existing = await deps.bookings.getBooking(ref.tenantId, ref.bookingId);
   if (!existing) return { handled: 'ignored' };
-  const answer = async (output: Record<string, unknown>): Promise<boolean> => {
-    const token = await deps.bookings.getPaymentToken(ref.tenantId, ref.bookingId);
-    return token ? deps.callbacks.succeed(token, output) : false;
-  };
 
   if (outcome.status === 'failed') {
     if (existing.status !== 'awaiting_payment' || existing.payment.status === 'paid') return { handled: 'ignored' };
-    return { handled: (await answer({ paid: false, eventId: outcome.eventId })) ? 'answered' : 'ignored' };
+    return { handled: (await answerPayment(deps, ref, { paid: false, eventId: outcome.eventId })) ? 'answered' : 'ignored' };
   }
 
   const paymentId = outcome.paymentId ?? outcome.eventId;
-  type Step = 'record' | 'answer' | 'refund' | 'tell' | 'ignore';
+  type Step = 'record' | 'answer' | 'forward' | 'refund' | 'tell' | 'ignore';
   const { result, changed } = await change<Step>(deps, ref, (b) => {
     if (b.payment.status === 'paid') return { done: 'answer' };
     // This payment, refunded by an earlier delivery whose notices then failed: this one tells (each notice is sent
@@ -720,17 +723,24 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
     if (b.status === 'held' || b.status === 'awaiting_payment') {
       return { next: { ...b, payment: { ...b.payment, status: 'paid', paymentId, paidAt: deps.clock.now().toISOString() } }, result: 'record' };
     }
+    // Moved to another booking while its link was still open (decision 98): the money follows the booking.
+    if (b.status === 'cancelled' && b.rescheduledTo) return { done: 'forward' };
     if (deadStatuses.includes(b.status)) return { done: 'refund' };
     return { done: 'ignore' };
   });
   if (result === 'ignore') return { handled: 'ignored' };
   if (result === 'record' || result === 'answer') {
-    const answered = await answer({ paid: true, paymentId });
+    const answered = await answerPayment(deps, ref, { paid: true, paymentId });
     return { handled: answered ? 'answered' : changed ? 'recorded' : 'ignored' };
   }
 
-  // The booking ended before the money arrived: give it back, once.
   const amountCents = outcome.amountCents ?? existing.depositCents;
+  if (result === 'forward') {
+    const forwarded = await forwardPayment(deps, existing, paymentId, amountCents);
+    if (forwarded !== 'refund') return { handled: forwarded };
+  }
+
+  // The booking ended before the money arrived (or was moved to one that cannot take it): give it back, once.
   let ended: Booking | undefined;
   if (result === 'tell') ended = existing;
   else {
@@ -745,24 +755,89 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
   return { handled: 'refunded' };
 }
 
+/** Answers the workflow waiting for this booking's payment; false when none waits (or it was answered already). */
+async function answerPayment(deps: BookingEventsDeps, ref: BookingRef, output: Record<string, unknown>): Promise<boolean> {
+  const token = await deps.bookings.getPaymentToken(ref.tenantId, ref.bookingId);
+  return token ? deps.callbacks.succeed(token, output) : false;
+}
+
+/** How many reschedules in a row a payment follows to the booking that holds the appointment now. */
+const MAX_MOVES = 10;
+
+/**
+ * The booking that replaced `moved` (following reschedules of reschedules): the last of the chain, undefined when
+ * one of them is gone or does not name its predecessor.
+ */
+async function successorOf(deps: Pick<BookingWorkflowDeps, 'bookings'>, moved: Booking): Promise<Booking | undefined> {
+  let from = moved;
+  for (let hop = 0; hop < MAX_MOVES && from.rescheduledTo; hop++) {
+    const next = await deps.bookings.getBooking(from.tenantId, from.rescheduledTo.bookingId);
+    if (!next || next.rescheduledFrom !== from.bookingId) return undefined;
+    if (next.status !== 'cancelled' || !next.rescheduledTo) return next;
+    from = next;
+  }
+  return undefined;
+}
+
+/**
+ * A payment made on the checkout of a booking that was rescheduled (its link still open in the chat, or paid at the
+ * moment it was moved): applied to the booking that replaced it when that one is still held or awaiting the same
+ * deposit — recorded there in one conditional write, its own checkout expired (best effort) and its workflow's
+ * payment token answered, so it confirms and tells the customer once, as if its own page had been paid. A delivery
+ * again finds the payment on the successor and answers again (or, the successor since cancelled and refunded, does
+ * nothing). `refund`: the successor is gone, ended or already paid (another payment), or waits for another amount.
+ */
+async function forwardPayment(deps: BookingEventsDeps, moved: Booking, paymentId: string, amountCents: number): Promise<PaymentHandling | 'refund'> {
+  const successor = await successorOf(deps, moved);
+  if (!successor) return 'refund';
+  const to = { tenantId: successor.tenantId, bookingId: successor.bookingId };
+  let ownCheckout: Booking | undefined;
+  const { result, changed } = await change<'record' | 'answer' | 'ignore' | 'refund'>(deps, to, (s) => {
+    if (s.payment.paymentId === paymentId) return { done: s.payment.status === 'paid' ? 'answer' : 'ignore' };
+    const due = (s.status === 'held' || s.status === 'awaiting_payment') && s.payment.status === 'pending';
+    if (!due || s.depositCents !== amountCents || s.currency !== moved.currency) return { done: 'refund' };
+    ownCheckout = s;
+    return { next: { ...s, payment: { ...s.payment, status: 'paid', paymentId, paidAt: deps.clock.now().toISOString() } }, result: 'record' };
+  });
+  if (result === 'refund') return 'refund';
+  if (result === 'ignore') return 'ignored';
+  // Its own page must not take the deposit a second time.
+  if (changed && ownCheckout) await expireCheckout(deps, ownCheckout);
+  const answered = await answerPayment(deps, to, { paid: true, paymentId });
+  return answered ? 'answered' : changed ? 'recorded' : 'ignored';
+}
+
 /**
  * The customer and the staff told of a late deposit refunded. Each notice is sent once (a message by its clientId, an
  * e-mail by its marker, decision 89): a delivery of the payment event retried after one of them failed sends the rest.
  */
 async function tellLatePaymentRefunded(deps: BookingEventsDeps, ended: Booking, paymentId: string, amountCents: number): Promise<void> {
   const d = await describe(deps, ended);
-  const text = bookingText.latePaymentRefunded(d.facts, amountCents);
+  // A booking that was moved: the customer is told where it went and why the new one did not take the money.
+  const moved = ended.rescheduledTo ? await movedTo(deps, ended) : undefined;
+  const text = moved ? bookingText.movedPaymentRefunded(d.facts, moved.when, moved.why, amountCents) : bookingText.latePaymentRefunded(d.facts, amountCents);
   await tellCustomer(deps, ended, 'late-payment', text);
   if (!ended.conversationId) {
     await tellElsewhere(deps, ended, 'late-payment', {
       email: { kind: 'booking.late_payment', subject: `${d.businessName}: refund`, text },
-      sms: bookingSms.latePaymentRefunded(d.businessName, d.facts, amountCents),
+      sms: moved ? bookingSms.movedPaymentRefunded(d.businessName, d.facts, moved.when, moved.why, amountCents) : bookingSms.latePaymentRefunded(d.businessName, d.facts, amountCents),
     });
   }
+  const arrived = moved
+    ? `arrived for a booking that had been moved to booking ${moved.bookingId ?? '(gone)'}, ${moved.why === 'paid' ? 'whose deposit was already paid' : 'which is no longer active'}`
+    : `arrived after the booking had ${ended.status === 'expired' ? 'expired' : 'ended'}`;
   await emailStaff(deps, ended, 'late-payment', d, {
     kind: 'booking.late_payment',
     ...(ended.conversationId ? { conversationId: ended.conversationId } : {}),
-    subject: `A late deposit was refunded (${d.businessName})`,
-    text: `A deposit of ${amountCents / 100} ${ended.currency} arrived after the booking had ${ended.status === 'expired' ? 'expired' : 'ended'}; it was refunded in full (payment ${paymentId}).\n${staffSummary(ended, d)}`,
+    subject: moved ? `A deposit for a moved booking was refunded (${d.businessName})` : `A late deposit was refunded (${d.businessName})`,
+    text: `A deposit of ${amountCents / 100} ${ended.currency} ${arrived}; it was refunded in full (payment ${paymentId}).\n${staffSummary(ended, d)}`,
   });
+}
+
+/** Where a moved booking went, in the customer's words, and why it did not take a payment (active: paid already). */
+async function movedTo(deps: BookingEventsDeps, moved: Booking): Promise<{ bookingId?: string; when?: string; why: 'paid' | 'ended' }> {
+  const successor = await successorOf(deps, moved);
+  if (!successor) return { why: 'ended' };
+  const d = await describe(deps, { ...successor, lang: moved.lang });
+  return { bookingId: successor.bookingId, when: d.facts.when, why: activeStatuses.includes(successor.status) ? 'paid' : 'ended' };
 }
