@@ -38,6 +38,42 @@ function whenIdle(fn: () => void): void {
   else setTimeout(fn, 2000);
 }
 
+/**
+ * Keeps the launcher and the panel on the screen when the host page is wider than the phone. Mobile browsers then
+ * widen the layout viewport, which position:fixed is relative to, to the page's width (and its height in
+ * proportion): right- and bottom-anchored elements land off the screen. While the visual viewport (what is on the
+ * screen) is smaller than the layout viewport (`probe`, a fixed inset:0 box) and the visitor has not zoomed in, the
+ * frame gets `cw--vv` and the visual viewport's box as --cw-vx/--cw-vy/--cw-vw/--cw-vh (loader.css, ui.css).
+ * Otherwise nothing is set and the plain anchoring stays, which browsers move smoothly with their toolbars. One
+ * read and at most one write per frame; nothing runs while nothing changes.
+ */
+function followVisualViewport(frame: HTMLElement, probe: HTMLElement): void {
+  const vv = window.visualViewport;
+  if (!vv || typeof ResizeObserver !== 'function') return;
+  let queued = false;
+  let applied = '';
+  const update = (): void => {
+    queued = false;
+    const layout = probe.getBoundingClientRect();
+    const box = [vv.offsetLeft, vv.offsetTop, vv.width, vv.height];
+    const follow = vv.scale <= 1.001 && (layout.width - vv.width > 1 || layout.height - vv.height > 1);
+    const next = follow ? box.join() : '';
+    if (next === applied) return;
+    applied = next;
+    frame.classList.toggle('cw--vv', follow);
+    ['x', 'y', 'w', 'h'].forEach((name, i) => frame.style.setProperty(`--cw-v${name}`, follow ? `${box[i]}px` : ''));
+  };
+  const schedule = (): void => {
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(update);
+    }
+  };
+  vv.addEventListener('resize', schedule);
+  vv.addEventListener('scroll', schedule);
+  new ResizeObserver(schedule).observe(probe); // also reports the first size
+}
+
 /** The tenant's config, from this tab's cache or fetched; `remember` caches a fetched one (called on first open). */
 async function tenantConfig(apiUrl: string, key: string): Promise<{ tenant: TenantConfig; remember: () => void } | undefined> {
   const cache = safeStorage(() => window.sessionStorage);
@@ -84,8 +120,11 @@ async function boot(script: HTMLScriptElement): Promise<void> {
   badge.hidden = true;
   launcher.append(svgIcon(CHAT_ICON, 'cw-icon cw-icon--chat'), svgIcon(CLOSE_ICON, 'cw-icon cw-icon--close'), badge);
   frame.append(slot, launcher);
-  root.appendChild(frame);
+  const probe = document.createElement('div');
+  probe.className = 'cw-vp';
+  root.append(frame, probe);
   body.appendChild(host);
+  followVisualViewport(frame, probe);
 
   let isOpen = false;
   let unread = 0;
