@@ -6,6 +6,8 @@
  *   The export holds exactly the first customer's data; the erasure leaves none of it in any store (the whole
  *   DynamoDB Local table is scanned, and the search index searched), and touches nobody else; the look-up, the
  *   export and the erasure are in the audit log;
+ * - a customer staff booked with a phone and an e-mail is found, exported and erased by the e-mail (decision 99), and
+ *   an anonymous web visitor by `web:<visitorId>` (decision 59);
  * - retention: old conversations are deleted when a period is set, recent ones stamped (the head a grace later),
  *   and one inactive for longer than the period is hidden from the conversation list and view before it is deleted.
  */
@@ -227,6 +229,64 @@ it("finds a customer staff booked with a local number when the look-up gives it 
     expect(exportDoc.parse(found.body)).toMatchObject({ customerKey: `phone:${international}`, bookings: [expect.objectContaining({ bookingId })] });
   }
 });
+
+it('finds, exports and erases by the e-mail a customer staff booked with a phone and that e-mail (the booking keyed by the phone)', async () => {
+  const tenantId = cloud.demo.tenantId;
+  const phone = randomPhone();
+  const email = `${word()}@example.com`;
+  const slots = z.object({ slots: z.array(z.object({ start: z.string(), staffId: z.string() })) }).parse((await api(cloud, 'GET', '/v1/admin/availability?serviceId=checkup-clean&limit=8', admin)).body).slots;
+  const slot = slots[3];
+  if (!slot) throw new Error('no free slot');
+  const booked = await api(cloud, 'POST', '/v1/admin/bookings', admin, { serviceId: 'checkup-clean', staffId: slot.staffId, start: slot.start, customer: { name: 'Lucía Fernández', phone, email } });
+  expect(booked.status).toBe(201);
+  const bookingId = z.object({ booking: z.object({ bookingId: z.string() }) }).parse(booked.body).booking.bookingId;
+  await cloud.settle();
+  const holding = async () => (await scanTable()).filter((i) => i.pk.startsWith(`T#${tenantId}`) && [phone, email].some((n) => i.text.includes(n)));
+  // The staff notice of the booking quotes the address too.
+  await eventually(async () => ((await holding()).some((i) => i.pk.endsWith('#OUTBOX') && i.text.includes('New booking')) ? true : undefined), 'the staff e-mail', 60_000);
+
+  const key = `email:${email}`;
+  const path = `/v1/admin/customers/${encodeURIComponent(key)}`;
+  const found = await api(cloud, 'GET', path, admin);
+  expect(found.status).toBe(200);
+  expect(found.body).toMatchObject({ customerKey: key, customerKeys: [key, `phone:${phone}`], bookings: 1 });
+  const exported = exportDoc.parse((await api(cloud, 'GET', `${path}/export`, admin)).body);
+  expect(exported.bookings.map((b) => b.bookingId)).toEqual([bookingId]);
+
+  const erased = await api(cloud, 'DELETE', path, admin, { confirm: key });
+  expect(erased.status).toBe(200);
+  expect(erasure.parse(erased.body)).toMatchObject({ erased: true, counts: { bookings: 1 } });
+  await cloud.settle();
+  expect(await holding()).toEqual([]);
+  const booking = await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, admin);
+  expect(booking.body).toMatchObject({ booking: { bookingId, customer: { name: 'Erased customer' } } });
+  expect((await api(cloud, 'GET', path, admin)).status).toBe(404);
+  expect((await api(cloud, 'GET', `/v1/admin/customers/${encodeURIComponent(`phone:${phone}`)}`, admin)).status).toBe(404);
+}, 120_000);
+
+it('finds, exports and erases an anonymous web visitor by web:<visitorId>', async () => {
+  const tenantId = cloud.demo.tenantId;
+  const visitorId = randomBytes(16).toString('hex');
+  const phrase = word();
+  const conversationId = await webChat(visitorId, [`Do you open on Sundays near ${phrase}?`]);
+  await cloud.settle();
+  const key = `web:${visitorId}`;
+  const path = `/v1/admin/customers/${encodeURIComponent(key)}`;
+  const found = await api(cloud, 'GET', path, admin);
+  expect(found.status).toBe(200);
+  expect(found.body).toMatchObject({ customerKey: key, customerKeys: [], identities: [key], conversations: 1, bookings: 0 });
+  const res = await api(cloud, 'GET', `${path}/export`, admin);
+  expect(res.status).toBe(200);
+  expect(exportDoc.parse(res.body).conversations.map((c) => c.conversationId)).toEqual([conversationId]);
+  expect(res.text).toContain(phrase);
+
+  const erased = await api(cloud, 'DELETE', path, admin, { confirm: key });
+  expect(erased.status).toBe(200);
+  expect(erasure.parse(erased.body)).toMatchObject({ erased: true, counts: { conversations: 1, visitors: 1 } });
+  await cloud.settle();
+  expect((await scanTable()).filter((i) => i.pk.startsWith(`T#${tenantId}`) && [visitorId, conversationId, phrase].some((n) => i.text.includes(n)))).toEqual([]);
+  expect((await api(cloud, 'GET', path, admin)).status).toBe(404);
+}, 120_000);
 
 it('sweeps old conversations when a period is set, stamps the rest, and hides an expired one from reads', async () => {
   const owner = await signIn(cloud, 'owner@privacy-retain.example', PASSWORD);

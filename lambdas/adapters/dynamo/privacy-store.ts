@@ -53,6 +53,13 @@ const customerBookingRef = (tenantId: string, customerKey: string, start: string
   sk: `${BOOKING_REF_PREFIX}${keys.bookingStartSortKey(start, bookingId)}`,
 });
 
+/**
+ * While an erasure of a person with several keys runs, an item under the key asked (`ERASING`) lists them all, so a
+ * retry after a timeout reaches keys only the anonymised bookings joined (deleted when the erasure ends).
+ */
+const ERASING_SORT_KEY = 'ERASING';
+const erasingMarker = (tenantId: string, customerKey: string): { pk: string; sk: string } => ({ pk: keys.customerPartition(tenantId, customerKey), sk: ERASING_SORT_KEY });
+
 /** The stores of the items a customer is found by: an erasure deletes them last (see eraseCustomerData). */
 const LINK_STORES: ReadonlySet<string> = new Set<CustomerStoreName>(['identities', 'customerRecords', 'visitors']);
 
@@ -96,6 +103,37 @@ function conversationStoreOf(sk: string): 'conversations' | 'messages' | 'handof
   if (sk.startsWith(keys.handoffTransitionPrefix)) return 'transitions';
   if (sk.startsWith(keys.channelDeliveryPrefix)) return 'deliveries';
   return 'conversationInternals';
+}
+
+/** A request naming a web or Messenger identity the store is asked about as it is: unlinked, a subject of its own. */
+const IDENTITY_SUBJECT = /^(web|messenger):[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * How many customer keys one person may reach (their phones and e-mails, decision 99): a bound on the reads of a data
+ * request should contacts chain on (a booking with a family's shared e-mail and several phones); more than any one
+ * person has.
+ */
+const MAX_PERSON_KEYS = 12;
+
+/** The customer keys a booking (or a conversation's known contact) names: its own key, its phone's and its e-mail's. */
+function contactKeysOf(contact: unknown, key?: string): string[] {
+  const c = contact !== null && typeof contact === 'object' ? (contact as Item) : {};
+  const phone = typeof c['phone'] === 'string' ? customerKeyOf({ phone: c['phone'] }) : undefined;
+  const email = typeof c['email'] === 'string' ? customerKeyOf({ email: c['email'] }) : undefined;
+  return [...new Set([key, phone, email].filter((k): k is string => k !== undefined && k !== ''))];
+}
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a text (an e-mail's subject and body) quotes one of these addresses (whole, in any case) or phone numbers
+ * (international form, whatever separators the text writes it with).
+ */
+function quotesContact(text: string, emails: readonly string[], phones: readonly string[]): boolean {
+  const lower = text.toLowerCase();
+  if (emails.some((e) => new RegExp(`(?<![a-z0-9._%+-])${escape(e)}(?![a-z0-9-]|\\.[a-z0-9])`).test(lower))) return true;
+  const compact = text.replace(/[\s().-]/g, '');
+  return phones.some((p) => new RegExp(`${escape(p)}(?!\\d)`).test(compact));
 }
 
 /** The visitor-record id of an identity: web visitors by their visitor id, channel identities as themselves. */
@@ -152,45 +190,183 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
     return z.object({ customerKey: z.string() }).safeParse(await this.get(keys.channelIdentity(tenantId, identity))).data?.customerKey;
   }
 
-  async findCustomerData(tenantId: string, customerKey: string): Promise<CustomerData> {
-    let partition: string;
+  async findCustomerData(tenantId: string, subject: string): Promise<CustomerData> {
+    if (IDENTITY_SUBJECT.test(subject)) {
+      // Linked since the request was resolved: the customer it is linked to now.
+      const linked = await this.customerOfIdentity(tenantId, subject);
+      return linked ? this.findCustomerData(tenantId, linked) : this.findPersonData(tenantId, subject, []);
+    }
     try {
-      partition = keys.customerPartition(tenantId, customerKey);
+      keys.customerPartition(tenantId, subject);
     } catch {
       throw badRequest('is not a customer key', 'customerKey');
     }
-    const stores = emptyStores();
-    const own = await this.query(partition);
-    stores.customerRecords.push(...own.map(found));
-    const { phone, email } = contactOf(customerKey);
+    return this.findPersonData(tenantId, subject, [subject]);
+  }
 
-    // Identities: those the customer's partition names and, for a phone, its WhatsApp / SMS identities. An
-    // identity is theirs while its link points at them (a relinked web or Messenger identity is someone else's
-    // now); a WhatsApp / SMS identity is always the customer of its verified number.
-    const listed = new Set<string>(own.filter((i) => String(i['sk']).startsWith(keys.customerIdentityPrefix)).flatMap((i) => str(i, 'identity') ?? []));
-    const named = new Set(listed);
-    if (phone) for (const channel of ['whatsapp', 'sms']) named.add(`${channel}:${phone}`);
-    const conversationIds = new Set<string>(own.filter((i) => String(i['sk']).startsWith(keys.customerConversationPrefix)).flatMap((i) => str(i, 'conversationId') ?? []));
-    const identities: string[] = [];
-    for (const identity of [...named].sort()) {
-      const link = await this.get(keys.channelIdentity(tenantId, identity));
-      const linkedTo = link ? str(link, 'customerKey') : undefined;
-      const verified = verifiedPhoneOf(identity);
-      const mine = linkedTo === customerKey || (verified ? customerKeyOf({ phone: verified }) === customerKey : !link);
-      if (!mine) continue;
-      if (link) stores.identities.push(found(link));
-      // Its current conversation (a web visitor's may predate the contact they gave).
-      const visitor = await this.get(keys.visitor(tenantId, visitorIdOf(identity)));
-      if (visitor) {
-        stores.visitors.push(found(visitor));
-        const current = str(visitor, 'conversationId');
-        if (current) conversationIds.add(current);
+  /**
+   * The tenant's bookings as the contacts they name (their key, and the key of each of the phone and e-mail given):
+   * one Query of the calendar index (GSI1 `T#t#BOOKINGS`), every booking the tenant has. What finds a booking keyed by
+   * its phone from the e-mail given with it, also for bookings written before contact links existed (decision 99).
+   */
+  private async bookingContacts(tenantId: string): Promise<{ readonly bookingId: string; readonly keys: readonly string[] }[]> {
+    const out: { bookingId: string; keys: string[] }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.bookingsByStart(tenantId) },
+          ProjectionExpression: '#id, #key, #customer',
+          ExpressionAttributeNames: { '#id': 'bookingId', '#key': 'customerKey', '#customer': 'customer' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const bookingId = str(item, 'bookingId');
+        if (!bookingId) continue;
+        out.push({ bookingId, keys: contactKeysOf(item['customer'], str(item, 'customerKey')) });
       }
-      if (link || visitor || listed.has(identity)) identities.push(identity);
-    }
-    for (const conversationId of [...conversationIds].sort()) {
-      for (const item of await this.query(keys.conversationPartition(tenantId, conversationId))) stores[conversationStoreOf(String(item['sk']))].push(found(item));
-    }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /**
+   * The conversations of an identity by the activity index (GSI1 `T#t#CONVS`, filtered on the visitor id): every
+   * conversation of the tenant is read, so only a request about an unlinked identity pays for it.
+   */
+  private async conversationsOfIdentity(tenantId: string, identity: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          FilterExpression: 'visitorId = :v',
+          ExpressionAttributeValues: { ':pk': keys.conversationsByActivity(tenantId), ':v': visitorIdOf(identity) },
+          ProjectionExpression: 'conversationId, visitorId, channel',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const conversationId = str(item, 'conversationId');
+        const channel = str(item, 'channel');
+        const visitorId = str(item, 'visitorId');
+        if (conversationId && (channel === 'web' || channel === 'messenger') && visitorId && conversationIdentity({ channel, visitorId }) === identity) ids.push(conversationId);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return ids;
+  }
+
+  /**
+   * Everything about one person: `subject` is what the request named, `asked` its customer keys (none for an unlinked
+   * identity). The person's keys grow with the contacts given with theirs — on a booking (both contacts of every
+   * booking naming one of their keys) or in a conversation of theirs (its known contact) — up to MAX_PERSON_KEYS, and
+   * every key's partition, identities, conversations and bookings are theirs (decision 99).
+   */
+  private async findPersonData(tenantId: string, subject: string, asked: readonly string[]): Promise<CustomerData> {
+    const stores = emptyStores();
+    const personKeys: string[] = [];
+    const queue: string[] = [];
+    const reach = (key: string | undefined): void => {
+      if (!key || personKeys.length >= MAX_PERSON_KEYS || personKeys.includes(key)) return;
+      try {
+        keys.customerPartition(tenantId, key);
+      } catch {
+        return; // a stored contact that makes no key names no partition
+      }
+      personKeys.push(key);
+      queue.push(key);
+    };
+    asked.forEach(reach);
+
+    const listed = new Set<string>();
+    const conversationIds = new Set<string>();
+    // A subject identity is its own, with every conversation it wrote from (not only its current one).
+    const named = new Set<string>(asked.length === 0 ? [subject] : []);
+    if (asked.length === 0) for (const id of await this.conversationsOfIdentity(tenantId, subject)) conversationIds.add(id);
+    const identities = new Set<string>();
+    const links = new Map<string, Item | undefined>();
+    const readConversations = new Set<string>();
+    let bookingIndex: Awaited<ReturnType<DynamoPrivacyStore['bookingContacts']>> | undefined;
+    const bookingIds = new Set<string>();
+    const copies = new Set<string>();
+    const refs = new Set<string>();
+
+    do {
+      // 1. The partition of every key reached, and the bookings naming it with the other contact given on them.
+      while (queue.length > 0) {
+        const key = queue.shift() as string;
+        const items = await this.query(keys.customerPartition(tenantId, key));
+        stores.customerRecords.push(...items.map(found));
+        for (const item of items) {
+          const sk = String(item['sk']);
+          if (sk.startsWith(keys.customerIdentityPrefix)) listed.add(str(item, 'identity') ?? '');
+          if (sk.startsWith(keys.customerConversationPrefix)) conversationIds.add(str(item, 'conversationId') ?? '');
+          if (sk.startsWith(keys.customerBookingPrefix)) {
+            copies.add(str(item, 'bookingId') ?? '');
+            contactKeysOf(item['customer'], key).forEach(reach);
+          }
+          if (sk.startsWith(BOOKING_REF_PREFIX)) refs.add(str(item, 'bookingId') ?? '');
+          // An erasure cut short: the keys it was erasing.
+          if (sk === ERASING_SORT_KEY && Array.isArray(item['customerKeys'])) item['customerKeys'].forEach((k) => reach(typeof k === 'string' ? k : undefined));
+        }
+        const { phone } = contactOf(key);
+        if (phone) for (const channel of ['whatsapp', 'sms']) named.add(`${channel}:${phone}`);
+        // The calendar index is read once, and only for a customer (an identity subject has no bookings).
+        bookingIndex ??= await this.bookingContacts(tenantId);
+        for (const booking of bookingIndex) {
+          if (!booking.keys.includes(key)) continue;
+          bookingIds.add(booking.bookingId);
+          booking.keys.forEach(reach);
+        }
+      }
+      listed.delete('');
+      for (const id of listed) named.add(id);
+      // 2. Identities: those a partition names, a phone's WhatsApp / SMS ones, the subject identity. An identity is
+      // theirs while its link points at one of their keys (a relinked web or Messenger identity is someone else's
+      // now); a WhatsApp / SMS identity is always the customer of its verified number.
+      for (const identity of [...named].sort()) {
+        if (identities.has(identity) || !/^(web|messenger|whatsapp|sms):./.test(identity)) continue;
+        if (!links.has(identity)) links.set(identity, await this.get(keys.channelIdentity(tenantId, identity)));
+        const link = links.get(identity);
+        const linkedTo = link ? str(link, 'customerKey') : undefined;
+        const verified = verifiedPhoneOf(identity);
+        const mine = verified ? personKeys.includes(customerKeyOf({ phone: verified }) ?? '') : link ? linkedTo !== undefined && personKeys.includes(linkedTo) : true;
+        if (!mine) continue;
+        if (link) stores.identities.push(found(link));
+        // Its current conversation (a web visitor's may predate the contact they gave).
+        const visitor = await this.get(keys.visitor(tenantId, visitorIdOf(identity)));
+        if (visitor) {
+          stores.visitors.push(found(visitor));
+          const current = str(visitor, 'conversationId');
+          if (current) conversationIds.add(current);
+        }
+        // Named but holding nothing: looked at again in the next round.
+        if (link || visitor || listed.has(identity) || identity === subject) identities.add(identity);
+      }
+      conversationIds.delete('');
+      // 3. Conversations: their items, and the contact the customer gave in each (another key of theirs).
+      for (const conversationId of [...conversationIds].sort()) {
+        if (readConversations.has(conversationId)) continue;
+        readConversations.add(conversationId);
+        for (const item of await this.query(keys.conversationPartition(tenantId, conversationId))) {
+          const store = conversationStoreOf(String(item['sk']));
+          stores[store].push(found(item));
+          if (store === 'conversations' && asked.length > 0) {
+            const context = item['context'];
+            contactKeysOf(context !== null && typeof context === 'object' ? (context as Item)['contact'] : undefined).forEach(reach);
+          }
+        }
+      }
+    } while (queue.length > 0);
+
     // Analytics' facts of each conversation (by its start): pseudonymous, but they name the conversation.
     for (const meta of stores.conversations) {
       const id = str(meta.data, 'conversationId');
@@ -202,22 +378,26 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
     // Every conversation named, also those whose head is gone: their knowledge-gap samples may remain.
     const conversations = [...conversationIds].sort();
 
-    const bookingIdsOf = (prefix: string): Set<string> => new Set(own.filter((i) => String(i['sk']).startsWith(prefix)).flatMap((i) => str(i, 'bookingId') ?? []));
-    const copies = bookingIdsOf(keys.customerBookingPrefix);
-    const bookingIds: string[] = [];
-    for (const bookingId of [...new Set([...copies, ...bookingIdsOf(BOOKING_REF_PREFIX)])].sort()) {
+    copies.delete('');
+    refs.delete('');
+    const bookingList: string[] = [];
+    for (const bookingId of [...new Set([...copies, ...refs, ...bookingIds])].sort()) {
       const booking = await this.get(keys.booking(tenantId, bookingId));
-      // A reference left by retention names the booking only while it is still the customer's.
-      if (!copies.has(bookingId) && (!booking || str(booking, 'customerKey') !== customerKey)) continue;
-      bookingIds.push(bookingId);
+      // A reference left by retention, or a match in the (eventually consistent) index, names the booking only
+      // while it still names one of the person's keys.
+      if (!copies.has(bookingId) && (!booking || !contactKeysOf(booking['customer'], str(booking, 'customerKey')).some((k) => personKeys.includes(k)))) continue;
+      bookingList.push(bookingId);
       if (booking) stores.bookings.push(found(booking));
     }
 
+    const phones = personKeys.flatMap((k) => contactOf(k).phone ?? []);
+    const emails = personKeys.flatMap((k) => contactOf(k).email ?? []);
+    const identityList = [...identities].sort();
     const convs = new Set(conversationIds);
-    const bookings = new Set(bookingIds);
-    const addresses = new Set<string>([...identities, ...identities.map((i) => i.slice(i.indexOf(':') + 1)), ...(phone ? [phone] : [])]);
+    const bookings = new Set(bookingList);
+    const addresses = new Set<string>([...identityList, ...identityList.map((i) => i.slice(i.indexOf(':') + 1)), ...phones]);
     const namesConversation = (item: Item): boolean => convs.has(str(item, 'conversationId') ?? '');
-    const [payments, emails, channelOutbox, channelFailures, followUps, inbox, webhook] = await Promise.all([
+    const [payments, outbox, channelOutbox, channelFailures, followUps, inbox, webhook] = await Promise.all([
       this.query(keys.paymentPartition(tenantId)),
       this.query(keys.outboxPartition(tenantId)),
       this.query(keys.channelOutboxPartition(tenantId)),
@@ -228,7 +408,7 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
     ]);
     // A webhook delivery keeps its payload (JSON text) until delivered: it names the customer by key, phone,
     // e-mail, conversation or booking id.
-    const needles = [customerKey, ...addresses, ...(email ? [email] : []), ...conversationIds, ...bookingIds].filter((n) => n.length > 3);
+    const needles = [...personKeys, ...addresses, ...emails, ...conversationIds, ...bookingList].filter((n) => n.length > 3);
     stores.webhookDeliveries.push(
       ...webhook
         .filter((i) => String(i['sk']).startsWith('DELIVERY#'))
@@ -239,11 +419,13 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
         .map(found),
     );
     stores.payments.push(...payments.filter((i) => bookings.has(str(i, 'bookingId') ?? '')).map(found));
+    // An e-mail is theirs when sent to one of their addresses, about their conversation or booking, or when its
+    // subject or text quotes one of their e-mails or phones (a staff notice quoting the customer's contact).
     stores.emails.push(
-      ...emails
+      ...outbox
         .filter((i) => {
           const to = Array.isArray(i['to']) ? i['to'].filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase()) : [];
-          return namesConversation(i) || bookings.has(str(i, 'bookingId') ?? '') || (email !== undefined && to.includes(email));
+          return namesConversation(i) || bookings.has(str(i, 'bookingId') ?? '') || emails.some((e) => to.includes(e)) || quotesContact(`${str(i, 'subject') ?? ''}\n${str(i, 'text') ?? ''}`, emails, phones);
         })
         .map(found),
     );
@@ -254,24 +436,24 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
         .filter((i) => {
           const contact = str(i, 'contact');
           const key = contact ? (customerKeyOf({ phone: contact }) ?? customerKeyOf({ email: contact })) : undefined;
-          return namesConversation(i) || key === customerKey;
+          return namesConversation(i) || (key !== undefined && personKeys.includes(key));
         })
         .map(found),
     );
     stores.inbox.push(...inbox.filter(namesConversation).map(found));
-    if (phone) {
+    for (const phone of phones) {
       // The SMS opt-out and the WhatsApp one (core/channels/policy.ts optOutAddress).
       for (const address of [optOutAddress('sms', phone), optOutAddress('whatsapp', phone)]) {
         const optOut = await this.get(keys.smsOptOut(tenantId, address));
         if (optOut) stores.optOuts.push(found(optOut));
       }
     }
-    return { customerKey, identities, conversationIds: conversations, bookingIds, found: stores };
+    return { customerKey: subject, customerKeys: personKeys, identities: identityList, conversationIds: conversations, bookingIds: bookingList, found: stores };
   }
 
   // ---- erasing a customer ----------------------------------------------------------------------
 
-  async eraseCustomerData(_tenantId: string, data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<Omit<ErasureCounts, 'knowledgeGaps'>> {
+  async eraseCustomerData(tenantId: string, data: CustomerData, anonymous: { readonly customerKey: string; readonly name: string }): Promise<Omit<ErasureCounts, 'knowledgeGaps'>> {
     const counts = Object.fromEntries(Object.entries(data.found).map(([store, items]) => [store, items.length])) as Record<keyof CustomerData['found'], number>;
     // What finds the rest goes after it: conversation heads (the analytics facts are found by their start) after
     // the other items, and the customer's links, records and visitor records last, after the bookings are
@@ -288,10 +470,16 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       }
     }
     counts.payments = data.found.payments.filter((p) => !p.ref.sk.startsWith('REFUND#')).length;
+    // The person's other keys may be reachable only through what this erasure anonymises (a booking naming the
+    // e-mail asked for and keyed by the phone): a marker under the key asked names them until the end, so a retry by
+    // the same key still reaches every partition left (decision 99).
+    const marker = data.customerKeys.length > 1 && data.customerKeys[0] === data.customerKey ? erasingMarker(tenantId, data.customerKey) : undefined;
+    if (marker) await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...marker, customerKeys: [...data.customerKeys] } }));
     await this.deleteKeys(deletions);
     await this.deleteKeys(heads);
     await this.anonymiseBookings(data, anonymous);
     await this.deleteKeys(links);
+    if (marker) await this.deleteKeys([marker]);
     return counts;
   }
 
@@ -394,11 +582,16 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
       .catch((error: unknown) => {
         if (!isConditionFailure(error)) throw error;
       });
+    // Its refs in its customer's records: under the key the identity is linked to, and under every contact the
+    // customer gave in it (core/channels/identity.ts linkConversation records it under each).
     const identity = conversationIdentity(conversation);
     const customerKey = await this.customerOfIdentity(tenantId, identity).catch(() => undefined);
-    if (customerKey) {
+    const meta = items.find((i) => i['sk'] === 'META');
+    const context = meta?.['context'];
+    const contactKeys = contactKeysOf(context !== null && typeof context === 'object' ? (context as Item)['contact'] : undefined, customerKey);
+    for (const key of contactKeys) {
       try {
-        await this.deleteKeys([keys.customerConversation(tenantId, customerKey, conversation.createdAt, conversationId)]);
+        await this.deleteKeys([keys.customerConversation(tenantId, key, conversation.createdAt, conversationId)]);
       } catch {
         // A malformed old ref key names nothing we could have written.
       }

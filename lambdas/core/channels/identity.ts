@@ -153,9 +153,12 @@ export async function linkConversation(
     identity,
     createdAt: conversation.createdAt,
   });
-  // A phone given on a phone channel that differs from the sender's number is another way to reach the same person.
-  if (verified && given && given !== customerKey) {
-    await deps.identities.addCustomerConversation(conversation.tenantId, given, {
+  // Every other contact given is another way to reach the same person: a phone given on a phone channel that differs
+  // from the sender's number, an e-mail given with a phone. The conversation is recorded under each, so a data request
+  // by any of them finds it (decision 99); the identity stays linked to the first.
+  const others = [customerKeyOf({ phone: contact.phone }), customerKeyOf({ email: contact.email })].filter((k): k is string => k !== undefined && k !== customerKey);
+  for (const other of new Set(others)) {
+    await deps.identities.addCustomerConversation(conversation.tenantId, other, {
       conversationId: conversation.conversationId,
       channel: conversation.channel,
       identity,

@@ -2,7 +2,8 @@
  * Naming a customer for a data request. A customer is their normalised phone or e-mail (`phone:+34…`,
  * `email:…`, core/booking/service.ts `customerKeyOf`); a request may also name one of their channel identities
  * (`whatsapp:+34…`, `sms:+34…`, `messenger:<PSID>`, `web:<visitorId>`), which resolves to the customer it is
- * linked to. Events and audit entries name a customer only by a hash of the key (`customerRef`).
+ * linked to; an unlinked web or Messenger identity is a subject of its own (decision 59). Events and audit entries
+ * name a customer only by a hash of the key (`customerRef`).
  */
 import { createHash } from 'node:crypto';
 import { customerKeyOf } from '../booking/service';

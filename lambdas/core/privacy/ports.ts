@@ -42,9 +42,17 @@ export interface FoundItem {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
-/** Everything stored about one customer of one tenant. */
+/**
+ * Everything stored about one person of one tenant. `customerKey` is the subject the request named: a customer key,
+ * or an unlinked web / Messenger identity (`web:<visitorId>`), which is a subject of its own (decision 59).
+ */
 export interface CustomerData {
   readonly customerKey: string;
+  /**
+   * The customer keys the person's data was found under, the one asked first: contacts given together on a booking
+   * or in one conversation (a phone and an e-mail) are one person (decision 99). Empty for an identity subject.
+   */
+  readonly customerKeys: readonly string[];
   /** Channel identities linked to the customer (`web:…`, `whatsapp:+34…`). */
   readonly identities: readonly string[];
   /** Every conversation the customer's records name, also those already gone (their knowledge-gap samples may stay). */
@@ -62,8 +70,12 @@ export const ERASED_CUSTOMER_NAME = 'Erased customer';
 export interface CustomerDataStore {
   /** The customer key a channel identity (`web:…`, `messenger:…`) is linked to. */
   customerOfIdentity(tenantId: string, identity: string): Promise<string | undefined>;
-  /** Every item about the customer in the tenant's partitions (never another tenant's). */
-  findCustomerData(tenantId: string, customerKey: string): Promise<CustomerData>;
+  /**
+   * Every item about the person in the tenant's partitions (never another tenant's). `subject` is a customer key
+   * (also reaching the keys of the contacts given with it, `customerKeys`) or an unlinked `web:` / `messenger:`
+   * identity (its conversations only).
+   */
+  findCustomerData(tenantId: string, subject: string): Promise<CustomerData>;
   /**
    * Deletes every found item except bookings (anonymised: the customer becomes `anonymous`, their contact,
    * conversation and notes removed) and refunds (amounts only). Idempotent, and resumable: what finds the

@@ -1,8 +1,10 @@
 /**
  * Data requests about one customer (GDPR articles 15 and 17): what we hold (counts), a subject-access export of
- * everything (a JSON document), and erasure across every store. Exactly that customer of that tenant: the
+ * everything (a JSON document), and erasure across every store. Exactly that person of that tenant: the
  * adapters only read the tenant's partitions, and items shared by the tenant's customers (outboxes, follow-ups,
- * the inbox) are taken only when they name the customer's conversations, bookings, phone or e-mail.
+ * the inbox) are taken only when they name the person's conversations, bookings, phones or e-mails. A request by
+ * any of a person's contacts reaches all of them (a phone and an e-mail given together: decision 99); an unlinked
+ * web or Messenger identity is a subject of its own (decision 59).
  *
  * The knowledge search index holds knowledge-base passages only (never conversation text), so it holds nothing
  * of a customer; test/integration/privacy.test.ts searches it for a customer's phrase to prove it.
@@ -38,12 +40,14 @@ export interface PrivacyAudit {
 
 export const EXPORT_FORMAT = 'concierge.customer-export/1';
 
-/** The customer key a request names: a customer key as is, a channel identity through its link (404 when unlinked). */
+/**
+ * The subject a request names: a customer key as is, a channel identity through its link. An unlinked web or
+ * Messenger identity (a visitor who never gave a phone or an e-mail) is a subject of its own: its conversations are
+ * found by it, and a request about it is answered like any other (404 only when nothing is held). Decision 59.
+ */
 export async function resolveCustomer(deps: Pick<SubjectAccessDeps, 'data'>, tenantId: string, name: CustomerName): Promise<string> {
   if (name.kind === 'customer') return name.customerKey;
-  const key = await deps.data.customerOfIdentity(tenantId, name.identity);
-  if (!key) throw notFound('this identity is not linked to any customer');
-  return key;
+  return (await deps.data.customerOfIdentity(tenantId, name.identity)) ?? name.identity;
 }
 
 function zeroCounts(): Record<CustomerStoreName, number> {
@@ -76,6 +80,8 @@ export async function customerSummary(deps: SubjectAccessDeps, tenantId: string,
   const summary = {
     customerKey,
     customerRef: customerRefOf(customerKey),
+    // Every key the data was found under (an e-mail request reaching the bookings keyed by the phone given with it).
+    customerKeys: [...data.customerKeys],
     identities: [...data.identities],
     conversations: data.found.conversations.length,
     bookings: data.bookingIds.length,
@@ -105,6 +111,7 @@ export async function exportCustomer(deps: SubjectAccessDeps, tenantId: string, 
     exportedAt: deps.clock.now().toISOString(),
     tenantId,
     customerKey,
+    customerKeys: [...data.customerKeys],
     identities: [...data.identities],
     conversations: found.conversations.map(({ data: meta }) => {
       const id = String(meta['conversationId']);

@@ -135,6 +135,11 @@ function CustomerRequest() {
           <h3>
             <code>{customer.customerKey}</code>
           </h3>
+          {(customer.customerKeys ?? []).some((k) => k !== customer.customerKey) && (
+            <p className="muted small" data-testid="customer-keys">
+              Also found under: {(customer.customerKeys ?? []).filter((k) => k !== customer.customerKey).join(', ')} (contacts given together, erased together)
+            </p>
+          )}
           {customer.identities.length > 0 && <p className="muted small">Identities: {customer.identities.join(', ')}</p>}
           <table className="table">
             <caption className="muted small">What we hold</caption>

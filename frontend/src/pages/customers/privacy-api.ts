@@ -4,7 +4,7 @@
  * `email:…` or by a channel identity, URL-encoded in the path.
  */
 import type { ApiClient, RequestOptions } from '../../api/client';
-import { DecodeError, array, boolean, isRecord, number, object, string, type Decoder, type Infer } from '../../lib/decode';
+import { DecodeError, array, boolean, isRecord, number, object, optional, string, type Decoder, type Infer } from '../../lib/decode';
 
 const counts: Decoder<Record<string, number>> = (value, path = '') => {
   if (!isRecord(value)) throw new DecodeError(path, 'an object');
@@ -23,6 +23,8 @@ export type PrivacySettings = Infer<typeof privacySettingsDecoder>;
 export const customerSummaryDecoder = object({
   customerKey: string,
   customerRef: string,
+  /** Every customer key the data was found under: a phone and an e-mail given together are one person. */
+  customerKeys: optional(array(string)),
   identities: array(string),
   conversations: number,
   bookings: number,
