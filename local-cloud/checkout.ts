@@ -31,7 +31,8 @@ export const CHECKOUT_PREFIX = '/checkout/';
 
 type Text = Readonly<Record<'title' | 'pay' | 'cancel' | 'amount' | 'paid' | 'cancelled' | 'expired' | 'alreadyPaid' | 'notFound' | 'failed' | 'note', string>>;
 
-const TEXT: Readonly<Record<'en' | 'es', Text>> = {
+/** The page's words: the customer's language (the booking's), English otherwise. */
+export const checkoutPageText: Readonly<Record<'en' | 'es', Text>> = {
   en: {
     title: 'Pay your deposit',
     pay: 'Pay',
@@ -46,22 +47,22 @@ const TEXT: Readonly<Record<'en' | 'es', Text>> = {
     note: 'Local test checkout: no card is charged.',
   },
   es: {
-    title: 'Paga tu depósito',
+    title: 'Pago de la señal',
     pay: 'Pagar',
     cancel: 'Cancelar',
     amount: 'Importe',
-    paid: 'Pagado — puedes volver al chat.',
-    cancelled: 'Pago cancelado — puedes volver al chat.',
-    expired: 'Este enlace de pago ha caducado. Pide una nueva reserva en el chat.',
-    alreadyPaid: 'Este depósito ya está pagado — puedes volver al chat.',
+    paid: 'Pagado — puede volver al chat.',
+    cancelled: 'Pago cancelado — puede volver al chat.',
+    expired: 'Este enlace de pago ha caducado. Pida una nueva reserva en el chat.',
+    alreadyPaid: 'Esta señal ya está pagada — puede volver al chat.',
     notFound: 'No hay ningún pago con este enlace.',
-    failed: 'No se pudo confirmar el pago. Inténtalo de nuevo.',
+    failed: 'No se pudo confirmar el pago. Inténtelo de nuevo.',
     note: 'Pago de prueba local: no se cobra ninguna tarjeta.',
   },
 };
 
 function textFor(lang: string): { lang: 'en' | 'es'; t: Text } {
-  return lang.toLowerCase().startsWith('es') ? { lang: 'es', t: TEXT.es } : { lang: 'en', t: TEXT.en };
+  return lang.toLowerCase().startsWith('es') ? { lang: 'es', t: checkoutPageText.es } : { lang: 'en', t: checkoutPageText.en };
 }
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -190,10 +191,10 @@ export function checkoutPage(options: CheckoutPageOptions): PageMount {
       const method = (req.method ?? 'GET').toUpperCase();
       const checkoutId = decodeURIComponent(rawId);
       const known = rest.length === 0 && (method === 'GET' || method === 'HEAD' ? action === '' : method === 'POST' && (action === 'pay' || action === 'cancel'));
-      if (!known) return message(res, method === 'POST' || action === '' ? 405 : 404, 'en', TEXT.en.notFound);
+      if (!known) return message(res, method === 'POST' || action === '' ? 405 : 404, 'en', checkoutPageText.en.notFound);
 
       const checkout = await options.checkouts().get(checkoutId);
-      if (!checkout) return message(res, 404, 'en', TEXT.en.notFound);
+      if (!checkout) return message(res, 404, 'en', checkoutPageText.en.notFound);
       const { t } = textFor(checkout.lang);
       const now = options.clock.now();
       const expired = checkout.status === 'expired' || (checkout.status === 'open' && Date.parse(checkout.payBy) <= now.getTime());

@@ -372,7 +372,7 @@ describe('booking with a deposit', () => {
     expect(refunded).toMatchObject({ status: 'expired', payment: { status: 'refunded', paymentId: 'pi_test_late_1', refundedAt: expect.any(String) } });
     const refund = await documentClient(cloud.urls.dynamodb).send(new GetCommand({ TableName: cloud.tableName, Key: keys.localRefund(tenantId, booking.bookingId), ConsistentRead: true }));
     expect(refund.Item).toMatchObject({ paymentId: 'pi_test_late_1', amountCents: 2500 });
-    await eventually(async () => ((await botMessages(tenantId, conversationId)).some((t) => t.includes('te lo hemos devuelto íntegro')) ? true : undefined), 'the customer to be told', STEP_MS);
+    await eventually(async () => ((await botMessages(tenantId, conversationId)).some((t) => t.includes('se lo hemos devuelto íntegro')) ? true : undefined), 'the customer to be told', STEP_MS);
     // The staff read the service as the business names it, not in the customer's language.
     const staffNotice = await eventually(async () => (await handoffStore().listOutbox(tenantId, 50)).find((e) => e.kind === 'booking.late_payment' && e.bookingId === booking.bookingId), 'the staff notice', STEP_MS);
     expect(staffNotice.text).toContain('Service: Clear aligner (Invisalign) consultation');
@@ -618,11 +618,11 @@ describe('a booking without a conversation, for a customer who gave only a phone
     expect(expired.status).toBe('expired');
     // The workflow is done once the texts are handed to the channel sender, which writes the outbox soon after.
     const released = await textSoon(tenantId, phone, 'the release SMS', (t) => t.includes('no hemos recibido la señal'));
-    expect(released).toContain('no hemos recibido la señal en 1 minuto, por eso hemos liberado tu cita');
+    expect(released).toContain('no hemos recibido la señal en 1 minuto, por eso hemos liberado su cita');
     const sent = await texts(tenantId, phone);
     expect(sent).toHaveLength(2);
     expect(sent[0]).toContain(expired.payment.checkoutUrl);
-    expect(sent[0]).toContain('paga la señal de 25,00 € en 1 minuto');
+    expect(sent[0]).toContain('pague la señal de 25,00 € en 1 minuto');
   });
 });
 

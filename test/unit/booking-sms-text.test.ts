@@ -40,7 +40,7 @@ describe('bookingSms', () => {
   it.each(['en', 'es'])('%s: every notice names the business first, the booking and its local time, and ends with the opt-out', (lang) => {
     for (const [kind, text] of Object.entries(all(lang))) {
       expect([kind, text.startsWith(`${BUSINESS}: `)]).toEqual([kind, true]);
-      expect([kind, /Reply STOP to opt out\.$|Responde STOP para darte de baja\.$/.test(text)]).toEqual([kind, true]);
+      expect([kind, /Reply STOP to opt out\.$|Responda STOP para darse de baja\.$/.test(text)]).toEqual([kind, true]);
       expect(text).toContain('Teeth whitening');
       expect(text).toContain(lang === 'es' ? 'el miércoles 2 de diciembre a las 10:30' : 'Wednesday 2 December at 10:30');
     }
@@ -58,7 +58,7 @@ describe('bookingSms', () => {
 
   it('the payment link: the bare URL (SMS apps make it clickable), the deposit and how long the time is kept', () => {
     expect(bookingSms.checkout(BUSINESS, facts('en'), URL, 24 * 60)).toContain(`€50.00 deposit within 24 hours: ${URL} Reply STOP`);
-    expect(bookingSms.checkout(BUSINESS, facts('es'), URL, 30)).toContain(`señal de 50,00\u00a0€ en 30 minutos: ${URL} Responde STOP`);
+    expect(bookingSms.checkout(BUSINESS, facts('es'), URL, 30)).toContain(`señal de 50,00\u00a0€ en 30 minutos: ${URL} Responda STOP`);
   });
 
   it('the confirmation: the price, the deposit only when one was paid, and the change-or-cancel notice', () => {

@@ -58,7 +58,7 @@ export const bookingText = {
     const l = langOf(f.lang);
     const deposit = money(l, f.depositCents, f.currency);
     return l === 'es'
-      ? `Para confirmar tu cita de ${withWhom(l, f)} ${f.when}, paga la señal de ${deposit} aquí: ${url}\nTe guardo la hora durante ${minutesText(l, minutes)}; en cuanto se reciba el pago te confirmo la cita.`
+      ? `Para confirmar su cita de ${withWhom(l, f)} ${f.when}, pague la señal de ${deposit} aquí: ${url}\nLe guardo la hora durante ${minutesText(l, minutes)}; en cuanto se reciba el pago le confirmo la cita.`
       : `To confirm your ${withWhom(l, f)} on ${f.when}, please pay the ${deposit} deposit here: ${url}\nI'll keep the time for you for ${minutesText(l, minutes)}, and confirm the booking as soon as the payment arrives.`;
   },
 
@@ -68,10 +68,10 @@ export const bookingText = {
     const price = money(l, f.priceCents, f.currency);
     const deposit = f.depositCents > 0 ? money(l, f.depositCents, f.currency) : undefined;
     if (l === 'es') {
-      const paid = deposit ? ` Hemos recibido tu señal de ${deposit}, que se descuenta del precio.` : '';
-      const notice = policy.cancellationNoticeHours > 0 ? `con al menos ${policy.cancellationNoticeHours} horas de antelación` : 'cuando quieras';
-      const refund = deposit ? (policy.refundDepositOnCancel ? ' y te devolvemos la señal' : '; la señal no es reembolsable') : '';
-      return `¡Cita confirmada! ${withWhom(l, f)}, ${f.when}. Precio: ${price}.${paid}\nSi necesitas cancelarla o cambiarla, avísanos aquí ${notice}${refund}.`;
+      const paid = deposit ? ` Hemos recibido su señal de ${deposit}, que se descuenta del precio.` : '';
+      const notice = policy.cancellationNoticeHours > 0 ? `con al menos ${policy.cancellationNoticeHours} horas de antelación` : 'cuando quiera';
+      const refund = deposit ? (policy.refundDepositOnCancel ? ' y le devolvemos la señal' : '; la señal no es reembolsable') : '';
+      return `¡Cita confirmada! ${withWhom(l, f)}, ${f.when}. Precio: ${price}.${paid}\nSi necesita cancelarla o cambiarla, avísenos aquí ${notice}${refund}.`;
     }
     const paid = deposit ? ` We've received your ${deposit} deposit, which comes off the price.` : '';
     const notice = policy.cancellationNoticeHours > 0 ? `at least ${policy.cancellationNoticeHours} hours before` : 'any time before';
@@ -82,7 +82,7 @@ export const bookingText = {
   reminder(f: BookingFacts): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? `Recordatorio: tienes cita de ${withWhom(l, f)} ${f.when}. Si no puedes venir, avísanos aquí para cambiarla o cancelarla.`
+      ? `Recordatorio: tiene cita de ${withWhom(l, f)} ${f.when}. Si no puede venir, avísenos aquí para cambiarla o cancelarla.`
       : `Reminder: you have a ${withWhom(l, f)} on ${f.when}. If you can't make it, tell me here and I'll change or cancel it.`;
   },
 
@@ -90,7 +90,7 @@ export const bookingText = {
   expired(f: BookingFacts, minutes: number): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? `No hemos recibido la señal en ${minutesText(l, minutes)}, así que he liberado la hora de ${withWhom(l, f)} ${f.when}. Si aún quieres venir, dime otro día y hora, o pide hablar con una persona.`
+      ? `No hemos recibido la señal en ${minutesText(l, minutes)}, así que he liberado la hora de ${withWhom(l, f)} ${f.when}. Si aún quiere venir, dígame otro día y hora, o pida hablar con una persona.`
       : `The deposit wasn't paid within ${minutesText(l, minutes)}, so I've released the ${withWhom(l, f)} on ${f.when}. If you'd still like to come in, tell me another day and time, or ask for a person.`;
   },
 
@@ -101,8 +101,8 @@ export const bookingText = {
     if (l === 'es') {
       const reason =
         why === 'slot_lost' ? 'esa hora ya no está libre' : why === 'declined' ? 'el pago no se ha completado' : 'ha fallado algo por nuestra parte';
-      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
-      return `Lo siento, no he podido completar tu cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} He pedido a alguien del equipo que te ayude a encontrar otra hora; también puedes decirme otro día y hora.`;
+      const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
+      return `Lo siento, no he podido completar su cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} He pedido a alguien del equipo que le ayude a encontrar otra hora; también puede decirme otro día y hora.`;
     }
     const reason = why === 'slot_lost' ? 'that time is no longer free' : why === 'declined' ? "the payment didn't go through" : 'something went wrong on our side';
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
@@ -114,8 +114,8 @@ export const bookingText = {
     const l = langOf(f.lang);
     const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
     if (l === 'es') {
-      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
-      return `Lo sentimos: hemos tenido que cancelar tu cita de ${withWhom(l, f)} ${f.when}.${back} Si quieres otra hora, dime qué día y hora te vienen bien.`;
+      const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
+      return `Lo sentimos: hemos tenido que cancelar su cita de ${withWhom(l, f)} ${f.when}.${back} Si quiere otra hora, dígame qué día y hora le vienen bien.`;
     }
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
     return `Sorry, we've had to cancel your ${withWhom(l, f)} on ${f.when}.${back} If you'd like another time, tell me a day and time that suit you.`;
@@ -126,7 +126,7 @@ export const bookingText = {
     const l = langOf(f.lang);
     const amount = money(l, refundedCents, f.currency);
     return l === 'es'
-      ? `Hemos recibido tu pago de ${amount} cuando la reserva de ${withWhom(l, f)} ${f.when} ya había caducado, así que te lo hemos devuelto íntegro. Si aún quieres la cita, dime qué día y hora te vienen bien.`
+      ? `Hemos recibido su pago de ${amount} cuando la reserva de ${withWhom(l, f)} ${f.when} ya había caducado, así que se lo hemos devuelto íntegro. Si aún quiere la cita, dígame qué día y hora le vienen bien.`
       : `Your ${amount} payment arrived after the hold on the ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. If you'd still like to come in, tell me a day and time that suit you.`;
   },
 
@@ -141,8 +141,8 @@ export const bookingText = {
     if (l === 'es') {
       const moved = newWhen ? `se había cambiado a ${newWhen}` : 'se había cambiado a otra hora';
       return why === 'paid'
-        ? `Tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, y la señal de la nueva cita ya estaba pagada, así que te lo hemos devuelto íntegro. Tu nueva cita sigue en pie.`
-        : `Tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, pero esa nueva cita ya no está activa, así que te lo hemos devuelto íntegro. Si aún quieres la cita, dime qué día y hora te vienen bien.`;
+        ? `Su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, y la señal de la nueva cita ya estaba pagada, así que se lo hemos devuelto íntegro. Su nueva cita sigue en pie.`
+        : `Su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, pero esa nueva cita ya no está activa, así que se lo hemos devuelto íntegro. Si aún quiere la cita, dígame qué día y hora le vienen bien.`;
     }
     const moved = newWhen ? `which had been moved to ${newWhen}` : 'which had been moved to another time';
     return why === 'paid'
@@ -165,7 +165,7 @@ export const bookingText = {
 };
 
 /** How an SMS of the business ends: the opt-out (carrier rules; core/channels/policy.ts records STOP). */
-const smsOptOut: Record<Lang, string> = { en: 'Reply STOP to opt out.', es: 'Responde STOP para darte de baja.' };
+const smsOptOut: Record<Lang, string> = { en: 'Reply STOP to opt out.', es: 'Responda STOP para darse de baja.' };
 
 /** "Harbour Dental Studio: <text> Reply STOP to opt out." — who is writing comes first: the customer never wrote to this number. */
 const sms = (l: Lang, business: string, text: string): string => `${business}: ${text} ${smsOptOut[l]}`;
@@ -182,7 +182,7 @@ export const bookingSms = {
     const l = langOf(f.lang);
     const deposit = money(l, f.depositCents, f.currency);
     return l === 'es'
-      ? sms(l, business, `para confirmar tu cita de ${withWhom(l, f)} ${f.when}, paga la señal de ${deposit} en ${minutesText(l, minutes)}: ${url}`)
+      ? sms(l, business, `para confirmar su cita de ${withWhom(l, f)} ${f.when}, pague la señal de ${deposit} en ${minutesText(l, minutes)}: ${url}`)
       : sms(l, business, `to confirm your ${withWhom(l, f)} on ${f.when}, please pay the ${deposit} deposit within ${minutesText(l, minutes)}: ${url}`);
   },
 
@@ -194,7 +194,7 @@ export const bookingSms = {
     if (l === 'es') {
       const paid = deposit ? `, señal de ${deposit} recibida` : '';
       const notice = hours > 0 ? ` al menos ${hours} horas antes` : '';
-      return sms(l, business, `tu cita de ${withWhom(l, f)} ${f.when} queda confirmada. Precio: ${price}${paid}. Para cambiarla o cancelarla, responde a este SMS${notice}.`);
+      return sms(l, business, `su cita de ${withWhom(l, f)} ${f.when} queda confirmada. Precio: ${price}${paid}. Para cambiarla o cancelarla, responda a este SMS${notice}.`);
     }
     const paid = deposit ? `, ${deposit} deposit received` : '';
     const notice = hours > 0 ? ` at least ${hours} hours before` : '';
@@ -204,14 +204,14 @@ export const bookingSms = {
   reminder(business: string, f: BookingFacts): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? sms(l, business, `te recordamos tu cita de ${withWhom(l, f)} ${f.when}. Si no puedes venir, responde a este SMS.`)
+      ? sms(l, business, `le recordamos su cita de ${withWhom(l, f)} ${f.when}. Si no puede venir, responda a este SMS.`)
       : sms(l, business, `a reminder that your ${withWhom(l, f)} is on ${f.when}. Can't make it? Reply to this text.`);
   },
 
   expired(business: string, f: BookingFacts, minutes: number): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? sms(l, business, `no hemos recibido la señal en ${minutesText(l, minutes)}, por eso hemos liberado tu cita de ${withWhom(l, f)} ${f.when}. Para otra hora, responde a este SMS.`)
+      ? sms(l, business, `no hemos recibido la señal en ${minutesText(l, minutes)}, por eso hemos liberado su cita de ${withWhom(l, f)} ${f.when}. Para otra hora, responda a este SMS.`)
       : sms(l, business, `the deposit wasn't paid within ${minutesText(l, minutes)}, so your ${withWhom(l, f)} on ${f.when} was released. For another time, reply to this text.`);
   },
 
@@ -220,8 +220,8 @@ export const bookingSms = {
     const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
     if (l === 'es') {
       const reason = why === 'slot_lost' ? 'esa hora ya la ha reservado otra persona' : why === 'declined' ? 'el pago no se ha completado' : 'ha fallado algo por nuestra parte';
-      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
-      return sms(l, business, `lo sentimos, no hemos podido completar tu cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} Para otra hora, responde a este SMS.`);
+      const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
+      return sms(l, business, `lo sentimos, no hemos podido completar su cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} Para otra hora, responda a este SMS.`);
     }
     const reason = why === 'slot_lost' ? 'that time is no longer free' : why === 'declined' ? "the payment didn't go through" : 'something went wrong on our side';
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
@@ -232,8 +232,8 @@ export const bookingSms = {
     const l = langOf(f.lang);
     const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
     if (l === 'es') {
-      const back = refund ? ` Te devolvemos la señal de ${refund}.` : '';
-      return sms(l, business, `lo sentimos, hemos tenido que cancelar tu cita de ${withWhom(l, f)} ${f.when}.${back} Para otra hora, responde a este SMS.`);
+      const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
+      return sms(l, business, `lo sentimos, hemos tenido que cancelar su cita de ${withWhom(l, f)} ${f.when}.${back} Para otra hora, responda a este SMS.`);
     }
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
     return sms(l, business, `sorry, we've had to cancel your ${withWhom(l, f)} on ${f.when}.${back} For another time, reply to this text.`);
@@ -243,7 +243,7 @@ export const bookingSms = {
     const l = langOf(f.lang);
     const amount = money(l, refundedCents, f.currency);
     return l === 'es'
-      ? sms(l, business, `recibimos tu pago de ${amount} con la reserva de ${withWhom(l, f)} ${f.when} ya caducada, por eso te lo hemos devuelto entero. Para otra hora, responde a este SMS.`)
+      ? sms(l, business, `recibimos su pago de ${amount} con la reserva de ${withWhom(l, f)} ${f.when} ya caducada, por eso se lo hemos devuelto entero. Para otra hora, responda a este SMS.`)
       : sms(l, business, `your ${amount} payment arrived after the hold on your ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. For another time, reply to this text.`);
   },
 
@@ -253,8 +253,8 @@ export const bookingSms = {
     if (l === 'es') {
       const moved = newWhen ? `cambiada a ${newWhen}` : 'cambiada a otra hora';
       return why === 'paid'
-        ? sms(l, business, `tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, cuya señal ya estaba pagada: te lo hemos devuelto entero. Tu nueva cita sigue en pie.`)
-        : sms(l, business, `tu pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, que ya no está activa: te lo hemos devuelto entero. Para otra hora, responde a este SMS.`);
+        ? sms(l, business, `su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, cuya señal ya estaba pagada: se lo hemos devuelto entero. Su nueva cita sigue en pie.`)
+        : sms(l, business, `su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, que ya no está activa: se lo hemos devuelto entero. Para otra hora, responda a este SMS.`);
     }
     const moved = newWhen ? `moved to ${newWhen}` : 'moved to another time';
     return why === 'paid'
