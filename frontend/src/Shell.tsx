@@ -10,6 +10,7 @@ import { useHashRoute } from './hooks/useHashRoute';
 import { useLoader } from './hooks/useLoader';
 import { roleOf } from './lib/roles';
 import { hrefFor, type Route, type SectionName } from './lib/routes';
+import { unsavedChanges } from './lib/unsaved';
 import { ConversationsPage } from './pages/conversations/ConversationsPage';
 import { InboxPage } from './pages/inbox/InboxPage';
 import { KnowledgePage } from './pages/knowledge/KnowledgePage';
@@ -87,6 +88,11 @@ export function Shell({ api, onSignOut, wsUrl }: { api: ApiClient; onSignOut: ()
     );
   }
 
+  // Signing out drops unsaved edits too: ask first, as leaving the page does.
+  const signOut = (): void => {
+    if (unsavedChanges.mayLeave((message) => window.confirm(message))) onSignOut();
+  };
+
   const skipToMain = (e: MouseEvent<HTMLAnchorElement>): void => {
     e.preventDefault();
     mainRef.current?.focus();
@@ -98,7 +104,7 @@ export function Shell({ api, onSignOut, wsUrl }: { api: ApiClient; onSignOut: ()
         Skip to content
       </a>
       <div className="app">
-        <Header me={session.me} role={session.role} onSignOut={onSignOut} />
+        <Header me={session.me} role={session.role} onSignOut={signOut} />
         <div className="app__body">
           <Nav sections={sectionsFor(session.isAdmin)} current={current} />
           <main id="main-content" className="app__main" ref={mainRef} tabIndex={-1}>

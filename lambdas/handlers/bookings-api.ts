@@ -9,7 +9,7 @@
  * of them and shapes the reply.
  */
 import { z } from 'zod';
-import { bookingDeps, bookingWorkflowDeps } from '../adapters/container';
+import { bookingDeps, bookingWorkflowDeps, store } from '../adapters/container';
 import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
 import { calendarDateSchema, dateOrInstantSchema, instantSchema } from '../core/dates';
 import { bookingSettingsSchema, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
@@ -150,6 +150,57 @@ function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+/**
+ * The catalogue as it is now, to check settings against: the cached one may be up to its lifetime old, and would
+ * refuse time off for a staff member added a moment ago (or let through one removed a moment ago). The profile's
+ * `kbVersion` (read consistently) makes the cache reload when the knowledge base changed since.
+ */
+async function currentCatalogue(deps: BookingDeps, tenantId: string): Promise<TenantCatalogue | undefined> {
+  const profile = await store().getProfileConsistent(tenantId);
+  return deps.catalogue.catalogue(tenantId, profile?.kbVersion);
+}
+
+/** What a settings save left out: stored entries naming staff or services that are no longer in the knowledge base. */
+export interface DroppedSettings {
+  /** Ids of exceptions (time off) of staff members since removed. */
+  readonly exceptions: string[];
+  /** Services since removed whose buffer was stored. */
+  readonly bufferMinutes: string[];
+}
+
+/**
+ * Settings checked against the catalogue. An exception naming a staff member the knowledge base does not have, or a
+ * buffer of a service it does not have, is refused (400 naming the field) when it is new; when it was already stored
+ * — the person or service was removed since, e.g. by a knowledge-base import — it is dropped instead, so the owner
+ * is never stuck unable to change anything else (docs/decisions.md, 100). The reply is the settings as stored.
+ */
+export function checkedSettings(sent: BookingSettings, stored: BookingSettings, catalogue: TenantCatalogue | undefined): { settings: BookingSettings; dropped: DroppedSettings } {
+  const dropped: DroppedSettings = { exceptions: [], bufferMinutes: [] };
+  if (!catalogue) return { settings: sent, dropped };
+  const staffIds = new Set(catalogue.staff.map((s) => s.id));
+  const serviceIds = new Set(catalogue.services.map((s) => s.id));
+  const storedStaffOf = new Map(stored.exceptions.map((e) => [e.id, e.staffId]));
+  const exceptions = sent.exceptions.filter((e, i) => {
+    if (e.staffId === undefined || staffIds.has(e.staffId)) return true;
+    if (storedStaffOf.get(e.id) === e.staffId) {
+      dropped.exceptions.push(e.id);
+      return false;
+    }
+    throw badRequest(`exceptions.${i}.staffId: unknown staff member "${e.staffId}"; add them to the staff first`, `exceptions.${i}.staffId`);
+  });
+  const bufferMinutes = Object.fromEntries(
+    Object.entries(sent.bufferMinutes).filter(([id]) => {
+      if (serviceIds.has(id)) return true;
+      if (stored.bufferMinutes[id] !== undefined) {
+        dropped.bufferMinutes.push(id);
+        return false;
+      }
+      throw badRequest(`bufferMinutes.${id}: unknown service "${id}"`, `bufferMinutes.${id}`);
+    }),
+  );
+  return { settings: { ...sent, exceptions, bufferMinutes }, dropped };
+}
+
 export const handler = restApi('bookingsApi', {
   listBookings: async (request) => {
     const { tenantId } = callerOf(request);
@@ -271,23 +322,16 @@ export const handler = restApi('bookingsApi', {
   },
   putBookingSettings: async (request) => {
     const { tenantId } = callerOf(request);
-    const settings: BookingSettings = settingsBody.parse(request.body);
     const deps = bookingDeps();
-    const catalogue = await catalogueOf(deps, tenantId);
-    if (catalogue) {
-      const staffIds = new Set(catalogue.staff.map((s) => s.id));
-      const serviceIds = new Set(catalogue.services.map((s) => s.id));
-      settings.exceptions.forEach((e, i) => {
-        if (e.staffId !== undefined && !staffIds.has(e.staffId)) throw badRequest(`exceptions.${i}.staffId: unknown staff member "${e.staffId}"`, `exceptions.${i}.staffId`);
-      });
-      for (const id of Object.keys(settings.bufferMinutes)) {
-        if (!serviceIds.has(id)) throw badRequest(`bufferMinutes.${id}: unknown service "${id}"`, `bufferMinutes.${id}`);
-      }
-    }
     const before = await bookingSettingsOf(deps, tenantId);
+    const { settings, dropped } = checkedSettings(settingsBody.parse(request.body), before, await currentCatalogue(deps, tenantId));
     await deps.bookings.putBookingSettings(tenantId, settings);
-    // Exceptions (holidays, time off) are counted, not copied: their reasons may name people.
+    // Exceptions (holidays, time off) are counted, not copied: their reasons (and ids made from them) may name people.
+    const droppedNote = { exceptions: dropped.exceptions.length, bufferMinutes: dropped.bufferMinutes };
+    const anyDropped = dropped.exceptions.length > 0 || dropped.bufferMinutes.length > 0;
+    if (anyDropped) logger.info('booking settings saved without entries of removed staff or services', { tenantId, dropped: droppedNote });
     const summary = ({ exceptions, ...policy }: BookingSettings) => ({ ...policy, exceptions: exceptions.length });
-    return { body: settings, audit: { before: summary(before), after: summary(settings) } };
+    const after = { ...summary(settings), ...(anyDropped ? { dropped: droppedNote } : {}) };
+    return { body: settings, audit: { before: summary(before), after } };
   },
 });

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiClient, type FetchLike } from '../../frontend/src/api/client';
 import type { KnowledgeBase } from '../../frontend/src/api/types';
-import { CatalogueConflict, namesWith, saveCatalogue } from '../../frontend/src/pages/services/save-catalogue';
+import { CatalogueConflict, droppedExceptions, namesWith, saveCatalogue, withoutStaff } from '../../frontend/src/pages/services/save-catalogue';
+import type { BookingSettings } from '../../frontend/src/api/bookings';
 
 // The demo clinic's file, as GET /v1/admin/knowledge gives it.
 const base = JSON.parse(readFileSync(join(__dirname, '../../local-cloud/seed/demo-kb.json'), 'utf8')) as KnowledgeBase;
@@ -78,5 +79,35 @@ describe("a service's name in another of the business's languages", () => {
     expect(namesWith({ es: 'Revisión', en: 'Check-up' }, 'es', '  ')).toEqual({ en: 'Check-up' });
     expect(namesWith({ es: 'Revisión' }, 'es', '')).toBeUndefined();
     expect(JSON.parse(JSON.stringify({ id: 'checkup-clean', names: namesWith({ es: 'Revisión' }, 'es', '') }))).toEqual({ id: 'checkup-clean' });
+  });
+});
+
+describe('removing a staff member', () => {
+  const settings: BookingSettings = {
+    slotStepMinutes: 30,
+    minNoticeMinutes: 60,
+    maxDaysAhead: 60,
+    holdMinutes: 10,
+    paymentTimeoutMinutes: 30,
+    cancellationNoticeHours: 24,
+    refundDepositOnCancel: true,
+    reminderHoursBefore: 24,
+    bufferMinutes: {},
+    exceptions: [
+      { id: 'marta-off', from: '2026-12-10', to: '2026-12-11', reason: 'Training', staffId: 'marta-ruiz' },
+      { id: 'christmas', from: '2026-12-25', to: '2026-12-26', reason: 'Christmas' },
+      { id: 'liam-off', from: '2026-12-14', to: '2026-12-14', reason: '', staffId: 'liam-obrien' },
+    ],
+  };
+
+  it('removes their time off with them (the server refuses time off of unknown staff), and nobody else\'s', () => {
+    expect(withoutStaff(settings, 'marta-ruiz').exceptions.map((e) => e.id)).toEqual(['christmas', 'liam-off']);
+    expect(withoutStaff(settings, 'nobody')).toEqual(settings);
+  });
+
+  it('names the exceptions the server left out of what it stored', () => {
+    const stored = withoutStaff(settings, 'liam-obrien');
+    expect(droppedExceptions(settings, stored).map((e) => e.id)).toEqual(['liam-off']);
+    expect(droppedExceptions(settings, settings)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /** The Widget page's refused saves (frontend/src/pages/widget/widget-draft.ts): a 409 offers a reload, other refusals do not. */
 import { createApiClient, type FetchLike } from '../../frontend/src/api/client';
 import { widgetApi } from '../../frontend/src/pages/widget/widget-api';
-import { isStaleSave } from '../../frontend/src/pages/widget/widget-draft';
+import { draftChanged, draftOf, isStaleSave } from '../../frontend/src/pages/widget/widget-draft';
+import type { WidgetSettings } from '../../frontend/src/pages/widget/widget-api';
 
 const json = (body: unknown, status: number): Response => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
@@ -30,5 +31,34 @@ describe('refused widget saves', () => {
     expect(isStaleSave(await refusal(async () => json({ error: { code: 'internal', message: 'boom' } }, 500)))).toBe(false);
     expect(isStaleSave(await refusal(async () => Promise.reject(new TypeError('Failed to fetch'))))).toBe(false);
     expect(isStaleSave(new Error('409'))).toBe(false);
+  });
+});
+
+describe('unsaved widget edits', () => {
+  const saved = {
+    colour: '#0f766e',
+    position: 'right',
+    greeting: { en: 'Hi! How can we help?' },
+    languages: ['en', 'es'],
+    allowedOrigins: ['https://clinic.example.com'],
+    supportedLanguages: ['en', 'es'],
+    widgetKey: 'wk_x',
+    revision: 'r1',
+  } as unknown as WidgetSettings;
+
+  it('sees a changed greeting, colour, language or origin', () => {
+    const draft = draftOf(saved);
+    expect(draftChanged(draft, saved)).toBe(false);
+    expect(draftChanged({ ...draft, greeting: { en: 'Hello there' } }, saved)).toBe(true);
+    expect(draftChanged({ ...draft, colour: '#123456' }, saved)).toBe(true);
+    expect(draftChanged({ ...draft, languages: ['en'] }, saved)).toBe(true);
+    expect(draftChanged({ ...draft, originsText: 'https://clinic.example.com\nhttps://shop.example.com' }, saved)).toBe(true);
+  });
+
+  it('does not count typing and deleting again, blank lines or the letter case of a colour as a change', () => {
+    const draft = draftOf(saved);
+    expect(draftChanged({ ...draft, greeting: { ...draft.greeting, es: '' } }, saved)).toBe(false);
+    expect(draftChanged({ ...draft, originsText: '\nhttps://clinic.example.com\n' }, saved)).toBe(false);
+    expect(draftChanged({ ...draft, colour: '#0F766E' }, saved)).toBe(false);
   });
 });

@@ -480,3 +480,74 @@ describe('booking settings', () => {
     expect(availability.parse((await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&date=${otherDay}`, tokens.admin)).body).slots.length).toBeGreaterThan(0);
   });
 });
+
+// Removing a staff member or a service (Services & hours, or a knowledge-base import) used to leave their time off
+// and buffer stored: once the cached catalogue caught up (a minute later), every settings save was refused 400 naming
+// them, even one changing only the minimum notice. Meanwhile the cache let time off of a just-removed member in, and
+// refused time off of a member just added. Now the check reads the catalogue as it is (by kbVersion): stored entries
+// of removed staff or services are dropped, new ones naming them are refused (docs/decisions.md, 100).
+describe('booking settings after staff or services are removed', () => {
+  const knowledge = z.object({ staff: z.array(z.object({ id: z.string(), serviceIds: z.array(z.string()) }).passthrough()), services: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough();
+  const settingsReply = z.object({ minNoticeMinutes: z.number(), bufferMinutes: z.record(z.string(), z.number()), exceptions: z.array(z.object({ id: z.string(), staffId: z.string().optional() }).passthrough()) }).passthrough();
+  const martaOff = { id: 'marta-off', from: otherDay, to: otherDay, reason: 'Training', staffId: 'marta-ruiz' };
+  const christmas = { id: 'christmas', from: nextDay(otherDay), to: nextDay(otherDay), reason: 'Closed' };
+  let kb: z.infer<typeof knowledge>;
+  let original: Record<string, unknown>;
+
+  beforeAll(async () => {
+    kb = knowledge.parse((await api(cloud, 'GET', '/v1/admin/knowledge', tokens.otherAdmin)).body);
+    original = z.record(z.string(), z.unknown()).parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.otherAdmin)).body);
+  });
+  afterAll(async () => {
+    await api(cloud, 'PUT', '/v1/admin/knowledge', tokens.otherAdmin, kb);
+    await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, original);
+  });
+
+  it('drops the stored time off of a removed staff member (and the buffer of a removed service) instead of refusing an unrelated change', async () => {
+    const first = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...original, exceptions: [martaOff, christmas], bufferMinutes: { 'teeth-whitening': 10, 'checkup-clean': 5 } });
+    expect(first.status).toBe(200);
+
+    // Marta and teeth whitening leave the knowledge base (an import, as the knowledge page or another tool does).
+    const without = {
+      ...kb,
+      staff: kb.staff.filter((m) => m.id !== 'marta-ruiz').map((m) => ({ ...m, serviceIds: m.serviceIds.filter((s) => s !== 'teeth-whitening') })),
+      services: kb.services.filter((s) => s.id !== 'teeth-whitening'),
+    };
+    const imported = await api(cloud, 'PUT', '/v1/admin/knowledge', tokens.otherAdmin, without);
+    expect({ status: imported.status, body: imported.status === 200 ? undefined : imported.body }).toEqual({ status: 200 });
+
+    // The owner changes only the minimum notice, sending the settings as read.
+    const read = settingsReply.parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.otherAdmin)).body);
+    expect(read.exceptions.map((e) => e.id)).toEqual(['marta-off', 'christmas']);
+    const res = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...read, minNoticeMinutes: 120 });
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    const stored = settingsReply.parse(res.body);
+    expect(stored.minNoticeMinutes).toBe(120);
+    expect(stored.exceptions.map((e) => e.id)).toEqual(['christmas']);
+    expect(stored.bufferMinutes).toEqual({ 'checkup-clean': 5 });
+    expect(settingsReply.parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.otherAdmin)).body)).toMatchObject({ minNoticeMinutes: 120, exceptions: [christmas] });
+
+    // Saving again is not stuck either.
+    expect((await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...stored, minNoticeMinutes: 90 })).status).toBe(200);
+  });
+
+  it('still refuses new time off for someone not on the staff, and takes it for someone added a moment ago', async () => {
+    const current = settingsReply.parse((await api(cloud, 'GET', '/v1/admin/booking-settings', tokens.otherAdmin)).body);
+    const ghost = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...current, exceptions: [...current.exceptions, { ...martaOff, id: 'marta-again' }] });
+    expect(ghost.status).toBe(400);
+    expect(errorReply.parse(ghost.body).error).toMatchObject({ code: 'bad_request', field: `exceptions.${current.exceptions.length}.staffId` });
+    expect(errorReply.parse(ghost.body).error.message).toContain('unknown staff member "marta-ruiz"');
+    const newService = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...current, bufferMinutes: { ...current.bufferMinutes, 'teeth-whitening': 10 } });
+    expect(newService.status).toBe(400);
+    expect(errorReply.parse(newService.body).error.field).toBe('bufferMinutes.teeth-whitening');
+
+    // Ana joins (the knowledge base changes), and gets time off straight away: not refused by a stale catalogue.
+    const withAna = knowledge.parse((await api(cloud, 'GET', '/v1/admin/knowledge', tokens.otherAdmin)).body);
+    const joined = await api(cloud, 'PUT', '/v1/admin/knowledge', tokens.otherAdmin, { ...withAna, staff: [...withAna.staff, { id: 'ana-lopez', name: 'Ana López', role: 'Hygienist', serviceIds: ['checkup-clean'] }] });
+    expect(joined.status).toBe(200);
+    const anaOff = { id: 'ana-off', from: otherDay, to: otherDay, reason: '', staffId: 'ana-lopez' };
+    const res = await api(cloud, 'PUT', '/v1/admin/booking-settings', tokens.otherAdmin, { ...current, exceptions: [...current.exceptions, anaOff] });
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    expect(settingsReply.parse(res.body).exceptions.map((e) => e.id)).toContain('ana-off');
+  });
+});

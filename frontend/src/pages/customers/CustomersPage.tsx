@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { ApiError, describeError, type ErrorView } from '../../lib/api-error';
 import { customerKeyFromInput, privacyApi, type CustomerErasure, type CustomerSummary } from './privacy-api';
 import './customers.css';
@@ -196,14 +197,18 @@ function RetentionForm() {
   const { api } = useSession();
   const privacy = useMemo(() => privacyApi(api), [api]);
   const [days, setDays] = useState<string>();
+  /** The period as loaded or saved: a different one typed is unsaved. */
+  const [storedDays, setStoredDays] = useState<string>();
   const [error, setError] = useState<ErrorView>();
   const [saved, setSaved] = useState(false);
   const [saving, setSaving] = useState(false);
+  useUnsavedChanges(days !== undefined && storedDays !== undefined && days.trim() !== storedDays);
 
   const load = useCallback(async () => {
     try {
       const settings = await privacy.getSettings();
       setDays(settings.retentionDays === null ? '' : String(settings.retentionDays));
+      setStoredDays(settings.retentionDays === null ? '' : String(settings.retentionDays));
     } catch (err) {
       setError(describeError(err));
     }
@@ -219,6 +224,7 @@ function RetentionForm() {
     try {
       const stored = await privacy.putSettings({ retentionDays: days === undefined || days.trim() === '' ? null : Number(days) });
       setDays(stored.retentionDays === null ? '' : String(stored.retentionDays));
+      setStoredDays(stored.retentionDays === null ? '' : String(stored.retentionDays));
       setError(undefined);
       setSaved(true);
     } catch (err) {

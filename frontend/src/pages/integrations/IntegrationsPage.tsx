@@ -3,6 +3,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime } from '../../lib/format';
 import { Dialog } from '../bookings/Dialog';
@@ -59,6 +60,9 @@ function ProviderCard({
 }) {
   const [editing, setEditing] = useState(false);
   const [values, setValues] = useState<Record<string, string>>({});
+  /** What the form showed when it opened: values typed over it are unsaved until saved or cancelled. */
+  const [opened, setOpened] = useState<Record<string, string>>({});
+  useUnsavedChanges(editing && spec.fields.some((f) => (values[f.name] ?? '') !== (opened[f.name] ?? '')));
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ErrorView>();
   const [notice, setNotice] = useState('');
@@ -175,6 +179,7 @@ function ProviderCard({
             onClick={() => {
               setNotice('');
               setValues(prefillFrom(spec, summary));
+              setOpened(prefillFrom(spec, summary));
               setEditing(true);
             }}
             data-testid={`integration-${spec.provider}-edit`}

@@ -3,6 +3,7 @@ import type { Faq, KbDocument } from '../../api/types';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { FormActions } from '../../components/FormActions';
 import { Loading } from '../../components/Loading';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { faqIdFor } from '../analytics/analytics';
 import { MAX_ALTERNATIVES } from '../analytics/KnowledgeGaps';
@@ -190,6 +191,9 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
   const [answer, setAnswer] = useState('');
   const [category, setCategory] = useState(categories[0] ?? 'General');
   const [wordings, setWordings] = useState('');
+  /** The form as opened (empty for a new FAQ): anything else typed is unsaved until saved or cancelled. */
+  const [opened, setOpened] = useState(() => JSON.stringify(['', '', categories[0] ?? 'General', '']));
+  useUnsavedChanges(JSON.stringify([question, answer, category, wordings]) !== opened);
   const editor = useItemEditor<Faq>({
     what: 'FAQ',
     id,
@@ -204,6 +208,7 @@ export function FaqEditor({ items, takenIds, id, categories, onSaved, onCancel }
       setAnswer(faq.answer);
       setCategory(faq.category);
       setWordings((faq.alternatives ?? []).join('\n'));
+      setOpened(JSON.stringify([faq.question, faq.answer, faq.category, (faq.alternatives ?? []).join('\n')]));
     },
   });
 
@@ -304,6 +309,9 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
   const [fromPdf, setFromPdf] = useState(false);
   const [text, setText] = useState('');
   const [file, setFile] = useState<File>();
+  /** The form as opened (empty for a new document): anything else typed or chosen is unsaved until saved or cancelled. */
+  const [opened, setOpened] = useState(() => JSON.stringify(['', 'markdown', '', '']));
+  useUnsavedChanges(JSON.stringify([title, source, text, file?.name ?? '']) !== opened);
   const editor = useItemEditor<KbDocument>({
     what: 'document',
     id,
@@ -320,6 +328,7 @@ export function DocumentEditor({ items, takenIds, id, onSaved, onCancel }: Edito
       // again does not turn plain text into Markdown. A PDF's text is edited only by choosing typed text knowingly.
       setSource(document.format ?? 'markdown');
       setFromPdf(document.format === 'pdf');
+      setOpened(JSON.stringify([document.title, document.format ?? 'markdown', document.text, '']));
     },
   });
 

@@ -4,8 +4,9 @@ import { weekdays, type KnowledgeBase, type OpeningHours, type Service, type Sta
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
-import { CatalogueConflict, catalogueOf, LANGUAGE_LABELS, namesWith, saveCatalogue } from './save-catalogue';
+import { CatalogueConflict, catalogueOf, droppedExceptions, LANGUAGE_LABELS, namesWith, saveCatalogue, withoutStaff } from './save-catalogue';
 import { weekdayLabels } from '../../lib/format';
 import '../bookings/bookings.css';
 
@@ -46,6 +47,9 @@ export function ServicesPage() {
   const [settingsDirty, setSettingsDirty] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
+  /** Said after a save when the server left out exceptions of staff no longer on the team. */
+  const [dropNote, setDropNote] = useState('');
+  useUnsavedChanges(kbDirty || settingsDirty);
 
   const load = useCallback(async () => {
     try {
@@ -76,6 +80,7 @@ export function ServicesPage() {
     if (!draft) return;
     setSaving(true);
     setSaved(false);
+    setDropNote('');
     setSaveError(undefined);
     try {
       if (kbDirty) {
@@ -93,6 +98,10 @@ export function ServicesPage() {
         try {
           const stored = await bookings.putSettings(draft.settings);
           setDraft((d) => (d ? { ...d, settings: stored } : d));
+          const dropped = droppedExceptions(draft.settings, stored);
+          if (dropped.length > 0) {
+            setDropNote(`Time off of people no longer on the staff was removed: ${dropped.map((e) => `${e.staffId ?? ''} ${e.from}–${e.to}`).join(', ')}.`);
+          }
         } catch (err) {
           setSaveError({ error: describeError(err), title: 'Could not save the exceptions and booking policy' });
           return;
@@ -124,7 +133,7 @@ export function ServicesPage() {
       ) : (
         <form onSubmit={(e) => void save(e)} noValidate>
           <ServicesSection kb={draft.kb} settings={draft.settings} saved={draft.baseline} editKb={editKb} editSettings={editSettings} />
-          <StaffSection kb={draft.kb} saved={draft.baseline} editKb={editKb} />
+          <StaffSection kb={draft.kb} settings={draft.settings} saved={draft.baseline} editKb={editKb} editSettings={editSettings} />
           <HoursSection hours={draft.kb.hours} timezone={draft.kb.business.timezone} editKb={editKb} />
           <ExceptionsSection kb={draft.kb} settings={draft.settings} editSettings={editSettings} />
           <PolicySection settings={draft.settings} editSettings={editSettings} />
@@ -134,7 +143,7 @@ export function ServicesPage() {
               {saving ? 'Saving…' : 'Save changes'}
             </button>
             <span role="status" className="muted" data-testid="services-saved">
-              {saved ? 'Saved.' : kbDirty || settingsDirty ? 'Unsaved changes.' : ''}
+              {saved ? `Saved.${dropNote !== '' ? ` ${dropNote}` : ''}` : kbDirty || settingsDirty ? 'Unsaved changes.' : ''}
             </span>
           </div>
         </form>
@@ -280,9 +289,33 @@ function ServicesSection({
   );
 }
 
-function StaffSection({ kb, saved, editKb }: { kb: KnowledgeBase; saved: KnowledgeBase; editKb: EditKb }) {
+function StaffSection({
+  kb,
+  settings,
+  saved,
+  editKb,
+  editSettings,
+}: {
+  kb: KnowledgeBase;
+  settings: BookingSettings;
+  saved: KnowledgeBase;
+  editKb: EditKb;
+  editSettings: EditSettings;
+}) {
   const savedIds = new Set(saved.staff.map((m) => m.id));
   const update = (index: number, patch: Partial<StaffMember>): void => editKb((k) => ({ ...k, staff: k.staff.map((m, j) => (j === index ? { ...m, ...patch } : m)) }));
+  /** A new member's id as typed: their time off follows, unless another member carries that id too. */
+  const rename = (index: number, from: string, to: string): void => {
+    update(index, { id: to });
+    if (kb.staff.some((x, j) => j !== index && x.id === from) || !settings.exceptions.some((e) => e.staffId === from)) return;
+    editSettings((s) => ({ ...s, exceptions: s.exceptions.map((e) => (e.staffId === from ? { ...e, staffId: to } : e)) }));
+  };
+  /** Removing a member removes their time off too (in the same save), unless another member carries their id. */
+  const remove = (index: number, id: string): void => {
+    editKb((k) => ({ ...k, staff: k.staff.filter((_, j) => j !== index) }));
+    if (kb.staff.some((x, j) => j !== index && x.id === id) || !settings.exceptions.some((e) => e.staffId === id)) return;
+    editSettings((s) => withoutStaff(s, id));
+  };
   const add = (): void => {
     const id = idFrom('new staff', new Set(kb.staff.map((m) => m.id)), 'staff');
     editKb((k) => ({ ...k, staff: [...k.staff, { id, name: '', role: '', serviceIds: [] }] }));
@@ -300,7 +333,7 @@ function StaffSection({ kb, saved, editKb }: { kb: KnowledgeBase; saved: Knowled
             {(!savedIds.has(m.id) || kb.staff.findIndex((x) => x.id === m.id) !== i) && (
               <div className="field">
                 <label htmlFor={`staff-id-${i}`}>Id</label>
-                <input id={`staff-id-${i}`} value={m.id} onChange={(e) => update(i, { id: e.target.value.toLowerCase() })} />
+                <input id={`staff-id-${i}`} value={m.id} onChange={(e) => rename(i, m.id, e.target.value.toLowerCase())} />
               </div>
             )}
             <div className="field">
@@ -327,7 +360,7 @@ function StaffSection({ kb, saved, editKb }: { kb: KnowledgeBase; saved: Knowled
               ))}
             </div>
           </fieldset>
-          <button type="button" className="button button--secondary" onClick={() => editKb((k) => ({ ...k, staff: k.staff.filter((_, j) => j !== i) }))}>
+          <button type="button" className="button button--secondary" onClick={() => remove(i, m.id)}>
             Remove {m.name || `staff member ${i + 1}`}
           </button>
         </fieldset>
@@ -391,7 +424,8 @@ function ExceptionsSection({ kb, settings, editSettings }: { kb: KnowledgeBase; 
   const [close, setClose] = useState('14:00');
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string>();
-  const who = (e: BookingException): string => (e.staffId === undefined ? 'Whole business' : (kb.staff.find((m) => m.id === e.staffId)?.name ?? e.staffId));
+  const who = (e: BookingException): string =>
+    e.staffId === undefined ? 'Whole business' : (kb.staff.find((m) => m.id === e.staffId)?.name ?? `${e.staffId} (no longer on the staff)`);
 
   const add = (): void => {
     const last = to === '' ? from : to;

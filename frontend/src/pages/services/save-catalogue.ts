@@ -2,6 +2,7 @@
  * How the Services & hours page saves: its part of the knowledge base (services, staff, weekly hours) onto the
  * knowledge base as it is now.
  */
+import type { BookingException, BookingSettings } from '../../api/bookings';
 import type { ApiClient } from '../../api/client';
 import type { KnowledgeBase, Service } from '../../api/types';
 import { ApiError } from '../../lib/api-error';
@@ -48,4 +49,22 @@ export async function saveCatalogue(api: Pick<ApiClient, 'getKnowledgeTagged' | 
     // As the server stored it (it trims names and descriptions): the baseline of the next save.
     return (await api.getKnowledgeTagged()).kb;
   }
+}
+
+/**
+ * The settings without a staff member's exceptions (time off): removing the member on the page removes them too,
+ * in the same save, as removing a service removes its buffer. The server refuses exceptions naming staff it does
+ * not know.
+ */
+export function withoutStaff(settings: BookingSettings, staffId: string): BookingSettings {
+  return { ...settings, exceptions: settings.exceptions.filter((e) => e.staffId !== staffId) };
+}
+
+/**
+ * The exceptions sent that the server did not store: those of staff no longer on the team (removed elsewhere,
+ * e.g. by a knowledge-base import), which it drops rather than refuse the save (docs/decisions.md, 100).
+ */
+export function droppedExceptions(sent: BookingSettings, stored: BookingSettings): BookingException[] {
+  const kept = new Set(stored.exceptions.map((e) => e.id));
+  return sent.exceptions.filter((e) => !kept.has(e.id));
 }

@@ -3,6 +3,7 @@ import type { CannedReply } from '../../api/types';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 
 interface Row extends CannedReply {
@@ -26,6 +27,13 @@ export function SettingsPage() {
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const [nextKey, setNextKey] = useState(1000);
+  /** Edited since loaded or saved: leaving the page or the tab asks first. */
+  const [dirty, setDirty] = useState(false);
+  useUnsavedChanges(dirty);
+  const edited = (): void => {
+    setSaved(false);
+    setDirty(true);
+  };
 
   const load = useCallback(async () => {
     setLoadError(undefined);
@@ -33,6 +41,7 @@ export function SettingsPage() {
       const settings = await api.getHandoffSettings();
       setSla(String(settings.slaSeconds));
       setRows(settings.cannedReplies.map((r, i) => ({ ...r, key: i })));
+      setDirty(false);
     } catch (err) {
       setLoadError(describeError(err));
     }
@@ -42,7 +51,7 @@ export function SettingsPage() {
   }, [load]);
 
   const update = (key: number, patch: Partial<CannedReply>): void => {
-    setSaved(false);
+    edited();
     setRows((list) => list?.map((r) => (r.key === key ? { ...r, ...patch } : r)));
   };
 
@@ -63,6 +72,7 @@ export function SettingsPage() {
       setSla(String(stored.slaSeconds));
       setError(undefined);
       setSaved(true);
+      setDirty(false);
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -100,7 +110,7 @@ export function SettingsPage() {
               value={sla}
               onChange={(e) => {
                 setSla(e.target.value);
-                setSaved(false);
+                edited();
               }}
               data-testid="settings-sla"
             />
@@ -122,7 +132,7 @@ export function SettingsPage() {
                   type="button"
                   className="button button--quiet"
                   onClick={() => {
-                    setSaved(false);
+                    edited();
                     setRows((list) => list?.filter((x) => x.key !== r.key));
                   }}
                 >
@@ -136,6 +146,7 @@ export function SettingsPage() {
               onClick={() => {
                 setRows((list) => [...(list ?? []), { key: nextKey, id: '', title: '', text: '' }]);
                 setNextKey((k) => k + 1);
+                edited();
               }}
               data-testid="canned-add"
             >
@@ -147,7 +158,7 @@ export function SettingsPage() {
               {saving ? 'Saving…' : 'Save'}
             </button>
             <span role="status" className="muted" data-testid="settings-saved">
-              {saved ? 'Saved.' : ''}
+              {saved ? 'Saved.' : dirty ? 'Unsaved changes.' : ''}
             </span>
           </div>
         </form>

@@ -3,6 +3,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime } from '../../lib/format';
 import { Dialog } from '../bookings/Dialog';
@@ -69,6 +70,8 @@ export function WebhooksPage() {
 function AddSubscription({ api, onCreated }: { api: Api; onCreated: (url: string, secret: string) => void }) {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<ReadonlySet<WebhookEventType>>(new Set());
+  // A subscription typed but not added yet: leaving the page or the tab asks first.
+  useUnsavedChanges(url.trim() !== '' || events.size > 0);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ErrorView>();
 

@@ -3,11 +3,13 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { useLoader } from '../../hooks/useLoader';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { widgetApi, type WidgetSettings } from './widget-api';
 import {
   MAX_GREETING_CHARS,
   MIN_CONTRAST,
+  draftChanged,
   draftOf,
   inputOf,
   isHexColour,
@@ -62,6 +64,9 @@ export function WidgetPage() {
       setStale(false);
     }
   }, [data]);
+
+  // Edits not saved yet: leaving the page or the tab asks first.
+  useUnsavedChanges(isAdmin && draft !== undefined && saved !== undefined && draftChanged(draft, saved));
 
   useEffect(() => {
     const id = inputIdOf(saveError?.field);

@@ -59,6 +59,24 @@ export function inputOf(draft: WidgetDraft, revision: string): WidgetSettingsInp
   };
 }
 
+/**
+ * Whether the draft says something other than the saved settings: what the page would lose on leaving. Blank
+ * greetings count as none and origins as the list they make, so typing and deleting again is no change.
+ */
+export function draftChanged(draft: WidgetDraft, saved: WidgetSettings): boolean {
+  const meaning = (d: WidgetDraft) => ({
+    colour: d.colour.toLowerCase(),
+    position: d.position,
+    languages: d.languages,
+    logoUrl: d.logoUrl.trim(),
+    origins: originsOf(d.originsText),
+    greeting: Object.entries(d.greeting)
+      .filter(([, text]) => text.trim() !== '')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  });
+  return JSON.stringify(meaning(draft)) !== JSON.stringify(meaning(draftOf(saved)));
+}
+
 export const isHexColour = (v: string): boolean => /^#[0-9a-fA-F]{6}$/.test(v);
 
 /** White text's contrast on the colour, or undefined for a colour not written #rrggbb. */
