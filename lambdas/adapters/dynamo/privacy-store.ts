@@ -20,7 +20,7 @@ import { contactOf } from '../../core/privacy/customer';
 import type { ConversationActivity, CustomerData, CustomerDataStore, CustomerStoreName, ErasureCounts, FoundItem, RetentionStore, RetentionTenants } from '../../core/privacy/ports';
 import { expiryOf, headExpiryOf, privacySettingsSchema, type PrivacySettings, type PrivacySettingsStore, type RetentionLookup } from '../../core/privacy/settings';
 import { keys } from './keys';
-import { isConditionFailure, queryPartition, readCursor, writeCursor } from './query';
+import { isConditionFailure, queryGsi1, queryPartition, readCursor, writeCursor } from './query';
 
 /** How long the write path trusts a tenant's retention period in one container. */
 const RETENTION_CACHE_MS = 60_000;
@@ -210,28 +210,11 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
    * its phone from the e-mail given with it, also for bookings written before contact links existed (decision 99).
    */
   private async bookingContacts(tenantId: string): Promise<{ readonly bookingId: string; readonly keys: readonly string[] }[]> {
-    const out: { bookingId: string; keys: string[] }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.bookingsByStart(tenantId) },
-          ProjectionExpression: '#id, #key, #customer',
-          ExpressionAttributeNames: { '#id': 'bookingId', '#key': 'customerKey', '#customer': 'customer' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const bookingId = str(item, 'bookingId');
-        if (!bookingId) continue;
-        out.push({ bookingId, keys: contactKeysOf(item['customer'], str(item, 'customerKey')) });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryGsi1(this.db, this.tableName, keys.bookingsByStart(tenantId), { attributes: ['bookingId', 'customerKey', 'customer'] });
+    return items.flatMap((item) => {
+      const bookingId = str(item, 'bookingId');
+      return bookingId ? [{ bookingId, keys: contactKeysOf(item['customer'], str(item, 'customerKey')) }] : [];
+    });
   }
 
   /**
@@ -239,29 +222,17 @@ export class DynamoPrivacyStore implements PrivacySettingsStore, RetentionLookup
    * conversation of the tenant is read, so only a request about an unlinked identity pays for it.
    */
   private async conversationsOfIdentity(tenantId: string, identity: string): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: 'visitorId = :v',
-          ExpressionAttributeValues: { ':pk': keys.conversationsByActivity(tenantId), ':v': visitorIdOf(identity) },
-          ProjectionExpression: 'conversationId, visitorId, channel',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const conversationId = str(item, 'conversationId');
-        const channel = str(item, 'channel');
-        const visitorId = str(item, 'visitorId');
-        if (conversationId && (channel === 'web' || channel === 'messenger') && visitorId && conversationIdentity({ channel, visitorId }) === identity) ids.push(conversationId);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return ids;
+    const items = await queryGsi1(this.db, this.tableName, keys.conversationsByActivity(tenantId), {
+      attributes: ['conversationId', 'visitorId', 'channel'],
+      filter: 'visitorId = :f0',
+      filterValues: { ':f0': visitorIdOf(identity) },
+    });
+    return items.flatMap((item) => {
+      const conversationId = str(item, 'conversationId');
+      const channel = str(item, 'channel');
+      const visitorId = str(item, 'visitorId');
+      return conversationId && (channel === 'web' || channel === 'messenger') && visitorId && conversationIdentity({ channel, visitorId }) === identity ? [conversationId] : [];
+    });
   }
 
   /**

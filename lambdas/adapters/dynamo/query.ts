@@ -74,6 +74,37 @@ export async function queryPartition(db: DynamoDBDocumentClient, tableName: stri
   return items;
 }
 
+/**
+ * Every item under one key of the GSI1 index (`gsi1pk`), following pages: only `attributes` of each, and only those
+ * passing `filter` (a FilterExpression over `:f0`, `:f1`… in `filterValues`; read capacity is spent on all of them).
+ */
+export async function queryGsi1(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  gsi1pk: string,
+  options: { readonly attributes: readonly string[]; readonly filter?: string; readonly filterValues?: Readonly<Record<string, unknown>> },
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': gsi1pk, ...options.filterValues },
+        ...(options.filter ? { FilterExpression: options.filter } : {}),
+        ProjectionExpression: options.attributes.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(options.attributes.map((a, i) => [`#a${i}`, a])),
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
 /** An opaque page cursor: the JSON of what the store needs to go on, base64url. */
 export function writeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
