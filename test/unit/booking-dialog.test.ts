@@ -590,6 +590,14 @@ describe('impossible requests, answered honestly with alternatives', () => {
     expect(es.text).toContain('No encuentro el 31 de febrero en el calendario.');
   });
 
+  it('"next year" or "in 3 years" is beyond the booking horizon, said so (was: no date, today\'s times offered)', async () => {
+    const w = await world();
+    for (const text of ['Can I book a check-up next year?', 'a check-up in 3 years please']) {
+      const a = await conversation(w).say(text);
+      expect(a.text).toMatch(/up to \d+ days ahead/);
+    }
+  });
+
   it('a dentist who does not do the service: the alternatives are with one who does', async () => {
     const w = await world();
     const a = await conversation(w).say('Can Marta Ruiz do my teeth whitening next Friday?');

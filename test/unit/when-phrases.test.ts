@@ -132,6 +132,13 @@ describe('numeric dates follow the business: day first in Europe', () => {
     expect(read('4 30pm', 'en')).toEqual({ start: '16:30', approximate: false });
   });
 
+  it('reads "next year" and "in 3 years" as a day that far on, not as no date', () => {
+    expect(read('next year', 'en')).toEqual({ date: '2027-12-09', approximate: false });
+    expect(read('in 3 years', 'en')).toEqual({ date: '2029-12-09', approximate: false });
+    expect(read('I have been coming for 3 years', 'en')).toBeUndefined();
+    expect(read('3 years ago', 'en')).toBeUndefined();
+  });
+
   it('names a date that is no day of the calendar (unreadDate), and nothing that is no date at all', () => {
     const unread = (text: string, lang: Lang = 'en'): string | undefined => parseWhen(text, { lang, timezone: 'Europe/Dublin', now: WEDNESDAY, hours })?.unreadDate;
     expect(unread('book a checkup on 31/02')).toBe('31/02'); // was no date: today's times were offered

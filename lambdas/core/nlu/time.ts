@@ -435,7 +435,9 @@ function chronoDate(s: string, options: WhenOptions, today: WallClock): string |
       if (ONLY_NEXT_WEEK.test(r.text.trim())) continue;
       // "this month" is from today (chrono: the 1st, read as next week's day once past).
       if (/^this\s+month$/.test(r.text.trim())) return isoDate(today.year, today.month, today.day);
-      const dated = c.isCertain('day') || c.isCertain('weekday') || c.isCertain('month') || /\b(?:week|semana)\b/.test(r.text);
+      // "next year", "in 3 years": a day that far on (then beyond the booking horizon, and said so), not no date.
+      const years = /^(?:next\s+year|in\s+(?:a|one|\d+)\s+years?|(?:el\s+)?pr[oó]ximo\s+a[nñ]o|dentro\s+de\s+(?:un|\d+)\s+a[nñ]os?)$/.test(r.text.trim());
+      const dated = c.isCertain('day') || c.isCertain('weekday') || c.isCertain('month') || /\b(?:week|semana)\b/.test(r.text) || years;
       // "I waited an hour", "hace 10 minutos": durations, not dates.
       const duration =
         /^(?:in |within |en |dentro de )?(?:an?|one|half an|una?|media|\d+)\s+(?:hours?|minutes?|mins?|horas?|minutos?)(?:\s+ago)?$/.test(r.text.trim()) ||
