@@ -42,6 +42,7 @@ import {
   findSlots,
   rescheduleBooking,
   upcomingBookings,
+  withinNotice,
   type BookingDeps,
 } from './service';
 
@@ -773,7 +774,7 @@ function policyFor(t: Turn, start: string, noticeHours: number): string {
 }
 
 function tooCloseToChange(t: Turn, start: string, noticeHours: number): boolean {
-  return Date.parse(start) - t.now.getTime() < noticeHours * 3_600_000;
+  return withinNotice(start, noticeHours, t.now);
 }
 
 async function confirmBooking(t: Turn, d: BookingDraft): Promise<DialogOutcome> {

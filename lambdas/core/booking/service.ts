@@ -227,7 +227,12 @@ export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise
 
 /** Hours left before the start; a customer may change or cancel only with at least `cancellationNoticeHours` left. */
 function tooLate(booking: Booking, settings: BookingSettings, now: Date): boolean {
-  return Date.parse(booking.start) - now.getTime() < settings.cancellationNoticeHours * 3_600_000;
+  return withinNotice(booking.start, settings.cancellationNoticeHours, now);
+}
+
+/** Whether a start is closer than the cancellation notice: a customer can no longer cancel or change it in the chat. */
+export function withinNotice(start: string, noticeHours: number, now: Date): boolean {
+  return Date.parse(start) - now.getTime() < noticeHours * 3_600_000;
 }
 
 /** Optimistic read-modify-write attempts before a booking that keeps changing is reported. */

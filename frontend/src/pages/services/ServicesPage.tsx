@@ -155,20 +155,17 @@ export function ServicesPage() {
 type EditKb = (change: (kb: KnowledgeBase) => KnowledgeBase) => void;
 type EditSettings = (change: (s: BookingSettings) => BookingSettings) => void;
 
-function ServicesSection({
-  kb,
-  settings,
-  saved,
-  editKb,
-  editSettings,
-}: {
+/** What the services and staff sections edit. */
+interface SectionProps {
   kb: KnowledgeBase;
   settings: BookingSettings;
-  /** The knowledge base as saved: a service not in it is new, and its id may still be changed. */
+  /** The knowledge base as saved: an item not in it is new, and its id may still be changed. */
   saved: KnowledgeBase;
   editKb: EditKb;
   editSettings: EditSettings;
-}) {
+}
+
+function ServicesSection({ kb, settings, saved, editKb, editSettings }: SectionProps) {
   const savedIds = new Set(saved.services.map((s) => s.id));
   // A service's name is written in the business's first language; it may have its own in each of the others.
   const otherLanguages = kb.business.languages.slice(1);
@@ -289,19 +286,7 @@ function ServicesSection({
   );
 }
 
-function StaffSection({
-  kb,
-  settings,
-  saved,
-  editKb,
-  editSettings,
-}: {
-  kb: KnowledgeBase;
-  settings: BookingSettings;
-  saved: KnowledgeBase;
-  editKb: EditKb;
-  editSettings: EditSettings;
-}) {
+function StaffSection({ kb, settings, saved, editKb, editSettings }: SectionProps) {
   const savedIds = new Set(saved.staff.map((m) => m.id));
   const update = (index: number, patch: Partial<StaffMember>): void => editKb((k) => ({ ...k, staff: k.staff.map((m, j) => (j === index ? { ...m, ...patch } : m)) }));
   /** A new member's id as typed: their time off follows, unless another member carries that id too. */
