@@ -598,6 +598,12 @@ describe('impossible requests, answered honestly with alternatives', () => {
     }
   });
 
+  it('29 February, "el año que viene" are beyond the booking horizon, said so (were other days, or today\'s times)', async () => {
+    const w = await world();
+    expect((await conversation(w).say('Can I book a check-up on 29 feb?')).text).toMatch(/up to \d+ days ahead/);
+    expect((await conversation(w).say('Quiero reservar una revisión el año que viene')).text).toMatch(/máximo de \d+ días de antelación/);
+  });
+
   it('a dentist who does not do the service: the alternatives are with one who does', async () => {
     const w = await world();
     const a = await conversation(w).say('Can Marta Ruiz do my teeth whitening next Friday?');

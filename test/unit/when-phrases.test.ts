@@ -139,6 +139,26 @@ describe('numeric dates follow the business: day first in Europe', () => {
     expect(read('3 years ago', 'en')).toBeUndefined();
   });
 
+  it('reads a 29th, 30th or 31st named with its month and no year as that day, or as no day of the calendar', () => {
+    // chrono moved these into other months: "february 30th" was 30 December, "feb 29" 1 February, "29th of february" no date.
+    for (const text of ['29 feb', 'feb 29', 'February 29th', 'the 29th of February', 'can I come on 29th feb?']) expect(read(text, 'en')).toEqual({ date: '2028-02-29', approximate: false });
+    expect(read('el 29 de febrero a las 10', 'es')).toEqual({ date: '2028-02-29', start: '10:00', approximate: false });
+    expect(parseWhen('february 30th', { lang: 'en', timezone: 'Europe/Dublin', now: WEDNESDAY, hours })).toEqual({ approximate: false, unreadDate: 'february 30' });
+    expect(read('31 january', 'en')).toEqual({ date: '2027-01-31', approximate: false });
+    expect(read('december 31st', 'en')).toEqual({ date: '2026-12-31', approximate: false });
+    expect(read('29 feb 2028', 'en')).toEqual({ date: '2028-02-29', approximate: false }); // a year written: chrono's, as before
+  });
+
+  it('reads Spanish "el mes que viene", "el año que viene", "a finales de mes" and "mid January" / "a mediados de enero"', () => {
+    for (const text of ['el mes que viene', 'el próximo mes', 'el mes proximo']) expect(read(text, 'es')).toEqual({ date: '2027-01-09', approximate: false }); // as "next month"
+    expect(read('next month', 'en')).toEqual({ date: '2027-01-09', approximate: false });
+    expect(read('el año que viene', 'es')).toEqual({ date: '2027-12-09', approximate: false }); // as "next year"
+    expect(read('a finales de mes', 'es')).toEqual({ date: '2026-12-31', approximate: false }); // as "end of the month"
+    expect(read('mid january', 'en')).toEqual({ date: '2027-01-15', approximate: false }); // was 1 January
+    expect(read('a mediados de enero', 'es')).toEqual({ date: '2027-01-15', approximate: false });
+    expect(read('el mes que viene a las 10', 'es')).toEqual({ date: '2027-01-09', start: '10:00', approximate: false }); // was the time alone
+  });
+
   it('names a date that is no day of the calendar (unreadDate), and nothing that is no date at all', () => {
     const unread = (text: string, lang: Lang = 'en'): string | undefined => parseWhen(text, { lang, timezone: 'Europe/Dublin', now: WEDNESDAY, hours })?.unreadDate;
     expect(unread('book a checkup on 31/02')).toBe('31/02'); // was no date: today's times were offered

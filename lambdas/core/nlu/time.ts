@@ -422,6 +422,33 @@ function impossibleDate(s: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A day and month named with a day past the 28th and no year ("29 feb", "February 29th", "29 de febrero", "february
+ * 30th"): the next such day (29 February is in the next leap year), or null when no year has it (impossibleDate
+ * names it); undefined for anything else, which is chrono's. chrono moved these days into other months: "february
+ * 30th" was 30 November, "feb 29" 1 February 2029, "29th of february" no date.
+ */
+function lateDayOfMonth(s: string, today: WallClock): string | null | undefined {
+  const m = NAMED_DATE.exec(s);
+  if (!m) return undefined;
+  const day = Number(m[1] ?? m[4]);
+  const month = monthNumber(m[2] ?? m[3] ?? '');
+  // A year written after it ("29 feb 2028", "29 de febrero de 2028") is chrono's to read.
+  if (day <= 28 || /^[\s,]*(?:de\s+|del\s+)?\d{4}(?!\d)/.test(s.slice(m.index + m[0].length))) return undefined;
+  if (!dayExists(day, month)) return null;
+  const todayIso = isoDate(today.year, today.month, today.day);
+  for (let year = today.year; year <= today.year + 4; year++) {
+    if (dayExists(day, month, year) && isoDate(year, month, day) >= todayIso) return isoDate(year, month, day);
+  }
+  return null;
+}
+
+/** lateDayOfMonth's day, none when it names no day of the calendar, or else chrono's reading or a bare "the 18th". */
+function lateOrOther(s: string, options: WhenOptions, today: WallClock): string | undefined {
+  const late = lateDayOfMonth(s, today);
+  return late === undefined ? (chronoDate(s, options, today) ?? bareDayOfMonth(s, today)) : (late ?? undefined);
+}
+
 function chronoDate(s: string, options: WhenOptions, today: WallClock): string | undefined {
   // The tenant's calendar day, as a UTC midnight read at offset 0: chrono's "today" is then the tenant's, and a
   // weekday named on that day is today whatever the hour (from the real instant, chrono moved "friday" asked on a
@@ -546,10 +573,16 @@ export function parseWhen(text: string, options: WhenOptions): WhenEntity | unde
     .replace(/\b(?:to?m+or+o?w+|tomo+r+o|2mor+o?w?|tmrw|tmw)\b/g, 'tomorrow')
     .replace(/\btues\b/g, 'tuesday')
     .replace(/\bweds\b/g, 'wednesday')
-    .replace(/\b(?:a|one)\s+fortnight\b/g, '2 weeks');
+    .replace(/\b(?:a|one)\s+fortnight\b/g, '2 weeks')
+    // Spanish chrono does not read "el mes que viene", "el próximo mes", "el año que viene", "a finales de mes"; and
+    // "mid December" / "a mediados de diciembre" were read as the 1st.
+    .replace(/(?<![\p{L}])(?:el\s+)?(?:mes\s+(?:que\s+viene|pr[oó]ximo|siguiente)|pr[oó]ximo\s+mes)(?![\p{L}])/gu, 'next month')
+    .replace(/(?<![\p{L}])(?:el\s+)?(?:a[nñ]o\s+(?:que\s+viene|pr[oó]ximo|siguiente))(?![\p{L}])/gu, 'next year')
+    .replace(/(?<![\p{L}])(?:a\s+)?(?:finales|fin)\s+de(?:l)?\s+mes(?![\p{L}])/gu, 'end of the month')
+    .replace(new RegExp(String.raw`(?<![\p{L}])(?:mid(?:-|\s+)|(?:a\s+)?mediados\s+de\s+)(${MONTH_WORD})(?![\p{L}])`, 'giu'), (_m, month: string) => `15 ${month}`);
   const named = dayAfter
     ? addDays(isoDate(today.year, today.month, today.day), 2)
-    : (weekDate(s, today) ?? dayAndNumber(s, today) ?? numericDate(s, options.timezone, today) ?? chronoDate(s, options, today) ?? bareDayOfMonth(s, today));
+    : (weekDate(s, today) ?? dayAndNumber(s, today) ?? numericDate(s, options.timezone, today) ?? lateOrOther(s, options, today));
   const week = named === undefined ? nextWeekAlone(s, today) : undefined;
   const date = named ?? week ?? (time.today ? isoDate(today.year, today.month, today.day) : undefined);
   const unreadDate = date === undefined ? impossibleDate(s) : undefined;
