@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { createApiClient } from './api/client';
 import { getIdToken, signInServiceFor } from './auth/amplify';
 import { Loading } from './components/Loading';
+import { dropAllDrafts, tabStorage } from './lib/drafts';
 import type { AppConfig } from './lib/config';
 import { resolveApiUrl } from './lib/url';
 import { Shell } from './Shell';
@@ -39,10 +40,15 @@ function Gate({ config }: { config: AppConfig }) {
   const api = useMemo(() => createApiClient({ apiUrl: resolveApiUrl(config.apiUrl, window.location.href), getIdToken }), [config]);
   const signedIn = route === 'authenticated' || route === 'signOut';
   const starting = route === 'idle' || route === 'setup';
+  // Inbox reply drafts may quote customers, and whoever signs in next at this desk is someone else (lib/drafts.ts).
+  const signOutDroppingDrafts = (): void => {
+    dropAllDrafts(tabStorage());
+    signOut();
+  };
 
   return (
     <>
-      {signedIn && <Shell api={api} onSignOut={signOut} {...(config.wsUrl !== undefined ? { wsUrl: config.wsUrl } : {})} />}
+      {signedIn && <Shell api={api} onSignOut={signOutDroppingDrafts} {...(config.wsUrl !== undefined ? { wsUrl: config.wsUrl } : {})} />}
       <main className="auth-screen" hidden={signedIn} data-testid="auth-screen">
         {starting && <Loading label="Checking your session…" />}
         <Authenticator hideSignUp services={services} components={authComponents} />

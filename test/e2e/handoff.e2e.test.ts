@@ -113,6 +113,19 @@ describe('human handoff, customer and agent in the same test', () => {
         await detail.getByTestId('inbox-composer').waitFor();
         expect(await seriousViolations(agent)).toEqual([]);
 
+        // A reply being written is kept when the agent leaves the conversation and comes back, and over a reload
+        // (lib/drafts.ts; the box used to be emptied whenever the pane changed).
+        await detail.getByTestId('inbox-reply-input').fill('Let me check the diary for you');
+        await agent.getByTestId('nav-team').click();
+        await agent.getByTestId('inbox-conversation').waitFor({ state: 'detached' });
+        await agent.goBack();
+        await expect(agent.getByTestId('inbox-reply-input').inputValue()).resolves.toBe('Let me check the diary for you');
+        await agent.reload();
+        await agent.getByTestId('inbox-reply-input').waitFor({ timeout: STEP_MS });
+        await expect(agent.getByTestId('inbox-reply-input').inputValue()).resolves.toBe('Let me check the diary for you');
+        await agent.locator('[data-testid="inbox-live"][data-status="live"]').waitFor({ timeout: STEP_MS });
+        await detail.getByTestId('inbox-reply-input').fill('');
+
         // The customer is told a person joined.
         await w.locator('li[data-handoff="joined"]').waitFor({ timeout: STEP_MS });
         await expect(w.locator('.status').textContent()).resolves.toMatch(/chatting with a person/i);

@@ -7,6 +7,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Loading } from '../../components/Loading';
 import { useSession } from '../../hooks/session';
 import { describeError, type ErrorView } from '../../lib/api-error';
+import { keepDraft, readDraft, tabStorage } from '../../lib/drafts';
 import { channelLabels, formatDateTime, formatMessageTime, roleLabels } from '../../lib/format';
 import { actionsFor, mergeMessage, statusLabels, typingThrottle } from '../../lib/inbox';
 import { hrefFor, type InboxQueueName } from '../../lib/routes';
@@ -42,7 +43,9 @@ export function InboxConversationPane({
   const [view, setView] = useState<InboxConversation>();
   const [error, setError] = useState<ErrorView>();
   const [busy, setBusy] = useState<HandoffAction | 'send'>();
-  const [draft, setDraft] = useState('');
+  // The reply being written, kept per conversation for this tab (lib/drafts.ts): the pane is mounted afresh for
+  // each conversation, and opening another one used to empty it.
+  const [draft, setDraft] = useState(() => readDraft(tabStorage(), me.email, conversationId));
   const [customerTyping, setCustomerTyping] = useState(false);
   const [canned, setCanned] = useState<readonly CannedReply[]>([]);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -51,6 +54,8 @@ export function InboxConversationPane({
   // The clientId of the reply being sent, kept across retries of the same text (the server stores a resend with
   // the same clientId once, so a retry after a lost answer is no duplicate); a new one after a send or an edit.
   const attempt = useRef<{ text: string; clientId: string } | undefined>(undefined);
+
+  useEffect(() => keepDraft(tabStorage(), me.email, conversationId, draft), [me.email, conversationId, draft]);
 
   const load = useCallback(async () => {
     try {
