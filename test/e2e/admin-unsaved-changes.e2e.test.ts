@@ -140,6 +140,30 @@ describe('unsaved changes in the admin UI', () => {
     await page.close();
   });
 
+  it('asks before Back leaves the calendar with a new booking half filled in; staying keeps it, closing the dialog does not ask', async () => {
+    const page = await browser.newPage();
+    const asked = dialogs(page);
+    await signInToAdmin(page, cloud.urls.admin, cloud.demo.staffEmail, cloud.demo.staffPassword, STEP_MS);
+    await page.getByTestId('nav-calendar').click();
+    await page.getByTestId('calendar-new-booking').click();
+    await page.getByTestId('nb-name').fill('Aoife Byrne');
+
+    // The dialog is modal, so Back (or a typed address) is the way out: asked, and staying keeps the page.
+    const back = asked.next(false);
+    await page.evaluate(() => window.history.back());
+    expect(await back).toEqual({ type: 'confirm', message: LEAVE });
+    await page.waitForFunction(() => window.location.hash === '#/calendar');
+    expect(await page.getByTestId('nb-name').inputValue()).toBe('Aoife Byrne');
+
+    // Closing the dialog discards it on purpose: then the page leaves without asking.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('nb-name').waitFor({ state: 'detached' });
+    await page.getByTestId('nav-inbox').click();
+    await page.getByTestId('inbox-page').waitFor({ timeout: STEP_MS });
+    expect(asked.seen).toHaveLength(1);
+    await page.close();
+  });
+
   it('removes the time off of a staff member removed on Services & hours, so a later policy change still saves', async () => {
     const token = await tokenFor(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
     const settings = z.object({ minNoticeMinutes: z.number(), exceptions: z.array(z.object({ id: z.string(), staffId: z.string().optional() })) });

@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { SlotRefusedError, activeBookingStatuses, bookingsApi, type Booking, type Slot } from '../../api/bookings';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useSession } from '../../hooks/session';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDateTime, formatPrice } from '../../lib/format';
 import { clockIn, dayIn, dayLabel, problemLabels } from './calendar';
@@ -120,6 +121,7 @@ function CancelStep({ booking, onBack, onDone }: { booking: Booking; onBack: () 
   const [reason, setReason] = useState('');
   const [error, setError] = useState<ErrorView>();
   const [busy, setBusy] = useState(false);
+  useUnsavedChanges(reason.trim() !== '');
 
   const confirm = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -167,6 +169,7 @@ function RescheduleStep({ booking, context, onBack, onDone }: { booking: Booking
   const [chosen, setChosen] = useState<Slot>();
   const [error, setError] = useState<ErrorView>();
   const [busy, setBusy] = useState(false);
+  useUnsavedChanges(chosen !== undefined);
 
   const find = async (): Promise<void> => {
     setBusy(true);

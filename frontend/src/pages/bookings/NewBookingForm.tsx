@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { SlotRefusedError, bookingsApi, type Booking, type Slot } from '../../api/bookings';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useSession } from '../../hooks/session';
+import { useUnsavedChanges } from '../../hooks/useUnsavedChanges';
 import { describeError, type ErrorView } from '../../lib/api-error';
 import { formatDuration, formatPrice } from '../../lib/format';
 import { problemLabels } from './calendar';
@@ -38,6 +39,8 @@ export function NewBookingForm({
   const [busy, setBusy] = useState(false);
   const service = kb.services.find((s) => s.id === serviceId);
   const staffForService = kb.staff.filter((m) => m.serviceIds.includes(serviceId));
+  // A time chosen or a customer typed is work not yet booked: leaving the page, reloading or signing out asks first.
+  useUnsavedChanges(chosen !== undefined || name.trim() !== '' || phone.trim() !== '' || email.trim() !== '');
 
   const resetSlots = (): void => {
     setSlots(undefined);
