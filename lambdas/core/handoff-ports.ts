@@ -161,8 +161,28 @@ export interface StaffDirectory {
   listStaffMembers(tenantId: string): Promise<StaffMemberRecord[]>;
   /** The member gets no more staff e-mail, and cannot be recorded again by connecting with a token issued before now. */
   removeStaffMember(tenantId: string, sub: string): Promise<void>;
-  /** A new role: the member's record (when there is one) gets these groups. */
+  /**
+   * A new role: the member's record (when there is one) gets these groups, and tokens issued until now are held to
+   * them (`getStaffAccessChange`).
+   */
   setStaffMemberGroups(tenantId: string, sub: string, groups: readonly ('admin' | 'agent')[]): Promise<void>;
+  /**
+   * The member's latest loss or change of access (a disable, a new role) for as long as a token issued before it can
+   * live; undefined when there was none in that time. The REST plumbing holds every token to it (core/team.ts
+   * `groupsNow`).
+   */
+  getStaffAccessChange(tenantId: string, sub: string): Promise<StaffAccessChange | undefined>;
+}
+
+/**
+ * What changed a staff member's access after tokens were issued to them. Times are seconds since the epoch, real
+ * time, as a token's `iat` is (not the business clock, which tests and the eval move).
+ */
+export interface StaffAccessChange {
+  /** When the account was disabled: the member is refused for as long as a token can live (a day). */
+  readonly disabledAt?: number;
+  /** When the role last changed, and its groups since: tokens issued until then keep only these. */
+  readonly role?: { readonly changedAt: number; readonly groups: readonly ('admin' | 'agent')[] };
 }
 
 /** A disabled member tried to connect with a token issued before they were disabled. */

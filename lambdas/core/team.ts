@@ -14,11 +14,13 @@
  *
  * The staff directory (core/handoff-ports.ts) follows: a disabled member's record is removed (no more staff
  * e-mail) with their live-inbox connections; a new role rewrites the record's groups (booking e-mail goes to admins).
+ * Both are recorded as the member's latest access change, to which every token issued before it is held
+ * (`groupsNow`, docs/decisions.md 104).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError, conflict, notFound } from './errors';
-import type { EmailSender, StaffDirectory } from './handoff-ports';
+import type { EmailSender, StaffAccessChange, StaffDirectory } from './handoff-ports';
 import type { ConnectionStore } from './ports';
 
 export const teamRoles = ['admin', 'agent'] as const;
@@ -32,6 +34,31 @@ export function roleOfGroups(groups: readonly string[]): TeamRole | undefined {
   if (groups.includes('admin')) return 'admin';
   if (groups.includes('agent')) return 'agent';
   return undefined;
+}
+
+/** How long a Cognito ID token can live at most (the pool may be set to up to a day): how long a change is held against tokens. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
+/**
+ * What a verified staff token may do now: its groups, less what its member lost after it was issued. Cognito
+ * cannot revoke an ID token (it stays valid for up to an hour), so a disabled member's token would keep every
+ * right and a demoted admin's would keep the admin's, enough to invite a new account or promote themselves back.
+ * - Disabled: nothing, whatever the token, for a day after the disable (as the live inbox refuses them, decision 19):
+ *   Cognito gives a disabled account no token, but the local Cognito does (it checks no `Enabled`), and the admin UI
+ *   asks for a fresh token on every 401.
+ * - A new role: a token issued at or before the change keeps only the groups the new role has; one issued after it
+ *   carries the groups Cognito gave it then. A token without `issuedAt` counts as issued before.
+ * `now` and the times are seconds since the epoch, real time (what `iat` is).
+ */
+export function groupsNow(
+  token: { readonly groups: readonly TeamRole[]; readonly issuedAt?: number },
+  change: StaffAccessChange | undefined,
+  now: number,
+): TeamRole[] {
+  if (change?.disabledAt !== undefined && now < change.disabledAt + MAX_TOKEN_LIFETIME_SECONDS) return [];
+  const role = change?.role;
+  if (role && (token.issuedAt === undefined || token.issuedAt <= role.changedAt)) return token.groups.filter((g) => role.groups.includes(g));
+  return [...token.groups];
 }
 
 /** One staff account as the team page shows it. */

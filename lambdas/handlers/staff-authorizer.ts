@@ -76,7 +76,15 @@ export const handler = middy(async (event: APIGatewayRequestAuthorizerEvent): Pr
       principalId: claims.sub,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowAll(event.methodArn) }] },
       // `exp` too: API Gateway caches this answer for a while per token and would otherwise serve it past the expiry.
-      context: { sub: claims.sub, email: claims.email, tenantId: claims.tenantId, groups: claims.groups.join(','), ...(claims.expiresAt !== undefined ? { exp: claims.expiresAt } : {}) },
+      // `iat` too: the REST plumbing holds a token issued before its member was disabled or demoted to what they may do now.
+      context: {
+        sub: claims.sub,
+        email: claims.email,
+        tenantId: claims.tenantId,
+        groups: claims.groups.join(','),
+        ...(claims.expiresAt !== undefined ? { exp: claims.expiresAt } : {}),
+        ...(claims.issuedAt !== undefined ? { iat: claims.issuedAt } : {}),
+      },
     };
   } catch (error) {
     logger.info('token refused', { reason: error instanceof Error ? error.message : String(error) });

@@ -98,7 +98,7 @@ describe('cognito-local staff pool', () => {
       jwksUri: pool.jwksUri,
     });
     const staff = await verifier.verify(owner.IdToken);
-    expect(staff).toEqual({ sub: claims['sub'], email: 'owner@demo.test', tenantId: 'tenant-demo', groups: ['admin', 'agent'], authTime: claims['auth_time'], expiresAt: claims['exp'] });
+    expect(staff).toEqual({ sub: claims['sub'], email: 'owner@demo.test', tenantId: 'tenant-demo', groups: ['admin', 'agent'], authTime: claims['auth_time'], expiresAt: claims['exp'], issuedAt: claims['iat'] });
 
     const agent = await signIn(first.endpoint, pool.userPoolClientId, 'agent@demo.test', 'Agent-Passw0rd!');
     expect((await verifier.verify(agent.IdToken)).groups).toEqual(['agent']);

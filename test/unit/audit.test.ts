@@ -231,7 +231,7 @@ describe('restApi records changes', () => {
       deleteDocument: ok,
       listRelatedConversations: ok,
     },
-    { audit: () => log },
+    { audit: () => log, staffAccess: () => ({ getStaffAccessChange: async () => undefined }) },
   );
   beforeEach(() => {
     log.entries.length = 0;

@@ -95,6 +95,7 @@ describe('handoff keys and settings', () => {
       keys.inboxEntry('demo', 'c1234567').pk,
       keys.staffConnection('demo', 'conn=').pk,
       keys.staffMember('demo', 'sub-1').pk,
+      keys.staffAccess('demo', 'sub-1').pk,
       keys.outboxEmail('demo', '2026-03-02T08:30:00.000Z', 'e1').pk,
       keys.followUp('demo', 'f1').pk,
       keys.handoffSettings('demo').pk,

@@ -2,11 +2,15 @@ import { apiGatewayEvent } from '../support/api-gateway-event';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { restApi } from '../../lambdas/handlers/lib/rest';
 import { badRequest } from '../../lambdas/core/errors';
+import type { StaffAccessChange } from '../../lambdas/core/handoff-ports';
 
 const context = { awsRequestId: 'req-1', functionName: 'publicApi', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 
 const event = (method: string, resource: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent =>
   apiGatewayEvent(method, resource, { authorizer: null }, extra);
+
+/** Staff members' latest access changes, by `tenant/sub` (the table's staff directory in the functions). */
+const accessChanges = new Map<string, StaffAccessChange>();
 
 describe('restApi', () => {
   it('refuses to build when a declared route has no handler', () => {
@@ -32,7 +36,7 @@ describe('restApi', () => {
     putDocument: async () => ({ body: {} }),
     deleteDocument: async () => ({ body: {} }),
     listRelatedConversations: async () => ({ body: { items: [] } }),
-  });
+  }, { staffAccess: () => ({ getStaffAccessChange: async (tenantId, sub) => accessChanges.get(`${tenantId}/${sub}`) }) });
 
   it('answers 401 on a staff route without an authorizer context', async () => {
     const res = await handler(event('GET', '/v1/admin/me'), context);
@@ -52,6 +56,32 @@ describe('restApi', () => {
   it('answers 403 to an agent on an admin-only route', async () => {
     const res = await handler(event('PUT', '/v1/admin/knowledge', { body: '{}', requestContext: { authorizer: agent } as unknown as APIGatewayProxyEvent['requestContext'] }), context);
     expect(res.statusCode).toBe(403);
+  });
+
+  it('refuses a disabled member for a day, and holds a token issued before a demotion to the new role', async () => {
+    const as = (authorizer: Record<string, string>, method = 'PUT', resource = '/v1/admin/knowledge') =>
+      // A malformed body: an admin gets 400 for it (nothing is written), anyone else is refused first.
+      handler(event(method, resource, { body: method === 'GET' ? null : '{"a":', requestContext: { authorizer } as unknown as APIGatewayProxyEvent['requestContext'] }), context);
+    const now = Math.floor(Date.now() / 1000);
+    const issued = now - 600;
+    const token = (sub: string, iat = issued) => ({ ...admin, sub, iat: String(iat) });
+    accessChanges.set('demo/disabled', { disabledAt: issued + 60 });
+    accessChanges.set('demo/disabled-long-ago', { disabledAt: now - 24 * 3600 - 1 });
+    accessChanges.set('demo/demoted', { role: { changedAt: issued + 60, groups: ['agent'] } });
+    accessChanges.set('other/untouched', { disabledAt: issued + 60 });
+
+    expect((await as(token('disabled'), 'GET', '/v1/admin/me')).statusCode).toBe(401);
+    // A token issued since (the local Cognito gives a disabled account one; the admin UI asks for it on a 401).
+    expect((await as(token('disabled', now), 'GET', '/v1/admin/me')).statusCode).toBe(401);
+    // A day on, no token from before the disable is alive: the record no longer decides (TTL deletes it lazily).
+    expect((await as(token('disabled-long-ago', now), 'GET', '/v1/admin/me')).statusCode).toBe(200);
+    expect((await as(token('demoted'))).statusCode).toBe(403);
+    expect((await as({ ...admin, sub: 'demoted' })).statusCode).toBe(403); // no iat: counts as issued before
+    expect((await as(token('demoted', issued + 60))).statusCode).toBe(403); // the same second counts as before
+    expect((await as(token('demoted'), 'GET', '/v1/admin/me')).statusCode).toBe(200);
+    expect((await as(token('demoted', issued + 61))).statusCode).toBe(400); // a token Cognito issued since says the role itself
+    // The change is the member's in their tenant only.
+    expect((await as(token('untouched'))).statusCode).toBe(400);
   });
 
   it('answers 400 naming the problem for malformed JSON', async () => {

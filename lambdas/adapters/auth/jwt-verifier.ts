@@ -34,6 +34,8 @@ export interface StaffClaims {
   readonly authTime?: number;
   /** When the token expires (`exp`, seconds since the epoch). */
   readonly expiresAt?: number;
+  /** When the token was issued (`iat`, seconds since the epoch): a refresh issues a new one, `auth_time` stays. */
+  readonly issuedAt?: number;
 }
 
 export interface StaffTokenVerifierConfig {
@@ -65,6 +67,7 @@ const claimsSchema = z.object({
   'cognito:groups': z.array(z.string()).optional(),
   auth_time: z.number().int().positive().optional(),
   exp: z.number().int().positive().optional(),
+  iat: z.number().int().positive().optional(),
 });
 
 export function parseStaffClaims(payload: unknown): StaffClaims {
@@ -80,6 +83,7 @@ export function parseStaffClaims(payload: unknown): StaffClaims {
     groups: [...new Set((claims['cognito:groups'] ?? []).filter(isStaffRole))],
     ...(claims.auth_time !== undefined ? { authTime: claims.auth_time } : {}),
     ...(claims.exp !== undefined ? { expiresAt: claims.exp } : {}),
+    ...(claims.iat !== undefined ? { issuedAt: claims.iat } : {}),
   };
 }
 

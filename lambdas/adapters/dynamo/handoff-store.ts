@@ -27,6 +27,7 @@ import {
   type InboxEntry,
   type OutboxReader,
   type OutgoingEmail,
+  type StaffAccessChange,
   type StaffConnection,
   type StaffDirectory,
   type StaffEmailRef,
@@ -36,12 +37,15 @@ import {
 } from '../../core/handoff-ports';
 import { randomId } from '../../core/ids';
 import type { Clock } from '../../core/ports';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../core/team';
 import { keys } from './keys';
 
 /** A staff connection's presence ends with its token's `exp`, and after this at most (API Gateway keeps a connection 2 h). */
 const STAFF_CONNECTION_TTL_SECONDS = 3 * 60 * 60;
 /** A member who has not connected for this long gets no more staff e-mail (each connect starts it again). */
 export const STAFF_MEMBER_TTL_SECONDS = 90 * 24 * 60 * 60;
+/** Now in seconds since the epoch, real time: what tokens' `iat` are compared with (the business clock may be moved). */
+const realEpochSeconds = (): number => Math.floor(Date.now() / 1000);
 /** A removed (disabled) member cannot be recorded again for this long: Cognito's longest ID-token lifetime. */
 const REMOVED_MEMBER_TTL_SECONDS = 24 * 60 * 60;
 const OUTBOX_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -100,6 +104,8 @@ const staffConnectionItem = z.object({ connectionId: z.string(), sub: z.string()
 const staffMemberItem = z.object({ sub: z.string(), email: z.string(), groups, lastSeenAt: z.string(), expiresAt: z.number().optional() });
 /** What `removeStaffMember` leaves under the member's key until tokens issued before it have expired. */
 const removedMemberItem = z.object({ removedAt: z.string(), expiresAt: z.number() });
+/** The member's latest disable and role change (seconds since the epoch, real time), kept as long as a token lives. */
+const staffAccessItem = z.object({ disabledAt: z.number().optional(), roleChangedAt: z.number().optional(), roleGroups: groups.optional() });
 const followUpItem = z.object({
   id: z.string(),
   conversationId: z.string(),
@@ -355,15 +361,51 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
   }
 
   async removeStaffMember(tenantId: string, sub: string): Promise<void> {
+    const now = realEpochSeconds();
     await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.staffMember(tenantId, sub), sub, removedAt: this.clock.now().toISOString(), expiresAt: this.epochSeconds(REMOVED_MEMBER_TTL_SECONDS) },
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.staffMember(tenantId, sub), sub, removedAt: this.clock.now().toISOString(), expiresAt: this.epochSeconds(REMOVED_MEMBER_TTL_SECONDS) },
+            },
+          },
+          {
+            // The REST API refuses the member too, for as long (core/team.ts groupsNow).
+            Update: {
+              TableName: this.tableName,
+              Key: keys.staffAccess(tenantId, sub),
+              UpdateExpression: 'SET disabledAt = :now, expiresAt = :expires',
+              ExpressionAttributeValues: { ':now': now, ':expires': now + MAX_TOKEN_LIFETIME_SECONDS },
+            },
+          },
+        ],
       }),
     );
   }
 
+  async getStaffAccessChange(tenantId: string, sub: string): Promise<StaffAccessChange | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.staffAccess(tenantId, sub), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const item = staffAccessItem.parse(out.Item);
+    return {
+      ...(item.disabledAt !== undefined ? { disabledAt: item.disabledAt } : {}),
+      ...(item.roleChangedAt !== undefined && item.roleGroups ? { role: { changedAt: item.roleChangedAt, groups: item.roleGroups } } : {}),
+    };
+  }
+
   async setStaffMemberGroups(tenantId: string, sub: string, memberGroups: readonly ('admin' | 'agent')[]): Promise<void> {
+    // First the tokens: one issued until now keeps only these groups (a demoted admin is no admin from now on).
+    const now = realEpochSeconds();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.staffAccess(tenantId, sub),
+        UpdateExpression: 'SET roleChangedAt = :now, roleGroups = :groups, expiresAt = :expires',
+        ExpressionAttributeValues: { ':now': now, ':groups': [...memberGroups], ':expires': now + MAX_TOKEN_LIFETIME_SECONDS },
+      }),
+    );
     // Nothing to change for a member who never connected (or was removed): their next connect records the token's groups.
     await conditionalWrite(this.db.send(
       new UpdateCommand({

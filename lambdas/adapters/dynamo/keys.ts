@@ -111,6 +111,8 @@ export const keys = {
   staffConnectionPrefix: 'CONN#',
   staffMember: (tenantId: string, sub: string): Key => ({ pk: keys.staffPartition(tenantId), sk: `${keys.staffMemberPrefix}${safe(sub, 'staff id')}` }),
   staffMemberPrefix: 'MEMBER#',
+  /** A member's latest disable and role change, for tokens issued before them (core/team.ts `groupsNow`). */
+  staffAccess: (tenantId: string, sub: string): Key => ({ pk: keys.staffPartition(tenantId), sk: `ACCESS#${safe(sub, 'staff id')}` }),
   /** E-mails sent without a provider (the local outbox), newest last. */
   outboxPartition: (tenantId: string): string => `${t(tenantId)}#OUTBOX`,
   outboxEmail: (tenantId: string, at: string, id: string): Key => ({ pk: keys.outboxPartition(tenantId), sk: `${safe(at, 'time')}#${safe(id, 'e-mail id')}` }),

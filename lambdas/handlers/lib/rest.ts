@@ -15,7 +15,9 @@ import { corsAllowHeaders, corsExposeHeaders, restRoutes, type FunctionName, typ
 import { DomainError, httpStatusOf, forbidden, unauthorized } from '../../core/errors';
 import { isTenantId, randomId } from '../../core/ids';
 import { auditEntry, bodySummary, staffActor, targetOf, type AuditLog, type AuditNote } from '../../core/audit';
-import { auditLog, systemClock } from '../../adapters/container';
+import { auditLog, handoffStore, systemClock } from '../../adapters/container';
+import type { StaffDirectory } from '../../core/handoff-ports';
+import { groupsNow } from '../../core/team';
 import { loadConfig } from '../../adapters/config';
 import { correlation, currentCorrelationId } from './correlation';
 import { logger, metrics, tracer } from './powertools';
@@ -24,6 +26,7 @@ export interface StaffCaller {
   readonly sub: string;
   readonly email: string;
   readonly tenantId: string;
+  /** What the caller may do now: the token's groups, less what the member lost since it was issued. */
   readonly groups: readonly ('admin' | 'agent')[];
 }
 
@@ -35,6 +38,8 @@ export const staffContextSchema = z.object({
   groups: z.string().transform((g) => g.split(',').filter((x): x is 'admin' | 'agent' => x === 'admin' || x === 'agent')),
   /** The token's expiry (seconds since the epoch): a cached authorizer answer must not outlive it. */
   exp: z.coerce.number().int().positive().optional(),
+  /** When the token was issued: a token issued before its member was disabled or demoted is held to that. */
+  iat: z.coerce.number().int().positive().optional(),
 });
 
 export interface RestRequest {
@@ -95,13 +100,21 @@ export function errorResponse(error: unknown, correlationId: string): APIGateway
   return json(500, errorBody('internal', 'Something went wrong on our side. Please try again.', undefined, correlationId));
 }
 
-function callerOf(event: APIGatewayProxyEvent, now = Date.now()): StaffCaller | undefined {
+/**
+ * The caller of a staff route, as their member may act now: API Gateway caches the authorizer's answer per token
+ * (5 minutes) without looking at its expiry, and a Cognito ID token cannot be revoked (it lives up to an hour), so a
+ * disabled member is refused here (whatever the token, for a day) and a token issued before a demotion keeps only the
+ * new role's groups (core/team.ts groupsNow; one consistent read of the member's latest access change per request).
+ */
+async function callerOf(event: APIGatewayProxyEvent, access: () => StaffAccessChanges, now = Date.now()): Promise<StaffCaller | undefined> {
   const parsed = staffContextSchema.safeParse(event.requestContext.authorizer ?? {});
   if (!parsed.success) return undefined;
-  // API Gateway caches the authorizer's answer per token (5 minutes) without looking at the token's expiry.
   if (parsed.data.exp !== undefined && parsed.data.exp * 1000 <= now) return undefined;
   if (parsed.data.groups.length === 0) return undefined;
-  return parsed.data;
+  const { sub, email, tenantId, iat } = parsed.data;
+  const change = await access().getStaffAccessChange(tenantId, sub);
+  const groups = groupsNow({ groups: parsed.data.groups, ...(iat !== undefined ? { issuedAt: iat } : {}) }, change, Math.floor(now / 1000));
+  return groups.length > 0 ? { sub, email, tenantId, groups } : undefined;
 }
 
 function parseBody(event: APIGatewayProxyEvent): unknown {
@@ -120,9 +133,14 @@ function stringRecord(value: Record<string, string | undefined> | null | undefin
   return out;
 }
 
+/** Where the plumbing reads a staff member's latest loss of access (a disable, a demotion). */
+export type StaffAccessChanges = Pick<StaffDirectory, 'getStaffAccessChange'>;
+
 export interface RestApiOptions {
   /** Where changes are recorded. @default the table's audit log (container.auditLog) */
   readonly audit?: () => AuditLog;
+  /** Staff members' latest access changes. @default the table's staff directory (container.handoffStore) */
+  readonly staffAccess?: () => StaffAccessChanges;
 }
 
 /**
@@ -189,6 +207,7 @@ export function withCors(response: APIGatewayProxyResult, requestHeaders: APIGat
  */
 export function restApi(fn: FunctionName, handlers: Readonly<Record<string, RouteHandler>>, options: RestApiOptions = {}) {
   const audit = options.audit ?? auditLog;
+  const staffAccess = options.staffAccess ?? handoffStore;
   const routes = restRoutes.filter((r) => r.fn === fn);
   const declared = new Set(routes.map((r) => r.operationId));
   const missing = routes.filter((r) => !handlers[r.operationId]).map((r) => r.operationId);
@@ -205,7 +224,7 @@ export function restApi(fn: FunctionName, handlers: Readonly<Record<string, Rout
       if (event.httpMethod === 'OPTIONS') return { statusCode: 204, headers: { ...BASE_HEADERS, 'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE' }, body: '' };
       const route = byKey.get(`${event.httpMethod} ${event.resource}`);
       if (!route) return json(404, errorBody('not_found', `no route ${event.httpMethod} ${event.resource}`));
-      const caller = callerOf(event);
+      const caller = route.auth === 'public' ? undefined : await callerOf(event, staffAccess);
       if (route.auth !== 'public') {
         if (!caller) throw unauthorized('sign in to use this route');
         if (route.auth === 'admin' && !caller.groups.includes('admin')) throw forbidden('this route is for admins only');
