@@ -170,6 +170,40 @@ describe('disabling a member', () => {
   });
 });
 
+describe('connecting to the live inbox with a token issued before the member lost access (docs/decisions.md 104)', () => {
+  const ARN = 'arn:aws:execute-api:local:0:api/local/$connect';
+  const connectWith = (claims: StaffClaims) => authorizeStaffConnection('staff.token', ARN, () => ({ verify: async () => claims }), () => staff);
+  const issuedBefore = (): number => Math.floor(Date.now() / 1000) - 60;
+
+  it("connects a demoted admin as an agent, so the staff directory no longer sends them admins' e-mail", async () => {
+    const t = await team();
+    await changeRole(t.deps, t.actor, t.member.userId, 'admin');
+    await changeRole(t.deps, t.actor, t.member.userId, 'agent');
+    // Their token from while they were an admin (valid up to an hour more).
+    const claims: StaffClaims = { sub: t.member.userId, email: t.member.email, tenantId: t.tenantId, groups: ['admin', 'agent'], issuedAt: issuedBefore() };
+    const result = await connectWith(claims);
+    expect(result.context).toMatchObject({ kind: 'staff', groups: 'agent' });
+    // What $connect then records (handlers/ws-connect.ts) is the role they have now.
+    const requestContext = { connectionId: `c${randomBytes(6).toString('hex')}`, authorizer: { ...result.context } };
+    const caller = staffCallerOf({ requestContext });
+    if (!caller) throw new Error('no staff caller');
+    await staff.putStaffConnection(t.tenantId, { connectionId: caller.connectionId, sub: caller.sub, email: caller.email, groups: caller.groups });
+    expect(await membersOf(t.tenantId)).toEqual(expect.arrayContaining([[t.member.email, ['agent']]]));
+    expect(await membersOf(t.tenantId)).not.toEqual(expect.arrayContaining([[t.member.email, ['admin', 'agent']]]));
+  });
+
+  it('refuses a disabled member at $connect (401), whatever the token', async () => {
+    const t = await team();
+    await disableStaff(t.deps, t.actor, t.member.userId);
+    const claims: StaffClaims = { sub: t.member.userId, email: t.member.email, tenantId: t.tenantId, groups: ['agent'], issuedAt: issuedBefore() };
+    await expect(connectWith(claims)).rejects.toThrow('Unauthorized');
+    await expect(connectWith({ ...claims, issuedAt: Math.floor(Date.now() / 1000) + 5 })).rejects.toThrow('Unauthorized');
+    // Their colleagues connect as before.
+    const owner: StaffClaims = { sub: t.owner.userId, email: t.owner.email, tenantId: t.tenantId, groups: ['admin', 'agent'], issuedAt: issuedBefore() };
+    expect((await connectWith(owner)).context).toMatchObject({ groups: 'admin,agent' });
+  });
+});
+
 describe('changing a role', () => {
   it("rewrites the member's groups: booking e-mail to admins follows the role", async () => {
     const t = await team();
@@ -194,7 +228,7 @@ describe('a member who stops connecting', () => {
 describe("the staff token's expiry on the WebSocket", () => {
   it('is passed by the authorizer to every later frame', async () => {
     const claims: StaffClaims = { sub: 'u-1', email: 'agent@example.com', tenantId: 'demo', groups: ['agent'], expiresAt: 1_900_000_000 };
-    const result = await authorizeStaffConnection('staff.token', 'arn:aws:execute-api:local:0:api/local/$connect', () => ({ verify: async () => claims }));
+    const result = await authorizeStaffConnection('staff.token', 'arn:aws:execute-api:local:0:api/local/$connect', () => ({ verify: async () => claims }), () => staff);
     expect(result.context).toMatchObject({ kind: 'staff', expiresAt: '1900000000' });
     const requestContext = { connectionId: 'c1', authorizer: { ...result.context } };
     const caller = staffCallerOf({ requestContext });

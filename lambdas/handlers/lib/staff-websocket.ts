@@ -16,6 +16,9 @@ import type { APIGatewayAuthorizerResult, APIGatewayProxyWebsocketEventV2, Conte
 import { z } from 'zod';
 import { createStaffTokenVerifier, type StaffTokenVerifier } from '../../adapters/auth/jwt-verifier';
 import { loadConfig } from '../../adapters/config';
+import { handoffStore } from '../../adapters/container';
+import type { StaffDirectory } from '../../core/handoff-ports';
+import { groupsNow } from '../../core/team';
 import { DomainError } from '../../core/errors';
 import { assertStaffConnectionLive, StaffSessionEnded, type HandoffDeps, type StaffActor } from '../../core/handoff';
 import { isTenantId } from '../../core/ids';
@@ -64,13 +67,23 @@ function staffVerifier(): StaffTokenVerifier {
 
 /**
  * The staff branch of the $connect authorizer: a valid Cognito ID token (issuer, client id, token use,
- * expiry, signature) with a tenant and a staff group, else "Unauthorized" (401).
+ * expiry, signature) with a tenant and a staff group, else "Unauthorized" (401). As on the REST API, the groups are
+ * what the member may do now (core/team.ts groupsNow): a member disabled within the day is refused, and a token
+ * issued before a demotion connects with the new role's groups, which the staff directory records (staff e-mail
+ * meant for admins follows them).
  */
-export async function authorizeStaffConnection(key: string, methodArn: string, verifier: () => StaffTokenVerifier = staffVerifier): Promise<APIGatewayAuthorizerResult> {
+export async function authorizeStaffConnection(
+  key: string,
+  methodArn: string,
+  verifier: () => StaffTokenVerifier = staffVerifier,
+  access: () => Pick<StaffDirectory, 'getStaffAccessChange'> = handoffStore,
+): Promise<APIGatewayAuthorizerResult> {
   const token = key.slice(STAFF_KEY_PREFIX.length);
   try {
-    const claims = await verifier().verify(token);
-    if (claims.groups.length === 0) throw new Error('not in a staff group');
+    const verified = await verifier().verify(token);
+    const change = verified.groups.length > 0 ? await access().getStaffAccessChange(verified.tenantId, verified.sub) : undefined;
+    const claims = { ...verified, groups: groupsNow(verified, change, Math.floor(Date.now() / 1000)) };
+    if (claims.groups.length === 0) throw new Error('not in a staff group, or disabled');
     return {
       principalId: claims.sub,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: methodArn }] },
