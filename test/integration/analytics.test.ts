@@ -181,7 +181,7 @@ describe('analytics of a scripted day', () => {
       messagesByChannel: { web: 5, whatsapp: 1 },
       answered: 3, // A, E (parking) and D (the request for a person is answered by handing over)
       unanswered: 2, // B, C
-      resolvedConfirmed: 2, // A by thumbs-up, D by CSAT 5 (confirmed wins over its handoff)
+      resolvedConfirmed: 1, // A by thumbs-up; D was handed to a person (its CSAT 5 rates the person, not the concierge)
       resolvedAssumed: 0, // nobody has been silent 24 h yet
       handoffs: 1,
       handoffReasons: { 'customer asked for a person': 1 },
@@ -196,7 +196,7 @@ describe('analytics of a scripted day', () => {
       depositsCents: 5000,
     });
     expect(t.firstResponseMsSum).toBeGreaterThan(0);
-    expect(before.rates).toMatchObject({ resolutionRate: 2 / 5, handoffRate: 1 / 5, csatAverage: 5 });
+    expect(before.rates).toMatchObject({ resolutionRate: 1 / 5, handoffRate: 1 / 5, csatAverage: 5 });
     expect(before.topQuestions[0]).toMatchObject({ sourceId: 'parking', count: 2 });
     expect(before.topQuestions[0]?.title).toMatch(/park/i);
     expect(before.days).toHaveLength(2);

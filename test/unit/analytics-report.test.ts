@@ -1,6 +1,7 @@
 /**
  * The analytics definitions of docs/metrics.md, as pure functions: conversation facts merged in any order, the
- * resolution rules (confirmed wins; assumed only after 24 h of silence, never with a handoff or a thumbs-down),
+ * resolution rules (a handoff is never the concierge's resolution, whatever the thumbs or CSAT; confirmed by a
+ * thumbs-up; assumed only after 24 h of silence, never with a thumbs-down),
  * waits for a person, the report of scripted facts and counters against hand-computed numbers, the CSV, and
  * knowledge-gap grouping, masking and forgetting.
  */
@@ -75,10 +76,15 @@ describe('resolutions (docs/metrics.md)', () => {
     expect(resolutionOf(facts(answered), silentFor(24))).toBe('assumed');
   });
 
-  it('a handoff is never an assumed resolution, but a thumbs-up with a handoff is confirmed (confirmed wins)', () => {
+  it('a conversation handed to a person is no resolution of the concierge: not assumed, not confirmed by a thumbs-up or by the CSAT that rates the person', () => {
     const handedOff = [...answered, { kind: 'handoffRequested', at: '2026-03-02T09:01:00.000Z', reason: 'x' } as const];
     expect(resolutionOf(facts(handedOff), silentFor(48))).toBe('none');
-    expect(resolutionOf(facts([...handedOff, { kind: 'feedback', seq: 2, helpful: true, at: '2026-03-02T09:00:10.000Z' }]), silentFor(1))).toBe('confirmed');
+    // A thumbs-up on an earlier answer, then a person was needed all the same.
+    expect(resolutionOf(facts([...handedOff, { kind: 'feedback', seq: 2, helpful: true, at: '2026-03-02T09:00:10.000Z' }]), silentFor(1))).toBe('none');
+    // The person closed it and the customer rated them 5.
+    expect(resolutionOf(facts([...handedOff, { kind: 'csat', eventId: 'e5', score: 5, at: '2026-03-02T09:30:00.000Z' }]), silentFor(48))).toBe('none');
+    // Without the handoff, the same thumbs-up confirms.
+    expect(resolutionOf(facts([...answered, { kind: 'feedback', seq: 2, helpful: true, at: '2026-03-02T09:00:10.000Z' }]), silentFor(1))).toBe('confirmed');
   });
 
   it('CSAT 4 or 5 confirms; CSAT 1-3 is no resolution at all', () => {
@@ -160,7 +166,7 @@ describe('the report', () => {
       messagesByChannel: { web: 2, whatsapp: 1 },
       answered: 2,
       unanswered: 1,
-      resolvedConfirmed: 2, // c1 thumbs-up, c3 CSAT 5 despite its handoff
+      resolvedConfirmed: 1, // c1 thumbs-up; c3 was handed to a person (its CSAT 5 rates the person, not the concierge)
       resolvedAssumed: 1, // c2: answered, silent 26 h
       handoffs: 1,
       handoffReasons: { 'customer asked for a person': 1 },
@@ -176,8 +182,9 @@ describe('the report', () => {
       depositsCents: 2000,
     });
     expect(d2).toMatchObject({ day: day2, conversations: 1, resolvedAssumed: 0, resolvedConfirmed: 0, firstResponseMsSum: 400, bookingsCancelled: 1, bookingsNoShow: 1 });
-    expect(report.totals).toMatchObject({ conversations: 4, resolvedConfirmed: 2, resolvedAssumed: 1, handoffs: 1, messages: 4 });
-    expect(report.rates).toEqual({ resolutionRate: 3 / 4, handoffRate: 1 / 4, avgFirstResponseMs: 250, avgResponseMs: 250, avgHumanAcceptMs: 90_000, csatAverage: 5 });
+    expect(report.totals).toMatchObject({ conversations: 4, resolvedConfirmed: 1, resolvedAssumed: 1, handoffs: 1, messages: 4 });
+    // Resolved and handed over never overlap: together at most every conversation.
+    expect(report.rates).toEqual({ resolutionRate: 2 / 4, handoffRate: 1 / 4, avgFirstResponseMs: 250, avgResponseMs: 250, avgHumanAcceptMs: 90_000, csatAverage: 5 });
     expect(report.topQuestions).toEqual([
       { sourceId: 'parking', title: 'Is there parking?', count: 3 },
       { sourceId: 'prices', title: 'prices', count: 1 },
@@ -196,7 +203,7 @@ describe('the report', () => {
     const [header, ...rows] = csv.trimEnd().split('\r\n').map((l) => l.split(','));
     expect(rows).toHaveLength(2);
     const row = Object.fromEntries((header ?? []).map((h, i) => [h, rows[0]?.[i]]));
-    expect(row).toMatchObject({ day: day1, conversations: '3', resolvedConfirmed: '2', resolvedAssumed: '1', conversations_whatsapp: '1', messages_web: '2', 'handoffReason:customer asked for a person': '1', depositsCents: '2000' });
+    expect(row).toMatchObject({ day: day1, conversations: '3', resolvedConfirmed: '1', resolvedAssumed: '1', conversations_whatsapp: '1', messages_web: '2', 'handoffReason:customer asked for a person': '1', depositsCents: '2000' });
   });
 
   it('refuses a range over 366 days, naming `to`, and bounds a range by local midnights', () => {

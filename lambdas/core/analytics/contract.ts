@@ -26,7 +26,7 @@ export const dayMetricsSchema = z.object({
   /** Bot replies that answered from the knowledge base / that could not. */
   answered: z.number().int().nonnegative(),
   unanswered: z.number().int().nonnegative(),
-  /** Resolutions (docs/metrics.md): confirmed = the customer said it helped or CSAT ≥ 4; assumed = no follow-up within 24 h and no handoff. */
+  /** The concierge's resolutions (docs/metrics.md), never a handed-off conversation: confirmed = the customer said it helped; assumed = no follow-up within 24 h. */
   resolvedConfirmed: z.number().int().nonnegative(),
   resolvedAssumed: z.number().int().nonnegative(),
   /** Conversations handed to a person, and why. */

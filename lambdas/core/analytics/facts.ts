@@ -107,15 +107,18 @@ function latest<T extends { readonly at: string }>(values: Readonly<Record<strin
 export type Resolution = 'confirmed' | 'assumed' | 'none';
 
 /**
- * docs/metrics.md "Resolutions": confirmed when the customer's latest thumbs says it helped or their latest CSAT
- * is 4 or 5 (confirmed wins over everything); assumed when nothing says otherwise — no handoff, no negative
- * latest thumbs, the bot's last reply answered, and no customer message for 24 h (`now`); else none (yet).
+ * docs/metrics.md "Resolutions": what the concierge resolved. A conversation handed to a person never is, whatever
+ * the customer said (a CSAT answer follows a person's close and rates that person; a thumbs-up was for an answer
+ * that did not settle it). Otherwise confirmed when the customer's latest thumbs says it helped (or a latest CSAT
+ * of 4 or 5); assumed when nothing says otherwise — no negative latest thumbs, the bot's last reply answered, and
+ * no customer message for 24 h (`now`); else none (yet).
  */
 export function resolutionOf(f: ConversationFacts, now: Date): Resolution {
+  if (f.handoff) return 'none';
   const thumbs = latest(f.feedback);
   const csat = latest(f.csat);
   if (thumbs?.helpful === true || (csat !== undefined && csat.score >= 4)) return 'confirmed';
-  if (f.handoff || thumbs?.helpful === false || csat !== undefined) return 'none';
+  if (thumbs?.helpful === false || csat !== undefined) return 'none';
   if (!f.lastReply?.answered || f.lastCustomerMessageAt === undefined) return 'none';
   return now.getTime() - Date.parse(f.lastCustomerMessageAt) >= ASSUMED_AFTER_MS ? 'assumed' : 'none';
 }

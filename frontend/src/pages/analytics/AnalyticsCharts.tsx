@@ -84,11 +84,11 @@ export default function AnalyticsCharts({ report }: { report: AnalyticsReport })
       </ChartFigure>
 
       <ChartFigure
-        title="Resolved and handed over, per day"
+        title="Resolved by the concierge and handed over, by the day the conversation started"
         testId="chart-outcomes"
         table={
           <DataTable
-            caption="Resolved (confirmed, assumed) and handed over, per day"
+            caption="Resolved by the concierge (confirmed, assumed) and handed over, by the day the conversation started"
             columns={['Day', 'Resolved, confirmed', 'Resolved, assumed', 'Handed over']}
             rows={outcomes.map((r) => [r.label, r.confirmed, r.assumed, r.handoffs])}
           />

@@ -184,7 +184,7 @@ function Tiles({ report }: { report: AnalyticsReport }) {
         <Tile testId="tile-conversations" label="Conversations" value={formatCount(totals.conversations)} detail={plural(totals.messages, 'customer message', 'customer messages')} />
         <Tile
           testId="tile-resolution"
-          label="Resolution rate"
+          label="Resolved by the concierge"
           value={formatRate(rates.resolutionRate)}
           detail={`${formatCount(totals.resolvedConfirmed)} confirmed, ${formatCount(totals.resolvedAssumed)} assumed`}
         />
