@@ -824,6 +824,7 @@ export const analyticsEvents = [
   'booking.cancelled',
   'booking.noshow',
   'payment.succeeded',
+  'payment.refunded',
 ] as const;
 
 export const eventRules: readonly RuleDecl[] = [

@@ -342,6 +342,11 @@ export type ConciergeEventType =
   /** A deposit was paid, from the verified payment webhook (detail: bookingId, paymentId, amountCents, eventId). */
   | 'payment.succeeded'
   | 'payment.failed'
+  /**
+   * A paid deposit was given back (detail: bookingId, paymentId, amountCents, currency, reason; one occurrence per
+   * booking, as the refund port is idempotent per booking): a cancellation, a failed booking, a late payment.
+   */
+  | 'payment.refunded'
   // ---- channels (core/channels/inbound.ts, core/conversation.ts deliverToCustomer) ----
   /** A verified inbound WhatsApp / SMS / Messenger message, before it joins a conversation (detail: InboundMessage). */
   | 'channel.message.received'

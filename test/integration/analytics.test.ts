@@ -167,6 +167,20 @@ describe('analytics of a scripted day', () => {
     expect(again.status).toBe(200);
     expect(bookingBody.parse(again.body).booking.status).toBe('no_show');
 
+    // A second staff booking, its €50 deposit paid, then cancelled by staff: the deposit goes back, so the business
+    // did not keep it.
+    const nextSlot = z.object({ slots: z.array(z.object({ start: z.string(), staffId: z.string() })) }).parse((await api(cloud, 'GET', '/v1/admin/availability?serviceId=teeth-whitening&limit=1', owner)).body).slots[0];
+    if (!nextSlot) throw new Error('no second free slot');
+    const second = bookingBody.parse(
+      (await api(cloud, 'POST', '/v1/admin/bookings', owner, { serviceId: 'teeth-whitening', staffId: nextSlot.staffId, start: nextSlot.start, customer: { name: 'Bea Test', email: 'bea@example.com' } })).body,
+    ).booking.bookingId;
+    const secondCheckout = await eventually(async () => (await bookingStore().getBooking(TENANT, second))?.payment.checkoutUrl, 'the second checkout link', 60_000);
+    expect((await fetch(`${secondCheckout}/pay`, { method: 'POST', redirect: 'manual' })).status).toBeLessThan(400);
+    await eventually(async () => ((await bookingStore().getBooking(TENANT, second))?.status === 'confirmed' ? true : undefined), 'the second booking confirmed', 60_000);
+    const cancelled = await api(cloud, 'POST', `/v1/admin/bookings/${second}/cancel`, owner, {});
+    expect(cancelled.status).toBe(200);
+    expect(z.object({ refunded: z.boolean() }).parse(cancelled.body).refunded).toBe(true);
+
     await cloud.settle();
     await Promise.all([a, b, c, d].map((x) => x.socket.close()));
     // The repeated thumbs-up published nothing more.
@@ -190,10 +204,11 @@ describe('analytics of a scripted day', () => {
       humanAcceptCount: 1,
       csatSum: 5,
       csatCount: 1,
-      bookingsMade: 1,
-      bookingsCancelled: 0,
+      bookingsMade: 2,
+      bookingsCancelled: 1,
       bookingsNoShow: 1,
-      depositsCents: 5000,
+      depositsCents: 10000, // two deposits paid…
+      depositsRefundedCents: 5000, // …and one given back when staff cancelled: €50 kept
     });
     expect(t.firstResponseMsSum).toBeGreaterThan(0);
     expect(before.rates).toMatchObject({ resolutionRate: 1 / 5, handoffRate: 1 / 5, csatAverage: 5 });
@@ -222,7 +237,7 @@ describe('analytics of a scripted day', () => {
     const [header, ...rows] = (await csv.text()).trimEnd().split('\r\n').map((line) => line.split(','));
     expect(rows.map((r) => r[0])).toEqual([from, to]);
     const column = (name: string): number => rows.reduce((sum, r) => sum + Number(r[(header ?? []).indexOf(name)]), 0);
-    for (const name of ['conversations', 'messages', 'answered', 'unanswered', 'resolvedConfirmed', 'handoffs', 'csatSum', 'bookingsNoShow', 'depositsCents'] as const) {
+    for (const name of ['conversations', 'messages', 'answered', 'unanswered', 'resolvedConfirmed', 'handoffs', 'csatSum', 'bookingsNoShow', 'depositsCents', 'depositsRefundedCents'] as const) {
       expect({ name, value: column(name) }).toEqual({ name, value: before.totals[name] });
     }
     expect(column('conversations_whatsapp')).toBe(1);

@@ -437,6 +437,8 @@ describe('Compensate (a booking failed) retried after its notices', () => {
     expect(w.payments.refunds).toEqual([booking.bookingId]);
     expect(await bookings.getBooking(booking.tenantId, booking.bookingId)).toMatchObject({ status: 'failed', payment: { status: 'refunded' } });
     expect(w.bus.of('booking.failed')).toEqual([expect.objectContaining({ bookingId: booking.bookingId, refunded: true })]);
+    // The money given back is on the bus too (the analytics take it off the deposits collected), once per booking.
+    expect(w.bus.of('payment.refunded')).toEqual([expect.objectContaining({ bookingId: booking.bookingId, amountCents: 5000, reason: 'failed', idempotencyKey: `payment.refunded:${booking.bookingId}` })]);
     expect(w.bus.of('handoff.requested')).toHaveLength(1);
     expect((await botMessages(w.tenantId, conversationId, 'ended', booking.bookingId)).map((m) => m.text)).toEqual([expect.stringContaining('€50.00')]);
     expect((await emails(booking, 'staff')).map((e) => e.text)).toEqual([expect.stringContaining('The deposit (50 EUR) was refunded')]);

@@ -296,7 +296,11 @@ describe('cancelBooking', () => {
     expect(result).toMatchObject({ ok: true, refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded', paymentId: 'pi_1' } } });
     expect(w.payments.refunds).toEqual([{ tenantId: t, bookingId: held.bookingId, paymentId: 'pi_1', amountCents: 5000 }]);
     expect(w.calendar.deleted).toEqual(['gcal-1']);
-    expect(w.events.events.at(-1)).toEqual({ type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true, wasConfirmed: true, idempotencyKey: `booking.cancelled:${held.bookingId}` } });
+    // The refund is published with the cancellation, so the analytics take it off the deposits collected.
+    expect(w.events.events.slice(-2)).toEqual([
+      { type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'customer', refunded: true, calendarDeleted: true, wasConfirmed: true, idempotencyKey: `booking.cancelled:${held.bookingId}` } },
+      { type: 'payment.refunded', tenantId: t, detail: { bookingId: held.bookingId, paymentId: 'pi_1', amountCents: 5000, currency: 'EUR', reason: 'cancelled', idempotencyKey: `payment.refunded:${held.bookingId}` } },
+    ]);
     expect((await bookings.getBooking(t, held.bookingId))?.rev).toBe(confirmed.rev + 1);
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
     expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff' })).toEqual({ ok: false, reason: 'not_active' });
@@ -320,6 +324,9 @@ describe('cancelBooking', () => {
     expect(w.calendar.deleted).toEqual(['gcal-retry']);
     expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([
       { type: 'booking.cancelled', tenantId: t, detail: { bookingId: held.bookingId, actor: 'staff', refunded: true, calendarDeleted: true, wasConfirmed: true, idempotencyKey: `booking.cancelled:${held.bookingId}` } },
+    ]);
+    expect(w.events.events.filter((e) => e.type === 'payment.refunded')).toEqual([
+      { type: 'payment.refunded', tenantId: t, detail: { bookingId: held.bookingId, paymentId: 'pi_retry', amountCents: 5000, currency: 'EUR', reason: 'cancelled', idempotencyKey: `payment.refunded:${held.bookingId}` } },
     ]);
     expect(await bookings.busyCells(t, ['niamh-gallagher'], '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z', clock.now())).toEqual([]);
   });
@@ -364,6 +371,11 @@ describe('a cancellation whose event was not published', () => {
     // Asked a third time (the second answer lost too): published again under the same key, which consumers apply once.
     expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'staff-sub' })).toMatchObject({ ok: true, refunded: true });
     expect(w.events.events.filter((e) => e.type === 'booking.cancelled')).toEqual([expected, expected]);
+    // The refund's event goes with it each time, under one key: the analytics subtract it once.
+    expect(w.events.events.filter((e) => e.type === 'payment.refunded').map((e) => e.detail)).toEqual([
+      expect.objectContaining({ bookingId: held.bookingId, idempotencyKey: `payment.refunded:${held.bookingId}` }),
+      expect.objectContaining({ bookingId: held.bookingId, idempotencyKey: `payment.refunded:${held.bookingId}` }),
+    ]);
 
     // Anyone else is told it is no longer active, as before.
     expect(await cancelBooking(w.deps, { tenantId: t, bookingId: held.bookingId, actor: 'staff', by: 'other-staff' })).toEqual({ ok: false, reason: 'not_active' });

@@ -376,6 +376,10 @@ describe('booking with a deposit', () => {
     // The staff read the service as the business names it, not in the customer's language.
     const staffNotice = await eventually(async () => (await handoffStore().listOutbox(tenantId, 50)).find((e) => e.kind === 'booking.late_payment' && e.bookingId === booking.bookingId), 'the staff notice', STEP_MS);
     expect(staffNotice.text).toContain('Service: Clear aligner (Invisalign) consultation');
+    // The money that came back is published, so the analytics do not count it as collected.
+    expect(await publishedSoon('payment.refunded', { bookingId: booking.bookingId })).toEqual([
+      expect.objectContaining({ paymentId: 'pi_test_late_1', amountCents: 2500, currency: 'EUR', reason: 'late_payment', idempotencyKey: `payment.refunded:${booking.bookingId}` }),
+    ]);
     // A replay refunds nothing more and says nothing more.
     publish('payment.succeeded', { tenantId, bookingId: booking.bookingId, paymentId: 'pi_test_late_1', amountCents: 2500, eventId: 'evt_late_1' });
     await cloud.settle();

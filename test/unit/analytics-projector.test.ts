@@ -77,3 +77,17 @@ describe('booking counters', () => {
     expect(counters).toEqual({ bookingsMade: 6 });
   });
 });
+
+describe('deposits', () => {
+  it('counts a refund on the day it was made, once per booking, beside the deposit paid', async () => {
+    const { deps: d, counters } = deps();
+    expect(await projectEvent(d, event('payment.succeeded', { bookingId: 'p1', paymentId: 'pi_1', amountCents: 5000, eventId: 'evt_1' }))).toBe('applied');
+    // Staff cancelled it and the deposit went back: published with booking.cancelled, again by a retry.
+    const refunded = { bookingId: 'p1', paymentId: 'pi_1', amountCents: 5000, currency: 'EUR', reason: 'cancelled', idempotencyKey: 'payment.refunded:p1' };
+    expect(await projectEvent(d, event('payment.refunded', refunded))).toBe('applied');
+    expect(await projectEvent(d, event('payment.refunded', refunded))).toBe('replayed');
+    // A refund without an amount says nothing about money.
+    expect(await projectEvent(d, event('payment.refunded', { bookingId: 'p2' }))).toBe('ignored');
+    expect(counters).toEqual({ depositsCents: 5000, depositsRefundedCents: 5000 });
+  });
+});

@@ -46,8 +46,10 @@ export const dayMetricsSchema = z.object({
   bookingsMade: z.number().int().nonnegative(),
   bookingsCancelled: z.number().int().nonnegative(),
   bookingsNoShow: z.number().int().nonnegative(),
-  /** Deposits collected, in the tenant's currency's minor unit. */
+  /** Deposits paid, in the tenant's currency's minor unit (counted on the day paid, refunded later or not). */
   depositsCents: z.number().int().nonnegative(),
+  /** Deposits given back that day (cancellations, failed bookings, late payments), in the same unit. Kept = paid − refunded. */
+  depositsRefundedCents: z.number().int().nonnegative(),
 });
 export type DayMetrics = z.infer<typeof dayMetricsSchema>;
 

@@ -68,6 +68,7 @@ const details = {
   'booking.cancelled': z.object({ bookingId: z.string(), wasConfirmed: z.boolean().optional() }),
   'booking.noshow': z.object({ bookingId: z.string() }),
   'payment.succeeded': z.object({ amountCents: z.number().int().nonnegative().optional() }),
+  'payment.refunded': z.object({ amountCents: z.number().int().nonnegative() }),
 } as const satisfies Record<ProjectedEvent, z.ZodType>;
 
 /** The calendar day of an instant in a time zone, as YYYY-MM-DD. */
@@ -174,6 +175,11 @@ function effectsOf(event: BusEvent, type: ProjectedEvent): Effects | undefined {
     case 'payment.succeeded': {
       const d = details[type].safeParse(event.detail).data;
       return d?.amountCents ? { counters: { depositsCents: d.amountCents } } : undefined;
+    }
+    case 'payment.refunded': {
+      // Counted on the day the money went back; the deposit stays counted as paid on its own day.
+      const d = details[type].safeParse(event.detail).data;
+      return d?.amountCents ? { counters: { depositsRefundedCents: d.amountCents } } : undefined;
     }
   }
 }

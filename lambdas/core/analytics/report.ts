@@ -62,6 +62,7 @@ export function emptyDay(): DayMetrics {
     bookingsCancelled: 0,
     bookingsNoShow: 0,
     depositsCents: 0,
+    depositsRefundedCents: 0,
   };
 }
 
@@ -89,6 +90,7 @@ function fromCounters(counters: Readonly<Record<string, number>>): DayMetrics {
     bookingsCancelled: n('bookingsCancelled'),
     bookingsNoShow: n('bookingsNoShow'),
     depositsCents: n('depositsCents'),
+    depositsRefundedCents: n('depositsRefundedCents'),
   };
 }
 
@@ -149,6 +151,7 @@ export function addMetrics(a: DayMetrics, b: DayMetrics): DayMetrics {
     bookingsCancelled: a.bookingsCancelled + b.bookingsCancelled,
     bookingsNoShow: a.bookingsNoShow + b.bookingsNoShow,
     depositsCents: a.depositsCents + b.depositsCents,
+    depositsRefundedCents: a.depositsRefundedCents + b.depositsRefundedCents,
   };
 }
 
@@ -229,6 +232,7 @@ const SCALARS = [
   'bookingsCancelled',
   'bookingsNoShow',
   'depositsCents',
+  'depositsRefundedCents',
 ] as const satisfies readonly (keyof DayMetrics)[];
 
 /** One CSV cell: quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */

@@ -323,6 +323,7 @@ async function publishCancelled(deps: Pick<BookingDeps, 'events'>, booking: Book
       tenantId: booking.tenantId,
       detail: { bookingId: booking.bookingId, actor, refunded, calendarDeleted, wasConfirmed, [IDEMPOTENCY_KEY]: `booking.cancelled:${booking.bookingId}` },
     },
+    ...(refunded ? [refundedEvent(booking, booking.payment.paymentId, booking.depositCents, 'cancelled')] : []),
   ]);
 }
 
@@ -368,6 +369,26 @@ async function publishNoShow(deps: Pick<BookingDeps, 'events'>, booking: Booking
 /** Refunds the booking's paid deposit in full (idempotent per booking at the provider: a retry refunds once). */
 async function refundDeposit(deps: Pick<BookingDeps, 'payments'>, booking: Booking): Promise<void> {
   await deps.payments.refund({ tenantId: booking.tenantId, bookingId: booking.bookingId, paymentId: booking.payment.paymentId ?? '', amountCents: booking.depositCents });
+}
+
+/**
+ * `payment.refunded` for a deposit given back, published with the event of what caused it (so a retry that publishes
+ * that again publishes this again): one occurrence per booking, as the refund port refunds a booking once. The
+ * analytics subtract it from the deposits collected (docs/metrics.md).
+ */
+export function refundedEvent(booking: Pick<Booking, 'tenantId' | 'bookingId' | 'currency'>, paymentId: string | undefined, amountCents: number, reason: 'cancelled' | 'failed' | 'late_payment') {
+  return {
+    type: 'payment.refunded' as const,
+    tenantId: booking.tenantId,
+    detail: {
+      bookingId: booking.bookingId,
+      ...(paymentId !== undefined ? { paymentId } : {}),
+      amountCents,
+      currency: booking.currency,
+      reason,
+      [IDEMPOTENCY_KEY]: `payment.refunded:${booking.bookingId}`,
+    },
+  };
 }
 
 /**

@@ -39,7 +39,7 @@ import {
   type PaymentOutcome,
   type Payments,
 } from './ports';
-import { bookingSettingsOf, expireCheckout } from './service';
+import { bookingSettingsOf, expireCheckout, refundedEvent } from './service';
 import { bookingSms, bookingText, when, type BookingFacts } from './text';
 
 /** The ports the workflow steps use. */
@@ -675,6 +675,7 @@ export async function stepCompensate(
   // Published again by a retry (the first attempt's publish may have failed): the idempotency keys make each one occurrence.
   await deps.events.publish([
     { type: 'booking.failed', tenantId: ended.tenantId, detail: { ...occurrence('booking.failed', ended.bookingId), bookingId: ended.bookingId, status: ended.status, reason: endedReason, refunded: refunded > 0 } },
+    ...(refunded > 0 ? [refundedEvent(ended, ended.payment.paymentId, refunded, 'failed')] : []),
     ...(handoff && ended.conversationId
       ? [
           {
@@ -752,6 +753,8 @@ export async function onPaymentOutcome(deps: BookingEventsDeps, outcome: Payment
   }
   if (!ended) return { handled: 'ignored' };
   await tellLatePaymentRefunded(deps, ended, paymentId, amountCents);
+  // Published again by a delivery that tells what an earlier one refunded (one occurrence per booking).
+  await deps.events.publish([refundedEvent(ended, paymentId, amountCents, 'late_payment')]);
   return { handled: 'refunded' };
 }
 

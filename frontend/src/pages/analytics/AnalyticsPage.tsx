@@ -198,7 +198,12 @@ function Tiles({ report }: { report: AnalyticsReport }) {
           value={formatCount(totals.bookingsMade)}
           detail={`${formatCount(totals.bookingsCancelled)} cancelled, ${formatCount(totals.bookingsNoShow)} no-show`}
         />
-        <Tile testId="tile-deposits" label="Deposits collected" value={formatMoney(totals.depositsCents, report.currency)} />
+        <Tile
+          testId="tile-deposits"
+          label="Deposits, net of refunds"
+          value={formatMoney(totals.depositsCents - totals.depositsRefundedCents, report.currency)}
+          detail={`${formatMoney(totals.depositsCents, report.currency)} paid, ${formatMoney(totals.depositsRefundedCents, report.currency)} refunded`}
+        />
       </dl>
     </section>
   );

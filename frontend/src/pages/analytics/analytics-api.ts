@@ -45,6 +45,7 @@ const metricFields = {
   bookingsCancelled: number,
   bookingsNoShow: number,
   depositsCents: number,
+  depositsRefundedCents: number,
 };
 
 export const analyticsReportDecoder = object({
