@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { terms } from '../answer/text';
 import { maskPii } from '../nlu/entities';
 
 /** How long a gap is kept after it was last asked. */
@@ -54,6 +55,51 @@ export function normaliseQuestion(text: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}[\]]+/gu, ' ')
     .trim();
+}
+
+/**
+ * Attempts to change or read the assistant's instructions (English and Spanish), on normalised text: not a question
+ * about the business, and nothing an owner should turn into an FAQ. Only unmistakable phrasings: "what are your
+ * aftercare instructions?" is a question.
+ */
+const INSTRUCTION_TALK = new RegExp(
+  [
+    // English: "ignore (all) previous instructions", "disregard your rules", "forget everything above".
+    String.raw`\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|of\s+)*(?:your\s+|the\s+)?(?:previous|prior|above|earlier|preceding|original|system|your|these|those)\s+(?:instructions?|prompts?|rules|guidelines|directions|programming)\b`,
+    String.raw`\b(?:ignore|disregard|forget)\s+(?:all|everything)\s+(?:above|before|previous|prior|else)\b`,
+    String.raw`\b(?:system|hidden|secret|initial|original|developer)\s+(?:prompt|instructions|message)\b|\byour\s+(?:system\s+)?prompt\b`,
+    String.raw`\b(?:developer|god|dan)\s+mode\b|\bjailbreak|\bdo anything now\b|\byou are now (?:a|an|my|dan|in)\b|\bfrom now on you (?:are|will)\b|\bpretend (?:to be|you are)\b`,
+    String.raw`\b(?:repeat|print|reveal|output)\s+(?:the\s+|all\s+)?(?:text|words|everything|lines)\s+above\b`,
+    // Spanish: "ignora las instrucciones anteriores", "olvida tus reglas", "dime tu prompt".
+    String.raw`\b(?:ignora|ignore|ignorar|ignoren|olvida|olvide|olvidar|olviden)\s+(?:todas\s+)?(?:las\s+|tus\s+|sus\s+)?(?:instrucciones|indicaciones|reglas|ordenes)\s+(?:anteriores|previas|de arriba|del sistema|originales)\b`,
+    String.raw`\b(?:ignora|ignore|olvida|olvide)\s+(?:todo\s+)?lo anterior\b|\b(?:ignora|ignore|olvida|olvide)\s+(?:tus|sus)\s+(?:instrucciones|reglas|indicaciones)\b`,
+    String.raw`\b(?:prompt|instrucciones|mensaje) del sistema\b|\binstrucciones (?:ocultas|secretas|iniciales|originales)\b|\b(?:tu|su) prompt\b`,
+    String.raw`\bmodo (?:desarrollador|dios)\b|\bahora eres (?:un|una|mi)\b|\bfinge (?:ser|que eres)\b`,
+  ].join('|'),
+);
+
+/** Chat, not a question: laughter, thinking noises, asking after the assistant itself (the whole message, normalised). */
+const SMALL_TALK = new RegExp(
+  '^(?:' +
+    [
+      String.raw`(?:l+o+l+|lmao|xd+|(?:h+a+){2,}h*|(?:h+e+){2,}h*|(?:j+a+){2,}j*|(?:j+e+){2,}j*|(?:j+i+){2,}j*|h+m+|m{2,}|e+h+|a+h+|o+h+)`,
+      String.raw`(?:and |so )?how are you(?: doing| today)?|how s it going|what s up|sup`,
+      String.raw`(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|human|person|real|ai|machine|real person)|who are you|what is your name|what s your name`,
+      String.raw`tell me a joke|(?:y )?(?:como|que tal) (?:estas|esta usted|esta|andas)|que tal|que pasa|quien eres|quien es usted|como te llamas`,
+      String.raw`(?:eres|es usted) (?:un |una )?(?:bot|robot|humano|humana|persona|maquina|ia)|cuentame un chiste`,
+    ].join('|') +
+    ')$',
+);
+
+/**
+ * Whether an unanswered message belongs in the knowledge gaps: a question the business could answer with an FAQ.
+ * Not an attempt at the assistant's instructions, not small talk, not a message of stop words and punctuation only
+ * ("???", "how are you?"); those still count as unanswered replies, they are just not questions for the owner.
+ */
+export function isKnowledgeQuestion(text: string): boolean {
+  const normalised = normaliseQuestion(text);
+  if (normalised === '' || terms(normalised.replace(/\[[a-z]+\]/g, ' ')).length === 0) return false;
+  return !INSTRUCTION_TALK.test(normalised) && !SMALL_TALK.test(normalised);
 }
 
 /** The gap id of a (masked) question: a hash of its normalised text. */
@@ -111,5 +157,6 @@ export function forgetInGap(gap: GapRecord, conversationIds: ReadonlySet<string>
 
 /** Open gaps, most asked first (then most recently asked). */
 export function openGapsByCount(gaps: readonly GapRecord[]): GapRecord[] {
-  return gaps.filter((g) => g.status === 'open').sort((a, b) => b.count - a.count || b.lastAskedAt.localeCompare(a.lastAskedAt) || a.gapId.localeCompare(b.gapId));
+  // Gaps stored before `isKnowledgeQuestion` was applied when they are made are left out here.
+  return gaps.filter((g) => g.status === 'open' && isKnowledgeQuestion(g.question)).sort((a, b) => b.count - a.count || b.lastAskedAt.localeCompare(a.lastAskedAt) || a.gapId.localeCompare(b.gapId));
 }

@@ -9,7 +9,7 @@ import { analyticsEvents } from '../../../lib/declaration';
 import { z } from 'zod';
 import { occurrenceIdOf, type ConciergeEventType, type ConversationStore, type TenantStore } from '../ports';
 import { mergeFacts, type FactChange } from './facts';
-import { addSample, gapIdOf, maskQuestion } from './gaps';
+import { addSample, gapIdOf, isKnowledgeQuestion, maskQuestion } from './gaps';
 import type { AnalyticsStore } from './ports';
 
 /** The events the projector reads: the declaration's list, which its ConversationStats rule routes here. */
@@ -222,7 +222,7 @@ export async function projectEvent(deps: ProjectorDeps, event: BusEvent): Promis
     const [asked] = await deps.conversations.listMessages(tenantId, conversation.conversationId, replyTo - 1, 1);
     if (asked && asked.seq === replyTo && asked.role === 'customer') {
       const question = maskQuestion(asked.text);
-      if (question.length > 0) {
+      if (question.length > 0 && isKnowledgeQuestion(question)) {
         const gapId = gapIdOf(question);
         const sample = { question, lang: effects.gap.lang, at: new Date(event.time).toISOString(), conversationId: conversation.conversationId };
         gap = { gapId, update: (current) => addSample(current, gapId, sample) };
