@@ -148,3 +148,21 @@ describe('knowledge gaps', () => {
     expect(await gapOf(text, intent, lang)).toBe(text);
   });
 });
+
+describe('conversation facts', () => {
+  it('marks a reply to small talk or a complaint as answering nothing, and any other answer as answering the customer', async () => {
+    const { deps: base } = deps();
+    const updates: (boolean | undefined)[] = [];
+    const d: ProjectorDeps = {
+      ...base,
+      analytics: { ...base.analytics, apply: async (write: ProjectionWrite) => (updates.push(write.conversation?.update(undefined).answeredQuestion), true) },
+      conversations: { getConversation: async () => ({ conversationId: 'f1', createdAt: '2026-03-05T09:59:00.000Z', channel: 'web' }) as never, listMessages: async () => [] },
+    };
+    for (const intent of ['greeting', 'thanks', 'goodbye', 'affirm', 'deny', 'complaint', 'question', 'book']) {
+      await projectEvent(d, event('message.answered', { conversationId: 'f1', seq: 2, replyTo: 1, intent, sourceIds: [], channel: 'web' }));
+    }
+    // Without an intent (a producer before it): an answer, as before.
+    await projectEvent(d, event('message.answered', { conversationId: 'f1', seq: 2, replyTo: 1, sourceIds: [], channel: 'web' }));
+    expect(updates).toEqual([false, false, false, false, false, false, true, true, true]);
+  });
+});

@@ -103,6 +103,28 @@ describe('resolutions (docs/metrics.md)', () => {
     expect(resolutionOf(f, silentFor(48))).toBe('none');
   });
 
+  it('small talk resolves nothing: a greeting and gone, or an unanswered question then "ok thanks", is not assumed resolved', () => {
+    const hello: FactChange[] = [
+      { kind: 'customerMessage', at: '2026-03-02T09:00:05.000Z' },
+      { kind: 'reply', seq: 2, answered: true, ms: 100, smallTalk: true },
+    ];
+    expect(resolutionOf(facts(hello), silentFor(48))).toBe('none');
+    const unansweredThenThanks: FactChange[] = [
+      { kind: 'customerMessage', at: '2026-03-02T09:00:01.000Z' },
+      { kind: 'reply', seq: 2, answered: false, ms: 100 },
+      { kind: 'customerMessage', at: '2026-03-02T09:00:05.000Z' },
+      { kind: 'reply', seq: 4, answered: true, ms: 100, smallTalk: true },
+    ];
+    expect(resolutionOf(facts(unansweredThenThanks), silentFor(48))).toBe('none');
+    // An answer, then thanks: the thanks is the last reply, the answer resolved it.
+    expect(resolutionOf(facts([...answered, { kind: 'customerMessage', at: '2026-03-02T09:00:05.000Z' }, { kind: 'reply', seq: 4, answered: true, ms: 50, smallTalk: true }]), silentFor(48))).toBe('assumed');
+    // In any order.
+    expect(resolutionOf(facts([{ kind: 'reply', seq: 4, answered: true, ms: 50, smallTalk: true }, ...answered]), silentFor(48))).toBe('assumed');
+    // Facts stored before small talk was told apart (replies, no flag) keep the earlier reading.
+    const { answeredQuestion: _unknown, ...older } = facts(hello);
+    expect(resolutionOf(older, silentFor(48))).toBe('assumed');
+  });
+
   it('a last reply that could not answer is not an assumed resolution', () => {
     expect(resolutionOf(facts([...answered, { kind: 'reply', seq: 4, answered: false, ms: 50 }]), silentFor(48))).toBe('none');
   });

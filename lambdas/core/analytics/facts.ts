@@ -24,6 +24,11 @@ export const conversationFactsSchema = z.object({
   lastCustomerMessageAt: instant.optional(),
   /** The bot reply with the highest seq, and whether it answered from the knowledge base. */
   lastReply: z.object({ seq: z.number().int(), answered: z.boolean() }).optional(),
+  /**
+   * Whether any bot reply answered something the customer came for (not only small talk: a greeting, thanks, a
+   * goodbye, a yes or no). Absent on facts stored before it was kept, once they had replies: unknown.
+   */
+  answeredQuestion: z.boolean().optional(),
   /** The bot reply with the lowest seq and how long it took (answerMs). */
   firstReply: z.object({ seq: z.number().int(), ms: z.number().nonnegative() }).optional(),
   /** The earliest request for a person (handoff.requested), with its reason. */
@@ -43,7 +48,7 @@ export type ConversationFacts = z.infer<typeof conversationFactsSchema>;
 export type FactChange =
   | { readonly kind: 'started' }
   | { readonly kind: 'customerMessage'; readonly at: string }
-  | { readonly kind: 'reply'; readonly seq: number; readonly answered: boolean; readonly ms: number | undefined }
+  | { readonly kind: 'reply'; readonly seq: number; readonly answered: boolean; readonly ms: number | undefined; readonly smallTalk?: boolean }
   | { readonly kind: 'feedback'; readonly seq: number; readonly helpful: boolean; readonly at: string }
   | { readonly kind: 'handoffRequested'; readonly at: string; readonly reason: string }
   | { readonly kind: 'queued'; readonly at: string }
@@ -69,7 +74,11 @@ export function mergeFacts(
       const lastReply = f.lastReply && f.lastReply.seq >= change.seq ? f.lastReply : { seq: change.seq, answered: change.answered };
       const firstReply =
         change.ms === undefined || (f.firstReply && f.firstReply.seq <= change.seq) ? f.firstReply : { seq: change.seq, ms: Math.max(0, change.ms) };
-      return { ...f, lastReply, ...(firstReply ? { firstReply } : {}) };
+      const substantive = change.answered && change.smallTalk !== true;
+      // Facts from before the flag, with replies already, stay unknown until a substantive answer settles it.
+      const unknown = f.answeredQuestion === undefined && f.lastReply !== undefined;
+      const answeredQuestion = substantive || f.answeredQuestion === true ? true : unknown ? undefined : false;
+      return { ...f, lastReply, ...(firstReply ? { firstReply } : {}), ...(answeredQuestion !== undefined ? { answeredQuestion } : {}) };
     }
     case 'feedback': {
       const key = String(change.seq);
@@ -110,8 +119,8 @@ export type Resolution = 'confirmed' | 'assumed' | 'none';
  * docs/metrics.md "Resolutions": what the concierge resolved. A conversation handed to a person never is, whatever
  * the customer said (a CSAT answer follows a person's close and rates that person; a thumbs-up was for an answer
  * that did not settle it). Otherwise confirmed when the customer's latest thumbs says it helped (or a latest CSAT
- * of 4 or 5); assumed when nothing says otherwise — no negative latest thumbs, the bot's last reply answered, and
- * no customer message for 24 h (`now`); else none (yet).
+ * of 4 or 5); assumed when nothing says otherwise — no negative latest thumbs, the bot's last reply answered, some
+ * reply answered more than small talk, and no customer message for 24 h (`now`); else none (yet).
  */
 export function resolutionOf(f: ConversationFacts, now: Date): Resolution {
   if (f.handoff) return 'none';
@@ -119,7 +128,8 @@ export function resolutionOf(f: ConversationFacts, now: Date): Resolution {
   const csat = latest(f.csat);
   if (thumbs?.helpful === true || (csat !== undefined && csat.score >= 4)) return 'confirmed';
   if (thumbs?.helpful === false || csat !== undefined) return 'none';
-  if (!f.lastReply?.answered || f.lastCustomerMessageAt === undefined) return 'none';
+  // Small talk only ("hi" and gone, or an unanswered question then "ok thanks"): the concierge resolved nothing.
+  if (!f.lastReply?.answered || f.answeredQuestion === false || f.lastCustomerMessageAt === undefined) return 'none';
   return now.getTime() - Date.parse(f.lastCustomerMessageAt) >= ASSUMED_AFTER_MS ? 'assumed' : 'none';
 }
 

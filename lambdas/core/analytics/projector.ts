@@ -32,6 +32,12 @@ export interface ProjectorDeps {
   readonly tenants: Pick<TenantStore, 'getProfile'>;
 }
 
+/**
+ * Intents whose answered replies answer nothing the customer came for (core/answer/concierge.ts): small talk, and a
+ * complaint met with the offer of a person.
+ */
+const SMALL_TALK_INTENTS: ReadonlySet<string> = new Set(['greeting', 'thanks', 'goodbye', 'affirm', 'deny', 'complaint']);
+
 /** Intents whose unanswered replies are knowledge gaps (not a request for a person, a greeting or a booking step). */
 const GAP_INTENTS: ReadonlySet<string> = new Set(['question', 'out_of_scope']);
 
@@ -48,6 +54,7 @@ const details = {
     channel: z.string().optional(),
     sourceIds: z.array(z.string()).default([]),
     answerMs: z.number().nonnegative().optional(),
+    intent: z.string().optional(),
   }),
   'message.unanswered': z.object({
     conversationId,
@@ -124,7 +131,7 @@ function effectsOf(event: BusEvent, type: ProjectedEvent): Effects | undefined {
           ...Object.fromEntries(sources.map((s) => [`${SOURCE_COUNTER_PREFIX}${s}`, 1])),
         },
         conversationId: d.conversationId,
-        change: { kind: 'reply', seq: d.seq, answered: true, ms: d.answerMs },
+        change: { kind: 'reply', seq: d.seq, answered: true, ms: d.answerMs, smallTalk: d.intent !== undefined && SMALL_TALK_INTENTS.has(d.intent) },
       };
     }
     case 'message.unanswered': {
