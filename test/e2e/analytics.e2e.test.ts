@@ -124,11 +124,15 @@ describe('analytics', () => {
       expect(await text(page.getByTestId('tile-handoff-value'))).toBe('0%');
       expect(await text(page.getByTestId('tile-bookings-value'))).toBe('0');
       expect(await text(page.getByTestId('tile-deposits-value'))).toBe('€0.00');
+      expect(await text(page.getByTestId('tile-deposits-detail'))).toBe('€0.00 paid, €0.00 refunded');
       expect(await text(page.getByTestId('tile-csat-value'))).toBe('—');
       // A measured duration (not "—"); how long the answer took depends on the machine, so minutes are a duration too.
       expect(await text(page.getByTestId('tile-first-response-value'))).toMatch(/^(\d+(\.\d)? (ms|s)|\d+ min( \d+ s)?)$/);
       // The tiles are a description list: each label names its number.
       expect(await page.getByRole('term').filter({ hasText: 'Conversations' }).count()).toBe(1);
+      // The labels say what the numbers are: the concierge's own resolutions, deposits after refunds.
+      expect(await page.getByRole('term').filter({ hasText: 'Resolved by the concierge' }).count()).toBe(1);
+      expect(await page.getByRole('term').filter({ hasText: 'Deposits, net of refunds' }).count()).toBe(1);
       const topRows = page.getByTestId('analytics-top-row');
       expect(await topRows.count()).toBeGreaterThanOrEqual(1);
       expect(await text(topRows.first())).toMatch(/park/i);
