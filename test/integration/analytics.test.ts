@@ -130,6 +130,9 @@ describe('analytics of a scripted day', () => {
     d.socket.send({ action: 'sendMessage', clientId: clientId(), text: '5' });
     await d.socket.next('message', (m) => m.role === 'system' && /thank you/i.test(m.text), 60_000);
 
+    // A visitor who opens the chat (the widget's hello starts a conversation) and leaves without a word.
+    const idle = await customer();
+
     // E: WhatsApp, answered from the same FAQ.
     await whatsapp(`+346${String(randomBytes(4).readUInt32BE() % 1e8).padStart(8, '0')}`, 'Do you have parking?');
 
@@ -182,14 +185,14 @@ describe('analytics of a scripted day', () => {
     expect(z.object({ refunded: z.boolean() }).parse(cancelled.body).refunded).toBe(true);
 
     await cloud.settle();
-    await Promise.all([a, b, c, d].map((x) => x.socket.close()));
+    await Promise.all([a, b, c, d, idle].map((x) => x.socket.close()));
     // The repeated thumbs-up published nothing more.
     const feedback = projected.filter((e) => z.object({ 'detail-type': z.literal('message.feedback') }).safeParse(e).success);
     expect(feedback).toHaveLength(1);
     before = await report(owner);
     const t = before.totals;
     expect(t).toMatchObject({
-      conversations: 5, // A B C D (web) + E (WhatsApp)
+      conversations: 5, // A B C D (web) + E (WhatsApp); not the chat opened without a message
       conversationsByChannel: { web: 4, whatsapp: 1 },
       messages: 6, // one question each, plus D's CSAT answer
       messagesByChannel: { web: 5, whatsapp: 1 },

@@ -213,6 +213,13 @@ describe('the report', () => {
     ]);
   });
 
+  it('does not count a chat opened and closed without a customer message as a conversation', () => {
+    const opened = facts([], { conversationId: 'c5', startedAt: '2026-03-02T11:00:00.000Z', channel: 'web' });
+    const withOpened = buildReport({ from: day1, to: day2, timezone: tz, currency: 'EUR', now, days, facts: [c1, c2, c3, c4, opened], titles: new Map() });
+    expect(withOpened.totals).toEqual(report.totals);
+    expect(withOpened.rates).toEqual(report.rates);
+  });
+
   it('gives null rates and all-zero days for an empty range', () => {
     const empty = buildReport({ from: day1, to: day1, timezone: tz, currency: 'EUR', now, days: new Map(), facts: [], titles: new Map() });
     expect(empty.days).toHaveLength(1);

@@ -175,6 +175,9 @@ export function buildReport(input: ReportInput): AnalyticsReport {
   const dayList = daysOf(input.from, input.to);
   const byDay = new Map(dayList.map((d) => [d, fromCounters(input.days.get(d) ?? {})]));
   for (const f of input.facts) {
+    // The widget starts a conversation when the chat is opened: one the customer never wrote in is no conversation
+    // (it would swell the count and lower every rate over it).
+    if (f.lastCustomerMessageAt === undefined) continue;
     const day = dayIn(input.timezone, new Date(f.startedAt));
     const current = byDay.get(day);
     if (current) byDay.set(day, addConversation(current, f, input.now));
