@@ -72,6 +72,19 @@ export const keys = {
   /** GSI1: a tenant's conversations by last activity. */
   conversationsByActivity: (tenantId: string): string => `${t(tenantId)}#CONVS`,
   activitySortKey: (lastMessageAt: string, conversationId: string): string => `${lastMessageAt}#${conversationId}`,
+  /**
+   * The whole key (table and GSI1) of a conversation's entry in the activity index, rebuilt from its sort key
+   * `<lastMessageAt>#<conversationId>`: what a page of that index may start after. Undefined when `gsi1sk` is not
+   * such a sort key, so a page cursor can only ever name a conversation of the tenant it was given to.
+   */
+  conversationActivityStart: (tenantId: string, gsi1sk: string): { pk: string; sk: string; gsi1pk: string; gsi1sk: string } | undefined => {
+    const match = /^([^#]{1,64})#([^#]{1,128})$/.exec(gsi1sk);
+    const at = match?.[1];
+    const conversationId = match?.[2];
+    if (at === undefined || conversationId === undefined) return undefined;
+    const { pk, sk } = keys.conversation(tenantId, conversationId);
+    return { pk, sk, gsi1pk: keys.conversationsByActivity(tenantId), gsi1sk: keys.activitySortKey(at, conversationId) };
+  },
 
   visitor: (tenantId: string, visitorId: string): Key => ({ pk: `${t(tenantId)}#V#${safe(visitorId, 'visitor id')}`, sk: 'VISITOR' }),
   connection: (tenantId: string, connectionId: string): Key => ({ pk: `${t(tenantId)}#CONN#${safe(connectionId, 'connection id')}`, sk: 'CONN' }),

@@ -669,6 +669,9 @@ const tenantCursorSchema = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.
 
 function decodeCursor(cursor: string, tenantId: string): Record<string, string> {
   const parsed = readCursor(cursorSchema, cursor);
-  if (parsed.t !== tenantId) throw badRequest('cursor is not one this store returned', 'cursor');
-  return { pk: parsed.pk, sk: parsed.sk, gsi1pk: parsed.gsi1pk, gsi1sk: parsed.gsi1sk };
+  const start = keys.conversationActivityStart(tenantId, parsed.gsi1sk);
+  if (parsed.t !== tenantId || !start || start.pk !== parsed.pk || start.sk !== parsed.sk || start.gsi1pk !== parsed.gsi1pk) {
+    throw badRequest('cursor is not one this store returned', 'cursor');
+  }
+  return start;
 }

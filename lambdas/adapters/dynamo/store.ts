@@ -1117,6 +1117,11 @@ function decodeCursor(cursor: string, tenantId: string): Record<string, string> 
   } catch {
     throw badRequest('cursor is not one this API returned', 'cursor');
   }
-  if (parsed.t !== tenantId) throw badRequest('cursor is not one this API returned', 'cursor');
-  return { pk: parsed.pk, sk: parsed.sk, gsi1pk: parsed.gsi1pk, gsi1sk: parsed.gsi1sk };
+  // Every key is rebuilt from the tenant and the sort key: a cursor naming another partition, or keys DynamoDB
+  // would refuse as a starting point (empty, another index partition), is the caller's mistake, never a 500.
+  const start = keys.conversationActivityStart(tenantId, parsed.gsi1sk);
+  if (parsed.t !== tenantId || !start || start.pk !== parsed.pk || start.sk !== parsed.sk || start.gsi1pk !== parsed.gsi1pk) {
+    throw badRequest('cursor is not one this API returned', 'cursor');
+  }
+  return start;
 }

@@ -1,0 +1,51 @@
+/**
+ * Hostile input at the public edge that random fuzzing (test/fuzz) is unlikely to build: values shaped exactly like
+ * what the API hands out (page cursors) but forged or reused out of context. Through the real local cloud
+ * (gateway, staff authorizer with local Cognito tokens, the handlers, DynamoDB Local): each is a 4xx naming the
+ * field, or the answer a well-formed request would get, never a 500.
+ */
+import { z } from 'zod';
+import { store } from '../../lambdas/adapters/container';
+import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
+import { api, signIn } from '../support/staff';
+
+let cloud: LocalCloud;
+let token = '';
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ quiet: true });
+  token = await signIn(cloud, cloud.demo.staffEmail, cloud.demo.staffPassword);
+}, 180_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+}, 60_000);
+
+const cursorOf = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const refusal = z.object({ error: z.object({ code: z.literal('bad_request'), message: z.string(), field: z.literal('cursor') }) });
+const conversationsPage = z.object({ items: z.array(z.object({ conversationId: z.string() })), nextCursor: z.string().optional() });
+
+describe('GET /v1/admin/conversations with a forged cursor', () => {
+  it('pages through real conversations with the cursors it hands out', async () => {
+    for (let i = 0; i < 3; i++) await store().startConversation('demo', `hostile-visitor-${i}-${Date.now()}`, 'en');
+    const first = conversationsPage.parse((await api(cloud, 'GET', '/v1/admin/conversations?limit=2', token)).body);
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await api(cloud, 'GET', `/v1/admin/conversations?limit=2&cursor=${first.nextCursor ?? ''}`, token);
+    expect(second.status).toBe(200);
+    const ids = conversationsPage.parse(second.body).items.map((c) => c.conversationId);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids).not.toContain(first.items[0]?.conversationId);
+  });
+
+  const forged: readonly (readonly [string, Record<string, string>])[] = [
+    ['another index partition', { pk: 'T#demo#C#abcdefgh', sk: 'META', gsi1pk: 'T#other#CONVS', gsi1sk: '2026-01-01T00:00:00.000Z#abcdefgh', t: 'demo' }],
+    ['an empty table key', { pk: '', sk: 'META', gsi1pk: 'T#demo#CONVS', gsi1sk: '2026-01-01T00:00:00.000Z#abcdefgh', t: 'demo' }],
+    ['an empty index sort key', { pk: 'T#demo#C#abcdefgh', sk: 'META', gsi1pk: 'T#demo#CONVS', gsi1sk: '', t: 'demo' }],
+    ["another tenant's conversation", { pk: 'T#other#C#abcdefgh', sk: 'META', gsi1pk: 'T#demo#CONVS', gsi1sk: '2026-01-01T00:00:00.000Z#abcdefgh', t: 'demo' }],
+  ];
+  it.each(forged)('answers a cursor naming %s with a 400 naming the cursor', async (_what, value) => {
+    const res = await api(cloud, 'GET', `/v1/admin/conversations?cursor=${cursorOf(value)}`, token);
+    expect({ status: res.status, body: refusal.safeParse(res.body).success }).toEqual({ status: 400, body: true });
+  });
+});
