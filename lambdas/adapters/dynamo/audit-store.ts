@@ -134,7 +134,11 @@ export class DynamoAuditLog implements AuditLog {
       names['#action'] = 'action';
       values[':action'] = query.actionPrefix;
     }
-    let start: Record<string, unknown> | undefined = query.cursor ? { pk, sk: decodeCursor(query.cursor, tenantId) } : undefined;
+    // A page goes on below its cursor (newest first). DynamoDB refuses a starting key outside the range asked for
+    // (a cursor kept while the dates were changed): one above it starts at the range's top, one below it is past the end.
+    const after = query.cursor ? decodeCursor(query.cursor, tenantId) : undefined;
+    if (after !== undefined && after < lo) return { items: [] };
+    let start: Record<string, unknown> | undefined = after !== undefined && after <= hi ? { pk, sk: after } : undefined;
     const items: AuditEntry[] = [];
     for (let page = 0; page < MAX_PAGES; page++) {
       const out = await this.db.send(
