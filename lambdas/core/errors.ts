@@ -3,6 +3,8 @@
  * (REST, WebSocket) maps them to a status code or an error frame. Anything else
  * becomes a generic 500 / `internal` with a correlation id, never a stack trace.
  */
+import type { z } from 'zod';
+
 export type DomainErrorCode =
   | 'bad_request'
   | 'unauthorized'
@@ -59,3 +61,27 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   rate_limited: 429,
   no_conversation: 409,
 };
+
+/** A key as a refusal quotes it: a made-up key can be anything, of any length. */
+const quoted = (key: string): string => JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+
+/**
+ * What a refused input is told, for every transport alike: the field to blame (a dotted path; for a field the
+ * input may not have, that field itself) and a message that begins with it. `whole` names the input where all of
+ * it is wrong (a body that is not a JSON object), which has no field.
+ */
+export function describeIssue(issue: z.core.$ZodIssue | undefined, whole: string): { readonly field?: string; readonly message: string } {
+  if (!issue) return { message: `${whole} is not valid` };
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const [first = '', ...others] = issue.keys;
+    const field = [...path, first].join('.');
+    const more = others.length > 0 ? ` (nor are ${others.slice(0, 5).map(quoted).join(', ')}${others.length > 5 ? ', …' : ''})` : '';
+    return { field, message: `${field}: is not a field ${path.length > 0 ? `of ${path.join('.')}` : `of ${whole}`}${more}` };
+  }
+  if (path.length === 0) {
+    return { message: issue.code === 'invalid_type' ? `${whole} must be ${issue.expected === 'object' ? 'a JSON object' : `JSON of type ${issue.expected}`}` : `${whole}: ${issue.message}` };
+  }
+  const field = path.join('.');
+  return { field, message: `${field}: ${issue.message}` };
+}

@@ -4,10 +4,12 @@
  * (gateway, staff authorizer with local Cognito tokens, the handlers, DynamoDB Local): each is a 4xx naming the
  * field, or the answer a well-formed request would get, never a 500.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { store } from '../../lambdas/adapters/container';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, signIn } from '../support/staff';
+import { connect, wsUrl } from '../support/ws-client';
 
 let cloud: LocalCloud;
 let token = '';
@@ -78,5 +80,40 @@ describe('GET /v1/admin/audit with a cursor outside the dates asked for', () => 
     const second = auditPage.parse((await api(cloud, 'GET', `/v1/admin/audit?from=${today}&to=${today}&limit=1&cursor=${first.nextCursor ?? ''}`, token)).body);
     expect(second.items).toHaveLength(1);
     expect(second.items[0]?.auditId).not.toBe(first.items[0]?.auditId);
+  });
+});
+
+describe('a refusal names the field to blame', () => {
+  const refused = (res: { status: number; body: unknown }) => ({ status: res.status, error: z.object({ error: z.object({ message: z.string(), field: z.string().optional() }) }).parse(res.body).error });
+
+  it('names a field the body may not have, at the top or inside an object', async () => {
+    expect(refused(await api(cloud, 'PUT', '/v1/admin/privacy', token, { retentionDays: null, retentionDayz: 30 }))).toEqual({
+      status: 400,
+      error: expect.objectContaining({ field: 'retentionDayz', message: expect.stringMatching(/^retentionDayz: is not a field/) }),
+    });
+    const booking = { serviceId: 'checkup-clean', staffId: 'niamh-gallagher', start: '2026-12-01T09:00:00Z', customer: { name: 'Ana', email: 'ana@example.com', phoneNumber: '+353 87 555 0100' } };
+    expect(refused(await api(cloud, 'POST', '/v1/admin/bookings', token, booking))).toEqual({
+      status: 400,
+      error: expect.objectContaining({ field: 'customer.phoneNumber', message: expect.stringMatching(/^customer\.phoneNumber: is not a field of customer/) }),
+    });
+  });
+
+  it.each([
+    ['no body', undefined],
+    ['an array', [{ retentionDays: 30 }]],
+    ['a string', 'retentionDays=30'],
+  ])('says the body must be a JSON object when it is %s', async (_what, body) => {
+    const res = await api(cloud, 'PUT', '/v1/admin/privacy', token, body);
+    expect(refused(res)).toEqual({ status: 400, error: expect.objectContaining({ message: 'the request body must be a JSON object' }) });
+  });
+
+  it('names a field a WebSocket frame may not have', async () => {
+    const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, randomBytes(16).toString('hex')), new URL(cloud.urls.demoSite).origin);
+    try {
+      socket.send({ action: 'ping', conversationId: 'abcdefgh' });
+      expect(await socket.next('error')).toEqual(expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/^conversationId: is not a field of the frame/) }));
+    } finally {
+      await socket.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { corsAllowHeaders, corsExposeHeaders, restRoutes, type FunctionName, type RestRouteDecl } from '../../../lib/declaration';
-import { DomainError, httpStatusOf, forbidden, unauthorized } from '../../core/errors';
+import { DomainError, describeIssue, httpStatusOf, forbidden, unauthorized } from '../../core/errors';
 import { isTenantId, randomId } from '../../core/ids';
 import { auditEntry, bodySummary, staffActor, targetOf, type AuditLog, type AuditNote } from '../../core/audit';
 import { auditLog, handoffStore, systemClock } from '../../adapters/container';
@@ -84,17 +84,12 @@ export function errorBody(code: string, message: string, field?: string, correla
   return { error: { code, message, ...(field ? { field } : {}), ...(correlationId ? { correlationId } : {}) } };
 }
 
-function fieldOf(issue: z.core.$ZodIssue): string | undefined {
-  return issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
-}
-
 /** Maps any error to a response: named errors keep their meaning, anything else is a 500 with a correlation id. */
 export function errorResponse(error: unknown, correlationId: string): APIGatewayProxyResult {
   if (error instanceof DomainError) return json(httpStatusOf[error.code], errorBody(error.code, error.message, error.field));
   if (error instanceof z.ZodError) {
-    const issue = error.issues[0];
-    const field = issue ? fieldOf(issue) : undefined;
-    return json(400, errorBody('bad_request', issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'invalid input', field));
+    const { field, message } = describeIssue(error.issues[0], 'the request body');
+    return json(400, errorBody('bad_request', message, field));
   }
   logger.error('unhandled error', { error: error instanceof Error ? error : String(error) });
   return json(500, errorBody('internal', 'Something went wrong on our side. Please try again.', undefined, correlationId));

@@ -19,7 +19,7 @@ import { loadConfig } from '../../adapters/config';
 import { handoffStore } from '../../adapters/container';
 import type { StaffDirectory } from '../../core/handoff-ports';
 import { groupsNow } from '../../core/team';
-import { DomainError } from '../../core/errors';
+import { DomainError, describeIssue } from '../../core/errors';
 import { assertStaffConnectionLive, StaffSessionEnded, type HandoffDeps, type StaffActor } from '../../core/handoff';
 import { isTenantId } from '../../core/ids';
 import { MAX_FRAME_BYTES, staffActions, staffClientFrame, type ErrorCode, type StaffClientFrame } from '../../core/protocol';
@@ -140,10 +140,8 @@ export function staffWsApi(ports: () => StaffWsPorts, handlers: StaffHandlers) {
       const parsed = staffClientFrame.safeParse(raw);
       if (!parsed.success) {
         const action = typeof raw === 'object' && raw !== null ? Reflect.get(raw, 'action') : undefined;
-        const issue = parsed.error.issues[0];
-        const field = issue?.path.map(String).join('.') ?? '';
         if (typeof action !== 'string' || !staffActions.some((a) => a === action)) await sendError('unknown_action', `action must be one of: ${staffActions.join(', ')}`);
-        else await sendError('bad_request', issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'invalid frame');
+        else await sendError('bad_request', describeIssue(parsed.error.issues[0], 'the frame').message);
         return { statusCode: 400 };
       }
       const frame = parsed.data;

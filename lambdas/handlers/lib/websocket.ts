@@ -10,7 +10,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ChatCaller } from '../../core/conversation';
-import { DomainError } from '../../core/errors';
+import { DomainError, describeIssue } from '../../core/errors';
 import { isTenantId } from '../../core/ids';
 import type { ConnectionPusher } from '../../core/ports';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions, clientFrame, staffActions, type ClientFrame, type ErrorCode } from '../../core/protocol';
@@ -58,9 +58,9 @@ function frameError(issues: readonly z.core.$ZodIssue[], raw: unknown): { code: 
     return { code: 'unknown_action', message: `action must be one of: ${clientActions.join(', ')}` };
   }
   const issue = issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
+  const { field, message } = describeIssue(issue, 'the frame');
   if (field === 'text' && issue?.message.includes('bytes')) return { code: 'message_too_large', message: `text must be at most ${MAX_MESSAGE_BYTES} bytes` };
-  return { code: 'bad_request', message: issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'invalid frame' };
+  return { code: 'bad_request', message };
 }
 
 export function wsApi(pusher: () => ConnectionPusher, handlers: ActionHandlers) {
