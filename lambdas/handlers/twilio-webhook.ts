@@ -63,7 +63,8 @@ async function receive(event: APIGatewayProxyEvent, context: Context): Promise<A
     await tenantMustExist(tenantId);
 
     // 2. the message.
-    const message = inboundFromTwilio(tenantId, params);
+    // A malformed media item is left out, not the message: where and why are logged, never its content.
+    const message = inboundFromTwilio(tenantId, params, (item) => logger.warn('skipped a malformed media item of a Twilio message', { path: item.path, reason: item.reason }));
     if (message.text.trim() === '' && message.media.length === 0) return twiml();
     const published = await publishOnce(message, context);
     logger.info('inbound message', { channel: message.channel, providerMessageId: message.providerMessageId, replay: !published, media: message.media.length });

@@ -121,6 +121,38 @@ describe('Twilio webhook (SMS and WhatsApp)', () => {
     ]);
   });
 
+  it('keeps the message when one of its media items is malformed: that item is left out (Twilio does not retry a 400)', async () => {
+    const form: Record<string, string> = {
+      ...twilioForm('whatsapp', '+447700900124', 'A photo and a voice note'),
+      NumMedia: '3',
+      MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM2/Media/ME1',
+      MediaContentType0: 'image/jpeg',
+      // A voice note's media type with its parameters: kept as audio/ogg.
+      MediaUrl1: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM2/Media/ME2',
+      MediaContentType1: 'audio/ogg; codecs=opus',
+      // MediaUrl2 missing: NumMedia promised three.
+    };
+    const warnings: unknown[][] = [];
+    const spy = jest.spyOn(logger, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args));
+    let out: Reply;
+    try {
+      out = await postTwilio(form, signTwilio(form));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out.status).toBe(200);
+    expect(inbound().map((e) => [e.detail['text'], e.detail['media']])).toEqual([
+      [
+        'A photo and a voice note',
+        [
+          { url: form['MediaUrl0'], contentType: 'image/jpeg' },
+          { url: form['MediaUrl1'], contentType: 'audio/ogg' },
+        ],
+      ],
+    ]);
+    expect(warnings.filter(([m]) => m === 'skipped a malformed media item of a Twilio message').map(([, extra]) => (extra as { path: string }).path)).toEqual(['MediaUrl2.url']);
+  });
+
   it('refuses a missing, forged or tampered signature with 403 before reading the form, and publishes nothing', async () => {
     const form = twilioForm('sms', '+34600111222', 'hello');
     const missing = await postTwilio(form, undefined);
@@ -395,6 +427,16 @@ describe('Meta webhook (Messenger)', () => {
     const onlyBad = JSON.stringify({ object: 'page', entry: [{ id: page, messaging: [{ sender: { id: 'x<y' }, recipient: { id: page }, message: { mid: 'm1', text: 'hi' } }] }] });
     expect(await postMeta(onlyBad, signMeta(onlyBad))).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: 'EVENT_RECEIVED' });
     expect(inbound()).toHaveLength(2);
+  });
+
+  it('keeps a message whose attachment has a malformed URL, without that attachment', async () => {
+    const page = SIMULATED.pageId;
+    const message = { mid: 'm_bad_attachment_url', text: 'Here is my x-ray', attachments: [{ type: 'image', payload: { url: 'not a url' } }, { type: 'file', payload: { url: 'https://cdn.example.com/xray.pdf' } }] };
+    const raw = JSON.stringify({ object: 'page', entry: [{ id: page, time: 1, messaging: [{ sender: { id: '2000000000000022' }, recipient: { id: page }, timestamp: 1, message }] }] });
+    expect((await postMeta(raw, signMeta(raw))).status).toBe(200);
+    expect(inbound().map((e) => [e.detail['providerMessageId'], e.detail['text'], e.detail['media']])).toEqual([
+      ['m_bad_attachment_url', 'Here is my x-ray', [{ url: 'https://cdn.example.com/xray.pdf', contentType: 'application/octet-stream' }]],
+    ]);
   });
 
   it('refuses, with 404, a signed delivery or a subscription check for a tenant that does not exist, and publishes nothing', async () => {

@@ -62,11 +62,37 @@ export const twilioInboundSchema = z
   })
   .loose();
 
-/** A Twilio inbound webhook's form fields as one inbound message (the media fields `MediaUrlN` / `MediaContentTypeN`). */
-export function inboundFromTwilio(tenantId: string, params: Readonly<Record<string, string>>): InboundMessage {
+/**
+ * The media of a message that can be kept, each media type without its parameters ("audio/ogg; codecs=opus" is
+ * audio/ogg). One that cannot (no https URL, no media type) is left out and reported to `onSkipped`, never the
+ * message with it: Twilio does not retry a refused delivery and Meta redelivers it unchanged, so refusing the
+ * message would lose what the customer wrote.
+ */
+export function keptMedia(
+  candidates: readonly { readonly url: string; readonly contentType: string }[],
+  pathOf: (index: number) => string,
+  onSkipped?: (skipped: SkippedMetaItem) => void,
+): z.infer<typeof inboundMediaSchema>[] {
+  return candidates.flatMap((candidate, i) => {
+    const parsed = inboundMediaSchema.safeParse({ url: candidate.url, contentType: candidate.contentType.split(';')[0]?.trim().toLowerCase() ?? '' });
+    if (parsed.success) return [parsed.data];
+    onSkipped?.(skippedOf([pathOf(i)], parsed.error.issues));
+    return [];
+  });
+}
+
+/**
+ * A Twilio inbound webhook's form fields as one inbound message (the media fields `MediaUrlN` / `MediaContentTypeN`).
+ * The envelope (sid, numbers, body) is all-or-nothing; a malformed media item is left out (see {@link keptMedia}).
+ */
+export function inboundFromTwilio(tenantId: string, params: Readonly<Record<string, string>>, onSkipped?: (skipped: SkippedMetaItem) => void): InboundMessage {
   const form = twilioInboundSchema.parse(params);
   const whatsapp = form.From.startsWith('whatsapp:');
-  const media = Array.from({ length: form.NumMedia }, (_, i) => ({ url: params[`MediaUrl${i}`] ?? '', contentType: params[`MediaContentType${i}`] ?? '' }));
+  const media = keptMedia(
+    Array.from({ length: form.NumMedia }, (_, i) => ({ url: params[`MediaUrl${i}`] ?? '', contentType: params[`MediaContentType${i}`] ?? '' })),
+    (i) => `MediaUrl${i}`,
+    onSkipped,
+  );
   return inboundMessageSchema.parse({
     tenantId,
     channel: whatsapp ? 'whatsapp' : 'sms',
@@ -82,7 +108,8 @@ export function inboundFromTwilio(tenantId: string, params: Readonly<Record<stri
 const metaAttachment = z
   .object({
     type: z.enum(['image', 'audio', 'video', 'file', 'template', 'fallback', 'location', 'sticker', 'reel', 'ig_reel', 'share']).catch('file'),
-    payload: z.object({ url: z.url().max(2048).optional() }).loose().nullish(),
+    // Checked with the other media (keptMedia): a bad URL loses the attachment, not the message.
+    payload: z.object({ url: z.string().optional() }).loose().nullish(),
   })
   .loose();
 
@@ -163,7 +190,8 @@ export function inboundFromMeta(tenantId: string, body: unknown, pageId?: string
       const m = item.data;
       let message: unknown;
       if (m.message && !m.message.is_echo) {
-        const media = (m.message.attachments ?? []).flatMap((a) => (a.payload?.url ? [{ url: a.payload.url, contentType: mediaTypeOf(a.type) }] : []));
+        const attachments = (m.message.attachments ?? []).flatMap((a, k) => (a.payload?.url ? [{ url: a.payload.url, contentType: mediaTypeOf(a.type), k }] : []));
+        const media = keptMedia(attachments, (n) => [...at, 'message', 'attachments', attachments[n]?.k ?? n].join('.'), onSkipped);
         // A tapped quick reply: its payload is the option's full text (format.ts buttonsOf), its text the title cut to 20 characters.
         const payload = m.message.quick_reply?.payload;
         const text = payload?.trim() ? payload : (m.message.text ?? '');
