@@ -27,21 +27,28 @@ export const helloFrame = z.strictObject({
   lang: lang.optional(),
 });
 
+/**
+ * Text a person typed into a conversation — a customer in the widget, staff in the inbox: control characters other
+ * than tab and line breaks are dropped, it is trimmed, and it must show something (not only zero-width or format
+ * characters) and fit in {@link MAX_MESSAGE_BYTES}.
+ */
+export const typedTextSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .transform((t) => t.replace(CONTROL_CHARACTERS, '').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .regex(VISIBLE, 'must contain a letter, digit, punctuation or symbol')
+      .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
+  );
+
 export const sendMessageFrame = z.strictObject({
   action: z.literal('sendMessage'),
   /** Client-generated id; a resend with the same id is acknowledged again, never stored twice. */
   clientId: id,
-  text: z
-    .string()
-    .min(1, 'must not be empty')
-    .transform((t) => t.replace(CONTROL_CHARACTERS, '').trim())
-    .pipe(
-      z
-        .string()
-        .min(1, 'must not be empty')
-        .regex(VISIBLE, 'must contain a letter, digit, punctuation or symbol')
-        .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
-    ),
+  text: typedTextSchema,
   lang: lang.optional(),
 });
 

@@ -21,7 +21,7 @@ import {
   type StaffActor,
 } from '../core/handoff';
 import { handoffSettingsSchema, type HandoffRecord } from '../core/handoff-ports';
-import { MAX_MESSAGE_BYTES } from '../core/protocol';
+import { typedTextSchema } from '../core/protocol';
 import { restApi, type RestRequest } from './lib/rest';
 import { auditFields } from '../core/audit';
 
@@ -35,14 +35,8 @@ const conversationPath = z.object({ conversationId: id });
 const followUpPath = z.object({ followUpId: id });
 const inboxQuery = z.object({ queue: z.enum(['waiting', 'mine', 'all']).default('waiting') });
 const outboxQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
-const replyBody = z.strictObject({
-  text: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
-  clientId: id.optional(),
-});
+// Cleaned and checked as the customer's own messages are: no control characters, something visible.
+const replyBody = z.strictObject({ text: typedTextSchema, clientId: id.optional() });
 const settingsBody = handoffSettingsSchema.superRefine((s, ctx) => {
   const seen = new Set<string>();
   s.cannedReplies.forEach((r, i) => {

@@ -117,3 +117,20 @@ describe('a refusal names the field to blame', () => {
     }
   });
 });
+
+describe('a staff reply is held to what a customer may send', () => {
+  it('refuses a reply that shows nothing, and drops control characters from one that does', async () => {
+    const { conversationId } = await store().startConversation('demo', `hostile-reply-${randomBytes(4).toString('hex')}`, 'es');
+    expect((await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/takeover`, token)).status).toBe(200);
+    const invisible = await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/messages`, token, { text: '\u200B\u0000\u2060 ' });
+    expect({ status: invisible.status, body: invisible.body }).toEqual({
+      status: 400,
+      body: { error: expect.objectContaining({ field: 'text', message: 'text: must contain a letter, digit, punctuation or symbol' }) },
+    });
+    const sent = await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/messages`, token, { text: ' Buenos días,\u0000 señora\u0007 ' });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toEqual({ message: expect.objectContaining({ role: 'agent', text: 'Buenos días, señora' }) });
+    const stored = (await store().listMessages('demo', conversationId, 0)).filter((m) => m.role === 'agent').map((m) => m.text);
+    expect(stored).toEqual(['Buenos días, señora']);
+  });
+});
