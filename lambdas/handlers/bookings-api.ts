@@ -104,7 +104,8 @@ const problemMessages: Readonly<Record<SlotProblem, string>> = {
   unknown_staff: 'there is no such staff member',
   staff_does_not_do_service: 'that staff member does not do this service',
   past: 'that time is in the past or too soon (minimum notice)',
-  closed: 'the business or the staff member is closed then',
+  // Also a start off the booking grid (09:07 on an open morning): say so, not only "closed".
+  closed: 'that time is not a start that can be booked: the business or the staff member is closed then, or it is not one of the starts GET /v1/admin/availability offers (the booking grid)',
   beyond_horizon: 'that day is further ahead than bookings are taken',
   fully_booked: 'that time is not free',
 };

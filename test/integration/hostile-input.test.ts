@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { store } from '../../lambdas/adapters/container';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, signIn } from '../support/staff';
+import { futureWeekday } from '../support/days';
 import { connect, wsUrl } from '../support/ws-client';
 
 let cloud: LocalCloud;
@@ -132,5 +133,20 @@ describe('a staff reply is held to what a customer may send', () => {
     expect(sent.body).toEqual({ message: expect.objectContaining({ role: 'agent', text: 'Buenos días, señora' }) });
     const stored = (await store().listMessages('demo', conversationId, 0)).filter((m) => m.role === 'agent').map((m) => m.text);
     expect(stored).toEqual(['Buenos días, señora']);
+  });
+});
+
+describe('a booking at a time that is not a bookable start', () => {
+  it('says the time is off the grid of starts offered, not only that the business is closed', async () => {
+    const date = futureWeekday(3);
+    const slots = z.object({ slots: z.array(z.object({ start: z.string(), staffId: z.string() })) }).parse((await api(cloud, 'GET', `/v1/admin/availability?serviceId=checkup-clean&date=${date}`, token)).body).slots;
+    const first = slots[0];
+    if (!first) throw new Error(`no free slot on ${date}`);
+    const offGrid = new Date(Date.parse(first.start) + 7 * 60_000).toISOString();
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', token, { serviceId: 'checkup-clean', staffId: first.staffId, start: offGrid, customer: { name: 'Ana', email: 'ana@example.com' } });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 400,
+      body: { error: expect.objectContaining({ field: 'start', message: expect.stringContaining('not one of the starts GET /v1/admin/availability offers') }), problem: 'closed' },
+    });
   });
 });
