@@ -203,6 +203,18 @@ const headerValue = fc.oneof(
 );
 const headerName = fc.constantFrom('stripe-signature', 'x-twilio-signature', 'x-hub-signature-256', 'x-forwarded-proto', 'origin', 'accept', 'content-encoding', 'x-amz-date', 'cookie', 'x-fuzz');
 
+/**
+ * Page cursors shaped like the ones the list routes hand out (base64url JSON of a page's last keys and the tenant)
+ * with forged values: past "not a cursor" into the store, where DynamoDB refuses a starting key outside the query.
+ */
+const cursorPart = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('demo', 'T#demo#CONVS', 'T#demo#C#abcdefgh', 'T#demo#AUDIT', 'META', '', 'T#other#CONVS', 'T#other#C#abcdefgh', '2026-01-01T00:00:00.000Z#abcdefgh', '2199-01-01T00:00:00.000Z#x', '2001-01-01T00:00:00.000Z#y', '0') },
+  { weight: 1, arbitrary: tricky },
+);
+const forgedCursor: fc.Arbitrary<string> = fc
+  .record({ pk: cursorPart, sk: cursorPart, gsi1pk: cursorPart, gsi1sk: cursorPart, t: fc.oneof({ weight: 4, arbitrary: fc.constant('demo') }, { weight: 1, arbitrary: cursorPart }) }, { requiredKeys: ['t'] })
+  .map((o) => Buffer.from(JSON.stringify(o)).toString('base64url'));
+
 const QUERY_NAMES = ['limit', 'cursor', 'from', 'to', 'start', 'end', 'date', 'day', 'serviceId', 'staffId', 'status', 'queue', 'q', 'lang', 'kind', 'since', 'hub.mode', 'hub.verify_token', 'hub.challenge'];
 
 function restInputs(route: RestRouteDecl, keys: readonly string[]): fc.Arbitrary<RestInput> {
@@ -224,7 +236,13 @@ function restInputs(route: RestRouteDecl, keys: readonly string[]): fc.Arbitrary
   );
   return fc.record({
     path: fc.record(Object.fromEntries(params.map((p) => [p, p === 'tenantId' ? fc.oneof({ weight: 3, arbitrary: fc.constant('demo') }, { weight: 1, arbitrary: idValue }) : idValue]))),
-    query: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_NAMES), tricky), fc.oneof(scalar.map(String), tricky)), { maxLength: 5 }),
+    query: fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.tuple(fc.oneof(fc.constantFrom(...QUERY_NAMES), tricky), fc.oneof(scalar.map(String), tricky)) },
+        { weight: 1, arbitrary: fc.tuple(fc.constant('cursor'), forgedCursor) },
+      ),
+      { maxLength: 5 },
+    ),
     headers: webhook || route.auth === 'public' ? fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }) : fc.constant([]),
     contentType: fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/pdf', 'multipart/form-data; boundary=x'), { nil: undefined }),
     body: route.method === 'GET' ? fc.constant<RestBody>({ kind: 'none' }) : body,
