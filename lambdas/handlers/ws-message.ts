@@ -14,7 +14,13 @@ export const handler = wsApi(() => chatDeps().pusher, {
     await takeMessageTokens(store(), limitsOf(profile), caller);
     await sendMessage(chatDeps(), caller, frame);
   },
-  newConversation: (caller, frame) => newConversation(chatDeps(), caller, frame),
+  // A new conversation is written as a message is, and a frame can ask for one after another: the same buckets,
+  // so a script cannot fill the table and the inbox with empty conversations.
+  newConversation: async (caller, frame) => {
+    const profile = await store().getProfile(caller.tenantId);
+    await takeMessageTokens(store(), limitsOf(profile), caller);
+    await newConversation(chatDeps(), caller, frame);
+  },
   ping: async (caller) => {
     await chatDeps().pusher.push(caller.connectionId, { type: 'pong' });
   },

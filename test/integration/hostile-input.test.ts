@@ -150,3 +150,29 @@ describe('a booking at a time that is not a bookable start', () => {
     });
   });
 });
+
+describe('newConversation frames in a loop', () => {
+  it('are limited like messages: the surplus is refused rate_limited and starts no conversation', async () => {
+    const visitor = randomBytes(16).toString('hex');
+    const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, visitor), new URL(cloud.urls.demoSite).origin);
+    const FRAMES = 40;
+    try {
+      socket.send({ action: 'hello', lang: 'en' });
+      await socket.next('session');
+      for (let i = 0; i < FRAMES; i++) socket.send({ action: 'newConversation', lang: 'en' });
+      // Every frame is answered: a session (a new conversation) or an error (a bounded wait, never a timing assertion).
+      const answered = (): number => socket.frames.filter((f) => f.type === 'session' || f.type === 'error').length;
+      for (let waited = 0; answered() < FRAMES + 1 && waited < 1200; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(answered()).toBe(FRAMES + 1);
+    } finally {
+      await socket.close();
+    }
+    const sessions = socket.frames.filter((f) => f.type === 'session').length;
+    const refused = socket.frames.filter((f) => f.type === 'error' && f.code === 'rate_limited').length;
+    expect(refused).toBeGreaterThan(0);
+    // One conversation per session frame (the hello's included), none for a refusal.
+    const all = conversationsPage.parse((await api(cloud, 'GET', '/v1/admin/conversations?limit=100', token)).body).items;
+    const mine = await Promise.all(all.map(async (c) => (await store().getConversation('demo', c.conversationId))?.visitorId === visitor));
+    expect(mine.filter(Boolean)).toHaveLength(sessions);
+  });
+});
