@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { integrationSecrets } from '../adapters/container';
-import { badRequest, notFound, unauthorized } from '../core/errors';
+import { badRequest, describeIssue, notFound, unauthorized } from '../core/errors';
 import { integrationProviders, integrationSchemas, type IntegrationProvider, type IntegrationSummary } from '../core/integrations';
 import { integrationSummary } from '../core/audit';
 import { restApi, type RestRequest, type StaffCaller } from './lib/rest';
@@ -37,11 +37,9 @@ function credentialsFrom(provider: IntegrationProvider, body: unknown) {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object of credentials');
   const parsed = integrationSchemas[provider].safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
-  let message = issue?.message ?? 'invalid credentials';
-  for (const submitted of stringsIn(body)) if (submitted.length >= 4 && message.includes(submitted)) message = 'is invalid';
-  throw badRequest(field ? `${field}: ${message}` : message, field);
+  const { field, message } = describeIssue(parsed.error.issues[0], 'the credentials');
+  const echoes = stringsIn(body).some((submitted) => submitted.length >= 4 && message.includes(submitted));
+  throw badRequest(echoes ? `${field ?? 'the credentials'}: is invalid` : message, field);
 }
 
 const view = (summary: IntegrationSummary) => ({ provider: summary.provider, updatedAt: summary.updatedAt, updatedBy: summary.updatedBy, hints: summary.hints });
