@@ -1,8 +1,9 @@
 /**
- * Hostile input at the public edge that random fuzzing (test/fuzz) is unlikely to build: values shaped exactly like
- * what the API hands out (page cursors) but forged or reused out of context. Through the real local cloud
- * (gateway, staff authorizer with local Cognito tokens, the handlers, DynamoDB Local): each is a 4xx naming the
- * field, or the answer a well-formed request would get, never a 500.
+ * Hostile input at the public edge that random fuzzing (test/fuzz) is unlikely to build, through the real local
+ * cloud (gateway, staff authorizer with local Cognito tokens, the handlers, DynamoDB Local): page cursors shaped
+ * exactly like the API's own but forged or reused with other dates; fields a body or frame may not have; staff
+ * replies that show nothing; a booking start off the grid; newConversation frames in a loop. Each is a 4xx (or an
+ * error frame) naming the field, or the answer a well-formed request would get; never a 500, never a half-write.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
