@@ -52,7 +52,15 @@ const newBookingBody = z.strictObject({
   customer: bookingCustomerSchema,
   lang: z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code').default('en'),
 });
-const cancelBody = z.strictObject({ reason: z.string().trim().max(200).default('') });
+// One line, as the Bookings page's field gives it: it goes into e-mails, calendar events and webhook payloads.
+const cancelBody = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'must be one line without control characters')
+    .default(''),
+});
 const rescheduleBody = z.strictObject({ start: instantSchema, staffId: itemId.optional() });
 const settingsBody = bookingSettingsSchema.superRefine((s, ctx) => {
   const seen = new Set<string>();

@@ -177,3 +177,24 @@ describe('newConversation frames in a loop', () => {
     expect(mine.filter(Boolean)).toHaveLength(sessions);
   });
 });
+
+describe('a cancellation reason', () => {
+  it('is one line without control characters: anything else is refused naming the field, and the booking stays', async () => {
+    const date = futureWeekday(4);
+    const slots = z.object({ slots: z.array(z.object({ start: z.string(), staffId: z.string() })) }).parse((await api(cloud, 'GET', `/v1/admin/availability?serviceId=emergency&date=${date}`, token)).body).slots;
+    const slot = slots[slots.length - 1];
+    if (!slot) throw new Error(`no free slot on ${date}`);
+    const created = await api(cloud, 'POST', '/v1/admin/bookings', token, { serviceId: 'emergency', staffId: slot.staffId, start: slot.start, customer: { name: 'Luis', email: 'luis@example.com' } });
+    expect(created.status).toBe(201);
+    const { bookingId } = z.object({ booking: z.object({ bookingId: z.string() }) }).parse(created.body).booking;
+    const refused = await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, token, { reason: 'Customer called\u0000\r\nBcc: someone@example.com' });
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 400,
+      body: { error: expect.objectContaining({ field: 'reason', message: 'reason: must be one line without control characters' }) },
+    });
+    const after = z.object({ booking: z.object({ status: z.string() }) }).parse((await api(cloud, 'GET', `/v1/admin/bookings/${bookingId}`, token)).body);
+    // Not cancelled (held, or confirmed by its workflow meanwhile).
+    expect(['held', 'confirmed']).toContain(after.booking.status);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${bookingId}/cancel`, token, { reason: 'Customer called — sick 🤒' })).status).toBe(200);
+  });
+});
