@@ -577,6 +577,18 @@ describe('impossible requests, answered honestly with alternatives', () => {
     expect(offered(a).every((s) => s.start.startsWith('2026-03-30'))).toBe(true);
   });
 
+  it('a service longer than what is left of the day: it would end after closing, not "closed" (salon, restaurant)', async () => {
+    const w = await world();
+    // Thursday 2 April opens until 19:30; teeth whitening takes 90 minutes, so 18:30 would end at 20:00.
+    const a = await conversation(w).say('Can I book teeth whitening on Thursday at 6:30pm?');
+    expect(a.text).toContain('Teeth whitening takes 90 minutes, so starting at that time on Thursday, 2 April it would end after we close at 19:30.');
+    expect(a.text).not.toContain("We're closed");
+    expect(offered(a).length).toBeGreaterThan(0);
+    const es = await conversation(w, 'conv-dialog-es').say('Quiero reservar un blanqueamiento el jueves a las 18:30');
+    expect(es.text).toContain('Blanqueamiento dental dura 90 minutos: si empieza a esa hora el jueves, 2 de abril, terminaría después de que cerremos, a las 19:30.');
+    expect(es.text).not.toContain('Estamos cerrados');
+  });
+
   it("a date that is no day of the calendar: says so and asks again, offering nothing (was: today's times)", async () => {
     const w = await world();
     const c = conversation(w);

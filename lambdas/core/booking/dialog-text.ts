@@ -20,6 +20,8 @@ const EN = {
     staff_does_not_do_service: (staff: string, service: string) => `${staff} doesn't do ${service}.`,
     past: 'That time has already passed.',
     closed: (day: string) => `We're closed ${day}.`,
+    endsAfterClose: (service: string, minutes: number, day: string, close: string) =>
+      `${service} takes ${minutes} minutes, so starting at that time ${day} it would end after we close at ${close}.`,
     beyond_horizon: (days: number) => `We take bookings up to ${days} days ahead.`,
     fully_booked: (day: string) => `Sorry, there's nothing free ${day}.`,
   },
@@ -98,6 +100,7 @@ const ES: Strings = {
     staff_does_not_do_service: (staff, service) => `${staff} no hace ${service}.`,
     past: 'Esa hora ya ha pasado.',
     closed: (day) => `Estamos cerrados ${day}.`,
+    endsAfterClose: (service, minutes, day, close) => `${service} dura ${minutes} minutos: si empieza a esa hora ${day}, terminaría después de que cerremos, a las ${close}.`,
     beyond_horizon: (days) => `Aceptamos reservas con un máximo de ${days} días de antelación.`,
     fully_booked: (day) => `Lo siento, no queda nada libre ${day}.`,
   },

@@ -693,6 +693,10 @@ async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem, openT
       return s.problem.past;
     case 'closed': {
       const day = d.date ? s.onDay(formatDay(d.date, t.lang)) : s.closedThen;
+      // "Balayage (3 hours) on Saturday at 6pm", open till 20:00: open then, but the service would end after closing.
+      const close = openThatDay ? closingBefore(t, d) : undefined;
+      const service = t.service(d.serviceId);
+      if (close !== undefined && service) return s.problem.endsAfterClose(serviceNameIn(service, t.lang), service.durationMinutes, day, close);
       // "Monday at 7am" on a Monday that opens at 8:30: closed at that time, not all day.
       return s.problem.closed(openThatDay && d.date ? s.atThatTime(day) : day);
     }
@@ -704,6 +708,21 @@ async function problemText(t: Turn, d: BookingDraft, problem: SlotProblem, openT
       return s.problem.fully_booked((d.after || d.before) && d.date ? s.atThatTime(day) : day);
     }
   }
+}
+
+/**
+ * The closing time ("20:00") of the opening period the asked start falls in, when the business is open then but the
+ * service would end after it: a service longer than what is left of the period, not a closed business.
+ */
+function closingBefore(t: Turn, d: BookingDraft): string | undefined {
+  const service = t.service(d.serviceId);
+  if (!service || !d.date || !d.after) return undefined;
+  const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const weekday = (['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const)[new Date(`${d.date}T12:00:00Z`).getUTCDay()];
+  const start = minutes(d.after);
+  const period = t.turn.catalogue.hours.find((h) => h.day === weekday && minutes(h.open) <= start && start < (h.close === '23:59' ? 24 * 60 : minutes(h.close)));
+  if (!period) return undefined;
+  return start + service.durationMinutes > (period.close === '23:59' ? 24 * 60 : minutes(period.close)) ? period.close : undefined;
 }
 
 /** Free slots for the draft (findSlots); when none match, why not and the nearest alternatives. */
