@@ -86,9 +86,9 @@ interface World {
 }
 
 let tenantCounter = 0;
-async function world(hours: KnowledgeBase['hours'] = kb.hours): Promise<World> {
+async function world(hours: KnowledgeBase['hours'] = kb.hours, services: KnowledgeBase['services'] = kb.services): Promise<World> {
   const tenantId = `dialog-${++tenantCounter}`;
-  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, hours, business: { ...kb.business, slug: tenantId } } });
+  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, hours, services, business: { ...kb.business, slug: tenantId } } });
   const events = new RecordingEvents();
   const payments = new RecordingPayments();
   const booking: BookingDeps = { bookings, catalogue, payments, calendar: new RecordingCalendar(), events, clock, conversations: store };
@@ -215,6 +215,23 @@ describe("the services by their names in the customer's language", () => {
     const tapped = await c.say(ask.quickReplies?.[3]?.text ?? '');
     expect(tapped.context.booking?.serviceId).toBe('aligner-consultation');
     expect(tapped.text).toContain('Consulta de alineadores invisibles (Invisalign): 75 €');
+  });
+});
+
+describe('a service that costs nothing', () => {
+  it('is offered, summed up and confirmed as free, not as "€0" (a free first consultation, a restaurant table)', async () => {
+    const services = kb.services.map((sv) => (sv.id === 'checkup-clean' ? { ...sv, priceCents: 0 } : sv));
+    const w = await world(kb.hours, services);
+    const c = conversation(w);
+    const ask = await c.say("I'd like to make a booking");
+    expect(ask.text).toContain('- Check-up & clean: free, 45 minutes.');
+    const first = await c.say("Can I get a cleaning next Thursday after 2? I'm Ana, 600 123 456");
+    expect(first.text).toContain('Check-up & clean: free, 45 minutes.');
+    const confirm = await c.say('1');
+    expect(confirm.text).toMatch(/\(45 minutes\), free\./);
+    const es = await conversation(w, 'conv-dialog-free-es').say('¿Puedo pedir una limpieza el jueves que viene después de las 2?');
+    expect(es.text).toContain('Revisión y limpieza: gratis, 45 minutos.');
+    for (const a of [ask, first, confirm, es]) expect(a.text).not.toMatch(/€0\b|\b0 €/);
   });
 });
 

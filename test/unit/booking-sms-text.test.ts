@@ -4,7 +4,7 @@
  * customer never wrote to this number) and ends with the opt-out, says what, who, when and the money in the
  * booking's language, and a typical booking's notice fits two GSM-7 parts.
  */
-import { bookingSms, when, type BookingFacts } from '../../lambdas/core/booking/text';
+import { bookingSms, bookingText, when, type BookingFacts } from '../../lambdas/core/booking/text';
 import { formatForChannel, smsEncodingOf, smsPartCount } from '../../lambdas/core/channels/format';
 import { smsNumberOf } from '../../lambdas/core/channels/notices';
 
@@ -88,5 +88,19 @@ describe('smsNumberOf', () => {
   // number, "(555) 123-4567" a Brazilian one, and the payment link would go to a stranger.
   it.each([[undefined], [''], ['087 555 0101'], ['+0 87 555 0101'], ['12345'], ['612 345 678'], ['(555) 123-4567'], ['353875550101']])('%s → none (no country code, or not a phone number)', (typed) => {
     expect(smsNumberOf(typed)).toBeUndefined();
+  });
+});
+
+describe('a service that costs nothing (a restaurant table, a free consultation)', () => {
+  const free = (lang: string): BookingFacts => ({ ...facts(lang, 0), service: lang === 'es' ? 'Mesa para cenar' : 'Dinner table', priceCents: 0 });
+  it.each([
+    ['en', 'Price: free.'],
+    ['es', 'Precio: gratis.'],
+  ])('%s: the confirmation says it is free, never a price of 0', (lang, said) => {
+    const chat = bookingText.confirmed(free(lang), { cancellationNoticeHours: 24, refundDepositOnCancel: true });
+    const sms = bookingSms.confirmed(BUSINESS, free(lang), { cancellationNoticeHours: 24 });
+    expect(chat).toContain(said);
+    expect(sms).toContain(said.replace('.', ''));
+    for (const text of [chat, sms]) expect(text).not.toMatch(/0[.,]00|€ ?0\b|\b0 €/);
   });
 });

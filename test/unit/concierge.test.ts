@@ -574,3 +574,13 @@ describe('retrieving a Spanish question', () => {
     expect(whitening.sources[0]?.id).not.toMatch(/bicis|parking-es/);
   });
 });
+
+describe('a service that costs nothing, without booking in the chat', () => {
+  it('is listed as free, not as "€0"', async () => {
+    const free: TenantCatalogue = { ...catalogue, services: catalogue.services.map((sv) => (sv.id === 'checkup-clean' ? { ...sv, priceCents: 0 } : sv)) };
+    const d: AnswerDeps = { ...deps, catalogue: { catalogue: async () => free } };
+    const a = await ask('Can I book a check-up and clean?', undefined, d);
+    expect(a.text).toContain('Check-up & clean: free, about 45 minutes.');
+    expect(a.text).not.toMatch(/€0\b/);
+  });
+});

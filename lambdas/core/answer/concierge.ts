@@ -19,7 +19,7 @@
  * instructions, so "ignore previous instructions" is just an unanswerable question.
  */
 import { bookingTurn, type DialogOutcome } from '../booking/dialog';
-import { dialogText, formatMoney } from '../booking/dialog-text';
+import { dialogText, formatMoney, formatPrice } from '../booking/dialog-text';
 import type { Booking } from '../booking/ports';
 import type { BookingDeps } from '../booking/service';
 import { serviceNameIn, type Service } from '../knowledge-base';
@@ -230,7 +230,7 @@ function serviceLine(service: Service, lang: ReplyLanguage): string {
   const s = strings(lang);
   return s.serviceLine(
     serviceNameIn(service, lang),
-    money(service.priceCents, service.currency, s.locale),
+    formatPrice(service.priceCents, service.currency, s.locale),
     service.durationMinutes,
     service.depositCents > 0 ? money(service.depositCents, service.currency, s.locale) : undefined,
   );

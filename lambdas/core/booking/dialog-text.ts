@@ -172,3 +172,12 @@ export function formatMoney(cents: number, currency: string, locale: string): st
   const formatted = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: cents % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 }).format(cents / 100);
   return formatted.replace(/[\u00a0\u202f]/g, ' ');
 }
+
+/**
+ * What a service costs, as a price: its amount ("€80"), or "free" / "gratis" for a service that costs nothing (a
+ * restaurant's table, a free first consultation), never "€0". Deposits and refunds are amounts (formatMoney).
+ */
+export function formatPrice(cents: number, currency: string, locale: string): string {
+  if (cents === 0) return locale.startsWith('es') ? 'gratis' : 'free';
+  return formatMoney(cents, currency, locale);
+}

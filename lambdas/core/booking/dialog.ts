@@ -30,7 +30,7 @@ import type { ReplyLanguage } from '../nlu/language';
 import { addDays, wallClock } from '../nlu/time';
 import type { QuickReply } from '../protocol';
 import type { SlotProblem, SlotRequest } from './availability';
-import { dialogText, formatMoney } from './dialog-text';
+import { dialogText, formatMoney, formatPrice } from './dialog-text';
 import type { Booking, BookingSettings, Slot } from './ports';
 import { activeStatuses } from './ports';
 import { looksLikeQuestion } from '../nlu/question';
@@ -264,11 +264,16 @@ class Turn {
     return formatMoney(cents, currency, this.s.locale);
   }
 
+  /** A service's price: "€80", or "free" for one that costs nothing. */
+  price(cents: number, currency: string): string {
+    return formatPrice(cents, currency, this.s.locale);
+  }
+
   /** "Check-up & clean with Marta Ruiz, Thu 10 Dec, 15:00 (45 minutes), €80." */
   summary(slot: Pick<Slot, 'serviceId' | 'staffId' | 'start'>): string {
     const service = this.service(slot.serviceId);
     const staff = this.staff(slot.staffId);
-    return this.s.summary(this.serviceName(slot.serviceId), staff?.name ?? slot.staffId, this.when(slot.start), service?.durationMinutes ?? 0, service ? this.money(service.priceCents, service.currency) : '');
+    return this.s.summary(this.serviceName(slot.serviceId), staff?.name ?? slot.staffId, this.when(slot.start), service?.durationMinutes ?? 0, service ? this.price(service.priceCents, service.currency) : '');
   }
 
   bookingLine(b: Booking): string {
@@ -646,7 +651,7 @@ async function advance(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
 function askService(t: Turn, d: BookingDraft): DialogOutcome {
   const services = t.turn.catalogue.services;
   const phone = t.turn.catalogue.business.phone;
-  const lines = services.slice(0, 8).map((sv) => `- ${t.s.serviceLine(serviceNameIn(sv, t.lang), t.money(sv.priceCents, sv.currency), sv.durationMinutes)}`);
+  const lines = services.slice(0, 8).map((sv) => `- ${t.s.serviceLine(serviceNameIn(sv, t.lang), t.price(sv.priceCents, sv.currency), sv.durationMinutes)}`);
   return t.reply([t.s.whichService, ...lines, t.s.orCall(phone)], services.slice(0, 6).map((sv) => ({ label: label(serviceNameIn(sv, t.lang)), text: serviceNameIn(sv, t.lang) })), d);
 }
 
@@ -760,7 +765,7 @@ async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = []
   }
   const about =
     d.mode === 'book'
-      ? [t.s.serviceLine(serviceNameIn(service, t.lang), t.money(service.priceCents, service.currency), service.durationMinutes), service.depositCents > 0 ? t.s.depositNote(t.money(service.depositCents, service.currency)) : undefined]
+      ? [t.s.serviceLine(serviceNameIn(service, t.lang), t.price(service.priceCents, service.currency), service.durationMinutes), service.depositCents > 0 ? t.s.depositNote(t.money(service.depositCents, service.currency)) : undefined]
       : [];
   if (found.slots.length > 0) {
     const slots = found.slots.slice(0, SLOTS_OFFERED);

@@ -16,6 +16,12 @@ export function money(lang: string, cents: number, currency: string): string {
   return new Intl.NumberFormat(locales[langOf(lang)], { style: 'currency', currency }).format(cents / 100);
 }
 
+/** What a service costs: "€80.00" / "80,00 €", or "free" / "gratis" for one that costs nothing (never "€0.00"). */
+export function servicePrice(lang: string, cents: number, currency: string): string {
+  if (cents === 0) return langOf(lang) === 'es' ? 'gratis' : 'free';
+  return money(lang, cents, currency);
+}
+
 /** "Thursday 4 December at 14:00" / "el jueves 4 de diciembre a las 14:00", on the business's wall clock. */
 export function when(lang: string, instant: string, timezone: string): string {
   const l = langOf(lang);
@@ -65,7 +71,7 @@ export const bookingText = {
   /** The confirmation: what, who, when, the price, the deposit paid and the cancellation policy. */
   confirmed(f: BookingFacts, policy: { readonly cancellationNoticeHours: number; readonly refundDepositOnCancel: boolean }): string {
     const l = langOf(f.lang);
-    const price = money(l, f.priceCents, f.currency);
+    const price = servicePrice(l, f.priceCents, f.currency);
     const deposit = f.depositCents > 0 ? money(l, f.depositCents, f.currency) : undefined;
     if (l === 'es') {
       const paid = deposit ? ` Hemos recibido su señal de ${deposit}, que se descuenta del precio.` : '';
@@ -188,7 +194,7 @@ export const bookingSms = {
 
   confirmed(business: string, f: BookingFacts, policy: { readonly cancellationNoticeHours: number }): string {
     const l = langOf(f.lang);
-    const price = money(l, f.priceCents, f.currency);
+    const price = servicePrice(l, f.priceCents, f.currency);
     const deposit = f.depositCents > 0 ? money(l, f.depositCents, f.currency) : undefined;
     const hours = policy.cancellationNoticeHours;
     if (l === 'es') {
