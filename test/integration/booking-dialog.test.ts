@@ -151,7 +151,7 @@ describe('booking in conversation over the widget WebSocket', () => {
       const wrong = await first.ask('087 000 0000');
       expect(wrong.text).not.toContain('15 Dec');
       const right = await first.ask('my number is 087 321 6540');
-      expect(right.text).toMatch(/Your upcoming appointment:\n- Check-up & clean, Tue, 15 Dec, 10:00/);
+      expect(right.text).toMatch(/Your upcoming booking:\n- Check-up & clean, Tue, 15 Dec, 10:00/);
     } finally {
       await first.socket.close();
     }
@@ -160,7 +160,7 @@ describe('booking in conversation over the widget WebSocket', () => {
     try {
       await other.say('when is my appointment?');
       const theirs = await other.say('my number is 087 321 6540');
-      expect(theirs.text).toContain("I can't find any upcoming appointments made from this chat with those details");
+      expect(theirs.text).toContain("I can't find any upcoming bookings made from this chat with those details");
       expect(theirs.text).not.toContain('15 Dec');
     } finally {
       await other.socket.close();

@@ -433,12 +433,12 @@ describe('"when is my appointment?"', () => {
     expect(ask.text).toMatch(/What phone number or e-mail did you book with\?/);
     expect(ask.text).not.toContain('2 Apr');
     const wrong = await c.say('+353 86 999 9999');
-    expect(wrong.text).toMatch(/can't find any upcoming appointments/);
+    expect(wrong.text).toMatch(/can't find any upcoming bookings/);
     expect(wrong.text).not.toContain('2 Apr');
     const c2 = conversation(w, 'conv-dialog-2', 'web:visitor-dana');
     await c2.say('When is my appointment?');
     const right = await c2.say('it is +353 86 123 4567');
-    expect(right.text).toContain('Your upcoming appointment:');
+    expect(right.text).toContain('Your upcoming booking:');
     expect(right.text).toContain('Check-up & clean, Thu, 2 Apr, 10:00 with Marta Ruiz');
   });
 
@@ -450,7 +450,7 @@ describe('"when is my appointment?"', () => {
     const stranger = conversation(w, 'conv-stranger', 'web:visitor-mallory');
     for (const attempt of ['When is my appointment? My number is +353 86 123 4567', 'cancel my appointment, my number is +353 86 123 4567', 'move my appointment to Friday, +353 86 123 4567']) {
       const a = await stranger.say(attempt);
-      expect(a.text).toContain("I can't find any upcoming appointments made from this chat with those details");
+      expect(a.text).toContain("I can't find any upcoming bookings made from this chat with those details");
       expect(a.text).not.toMatch(/2 Apr|Marta|Check-up/);
       expect(a.context.booking?.targetBookingId).toBeUndefined();
       await stranger.say('never mind');
@@ -480,7 +480,7 @@ describe('"when is my appointment?"', () => {
     expect(a.text).toContain('Check-up & clean, Thu, 2 Apr, 10:00 with Marta Ruiz');
     // Another WhatsApp number typing hers sees nothing.
     const other = conversation(w, 'conv-whatsapp-2', 'whatsapp:+353879999999', 'whatsapp');
-    expect((await other.say('when is my appointment? my number is +353 86 123 4567')).text).toContain("I can't find any upcoming appointments");
+    expect((await other.say('when is my appointment? my number is +353 86 123 4567')).text).toContain("I can't find any upcoming bookings");
   });
 
   it('uses the contact given earlier in the conversation', async () => {
@@ -490,7 +490,7 @@ describe('"when is my appointment?"', () => {
     await c.say('1');
     await c.say('yes');
     const mine = await c.say('when is my next appointment?');
-    expect(mine.text).toMatch(/Your upcoming appointment:\n- Check-up & clean, Thu, 2 Apr, 15:00/);
+    expect(mine.text).toMatch(/Your upcoming booking:\n- Check-up & clean, Thu, 2 Apr, 15:00/);
   });
 });
 
@@ -514,9 +514,9 @@ describe('reschedule and cancel', () => {
     const friday = await c.say('no, Friday after all');
     expect(friday.text).not.toContain('When would you like to move');
     const confirm = await c.say('11am');
-    expect(confirm.text).toContain('Move your appointment from Thu, 2 Apr, 10:00 to Fri, 3 Apr, 11:00?');
+    expect(confirm.text).toContain('Move your booking from Thu, 2 Apr, 10:00 to Fri, 3 Apr, 11:00?');
     const done = await c.say('yes');
-    expect(done.text).toMatch(/^Done! Your appointment is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 11:00/);
+    expect(done.text).toMatch(/^Done! Your booking is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 11:00/);
     expect((await bookings.getBooking(w.tenantId, old.bookingId))?.status).toBe('cancelled');
     const active = (await customerBookings(w, '+353 86 765 4321')).filter((b) => b.status !== 'cancelled');
     expect(active).toEqual([expect.objectContaining({ rescheduledFrom: old.bookingId, staffId: 'marta-ruiz', start: '2026-04-03T10:00:00.000Z' })]);
@@ -529,7 +529,7 @@ describe('reschedule and cancel', () => {
     const c = conversation(w);
     await c.say('I need to cancel my appointment, my number is 085 987 6543');
     const which = c.answers[0] as Answer;
-    expect(which.text).toMatch(/^Which appointment would you like to cancel\?/);
+    expect(which.text).toMatch(/^Which booking would you like to cancel\?/);
     expect(which.quickReplies?.map((q) => q.text)).toEqual(which.quickReplies?.map((q) => q.label));
     expect(which.quickReplies).toHaveLength(2);
     // Clicking the second booking's chip sends its label.
@@ -542,7 +542,7 @@ describe('reschedule and cancel', () => {
     await c.say('cancel my appointment please');
     await c.say('the second');
     const done = await c.say('yes');
-    expect(done.text).toContain('Your appointment (Check-up & clean, Mon, 6 Apr, 10:00) is cancelled.');
+    expect(done.text).toContain('Your booking (Check-up & clean, Mon, 6 Apr, 10:00) is cancelled.');
     expect((await bookings.getBooking(w.tenantId, b.bookingId))?.status).toBe('cancelled');
     expect((await bookings.getBooking(w.tenantId, a.bookingId))?.status).toBe('held');
     expect(w.events.events.map((e) => e.type)).toContain('booking.cancelled');
@@ -807,7 +807,7 @@ describe('rescheduling to a time that is taken', () => {
     expect(offered(taken).every((s) => local(s.start).date === '2026-04-03')).toBe(true);
     await c.say('1');
     const done = await c.say('yes');
-    expect(done.text).toBe("Done! Your appointment is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 12:00 (45 minutes), €80. You'll get a new confirmation shortly.");
+    expect(done.text).toBe("Done! Your booking is now Check-up & clean with Marta Ruiz, Fri, 3 Apr, 12:00 (45 minutes), €80. You'll get a new confirmation shortly.");
   });
 
   it('in Spanish', async () => {
@@ -820,7 +820,7 @@ describe('rescheduling to a time that is taken', () => {
     expect(taken.text).toContain('Lo siento, no queda nada libre a esa hora el viernes, 3 de abril.');
     await c.say('1');
     const done = await c.say('sí');
-    expect(done.text).toBe('¡Hecho! Su cita es ahora Revisión y limpieza con Marta Ruiz, vie, 3 abr, 12:00 (45 minutos), 80 €. Recibirá una nueva confirmación en breve.');
+    expect(done.text).toBe('¡Hecho! Su reserva es ahora Revisión y limpieza con Marta Ruiz, vie, 3 abr, 12:00 (45 minutos), 80 €. Recibirá una nueva confirmación en breve.');
   });
 });
 

@@ -6,6 +6,8 @@
  */
 import { checkoutPageText } from '../../local-cloud/checkout';
 import { bookingSms, bookingText, when, type BookingFacts } from '../../lambdas/core/booking/text';
+import { dialogText } from '../../lambdas/core/booking/dialog-text';
+import { strings } from '../../lambdas/core/answer/language';
 
 const BUSINESS = 'Harbour Dental Studio';
 const URL = 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0';
@@ -101,5 +103,31 @@ describe('the Spanish booking notices and checkout page address the customer as 
     for (const formal of ['Para confirmar su cita', 'pague la señal', 'Si no puede venir', 'díganos otro día', 'Le devolvemos la señal', 'Responda STOP para darse de baja.', 'la señal ya estaba pagada', 'esa hora ya no está libre']) {
       expect([formal, INFORMAL.test(formal)]).toEqual([formal, false]);
     }
+  });
+});
+
+/** Every string of a text table, functions called with sample arguments (a count of 1 and of 2 for plurals). */
+function rendered(table: object, prefix: string): [string, string][] {
+  return Object.entries(table).flatMap(([key, value]): [string, string][] => {
+    if (typeof value === 'string') return [[`${prefix}${key}`, value]];
+    if (typeof value === 'function') {
+      const call = value as (...args: unknown[]) => unknown;
+      return [1, 2].map((n): [string, string] => [`${prefix}${key}(${n})`, String(call(n, 'Dinner table', 'Terrace', 'Fri 27 Mar, 20:00', '€0'))]);
+    }
+    return value && typeof value === 'object' ? rendered(value, `${prefix}${key}.`) : [];
+  });
+}
+
+describe('the booking words fit every business: a salon, a restaurant, a hotel, not only a clinic', () => {
+  const texts = [
+    ...Object.entries(spanishNotices()),
+    ...rendered(dialogText('es'), 'dialog es '),
+    ...rendered(dialogText('en'), 'dialog en '),
+    ...rendered(strings('es'), 'concierge es '),
+    ...rendered(strings('en'), 'concierge en '),
+  ];
+
+  it.each(texts)('%s: a booking / "reserva", never an appointment / "cita"', (_kind, text) => {
+    expect(text).not.toMatch(/(?<!\p{L})(?:citas?|appointments?|patients?|pacientes?)(?!\p{L})/iu);
   });
 });

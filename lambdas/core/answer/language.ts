@@ -12,7 +12,7 @@ const EN = {
   attachmentOnly: "I can't open photos, voice notes or files here. Please type your question, or I can pass this to someone from the team.",
   dontKnow: (business: string) => `I'm not sure about that, and I'd rather not guess. Would you like me to connect you with someone from ${business}?`,
   outOfScope: (business: string) =>
-    `I'm not sure I can help with that: I can only answer questions about ${business}, such as our services, prices, opening hours and appointments. If you need something else from us, I can connect you with a person.`,
+    `I'm not sure I can help with that: I can only answer questions about ${business}, such as our services, prices, opening hours and bookings. If you need something else from us, I can connect you with a person.`,
   stillUnanswered: (business: string) =>
     `I'm sorry, I haven't been able to answer your last questions, so I've asked someone from ${business} to help you. They'll reply here as soon as they can.`,
   talkToPerson: 'Talk to a person',
@@ -29,7 +29,7 @@ const EN = {
   complaint: (business: string) =>
     `I'm really sorry to hear that. I'd like a person from ${business} to look into it properly. Shall I pass this conversation to a member of the team?`,
   kbInOtherLanguage: '',
-  bookingIntro: "I can't book appointments in this chat yet, but here's what you need to know.",
+  bookingIntro: "I can't make bookings in this chat yet, but here's what you need to know.",
   changeIntro: "I can't change or cancel bookings in this chat yet.",
   myBookingsIntro: "I can't look up bookings in this chat yet.",
   servicesList: 'Our services:',
@@ -39,7 +39,7 @@ const EN = {
   noted: (when: string) => `You'd like ${when}: I can't check availability here, so the team will confirm what's free.`,
   howToBook: (phone: string, email: string) => `To book, call us on ${phone} or email ${email}.`,
   howToChange: (phone: string, email: string) => `Please call us on ${phone} or email ${email} and the team will sort it out for you.`,
-  howToCheck: (phone: string, email: string) => `Call us on ${phone} or email ${email} and the team will confirm your appointment.`,
+  howToCheck: (phone: string, email: string) => `Call us on ${phone} or email ${email} and the team will confirm your booking.`,
   between: (a: string, b: string) => `between ${a} and ${b}`,
   at: (t: string) => `at ${t}`,
   around: (t: string) => `around ${t}`,
@@ -52,7 +52,7 @@ const ES: Strings = {
   attachmentOnly: 'Aquí no puedo abrir fotos, notas de voz ni archivos. Escríbame su pregunta, o puedo pasárselo a alguien del equipo.',
   dontKnow: (business) => `No estoy seguro de eso y prefiero no adivinar. ¿Quiere que le ponga en contacto con alguien de ${business}?`,
   outOfScope: (business) =>
-    `No estoy seguro de poder ayudarle con eso: solo puedo responder preguntas sobre ${business}, como nuestros servicios, precios, horarios y citas. Si necesita otra cosa de nosotros, puedo ponerle en contacto con una persona.`,
+    `No estoy seguro de poder ayudarle con eso: solo puedo responder preguntas sobre ${business}, como nuestros servicios, precios, horarios y reservas. Si necesita otra cosa de nosotros, puedo ponerle en contacto con una persona.`,
   stillUnanswered: (business) =>
     `Lo siento, no he podido responder a sus últimas preguntas, así que he pedido a alguien de ${business} que le ayude. Le contestarán aquí en cuanto puedan.`,
   talkToPerson: 'Hablar con una persona',
@@ -69,8 +69,8 @@ const ES: Strings = {
   complaint: (business) =>
     `Siento mucho lo ocurrido. Me gustaría que una persona de ${business} lo revise como es debido. ¿Quiere que pase esta conversación a alguien del equipo?`,
   kbInOtherLanguage: 'Nuestra información está en inglés; esto es lo que dice:',
-  bookingIntro: 'Todavía no puedo reservar citas en este chat, pero esto es lo que necesita saber.',
-  changeIntro: 'Todavía no puedo cambiar ni cancelar citas en este chat.',
+  bookingIntro: 'Todavía no puedo hacer reservas en este chat, pero esto es lo que necesita saber.',
+  changeIntro: 'Todavía no puedo cambiar ni cancelar reservas en este chat.',
   myBookingsIntro: 'Todavía no puedo consultar reservas en este chat.',
   servicesList: 'Nuestros servicios:',
   serviceLine: (name, price, minutes, deposit) =>
@@ -79,7 +79,7 @@ const ES: Strings = {
   noted: (when) => `Le vendría bien ${when}: desde aquí no puedo ver la disponibilidad, así que el equipo le confirmará qué hay libre.`,
   howToBook: (phone, email) => `Para reservar, llámenos al ${phone} o escríbanos a ${email}.`,
   howToChange: (phone, email) => `Llámenos al ${phone} o escríbanos a ${email} y el equipo se lo gestionará.`,
-  howToCheck: (phone, email) => `Llámenos al ${phone} o escríbanos a ${email} y el equipo le confirmará su cita.`,
+  howToCheck: (phone, email) => `Llámenos al ${phone} o escríbanos a ${email} y el equipo le confirmará su reserva.`,
   between: (a, b) => `entre las ${a} y las ${b}`,
   at: (t) => `a las ${t}`,
   around: (t) => `sobre las ${t}`,

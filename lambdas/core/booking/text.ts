@@ -64,7 +64,7 @@ export const bookingText = {
     const l = langOf(f.lang);
     const deposit = money(l, f.depositCents, f.currency);
     return l === 'es'
-      ? `Para confirmar su cita de ${withWhom(l, f)} ${f.when}, pague la señal de ${deposit} aquí: ${url}\nLe guardo la hora durante ${minutesText(l, minutes)}; en cuanto se reciba el pago le confirmo la cita.`
+      ? `Para confirmar su reserva de ${withWhom(l, f)} ${f.when}, pague la señal de ${deposit} aquí: ${url}\nLe guardo la hora durante ${minutesText(l, minutes)}; en cuanto se reciba el pago le confirmo la reserva.`
       : `To confirm your ${withWhom(l, f)} on ${f.when}, please pay the ${deposit} deposit here: ${url}\nI'll keep the time for you for ${minutesText(l, minutes)}, and confirm the booking as soon as the payment arrives.`;
   },
 
@@ -77,7 +77,7 @@ export const bookingText = {
       const paid = deposit ? ` Hemos recibido su señal de ${deposit}, que se descuenta del precio.` : '';
       const notice = policy.cancellationNoticeHours > 0 ? `con al menos ${policy.cancellationNoticeHours} horas de antelación` : 'cuando quiera';
       const refund = deposit ? (policy.refundDepositOnCancel ? ' y le devolvemos la señal' : '; la señal no es reembolsable') : '';
-      return `¡Cita confirmada! ${withWhom(l, f)}, ${f.when}. Precio: ${price}.${paid}\nSi necesita cancelarla o cambiarla, avísenos aquí ${notice}${refund}.`;
+      return `¡Reserva confirmada! ${withWhom(l, f)}, ${f.when}. Precio: ${price}.${paid}\nSi necesita cancelarla o cambiarla, avísenos aquí ${notice}${refund}.`;
     }
     const paid = deposit ? ` We've received your ${deposit} deposit, which comes off the price.` : '';
     const notice = policy.cancellationNoticeHours > 0 ? `at least ${policy.cancellationNoticeHours} hours before` : 'any time before';
@@ -88,7 +88,7 @@ export const bookingText = {
   reminder(f: BookingFacts): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? `Recordatorio: tiene cita de ${withWhom(l, f)} ${f.when}. Si no puede venir, avísenos aquí para cambiarla o cancelarla.`
+      ? `Recordatorio: tiene una reserva de ${withWhom(l, f)} ${f.when}. Si no puede venir, avísenos aquí para cambiarla o cancelarla.`
       : `Reminder: you have a ${withWhom(l, f)} on ${f.when}. If you can't make it, tell me here and I'll change or cancel it.`;
   },
 
@@ -108,7 +108,7 @@ export const bookingText = {
       const reason =
         why === 'slot_lost' ? 'esa hora ya no está libre' : why === 'declined' ? 'el pago no se ha completado' : 'ha fallado algo por nuestra parte';
       const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
-      return `Lo siento, no he podido completar su cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} He pedido a alguien del equipo que le ayude a encontrar otra hora; también puede decirme otro día y hora.`;
+      return `Lo siento, no he podido completar su reserva de ${withWhom(l, f)} ${f.when}: ${reason}.${back} He pedido a alguien del equipo que le ayude a encontrar otra hora; también puede decirme otro día y hora.`;
     }
     const reason = why === 'slot_lost' ? 'that time is no longer free' : why === 'declined' ? "the payment didn't go through" : 'something went wrong on our side';
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
@@ -121,7 +121,7 @@ export const bookingText = {
     const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
     if (l === 'es') {
       const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
-      return `Lo sentimos: hemos tenido que cancelar su cita de ${withWhom(l, f)} ${f.when}.${back} Si quiere otra hora, dígame qué día y hora le vienen bien.`;
+      return `Lo sentimos: hemos tenido que cancelar su reserva de ${withWhom(l, f)} ${f.when}.${back} Si quiere otra hora, dígame qué día y hora le vienen bien.`;
     }
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
     return `Sorry, we've had to cancel your ${withWhom(l, f)} on ${f.when}.${back} If you'd like another time, tell me a day and time that suit you.`;
@@ -132,7 +132,7 @@ export const bookingText = {
     const l = langOf(f.lang);
     const amount = money(l, refundedCents, f.currency);
     return l === 'es'
-      ? `Hemos recibido su pago de ${amount} cuando la reserva de ${withWhom(l, f)} ${f.when} ya había caducado, así que se lo hemos devuelto íntegro. Si aún quiere la cita, dígame qué día y hora le vienen bien.`
+      ? `Hemos recibido su pago de ${amount} cuando la reserva de ${withWhom(l, f)} ${f.when} ya había caducado, así que se lo hemos devuelto íntegro. Si aún quiere reservar, dígame qué día y hora le vienen bien.`
       : `Your ${amount} payment arrived after the hold on the ${withWhom(l, f)} on ${f.when} had ended, so we've refunded it in full. If you'd still like to come in, tell me a day and time that suit you.`;
   },
 
@@ -147,8 +147,8 @@ export const bookingText = {
     if (l === 'es') {
       const moved = newWhen ? `se había cambiado a ${newWhen}` : 'se había cambiado a otra hora';
       return why === 'paid'
-        ? `Su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, y la señal de la nueva cita ya estaba pagada, así que se lo hemos devuelto íntegro. Su nueva cita sigue en pie.`
-        : `Su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, que ${moved}, pero esa nueva cita ya no está activa, así que se lo hemos devuelto íntegro. Si aún quiere la cita, dígame qué día y hora le vienen bien.`;
+        ? `Su pago de ${amount} era para la reserva de ${withWhom(l, f)} ${f.when}, que ${moved}, y la señal de la nueva reserva ya estaba pagada, así que se lo hemos devuelto íntegro. Su nueva reserva sigue en pie.`
+        : `Su pago de ${amount} era para la reserva de ${withWhom(l, f)} ${f.when}, que ${moved}, pero esa nueva reserva ya no está activa, así que se lo hemos devuelto íntegro. Si aún quiere reservar, dígame qué día y hora le vienen bien.`;
     }
     const moved = newWhen ? `which had been moved to ${newWhen}` : 'which had been moved to another time';
     return why === 'paid'
@@ -188,7 +188,7 @@ export const bookingSms = {
     const l = langOf(f.lang);
     const deposit = money(l, f.depositCents, f.currency);
     return l === 'es'
-      ? sms(l, business, `para confirmar su cita de ${withWhom(l, f)} ${f.when}, pague la señal de ${deposit} en ${minutesText(l, minutes)}: ${url}`)
+      ? sms(l, business, `para confirmar su reserva de ${withWhom(l, f)} ${f.when}, pague la señal de ${deposit} en ${minutesText(l, minutes)}: ${url}`)
       : sms(l, business, `to confirm your ${withWhom(l, f)} on ${f.when}, please pay the ${deposit} deposit within ${minutesText(l, minutes)}: ${url}`);
   },
 
@@ -200,7 +200,7 @@ export const bookingSms = {
     if (l === 'es') {
       const paid = deposit ? `, señal de ${deposit} recibida` : '';
       const notice = hours > 0 ? ` al menos ${hours} horas antes` : '';
-      return sms(l, business, `su cita de ${withWhom(l, f)} ${f.when} queda confirmada. Precio: ${price}${paid}. Para cambiarla o cancelarla, responda a este SMS${notice}.`);
+      return sms(l, business, `su reserva de ${withWhom(l, f)} ${f.when} queda confirmada. Precio: ${price}${paid}. Para cambiarla o cancelarla, responda a este SMS${notice}.`);
     }
     const paid = deposit ? `, ${deposit} deposit received` : '';
     const notice = hours > 0 ? ` at least ${hours} hours before` : '';
@@ -210,14 +210,14 @@ export const bookingSms = {
   reminder(business: string, f: BookingFacts): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? sms(l, business, `le recordamos su cita de ${withWhom(l, f)} ${f.when}. Si no puede venir, responda a este SMS.`)
+      ? sms(l, business, `le recordamos su reserva de ${withWhom(l, f)} ${f.when}. Si no puede venir, responda a este SMS.`)
       : sms(l, business, `a reminder that your ${withWhom(l, f)} is on ${f.when}. Can't make it? Reply to this text.`);
   },
 
   expired(business: string, f: BookingFacts, minutes: number): string {
     const l = langOf(f.lang);
     return l === 'es'
-      ? sms(l, business, `no hemos recibido la señal en ${minutesText(l, minutes)}, por eso hemos liberado su cita de ${withWhom(l, f)} ${f.when}. Para otra hora, responda a este SMS.`)
+      ? sms(l, business, `no hemos recibido la señal en ${minutesText(l, minutes)}, por eso hemos liberado su reserva de ${withWhom(l, f)} ${f.when}. Para otra hora, responda a este SMS.`)
       : sms(l, business, `the deposit wasn't paid within ${minutesText(l, minutes)}, so your ${withWhom(l, f)} on ${f.when} was released. For another time, reply to this text.`);
   },
 
@@ -227,7 +227,7 @@ export const bookingSms = {
     if (l === 'es') {
       const reason = why === 'slot_lost' ? 'esa hora ya la ha reservado otra persona' : why === 'declined' ? 'el pago no se ha completado' : 'ha fallado algo por nuestra parte';
       const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
-      return sms(l, business, `lo sentimos, no hemos podido completar su cita de ${withWhom(l, f)} ${f.when}: ${reason}.${back} Para otra hora, responda a este SMS.`);
+      return sms(l, business, `lo sentimos, no hemos podido completar su reserva de ${withWhom(l, f)} ${f.when}: ${reason}.${back} Para otra hora, responda a este SMS.`);
     }
     const reason = why === 'slot_lost' ? 'that time is no longer free' : why === 'declined' ? "the payment didn't go through" : 'something went wrong on our side';
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
@@ -239,7 +239,7 @@ export const bookingSms = {
     const refund = refundedCents > 0 ? money(l, refundedCents, f.currency) : undefined;
     if (l === 'es') {
       const back = refund ? ` Le devolvemos la señal de ${refund}.` : '';
-      return sms(l, business, `lo sentimos, hemos tenido que cancelar su cita de ${withWhom(l, f)} ${f.when}.${back} Para otra hora, responda a este SMS.`);
+      return sms(l, business, `lo sentimos, hemos tenido que cancelar su reserva de ${withWhom(l, f)} ${f.when}.${back} Para otra hora, responda a este SMS.`);
     }
     const back = refund ? ` Your ${refund} deposit is being refunded.` : '';
     return sms(l, business, `sorry, we've had to cancel your ${withWhom(l, f)} on ${f.when}.${back} For another time, reply to this text.`);
@@ -259,8 +259,8 @@ export const bookingSms = {
     if (l === 'es') {
       const moved = newWhen ? `cambiada a ${newWhen}` : 'cambiada a otra hora';
       return why === 'paid'
-        ? sms(l, business, `su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, cuya señal ya estaba pagada: se lo hemos devuelto entero. Su nueva cita sigue en pie.`)
-        : sms(l, business, `su pago de ${amount} era para la cita de ${withWhom(l, f)} ${f.when}, ${moved}, que ya no está activa: se lo hemos devuelto entero. Para otra hora, responda a este SMS.`);
+        ? sms(l, business, `su pago de ${amount} era para la reserva de ${withWhom(l, f)} ${f.when}, ${moved}, cuya señal ya estaba pagada: se lo hemos devuelto entero. Su nueva reserva sigue en pie.`)
+        : sms(l, business, `su pago de ${amount} era para la reserva de ${withWhom(l, f)} ${f.when}, ${moved}, que ya no está activa: se lo hemos devuelto entero. Para otra hora, responda a este SMS.`);
     }
     const moved = newWhen ? `moved to ${newWhen}` : 'moved to another time';
     return why === 'paid'
