@@ -43,3 +43,56 @@ export function nextOpening(hours: readonly OpeningHours[], timeZone: string, no
   }
   return undefined;
 }
+
+const DAY_NAMES: Record<'en' | 'es', Record<Day, string>> = {
+  en: { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' },
+  es: { mon: 'lunes', tue: 'martes', wed: 'miércoles', thu: 'jueves', fri: 'viernes', sat: 'sábado', sun: 'domingo' },
+};
+const WEEK: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const capitalised = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * The week's opening hours in words, days with the same hours grouped: "Tuesday to Sunday: 12:00–15:00 and
+ * 18:00–22:30.", "Closed on Monday." / "De martes a domingo: de 12:00 a 15:00 y de 18:00 a 22:30.", "Cerrado el lunes.",
+ * one line each. Undefined when the knowledge base gives no hours.
+ */
+export function describeOpeningHours(hours: readonly OpeningHours[], lang: 'en' | 'es'): string | undefined {
+  if (hours.length === 0) return undefined;
+  const names = DAY_NAMES[lang];
+  const periodsOf = (day: Day): string => {
+    const periods = hours.filter((h) => h.day === day).sort((a, b) => minutesOf(a.open) - minutesOf(b.open));
+    const each = periods.map((h) => (lang === 'es' ? `de ${h.open} a ${h.close}` : `${h.open}–${h.close}`));
+    return each.length <= 1 ? (each[0] ?? '') : `${each.slice(0, -1).join(', ')} ${lang === 'es' ? 'y' : 'and'} ${each[each.length - 1] ?? ''}`;
+  };
+  // Runs of consecutive days (Monday first) with the same hours.
+  const runs: { from: Day; to: Day; periods: string }[] = [];
+  for (const day of WEEK) {
+    const periods = periodsOf(day);
+    const last = runs[runs.length - 1];
+    if (last && last.periods === periods && WEEK.indexOf(last.to) === WEEK.indexOf(day) - 1) last.to = day;
+    else runs.push({ from: day, to: day, periods });
+  }
+  const dayRange = (r: { from: Day; to: Day }): string => {
+    if (r.from === r.to) return lang === 'es' ? `el ${names[r.from]}` : names[r.from];
+    const joiner = WEEK.indexOf(r.to) - WEEK.indexOf(r.from) === 1 ? (lang === 'es' ? 'y' : 'and') : lang === 'es' ? 'a' : 'to';
+    return lang === 'es' ? `de ${names[r.from]} ${joiner} ${names[r.to]}` : `${names[r.from]} ${joiner} ${names[r.to]}`;
+  };
+  const everyDay = runs.length === 1 && runs[0]?.periods !== '';
+  const open = runs.filter((r) => r.periods !== '').map((r) => `${everyDay ? (lang === 'es' ? 'Todos los días' : 'Every day') : capitalised(dayRange(r))}: ${r.periods}.`);
+  const closed = runs.filter((r) => r.periods === '');
+  const closedDays = closed.map((r) => dayRange(r));
+  const closedText =
+    closedDays.length === 0
+      ? []
+      : [lang === 'es' ? `Cerrado ${closedDays.join(' y ')}.` : `Closed on ${closedDays.join(' and ')}.`];
+  return [...open, ...closedText].join('\n');
+}
+
+/**
+ * A question about opening hours ("what are your opening hours?", "are you open on Sunday?", "¿a qué hora abren?",
+ * "¿cuál es su horario?"), not one about how many hours a service takes.
+ */
+export function asksOpeningHours(text: string): boolean {
+  return /\b(?:opening (?:hours|times)|your (?:hours|times)|business hours|what time do you (?:open|close|shut)|when do you (?:open|close|shut)|when are you open|are you (?:open|closed)|do you open|you open (?:on|at|for|today|tomorrow|tonight|late|this|next))\b/i.test(text) ||
+    /(?<!\p{L})(?:horarios?|a qu[eé] hora (?:abr|cierr)\p{L}*|cu[aá]ndo (?:abr|cierr)\p{L}*|est[aá]n? abiert[oa]s?|est[aá]is abiert[oa]s?|abren|abr[ií]s|cierran|cerr[aá]is)(?!\p{L})/iu.test(text);
+}

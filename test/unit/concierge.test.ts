@@ -1,3 +1,4 @@
+import { asksOpeningHours } from '../../lambdas/core/business-hours';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bm25Index } from '../../lambdas/core/answer/bm25';
@@ -582,5 +583,42 @@ describe('a service that costs nothing, without booking in the chat', () => {
     const a = await ask('Can I book a check-up and clean?', undefined, d);
     expect(a.text).toContain('Check-up & clean: free, about 45 minutes.');
     expect(a.text).not.toMatch(/€0\b/);
+  });
+});
+
+describe('opening hours without an FAQ about them (a restaurant that entered its hours on Services & hours)', () => {
+  // The demo's own hours FAQs taken out: the knowledge base still has its hours, split into lunch and dinner.
+  const withoutHoursFaqs = { ...kb, faqs: kb.faqs.filter((f) => !['opening-hours', 'evening-weekend', 'public-holidays'].includes(f.id)) };
+  const hoursIndex = new Bm25Index(passagesOf(withoutHoursFaqs));
+  const hours = (['tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).flatMap((day) => [
+    { day, open: '12:00', close: '15:00' },
+    { day, open: '18:00', close: '22:30' },
+  ]);
+  const restaurant: TenantCatalogue = { ...catalogue, hours, faqQuestions: withoutHoursFaqs.faqs.map((f) => f.question) };
+  const d: AnswerDeps = { ...deps, index: { search: async (_t, query, k) => hoursIndex.search(query, k) }, catalogue: { catalogue: async () => restaurant } };
+
+  it.each([
+    ['What are your opening hours?', 'Our opening hours:\nTuesday to Sunday: 12:00–15:00 and 18:00–22:30.\nClosed on Monday.'],
+    ['are you open on monday?', 'Our opening hours:\nTuesday to Sunday: 12:00–15:00 and 18:00–22:30.\nClosed on Monday.'],
+    ['¿A qué hora abren?', 'Nuestro horario:\nDe martes a domingo: de 12:00 a 15:00 y de 18:00 a 22:30.\nCerrado el lunes.'],
+  ])('"%s" is answered from the hours the knowledge base gives, in the customer\'s language', async (question, said) => {
+    const a = await ask(question, undefined, d);
+    expect(a).toEqual(expect.objectContaining({ text: said, answered: true, kind: 'answer', handoffOffered: false }));
+  });
+
+  it('an FAQ about hours still answers first, in the business\'s own words', async () => {
+    const a = await ask('What are your opening hours?');
+    expect(a.sources.map((src) => src.id)).toEqual(['opening-hours']);
+  });
+});
+
+describe('asksOpeningHours', () => {
+  it('knows a question about opening hours from one about how long something takes', () => {
+    for (const q of ['What are your opening hours?', 'what time do you close on Fridays?', 'Are you open for lunch on Monday?', '¿Cuál es su horario?', '¿A qué hora cierran el sábado?', '¿Están abiertos el domingo?']) {
+      expect([q, asksOpeningHours(q)]).toEqual([q, true]);
+    }
+    for (const q of ['How many hours does the balayage take?', 'How long is the couples massage?', 'Can I cancel 24 hours before?', '¿Cuántas horas dura el tinte?']) {
+      expect([q, asksOpeningHours(q)]).toEqual([q, false]);
+    }
   });
 });

@@ -20,6 +20,7 @@
  */
 import { bookingTurn, type DialogOutcome } from '../booking/dialog';
 import { dialogText, formatMoney, formatPrice } from '../booking/dialog-text';
+import { asksOpeningHours, describeOpeningHours } from '../business-hours';
 import type { Booking } from '../booking/ports';
 import type { BookingDeps } from '../booking/service';
 import { serviceNameIn, type Service } from '../knowledge-base';
@@ -517,7 +518,14 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   let switched = false;
   if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) ({ found, switched } = await newTopicOrNot(deps, input, lang, found, ownFirst));
   const top = found.hits[0];
+  // "What are your opening hours?" with no FAQ or section about them: the hours the knowledge base gives (Services &
+  // hours), rather than "I don't know" or a passage that names opening hours in passing ("…outside opening hours…").
+  const hours = catalogue && asksOpeningHours(input.question) ? describeOpeningHours(catalogue.hours, lang) : undefined;
+  const hoursReply = (): Answer | undefined =>
+    hours ? reply({ text: s.openingHours(hours), answered: true, confidence: 1, sources: [], kind: 'answer', handoffOffered: false, context: keep({ unansweredStreak: 0 }) }) : undefined;
   const unanswered = (): Answer => {
+    const fromHours = hoursReply();
+    if (fromHours) return fromHours;
     const nextStreak = streak + 1;
     const confidence = top ? confidenceOf(top, found.hits[1]) : 0;
     // The second unanswered question in a row: a person takes over (the caller publishes handoff.requested).
@@ -549,6 +557,8 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   // candidates below it, and decides (citing nothing when they do not answer).
   const usable = usablePassages(found.hits, deps.model.judgesRelevance === true);
   if (!top || usable.length === 0) return unanswered();
+  const best = usable[0]?.passage;
+  if (hours && best && best.kind === 'document' && !asksOpeningHours(best.title)) return hoursReply() ?? unanswered();
   const composed = await deps.model.compose({
     question: input.question,
     lang,

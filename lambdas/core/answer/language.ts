@@ -13,6 +13,7 @@ const EN = {
   dontKnow: (business: string) => `I'm not sure about that, and I'd rather not guess. Would you like me to connect you with someone from ${business}?`,
   outOfScope: (business: string) =>
     `I'm not sure I can help with that: I can only answer questions about ${business}, such as our services, prices, opening hours and bookings. If you need something else from us, I can connect you with a person.`,
+  openingHours: (hours: string) => `Our opening hours:\n${hours}`,
   stillUnanswered: (business: string) =>
     `I'm sorry, I haven't been able to answer your last questions, so I've asked someone from ${business} to help you. They'll reply here as soon as they can.`,
   talkToPerson: 'Talk to a person',
@@ -53,6 +54,7 @@ const ES: Strings = {
   dontKnow: (business) => `No estoy seguro de eso y prefiero no adivinar. ¿Quiere que le ponga en contacto con alguien de ${business}?`,
   outOfScope: (business) =>
     `No estoy seguro de poder ayudarle con eso: solo puedo responder preguntas sobre ${business}, como nuestros servicios, precios, horarios y reservas. Si necesita otra cosa de nosotros, puedo ponerle en contacto con una persona.`,
+  openingHours: (hours) => `Nuestro horario:\n${hours}`,
   stillUnanswered: (business) =>
     `Lo siento, no he podido responder a sus últimas preguntas, así que he pedido a alguien de ${business} que le ayude. Le contestarán aquí en cuanto puedan.`,
   talkToPerson: 'Hablar con una persona',
