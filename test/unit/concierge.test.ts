@@ -622,3 +622,33 @@ describe('asksOpeningHours', () => {
     }
   });
 });
+
+describe('Spanish questions to an English restaurant, hotel or salon', () => {
+  const faqs = [
+    { id: 'vegan', question: 'Do you have vegan options?', answer: 'Yes: every course has a vegan option, marked (VG) on the menu.', category: 'Menu' },
+    { id: 'gluten', question: 'Do you have a gluten free menu?', answer: 'Yes, ask for our gluten free menu.', category: 'Menu' },
+    { id: 'groups', question: 'Do you accept large groups?', answer: 'Yes, up to 12 people; groups of 8 or more pay a deposit.', category: 'Bookings' },
+    { id: 'checkin', question: 'What time is check-in?', answer: 'Check-in is from 3pm and check-out is by 11am.', category: 'Stay' },
+    { id: 'dogs', question: 'Are dogs allowed?', answer: 'Dogs are welcome in our garden rooms for €15 a night.', category: 'Stay' },
+    { id: 'breakfast', question: 'Is breakfast included?', answer: 'Breakfast is included with every room, served 7:30 to 10:30.', category: 'Dining' },
+    { id: 'products', question: 'What products do you use?', answer: 'We use vegan, ammonia-free colour.', category: 'Salon' },
+  ];
+  const hospitality = knowledgeBaseSchema.parse({ ...kb, services: [], staff: [], documents: [], faqs });
+  const hIndex = new Bm25Index(passagesOf(hospitality));
+  const hCatalogue: TenantCatalogue = { version: 1, business: hospitality.business, hours: hospitality.hours, services: [], staff: [], faqQuestions: faqs.map((f) => f.question) };
+  const d: AnswerDeps = { ...deps, index: { search: async (_t, query, k) => hIndex.search(query, k) }, catalogue: { catalogue: async () => hCatalogue } };
+
+  it.each([
+    ['¿Tienen opciones veganas?', 'vegan'],
+    ['¿Tienen menú sin gluten?', 'gluten'],
+    ['¿Aceptan grupos grandes?', 'groups'],
+    ['¿A qué hora es el check-in?', 'checkin'],
+    ['¿Se admiten perros?', 'dogs'],
+    ['¿El desayuno está incluido?', 'breakfast'],
+    ['¿Qué productos usan?', 'products'],
+  ])('"%s" is answered from the FAQ "%s"', async (question, faqId) => {
+    const a = await ask(question, undefined, d);
+    expect(a.lang).toBe('es');
+    expect(a.sources.map((src) => src.id)).toEqual([faqId]);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * A small Spanish → English glossary for small-business conversations (opening
  * hours, prices, bookings, payment, access, and the vocabulary of clinics,
- * salons and restaurants). It lets a Spanish question find passages of an
+ * salons, restaurants, hotels and spas). It lets a Spanish question find passages of an
  * English knowledge base (query expansion), and Spanish service names match an
  * English catalogue ("limpieza" → check-up & clean, "blanqueamiento" →
  * whitening). Keys are folded (lower case, no accents); phrases come first so
@@ -99,6 +99,10 @@ const PHRASES: Readonly<Record<string, string>> = {
   'cancelar una cita': 'cancel appointment',
   'cambiar la cita': 'change appointment reschedule',
   'cambiar mi cita': 'change appointment reschedule',
+  'a que hora': 'what time',
+  'sin gluten': 'gluten free',
+  'check in': 'check-in',
+  'check out': 'check-out',
 };
 
 const WORDS: Readonly<Record<string, string>> = {
@@ -140,6 +144,22 @@ const WORDS: Readonly<Record<string, string>> = {
   aceptais: 'accept', atienden: 'see', atendeis: 'see', tienen: 'have', teneis: 'have', hay: 'there is', puedo: 'can i', necesito: 'need',
   radiacion: 'radiation', dura: 'long', duracion: 'duration', minutos: 'minutes', sensibilidad: 'sensitivity', sensible: 'sensitive',
   funciona: 'work works', tratamiento: 'treatment', tratamientos: 'treatments', servicios: 'services', servicio: 'service', ofertas: 'offers', descuento: 'discount',
+  // Restaurants: the menu, diets, meals, tables and groups.
+  carta: 'menu', menus: 'menus', plato: 'dish', platos: 'dishes', postre: 'dessert', postres: 'desserts', bebidas: 'drinks',
+  opcion: 'option', opciones: 'options', vegana: 'vegan', veganas: 'vegan', vegano: 'vegan', veganos: 'vegan',
+  vegetariana: 'vegetarian', vegetarianas: 'vegetarian', vegetariano: 'vegetarian', vegetarianos: 'vegetarian',
+  celiaco: 'coeliac gluten free', celiacos: 'coeliac gluten free', alergia: 'allergy', alergias: 'allergies', alergenos: 'allergens', intolerancia: 'intolerance',
+  desayuno: 'breakfast', desayunos: 'breakfast', almuerzo: 'lunch', comida: 'lunch food', cena: 'dinner', cenar: 'dinner', cenas: 'dinners',
+  mesa: 'table', mesas: 'tables', terraza: 'terrace', grupo: 'group', grupos: 'groups', grande: 'large', grandes: 'large', personas: 'people',
+  trona: 'high chair', tronas: 'high chairs', propina: 'tip', propinas: 'tips',
+  // Hotels and spas.
+  habitacion: 'room', habitaciones: 'rooms', alojamiento: 'stay accommodation', llegada: 'arrival check-in', salida: 'departure check-out',
+  piscina: 'pool', toallas: 'towels', albornoz: 'robe', masaje: 'massage', masajes: 'massages', pareja: 'couples couple', parejas: 'couples',
+  incluido: 'included', incluida: 'included', incluidos: 'included', incluye: 'include includes', admiten: 'allowed allow', admite: 'allowed allow',
+  admitis: 'allowed allow', permiten: 'allowed allow', permitido: 'allowed', permitidos: 'allowed', mascota: 'pet', mascotas: 'pets',
+  // Salons.
+  peluqueria: 'salon hair', pelo: 'hair', cabello: 'hair', corte: 'cut haircut', cortar: 'cut', tinte: 'colour', mechas: 'highlights',
+  peinado: 'styling blow-dry', manicura: 'manicure', pedicura: 'pedicure', productos: 'products', producto: 'product', usan: 'use', utilizan: 'use',
 };
 
 /** The folded Spanish text rewritten with English equivalents appended (unknown words are kept as they are). */
