@@ -295,3 +295,14 @@ describe('misspelt "tomorrow" and abbreviated weekdays', () => {
     expect(read('weds morning', 'en', SATURDAY)).toEqual({ date: '2026-12-16', start: '09:00', end: '12:00', approximate: false });
   });
 });
+
+describe('a meal names the part of the day (a restaurant: "a table for lunch", "mesa para cenar")', () => {
+  it.each([
+    ['a table for lunch tomorrow', 'en', { date: '2026-12-10', start: '12:00', end: '14:00', approximate: false }],
+    ['friday for dinner', 'en', { date: '2026-12-11', start: '17:00', end: '18:00', approximate: false }],
+    ['mesa para comer el viernes', 'es', { date: '2026-12-11', start: '12:00', end: '14:00', approximate: false }],
+    ['mesa para cenar mañana', 'es', { date: '2026-12-10', start: '17:00', end: '18:00', approximate: false }],
+  ] as const)('%s (%s): was the whole day', (text, lang, expected) => {
+    expect(read(text, lang)).toEqual(expected);
+  });
+});

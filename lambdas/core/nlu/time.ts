@@ -305,10 +305,12 @@ function findTime(s: string, options: WhenOptions): TimePart {
   const parts: readonly [RegExp, number, number | 'close'][] = [
     [/\b(?:first thing|early morning|a primera hora)\b/, window.open, 10 * 60],
     [/\b(?:in the morning|morning|por la ma[nñ]ana|de ma[nñ]ana)\b/, window.open, 12 * 60],
-    [/\b(?:lunch ?time|at lunch|a la hora de comer|hora de comer)\b/, 12 * 60, 14 * 60],
+    // A meal names the part of the day at a restaurant: "a table for lunch", "mesa para comer", "friday for dinner".
+    [/\b(?:lunch ?time|at lunch|for lunch|a la hora de comer|hora de comer|para comer|para almorzar|a(?:l)? mediod[ií]a)(?![\p{L}])/u, 12 * 60, 14 * 60],
     // "mañana tarde", "el sábado tarde": only "tarde" is used up, the day stays for chrono.
     [/\b(?:in the afternoon|afternoon|por la tarde|a la tarde|de tarde|esta tarde|(?<=\b(?:ma[nñ]ana|hoy|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\s+)tarde)\b/, 12 * 60, 17 * 60],
     [/\b(?:in the evening|evening|tonight|after work|por la noche|esta noche|al salir del trabajo|al salir de trabajar|despu[eé]s del trabajo|despu[eé]s de trabajar)\b/, 17 * 60, 'close'],
+    [/\b(?:for dinner|dinner ?time|at dinner|for supper|para cenar|a cenar|hora de cenar|de cena)\b/, 17 * 60, 'close'],
   ];
   for (const [re, start, end] of parts) {
     const hit = re.exec(s);
