@@ -86,9 +86,9 @@ interface World {
 }
 
 let tenantCounter = 0;
-async function world(hours: KnowledgeBase['hours'] = kb.hours, services: KnowledgeBase['services'] = kb.services): Promise<World> {
+async function world(hours: KnowledgeBase['hours'] = kb.hours, services: KnowledgeBase['services'] = kb.services, staff: KnowledgeBase['staff'] = kb.staff): Promise<World> {
   const tenantId = `dialog-${++tenantCounter}`;
-  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, hours, services, business: { ...kb.business, slug: tenantId } } });
+  await provisionTenant(store, { tenantId, widgetKey: newWidgetKey(tenantId), allowedOrigins: ['https://harbourdental.example'], kb: { ...kb, hours, services, staff, business: { ...kb.business, slug: tenantId } } });
   const events = new RecordingEvents();
   const payments = new RecordingPayments();
   const booking: BookingDeps = { bookings, catalogue, payments, calendar: new RecordingCalendar(), events, clock, conversations: store };
@@ -232,6 +232,28 @@ describe('a service that costs nothing', () => {
     const es = await conversation(w, 'conv-dialog-free-es').say('¿Puedo pedir una limpieza el jueves que viene después de las 2?');
     expect(es.text).toContain('Revisión y limpieza: gratis, 45 minutos.');
     for (const a of [ask, first, confirm, es]) expect(a.text).not.toMatch(/€0\b|\b0 €/);
+  });
+});
+
+describe('a request that only names the service and the time', () => {
+  it('"Dinner table for 4 tonight" at a restaurant offers tonight\'s tables (was: "I\'m not sure", then a handoff)', async () => {
+    const tables: KnowledgeBase['services'] = [
+      { id: 'table-lunch', name: 'Table for lunch', durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
+      { id: 'table-dinner', name: 'Dinner table', durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.' },
+    ];
+    const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
+    const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
+      { day, open: '12:00', close: '15:00' },
+      { day, open: '18:00', close: '22:30' },
+    ]);
+    const w = await world(hours, tables, rooms);
+    const a = await conversation(w).say('Dinner table for 4 tonight');
+    expect(a.kind).toBe('booking');
+    expect(a.text).toContain('Dinner table: free, 120 minutes.');
+    expect(offered(a).length).toBeGreaterThan(0);
+    // Tonight: Friday 27 March, from 18:00 in Dublin.
+    for (const slot of offered(a)) expect(local(slot.start).date).toBe('2026-03-27');
+    for (const slot of offered(a)) expect(local(slot.start).time >= '18:00').toBe(true);
   });
 });
 

@@ -416,11 +416,15 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
 
 const AVAILABILITY = /\b(?:can i|could i|can you|could you|book|appointment|slot|free|availab\w*|come in|fit me|see (?:dr|doctor)|cita|reserv\w*|hueco|libre|disponib\w*|puedo|pueden|podr[ií]a)\b/i;
 
-/** "Can Marta do my whitening on Friday?": classified as a question, but it names a service and a day or time and asks for it. */
+/**
+ * "Can Marta do my whitening on Friday?": classified as a question, but it names a service and a day or time and asks
+ * for it. So does a request that is no question at all, only the service and the time: "Dinner table for 4 tonight",
+ * "Balayage Saturday at 11" (a restaurant's or a salon's customers name what they want, not "book" or "appointment").
+ */
 function asksForSlot(text: string, u: Understanding): boolean {
   if (u.intent !== 'question' && u.intent !== 'out_of_scope') return false;
   const timed = u.when !== undefined && (u.when.date !== undefined || u.when.start !== undefined);
-  return u.service !== undefined && timed && (u.staff !== undefined || AVAILABILITY.test(text));
+  return u.service !== undefined && timed && (u.staff !== undefined || AVAILABILITY.test(text) || !looksLikeQuestion(text));
 }
 
 /** "yesterday" / "ayer": the date parser reads past days forward (a week on); a past day must stay past to be refused honestly. */
