@@ -306,3 +306,14 @@ describe('a meal names the part of the day (a restaurant: "a table for lunch", "
     expect(read(text, lang)).toEqual(expected);
   });
 });
+
+describe('"a couple" or "a few" without a unit is no date (a spa\'s "a couples massage on Sunday" was today: chrono read "a couple" of seconds from now)', () => {
+  it.each([
+    ['a couples massage on Sunday afternoon', { date: '2026-12-13', start: '12:00', end: '17:00', approximate: false }],
+    ['a couple of us on friday', { date: '2026-12-11', approximate: false }],
+    ['a couples massage', undefined],
+    ['in a couple of days', { date: '2026-12-11', approximate: false }],
+  ] as const)('%s', (text, expected) => {
+    expect(read(text, 'en')).toEqual(expected);
+  });
+});

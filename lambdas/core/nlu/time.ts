@@ -470,7 +470,9 @@ function chronoDate(s: string, options: WhenOptions, today: WallClock): string |
       // "I waited an hour", "hace 10 minutos": durations, not dates.
       const duration =
         /^(?:in |within |en |dentro de )?(?:an?|one|half an|una?|media|\d+)\s+(?:hours?|minutes?|mins?|horas?|minutos?)(?:\s+ago)?$/.test(r.text.trim()) ||
-        /\b(?:ago|hace)\b/.test(r.text);
+        /\b(?:ago|hace)\b/.test(r.text) ||
+        // "a couples massage", "a couple of us", "a few": a quantity without a unit (chrono: seconds from now), not a day.
+        /^(?:an?\s+)?(?:couples?|few)(?:\s+of)?$/.test(r.text.trim());
       if (!dated || duration) continue;
       const y = c.get('year');
       const mo = c.get('month');
