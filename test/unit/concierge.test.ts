@@ -652,3 +652,23 @@ describe('Spanish questions to an English restaurant, hotel or salon', () => {
     expect(a.sources.map((src) => src.id)).toEqual([faqId]);
   });
 });
+
+describe("a service's price or length without an FAQ about it (a salon that entered its services only)", () => {
+  const noFaqs = new Bm25Index(passagesOf({ ...kb, faqs: [], documents: [] }));
+  const d: AnswerDeps = { ...deps, index: { search: async (_t, query, k) => noFaqs.search(query, k) } };
+
+  it.each([
+    ['How much is teeth whitening?', 'Teeth whitening: €350, about 90 minutes (a €50 deposit secures the booking).'],
+    ['how long does a check-up and clean take?', 'Check-up & clean: €80, about 45 minutes.'],
+    ['¿Cuánto dura el blanqueamiento?', 'Blanqueamiento dental: 350 €, unos 90 minutos (se reserva con una señal de 50 €).'],
+  ])('"%s" is answered from the service (was: "I\'m not sure")', async (question, said) => {
+    const a = await ask(question, undefined, d);
+    expect(a).toEqual(expect.objectContaining({ answered: true, kind: 'answer', handoffOffered: false }));
+    expect(a.text.split('\n')[0]).toBe(said);
+  });
+
+  it('a question about the service that is not its price or length is still not guessed', async () => {
+    const a = await ask('Is teeth whitening safe during pregnancy?', undefined, d);
+    expect(a.answered).toBe(false);
+  });
+});

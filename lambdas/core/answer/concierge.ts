@@ -523,8 +523,18 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   const hours = catalogue && asksOpeningHours(input.question) ? describeOpeningHours(catalogue.hours, lang) : undefined;
   const hoursReply = (): Answer | undefined =>
     hours ? reply({ text: s.openingHours(hours), answered: true, confidence: 1, sources: [], kind: 'answer', handoffOffered: false, context: keep({ unansweredStreak: 0 }) }) : undefined;
+  // "How much is balayage?", "how long does a full colour take?", "¿cuánto cuesta el tinte?" with no FAQ about it:
+  // the price, length and deposit of the service the catalogue (Services & hours) gives, and its description.
+  const asked = catalogue?.services.find((sv) => sv.id === u.service?.id);
+  const serviceReply = (): Answer | undefined =>
+    asked && asksPriceOrLength(input.question)
+      ? reply(
+          { text: [serviceLine(asked, lang), asked.description].filter((line) => line.length > 0).join('\n'), answered: true, confidence: 1, sources: [], kind: 'answer', handoffOffered: false, context: keep({ unansweredStreak: 0 }) },
+          [asked.description],
+        )
+      : undefined;
   const unanswered = (): Answer => {
-    const fromHours = hoursReply();
+    const fromHours = hoursReply() ?? serviceReply();
     if (fromHours) return fromHours;
     const nextStreak = streak + 1;
     const confidence = top ? confidenceOf(top, found.hits[1]) : 0;
@@ -589,6 +599,12 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
     },
     cited.map((h) => h.passage.text),
   );
+}
+
+/** "How much is…", "how long does… take", "what does… cost", "¿cuánto cuesta…?", "¿cuánto dura…?": a service's price or length. */
+export function asksPriceOrLength(text: string): boolean {
+  return /\b(?:how much|price|prices|cost|costs|charge|how long|take|takes|last|lasts|duration|minutes)\b/i.test(text) ||
+    /(?<!\p{L})(?:cu[aá]nto|precio|precios|cuesta|cuestan|vale|valen|dura|duran|duraci[oó]n|tarda|minutos)(?!\p{L})/iu.test(text);
 }
 
 /** Without the booking capability: what the service costs, what was asked for, and how to book — never availability. */
