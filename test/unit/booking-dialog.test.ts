@@ -257,6 +257,25 @@ describe('a request that only names the service and the time', () => {
   });
 });
 
+describe('no preference for who does it', () => {
+  it.each([
+    ['actually anyone is fine', 'en'],
+    ['whoever is free', 'en'],
+    ['me da igual quién', 'es'],
+    ['con quien esté libre', 'es'],
+  ])('"%s" drops the staff member asked for and offers anyone\'s times (was: "I\'m not sure")', async (words) => {
+    const w = await world();
+    const c = conversation(w);
+    const first = await c.say('Can I get a check-up and clean with Marta Ruiz next Thursday at 3?');
+    expect(first.context.booking?.staffId).toBe('marta-ruiz');
+    const anyone = await c.say(words);
+    expect(anyone.kind).toBe('booking');
+    expect(anyone.context.booking).toEqual(expect.objectContaining({ mode: 'book', step: 'pick', serviceId: 'checkup-clean', date: '2026-04-02' }));
+    expect(anyone.context.booking?.staffId).toBeUndefined();
+    expect(offered(anyone).length).toBeGreaterThan(0);
+  });
+});
+
 describe('slot filling over several turns', () => {
   it('asks for the service with quick replies, then the time, the slot ("the second"), the name and the phone', async () => {
     const w = await world();

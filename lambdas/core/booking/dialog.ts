@@ -386,6 +386,11 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
   const d: BookingDraft = stripPaused(draft);
   const confirmingCancel = d.mode === 'cancel' && d.step === 'confirm';
   if (ABANDON.test(text) && !confirmingCancel) return t.reply([t.s.abandoned], [], undefined);
+  // "Actually any stylist is fine", "con quien esté libre": the staff preference goes, the rest of the draft stays.
+  if ((d.mode === 'book' || d.mode === 'reschedule') && d.staffId !== undefined && u.staff === undefined && ANY_STAFF.test(text)) {
+    const { staffId: _anyone, chosen: _c, offered: _o, ...rest } = d;
+    return advance(t, withEntities(t, { ...rest, step: d.mode === 'book' && rest.serviceId ? 'pick' : rest.step === 'confirm' ? 'pick' : rest.step }));
+  }
   if (u.intent === 'human' || u.intent === 'complaint') return keepDraft(undefined);
   // "yes" to the person this dialog offered (no booking found, too late to change): the concierge hands over.
   if (turn.context.pendingOffer === 'handoff' && YES.test(text) && d.step === 'contact') return keepDraft(undefined);
@@ -413,6 +418,10 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
   // A look-up, cancellation or change still waiting for the contact is not worth resuming after something else.
   return keepDraft(d.step === 'contact' && d.mode !== 'book' ? undefined : d);
 }
+
+/** No preference for who does it: "any stylist", "anyone is fine", "whoever is free", "con quien sea", "me da igual quién". */
+const ANY_STAFF =
+  /\b(?:any (?:stylist|therapist|barber|hairdresser|colou?rist|beautician|dentist|doctor|hygienist|member of (?:the )?(?:staff|team)|of them|one|body)|any(?:one|body)(?:'s| is| will| would)? (?:fine|ok|okay|do|good)|whoever(?:'s| is)? (?:free|available)|no preference|(?:don'?t|do not) mind who|(?:doesn'?t|does not) matter who|cualquier (?:estilista|peluquer[oa]|terapeuta|barbero|persona|profesional)|cualquiera (?:me )?(?:vale|sirve|est[aá] bien)|(?:con )?quien (?:sea|est[eé] libre)|me da igual (?:con )?qui[eé]n|sin preferencia)\b/i;
 
 const AVAILABILITY = /\b(?:can i|could i|can you|could you|book|appointment|slot|free|availab\w*|come in|fit me|see (?:dr|doctor)|cita|reserv\w*|hueco|libre|disponib\w*|puedo|pueden|podr[ií]a)\b/i;
 
