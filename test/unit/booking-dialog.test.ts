@@ -276,6 +276,19 @@ describe('no preference for who does it', () => {
   });
 });
 
+describe('a time without a day', () => {
+  it('"a check-up at 3pm" is today at 3 while that is ahead, tomorrow\'s otherwise (was: the next free times from now)', async () => {
+    const w = await world();
+    // Friday 27 March, 10:00: 3pm is still ahead.
+    const today = await conversation(w).say('Can I book a check-up at 3pm?');
+    expect(offered(today).length).toBeGreaterThan(0);
+    for (const s of offered(today)) expect(local(s.start)).toEqual({ date: '2026-03-27', time: expect.stringMatching(/^15:/) });
+    // 9am has passed: Saturday the 28th opens at 09:00.
+    const tomorrow = await conversation(w, 'conv-dialog-9am').say('Can I book a check-up at 9am?');
+    for (const s of offered(tomorrow)) expect(local(s.start).date).toBe('2026-03-28');
+  });
+});
+
 describe('slot filling over several turns', () => {
   it('asks for the service with quick replies, then the time, the slot ("the second"), the name and the phone', async () => {
     const w = await world();
@@ -561,6 +574,17 @@ describe('reschedule and cancel', () => {
     expect((await bookings.getBooking(w.tenantId, old.bookingId))?.status).toBe('cancelled');
     const active = (await customerBookings(w, '+353 86 765 4321')).filter((b) => b.status !== 'cancelled');
     expect(active).toEqual([expect.objectContaining({ rescheduledFrom: old.bookingId, staffId: 'marta-ruiz', start: '2026-04-03T10:00:00.000Z' })]);
+  });
+
+  it('"can I move it to 3pm?": a time without a day is on the booking\'s own day (was: times from now on)', async () => {
+    const w = await world();
+    await bookDirectly(w, marta('2026-04-02T09:00:00.000Z'), { name: 'Kate Shaw', phone: '086 765 4321' });
+    const c = conversation(w);
+    const slots = await c.say('can I move my booking to 3pm? my number is 086 765 4321');
+    expect(slots.text).toContain('When would you like to move Check-up & clean, Thu, 2 Apr, 10:00 to?');
+    expect(offered(slots).length).toBeGreaterThan(0);
+    for (const s of offered(slots)) expect(local(s.start).date).toBe('2026-04-02');
+    expect(offered(slots).map((s) => local(s.start).time)).toContain('15:00');
   });
 
   it('cancels in time after the customer picks which booking, and keeps it on "no"', async () => {

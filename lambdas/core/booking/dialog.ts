@@ -497,6 +497,12 @@ function withEntities(t: Turn, d: BookingDraft): BookingDraft {
       next = { ...rest, ...windowOf(when) };
     }
   }
+  // "A table for 6 at 7", "at 3pm": a time without a day is today's when it is still ahead, else tomorrow's (a time
+  // with no day was searched from now on, whatever the hour asked). A move's own day is the booking's (change()).
+  if (next.mode === 'book' && next.date === undefined && when?.start !== undefined && when.date === undefined) {
+    const now = localOf(t.now.toISOString(), t.timezone);
+    next = { ...next, date: when.start > now.time ? now.date : nextDay(now.date) };
+  }
   if (next.mode === 'book' && !next.serviceId && next.staffId) {
     const only = t.staff(next.staffId)?.serviceIds;
     if (only && only.length === 1) next = { ...next, serviceId: only[0] };
@@ -905,7 +911,9 @@ async function change(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   if (!target || !activeStatuses.includes(target.status)) return t.reply([t.s.notActive], [], undefined);
   const noticeMs = settings.cancellationNoticeHours * 3600_000;
   if (Date.parse(target.start) - t.now.getTime() < noticeMs) return tooLate(t, settings.cancellationNoticeHours);
-  const withTarget: BookingDraft = { ...d, targetBookingId: target.bookingId, serviceId: target.serviceId, ...(d.staffId ? {} : { staffId: target.staffId }) };
+  // "Can I move it to 9pm?": a time without a day is on the booking's own day.
+  const sameDay = d.date === undefined && (d.after !== undefined || d.before !== undefined) ? { date: localOf(target.start, t.timezone).date } : {};
+  const withTarget: BookingDraft = { ...d, ...sameDay, targetBookingId: target.bookingId, serviceId: target.serviceId, ...(d.staffId ? {} : { staffId: target.staffId }) };
   if (d.mode === 'cancel') {
     const refundable = target.payment.status === 'paid' && target.depositCents > 0;
     return t.reply(
