@@ -622,7 +622,7 @@ describe('a booking without a conversation, for a customer who gave only a phone
     expect(expired.status).toBe('expired');
     // The workflow is done once the texts are handed to the channel sender, which writes the outbox soon after.
     const released = await textSoon(tenantId, phone, 'the release SMS', (t) => t.includes('no hemos recibido la señal'));
-    expect(released).toContain('no hemos recibido la señal en 1 minuto, por eso hemos liberado su cita');
+    expect(released).toContain('no hemos recibido la señal en 1 minuto, por eso hemos liberado su reserva');
     const sent = await texts(tenantId, phone);
     expect(sent).toHaveLength(2);
     expect(sent[0]).toContain(expired.payment.checkoutUrl);

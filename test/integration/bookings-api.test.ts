@@ -446,7 +446,7 @@ describe('deposits and cancellations by staff', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ refunded: true, booking: { status: 'cancelled', payment: { status: 'refunded' } } });
     const bot = (await store().listMessages(tenantId, conversationId, 0, 200)).filter((m) => m.role === 'bot').map((m) => m.text);
-    const told = bot.filter((t) => t.startsWith('Lo sentimos: hemos tenido que cancelar su cita'));
+    const told = bot.filter((t) => t.startsWith('Lo sentimos: hemos tenido que cancelar su reserva'));
     expect(told).toHaveLength(1);
     expect(told[0]).toContain('Le devolvemos la señal de 50,00\u00a0€');
     // Told in the conversation, not by e-mail as well.

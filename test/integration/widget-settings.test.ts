@@ -126,7 +126,7 @@ describe('PUT /v1/admin/widget validation', () => {
     ['markup in a greeting', { greeting: { en: 'Hi <b>there</b>', es: 'hola' } }, 'greeting.en', /plain text/],
     ['a two-line greeting', { greeting: { en: 'Hi\nthere', es: 'hola' } }, 'greeting.en', /one line/],
     ['a blank greeting', { greeting: { en: '   ', es: 'hola' } }, 'greeting.en', /empty/],
-    ['a greeting in an unsupported language', { greeting: { en: 'Hi', es: 'Hola', fr: 'Salut' } }, 'greeting', /fr/],
+    ['a greeting in an unsupported language', { greeting: { en: 'Hi', es: 'Hola', fr: 'Salut' } }, 'greeting.fr', /fr/],
     ['a chosen language without a greeting', { greeting: { en: 'Hi' } }, 'greeting.es', /every chosen language/],
     ['no language', { languages: [] }, 'languages', /at least one/],
     ['an unsupported language', { languages: ['en', 'fr'] }, 'languages.1', /en|es/],
