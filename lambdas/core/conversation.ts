@@ -4,6 +4,7 @@
  * (WebSocket subscribers, and `message.send` for WhatsApp / SMS / Messenger senders). Transport-free:
  * frames go out through the ConnectionPusher port, events through the EventPublisher port.
  */
+import { createHash } from 'node:crypto';
 import { answerQuestion, type AnswerDeps } from './answer/concierge';
 import type { KnownContact } from './answer/context';
 import { conversationIdentity, conversationOfIdentity, linkConversation, type IdentityStore } from './channels/identity';
@@ -24,6 +25,7 @@ import type {
   TenantStore,
   TurnTicket,
 } from './ports';
+import { IDEMPOTENCY_KEY } from './ports';
 import type { MessageAttachment, MessageView, ServerFrame } from './protocol';
 import type { z } from 'zod';
 import type { helloFrame, newConversationFrame, sendMessageFrame } from './protocol';
@@ -197,41 +199,83 @@ function previewStream(deps: ChatDeps, tenantId: string, conversationId: string,
 }
 
 /**
+ * How long a customer message is claimed by the invocation handling it: longer than any invocation that handles one
+ * lives (29-30 s, lib/declaration.ts), shorter than Lambda's first retry of an asynchronous invocation (~1 minute).
+ * An invocation that fails gives its claim up at once; one that dies keeps it until then.
+ */
+export const MESSAGE_CLAIM_MS = 60_000;
+
+/**
  * The one pipeline of a customer message on any channel: store it (once per clientId), show it to whoever
  * watches, publish `message.received` (stats count it once; the handoff rule picks it up while a person is
  * involved), stay silent when a person owns the thread, else answer through the concierge (the booking
  * dialog included) and deliver the reply on the conversation's channel.
+ *
+ * Nothing stored is left unhandled: the message is claimed by this invocation (NewMessage.claimMs) and marked
+ * handled once answered (or once a person owns it). Should anything fail before that, the claim is given up, and
+ * the retry of the same message (Lambda's retry of the channel event, a resend with the same clientId) handles it
+ * instead of taking it for a duplicate; an invocation that died without giving it up is taken over after
+ * MESSAGE_CLAIM_MS. `message.received` carries an idempotency key, so a resumed message is counted once.
  */
 export async function receiveCustomerMessage(deps: ChatDeps, input: CustomerMessageInput): Promise<{ message: MessageView; duplicate: boolean; answered?: MessageView }> {
   const { tenantId, conversation, channel } = input;
   const conversationId = conversation.conversationId;
   const profile = await profileOf(deps, tenantId);
 
-  const stored = await deps.conversations.appendMessage(tenantId, conversationId, {
+  const appended = await deps.conversations.appendMessage(tenantId, conversationId, {
     role: 'customer',
     text: input.text,
     clientId: input.clientId,
     ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+    claimMs: MESSAGE_CLAIM_MS,
   });
-  await input.onStored?.(stored.message, stored.duplicate);
-  if (stored.duplicate) return stored; // a resend: acknowledged again, answered once
+  await input.onStored?.(appended.message, appended.duplicate);
+  if (appended.duplicate && !appended.resumed) return { message: appended.message, duplicate: true }; // a resend: acknowledged again, answered once
+  const stored = { message: appended.message, duplicate: false };
 
-  await broadcast(deps, tenantId, conversationId, { type: 'message', ...stored.message });
-  const question = input.meant ?? input.text;
-  const lang = detectLanguage(question, input.lang ?? conversation.lang);
-  await deps.events.publish([
-    // `mode` routes the message to the handoff (rule HandoffCustomerMessages) while a person is involved.
-    { type: 'message.received', tenantId, detail: { conversationId, seq: stored.message.seq, channel, lang, mode: conversation.mode } },
-  ]);
-  if (conversation.mode !== 'bot') return stored; // a person owns the thread: the concierge stays silent
+  let settled = false;
+  const settle = async (): Promise<void> => {
+    if (settled) return;
+    await deps.conversations.settleMessage?.(tenantId, conversationId, input.clientId);
+    settled = true;
+  };
+  try {
+    await broadcast(deps, tenantId, conversationId, { type: 'message', ...stored.message });
+    const question = input.meant ?? input.text;
+    const lang = detectLanguage(question, input.lang ?? conversation.lang);
+    await deps.events.publish([
+      // `mode` routes the message to the handoff (rule HandoffCustomerMessages) while a person is involved.
+      {
+        type: 'message.received',
+        tenantId,
+        detail: { conversationId, seq: stored.message.seq, channel, lang, mode: conversation.mode, [IDEMPOTENCY_KEY]: receivedKey(conversationId, stored.message.seq) },
+      },
+    ]);
+    const result =
+      conversation.mode !== 'bot'
+        ? stored // a person owns the thread: the concierge stays silent
+        : // One answer at a time per conversation: a message sent while the previous one is being answered waits for
+          // that answer, then is answered from the state it left (its context, its mode, its reply in the history).
+          await withTurn(deps, tenantId, conversationId, stored.message, async (fresh) => {
+            const current = fresh ?? conversation;
+            if (current.mode !== 'bot') return stored; // the answer before this one handed the thread to a person
+            return answerInTurn(deps, input, profile, current, stored, question, settle);
+          });
+    await settle();
+    return result;
+  } catch (error) {
+    // Not handled: the claim is given up, so that the retry (or a resend) handles this message.
+    if (!settled) await deps.conversations.releaseMessage?.(tenantId, conversationId, input.clientId).catch(() => undefined);
+    throw error;
+  }
+}
 
-  // One answer at a time per conversation: a message sent while the previous one is being answered waits for that
-  // answer, then is answered from the state it left (its context, its mode, its reply in the history).
-  return withTurn(deps, tenantId, conversationId, stored.message, async (fresh) => {
-    const current = fresh ?? conversation;
-    if (current.mode !== 'bot') return stored; // the answer before this one handed the thread to a person
-    return answerInTurn(deps, input, profile, current, stored, question);
-  });
+/**
+ * The idempotency key of a message's `message.received`: the conversation id hashed, because analytics keeps the keys
+ * it applied for a while, and an erased conversation's id must not outlive it there (core/privacy).
+ */
+export function receivedKey(conversationId: string, seq: number): string {
+  return `message.received:${createHash('sha256').update(`${conversationId}:${seq}`).digest('base64url').slice(0, 32)}`;
 }
 
 /** How long one answer may hold a conversation's turn: an invocation that dies frees it after this. */
@@ -288,6 +332,8 @@ async function answerInTurn(
   conversation: ConversationRecord,
   stored: { message: MessageView; duplicate: boolean },
   question: string,
+  /** Marks the question handled: called once its answer is stored (what follows is not worth a second answer). */
+  settle: () => Promise<void>,
 ): Promise<{ message: MessageView; duplicate: boolean; answered?: MessageView }> {
   const { tenantId, channel } = input;
   const conversationId = conversation.conversationId;
@@ -319,6 +365,7 @@ async function answerInTurn(
       sources: answer.sources,
       ...(answer.quickReplies ? { quickReplies: answer.quickReplies } : {}),
     });
+    await settle();
     // `replyTo` pairs the answer with its streamed preview (the chunks' replyTo), so the widget replaces the right one.
     await deliverToCustomer(deps, conversation, reply.message, 'reply', stored.message.id);
     await deps.conversations.updateConversationContext?.(tenantId, conversationId, answer.context);

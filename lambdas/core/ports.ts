@@ -243,6 +243,21 @@ export interface NewMessage {
   readonly sources?: readonly SourceRef[];
   readonly quickReplies?: readonly QuickReply[];
   readonly attachments?: readonly MessageAttachment[];
+  /**
+   * A customer message whose handling is tracked (core/conversation.ts receiveCustomerMessage): its client-id guard
+   * is written claimed by this invocation for `claimMs`, until `settleMessage` marks it handled or `releaseMessage`
+   * gives the claim up. A replay of an unhandled message whose claim is free (given up, or run out: the invocation
+   * died) takes the claim and comes back `resumed`, to be handled again; a handled one is only a duplicate.
+   */
+  readonly claimMs?: number;
+}
+
+/** What appending a message did: stored it, or found it stored (`duplicate`), and then maybe took it over (`resumed`). */
+export interface AppendedMessage {
+  readonly message: MessageView;
+  readonly duplicate: boolean;
+  /** A duplicate of a claimed message nobody handled or handles: this caller now holds its claim (NewMessage.claimMs). */
+  readonly resumed?: boolean;
 }
 
 /** How a new conversation takes the visitor's pointer. Without options it always does (the widget's "new conversation"). */
@@ -265,9 +280,13 @@ export interface ConversationStore {
   startConversation(tenantId: string, visitorId: string, lang: string, channel?: ConversationRecord['channel'], options?: StartConversationOptions): Promise<ConversationRecord>;
   /**
    * Appends a message. With a clientId already stored, nothing is written and
-   * the stored message is returned with `duplicate: true`.
+   * the stored message is returned with `duplicate: true` (and `resumed`, see NewMessage.claimMs).
    */
-  appendMessage(tenantId: string, conversationId: string, message: NewMessage): Promise<{ message: MessageView; duplicate: boolean }>;
+  appendMessage(tenantId: string, conversationId: string, message: NewMessage): Promise<AppendedMessage>;
+  /** The claimed message (NewMessage.claimMs) was handled: a replay of it is only a duplicate from now on. */
+  settleMessage?(tenantId: string, conversationId: string, clientId: string): Promise<void>;
+  /** Gives up the claim on a message this invocation failed to handle, so that a replay of it is handled at once. */
+  releaseMessage?(tenantId: string, conversationId: string, clientId: string): Promise<void>;
   listMessages(tenantId: string, conversationId: string, afterSeq: number, limit?: number): Promise<MessageView[]>;
   listConversations(tenantId: string, limit: number, cursor?: string): Promise<{ items: ConversationRecord[]; nextCursor?: string }>;
   /** Replaces the conversation's policy state (`ConversationRecord.context`) with the one after the latest answer. */

@@ -21,13 +21,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient } from '../../lambdas/adapters/aws/clients';
 import { knowledgeStore, store } from '../../lambdas/adapters/container';
 import { keys } from '../../lambdas/adapters/dynamo/keys';
 import { handler } from '../../lambdas/handlers/ws-message';
+import { MESSAGE_CLAIM_MS, receivedKey } from '../../lambdas/core/conversation';
 import { provisionTenant } from '../../lambdas/core/knowledge';
 import { knowledgeBaseSchema } from '../../lambdas/core/knowledge-base';
 import { newWidgetKey } from '../../lambdas/core/widget-key';
@@ -53,6 +54,8 @@ interface FakeAws {
   /** Called after each delivered frame (to make a connection go away at a chosen point). */
   onFrame: (connectionId: string, frame: Frame) => void;
   readonly events: { readonly type: string; readonly detail: Record<string, unknown> }[];
+  /** Detail types EventBridge refuses (a failed entry, as PutEvents reports one), with how many more times. */
+  readonly refuse: Map<string, number>;
   readonly close: () => Promise<void>;
 }
 
@@ -63,7 +66,7 @@ async function body(req: IncomingMessage): Promise<string> {
 }
 
 async function startFakeAws(): Promise<FakeAws> {
-  const fake: Omit<FakeAws, 'url' | 'close'> = { frames: new Map(), goneAnswers: new Map(), gone: new Set(), onFrame: () => undefined, events: [] };
+  const fake: Omit<FakeAws, 'url' | 'close'> = { frames: new Map(), goneAnswers: new Map(), gone: new Set(), onFrame: () => undefined, events: [], refuse: new Map() };
   const server: Server = createServer((req, res) => {
     void body(req).then((text) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -84,9 +87,17 @@ async function startFakeAws(): Promise<FakeAws> {
       }
       if (req.method === 'POST' && req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
         const { Entries } = putEventsSchema.parse(JSON.parse(text));
-        for (const e of Entries) fake.events.push({ type: e.DetailType, detail: z.record(z.string(), z.unknown()).parse(JSON.parse(e.Detail)) });
+        const results = Entries.map((e) => {
+          const refusals = fake.refuse.get(e.DetailType) ?? 0;
+          if (refusals > 0) {
+            fake.refuse.set(e.DetailType, refusals - 1);
+            return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service error' };
+          }
+          fake.events.push({ type: e.DetailType, detail: z.record(z.string(), z.unknown()).parse(JSON.parse(e.Detail)) });
+          return { EventId: randomUUID() };
+        });
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: randomUUID() })) }));
+        res.end(JSON.stringify({ FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results }));
         return;
       }
       res.writeHead(404);
@@ -234,6 +245,7 @@ beforeAll(async () => {
 afterEach(() => {
   faults = [];
   aws.onFrame = () => undefined;
+  aws.refuse.clear();
 });
 
 afterAll(async () => {
@@ -362,5 +374,62 @@ describe('a WebSocket connection gone mid-reply', () => {
     ]);
     expect(replayed[1]).toMatchObject({ conversationId: who.conversationId, lastSeq: reply?.seq });
     expect(await store().listSubscribers(tenantId, who.conversationId)).toEqual([again.connectionId]);
+  });
+});
+
+describe('a stored message whose handling failed', () => {
+  const botReplies = (who: Visitor) => framesOf(who).filter((f) => f.type === 'message' && f.role === 'bot');
+
+  it('is answered when it comes again: EventBridge refused its message.received, the resend is not taken for a duplicate', async () => {
+    const who = await visitor();
+    const id = clientId();
+    aws.refuse.set('message.received', 1);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'what are your opening hours?' })).toBe(500);
+    // Stored and acknowledged, then the publish failed: not answered (yet), nothing counted.
+    const first = await partition(who.conversationId);
+    expect(first.messages.map((m) => m.role)).toEqual(['customer']);
+    expect(receivedFor(who.conversationId)).toEqual([]);
+    expect(botReplies(who)).toEqual([]);
+
+    // The same message again (a resend, or Lambda's retry of a channel event): handled now, once.
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'what are your opening hours?' })).toBe(200);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'what are your opening hours?' })).toBe(200);
+    const acks = framesOf(who).filter((f) => f.type === 'ack' && f.clientId === id);
+    expect(acks.map((a) => a.seq)).toEqual([first.messages[0]?.seq, first.messages[0]?.seq, first.messages[0]?.seq]);
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => [m.role, m.clientId])).toEqual([
+      ['customer', id],
+      ['bot', undefined],
+    ]);
+    expectConsistent(stored);
+    expect(botReplies(who)).toHaveLength(1);
+    // Counted once, by an idempotency key the stats projector keys on (a publish that did reach the bus twice counts once).
+    expect(receivedFor(who.conversationId).map((e) => e.detail['idempotencyKey'])).toEqual([receivedKey(who.conversationId, z.number().parse(first.messages[0]?.seq))]);
+  });
+
+  it('of an invocation that died (its claim kept): left to it until the claim runs out, then taken over and answered once', async () => {
+    const who = await visitor();
+    const id = clientId();
+    // Stored and claimed by an invocation that then died (a timeout, out of memory): nothing gave the claim up.
+    const { message } = await store().appendMessage(tenantId, who.conversationId, { role: 'customer', text: 'do you take card payments?', clientId: id, claimMs: MESSAGE_CLAIM_MS });
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'do you take card payments?' })).toBe(200);
+    // Still claimed: it may be being answered right now, so the resend is only acknowledged.
+    expect(botReplies(who)).toEqual([]);
+    expect((await partition(who.conversationId)).messages.map((m) => m.role)).toEqual(['customer']);
+
+    // The claim runs out (moved into the past here rather than waiting a minute).
+    await documentClient(process.env['AWS_ENDPOINT_URL_DYNAMODB']).send(
+      new UpdateCommand({ TableName: process.env['TABLE_NAME'], Key: keys.clientMessage(tenantId, who.conversationId, id), UpdateExpression: 'SET claimUntil = :past', ExpressionAttributeValues: { ':past': Date.now() - 1 } }),
+    );
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'do you take card payments?' })).toBe(200);
+    expect(await frame(who, { action: 'sendMessage', clientId: id, text: 'do you take card payments?' })).toBe(200);
+    const stored = await partition(who.conversationId);
+    expect(stored.messages.map((m) => [m.role, m.seq === message.seq])).toEqual([
+      ['customer', true],
+      ['bot', false],
+    ]);
+    expectConsistent(stored);
+    expect(botReplies(who)).toHaveLength(1);
+    expect(receivedFor(who.conversationId)).toHaveLength(1);
   });
 });

@@ -24,6 +24,7 @@ import { randomId } from '../../core/ids';
 import { assertStorable, storedKnowledgeBaseSchema, type KnowledgeBase } from '../../core/knowledge-base';
 import { badRequest, conflict, ConversationStartRaced, DomainError, preconditionFailed } from '../../core/errors';
 import type {
+  AppendedMessage,
   Clock,
   ConnectionStore,
   ConversationRecord,
@@ -709,10 +710,10 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     return record;
   }
 
-  async appendMessage(tenantId: string, conversationId: string, message: NewMessage): Promise<{ message: MessageView; duplicate: boolean }> {
+  async appendMessage(tenantId: string, conversationId: string, message: NewMessage): Promise<AppendedMessage> {
     if (message.clientId) {
-      const existing = await this.findByClientId(tenantId, conversationId, message.clientId);
-      if (existing) return { message: existing, duplicate: true };
+      const existing = await this.replayOf(tenantId, conversationId, message.clientId, message.claimMs);
+      if (existing) return existing;
     }
     // 1. allocate the next sequence number (a gap is harmless; a reused number is impossible).
     const allocated = await this.db.send(
@@ -759,7 +760,12 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
                   {
                     Put: {
                       TableName: this.tableName,
-                      Item: { ...keys.clientMessage(tenantId, conversationId, message.clientId), seq, ...stamp },
+                      Item: {
+                        ...keys.clientMessage(tenantId, conversationId, message.clientId),
+                        seq,
+                        ...(message.claimMs !== undefined ? { claimUntil: this.clock.now().getTime() + message.claimMs } : {}),
+                        ...stamp,
+                      },
                       ConditionExpression: 'attribute_not_exists(pk)',
                     },
                   },
@@ -785,8 +791,8 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
       );
     } catch (error) {
       if (message.clientId && isConditionFailure(error)) {
-        const existing = await this.findByClientId(tenantId, conversationId, message.clientId);
-        if (existing) return { message: existing, duplicate: true };
+        const existing = await this.replayOf(tenantId, conversationId, message.clientId, message.claimMs);
+        if (existing) return existing;
       }
       throw error;
     }
@@ -912,14 +918,64 @@ export class DynamoStore implements TenantStore, KnowledgeStore, KnowledgeItemSt
     ));
   }
 
-  private async findByClientId(tenantId: string, conversationId: string, clientId: string): Promise<MessageView | undefined> {
-    const guard = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.clientMessage(tenantId, conversationId, clientId), ConsistentRead: true }),
+  /**
+   * The stored message a clientId names (a replay), or undefined. A claimed message (NewMessage.claimMs) that is not
+   * handled and whose claim is free is taken over for `claimMs` when the caller tracks handling too: `resumed`.
+   * Guards written before claims existed carry none: handled.
+   */
+  private async replayOf(tenantId: string, conversationId: string, clientId: string, claimMs: number | undefined): Promise<AppendedMessage | undefined> {
+    const key = keys.clientMessage(tenantId, conversationId, clientId);
+    const guard = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const parsed = z.object({ seq: z.number(), claimUntil: z.number().optional(), handledAt: z.string().optional() }).safeParse(guard.Item).data;
+    if (parsed === undefined) return undefined;
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.message(tenantId, conversationId, parsed.seq), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const message = toMessageView(messageItem.parse(out.Item));
+    const now = this.clock.now().getTime();
+    const free = claimMs !== undefined && parsed.claimUntil !== undefined && parsed.handledAt === undefined && parsed.claimUntil <= now;
+    if (!free) return { message, duplicate: true };
+    // Two replays at once: one takes the claim.
+    const resumed = await conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET claimUntil = :until',
+          ConditionExpression: 'attribute_exists(claimUntil) AND attribute_not_exists(handledAt) AND claimUntil <= :now',
+          ExpressionAttributeValues: { ':until': now + claimMs, ':now': now },
+        }),
+      ),
     );
-    const seq = z.object({ seq: z.number() }).safeParse(guard.Item).data?.seq;
-    if (seq === undefined) return undefined;
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.message(tenantId, conversationId, seq), ConsistentRead: true }));
-    return out.Item ? toMessageView(messageItem.parse(out.Item)) : undefined;
+    return { message, duplicate: true, ...(resumed ? { resumed } : {}) };
+  }
+
+  async settleMessage(tenantId: string, conversationId: string, clientId: string): Promise<void> {
+    // Only a guard that exists (an erased conversation took its guards with it).
+    await conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.clientMessage(tenantId, conversationId, clientId),
+          UpdateExpression: 'SET handledAt = :now REMOVE claimUntil',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': this.clock.now().toISOString() },
+        }),
+      ),
+    );
+  }
+
+  async releaseMessage(tenantId: string, conversationId: string, clientId: string): Promise<void> {
+    await conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.clientMessage(tenantId, conversationId, clientId),
+          UpdateExpression: 'SET claimUntil = :zero',
+          ConditionExpression: 'attribute_exists(claimUntil) AND attribute_not_exists(handledAt)',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      ),
+    );
   }
 
   async listMessages(tenantId: string, conversationId: string, afterSeq: number, limit = 500): Promise<MessageView[]> {
