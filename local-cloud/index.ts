@@ -319,6 +319,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       VECTOR_STORE: process.env['VECTOR_STORE'] ?? 'embedded',
       // Passage vectors remembered across restarts and test files (a deployed function keeps them in the table only).
       EMBEDDING_CACHE_DIR: process.env['EMBEDDING_CACHE_DIR'] ?? embeddingCacheDir(),
+      // Trained intent models too (the training code is part of their name: an edit to it trains again).
+      INTENT_MODEL_CACHE_DIR: process.env['INTENT_MODEL_CACHE_DIR'] ?? join(ROOT_DIR, 'node_modules', '.cache', 'concierge', 'intent-models'),
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.url,
       AWS_ENDPOINT_URL_SFN: gateway.url,

@@ -20,7 +20,7 @@
  *   it is captured once from a 1 ms probe execution (see `statesTimeoutError`).
  */
 import './polyfills';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -273,6 +273,35 @@ interface PreparedMachine {
  */
 const validatedMachines = new Map<string, StateMachine>();
 
+/**
+ * Definitions asl-validator has passed, remembered on disk across processes (a test file is a fresh module
+ * registry, the local cloud a fresh process): one empty file per definition and library version, so only a
+ * definition that changed is validated again. Best effort: an unwritable cache means validating every time.
+ */
+function validatedBefore(rootDir: string, key: string): { readonly known: boolean; remember(): void } {
+  let marker: string | undefined;
+  try {
+    const pkg = path.join(rootDir, 'node_modules', 'aws-local-stepfunctions', 'package.json');
+    const version = z.object({ version: z.string() }).parse(JSON.parse(fs.readFileSync(pkg, 'utf8'))).version;
+    const digest = createHash('sha256').update(`${version}\n${key}`).digest('hex');
+    marker = path.join(rootDir, 'node_modules', '.cache', 'concierge', 'asl-validated', digest);
+  } catch {
+    // no package file to version the cache by: validate every time
+  }
+  return {
+    known: marker !== undefined && fs.existsSync(marker),
+    remember: () => {
+      if (!marker) return;
+      try {
+        fs.mkdirSync(path.dirname(marker), { recursive: true });
+        fs.writeFileSync(marker, '');
+      } catch {
+        // best effort
+      }
+    },
+  };
+}
+
 const definitionShape = z
   .object({ StartAt: z.string(), States: z.record(z.string(), z.record(z.string(), z.unknown())) })
   .loose();
@@ -434,11 +463,13 @@ function prepareMachine(name: string, decl: StateMachineDecl, rootDir: string, o
   const key = JSON.stringify(definition);
   let machine = validatedMachines.get(key);
   if (!machine) {
+    const validated = validatedBefore(rootDir, key);
     try {
-      machine = new StateMachine(definition as unknown as StateMachineDefinition);
+      machine = new StateMachine(definition as unknown as StateMachineDefinition, validated.known ? { validationOptions: { noValidate: true } } : {});
     } catch (err) {
       throw new StateMachineDefinitionError(`State machine ${name} (${decl.file}) is invalid: ${(err as Error).message}`);
     }
+    if (!validated.known) validated.remember();
     validatedMachines.set(key, machine);
   }
   return {

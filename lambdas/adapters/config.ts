@@ -67,6 +67,8 @@ const schema = z.object({
     .default(12_000),
   /** Local cloud only: a folder where passage vectors are remembered across restarts (adapters/embeddings/disk-cache.ts). */
   EMBEDDING_CACHE_DIR: z.string().min(1).optional(),
+  /** Local cloud only: a folder where trained intent models are remembered across restarts (adapters/nlu/intent-model-cache.ts). */
+  INTENT_MODEL_CACHE_DIR: z.string().min(1).optional(),
   /** The region of the collection and of Bedrock; Lambda sets it. */
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region').optional(),
   /** Deposits through Stripe Checkout when set (adapters/payments); the local checkout page otherwise. */

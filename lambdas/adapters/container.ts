@@ -20,6 +20,7 @@ import type { OpenSearchKnowledge } from './knowledge/opensearch-knowledge';
 import { knowledgeChangedEvent, type KnowledgeIndexingDeps } from '../core/knowledge-indexing';
 import { useLiteEmbedder } from './embeddings/use-lite';
 import { DiskCachedEmbedder } from './embeddings/disk-cache';
+import { keepIntentModelsIn } from './nlu/intent-model-cache';
 import { languageModelFromConfig } from './llm/language-model';
 import { warnDegraded } from './warn';
 import type { BookingDeps } from '../core/booking/service';
@@ -182,11 +183,13 @@ export function knowledgeStore(): KnowledgeStore & TenantStore & KnowledgeItemSt
 let answerInstance: AnswerDeps | undefined;
 export function answerDeps(): AnswerDeps {
   if (!answerInstance) {
+    const config = loadConfig([]);
+    if (config.INTENT_MODEL_CACHE_DIR) keepIntentModelsIn(config.INTENT_MODEL_CACHE_DIR);
     // The language model follows LLM_PROVIDER (adapters/llm), the knowledge search VECTOR_STORE (knowledge() above).
     answerInstance = {
       index: knowledge().index,
       // The customer still gets a grounded answer (offline answerer); operators see why in the logs.
-      model: languageModelFromConfig(loadConfig([]), warnDegraded('language model failed; answered with the offline answerer')),
+      model: languageModelFromConfig(config, warnDegraded('language model failed; answered with the offline answerer')),
       catalogue: new CachedCatalogue(store()),
       now: () => systemClock.now(),
     };

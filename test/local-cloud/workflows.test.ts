@@ -570,6 +570,26 @@ describe('definitions', () => {
     }
   });
 
+  test('remembers on disk a definition asl-validator passed (test files and restarts skip it), never one it refused', () => {
+    const good = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+    const bad = { StartAt: 'Nowhere', States: { T: { Type: 'Pass', End: true } } };
+    const machines = tempMachines({ good, bad });
+    // The cache is versioned by the library's package file: a root of its own, with a version of its own.
+    const pkg = path.join(machines.rootDir, 'node_modules', 'aws-local-stepfunctions');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ version: `0.0.0-test.${process.pid}` }));
+    const cache = path.join(machines.rootDir, 'node_modules', '.cache', 'concierge', 'asl-validated');
+    const markers = (): string[] => (fs.existsSync(cache) ? fs.readdirSync(cache) : []);
+    const build = (name: string) => () =>
+      new LocalWorkflows({ rootDir: machines.rootDir, stateMachines: { [name]: machines.stateMachines[name] as StateMachineDecl }, invokeFunction: async () => null });
+
+    expect(build('bad')).toThrow(StateMachineDefinitionError);
+    expect(build('bad')).toThrow(StateMachineDefinitionError);
+    expect(markers()).toEqual([]);
+    build('good')();
+    expect(markers()).toHaveLength(1);
+  });
+
   test('problems in a definition are reported when the runner is built', () => {
     const build = (definition: object, substitutions: Partial<StateMachineDecl> = {}) => {
       const machines = tempMachines({ bad: definition });

@@ -43,6 +43,15 @@ function rawFeatures(text: string, charRange: readonly [number, number], wordRan
   return out;
 }
 
+/** A fitted vectorizer's state: its options, its features in index order and their idf. */
+export interface TfidfState {
+  readonly charRange: readonly [number, number];
+  readonly wordRange: readonly [number, number];
+  readonly minDf: number;
+  readonly vocabulary: readonly string[];
+  readonly idf: Float32Array;
+}
+
 export class TfidfVectorizer {
   private readonly vocab = new Map<string, number>();
   private idf = new Float32Array(0);
@@ -73,6 +82,20 @@ export class TfidfVectorizer {
       this.idf[i] = Math.log((1 + n) / (1 + count)) + 1;
     });
     return this;
+  }
+
+  /** What `fit` learnt, to store a vectorizer and restore it. */
+  state(): TfidfState {
+    return { charRange: this.charRange, wordRange: this.wordRange, minDf: this.minDf, vocabulary: [...this.vocab.keys()], idf: Float32Array.from(this.idf) };
+  }
+
+  /** A fitted vectorizer from `state()`. */
+  static restore(state: TfidfState): TfidfVectorizer {
+    if (state.vocabulary.length !== state.idf.length) throw new Error('stored vocabulary and idf differ in length');
+    const v = new TfidfVectorizer({ charRange: state.charRange, wordRange: state.wordRange, minDf: state.minDf });
+    state.vocabulary.forEach((feature, i) => v.vocab.set(feature, i));
+    v.idf = Float32Array.from(state.idf);
+    return v;
   }
 
   transform(text: string): SparseVector {

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import utterances from './data/utterances.json';
-import { TfidfVectorizer } from './features';
+import { TfidfVectorizer, type TfidfState } from './features';
 import { argmax, SoftmaxRegression, type Example } from './logreg';
 
 export const INTENTS = [
@@ -56,6 +56,32 @@ export interface IntentPrediction {
 /** Below this probability the classifier abstains and the message is treated as a `question` (retrieval decides). */
 export const MIN_INTENT_CONFIDENCE = 0.3;
 
+/** A trained classifier as data: what `IntentModelStore` keeps. */
+export interface IntentModelState {
+  readonly intents: readonly string[];
+  readonly vectorizer: TfidfState;
+  readonly w: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/**
+ * Where trained models may be kept between processes (adapters/nlu/intent-model-cache.ts: a folder, for the local
+ * cloud and the tests, where every test file and every restart would otherwise train the same model again). `key`
+ * names the training input; the store must tell apart models trained by different code. None in a deployed
+ * function: a warm container keeps its models in memory (`classifierFor`).
+ */
+export interface IntentModelStore {
+  load(key: string): IntentModelState | undefined;
+  save(key: string, state: IntentModelState): void;
+}
+
+let modelStore: IntentModelStore | undefined;
+
+/** Sets (or, with undefined, clears) where trained models are kept between processes. */
+export function useIntentModelStore(store: IntentModelStore | undefined): void {
+  modelStore = store;
+}
+
 export class IntentClassifier {
   private constructor(
     private readonly vectorizer: TfidfVectorizer,
@@ -68,6 +94,22 @@ export class IntentClassifier {
    * tenant with 2,000 FAQs does not drown the small-talk intents.
    */
   static train(extraQuestions: readonly string[] = [], options: { epochs?: number } = {}): IntentClassifier {
+    const epochs = options.epochs ?? 25;
+    const key = modelStore ? JSON.stringify({ extraQuestions, epochs }) : '';
+    const stored = modelStore?.load(key);
+    if (stored) {
+      try {
+        return IntentClassifier.restore(stored);
+      } catch {
+        // a stored model that does not fit: trained again below (and stored over it)
+      }
+    }
+    const trained = IntentClassifier.fit(extraQuestions, epochs);
+    modelStore?.save(key, trained.state());
+    return trained;
+  }
+
+  private static fit(extraQuestions: readonly string[], epochs: number): IntentClassifier {
     const rows = [...labelledUtterances(), ...extraQuestions.map((text) => ({ text, intent: 'question' as const }))];
     const vectorizer = new TfidfVectorizer().fit(rows.map((r) => r.text));
     const counts = new Map<Intent, number>();
@@ -78,8 +120,19 @@ export class IntentClassifier {
       y: INTENTS.indexOf(r.intent),
       weight: Math.min(3, Math.sqrt(mean / (counts.get(r.intent) ?? 1))),
     }));
-    const model = new SoftmaxRegression(vectorizer.size, INTENTS.length).train(examples, { epochs: options.epochs ?? 25, learningRate: 0.8, l2: 1e-5 });
+    const model = new SoftmaxRegression(vectorizer.size, INTENTS.length).train(examples, { epochs, learningRate: 0.8, l2: 1e-5 });
     return new IntentClassifier(vectorizer, model);
+  }
+
+  /** The trained classifier as data (IntentModelStore). */
+  state(): IntentModelState {
+    return { intents: INTENTS, vectorizer: this.vectorizer.state(), ...this.model.weights() };
+  }
+
+  private static restore(state: IntentModelState): IntentClassifier {
+    if (state.intents.join() !== INTENTS.join()) throw new Error('stored model has other intents');
+    const vectorizer = TfidfVectorizer.restore(state.vectorizer);
+    return new IntentClassifier(vectorizer, SoftmaxRegression.restore(vectorizer.size, INTENTS.length, 0, state));
   }
 
   predict(text: string): IntentPrediction {

@@ -133,6 +133,21 @@ export class SoftmaxRegression {
     return this;
   }
 
+  /** The trained weights (after `train`, whose last step folds the scale in), to store a model and restore it. */
+  weights(): { readonly w: Float32Array; readonly bias: Float32Array } {
+    this.rescale();
+    return { w: Float32Array.from(this.w), bias: Float32Array.from(this.bias) };
+  }
+
+  /** A model with stored weights (`weights()` of one with the same shape). */
+  static restore(features: number, classes: number, denseSize: number, weights: { readonly w: Float32Array; readonly bias: Float32Array }): SoftmaxRegression {
+    const model = new SoftmaxRegression(features, classes, denseSize);
+    if (weights.w.length !== model.w.length || weights.bias.length !== model.bias.length) throw new Error('stored weights do not fit the model');
+    model.w.set(weights.w);
+    model.bias.set(weights.bias);
+    return model;
+  }
+
   private rescale(): void {
     for (let i = 0; i < this.w.length; i++) this.w[i] = (this.w[i] as number) * this.scale;
     this.scale = 1;
