@@ -108,6 +108,8 @@ export interface StaffAccounts {
   setRole(userId: string, role: TeamRole): Promise<void>;
   /** The account can no longer sign in (its groups and tenant stay). */
   disable(userId: string): Promise<void>;
+  /** Deletes an account (an invitation that could not be delivered): nothing is left to call its address taken. */
+  remove(userId: string): Promise<void>;
 }
 
 /** The address already has an account (in this tenant or another: the store does not say). */
@@ -206,13 +208,20 @@ export async function inviteStaff(deps: TeamDeps, actor: TeamActor, input: Invit
     throw error;
   }
   if (deps.invitations.kind === 'email' && password) {
-    await deps.invitations.email.send({
-      tenantId: actor.tenantId,
-      to: [input.email],
-      subject: 'You are invited to Concierge',
-      text: invitationText({ email: input.email, role: input.role, password, signInUrl: deps.invitations.signInUrl, invitedBy: actor.email }),
-      kind: 'team.invite',
-    });
+    try {
+      await deps.invitations.email.send({
+        tenantId: actor.tenantId,
+        to: [input.email],
+        subject: 'You are invited to Concierge',
+        text: invitationText({ email: input.email, role: input.role, password, signInUrl: deps.invitations.signInUrl, invitedBy: actor.email }),
+        kind: 'team.invite',
+      });
+    } catch (error) {
+      // Nobody can use an account whose temporary password never went out, and it would make the admin's retry
+      // "already on the team": it is deleted, so the retry invites afresh (best effort: the error is what matters).
+      await deps.accounts.remove(created.userId).catch(() => undefined);
+      throw error;
+    }
   }
   return view(created);
 }

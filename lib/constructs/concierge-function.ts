@@ -356,7 +356,7 @@ export class ConciergeFunction extends Construct {
 
   /**
    * `staff:manage`: the Cognito admin actions of the team (core/team.ts) on exactly this user pool —
-   * create (and, when adding the role fails, delete) an account, read it and its groups, list the staff
+   * create (and, when adding the role fails or the invitation cannot be sent, delete) an account, read it and its groups, list the staff
    * groups, add to and remove from a group, disable. `USER_POOL_ID` is already in every function's environment.
    */
   grantManageStaff(userPool: IUserPool): void {

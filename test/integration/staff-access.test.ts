@@ -55,6 +55,9 @@ function accounts(list: StaffAccount[]): StaffAccounts {
     },
     setRole: async (userId, role: TeamRole) => update(userId, { role }),
     disable: async (userId) => update(userId, { enabled: false }),
+    remove: async () => {
+      throw new Error('not used');
+    },
   };
 }
 

@@ -14,6 +14,8 @@ import {
   RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { z } from 'zod';
+import { CognitoStaffAccounts, cognitoClient } from '../../lambdas/adapters/auth/cognito-accounts';
+import { inviteStaff, type TeamDeps } from '../../lambdas/core/team';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, ensureStaff, signIn } from '../support/staff';
 
@@ -193,6 +195,36 @@ describe('inviting', () => {
     expect(memberResult.parse(disabled.body).member.enabled).toBe(false);
     expect((await cognitoUser(target.userId))?.Enabled).toBe(false);
     expect((await team(tokens.adminA)).find((m) => m.userId === target.userId)?.enabled).toBe(false);
+  });
+});
+
+describe('an invitation e-mail that cannot be sent', () => {
+  it('leaves no account behind: the error reaches the admin, and the retry invites afresh (not "already on the team")', async () => {
+    const email = `unlucky-${run}@harbour-dental.example`;
+    const actor = { sub: 'admin-sub', email: cloud.demo.staffEmail, tenantId: cloud.demo.tenantId };
+    const accounts = new CognitoStaffAccounts(cognitoClient(cloud.urls.cognito), cloud.env['USER_POOL_ID'] ?? '');
+    const sent: string[] = [];
+    const deps = (fail: boolean): TeamDeps => ({
+      accounts,
+      invitations: {
+        kind: 'email',
+        signInUrl: `${cloud.urls.admin}`,
+        email: {
+          send: async (mail) => {
+            if (fail) throw new Error('MessageRejected: the e-mail service refused the message');
+            sent.push(...mail.to);
+          },
+        },
+      },
+    });
+    await expect(inviteStaff(deps(true), actor, { email, role: 'agent' })).rejects.toThrow(/MessageRejected/);
+    expect(await cognitoUser(email)).toBeUndefined();
+    expect(await accounts.exists(email)).toBe(false);
+
+    const member = await inviteStaff(deps(false), actor, { email, role: 'agent' });
+    expect(member).toMatchObject({ email, role: 'agent', status: 'invited' });
+    expect(sent).toEqual([email]);
+    expect(await cognitoUser(email)).toBeDefined();
   });
 });
 

@@ -174,6 +174,12 @@ export class CognitoStaffAccounts implements StaffAccounts {
     await this.client.send(new AdminDisableUserCommand({ UserPoolId: this.userPoolId, Username: userId }));
   }
 
+  async remove(userId: string): Promise<void> {
+    const facts = await this.facts(userId);
+    if (!facts) return; // gone already
+    await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: facts.username }));
+  }
+
   /** The account by user name, `sub` or e-mail alias; undefined when there is none. */
   private async facts(username: string): Promise<UserFacts | undefined> {
     try {
