@@ -1,5 +1,5 @@
 import { clientFrame, type ClientFrame } from '../../lambdas/core/protocol';
-import { ChatClient, MARK_READ_DELAY_MS, PING_INTERVAL_MS, SESSION_TIMEOUT_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
+import { ChatClient, FAILED_ANSWER_RESEND_MS, MARK_READ_DELAY_MS, PING_INTERVAL_MS, SESSION_TIMEOUT_MS, TYPING_TIMEOUT_MS, type SocketHandlers, type SocketLike } from '../../widget/src/lib/client';
 import { initialState, staffSeenSeq } from '../../widget/src/lib/store';
 import type { ConversationState } from '../../widget/src/lib/store';
 
@@ -122,6 +122,34 @@ describe('ChatClient', () => {
     expect(client.snapshot().state.outbox).toEqual([]);
     expect(client.snapshot().state.messages.map((m) => m.text)).toEqual(['do you have parking?']);
     expect(client.send('   ')).toBeUndefined();
+  });
+
+  it('sends a stored message the server failed to answer again, once, after a pause (the server answers it then)', () => {
+    const { client, last, clock } = setup();
+    client.connect();
+    last().open();
+    last().receive(session());
+    const clientId = client.send('do you have parking?') ?? '';
+    last().receive({ type: 'ack', id: `ack:${clientId}`, clientId, seq: 1 });
+    // Stored, then the server failed (its answer or its event): it says so, naming the message.
+    last().receive({ type: 'error', code: 'internal', message: 'Something went wrong', clientId });
+    const sends = () => last().sent.filter((f) => f.action === 'sendMessage');
+    expect(sends()).toHaveLength(1);
+    clock.advance(FAILED_ANSWER_RESEND_MS);
+    expect(sends()).toEqual([
+      { action: 'sendMessage', clientId, text: 'do you have parking?', lang: 'en' },
+      { action: 'sendMessage', clientId, text: 'do you have parking?', lang: 'en' },
+    ]);
+    // Failing again: not a third time (the visitor can write again).
+    last().receive({ type: 'error', code: 'internal', message: 'Something went wrong', clientId });
+    clock.advance(FAILED_ANSWER_RESEND_MS * 2);
+    expect(sends()).toHaveLength(2);
+    // A refusal of a message never stored (no ack) is the outbox's: marked not sent, nothing resent by itself.
+    const refused = client.send('second question') ?? '';
+    last().receive({ type: 'error', code: 'internal', message: 'Something went wrong', clientId: refused });
+    clock.advance(FAILED_ANSWER_RESEND_MS * 2);
+    expect(sends().filter((f) => f.clientId === refused)).toHaveLength(1);
+    expect(client.snapshot().state.outbox.find((o) => o.clientId === refused)?.status).toBe('failed');
   });
 
   it('queues messages typed offline and sends each once, in order, one at a time after the session', () => {

@@ -64,6 +64,12 @@ export const MARK_READ_DELAY_MS = 500;
  * Gateway's 29 s integration timeout: a `hello` replaying a long conversation to a new device still gets its answer.
  */
 export const SESSION_TIMEOUT_MS = 35 * 1000;
+/**
+ * A message the server acknowledged (stored) and then failed on (`error` `internal` with its clientId: its answer or
+ * the event that counts it failed) is sent again once, this long after: the server handles a stored message it
+ * failed to handle when it comes again (docs/decisions.md 112), so the visitor is answered without doing anything.
+ */
+export const FAILED_ANSWER_RESEND_MS = 3 * 1000;
 
 export class ChatClient {
   private state: ConversationState;
@@ -81,6 +87,8 @@ export class ChatClient {
   /** The highest seq reported (or known to the server) as read, per conversation. */
   private read: { readonly conversationId: string; readonly seq: number } | undefined;
   private readonly listeners = new Set<(s: Snapshot) => void>();
+  /** clientIds sent again after the server failed on them once stored (FAILED_ANSWER_RESEND_MS): never twice. */
+  private readonly resentAfterFailure = new Set<string>();
 
   constructor(private readonly opts: ChatClientOptions) {
     this.state = opts.initial ?? initialState();
@@ -271,8 +279,21 @@ export class ChatClient {
       this.abandonSocket();
       return;
     }
+    if (frame.type === 'error' && frame.code === 'internal' && frame.clientId) this.resendStored(frame.clientId);
     // An acknowledged (or refused) message frees the way for the next queued one.
     if (frame.type === 'ack' || frame.type === 'error') this.flush();
+  }
+
+  /** A stored message the server failed to answer: sent again once, after FAILED_ANSWER_RESEND_MS (same clientId). */
+  private resendStored(clientId: string): void {
+    if (this.resentAfterFailure.has(clientId)) return;
+    // Not stored (no ack): the outbox marked it not sent, for the visitor's Retry.
+    const stored = this.state.messages.find((m) => m.role === 'customer' && m.clientId === clientId);
+    if (!stored) return;
+    this.resentAfterFailure.add(clientId);
+    this.opts.schedule(() => {
+      if (this.status === 'ready') this.sendFrame({ action: 'sendMessage', clientId, text: stored.text, lang: this.opts.lang });
+    }, FAILED_ANSWER_RESEND_MS);
   }
 
   /** Closes the current socket and goes through the close path (a closed socket no longer reports its close). */
