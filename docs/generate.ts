@@ -127,6 +127,12 @@ export function knowledgeBaseComponents(): SchemaMap {
   describeProperty(schemas, 'Service', 'priceCents', 'Price in the smallest unit of `currency` (cents): 8000 is €80.00.');
   describeProperty(schemas, 'Service', 'depositCents', 'Deposit taken when booking, in cents; 0 means no deposit. At most the price: an import or save with a larger deposit is a 400 naming the field.');
   describeProperty(schemas, 'Service', 'currency', 'ISO 4217 code such as `EUR`.');
+  describeProperty(
+    schemas,
+    'Service',
+    'maxPartySize',
+    'The largest party the concierge books online for this service (a restaurant table, a group class): a customer asking for more people is told the limit and offered a person. Absent: up to 50.',
+  );
   describeProperty(schemas, 'StaffMember', 'serviceIds', 'Ids of the services this person performs; each must be a service in the same file.');
   describeProperty(schemas, 'Faq', 'category', 'Free text that groups related FAQs, for example `Parking`.');
   describeProperty(schemas, 'Faq', 'alternatives', 'Other ways customers ask the question, searched like it (at most 20), for example `Is there internet for patients?` for `Do you have Wi-Fi?`.');

@@ -63,6 +63,11 @@ export const serviceSchema = z.strictObject({
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
   depositCents: z.number().int().min(0),
   description: z.string().trim().max(2000),
+  /**
+   * The largest party the concierge books online ("a table for 10" at a restaurant that seats 8 at most): a bigger
+   * group is told so and offered a person. Absent: up to 50 (core/booking/ports.ts PARTY_SIZE_MAX).
+   */
+  maxPartySize: z.number().int().min(1).max(50).optional(),
 });
 
 export const staffSchema = z.strictObject({

@@ -257,6 +257,80 @@ describe('a request that only names the service and the time', () => {
   });
 });
 
+describe('how many people a booking is for (docs/decisions.md 114)', () => {
+  const tables: KnowledgeBase['services'] = [
+    { id: 'table-lunch', name: 'Table for lunch', names: { es: 'Mesa para comer' }, durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
+    { id: 'table-dinner', name: 'Dinner table', names: { es: 'Mesa para cenar' }, durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.', maxPartySize: 8 },
+  ];
+  const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
+  const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
+    { day, open: '12:00', close: '15:00' },
+    { day, open: '18:00', close: '22:30' },
+  ]);
+
+  it('"a dinner table for 4 on Saturday at 8pm": the party is kept through the turns, said in the confirmation and stored (was: dropped)', async () => {
+    const w = await world(hours, tables, rooms);
+    const c = conversation(w);
+    const first = await c.say("Can I book a dinner table for 4 on Saturday at 8pm? I'm Ana, 600 123 456");
+    expect(first.kind).toBe('booking');
+    expect(first.context.booking).toEqual(expect.objectContaining({ mode: 'book', serviceId: 'table-dinner', partySize: 4, date: '2026-03-28' }));
+    const confirm = await c.say('1');
+    expect(confirm.context.booking).toEqual(expect.objectContaining({ step: 'confirm', partySize: 4 }));
+    expect(confirm.text).toContain('To confirm: Dinner table for 4 with Main dining room, Sat, 28 Mar, 20:00');
+    const done = await c.say('yes');
+    expect(done.text).toMatch(/^Done! I've booked Dinner table for 4 with Main dining room, Sat, 28 Mar, 20:00/);
+    const [booking] = await customerBookings(w, '600123456');
+    expect(booking).toEqual(expect.objectContaining({ serviceId: 'table-dinner', partySize: 4, status: 'held' }));
+  });
+
+  it('given in a later message ("for 6 please", "somos 3"), it changes the draft; asked at the confirmation, the question comes again with it', async () => {
+    const w = await world(hours, tables, rooms);
+    const c = conversation(w);
+    const first = await c.say("Can I book a dinner table on Saturday at 8pm? I'm Ana, 600 123 456");
+    expect(first.context.booking?.partySize).toBeUndefined();
+    const later = await c.say('for 6 please');
+    expect(later.kind).toBe('booking');
+    expect(later.context.booking).toEqual(expect.objectContaining({ step: 'pick', partySize: 6 }));
+    const confirm = await c.say('1');
+    expect(confirm.text).toContain('Dinner table for 6 with');
+    const changed = await c.say('actually we are 5');
+    expect(changed.context.booking).toEqual(expect.objectContaining({ step: 'confirm', partySize: 5 }));
+    expect(changed.text).toContain('To confirm: Dinner table for 5 with');
+    expect(changed.text).toContain('Shall I book it?');
+    expect(await customerBookings(w, '600123456')).toEqual([]);
+    await c.say('yes');
+    expect((await customerBookings(w, '600123456'))[0]?.partySize).toBe(5);
+
+    // Spanish: "para 4 personas" in the question and the confirmation.
+    const es = conversation(w, 'conv-dialog-party-es');
+    const pedido = await es.say('Quiero reservar una mesa para cenar el sábado a las 21:00. Me llamo Lucía, 600 555 777');
+    expect(pedido.context.booking?.partySize).toBeUndefined();
+    expect((await es.say('somos 3')).context.booking?.partySize).toBe(3);
+    const confirmar = await es.say('1');
+    expect(confirmar.text).toContain('Para confirmar: Mesa para cenar para 3 personas con Main dining room');
+    const hecho = await es.say('sí');
+    expect(hecho.text).toMatch(/^¡Hecho! He reservado Mesa para cenar para 3 personas/);
+    expect((await customerBookings(w, '600555777'))[0]?.partySize).toBe(3);
+  });
+
+  it("a group bigger than the service's maxPartySize is told the limit and offered a person, not booked", async () => {
+    const w = await world(hours, tables, rooms);
+    const c = conversation(w);
+    const big = await c.say('a dinner table for 10 on Saturday at 8pm please');
+    expect(big.text).toBe(
+      'We take bookings online for groups of up to 8 (Dinner table). For a bigger group, a member of the team will gladly arrange it with you. Shall I ask one of them?',
+    );
+    expect(big).toEqual(expect.objectContaining({ kind: 'booking', handoffOffered: true, handoffRequested: false }));
+    expect(big.context.booking).toBeUndefined();
+    expect(await c.say('yes')).toEqual(expect.objectContaining({ handoffRequested: true, kind: 'handoff' }));
+    // Up to the limit, the times are offered; lunch declares no limit.
+    expect(offered(await conversation(w, 'conv-dialog-party-8').say('a dinner table for 8 on Saturday at 8pm please')).length).toBeGreaterThan(0);
+    expect(offered(await conversation(w, 'conv-dialog-party-lunch').say('Mesa para comer para 10 personas el sábado a las 13:00')).length).toBeGreaterThan(0);
+    const es = await conversation(w, 'conv-dialog-party-es-big').say('Una mesa para cenar para 12 personas el sábado a las 21:00');
+    expect(es.text).toMatch(/^Por aquí aceptamos reservas para grupos de hasta 8 personas \(Mesa para cenar\)/);
+  });
+});
+
 describe('no preference for who does it', () => {
   it.each([
     ['actually anyone is fine', 'en'],

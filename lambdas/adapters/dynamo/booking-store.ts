@@ -74,6 +74,7 @@ const bookingItem = z.object({
   end: instant,
   customer: z.object({ name: z.string(), phone: z.string().optional(), email: z.string().optional() }),
   customerKey: z.string(),
+  partySize: z.number().int().min(1).optional(),
   status: z.enum(bookingStatuses),
   statusReason: z.string().optional(),
   priceCents: z.number().int(),

@@ -30,6 +30,8 @@ export const bookingDraftSchema = z.object({
   week: z.literal(true).optional(),
   after: z.string().regex(/^\d{2}:\d{2}$/).optional(),
   before: z.string().regex(/^\d{2}:\d{2}$/).optional(),
+  /** How many people the booking is for, as the customer said it ("a table for 4", "somos 5"); absent: not said. */
+  partySize: z.number().int().min(1).max(999).optional(),
   /** The slots last offered, in the order shown (so "the second" and "2" can be read). */
   offered: z.array(draftSlotSchema).max(MAX_OFFERED_SLOTS).optional(),
   chosen: draftSlotSchema.optional(),

@@ -39,6 +39,10 @@ const EN = {
   askPhone: (name: string) => `Thanks, ${name}. What phone number or e-mail can we reach you on?`,
   askLookupContact: 'What phone number or e-mail did you book with? I can only show bookings made with it.',
   summary: (service: string, staff: string, when: string, minutes: number, price: string) => `${service} with ${staff}, ${when} (${minutes} minutes), ${price}.`,
+  /** "Dinner table for 4": the service and the party it is for. */
+  forParty: (service: string, people: number) => `${service} for ${people}`,
+  groupTooLarge: (max: number, service: string) =>
+    `We take bookings online for groups of up to ${max} (${service}). For a bigger group, a member of the team will gladly arrange it with you. Shall I ask one of them?`,
   confirmIntro: 'To confirm:',
   depositDue: (deposit: string) => `A ${deposit} deposit is due to secure it: I'll send you a payment link.`,
   policy: (hours: number): string => (hours > 0 ? `You can cancel or change it free of charge up to ${hours} hours before.` : 'You can cancel or change it any time before.'),
@@ -118,6 +122,9 @@ const ES: Strings = {
   askPhone: (name) => `Gracias, ${name}. ¿En qué teléfono o correo electrónico podemos contactarle?`,
   askLookupContact: '¿Con qué teléfono o correo electrónico hizo la reserva? Solo puedo mostrar las reservas hechas con él.',
   summary: (service, staff, when, minutes, price) => `${service} con ${staff}, ${when} (${minutes} minutos), ${price}.`,
+  forParty: (service, people) => `${service} para ${people} ${people === 1 ? 'persona' : 'personas'}`,
+  groupTooLarge: (max, service) =>
+    `Por aquí aceptamos reservas para grupos de hasta ${max} personas (${service}). Para un grupo mayor, alguien del equipo se lo organiza con mucho gusto. ¿Quiere que se lo pida?`,
   confirmIntro: 'Para confirmar:',
   depositDue: (deposit) => `Para asegurarla hace falta una señal de ${deposit}: le enviaré un enlace de pago.`,
   policy: (hours) => (hours > 0 ? `Puede cancelarla o cambiarla sin coste hasta ${hours} horas antes.` : 'Puede cancelarla o cambiarla en cualquier momento antes.'),

@@ -27,12 +27,13 @@ import type { TenantCatalogue } from '../nlu/catalogue';
 import { contactInCountry } from '../phone';
 import type { Intent, Understanding, WhenEntity } from '../nlu/index';
 import type { ReplyLanguage } from '../nlu/language';
+import { partySizeIn } from '../nlu/party';
 import { addDays, wallClock } from '../nlu/time';
 import type { QuickReply } from '../protocol';
 import type { SlotProblem, SlotRequest } from './availability';
 import { dialogText, formatMoney, formatPrice } from './dialog-text';
 import type { Booking, BookingSettings, Slot } from './ports';
-import { activeStatuses } from './ports';
+import { activeStatuses, PARTY_SIZE_MAX } from './ports';
 import { looksLikeQuestion } from '../nlu/question';
 import {
   bookingSettingsOf,
@@ -269,11 +270,15 @@ class Turn {
     return formatPrice(cents, currency, this.s.locale);
   }
 
-  /** "Check-up & clean with Marta Ruiz, Thu 10 Dec, 15:00 (45 minutes), €80." */
-  summary(slot: Pick<Slot, 'serviceId' | 'staffId' | 'start'>): string {
+  /**
+   * "Check-up & clean with Marta Ruiz, Thu 10 Dec, 15:00 (45 minutes), €80."; with the party when one was said:
+   * "Dinner table for 4 with Main dining room, …" / "Mesa para cenar para 4 personas con …".
+   */
+  summary(slot: Pick<Slot, 'serviceId' | 'staffId' | 'start'>, partySize?: number): string {
     const service = this.service(slot.serviceId);
     const staff = this.staff(slot.staffId);
-    return this.s.summary(this.serviceName(slot.serviceId), staff?.name ?? slot.staffId, this.when(slot.start), service?.durationMinutes ?? 0, service ? this.price(service.priceCents, service.currency) : '');
+    const name = partySize !== undefined ? this.s.forParty(this.serviceName(slot.serviceId), partySize) : this.serviceName(slot.serviceId);
+    return this.s.summary(name, staff?.name ?? slot.staffId, this.when(slot.start), service?.durationMinutes ?? 0, service ? this.price(service.priceCents, service.currency) : '');
   }
 
   bookingLine(b: Booking): string {
@@ -383,7 +388,14 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
     return advance(t, withEntities(t, { mode, step: 'service' }));
   }
 
-  const d: BookingDraft = stripPaused(draft);
+  let d: BookingDraft = stripPaused(draft);
+  // "For 4 please", "somos 5", "actually we are 6": the party, said in a later message, changes the draft and is kept.
+  const party = d.mode === 'book' ? partySizeIn(text, { alone: true }) : undefined;
+  if (party !== undefined && party !== d.partySize) {
+    d = { ...d, partySize: party };
+    // Asked "Shall I book it?": the question again, with the new party (never a yes read into it).
+    if (d.step === 'confirm' || (!hasEntities(u) && !said.name && !said.phone && !said.email)) return advance(t, d);
+  }
   const confirmingCancel = d.mode === 'cancel' && d.step === 'confirm';
   if (ABANDON.test(text) && !confirmingCancel) return t.reply([t.s.abandoned], [], undefined);
   // "Actually any stylist is fine", "con quien esté libre": the staff preference goes, the rest of the draft stays.
@@ -503,6 +515,9 @@ function withEntities(t: Turn, d: BookingDraft): BookingDraft {
     const now = localOf(t.now.toISOString(), t.timezone);
     next = { ...next, date: when.start > now.time ? now.date : nextDay(now.date) };
   }
+  // "A table for 4", "somos 5": how many people it is for (a bare "for 4" only as a message of its own, bookingTurn).
+  const party = next.mode === 'book' ? partySizeIn(t.turn.text) : undefined;
+  if (party !== undefined) next = { ...next, partySize: party };
   if (next.mode === 'book' && !next.serviceId && next.staffId) {
     const only = t.staff(next.staffId)?.serviceIds;
     if (only && only.length === 1) next = { ...next, serviceId: only[0] };
@@ -659,12 +674,26 @@ async function advance(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
       break;
   }
   if (!d.serviceId || !t.service(d.serviceId)) return askService(t, { ...d, step: 'service' });
+  const tooLarge = groupTooLarge(t, d);
+  if (tooLarge) return tooLarge;
   if (!d.chosen) return offer(t, d);
   if (!t.contact.name || !t.reachable()) {
     const text = !t.contact.name && !t.reachable() ? t.s.askContact : !t.contact.name ? t.s.askName : t.s.askPhone(t.contact.name);
     return t.reply([text], [], { ...d, step: 'contact' });
   }
   return confirmBooking(t, { ...d, step: 'confirm' });
+}
+
+/**
+ * A party bigger than the service takes online (`maxPartySize`, else PARTY_SIZE_MAX): said plainly, and a person
+ * offered (a "yes" hands over), instead of a booking. The draft goes: a person arranges the group.
+ */
+function groupTooLarge(t: Turn, d: BookingDraft): DialogOutcome | undefined {
+  const service = t.service(d.serviceId);
+  if (!service || d.partySize === undefined) return undefined;
+  const max = service.maxPartySize ?? PARTY_SIZE_MAX;
+  if (d.partySize <= max) return undefined;
+  return t.reply([t.s.groupTooLarge(max, serviceNameIn(service, t.lang))], t.personReplies(), undefined, { offersPerson: true });
 }
 
 function askService(t: Turn, d: BookingDraft): DialogOutcome {
@@ -827,7 +856,7 @@ async function confirmBooking(t: Turn, d: BookingDraft): Promise<DialogOutcome> 
   const settings = await t.settings();
   return t.reply(
     [
-      `${t.s.confirmIntro} ${t.summary(slot)}`,
+      `${t.s.confirmIntro} ${t.summary(slot, d.partySize)}`,
       service.depositCents > 0 ? t.s.depositDue(t.money(service.depositCents, service.currency)) : undefined,
       policyFor(t, slot.start, settings.cancellationNoticeHours),
       t.s.shallIBook,
@@ -856,6 +885,7 @@ async function book(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
     tenantId: t.turn.tenantId,
     slot,
     customer: { name, ...(t.contact.phone ? { phone: t.contact.phone } : {}), ...(t.contact.email ? { email: t.contact.email } : {}) },
+    ...(d.partySize !== undefined ? { partySize: d.partySize } : {}),
     ...(t.turn.conversationId ? { conversationId: t.turn.conversationId } : {}),
     channel: t.turn.channel,
     lang: t.lang,
@@ -865,7 +895,7 @@ async function book(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
     const b = result.booking;
     const settings = await t.settings();
     const after = b.depositCents > 0 ? t.s.paymentLinkComing(t.money(b.depositCents, b.currency), settings.paymentTimeoutMinutes) : t.s.bookedConfirmation;
-    return t.reply([t.s.booked(t.summary(b)), after], [], undefined);
+    return t.reply([t.s.booked(t.summary(b, b.partySize)), after], [], undefined);
   }
   const retry: BookingDraft = { ...d, chosen: undefined };
   if (result.reason === 'taken') {
@@ -958,7 +988,7 @@ async function cancel(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
 async function move(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   if (!d.targetBookingId || !d.chosen) return change(t, d);
   const result = await rescheduleBooking(t.deps, { tenantId: t.turn.tenantId, bookingId: d.targetBookingId, slot: d.chosen, actor: 'customer' });
-  if (result.ok) return t.reply([t.s.moved(t.summary(result.booking))], [], undefined);
+  if (result.ok) return t.reply([t.s.moved(t.summary(result.booking, result.booking.partySize))], [], undefined);
   const retry: BookingDraft = { ...d, chosen: undefined };
   switch (result.reason) {
     case 'too_late':

@@ -19,6 +19,9 @@
 import { z } from 'zod';
 import { calendarDateSchema, dayNumber } from '../dates';
 
+/** The largest party a booking may record (staff form, REST API); a service may allow fewer online (`Service.maxPartySize`). */
+export const PARTY_SIZE_MAX = 50;
+
 /** The granularity of slot locks. Service durations and buffers are rounded up to whole cells. */
 export const CELL_MINUTES = 15;
 
@@ -132,6 +135,8 @@ export interface Booking {
   readonly start: string;
   readonly end: string;
   readonly customer: BookingCustomer;
+  /** How many people it is for ("a table for 4", a couples massage), when the customer or staff said it; absent: not said. */
+  readonly partySize?: number;
   /** `phone:+34…` or `email:…` (lower case): finds a customer's bookings from any channel. */
   readonly customerKey: string;
   readonly status: BookingStatus;

@@ -19,6 +19,7 @@ import { bookingCells, checkSlot, freeSlots, searchRange, type AvailabilityInput
 import {
   activeStatuses,
   defaultBookingSettings,
+  PARTY_SIZE_MAX,
   type Booking,
   type BookingCustomer,
   type BookingSettings,
@@ -146,6 +147,8 @@ export interface BookSlotInput {
   readonly tenantId: string;
   readonly slot: Slot;
   readonly customer: BookingCustomer;
+  /** How many people it is for, when said (1..PARTY_SIZE_MAX). */
+  readonly partySize?: number;
   readonly conversationId?: string;
   readonly channel: Booking['channel'];
   readonly lang: string;
@@ -173,6 +176,9 @@ export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise
   const customer = contactInCountry(given, catalogue.business);
   const customerKey = customerKeyOf(customer);
   if (!customerKey) throw badRequest('give a phone number or an e-mail address', 'customer.phone');
+  if (input.partySize !== undefined && !(Number.isInteger(input.partySize) && input.partySize >= 1 && input.partySize <= PARTY_SIZE_MAX)) {
+    throw badRequest(`partySize must be a whole number from 1 to ${PARTY_SIZE_MAX}`, 'partySize');
+  }
   const availability = await availabilityOf(deps, input.tenantId, catalogue);
   const problem = checkSlot({ ...availability, busy: [] }, slot);
   if (problem) return { ok: false, reason: 'invalid', problem };
@@ -188,6 +194,7 @@ export async function bookSlot(deps: BookingDeps, input: BookSlotInput): Promise
     start: slot.start,
     end: slot.end,
     customer,
+    ...(input.partySize !== undefined ? { partySize: input.partySize } : {}),
     customerKey,
     status: 'held',
     priceCents: service.priceCents,
