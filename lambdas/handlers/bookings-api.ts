@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { bookingDeps, bookingWorkflowDeps, store } from '../adapters/container';
 import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
 import { calendarDateSchema, dateOrInstantSchema, instantSchema } from '../core/dates';
-import { bookingSettingsSchema, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
+import { bookingSettingsSchema, PARTY_SIZE_MAX, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
 import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, markNoShow, rescheduleBooking, type BookingDeps } from '../core/booking/service';
 import type { SlotProblem } from '../core/booking/availability';
 import { tellCancelledByStaff } from '../core/booking/workflow';
@@ -50,6 +50,8 @@ const newBookingBody = z.strictObject({
   staffId: itemId,
   start: instantSchema,
   customer: bookingCustomerSchema,
+  /** How many people it is for ("a table for 4"); absent: not said. */
+  partySize: z.number().int('must be a whole number').min(1, 'must be at least 1').max(PARTY_SIZE_MAX, `must be at most ${PARTY_SIZE_MAX}`).optional(),
   lang: z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code').default('en'),
 });
 // One line, as the Bookings page's field gives it: it goes into e-mails, calendar events and webhook payloads.
@@ -82,6 +84,7 @@ export function bookingView(b: Booking) {
     start: b.start,
     end: b.end,
     customer: b.customer,
+    ...(b.partySize !== undefined ? { partySize: b.partySize } : {}),
     status: b.status,
     ...(b.statusReason !== undefined ? { statusReason: b.statusReason } : {}),
     priceCents: b.priceCents,
@@ -241,6 +244,7 @@ export const handler = restApi('bookingsApi', {
       tenantId: caller.tenantId,
       slot,
       customer: body.customer,
+      ...(body.partySize !== undefined ? { partySize: body.partySize } : {}),
       channel: 'staff',
       lang: body.lang,
       source: 'staff',

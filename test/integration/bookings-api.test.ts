@@ -38,6 +38,7 @@ const booking = z.object({
   source: z.string(),
   channel: z.string(),
   customer: z.object({ name: z.string() }),
+  partySize: z.number().int().optional(),
   rescheduledFrom: z.string().optional(),
 });
 const bookingResult = z.object({ booking });
@@ -97,6 +98,10 @@ describe('validation', () => {
     ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer: { name: 'No Contact' } }, 'customer.phone'],
     ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, extra: 1 }, undefined],
     ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer: { ...customer, name: 'Ana\nBcc: x@example.com' } }, 'customer.name'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, partySize: 0 }, 'partySize'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, partySize: 51 }, 'partySize'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, partySize: 2.5 }, 'partySize'],
+    ['POST', '/v1/admin/bookings', { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: at(day, '10:00'), customer, partySize: '4' }, 'partySize'],
     ['POST', '/v1/admin/bookings/abc-123456/reschedule', {}, 'start'],
     ['POST', '/v1/admin/bookings/abc-123456/cancel', { reason: 'x'.repeat(201) }, 'reason'],
     ['PUT', '/v1/admin/booking-settings', { slotStepMinutes: 20 }, 'slotStepMinutes'],
@@ -305,6 +310,39 @@ describe('manual bookings', () => {
     expect(free).not.toContain(moved);
     await cloud.settle();
     expect((await api(cloud, 'POST', `/v1/admin/bookings/${next.bookingId}/cancel`, tokens.admin, {})).status).toBe(200);
+  });
+});
+
+describe('how many people a booking is for (docs/decisions.md 114)', () => {
+  it('is stored from the staff form, shown by id and in the calendar range, kept by a move, and told to staff and the customer', async () => {
+    const partyDay = futureWeekday(17);
+    const [start] = await freeStarts(partyDay, 'marta-ruiz');
+    const email = 'party@example.com';
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, customer: { name: 'Group Booker', email }, partySize: 4 });
+    expect(res.status).toBe(201);
+    const created = bookingResult.parse(res.body).booking;
+    expect(created.partySize).toBe(4);
+    const one = bookingResult.parse((await api(cloud, 'GET', `/v1/admin/bookings/${created.bookingId}`, tokens.agent)).body).booking;
+    expect(one.partySize).toBe(4);
+    const range = list.parse((await api(cloud, 'GET', `/v1/admin/bookings?from=${partyDay}&to=${nextDay(partyDay)}`, tokens.agent)).body);
+    expect(range.items.find((b) => b.bookingId === created.bookingId)?.partySize).toBe(4);
+    await cloud.settle();
+    const outbox = (await handoffStore().listOutbox(cloud.demo.tenantId, 200)).filter((e) => e.kind === 'booking.confirmed' && e.bookingId === created.bookingId);
+    const toStaff = outbox.find((e) => e.subject.startsWith('New booking:'));
+    expect(toStaff?.subject).toMatch(/^New booking: Check-up & clean for 4, /);
+    expect(toStaff?.text).toContain('Party: 4 people');
+    expect(outbox.find((e) => e.to.includes(email))?.text).toContain('Check-up & clean for 4 with Marta Ruiz');
+    // Moved: the new booking is for the same party.
+    const later = (await freeStarts(partyDay, 'marta-ruiz')).find((s) => s !== start);
+    const moved = await api(cloud, 'POST', `/v1/admin/bookings/${created.bookingId}/reschedule`, tokens.agent, { start: later });
+    expect(moved.status).toBe(200);
+    expect(bookingResult.parse(moved.body).booking.partySize).toBe(4);
+    await cloud.settle();
+    // Not said: no partySize at all (not 0, not null).
+    const [free] = await freeStarts(partyDay, 'marta-ruiz');
+    const unsaid = await api(cloud, 'POST', '/v1/admin/bookings', tokens.agent, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start: free, customer });
+    expect(unsaid.status).toBe(201);
+    expect(z.object({ booking: z.record(z.string(), z.unknown()) }).parse(unsaid.body).booking).not.toHaveProperty('partySize');
   });
 });
 

@@ -169,13 +169,14 @@ describe('events', () => {
       staffId: 'marta-ruiz',
       start,
       customer: { name: 'Aoife Byrne', phone: '+353 87 555 0199', email: 'aoife.byrne@example.com' },
+      partySize: 3,
     });
     expect(res.status).toBe(201);
     await cloud.settle();
     const booked = eventsOn('/all').find((e) => e.type === 'booking.created');
     expect(booked?.tenantId).toBe(A);
     expect(booked?.data).toMatchObject({
-      booking: { status: 'confirmed', service: { id: 'checkup-clean' }, staff: { id: 'marta-ruiz' }, start, deposit: { currency: expect.any(String) } },
+      booking: { status: 'confirmed', service: { id: 'checkup-clean' }, staff: { id: 'marta-ruiz' }, start, partySize: 3, deposit: { currency: expect.any(String) } },
       customer: { name: 'Aoife Byrne', email: 'aoife.byrne@example.com' },
     });
     const upsert = hubspot.got.find((r) => r.path === '/crm/v3/objects/contacts/batch/upsert');

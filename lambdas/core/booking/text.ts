@@ -46,9 +46,13 @@ export interface BookingFacts {
   readonly priceCents: number;
   readonly depositCents: number;
   readonly currency: string;
+  /** How many people it is for, when said: "Dinner table for 4" / "Mesa para cenar para 4 personas". */
+  readonly partySize?: number;
 }
 
-const withWhom = (l: Lang, f: BookingFacts): string => (l === 'es' ? `${f.service} con ${f.staff}` : `${f.service} with ${f.staff}`);
+const forParty = (l: Lang, f: BookingFacts): string =>
+  f.partySize === undefined ? f.service : l === 'es' ? `${f.service} para ${f.partySize} ${f.partySize === 1 ? 'persona' : 'personas'}` : `${f.service} for ${f.partySize}`;
+const withWhom = (l: Lang, f: BookingFacts): string => (l === 'es' ? `${forParty(l, f)} con ${f.staff}` : `${forParty(l, f)} with ${f.staff}`);
 /** "1 minute" / "30 minutes" / "24 hours" / "1 minuto" / "2 horas": whole hours from two hours up. */
 function minutesText(l: Lang, n: number): string {
   if (n >= 120 || (n >= 60 && n % 60 === 0)) {

@@ -135,6 +135,7 @@ async function describe(deps: Pick<BookingWorkflowDeps, 'catalogue'>, booking: B
       priceCents: booking.priceCents,
       depositCents: booking.depositCents,
       currency: booking.currency,
+      ...(booking.partySize !== undefined ? { partySize: booking.partySize } : {}),
     },
     staffService: service?.name ?? booking.serviceId,
     timezone,
@@ -293,6 +294,7 @@ const staffSummary = (b: Booking, d: Described): string =>
     `Service: ${d.staffService}`,
     `With: ${d.facts.staff}`,
     `When: ${when('en', b.start, d.timezone)} (${d.timezone})`,
+    ...(b.partySize !== undefined ? [`Party: ${b.partySize} ${b.partySize === 1 ? 'person' : 'people'}`] : []),
     `Customer: ${b.customer.name}${b.customer.phone ? `, ${b.customer.phone}` : ''}${b.customer.email ? `, ${b.customer.email}` : ''}`,
     `Booking: ${b.bookingId} (${b.channel})`,
   ].join('\n');
@@ -492,7 +494,7 @@ export async function stepNotify(deps: BookingWorkflowDeps, input: BookingRef): 
   await emailStaff(deps, booking, 'confirmed', d, {
     kind: 'booking.confirmed',
     ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
-    subject: `New booking: ${d.staffService}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
+    subject: `New booking: ${d.staffService}${booking.partySize !== undefined ? ` for ${booking.partySize}` : ''}, ${when('en', booking.start, d.timezone)} (${d.businessName})`,
     text: `${booking.rescheduledFrom ? `Moved from booking ${booking.rescheduledFrom}.\n` : ''}${staffSummary(booking, d)}\nDeposit: ${booking.payment.status === 'paid' ? `${booking.depositCents / 100} ${booking.currency} paid` : 'none'}${untold}`,
   });
   await deps.events.publish([

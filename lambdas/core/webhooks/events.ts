@@ -40,6 +40,8 @@ const bookingSchema = z.object({
   staff: z.object({ id: z.string(), name: z.string().optional() }),
   start: z.string(),
   end: z.string(),
+  /** How many people it is for, when the customer or staff said it. */
+  partySize: z.number().int().optional(),
   deposit: z.object({ amountCents: z.number().int(), currency: z.string(), status: z.string() }),
   conversationId: z.string().optional(),
   /** booking.changed: the booking this one replaced. */
@@ -123,6 +125,7 @@ async function bookingData(deps: PayloadDeps, booking: Booking, previousBookingI
       staff: { id: booking.staffId, ...(staff ? { name: staff.name } : {}) },
       start: booking.start,
       end: booking.end,
+      ...(booking.partySize !== undefined ? { partySize: booking.partySize } : {}),
       deposit: { amountCents: booking.depositCents, currency: booking.currency, status: booking.payment.status },
       ...(booking.conversationId ? { conversationId: booking.conversationId } : {}),
       ...(previousBookingId ? { previousBookingId } : {}),
