@@ -69,6 +69,11 @@ describe('bookings in the admin UI', () => {
     await option.getByRole('radio').check();
     await form.getByTestId('nb-name').fill('Róisín Test');
     await form.getByTestId('nb-phone').fill('+353 87 555 0199');
+    // How many people: more than 50 is refused by the server, naming the field; 4 is booked (docs/decisions.md 114).
+    await form.getByTestId('nb-party').fill('60');
+    await form.getByTestId('nb-submit').click();
+    await expect(form.getByTestId('nb-error').textContent()).resolves.toMatch(/partySize|People/);
+    await form.getByTestId('nb-party').fill('4');
     await form.getByTestId('nb-submit').click();
     await form.waitFor({ state: 'detached' });
 
@@ -83,6 +88,7 @@ describe('bookings in the admin UI', () => {
     await item.click();
     const details = page.getByTestId('booking-details');
     await details.waitFor();
+    await expect(details.getByTestId('booking-party').textContent()).resolves.toBe('4 people');
     await details.getByTestId('booking-cancel').click();
     await expect(details.getByTestId('booking-refund-notice').textContent()).resolves.toContain('No deposit has been paid');
     expect(await seriousViolations(page)).toEqual([]);
@@ -129,6 +135,7 @@ describe('bookings in the admin UI', () => {
     await page.getByTestId('service-row').last().getByLabel(/^Name of service \d+$/).fill('Whitening kit');
     // The demo answers in English and Spanish: the service may have a name of its own in Spanish.
     await page.getByTestId('service-row').last().getByLabel(/^Name of service \d+ in Spanish$/).fill('Kit de blanqueamiento');
+    await page.getByTestId('service-row').last().getByLabel('Largest party booked online for Whitening kit').fill('2');
     // Ticked for the first staff member, then the id changed again: the staff member follows the rename.
     await page.getByTestId('staff-row').first().getByLabel('Whitening kit').check();
     await id.fill('home-whitening');
@@ -138,10 +145,12 @@ describe('bookings in the admin UI', () => {
     await page.getByTestId('services-save').click();
     await page.getByTestId('services-saved').filter({ hasText: 'Saved.' }).waitFor();
     const kb = z
-      .object({ services: z.array(z.object({ id: z.string(), names: z.record(z.string(), z.string()).optional() })), staff: z.array(z.object({ serviceIds: z.array(z.string()) })), faqs: z.array(z.object({ id: z.string() })) })
+      .object({ services: z.array(z.object({ id: z.string(), names: z.record(z.string(), z.string()).optional(), maxPartySize: z.number().optional() })), staff: z.array(z.object({ serviceIds: z.array(z.string()) })), faqs: z.array(z.object({ id: z.string() })) })
       .parse((await api(cloud, 'GET', '/v1/admin/knowledge', token)).body);
     expect(kb.services.map((s) => s.id)).toContain('home-whitening');
     expect(kb.services.find((s) => s.id === 'home-whitening')?.names).toEqual({ es: 'Kit de blanqueamiento' });
+    expect(kb.services.find((s) => s.id === 'home-whitening')?.maxPartySize).toBe(2);
+    expect(kb.services.find((s) => s.id === 'checkup-clean')).not.toHaveProperty('maxPartySize'); // none of its own, none saved
     expect(kb.services.find((s) => s.id === 'checkup-clean')?.names).toEqual({ es: 'Revisión y limpieza' }); // kept
     expect(kb.staff[0]?.serviceIds).toContain('home-whitening');
     expect(kb.staff[0]?.serviceIds).not.toContain('whitening-kit');

@@ -23,6 +23,8 @@ export const bookingDecoder = object({
   start: string,
   end: string,
   customer: object({ name: string, phone: optional(string), email: optional(string) }),
+  /** How many people it is for, when said. */
+  partySize: optional(number),
   status: oneOf(...bookingStatuses),
   statusReason: optional(string),
   priceCents: number,
@@ -97,6 +99,8 @@ export interface NewBooking {
   readonly staffId: string;
   readonly start: string;
   readonly customer: { readonly name: string; readonly phone?: string; readonly email?: string };
+  /** How many people it is for (1..50; the server refuses anything else, naming `partySize`). */
+  readonly partySize?: number;
   readonly lang: string;
 }
 

@@ -85,6 +85,8 @@ export const knowledgeBaseDecoder = object({
       currency: string,
       depositCents: number,
       description: string,
+      /** The largest party the concierge books online (absent: up to 50). */
+      maxPartySize: optional(number),
     }),
   ),
   staff: array(object({ id: string, name: string, role: string, serviceIds: array(string) })),

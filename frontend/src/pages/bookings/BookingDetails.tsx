@@ -54,6 +54,12 @@ export function BookingDetails({
           {booking.customer.phone !== undefined && <> · {booking.customer.phone}</>}
           {booking.customer.email !== undefined && <> · {booking.customer.email}</>}
         </dd>
+        {booking.partySize !== undefined && (
+          <>
+            <dt>People</dt>
+            <dd data-testid="booking-party">{booking.partySize === 1 ? '1 person' : `${booking.partySize} people`}</dd>
+          </>
+        )}
         <dt>Price</dt>
         <dd>
           {formatPrice(booking.priceCents, booking.currency)}

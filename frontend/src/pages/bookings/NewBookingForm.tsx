@@ -34,6 +34,8 @@ export function NewBookingForm({
   const [name, setName] = useState('');
   const [phone, setPhone] = useState('');
   const [email, setEmail] = useState('');
+  /** How many people, as typed (empty: not said). */
+  const [people, setPeople] = useState('');
   const [lang, setLang] = useState(kb.business.languages[0] ?? 'en');
   const [error, setError] = useState<ErrorView>();
   const [busy, setBusy] = useState(false);
@@ -83,6 +85,8 @@ export function NewBookingForm({
         staffId: chosen.staffId,
         start: chosen.start,
         customer: { name: name.trim(), ...(phone.trim() !== '' ? { phone: phone.trim() } : {}), ...(email.trim() !== '' ? { email: email.trim() } : {}) },
+        // Sent as typed: the server checks it (a whole number 1-50) and names the field when it is not.
+        ...(people.trim() !== '' ? { partySize: Number(people.trim()) } : {}),
         lang,
       });
       onBooked(booking);
@@ -186,6 +190,22 @@ export function NewBookingForm({
             <div className="field">
               <label htmlFor="nb-email">E-mail</label>
               <input id="nb-email" type="email" maxLength={254} autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} data-testid="nb-email" />
+            </div>
+            <div className="field">
+              <label htmlFor="nb-party">People</label>
+              <input
+                id="nb-party"
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={50}
+                step={1}
+                placeholder="Not said"
+                value={people}
+                onChange={(e) => setPeople(e.target.value)}
+                aria-invalid={error?.field === 'partySize' ? true : undefined}
+                data-testid="nb-party"
+              />
             </div>
             <div className="field">
               <label htmlFor="nb-lang">Language</label>

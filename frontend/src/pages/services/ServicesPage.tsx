@@ -200,6 +200,16 @@ function ServicesSection({ kb, settings, saved, editKb, editSettings }: SectionP
       services: [...k.services, { id, name: '', durationMinutes: 30, priceCents: 0, currency: k.services[0]?.currency ?? 'EUR', depositCents: 0, description: '' }],
     }));
   };
+  /** Empty: no limit of its own (the field goes, so a knowledge base without it stays as it was). */
+  const setMaxParty = (id: string, value: string): void =>
+    editKb((k) => ({
+      ...k,
+      services: k.services.map((s) => {
+        if (s.id !== id) return s;
+        const { maxPartySize: _old, ...rest } = s;
+        return value.trim() === '' ? rest : { ...rest, maxPartySize: toInt(value) };
+      }),
+    }));
   const setBuffer = (id: string, minutes: number): void =>
     editSettings((s) => {
       const rest = Object.fromEntries(Object.entries(s.bufferMinutes).filter(([k]) => k !== id));
@@ -226,6 +236,9 @@ function ServicesSection({ kb, settings, saved, editKb, editSettings }: SectionP
               <th scope="col">Price</th>
               <th scope="col">Deposit</th>
               <th scope="col">Buffer after (min)</th>
+              <th scope="col" title="The largest party the concierge books online; a bigger group is offered a person. Empty: up to 50.">
+                Max. people online
+              </th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -266,6 +279,18 @@ function ServicesSection({ kb, settings, saved, editKb, editSettings }: SectionP
                 </td>
                 <td>
                   <input aria-label={`Buffer after ${s.name || `service ${i + 1}`}, minutes`} type="number" min={0} max={240} step={5} value={settings.bufferMinutes[s.id] ?? 0} onChange={(e) => setBuffer(s.id, toInt(e.target.value))} />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Largest party booked online for ${s.name || `service ${i + 1}`}`}
+                    type="number"
+                    min={1}
+                    max={50}
+                    step={1}
+                    placeholder="50"
+                    value={s.maxPartySize ?? ''}
+                    onChange={(e) => setMaxParty(s.id, e.target.value)}
+                  />
                 </td>
                 <td>
                   <button type="button" className="button button--secondary" onClick={() => remove(s.id)}>
