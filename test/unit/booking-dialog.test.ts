@@ -313,6 +313,16 @@ describe('how many people a booking is for (docs/decisions.md 114)', () => {
     expect((await customerBookings(w, '600555777'))[0]?.partySize).toBe(3);
   });
 
+  it('a room or service named with a number ("Table for 10") says nothing about the party: a clicked time keeps the one said', async () => {
+    const w = await world(hours, tables, [{ id: 'big-table', name: 'Table for 10', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }]);
+    const c = conversation(w);
+    const first = await c.say("Can I book a dinner table for 4 on Saturday at 8pm? I'm Ana, 600 123 456");
+    expect(first.quickReplies?.[0]?.text).toContain('Table for 10');
+    const confirm = await c.say(first.quickReplies?.[0]?.text ?? '');
+    expect(confirm.context.booking).toEqual(expect.objectContaining({ step: 'confirm', partySize: 4 }));
+    expect(confirm.text).toContain('To confirm: Dinner table for 4 with Table for 10, Sat, 28 Mar, 20:00');
+  });
+
   it("a group bigger than the service's maxPartySize is told the limit and offered a person, not booked", async () => {
     const w = await world(hours, tables, rooms);
     const c = conversation(w);

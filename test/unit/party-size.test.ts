@@ -28,6 +28,9 @@ describe('partySizeIn', () => {
     ['mesa para una persona', 1],
     ['una mesa para 4 a las 21:00', 4],
     ['reserva para 8 el viernes', 8],
+    ['una mesa para cenar para dos', 2],
+    ['mesa el sábado para 6', 6],
+    ['a table tomorrow for 4', 4],
   ])('"%s" is for %d', (text, n) => {
     expect(partySizeIn(text)).toBe(n);
   });
@@ -61,6 +64,9 @@ describe('partySizeIn', () => {
     'reserva para 6 de mayo',
     'a table for the 4th',
     'table for 4th of July',
+    'table tomorrow for the 4th',
+    'mesa el sábado para las 9',
+    'a table tomorrow for 8pm',
     'can you do 12/4?',
     // prices
     '€40 for 2',

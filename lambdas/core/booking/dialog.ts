@@ -390,7 +390,7 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
 
   let d: BookingDraft = stripPaused(draft);
   // "For 4 please", "somos 5", "actually we are 6": the party, said in a later message, changes the draft and is kept.
-  const party = d.mode === 'book' ? partySizeIn(text, { alone: true }) : undefined;
+  const party = d.mode === 'book' && !machine ? partySizeIn(withoutNames(turn.catalogue, text), { alone: true }) : undefined;
   if (party !== undefined && party !== d.partySize) {
     d = { ...d, partySize: party };
     // Asked "Shall I book it?": the question again, with the new party (never a yes read into it).
@@ -446,6 +446,20 @@ function asksForSlot(text: string, u: Understanding): boolean {
   if (u.intent !== 'question' && u.intent !== 'out_of_scope') return false;
   const timed = u.when !== undefined && (u.when.date !== undefined || u.when.start !== undefined);
   return u.service !== undefined && timed && (u.staff !== undefined || AVAILABILITY.test(text) || !looksLikeQuestion(text));
+}
+
+/**
+ * The message without those of the business's own names of services and staff that read as a party: a service called
+ * "Table for 2", a room called "Table for 6" (in a clicked quick reply, too) says nothing about how many people the
+ * customer is.
+ */
+function withoutNames(catalogue: TenantCatalogue, text: string): string {
+  const names = [...catalogue.services.flatMap((s) => [s.name, ...Object.values(s.names ?? {})]), ...catalogue.staff.map((m) => m.name)]
+    .filter((n): n is string => typeof n === 'string' && partySizeIn(n) !== undefined)
+    .sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const name of names) out = out.replace(new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), ' ');
+  return out;
 }
 
 /** "yesterday" / "ayer": the date parser reads past days forward (a week on); a past day must stay past to be refused honestly. */
@@ -516,7 +530,7 @@ function withEntities(t: Turn, d: BookingDraft): BookingDraft {
     next = { ...next, date: when.start > now.time ? now.date : nextDay(now.date) };
   }
   // "A table for 4", "somos 5": how many people it is for (a bare "for 4" only as a message of its own, bookingTurn).
-  const party = next.mode === 'book' ? partySizeIn(t.turn.text) : undefined;
+  const party = next.mode === 'book' ? partySizeIn(withoutNames(t.turn.catalogue, t.turn.text)) : undefined;
   if (party !== undefined) next = { ...next, partySize: party };
   if (next.mode === 'book' && !next.serviceId && next.staffId) {
     const only = t.staff(next.staffId)?.serviceIds;

@@ -43,6 +43,8 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(String.raw`\b(?:party|group|grupo|table)\s+(?:of|de)\s+${NUM}${NOT_PEOPLE}(?![\p{L}\p{N}])`, 'iu'),
   // "we are 3", "we're 5", "somos 5", "seremos 8", "vamos a ser 4" ("there are 4 of us": above).
   new RegExp(String.raw`(?<![\p{L}])(?:we are|we're|we'll be|we will be|somos|seremos|vamos a ser|estaremos)\s+${NUM}${NOT_PEOPLE}(?![\p{L}\p{N}])`, 'iu'),
+  // "a table tomorrow for 4", "mesa para cenar para dos", "mesa el sábado para 6": a table, a few words, then the count.
+  new RegExp(String.raw`\b(?:table|mesa)(?:\s+[\p{L}'’]+){1,3}?\s+(?:for|para)\s+${NUM}${NOT_PEOPLE}(?![\p{L}\p{N}])`, 'iu'),
   // "a table for 4", "booking for two", "reservation for 6", "mesa para dos", "reserva para 6".
   new RegExp(
     String.raw`\b(?:table|booking|reservation|book us|reserve|mesa|reserva|reservar|reservarnos|res[eé]rvenos)\s+(?:for|para)\s+${NUM}${NOT_PEOPLE}(?![\p{L}\p{N}])`,
