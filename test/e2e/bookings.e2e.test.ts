@@ -81,7 +81,7 @@ describe('bookings in the admin UI', () => {
     const dayColumn = page.getByTestId('calendar-week').locator(`[data-day="${day}"]`);
     const item = dayColumn.getByTestId('calendar-booking').filter({ hasText: 'Róisín Test' });
     await item.waitFor();
-    await expect(item.textContent()).resolves.toMatch(/10:00–10:45.*Check-up & clean.*Marta Ruiz/);
+    await expect(item.textContent()).resolves.toMatch(/10:00–10:45.*Check-up & clean · 4 people.*Marta Ruiz/);
     expect(await item.getByTestId('booking-status').getAttribute('data-status')).toMatch(/^(held|confirmed)$/);
 
     // Details → cancel, with the confirmation step and the refund notice.

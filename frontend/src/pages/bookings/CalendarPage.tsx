@@ -127,7 +127,10 @@ function Calendar({ context }: { context: CalendarContext }) {
                         <span className="bk-item__time">
                           {clockIn(b.start, timezone)}–{clockIn(b.end, timezone)}
                         </span>
-                        <span className="bk-item__what">{serviceName(kb, b.serviceId)}</span>
+                        <span className="bk-item__what">
+                          {serviceName(kb, b.serviceId)}
+                          {b.partySize !== undefined && <> · {b.partySize === 1 ? '1 person' : `${b.partySize} people`}</>}
+                        </span>
                         <span className="bk-item__who">
                           {b.customer.name} · {staffName(kb, b.staffId)}
                         </span>
