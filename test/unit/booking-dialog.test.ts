@@ -281,6 +281,9 @@ describe('how many people a booking is for (docs/decisions.md 114)', () => {
     expect(done.text).toMatch(/^Done! I've booked Dinner table for 4 with Main dining room, Sat, 28 Mar, 20:00/);
     const [booking] = await customerBookings(w, '600123456');
     expect(booking).toEqual(expect.objectContaining({ serviceId: 'table-dinner', partySize: 4, status: 'held' }));
+    // Looked up, and asked to cancel: the booking is named with its party.
+    expect((await c.say('When is my booking?')).text).toContain('- Dinner table for 4, Sat, 28 Mar, 20:00 with Main dining room');
+    expect((await c.say('I want to cancel my booking')).text).toContain('Cancel Dinner table for 4, Sat, 28 Mar, 20:00?');
   });
 
   it('given in a later message ("for 6 please", "somos 3"), it changes the draft; asked at the confirmation, the question comes again with it', async () => {

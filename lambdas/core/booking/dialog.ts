@@ -283,11 +283,16 @@ class Turn {
 
   bookingLine(b: Booking): string {
     const status = b.status === 'awaiting_payment' ? this.s.awaitingPayment : b.status === 'held' ? this.s.held : '';
-    return this.s.bookingLine(this.serviceName(b.serviceId), this.when(b.start), this.staff(b.staffId)?.name ?? b.staffId, status);
+    return this.s.bookingLine(this.serviceFor(b), this.when(b.start), this.staff(b.staffId)?.name ?? b.staffId, status);
   }
 
   shortBooking(b: Booking): string {
-    return `${this.serviceName(b.serviceId)}, ${this.when(b.start)}`;
+    return `${this.serviceFor(b)}, ${this.when(b.start)}`;
+  }
+
+  /** "Dinner table for 4" when the booking says how many people, else the service's name. */
+  serviceFor(b: Pick<Booking, 'serviceId' | 'partySize'>): string {
+    return b.partySize !== undefined ? this.s.forParty(this.serviceName(b.serviceId), b.partySize) : this.serviceName(b.serviceId);
   }
 
   reply(text: readonly (string | undefined)[], quickReplies: readonly QuickReply[], booking: BookingDraft | undefined, extra: { offersPerson?: boolean } = {}): DialogOutcome {
@@ -979,7 +984,7 @@ async function change(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   const notice = (await t.settings()).cancellationNoticeHours;
   const tooClose = tooCloseToChange(t, d.chosen.start, notice) ? t.s.policyTooClose(notice, t.turn.catalogue.business.phone) : undefined;
   return t.reply(
-    [t.s.confirmMove(t.when(target.start), t.when(d.chosen.start)), t.summary(d.chosen), tooClose],
+    [t.s.confirmMove(t.when(target.start), t.when(d.chosen.start)), t.summary(d.chosen, target.partySize), tooClose],
     [
       { label: t.s.yesMove, text: t.s.yesBookText },
       { label: t.s.no, text: t.s.no },
