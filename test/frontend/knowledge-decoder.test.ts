@@ -16,6 +16,9 @@ function everyField(): Kb {
   kb.business['country'] = 'IE';
   const faq = kb.faqs[0];
   if (faq) faq['alternatives'] = ['where do I leave the car'];
+  const service = kb.services[0];
+  // How many people one booking of the service may be for (decision 114).
+  if (service) service['maxPartySize'] = 6;
   const document = kb.documents[0];
   // A document's format: dropped by the decoder, a Services page save would turn plain text back into Markdown.
   if (document) document['format'] = 'text';
