@@ -253,7 +253,8 @@ export interface FollowUpTask {
 export interface FollowUpStore {
   putFollowUp(tenantId: string, task: FollowUpTask): Promise<void>;
   getFollowUp(tenantId: string, id: string): Promise<FollowUpTask | undefined>;
-  listFollowUps(tenantId: string): Promise<FollowUpTask[]>;
+  /** Newest first, at most `limit` of them (all without it). */
+  listFollowUps(tenantId: string, limit?: number): Promise<FollowUpTask[]>;
 }
 
 export const cannedReplySchema = z.strictObject({

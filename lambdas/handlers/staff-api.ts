@@ -34,7 +34,8 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of
 const conversationPath = z.object({ conversationId: id });
 const followUpPath = z.object({ followUpId: id });
 const inboxQuery = z.object({ queue: z.enum(['waiting', 'mine', 'all']).default('waiting') });
-const outboxQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
+/** A page size (the shared `limit` query parameter): anything but a whole number from 1 to 100 is refused naming `limit`. */
+const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
 // Cleaned and checked as the customer's own messages are: no control characters, something visible.
 const replyBody = z.strictObject({ text: typedTextSchema, clientId: id.optional() });
 const settingsBody = handoffSettingsSchema.superRefine((s, ctx) => {
@@ -104,14 +105,15 @@ export const handler = restApi('staffApi', {
     return { body: settings, audit: { before: summary(before), after: summary(settings) } };
   },
   listFollowUps: async (request) => {
-    return { body: { items: await handoffStore().listFollowUps(actorOf(request).tenantId) } };
+    const { limit } = pageQuery.parse(request.query);
+    return { body: { items: await handoffStore().listFollowUps(actorOf(request).tenantId, limit) } };
   },
   completeFollowUp: async (request) => {
     const { followUpId } = followUpPath.parse(request.path);
     return { body: { followUp: await completeFollowUp(handoffDeps(), actorOf(request), followUpId) } };
   },
   listOutbox: async (request) => {
-    const { limit } = outboxQuery.parse(request.query);
+    const { limit } = pageQuery.parse(request.query);
     return { body: { items: await handoffStore().listOutbox(actorOf(request).tenantId, limit) } };
   },
 });

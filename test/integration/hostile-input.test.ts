@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { store } from '../../lambdas/adapters/container';
+import { handoffStore, store } from '../../lambdas/adapters/container';
 import { startLocalCloud, type LocalCloud } from '../../local-cloud/index';
 import { api, signIn } from '../support/staff';
 import { futureWeekday } from '../support/days';
@@ -51,6 +51,38 @@ describe('GET /v1/admin/conversations with a forged cursor', () => {
   it.each(forged)('answers a cursor naming %s with a 400 naming the cursor', async (_what, value) => {
     const res = await api(cloud, 'GET', `/v1/admin/conversations?cursor=${cursorOf(value)}`, token);
     expect({ status: res.status, body: refusal.safeParse(res.body).success }).toEqual({ status: 400, body: true });
+  });
+});
+
+describe('a list route given a page size it does not take', () => {
+  const limitRefused = z.object({ error: z.object({ code: z.literal('bad_request'), message: z.string().startsWith('limit: '), field: z.literal('limit') }) });
+  const lists = [
+    '/v1/admin/follow-ups',
+    '/v1/admin/outbox',
+    '/v1/admin/conversations',
+    '/v1/admin/audit',
+    '/v1/admin/channel-outbox',
+    '/v1/admin/webhooks/deliveries',
+    '/v1/admin/analytics/gaps',
+    '/v1/admin/availability',
+  ];
+  const cases = lists.flatMap((path) => ['-1', '0', 'abc', '1.5', '100000'].map((limit) => [path, limit] as const));
+  it.each(cases)('GET %s?limit=%s is a 400 naming limit', async (path, limit) => {
+    const res = await api(cloud, 'GET', `${path}?limit=${limit}`, token);
+    expect({ status: res.status, refusal: limitRefused.safeParse(res.body).success }).toEqual({ status: 400, refusal: true });
+  });
+
+  it('GET /v1/admin/follow-ups keeps to the limit it is given, newest first', async () => {
+    const at = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString();
+    for (const [i, minutes] of [30, 20, 10].entries()) {
+      await handoffStore().putFollowUp('demo', { id: `hostile-fu-${i}-${randomBytes(3).toString('hex')}`, conversationId: `hostile-fu-conv-${i}`, status: 'open', reason: 'nobody_online', lang: 'en', createdAt: at(minutes) });
+    }
+    const page = z.object({ items: z.array(z.object({ id: z.string(), createdAt: z.string() })) });
+    const all = page.parse((await api(cloud, 'GET', '/v1/admin/follow-ups', token)).body).items;
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const two = await api(cloud, 'GET', '/v1/admin/follow-ups?limit=2', token);
+    expect(two.status).toBe(200);
+    expect(page.parse(two.body).items).toEqual(all.slice(0, 2));
   });
 });
 

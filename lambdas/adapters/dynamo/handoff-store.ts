@@ -430,8 +430,10 @@ export class DynamoHandoffStore implements HandoffStore, StaffDirectory, FollowU
     return out.Item ? followUpItem.parse(out.Item) : undefined;
   }
 
-  async listFollowUps(tenantId: string): Promise<FollowUpTask[]> {
-    return (await this.query(keys.followUpPartition(tenantId))).map((item) => followUpItem.parse(item)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  async listFollowUps(tenantId: string, limit?: number): Promise<FollowUpTask[]> {
+    // Ids are random, so the newest are found by reading the tenant's tasks and sorting them.
+    const newestFirst = (await this.query(keys.followUpPartition(tenantId))).map((item) => followUpItem.parse(item)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return limit === undefined ? newestFirst : newestFirst.slice(0, limit);
   }
 
   // ---- settings ------------------------------------------------------------------------------
