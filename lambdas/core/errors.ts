@@ -85,3 +85,42 @@ export function describeIssue(issue: z.core.$ZodIssue | undefined, whole: string
   const field = path.join('.');
   return { field, message: `${field}: ${issue.message}` };
 }
+
+/** Half of a UTF-16 surrogate pair without its other half: not a character, and not representable in UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string is text: no lone surrogate (what `String.prototype.isWellFormed` says). */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/**
+ * The first string of a parsed JSON body or frame that is not text (a lone surrogate, which JSON can spell as
+ * "\ud800"), told like {@link describeIssue} tells a schema's refusal: the field (a dotted path; for a bad field
+ * name, the object that has it) and a message that begins with it. Undefined when every string is text. The edge
+ * checks this once for every REST body and WebSocket frame, before any route's schema (docs/decisions.md 113).
+ */
+export function invalidTextIssue(value: unknown, whole: string): { readonly field?: string; readonly message: string } | undefined {
+  // Depth first in document order, without recursion, each path kept as a link to its parent's: a body nested
+  // thousands deep is gone through in linear time, never a stack overflow.
+  type Path = { readonly key: string; readonly parent: Path } | undefined;
+  const refusal = (at: Path, what: string) => {
+    const keys: string[] = [];
+    for (let p = at; p; p = p.parent) keys.push(p.key);
+    keys.reverse();
+    return keys.length === 0 ? { message: `${whole} ${what}` } : { field: keys.join('.'), message: `${keys.join('.')}: ${what}` };
+  };
+  const pending: [unknown, Path][] = [[value, undefined]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, path] = next;
+    if (typeof item === 'string') {
+      if (!isWellFormedText(item)) return refusal(path, 'contains an invalid character');
+    } else if (typeof item === 'object' && item !== null) {
+      const entries: [string, unknown][] = Array.isArray(item) ? item.map((v, i): [string, unknown] => [String(i), v]) : Object.entries(item);
+      if (entries.some(([key]) => !isWellFormedText(key))) return refusal(path, 'has a field name with an invalid character');
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as [string, unknown];
+        pending.push([child, { key, parent: path }]);
+      }
+    }
+  }
+  return undefined;
+}

@@ -169,6 +169,44 @@ describe('a staff reply is held to what a customer may send', () => {
   });
 });
 
+describe('a lone surrogate in a text field', () => {
+  // JSON can spell half a surrogate pair ("\ud800"); it is not a character, and DynamoDB and JSON consumers downstream
+  // would store or read it as something else. JSON.stringify sends it escaped, as a hostile client would.
+  const invalid = (field: string) => ({ status: 400, body: { error: expect.objectContaining({ code: 'bad_request', field, message: `${field}: contains an invalid character` }) } });
+
+  it('is refused in a staff reply and in a booking customer name, naming the field; nothing is stored', async () => {
+    const { conversationId } = await store().startConversation('demo', `hostile-surrogate-${randomBytes(4).toString('hex')}`, 'en');
+    expect((await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/takeover`, token)).status).toBe(200);
+    for (const text of ['Hello \ud800 there', 'lone low \udfff', 'reversed \udc00\ud800']) {
+      const res = await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/messages`, token, { text });
+      expect({ status: res.status, body: res.body }).toEqual(invalid('text'));
+    }
+    expect((await store().listMessages('demo', conversationId, 0)).filter((m) => m.role === 'agent')).toEqual([]);
+    // A whole pair (an emoji) is a character like any other.
+    expect((await api(cloud, 'POST', `/v1/admin/inbox/${conversationId}/messages`, token, { text: 'Get well soon 🤒' })).status).toBe(201);
+
+    const booking = { serviceId: 'checkup-clean', staffId: 'niamh-gallagher', start: `${futureWeekday(5)}T09:00:00Z`, customer: { name: 'Ana \udbff', email: 'ana@example.com' } };
+    const res = await api(cloud, 'POST', '/v1/admin/bookings', token, booking);
+    expect({ status: res.status, body: res.body }).toEqual(invalid('customer.name'));
+  });
+
+  it('is refused in a widget message with an error frame naming text; the message is not stored', async () => {
+    const socket = await connect(wsUrl(cloud.urls.ws, cloud.demo.widgetKey, randomBytes(16).toString('hex')), new URL(cloud.urls.demoSite).origin);
+    try {
+      socket.send({ action: 'hello', lang: 'en' });
+      const { conversationId } = await socket.next('session');
+      socket.send({ action: 'sendMessage', clientId: 'surrogate-01', text: 'What time \ud83d do you open?' });
+      expect(await socket.next('error')).toEqual({ type: 'error', code: 'bad_request', message: 'text: contains an invalid character', clientId: 'surrogate-01' });
+      socket.send({ action: 'sendMessage', clientId: 'surrogate-02', text: 'What time do you open? 🙂' });
+      expect(await socket.next('ack')).toEqual(expect.objectContaining({ clientId: 'surrogate-02' }));
+      const customer = (await store().listMessages('demo', conversationId, 0)).filter((m) => m.role === 'customer').map((m) => m.text);
+      expect(customer).toEqual(['What time do you open? 🙂']);
+    } finally {
+      await socket.close();
+    }
+  });
+});
+
 describe('a booking at a time that is not a bookable start', () => {
   it('says the time is off the grid of starts offered, not only that the business is closed', async () => {
     const date = futureWeekday(3);

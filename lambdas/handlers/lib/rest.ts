@@ -12,7 +12,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { corsAllowHeaders, corsExposeHeaders, restRoutes, type FunctionName, type RestRouteDecl } from '../../../lib/declaration';
-import { DomainError, describeIssue, httpStatusOf, forbidden, unauthorized } from '../../core/errors';
+import { DomainError, describeIssue, httpStatusOf, forbidden, invalidTextIssue, unauthorized } from '../../core/errors';
 import { isTenantId, randomId } from '../../core/ids';
 import { auditEntry, bodySummary, staffActor, targetOf, type AuditLog, type AuditNote } from '../../core/audit';
 import { auditLog, handoffStore, systemClock } from '../../adapters/container';
@@ -115,11 +115,16 @@ async function callerOf(event: APIGatewayProxyEvent, access: () => StaffAccessCh
 function parseBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let body: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    body = JSON.parse(raw) as unknown;
   } catch {
     throw new DomainError('bad_request', 'the request body is not valid JSON');
   }
+  // A lone surrogate ("\ud800") is valid JSON but not text: refused here once for every route (docs/decisions.md 113).
+  const invalid = invalidTextIssue(body, 'the request body');
+  if (invalid) throw new DomainError('bad_request', invalid.message, invalid.field);
+  return body;
 }
 
 function stringRecord(value: Record<string, string | undefined> | null | undefined): Record<string, string> {

@@ -19,7 +19,7 @@ import { loadConfig } from '../../adapters/config';
 import { handoffStore } from '../../adapters/container';
 import type { StaffDirectory } from '../../core/handoff-ports';
 import { groupsNow } from '../../core/team';
-import { DomainError, describeIssue } from '../../core/errors';
+import { DomainError, describeIssue, invalidTextIssue } from '../../core/errors';
 import { assertStaffConnectionLive, StaffSessionEnded, type HandoffDeps, type StaffActor } from '../../core/handoff';
 import { isTenantId } from '../../core/ids';
 import { MAX_FRAME_BYTES, staffActions, staffClientFrame, type ErrorCode, type StaffClientFrame } from '../../core/protocol';
@@ -142,6 +142,11 @@ export function staffWsApi(ports: () => StaffWsPorts, handlers: StaffHandlers) {
         const action = typeof raw === 'object' && raw !== null ? Reflect.get(raw, 'action') : undefined;
         if (typeof action !== 'string' || !staffActions.some((a) => a === action)) await sendError('unknown_action', `action must be one of: ${staffActions.join(', ')}`);
         else await sendError('bad_request', describeIssue(parsed.error.issues[0], 'the frame').message);
+        return { statusCode: 400 };
+      }
+      const invalid = invalidTextIssue(raw, 'the frame');
+      if (invalid) {
+        await sendError('bad_request', invalid.message);
         return { statusCode: 400 };
       }
       const frame = parsed.data;

@@ -10,7 +10,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ChatCaller } from '../../core/conversation';
-import { DomainError, describeIssue } from '../../core/errors';
+import { DomainError, describeIssue, invalidTextIssue } from '../../core/errors';
 import { isTenantId } from '../../core/ids';
 import type { ConnectionPusher } from '../../core/ports';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, clientActions, clientFrame, staffActions, type ClientFrame, type ErrorCode } from '../../core/protocol';
@@ -93,11 +93,17 @@ export function wsApi(pusher: () => ConnectionPusher, handlers: ActionHandlers) 
         return { statusCode: 400 };
       }
       const maybeClientId = typeof raw === 'object' && raw !== null ? Reflect.get(raw, 'clientId') : undefined;
-      clientId = typeof maybeClientId === 'string' && maybeClientId.length <= 64 ? maybeClientId : undefined;
+      clientId = typeof maybeClientId === 'string' && maybeClientId.length <= 64 && invalidTextIssue(maybeClientId, 'clientId') === undefined ? maybeClientId : undefined;
       const parsed = clientFrame.safeParse(raw);
       if (!parsed.success) {
         const { code, message } = frameError(parsed.error.issues, raw);
         await sendError(code, message, clientId);
+        return { statusCode: 400 };
+      }
+      // A lone surrogate ("\ud800") is valid JSON but not text: refused in any frame's strings (docs/decisions.md 113).
+      const invalid = invalidTextIssue(raw, 'the frame');
+      if (invalid) {
+        await sendError('bad_request', invalid.message, clientId);
         return { statusCode: 400 };
       }
       const frame = parsed.data;
