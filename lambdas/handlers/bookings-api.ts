@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { bookingDeps, bookingWorkflowDeps, store } from '../adapters/container';
-import { badRequest, conflict, notFound, unauthorized } from '../core/errors';
+import { DomainError, badRequest, conflict, notFound, unauthorized } from '../core/errors';
 import { calendarDateSchema, dateOrInstantSchema, instantSchema } from '../core/dates';
 import { bookingSettingsSchema, PARTY_SIZE_MAX, type Booking, type BookingSettings, type Slot } from '../core/booking/ports';
 import { bookSlot, bookingCustomerSchema, bookingSettingsOf, cancelBooking, findSlots, markNoShow, rescheduleBooking, type BookingDeps } from '../core/booking/service';
@@ -294,6 +294,8 @@ export const handler = restApi('bookingsApi', {
         throw conflict('the booking is no longer active');
       case 'too_late':
         throw conflict('it is too late to change this booking');
+      case 'unchanged':
+        throw new DomainError('conflict', `start: the booking is already at ${current.start} with ${current.staffId}; nothing was changed`, 'start');
       case 'taken':
         return takenSlot(result.alternatives ?? []);
       case 'invalid':

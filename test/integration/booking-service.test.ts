@@ -457,6 +457,22 @@ describe('rescheduleBooking', () => {
     expect((await upcomingBookings(w.deps, t, held.customerKey)).map((b) => b.bookingId)).toEqual([moved.bookingId]);
   });
 
+  it('refuses the time the booking already has, for staff and customer alike: unchanged, nothing written or published', async () => {
+    const t = await newTenant();
+    const w = world();
+    const held = await book(w, t, whitening('2026-12-03T10:00:00.000Z'));
+    const confirmed = await confirm(held, { payment: { status: 'paid', paymentId: 'pi_same' }, calendarEventId: 'gcal-same' });
+    const published = w.events.events.length;
+    for (const actor of ['staff', 'customer'] as const) {
+      const result = await rescheduleBooking(w.deps, { tenantId: t, bookingId: held.bookingId, slot: whitening('2026-12-03T10:00:00.000Z'), actor, ...(actor === 'staff' ? { by: 'staff-sub' } : {}) });
+      expect(result).toEqual({ ok: false, reason: 'unchanged' });
+    }
+    expect(await bookings.getBooking(t, held.bookingId)).toEqual(confirmed);
+    expect(await bookings.listBookings(t, '2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z')).toHaveLength(1);
+    expect(w.events.events).toHaveLength(published);
+    expect(w.calendar.deleted).toEqual([]);
+  });
+
   it('keeps a confirmed replacement when its workflow cannot be started: the customer keeps the appointment and the deposit', async () => {
     const t = await newTenant();
     const w = world();

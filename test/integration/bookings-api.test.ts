@@ -311,6 +311,33 @@ describe('manual bookings', () => {
     await cloud.settle();
     expect((await api(cloud, 'POST', `/v1/admin/bookings/${next.bookingId}/cancel`, tokens.admin, {})).status).toBe(200);
   });
+
+  it('refuses to move a booking to the time it already has: 409 naming start, and nothing changes', async () => {
+    const name = 'Ciara Walsh';
+    const start = (await freeStarts(otherDay, 'marta-ruiz'))[0];
+    if (!start) throw new Error(`no free start on ${otherDay}`);
+    const created = await api(cloud, 'POST', '/v1/admin/bookings', tokens.admin, { serviceId: 'checkup-clean', staffId: 'marta-ruiz', start, customer: { name, email: 'ciara@example.com' } });
+    expect(created.status).toBe(201);
+    const original = bookingResult.parse(created.body).booking;
+    await cloud.settle();
+    const before = bookingResult.parse((await api(cloud, 'GET', `/v1/admin/bookings/${original.bookingId}`, tokens.admin)).body).booking;
+    // The same instant however it is written, with or without the staff member named.
+    const sameInstant = start.replace('.000Z', 'Z');
+    for (const body of [{ start }, { start: sameInstant, staffId: 'marta-ruiz' }]) {
+      const res = await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/reschedule`, tokens.admin, body);
+      expect({ status: res.status, error: errorReply.parse(res.body).error }).toEqual({
+        status: 409,
+        error: { code: 'conflict', field: 'start', message: `start: the booking is already at ${original.start} with marta-ruiz; nothing was changed` },
+      });
+    }
+    await cloud.settle();
+    const after = bookingResult.parse((await api(cloud, 'GET', `/v1/admin/bookings/${original.bookingId}`, tokens.admin)).body).booking;
+    expect(after).toEqual(before);
+    const day = list.parse((await api(cloud, 'GET', `/v1/admin/bookings?from=${otherDay}&to=${nextDay(otherDay)}`, tokens.admin)).body);
+    expect(day.items.filter((b) => b.customer.name === name).map((b) => [b.bookingId, b.status])).toEqual([[original.bookingId, before.status]]);
+    expect(await freeStarts(otherDay, 'marta-ruiz')).not.toContain(start);
+    expect((await api(cloud, 'POST', `/v1/admin/bookings/${original.bookingId}/cancel`, tokens.admin, {})).status).toBe(200);
+  });
 });
 
 describe('how many people a booking is for (docs/decisions.md 114)', () => {

@@ -663,6 +663,23 @@ describe('reschedule and cancel', () => {
     expect(active).toEqual([expect.objectContaining({ rescheduledFrom: old.bookingId, staffId: 'marta-ruiz', start: '2026-04-03T10:00:00.000Z' })]);
   });
 
+  it('asked to move a booking to the time it already has, says so (was: "nothing free at that time") and changes nothing', async () => {
+    const w = await world();
+    const old = await bookDirectly(w, marta('2026-04-02T09:00:00.000Z'), { name: 'Kate Shaw', phone: '086 765 4321' });
+    const c = conversation(w);
+    const same = await c.say('can I move my appointment to Thursday 2 April at 10am? my number is 086 765 4321');
+    expect(same.text).toContain('Your booking is already at Thu, 2 Apr, 10:00.');
+    expect(same.text).not.toContain('nothing free');
+    // The nearest other times are still offered, and the booking is untouched.
+    expect(offered(same).length).toBeGreaterThan(0);
+    expect(offered(same).map((s) => s.start)).not.toContain(old.start);
+    expect(w.events.events.map((e) => e.type)).not.toContain('booking.changed');
+    expect(await bookings.getBooking(w.tenantId, old.bookingId)).toEqual(old);
+    // Another of the times offered goes on as usual.
+    const later = await c.say('3pm then');
+    expect(later.text).toContain('Move your booking from Thu, 2 Apr, 10:00 to Thu, 2 Apr, 15:00?');
+  });
+
   it('"can I move it to 3pm?": a time without a day is on the booking\'s own day (was: times from now on)', async () => {
     const w = await world();
     await bookDirectly(w, marta('2026-04-02T09:00:00.000Z'), { name: 'Kate Shaw', phone: '086 765 4321' });

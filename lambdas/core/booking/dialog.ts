@@ -41,6 +41,7 @@ import {
   cancelBooking,
   customerKeyOf,
   findSlots,
+  isSameSlot,
   rescheduleBooking,
   upcomingBookings,
   withinNotice,
@@ -841,7 +842,9 @@ async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = []
   const problem = found.problem ?? 'fully_booked';
   if (problem === 'unknown_service') return askService(t, { ...d, step: 'service' });
   const openThatDay = d.date !== undefined && found.alternatives.some((s) => localOf(s.start, t.timezone).date === d.date);
-  const why = await problemText(t, d, problem, openThatDay);
+  // "Move it to Thursday at 10" when it already is then: said so, not "nothing free at that time".
+  const own = problem === 'fully_booked' ? await ownTimeAsked(t, d) : undefined;
+  const why = own ? t.s.alreadyAt(t.when(own.start)) : await problemText(t, d, problem, openThatDay);
   // A staff member who doesn't do the service: the alternatives are with those who do, so the preference goes.
   let next: BookingDraft = d;
   if (problem === 'staff_does_not_do_service' || problem === 'unknown_staff') {
@@ -854,6 +857,19 @@ async function offer(t: Turn, asked: BookingDraft, intro: readonly string[] = []
   }
   const heading = problem === 'staff_does_not_do_service' ? t.s.nearestWithOthers : t.s.nearest;
   return t.reply([...intro, why, ...about, heading, ...slotLines(t, alternatives), t.s.pickOne], slotReplies(t, alternatives), { ...next, step: 'pick', offered: alternatives });
+}
+
+/**
+ * The booking being moved, when the time asked for is the one it already has: its day, and its start at the hour
+ * asked ("at 10") or within the hours asked ("between 9 and 12"), with the same staff member or none named.
+ */
+async function ownTimeAsked(t: Turn, d: BookingDraft): Promise<Booking | undefined> {
+  if (d.mode !== 'reschedule' || !d.targetBookingId || !d.date || !d.after) return undefined;
+  const target = await t.deps.bookings.getBooking(t.turn.tenantId, d.targetBookingId);
+  if (!target || target.serviceId !== d.serviceId || (d.staffId !== undefined && d.staffId !== target.staffId)) return undefined;
+  const at = localOf(target.start, t.timezone);
+  if (at.date !== d.date) return undefined;
+  return (d.before ? at.time >= d.after && at.time < d.before : at.time === d.after) ? target : undefined;
 }
 
 /**
@@ -980,6 +996,8 @@ async function change(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   // "When would you like to move … to?" once: a new day or time asked for while picking just gets its times.
   const asked = d.step === 'pick' && d.targetBookingId === target.bookingId;
   if (!d.chosen) return offer(t, withTarget, asked ? [] : [t.s.rescheduleWhen(t.shortBooking(target))]);
+  // The time it already has (offered when its hold has run out): nothing to move, said now rather than asked about.
+  if (isSameSlot(target, d.chosen)) return t.reply([t.s.alreadyThen(t.when(target.start))], [], undefined);
   // Moved closer than the notice: it cannot be changed here again (said before, not found out later).
   const notice = (await t.settings()).cancellationNoticeHours;
   const tooClose = tooCloseToChange(t, d.chosen.start, notice) ? t.s.policyTooClose(notice, t.turn.catalogue.business.phone) : undefined;
@@ -1012,6 +1030,8 @@ async function move(t: Turn, d: BookingDraft): Promise<DialogOutcome> {
   switch (result.reason) {
     case 'too_late':
       return tooLate(t, (await t.settings()).cancellationNoticeHours);
+    case 'unchanged':
+      return t.reply([t.s.alreadyThen(t.when(d.chosen.start))], [], undefined);
     case 'taken': {
       const alternatives = (result.alternatives ?? []).slice(0, SLOTS_OFFERED);
       if (alternatives.length === 0) return offer(t, retry, [t.s.taken]);

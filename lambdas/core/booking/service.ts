@@ -435,7 +435,12 @@ export interface RescheduleInput {
 
 export type RescheduleResult =
   | { readonly ok: true; readonly booking: Booking }
-  | { readonly ok: false; readonly reason: 'not_found' | 'not_active' | 'too_late' | 'taken' | 'invalid'; readonly alternatives?: Slot[]; readonly problem?: SlotProblem };
+  | { readonly ok: false; readonly reason: 'not_found' | 'not_active' | 'too_late' | 'taken' | 'invalid' | 'unchanged'; readonly alternatives?: Slot[]; readonly problem?: SlotProblem };
+
+/** Whether a slot is the very one a booking has: the same service, staff member and start (as instants). */
+export function isSameSlot(booking: Pick<Booking, 'serviceId' | 'staffId' | 'start'>, slot: Pick<Slot, 'serviceId' | 'staffId' | 'start'>): boolean {
+  return booking.serviceId === slot.serviceId && booking.staffId === slot.staffId && Date.parse(booking.start) === Date.parse(slot.start);
+}
 
 /**
  * Moves an active booking to another slot, atomically: a new booking (a new id, `rescheduledFrom` the old one)
@@ -451,7 +456,8 @@ export type RescheduleResult =
  * (`rescheduledTo`): the same mover (the same staff member, or a customer) asking again for the same time, their
  * first answer lost or a confirmed booking's events not published, gets the new booking again while it is active,
  * and both events are published again under their idempotency keys (docs/decisions.md 97); anyone else, or another
- * time, is `not_active`.
+ * time, is `not_active`. The time the booking already has (same service, staff member and start) is `unchanged`,
+ * and nothing is written or published (docs/decisions.md 115).
  */
 export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInput): Promise<RescheduleResult> {
   const slot = slotSchema.parse(input.slot);
@@ -470,6 +476,9 @@ export async function rescheduleBooking(deps: BookingDeps, input: RescheduleInpu
       await publishMoved(deps, successor, previous, input.actor, await deleteCalendarEvent(deps, previous));
       return { ok: true, booking: successor };
     }
+    // Moving a booking to the time it has would cancel it for a copy of itself (a new id, a new hold, a new
+    // confirmation sent): nothing to do, and the caller is told so.
+    if (isSameSlot(previous, slot)) return { ok: false, reason: 'unchanged' };
     const now = deps.clock.now();
     if (input.actor === 'customer' && tooLate(previous, settings, now)) return { ok: false, reason: 'too_late' };
     const problem = checkSlot({ ...availability, now, busy: [] }, slot);
