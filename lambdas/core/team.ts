@@ -242,7 +242,12 @@ async function assertNotLastAdmin(deps: TeamDeps, actor: TeamActor, target: Staf
   }
 }
 
-/** Changes a member's role; demoting the last enabled admin is refused. */
+/**
+ * Changes a member's role; demoting the last enabled admin is refused. The account is written before the access
+ * record, on purpose: a record write that then fails leaves the tokens issued until now with the old role for at most
+ * their lifetime (or until the admin's retry), while the other order would let a fresh sign-in get the old role back
+ * with no end (a token issued after the record's change is taken at its word). The same holds for `disableStaff`.
+ */
 export async function changeRole(deps: TeamChangeDeps, actor: TeamActor, userId: string, role: TeamRole): Promise<TeamMember> {
   const target = await memberOfTenant(deps, actor.tenantId, userId);
   if (target.role !== role) {
