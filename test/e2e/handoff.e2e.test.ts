@@ -334,8 +334,10 @@ describe('human handoff, customer and agent in the same test', () => {
           await route.fallback();
         });
         await replies.fill('One moment, I am checking.');
+        // The take-over's own request may still be finishing (the composer sends nothing while an action is busy).
+        await eventually(async () => ((await agent.getByTestId('inbox-reply-send').isEnabled()) ? true : undefined), 'the composer ready', STEP_MS);
         await replies.press('Enter');
-        await agent.getByTestId('inbox-reply-send').filter({ hasText: 'Sending…' }).waitFor();
+        await agent.getByTestId('inbox-reply-send').filter({ hasText: 'Sending…' }).waitFor({ timeout: STEP_MS });
         await replies.press('Enter');
         await eventually(async () => ((await replies.inputValue()) === '' ? true : undefined), 'the reply sent', STEP_MS);
         await agent.waitForTimeout(2000);
