@@ -257,6 +257,30 @@ describe('a request that only names the service and the time', () => {
   });
 });
 
+describe('a question about the meal, not a table', () => {
+  it('"can I bring my dog for dinner?", "gluten free options for dinner?" are questions, not bookings (was: tables offered)', async () => {
+    const tables: KnowledgeBase['services'] = [
+      { id: 'table-lunch', name: 'Table for lunch', durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
+      { id: 'table-dinner', name: 'Dinner table', durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.' },
+    ];
+    const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
+    const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
+      { day, open: '12:00', close: '15:00' },
+      { day, open: '18:00', close: '22:30' },
+    ]);
+    const w = await world(hours, tables, rooms);
+    let n = 0;
+    const kindOf = async (text: string): Promise<[string, string]> => [text, (await conversation(w, `meal-${++n}`).say(text)).kind];
+    for (const q of ['Do you have gluten free options for dinner?', 'Can I bring my dog for dinner?', 'can I pay by card for dinner tonight?', '¿puedo llevar a mi perro para cenar?', '¿tenéis menú sin gluten para comer?']) {
+      expect(await kindOf(q)).not.toEqual([q, 'booking']);
+    }
+    // Asking for a table still gets one offered.
+    for (const q of ['Can I get a dinner table tonight?', 'Are you free for dinner tomorrow?', '¿Tienen hueco para cenar mañana?']) {
+      expect(await kindOf(q)).toEqual([q, 'booking']);
+    }
+  });
+});
+
 describe('how many people a booking is for (docs/decisions.md 114)', () => {
   const tables: KnowledgeBase['services'] = [
     { id: 'table-lunch', name: 'Table for lunch', names: { es: 'Mesa para comer' }, durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },

@@ -441,7 +441,18 @@ export async function bookingTurn(deps: BookingDeps, turn: DialogTurn): Promise<
 const ANY_STAFF =
   /\b(?:any (?:stylist|therapist|barber|hairdresser|colou?rist|beautician|dentist|doctor|hygienist|member of (?:the )?(?:staff|team)|of them|one|body)|any(?:one|body)(?:'s| is| will| would)? (?:fine|ok|okay|do|good)|whoever(?:'s| is)? (?:free|available)|no preference|(?:don'?t|do not) mind who|(?:doesn'?t|does not) matter who|cualquier (?:estilista|peluquer[oa]|terapeuta|barbero|persona|profesional)|cualquiera (?:me )?(?:vale|sirve|est[aá] bien)|(?:con )?quien (?:sea|est[eé] libre)|me da igual (?:con )?qui[eé]n|sin preferencia)\b/i;
 
-const AVAILABILITY = /\b(?:can i|could i|can you|could you|book|appointment|slot|free|availab\w*|come in|fit me|see (?:dr|doctor)|cita|reserv\w*|hueco|libre|disponib\w*|puedo|pueden|podr[ií]a)\b/i;
+/**
+ * Words that ask for a time: "can I get / have / come…", "are you free", "any availability", "¿puedo reservar…?", "¿tienen
+ * hueco…?". Not "can I" alone ("can I bring my dog for dinner?", "can I pay by card tonight?"), nor "free" or "libre" of
+ * something ("gluten free options for lunch", "free of charge", "libre de gluten"): a question about the meal, not a table.
+ */
+const AVAILABILITY = new RegExp(
+  String.raw`(?<![\p{L}])(?:(?:can|could|may) (?:i|we) (?:book|get|have|make|reserve|come|pop|grab|see|squeeze|fit)|(?:can|could) you (?:fit|squeeze|book|see|take|get|do)|book|appointment|slot|` +
+    String.raw`(?<!(?:gluten|dairy|sugar|nut|lactose|alcohol|meat|egg|wheat|soy|fat|caffeine|smoke|scent|fragrance|cruelty|ammonia|peanut|duty|tax|fee|charge|hands)[- ])free(?! of)|` +
+    String.raw`availab\p{L}*|come in|fit me|see (?:dr|doctor)|cita|reserv\p{L}*|hueco|libre(?! de)|disponib\p{L}*|` +
+    String.raw`(?:puedo|podemos|podr[ií]a|podr[ií]amos) (?:reservar|pedir|ir|venir|tener|coger|conseguir|hacer|pasar)|(?:pueden|podr[ií]an|puede) (?:atender|darme|darnos|hacerme|reservar|verme|vernos|recibirme|ponerme|meterme|cogerme))(?![\p{L}])`,
+  'iu',
+);
 
 /**
  * "Can Marta do my whitening on Friday?": classified as a question, but it names a service and a day or time and asks
