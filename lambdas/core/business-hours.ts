@@ -96,3 +96,58 @@ export function asksOpeningHours(text: string): boolean {
   return /\b(?:opening (?:hours|times)|your (?:hours|times)|business hours|what time do you (?:open|close|shut)|when do you (?:open|close|shut)|when are you open|are you (?:open|closed)|do you open|you open (?:on|at|for|today|tomorrow|tonight|late|this|next))\b/i.test(text) ||
     /(?<!\p{L})(?:horarios?|a qu[eé] hora (?:abr|cierr)\p{L}*|cu[aá]ndo (?:abr|cierr)\p{L}*|est[aá]n? abiert[oa]s?|est[aá]is abiert[oa]s?|abren|abr[ií]s|cierran|cerr[aá]is)(?!\p{L})/iu.test(text);
 }
+
+/**
+ * Words that, naming whose or which hours are asked, still mean the business's own: the business itself, a day or a
+ * season ("opening hours for Saturday", "horario de verano"), or the kind of hours ("horario de atención").
+ */
+const OWN_HOURS_WORDS = new Set(
+  (
+    'you your yours us our here the a this that these next business clinic practice surgery salon shop store office studio ' +
+    'centre center place premises location branch today tomorrow tonight weekend weekends weekday weekdays week holiday holidays ' +
+    'christmas easter bank public summer winter monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday ' +
+    'fridays saturday saturdays sunday sundays lunch dinner morning mornings afternoon afternoons evening evenings opening ' +
+    'usted ustedes vosotros vuestro vuestra su sus el la los las lo del de este esta estos estas próximo próxima proximo proxima ' +
+    'negocio clínica clinica consulta consultorio salón salon peluquería peluqueria tienda oficina local centro establecimiento ' +
+    'hoy mañana manana semana fin finde festivo festivos navidad navidades verano invierno vacaciones lunes martes miércoles ' +
+    'miercoles jueves viernes sábado sabado sábados sabados domingo domingos mediodía mediodia comida cena tarde tardes noche ' +
+    'apertura cierre atención atencion trabajo comercial normal habitual al público publico eve day days new year years día dia días dias año ano víspera vispera nochebuena nochevieja'
+  ).split(' '),
+);
+
+/**
+ * Hours asked of something other than the business ("the pool's opening hours", "opening hours of the spa", "¿cuál es
+ * el horario de la piscina?", "¿a qué hora abre el gimnasio?"): the words naming the thing asked about ("pool"), which
+ * the business's opening hours do not answer (a hotel's pool keeps its own). None: the business's own hours. A word
+ * of the business's name counts as the business.
+ */
+export function hoursAskedOf(text: string, businessName = ''): string[] {
+  const own = new Set([...OWN_HOURS_WORDS, ...wordsOf(businessName)]);
+  const patterns = [
+    // "the pool's opening hours", "what are the gym opening times"
+    /(?:^|[^\p{L}])([\p{L}]+)(?:'s|’s)?\s+(?:opening\s+(?:hours|times)|hours\s+of\s+opening)/iu,
+    // "opening hours of / for the spa"
+    /opening\s+(?:hours|times)\s+(?:of|for|at)\s+((?:the\s+)?[\p{L}]+(?:\s+[\p{L}]+)?)/iu,
+    // "horario de la piscina", "horarios del gimnasio"
+    /(?<!\p{L})horarios?\s+(?:de(?:l)?|para)\s+((?:la|el|los|las)?\s*[\p{L}]+(?:\s+[\p{L}]+)?)/iu,
+    // "¿a qué hora abre la piscina?", "¿cuándo cierra el spa?"
+    /(?:a\s+qu[eé]\s+hora|cu[aá]ndo)\s+(?:abr|cierr)\p{L}*\s+((?:la|el|los|las)\s+[\p{L}]+)/iu,
+  ];
+  for (const pattern of patterns) {
+    const named = wordsOf(pattern.exec(text)?.[1] ?? '').filter((w) => w.length > 1 && !own.has(w) && !/^\d/.test(w));
+    if (named.length > 0) return named;
+  }
+  return [];
+}
+
+/** Whether a question asks the hours of something other than the business (`hoursAskedOf` names it). */
+export function asksHoursOfSomethingElse(text: string, businessName = ''): boolean {
+  return hoursAskedOf(text, businessName).length > 0;
+}
+
+function wordsOf(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
+}

@@ -1,8 +1,8 @@
-import { asksOpeningHours } from '../../lambdas/core/business-hours';
+import { asksHoursOfSomethingElse, asksOpeningHours } from '../../lambdas/core/business-hours';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bm25Index } from '../../lambdas/core/answer/bm25';
-import { answerQuestion, candidate, confident, retrieve, usablePassages, withoutLeadIn, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
+import { answerQuestion, asksPriceOrLength, candidate, confident, retrieve, usablePassages, withoutLeadIn, type AnswerDeps, type ConversationContext } from '../../lambdas/core/answer/concierge';
 import { leaksSecrets, plainText } from '../../lambdas/core/answer/guard';
 import { sendMessage, type ChatDeps } from '../../lambdas/core/conversation';
 import { passagesOf } from '../../lambdas/core/knowledge';
@@ -606,9 +606,30 @@ describe('opening hours without an FAQ about them (a restaurant that entered its
     expect(a).toEqual(expect.objectContaining({ text: said, answered: true, kind: 'answer', handoffOffered: false }));
   });
 
+  it.each([["What are the pool's opening hours?"], ['¿Cuál es el horario de la piscina?'], ['¿A qué hora abre el gimnasio?']])(
+    '"%s" (the hours of something else) is not answered with the business\'s opening hours (was: they were)',
+    async (question) => {
+      const a = await ask(question, undefined, d);
+      expect(a.text).not.toContain('12:00');
+      expect(a.answered).toBe(false);
+      expect(a.handoffOffered).toBe(true);
+    },
+  );
+
   it('an FAQ about hours still answers first, in the business\'s own words', async () => {
     const a = await ask('What are your opening hours?');
     expect(a.sources.map((src) => src.id)).toEqual(['opening-hours']);
+  });
+});
+
+describe('asksPriceOrLength', () => {
+  it("knows a question about a service's price or length from one its line does not answer", () => {
+    for (const q of ['How much is teeth whitening?', 'how long does a check-up and clean take?', 'What does whitening cost?', 'price of whitening', 'How long is the couples massage?', '¿Cuánto cuesta el blanqueamiento?', '¿Cuánto dura el blanqueamiento?', '¿cuánto vale un empaste?', 'el blanqueamiento, ¿cuánto?', '¿Cuánto tiempo tarda la limpieza?', '¿qué precio tiene la limpieza?']) {
+      expect([q, asksPriceOrLength(q)]).toEqual([q, true]);
+    }
+    for (const q of ['Do you take insurance for whitening?', 'How long after whitening can I drink coffee?', 'How long does whitening last?', 'how long do I have to wait after a filling to eat?', '¿Vale la pena el blanqueamiento?', '¿Dura mucho el blanqueamiento?', 'Is whitening the last step?']) {
+      expect([q, asksPriceOrLength(q)]).toEqual([q, false]);
+    }
   });
 });
 
@@ -620,6 +641,42 @@ describe('asksOpeningHours', () => {
     for (const q of ['How many hours does the balayage take?', 'How long is the couples massage?', 'Can I cancel 24 hours before?', '¿Cuántas horas dura el tinte?']) {
       expect([q, asksOpeningHours(q)]).toEqual([q, false]);
     }
+  });
+});
+
+describe("a hotel's pool with hours of its own", () => {
+  const faqs = [
+    { id: 'hotel-hours', question: 'What are your opening hours?', answer: 'Reception is open 24 hours a day, every day.', category: 'Stay' },
+    { id: 'pool', question: 'Can guests use the swimming pool?', answer: 'Yes: the pool is open from 7:00 to 21:00, towels at the poolside.', category: 'Facilities' },
+  ];
+  const hotel = knowledgeBaseSchema.parse({ ...kb, services: [], staff: [], documents: [], faqs });
+  const hotelIndex = new Bm25Index(passagesOf(hotel));
+  const hotelCatalogue: TenantCatalogue = { version: 1, business: hotel.business, hours: hotel.hours, services: [], staff: [], faqQuestions: faqs.map((f) => f.question) };
+  const d: AnswerDeps = { ...deps, index: { search: async (_t, query, k) => hotelIndex.search(query, k) }, catalogue: { catalogue: async () => hotelCatalogue } };
+
+  it("\"what are the pool's opening hours?\" is answered from what the knowledge base says of the pool, not the business's hours", async () => {
+    const a = await ask("What are the pool's opening hours?", undefined, d);
+    expect(a.sources.map((src) => src.id)).toEqual(['pool']);
+    expect(a.text).toContain('7:00 to 21:00');
+  });
+
+  it('the business\'s own hours are still answered by its FAQ', async () => {
+    const a = await ask('What are your opening hours?', undefined, d);
+    expect(a.sources.map((src) => src.id)).toEqual(['hotel-hours']);
+  });
+});
+
+describe('asksHoursOfSomethingElse', () => {
+  it("knows the hours of a pool, a spa or a gym from the business's own, by day, season or name", () => {
+    for (const q of ["What are the pool's opening hours?", 'opening hours of the spa', 'what are the gym opening times?', '¿Cuál es el horario de la piscina?', '¿A qué hora abre la piscina?', '¿cuándo cierra el gimnasio?', 'horario del restaurante']) {
+      expect([q, asksHoursOfSomethingElse(q, 'Harbour Dental')]).toEqual([q, true]);
+    }
+    for (const q of ['What are your opening hours?', 'What are the opening hours?', '¿Cuál es su horario?', '¿A qué hora cierran el sábado?', 'opening hours for Saturday', 'opening hours for Christmas Eve', 'horario de verano', 'horario de atención al público', 'horario de la clínica', 'horario del 24 de diciembre', 'Harbour Dental opening hours', 'opening hours this week']) {
+      expect([q, asksHoursOfSomethingElse(q, 'Harbour Dental')]).toEqual([q, false]);
+    }
+    // A word of the business's own name is the business: a spa asked for the spa's hours.
+    expect(asksHoursOfSomethingElse('What are the spa opening hours?', 'Luna Spa')).toBe(false);
+    expect(asksHoursOfSomethingElse('What are the spa opening hours?', 'Harbour Hotel')).toBe(true);
   });
 });
 

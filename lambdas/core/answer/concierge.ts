@@ -20,7 +20,7 @@
  */
 import { bookingTurn, type DialogOutcome } from '../booking/dialog';
 import { dialogText, formatMoney, formatPrice } from '../booking/dialog-text';
-import { asksOpeningHours, describeOpeningHours } from '../business-hours';
+import { asksOpeningHours, describeOpeningHours, hoursAskedOf } from '../business-hours';
 import type { Booking } from '../booking/ports';
 import type { BookingDeps } from '../booking/service';
 import { serviceNameIn, type Service } from '../knowledge-base';
@@ -517,10 +517,19 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   }
   let switched = false;
   if (backRef && !refersBack(words(input.question)) && terms(input.question).length > 0) ({ found, switched } = await newTopicOrNot(deps, input, lang, found, ownFirst));
+  // "What are the pool's opening hours?": what the knowledge base says of the pool opening, searched for as such (the
+  // question's own words rank the business's opening hours first, and the pool's passage may not say "hours").
+  const hoursOf = asksOpeningHours(input.question) ? hoursAskedOf(input.question, business) : [];
+  if (hoursOf.length > 0) {
+    const focused = await retrieve(deps, input.tenantId, `${hoursOf.join(' ')} ${lang === 'es' ? 'abre' : 'open'}`, lang, input.kbVersion, undefined, ownFirst);
+    if (confident(focused.hits[0], focused.hits)) found = focused;
+  }
   const top = found.hits[0];
   // "What are your opening hours?" with no FAQ or section about them: the hours the knowledge base gives (Services &
   // hours), rather than "I don't know" or a passage that names opening hours in passing ("…outside opening hours…").
-  const hours = catalogue && asksOpeningHours(input.question) ? describeOpeningHours(catalogue.hours, lang) : undefined;
+  // Not the hours of something else the business has ("the pool's opening hours", "horario de la piscina"): those are
+  // answered from a passage that names it, or not at all (never the business's hours, nor "…outside opening hours…").
+  const hours = catalogue && asksOpeningHours(input.question) && hoursOf.length === 0 ? describeOpeningHours(catalogue.hours, lang) : undefined;
   const hoursReply = (): Answer | undefined =>
     hours ? reply({ text: s.openingHours(hours), answered: true, confidence: 1, sources: [], kind: 'answer', handoffOffered: false, context: keep({ unansweredStreak: 0 }) }) : undefined;
   // "How much is balayage?", "how long does a full colour take?", "¿cuánto cuesta el tinte?" with no FAQ about it:
@@ -565,7 +574,9 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   };
   // The extractive answerer answers only above the answering bar; a model that judges relevance itself also sees
   // candidates below it, and decides (citing nothing when they do not answer).
-  const usable = usablePassages(found.hits, deps.model.judgesRelevance === true);
+  // The hours of the pool: only passages that name the pool (the business's own hours FAQ ranks high for "opening hours").
+  const hits = hoursOf.length > 0 ? found.hits.filter((h) => hoursOf.some((w) => namesWord(`${h.passage.title} ${h.passage.text}`, w))) : found.hits;
+  const usable = usablePassages(hits, deps.model.judgesRelevance === true);
   if (!top || usable.length === 0) return unanswered();
   const best = usable[0]?.passage;
   if (hours && best && best.kind === 'document' && !asksOpeningHours(best.title)) return hoursReply() ?? unanswered();
@@ -601,10 +612,15 @@ async function policy(deps: AnswerDeps, input: AnswerInput, u: Understanding, ca
   );
 }
 
-/** "How much is…", "how long does… take", "what does… cost", "¿cuánto cuesta…?", "¿cuánto dura…?": a service's price or length. */
+/**
+ * "How much is…", "how long does… take", "what does… cost", "¿cuánto cuesta…?", "¿cuánto dura…?": a service's price
+ * or length. Not "do you take insurance for…", "how long after whitening can I eat?", "how long does whitening last?"
+ * (how long its effect lasts), "¿vale la pena…?" or "¿dura mucho…?": those the service's line does not answer.
+ */
 export function asksPriceOrLength(text: string): boolean {
-  return /\b(?:how much|price|prices|cost|costs|charge|how long|take|takes|last|lasts|duration|minutes)\b/i.test(text) ||
-    /(?<!\p{L})(?:cu[aá]nto|precio|precios|cuesta|cuestan|vale|valen|dura|duran|duraci[oó]n|tarda|minutos)(?!\p{L})/iu.test(text);
+  return /\b(?:how much|prices?|costs?|charges?|fees?|duration|minutes)\b/i.test(text) ||
+    /\bhow long\b(?![^?.!]*\b(?:after|before|until|since|wait|waiting|should|must|can|could|have to|do i|lasts?|stays?|keeps?)\b)/i.test(text) ||
+    /(?<!\p{L})(?:precios?|tarifas?|duraci[oó]n|minutos|cuesta|cuestan|tarda|tardan|qu[eé] tiempo|cu[aá]nto (?:cuesta|cuestan|vale|valen|sale|salen|cobr\p{L}*|dura|duran|tarda|tardan|es|son|tiempo)|cu[aá]nto\s*(?=[?!.]|$))(?!\p{L})/iu.test(text);
 }
 
 /** Without the booking capability: what the service costs, what was asked for, and how to book — never availability. */
@@ -660,4 +676,9 @@ function guard(answer: Answer, fallback: string, quoted: readonly string[]): Ans
     return { ...answer, text: plainText(fallback), answered: false, sources: [], kind: 'unknown', handoffOffered: true, quickReplies: offerPerson(answer.lang) };
   }
   return { ...answer, text };
+}
+
+/** Whether a text has the word, or a word starting with it ("pool" in "pools", "piscina" in "piscinas"). */
+function namesWord(text: string, word: string): boolean {
+  return new RegExp(`(?<![\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu').test(text);
 }
