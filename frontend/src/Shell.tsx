@@ -9,6 +9,7 @@ import { SessionContext, type Session } from './hooks/session';
 import { useHashRoute } from './hooks/useHashRoute';
 import { useLoader } from './hooks/useLoader';
 import { roleOf } from './lib/roles';
+import { dropOthersDrafts, tabStorage } from './lib/drafts';
 import { hrefFor, type Route, type SectionName } from './lib/routes';
 import { unsavedChanges } from './lib/unsaved';
 import { ConversationsPage } from './pages/conversations/ConversationsPage';
@@ -40,6 +41,11 @@ export function Shell({ api, onSignOut, wsUrl }: { api: ApiClient; onSignOut: ()
   );
   const current: SectionName | undefined = route.name === 'notFound' ? undefined : route.name;
   const section = sections.find((s) => s.name === current);
+
+  // Drafts another staff member left in this tab, their session ended without signing out, are not theirs to keep.
+  useEffect(() => {
+    if (me !== undefined) dropOthersDrafts(tabStorage(), me.email);
+  }, [me]);
 
   useEffect(() => {
     if (me !== undefined) document.title = `${section?.label ?? 'Not found'} · ${me.business.name} · Concierge`;

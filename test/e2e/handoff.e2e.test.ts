@@ -120,9 +120,13 @@ describe('human handoff, customer and agent in the same test', () => {
         await agent.getByTestId('inbox-conversation').waitFor({ state: 'detached' });
         await agent.goBack();
         await expect(agent.getByTestId('inbox-reply-input').inputValue()).resolves.toBe('Let me check the diary for you');
+        // A draft another staff member left in this tab, their session having ended without signing out, is dropped.
+        const othersDraft = 'concierge.inbox-draft:someone-else@harbour-dental.example:conv-1';
+        await agent.evaluate((key) => sessionStorage.setItem(key, 'Your results came back fine'), othersDraft);
         await agent.reload();
         await agent.getByTestId('inbox-reply-input').waitFor({ timeout: STEP_MS });
         await expect(agent.getByTestId('inbox-reply-input').inputValue()).resolves.toBe('Let me check the diary for you');
+        await expect(agent.evaluate((key) => sessionStorage.getItem(key), othersDraft)).resolves.toBeNull();
         await agent.locator('[data-testid="inbox-live"][data-status="live"]').waitFor({ timeout: STEP_MS });
         await detail.getByTestId('inbox-reply-input').fill('');
 

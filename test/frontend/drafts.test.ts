@@ -2,7 +2,7 @@
  * Inbox reply drafts (frontend/src/lib/drafts.ts): kept per staff member and conversation, removed when blank,
  * all dropped at sign-out, and storage that refuses writes never breaks the reply box.
  */
-import { dropAllDrafts, keepDraft, readDraft, type DraftStorage } from '../../frontend/src/lib/drafts';
+import { dropAllDrafts, dropOthersDrafts, keepDraft, readDraft, type DraftStorage } from '../../frontend/src/lib/drafts';
 
 function memoryStorage(): DraftStorage & { readonly map: Map<string, string> } {
   const map = new Map<string, string>();
@@ -39,6 +39,19 @@ describe('inbox reply drafts', () => {
     keepDraft(s, 'ana@x.example', 'c3', 'c');
     dropAllDrafts(s);
     expect([...s.map.keys()]).toEqual(['amplify-signin-with-hostedUI']);
+  });
+
+  it("someone else signing in at the tab drops the drafts a session ended without signing out left; the same person keeps theirs", () => {
+    const s = memoryStorage();
+    s.setItem('amplify-signin-with-hostedUI', 'false');
+    keepDraft(s, 'sam@x.example', 'c1', 'Your results came back fine');
+    keepDraft(s, 'sam@x.example.org', 'c2', 'not the same person');
+    keepDraft(s, 'ana@x.example', 'c3', 'mine');
+    dropOthersDrafts(s, 'ana@x.example');
+    expect(readDraft(s, 'sam@x.example', 'c1')).toBe('');
+    expect(readDraft(s, 'sam@x.example.org', 'c2')).toBe('');
+    expect(readDraft(s, 'ana@x.example', 'c3')).toBe('mine');
+    expect(s.getItem('amplify-signin-with-hostedUI')).toBe('false');
   });
 
   it('storage that throws (full, or turned off) loses nothing but the keeping', () => {

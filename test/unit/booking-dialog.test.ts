@@ -235,17 +235,19 @@ describe('a service that costs nothing', () => {
   });
 });
 
+/** A restaurant: lunch and dinner tables in one dining room, open for lunch and dinner Monday to Saturday. */
+const tables: KnowledgeBase['services'] = [
+  { id: 'table-lunch', name: 'Table for lunch', names: { es: 'Mesa para comer' }, durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
+  { id: 'table-dinner', name: 'Dinner table', names: { es: 'Mesa para cenar' }, durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.', maxPartySize: 8 },
+];
+const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
+const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
+  { day, open: '12:00', close: '15:00' },
+  { day, open: '18:00', close: '22:30' },
+]);
+
 describe('a request that only names the service and the time', () => {
   it('"Dinner table for 4 tonight" at a restaurant offers tonight\'s tables (was: "I\'m not sure", then a handoff)', async () => {
-    const tables: KnowledgeBase['services'] = [
-      { id: 'table-lunch', name: 'Table for lunch', durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
-      { id: 'table-dinner', name: 'Dinner table', durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.' },
-    ];
-    const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
-    const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
-      { day, open: '12:00', close: '15:00' },
-      { day, open: '18:00', close: '22:30' },
-    ]);
     const w = await world(hours, tables, rooms);
     const a = await conversation(w).say('Dinner table for 4 tonight');
     expect(a.kind).toBe('booking');
@@ -259,15 +261,6 @@ describe('a request that only names the service and the time', () => {
 
 describe('a question about the meal, not a table', () => {
   it('"can I bring my dog for dinner?", "gluten free options for dinner?" are questions, not bookings (was: tables offered)', async () => {
-    const tables: KnowledgeBase['services'] = [
-      { id: 'table-lunch', name: 'Table for lunch', durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
-      { id: 'table-dinner', name: 'Dinner table', durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.' },
-    ];
-    const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
-    const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
-      { day, open: '12:00', close: '15:00' },
-      { day, open: '18:00', close: '22:30' },
-    ]);
     const w = await world(hours, tables, rooms);
     let n = 0;
     const kindOf = async (text: string): Promise<[string, string]> => [text, (await conversation(w, `meal-${++n}`).say(text)).kind];
@@ -282,15 +275,6 @@ describe('a question about the meal, not a table', () => {
 });
 
 describe('how many people a booking is for (docs/decisions.md 114)', () => {
-  const tables: KnowledgeBase['services'] = [
-    { id: 'table-lunch', name: 'Table for lunch', names: { es: 'Mesa para comer' }, durationMinutes: 90, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at lunch.' },
-    { id: 'table-dinner', name: 'Dinner table', names: { es: 'Mesa para cenar' }, durationMinutes: 120, priceCents: 0, currency: 'EUR', depositCents: 0, description: 'A table at dinner.', maxPartySize: 8 },
-  ];
-  const rooms: KnowledgeBase['staff'] = [{ id: 'main-room', name: 'Main dining room', role: 'Dining room', serviceIds: ['table-lunch', 'table-dinner'] }];
-  const hours = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).flatMap((day) => [
-    { day, open: '12:00', close: '15:00' },
-    { day, open: '18:00', close: '22:30' },
-  ]);
 
   it('"a dinner table for 4 on Saturday at 8pm": the party is kept through the turns, said in the confirmation and stored (was: dropped)', async () => {
     const w = await world(hours, tables, rooms);

@@ -3,7 +3,9 @@
  * another conversation, another section of the app or reloading keeps what was typed, and coming back shows it again,
  * as in Chatwoot or Intercom. Before, the reply box was emptied whenever the conversation pane changed. Signing out
  * drops every draft (they may quote customers, and the next person at the desk is someone else), as does closing the
- * tab. Storage that is full or turned off keeps the draft in the page only.
+ * tab. A session that ended without the button (its tokens expired or revoked, the sign-in screen shown) keeps them for
+ * the same person signing in again; whoever else signs in at that tab drops them (`dropOthersDrafts`). Storage that is
+ * full or turned off keeps the draft in the page only.
  */
 const PREFIX = 'concierge.inbox-draft:';
 
@@ -48,12 +50,21 @@ export function keepDraft(storage: DraftStorage | undefined, staff: string, conv
 
 /** Drops every inbox draft kept in this tab (signing out). */
 export function dropAllDrafts(storage: DraftStorage | undefined): void {
+  dropDrafts(storage, () => true);
+}
+
+/** Drops the drafts of everyone but `staff` (signed in at a tab whose previous session ended without signing out). */
+export function dropOthersDrafts(storage: DraftStorage | undefined, staff: string): void {
+  dropDrafts(storage, (key) => !key.startsWith(`${PREFIX}${staff}:`));
+}
+
+function dropDrafts(storage: DraftStorage | undefined, drop: (key: string) => boolean): void {
   if (storage === undefined) return;
   try {
     const keys: string[] = [];
     for (let i = 0; i < storage.length; i++) {
       const key = storage.key(i);
-      if (key?.startsWith(PREFIX)) keys.push(key);
+      if (key?.startsWith(PREFIX) && drop(key)) keys.push(key);
     }
     for (const key of keys) storage.removeItem(key);
   } catch {
